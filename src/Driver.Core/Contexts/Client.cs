@@ -1,0 +1,137 @@
+using Driver.Core.Errors;
+using Driver.Core.Locking;
+using Driver.Core.Memory;
+
+namespace Driver.Core.Contexts;
+
+/// <summary>
+/// A client of the device, like an open DRM file: its buffer-object handle table, its contexts, whether it is
+/// privileged (may read the global reset count), and its ban score (i915's per-file hang score).
+/// </summary>
+public sealed class Client
+{
+    /// <summary>Guards the handle and context tables (the kernel's file->table_lock); a leaf lock.</summary>
+    private readonly DriverMutex _tableLock = new("file->table_lock");
+    private readonly Dictionary<int, BufferObject> _objects = new();
+    private readonly Dictionary<int, GpuContext> _contexts = new();
+    private readonly StatusPageAllocator _statusPages;
+    private int _nextHandle = 1;
+    private int _nextContext;
+    private int _banScore;
+    private int _closed;
+
+    /// <summary>Creates a client with its default context (id 0).</summary>
+    public Client(int id, string name, bool privileged, StatusPageAllocator statusPages, bool isKernel = false)
+    {
+        Id = id;
+        Name = name;
+        Privileged = privileged;
+        _statusPages = statusPages;
+        DefaultContext = CreateContext(isKernel);
+    }
+
+    /// <summary>Client id.</summary>
+    public int Id { get; }
+
+    /// <summary>Name for logs ("client3" or a scenario's name).</summary>
+    public string Name { get; }
+
+    /// <summary>Privileged (CAP_SYS_ADMIN): sees the global reset count in reset stats.</summary>
+    public bool Privileged { get; }
+
+    /// <summary>Context 0.</summary>
+    public GpuContext DefaultContext { get; }
+
+    /// <summary>Hang score: +3 per banned context, +1 per hang within 60 s of the last; banned at 9.</summary>
+    public int BanScore => Volatile.Read(ref _banScore);
+
+    /// <summary>Whether the client is banned (no new contexts, -EIO).</summary>
+    public bool IsBanned => BanScore >= BanThreshold;
+
+    /// <summary>Score at which a client is banned.</summary>
+    public const int BanThreshold = 9;
+
+    /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the client's last hang, 0 if none.</summary>
+    public long LastHangTimestamp { get; set; }
+
+    /// <summary>Adds to the ban score; returns the new score.</summary>
+    public int AddBanScore(int points) => Interlocked.Add(ref _banScore, points);
+
+    /// <summary>Whether the client was closed.</summary>
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>Marks the client closed; false if it already was.</summary>
+    public bool Close() => Interlocked.Exchange(ref _closed, 1) == 0;
+
+    /// <summary>Creates a context with the next id.</summary>
+    public GpuContext CreateContext(bool isKernel = false)
+    {
+        using (_tableLock.Acquire())
+        {
+            var ctx = new GpuContext(this, _nextContext++, _statusPages, isKernel);
+            _contexts.Add(ctx.Id, ctx);
+            return ctx;
+        }
+    }
+
+    /// <summary>Looks up a context (ENOENT if unknown or destroyed).</summary>
+    public GpuContext GetContext(int id)
+    {
+        using (_tableLock.Acquire())
+            return _contexts.TryGetValue(id, out var c) ? c : throw DriverException.NoEnt($"no context {id} on {Name}");
+    }
+
+    /// <summary>Removes a context from the table (ENOENT if unknown; EINVAL for the default context).</summary>
+    public GpuContext RemoveContext(int id)
+    {
+        if (id == 0) throw DriverException.Inval("the default context cannot be destroyed");
+        using (_tableLock.Acquire())
+        {
+            if (!_contexts.Remove(id, out var c)) throw DriverException.NoEnt($"no context {id} on {Name}");
+            return c;
+        }
+    }
+
+    /// <summary>Snapshot of the contexts.</summary>
+    public IReadOnlyList<GpuContext> Contexts
+    {
+        get { using (_tableLock.Acquire()) return _contexts.Values.OrderBy(c => c.Id).ToArray(); }
+    }
+
+    /// <summary>Adds an object; returns its new handle.</summary>
+    public int AddObject(BufferObject bo)
+    {
+        using (_tableLock.Acquire())
+        {
+            int handle = _nextHandle++;
+            _objects.Add(handle, bo);
+            return handle;
+        }
+    }
+
+    /// <summary>Looks up a handle (ENOENT if unknown).</summary>
+    public BufferObject GetObject(int handle)
+    {
+        using (_tableLock.Acquire())
+            return _objects.TryGetValue(handle, out var bo) ? bo : throw DriverException.NoEnt($"no object with handle {handle} on {Name}");
+    }
+
+    /// <summary>Removes a handle (ENOENT if unknown).</summary>
+    public BufferObject RemoveObject(int handle)
+    {
+        using (_tableLock.Acquire())
+        {
+            if (!_objects.Remove(handle, out var bo)) throw DriverException.NoEnt($"no object with handle {handle} on {Name}");
+            return bo;
+        }
+    }
+
+    /// <summary>Snapshot of the objects.</summary>
+    public IReadOnlyList<BufferObject> Objects
+    {
+        get { using (_tableLock.Acquire()) return _objects.Values.ToArray(); }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}

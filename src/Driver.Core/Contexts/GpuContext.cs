@@ -1,0 +1,99 @@
+using Driver.Core.Hw;
+
+namespace Driver.Core.Contexts;
+
+/// <summary>
+/// A GPU context (i915_gem_context): an id within its client, a timeline per engine (created on first use),
+/// scheduling and recovery parameters, and the hang statistics <c>GET_RESET_STATS</c> reports.
+/// </summary>
+public sealed class GpuContext
+{
+    private readonly Timeline?[] _timelines = new Timeline?[EngineIds.Count];
+    private readonly StatusPageAllocator _statusPages;
+    private int _guilty;
+    private int _innocent;
+    private int _banned;
+    private int _closed;
+
+    /// <summary>Creates a context; <paramref name="id"/> is unique within <paramref name="client"/>.</summary>
+    public GpuContext(Client client, int id, StatusPageAllocator statusPages, bool isKernel = false)
+    {
+        Client = client;
+        Id = id;
+        IsKernel = isKernel;
+        _statusPages = statusPages;
+    }
+
+    /// <summary>Owning client.</summary>
+    public Client Client { get; }
+
+    /// <summary>Context id within the client (0 is the client's default context).</summary>
+    public int Id { get; }
+
+    /// <summary>The kernel context (heartbeat pulses): never banned, never guilty of a user hang.</summary>
+    public bool IsKernel { get; }
+
+    /// <summary>Whether a hang may get this context banned (I915_CONTEXT_PARAM_BANNABLE).</summary>
+    public bool Bannable { get; set; } = true;
+
+    /// <summary>
+    /// Whether the context survives a reset it was hit by (I915_CONTEXT_PARAM_RECOVERABLE). A non-recoverable
+    /// context is banned by its first hang, so its next submission gets -EIO.
+    /// </summary>
+    public bool Recoverable { get; set; } = true;
+
+    /// <summary>Whether its work keeps running after the context is closed (I915_CONTEXT_PARAM_PERSISTENCE).</summary>
+    public bool Persistent { get; set; } = true;
+
+    /// <summary>Scheduling priority (I915_CONTEXT_PARAM_PRIORITY), -1023..1023.</summary>
+    public int Priority { get; set; }
+
+    /// <summary>Times this context's request was guilty of a hang (reset stats: batch_active).</summary>
+    public int GuiltyCount => Volatile.Read(ref _guilty);
+
+    /// <summary>Times this context was an innocent victim of a reset (reset stats: batch_pending).</summary>
+    public int InnocentCount => Volatile.Read(ref _innocent);
+
+    /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the last guilty hang, 0 if none.</summary>
+    public long LastGuiltyTimestamp { get; set; }
+
+    /// <summary>Banned: every later submission fails with -EIO and its queued work is cancelled.</summary>
+    public bool IsBanned => Volatile.Read(ref _banned) != 0;
+
+    /// <summary>Closed by its client.</summary>
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>Counts a guilty hang; returns the new count.</summary>
+    public int MarkGuilty() => Interlocked.Increment(ref _guilty);
+
+    /// <summary>Counts an innocent reset.</summary>
+    public void MarkInnocent() => Interlocked.Increment(ref _innocent);
+
+    /// <summary>Bans the context; returns false if it already was.</summary>
+    public bool Ban() => Interlocked.Exchange(ref _banned, 1) == 0;
+
+    /// <summary>Marks the context closed; returns false if it already was.</summary>
+    public bool Close() => Interlocked.Exchange(ref _closed, 1) == 0;
+
+    /// <summary>The timeline on <paramref name="engine"/>, created on first use.</summary>
+    public Timeline GetTimeline(EngineId engine)
+    {
+        var tl = Volatile.Read(ref _timelines[(int)engine]);
+        if (tl is not null) return tl;
+        var created = new Timeline(this, engine, _statusPages.Allocate());
+        return Interlocked.CompareExchange(ref _timelines[(int)engine], created, null) ?? created;
+    }
+
+    /// <summary>Timelines created so far.</summary>
+    public IEnumerable<Timeline> Timelines
+    {
+        get
+        {
+            foreach (var tl in _timelines)
+                if (tl is { } t) yield return t;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Client.Name}/ctx{Id}";
+}

@@ -1,0 +1,4 @@
+namespace Driver.Core.Contexts;
+
+/// <summary>A breadcrumb dword in a status page: the page, the dword index, and its GGTT address.</summary>
+public readonly record struct StatusSlot(uint[] Page, int Index, uint GgttAddress);

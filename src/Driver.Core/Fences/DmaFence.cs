@@ -1,0 +1,322 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Driver.Core.Errors;
+using Driver.Core.Locking;
+
+namespace Driver.Core.Fences;
+
+/// <summary>
+/// A completion fence modeled on the kernel's <c>dma_fence</c>: pending, then signalled exactly once. An error
+/// (negative errno) may be set only before the signal. Status reads 0 while pending, 1 when signalled without error,
+/// the negative errno when signalled with one. Callbacks run after the signal, outside any fence-internal lock.
+/// </summary>
+/// <remarks>
+/// State and error share one word (<see cref="_word"/>: <c>error &lt;&lt; 1 | signalledBit</c>) changed only by
+/// compare-and-swap, so "error before signal" holds even when an error setter races the signaller: whichever CAS
+/// loses re-reads the word and sees the other's result. Signalling a fence nobody waits on and nobody registered a
+/// callback on is one CAS and one read; no lock, no allocation.
+/// </remarks>
+public class DmaFence
+{
+    private const int SignalledBit = 1;
+
+    /// <summary>Bit in <see cref="_interest"/> meaning "a callback was registered at some point".</summary>
+    private const int CallbackInterest = 1 << 24;
+
+    /// <summary><c>error &lt;&lt; 1 | signalled</c>; only changed by CAS.</summary>
+    private int _word;
+
+    /// <summary>
+    /// Number of blocked waiters plus <see cref="CallbackInterest"/>. Written with full barriers by waiters and callback
+    /// adders before they check the state; read by <see cref="Signal"/> after its CAS (also a full barrier): the
+    /// Dekker pattern guarantees one side sees the other, so a waiter is never left sleeping.
+    /// </summary>
+    private int _interest;
+
+    /// <summary>Lazily allocated monitor for waiters and the callback list; see <see cref="Sync"/>.</summary>
+    private object? _sync;
+
+    /// <summary>Registered callbacks (LIFO list), guarded by <see cref="_sync"/>.</summary>
+    private FenceCallback? _callbacks;
+
+    /// <summary><see cref="Stopwatch.GetTimestamp"/> at the signal; 0 before.</summary>
+    private long _signalTimestamp;
+
+    /// <summary>Creates a pending fence on the given fence context and seqno.</summary>
+    public DmaFence(ulong context = 0, uint seqno = 0)
+    {
+        FenceContext = context;
+        Seqno = seqno;
+    }
+
+    /// <summary>Fence context (a timeline id, like <c>dma_fence.context</c>).</summary>
+    public ulong FenceContext { get; protected set; }
+
+    /// <summary>Sequence number on its context.</summary>
+    public uint Seqno { get; protected set; }
+
+    /// <summary>Whether the fence has signalled.</summary>
+    public bool IsSignaled
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (Volatile.Read(ref _word) & SignalledBit) != 0;
+    }
+
+    /// <summary>The error (negative errno), or 0. May be read before the signal (it can still change then).</summary>
+    public int Error => Volatile.Read(ref _word) >> 1;
+
+    /// <summary>0 pending, 1 signalled without error, negative errno signalled with an error (dma_fence_get_status).</summary>
+    public int Status
+    {
+        get
+        {
+            int w = Volatile.Read(ref _word);
+            if ((w & SignalledBit) == 0) return 0;
+            int error = w >> 1;
+            return error != 0 ? error : 1;
+        }
+    }
+
+    /// <summary>Signal time as a <see cref="Stopwatch"/> timestamp, 0 while pending.</summary>
+    public long SignalTimestamp => Volatile.Read(ref _signalTimestamp);
+
+    /// <summary>
+    /// Sets the error. Refused (returns false, nothing changes) once the fence has signalled. <paramref name="error"/>
+    /// must be a negative errno.
+    /// </summary>
+    public bool SetError(int error)
+    {
+        ValidateError(error);
+        int old = Volatile.Read(ref _word);
+        while (true)
+        {
+            if ((old & SignalledBit) != 0) return false;
+            int seen = Interlocked.CompareExchange(ref _word, error << 1, old);
+            if (seen == old) return true;
+            old = seen;
+        }
+    }
+
+    /// <summary>
+    /// Sets the error unless a fatal one is already set (i915's <c>set_error_once</c>): a non-fatal error such as
+    /// <c>-EAGAIN</c> may be replaced, a fatal one stays. Refused after the signal. Returns whether it changed.
+    /// </summary>
+    public bool SetErrorOnce(int error)
+    {
+        ValidateError(error);
+        int old = Volatile.Read(ref _word);
+        while (true)
+        {
+            if ((old & SignalledBit) != 0) return false;
+            if (Errno.IsFatal(old >> 1)) return false;
+            int seen = Interlocked.CompareExchange(ref _word, error << 1, old);
+            if (seen == old) return true;
+            old = seen;
+        }
+    }
+
+    /// <summary>
+    /// Signals the fence: exactly once. A second call is refused, returns false and changes nothing. Wakes waiters and
+    /// runs callbacks (on this thread, after the state change, outside the fence lock, in a signalling section).
+    /// </summary>
+    public bool Signal()
+    {
+        int old = Volatile.Read(ref _word);
+        while (true)
+        {
+            if ((old & SignalledBit) != 0) return false;
+            // Full barrier: orders the signalled bit before the read of _interest below. The other side is the
+            // Interlocked on _interest in WaitSlow/AddCallback, which happens before their own read of _word.
+            int seen = Interlocked.CompareExchange(ref _word, old | SignalledBit, old);
+            if (seen == old) break;
+            old = seen;
+        }
+        Volatile.Write(ref _signalTimestamp, Stopwatch.GetTimestamp());
+        if (Volatile.Read(ref _interest) != 0) NotifySlow();
+        OnSignaled();
+        return true;
+    }
+
+    /// <summary>Hook for subclasses, run after waiters were woken and callbacks ran.</summary>
+    protected virtual void OnSignaled() { }
+
+    /// <summary>
+    /// Registers a callback to run once the fence signals. Returns false if the fence has already signalled; the
+    /// callback is then not registered and the caller handles completion itself (dma_fence_add_callback's -ENOENT).
+    /// </summary>
+    public bool AddCallback(FenceCallback callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        if (IsSignaled) return false;
+        // Full barrier before re-reading the state under the lock: pairs with the CAS in Signal().
+        Interlocked.Or(ref _interest, CallbackInterest);
+        lock (Sync)
+        {
+            if (IsSignaled) return false;
+            if (callback.Owner is not null) throw new InvalidOperationException("callback node already queued on a fence");
+            callback.Owner = this;
+            callback.Next = _callbacks;
+            _callbacks = callback;
+            return true;
+        }
+    }
+
+    /// <summary>Removes a registered callback that has not run yet. Returns false if it was not queued here.</summary>
+    public bool RemoveCallback(FenceCallback callback)
+    {
+        if (_callbacks is null && Volatile.Read(ref _interest) == 0) return false;
+        lock (Sync)
+        {
+            if (callback.Owner != this) return false;
+            ref FenceCallback? link = ref _callbacks;
+            while (link is not null)
+            {
+                if (link == callback)
+                {
+                    link = callback.Next;
+                    callback.Next = null;
+                    callback.Owner = null;
+                    return true;
+                }
+                link = ref link.Next;
+            }
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Waits at most <paramref name="timeout"/> for the signal. Returns true when signalled (read <see cref="Status"/>
+    /// for the outcome), false on timeout: a timeout is never reported as a fence error.
+    /// </summary>
+    public bool Wait(TimeSpan timeout)
+    {
+        Lockdep.MightWaitOnFence();
+        if (IsSignaled) return true;
+        return WaitSlow(timeout);
+    }
+
+    /// <summary>Milliseconds overload of <see cref="Wait(TimeSpan)"/>.</summary>
+    public bool Wait(int timeoutMs) => Wait(TimeSpan.FromMilliseconds(timeoutMs));
+
+    /// <summary>
+    /// Asynchronous bounded wait: completes with true when signalled, false when <paramref name="timeout"/> elapsed.
+    /// </summary>
+    public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        Lockdep.MightWaitOnFence();
+        if (IsSignaled) return true;
+        var node = new TaskFenceCallback();
+        if (!AddCallback(node)) return true;
+        try
+        {
+            await node.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return IsSignaled;
+        }
+        finally
+        {
+            RemoveCallback(node);
+        }
+    }
+
+    private bool WaitSlow(TimeSpan timeout)
+    {
+        // Spin briefly first: most fences in the simulator signal within microseconds.
+        var spin = new SpinWait();
+        for (int i = 0; i < 10; i++)
+        {
+            if (IsSignaled) return true;
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        // Full barrier: publishes this waiter before the state check below; pairs with the CAS in Signal().
+        Interlocked.Increment(ref _interest);
+        try
+        {
+            lock (Sync)
+            {
+                while (!IsSignaled)
+                {
+                    long remaining = deadline - Stopwatch.GetTimestamp();
+                    if (remaining <= 0) return false;
+                    int ms = (int)Math.Min(int.MaxValue, Math.Max(1, remaining * 1000 / Stopwatch.Frequency));
+                    Monitor.Wait(Sync, ms);
+                }
+                return true;
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _interest);
+        }
+    }
+
+    private void NotifySlow()
+    {
+        FenceCallback? list;
+        lock (Sync)
+        {
+            list = _callbacks;
+            _callbacks = null;
+            for (var n = list; n is not null; n = n.Next) n.Owner = null;
+            Monitor.PulseAll(Sync);
+        }
+        if (list is null) return;
+        // Callbacks run outside the lock (they may take other locks or signal other fences) and inside a
+        // signalling section: a fence wait from a callback is a deadlock the lock validator reports.
+        bool cookie = Lockdep.BeginSignalling();
+        try
+        {
+            // Registration is LIFO; reverse so callbacks run in the order they were added.
+            FenceCallback? ordered = null;
+            while (list is not null)
+            {
+                var next = list.Next;
+                list.Next = ordered;
+                ordered = list;
+                list = next;
+            }
+            while (ordered is not null)
+            {
+                var next = ordered.Next;
+                ordered.Next = null;
+                ordered.Invoke(this);
+                ordered = next;
+            }
+        }
+        finally
+        {
+            Lockdep.EndSignalling(cookie);
+        }
+    }
+
+    private object Sync
+    {
+        get
+        {
+            var s = Volatile.Read(ref _sync);
+            if (s is not null) return s;
+            Interlocked.CompareExchange(ref _sync, new object(), null);
+            return _sync!;
+        }
+    }
+
+    private static void ValidateError(int error)
+    {
+        if (error >= 0 || error < -4095)
+            throw new ArgumentOutOfRangeException(nameof(error), error, "a fence error is a negative errno");
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"fence {FenceContext}:{Seqno} status {Status}";
+
+    private sealed class TaskFenceCallback : FenceCallback
+    {
+        private readonly TaskCompletionSource _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Task Task => _tcs.Task;
+        public override void Invoke(DmaFence fence) => _tcs.TrySetResult();
+    }
+}

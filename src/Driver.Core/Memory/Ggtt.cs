@@ -1,0 +1,167 @@
+using System.Runtime.CompilerServices;
+using Driver.Core.Errors;
+using Driver.Core.Locking;
+
+namespace Driver.Core.Memory;
+
+/// <summary>
+/// The global GTT: a 32-bit GPU address space whose page table entries point at device-memory pages. Engines fetch
+/// batches and store dwords through it; an address with no PTE faults. The first page is never handed out, so a
+/// null address always faults. The node list is the software copy the PTEs are rebuilt from after a full reset
+/// clobbered them (<see cref="Clobber"/> / <see cref="Restore"/>; the kernel's <c>i915_ggtt_resume</c>).
+/// </summary>
+public sealed class Ggtt
+{
+    private const int PageShift = 12;
+
+    /// <summary>PTEs: one page reference per 4 KiB of address space; null = not present. Read lock-free by engines.</summary>
+    private readonly uint[]?[] _ptes;
+
+    /// <summary>Bound nodes sorted by offset; guarded by <see cref="_mutex"/>.</summary>
+    private readonly List<GgttNode> _nodes = new();
+
+    /// <summary>Serialises bind/unbind/restore (the kernel's vm->mutex). Never taken by engines.</summary>
+    private readonly DriverMutex _mutex = new("ggtt->vm.mutex");
+
+    /// <summary>Creates an address space of <paramref name="sizeBytes"/> (page multiple, at most 4 GiB).</summary>
+    public Ggtt(long sizeBytes)
+    {
+        if (sizeBytes < 2 * DeviceMemory.PageSize || sizeBytes > 1L << 32 || sizeBytes % DeviceMemory.PageSize != 0)
+            throw new ArgumentOutOfRangeException(nameof(sizeBytes), "GGTT size is a page multiple between 8 KiB and 4 GiB");
+        Size = sizeBytes;
+        _ptes = new uint[]?[sizeBytes >> PageShift];
+    }
+
+    /// <summary>Size of the address space in bytes.</summary>
+    public long Size { get; }
+
+    /// <summary>Number of bound nodes.</summary>
+    public int NodeCount { get { using (_mutex.Acquire()) return _nodes.Count; } }
+
+    /// <summary>
+    /// Binds <paramref name="bo"/>: at <paramref name="fixedOffset"/> when given (page aligned, free, in range, else
+    /// EINVAL / ENOSPC), otherwise at the lowest free range aligned to <paramref name="alignment"/>. Binding an already
+    /// bound object returns its node (EINVAL if a different fixed offset is asked for).
+    /// </summary>
+    public GgttNode Insert(BufferObject bo, uint? fixedOffset = null, uint alignment = DeviceMemory.PageSize)
+    {
+        if (alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment < DeviceMemory.PageSize)
+            throw DriverException.Inval($"alignment {alignment} must be a power of two of at least 4096");
+        using (_mutex.Acquire())
+        {
+            if (bo.Binding is { } existing)
+            {
+                if (fixedOffset is { } want && want != existing.Offset)
+                    throw DriverException.Inval($"{bo} is already bound at 0x{existing.Offset:x}");
+                return existing;
+            }
+            uint offset = fixedOffset is { } fixedAt ? CheckFixed(fixedAt, bo.Size) : FindFree(bo.Size, alignment);
+            var node = new GgttNode(bo, offset, bo.Size);
+            int index = _nodes.FindIndex(n => n.Offset > offset);
+            _nodes.Insert(index < 0 ? _nodes.Count : index, node);
+            WritePtes(node);
+            bo.Binding = node;
+            return node;
+        }
+    }
+
+    /// <summary>Unbinds <paramref name="bo"/> if bound: its PTEs are cleared, later accesses fault.</summary>
+    public void Remove(BufferObject bo)
+    {
+        using (_mutex.Acquire())
+        {
+            if (bo.Binding is not { } node) return;
+            _nodes.Remove(node);
+            long first = node.Offset >> PageShift;
+            for (long i = 0; i < node.Size >> PageShift; i++) Volatile.Write(ref _ptes[first + i], null);
+            bo.Binding = null;
+        }
+    }
+
+    /// <summary>The page backing <paramref name="address"/>, or null if not present.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint[]? PageAt(uint address)
+    {
+        long index = address >> PageShift;
+        return index < _ptes.Length ? Volatile.Read(ref _ptes[index]) : null;
+    }
+
+    /// <summary>Reads a dword through the GGTT; false when the address faults (no PTE or misaligned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryRead(uint address, out uint value)
+    {
+        var page = PageAt(address);
+        if (page is null || (address & 3) != 0) { value = 0; return false; }
+        value = Volatile.Read(ref page[(address & 0xfff) >> 2]);
+        return true;
+    }
+
+    /// <summary>Writes a dword through the GGTT; false when the address faults.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryWrite(uint address, uint value)
+    {
+        var page = PageAt(address);
+        if (page is null || (address & 3) != 0) return false;
+        Volatile.Write(ref page[(address & 0xfff) >> 2], value);
+        return true;
+    }
+
+    /// <summary>The node containing <paramref name="address"/>, or null.</summary>
+    public GgttNode? NodeAt(uint address)
+    {
+        using (_mutex.Acquire())
+        {
+            foreach (var n in _nodes)
+                if (address >= n.Offset && address < n.End) return n;
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A full device reset loses the GGTT: every PTE reads as not present until <see cref="Restore"/>. Callers hold
+    /// every engine stopped (the reset path), so no engine fetches through it meanwhile.
+    /// </summary>
+    public void Clobber()
+    {
+        using (_mutex.Acquire()) Array.Clear(_ptes);
+    }
+
+    /// <summary>Rewrites every PTE from the software copy (the node list).</summary>
+    public void Restore()
+    {
+        using (_mutex.Acquire())
+            foreach (var n in _nodes) WritePtes(n);
+    }
+
+    private void WritePtes(GgttNode node)
+    {
+        long first = node.Offset >> PageShift;
+        var pages = node.Object.Pages;
+        for (int i = 0; i < pages.Length; i++) Volatile.Write(ref _ptes[first + i], pages[i]);
+    }
+
+    private uint CheckFixed(uint offset, long size)
+    {
+        if ((offset & (DeviceMemory.PageSize - 1)) != 0) throw DriverException.Inval($"offset 0x{offset:x} is not page aligned");
+        if (offset < DeviceMemory.PageSize) throw DriverException.Inval("offset 0 (the guard page) cannot be bound");
+        if (offset + size > Size) throw DriverException.Inval($"range 0x{offset:x}+0x{size:x} exceeds the {Size}-byte GGTT");
+        foreach (var n in _nodes)
+            if (offset < n.End && n.Offset < offset + size)
+                throw new DriverException(Errno.ENOSPC, $"range 0x{offset:x}+0x{size:x} overlaps {n.Object}");
+        return offset;
+    }
+
+    private uint FindFree(long size, uint alignment)
+    {
+        long candidate = Align(DeviceMemory.PageSize, alignment);
+        foreach (var n in _nodes)
+        {
+            if (candidate + size <= n.Offset) break;
+            candidate = Math.Max(candidate, Align(n.End, alignment));
+        }
+        if (candidate + size > Size) throw new DriverException(Errno.ENOSPC, $"no room for {size} bytes in the GGTT");
+        return (uint)candidate;
+    }
+
+    private static long Align(long value, uint alignment) => (value + alignment - 1) & ~((long)alignment - 1);
+}

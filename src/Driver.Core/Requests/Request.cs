@@ -1,0 +1,155 @@
+using System.Runtime.CompilerServices;
+using Driver.Core.Contexts;
+using Driver.Core.Errors;
+using Driver.Core.Fences;
+using Driver.Core.Hw;
+
+namespace Driver.Core.Requests;
+
+/// <summary>
+/// A request (i915_request): one batch on one context's timeline, and the fence that signals when its breadcrumb
+/// has been written. The request is its own fence (the kernel embeds dma_fence in i915_request), which saves an
+/// allocation per submission.
+/// </summary>
+/// <remarks>
+/// Lifecycle: created under the timeline mutex → held until every in-fence has signalled (the submit gate) →
+/// submitted through the engine's SubmitRequest → executed by the engine thread → breadcrumb written → signalled by
+/// the engine's breadcrumbs. Fields marked "engine-owned" are written only by the engine thread, or by the reset path
+/// while that engine is parked; the park handshake orders those accesses.
+/// </remarks>
+public sealed class Request : DmaFence
+{
+    /// <summary>Pending dependencies + 1 until <see cref="Commit"/>; reaching 0 submits.</summary>
+    private int _pendingDependencies = 1;
+    private int _submitted;
+    private Action<Request>? _onReady;
+    private List<DmaFence>? _inFences;
+
+    /// <summary>Creates a request; the caller holds the timeline mutex and passes the seqno it allocated.</summary>
+    public Request(Timeline timeline, uint seqno, uint batchAddress, RequestFlags flags)
+        : base(timeline.FenceContext, seqno)
+    {
+        Timeline = timeline;
+        Context = timeline.Context;
+        BatchAddress = batchAddress;
+        Flags = flags;
+        Priority = timeline.Context.Priority;
+        CreatedTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>The timeline the request is on.</summary>
+    public Timeline Timeline { get; }
+
+    /// <summary>The context it belongs to.</summary>
+    public GpuContext Context { get; }
+
+    /// <summary>The engine it runs on.</summary>
+    public EngineId Engine => Timeline.Engine;
+
+    /// <summary>GGTT address of the first batch dword (0 for a pulse, which has no batch).</summary>
+    public uint BatchAddress { get; }
+
+    /// <summary>Options.</summary>
+    public RequestFlags Flags { get; }
+
+    /// <summary>Scheduling priority; raised by the heartbeat for its pulses.</summary>
+    public int Priority { get; set; }
+
+    /// <summary>Creation time (Stopwatch timestamp).</summary>
+    public long CreatedTimestamp { get; }
+
+    /// <summary>Time the engine began executing it, 0 if never (engine-owned).</summary>
+    public long StartedTimestamp { get; set; }
+
+    /// <summary>Whether the engine began executing its payload (engine-owned). Decides guilt on a reset.</summary>
+    public bool Started { get; set; }
+
+    /// <summary>
+    /// The payload is skipped (nop'ed): set for a guilty request and for one whose dependency failed fatally. The
+    /// breadcrumb is still written, so the fence still signals through the normal path.
+    /// </summary>
+    public bool Skip { get; set; }
+
+    /// <summary>Where to resume the batch after a preemption (engine-owned); 0 = from <see cref="BatchAddress"/>.</summary>
+    public uint ResumeAddress { get; set; }
+
+    /// <summary>Marked guilty by a reset.</summary>
+    public bool Guilty { get; set; }
+
+    /// <summary>Number of times a reset sent this request back to be replayed.</summary>
+    public int Replays { get; set; }
+
+    /// <summary>Whether the request has been handed to its engine's SubmitRequest.</summary>
+    public bool IsSubmitted => Volatile.Read(ref _submitted) != 0;
+
+    /// <summary>Whether its breadcrumb has been written (completion as the hardware sees it).</summary>
+    public bool IsCompleted
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Timeline.HasPassed(Seqno);
+    }
+
+    /// <summary>Fences this request awaited (for error states and tests); empty for most requests.</summary>
+    public IReadOnlyList<DmaFence> InFences => (IReadOnlyList<DmaFence>?)_inFences ?? [];
+
+    /// <summary>Whether this is a kernel pulse with no payload.</summary>
+    public bool IsPulse => (Flags & RequestFlags.Pulse) != 0;
+
+    /// <summary>
+    /// Holds submission until <paramref name="fence"/> signals. When <paramref name="propagateError"/> and the fence
+    /// fails with a fatal error, this request inherits the error and its payload is skipped. Call before
+    /// <see cref="Commit"/>.
+    /// </summary>
+    public void Await(DmaFence fence, bool propagateError = true)
+    {
+        if (Volatile.Read(ref _onReady) is not null) throw new InvalidOperationException("request already committed");
+        if (propagateError) (_inFences ??= new List<DmaFence>()).Add(fence);
+        if (fence.IsSignaled)
+        {
+            Inherit(fence, propagateError);
+            return;
+        }
+        Interlocked.Increment(ref _pendingDependencies);
+        if (!fence.AddCallback(new DependencyCallback(this, propagateError))) DependencySignalled(fence, propagateError);
+    }
+
+    /// <summary>
+    /// Ends construction: once every awaited fence has signalled, <paramref name="onReady"/> runs (on whichever
+    /// thread signalled the last one, or on this one if none is pending) to submit the request.
+    /// </summary>
+    public void Commit(Action<Request> onReady)
+    {
+        Volatile.Write(ref _onReady, onReady);
+        Release();
+    }
+
+    /// <summary>Marks the request submitted; false if it already was (a request is submitted once).</summary>
+    public bool MarkSubmitted() => Interlocked.Exchange(ref _submitted, 1) == 0;
+
+    private void DependencySignalled(DmaFence fence, bool propagateError)
+    {
+        Inherit(fence, propagateError);
+        Release();
+    }
+
+    private void Inherit(DmaFence fence, bool propagateError)
+    {
+        int error = fence.Error;
+        if (propagateError && Errno.IsFatal(error) && SetErrorOnce(error)) Skip = true;
+    }
+
+    private void Release()
+    {
+        // The decrement is a full barrier: the error and Skip written by Inherit on the signalling thread are visible
+        // to the thread that runs onReady (which submits and whose engine later reads Skip).
+        if (Interlocked.Decrement(ref _pendingDependencies) == 0) Volatile.Read(ref _onReady)!(this);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Context} {Engine.Name()}:{Seqno}";
+
+    private sealed class DependencyCallback(Request request, bool propagateError) : FenceCallback
+    {
+        public override void Invoke(DmaFence fence) => request.DependencySignalled(fence, propagateError);
+    }
+}

@@ -1,0 +1,84 @@
+using Driver.Core.Locking;
+using Driver.Core.Requests;
+
+namespace Driver.Engines.Execution;
+
+/// <summary>
+/// An engine's signal list (intel_breadcrumbs): requests the engine has taken, in execution order, each waiting for
+/// its breadcrumb. <see cref="Interrupt"/> is the user-interrupt handler: it reads breadcrumbs from the status pages
+/// and signals every request whose seqno has passed. Fences are signalled here, never inline by whoever submitted.
+/// </summary>
+/// <remarks>
+/// Owned by the engine thread; the reset path touches it only while the engine is parked (the park handshake in
+/// <see cref="Engine"/> orders those accesses). The ring never allocates at steady state.
+/// </remarks>
+public sealed class Breadcrumbs
+{
+    private Request?[] _ring = new Request?[64];
+    private int _head;
+    private int _count;
+
+    /// <summary>Requests waiting for their breadcrumb.</summary>
+    public int Count => _count;
+
+    /// <summary>Signals issued so far.</summary>
+    public long Signalled { get; private set; }
+
+    /// <summary>Adds a request the engine is about to execute.</summary>
+    public void Add(Request rq)
+    {
+        if (_count == _ring.Length) Grow();
+        _ring[(_head + _count) & (_ring.Length - 1)] = rq;
+        _count++;
+    }
+
+    /// <summary>
+    /// The interrupt handler: signal completed requests from the head. Stops at the first incomplete one: an engine
+    /// completes in order. Runs in a fence signalling section. Returns how many it signalled.
+    /// </summary>
+    public int Interrupt()
+    {
+        if (_count == 0) return 0;
+        bool cookie = Lockdep.BeginSignalling();
+        int n = 0;
+        try
+        {
+            while (_count > 0)
+            {
+                var rq = _ring[_head]!;
+                if (!rq.IsCompleted) break;
+                _ring[_head] = null;
+                _head = (_head + 1) & (_ring.Length - 1);
+                _count--;
+                rq.Signal();
+                n++;
+            }
+        }
+        finally
+        {
+            Lockdep.EndSignalling(cookie);
+        }
+        Signalled += n;
+        return n;
+    }
+
+    /// <summary>Removes every request (for a reset's rewind, engine parked), in order.</summary>
+    public void Drain(List<Request> into)
+    {
+        while (_count > 0)
+        {
+            into.Add(_ring[_head]!);
+            _ring[_head] = null;
+            _head = (_head + 1) & (_ring.Length - 1);
+            _count--;
+        }
+    }
+
+    private void Grow()
+    {
+        var bigger = new Request?[_ring.Length * 2];
+        for (int i = 0; i < _count; i++) bigger[i] = _ring[(_head + i) & (_ring.Length - 1)];
+        _ring = bigger;
+        _head = 0;
+    }
+}

@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Driver.Core.Memory;
+using Driver.Core.Requests;
+using Driver.Engines.Isa;
+
+namespace Driver.Engines.Execution;
+
+/// <summary>
+/// Decodes and executes batch dwords fetched through the GGTT, on its engine's thread. Safe points (where the engine
+/// may park for a reset or a stop-the-world) are taken every <see cref="SafePointInterval"/> instructions, at every
+/// jump, arbitration point, semaphore poll and work slice, so even a batch that jumps to itself can be stopped.
+/// </summary>
+public sealed class CommandStreamer
+{
+    /// <summary>Instructions between safe points in straight-line code.</summary>
+    public const int SafePointInterval = 256;
+
+    private readonly Ggtt _ggtt;
+    private readonly Engine _engine;
+
+    /// <summary>Creates the command streamer of <paramref name="engine"/>.</summary>
+    public CommandStreamer(Ggtt ggtt, Engine engine)
+    {
+        _ggtt = ggtt;
+        _engine = engine;
+    }
+
+    /// <summary>Instruction pointer (the kernel's ACTHD): updated at safe points and faults, read by error capture.</summary>
+    public uint Head => Volatile.Read(ref _head);
+    private uint _head;
+
+    /// <summary>The last fault, valid after <see cref="ExecStatus.Faulted"/>.</summary>
+    public EngineFault? LastFault { get; private set; }
+
+    /// <summary>Instructions executed since the engine started (statistics).</summary>
+    public long Instructions => _instructions;
+    private long _instructions;
+
+    /// <summary>Runs <paramref name="rq"/>'s batch from its resume point until it ends, faults or is aborted by a reset.</summary>
+    public ExecStatus Run(Request rq)
+    {
+        uint ip = rq.ResumeAddress != 0 ? rq.ResumeAddress : rq.BatchAddress;
+        int sinceSafePoint = 0;
+        long spins = 0;
+        while (true)
+        {
+            if (++sinceSafePoint >= SafePointInterval)
+            {
+                sinceSafePoint = 0;
+                if (SafePoint(ip)) return ExecStatus.Aborted;
+            }
+            if (!_ggtt.TryRead(ip, out uint cmd)) return Fault(FaultKind.PageFault, rq, ip, 0, "instruction fetch from an unmapped address");
+            _instructions++;
+            uint opcode = Mi.Opcode(cmd);
+            switch (opcode)
+            {
+                case MiOpcode.Noop:
+                    ip += 4;
+                    break;
+
+                case MiOpcode.BatchBufferEnd:
+                    if (cmd != Mi.BatchBufferEnd) return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "BATCH_BUFFER_END with stray bits");
+                    return ExecStatus.Completed;
+
+                case MiOpcode.ArbCheck:
+                    if (cmd != Mi.ArbCheck) return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "ARB_CHECK with stray bits");
+                    if (SafePoint(ip)) return ExecStatus.Aborted;
+                    _engine.ArbitrationPoint();
+                    if (Banned(rq)) return ExecStatus.Completed;
+                    ip += 4;
+                    break;
+
+                case MiOpcode.StoreDwordImm:
+                {
+                    if (Mi.Length(cmd) != 1 || (cmd & 0x007FFF00) != 0) return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "STORE_DWORD_IMM length must be 1");
+                    if (!_ggtt.TryRead(ip + 4, out uint address) || !_ggtt.TryRead(ip + 8, out uint value))
+                        return Fault(FaultKind.PageFault, rq, ip, cmd, "STORE_DWORD_IMM operands unmapped");
+                    if (!_ggtt.TryWrite(address, value)) return Fault(FaultKind.PageFault, rq, ip, cmd, $"store to unmapped 0x{address:x8}");
+                    ip += 12;
+                    break;
+                }
+
+                case MiOpcode.SemaphoreWait:
+                {
+                    if (!DecodeCompare(rq, ip, cmd, out var op, out uint data, out uint address, out var status)) return status;
+                    spins = 0;
+                    while (true)
+                    {
+                        if (!_ggtt.TryRead(address, out uint value)) return Fault(FaultKind.PageFault, rq, ip, cmd, $"semaphore poll of unmapped 0x{address:x8}");
+                        if (Mi.Evaluate(op, value, data)) break;
+                        // A waiting semaphore is an arbitration point on hardware: preemption and resets get in here.
+                        if (SafePoint(ip)) return ExecStatus.Aborted;
+                        _engine.ArbitrationPoint();
+                        if (Banned(rq)) return ExecStatus.Completed;
+                        Backoff(ref spins);
+                    }
+                    ip += 12;
+                    break;
+                }
+
+                case MiOpcode.ConditionalBatchBufferEnd:
+                {
+                    if (!DecodeCompare(rq, ip, cmd, out var op, out uint data, out uint address, out var status)) return status;
+                    if (!_ggtt.TryRead(address, out uint value)) return Fault(FaultKind.PageFault, rq, ip, cmd, $"conditional end reads unmapped 0x{address:x8}");
+                    if (Mi.Evaluate(op, value, data)) return ExecStatus.Completed;
+                    ip += 12;
+                    break;
+                }
+
+                case MiOpcode.BatchBufferStart:
+                {
+                    if (Mi.Length(cmd) != 0 || (cmd & 0x007FFF00) != 0) return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "BATCH_BUFFER_START length must be 0");
+                    if (!_ggtt.TryRead(ip + 4, out uint target)) return Fault(FaultKind.PageFault, rq, ip, cmd, "BATCH_BUFFER_START operand unmapped");
+                    if (target <= ip)
+                    {
+                        // A backward jump is a loop (a spinner): give the CPU back now and then, and take a safe point.
+                        sinceSafePoint = 0;
+                        if (SafePoint(ip)) return ExecStatus.Aborted;
+                        Backoff(ref spins);
+                    }
+                    ip = target;
+                    break;
+                }
+
+                case MiOpcode.Work:
+                {
+                    if (Mi.Length(cmd) != 0 || (cmd & 0x007FFF00) != 0) return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "WORK length must be 0");
+                    if (!_ggtt.TryRead(ip + 4, out uint ns)) return Fault(FaultKind.PageFault, rq, ip, cmd, "WORK operand unmapped");
+                    if (DoWork(ip, ns)) return ExecStatus.Aborted;
+                    ip += 8;
+                    break;
+                }
+
+                default:
+                    return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, $"unknown opcode 0x{opcode:x}");
+            }
+        }
+    }
+
+    private bool DecodeCompare(Request rq, uint ip, uint cmd, out CompareOp op, out uint data, out uint address, out ExecStatus status)
+    {
+        op = Mi.Compare(cmd);
+        data = address = 0;
+        status = ExecStatus.Faulted;
+        if (Mi.Length(cmd) != 1 || (uint)op > (uint)CompareOp.NotEqual || (cmd & 0x007F8F00) != 0)
+        {
+            Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "compare instruction with bad length or compare op");
+            return false;
+        }
+        if (!_ggtt.TryRead(ip + 4, out data) || !_ggtt.TryRead(ip + 8, out address))
+        {
+            Fault(FaultKind.PageFault, rq, ip, cmd, "compare operands unmapped");
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Busy for <paramref name="ns"/> nanoseconds with safe points every millisecond; true if aborted.</summary>
+    private bool DoWork(uint ip, uint ns)
+    {
+        long end = Stopwatch.GetTimestamp() + (long)(ns * (double)Stopwatch.Frequency / 1e9);
+        while (true)
+        {
+            long remaining = end - Stopwatch.GetTimestamp();
+            if (remaining <= 0) return false;
+            if (SafePoint(ip)) return true;
+            _engine.ArbitrationPoint();
+            long remainingUs = remaining * 1_000_000 / Stopwatch.Frequency;
+            if (remainingUs > 2000) Thread.Sleep(1);
+            else if (remainingUs > 100) Thread.Yield();
+            else Thread.SpinWait(20);
+        }
+    }
+
+    /// <summary>
+    /// At an arbitration point a banned context loses the engine for good (i915 preempts it and never resubmits it):
+    /// the request ends here with -EIO.
+    /// </summary>
+    private static bool Banned(Request rq)
+    {
+        if (!rq.Context.IsBanned) return false;
+        rq.SetErrorOnce(-Core.Errors.Errno.EIO);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool SafePoint(uint ip)
+    {
+        Volatile.Write(ref _head, ip);
+        return _engine.SafePoint();
+    }
+
+    /// <summary>
+    /// Polling backoff for loops and semaphores: spin first, then yield, then sleep, so a machine with more spinning
+    /// engines than cores still makes progress (a spinner's end is then seen within about a millisecond).
+    /// </summary>
+    private static void Backoff(ref long spins)
+    {
+        long n = ++spins;
+        if (n < 64) return;
+        if (n < 4096) { if ((n & 7) == 0) Thread.Yield(); return; }
+        if ((n & 3) == 0) Thread.Sleep(1); else Thread.Yield();
+    }
+
+    private ExecStatus Fault(FaultKind kind, Request rq, uint ip, uint dword, string detail)
+    {
+        Volatile.Write(ref _head, ip);
+        LastFault = new EngineFault(kind, rq, ip, dword, detail);
+        return ExecStatus.Faulted;
+    }
+}

@@ -1,0 +1,427 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Driver.Core.Errors;
+using Driver.Core.Hw;
+using Driver.Core.Locking;
+using Driver.Core.Memory;
+using Driver.Core.Requests;
+using Driver.Core.Sync;
+
+namespace Driver.Engines.Execution;
+
+/// <summary>
+/// One engine: a dedicated thread draining its request queue and executing batches with its command streamer.
+/// Every submission reaches it through <see cref="SubmitRequest"/> (the kernel's <c>engine->submit_request</c>),
+/// which hang recovery swaps for a nop handler when the device is wedged.
+/// </summary>
+/// <remarks>
+/// <para>Queues: <see cref="_port"/> (a single-reader channel) takes submissions from any thread;
+/// <see cref="_replay"/> holds what a reset rewound, and is drained first so replays keep their order ahead of
+/// newer submissions.</para>
+/// <para>Parking: <see cref="Park"/> asks the thread to stop at its next safe point (between requests, or inside a
+/// batch at jumps, arbitration points, polls and every few hundred instructions) and waits for it there. While parked,
+/// the engine-owned state (<see cref="Active"/>, the replay queue, the breadcrumbs, requests' execution fields)
+/// belongs to whoever parked it: the park handshake's monitor is the barrier both ways.</para>
+/// </remarks>
+public sealed class Engine : IStoppable, IDisposable
+{
+    [ThreadStatic] private static Engine? t_current;
+
+    private readonly Channel<Request> _port = Channel.CreateUnbounded<Request>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
+    private readonly Queue<Request> _replay = new();
+    private readonly Breadcrumbs _breadcrumbs = new();
+    private readonly CommandStreamer _cs;
+    private readonly EngineOptions _options;
+    private readonly Thread _thread;
+
+    /// <summary>Wakes the idle thread; set by submitters only when <see cref="_sleeping"/> says it sleeps.</summary>
+    private readonly ManualResetEventSlim _doorbell = new(false, spinCount: 0);
+
+    /// <summary>Monitor of the park handshake: guards <see cref="_parkRequests"/> and <see cref="_parked"/>.</summary>
+    private readonly object _parkSync = new();
+
+    private Action<Request> _submitRequest;
+    private Request? _active;
+    private Request? _preempt;
+    private int _sleeping;
+    private int _parkRequests;
+    private bool _parked;
+    private long _resetGeneration;
+    private volatile bool _stopping;
+    private long _submitted;
+    private long _completed;
+    private long _faults;
+    private long _lastActivity;
+
+    /// <summary>Creates and starts the engine thread.</summary>
+    public Engine(EngineId id, Ggtt ggtt, EngineOptions? options = null)
+    {
+        Id = id;
+        _options = options ?? new EngineOptions();
+        _cs = new CommandStreamer(ggtt, this);
+        DefaultSubmitRequest = Queue;
+        _submitRequest = DefaultSubmitRequest;
+        _lastActivity = Stopwatch.GetTimestamp();
+        _thread = new Thread(Run) { Name = id.Name(), IsBackground = true };
+        _thread.Start();
+    }
+
+    /// <summary>Engine id.</summary>
+    public EngineId Id { get; }
+
+    /// <summary>Kernel name ("rcs0").</summary>
+    public string Name => Id.Name();
+
+    /// <summary>The engine whose thread is running the caller, or null.</summary>
+    public static Engine? Current => t_current;
+
+    /// <summary>
+    /// The submission handler every request passes through. Read inside the submit epoch's read section (or a
+    /// stop-machine region), so whoever swaps it can wait until no thread still runs the old one.
+    /// </summary>
+    public Action<Request> SubmitRequest
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Volatile.Read(ref _submitRequest);
+        set => Volatile.Write(ref _submitRequest, value);
+    }
+
+    /// <summary>The normal handler: queue the request to this engine's thread.</summary>
+    public Action<Request> DefaultSubmitRequest { get; }
+
+    /// <summary>
+    /// Error interrupt: called on the engine thread when the command streamer faults. When set (hang recovery is
+    /// present) the engine then stalls at the fault until a reset aborts the batch; it must not block. When null the
+    /// faulting request fails with -EIO and the engine carries on.
+    /// </summary>
+    public Action<Engine, EngineFault>? ErrorInterrupt { get; set; }
+
+    /// <summary>The request being executed, or null (written by the engine thread; stable while parked).</summary>
+    public Request? Active => Volatile.Read(ref _active);
+
+    /// <summary>The command streamer's head (ACTHD).</summary>
+    public uint Head => _cs.Head;
+
+    /// <summary>The last fault.</summary>
+    public EngineFault? LastFault => _cs.LastFault;
+
+    /// <summary>Requests handed to <see cref="Queue"/>.</summary>
+    public long Submitted => Interlocked.Read(ref _submitted);
+
+    /// <summary>Requests that left the engine: executed, dropped as already complete, or taken by a reset.</summary>
+    public long Completed => Interlocked.Read(ref _completed);
+
+    /// <summary>Command streamer faults.</summary>
+    public long Faults => Interlocked.Read(ref _faults);
+
+    /// <summary>Instructions executed.</summary>
+    public long Instructions => _cs.Instructions;
+
+    /// <summary>Queued or executing work exists.</summary>
+    public bool IsBusy => Submitted != Completed || Active is not null;
+
+    /// <summary>Stopwatch timestamp of the last request start or completion.</summary>
+    public long LastActivity => Interlocked.Read(ref _lastActivity);
+
+    /// <summary>Whether the thread is parked now.</summary>
+    public bool IsParked { get { lock (_parkSync) return _parked; } }
+
+    /// <summary>Reset generation: bumped by every reset of this engine; a parked batch aborts when it changed.</summary>
+    public long ResetGeneration => Interlocked.Read(ref _resetGeneration);
+
+    /// <summary>Queues a request for execution (the default <see cref="SubmitRequest"/>). Lock-free.</summary>
+    public void Queue(Request rq)
+    {
+        Interlocked.Increment(ref _submitted);
+        _port.Writer.TryWrite(rq);
+        Kick();
+    }
+
+    /// <summary>
+    /// Asks the engine to run <paramref name="pulse"/> at its next arbitration point, ahead of the current batch
+    /// (preemption to a higher-priority request). A batch with no arbitration point never lets it run.
+    /// </summary>
+    public void RequestPreemption(Request pulse)
+    {
+        Volatile.Write(ref _preempt, pulse);
+        Kick();
+    }
+
+    /// <summary>A preemption requested and not yet taken.</summary>
+    public Request? PendingPreemption => Volatile.Read(ref _preempt);
+
+    // ---- parking (IStoppable) -------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Stops the engine thread at its next safe point and waits until it is there. Nested parks count. Returns false
+    /// (and withdraws the request) when it did not park within <paramref name="timeout"/>.
+    /// </summary>
+    public bool Park(TimeSpan timeout)
+    {
+        if (Thread.CurrentThread == _thread) throw new InvalidOperationException($"{Name} cannot park itself");
+        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        lock (_parkSync) _parkRequests++;
+        Kick();
+        lock (_parkSync)
+        {
+            while (!_parked)
+            {
+                long remaining = deadline - Stopwatch.GetTimestamp();
+                if (remaining <= 0 || _stopping)
+                {
+                    _parkRequests--;
+                    Monitor.PulseAll(_parkSync);
+                    return _parked;
+                }
+                Monitor.Wait(_parkSync, (int)Math.Max(1, remaining * 1000 / Stopwatch.Frequency));
+            }
+            return true;
+        }
+    }
+
+    /// <summary>Parks with the default timeout.</summary>
+    public bool Park() => Park(_options.ParkTimeout);
+
+    /// <summary>Releases one park; the thread resumes when none remain.</summary>
+    public void Unpark()
+    {
+        lock (_parkSync)
+        {
+            if (_parkRequests == 0) throw new InvalidOperationException($"{Name} is not parked");
+            if (--_parkRequests == 0) Monitor.PulseAll(_parkSync);
+        }
+    }
+
+    /// <summary>
+    /// Safe point, called by the engine thread between requests and by the command streamer inside batches. Returns
+    /// true when the engine was reset while parked here: the current batch must be abandoned.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool SafePoint() => Volatile.Read(ref _parkRequests) != 0 && ParkHere();
+
+    private bool ParkHere()
+    {
+        long generation = Interlocked.Read(ref _resetGeneration);
+        lock (_parkSync)
+        {
+            _parked = true;
+            Monitor.PulseAll(_parkSync);
+            while (_parkRequests > 0 && !_stopping) Monitor.Wait(_parkSync);
+            _parked = false;
+        }
+        // The monitor exit above is the acquire side of the handshake: whatever the parker changed (queues, Active,
+        // request fields) is visible from here on. The other side is the parker's own monitor use in Park/Unpark.
+        return Interlocked.Read(ref _resetGeneration) != generation;
+    }
+
+    // ---- reset primitives: call only while parked --------------------------------------------------------------
+
+    /// <summary>
+    /// Takes every request the engine holds, in execution order: the active one, the signal list, the replay queue,
+    /// then everything in the submission channel. Engine must be parked by the caller.
+    /// </summary>
+    public List<Request> TakeAllRequests()
+    {
+        AssertParked();
+        var all = new List<Request>();
+        _breadcrumbs.Drain(all);
+        var active = Active;
+        if (active is not null && !all.Contains(active)) all.Insert(0, active);
+        while (_replay.Count > 0) all.Add(_replay.Dequeue());
+        while (_port.Reader.TryRead(out var rq)) all.Add(rq);
+        Volatile.Write(ref _active, null);
+        // Everything taken has left the engine; Replay() counts what comes back.
+        Interlocked.Add(ref _completed, all.Count);
+        return all;
+    }
+
+    /// <summary>Puts requests back, to run before anything still in the channel. Engine must be parked.</summary>
+    public void Replay(IEnumerable<Request> requests)
+    {
+        AssertParked();
+        foreach (var rq in requests)
+        {
+            _replay.Enqueue(rq);
+            Interlocked.Increment(ref _submitted);
+        }
+    }
+
+    /// <summary>Marks the engine reset: a batch parked mid-way is abandoned when the engine resumes.</summary>
+    public void MarkReset()
+    {
+        AssertParked();
+        Interlocked.Increment(ref _resetGeneration);
+        Volatile.Write(ref _preempt, null);
+    }
+
+    /// <summary>
+    /// Writes a request's breadcrumb and signals it from the CPU (cancel, nop-submit and preemption paths, any
+    /// thread). Does not count as the engine retiring it: a request still queued here is counted when dequeued.
+    /// </summary>
+    public static void CompleteOnCpu(Request rq)
+    {
+        rq.Timeline.WriteBreadcrumb(rq.Seqno);
+        bool cookie = Lockdep.BeginSignalling();
+        try { rq.Signal(); }
+        finally { Lockdep.EndSignalling(cookie); }
+    }
+
+    private void AssertParked()
+    {
+        lock (_parkSync)
+            if (!_parked && !_stopping && _thread.IsAlive) throw new InvalidOperationException($"{Name} is not parked");
+    }
+
+    // ---- the engine thread ------------------------------------------------------------------------------------
+
+    private void Run()
+    {
+        t_current = this;
+        try
+        {
+            while (!_stopping)
+            {
+                SafePoint();
+                ArbitrationPoint();
+                var rq = Dequeue();
+                if (rq is null) { Idle(); continue; }
+                Execute(rq);
+            }
+        }
+        finally
+        {
+            lock (_parkSync) { _parked = true; Monitor.PulseAll(_parkSync); }
+        }
+    }
+
+    private Request? Dequeue()
+    {
+        if (_replay.Count > 0) return _replay.Dequeue();
+        return _port.Reader.TryRead(out var rq) ? rq : null;
+    }
+
+    private void Execute(Request rq)
+    {
+        if (rq.IsSignaled || rq.IsCompleted)
+        {
+            // Already finished elsewhere: a pulse that ran through preemption, or a request cancelled on the CPU.
+            // Signal it if that has not happened yet: every fence signals.
+            if (!rq.IsSignaled) CompleteOnCpu(rq);
+            Interlocked.Increment(ref _completed);
+            return;
+        }
+        if (rq.Context.IsBanned && !rq.Skip)
+        {
+            // A banned context's queued work is skipped at submission to the hardware (__i915_request_submit).
+            rq.SetErrorOnce(-Errno.EIO);
+            rq.Skip = true;
+        }
+        Volatile.Write(ref _active, rq);
+        _breadcrumbs.Add(rq);
+        if (!rq.Skip && !rq.IsPulse)
+        {
+            if (!rq.Started)
+            {
+                rq.Started = true;
+                rq.StartedTimestamp = Stopwatch.GetTimestamp();
+                Volatile.Write(ref _lastActivity, rq.StartedTimestamp);
+            }
+            var status = _cs.Run(rq);
+            if (status == ExecStatus.Aborted) return;
+            if (status == ExecStatus.Faulted && HandleFault(rq)) return;
+        }
+        // Breadcrumb, then the interrupt: no safe point in between, so a reset never sees a written breadcrumb
+        // whose request is still Active.
+        rq.Timeline.WriteBreadcrumb(rq.Seqno);
+        Volatile.Write(ref _active, null);
+        Interlocked.Increment(ref _completed);
+        Volatile.Write(ref _lastActivity, Stopwatch.GetTimestamp());
+        _breadcrumbs.Interrupt();
+    }
+
+    /// <summary>Returns true when the batch was abandoned by a reset.</summary>
+    private bool HandleFault(Request rq)
+    {
+        Interlocked.Increment(ref _faults);
+        var handler = ErrorInterrupt;
+        if (handler is null)
+        {
+            rq.SetErrorOnce(-Errno.EIO);
+            return false;
+        }
+        handler(this, _cs.LastFault!);
+        // The hardware stops at a fault: stay here until hang recovery resets the engine.
+        while (!_stopping)
+        {
+            if (SafePoint()) return true;
+            WaitDoorbell(TimeSpan.FromMilliseconds(50));
+        }
+        return true;
+    }
+
+    /// <summary>Arbitration point: run a pending preemption request, if any.</summary>
+    internal void ArbitrationPoint()
+    {
+        if (Volatile.Read(ref _preempt) is null) return;
+        var pulse = Interlocked.Exchange(ref _preempt, null);
+        if (pulse is null || pulse.IsCompleted) return;
+        // The pulse has no payload: preempting to it is writing its breadcrumb and signalling it. The preempted batch
+        // then resumes where it was. The pulse stays in the queue and is dropped there as already completed.
+        CompleteOnCpu(pulse);
+    }
+
+    private void Idle()
+    {
+        ArbitrationPoint();
+        if (_options.BusyPoll)
+        {
+            Thread.SpinWait(20);
+            return;
+        }
+        _doorbell.Reset();
+        Volatile.Write(ref _sleeping, 1);
+        // Full barrier: the _sleeping store must be visible before we look at the queue once more. The other side is
+        // the barrier in Kick(), between a submitter's channel write and its read of _sleeping.
+        Interlocked.MemoryBarrier();
+        if (_port.Reader.TryRead(out var rq))
+        {
+            Volatile.Write(ref _sleeping, 0);
+            _replay.Enqueue(rq);
+            return;
+        }
+        if (Volatile.Read(ref _parkRequests) == 0 && !_stopping && Volatile.Read(ref _preempt) is null)
+            _doorbell.Wait(100);
+        Volatile.Write(ref _sleeping, 0);
+    }
+
+    private void WaitDoorbell(TimeSpan timeout)
+    {
+        _doorbell.Reset();
+        Volatile.Write(ref _sleeping, 1);
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _parkRequests) == 0 && !_stopping) _doorbell.Wait(timeout);
+        Volatile.Write(ref _sleeping, 0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Kick()
+    {
+        // Pairs with the barrier in Idle(): either the engine sees our queued item, or we see it sleeping.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _sleeping) != 0) _doorbell.Set();
+    }
+
+    /// <summary>Stops the thread (bounded join).</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        lock (_parkSync) Monitor.PulseAll(_parkSync);
+        _doorbell.Set();
+        _thread.Join(TimeSpan.FromSeconds(5));
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}

@@ -1,0 +1,131 @@
+using System.Runtime.CompilerServices;
+using Driver.Core.Contexts;
+using Driver.Core.Fences;
+using Driver.Core.Hw;
+using Driver.Core.Memory;
+using Driver.Core.Requests;
+using Driver.Core.Sync;
+using Driver.Engines.Execution;
+
+namespace Driver.Engines.Gt;
+
+/// <summary>
+/// The graphics tile (intel_gt): device memory, the GGTT, status pages, the five engines, the kernel context, and
+/// the submission path every request takes: built on its timeline, held until its in-fences signal, then handed to
+/// its engine's <see cref="Engine.SubmitRequest"/> inside the submit epoch's read section
+/// (<c>submit_notify</c>: <c>rcu_read_lock(); engine->submit_request(rq); rcu_read_unlock();</c>).
+/// </summary>
+public sealed class IntelGt : IDisposable
+{
+    private readonly Engine[] _engines;
+    private readonly Action<Request> _submitNotify;
+    private int _nextClientId;
+
+    /// <summary>Builds the GT and starts its engine threads.</summary>
+    public IntelGt(GtConfig? config = null)
+    {
+        Config = config ?? new GtConfig();
+        Memory = new DeviceMemory(Config.MemoryBytes);
+        Ggtt = new Ggtt(Config.GgttBytes);
+        StatusPages = new StatusPageAllocator(Memory, Ggtt);
+        _engines = EngineIds.All.Select(id => new Engine(id, Ggtt, Config.Engine)).ToArray();
+        foreach (var e in _engines) StopMachine.Register(e);
+        KernelClient = new Client(NextClientId(), "kernel", privileged: true, StatusPages, isKernel: true);
+        _submitNotify = SubmitNotify;
+    }
+
+    /// <summary>Configuration.</summary>
+    public GtConfig Config { get; }
+
+    /// <summary>Device memory.</summary>
+    public DeviceMemory Memory { get; }
+
+    /// <summary>The global GTT.</summary>
+    public Ggtt Ggtt { get; }
+
+    /// <summary>Status page (breadcrumb) allocator.</summary>
+    public StatusPageAllocator StatusPages { get; }
+
+    /// <summary>The engines, indexed by <see cref="EngineId"/>.</summary>
+    public IReadOnlyList<Engine> Engines => _engines;
+
+    /// <summary>The kernel's own client; its default context sends heartbeat pulses.</summary>
+    public Client KernelClient { get; }
+
+    /// <summary>The epoch protecting <see cref="Engine.SubmitRequest"/> readers (used by the epoch wedge strategy).</summary>
+    public Epoch SubmitEpoch { get; } = new("submit_request");
+
+    /// <summary>The stop-the-world alternative (used by the stop-machine wedge strategy).</summary>
+    public StopMachine StopMachine { get; } = new("stop_machine");
+
+    /// <summary>Active wedge strategy.</summary>
+    public WedgeStrategy WedgeStrategy => Config.WedgeStrategy;
+
+    /// <summary>The engine with id <paramref name="id"/>.</summary>
+    public Engine this[EngineId id] => _engines[(int)id];
+
+    /// <summary>Allocates a client id.</summary>
+    public int NextClientId() => Interlocked.Increment(ref _nextClientId);
+
+    /// <summary>
+    /// Builds a request on <paramref name="context"/>'s timeline for <paramref name="engine"/>, awaiting
+    /// <paramref name="inFences"/>, and submits it (now, or when its last in-fence signals). Returns the request,
+    /// which is its own out-fence.
+    /// </summary>
+    public Request CreateAndSubmit(GpuContext context, EngineId engine, uint batchAddress, RequestFlags flags = RequestFlags.None,
+        IReadOnlyList<DmaFence>? inFences = null)
+    {
+        var tl = context.GetTimeline(engine);
+        // The timeline mutex orders seqno allocation with submission: a request is committed before the next one on
+        // its timeline is built, so two requests of one timeline reach the engine in seqno order.
+        using (tl.Mutex.Acquire())
+        {
+            var rq = new Request(tl, tl.NextSeqno(), batchAddress, flags);
+            var prev = tl.Last;
+            // Timeline order: a predecessor still held on its own dependencies must complete first. One already
+            // submitted is ahead of us in the engine's FIFO, which orders us for free.
+            if (prev is not null && !prev.IsSubmitted && !prev.IsSignaled) rq.Await(prev, propagateError: false);
+            if (inFences is not null)
+                foreach (var f in inFences) rq.Await(f);
+            tl.Last = rq;
+            rq.Commit(_submitNotify);
+            return rq;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="rq"/> through its engine's current <see cref="Engine.SubmitRequest"/> inside the read
+    /// side that matches the wedge strategy.
+    /// </summary>
+    private void SubmitNotify(Request rq)
+    {
+        rq.MarkSubmitted();
+        var engine = _engines[(int)rq.Engine];
+        if (Config.WedgeStrategy == WedgeStrategy.Epoch)
+        {
+            // Read side: the wedge swaps SubmitRequest and then waits a grace period (Epoch.Synchronize) for every
+            // section that may still be running the old handler.
+            SubmitEpoch.ReadLock();
+            try { engine.SubmitRequest(rq); }
+            finally { SubmitEpoch.ReadUnlock(); }
+        }
+        else if (Engine.Current is not null)
+        {
+            // An engine thread (signalling a dependency) is stopped by being parked, and it never parks while
+            // submitting, so it needs no region; entering one could block it where it cannot reach its safe point.
+            engine.SubmitRequest(rq);
+        }
+        else
+        {
+            StopMachine.EnterRegion();
+            try { engine.SubmitRequest(rq); }
+            finally { StopMachine.ExitRegion(); }
+        }
+    }
+
+    /// <summary>Stops every engine thread.</summary>
+    public void Dispose()
+    {
+        foreach (var e in _engines) e.Dispose();
+    }
+}

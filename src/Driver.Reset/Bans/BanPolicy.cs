@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Driver.Core.Contexts;
+using Driver.Reset.Events;
+using Driver.Reset.Recovery;
+
+namespace Driver.Reset.Bans;
+
+/// <summary>
+/// i915's hang accounting (<c>mark_guilty</c>, <c>mark_innocent</c>, <c>client_mark_guilty</c>): guilty and innocent
+/// counts per context, a ban for a bannable context that is not recoverable, is closed, or hangs again inside the
+/// ban window, and a client score (+3 per banned context, +1 per hang within the fast-hang window of the previous
+/// one) that bans the client at 9.
+/// </summary>
+public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<GpuContext, Queue<long>> _hangHistory = new();
+
+    /// <summary>Contexts banned so far.</summary>
+    public int ContextsBanned { get; private set; }
+
+    /// <summary>
+    /// Accounts a guilty hang of <paramref name="context"/>; returns whether the context is now banned.
+    /// </summary>
+    public bool MarkGuilty(GpuContext context)
+    {
+        if (context.IsKernel) return false;
+        if (context.IsClosed) return BanContext(context, "closed");
+        context.MarkGuilty();
+        long now = Stopwatch.GetTimestamp();
+        context.LastGuiltyTimestamp = now;
+        // Cool contexts are too cool to be banned: non-bannable ones are used to test resets.
+        if (!context.Bannable) return false;
+        bool banned = !context.Recoverable;
+        // Leaf lock around the per-context hang history (no other lock is taken inside).
+        lock (_lock)
+        {
+            if (!_hangHistory.TryGetValue(context, out var history)) _hangHistory[context] = history = new Queue<long>();
+            history.Enqueue(now);
+            while (history.Count > config.HangsToBan) history.Dequeue();
+            if (history.Count == config.HangsToBan && Elapsed(history.Peek(), now) < config.BanWindow) banned = true;
+        }
+        ClientMarkGuilty(context.Client, banned, now);
+        return banned && BanContext(context, context.Recoverable ? "repeated hangs" : "not recoverable");
+    }
+
+    /// <summary>Accounts an innocent victim of a reset (reset stats: batch_pending).</summary>
+    public static void MarkInnocent(GpuContext context)
+    {
+        if (!context.IsKernel) context.MarkInnocent();
+    }
+
+    /// <summary>Bans a context (also used when a non-persistent context is closed); returns true if newly banned.</summary>
+    public bool BanContext(GpuContext context, string why)
+    {
+        if (!context.Ban()) return true;
+        lock (_lock) { ContextsBanned++; _hangHistory.Remove(context); }
+        events.Raise(GpuEventKind.ContextBanned, 0, $"context {context} banned: {why}");
+        return true;
+    }
+
+    private void ClientMarkGuilty(Client client, bool banned, long now)
+    {
+        int score = banned ? 3 : 0;
+        long prev = client.LastHangTimestamp;
+        client.LastHangTimestamp = now;
+        if (prev != 0 && Elapsed(prev, now) < config.ClientFastHangWindow) score += 1;
+        if (score == 0) return;
+        int before = client.BanScore;
+        int after = client.AddBanScore(score);
+        if (before < Client.BanThreshold && after >= Client.BanThreshold)
+            events.Raise(GpuEventKind.ClientBanned, 0, $"client {client} banned (score {after})");
+    }
+
+    private static TimeSpan Elapsed(long from, long to) => TimeSpan.FromSeconds((to - from) / (double)Stopwatch.Frequency);
+}

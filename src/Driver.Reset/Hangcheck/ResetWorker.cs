@@ -1,0 +1,73 @@
+using System.Threading.Channels;
+using Driver.Core.Requests;
+using Driver.Reset.Recovery;
+
+namespace Driver.Reset.Hangcheck;
+
+/// <summary>
+/// The thread hang recovery runs on (the kernel runs it from a workqueue): detectors (heartbeat, preempt timeout,
+/// engine error interrupts) queue work here and never block. One worker serialises them, and a report whose blamed
+/// request has completed meanwhile is dropped, so one hang is handled once.
+/// </summary>
+public sealed class ResetWorker : IDisposable
+{
+    private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly GtReset _reset;
+    private readonly Thread _thread;
+    private int _pending;
+
+    /// <summary>Starts the worker.</summary>
+    public ResetWorker(GtReset reset)
+    {
+        _reset = reset;
+        _thread = new Thread(Run) { Name = "reset-worker", IsBackground = true };
+        _thread.Start();
+    }
+
+    /// <summary>Reports handled so far.</summary>
+    public int Handled => Volatile.Read(ref _handled);
+    private int _handled;
+
+    /// <summary>Reports queued and not yet handled.</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
+    /// <summary>Queues a hang report. Lock-free; callable from engine threads.</summary>
+    public void Queue(uint engineMask, ErrorFlags flags, string reason, Request? blame)
+    {
+        Interlocked.Increment(ref _pending);
+        if (!_queue.Writer.TryWrite(new Work(engineMask, flags, reason, blame))) Interlocked.Decrement(ref _pending);
+    }
+
+    private void Run()
+    {
+        var reader = _queue.Reader;
+        while (true)
+        {
+            if (!reader.TryRead(out var work))
+            {
+                if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult()) return;
+                continue;
+            }
+            try
+            {
+                // Stale report: the request blamed has finished (a previous reset already dealt with it).
+                if (work.Blame is { IsSignaled: true } || (work.Blame is not null && work.Blame.Guilty)) continue;
+                _reset.HandleError(work.EngineMask, work.Flags, work.Reason);
+                Interlocked.Increment(ref _handled);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _pending);
+            }
+        }
+    }
+
+    /// <summary>Stops the worker after the queued reports.</summary>
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _thread.Join(TimeSpan.FromSeconds(10));
+    }
+
+    private readonly record struct Work(uint EngineMask, ErrorFlags Flags, string Reason, Request? Blame);
+}

@@ -1,0 +1,49 @@
+using Driver.Core.Hw;
+using Driver.Engines.Execution;
+using Driver.Reset.Events;
+
+namespace Driver.Reset.Recovery;
+
+public sealed partial class GtReset
+{
+    /// <summary>
+    /// Per-engine reset (__intel_engine_reset_bh): prepare (park the engine at a safe point) → hardware reset of this
+    /// engine only, one try → rewind (the started active request is guilty) → resume → finish. The caller holds the
+    /// engine's RESET_ENGINE bit. Returns false when the reset failed and must escalate.
+    /// </summary>
+    public bool ResetEngine(Engine engine, string reason)
+    {
+        if (!Config.EngineResetEnabled) return false;
+        if (!engine.Park(Config.StopTimeout))
+        {
+            ResetFailed(engine.Id.Mask(), $"{engine.Name} did not stop for its reset");
+            return false;
+        }
+        try
+        {
+            _log.Information("Resetting {Engine} for {Reason}", engine.Name, reason);
+            Interlocked.Increment(ref _engineResets[(int)engine.Id.Class()]);
+            if (Faults.TakeEngineResetFailure())
+            {
+                ResetFailed(engine.Id.Mask(), $"failed to reset {engine.Name} (injected)");
+                return false;
+            }
+            Rewind(engine, stalled: true);
+            engine.MarkReset();
+        }
+        finally
+        {
+            // Resume + finish: the engine continues with the rewound requests ahead of newer submissions.
+            engine.Unpark();
+        }
+        Events.Raise(GpuEventKind.EngineReset, engine.Id.Mask(), reason);
+        return true;
+    }
+
+    private void ResetFailed(uint mask, string message)
+    {
+        Interlocked.Increment(ref _failedResets);
+        _log.Error("{Message}", message);
+        Events.Raise(GpuEventKind.ResetFailed, mask, message);
+    }
+}

@@ -1,0 +1,139 @@
+using Driver.Core.Hw;
+using Driver.Engines.Execution;
+using Driver.Reset.Events;
+
+namespace Driver.Reset.Recovery;
+
+public sealed partial class GtReset
+{
+    /// <summary>Retries of a timed-out full reset (RESET_MAX_RETRIES).</summary>
+    public const int FullResetRetries = 3;
+
+    /// <summary>Set by the wedge-on-timeout watchdog; releases a hung hardware reset.</summary>
+    private volatile bool _watchdogFired;
+    private readonly ManualResetEventSlim _watchdogEvent = new(false);
+
+    /// <summary>
+    /// intel_gt_reset_global: the full reset under a wedge-on-timeout watchdog; raises FullReset ("RESET=1") when
+    /// the device came back. The caller holds BACKOFF and every engine bit.
+    /// </summary>
+    private void ResetGlobal(uint stalledMask, string reason)
+    {
+        _watchdogFired = false;
+        _watchdogEvent.Reset();
+        using (var watchdog = new Timer(_ =>
+               {
+                   _log.Error("reset took longer than {Timeout}: wedging", Config.WedgeTimeout);
+                   _watchdogFired = true;
+                   _watchdogEvent.Set();
+               }, null, Config.WedgeTimeout, Timeout.InfiniteTimeSpan))
+        {
+            ResetFull(stalledMask, reason);
+        }
+        if (!IsWedged) Events.Raise(GpuEventKind.FullReset, stalledMask, reason);
+    }
+
+    /// <summary>
+    /// intel_gt_reset: revoke mmaps → clear a previous wedge → reset_count++ → prepare every engine → hardware reset
+    /// with retries → re-enable the GGTT, rewind every engine (guilty where stalled), restore fence registers →
+    /// resume. Any failure wedges the device.
+    /// </summary>
+    public void ResetFull(uint stalledMask, string reason)
+    {
+        using (_mutex.Acquire())
+        {
+            foreach (var o in Observers) o.OnResetPrepare();
+            // Clear any previous failed attempt at recovery: time to try again.
+            if (!UnsetWedgedLocked()) return;
+            _log.Information("Resetting chip for {Reason}", reason);
+            Interlocked.Increment(ref _resetCount);
+            var parked = PrepareAll();
+            bool ok = false;
+            try
+            {
+                if (!Config.FullResetEnabled)
+                {
+                    _log.Error("GPU reset disabled");
+                }
+                else if (parked.Count != _gt.Engines.Count)
+                {
+                    _log.Error("Failed to reset chip: engines did not stop");
+                }
+                else if (DoReset())
+                {
+                    // gt_reset: the GGTT first ("everything depends on having the GTT running"), then every engine's
+                    // rewind, then the fence registers from their software copy.
+                    _gt.Ggtt.Restore();
+                    foreach (var engine in _gt.Engines)
+                    {
+                        Rewind(engine, stalled: (stalledMask & engine.Id.Mask()) != 0);
+                        engine.MarkReset();
+                    }
+                    foreach (var o in Observers) o.OnResetRestore();
+                    ok = true;
+                }
+                else
+                {
+                    _log.Error("Failed to reset chip");
+                }
+                if (!ok)
+                {
+                    // Leave the GGTT and fence registers usable for CPU access while wedged.
+                    _gt.Ggtt.Restore();
+                    foreach (var o in Observers) o.OnResetRestore();
+                    Interlocked.Increment(ref _failedResets);
+                    Events.Raise(GpuEventKind.ResetFailed, stalledMask, reason);
+                    SetWedgedLocked($"full reset failed ({reason})", parkedAlready: true);
+                }
+            }
+            finally
+            {
+                foreach (var e in parked) e.Unpark();
+            }
+            foreach (var o in Observers) o.OnResetFinish();
+        }
+    }
+
+    /// <summary>reset_prepare: park every engine; returns those that parked.</summary>
+    private List<Engine> PrepareAll()
+    {
+        var parked = new List<Engine>(_gt.Engines.Count);
+        foreach (var engine in _gt.Engines)
+            if (engine.Park(Config.StopTimeout)) parked.Add(engine);
+        return parked;
+    }
+
+    /// <summary>
+    /// do_reset: the hardware reset of every engine, retried while it times out (10·(i+1) ms apart). Clobbers the
+    /// GGTT and tells observers (the fence registers go with it).
+    /// </summary>
+    private bool DoReset()
+    {
+        bool ok = HardwareReset();
+        for (int i = 0; !ok && i < FullResetRetries && !_watchdogFired; i++)
+        {
+            Thread.Sleep(10 * (i + 1));
+            ok = HardwareReset();
+        }
+        return ok && !_watchdogFired;
+    }
+
+    private bool HardwareReset()
+    {
+        if (Faults.TakeFullResetHang())
+        {
+            // A reset that never completes: only the wedge-on-timeout watchdog gets us out.
+            _log.Warning("full reset hung (injected)");
+            _watchdogEvent.Wait(Config.WedgeTimeout + TimeSpan.FromSeconds(5));
+            return false;
+        }
+        _gt.Ggtt.Clobber();
+        foreach (var o in Observers) o.OnHardwareReset();
+        if (Faults.TakeFullResetFailure())
+        {
+            _log.Warning("full reset timed out (injected)");
+            return false;
+        }
+        return true;
+    }
+}

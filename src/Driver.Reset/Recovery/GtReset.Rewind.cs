@@ -1,0 +1,61 @@
+using Driver.Core.Errors;
+using Driver.Core.Requests;
+using Driver.Engines.Execution;
+using Driver.Reset.Bans;
+
+namespace Driver.Reset.Recovery;
+
+public sealed partial class GtReset
+{
+    /// <summary>
+    /// Decides every request's fate after an engine was reset (execlists_reset_rewind / __i915_request_reset), with
+    /// the engine parked:
+    /// <list type="bullet">
+    /// <item>the active request that had started is guilty when the engine was <paramref name="stalled"/> (hung):
+    /// -EIO, payload skipped, replayed so its breadcrumb is still written and its fence signals; otherwise it is an
+    /// innocent victim: -EAGAIN (non-fatal) and replayed from its start;</item>
+    /// <item>requests that had not started are replayed untouched;</item>
+    /// <item>requests of a banned context are skipped with -EIO.</item>
+    /// </list>
+    /// </summary>
+    private void Rewind(Engine engine, bool stalled)
+    {
+        var active = engine.Active;
+        var requests = engine.TakeAllRequests();
+        var replay = new List<Request>(requests.Count);
+        foreach (var rq in requests)
+        {
+            if (rq.IsSignaled) continue;
+            if (rq.IsCompleted)
+            {
+                // Breadcrumb already written (by a nop or preemption path): just make sure it is signalled.
+                Engine.CompleteOnCpu(rq);
+                continue;
+            }
+            if (rq == active && rq.Started && !rq.IsPulse)
+            {
+                if (stalled)
+                {
+                    rq.Guilty = true;
+                    rq.SetErrorOnce(-Errno.EIO);
+                    rq.Skip = true;
+                    if (Bans.MarkGuilty(rq.Context)) _log.Information("context {Context} banned after hang on {Engine}", rq.Context, engine.Name);
+                }
+                else
+                {
+                    rq.SetErrorOnce(-Errno.EAGAIN);
+                    BanPolicy.MarkInnocent(rq.Context);
+                }
+            }
+            if (rq.Context.IsBanned && !rq.IsPulse)
+            {
+                rq.SetErrorOnce(-Errno.EIO);
+                rq.Skip = true;
+            }
+            rq.ResumeAddress = 0;
+            rq.Replays++;
+            replay.Add(rq);
+        }
+        engine.Replay(replay);
+    }
+}

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using Driver.Core.Errors;
+using Driver.Core.Requests;
+using Driver.Engines.Execution;
+using Driver.Engines.Gt;
+using Driver.Reset.Events;
+
+namespace Driver.Reset.Recovery;
+
+public sealed partial class GtReset
+{
+    private readonly Action<Request> _nopSubmit;
+
+    /// <summary>Duration of the last wedge, from the start of SetWedged to every cancelled fence signalled.</summary>
+    public TimeSpan LastWedgeDuration { get; private set; }
+
+    /// <summary>Duration of the last handler swap + grace period (or stop-the-world) alone.</summary>
+    public TimeSpan LastSwapDuration { get; private set; }
+
+    /// <summary>
+    /// The handler installed on every engine while wedged (nop_submit_request): the request is marked -EIO, its
+    /// breadcrumb written and its fence signalled at once. Runs on the submitter's thread.
+    /// </summary>
+    private static void NopSubmitRequest(Request rq)
+    {
+        rq.SetErrorOnce(-Errno.EIO);
+        rq.Skip = true;
+        Engine.CompleteOnCpu(rq);
+    }
+
+    /// <summary>intel_gt_set_wedged: declare the device dead; every fence still completes (with -EIO).</summary>
+    public void SetWedged(string reason)
+    {
+        if (IsWedged) return;
+        using (_mutex.Acquire()) SetWedgedLocked(reason, parkedAlready: false);
+    }
+
+    /// <summary>
+    /// __intel_gt_set_wedged, under the reset mutex: prepare every engine → try to stop them with a reset → swap
+    /// each SubmitRequest for the nop handler → wait until no submitter can still be in the old one (a grace period,
+    /// or a stop-the-world) → set WEDGED → cancel everything executing, queued or replayed with -EIO.
+    /// </summary>
+    private void SetWedgedLocked(string reason, bool parkedAlready)
+    {
+        if (IsWedged) return;
+        long start = Stopwatch.GetTimestamp();
+        _log.Error("wedging the GPU: {Reason}", reason);
+        // Stop submission to the hardware, but do not complete requests yet: their error is not set.
+        var parked = parkedAlready ? [] : PrepareAll();
+        try
+        {
+            // Even if recovery is hopeless, a reset stops the engines: a batch parked mid-way is abandoned.
+            foreach (var engine in _gt.Engines) engine.MarkReset();
+            long swapStart = Stopwatch.GetTimestamp();
+            SwapSubmitRequests(_nopSubmit);
+            LastSwapDuration = Stopwatch.GetElapsedTime(swapStart);
+            SetBit(ResetFlags.Wedged);
+            foreach (var engine in _gt.Engines) Cancel(engine);
+        }
+        finally
+        {
+            foreach (var e in parked) e.Unpark();
+        }
+        LastWedgeDuration = Stopwatch.GetElapsedTime(start);
+        Interlocked.Increment(ref _wedgeCount);
+        Events.Raise(GpuEventKind.Wedged, 0, reason);
+    }
+
+    /// <summary>
+    /// Installs <paramref name="handler"/> on every engine and returns once no thread can still be running the old
+    /// one: after a grace period of the submit epoch, or inside a stop-the-world.
+    /// </summary>
+    private void SwapSubmitRequests(Action<Request> handler)
+    {
+        if (_gt.WedgeStrategy == WedgeStrategy.Epoch)
+        {
+            foreach (var engine in _gt.Engines) engine.SubmitRequest = handler;
+            // synchronize_rcu_expedited(): a submitter that read the old handler inside its read section has left
+            // it when this returns, so nothing reaches an engine queue after Cancel() below drained it.
+            _gt.SubmitEpoch.Synchronize();
+        }
+        else
+        {
+            // stop_machine(): nobody is inside a submission while the handlers change. Engines parked by our
+            // prepare are already stopped; the nested park returns at once.
+            bool stopped = _gt.StopMachine.Run(() =>
+            {
+                foreach (var engine in _gt.Engines) engine.SubmitRequest = handler;
+            }, Config.StopTimeout * 4);
+            if (!stopped)
+            {
+                // Could not stop the world: swap anyway and fall back to a grace period so no fence is lost.
+                _log.Error("stop_machine timed out; falling back to a grace period");
+                foreach (var engine in _gt.Engines) engine.SubmitRequest = handler;
+                _gt.SubmitEpoch.Synchronize();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Cancels every request the engine holds (execlists_reset_cancel): -EIO, breadcrumb, signal. Engine parked.
+    /// </summary>
+    private static void Cancel(Engine engine)
+    {
+        foreach (var rq in engine.TakeAllRequests())
+        {
+            if (rq.IsSignaled) continue;
+            rq.SetErrorOnce(-Errno.EIO);
+            rq.Skip = true;
+            Engine.CompleteOnCpu(rq);
+        }
+    }
+
+    /// <summary>
+    /// intel_gt_unset_wedged: wait (bounded) for the last request of every timeline, require a full hardware reset
+    /// to succeed, restore the default SubmitRequest and clear WEDGED. Returns whether the device is usable.
+    /// </summary>
+    public bool Unwedge()
+    {
+        using (_mutex.Acquire()) return UnsetWedgedLocked();
+    }
+
+    private bool UnsetWedgedLocked()
+    {
+        if (!IsWedged) return true;
+        // Never fully initialised (or torn down): recovery impossible.
+        if (TestBit(ResetFlags.WedgedOnInit) || TestBit(ResetFlags.WedgedOnFini)) return false;
+        // Flush and error out everything still pending before submission is restored.
+        long deadline = Stopwatch.GetTimestamp() + (long)(Config.UnwedgeWaitTimeout.TotalSeconds * Stopwatch.Frequency);
+        foreach (var tl in ActiveTimelines?.Invoke() ?? [])
+        {
+            var last = tl.Last;
+            if (last is null || last.IsSignaled) continue;
+            var remaining = TimeSpan.FromSeconds(Math.Max(0, (deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency));
+            if (!last.Wait(remaining)) _log.Warning("unwedge: {Request} still pending after the wait bound", last);
+        }
+        // Pending GPU events must be reset before submission is restored.
+        var parked = PrepareAll();
+        try
+        {
+            if (parked.Count != _gt.Engines.Count || !HardwareReset())
+            {
+                _gt.Ggtt.Restore();
+                foreach (var o in Observers) o.OnResetRestore();
+                _log.Error("unwedge: reset failed, device stays wedged");
+                return false;
+            }
+            _gt.Ggtt.Restore();
+            foreach (var o in Observers) o.OnResetRestore();
+            foreach (var engine in _gt.Engines)
+            {
+                Cancel(engine);
+                engine.MarkReset();
+                // No grace period needed: submission is still gated by WEDGED at the uAPI until we clear it.
+                engine.SubmitRequest = engine.DefaultSubmitRequest;
+            }
+        }
+        finally
+        {
+            foreach (var e in parked) e.Unpark();
+        }
+        ClearBitAndWake(ResetFlags.Wedged);
+        Events.Raise(GpuEventKind.Unwedged, 0, "unwedged");
+        return true;
+    }
+
+    /// <summary>Wedges the device for good (initialisation failure, WEDGED_ON_INIT): it cannot be unwedged.</summary>
+    public void SetWedgedOnInit(string reason)
+    {
+        SetBit(ResetFlags.WedgedOnInit);
+        SetWedged(reason);
+    }
+}

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using Driver.Core.Contexts;
+using Driver.Core.Hw;
+using Driver.Core.Locking;
+using Driver.Core.Sync;
+using Driver.Engines.Gt;
+using Driver.Reset.Bans;
+using Driver.Reset.Capture;
+using Driver.Reset.Events;
+using Serilog;
+
+namespace Driver.Reset.Recovery;
+
+/// <summary>
+/// The GT's reset state (intel_reset.c): the flag word, the reset mutex, the wait queue, statistics, and the
+/// recovery entry point <see cref="HandleError"/>. The steps live in the other parts of this class: engine reset
+/// (GtReset.Engine.cs), full reset (GtReset.Full.cs), wedging (GtReset.Wedge.cs), rewind (GtReset.Rewind.cs).
+/// </summary>
+public sealed partial class GtReset
+{
+    private readonly IntelGt _gt;
+    private readonly ILogger _log;
+    private readonly List<IResetObserver> _observers = new();
+    private readonly int[] _engineResets = new int[EngineIds.Count];
+
+    /// <summary>Flag word (see <see cref="ResetFlags"/>); changed only with Interlocked operations.</summary>
+    private long _flags;
+
+    /// <summary>Wait queue for flag changes (gt->reset.queue): waiters Monitor.Wait, clearers PulseAll.</summary>
+    private readonly object _queue = new();
+
+    /// <summary>Serialises full resets, wedging and unwedging (gt->reset.mutex).</summary>
+    private readonly DriverMutex _mutex = new("gt->reset.mutex");
+
+    private int _resetCount;
+    private int _failedResets;
+    private int _wedgeCount;
+
+    /// <summary>Creates the reset state of <paramref name="gt"/>.</summary>
+    public GtReset(IntelGt gt, ResetConfig? config = null, ILogger? log = null)
+    {
+        _gt = gt;
+        Config = config ?? new ResetConfig();
+        _log = log ?? Serilog.Core.Logger.None;
+        Bans = new BanPolicy(Config, Events);
+        ErrorStates = new ErrorStateStore(Config.MaxErrorStates);
+        _capture = new ErrorCapture(gt, ErrorStates);
+        _nopSubmit = NopSubmitRequest;
+    }
+
+    private readonly ErrorCapture _capture;
+
+    /// <summary>Settings.</summary>
+    public ResetConfig Config { get; }
+
+    /// <summary>Failure injection.</summary>
+    public FaultInjection Faults { get; } = new();
+
+    /// <summary>Notifications.</summary>
+    public GpuEventStream Events { get; } = new();
+
+    /// <summary>Hang accounting.</summary>
+    public BanPolicy Bans { get; }
+
+    /// <summary>Captured error states.</summary>
+    public ErrorStateStore ErrorStates { get; }
+
+    /// <summary>
+    /// Read side for users of resources a full reset clobbers (the kernel's reset.backoff_srcu): a full reset
+    /// waits for these readers after setting BACKOFF.
+    /// </summary>
+    public Epoch BackoffSrcu { get; } = new("gt->reset.backoff_srcu");
+
+    /// <summary>
+    /// Protects the BACKOFF check in <see cref="ResetLock"/> (the kernel's rcu_read_lock there): the grace period
+    /// after setting BACKOFF guarantees every later ResetLock sees it.
+    /// </summary>
+    private readonly Epoch _backoffRcu = new("gt->reset.backoff_rcu");
+
+    /// <summary>Supplies every timeline with work, for unwedging (set by the device).</summary>
+    public Func<IEnumerable<Timeline>>? ActiveTimelines { get; set; }
+
+    /// <summary>Global reset count (GET_RESET_STATS reset_count, i915_reset_count).</summary>
+    public int ResetCount => Volatile.Read(ref _resetCount);
+
+    /// <summary>Engine resets of <paramref name="engineClass"/> (i915_reset_engine_count).</summary>
+    public int EngineResetCount(EngineClass engineClass) => Volatile.Read(ref _engineResets[(int)engineClass]);
+
+    /// <summary>Engine resets over all classes.</summary>
+    public int TotalEngineResets => _engineResets.Sum();
+
+    /// <summary>Resets that failed (engine resets that escalated, full resets that wedged).</summary>
+    public int FailedResets => Volatile.Read(ref _failedResets);
+
+    /// <summary>Times the device was wedged.</summary>
+    public int WedgeCount => Volatile.Read(ref _wedgeCount);
+
+    /// <summary>Whether the device is wedged.</summary>
+    public bool IsWedged => TestBit(ResetFlags.Wedged);
+
+    /// <summary>Whether a full reset is in progress.</summary>
+    public bool IsBackoff => TestBit(ResetFlags.Backoff);
+
+    /// <summary>Adds an observer of full resets.</summary>
+    public void AddObserver(IResetObserver observer) { lock (_observers) _observers.Add(observer); }
+
+    private IResetObserver[] Observers { get { lock (_observers) return _observers.ToArray(); } }
+
+    /// <summary>
+    /// intel_gt_handle_error: optionally capture the error state; reset each engine in
+    /// <paramref name="engineMask"/> on its own; escalate whatever is left to a full reset (piggy-backing on one
+    /// already in progress); a full reset that fails wedges the device. Raises exactly one Error event.
+    /// </summary>
+    public void HandleError(uint engineMask, ErrorFlags flags, string reason)
+    {
+        engineMask &= EngineIds.AllMask;
+        _log.Warning("GPU HANG: {Reason}, engine mask 0x{Mask:x}", reason, engineMask);
+        Events.Raise(GpuEventKind.Error, engineMask, reason);
+        if ((flags & ErrorFlags.Capture) != 0 && Config.CaptureErrorState) _capture.Capture(engineMask, reason);
+
+        if (Config.EngineResetEnabled && !IsWedged)
+        {
+            foreach (var engine in _gt.Engines)
+            {
+                uint bit = engine.Id.Mask();
+                if ((engineMask & bit) == 0) continue;
+                // Someone else is resetting this engine (or a full reset holds every engine bit): leave its bit in
+                // the mask; the full-reset path below then waits for / piggy-backs on that reset.
+                if (TestAndSetBit(ResetFlags.ResetEngine + (int)engine.Id)) continue;
+                try
+                {
+                    if (ResetEngine(engine, reason)) engineMask &= ~bit;
+                }
+                finally
+                {
+                    ClearBitAndWake(ResetFlags.ResetEngine + (int)engine.Id);
+                }
+            }
+        }
+        if (engineMask == 0) return;
+
+        // Full reset needs the mutex; stop anyone else trying to do one. If a full reset is already under way it
+        // will deal with our engines too: wait for it and piggy-back instead of resetting twice.
+        if (TestAndSetBit(ResetFlags.Backoff))
+        {
+            WaitForBitClear(ResetFlags.Backoff);
+            return;
+        }
+        try
+        {
+            // Grace period: every ResetLock() that starts after this sees BACKOFF and waits.
+            _backoffRcu.Synchronize();
+            // Keep per-engine resets out while we own the whole GT.
+            for (int id = 0; id < EngineIds.Count; id++)
+                while (TestAndSetBit(ResetFlags.ResetEngine + id)) WaitForBitClear(ResetFlags.ResetEngine + id);
+            // Flush everyone still using a resource the reset is about to clobber.
+            BackoffSrcu.Synchronize();
+            ResetGlobal(engineMask, reason);
+        }
+        finally
+        {
+            for (int id = 0; id < EngineIds.Count; id++) ClearBit(ResetFlags.ResetEngine + id);
+            ClearBitAndWake(ResetFlags.Backoff);
+        }
+    }
+
+    /// <summary>
+    /// The read side users of clobberable resources take (intel_gt_reset_lock_interruptible): waits (bounded by
+    /// <paramref name="timeout"/>) while BACKOFF is set, then enters <see cref="BackoffSrcu"/>. False on timeout.
+    /// Pair with <see cref="ResetUnlock"/>.
+    /// </summary>
+    public bool ResetLock(TimeSpan timeout)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        _backoffRcu.ReadLock();
+        while (IsBackoff)
+        {
+            _backoffRcu.ReadUnlock();
+            if (!WaitForBitClear(ResetFlags.Backoff, deadline)) return false;
+            _backoffRcu.ReadLock();
+        }
+        BackoffSrcu.ReadLock();
+        _backoffRcu.ReadUnlock();
+        return true;
+    }
+
+    /// <summary>Leaves the section entered by <see cref="ResetLock"/>.</summary>
+    public void ResetUnlock() => BackoffSrcu.ReadUnlock();
+
+    // ---- flag word ----------------------------------------------------------------------------------------------
+
+    private bool TestBit(int bit) => (Interlocked.Read(ref _flags) & (1L << bit)) != 0;
+
+    private bool TestAndSetBit(int bit) => (Interlocked.Or(ref _flags, 1L << bit) & (1L << bit)) != 0;
+
+    private void SetBit(int bit) => Interlocked.Or(ref _flags, 1L << bit);
+
+    private void ClearBit(int bit) => Interlocked.And(ref _flags, ~(1L << bit));
+
+    private void ClearBitAndWake(int bit)
+    {
+        ClearBit(bit);
+        // Monitor enter/exit orders the clear before the wake-up; waiters re-check the bit under the same monitor.
+        lock (_queue) Monitor.PulseAll(_queue);
+    }
+
+    private void WaitForBitClear(int bit) => WaitForBitClear(bit, long.MaxValue);
+
+    private bool WaitForBitClear(int bit, long deadline)
+    {
+        lock (_queue)
+        {
+            while (TestBit(bit))
+            {
+                long remaining = deadline == long.MaxValue ? 100 : (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+                if (remaining <= 0) return false;
+                // Bounded slices: a clear that raced our check is caught on the next pass at the latest.
+                Monitor.Wait(_queue, (int)Math.Clamp(remaining, 1, 100));
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+namespace Driver.Reset.Recovery;
+
+/// <summary>Hang detection and recovery settings; defaults are i915's.</summary>
+public sealed record ResetConfig
+{
+    /// <summary>Heartbeat interval; zero disables the heartbeat (and so hang detection by it).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(2500);
+
+    /// <summary>How long a raised-priority pulse may wait for the running batch to yield before the engine is reset.</summary>
+    public TimeSpan PreemptTimeout { get; init; } = TimeSpan.FromMilliseconds(640);
+
+    /// <summary>Per-engine reset available (i915.reset >= 2). When off, every hang escalates to a full reset.</summary>
+    public bool EngineResetEnabled { get; init; } = true;
+
+    /// <summary>Full device reset available (i915.reset >= 1). When off, a hang wedges the device.</summary>
+    public bool FullResetEnabled { get; init; } = true;
+
+    /// <summary>A full reset that takes longer than this wedges the device (intel_wedge_on_timeout; 60 s in i915).</summary>
+    public TimeSpan WedgeTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Window within which a repeated hang bans a bannable context (CONTEXT_FAST_HANG_JIFFIES, 120 s).</summary>
+    public TimeSpan BanWindow { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Hangs inside <see cref="BanWindow"/> that ban a context (2: banned on a repeat hang).</summary>
+    public int HangsToBan { get; init; } = 2;
+
+    /// <summary>Window for the client's fast-hang score (I915_CLIENT_FAST_HANG_JIFFIES, 60 s).</summary>
+    public TimeSpan ClientFastHangWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long an engine gets to reach a safe point when a reset stops it; longer counts as a failed reset.</summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Bound on waiting for active timelines when unwedging (external fences, 10 s in i915).</summary>
+    public TimeSpan UnwedgeWaitTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Capture an error state on hangs.</summary>
+    public bool CaptureErrorState { get; init; } = true;
+
+    /// <summary>Error states kept before the oldest is dropped.</summary>
+    public int MaxErrorStates { get; init; } = 16;
+}

@@ -1,0 +1,3 @@
+using Driver.Sim.Cli;
+
+return GpusimCli.Run(args);

@@ -1,0 +1,30 @@
+using Driver.Engines.Gt;
+using Driver.Reset.Recovery;
+
+namespace Driver.Sim.Uapi;
+
+/// <summary>Everything that configures a simulated device.</summary>
+public sealed record DeviceConfig
+{
+    /// <summary>GT: memory, GGTT, engine options, wedge strategy.</summary>
+    public GtConfig Gt { get; init; } = new();
+
+    /// <summary>Hang detection and recovery.</summary>
+    public ResetConfig Reset { get; init; } = new();
+
+    /// <summary>
+    /// A configuration for tests: short heartbeat and preempt timeout so hangs are found in tens of milliseconds
+    /// (i915's ratios kept: preempt timeout about a quarter of the interval), a short wedge watchdog.
+    /// </summary>
+    public static DeviceConfig Fast(WedgeStrategy strategy = WedgeStrategy.Epoch) => new()
+    {
+        Gt = new GtConfig { MemoryBytes = 256L << 20, GgttBytes = 512L << 20, WedgeStrategy = strategy },
+        Reset = new ResetConfig
+        {
+            HeartbeatInterval = TimeSpan.FromMilliseconds(40),
+            PreemptTimeout = TimeSpan.FromMilliseconds(10),
+            WedgeTimeout = TimeSpan.FromSeconds(2),
+            UnwedgeWaitTimeout = TimeSpan.FromSeconds(1),
+        },
+    };
+}
