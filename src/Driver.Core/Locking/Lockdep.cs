@@ -1,14 +1,24 @@
 namespace Driver.Core.Locking;
 
-/// <summary>PLACEHOLDER until the lock validator lands.</summary>
+/// <summary>Shorthand for <see cref="LockValidator.Default"/>, enabled at startup by GPUSIM_LOCKDEP=1.</summary>
 public static class Lockdep
 {
-    /// <summary>Whether validation is on.</summary>
-    public static bool Enabled { get; set; }
-    /// <summary>Begin a fence signalling section.</summary>
-    public static bool BeginSignalling() => false;
-    /// <summary>End a fence signalling section.</summary>
-    public static void EndSignalling(bool cookie) { }
-    /// <summary>Annotate a fence wait.</summary>
-    public static void MightWaitOnFence() { }
+    /// <summary>The driver-wide validator.</summary>
+    public static LockValidator Default => LockValidator.Default;
+
+    /// <summary>Whether the driver-wide validator is on.</summary>
+    public static bool Enabled
+    {
+        get => LockValidator.Default.Enabled;
+        set => LockValidator.Default.Enabled = value;
+    }
+
+    /// <summary><see cref="LockValidator.BeginSignalling"/> on the driver-wide validator.</summary>
+    public static bool BeginSignalling() => LockValidator.Default.BeginSignalling();
+
+    /// <summary><see cref="LockValidator.EndSignalling"/> on the driver-wide validator.</summary>
+    public static void EndSignalling(bool cookie) => LockValidator.Default.EndSignalling(cookie);
+
+    /// <summary><see cref="LockValidator.MightWaitOnFence"/> on the driver-wide validator.</summary>
+    public static void MightWaitOnFence() => LockValidator.Default.MightWaitOnFence();
 }

@@ -1,0 +1,65 @@
+namespace Driver.Core.Locking;
+
+/// <summary>Lock hand-off: taken on one thread, released on another once the data it protects was consumed.</summary>
+public sealed partial class DriverMutex
+{
+    /// <summary>
+    /// Takes the mutex on this thread (validated like <see cref="Lock()"/>, so its ordering against locks this thread
+    /// holds is checked), then detaches it from the thread: it stays locked, "in transit", until some thread calls
+    /// <see cref="UnlockHandedOff"/> with the returned ticket. While in transit no thread's held-lock stack has it,
+    /// so nothing is reported about it (and, a known limit shared with the kernel, nothing is learnt from it either).
+    /// </summary>
+    public HandOffTicket LockForHandOff()
+    {
+        if (_validator.Enabled)
+        {
+            _validator.OnAcquire(Class.Node0, this, AcquireKind.Exclusive);
+            try
+            {
+                return EnterForHandOff();
+            }
+            finally
+            {
+                // Whether it succeeded (now in transit) or threw (not taken): this thread no longer holds it.
+                _validator.OnRelease(this);
+            }
+        }
+
+        return EnterForHandOff();
+    }
+
+    /// <summary>
+    /// Releases a handed-off mutex, on any thread, without a report. A ticket that is not the one in transit
+    /// (default, already released, another mutex's) is reported as a bad unlock (when enabled) and throws
+    /// <see cref="SynchronizationLockException"/>.
+    /// </summary>
+    public void UnlockHandedOff(HandOffTicket ticket)
+    {
+        if (!ReferenceEquals(ticket.Mutex, this) || ticket.Sequence == 0
+            || Interlocked.CompareExchange(ref _inTransit, 0, ticket.Sequence) != ticket.Sequence)
+        {
+            if (_validator.Enabled)
+            {
+                _validator.ReportBadUnlock(Class.Node0);
+            }
+
+            throw new SynchronizationLockException($"DriverMutex '{Class.Name}' is not handed off with this ticket.");
+        }
+
+        // _transitClear was allocated before the ticket existed, and the ticket reached this thread through whatever
+        // synchronisation passed it on, so it is visible here.
+        Volatile.Read(ref _transitClear)!.Set();
+    }
+
+    private HandOffTicket EnterForHandOff()
+    {
+        EnterUnderlying();
+        _transitClear ??= new ManualResetEventSlim(initialState: true);
+        _transitClear.Reset();
+        long sequence = ++_handOffCount;
+        Volatile.Write(ref _inTransit, sequence);
+        // From here the mutex is kept locked by _transitClear, not by _lock.
+        _lock.Exit();
+        return new HandOffTicket(this, sequence);
+    }
+}
