@@ -33,8 +33,14 @@ public class DmaFence
     /// </summary>
     private int _interest;
 
-    /// <summary>Lazily allocated monitor for waiters and the callback list; see <see cref="Sync"/>.</summary>
-    private object? _sync;
+    /// <summary>Lock class shared by every fence's internal lock (the kernel's dma_fence->lock).</summary>
+    private static readonly LockClass s_lockClass = Lockdep.Default.Class("dma_fence->lock");
+
+    /// <summary>
+    /// Lazily allocated monitor for waiters and the callback list (see <see cref="Sync"/>): fences nobody waits on
+    /// never allocate one. A leaf lock: nothing else is taken while it is held, callbacks run after it is dropped.
+    /// </summary>
+    private DriverMonitor? _sync;
 
     /// <summary>Registered callbacks (LIFO list), guarded by <see cref="_sync"/>.</summary>
     private FenceCallback? _callbacks;
@@ -150,7 +156,7 @@ public class DmaFence
         if (IsSignaled) return false;
         // Full barrier before re-reading the state under the lock: pairs with the CAS in Signal().
         Interlocked.Or(ref _interest, CallbackInterest);
-        lock (Sync)
+        using (Sync.Acquire())
         {
             if (IsSignaled) return false;
             if (callback.Owner is not null) throw new InvalidOperationException("callback node already queued on a fence");
@@ -165,7 +171,7 @@ public class DmaFence
     public bool RemoveCallback(FenceCallback callback)
     {
         if (_callbacks is null && Volatile.Read(ref _interest) == 0) return false;
-        lock (Sync)
+        using (Sync.Acquire())
         {
             if (callback.Owner != this) return false;
             ref FenceCallback? link = ref _callbacks;
@@ -236,14 +242,14 @@ public class DmaFence
         Interlocked.Increment(ref _interest);
         try
         {
-            lock (Sync)
+            using (Sync.Acquire())
             {
                 while (!IsSignaled)
                 {
                     long remaining = deadline - Stopwatch.GetTimestamp();
                     if (remaining <= 0) return false;
                     int ms = (int)Math.Min(int.MaxValue, Math.Max(1, remaining * 1000 / Stopwatch.Frequency));
-                    Monitor.Wait(Sync, ms);
+                    Sync.Wait(ms);
                 }
                 return true;
             }
@@ -257,12 +263,12 @@ public class DmaFence
     private void NotifySlow()
     {
         FenceCallback? list;
-        lock (Sync)
+        using (Sync.Acquire())
         {
             list = _callbacks;
             _callbacks = null;
             for (var n = list; n is not null; n = n.Next) n.Owner = null;
-            Monitor.PulseAll(Sync);
+            Sync.PulseAll();
         }
         if (list is null) return;
         // Callbacks run outside the lock (they may take other locks or signal other fences) and inside a
@@ -293,13 +299,13 @@ public class DmaFence
         }
     }
 
-    private object Sync
+    private DriverMonitor Sync
     {
         get
         {
             var s = Volatile.Read(ref _sync);
             if (s is not null) return s;
-            Interlocked.CompareExchange(ref _sync, new object(), null);
+            Interlocked.CompareExchange(ref _sync, new DriverMonitor(s_lockClass), null);
             return _sync!;
         }
     }

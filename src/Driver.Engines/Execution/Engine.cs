@@ -39,8 +39,11 @@ public sealed class Engine : IStoppable, IDisposable
     /// <summary>Wakes the idle thread; set by submitters only when <see cref="_sleeping"/> says it sleeps.</summary>
     private readonly ManualResetEventSlim _doorbell = new(false, spinCount: 0);
 
-    /// <summary>Monitor of the park handshake: guards <see cref="_parkRequests"/> and <see cref="_parked"/>.</summary>
-    private readonly object _parkSync = new();
+    /// <summary>
+    /// Monitor of the park handshake: guards <see cref="_parkRequests"/> and <see cref="_parked"/>. Its exit/enter is
+    /// the barrier that hands the engine-owned state to the parker and back.
+    /// </summary>
+    private readonly DriverMonitor _park = new("engine->park");
 
     private Action<Request> _submitRequest;
     private Request? _active;
@@ -126,7 +129,7 @@ public sealed class Engine : IStoppable, IDisposable
     public long LastActivity => Interlocked.Read(ref _lastActivity);
 
     /// <summary>Whether the thread is parked now.</summary>
-    public bool IsParked { get { lock (_parkSync) return _parked; } }
+    public bool IsParked { get { using (_park.Acquire()) return _parked; } }
 
     /// <summary>Reset generation: bumped by every reset of this engine; a parked batch aborts when it changed.</summary>
     public long ResetGeneration => Interlocked.Read(ref _resetGeneration);
@@ -162,9 +165,9 @@ public sealed class Engine : IStoppable, IDisposable
     {
         if (Thread.CurrentThread == _thread) throw new InvalidOperationException($"{Name} cannot park itself");
         long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        lock (_parkSync) _parkRequests++;
+        using (_park.Acquire()) _parkRequests++;
         Kick();
-        lock (_parkSync)
+        using (_park.Acquire())
         {
             while (!_parked)
             {
@@ -172,10 +175,10 @@ public sealed class Engine : IStoppable, IDisposable
                 if (remaining <= 0 || _stopping)
                 {
                     _parkRequests--;
-                    Monitor.PulseAll(_parkSync);
+                    _park.PulseAll();
                     return _parked;
                 }
-                Monitor.Wait(_parkSync, (int)Math.Max(1, remaining * 1000 / Stopwatch.Frequency));
+                _park.Wait((int)Math.Max(1, remaining * 1000 / Stopwatch.Frequency));
             }
             return true;
         }
@@ -187,10 +190,10 @@ public sealed class Engine : IStoppable, IDisposable
     /// <summary>Releases one park; the thread resumes when none remain.</summary>
     public void Unpark()
     {
-        lock (_parkSync)
+        using (_park.Acquire())
         {
             if (_parkRequests == 0) throw new InvalidOperationException($"{Name} is not parked");
-            if (--_parkRequests == 0) Monitor.PulseAll(_parkSync);
+            if (--_parkRequests == 0) _park.PulseAll();
         }
     }
 
@@ -204,11 +207,11 @@ public sealed class Engine : IStoppable, IDisposable
     private bool ParkHere()
     {
         long generation = Interlocked.Read(ref _resetGeneration);
-        lock (_parkSync)
+        using (_park.Acquire())
         {
             _parked = true;
-            Monitor.PulseAll(_parkSync);
-            while (_parkRequests > 0 && !_stopping) Monitor.Wait(_parkSync);
+            _park.PulseAll();
+            while (_parkRequests > 0 && !_stopping) _park.Wait();
             _parked = false;
         }
         // The monitor exit above is the acquire side of the handshake: whatever the parker changed (queues, Active,
@@ -270,7 +273,7 @@ public sealed class Engine : IStoppable, IDisposable
 
     private void AssertParked()
     {
-        lock (_parkSync)
+        using (_park.Acquire())
             if (!_parked && !_stopping && _thread.IsAlive) throw new InvalidOperationException($"{Name} is not parked");
     }
 
@@ -292,7 +295,8 @@ public sealed class Engine : IStoppable, IDisposable
         }
         finally
         {
-            lock (_parkSync) { _parked = true; Monitor.PulseAll(_parkSync); }
+            using (_park.Acquire()) { _parked = true; _park.PulseAll(); }
+            Lockdep.Default.ThreadExit();
         }
     }
 
@@ -417,7 +421,7 @@ public sealed class Engine : IStoppable, IDisposable
     public void Dispose()
     {
         _stopping = true;
-        lock (_parkSync) Monitor.PulseAll(_parkSync);
+        using (_park.Acquire()) _park.PulseAll();
         _doorbell.Set();
         _thread.Join(TimeSpan.FromSeconds(5));
     }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Driver.Core.Contexts;
 using Driver.Core.Hw;
+using Driver.Core.Locking;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
 using Driver.Engines.Gt;
@@ -110,6 +111,7 @@ public sealed class Heartbeat : IDisposable
             foreach (var engine in _gt.Engines) Beat(engine, _beats[(int)engine.Id], now);
             _stop.Wait(TickPeriod());
         }
+        Lockdep.Default.ThreadExit();
     }
 
     private TimeSpan TickPeriod()

@@ -1,4 +1,5 @@
 using Driver.Core.Hw;
+using Driver.Core.Locking;
 using Driver.Engines.Execution;
 using Driver.Reset.Events;
 
@@ -39,6 +40,19 @@ public sealed partial class GtReset
     /// resume. Any failure wedges the device.
     /// </summary>
     public void ResetFull(uint stalledMask, string reason)
+    {
+        bool cookie = Lockdep.BeginSignalling();
+        try
+        {
+            ResetFullSignalling(stalledMask, reason);
+        }
+        finally
+        {
+            Lockdep.EndSignalling(cookie);
+        }
+    }
+
+    private void ResetFullSignalling(uint stalledMask, string reason)
     {
         using (_mutex.Acquire())
         {
