@@ -54,6 +54,18 @@ public sealed class BufferObject
     }
     private Fences.DmaFence? _lastFence;
 
+    /// <summary>
+    /// The fence of the last writer (its reservation's exclusive fence): a request written with EXEC_OBJECT_WRITE or
+    /// an external writer such as a vgem fence. Every later user of the object waits for it (implicit
+    /// synchronisation); <see cref="LastFence"/> is set along with it.
+    /// </summary>
+    public Fences.DmaFence? WriteFence
+    {
+        get => Volatile.Read(ref _writeFence);
+        set => Volatile.Write(ref _writeFence, value);
+    }
+    private Fences.DmaFence? _writeFence;
+
     /// <summary>GGTT address of byte 0, or throws when unbound.</summary>
     public uint GgttOffset => Binding?.Offset ?? throw new InvalidOperationException("buffer is not bound into the GGTT");
 

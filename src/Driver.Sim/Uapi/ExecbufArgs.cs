@@ -19,8 +19,13 @@ public sealed record ExecbufArgs
     public required int BatchHandle { get; init; }
     /// <summary>Byte offset of the first instruction within the batch object (dword aligned).</summary>
     public long BatchOffset { get; init; }
-    /// <summary>Other object handles the batch reads or writes.</summary>
+    /// <summary>Other object handles the batch reads (marked busy with its fence; it waits for their last writer).</summary>
     public IReadOnlyList<int> Objects { get; init; } = [];
+    /// <summary>
+    /// Object handles the batch writes (EXEC_OBJECT_WRITE): the batch waits for their last writer and their last
+    /// reader, and becomes their writer, so later users of them wait for it.
+    /// </summary>
+    public IReadOnlyList<int> WriteObjects { get; init; } = [];
     /// <summary>In-fences: the batch does not start before they signal; a fatal error in one is inherited.</summary>
     public IReadOnlyList<DmaFence> InFences { get; init; } = [];
     /// <summary>Flags.</summary>

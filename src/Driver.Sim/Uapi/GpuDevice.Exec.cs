@@ -1,3 +1,4 @@
+using Driver.Core.Contexts;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
@@ -23,8 +24,8 @@ public sealed partial class GpuDevice
             if ((args.Flags & ~ExecFlags.NoCapture) != 0) return -Errno.EINVAL;
             var batch = client.GetObject(args.BatchHandle);
             if (!batch.IsValidDwordOffset(args.BatchOffset)) return -Errno.EINVAL;
-            BufferObject[] objects = args.Objects.Count == 0 ? [] : new BufferObject[args.Objects.Count];
-            for (int i = 0; i < objects.Length; i++) objects[i] = client.GetObject(args.Objects[i]);
+            var objects = Lookup(client, args.Objects);
+            var written = Lookup(client, args.WriteObjects);
             foreach (var f in args.InFences) if (f is null) return -Errno.EINVAL;
             // The wedge and ban checks come after argument validation, as in i915: bad input is EINVAL/ENOENT
             // even on a dead device.
@@ -32,14 +33,62 @@ public sealed partial class GpuDevice
 
             uint batchAddress = Gt.Ggtt.Insert(batch).Offset + (uint)args.BatchOffset;
             foreach (var bo in objects) Gt.Ggtt.Insert(bo);
+            foreach (var bo in written) Gt.Ggtt.Insert(bo);
+            var awaits = ImplicitFences(args.InFences, batch, objects, written);
             var flags = (args.Flags & ExecFlags.NoCapture) != 0 ? RequestFlags.NoCapture : RequestFlags.None;
-            var rq = Gt.CreateAndSubmit(ctx, (EngineId)args.Engine, batchAddress, flags, args.InFences.Count == 0 ? null : args.InFences);
+            var rq = Gt.CreateAndSubmit(ctx, (EngineId)args.Engine, batchAddress, flags, awaits.Count == 0 ? null : awaits);
             batch.LastFence = rq;
             foreach (var bo in objects) bo.LastFence = rq;
+            foreach (var bo in written)
+            {
+                bo.WriteFence = rq;
+                bo.LastFence = rq;
+            }
             outFence = rq;
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
+    }
+
+    private static BufferObject[] Lookup(Client client, IReadOnlyList<int> handles)
+    {
+        if (handles.Count == 0) return [];
+        var objects = new BufferObject[handles.Count];
+        for (int i = 0; i < objects.Length; i++) objects[i] = client.GetObject(handles[i]);
+        return objects;
+    }
+
+    /// <summary>
+    /// The explicit in-fences plus implicit synchronisation (i915_request_await_object): every object's pending
+    /// last writer, and for a written object also its pending last reader, so writes stay ordered against earlier
+    /// users whatever engine they ran on. The single last-reader fence is an approximation of the reservation's
+    /// shared-fence list. Awaited fences propagate a fatal error, as explicit in-fences do.
+    /// </summary>
+    private static List<DmaFence> ImplicitFences(IReadOnlyList<DmaFence> inFences, BufferObject batch,
+        BufferObject[] read, BufferObject[] written)
+    {
+        var awaits = new List<DmaFence>(inFences);
+        void Add(DmaFence? f)
+        {
+            if (f is { IsSignaled: false } && !awaits.Contains(f)) awaits.Add(f);
+        }
+        Add(batch.WriteFence);
+        foreach (var bo in read) Add(bo.WriteFence);
+        foreach (var bo in written)
+        {
+            Add(bo.WriteFence);
+            Add(bo.LastFence);
+        }
+        return awaits;
+    }
+
+    /// <summary>What an object is busy with: its pending last writer and last user, combined when both pend.</summary>
+    private static DmaFence? BusyFence(BufferObject bo)
+    {
+        var w = bo.WriteFence is { IsSignaled: false } pw ? pw : null;
+        var l = bo.LastFence is { IsSignaled: false } pl ? pl : null;
+        if (w is null || l is null || w == l) return l ?? w;
+        return new MergedFence([w, l]);
     }
 
     /// <summary>
@@ -51,7 +100,7 @@ public sealed partial class GpuDevice
         try
         {
             var bo = GetClient(clientId).GetObject(handle);
-            return WaitFence(bo.LastFence, timeoutNs);
+            return WaitFence(BusyFence(bo), timeoutNs);
         }
         catch (DriverException e) { return -e.Errno; }
     }
@@ -71,7 +120,7 @@ public sealed partial class GpuDevice
         busy = false;
         try
         {
-            busy = GetClient(clientId).GetObject(handle).LastFence is { IsSignaled: false };
+            busy = BusyFence(GetClient(clientId).GetObject(handle)) is not null;
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }

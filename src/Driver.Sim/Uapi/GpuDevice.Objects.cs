@@ -26,7 +26,7 @@ public sealed partial class GpuDevice
         try
         {
             var bo = GetClient(clientId).RemoveObject(handle);
-            var last = bo.LastFence;
+            var last = BusyFence(bo);
             if (last is null || last.IsSignaled) Release(bo);
             else last.AddCallback(new Core.Fences.ActionFenceCallback(_ => Release(bo)));
             return 0;
