@@ -12,6 +12,9 @@ public sealed record DeviceConfig
     /// <summary>Hang detection and recovery.</summary>
     public ResetConfig Reset { get; init; } = new();
 
+    /// <summary>How long an unsignalled vgem fence waits before signalling itself with -ETIMEDOUT (10 s in vgem).</summary>
+    public TimeSpan VgemFenceTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// A configuration for tests: short heartbeat and preempt timeout so hangs are found in tens of milliseconds
     /// (i915's ratios kept: preempt timeout about a quarter of the interval), a short wedge watchdog.

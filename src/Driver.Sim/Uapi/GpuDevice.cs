@@ -73,6 +73,7 @@ public sealed partial class GpuDevice : IDisposable
             if (!_clients.Remove(clientId, out client)) return -Errno.ENOENT;
         client.Close();
         foreach (var ctx in client.Contexts) CloseContext(ctx);
+        CloseVgemFences(clientId);
         return 0;
     }
 
@@ -99,6 +100,7 @@ public sealed partial class GpuDevice : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        CloseAllVgemFences();
         Heartbeat.Dispose();
         Worker.Dispose();
         Gt.Dispose();
