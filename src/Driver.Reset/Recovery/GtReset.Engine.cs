@@ -13,7 +13,7 @@ public sealed partial class GtReset
     /// </summary>
     public bool ResetEngine(Engine engine, string reason)
     {
-        if (!Config.EngineResetEnabled) return false;
+        if (!CanResetEngine) return false;
         if (!engine.Park(Config.StopTimeout))
         {
             ResetFailed(engine.Id.Mask(), $"{engine.Name} did not stop for its reset");

@@ -65,9 +65,11 @@ public sealed partial class GtReset
             bool ok = false;
             try
             {
-                if (!Config.FullResetEnabled)
+                if (!CanResetFull)
                 {
-                    _log.Error("GPU reset disabled");
+                    // i915 reports this at debug level when the module parameter turned resets off on purpose.
+                    if (Config.FullResetEnabled) _log.Information("GPU reset disabled");
+                    else _log.Error("GPU reset disabled");
                 }
                 else if (parked.Count != _gt.Engines.Count)
                 {

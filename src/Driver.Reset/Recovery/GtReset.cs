@@ -104,6 +104,25 @@ public sealed partial class GtReset
     /// <summary>Whether the device is wedged.</summary>
     public bool IsWedged => TestBit(ResetFlags.Wedged);
 
+    private int _resetMethod = 2;
+
+    /// <summary>
+    /// The i915.reset module parameter, writable at run time like /sys/module/i915/parameters/reset: 0 no reset at
+    /// all (a hang wedges the device), 1 full device reset only, 2 (or -1, "any") engine reset first. What the
+    /// configuration does not support stays off whatever this says.
+    /// </summary>
+    public int ResetMethod
+    {
+        get => Volatile.Read(ref _resetMethod);
+        set => Volatile.Write(ref _resetMethod, value < 0 ? 2 : Math.Min(value, 2));
+    }
+
+    /// <summary>Whether a hang may be handled by resetting only its engine (intel_has_reset_engine).</summary>
+    public bool CanResetEngine => Config.EngineResetEnabled && ResetMethod >= 2;
+
+    /// <summary>Whether a full device reset may be attempted (intel_has_gpu_reset).</summary>
+    public bool CanResetFull => Config.FullResetEnabled && ResetMethod >= 1;
+
     /// <summary>Whether a full reset is in progress.</summary>
     public bool IsBackoff => TestBit(ResetFlags.Backoff);
 
@@ -139,7 +158,7 @@ public sealed partial class GtReset
         Events.Raise(GpuEventKind.Error, engineMask, reason);
         if ((flags & ErrorFlags.Capture) != 0 && Config.CaptureErrorState) _capture.Capture(engineMask, reason);
 
-        if (Config.EngineResetEnabled && !IsWedged)
+        if (CanResetEngine && !IsWedged)
         {
             foreach (var engine in _gt.Engines)
             {

@@ -37,17 +37,20 @@ public sealed partial class GpuDevice
     }
 
     /// <summary>
-    /// Closing a context: persistent work keeps running; a non-persistent context (or any context when hangcheck is
-    /// off, since nothing could ever stop its work) is banned, so its queued requests are skipped with -EIO and its
-    /// running one is preempted away, or reset if it will not yield.
+    /// Closing a context: persistent work keeps running; a non-persistent context (or any context with work on an
+    /// engine hangcheck does not watch, since nothing could ever stop that work) is banned, so its queued requests
+    /// are skipped with -EIO and its running one is preempted away, or reset if it will not yield.
     /// </summary>
     private void CloseContext(GpuContext ctx)
     {
         if (!ctx.Close()) return;
-        bool hangcheckOff = Config.Reset.HeartbeatInterval <= TimeSpan.Zero;
-        if (ctx.Persistent && !hangcheckOff) return;
-        Reset.Bans.BanContext(ctx, "closed without persistence");
-        Heartbeat.Revoke(ctx);
+        bool unwatched = PendingEngines(ctx).Any(e => !HasHeartbeat(e)) || Config.Reset.HeartbeatInterval <= TimeSpan.Zero;
+        if (ctx.Persistent && !unwatched)
+        {
+            AddOrphan(ctx);
+            return;
+        }
+        Kill(ctx, ctx.Persistent ? "closed without hangcheck" : "closed without persistence");
     }
 
     /// <summary>Sets a context parameter (CONTEXT_SETPARAM). EINVAL for an unknown parameter or value.</summary>
