@@ -48,6 +48,7 @@ public sealed class Engine : IStoppable, IDisposable
     private Action<Request> _submitRequest;
     private Request? _active;
     private Request? _preempt;
+    private int _skipBanned;
     private int _sleeping;
     private int _parkRequests;
     private bool _parked;
@@ -149,6 +150,18 @@ public sealed class Engine : IStoppable, IDisposable
     public void RequestPreemption(Request pulse)
     {
         Volatile.Write(ref _preempt, pulse);
+        Kick();
+    }
+
+    /// <summary>
+    /// Asks the engine to drop the queued requests of banned contexts at its next arbitration point, ahead of work
+    /// queued before them (-EIO, signalled at once), as i915's scheduler does when it next picks (a timeslice or a
+    /// preemption): a closed context's work does not wait behind another context's long batch. The running batch is
+    /// left alone, and a request queued behind an unfinished one of its own timeline keeps its place.
+    /// </summary>
+    public void SkipBannedQueued()
+    {
+        Volatile.Write(ref _skipBanned, 1);
         Kick();
     }
 
@@ -316,13 +329,15 @@ public sealed class Engine : IStoppable, IDisposable
             Interlocked.Increment(ref _completed);
             return;
         }
+        // Full barrier between publishing Active and reading the ban (pairs with the ban's Interlocked write, made
+        // before the context is revoked): either the revoke sees this request active, or we see the ban here.
+        Interlocked.Exchange(ref _active, rq);
         if (rq.Context.IsBanned && !rq.Skip)
         {
             // A banned context's queued work is skipped at submission to the hardware (__i915_request_submit).
             rq.SetErrorOnce(-Errno.EIO);
             rq.Skip = true;
         }
-        Volatile.Write(ref _active, rq);
         _breadcrumbs.Add(rq);
         if (!rq.Skip && !rq.IsPulse)
         {
@@ -365,15 +380,44 @@ public sealed class Engine : IStoppable, IDisposable
         return true;
     }
 
-    /// <summary>Arbitration point: run a pending preemption request, if any.</summary>
+    /// <summary>Arbitration point: run a pending preemption request, if any, and drop banned work if asked to.</summary>
     internal void ArbitrationPoint()
     {
+        if (Volatile.Read(ref _skipBanned) != 0) DropBannedQueued();
         if (Volatile.Read(ref _preempt) is null) return;
         var pulse = Interlocked.Exchange(ref _preempt, null);
         if (pulse is null || pulse.IsCompleted) return;
         // The pulse has no payload: preempting to it is writing its breadcrumb and signalling it. The preempted batch
         // then resumes where it was. The pulse stays in the queue and is dropped there as already completed.
         CompleteOnCpu(pulse);
+    }
+
+    /// <summary>
+    /// Engine thread only (it owns the queues): cancels queued requests of banned contexts, keeping the order of
+    /// everything else. A request is only cancelled when nothing of its timeline is still ahead of it (the active
+    /// request, or one kept in the queue), so a timeline's breadcrumb never moves backwards.
+    /// </summary>
+    private void DropBannedQueued()
+    {
+        Volatile.Write(ref _skipBanned, 0);
+        while (_port.Reader.TryRead(out var queued)) _replay.Enqueue(queued);
+        var active = Volatile.Read(ref _active);
+        HashSet<Core.Contexts.Timeline>? ahead = null;
+        for (int n = _replay.Count; n > 0; n--)
+        {
+            var rq = _replay.Dequeue();
+            bool blocked = rq.Timeline == active?.Timeline || (ahead?.Contains(rq.Timeline) ?? false);
+            if (!blocked && !rq.IsPulse && rq.Context.IsBanned && !rq.IsSignaled && !rq.IsCompleted)
+            {
+                rq.SetErrorOnce(-Errno.EIO);
+                rq.Skip = true;
+                CompleteOnCpu(rq);
+                Interlocked.Increment(ref _completed);
+                continue;
+            }
+            (ahead ??= new()).Add(rq.Timeline);
+            _replay.Enqueue(rq);
+        }
     }
 
     private void Idle()
@@ -395,7 +439,8 @@ public sealed class Engine : IStoppable, IDisposable
             _replay.Enqueue(rq);
             return;
         }
-        if (Volatile.Read(ref _parkRequests) == 0 && !_stopping && Volatile.Read(ref _preempt) is null)
+        if (Volatile.Read(ref _parkRequests) == 0 && !_stopping && Volatile.Read(ref _preempt) is null
+            && Volatile.Read(ref _skipBanned) == 0)
             _doorbell.Wait(100);
         Volatile.Write(ref _sleeping, 0);
     }

@@ -67,9 +67,10 @@ public sealed class Heartbeat : IDisposable
     }
 
     /// <summary>
-    /// Revokes a closed, banned context from the engines (kill_engines): where it is running, a pulse at heartbeat
-    /// priority preempts it at its next arbitration point (the engine then ends it with -EIO) and arms the preempt
-    /// timeout, so a batch that never yields is reset. Without a heartbeat the engine is reset at once.
+    /// Revokes a closed, banned context from the engines (kill_engines): its queued work is dropped at each engine's
+    /// next arbitration point; where it is running, a pulse at heartbeat priority preempts it at its next arbitration
+    /// point (the engine then ends it with -EIO) and arms the preempt timeout, so a batch that never yields is reset.
+    /// Without a heartbeat the engine is reset at once.
     /// </summary>
     public void Revoke(GpuContext context) => _revokes.Enqueue(context);
 
@@ -79,6 +80,10 @@ public sealed class Heartbeat : IDisposable
     {
         while (_revokes.TryDequeue(out var ctx))
         {
+            // Its work queued behind other contexts' batches is dropped at those engines' next arbitration point
+            // (i915 picks again at the next timeslice and skips a banned context), not after the batches ahead.
+            foreach (var tl in ctx.Timelines)
+                if (tl.Last is { IsSignaled: false }) _gt[tl.Engine].SkipBannedQueued();
             foreach (var engine in _gt.Engines)
             {
                 var active = engine.Active;
