@@ -187,6 +187,16 @@ public sealed partial class GtReset
         return true;
     }
 
+    /// <summary>
+    /// Wedges the device for good at teardown (intel_gt_set_wedged_on_fini, WEDGED_ON_FINI): whatever still runs or
+    /// waits is cancelled with -EIO, so no engine is left inside a batch that never ends.
+    /// </summary>
+    public void SetWedgedOnFini(string reason)
+    {
+        SetBit(ResetFlags.WedgedOnFini);
+        SetWedged(reason);
+    }
+
     /// <summary>Wedges the device for good (initialisation failure, WEDGED_ON_INIT): it cannot be unwedged.</summary>
     public void SetWedgedOnInit(string reason)
     {

@@ -96,11 +96,14 @@ public sealed partial class GpuDevice : IDisposable
                 foreach (var tl in ctx.Timelines) yield return tl;
     }
 
-    /// <summary>Stops the heartbeat, the worker and the engines.</summary>
+    /// <summary>Cancels work still in flight, then stops the heartbeat, the worker and the engines.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         CloseAllVgemFences();
+        // A batch that never ends would keep its engine thread from stopping (the command streamer only leaves a
+        // batch through a reset): cancel everything first, as i915 wedges on driver unload.
+        if (Gt.Engines.Any(e => e.IsBusy)) Reset.SetWedgedOnFini("device closed with work in flight");
         Heartbeat.Dispose();
         Worker.Dispose();
         Gt.Dispose();
