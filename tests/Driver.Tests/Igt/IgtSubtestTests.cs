@@ -1,0 +1,33 @@
+using Driver.Sim.Igt;
+using Xunit.Abstractions;
+
+namespace Driver.Tests.Igt;
+
+/// <summary>
+/// The IGT-style suite as xunit cases, one per subtest of <see cref="IgtCatalog.Default"/>, run through the same
+/// runner as <c>gpusim igt</c>: the subtest must end SUCCESS (or SKIP, whose reason is printed), and the driver must
+/// not have warned about anything the subtest did not provoke on purpose.
+/// </summary>
+public sealed class IgtSubtestTests(ITestOutputHelper output)
+{
+    /// <summary>Every subtest's igt@binary@subtest name.</summary>
+    public static TheoryData<string> Subtests => new(IgtCatalog.Default.Subtests.Select(s => s.FullName));
+
+    [IgtTheory]
+    [MemberData(nameof(Subtests))]
+    public void Subtest(string name)
+    {
+        var subtest = IgtCatalog.Default.Find(name);
+        Assert.NotNull(subtest);
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var runner = new IgtRunner(new IgtRunOptions { Progress = false, PerTestTimeout = TimeSpan.FromSeconds(60) }, stdout, stderr);
+        var record = runner.Run([subtest]).Records.Single();
+        output.WriteLine(stdout.ToString());
+        if (stderr.ToString().Length > 0) output.WriteLine(stderr.ToString());
+        Assert.True(record.Result is IgtResult.Success or IgtResult.Skip,
+            $"{name}: {IgtRunner.Word(record.Result)}\n{stdout}\n{stderr}");
+        foreach (var r in record.SelfAndDynamic)
+            Assert.True(r.DmesgWarnings == 0, $"{r.Name}: {r.DmesgWarnings} unexpected driver warnings (dmesg-warn)\n{r.Dmesg}");
+    }
+}
