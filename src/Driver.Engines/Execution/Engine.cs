@@ -120,6 +120,14 @@ public sealed class Engine : IStoppable, IDisposable
     /// <summary>Command streamer faults.</summary>
     public long Faults => Interlocked.Read(ref _faults);
 
+    /// <summary>
+    /// Safe points the engine thread has passed: it advances whenever the thread runs (between requests, and inside a
+    /// batch at every loop, poll, arbitration point and few hundred instructions). Hang detection uses it to tell a
+    /// batch that refuses to yield from an engine thread the host simply did not schedule.
+    /// </summary>
+    public long SafePoints => Volatile.Read(ref _safePoints);
+    private long _safePoints;
+
     /// <summary>Instructions executed.</summary>
     public long Instructions => _cs.Instructions;
 
@@ -215,7 +223,12 @@ public sealed class Engine : IStoppable, IDisposable
     /// true when the engine was reset while parked here: the current batch must be abandoned.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool SafePoint() => Volatile.Read(ref _parkRequests) != 0 && ParkHere();
+    internal bool SafePoint()
+    {
+        // Engine thread only; a plain increment, read by the heartbeat as a sign of life.
+        _safePoints++;
+        return Volatile.Read(ref _parkRequests) != 0 && ParkHere();
+    }
 
     private bool ParkHere()
     {

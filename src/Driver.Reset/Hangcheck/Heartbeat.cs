@@ -102,7 +102,7 @@ public sealed class Heartbeat : IDisposable
                 beat.Systole.Priority = Math.Max(beat.Systole.Priority, PulsePriority.Heartbeat);
                 beat.Emitted = now;
                 engine.RequestPreemption(beat.Systole);
-                if (beat.PreemptArmedAt == 0) beat.PreemptArmedAt = now;
+                if (beat.PreemptArmedAt == 0) Arm(engine, beat, now);
             }
         }
     }
@@ -139,6 +139,12 @@ public sealed class Heartbeat : IDisposable
         long preempt = Interlocked.Read(ref _preemptTimeoutTicks);
         if (systole is not null && beat.PreemptArmedAt != 0 && preempt > 0 && now - beat.PreemptArmedAt >= preempt)
         {
+            if (Starved(engine, beat.ArmedSafePoints))
+            {
+                // The host never ran the engine thread: the simulated GPU refused nothing. Push the deadline back.
+                beat.PreemptArmedAt = now;
+                return;
+            }
             // The running batch refused to yield to a higher-priority request in time.
             beat.PreemptArmedAt = 0;
             ReportHang(engine, "preemption time out");
@@ -150,7 +156,14 @@ public sealed class Heartbeat : IDisposable
         if (systole is not null)
         {
             if (now - beat.Emitted < interval) return;
+            if (Starved(engine, beat.EmittedSafePoints))
+            {
+                // As above: no escalation for an interval in which the engine thread did not get to run.
+                beat.Emitted = now;
+                return;
+            }
             beat.Emitted = now;
+            beat.EmittedSafePoints = engine.SafePoints;
             if (systole.Priority < PulsePriority.Barrier)
             {
                 // Raise gradually, so high-priority work may finish naturally before being preempted.
@@ -159,7 +172,7 @@ public sealed class Heartbeat : IDisposable
                 if (beat.PreemptArmedAt == 0 && (active is null || systole.Priority > active.Priority))
                 {
                     engine.RequestPreemption(systole);
-                    beat.PreemptArmedAt = now;
+                    Arm(engine, beat, now);
                 }
             }
             else
@@ -174,7 +187,24 @@ public sealed class Heartbeat : IDisposable
         pulse.Priority = PulsePriority.Min;
         beat.Systole = pulse;
         beat.Emitted = now;
+        beat.EmittedSafePoints = engine.SafePoints;
         Interlocked.Increment(ref _pulses);
+    }
+
+    /// <summary>
+    /// Safe points an engine must pass after a deadline was set before missing it counts against its batch: a few
+    /// passes round any loop or poll, enough for a preemptible batch to reach an arbitration point. Fewer means the
+    /// host did not schedule the engine thread (a loaded machine), which real hardware never suffers.
+    /// </summary>
+    private const long MinProgress = 16;
+
+    private static bool Starved(Engine engine, long since) => engine.SafePoints - since < MinProgress;
+
+    /// <summary>Arms the preempt timeout, remembering how far the engine had got.</summary>
+    private static void Arm(Engine engine, EngineBeat beat, long now)
+    {
+        beat.PreemptArmedAt = now;
+        beat.ArmedSafePoints = engine.SafePoints;
     }
 
     private void ReportHang(Engine engine, string reason)
@@ -199,6 +229,8 @@ public sealed class Heartbeat : IDisposable
         public Request? Systole;
         public long Emitted;
         public long PreemptArmedAt;
+        public long ArmedSafePoints;
+        public long EmittedSafePoints;
         public long LastIdle = Stopwatch.GetTimestamp();
 
         public void Clear(long now)
