@@ -55,7 +55,7 @@ public sealed class GemCtxExec : IIgtBinary
         var spins = new List<Spinner>();
         foreach (var e in EngineIds.All)
         {
-            var spin = IgtSpin.New(t, dev, fd, new SpinnerOptions { Context = ctx, Engine = e, NoPreemption = true, FenceOut = true });
+            var spin = IgtSpin.Sync(t, dev, fd, new SpinnerOptions { Context = ctx, Engine = e, NoPreemption = true, FenceOut = true });
             spins.Add(spin);
             var last = FillRing(t, dev, fd, spin, ctx, e);
             fence = fence is null ? last : IgtSync.Merge(fence, last);

@@ -34,7 +34,11 @@ public sealed partial class GemCtxPersistence : IIgtBinary
         {
             b.Subtest($"engines-{name}", t => { foreach (var e in EngineIds.All) t.Dynamic(e.Name(), d => test(d, e)); }, Expect);
         }
+        b.Subtest("saturated-hostile", t => { foreach (var e in EngineIds.All) t.Dynamic(e.Name(), d => TestSaturatedHostile(d, e)); }, Expect,
+            "A hostile non-persistent context is removed without harming work on the other engines");
         b.Subtest("file", TestNonpersistentFile, Expect, "A non-persistent context is killed with its file");
+        b.Subtest("hostile", TestNohangcheckHostile, Expect, "Even with hangcheck disabled, a closed context's hog is terminated", NoHangcheck);
+        b.Subtest("hang", TestNohangcheckHang, Expect, "Even with hangcheck disabled, a closed context's invalid batch is terminated", NoHangcheck);
         b.Subtest("heartbeat-stop", t => TestNoheartbeatMany(t, 1, noPreemption: false), Expect, "Persistent work is cancelled when the heartbeat stops");
         b.Subtest("heartbeat-hang", t => TestNoheartbeatMany(t, 1, noPreemption: true), Expect, "Persistent hogs are reset when the heartbeat stops");
         b.Subtest("heartbeat-many", t => TestNoheartbeatMany(t, 16, noPreemption: false), Expect, "Many persistent contexts are cleaned up when the heartbeat stops");
@@ -72,12 +76,15 @@ public sealed partial class GemCtxPersistence : IIgtBinary
         }
     }
 
+    // Unlike IGT, these wait for the spinner to run before closing its context: the simulator would otherwise
+    // often skip the request when it reaches the engine, never exercising the preemption or reset that removes it.
+
     /// <summary>Contexts stay alive until their last request retires: no early termination.</summary>
     private static void TestPersistence(IgtContext t, EngineId e)
     {
         var dev = t.Device;
         int ctx = CreatePersistence(t, dev, t.Fd, persist: true);
-        var spin = IgtSpin.New(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, FenceOut = true });
+        var spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, FenceOut = true });
         IgtGem.ContextDestroy(t, dev, t.Fd, ctx);
         t.AssertEq(IgtGem.Wait(dev, t.Fd, spin.Handle, ResetTimeout), -Errno.ETIME);
         spin.End();
@@ -91,7 +98,7 @@ public sealed partial class GemCtxPersistence : IIgtBinary
     {
         var dev = t.Device;
         int ctx = CreatePersistence(t, dev, t.Fd, persist: false);
-        var spin = IgtSpin.New(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, FenceOut = true });
+        var spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, FenceOut = true });
         IgtGem.ContextDestroy(t, dev, t.Fd, ctx);
         t.AssertEq(IgtGem.Wait(dev, t.Fd, spin.Handle, ResetTimeout), 0);
         t.AssertEq(IgtSync.Status(spin.OutFence!), -Errno.EIO);
@@ -103,7 +110,7 @@ public sealed partial class GemCtxPersistence : IIgtBinary
     {
         var dev = t.Device;
         int ctx = CreatePersistence(t, dev, t.Fd, persist: false);
-        var spin = IgtSpin.New(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, FenceOut = true });
+        var spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, FenceOut = true });
         DmaFence? last = null;
         // IGT fills the ring until execbuf would block; the simulator's queues do not fill, so a ring's worth.
         for (int i = 0; i < 64; i++)
@@ -141,7 +148,7 @@ public sealed partial class GemCtxPersistence : IIgtBinary
     {
         var dev = t.Device;
         int ctx = CreatePersistence(t, dev, t.Fd, persist: false);
-        var spin = IgtSpin.New(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, NoPreemption = true });
+        var spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, NoPreemption = true });
         IgtGem.ContextDestroy(t, dev, t.Fd, ctx);
         t.AssertEq(IgtGem.Wait(dev, t.Fd, spin.Handle, ResetTimeout), 0);
         spin.Dispose();
