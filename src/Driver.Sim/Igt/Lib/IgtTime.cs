@@ -1,9 +1,12 @@
 namespace Driver.Sim.Igt.Lib;
 
 /// <summary>
-/// IGT's timings scaled for the simulator. The simulated devices detect hangs within tens of milliseconds
-/// (<see cref="Uapi.DeviceConfig.Fast"/>), so the waits, delays and run lengths of the originals are cut by
-/// <see cref="Scale"/>, keeping their ratios to each other. Waits IGT makes without a bound get <see cref="Forever"/>.
+/// IGT's timings for the simulator. The simulated devices detect hangs within tens of milliseconds
+/// (<see cref="Uapi.DeviceConfig.Fast"/>), so the delays, observation windows and run lengths of the originals are cut
+/// by <see cref="Scale"/>, keeping their ratios to each other. Upper bounds on how long the driver may take to
+/// recover are kept as IGT has them (<see cref="Limit"/>): the simulator's latencies are set by how soon the host
+/// schedules its threads, which a loaded machine does not speed up. Waits IGT makes without a bound get
+/// <see cref="Forever"/>.
 /// </summary>
 public static class IgtTime
 {
@@ -18,6 +21,9 @@ public static class IgtTime
 
     /// <summary>An IGT duration in microseconds, scaled.</summary>
     public static TimeSpan Us(double microseconds) => TimeSpan.FromTicks((long)(microseconds * Scale * 10));
+
+    /// <summary>An upper bound IGT puts on the driver's recovery, in seconds, kept unscaled (see the class summary).</summary>
+    public static TimeSpan Limit(double seconds) => TimeSpan.FromSeconds(seconds);
 
     /// <summary>
     /// The bound on waits IGT makes without one (gem_sync, a spinner's start): long enough never to be reached on a

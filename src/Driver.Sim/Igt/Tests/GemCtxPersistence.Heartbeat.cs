@@ -86,7 +86,7 @@ public sealed partial class GemCtxPersistence
         spin.End();
         IgtGem.Sync(t, dev, fd, spin.Handle);
         IgtSpin.Reset(t, dev, fd, spin);
-        var timeout = TimeSpan.FromTicks(Math.Max(IgtTime.Seconds(1).Ticks, 2 * dev.Config.Reset.PreemptTimeout.Ticks));
+        var timeout = TimeSpan.FromTicks(Math.Max(IgtTime.Limit(1).Ticks, 2 * dev.Config.Reset.PreemptTimeout.Ticks));
         var sw = Stopwatch.StartNew();
         int rounds = 0;
         while (sw.Elapsed < IgtTime.Seconds(2) && rounds++ < 16)

@@ -16,7 +16,10 @@ public sealed partial class GemCtxPersistence : IIgtBinary
 {
     private const IgtExpectations Expect = IgtExpectations.Hang;
 
-    /// <summary>RESET_TIMEOUT_MS (2 s), scaled: how long cancelling a context's work may take.</summary>
+    /// <summary>
+    /// RESET_TIMEOUT_MS (2 s): how long cancelling a context's work may take. Scaled, unlike other bounds, because it
+    /// is also how long persistent work is watched to see that it keeps running.
+    /// </summary>
     private static readonly TimeSpan ResetTimeout = IgtTime.Ms(2000);
 
     /// <inheritdoc/>

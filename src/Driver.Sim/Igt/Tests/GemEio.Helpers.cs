@@ -22,7 +22,7 @@ public sealed partial class GemEio
         t.Assert(dev.SetResetParam(2) == 0);
     }
 
-    /// <summary>trigger_reset: a forced reset brings the GPU back within 2 s (scaled), healthy within 10 s (scaled).</summary>
+    /// <summary>trigger_reset: a forced reset brings the GPU back within 2 s, healthy within 10 s.</summary>
     private static void TriggerReset(IgtContext t)
     {
         var dev = t.Device;
@@ -30,13 +30,13 @@ public sealed partial class GemEio
         t.Debug("Forcing GPU reset");
         dev.ForceReset(EngineIds.AllMask, "Manually reset engine mask = ffffffffffffffff");
         t.Assert(!dev.IsWedged);
-        t.AssertLte((long)sw.Elapsed.TotalMilliseconds, (long)IgtTime.Seconds(2).TotalMilliseconds);
+        t.AssertLte((long)sw.Elapsed.TotalMilliseconds, (long)IgtTime.Limit(2).TotalMilliseconds);
         // And just check the gpu is indeed running again.
         t.Debug("Checking that the GPU recovered");
         IgtGem.TestAllEngines(t, dev);
         IgtGem.Quiescent(t, dev);
         // We expect the health check to be quick!
-        t.AssertLte((long)sw.Elapsed.TotalMilliseconds, (long)IgtTime.Seconds(10).TotalMilliseconds);
+        t.AssertLte((long)sw.Elapsed.TotalMilliseconds, (long)IgtTime.Limit(10).TotalMilliseconds);
     }
 
     /// <summary>spin_sync: a started, non-preemptible spinner exporting its fence.</summary>
@@ -72,14 +72,14 @@ public sealed partial class GemEio
         stats?.Push(Stopwatch.GetElapsedTime(start, end).TotalMilliseconds * 1e6);
     }
 
-    /// <summary>check_wait_elapsed: prints the wake-up statistics and checks them against the (scaled) limits.</summary>
+    /// <summary>check_wait_elapsed: prints the wake-up statistics and checks them against IGT's limits.</summary>
     private static void CheckWaitElapsed(IgtContext t, string prefix, IgtStats st)
     {
         t.Info($"{prefix}: completed {st.Count} resets, wakeups took {st.Mean * 1e-6:F3}+-{st.StdDev * 1e-6:F3}ms " +
                $"(min:{st.Min * 1e-6:F3}ms, median:{st.Median * 1e-6:F3}ms, max:{st.Max * 1e-6:F3}ms)");
         const int needed = 9;
         t.RequireF(st.Count >= needed, $"at least {needed} completed resets are needed for stable median calculation, {st.Count} is too few");
-        double limit = IgtTime.Ms(250).TotalMilliseconds * 1e6;
+        double limit = IgtTime.Limit(0.250).TotalMilliseconds * 1e6;
         t.AssertF(st.Median < limit && st.Max < 5 * limit,
             $"Wake up following reset+wedge took {st.Mean * 1e-6:F3}+-{st.StdDev * 1e-6:F3}ms (min:{st.Min * 1e-6:F3}ms, " +
             $"median:{st.Median * 1e-6:F3}ms, max:{st.Max * 1e-6:F3}ms); limit set to {limit * 1e-6:F0}ms on average and {limit * 5e-6:F0}ms maximum");

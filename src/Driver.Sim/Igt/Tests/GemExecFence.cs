@@ -60,7 +60,7 @@ public sealed class GemExecFence : IIgtBinary
         if ((flags & Hang) == 0)
         {
             spin.End();
-            timeout = IgtTime.Seconds(1);
+            timeout = IgtTime.Limit(1);
         }
         if ((flags & Wait) != 0)
         {
@@ -111,7 +111,7 @@ public sealed class GemExecFence : IIgtBinary
         if ((flags & Hang) == 0)
         {
             batch![0] = Mi.BatchBufferEnd;
-            timeout = IgtTime.Seconds(1);
+            timeout = IgtTime.Limit(1);
         }
         if ((flags & Wait) != 0)
         {

@@ -116,7 +116,7 @@ public sealed class I915Hangman : IIgtBinary
         {
             Check(ref busy, IgtSync.Wait(bg.OutFence!, TimeSpan.Zero), -Errno.ETIME);
             bg.End();
-            Check(ref end, IgtSync.Wait(bg.OutFence!, IgtTime.Ms(500)), 0);
+            Check(ref end, IgtSync.Wait(bg.OutFence!, IgtTime.Limit(0.5)), 0);
             Check(ref stat, IgtSync.Status(bg.OutFence!), 1);
             bg.Dispose();
         }
