@@ -36,7 +36,8 @@ public sealed partial class GtReset
     /// <summary>
     /// intel_gt_reset: revoke mmaps → clear a previous wedge → reset_count++ → prepare every engine → hardware reset
     /// with retries → re-enable the GGTT, rewind every engine (guilty where stalled), restore fence registers →
-    /// resume. Any failure wedges the device.
+    /// resume. Any failure wedges the device. The caller owns BACKOFF (<see cref="HandleError"/> or
+    /// <see cref="ResetFullExclusive"/>): observers rely on it to keep ResetLock() users out.
     /// </summary>
     public void ResetFull(uint stalledMask, string reason)
     {

@@ -117,7 +117,31 @@ public sealed partial class GtReset
     /// </summary>
     public bool Unwedge()
     {
-        using (_mutex.Acquire()) return UnsetWedgedLocked();
+        if (!IsWedged) return true;
+        // The unwedge does a hardware reset, which clobbers the GGTT and the fence registers: it needs the full
+        // reset protocol (BACKOFF, ResetLock holders flushed, observers told to prepare and finish) just as much.
+        while (TestAndSetBit(ResetFlags.Backoff)) WaitForBitClear(ResetFlags.Backoff);
+        try
+        {
+            QuiesceForFullReset();
+            using (_mutex.Acquire())
+            {
+                var observers = Observers;
+                foreach (var o in observers) o.OnResetPrepare();
+                try
+                {
+                    return UnsetWedgedLocked();
+                }
+                finally
+                {
+                    foreach (var o in observers) o.OnResetFinish();
+                }
+            }
+        }
+        finally
+        {
+            LeaveBackoff();
+        }
     }
 
     private bool UnsetWedgedLocked()
