@@ -45,7 +45,12 @@ public sealed partial class GtReset
         {
             foreach (var o in Observers) o.OnResetPrepare();
             // Clear any previous failed attempt at recovery: time to try again.
-            if (!UnsetWedgedLocked()) return;
+            if (!UnsetWedgedLocked())
+            {
+                // Observers were told to prepare (mmaps revoked, users stopped): they must hear the reset is over.
+                foreach (var o in Observers) o.OnResetFinish();
+                return;
+            }
             _log.Information("Resetting chip for {Reason}", reason);
             Interlocked.Increment(ref _resetCount);
             var parked = PrepareAll();
