@@ -1,4 +1,5 @@
 using Driver.Engines.Gt;
+using Driver.Reset.Mmap;
 using Driver.Reset.Recovery;
 
 namespace Driver.Sim.Uapi;
@@ -11,6 +12,15 @@ public sealed record DeviceConfig
 
     /// <summary>Hang detection and recovery.</summary>
     public ResetConfig Reset { get; init; } = new();
+
+    /// <summary>
+    /// What a full reset does about GTT mmaps (configuration name <c>mmapResetPolicy</c>: "glitch", "stop-machine",
+    /// "revoke"); the kernel's behaviour, revoke, by default.
+    /// </summary>
+    public MmapResetPolicy MmapResetPolicy { get; init; } = MmapResetPolicy.Revoke;
+
+    /// <summary>Number of fence (detiling) registers: 8, 16 or 32.</summary>
+    public int FenceRegisters { get; init; } = 16;
 
     /// <summary>
     /// A configuration for tests: short heartbeat and preempt timeout so hangs are found in tens of milliseconds

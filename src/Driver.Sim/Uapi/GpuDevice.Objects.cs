@@ -36,6 +36,8 @@ public sealed partial class GpuDevice
 
     private void Release(BufferObject bo)
     {
+        // Before the unbind: no GTT mmap or fence register may still point at the range.
+        Mmaps.ReleaseObject(bo);
         Gt.Ggtt.Remove(bo);
         bo.Free();
     }

@@ -32,6 +32,7 @@ public sealed partial class GpuDevice : IDisposable
         Reset.ActiveTimelines = AllTimelines;
         Worker = new ResetWorker(Reset);
         Heartbeat = new Heartbeat(Gt, Reset, Worker);
+        Mmaps = CreateMmaps();
     }
 
     /// <summary>Configuration.</summary>
