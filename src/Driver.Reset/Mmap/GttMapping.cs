@@ -31,7 +31,11 @@ public sealed class GttMapping : IDisposable
     private readonly ApertureRoute _expected;
     private readonly long _lastDword;
 
-    /// <summary>The CPU page table: aperture address of each page, 0 when not present (the GGTT's page 0 is never bound).</summary>
+    /// <summary>
+    /// The CPU page table: the aperture (GGTT) address of each page, 0 when not present (the GGTT's page 0 is never
+    /// bound). An access only needs to know that its entry is present: the address is the object's binding plus the
+    /// offset, translated by the <see cref="Aperture"/> through the object's node.
+    /// </summary>
     private readonly uint[] _ptes;
 
     private int _disposed;
@@ -147,7 +151,7 @@ public sealed class GttMapping : IDisposable
             try
             {
                 pte = Volatile.Read(ref _ptes[offset >> 12]);
-                if (pte != 0) route = _aperture.Read(pte | (uint)(offset & 0xfff), _object.Fence, out value);
+                if (pte != 0) route = _aperture.Read(_object.Node!, (uint)offset, _object.Fence, out value);
             }
             finally
             {
@@ -173,7 +177,7 @@ public sealed class GttMapping : IDisposable
             try
             {
                 pte = Volatile.Read(ref _ptes[offset >> 12]);
-                if (pte != 0) route = _aperture.Write(pte | (uint)(offset & 0xfff), _object.Fence, value);
+                if (pte != 0) route = _aperture.Write(_object.Node!, (uint)offset, _object.Fence, value);
             }
             finally
             {

@@ -194,8 +194,10 @@ public sealed class GttMmapManager : IResetObserver
                 {
                     return -e.Errno;
                 }
+                obj.Node = node;
                 if (obj.Tiling != TilingMode.None)
                     obj.SetFence(Fences.Assign(obj, node.Offset, obj.Bo.Size, obj.Tiling, obj.Stride));
+                // Release stores, after the node and the fence: an access that sees the entry sees both.
                 mapping.Install(node.Offset);
                 return 0;
             }
@@ -231,13 +233,14 @@ public sealed class GttMmapManager : IResetObserver
     // ---- IResetObserver ---------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Before the hardware reset (BACKOFF set, reset-lock holders gone). revoke: zap every GTT mapping's PTEs, then
-    /// the shootdown, so no access is in flight and every later one faults and waits on the reset lock.
-    /// stop-machine: stop every mmap user. glitch: nothing.
+    /// Before the hardware reset (BACKOFF set, reset-lock holders gone). revoke: zap the PTEs of every fenced
+    /// object's mappings (revoke_mmaps), then the shootdown, so no access is in flight and every later one faults and
+    /// waits on the reset lock. stop-machine: stop every mmap user. glitch: nothing.
     /// </summary>
     /// <remarks>
-    /// The kernel revokes only fenced objects' mmaps; here every GTT mapping is revoked because the model's hardware
-    /// reset also clobbers the GGTT PTEs the aperture goes through (an untiled access would hit the scratch page).
+    /// Untiled GTT mmaps are left alone, as in the kernel: they use no fence register and the CPU's aperture path
+    /// keeps working across the reset (see <see cref="Core.Ggtt.Aperture"/>). An object is fenced whenever one of
+    /// its mappings has PTEs present, so zapping every tiled object's mappings covers the fenced ones.
     /// </remarks>
     public void OnResetPrepare()
     {
@@ -245,7 +248,8 @@ public sealed class GttMmapManager : IResetObserver
         {
             case MmapResetPolicy.Revoke:
                 using (_lock.Acquire())
-                    foreach (var obj in _objects.Values) obj.ZapMappings();
+                    foreach (var obj in _objects.Values)
+                        if (obj.Tiling != TilingMode.None) obj.ZapMappings();
                 Shootdown();
                 Interlocked.Increment(ref _revocations);
                 break;

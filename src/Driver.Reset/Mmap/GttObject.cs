@@ -45,6 +45,17 @@ internal sealed class GttObject : IFenceOwner
     /// <summary>Number of live mappings.</summary>
     public int MappingCount => _mappings.Count;
 
+    /// <summary>
+    /// The object's GGTT binding once a fault has bound it (it stays bound until <see cref="MarkReleased"/>). Written
+    /// under the manager's lock before the first PTEs are installed (release); read by accesses after a present PTE.
+    /// </summary>
+    public GgttNode? Node
+    {
+        get => Volatile.Read(ref _node);
+        set => Volatile.Write(ref _node, value);
+    }
+    private GgttNode? _node;
+
     /// <summary>The fence register held, read lock-free (see <see cref="_fence"/>).</summary>
     public FenceBinding? Fence => Volatile.Read(ref _fence);
 
