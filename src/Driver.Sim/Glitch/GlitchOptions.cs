@@ -17,6 +17,14 @@ public sealed record GlitchOptions
     /// <summary>Stop after this many full resets even if <see cref="Duration"/> has not elapsed (a bound for tests).</summary>
     public int MaxResets { get; init; } = int.MaxValue;
 
+    /// <summary>
+    /// Before each reset after the first, wait at most this long for every user thread to complete an access since
+    /// the previous reset. Back-to-back resets otherwise starve the threads waiting on the reset lock (revoke): each
+    /// one is woken when BACKOFF clears, but the reset loop sets it again before the woken thread gets to run.
+    /// Zero disables the gate.
+    /// </summary>
+    public TimeSpan ProgressGate { get; init; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Size of each object in bytes: a whole number of X tile rows (stride 2048) and Y tile rows (stride 512).</summary>
     public int ObjectBytes { get; init; } = 64 * 1024;
 }

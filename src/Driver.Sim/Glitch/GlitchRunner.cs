@@ -47,8 +47,11 @@ public static class GlitchRunner
         int resets = 0;
         try
         {
+            var seen = new long[workers.Length];
             while (Stopwatch.GetElapsedTime(start) < options.Duration && resets < options.MaxResets)
             {
+                if (resets > 0) AwaitProgress(workers, seen, options.ProgressGate);
+                for (int i = 0; i < workers.Length; i++) seen[i] = workers[i].Progress;
                 dev.ForceFullReset("gem_mmap_gtt@hang");
                 resets++;
             }
@@ -72,6 +75,18 @@ public static class GlitchRunner
             accesses / seconds,
             workers.Sum(w => w.Mismatches),
             workers.Sum(w => w.Failures));
+    }
+
+    /// <summary>Waits (bounded by <paramref name="gate"/>) until every worker has moved past <paramref name="seen"/>.</summary>
+    private static void AwaitProgress(GlitchWorker[] workers, long[] seen, TimeSpan gate)
+    {
+        if (gate <= TimeSpan.Zero) return;
+        SpinWait.SpinUntil(() =>
+        {
+            for (int i = 0; i < workers.Length; i++)
+                if (workers[i].Progress == seen[i]) return false;
+            return true;
+        }, gate);
     }
 
     private static GttMapping MapNew(GpuDevice dev, int client, TilingMode tiling, int stride, int size)

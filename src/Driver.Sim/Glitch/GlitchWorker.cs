@@ -20,6 +20,10 @@ internal sealed class GlitchWorker
         _stopRequested = stopRequested;
     }
 
+    /// <summary>Accesses completed so far, readable while the thread runs (the runner's progress gate).</summary>
+    public long Progress => Volatile.Read(ref _progress);
+    private long _progress;
+
     /// <summary>Accesses performed.</summary>
     public long Accesses { get; private set; }
 
@@ -47,6 +51,8 @@ internal sealed class GlitchWorker
                     long t0 = Stopwatch.GetTimestamp();
                     int err = m.Write(off, pattern);
                     long dt = Stopwatch.GetTimestamp() - t0;
+                    // Only this thread writes it; the runner reads it (no ordering needed beyond atomicity).
+                    Volatile.Write(ref _progress, _progress + 1);
                     if (dt > maxStall) maxStall = dt;
                     if (err != 0) failures++;
                 }
@@ -55,6 +61,7 @@ internal sealed class GlitchWorker
                     long t0 = Stopwatch.GetTimestamp();
                     int err = m.Read(off, out uint value);
                     long dt = Stopwatch.GetTimestamp() - t0;
+                    Volatile.Write(ref _progress, _progress + 1);
                     if (dt > maxStall) maxStall = dt;
                     if (err != 0) failures++;
                     else if (value != pattern) mismatches++;
