@@ -20,6 +20,7 @@ internal sealed class GttObject : IFenceOwner
     /// </summary>
     private FenceBinding? _fence;
 
+    /// <summary>Creates the state of <paramref name="bo"/> with a validated tiling (manager lock held).</summary>
     public GttObject(GttMmapManager manager, BufferObject bo, TilingMode tiling, int stride)
     {
         _manager = manager;
@@ -70,8 +71,10 @@ internal sealed class GttObject : IFenceOwner
         Surface = tiling == TilingMode.None ? null : new TiledSurface(tiling, stride);
     }
 
+    /// <summary>Records a new mapping (manager lock held).</summary>
     public void Add(GttMapping mapping) => _mappings.Add(mapping);
 
+    /// <summary>Forgets an unmapped mapping (manager lock held).</summary>
     public void Remove(GttMapping mapping) => _mappings.Remove(mapping);
 
     /// <summary>Zaps the CPU PTEs of every mapping; returns how many had entries present. Manager lock held.</summary>
