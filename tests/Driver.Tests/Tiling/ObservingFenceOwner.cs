@@ -1,6 +1,6 @@
 using Driver.Core.Ggtt;
 
-namespace Driver.Tests.Ggtt;
+namespace Driver.Tests.Tiling;
 
 /// <summary>A fence owner that, when its register is taken, records what the hardware register held at that moment.</summary>
 internal sealed class ObservingFenceOwner(FenceRegisterFile file) : IFenceOwner

@@ -1,6 +1,6 @@
 using Driver.Core.Ggtt;
 
-namespace Driver.Tests.Ggtt;
+namespace Driver.Tests.Tiling;
 
 /// <summary>A fence owner that records the registers taken from it.</summary>
 internal sealed class RecordingFenceOwner(string name) : IFenceOwner

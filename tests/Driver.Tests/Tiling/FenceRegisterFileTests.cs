@@ -1,8 +1,7 @@
 using Driver.Core.Ggtt;
 using Driver.Core.Memory;
-using GgttSpace = Driver.Core.Memory.Ggtt;
 
-namespace Driver.Tests.Ggtt;
+namespace Driver.Tests.Tiling;
 
 public class FenceRegisterFileTests
 {
@@ -118,7 +117,7 @@ public class FenceRegisterFileTests
     [Fact]
     public void RegisterWriteOrderIsObservableByAConcurrentDetilingLookup()
     {
-        var ggtt = new GgttSpace(1 << 24);
+        var ggtt = new Ggtt(1 << 24);
         var mem = new DeviceMemory(1 << 22);
         var file = new FenceRegisterFile(8);
         var aperture = new Aperture(ggtt, file);

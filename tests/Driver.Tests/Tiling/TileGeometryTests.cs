@@ -1,6 +1,6 @@
 using Driver.Core.Ggtt;
 
-namespace Driver.Tests.Ggtt;
+namespace Driver.Tests.Tiling;
 
 public class TileGeometryTests
 {
