@@ -163,10 +163,28 @@ public sealed class Engine : IStoppable, IDisposable
     /// </summary>
     public bool Park(TimeSpan timeout)
     {
+        RequestPark();
+        return WaitParked(timeout);
+    }
+
+    /// <summary>
+    /// First half of <see cref="Park(TimeSpan)"/>: asks the thread to park without waiting, so several engines can be
+    /// asked at once and their parking overlaps. Must be followed by <see cref="WaitParked"/>.
+    /// </summary>
+    public void RequestPark()
+    {
         if (Thread.CurrentThread == _thread) throw new InvalidOperationException($"{Name} cannot park itself");
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         using (_park.Acquire()) _parkRequests++;
         Kick();
+    }
+
+    /// <summary>
+    /// Second half of <see cref="Park(TimeSpan)"/>: waits for the thread to be parked. On timeout the request made by
+    /// <see cref="RequestPark"/> is withdrawn and false returned.
+    /// </summary>
+    public bool WaitParked(TimeSpan timeout)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         using (_park.Acquire())
         {
             while (!_parked)
@@ -400,12 +418,28 @@ public sealed class Engine : IStoppable, IDisposable
         Volatile.Write(ref _sleeping, 0);
     }
 
+    /// <summary>
+    /// Polling backoff for loops and semaphores in a batch: spin first, then yield, then doze on the doorbell, so a
+    /// machine with more spinning engines than cores still makes progress (a CPU write ending a spinner is seen
+    /// within about a millisecond) while a park request, which rings the doorbell, is answered at once.
+    /// </summary>
+    internal void Backoff(ref long spins)
+    {
+        long n = ++spins;
+        if (n < 64) return;
+        if (n < 4096) { if ((n & 7) == 0) Thread.Yield(); return; }
+        if ((n & 3) == 0) Doze(TimeSpan.FromMilliseconds(1)); else Thread.Yield();
+    }
+
+    /// <summary>Sleeps up to <paramref name="timeout"/>, woken early by a park request, a preemption or a submission.</summary>
+    internal void Doze(TimeSpan timeout) => WaitDoorbell(timeout);
+
     private void WaitDoorbell(TimeSpan timeout)
     {
         _doorbell.Reset();
         Volatile.Write(ref _sleeping, 1);
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _parkRequests) == 0 && !_stopping) _doorbell.Wait(timeout);
+        if (Volatile.Read(ref _parkRequests) == 0 && !_stopping && Volatile.Read(ref _preempt) is null) _doorbell.Wait(timeout);
         Volatile.Write(ref _sleeping, 0);
     }
 

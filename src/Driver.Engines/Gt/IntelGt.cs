@@ -20,6 +20,12 @@ public sealed class IntelGt : IDisposable
     private readonly Engine[] _engines;
     private readonly Action<Request> _submitNotify;
     private int _nextClientId;
+    private readonly SubmitReadSide _readSide;
+
+    // Comparison baselines for benchmarks only (SubmitReadSide): deliberately the plain .NET primitives being
+    // measured, not validated driver locks. Never used with the default configuration.
+    private readonly ReaderWriterLockSlim _submitRwLock = new(LockRecursionPolicy.SupportsRecursion);
+    private readonly object _submitMonitor = new();
 
     /// <summary>Builds the GT and starts its engine threads.</summary>
     public IntelGt(GtConfig? config = null)
@@ -28,10 +34,12 @@ public sealed class IntelGt : IDisposable
         Memory = new DeviceMemory(Config.MemoryBytes);
         Ggtt = new Ggtt(Config.GgttBytes);
         StatusPages = new StatusPageAllocator(Memory, Ggtt);
-        _engines = EngineIds.All.Select(id => new Engine(id, Ggtt, Config.Engine)).ToArray();
+        _engines = EngineIds.All.Select(id => new Engine(id, Ggtt,
+            (Config.BusyPollEngines & id.Mask()) != 0 ? Config.Engine with { BusyPoll = true } : Config.Engine)).ToArray();
         foreach (var e in _engines) StopMachine.Register(e);
         KernelClient = new Client(NextClientId(), "kernel", privileged: true, StatusPages, isKernel: true);
         _submitNotify = SubmitNotify;
+        _readSide = Config.SubmitReadSide;
     }
 
     /// <summary>Configuration.</summary>
@@ -101,6 +109,11 @@ public sealed class IntelGt : IDisposable
     {
         rq.MarkSubmitted();
         var engine = _engines[(int)rq.Engine];
+        if (_readSide != SubmitReadSide.Strategy)
+        {
+            SubmitNotifyBaseline(engine, rq);
+            return;
+        }
         if (Config.WedgeStrategy == WedgeStrategy.Epoch)
         {
             // Read side: the wedge swaps SubmitRequest and then waits a grace period (Epoch.Synchronize) for every
@@ -120,6 +133,50 @@ public sealed class IntelGt : IDisposable
             StopMachine.EnterRegion();
             try { engine.SubmitRequest(rq); }
             finally { StopMachine.ExitRegion(); }
+        }
+    }
+
+    /// <summary>The comparison read sides of <see cref="SubmitReadSide"/> (benchmarks).</summary>
+    private void SubmitNotifyBaseline(Engine engine, Request rq)
+    {
+        switch (_readSide)
+        {
+            case SubmitReadSide.ReaderWriterLock:
+                // Reentrant: a submission can signal a fence whose callback submits again on this thread.
+                _submitRwLock.EnterReadLock();
+                try { engine.SubmitRequest(rq); }
+                finally { _submitRwLock.ExitReadLock(); }
+                break;
+            case SubmitReadSide.Monitor:
+                lock (_submitMonitor) engine.SubmitRequest(rq);
+                break;
+            default:
+                engine.SubmitRequest(rq);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="swap"/> on the write side of the configured comparison read side (a baseline's
+    /// equivalent of the grace period). Returns false when the read side is the wedge strategy's own.
+    /// </summary>
+    public bool SwapUnderBaselineWriteSide(Action swap)
+    {
+        switch (_readSide)
+        {
+            case SubmitReadSide.ReaderWriterLock:
+                _submitRwLock.EnterWriteLock();
+                try { swap(); }
+                finally { _submitRwLock.ExitWriteLock(); }
+                return true;
+            case SubmitReadSide.Monitor:
+                lock (_submitMonitor) swap();
+                return true;
+            case SubmitReadSide.Unprotected:
+                swap();
+                return true;
+            default:
+                return false;
         }
     }
 

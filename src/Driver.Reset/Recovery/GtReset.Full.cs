@@ -108,12 +108,16 @@ public sealed partial class GtReset
         }
     }
 
-    /// <summary>reset_prepare: park every engine; returns those that parked.</summary>
+    /// <summary>
+    /// reset_prepare: park every engine; returns those that parked. All are asked first and then waited for, so the
+    /// engines reach their safe points in parallel.
+    /// </summary>
     private List<Engine> PrepareAll()
     {
+        foreach (var engine in _gt.Engines) engine.RequestPark();
         var parked = new List<Engine>(_gt.Engines.Count);
         foreach (var engine in _gt.Engines)
-            if (engine.Park(Config.StopTimeout)) parked.Add(engine);
+            if (engine.WaitParked(Config.StopTimeout)) parked.Add(engine);
         return parked;
     }
 

@@ -81,6 +81,8 @@ public sealed partial class GtReset
     /// </summary>
     private void SwapSubmitRequests(Action<Request> handler)
     {
+        if (_gt.SwapUnderBaselineWriteSide(() => { foreach (var engine in _gt.Engines) engine.SubmitRequest = handler; }))
+            return;
         if (_gt.WedgeStrategy == WedgeStrategy.Epoch)
         {
             foreach (var engine in _gt.Engines) engine.SubmitRequest = handler;
