@@ -61,6 +61,12 @@ public sealed class Request : DmaFence
     /// <summary>Time the engine began executing it, 0 if never (engine-owned).</summary>
     public long StartedTimestamp { get; set; }
 
+    /// <summary>
+    /// When the engine last began executing it, if that was a replay after a reset (engine-owned); 0 when it ran
+    /// once. Only replays pay for the timestamp.
+    /// </summary>
+    public long ReplayStartedTimestamp { get; set; }
+
     /// <summary>Whether the engine began executing its payload (engine-owned). Decides guilt on a reset.</summary>
     public bool Started { get; set; }
 

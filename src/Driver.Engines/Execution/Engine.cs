@@ -350,6 +350,10 @@ public sealed class Engine : IStoppable, IDisposable
                 rq.StartedTimestamp = Stopwatch.GetTimestamp();
                 Volatile.Write(ref _lastActivity, rq.StartedTimestamp);
             }
+            else if (rq.Replays > 0)
+            {
+                rq.ReplayStartedTimestamp = Stopwatch.GetTimestamp();
+            }
             var status = _cs.Run(rq);
             if (status == ExecStatus.Aborted) return;
             if (status == ExecStatus.Faulted && HandleFault(rq)) return;

@@ -66,6 +66,12 @@ public sealed class IntelGt : IDisposable
     /// <summary>The stop-the-world alternative (used by the stop-machine wedge strategy).</summary>
     public StopMachine StopMachine { get; } = new("stop_machine");
 
+    /// <summary>
+    /// Called with every request as it is created (tracing, statistics). Null (the default) costs one branch per
+    /// request. Runs on the submitting thread under the timeline mutex: it must be quick and take no driver lock.
+    /// </summary>
+    public Action<Request>? RequestCreated { get; set; }
+
     /// <summary>Active wedge strategy.</summary>
     public WedgeStrategy WedgeStrategy => Config.WedgeStrategy;
 
@@ -96,6 +102,7 @@ public sealed class IntelGt : IDisposable
             if (inFences is not null)
                 foreach (var f in inFences) rq.Await(f);
             tl.Last = rq;
+            RequestCreated?.Invoke(rq);
             rq.Commit(_submitNotify);
             return rq;
         }

@@ -20,6 +20,7 @@ public sealed partial class GtReset
     /// </summary>
     private void ResetGlobal(uint stalledMask, string reason)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         _watchdogFired = false;
         _watchdogEvent.Reset();
         using (var watchdog = new Timer(_ =>
@@ -31,7 +32,7 @@ public sealed partial class GtReset
         {
             ResetFull(stalledMask, reason);
         }
-        if (!IsWedged) Events.Raise(GpuEventKind.FullReset, stalledMask, reason);
+        if (!IsWedged) Events.Raise(GpuEventKind.FullReset, stalledMask, reason, start);
     }
 
     /// <summary>
