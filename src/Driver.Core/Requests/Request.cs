@@ -85,7 +85,7 @@ public sealed class Request : DmaFence
     /// <summary>Number of times a reset sent this request back to be replayed.</summary>
     public int Replays { get; set; }
 
-    /// <summary>Whether the request has been handed to its engine's SubmitRequest.</summary>
+    /// <summary>Whether the request has gone through its engine's SubmitRequest (it is queued there, or was completed by it).</summary>
     public bool IsSubmitted => Volatile.Read(ref _submitted) != 0;
 
     /// <summary>Whether its breadcrumb has been written (completion as the hardware sees it).</summary>

@@ -220,7 +220,19 @@ public sealed class Engine : IStoppable, IDisposable
     /// true when the engine was reset while parked here: the current batch must be abandoned.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool SafePoint() => Volatile.Read(ref _parkRequests) != 0 && ParkHere();
+    internal bool SafePoint()
+    {
+        // Written only by this thread; read racily by the heartbeat as a measure of "the engine got CPU time".
+        Volatile.Write(ref _safePoints, _safePoints + 1);
+        return Volatile.Read(ref _parkRequests) != 0 && ParkHere();
+    }
+
+    /// <summary>
+    /// Safe points passed so far: how far the engine thread has actually run. Hang detection measures timeouts in
+    /// this progress as well as in wall time, because a simulated engine only runs when its thread gets a CPU.
+    /// </summary>
+    public long SafePoints => Volatile.Read(ref _safePoints);
+    private long _safePoints;
 
     private bool ParkHere()
     {

@@ -114,7 +114,6 @@ public sealed class IntelGt : IDisposable
     /// </summary>
     private void SubmitNotify(Request rq)
     {
-        rq.MarkSubmitted();
         var engine = _engines[(int)rq.Engine];
         if (_readSide != SubmitReadSide.Strategy)
         {
@@ -141,6 +140,12 @@ public sealed class IntelGt : IDisposable
             try { engine.SubmitRequest(rq); }
             finally { StopMachine.ExitRegion(); }
         }
+        // Only now is rq in its engine's queue (or already completed by a nop handler), so only now may a successor
+        // on its timeline rely on the engine's FIFO instead of awaiting it (CreateAndSubmit reads this under the
+        // timeline mutex). Marked before the hand-over, a successor built in between was queued ahead of rq, and its
+        // breadcrumb then made rq look completed: rq signalled without its payload ever running. The Interlocked
+        // exchange orders the queue write above before the flag.
+        rq.MarkSubmitted();
     }
 
     /// <summary>The comparison read sides of <see cref="SubmitReadSide"/> (benchmarks).</summary>
