@@ -1,0 +1,17 @@
+using Driver.Engines.Gt;
+using Serilog;
+
+namespace Driver.Sim.Runner;
+
+/// <summary>Overrides and plumbing for one scenario run (the CLI's flags).</summary>
+public sealed record RunOptions
+{
+    /// <summary>Seed overriding the scenario's.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>Wedge strategy overriding the scenario's.</summary>
+    public WedgeStrategy? WedgeStrategy { get; init; }
+
+    /// <summary>Logger for the device and the runner; none when null.</summary>
+    public ILogger? Log { get; init; }
+}
