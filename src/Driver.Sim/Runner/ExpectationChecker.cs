@@ -11,6 +11,13 @@ public static class ExpectationChecker
     {
         var c = new Checker();
         if (expect.Fences is { } f) c.Fences("$.expect.fences", f, result.Fences);
+        foreach (var (engine, e) in expect.Engines ?? new Dictionary<string, EngineExpect>())
+        {
+            string path = $"$.expect.engines.{engine}";
+            if (!result.Engines.TryGetValue(engine, out var counts)) { c.Fail(path, $"no engine '{engine}' in the results"); continue; }
+            c.Count($"{path}.requests", e.Requests, counts.Requests);
+            c.Count($"{path}.resets", e.Resets, counts.Resets);
+        }
         if (expect.Resets is { } r)
         {
             c.Count("$.expect.resets.engine", r.Engine, result.Resets.Engine);

@@ -167,6 +167,12 @@ public static class ScenarioValidator
         private void Expect(string path, ExpectSpec e)
         {
             if (e.Fences is { } f) Fences($"{path}.fences", f);
+            foreach (var (engine, counts) in e.Engines ?? new Dictionary<string, EngineExpect>())
+            {
+                Engine($"{path}.engines.{engine}", engine);
+                NoAll($"{path}.engines.{engine}.requests", counts.Requests);
+                NoAll($"{path}.engines.{engine}.resets", counts.Resets);
+            }
             NoAll($"{path}.resets.engine", e.Resets?.Engine);
             NoAll($"{path}.resets.full", e.Resets?.Full);
             NoAll($"{path}.resets.failed", e.Resets?.Failed);

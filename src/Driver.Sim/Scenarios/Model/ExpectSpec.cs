@@ -8,6 +8,9 @@ public sealed record ExpectSpec
     /// <summary>Fence outcomes over the whole run.</summary>
     public FenceExpect? Fences { get; init; }
 
+    /// <summary>Per-engine counters, keyed by engine name ("rcs0").</summary>
+    public IReadOnlyDictionary<string, EngineExpect>? Engines { get; init; }
+
     /// <summary>Reset counters.</summary>
     public ResetsExpect? Resets { get; init; }
 
