@@ -1,4 +1,5 @@
 using Driver.Engines.Gt;
+using Driver.Sim.Uapi;
 using Serilog;
 
 namespace Driver.Sim.Runner;
@@ -14,4 +15,10 @@ public sealed record RunOptions
 
     /// <summary>Logger for the device and the runner; none when null.</summary>
     public ILogger? Log { get; init; }
+
+    /// <summary>
+    /// Test hook: runs after the drain, before the stores are verified (a test corrupts memory here to prove the
+    /// verification notices).
+    /// </summary>
+    internal Action<GpuDevice>? BeforeVerify { get; init; }
 }

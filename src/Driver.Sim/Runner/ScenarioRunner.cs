@@ -39,6 +39,7 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
         if (unsignaled > 0) log.Error("{Count} fences still unsignaled after the {Timeout} drain", unsignaled, drain);
 
         foreach (var r in all) r.Tracker.Snapshot();
+        _options.BeforeVerify?.Invoke(device);
         var tally = new StoreTally();
         foreach (var r in all) r.Verify(tally);
         foreach (var r in all) r.Finish();
