@@ -38,6 +38,8 @@ public static class ScenarioValidator
         private readonly Dictionary<string, HashSet<string>> _contexts = new();
         private readonly HashSet<string> _stepNames = new();
         private DeviceSpec _device = new();
+        private long _memoryNeeded;
+        private long _memoryAvailable;
 
         private void Error(string path, string message) => Errors.Add(new ScenarioError(path, message));
 
@@ -54,6 +56,10 @@ public static class ScenarioValidator
             Range("$.drainTimeoutMs", s.DrainTimeoutMs, 1, 600_000);
             _device = s.Device ?? new DeviceSpec();
             Device(_device);
+            // What the batches steps may allocate: device memory, and the GGTT they are all bound into at once.
+            var defaults = new Driver.Engines.Gt.GtConfig();
+            long memory = _device.MemoryMb is { } mb ? (long)mb << 20 : defaults.MemoryBytes;
+            _memoryAvailable = Math.Min(memory, defaults.GgttBytes) / 10 * 9;
             if (s.Clients.Count == 0) Error("$.clients", "at least one client is needed");
             for (int i = 0; i < s.Clients.Count; i++) Client($"$.clients[{i}]", s.Clients[i]);
             if (s.Phases.Count == 0) Error("$.phases", "at least one phase is needed");
@@ -118,6 +124,10 @@ public static class ScenarioValidator
                     if ((long)b.Count * b.StoresPerBatch > MaxStoresPerStep)
                         Error($"{path}.count", $"count × storesPerBatch must be at most {MaxStoresPerStep}");
                     int engines = Engines($"{path}.engines", b.Engines);
+                    _memoryNeeded += BatchesMemory(b);
+                    if (_memoryNeeded > _memoryAvailable)
+                        Error($"{path}.count", $"the batches steps so far need about {_memoryNeeded >> 20} MiB of device memory; " +
+                            $"{_memoryAvailable >> 20} MiB are usable (raise device.memoryMb, up to 1024 useful)");
                     if (b.DependsOnPrevious == Dependency.CrossEngine && engines == 1)
                         Error($"{path}.dependsOnPrevious", "\"cross-engine\" needs at least two engines");
                     break;
@@ -137,6 +147,16 @@ public static class ScenarioValidator
                     if (sl.Client is { } c && !_contexts.ContainsKey(c)) Error($"{path}.client", $"unknown client {Q(c)}");
                     break;
             }
+        }
+
+        /// <summary>Bytes a batches step allocates: its target object (stores plus guards) and its batch object.</summary>
+        private static long BatchesMemory(BatchesStep b)
+        {
+            long count = Math.Clamp(b.Count, 0, MaxBatches);
+            long slots = count * Math.Clamp(b.StoresPerBatch, 0, 64);
+            long target = (slots + Math.Max(16, slots / 4)) * 4;
+            long batch = count * (3 + 1 + 2 + 3 * Math.Clamp(b.StoresPerBatch, 0, 64) + 1) * 4;
+            return target + batch + 2 * 4096;
         }
 
         private void ClientContext(string path, string client, string context)

@@ -31,6 +31,7 @@ public class ScenarioValidationTests
         { "{ " + Clients + ", \"phases\": [ { \"steps\": [ { \"type\": \"wedge\" } ] } ] }", "$", "missing required field 'name'" },
         { "{ \"name\": \"t\", \"clients\": [ { \"name\": \"a\", \"contexts\": [ { \"name\": \"c\", \"priority\": 5 } ] } ], \"phases\": [ { \"steps\": [ { \"type\": \"wedge\" } ] } ] }", "$.clients[0].contexts[0].priority", "privileged" },
         { "{ \"name\": \"t\",\n " + Clients, "$", "invalid JSON" },
+        { WithStep("{ \"type\": \"batches\", \"client\": \"a\", \"count\": 1000000, \"storesPerBatch\": 4 }", ", \"device\": { \"memoryMb\": 16 }"), "$.phases[0].steps[0].count", "MiB" },
     };
 
     [Theory]
