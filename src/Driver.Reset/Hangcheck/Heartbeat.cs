@@ -139,9 +139,10 @@ public sealed class Heartbeat : IDisposable
         if (systole is not null && beat.PreemptArmedAt != 0 && preempt > 0 && now - beat.PreemptArmedAt >= preempt
             && Ran(engine, beat.ProgressAtArm))
         {
-            // The running batch refused to yield to a higher-priority request in time.
-            beat.PreemptArmedAt = 0;
+            // The running batch refused to yield to a higher-priority request in time. Start a fresh heartbeat cycle:
+            // the pulse will complete after the reset, and escalating it further would report this hang twice.
             ReportHang(engine, "preemption time out");
+            beat.Clear(now);
             return;
         }
 
@@ -167,6 +168,7 @@ public sealed class Heartbeat : IDisposable
             else if (Ran(engine, beat.ProgressAtRaise))
             {
                 ReportHang(engine, $"stopped heartbeat on {engine.Name}");
+                beat.Clear(now);
             }
             return;
         }
