@@ -1,3 +1,4 @@
+using Driver.Core.Locking;
 using Driver.Core.Memory;
 
 namespace Driver.Core.Contexts;
@@ -9,7 +10,8 @@ namespace Driver.Core.Contexts;
 public sealed class StatusPageAllocator(DeviceMemory memory, Memory.Ggtt ggtt)
 {
     private const int SlotDwords = 16;
-    private readonly Lock _lock = new();
+    /// <summary>Guards the bump allocator; takes ggtt->vm.mutex inside (binding a new page).</summary>
+    private readonly DriverMutex _lock = new("hwsp->lock");
     private BufferObject? _page;
     private int _next = DeviceMemory.DwordsPerPage;
 
@@ -17,7 +19,7 @@ public sealed class StatusPageAllocator(DeviceMemory memory, Memory.Ggtt ggtt)
     public StatusSlot Allocate()
     {
         // A leaf lock around a bump allocator; nothing is called with it held.
-        lock (_lock)
+        using (_lock.Acquire())
         {
             if (_next + SlotDwords > DeviceMemory.DwordsPerPage)
             {

@@ -33,8 +33,14 @@ public class DmaFence
     /// </summary>
     private int _interest;
 
-    /// <summary>Lazily allocated monitor for waiters and the callback list; see <see cref="Sync"/>.</summary>
-    private object? _sync;
+    /// <summary>Lock class shared by every fence's internal lock (the kernel's dma_fence->lock).</summary>
+    private static readonly LockClass s_lockClass = Lockdep.Default.Class("dma_fence->lock");
+
+    /// <summary>
+    /// Lazily allocated monitor for waiters and the callback list (see <see cref="Sync"/>): fences nobody waits on
+    /// never allocate one. A leaf lock: nothing else is taken while it is held, callbacks run after it is dropped.
+    /// </summary>
+    private DriverMonitor? _sync;
 
     /// <summary>Registered callbacks (LIFO list), guarded by <see cref="_sync"/>.</summary>
     private FenceCallback? _callbacks;
@@ -150,7 +156,7 @@ public class DmaFence
         if (IsSignaled) return false;
         // Full barrier before re-reading the state under the lock: pairs with the CAS in Signal().
         Interlocked.Or(ref _interest, CallbackInterest);
-        lock (Sync)
+        using (Sync.Acquire())
         {
             if (IsSignaled) return false;
             if (callback.Owner is not null) throw new InvalidOperationException("callback node already queued on a fence");
@@ -165,7 +171,7 @@ public class DmaFence
     public bool RemoveCallback(FenceCallback callback)
     {
         if (_callbacks is null && Volatile.Read(ref _interest) == 0) return false;
-        lock (Sync)
+        using (Sync.Acquire())
         {
             if (callback.Owner != this) return false;
             ref FenceCallback? link = ref _callbacks;
@@ -185,8 +191,9 @@ public class DmaFence
     }
 
     /// <summary>
-    /// Waits at most <paramref name="timeout"/> for the signal. Returns true when signalled (read <see cref="Status"/>
-    /// for the outcome), false on timeout: a timeout is never reported as a fence error.
+    /// Waits at most <paramref name="timeout"/> for the signal (<see cref="Timeout.InfiniteTimeSpan"/>: no limit, as
+    /// for <see cref="WaitAsync"/>). Returns true when signalled (read <see cref="Status"/> for the outcome), false on
+    /// timeout: a timeout is never reported as a fence error.
     /// </summary>
     public bool Wait(TimeSpan timeout)
     {
@@ -231,19 +238,20 @@ public class DmaFence
             if (IsSignaled) return true;
             spin.SpinOnce(sleep1Threshold: -1);
         }
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        long deadline = Deadline(timeout);
         // Full barrier: publishes this waiter before the state check below; pairs with the CAS in Signal().
         Interlocked.Increment(ref _interest);
         try
         {
-            lock (Sync)
+            using (Sync.Acquire())
             {
                 while (!IsSignaled)
                 {
                     long remaining = deadline - Stopwatch.GetTimestamp();
                     if (remaining <= 0) return false;
-                    int ms = (int)Math.Min(int.MaxValue, Math.Max(1, remaining * 1000 / Stopwatch.Frequency));
-                    Monitor.Wait(Sync, ms);
+                    // In double: remaining * 1000 overflows a long for the far deadlines of very long waits.
+                    int ms = (int)Math.Clamp(remaining * 1000.0 / Stopwatch.Frequency, 1, int.MaxValue);
+                    Sync.Wait(ms);
                 }
                 return true;
             }
@@ -254,15 +262,27 @@ public class DmaFence
         }
     }
 
+    /// <summary>
+    /// The <see cref="Stopwatch"/> timestamp <paramref name="timeout"/> from now, saturated at <see cref="long.MaxValue"/>
+    /// (which the wait loop never reaches): an infinite or huge timeout must not wrap into "already expired".
+    /// </summary>
+    private static long Deadline(TimeSpan timeout)
+    {
+        long now = Stopwatch.GetTimestamp();
+        if (timeout == Timeout.InfiniteTimeSpan) return long.MaxValue;
+        double ticks = Math.Max(0, timeout.TotalSeconds) * Stopwatch.Frequency;
+        return ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
+    }
+
     private void NotifySlow()
     {
         FenceCallback? list;
-        lock (Sync)
+        using (Sync.Acquire())
         {
             list = _callbacks;
             _callbacks = null;
             for (var n = list; n is not null; n = n.Next) n.Owner = null;
-            Monitor.PulseAll(Sync);
+            Sync.PulseAll();
         }
         if (list is null) return;
         // Callbacks run outside the lock (they may take other locks or signal other fences) and inside a
@@ -293,13 +313,13 @@ public class DmaFence
         }
     }
 
-    private object Sync
+    private DriverMonitor Sync
     {
         get
         {
             var s = Volatile.Read(ref _sync);
             if (s is not null) return s;
-            Interlocked.CompareExchange(ref _sync, new object(), null);
+            Interlocked.CompareExchange(ref _sync, new DriverMonitor(s_lockClass), null);
             return _sync!;
         }
     }

@@ -39,8 +39,11 @@ public sealed class Engine : IStoppable, IDisposable
     /// <summary>Wakes the idle thread; set by submitters only when <see cref="_sleeping"/> says it sleeps.</summary>
     private readonly ManualResetEventSlim _doorbell = new(false, spinCount: 0);
 
-    /// <summary>Monitor of the park handshake: guards <see cref="_parkRequests"/> and <see cref="_parked"/>.</summary>
-    private readonly object _parkSync = new();
+    /// <summary>
+    /// Monitor of the park handshake: guards <see cref="_parkRequests"/> and <see cref="_parked"/>. Its exit/enter is
+    /// the barrier that hands the engine-owned state to the parker and back.
+    /// </summary>
+    private readonly DriverMonitor _park = new("engine->park");
 
     private Action<Request> _submitRequest;
     private Request? _active;
@@ -126,7 +129,7 @@ public sealed class Engine : IStoppable, IDisposable
     public long LastActivity => Interlocked.Read(ref _lastActivity);
 
     /// <summary>Whether the thread is parked now.</summary>
-    public bool IsParked { get { lock (_parkSync) return _parked; } }
+    public bool IsParked { get { using (_park.Acquire()) return _parked; } }
 
     /// <summary>Reset generation: bumped by every reset of this engine; a parked batch aborts when it changed.</summary>
     public long ResetGeneration => Interlocked.Read(ref _resetGeneration);
@@ -160,11 +163,29 @@ public sealed class Engine : IStoppable, IDisposable
     /// </summary>
     public bool Park(TimeSpan timeout)
     {
+        RequestPark();
+        return WaitParked(timeout);
+    }
+
+    /// <summary>
+    /// First half of <see cref="Park(TimeSpan)"/>: asks the thread to park without waiting, so several engines can be
+    /// asked at once and their parking overlaps. Must be followed by <see cref="WaitParked"/>.
+    /// </summary>
+    public void RequestPark()
+    {
         if (Thread.CurrentThread == _thread) throw new InvalidOperationException($"{Name} cannot park itself");
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        lock (_parkSync) _parkRequests++;
+        using (_park.Acquire()) _parkRequests++;
         Kick();
-        lock (_parkSync)
+    }
+
+    /// <summary>
+    /// Second half of <see cref="Park(TimeSpan)"/>: waits for the thread to be parked. On timeout the request made by
+    /// <see cref="RequestPark"/> is withdrawn and false returned.
+    /// </summary>
+    public bool WaitParked(TimeSpan timeout)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        using (_park.Acquire())
         {
             while (!_parked)
             {
@@ -172,10 +193,10 @@ public sealed class Engine : IStoppable, IDisposable
                 if (remaining <= 0 || _stopping)
                 {
                     _parkRequests--;
-                    Monitor.PulseAll(_parkSync);
+                    _park.PulseAll();
                     return _parked;
                 }
-                Monitor.Wait(_parkSync, (int)Math.Max(1, remaining * 1000 / Stopwatch.Frequency));
+                _park.Wait((int)Math.Max(1, remaining * 1000 / Stopwatch.Frequency));
             }
             return true;
         }
@@ -187,10 +208,10 @@ public sealed class Engine : IStoppable, IDisposable
     /// <summary>Releases one park; the thread resumes when none remain.</summary>
     public void Unpark()
     {
-        lock (_parkSync)
+        using (_park.Acquire())
         {
             if (_parkRequests == 0) throw new InvalidOperationException($"{Name} is not parked");
-            if (--_parkRequests == 0) Monitor.PulseAll(_parkSync);
+            if (--_parkRequests == 0) _park.PulseAll();
         }
     }
 
@@ -199,16 +220,28 @@ public sealed class Engine : IStoppable, IDisposable
     /// true when the engine was reset while parked here: the current batch must be abandoned.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool SafePoint() => Volatile.Read(ref _parkRequests) != 0 && ParkHere();
+    internal bool SafePoint()
+    {
+        // Written only by this thread; read racily by the heartbeat as a measure of "the engine got CPU time".
+        Volatile.Write(ref _safePoints, _safePoints + 1);
+        return Volatile.Read(ref _parkRequests) != 0 && ParkHere();
+    }
+
+    /// <summary>
+    /// Safe points passed so far: how far the engine thread has actually run. Hang detection measures timeouts in
+    /// this progress as well as in wall time, because a simulated engine only runs when its thread gets a CPU.
+    /// </summary>
+    public long SafePoints => Volatile.Read(ref _safePoints);
+    private long _safePoints;
 
     private bool ParkHere()
     {
         long generation = Interlocked.Read(ref _resetGeneration);
-        lock (_parkSync)
+        using (_park.Acquire())
         {
             _parked = true;
-            Monitor.PulseAll(_parkSync);
-            while (_parkRequests > 0 && !_stopping) Monitor.Wait(_parkSync);
+            _park.PulseAll();
+            while (_parkRequests > 0 && !_stopping) _park.Wait();
             _parked = false;
         }
         // The monitor exit above is the acquire side of the handshake: whatever the parker changed (queues, Active,
@@ -270,7 +303,7 @@ public sealed class Engine : IStoppable, IDisposable
 
     private void AssertParked()
     {
-        lock (_parkSync)
+        using (_park.Acquire())
             if (!_parked && !_stopping && _thread.IsAlive) throw new InvalidOperationException($"{Name} is not parked");
     }
 
@@ -292,7 +325,8 @@ public sealed class Engine : IStoppable, IDisposable
         }
         finally
         {
-            lock (_parkSync) { _parked = true; Monitor.PulseAll(_parkSync); }
+            using (_park.Acquire()) { _parked = true; _park.PulseAll(); }
+            Lockdep.Default.ThreadExit();
         }
     }
 
@@ -327,6 +361,10 @@ public sealed class Engine : IStoppable, IDisposable
                 rq.Started = true;
                 rq.StartedTimestamp = Stopwatch.GetTimestamp();
                 Volatile.Write(ref _lastActivity, rq.StartedTimestamp);
+            }
+            else if (rq.Replays > 0)
+            {
+                rq.ReplayStartedTimestamp = Stopwatch.GetTimestamp();
             }
             var status = _cs.Run(rq);
             if (status == ExecStatus.Aborted) return;
@@ -396,12 +434,28 @@ public sealed class Engine : IStoppable, IDisposable
         Volatile.Write(ref _sleeping, 0);
     }
 
+    /// <summary>
+    /// Polling backoff for loops and semaphores in a batch: spin first, then yield, then doze on the doorbell, so a
+    /// machine with more spinning engines than cores still makes progress (a CPU write ending a spinner is seen
+    /// within about a millisecond) while a park request, which rings the doorbell, is answered at once.
+    /// </summary>
+    internal void Backoff(ref long spins)
+    {
+        long n = ++spins;
+        if (n < 64) return;
+        if (n < 4096) { if ((n & 7) == 0) Thread.Yield(); return; }
+        if ((n & 3) == 0) Doze(TimeSpan.FromMilliseconds(1)); else Thread.Yield();
+    }
+
+    /// <summary>Sleeps up to <paramref name="timeout"/>, woken early by a park request, a preemption or a submission.</summary>
+    internal void Doze(TimeSpan timeout) => WaitDoorbell(timeout);
+
     private void WaitDoorbell(TimeSpan timeout)
     {
         _doorbell.Reset();
         Volatile.Write(ref _sleeping, 1);
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _parkRequests) == 0 && !_stopping) _doorbell.Wait(timeout);
+        if (Volatile.Read(ref _parkRequests) == 0 && !_stopping && Volatile.Read(ref _preempt) is null) _doorbell.Wait(timeout);
         Volatile.Write(ref _sleeping, 0);
     }
 
@@ -417,7 +471,7 @@ public sealed class Engine : IStoppable, IDisposable
     public void Dispose()
     {
         _stopping = true;
-        lock (_parkSync) Monitor.PulseAll(_parkSync);
+        using (_park.Acquire()) _park.PulseAll();
         _doorbell.Set();
         _thread.Join(TimeSpan.FromSeconds(5));
     }

@@ -1,3 +1,4 @@
+using Driver.Core.Locking;
 using System.Diagnostics;
 using Driver.Core.Contexts;
 using Driver.Reset.Events;
@@ -13,7 +14,7 @@ namespace Driver.Reset.Bans;
 /// </summary>
 public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
 {
-    private readonly Lock _lock = new();
+    private readonly DriverSpinLock _lock = new("ban->history_lock");
     private readonly Dictionary<GpuContext, Queue<long>> _hangHistory = new();
 
     /// <summary>Contexts banned so far.</summary>
@@ -33,7 +34,7 @@ public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
         if (!context.Bannable) return false;
         bool banned = !context.Recoverable;
         // Leaf lock around the per-context hang history (no other lock is taken inside).
-        lock (_lock)
+        using (_lock.Acquire())
         {
             if (!_hangHistory.TryGetValue(context, out var history)) _hangHistory[context] = history = new Queue<long>();
             history.Enqueue(now);
@@ -54,7 +55,7 @@ public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
     public bool BanContext(GpuContext context, string why)
     {
         if (!context.Ban()) return true;
-        lock (_lock) { ContextsBanned++; _hangHistory.Remove(context); }
+        using (_lock.Acquire()) { ContextsBanned++; _hangHistory.Remove(context); }
         events.Raise(GpuEventKind.ContextBanned, 0, $"context {context} banned: {why}");
         return true;
     }

@@ -1,26 +1,27 @@
+using Driver.Core.Locking;
 namespace Driver.Reset.Capture;
 
 /// <summary>Captured error states, oldest first, bounded; readable and clearable (writing to the sysfs error file).</summary>
 public sealed class ErrorStateStore(int capacity)
 {
-    private readonly Lock _lock = new();
+    private readonly DriverSpinLock _lock = new("error->states_lock");
     private readonly List<GpuErrorState> _states = new();
     private int _nextId = 1;
     private int _total;
 
     /// <summary>Error states captured since start (including cleared ones).</summary>
-    public int TotalCaptured { get { lock (_lock) return _total; } }
+    public int TotalCaptured { get { using (_lock.Acquire()) return _total; } }
 
     /// <summary>The states currently held.</summary>
-    public IReadOnlyList<GpuErrorState> States { get { lock (_lock) return _states.ToArray(); } }
+    public IReadOnlyList<GpuErrorState> States { get { using (_lock.Acquire()) return _states.ToArray(); } }
 
     /// <summary>The newest, or null ("No error state collected").</summary>
-    public GpuErrorState? Latest { get { lock (_lock) return _states.Count > 0 ? _states[^1] : null; } }
+    public GpuErrorState? Latest { get { using (_lock.Acquire()) return _states.Count > 0 ? _states[^1] : null; } }
 
     /// <summary>Stores a state built by <paramref name="build"/> with the next id.</summary>
     public GpuErrorState Add(Func<int, GpuErrorState> build)
     {
-        lock (_lock)
+        using (_lock.Acquire())
         {
             var s = build(_nextId++);
             _states.Add(s);
@@ -31,5 +32,5 @@ public sealed class ErrorStateStore(int capacity)
     }
 
     /// <summary>Forgets every state.</summary>
-    public void Clear() { lock (_lock) _states.Clear(); }
+    public void Clear() { using (_lock.Acquire()) _states.Clear(); }
 }

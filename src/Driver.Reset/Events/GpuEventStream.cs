@@ -1,3 +1,4 @@
+using Driver.Core.Locking;
 namespace Driver.Reset.Events;
 
 /// <summary>
@@ -6,7 +7,7 @@ namespace Driver.Reset.Events;
 /// </summary>
 public sealed class GpuEventStream
 {
-    private readonly Lock _lock = new();
+    private readonly DriverSpinLock _lock = new("events->lock");
     private readonly List<GpuEvent> _history = new();
     private readonly int[] _counts = new int[Enum.GetValues<GpuEventKind>().Length];
     private Action<GpuEvent>[] _subscribers = [];
@@ -17,17 +18,18 @@ public sealed class GpuEventStream
     /// <summary>Subscribes; dispose the result to unsubscribe.</summary>
     public IDisposable Subscribe(Action<GpuEvent> handler)
     {
-        lock (_lock) _subscribers = [.. _subscribers, handler];
+        using (_lock.Acquire()) _subscribers = [.. _subscribers, handler];
         return new Subscription(this, handler);
     }
 
     /// <summary>Raises an event.</summary>
-    public void Raise(GpuEventKind kind, uint engineMask, string message)
+    public void Raise(GpuEventKind kind, uint engineMask, string message, long startTimestamp = 0)
     {
-        var ev = new GpuEvent(kind, System.Diagnostics.Stopwatch.GetTimestamp(), engineMask, message);
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        var ev = new GpuEvent(kind, now, engineMask, message, startTimestamp == 0 ? now : startTimestamp);
         Action<GpuEvent>[] subs;
         // Leaf lock for the history; subscribers run after it is released.
-        lock (_lock)
+        using (_lock.Acquire())
         {
             _counts[(int)kind]++;
             if (_history.Count == Capacity) _history.RemoveAt(0);
@@ -38,16 +40,16 @@ public sealed class GpuEventStream
     }
 
     /// <summary>Number of events of <paramref name="kind"/> raised so far.</summary>
-    public int Count(GpuEventKind kind) { lock (_lock) return _counts[(int)kind]; }
+    public int Count(GpuEventKind kind) { using (_lock.Acquire()) return _counts[(int)kind]; }
 
     /// <summary>Snapshot of recent events.</summary>
-    public IReadOnlyList<GpuEvent> History { get { lock (_lock) return _history.ToArray(); } }
+    public IReadOnlyList<GpuEvent> History { get { using (_lock.Acquire()) return _history.ToArray(); } }
 
     private sealed class Subscription(GpuEventStream stream, Action<GpuEvent> handler) : IDisposable
     {
         public void Dispose()
         {
-            lock (stream._lock) stream._subscribers = stream._subscribers.Where(s => s != handler).ToArray();
+            using (stream._lock.Acquire()) stream._subscribers = stream._subscribers.Where(s => s != handler).ToArray();
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Driver.Core.Contexts;
 using Driver.Core.Hw;
+using Driver.Core.Locking;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
 using Driver.Engines.Gt;
@@ -96,7 +97,11 @@ public sealed class Heartbeat : IDisposable
                 beat.Systole.Priority = Math.Max(beat.Systole.Priority, PulsePriority.Heartbeat);
                 beat.Emitted = now;
                 engine.RequestPreemption(beat.Systole);
-                if (beat.PreemptArmedAt == 0) beat.PreemptArmedAt = now;
+                if (beat.PreemptArmedAt == 0)
+                {
+                    beat.PreemptArmedAt = now;
+                    beat.ProgressAtArm = engine.SafePoints;
+                }
             }
         }
     }
@@ -110,6 +115,7 @@ public sealed class Heartbeat : IDisposable
             foreach (var engine in _gt.Engines) Beat(engine, _beats[(int)engine.Id], now);
             _stop.Wait(TickPeriod());
         }
+        Lockdep.Default.ThreadExit();
     }
 
     private TimeSpan TickPeriod()
@@ -130,11 +136,13 @@ public sealed class Heartbeat : IDisposable
         if (systole is not null && systole.IsSignaled) { beat.Clear(now); systole = null; }
 
         long preempt = Interlocked.Read(ref _preemptTimeoutTicks);
-        if (systole is not null && beat.PreemptArmedAt != 0 && preempt > 0 && now - beat.PreemptArmedAt >= preempt)
+        if (systole is not null && beat.PreemptArmedAt != 0 && preempt > 0 && now - beat.PreemptArmedAt >= preempt
+            && Ran(engine, beat.ProgressAtArm))
         {
-            // The running batch refused to yield to a higher-priority request in time.
-            beat.PreemptArmedAt = 0;
+            // The running batch refused to yield to a higher-priority request in time. Start a fresh heartbeat cycle:
+            // the pulse will complete after the reset, and escalating it further would report this hang twice.
             ReportHang(engine, "preemption time out");
+            beat.Clear(now);
             return;
         }
 
@@ -148,16 +156,19 @@ public sealed class Heartbeat : IDisposable
             {
                 // Raise gradually, so high-priority work may finish naturally before being preempted.
                 systole.Priority = PulsePriority.Raise(systole.Priority);
+                beat.ProgressAtRaise = engine.SafePoints;
                 var active = engine.Active;
                 if (beat.PreemptArmedAt == 0 && (active is null || systole.Priority > active.Priority))
                 {
                     engine.RequestPreemption(systole);
                     beat.PreemptArmedAt = now;
+                    beat.ProgressAtArm = engine.SafePoints;
                 }
             }
-            else
+            else if (Ran(engine, beat.ProgressAtRaise))
             {
                 ReportHang(engine, $"stopped heartbeat on {engine.Name}");
+                beat.Clear(now);
             }
             return;
         }
@@ -169,6 +180,16 @@ public sealed class Heartbeat : IDisposable
         beat.Emitted = now;
         Interlocked.Increment(ref _pulses);
     }
+
+    /// <summary>Safe points an engine must pass, without taking a pending preemption, before it counts as refusing it.</summary>
+    private const long MinProgress = 4;
+
+    /// <summary>
+    /// Whether the engine thread actually ran since <paramref name="progressMark"/>. A descheduled engine thread (a
+    /// loaded host) is not a hung engine: a batch that yields takes the pulse at its first arbitration point, so
+    /// passing several safe points without taking it is what refusing to yield looks like.
+    /// </summary>
+    private static bool Ran(Engine engine, long progressMark) => engine.SafePoints - progressMark >= MinProgress;
 
     private void ReportHang(Engine engine, string reason)
     {
@@ -192,6 +213,8 @@ public sealed class Heartbeat : IDisposable
         public Request? Systole;
         public long Emitted;
         public long PreemptArmedAt;
+        public long ProgressAtArm;
+        public long ProgressAtRaise;
         public long LastIdle = Stopwatch.GetTimestamp();
 
         public void Clear(long now)

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Driver.Core.Locking;
 using Driver.Core.Requests;
 using Driver.Reset.Recovery;
 
@@ -45,7 +46,7 @@ public sealed class ResetWorker : IDisposable
         {
             if (!reader.TryRead(out var work))
             {
-                if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult()) return;
+                if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult()) break;
                 continue;
             }
             try
@@ -55,11 +56,17 @@ public sealed class ResetWorker : IDisposable
                 _reset.HandleError(work.EngineMask, work.Flags, work.Reason);
                 Interlocked.Increment(ref _handled);
             }
+            catch (Exception e)
+            {
+                // A bug in recovery must not kill the only thread that recovers: log it and take the next report.
+                _reset.Log.Fatal(e, "hang recovery failed for {Reason}", work.Reason);
+            }
             finally
             {
                 Interlocked.Decrement(ref _pending);
             }
         }
+        Lockdep.Default.ThreadExit();
     }
 
     /// <summary>Stops the worker after the queued reports.</summary>

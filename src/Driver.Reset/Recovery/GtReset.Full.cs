@@ -1,4 +1,5 @@
 using Driver.Core.Hw;
+using Driver.Core.Locking;
 using Driver.Engines.Execution;
 using Driver.Reset.Events;
 
@@ -19,6 +20,7 @@ public sealed partial class GtReset
     /// </summary>
     private void ResetGlobal(uint stalledMask, string reason)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         _watchdogFired = false;
         _watchdogEvent.Reset();
         using (var watchdog = new Timer(_ =>
@@ -30,7 +32,7 @@ public sealed partial class GtReset
         {
             ResetFull(stalledMask, reason);
         }
-        if (!IsWedged) Events.Raise(GpuEventKind.FullReset, stalledMask, reason);
+        if (!IsWedged) Events.Raise(GpuEventKind.FullReset, stalledMask, reason, start);
     }
 
     /// <summary>
@@ -40,6 +42,19 @@ public sealed partial class GtReset
     /// <see cref="ResetFullExclusive"/>): observers rely on it to keep ResetLock() users out.
     /// </summary>
     public void ResetFull(uint stalledMask, string reason)
+    {
+        bool cookie = Lockdep.BeginSignalling();
+        try
+        {
+            ResetFullSignalling(stalledMask, reason);
+        }
+        finally
+        {
+            Lockdep.EndSignalling(cookie);
+        }
+    }
+
+    private void ResetFullSignalling(uint stalledMask, string reason)
     {
         using (_mutex.Acquire())
         {
@@ -100,12 +115,16 @@ public sealed partial class GtReset
         }
     }
 
-    /// <summary>reset_prepare: park every engine; returns those that parked.</summary>
+    /// <summary>
+    /// reset_prepare: park every engine; returns those that parked. All are asked first and then waited for, so the
+    /// engines reach their safe points in parallel.
+    /// </summary>
     private List<Engine> PrepareAll()
     {
+        foreach (var engine in _gt.Engines) engine.RequestPark();
         var parked = new List<Engine>(_gt.Engines.Count);
         foreach (var engine in _gt.Engines)
-            if (engine.Park(Config.StopTimeout)) parked.Add(engine);
+            if (engine.WaitParked(Config.StopTimeout)) parked.Add(engine);
         return parked;
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Driver.Core.Errors;
+using Driver.Core.Locking;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
 using Driver.Engines.Gt;
@@ -32,7 +33,15 @@ public sealed partial class GtReset
     public void SetWedged(string reason)
     {
         if (IsWedged) return;
-        using (_mutex.Acquire()) SetWedgedLocked(reason, parkedAlready: false);
+        bool cookie = Lockdep.BeginSignalling();
+        try
+        {
+            using (_mutex.Acquire()) SetWedgedLocked(reason, parkedAlready: false);
+        }
+        finally
+        {
+            Lockdep.EndSignalling(cookie);
+        }
     }
 
     /// <summary>
@@ -72,6 +81,8 @@ public sealed partial class GtReset
     /// </summary>
     private void SwapSubmitRequests(Action<Request> handler)
     {
+        if (_gt.SwapUnderBaselineWriteSide(() => { foreach (var engine in _gt.Engines) engine.SubmitRequest = handler; }))
+            return;
         if (_gt.WedgeStrategy == WedgeStrategy.Epoch)
         {
             foreach (var engine in _gt.Engines) engine.SubmitRequest = handler;
@@ -118,6 +129,10 @@ public sealed partial class GtReset
     public bool Unwedge()
     {
         if (!IsWedged) return true;
+        // Flush everything still pending first: with no lock held and outside any signalling section. Waiting on
+        // fences under the reset mutex (as __intel_gt_unset_wedged does) is a deadlock the validator reports: the
+        // reset path takes that mutex and is what signals fences.
+        WaitForActiveTimelines();
         // The unwedge does a hardware reset, which clobbers the GGTT and the fence registers: it needs the full
         // reset protocol (BACKOFF, ResetLock holders flushed, observers told to prepare and finish) just as much.
         while (TestAndSetBit(ResetFlags.Backoff)) WaitForBitClear(ResetFlags.Backoff);
@@ -144,12 +159,9 @@ public sealed partial class GtReset
         }
     }
 
-    private bool UnsetWedgedLocked()
+    /// <summary>Waits, bounded by <see cref="ResetConfig.UnwedgeWaitTimeout"/> overall, for every timeline's last request.</summary>
+    private void WaitForActiveTimelines()
     {
-        if (!IsWedged) return true;
-        // Never fully initialised (or torn down): recovery impossible.
-        if (TestBit(ResetFlags.WedgedOnInit) || TestBit(ResetFlags.WedgedOnFini)) return false;
-        // Flush and error out everything still pending before submission is restored.
         long deadline = Stopwatch.GetTimestamp() + (long)(Config.UnwedgeWaitTimeout.TotalSeconds * Stopwatch.Frequency);
         foreach (var tl in ActiveTimelines?.Invoke() ?? [])
         {
@@ -158,6 +170,18 @@ public sealed partial class GtReset
             var remaining = TimeSpan.FromSeconds(Math.Max(0, (deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency));
             if (!last.Wait(remaining)) _log.Warning("unwedge: {Request} still pending after the wait bound", last);
         }
+    }
+
+    /// <summary>
+    /// __intel_gt_unset_wedged, under the reset mutex and never waiting on fences (the reset path calls it too):
+    /// a full hardware reset must succeed, then the default SubmitRequest is restored and WEDGED cleared. Requests
+    /// still held on their dependencies run normally once those signal.
+    /// </summary>
+    private bool UnsetWedgedLocked()
+    {
+        if (!IsWedged) return true;
+        // Never fully initialised (or torn down): recovery impossible.
+        if (TestBit(ResetFlags.WedgedOnInit) || TestBit(ResetFlags.WedgedOnFini)) return false;
         // Pending GPU events must be reset before submission is restored.
         var parked = PrepareAll();
         try

@@ -21,13 +21,16 @@ public sealed partial class GtReset
     private readonly IntelGt _gt;
     private readonly ILogger _log;
     private readonly List<IResetObserver> _observers = new();
+
+    /// <summary>Guards <see cref="_observers"/>; a leaf lock.</summary>
+    private readonly DriverSpinLock _observersLock = new("gt->reset.observers");
     private readonly int[] _engineResets = new int[EngineIds.Count];
 
     /// <summary>Flag word (see <see cref="ResetFlags"/>); changed only with Interlocked operations.</summary>
     private long _flags;
 
     /// <summary>Wait queue for flag changes (gt->reset.queue): waiters Monitor.Wait, clearers PulseAll.</summary>
-    private readonly object _queue = new();
+    private readonly DriverMonitor _queue = new("gt->reset.queue");
 
     /// <summary>Serialises full resets, wedging and unwedging (gt->reset.mutex).</summary>
     private readonly DriverMutex _mutex = new("gt->reset.mutex");
@@ -49,6 +52,9 @@ public sealed partial class GtReset
     }
 
     private readonly ErrorCapture _capture;
+
+    /// <summary>The driver log (the kernel log of this GT).</summary>
+    public ILogger Log => _log;
 
     /// <summary>Settings.</summary>
     public ResetConfig Config { get; }
@@ -102,9 +108,9 @@ public sealed partial class GtReset
     public bool IsBackoff => TestBit(ResetFlags.Backoff);
 
     /// <summary>Adds an observer of full resets.</summary>
-    public void AddObserver(IResetObserver observer) { lock (_observers) _observers.Add(observer); }
+    public void AddObserver(IResetObserver observer) { using (_observersLock.Acquire()) _observers.Add(observer); }
 
-    private IResetObserver[] Observers { get { lock (_observers) return _observers.ToArray(); } }
+    private IResetObserver[] Observers { get { using (_observersLock.Acquire()) return _observers.ToArray(); } }
 
     /// <summary>
     /// intel_gt_handle_error: optionally capture the error state; reset each engine in
@@ -112,6 +118,21 @@ public sealed partial class GtReset
     /// already in progress); a full reset that fails wedges the device. Raises exactly one Error event.
     /// </summary>
     public void HandleError(uint engineMask, ErrorFlags flags, string reason)
+    {
+        // Recovery is what makes every fence signal: it is a signalling section, so it must never wait on a fence,
+        // nor take a lock that someone holds while waiting on one (the validator checks both).
+        bool cookie = Lockdep.BeginSignalling();
+        try
+        {
+            HandleErrorSignalling(engineMask, flags, reason);
+        }
+        finally
+        {
+            Lockdep.EndSignalling(cookie);
+        }
+    }
+
+    private void HandleErrorSignalling(uint engineMask, ErrorFlags flags, string reason)
     {
         engineMask &= EngineIds.AllMask;
         _log.Warning("GPU HANG: {Reason}, engine mask 0x{Mask:x}", reason, engineMask);
@@ -236,21 +257,21 @@ public sealed partial class GtReset
     {
         ClearBit(bit);
         // Monitor enter/exit orders the clear before the wake-up; waiters re-check the bit under the same monitor.
-        lock (_queue) Monitor.PulseAll(_queue);
+        using (_queue.Acquire()) _queue.PulseAll();
     }
 
     private void WaitForBitClear(int bit) => WaitForBitClear(bit, long.MaxValue);
 
     private bool WaitForBitClear(int bit, long deadline)
     {
-        lock (_queue)
+        using (_queue.Acquire())
         {
             while (TestBit(bit))
             {
                 long remaining = deadline == long.MaxValue ? 100 : (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
                 if (remaining <= 0) return false;
                 // Bounded slices: a clear that raced our check is caught on the next pass at the latest.
-                Monitor.Wait(_queue, (int)Math.Clamp(remaining, 1, 100));
+                _queue.Wait((int)Math.Clamp(remaining, 1, 100));
             }
             return true;
         }

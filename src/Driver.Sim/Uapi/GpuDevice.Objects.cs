@@ -27,8 +27,9 @@ public sealed partial class GpuDevice
         {
             var bo = GetClient(clientId).RemoveObject(handle);
             var last = bo.LastFence;
-            if (last is null || last.IsSignaled) Release(bo);
-            else last.AddCallback(new Core.Fences.ActionFenceCallback(_ => Release(bo)));
+            // AddCallback refuses a fence that has signalled, even one that signalled after a check made here: then
+            // the object is idle and released now (ignoring the refusal leaked its pages and GGTT range).
+            if (last is null || !last.AddCallback(new Core.Fences.ActionFenceCallback(_ => Release(bo)))) Release(bo);
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
