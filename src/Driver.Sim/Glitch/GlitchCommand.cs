@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Driver.Reset.Mmap;
+using Driver.Sim.Cli;
 
 namespace Driver.Sim.Glitch;
 
@@ -11,8 +12,8 @@ namespace Driver.Sim.Glitch;
 /// </summary>
 public static class GlitchCommand
 {
-    /// <summary>Exit code for bad option values.</summary>
-    public const int UsageError = 2;
+    /// <summary>Exit code for bad option values (<see cref="ExitCodes.Usage"/>).</summary>
+    public const int UsageError = ExitCodes.Usage;
 
     /// <summary>Builds the <c>glitch</c> command (add it to the root command).</summary>
     public static Command Build()
@@ -84,20 +85,20 @@ public static class GlitchCommand
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 error.WriteLine($"gpusim glitch: cannot write '{jsonPath}': {e.Message}");
-                return 1;
+                return ExitCodes.Failed;
             }
         }
         if (result.FailedAccesses > 0)
         {
             error.WriteLine($"gpusim glitch: FAIL: {result.FailedAccesses} accesses failed");
-            return 1;
+            return ExitCodes.Failed;
         }
         if (policy != MmapResetPolicy.Glitch && (result.GlitchedReads > 0 || result.MisplacedWrites > 0))
         {
             error.WriteLine($"gpusim glitch: FAIL: policy {policy.ToName()} let accesses through the glitch window");
-            return 1;
+            return ExitCodes.Failed;
         }
-        return 0;
+        return ExitCodes.Ok;
     }
 
     private static int Usage(TextWriter error, string message)

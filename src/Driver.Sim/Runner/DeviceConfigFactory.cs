@@ -1,4 +1,5 @@
 using Driver.Engines.Gt;
+using Driver.Reset.Mmap;
 using Driver.Sim.Scenarios.Model;
 using Driver.Sim.Uapi;
 
@@ -31,7 +32,14 @@ public static class DeviceConfigFactory
             CaptureErrorState = spec.CaptureErrorState ?? r.CaptureErrorState,
             WedgeTimeout = Ms(spec.WedgeTimeoutMs) ?? r.WedgeTimeout,
         };
-        return new DeviceConfig { Gt = gt, Reset = reset };
+        var mmapPolicy = spec.MmapResetPolicy switch
+        {
+            MmapResetPolicyName.Glitch => MmapResetPolicy.Glitch,
+            MmapResetPolicyName.StopMachine => MmapResetPolicy.StopMachine,
+            MmapResetPolicyName.Revoke => MmapResetPolicy.Revoke,
+            _ => defaults.MmapResetPolicy,
+        };
+        return new DeviceConfig { Gt = gt, Reset = reset, MmapResetPolicy = mmapPolicy };
     }
 
     private static TimeSpan? Ms(int? ms) => ms is { } v ? TimeSpan.FromMilliseconds(v) : null;

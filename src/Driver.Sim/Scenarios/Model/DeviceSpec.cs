@@ -32,4 +32,7 @@ public sealed record DeviceSpec
 
     /// <summary>Device memory in MiB.</summary>
     public int? MemoryMb { get; init; }
+
+    /// <summary>What a full reset does about GTT mmaps whose fence registers it clears (default revoke).</summary>
+    public MmapResetPolicyName? MmapResetPolicy { get; init; }
 }
