@@ -4,7 +4,7 @@ namespace Driver.Sim.Bench;
 public static class BenchSuite
 {
     /// <summary>Names of the groups, for <c>--only</c>.</summary>
-    public static IReadOnlyList<string> Groups { get; } = ["throughput", "latency", "readside", "wedge", "reset", "lockdep"];
+    public static IReadOnlyList<string> Groups { get; } = ["throughput", "latency", "readside", "wedge", "reset", "mmap", "lockdep"];
 
     /// <summary>Runs the groups selected (all when <paramref name="only"/> is empty), reporting progress.</summary>
     public static IReadOnlyList<BenchFigure> Run(BenchSettings settings, IReadOnlyCollection<string> only, Action<string>? progress = null)
@@ -21,6 +21,7 @@ public static class BenchSuite
                 "readside" => ReadSideCost.Run(settings),
                 "wedge" => WedgeLatency.Run(settings),
                 "reset" => EngineResetLatency.Run(settings),
+                "mmap" => MmapThroughput.Run(settings),
                 _ => LockCost.Run(settings),
             };
             figures.AddRange(run);

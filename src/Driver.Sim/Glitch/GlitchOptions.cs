@@ -14,6 +14,12 @@ public sealed record GlitchOptions
     /// <summary>Mmap user threads (each owns one X-tiled and one Y-tiled object).</summary>
     public int Threads { get; init; } = 2;
 
+    /// <summary>
+    /// Whether the main thread resets at all. Off, the run measures mmap access throughput outside resets (the
+    /// benchmark comparing the policies' cost on the access path).
+    /// </summary>
+    public bool Resets { get; init; } = true;
+
     /// <summary>Stop after this many full resets even if <see cref="Duration"/> has not elapsed (a bound for tests).</summary>
     public int MaxResets { get; init; } = int.MaxValue;
 

@@ -48,7 +48,8 @@ public static class GlitchRunner
         try
         {
             var seen = new long[workers.Length];
-            while (Stopwatch.GetElapsedTime(start) < options.Duration && resets < options.MaxResets)
+            if (!options.Resets) Thread.Sleep(options.Duration);
+            while (options.Resets && Stopwatch.GetElapsedTime(start) < options.Duration && resets < options.MaxResets)
             {
                 if (resets > 0) AwaitProgress(workers, seen, options.ProgressGate);
                 for (int i = 0; i < workers.Length; i++) seen[i] = workers[i].Progress;
