@@ -64,6 +64,12 @@ public sealed class VulkanDevice : IDisposable
 
     private KernelRates? _rates;
 
+    /// <summary>
+    /// Serialises the engines' calibration: the first measures alone (engines measuring side by side on one queue
+    /// would each see half the speed), the others then only warm up. Held across the bounded calibration runs.
+    /// </summary>
+    internal DriverMutex CalibrationLock { get; } = new("vk->calibration_mutex");
+
     /// <summary>A recreation failed: no logical device; engines on it are wedged until <see cref="TryRevive"/>.</summary>
     public bool IsDead => Volatile.Read(ref _current) is null;
 

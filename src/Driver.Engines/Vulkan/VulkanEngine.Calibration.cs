@@ -52,17 +52,18 @@ public sealed partial class VulkanEngine
             // A compare that never holds (slot 0 is loaded with 0, compared for equality with 1): the spin runs to its cap.
             spin.Conditions.Add(new VulkanCondition(spin.SlotFor(0), 0, CompareOp.Equal, 1, ConditionKind.Semaphore));
             spin.Ops.Add(new VulkanOp(VulkanOpKind.Spin, 0, 1, SpinMode.Semaphore));
-            if (_device.Rates is null)
+            using (_device.CalibrationLock.Acquire())
             {
-                _device.Rates = new KernelRates(Measure(res, work), Measure(res, spin));
-                _log.Information("{Engine}: calibrated on {Device}: work {Work:0.0} units/µs, spin {Spin:0.00} polls/µs, spin cap {Cap}",
-                    Name, _device.Info.Name, WorkIterationsPerMicrosecond, SpinIterationsPerMicrosecond, SpinIterationCap);
+                if (_device.Rates is null)
+                {
+                    _device.Rates = new KernelRates(Measure(res, work), Measure(res, spin));
+                    _log.Information("{Engine}: calibrated on {Device}: work {Work:0.0} units/µs, spin {Spin:0.00} polls/µs, spin cap {Cap}",
+                        Name, _device.Info.Name, WorkIterationsPerMicrosecond, SpinIterationsPerMicrosecond, SpinIterationCap);
+                }
             }
-            else
-            {
-                RunTimed(res, work, 1);
-                RunTimed(res, spin, 1);
-            }
+            // Warm up (compiles the kernels on drivers that compile at first dispatch); cheap after a measurement.
+            RunTimed(res, work, 1);
+            RunTimed(res, spin, 1);
         }
         catch (VulkanDeviceLostException)
         {

@@ -242,7 +242,7 @@ public sealed partial class VulkanEngine
     {
         rq.Guilty = true;
         _log.Warning("{Engine}: {Request} guilty: {Reason}", Name, rq, reason);
-        if (Options.OnGuilty is { } hook) hook(rq);
+        if (Options.OnGuilty is { } hook) hook(rq, reason);
         else if (!rq.Context.IsKernel) rq.Context.MarkGuilty();
     }
 

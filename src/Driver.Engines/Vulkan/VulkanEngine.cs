@@ -126,10 +126,22 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Waits (bounded) until the engine has set up on its device — resources built, kernels compiled and calibrated —
+    /// or found it cannot (then it is wedged). True when that happened within <paramref name="timeout"/>.
+    /// </summary>
+    public bool WaitReady(TimeSpan timeout) => _ready.Wait(timeout);
+
+    /// <summary>Set once the engine thread's first set-up attempt finished.</summary>
+    private readonly ManualResetEventSlim _ready = new(false);
+
     private void Run()
     {
         try
         {
+            // Set up at once rather than on the first request, so that request is not charged for compiling kernels.
+            try { EnsureResources(); }
+            finally { _ready.Set(); }
             while (!_stopping)
             {
                 if (!_pending.TryDequeue(out var item))

@@ -33,10 +33,10 @@ public sealed record VulkanEngineOptions
     public int MaxAttempts { get; init; } = 3;
 
     /// <summary>
-    /// Hang accounting for a guilty request (called before its fence signals). Null: the context's guilty count is
-    /// bumped. The device facade plugs its ban policy in here.
+    /// Hang accounting for a guilty request, with the reason (called on the engine thread before its fence signals;
+    /// must not block). Null: the context's guilty count is bumped. The device facade plugs its ban policy in here.
     /// </summary>
-    public Action<Request>? OnGuilty { get; init; }
+    public Action<Request, string>? OnGuilty { get; init; }
 
     /// <summary>Requests kept in <see cref="VulkanEngine.History"/>.</summary>
     public int HistoryCapacity { get; init; } = 128;
