@@ -140,6 +140,7 @@ public sealed class VulkanDevice : IDisposable
                 if (Faults.TakeRecreateFailure()) throw new VulkanException(Result.ErrorInitializationFailed, "vkCreateDevice", "injected");
                 Volatile.Write(ref _current, CreateLogical(lost.Generation + 1));
                 Interlocked.Increment(ref _recreations);
+                Faults.OnRecreated();
                 _log.Information("Vulkan device recreated (generation {Generation})", lost.Generation + 1);
                 return true;
             }

@@ -103,7 +103,7 @@ public sealed partial class VulkanEngine
             res.Record(program, from, iterations, _ => iterations);
             res.Submit();
             bool aborted = false;
-            while (!res.Device.WaitFence(res.Fence, VulkanLogicalDevice.MaxWaitSlice))
+            while (!res.Wait(VulkanLogicalDevice.MaxWaitSlice))
             {
                 long now = Stopwatch.GetTimestamp();
                 if (!aborted && now > deadline)

@@ -67,7 +67,7 @@ public sealed partial class VulkanEngine
             }
             catch (VulkanDeviceLostException e)
             {
-                bool culprit = HandleDeviceLost(res, e, inFlight: submitted != 0);
+                bool culprit = HandleDeviceLost(res, e);
                 if (culprit || attempt >= Options.MaxAttempts)
                 {
                     string why = $"device lost: {e.Message}";
@@ -89,7 +89,7 @@ public sealed partial class VulkanEngine
             catch (VulkanException e)
             {
                 _log.Error("{Engine}: {Request} failed: {Error}", Name, rq, e.Message);
-                DropResources(res, inFlight: submitted != 0);
+                DropResources(res);
                 Finish(rq, VulkanRequestOutcome.Failed, -Errno.EIO, e.Message, queued, submitted, program.Ops.Count, attempt);
                 return;
             }
@@ -124,7 +124,7 @@ public sealed partial class VulkanEngine
                 watch.Start(submitted);
             }
             var slice = program.NeedsPump ? Options.PumpInterval : VulkanLogicalDevice.MaxWaitSlice;
-            while (!res.Device.WaitFence(res.Fence, slice))
+            while (!res.Wait(slice))
             {
                 if (program.NeedsPump) copied = Pump(arena, program, copied, seen);
                 if (watch.Check())

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using Silk.NET.Vulkan;
-
 namespace Driver.Engines.Vulkan;
 
 public sealed partial class VulkanEngine
@@ -19,7 +16,7 @@ public sealed partial class VulkanEngine
         {
             if (!current.Device.IsLost) return current;
             var lost = current.Device;
-            DropResources(current, inFlight: false);
+            DropResources(current);
             _device.Recreate(lost, $"lost, seen by {Name}");
         }
         for (int tries = 0; tries < 3; tries++)
@@ -43,13 +40,13 @@ public sealed partial class VulkanEngine
             catch (VulkanDeviceLostException)
             {
                 ld.MarkLost();
-                if (built is not null) DropResources(built, inFlight: true);
+                if (built is not null) DropResources(built);
                 else ld.Release();
                 _device.Recreate(ld, $"lost while {Name} set up");
             }
             catch (VulkanException e)
             {
-                if (built is not null) DropResources(built, inFlight: true);
+                if (built is not null) DropResources(built);
                 else ld.Release();
                 return Wedge($"cannot set up on the Vulkan device: {e.Message}");
             }
@@ -62,28 +59,28 @@ public sealed partial class VulkanEngine
     /// engine's objects, and recreate the device (once for all its engines). Returns whether this engine's request
     /// is the guilty one (its engine saw the loss first).
     /// </summary>
-    private bool HandleDeviceLost(VulkanEngineResources res, VulkanDeviceLostException e, bool inFlight)
+    private bool HandleDeviceLost(VulkanEngineResources res, VulkanDeviceLostException e)
     {
         Interlocked.Increment(ref _deviceLosses);
         _log.Error("{Engine}: VK_ERROR_DEVICE_LOST ({Error}){Injected}", Name, e.Message, e.Injected ? " [injected]" : "");
         var lost = res.Device;
-        DropResources(res, inFlight);
+        DropResources(res);
         if (!_device.Recreate(lost, e.Message)) Wedge("Vulkan device could not be recreated after a loss");
         return e.Culprit;
     }
 
     /// <summary>
-    /// Frees this engine's objects on their device and drops its reference. When a batch may still run there it is
-    /// aborted and waited for (bounded by the abort grace); if it never stops, the objects are leaked rather than
-    /// freed under it, and the device is never destroyed.
+    /// Frees this engine's objects on their device and drops its reference. A batch still running there is aborted
+    /// and waited for (bounded by the abort grace); if it never stops, the objects are leaked rather than freed under
+    /// it, and the device is never destroyed.
     /// </summary>
-    private void DropResources(VulkanEngineResources res, bool inFlight)
+    private void DropResources(VulkanEngineResources res)
     {
         bool drained = true;
-        if (inFlight)
+        if (res.InFlight)
         {
             res.Arena.Write(ArenaLayout.CtlAbort, 1);
-            drained = Drain(res);
+            drained = res.Drain(Options.AbortGrace);
         }
         var ld = res.Device;
         if (drained) res.Dispose();
@@ -96,24 +93,10 @@ public sealed partial class VulkanEngine
         if (ReferenceEquals(_res, res)) _res = null;
     }
 
-    /// <summary>Waits (bounded) for the in-flight fence; true when nothing of ours runs on the device any more.</summary>
-    private bool Drain(VulkanEngineResources res)
-    {
-        long deadline = Stopwatch.GetTimestamp() + Ticks(Options.AbortGrace);
-        while (true)
-        {
-            var r = res.Device.WaitFenceRaw(res.Fence, VulkanLogicalDevice.MaxWaitSlice);
-            // Success: it stopped. An error (device lost): a lost device runs nothing more, freeing is allowed.
-            if (r != Result.Timeout) return true;
-            if (Stopwatch.GetTimestamp() > deadline) return false;
-        }
-    }
-
     /// <summary>Engine thread, at exit: frees this engine's objects.</summary>
     private void ReleaseResources()
     {
-        // Nothing is in flight here: every request ran to its fence (or its abort) before the loop looked again.
-        if (_res is { } res) DropResources(res, inFlight: false);
+        if (_res is { } res) DropResources(res);
         DrainCancelled("engine stopped");
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Silk.NET.Vulkan;
 
 namespace Driver.Engines.Vulkan;
@@ -32,9 +33,6 @@ internal sealed unsafe class VulkanEngineResources : IDisposable
 
     /// <summary>The arena.</summary>
     public VulkanHostBuffer Arena => _arena!;
-
-    /// <summary>The request fence.</summary>
-    public Fence Fence => _fence;
 
     /// <summary>Builds everything on <paramref name="device"/>; on failure destroys what was built and rethrows.</summary>
     public static VulkanEngineResources Create(VulkanLogicalDevice device)
@@ -146,12 +144,44 @@ internal sealed unsafe class VulkanEngineResources : IDisposable
         _api.CmdPipelineBarrier(cb, PipelineStageFlags.ComputeShaderBit, dstStage, 0, 1, &barrier, 0, null, 0, null);
     }
 
+    /// <summary>Whether a submission is on the device and its fence has not been seen signalled (engine thread only).</summary>
+    public bool InFlight { get; private set; }
+
     /// <summary>Resets the fence and submits the recorded command buffer (queue lock inside). Throws on device loss.</summary>
     public void Submit()
     {
         var fence = _fence;
         VkCheck.Ok(_api.ResetFences(_device, 1, &fence), "vkResetFences");
         Device.Submit(_commandBuffer, _fence);
+        InFlight = true;
+    }
+
+    /// <summary>One bounded wait for the submission's fence (see <see cref="VulkanLogicalDevice.WaitFence"/>); true once signalled.</summary>
+    public bool Wait(TimeSpan slice)
+    {
+        if (!Device.WaitFence(_fence, slice)) return false;
+        InFlight = false;
+        return true;
+    }
+
+    /// <summary>
+    /// After a loss: waits (bounded) for a submission still in flight, ignoring the device state. True when nothing of
+    /// ours runs on the device any more — the fence signalled, or the driver reports the device lost (a lost device
+    /// runs nothing more, and freeing objects is then allowed).
+    /// </summary>
+    public bool Drain(TimeSpan bound)
+    {
+        if (!InFlight) return true;
+        long deadline = Stopwatch.GetTimestamp() + (long)(bound.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            if (Device.WaitFenceRaw(_fence, VulkanLogicalDevice.MaxWaitSlice) != Result.Timeout)
+            {
+                InFlight = false;
+                return true;
+            }
+            if (Stopwatch.GetTimestamp() > deadline) return false;
+        }
     }
 
     /// <summary>Destroys everything (the device must no longer be using any of it).</summary>

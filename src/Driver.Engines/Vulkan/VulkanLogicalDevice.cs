@@ -151,6 +151,11 @@ internal sealed unsafe class VulkanLogicalDevice
         if (IsLost) throw new VulkanDeviceLostException("vkWaitForFences", "device marked lost");
         if (_faults.TakeDeviceLost())
             throw new VulkanDeviceLostException("vkWaitForFences", "injected", injected: true) { Culprit = MarkLost() };
+        if (_faults.FencesStuck)
+        {
+            Thread.Sleep(timeout > MaxWaitSlice ? MaxWaitSlice : timeout);
+            return false;
+        }
         var r = WaitFenceRaw(fence, timeout);
         if (r == Result.ErrorDeviceLost) throw new VulkanDeviceLostException("vkWaitForFences") { Culprit = MarkLost() };
         VkCheck.Ok(r, "vkWaitForFences");

@@ -115,4 +115,30 @@ public class VulkanDeviceLossTests(VulkanDeviceFixture fixture)
         Assert.Equal(2u, rig.Read(mem + 4));
         Assert.Equal(0, rig.Engines[EngineId.Bcs0].DeviceLosses);
     }
+
+    [VulkanFact]
+    public void AFenceThatNeverSignalsIsAbortedThenDeclaredLostWithinBounds()
+    {
+        var device = fixture.Device;
+        var options = new VulkanEngineOptions { RequestTimeout = TimeSpan.FromMilliseconds(100), AbortGrace = TimeSpan.FromMilliseconds(200) };
+        using var rig = new VulkanTestRig(device, options);
+        var (_, mem) = rig.Object();
+        int recreations = device.Recreations;
+        Assert.True(rig.Rcs.WaitReady(Bound));
+        device.Faults.StickFences();
+        var stuck = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()));
+        Assert.True(stuck.Wait(Bound));
+        Assert.Equal(-Errno.EIO, stuck.Status);
+        var rec = rig.Rcs.RecordOf(stuck)!;
+        Assert.Equal(VulkanRequestOutcome.DeviceLost, rec.Outcome);
+        Assert.Contains("did not stop", rec.Reason);
+        // Declared lost no sooner than timeout + grace, and the stores of a request judged lost never land.
+        Assert.True((rec.CompletedTimestamp - rec.SubmittedTimestamp) * 1000.0 / System.Diagnostics.Stopwatch.Frequency >= 300);
+        Assert.Equal(0u, rig.Read(mem));
+        Assert.Equal(recreations + 1, device.Recreations);
+        var next = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem + 4, 2).End().ToArray()));
+        Assert.True(next.Wait(Bound));
+        Assert.Equal(1, next.Status);
+        Assert.Equal(2u, rig.Read(mem + 4));
+    }
 }
