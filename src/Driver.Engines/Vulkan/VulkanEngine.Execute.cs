@@ -75,8 +75,8 @@ public sealed partial class VulkanEngine
                     Finish(rq, VulkanRequestOutcome.DeviceLost, -Errno.EIO, why, queued, submitted, program.Ops.Count, attempt);
                     return;
                 }
-                // An innocent victim: its stores never reached GPU memory (copy-back happens at completion), so
-                // running it again from the start on the new device is exact. Marked as i915 marks innocents.
+                // An innocent victim: run it again from its start on the new device, as i915 replays an innocent
+                // request (stores it already made are made again), and mark it as i915 marks innocents.
                 if (submitted != 0)
                 {
                     rq.SetErrorOnce(-Errno.EAGAIN);

@@ -97,7 +97,6 @@ public sealed partial class VulkanEngine
     private void ReleaseResources()
     {
         if (_res is { } res) DropResources(res);
-        DrainCancelled("engine stopped");
     }
 
     /// <summary>Wedges the engine: from now on every request is cancelled with -EIO until <see cref="Unwedge"/>.</summary>

@@ -37,11 +37,14 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     private readonly ManualResetEventSlim _doorbell = new(false);
     private readonly Thread _thread;
 
-    /// <summary>Guards <see cref="_history"/>; a leaf lock (readers copy it out).</summary>
-    private readonly Lock _historyLock = new();
+    /// <summary>Guards <see cref="_history"/> between the engine thread (appends) and readers (copy out); a leaf lock.</summary>
+    private readonly DriverMutex _historyLock = new("vk->history_lock");
     private readonly Queue<VulkanRequestRecord> _history = new();
 
     private volatile bool _stopping;
+
+    /// <summary>Set (with a full barrier) by the engine thread as it exits; from then on Submit cancels by itself.</summary>
+    private int _dead;
     private volatile bool _wedged;
     private volatile bool _executing;
     private long _submitted;
@@ -93,13 +96,13 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     public bool IsBusy => Submitted != Completed || _executing;
 
     /// <summary>The last requests finished, oldest first.</summary>
-    public IReadOnlyList<VulkanRequestRecord> History { get { lock (_historyLock) return _history.ToArray(); } }
+    public IReadOnlyList<VulkanRequestRecord> History { get { using (_historyLock.Acquire()) return _history.ToArray(); } }
 
     /// <summary>The record of <paramref name="rq"/>, if still in the history.</summary>
     public VulkanRequestRecord? RecordOf(Request rq)
     {
         string name = rq.ToString();
-        lock (_historyLock) return _history.LastOrDefault(r => r.Request == name && r.Seqno == rq.Seqno);
+        using (_historyLock.Acquire()) return _history.LastOrDefault(r => r.Request == name && r.Seqno == rq.Seqno);
     }
 
     /// <summary>
@@ -111,9 +114,9 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
         Interlocked.Increment(ref _submitted);
         _pending.Enqueue((rq, Stopwatch.GetTimestamp()));
         _doorbell.Set();
-        // Read after the enqueue: either the engine thread (or Dispose) drains what we queued, or we see it stopping
-        // and drain ourselves. Concurrent drains are safe: each request is dequeued once.
-        if (_stopping && !_thread.IsAlive) DrainCancelled("engine stopped");
+        // The enqueue is a full barrier, and so is the exiting thread's write of _dead before its last drain: either
+        // that drain sees our request, or we see _dead and drain ourselves. Each request is dequeued once.
+        if (Volatile.Read(ref _dead) != 0) DrainCancelled("engine stopped");
     }
 
     /// <summary>Brings a wedged engine back when its device can be revived. True when usable.</summary>
@@ -159,13 +162,15 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
         }
         catch (Exception e)
         {
-            // A bug here must not strand fences: log, wedge, and let Dispose/Submit cancel what is queued.
+            // A bug here must not strand fences: log, wedge, and cancel whatever is queued now or later.
             _log.Fatal(e, "{Engine}: engine thread failed", Name);
             _wedged = true;
         }
         finally
         {
             ReleaseResources();
+            Interlocked.Exchange(ref _dead, 1);
+            DrainCancelled("engine stopped");
             Lockdep.Default.ThreadExit();
         }
     }
@@ -188,7 +193,7 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
         int status = signal ? (rq.Error != 0 ? rq.Error : 1) : rq.Status;
         var record = new VulkanRequestRecord(rq.ToString(), rq.Seqno, outcome, status, reason, queued, submitted,
             Stopwatch.GetTimestamp(), dispatches, attempts);
-        lock (_historyLock)
+        using (_historyLock.Acquire())
         {
             _history.Enqueue(record);
             while (_history.Count > Math.Max(1, Options.HistoryCapacity)) _history.Dequeue();

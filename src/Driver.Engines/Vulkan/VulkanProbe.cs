@@ -63,6 +63,10 @@ public static class VulkanProbe
             if (!infos.Any(d => d.HasCompute)) return new VulkanProbeResult(false, "no Vulkan device has a compute queue", infos);
             return new VulkanProbeResult(true, $"{infos.Length} device(s): {string.Join("; ", infos.Select(d => d.Name))}", infos);
         }
+        catch (VulkanException e) when (e.Result == Silk.NET.Vulkan.Result.ErrorIncompatibleDriver)
+        {
+            return new VulkanProbeResult(false, $"no Vulkan driver installed ({e.Message}); install mesa-vulkan-drivers for lavapipe", []);
+        }
         catch (Exception e)
         {
             return new VulkanProbeResult(false, $"Vulkan unusable: {e.Message}", []);

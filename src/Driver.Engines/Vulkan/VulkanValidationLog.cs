@@ -15,7 +15,10 @@ public sealed class VulkanValidationLog
     /// <summary>Messages kept (the oldest are dropped).</summary>
     public const int Capacity = 64;
 
-    /// <summary>Guards <see cref="_messages"/>; a leaf lock taken only by the callback and readers.</summary>
+    /// <summary>
+    /// Guards <see cref="_messages"/> between the callback and readers; a leaf lock. A plain lock rather than a
+    /// validated one: the callback also runs on the driver's own threads, which the lock validator does not track.
+    /// </summary>
     private readonly Lock _lock = new();
     private readonly Queue<string> _messages = new();
     private int _errors;

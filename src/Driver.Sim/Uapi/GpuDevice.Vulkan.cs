@@ -1,4 +1,5 @@
 using Driver.Core.Hw;
+using Driver.Core.Locking;
 using Driver.Core.Requests;
 using Driver.Engines.Vulkan;
 using Driver.Reset.Events;
@@ -7,8 +8,8 @@ namespace Driver.Sim.Uapi;
 
 public sealed partial class GpuDevice
 {
-    /// <summary>Guards <see cref="_vulkanEngines"/>; a leaf lock.</summary>
-    private readonly Lock _vulkanLock = new();
+    /// <summary>Guards <see cref="_vulkanEngines"/> between attach, detach, lookup and dispose; a leaf lock.</summary>
+    private readonly DriverMutex _vulkanLock = new("drm->vulkan_engines");
     private readonly Dictionary<EngineId, VulkanEngine> _vulkanEngines = new();
 
     /// <summary>
@@ -24,7 +25,7 @@ public sealed partial class GpuDevice
         options ??= new VulkanEngineOptions();
         var caller = options.OnGuilty;
         options = options with { OnGuilty = (rq, reason) => OnVulkanHang(engine, rq, reason, caller) };
-        using (_vulkanLock.EnterScope())
+        using (_vulkanLock.Acquire())
         {
             if (_vulkanEngines.ContainsKey(engine)) throw new InvalidOperationException($"{engine.Name()} is already on the Vulkan backend");
             var vk = new VulkanEngine(device, Gt.Ggtt, $"vk:{engine.Name()}", options, _log);
@@ -38,7 +39,7 @@ public sealed partial class GpuDevice
     public bool DetachVulkan(EngineId engine)
     {
         VulkanEngine? vk;
-        using (_vulkanLock.EnterScope())
+        using (_vulkanLock.Acquire())
             if (!_vulkanEngines.Remove(engine, out vk)) return false;
         Gt[engine].UseBackend(null);
         vk.Dispose();
@@ -48,7 +49,7 @@ public sealed partial class GpuDevice
     /// <summary>The Vulkan engine serving <paramref name="engine"/>, or null when it is simulated.</summary>
     public VulkanEngine? VulkanEngineOf(EngineId engine)
     {
-        using (_vulkanLock.EnterScope()) return _vulkanEngines.GetValueOrDefault(engine);
+        using (_vulkanLock.Acquire()) return _vulkanEngines.GetValueOrDefault(engine);
     }
 
     /// <summary>A Vulkan hang: ban accounting and one Error event, as the heartbeat's hang report gives a simulated one.</summary>
@@ -62,7 +63,7 @@ public sealed partial class GpuDevice
     private void DisposeVulkanEngines()
     {
         VulkanEngine[] engines;
-        using (_vulkanLock.EnterScope())
+        using (_vulkanLock.Acquire())
         {
             engines = _vulkanEngines.Values.ToArray();
             _vulkanEngines.Clear();
