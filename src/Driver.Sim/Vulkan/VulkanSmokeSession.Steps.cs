@@ -100,7 +100,7 @@ internal sealed partial class VulkanSmokeSession
         Check(stats.BatchActive == 1, $"reset stats batch_active {stats.BatchActive}, expected 1");
         var rec = Rcs.RecordOf((Request)spin.Fence);
         spin.Dispose();
-        return $"spinner -EIO after {Ms(rec!.SubmittedTimestamp, rec.CompletedTimestamp):0} ms (timeout {_options.HangTimeout.TotalMilliseconds:0} ms, {rec.Reason}); "
+        return $"spinner -EIO after {Ms(rec!.SubmittedTimestamp, rec.CompletedTimestamp):0} ms ({rec.Reason}); "
             + "queued and concurrent requests completed; batch_active 1";
     }
 
