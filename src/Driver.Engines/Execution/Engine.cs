@@ -64,8 +64,8 @@ public sealed class Engine : IStoppable, IDisposable
         Id = id;
         _options = options ?? new EngineOptions();
         _cs = new CommandStreamer(ggtt, this);
-        DefaultSubmitRequest = Queue;
-        _submitRequest = DefaultSubmitRequest;
+        _defaultSubmitRequest = Queue;
+        _submitRequest = _defaultSubmitRequest;
         _lastActivity = Stopwatch.GetTimestamp();
         _thread = new Thread(Run) { Name = id.Name(), IsBackground = true };
         _thread.Start();
@@ -91,8 +91,37 @@ public sealed class Engine : IStoppable, IDisposable
         set => Volatile.Write(ref _submitRequest, value);
     }
 
-    /// <summary>The normal handler: queue the request to this engine's thread.</summary>
-    public Action<Request> DefaultSubmitRequest { get; }
+    /// <summary>
+    /// The normal handler: queue the request to this engine's thread, or hand it to the backend installed with
+    /// <see cref="UseBackend"/>. An unwedge restores <see cref="SubmitRequest"/> to this.
+    /// </summary>
+    public Action<Request> DefaultSubmitRequest
+    {
+        get => Volatile.Read(ref _defaultSubmitRequest);
+        private set => Volatile.Write(ref _defaultSubmitRequest, value);
+    }
+
+    private Action<Request> _defaultSubmitRequest;
+
+    /// <summary>The backend executing this engine's requests, or null for the simulated command streamer.</summary>
+    public IEngineBackend? Backend { get; private set; }
+
+    /// <summary>
+    /// Routes this engine's submissions to <paramref name="backend"/> (null: back to the simulated command streamer).
+    /// The backend becomes the <see cref="DefaultSubmitRequest"/>, so the routing survives a wedge, which swaps
+    /// <see cref="SubmitRequest"/> for a nop handler and restores the default on unwedge. The live handler changes
+    /// only when it is the default: a wedged engine keeps its nop handler until unwedged. Requests already queued
+    /// here stay here.
+    /// </summary>
+    public void UseBackend(IEngineBackend? backend)
+    {
+        var old = DefaultSubmitRequest;
+        Action<Request> handler = backend is null ? Queue : backend.Submit;
+        Backend = backend;
+        DefaultSubmitRequest = handler;
+        // Against a concurrent wedge: it either swapped in its nop handler first (we leave it) or swaps after us.
+        Interlocked.CompareExchange(ref _submitRequest, handler, old);
+    }
 
     /// <summary>
     /// Error interrupt: called on the engine thread when the command streamer faults. When set (hang recovery is

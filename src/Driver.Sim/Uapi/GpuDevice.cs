@@ -102,6 +102,7 @@ public sealed partial class GpuDevice : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         Heartbeat.Dispose();
         Worker.Dispose();
+        DisposeVulkanEngines();
         Gt.Dispose();
     }
 }
