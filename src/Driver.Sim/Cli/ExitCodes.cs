@@ -11,4 +11,7 @@ public static class ExitCodes
 
     /// <summary>Bad command line or bad scenario file: nothing was run.</summary>
     public const int Usage = 2;
+
+    /// <summary>The run could not happen here (a scenario needs Vulkan and there is none), as IGT's skip.</summary>
+    public const int Skipped = 77;
 }

@@ -36,6 +36,7 @@ public static class GpusimCli
         root.Subcommands.Add(RunCommand.Create(stdout, stderr));
         root.Subcommands.Add(Bench.BenchCommand.Build());
         root.Subcommands.Add(Validation.LockdepCommand.Build());
+        root.Subcommands.Add(Vulkan.VulkanSmokeCommand.Build());
         root.Subcommands.Add(Glitch.GlitchCommand.Build());
         return root;
     }

@@ -75,6 +75,11 @@ public static class RunCommand
             {
                 result = new ScenarioRunner(scenario, new RunOptions { Seed = settings.Seed, WedgeStrategy = settings.WedgeStrategy, Log = logger }).Run();
             }
+            catch (VulkanUnavailableException e)
+            {
+                stderr.WriteLine($"gpusim: skipped: {e.Message}");
+                return ExitCodes.Skipped;
+            }
             catch (Exception e) when (e is InvalidOperationException or AggregateException)
             {
                 stderr.WriteLine($"gpusim: the run could not be completed: {e.Message}");

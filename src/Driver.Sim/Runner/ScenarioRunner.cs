@@ -26,7 +26,10 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
         var config = DeviceConfigFactory.Create(scenario.Device, _options.WedgeStrategy);
         log.Information("scenario {Scenario}: seed {Seed}, wedge strategy {Strategy}", scenario.Name, seed, config.Gt.WedgeStrategy);
 
+        // Declared first so it is disposed last: Vulkan engines stop with the GPU device, before their Vulkan device.
+        using var vulkan = new VulkanAttachment();
         using var device = new GpuDevice(config, log);
+        vulkan.Attach(device, scenario.Device, log);
         var session = new RunSession(device, log, seed, drain, OpenClients(device));
         var phases = BuildRunners(session);
         foreach (var runner in phases.SelectMany(p => p.Runners)) runner.Prepare();

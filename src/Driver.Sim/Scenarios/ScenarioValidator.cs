@@ -75,6 +75,18 @@ public static class ScenarioValidator
             Range("$.device.hangsToBan", d.HangsToBan, 1, 100);
             Range("$.device.wedgeTimeoutMs", d.WedgeTimeoutMs, 1, 600_000);
             Range("$.device.memoryMb", d.MemoryMb, 16, 2048);
+            Range("$.device.vkDevice", d.VkDevice, 0, 63);
+            foreach (var (name, engine) in d.Engines ?? [])
+            {
+                if (!EngineIds.TryParse(name, out _))
+                {
+                    Error($"$.device.engines.{name}", $"unknown engine {Q(name)}; engines are {string.Join(", ", EngineIds.All.Select(e => e.Name()))}");
+                    continue;
+                }
+                Range($"$.device.engines.{name}.vkTimeoutMs", engine.VkTimeoutMs, 1, 600_000);
+                if (engine.VkTimeoutMs is not null && engine.Backend != EngineBackendName.Vulkan)
+                    Error($"$.device.engines.{name}.vkTimeoutMs", "only applies to an engine with \"backend\": \"vulkan\"");
+            }
         }
 
         private void Client(string path, ClientSpec c)

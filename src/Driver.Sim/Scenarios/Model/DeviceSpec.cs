@@ -35,4 +35,10 @@ public sealed record DeviceSpec
 
     /// <summary>What a full reset does about GTT mmaps whose fence registers it clears (default revoke).</summary>
     public MmapResetPolicyName? MmapResetPolicy { get; init; }
+
+    /// <summary>Per-engine settings, keyed by engine name ("rcs0"…); engines left out are simulated.</summary>
+    public Dictionary<string, EngineSpec>? Engines { get; init; }
+
+    /// <summary>Which Vulkan device Vulkan engines use (index in enumeration order); the preferred one when left out.</summary>
+    public int? VkDevice { get; init; }
 }
