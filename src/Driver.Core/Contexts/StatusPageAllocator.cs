@@ -7,7 +7,7 @@ namespace Driver.Core.Contexts;
 /// Hands out breadcrumb slots in kernel-owned status pages (HWSP) bound into the GGTT: one 64-byte cacheline per
 /// timeline, as <c>intel_timeline</c> does, so timelines written by different engines never share a cache line.
 /// </summary>
-public sealed class StatusPageAllocator(DeviceMemory memory, Ggtt ggtt)
+public sealed class StatusPageAllocator(DeviceMemory memory, Memory.Ggtt ggtt)
 {
     private const int SlotDwords = 16;
     /// <summary>Guards the bump allocator; takes ggtt->vm.mutex inside (binding a new page).</summary>

@@ -191,8 +191,9 @@ public class DmaFence
     }
 
     /// <summary>
-    /// Waits at most <paramref name="timeout"/> for the signal. Returns true when signalled (read <see cref="Status"/>
-    /// for the outcome), false on timeout: a timeout is never reported as a fence error.
+    /// Waits at most <paramref name="timeout"/> for the signal (<see cref="Timeout.InfiniteTimeSpan"/>: no limit, as
+    /// for <see cref="WaitAsync"/>). Returns true when signalled (read <see cref="Status"/> for the outcome), false on
+    /// timeout: a timeout is never reported as a fence error.
     /// </summary>
     public bool Wait(TimeSpan timeout)
     {
@@ -237,7 +238,7 @@ public class DmaFence
             if (IsSignaled) return true;
             spin.SpinOnce(sleep1Threshold: -1);
         }
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        long deadline = Deadline(timeout);
         // Full barrier: publishes this waiter before the state check below; pairs with the CAS in Signal().
         Interlocked.Increment(ref _interest);
         try
@@ -248,7 +249,8 @@ public class DmaFence
                 {
                     long remaining = deadline - Stopwatch.GetTimestamp();
                     if (remaining <= 0) return false;
-                    int ms = (int)Math.Min(int.MaxValue, Math.Max(1, remaining * 1000 / Stopwatch.Frequency));
+                    // In double: remaining * 1000 overflows a long for the far deadlines of very long waits.
+                    int ms = (int)Math.Clamp(remaining * 1000.0 / Stopwatch.Frequency, 1, int.MaxValue);
                     Sync.Wait(ms);
                 }
                 return true;
@@ -258,6 +260,18 @@ public class DmaFence
         {
             Interlocked.Decrement(ref _interest);
         }
+    }
+
+    /// <summary>
+    /// The <see cref="Stopwatch"/> timestamp <paramref name="timeout"/> from now, saturated at <see cref="long.MaxValue"/>
+    /// (which the wait loop never reaches): an infinite or huge timeout must not wrap into "already expired".
+    /// </summary>
+    private static long Deadline(TimeSpan timeout)
+    {
+        long now = Stopwatch.GetTimestamp();
+        if (timeout == Timeout.InfiniteTimeSpan) return long.MaxValue;
+        double ticks = Math.Max(0, timeout.TotalSeconds) * Stopwatch.Frequency;
+        return ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
     }
 
     private void NotifySlow()

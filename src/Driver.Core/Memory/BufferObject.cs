@@ -80,7 +80,9 @@ public sealed class BufferObject
         Volatile.Write(ref Pages[offset >> 12][(offset & 0xfff) >> 2], value);
 
     /// <summary>Whether <paramref name="offset"/> names a whole dword inside the object.</summary>
-    public bool IsValidDwordOffset(long offset) => offset >= 0 && (offset & 3) == 0 && offset + 4 <= Size;
+    /// <remarks>Compared as <c>offset &lt;= Size - 4</c>: <c>offset + 4</c> overflows for offsets near
+    /// <see cref="long.MaxValue"/>, which would pass a user's offset on to the page lookup.</remarks>
+    public bool IsValidDwordOffset(long offset) => offset >= 0 && (offset & 3) == 0 && offset <= Size - 4;
 
     /// <summary>Writes consecutive dwords starting at byte <paramref name="offset"/> (EINVAL when out of range).</summary>
     public void WriteDwords(long offset, ReadOnlySpan<uint> dwords)

@@ -61,6 +61,12 @@ public sealed class Request : DmaFence
     /// <summary>Time the engine began executing it, 0 if never (engine-owned).</summary>
     public long StartedTimestamp { get; set; }
 
+    /// <summary>
+    /// When the engine last began executing it, if that was a replay after a reset (engine-owned); 0 when it ran
+    /// once. Only replays pay for the timestamp.
+    /// </summary>
+    public long ReplayStartedTimestamp { get; set; }
+
     /// <summary>Whether the engine began executing its payload (engine-owned). Decides guilt on a reset.</summary>
     public bool Started { get; set; }
 
@@ -79,7 +85,7 @@ public sealed class Request : DmaFence
     /// <summary>Number of times a reset sent this request back to be replayed.</summary>
     public int Replays { get; set; }
 
-    /// <summary>Whether the request has been handed to its engine's SubmitRequest.</summary>
+    /// <summary>Whether the request has gone through its engine's SubmitRequest (it is queued there, or was completed by it).</summary>
     public bool IsSubmitted => Volatile.Read(ref _submitted) != 0;
 
     /// <summary>Whether its breadcrumb has been written (completion as the hardware sees it).</summary>

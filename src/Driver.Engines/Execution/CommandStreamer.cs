@@ -93,7 +93,7 @@ public sealed class CommandStreamer
                         if (SafePoint(ip)) return ExecStatus.Aborted;
                         _engine.ArbitrationPoint();
                         if (Banned(rq)) return ExecStatus.Completed;
-                        Backoff(ref spins);
+                        _engine.Backoff(ref spins);
                     }
                     ip += 12;
                     break;
@@ -117,7 +117,7 @@ public sealed class CommandStreamer
                         // A backward jump is a loop (a spinner): give the CPU back now and then, and take a safe point.
                         sinceSafePoint = 0;
                         if (SafePoint(ip)) return ExecStatus.Aborted;
-                        Backoff(ref spins);
+                        _engine.Backoff(ref spins);
                     }
                     ip = target;
                     break;
@@ -167,7 +167,7 @@ public sealed class CommandStreamer
             if (SafePoint(ip)) return true;
             _engine.ArbitrationPoint();
             long remainingUs = remaining * 1_000_000 / Stopwatch.Frequency;
-            if (remainingUs > 2000) Thread.Sleep(1);
+            if (remainingUs > 2000) _engine.Doze(TimeSpan.FromMilliseconds(1));
             else if (remainingUs > 100) Thread.Yield();
             else Thread.SpinWait(20);
         }
@@ -189,18 +189,6 @@ public sealed class CommandStreamer
     {
         Volatile.Write(ref _head, ip);
         return _engine.SafePoint();
-    }
-
-    /// <summary>
-    /// Polling backoff for loops and semaphores: spin first, then yield, then sleep, so a machine with more spinning
-    /// engines than cores still makes progress (a spinner's end is then seen within about a millisecond).
-    /// </summary>
-    private static void Backoff(ref long spins)
-    {
-        long n = ++spins;
-        if (n < 64) return;
-        if (n < 4096) { if ((n & 7) == 0) Thread.Yield(); return; }
-        if ((n & 3) == 0) Thread.Sleep(1); else Thread.Yield();
     }
 
     private ExecStatus Fault(FaultKind kind, Request rq, uint ip, uint dword, string detail)

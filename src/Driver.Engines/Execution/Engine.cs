@@ -65,8 +65,8 @@ public sealed class Engine : IStoppable, IDisposable
         Id = id;
         _options = options ?? new EngineOptions();
         _cs = new CommandStreamer(ggtt, this);
-        DefaultSubmitRequest = Queue;
-        _submitRequest = DefaultSubmitRequest;
+        _defaultSubmitRequest = Queue;
+        _submitRequest = _defaultSubmitRequest;
         _lastActivity = Stopwatch.GetTimestamp();
         _thread = new Thread(Run) { Name = id.Name(), IsBackground = true };
         _thread.Start();
@@ -92,8 +92,37 @@ public sealed class Engine : IStoppable, IDisposable
         set => Volatile.Write(ref _submitRequest, value);
     }
 
-    /// <summary>The normal handler: queue the request to this engine's thread.</summary>
-    public Action<Request> DefaultSubmitRequest { get; }
+    /// <summary>
+    /// The normal handler: queue the request to this engine's thread, or hand it to the backend installed with
+    /// <see cref="UseBackend"/>. An unwedge restores <see cref="SubmitRequest"/> to this.
+    /// </summary>
+    public Action<Request> DefaultSubmitRequest
+    {
+        get => Volatile.Read(ref _defaultSubmitRequest);
+        private set => Volatile.Write(ref _defaultSubmitRequest, value);
+    }
+
+    private Action<Request> _defaultSubmitRequest;
+
+    /// <summary>The backend executing this engine's requests, or null for the simulated command streamer.</summary>
+    public IEngineBackend? Backend { get; private set; }
+
+    /// <summary>
+    /// Routes this engine's submissions to <paramref name="backend"/> (null: back to the simulated command streamer).
+    /// The backend becomes the <see cref="DefaultSubmitRequest"/>, so the routing survives a wedge, which swaps
+    /// <see cref="SubmitRequest"/> for a nop handler and restores the default on unwedge. The live handler changes
+    /// only when it is the default: a wedged engine keeps its nop handler until unwedged. Requests already queued
+    /// here stay here.
+    /// </summary>
+    public void UseBackend(IEngineBackend? backend)
+    {
+        var old = DefaultSubmitRequest;
+        Action<Request> handler = backend is null ? Queue : backend.Submit;
+        Backend = backend;
+        DefaultSubmitRequest = handler;
+        // Against a concurrent wedge: it either swapped in its nop handler first (we leave it) or swaps after us.
+        Interlocked.CompareExchange(ref _submitRequest, handler, old);
+    }
 
     /// <summary>
     /// Error interrupt: called on the engine thread when the command streamer faults. When set (hang recovery is
@@ -119,14 +148,6 @@ public sealed class Engine : IStoppable, IDisposable
 
     /// <summary>Command streamer faults.</summary>
     public long Faults => Interlocked.Read(ref _faults);
-
-    /// <summary>
-    /// Safe points the engine thread has passed: it advances whenever the thread runs (between requests, and inside a
-    /// batch at every loop, poll, arbitration point and few hundred instructions). Hang detection uses it to tell a
-    /// batch that refuses to yield from an engine thread the host simply did not schedule.
-    /// </summary>
-    public long SafePoints => Volatile.Read(ref _safePoints);
-    private long _safePoints;
 
     /// <summary>Instructions executed.</summary>
     public long Instructions => _cs.Instructions;
@@ -184,10 +205,28 @@ public sealed class Engine : IStoppable, IDisposable
     /// </summary>
     public bool Park(TimeSpan timeout)
     {
+        RequestPark();
+        return WaitParked(timeout);
+    }
+
+    /// <summary>
+    /// First half of <see cref="Park(TimeSpan)"/>: asks the thread to park without waiting, so several engines can be
+    /// asked at once and their parking overlaps. Must be followed by <see cref="WaitParked"/>.
+    /// </summary>
+    public void RequestPark()
+    {
         if (Thread.CurrentThread == _thread) throw new InvalidOperationException($"{Name} cannot park itself");
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         using (_park.Acquire()) _parkRequests++;
         Kick();
+    }
+
+    /// <summary>
+    /// Second half of <see cref="Park(TimeSpan)"/>: waits for the thread to be parked. On timeout the request made by
+    /// <see cref="RequestPark"/> is withdrawn and false returned.
+    /// </summary>
+    public bool WaitParked(TimeSpan timeout)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         using (_park.Acquire())
         {
             while (!_parked)
@@ -225,10 +264,17 @@ public sealed class Engine : IStoppable, IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool SafePoint()
     {
-        // Engine thread only; a plain increment, read by the heartbeat as a sign of life.
-        _safePoints++;
+        // Written only by this thread; read racily by the heartbeat as a measure of "the engine got CPU time".
+        Volatile.Write(ref _safePoints, _safePoints + 1);
         return Volatile.Read(ref _parkRequests) != 0 && ParkHere();
     }
+
+    /// <summary>
+    /// Safe points passed so far: how far the engine thread has actually run. Hang detection measures timeouts in
+    /// this progress as well as in wall time, because a simulated engine only runs when its thread gets a CPU.
+    /// </summary>
+    public long SafePoints => Volatile.Read(ref _safePoints);
+    private long _safePoints;
 
     private bool ParkHere()
     {
@@ -360,6 +406,10 @@ public sealed class Engine : IStoppable, IDisposable
                 rq.StartedTimestamp = Stopwatch.GetTimestamp();
                 Volatile.Write(ref _lastActivity, rq.StartedTimestamp);
             }
+            else if (rq.Replays > 0)
+            {
+                rq.ReplayStartedTimestamp = Stopwatch.GetTimestamp();
+            }
             var status = _cs.Run(rq);
             if (status == ExecStatus.Aborted) return;
             if (status == ExecStatus.Faulted && HandleFault(rq)) return;
@@ -458,12 +508,28 @@ public sealed class Engine : IStoppable, IDisposable
         Volatile.Write(ref _sleeping, 0);
     }
 
+    /// <summary>
+    /// Polling backoff for loops and semaphores in a batch: spin first, then yield, then doze on the doorbell, so a
+    /// machine with more spinning engines than cores still makes progress (a CPU write ending a spinner is seen
+    /// within about a millisecond) while a park request, which rings the doorbell, is answered at once.
+    /// </summary>
+    internal void Backoff(ref long spins)
+    {
+        long n = ++spins;
+        if (n < 64) return;
+        if (n < 4096) { if ((n & 7) == 0) Thread.Yield(); return; }
+        if ((n & 3) == 0) Doze(TimeSpan.FromMilliseconds(1)); else Thread.Yield();
+    }
+
+    /// <summary>Sleeps up to <paramref name="timeout"/>, woken early by a park request, a preemption or a submission.</summary>
+    internal void Doze(TimeSpan timeout) => WaitDoorbell(timeout);
+
     private void WaitDoorbell(TimeSpan timeout)
     {
         _doorbell.Reset();
         Volatile.Write(ref _sleeping, 1);
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _parkRequests) == 0 && !_stopping) _doorbell.Wait(timeout);
+        if (Volatile.Read(ref _parkRequests) == 0 && !_stopping && Volatile.Read(ref _preempt) is null) _doorbell.Wait(timeout);
         Volatile.Write(ref _sleeping, 0);
     }
 

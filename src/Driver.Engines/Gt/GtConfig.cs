@@ -14,6 +14,12 @@ public sealed record GtConfig
     /// <summary>Engine behaviour.</summary>
     public EngineOptions Engine { get; init; } = new();
 
+    /// <summary>Engines (mask of EngineId bits) that busy-poll when idle instead of sleeping: lowest latency, a core each.</summary>
+    public uint BusyPollEngines { get; init; }
+
     /// <summary>How submission is protected against the wedge's handler swap.</summary>
     public WedgeStrategy WedgeStrategy { get; init; } = WedgeStrategy.Epoch;
+
+    /// <summary>Read side around SubmitRequest; leave at <see cref="SubmitReadSide.Strategy"/> except in benchmarks.</summary>
+    public SubmitReadSide SubmitReadSide { get; init; } = SubmitReadSide.Strategy;
 }

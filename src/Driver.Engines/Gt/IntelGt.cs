@@ -20,6 +20,12 @@ public sealed class IntelGt : IDisposable
     private readonly Engine[] _engines;
     private readonly Action<Request> _submitNotify;
     private int _nextClientId;
+    private readonly SubmitReadSide _readSide;
+
+    // Comparison baselines for benchmarks only (SubmitReadSide): deliberately the plain .NET primitives being
+    // measured, not validated driver locks. Never used with the default configuration.
+    private readonly ReaderWriterLockSlim _submitRwLock = new(LockRecursionPolicy.SupportsRecursion);
+    private readonly object _submitMonitor = new();
 
     /// <summary>Builds the GT and starts its engine threads.</summary>
     public IntelGt(GtConfig? config = null)
@@ -28,10 +34,12 @@ public sealed class IntelGt : IDisposable
         Memory = new DeviceMemory(Config.MemoryBytes);
         Ggtt = new Ggtt(Config.GgttBytes);
         StatusPages = new StatusPageAllocator(Memory, Ggtt);
-        _engines = EngineIds.All.Select(id => new Engine(id, Ggtt, Config.Engine)).ToArray();
+        _engines = EngineIds.All.Select(id => new Engine(id, Ggtt,
+            (Config.BusyPollEngines & id.Mask()) != 0 ? Config.Engine with { BusyPoll = true } : Config.Engine)).ToArray();
         foreach (var e in _engines) StopMachine.Register(e);
         KernelClient = new Client(NextClientId(), "kernel", privileged: true, StatusPages, isKernel: true);
         _submitNotify = SubmitNotify;
+        _readSide = Config.SubmitReadSide;
     }
 
     /// <summary>Configuration.</summary>
@@ -57,6 +65,12 @@ public sealed class IntelGt : IDisposable
 
     /// <summary>The stop-the-world alternative (used by the stop-machine wedge strategy).</summary>
     public StopMachine StopMachine { get; } = new("stop_machine");
+
+    /// <summary>
+    /// Called with every request as it is created (tracing, statistics). Null (the default) costs one branch per
+    /// request. Runs on the submitting thread under the timeline mutex: it must be quick and take no driver lock.
+    /// </summary>
+    public Action<Request>? RequestCreated { get; set; }
 
     /// <summary>Active wedge strategy.</summary>
     public WedgeStrategy WedgeStrategy => Config.WedgeStrategy;
@@ -88,6 +102,7 @@ public sealed class IntelGt : IDisposable
             if (inFences is not null)
                 foreach (var f in inFences) rq.Await(f);
             tl.Last = rq;
+            RequestCreated?.Invoke(rq);
             rq.Commit(_submitNotify);
             return rq;
         }
@@ -99,8 +114,12 @@ public sealed class IntelGt : IDisposable
     /// </summary>
     private void SubmitNotify(Request rq)
     {
-        rq.MarkSubmitted();
         var engine = _engines[(int)rq.Engine];
+        if (_readSide != SubmitReadSide.Strategy)
+        {
+            SubmitNotifyBaseline(engine, rq);
+            return;
+        }
         if (Config.WedgeStrategy == WedgeStrategy.Epoch)
         {
             // Read side: the wedge swaps SubmitRequest and then waits a grace period (Epoch.Synchronize) for every
@@ -120,6 +139,56 @@ public sealed class IntelGt : IDisposable
             StopMachine.EnterRegion();
             try { engine.SubmitRequest(rq); }
             finally { StopMachine.ExitRegion(); }
+        }
+        // Only now is rq in its engine's queue (or already completed by a nop handler), so only now may a successor
+        // on its timeline rely on the engine's FIFO instead of awaiting it (CreateAndSubmit reads this under the
+        // timeline mutex). Marked before the hand-over, a successor built in between was queued ahead of rq, and its
+        // breadcrumb then made rq look completed: rq signalled without its payload ever running. The Interlocked
+        // exchange orders the queue write above before the flag.
+        rq.MarkSubmitted();
+    }
+
+    /// <summary>The comparison read sides of <see cref="SubmitReadSide"/> (benchmarks).</summary>
+    private void SubmitNotifyBaseline(Engine engine, Request rq)
+    {
+        switch (_readSide)
+        {
+            case SubmitReadSide.ReaderWriterLock:
+                // Reentrant: a submission can signal a fence whose callback submits again on this thread.
+                _submitRwLock.EnterReadLock();
+                try { engine.SubmitRequest(rq); }
+                finally { _submitRwLock.ExitReadLock(); }
+                break;
+            case SubmitReadSide.Monitor:
+                lock (_submitMonitor) engine.SubmitRequest(rq);
+                break;
+            default:
+                engine.SubmitRequest(rq);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="swap"/> on the write side of the configured comparison read side (a baseline's
+    /// equivalent of the grace period). Returns false when the read side is the wedge strategy's own.
+    /// </summary>
+    public bool SwapUnderBaselineWriteSide(Action swap)
+    {
+        switch (_readSide)
+        {
+            case SubmitReadSide.ReaderWriterLock:
+                _submitRwLock.EnterWriteLock();
+                try { swap(); }
+                finally { _submitRwLock.ExitWriteLock(); }
+                return true;
+            case SubmitReadSide.Monitor:
+                lock (_submitMonitor) swap();
+                return true;
+            case SubmitReadSide.Unprotected:
+                swap();
+                return true;
+            default:
+                return false;
         }
     }
 

@@ -23,9 +23,10 @@ public sealed class GpuEventStream
     }
 
     /// <summary>Raises an event.</summary>
-    public void Raise(GpuEventKind kind, uint engineMask, string message)
+    public void Raise(GpuEventKind kind, uint engineMask, string message, long startTimestamp = 0)
     {
-        var ev = new GpuEvent(kind, System.Diagnostics.Stopwatch.GetTimestamp(), engineMask, message);
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        var ev = new GpuEvent(kind, now, engineMask, message, startTimestamp == 0 ? now : startTimestamp);
         Action<GpuEvent>[] subs;
         // Leaf lock for the history; subscribers run after it is released.
         using (_lock.Acquire())

@@ -102,7 +102,11 @@ public sealed class Heartbeat : IDisposable
                 beat.Systole.Priority = Math.Max(beat.Systole.Priority, PulsePriority.Heartbeat);
                 beat.Emitted = now;
                 engine.RequestPreemption(beat.Systole);
-                if (beat.PreemptArmedAt == 0) Arm(engine, beat, now);
+                if (beat.PreemptArmedAt == 0)
+                {
+                    beat.PreemptArmedAt = now;
+                    beat.ProgressAtArm = engine.SafePoints;
+                }
             }
         }
     }
@@ -137,17 +141,13 @@ public sealed class Heartbeat : IDisposable
         if (systole is not null && systole.IsSignaled) { beat.Clear(now); systole = null; }
 
         long preempt = Interlocked.Read(ref _preemptTimeoutTicks);
-        if (systole is not null && beat.PreemptArmedAt != 0 && preempt > 0 && now - beat.PreemptArmedAt >= preempt)
+        if (systole is not null && beat.PreemptArmedAt != 0 && preempt > 0 && now - beat.PreemptArmedAt >= preempt
+            && Ran(engine, beat.ProgressAtArm))
         {
-            if (Starved(engine, beat.ArmedSafePoints))
-            {
-                // The host never ran the engine thread: the simulated GPU refused nothing. Push the deadline back.
-                beat.PreemptArmedAt = now;
-                return;
-            }
-            // The running batch refused to yield to a higher-priority request in time.
-            beat.PreemptArmedAt = 0;
+            // The running batch refused to yield to a higher-priority request in time. Start a fresh heartbeat cycle:
+            // the pulse will complete after the reset, and escalating it further would report this hang twice.
             ReportHang(engine, "preemption time out");
+            beat.Clear(now);
             return;
         }
 
@@ -156,28 +156,24 @@ public sealed class Heartbeat : IDisposable
         if (systole is not null)
         {
             if (now - beat.Emitted < interval) return;
-            if (Starved(engine, beat.EmittedSafePoints))
-            {
-                // As above: no escalation for an interval in which the engine thread did not get to run.
-                beat.Emitted = now;
-                return;
-            }
             beat.Emitted = now;
-            beat.EmittedSafePoints = engine.SafePoints;
             if (systole.Priority < PulsePriority.Barrier)
             {
                 // Raise gradually, so high-priority work may finish naturally before being preempted.
                 systole.Priority = PulsePriority.Raise(systole.Priority);
+                beat.ProgressAtRaise = engine.SafePoints;
                 var active = engine.Active;
                 if (beat.PreemptArmedAt == 0 && (active is null || systole.Priority > active.Priority))
                 {
                     engine.RequestPreemption(systole);
-                    Arm(engine, beat, now);
+                    beat.PreemptArmedAt = now;
+                    beat.ProgressAtArm = engine.SafePoints;
                 }
             }
-            else
+            else if (Ran(engine, beat.ProgressAtRaise))
             {
                 ReportHang(engine, $"stopped heartbeat on {engine.Name}");
+                beat.Clear(now);
             }
             return;
         }
@@ -187,25 +183,18 @@ public sealed class Heartbeat : IDisposable
         pulse.Priority = PulsePriority.Min;
         beat.Systole = pulse;
         beat.Emitted = now;
-        beat.EmittedSafePoints = engine.SafePoints;
         Interlocked.Increment(ref _pulses);
     }
 
+    /// <summary>Safe points an engine must pass, without taking a pending preemption, before it counts as refusing it.</summary>
+    private const long MinProgress = 4;
+
     /// <summary>
-    /// Safe points an engine must pass after a deadline was set before missing it counts against its batch: a few
-    /// passes round any loop or poll, enough for a preemptible batch to reach an arbitration point. Fewer means the
-    /// host did not schedule the engine thread (a loaded machine), which real hardware never suffers.
+    /// Whether the engine thread actually ran since <paramref name="progressMark"/>. A descheduled engine thread (a
+    /// loaded host) is not a hung engine: a batch that yields takes the pulse at its first arbitration point, so
+    /// passing several safe points without taking it is what refusing to yield looks like.
     /// </summary>
-    private const long MinProgress = 16;
-
-    private static bool Starved(Engine engine, long since) => engine.SafePoints - since < MinProgress;
-
-    /// <summary>Arms the preempt timeout, remembering how far the engine had got.</summary>
-    private static void Arm(Engine engine, EngineBeat beat, long now)
-    {
-        beat.PreemptArmedAt = now;
-        beat.ArmedSafePoints = engine.SafePoints;
-    }
+    private static bool Ran(Engine engine, long progressMark) => engine.SafePoints - progressMark >= MinProgress;
 
     private void ReportHang(Engine engine, string reason)
     {
@@ -229,8 +218,8 @@ public sealed class Heartbeat : IDisposable
         public Request? Systole;
         public long Emitted;
         public long PreemptArmedAt;
-        public long ArmedSafePoints;
-        public long EmittedSafePoints;
+        public long ProgressAtArm;
+        public long ProgressAtRaise;
         public long LastIdle = Stopwatch.GetTimestamp();
 
         public void Clear(long now)

@@ -14,6 +14,7 @@ public sealed partial class GtReset
     public bool ResetEngine(Engine engine, string reason)
     {
         if (!CanResetEngine) return false;
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!engine.Park(Config.StopTimeout))
         {
             ResetFailed(engine.Id.Mask(), $"{engine.Name} did not stop for its reset");
@@ -36,7 +37,7 @@ public sealed partial class GtReset
             // Resume + finish: the engine continues with the rewound requests ahead of newer submissions.
             engine.Unpark();
         }
-        Events.Raise(GpuEventKind.EngineReset, engine.Id.Mask(), reason);
+        Events.Raise(GpuEventKind.EngineReset, engine.Id.Mask(), reason, start);
         return true;
     }
 

@@ -20,6 +20,7 @@ public sealed partial class GtReset
     /// </summary>
     private void ResetGlobal(uint stalledMask, string reason)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         _watchdogFired = false;
         _watchdogEvent.Reset();
         using (var watchdog = new Timer(_ =>
@@ -31,13 +32,14 @@ public sealed partial class GtReset
         {
             ResetFull(stalledMask, reason);
         }
-        if (!IsWedged) Events.Raise(GpuEventKind.FullReset, stalledMask, reason);
+        if (!IsWedged) Events.Raise(GpuEventKind.FullReset, stalledMask, reason, start);
     }
 
     /// <summary>
     /// intel_gt_reset: revoke mmaps → clear a previous wedge → reset_count++ → prepare every engine → hardware reset
     /// with retries → re-enable the GGTT, rewind every engine (guilty where stalled), restore fence registers →
-    /// resume. Any failure wedges the device.
+    /// resume. Any failure wedges the device. The caller owns BACKOFF (<see cref="HandleError"/> or
+    /// <see cref="ResetFullExclusive"/>): observers rely on it to keep ResetLock() users out.
     /// </summary>
     public void ResetFull(uint stalledMask, string reason)
     {
@@ -58,7 +60,12 @@ public sealed partial class GtReset
         {
             foreach (var o in Observers) o.OnResetPrepare();
             // Clear any previous failed attempt at recovery: time to try again.
-            if (!UnsetWedgedLocked()) return;
+            if (!UnsetWedgedLocked())
+            {
+                // Observers were told to prepare (mmaps revoked, users stopped): they must hear the reset is over.
+                foreach (var o in Observers) o.OnResetFinish();
+                return;
+            }
             _log.Information("Resetting chip for {Reason}", reason);
             Interlocked.Increment(ref _resetCount);
             var parked = PrepareAll();
@@ -110,12 +117,16 @@ public sealed partial class GtReset
         }
     }
 
-    /// <summary>reset_prepare: park every engine; returns those that parked.</summary>
+    /// <summary>
+    /// reset_prepare: park every engine; returns those that parked. All are asked first and then waited for, so the
+    /// engines reach their safe points in parallel.
+    /// </summary>
     private List<Engine> PrepareAll()
     {
+        foreach (var engine in _gt.Engines) engine.RequestPark();
         var parked = new List<Engine>(_gt.Engines.Count);
         foreach (var engine in _gt.Engines)
-            if (engine.Park(Config.StopTimeout)) parked.Add(engine);
+            if (engine.WaitParked(Config.StopTimeout)) parked.Add(engine);
         return parked;
     }
 

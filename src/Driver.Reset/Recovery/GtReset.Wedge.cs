@@ -81,6 +81,8 @@ public sealed partial class GtReset
     /// </summary>
     private void SwapSubmitRequests(Action<Request> handler)
     {
+        if (_gt.SwapUnderBaselineWriteSide(() => { foreach (var engine in _gt.Engines) engine.SubmitRequest = handler; }))
+            return;
         if (_gt.WedgeStrategy == WedgeStrategy.Epoch)
         {
             foreach (var engine in _gt.Engines) engine.SubmitRequest = handler;
@@ -131,7 +133,30 @@ public sealed partial class GtReset
         // fences under the reset mutex (as __intel_gt_unset_wedged does) is a deadlock the validator reports: the
         // reset path takes that mutex and is what signals fences.
         WaitForActiveTimelines();
-        using (_mutex.Acquire()) return UnsetWedgedLocked();
+        // The unwedge does a hardware reset, which clobbers the GGTT and the fence registers: it needs the full
+        // reset protocol (BACKOFF, ResetLock holders flushed, observers told to prepare and finish) just as much.
+        while (TestAndSetBit(ResetFlags.Backoff)) WaitForBitClear(ResetFlags.Backoff);
+        try
+        {
+            QuiesceForFullReset();
+            using (_mutex.Acquire())
+            {
+                var observers = Observers;
+                foreach (var o in observers) o.OnResetPrepare();
+                try
+                {
+                    return UnsetWedgedLocked();
+                }
+                finally
+                {
+                    foreach (var o in observers) o.OnResetFinish();
+                }
+            }
+        }
+        finally
+        {
+            LeaveBackoff();
+        }
     }
 
     /// <summary>Waits, bounded by <see cref="ResetConfig.UnwedgeWaitTimeout"/> overall, for every timeline's last request.</summary>

@@ -188,20 +188,55 @@ public sealed partial class GtReset
         }
         try
         {
-            // Grace period: every ResetLock() that starts after this sees BACKOFF and waits.
-            _backoffRcu.Synchronize();
-            // Keep per-engine resets out while we own the whole GT.
-            for (int id = 0; id < EngineIds.Count; id++)
-                while (TestAndSetBit(ResetFlags.ResetEngine + id)) WaitForBitClear(ResetFlags.ResetEngine + id);
-            // Flush everyone still using a resource the reset is about to clobber.
-            BackoffSrcu.Synchronize();
+            QuiesceForFullReset();
             ResetGlobal(engineMask, reason);
         }
         finally
         {
-            for (int id = 0; id < EngineIds.Count; id++) ClearBit(ResetFlags.ResetEngine + id);
-            ClearBitAndWake(ResetFlags.Backoff);
+            LeaveBackoff();
         }
+    }
+
+    /// <summary>
+    /// A full reset asked for outside the hang path (debugfs i915_reset): unlike <see cref="HandleError"/> it does
+    /// not piggy-back on a reset already under way (the caller wants one of its own), but it follows the same
+    /// protocol, so <see cref="IResetObserver.OnResetPrepare"/> runs with BACKOFF set and every
+    /// <see cref="ResetLock"/> holder gone.
+    /// </summary>
+    public void ResetFullExclusive(uint stalledMask, string reason)
+    {
+        while (TestAndSetBit(ResetFlags.Backoff)) WaitForBitClear(ResetFlags.Backoff);
+        try
+        {
+            QuiesceForFullReset();
+            ResetFull(stalledMask & EngineIds.AllMask, reason);
+        }
+        finally
+        {
+            LeaveBackoff();
+        }
+    }
+
+    /// <summary>
+    /// The caller has just set BACKOFF: make every later ResetLock() see it, keep per-engine resets out, and wait
+    /// for every ResetLock() holder (users of what the reset clobbers) to leave.
+    /// </summary>
+    private void QuiesceForFullReset()
+    {
+        // Grace period: every ResetLock() that starts after this sees BACKOFF and waits.
+        _backoffRcu.Synchronize();
+        // Keep per-engine resets out while we own the whole GT.
+        for (int id = 0; id < EngineIds.Count; id++)
+            while (TestAndSetBit(ResetFlags.ResetEngine + id)) WaitForBitClear(ResetFlags.ResetEngine + id);
+        // Flush everyone still using a resource the reset is about to clobber.
+        BackoffSrcu.Synchronize();
+    }
+
+    /// <summary>Undoes the BACKOFF owner's bits (every engine bit, then BACKOFF) and wakes the waiters.</summary>
+    private void LeaveBackoff()
+    {
+        for (int id = 0; id < EngineIds.Count; id++) ClearBit(ResetFlags.ResetEngine + id);
+        ClearBitAndWake(ResetFlags.Backoff);
     }
 
     /// <summary>

@@ -33,7 +33,7 @@ public static class IgtCommand
             Describe = pr.GetResult(describe) is null ? null : pr.GetValue(describe) ?? "*",
             Debug = pr.GetValue(debug),
             PerTestTimeout = TimeSpan.FromSeconds(pr.GetValue(timeout) ?? 120),
-        }, Console.Out, Console.Error));
+        }, pr.InvocationConfiguration.Output, pr.InvocationConfiguration.Error));
         return cmd;
     }
 

@@ -1,4 +1,5 @@
 using Driver.Engines.Gt;
+using Driver.Reset.Mmap;
 using Driver.Reset.Recovery;
 
 namespace Driver.Sim.Uapi;
@@ -14,6 +15,15 @@ public sealed record DeviceConfig
 
     /// <summary>How long an unsignalled vgem fence waits before signalling itself with -ETIMEDOUT (10 s in vgem).</summary>
     public TimeSpan VgemFenceTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// What a full reset does about GTT mmaps (configuration name <c>mmapResetPolicy</c>: "glitch", "stop-machine",
+    /// "revoke"); the kernel's behaviour, revoke, by default.
+    /// </summary>
+    public MmapResetPolicy MmapResetPolicy { get; init; } = MmapResetPolicy.Revoke;
+
+    /// <summary>Number of fence (detiling) registers: 8, 16 or 32.</summary>
+    public int FenceRegisters { get; init; } = 16;
 
     /// <summary>
     /// A configuration for tests: short heartbeat and preempt timeout so hangs are found in tens of milliseconds

@@ -15,7 +15,7 @@ public sealed partial class GpuDevice
         Reset.HandleError(engineMask, ErrorFlags.Capture, reason);
 
     /// <summary>Forces a full device reset of every engine (i915_reset), whatever engine reset support says.</summary>
-    public void ForceFullReset(string reason = "manual full reset") => Reset.ResetFull(EngineIds.AllMask, reason);
+    public void ForceFullReset(string reason = "manual full reset") => Reset.ResetFullExclusive(EngineIds.AllMask, reason);
 
     /// <summary>Declares the device wedged (debugfs i915_wedged with reset disabled).</summary>
     public void Wedge(string reason = "manually wedged") => Reset.SetWedged(reason);

@@ -27,8 +27,9 @@ public sealed partial class GpuDevice
         {
             var bo = GetClient(clientId).RemoveObject(handle);
             var last = BusyFence(bo);
-            if (last is null || last.IsSignaled) Release(bo);
-            else last.AddCallback(new Core.Fences.ActionFenceCallback(_ => Release(bo)));
+            // AddCallback refuses a fence that has signalled, even one that signalled after a check made here: then
+            // the object is idle and released now (ignoring the refusal leaked its pages and GGTT range).
+            if (last is null || !last.AddCallback(new Core.Fences.ActionFenceCallback(_ => Release(bo)))) Release(bo);
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
@@ -36,6 +37,8 @@ public sealed partial class GpuDevice
 
     private void Release(BufferObject bo)
     {
+        // Before the unbind: no GTT mmap or fence register may still point at the range.
+        Mmaps.ReleaseObject(bo);
         Gt.Ggtt.Remove(bo);
         bo.Free();
     }

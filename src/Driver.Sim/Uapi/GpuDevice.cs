@@ -32,6 +32,7 @@ public sealed partial class GpuDevice : IDisposable
         Reset.ActiveTimelines = AllTimelines;
         Worker = new ResetWorker(Reset);
         Heartbeat = new Heartbeat(Gt, Reset, Worker);
+        Mmaps = CreateMmaps();
     }
 
     /// <summary>Configuration.</summary>
@@ -106,6 +107,7 @@ public sealed partial class GpuDevice : IDisposable
         if (Gt.Engines.Any(e => e.IsBusy)) Reset.SetWedgedOnFini("device closed with work in flight");
         Heartbeat.Dispose();
         Worker.Dispose();
+        DisposeVulkanEngines();
         Gt.Dispose();
     }
 }

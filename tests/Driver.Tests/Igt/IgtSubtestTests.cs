@@ -8,6 +8,7 @@ namespace Driver.Tests.Igt;
 /// runner as <c>gpusim igt</c>: the subtest must end SUCCESS (or SKIP, whose reason is printed), and the driver must
 /// not have warned about anything the subtest did not provoke on purpose.
 /// </summary>
+[Collection(IgtCollection.Name)]
 public sealed class IgtSubtestTests(ITestOutputHelper output)
 {
     /// <summary>Every subtest's igt@binary@subtest name.</summary>

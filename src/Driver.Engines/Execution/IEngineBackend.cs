@@ -1,0 +1,23 @@
+using Driver.Core.Requests;
+
+namespace Driver.Engines.Execution;
+
+/// <summary>
+/// Something that executes an engine's requests instead of its simulated command streamer (the Vulkan backend).
+/// Installed with <see cref="Engine.UseBackend"/>. It completes every request it is given exactly once — error (if
+/// any) first, then the breadcrumb, then the signal — as the engine's own path does.
+/// </summary>
+public interface IEngineBackend
+{
+    /// <summary>Name for logs ("vk:rcs0").</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Takes a request whose in-fences have all signalled. Called from any thread, fence-signalling paths included:
+    /// must neither block nor wait on a fence.
+    /// </summary>
+    void Submit(Request rq);
+
+    /// <summary>Whether requests are queued or executing.</summary>
+    bool IsBusy { get; }
+}

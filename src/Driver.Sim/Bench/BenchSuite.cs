@@ -1,0 +1,31 @@
+namespace Driver.Sim.Bench;
+
+/// <summary>Every macro benchmark, in order; each yields its figures with their same-run comparisons.</summary>
+public static class BenchSuite
+{
+    /// <summary>Names of the groups, for <c>--only</c>.</summary>
+    public static IReadOnlyList<string> Groups { get; } = ["throughput", "latency", "readside", "wedge", "reset", "mmap", "lockdep"];
+
+    /// <summary>Runs the groups selected (all when <paramref name="only"/> is empty), reporting progress.</summary>
+    public static IReadOnlyList<BenchFigure> Run(BenchSettings settings, IReadOnlyCollection<string> only, Action<string>? progress = null)
+    {
+        var figures = new List<BenchFigure>();
+        foreach (var group in Groups)
+        {
+            if (only.Count > 0 && !only.Contains(group)) continue;
+            progress?.Invoke(group);
+            IEnumerable<BenchFigure> run = group switch
+            {
+                "throughput" => Throughput.Run(settings),
+                "latency" => Latency.Run(settings),
+                "readside" => ReadSideCost.Run(settings),
+                "wedge" => WedgeLatency.Run(settings),
+                "reset" => EngineResetLatency.Run(settings),
+                "mmap" => MmapThroughput.Run(settings),
+                _ => LockCost.Run(settings),
+            };
+            figures.AddRange(run);
+        }
+        return figures;
+    }
+}

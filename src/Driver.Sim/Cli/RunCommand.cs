@@ -1,0 +1,97 @@
+using System.CommandLine;
+using Driver.Engines.Gt;
+using Driver.Sim.Logging;
+using Driver.Sim.Results;
+using Driver.Sim.Runner;
+using Driver.Sim.Scenarios;
+using Driver.Sim.Scenarios.Model;
+
+namespace Driver.Sim.Cli;
+
+/// <summary>
+/// <c>gpusim run</c>: loads a scenario (the embedded default when none is given), runs it, prints a summary, and
+/// exits 0 when it passed, 1 when it failed, 2 for a bad command line or scenario file.
+/// </summary>
+public static class RunCommand
+{
+    /// <summary>Builds the command; its action writes to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var scenario = new Option<string?>("--scenario") { Description = "Scenario file (JSON, see docs/scenarios.md); the embedded default scenario when left out", HelpName = "FILE" };
+        var json = new Option<string?>("--json") { Description = "Write the results as JSON to FILE", HelpName = "FILE" };
+        var seed = new Option<int>("--seed") { Description = "Seed overriding the scenario's (same seed, same batches)", HelpName = "N" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging on the console" };
+        var log = new Option<string?>("--log") { Description = "Write the log (Information and up) to FILE", HelpName = "FILE" };
+        var errorState = new Option<string?>("--error-state") { Description = "Write the captured GPU error states to FILE", HelpName = "FILE" };
+        var wedge = new Option<string?>("--wedge-strategy") { Description = "Override the wedge strategy", HelpName = "epoch|stop-machine" };
+        wedge.AcceptOnlyFromAmong("epoch", "stop-machine");
+
+        var command = new Command("run", "Run a scenario and verify every fence and store");
+        foreach (var o in new Option[] { scenario, json, seed, verbose, log, errorState, wedge }) command.Options.Add(o);
+        command.SetAction(parse => Execute(new RunSettings
+        {
+            ScenarioPath = parse.GetValue(scenario),
+            JsonPath = parse.GetValue(json),
+            Seed = parse.GetResult(seed) is null ? null : parse.GetValue(seed),
+            Verbose = parse.GetValue(verbose),
+            LogPath = parse.GetValue(log),
+            ErrorStatePath = parse.GetValue(errorState),
+            WedgeStrategy = parse.GetValue(wedge) switch
+            {
+                "epoch" => WedgeStrategy.Epoch,
+                "stop-machine" => WedgeStrategy.StopMachine,
+                _ => null,
+            },
+        }, stdout, stderr));
+        return command;
+    }
+
+    /// <summary>Runs with parsed settings; returns the exit code.</summary>
+    public static int Execute(RunSettings settings, TextWriter stdout, TextWriter stderr)
+    {
+        Scenario scenario;
+        try
+        {
+            scenario = settings.ScenarioPath is null ? ScenarioLoader.LoadDefault() : ScenarioLoader.LoadFile(settings.ScenarioPath);
+        }
+        catch (ScenarioException e)
+        {
+            foreach (var line in e.Message.Split(Environment.NewLine)) stderr.WriteLine($"gpusim: {line}");
+            return ExitCodes.Usage;
+        }
+        // Fail on an unwritable output before spending time on the run.
+        foreach (var (path, what) in new[] { (settings.JsonPath, "results"), (settings.ErrorStatePath, "error states"), (settings.LogPath, "log") })
+        {
+            if (path is null) continue;
+            if (OutputFile.TryCreate(path, out string? problem)) continue;
+            stderr.WriteLine($"gpusim: cannot write the {what} to {path}: {problem}");
+            return ExitCodes.Usage;
+        }
+
+        RunResult result;
+        using (var logger = LogSetup.Create(stderr, settings.Verbose, settings.LogPath))
+        {
+            try
+            {
+                result = new ScenarioRunner(scenario, new RunOptions { Seed = settings.Seed, WedgeStrategy = settings.WedgeStrategy, Log = logger }).Run();
+            }
+            catch (VulkanUnavailableException e)
+            {
+                stderr.WriteLine($"gpusim: skipped: {e.Message}");
+                return ExitCodes.Skipped;
+            }
+            catch (Exception e) when (e is InvalidOperationException or AggregateException)
+            {
+                stderr.WriteLine($"gpusim: the run could not be completed: {e.Message}");
+                foreach (var inner in (e as AggregateException)?.InnerExceptions ?? []) stderr.WriteLine($"gpusim:   {inner.Message}");
+                return ExitCodes.Failed;
+            }
+        }
+
+        if (settings.JsonPath is { } jsonPath) File.WriteAllText(jsonPath, ResultsJson.Serialize(result) + Environment.NewLine);
+        if (settings.ErrorStatePath is { } errorPath)
+            File.WriteAllText(errorPath, result.ErrorStateDumps.Count == 0 ? "No error state collected" + Environment.NewLine : string.Join(Environment.NewLine, result.ErrorStateDumps));
+        SummaryView.Render(result, stdout);
+        return result.Passed ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+}

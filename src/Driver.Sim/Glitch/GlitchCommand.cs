@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Globalization;
+using Driver.Reset.Mmap;
+using Driver.Sim.Cli;
+
+namespace Driver.Sim.Glitch;
+
+/// <summary>
+/// <c>gpusim glitch --policy glitch|stop-machine|revoke --seconds S --threads N [--json FILE]</c>: runs
+/// <see cref="GlitchRunner"/> and prints its report. Exit codes: 0 done; 1 an access failed, or a policy that must
+/// not glitch did; 2 bad option values.
+/// </summary>
+public static class GlitchCommand
+{
+    /// <summary>Exit code for bad option values (<see cref="ExitCodes.Usage"/>).</summary>
+    public const int UsageError = ExitCodes.Usage;
+
+    /// <summary>Builds the <c>glitch</c> command (add it to the root command).</summary>
+    public static Command Build()
+    {
+        var policy = new Option<string>("--policy")
+        {
+            Description = "mmap reset policy: glitch, stop-machine or revoke",
+            HelpName = "glitch|stop-machine|revoke",
+            DefaultValueFactory = _ => "revoke",
+        };
+        var seconds = new Option<string>("--seconds")
+        {
+            Description = "how long to loop full resets (0 < S <= 3600)",
+            HelpName = "S",
+            DefaultValueFactory = _ => "3",
+        };
+        var threads = new Option<string>("--threads")
+        {
+            Description = "GTT mmap user threads, each with an X- and a Y-tiled object (1..64)",
+            HelpName = "N",
+            DefaultValueFactory = _ => "2",
+        };
+        var json = new Option<string?>("--json")
+        {
+            Description = "also write the result as JSON to FILE",
+            HelpName = "FILE",
+        };
+        var cmd = new Command("glitch", "GTT mmaps of tiled objects racing full device resets (igt gem_mmap_gtt@hang)");
+        cmd.Options.Add(policy);
+        cmd.Options.Add(seconds);
+        cmd.Options.Add(threads);
+        cmd.Options.Add(json);
+        cmd.SetAction(pr => Execute(
+            pr.GetValue(policy), pr.GetValue(seconds), pr.GetValue(threads), pr.GetValue(json),
+            pr.InvocationConfiguration.Output, pr.InvocationConfiguration.Error));
+        return cmd;
+    }
+
+    /// <summary>Validates the option values, runs, reports. Returns the exit code.</summary>
+    public static int Execute(string? policyName, string? secondsText, string? threadsText, string? jsonPath, TextWriter output, TextWriter error)
+    {
+        if (!MmapResetPolicyNames.TryParse(policyName, out var policy))
+            return Usage(error, $"--policy must be one of {string.Join(", ", MmapResetPolicyNames.All)}, not '{policyName}'");
+        if (!double.TryParse(secondsText, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds)
+            || !double.IsFinite(seconds) || seconds <= 0 || seconds > 3600)
+            return Usage(error, $"--seconds must be a number of seconds greater than 0 and at most 3600, not '{secondsText}'");
+        if (!int.TryParse(threadsText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int threads) || threads < 1 || threads > 64)
+            return Usage(error, $"--threads must be an integer from 1 to 64, not '{threadsText}'");
+        if (jsonPath is not null)
+        {
+            string? dir = Path.GetDirectoryName(Path.GetFullPath(jsonPath));
+            if (jsonPath.Length == 0 || Directory.Exists(jsonPath) || (dir is not null && !Directory.Exists(dir)))
+                return Usage(error, $"--json: cannot write a file at '{jsonPath}'");
+        }
+
+        var result = GlitchRunner.Run(new GlitchOptions
+        {
+            Policy = policy,
+            Duration = TimeSpan.FromSeconds(seconds),
+            Threads = threads,
+        });
+        output.Write(result.ToText());
+        if (jsonPath is not null)
+        {
+            try
+            {
+                File.WriteAllText(jsonPath, result.ToJson() + Environment.NewLine);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"gpusim glitch: cannot write '{jsonPath}': {e.Message}");
+                return ExitCodes.Failed;
+            }
+        }
+        if (result.FailedAccesses > 0)
+        {
+            error.WriteLine($"gpusim glitch: FAIL: {result.FailedAccesses} accesses failed");
+            return ExitCodes.Failed;
+        }
+        if (policy != MmapResetPolicy.Glitch && (result.GlitchedReads > 0 || result.MisplacedWrites > 0))
+        {
+            error.WriteLine($"gpusim glitch: FAIL: policy {policy.ToName()} let accesses through the glitch window");
+            return ExitCodes.Failed;
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static int Usage(TextWriter error, string message)
+    {
+        error.WriteLine($"gpusim glitch: {message}");
+        return UsageError;
+    }
+}

@@ -1,0 +1,46 @@
+using Driver.Engines.Gt;
+using Driver.Reset.Mmap;
+using Driver.Sim.Scenarios.Model;
+using Driver.Sim.Uapi;
+
+namespace Driver.Sim.Runner;
+
+/// <summary>Builds the device configuration of a scenario: i915's defaults, the scenario's overrides, then the CLI's.</summary>
+public static class DeviceConfigFactory
+{
+    /// <summary>The configuration for <paramref name="spec"/> with <paramref name="strategyOverride"/> on top.</summary>
+    public static DeviceConfig Create(DeviceSpec? spec, WedgeStrategy? strategyOverride = null)
+    {
+        spec ??= new DeviceSpec();
+        var defaults = new DeviceConfig();
+        var strategy = strategyOverride
+            ?? (spec.WedgeStrategy == WedgeStrategyName.StopMachine ? WedgeStrategy.StopMachine : WedgeStrategy.Epoch);
+        var gt = defaults.Gt with
+        {
+            MemoryBytes = spec.MemoryMb is { } mb ? (long)mb << 20 : defaults.Gt.MemoryBytes,
+            WedgeStrategy = strategy,
+        };
+        var r = defaults.Reset;
+        var reset = r with
+        {
+            HeartbeatInterval = Ms(spec.HeartbeatMs) ?? r.HeartbeatInterval,
+            PreemptTimeout = Ms(spec.PreemptTimeoutMs) ?? r.PreemptTimeout,
+            EngineResetEnabled = spec.EngineReset ?? r.EngineResetEnabled,
+            FullResetEnabled = spec.FullReset ?? r.FullResetEnabled,
+            BanWindow = Ms(spec.BanWindowMs) ?? r.BanWindow,
+            HangsToBan = spec.HangsToBan ?? r.HangsToBan,
+            CaptureErrorState = spec.CaptureErrorState ?? r.CaptureErrorState,
+            WedgeTimeout = Ms(spec.WedgeTimeoutMs) ?? r.WedgeTimeout,
+        };
+        var mmapPolicy = spec.MmapResetPolicy switch
+        {
+            MmapResetPolicyName.Glitch => MmapResetPolicy.Glitch,
+            MmapResetPolicyName.StopMachine => MmapResetPolicy.StopMachine,
+            MmapResetPolicyName.Revoke => MmapResetPolicy.Revoke,
+            _ => defaults.MmapResetPolicy,
+        };
+        return new DeviceConfig { Gt = gt, Reset = reset, MmapResetPolicy = mmapPolicy };
+    }
+
+    private static TimeSpan? Ms(int? ms) => ms is { } v ? TimeSpan.FromMilliseconds(v) : null;
+}

@@ -1,0 +1,24 @@
+using Driver.Engines.Gt;
+using Driver.Sim.Uapi;
+using Serilog;
+
+namespace Driver.Sim.Runner;
+
+/// <summary>Overrides and plumbing for one scenario run (the CLI's flags).</summary>
+public sealed record RunOptions
+{
+    /// <summary>Seed overriding the scenario's.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>Wedge strategy overriding the scenario's.</summary>
+    public WedgeStrategy? WedgeStrategy { get; init; }
+
+    /// <summary>Logger for the device and the runner; none when null.</summary>
+    public ILogger? Log { get; init; }
+
+    /// <summary>
+    /// Test hook: runs after the drain, before the stores are verified (a test corrupts memory here to prove the
+    /// verification notices).
+    /// </summary>
+    internal Action<GpuDevice>? BeforeVerify { get; init; }
+}

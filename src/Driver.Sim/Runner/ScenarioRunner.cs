@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using Driver.Core.Errors;
+using Driver.Core.Fences;
+using Driver.Sim.Results;
+using Driver.Sim.Scenarios.Model;
+using Driver.Sim.Uapi;
+using Serilog;
+
+namespace Driver.Sim.Runner;
+
+/// <summary>
+/// Runs a validated scenario on a fresh device: opens its clients and contexts, prepares every step, runs the phases
+/// (one thread per client plus a control thread for device actions), drains every fence with a bound, verifies every
+/// store, and checks the expectations.
+/// </summary>
+public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null)
+{
+    private readonly RunOptions _options = options ?? new RunOptions();
+
+    /// <summary>Runs the scenario. Throws only for failures of the runner itself, never for GPU errors.</summary>
+    public RunResult Run()
+    {
+        var log = _options.Log ?? Serilog.Core.Logger.None;
+        int seed = _options.Seed ?? scenario.Seed;
+        var drain = TimeSpan.FromMilliseconds(scenario.DrainTimeoutMs);
+        var config = DeviceConfigFactory.Create(scenario.Device, _options.WedgeStrategy);
+        log.Information("scenario {Scenario}: seed {Seed}, wedge strategy {Strategy}", scenario.Name, seed, config.Gt.WedgeStrategy);
+
+        // Declared first so it is disposed last: Vulkan engines stop with the GPU device, before their Vulkan device.
+        using var vulkan = new VulkanAttachment();
+        using var device = new GpuDevice(config, log);
+        vulkan.Attach(device, scenario.Device, log);
+        var session = new RunSession(device, log, seed, drain, OpenClients(device));
+        var phases = BuildRunners(session);
+        foreach (var runner in phases.SelectMany(p => p.Runners)) runner.Prepare();
+
+        var clock = Stopwatch.StartNew();
+        foreach (var phase in phases) RunPhase(phase, session);
+        var all = phases.SelectMany(p => p.Runners).ToArray();
+        int unsignaled = WaitAll(all.SelectMany(r => r.Tracker.Fences), drain);
+        clock.Stop();
+        if (unsignaled > 0) log.Error("{Count} fences still unsignaled after the {Timeout} drain", unsignaled, drain);
+
+        foreach (var r in all) r.Tracker.Snapshot();
+        _options.BeforeVerify?.Invoke(device);
+        var tally = new StoreTally();
+        foreach (var r in all) r.Verify(tally);
+        foreach (var r in all) r.Finish();
+        return ResultBuilder.Build(scenario, seed, clock.Elapsed, session, all, tally);
+    }
+
+    private Dictionary<string, ClientHandle> OpenClients(GpuDevice device)
+    {
+        var clients = new Dictionary<string, ClientHandle>();
+        foreach (var c in scenario.Clients)
+        {
+            Check(device.OpenClient(out int id, c.Privileged, c.Name), $"open client {c.Name}");
+            var contexts = new Dictionary<string, int> { ["default"] = 0 };
+            foreach (var ctx in c.Contexts)
+            {
+                int ctxId = 0;
+                if (ctx.Name != "default") Check(device.CreateContext(id, out ctxId), $"create context {c.Name}/{ctx.Name}");
+                contexts[ctx.Name] = ctxId;
+                SetParam(device, id, ctxId, ContextParam.Bannable, ctx.Bannable);
+                SetParam(device, id, ctxId, ContextParam.Recoverable, ctx.Recoverable);
+                SetParam(device, id, ctxId, ContextParam.Persistence, ctx.Persistent);
+                if (ctx.Priority is { } p) Check(device.SetContextParam(id, ctxId, ContextParam.Priority, p), $"set the priority of {c.Name}/{ctx.Name}");
+            }
+            clients[c.Name] = new ClientHandle(c.Name, id, contexts);
+        }
+        return clients;
+    }
+
+    private static void SetParam(GpuDevice device, int client, int ctx, ContextParam param, bool? value)
+    {
+        if (value is { } v) Check(device.SetContextParam(client, ctx, param, v ? 1 : 0), $"set {param} on context {ctx}");
+    }
+
+    private List<PhaseRun> BuildRunners(RunSession session)
+    {
+        var phases = new List<PhaseRun>();
+        for (int p = 0; p < scenario.Phases.Count; p++)
+        {
+            var spec = scenario.Phases[p];
+            var runners = new List<IStepRunner>();
+            for (int s = 0; s < spec.Steps.Count; s++)
+            {
+                var step = spec.Steps[s];
+                string name = step.Name ?? $"phase{p + 1}.{step.Kind}{s + 1}";
+                runners.Add(step switch
+                {
+                    BatchesStep b => new BatchesRunner(b, name, session),
+                    HangStep h => new HangRunner(h, name, session),
+                    _ => new ActionRunner(step, name, session),
+                });
+            }
+            phases.Add(new PhaseRun(spec.Name ?? $"phase{p + 1}", spec.WaitIdle, runners));
+        }
+        return phases;
+    }
+
+    /// <summary>Runs a phase: one thread per thread group, each running its steps in order; joins them all.</summary>
+    private static void RunPhase(PhaseRun phase, RunSession session)
+    {
+        session.Log.Information("{Phase}: {Steps} steps", phase.Name, phase.Runners.Count);
+        var failures = new List<Exception>();
+        var threads = phase.Runners.GroupBy(r => r.ThreadGroup).Select(group => new Thread(() =>
+        {
+            try
+            {
+                foreach (var runner in group) runner.Execute();
+            }
+            catch (Exception e)
+            {
+                lock (failures) failures.Add(e);
+            }
+        }) { Name = group.Key ?? "control", IsBackground = true }).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        if (failures.Count > 0) throw new AggregateException($"{phase.Name} failed", failures);
+        if (phase.WaitIdle)
+        {
+            int pending = WaitAll(phase.Runners.SelectMany(r => r.Tracker.Fences), session.DrainTimeout);
+            if (pending > 0) session.Log.Warning("{Phase}: {Count} fences still pending after {Timeout}", phase.Name, pending, session.DrainTimeout);
+        }
+    }
+
+    /// <summary>Waits for every fence under one deadline; returns how many are still pending.</summary>
+    private static int WaitAll(IEnumerable<DmaFence> fences, TimeSpan bound)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(bound.TotalSeconds * Stopwatch.Frequency);
+        int pending = 0;
+        foreach (var f in fences)
+        {
+            if (f.IsSignaled) continue;
+            var left = TimeSpan.FromSeconds(Math.Max(0, deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
+            if (!f.Wait(left)) pending++;
+        }
+        return pending;
+    }
+
+    private static void Check(int err, string what)
+    {
+        if (err != 0) throw new InvalidOperationException($"could not {what}: {Errno.Name(err)}");
+    }
+
+    private sealed record PhaseRun(string Name, bool WaitIdle, IReadOnlyList<IStepRunner> Runners);
+}

@@ -1,0 +1,44 @@
+using Driver.Core.Hw;
+using Driver.Engines.Vulkan;
+using Driver.Sim.Scenarios.Model;
+using Driver.Sim.Uapi;
+using Serilog;
+
+namespace Driver.Sim.Runner;
+
+/// <summary>
+/// Puts the scenario's <c>"backend": "vulkan"</c> engines on a Vulkan device for the run. Declare it before the
+/// <see cref="GpuDevice"/> so it is disposed after it: the Vulkan engines must stop before their device goes.
+/// </summary>
+internal sealed class VulkanAttachment : IDisposable
+{
+    private VulkanDevice? _device;
+
+    /// <summary>The Vulkan device in use, or null when every engine is simulated.</summary>
+    public VulkanDevice? Device => _device;
+
+    /// <summary>
+    /// Attaches the Vulkan engines of <paramref name="spec"/> to <paramref name="gpu"/>. Throws
+    /// <see cref="VulkanUnavailableException"/> when the scenario needs Vulkan and none is usable here.
+    /// </summary>
+    public void Attach(GpuDevice gpu, DeviceSpec? spec, ILogger log)
+    {
+        var engines = (spec?.Engines ?? [])
+            .Where(e => e.Value.Backend == EngineBackendName.Vulkan)
+            .Select(e => (Id: EngineIds.TryParse(e.Key, out var id) ? id : throw new InvalidOperationException(e.Key), Spec: e.Value))
+            .ToArray();
+        if (engines.Length == 0) return;
+        var probe = VulkanProbe.Probe();
+        if (!probe.Available) throw new VulkanUnavailableException(probe.Reason);
+        _device = VulkanDevice.Create(new VulkanDeviceOptions { DeviceIndex = spec!.VkDevice }, log);
+        foreach (var (id, engineSpec) in engines)
+        {
+            var options = new VulkanEngineOptions { RequestTimeout = TimeSpan.FromMilliseconds(engineSpec.VkTimeoutMs ?? 500) };
+            gpu.AttachVulkan(id, _device, options);
+            log.Information("{Engine} runs on Vulkan device {Device}", id.Name(), _device.Info.Name);
+        }
+    }
+
+    /// <summary>Disposes the Vulkan device (after the GPU device that used it).</summary>
+    public void Dispose() => _device?.Dispose();
+}

@@ -1,0 +1,38 @@
+using System.Text.Json.Serialization;
+
+namespace Driver.Sim.Scenarios.Model;
+
+/// <summary>
+/// A scenario file (docs/scenarios.md, scenarios/scenario.schema.json): the device settings, the clients and their
+/// contexts, phases of workloads and actions run one after the other, and what to expect at the end.
+/// </summary>
+public sealed record Scenario
+{
+    /// <summary>Optional link to the JSON Schema, for editors; ignored.</summary>
+    [JsonPropertyName("$schema")]
+    public string? Schema { get; init; }
+
+    /// <summary>Short name, shown in the summary and the results.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>What the scenario exercises.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>Seed of every random choice (store addresses and values, engine picks); <c>--seed</c> overrides it.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Overrides of the device configuration.</summary>
+    public DeviceSpec? Device { get; init; }
+
+    /// <summary>The clients (open DRM files) and their contexts.</summary>
+    public required IReadOnlyList<ClientSpec> Clients { get; init; }
+
+    /// <summary>Phases, run in order; the steps of one phase run concurrently, one thread per client.</summary>
+    public required IReadOnlyList<PhaseSpec> Phases { get; init; }
+
+    /// <summary>Bound on waiting for every fence at the end (and for a phase's <c>waitIdle</c>).</summary>
+    public int DrainTimeoutMs { get; init; } = 10_000;
+
+    /// <summary>Expectations checked at the end, or null.</summary>
+    public ExpectSpec? Expect { get; init; }
+}

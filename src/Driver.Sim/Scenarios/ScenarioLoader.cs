@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Driver.Sim.Scenarios.Json;
+using Driver.Sim.Scenarios.Model;
+
+namespace Driver.Sim.Scenarios;
+
+/// <summary>Reads scenario files: parse strictly, then validate; every failure is a <see cref="ScenarioException"/>.</summary>
+public static class ScenarioLoader
+{
+    /// <summary>Manifest name of the embedded default scenario (scenarios/default.json).</summary>
+    public const string DefaultResource = "Driver.Sim.Scenarios.default.json";
+
+    /// <summary>How the embedded default scenario is named in messages.</summary>
+    public const string DefaultSource = "<embedded default.json>";
+
+    /// <summary>Loads and validates the scenario in <paramref name="path"/>.</summary>
+    public static Scenario LoadFile(string path)
+    {
+        string json;
+        try
+        {
+            json = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new ScenarioException(path, null, $"cannot read the scenario file: {e.Message}");
+        }
+        return Parse(json, path);
+    }
+
+    /// <summary>Loads the default scenario embedded in the executable.</summary>
+    public static Scenario LoadDefault()
+    {
+        using var stream = typeof(ScenarioLoader).Assembly.GetManifestResourceStream(DefaultResource)
+            ?? throw new ScenarioException(DefaultSource, null, "the default scenario is not embedded in this build");
+        using var reader = new StreamReader(stream);
+        return Parse(reader.ReadToEnd(), DefaultSource);
+    }
+
+    /// <summary>Parses and validates scenario JSON; <paramref name="source"/> names it in messages.</summary>
+    public static Scenario Parse(string json, string source)
+    {
+        Scenario? scenario;
+        try
+        {
+            scenario = JsonSerializer.Deserialize<Scenario>(json, ScenarioJson.Options);
+        }
+        catch (JsonException e)
+        {
+            throw new ScenarioException(source, e.Path ?? "$", JsonErrorText.Describe(e), e.LineNumber + 1);
+        }
+        catch (NotSupportedException e)
+        {
+            // Thrown for an abstract type with no discriminator: a step without "type".
+            var (path, line) = JsonErrorText.Position(e.Message);
+            throw new ScenarioException(source, path, JsonErrorText.Describe(e), line);
+        }
+        if (scenario is null) throw new ScenarioException(source, "$", "the file holds null, not a scenario object");
+        var errors = ScenarioValidator.Validate(scenario);
+        if (errors.Count > 0) throw new ScenarioException(source, errors);
+        return scenario;
+    }
+}
