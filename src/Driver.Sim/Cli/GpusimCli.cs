@@ -38,6 +38,7 @@ public static class GpusimCli
         root.Subcommands.Add(Validation.LockdepCommand.Build());
         root.Subcommands.Add(Vulkan.VulkanSmokeCommand.Build());
         root.Subcommands.Add(Glitch.GlitchCommand.Build());
+        root.Subcommands.Add(Igt.IgtCommand.Build());
         return root;
     }
 }

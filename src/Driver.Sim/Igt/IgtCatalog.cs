@@ -11,7 +11,7 @@ public sealed class IgtCatalog
     private static readonly Lazy<IgtCatalog> s_default = new(() => new IgtCatalog(
     [
         new GemEio(), new I915Hangman(), new GemResetStats(), new GemExecFence(), new GemCtxPersistence(),
-        new GemCtxExec(), new GemExecWhisper(), new GemExecNop(), new VgemBasic(), new VgemSlow(), new SelftestHangcheck(),
+        new GemCtxExec(), new GemExecWhisper(), new GemExecNop(), new VgemBasic(), new VgemSlow(), new SelftestHangcheck(), new GemMmapGtt(),
     ]));
 
     /// <summary>Builds a catalog from binaries.</summary>

@@ -78,7 +78,7 @@ public sealed class Spinner : IDisposable
         err = device.Execbuf(new ExecbufArgs
         {
             Client = client, Context = options.Context, Engine = (int)options.Engine, BatchHandle = handle,
-            InFences = options.InFences,
+            InFences = options.InFences, Objects = options.Objects,
         }, out var fence);
         if (err != 0) { device.CloseBuffer(client, handle); return err; }
         spinner = new Spinner(device, client, handle, address, map!, fence!, options.FenceOut);

@@ -16,6 +16,9 @@ public sealed record SpinnerOptions
     public bool InvalidCs { get; init; }
     /// <summary>Export the out-fence as <see cref="Spinner.OutFence"/> (IGT_SPIN_FENCE_OUT).</summary>
     public bool FenceOut { get; init; }
+    /// <summary>Other objects the spinner's execbuf lists (they stay busy while it spins).</summary>
+    public IReadOnlyList<int> Objects { get; init; } = [];
+
     /// <summary>Fences the spinner waits for before starting.</summary>
     public IReadOnlyList<DmaFence> InFences { get; init; } = [];
 }
