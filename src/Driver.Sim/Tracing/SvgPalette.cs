@@ -10,7 +10,7 @@ internal static class SvgPalette
         RequestOutcome.OkReplayed => "#1e88e5",
         RequestOutcome.Again => "#fb8c00",
         RequestOutcome.Io => "#e53935",
-        RequestOutcome.OtherError => "#8e24aa",
+        RequestOutcome.OtherError => "#6d4c41",
         _ => "#bdbdbd",
     };
 
@@ -40,10 +40,13 @@ internal static class SvgPalette
     public const string Hang = "#b71c1c";
 
     /// <summary>Engine reset mark.</summary>
-    public const string EngineReset = "#ff6f00";
+    public const string EngineReset = "#263238";
 
     /// <summary>Full reset mark.</summary>
     public const string FullReset = "#5e35b1";
+
+    /// <summary>Heartbeat pulse waiting to run.</summary>
+    public const string Pulse = "#7b1fa2";
 
     /// <summary>Wedged period hatching.</summary>
     public const string Wedged = "#424242";

@@ -20,7 +20,8 @@ internal sealed class SvgTimelineRenderer
     {
         _model = model;
         _engineRows = model.Tracks.Where(t => t.Kind == TrackKind.Engine).ToList();
-        _duration = Math.Max(model.DurationUs, 1);
+        // A little room after the end, so what happened last (often the replays after a reset) is not on the edge.
+        _duration = Math.Max(model.DurationUs * 1.03, 1);
     }
 
     private double RowY(int row) => Top + row * (RowHeight + RowGap);
@@ -67,11 +68,13 @@ internal sealed class SvgTimelineRenderer
         int wedges = _model.Slices.Count(s => s.Kind == TraceSliceKind.Wedged);
         int hangs = _model.Instants.Count(i => i.Kind == TraceInstantKind.Hang && i.TrackId == TrackOf(TrackKind.Reset));
         int errors = _model.Requests.Count(r => r.Outcome is RequestOutcome.Io or RequestOutcome.Again or RequestOutcome.OtherError);
-        string text = $"{requests:N0} requests, {errors:N0} with an error · {hangs} hangs · {engineResets} engine resets · " +
-            $"{fullResets} full resets · {wedges} wedged periods · {Ms(_model.DurationUs)} ms";
+        string text = $"{Count(requests, "request")}, {errors:N0} with an error · {Count(hangs, "hang")} · {Count(engineResets, "engine reset")} · " +
+            $"{Count(fullResets, "full reset")} · {Count(wedges, "wedged period")} · {Ms(_model.DurationUs)} ms";
         if (_model.DroppedRequests > 0) text += $" · {_model.DroppedRequests:N0} requests not recorded";
         return text;
     }
+
+    private static string Count(int n, string what) => $"{n:N0} {what}{(n == 1 ? "" : "s")}";
 
     private int TrackOf(TrackKind kind) => _model.Tracks.FirstOrDefault(t => t.Kind == kind)?.Id ?? -1;
 
@@ -116,10 +119,12 @@ internal sealed class SvgTimelineRenderer
         _w.WriteAttributeString("data-engine", track.Name);
         Text(Left - 10, y + RowHeight / 2 + 4, track.Name, ("text-anchor", "end"), ("font-weight", "bold"));
         Rect("lane", Left, y, PlotWidth, RowHeight, "#f5f5f5");
-        foreach (var bar in Coalesce(_model.Slices.Where(s => s.TrackId == track.Id && s.Kind == TraceSliceKind.Request)))
+        var bars = Coalesce(_model.Slices.Where(s => s.TrackId == track.Id && s.Kind == TraceSliceKind.Request)).ToList();
+        foreach (var bar in bars)
         {
             var outcome = bar.Outcome;
-            double x0 = X(bar.StartUs), x1 = Math.Max(X(bar.EndUs), x0 + 1);
+            // Errors and replays are what the timeline is about: never let them shrink below a visible width.
+            double x0 = X(bar.StartUs), x1 = Math.Max(X(bar.EndUs), x0 + (outcome == RequestOutcome.Ok ? 1 : 2));
             _w.WriteStartElement("rect");
             _w.WriteAttributeString("class", "request " + SvgPalette.ClassName(outcome));
             _w.WriteAttributeString("data-outcome", SvgPalette.ClassName(outcome));
@@ -135,7 +140,65 @@ internal sealed class SvgTimelineRenderer
                 : $"{track.Name}: {bar.Count} requests, {SvgPalette.Label(outcome)}, {Ms(bar.StartUs)}–{Ms(bar.EndUs)} ms");
             _w.WriteEndElement();
         }
+        Pulses(track, y);
+        LabelBars(bars, y);
         _w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// Names the bars that are not plain successes (the guilty request, the replayed ones) when a row has only a few:
+    /// inside a bar wide enough, else beside it.
+    /// </summary>
+    private void LabelBars(IReadOnlyList<Bar> bars, double y)
+    {
+        // Bars of one outcome close together (the replays after a reset, split by a few other requests) get one label.
+        var groups = new List<(Bar First, int Count, double EndUs)>();
+        foreach (var bar in bars.Where(b => b.Outcome != RequestOutcome.Ok))
+        {
+            if (groups.Count > 0 && groups[^1].First.Outcome == bar.Outcome && X(bar.StartUs) - X(groups[^1].EndUs) < 40)
+                groups[^1] = (groups[^1].First, groups[^1].Count + bar.Count, Math.Max(groups[^1].EndUs, bar.EndUs));
+            else
+                groups.Add((bar, bar.Count, bar.EndUs));
+        }
+        if (groups.Count == 0 || groups.Count > 6) return;
+        double freeFrom = double.MinValue;
+        foreach (var (bar, count, endUs) in groups)
+        {
+            string text = count == 1 ? bar.First.Name : $"{count:N0} × {SvgPalette.Label(bar.Outcome)}";
+            double x0 = X(bar.StartUs), x1 = Math.Max(X(endUs), x0 + 2), width = text.Length * 6.3;
+            if (x1 - x0 >= width + 10)
+            {
+                Text(x0 + 5, y + RowHeight / 2 + 4, text, ("fill", "#ffffff"), ("font-weight", "bold"));
+                freeFrom = x0 + 5 + width + 6;
+                continue;
+            }
+            double tx = x1 + 4;
+            if (tx + width > Left + PlotWidth) tx = x0 - 4 - width;
+            if (tx < freeFrom || tx < Left) continue;
+            Rect("label-background", tx - 2, y + 5, width + 4, RowHeight - 10, "#ffffff");
+            Text(tx, y + RowHeight / 2 + 4, text, ("fill", "#212121"));
+            freeFrom = tx + width + 6;
+        }
+    }
+
+    /// <summary>Heartbeat pulses of the row's engine: a thin line along the bottom of the row while each was pending.</summary>
+    private void Pulses(TraceTrack engineTrack, double y)
+    {
+        var pulseTracks = _model.Tracks.Where(t => t.Kind == TrackKind.Heartbeat && t.Engine == engineTrack.Engine).Select(t => t.Id).ToHashSet();
+        foreach (var p in _model.Slices.Where(s => s.Kind == TraceSliceKind.Pulse && pulseTracks.Contains(s.TrackId)))
+        {
+            double x0 = X(p.StartUs), x1 = Math.Max(X(p.EndUs), x0 + 1);
+            _w.WriteStartElement("rect");
+            _w.WriteAttributeString("class", "pulse");
+            _w.WriteAttributeString("data-kind", "pulse");
+            Attr("x", x0);
+            Attr("y", y + RowHeight - 3);
+            Attr("width", x1 - x0);
+            Attr("height", 3);
+            _w.WriteAttributeString("fill", SvgPalette.Pulse);
+            Element("title", $"{engineTrack.Name} heartbeat pulse, pending {Ms(p.StartUs)}–{Ms(p.EndUs)} ms ({Ms(p.DurationUs)} ms), priority {p.Args["priority"]}");
+            _w.WriteEndElement();
+        }
     }
 
     /// <summary>Neighbouring slices of one outcome less than a pixel apart, merged into one bar.</summary>
@@ -290,7 +353,8 @@ internal sealed class SvgTimelineRenderer
         _w.WriteAttributeString("class", "legend");
         double x = Left, y = LegendY;
         var items = Enum.GetValues<RequestOutcome>().Select(o => (SvgPalette.Fill(o), SvgPalette.Label(o), 1.0))
-            .Concat([(SvgPalette.EngineReset, "engine reset", 0.8), (SvgPalette.FullReset, "full reset", 0.5), ("url(#wedged-hatch)", "wedged", 1.0)]);
+            .Concat([(SvgPalette.EngineReset, "engine reset", 0.55), (SvgPalette.FullReset, "full reset", 0.3), ("url(#wedged-hatch)", "wedged", 1.0),
+                (SvgPalette.Pulse, "heartbeat pulse pending", 1.0)]);
         foreach (var (fill, label, opacity) in items)
         {
             double width = 22 + label.Length * 6.3;
