@@ -35,6 +35,7 @@ public static class GpusimCli
             "reset, wedging, bans). Run scenarios against it and verify every fence and every store.");
         root.Subcommands.Add(RunCommand.Create(stdout, stderr));
         root.Subcommands.Add(InfoCommand.Create(stdout, stderr));
+        root.Subcommands.Add(SoakCommand.Create(stdout, stderr));
         root.Subcommands.Add(Bench.BenchCommand.Build());
         root.Subcommands.Add(Validation.LockdepCommand.Build());
         return root;

@@ -6,6 +6,9 @@ public sealed record LogOptions
     /// <summary>Debug and up on the console (Warning and up otherwise).</summary>
     public bool Verbose { get; init; }
 
+    /// <summary>Lowest level on the console when not verbose (Warning by default).</summary>
+    public Serilog.Events.LogEventLevel ConsoleLevel { get; init; } = Serilog.Events.LogEventLevel.Warning;
+
     /// <summary>Log file receiving Information and up, or null.</summary>
     public string? File { get; init; }
 

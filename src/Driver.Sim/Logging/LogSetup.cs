@@ -22,8 +22,10 @@ public static class LogSetup
     {
         var start = options.Start ?? DateTimeOffset.Now;
         ITextFormatter formatter = options.Format == LogFormat.Json ? new JsonLogFormatter(start) : new KernelLogFormatter(start);
-        var consoleLevel = options.Verbose ? LogEventLevel.Debug : LogEventLevel.Warning;
-        var minimum = options.Verbose ? LogEventLevel.Debug : options.File is not null ? LogEventLevel.Information : LogEventLevel.Warning;
+        var consoleLevel = options.Verbose ? LogEventLevel.Debug : options.ConsoleLevel;
+        var fileLevel = options.File is not null ? LogEventLevel.Information : LogEventLevel.Fatal;
+        var dmesgLevel = options.Dmesg is not null ? DmesgBuffer.MinimumLevel : LogEventLevel.Fatal;
+        var minimum = (LogEventLevel)Math.Min((int)consoleLevel, Math.Min((int)fileLevel, (int)dmesgLevel));
         var config = new LoggerConfiguration()
             .MinimumLevel.Is(minimum)
             .Enrich.FromLogContext()
