@@ -68,8 +68,9 @@ public static class SoakCommand
         var duration = TimeSpan.FromSeconds(settings.Seconds);
         var recorder = settings.TracePath is not null ? new TraceRecorder() : null;
         var progress = new SoakProgress(duration);
-        // Hangs are the point of a soak: their warnings go to the log file, the console keeps errors only.
-        var logOptions = new LogOptions { Verbose = settings.Verbose, File = settings.LogPath, Format = settings.LogFormat, ConsoleLevel = LogEventLevel.Error };
+        // Hangs, failed resets and wedges are the point of a soak: the driver's lines about them go to the log file
+        // (--log); the console keeps only failures of recovery itself, and the summary counts the rest.
+        var logOptions = new LogOptions { Verbose = settings.Verbose, File = settings.LogPath, Format = settings.LogFormat, ConsoleLevel = LogEventLevel.Fatal };
         SoakResult result;
         using (var logger = LogSetup.Create(stderr, logOptions))
         {

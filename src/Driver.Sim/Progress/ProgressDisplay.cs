@@ -53,8 +53,9 @@ public static class ProgressDisplay
         task.MaxValue = Math.Max(1, s.Total);
         task.Value = Math.Min(s.Done, task.MaxValue);
         string text = $"{s.Label}: {s.Done:N0}/{s.Total:N0} {s.Unit}";
-        if (s.Resets is { } resets) text += $", {resets:N0} resets";
-        if (s.Wedges is { } wedges) text += $", {wedges:N0} wedges";
+        if (s.Detail is { } detail) text += $", {detail}";
+        if (s.Resets is { } resets) text += $", resets: {resets:N0}";
+        if (s.Wedges is { } wedges) text += $", wedges: {wedges:N0}";
         task.Description = Markup.Escape(text);
     }
 }

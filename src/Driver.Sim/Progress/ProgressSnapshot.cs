@@ -8,4 +8,7 @@ public sealed record ProgressSnapshot(string Label, long Done, long Total, long?
 {
     /// <summary>Unit of <see cref="Done"/> and <see cref="Total"/> ("requests").</summary>
     public string Unit { get; init; } = "requests";
+
+    /// <summary>More to show after the count ("12,345 requests done"), or null.</summary>
+    public string? Detail { get; init; }
 }

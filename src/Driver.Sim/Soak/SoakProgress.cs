@@ -28,7 +28,10 @@ public sealed class SoakProgress(TimeSpan duration) : IProgressSource
         long total = (long)Math.Ceiling(duration.TotalSeconds);
         if (device is null) return new ProgressSnapshot(_label, 0, total, 0, 0) { Unit = "s" };
         long elapsed = (long)Stopwatch.GetElapsedTime(Interlocked.Read(ref _started)).TotalSeconds;
-        return new ProgressSnapshot($"{_label}, {DeviceCounters.RequestsDone(device):N0} requests done", Math.Min(elapsed, total), total,
-            DeviceCounters.Resets(device), DeviceCounters.Wedges(device)) { Unit = "s" };
+        return new ProgressSnapshot(_label, Math.Min(elapsed, total), total, DeviceCounters.Resets(device), DeviceCounters.Wedges(device))
+        {
+            Unit = "s",
+            Detail = $"{DeviceCounters.RequestsDone(device):N0} requests done",
+        };
     }
 }
