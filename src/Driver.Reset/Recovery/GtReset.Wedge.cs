@@ -72,7 +72,7 @@ public sealed partial class GtReset
         }
         LastWedgeDuration = Stopwatch.GetElapsedTime(start);
         Interlocked.Increment(ref _wedgeCount);
-        Events.Raise(GpuEventKind.Wedged, 0, reason);
+        Events.Raise(GpuEventKind.Wedged, 0, reason, start);
     }
 
     /// <summary>
