@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Driver.Engines.Gt;
 using Driver.Sim.Logging;
 using Driver.Sim.Progress;
 using Driver.Sim.Results;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Xml;
-using Driver.Core.Hw;
 
 namespace Driver.Sim.Tracing;
 
@@ -14,6 +13,7 @@ internal sealed class SvgTimelineRenderer
     private readonly TraceModel _model;
     private readonly List<TraceTrack> _engineRows;
     private readonly double _duration;
+    private readonly List<(IReadOnlyList<Bar> Bars, double Y)> _labelledRows = new();
     private XmlWriter _w = null!;
 
     public SvgTimelineRenderer(TraceModel model)
@@ -52,6 +52,7 @@ internal sealed class SvgTimelineRenderer
             for (int i = 0; i < _engineRows.Count; i++) EngineRow(i);
             RecoveryRow();
             Marks();
+            Labels();
             Axis();
             Legend();
             _w.WriteEndElement();
@@ -141,7 +142,7 @@ internal sealed class SvgTimelineRenderer
             _w.WriteEndElement();
         }
         Pulses(track, y);
-        LabelBars(bars, y);
+        _labelledRows.Add((bars, y));
         _w.WriteEndElement();
     }
 
@@ -149,6 +150,15 @@ internal sealed class SvgTimelineRenderer
     /// Names the bars that are not plain successes (the guilty request, the replayed ones) when a row has only a few:
     /// inside a bar wide enough, else beside it.
     /// </summary>
+    private void Labels()
+    {
+        // Drawn last, over the reset and wedge marks, so they stay readable.
+        _w.WriteStartElement("g");
+        _w.WriteAttributeString("class", "labels");
+        foreach (var (bars, y) in _labelledRows) LabelBars(bars, y);
+        _w.WriteEndElement();
+    }
+
     private void LabelBars(IReadOnlyList<Bar> bars, double y)
     {
         // Bars of one outcome close together (the replays after a reset, split by a few other requests) get one label.
@@ -201,14 +211,20 @@ internal sealed class SvgTimelineRenderer
         }
     }
 
-    /// <summary>Neighbouring slices of one outcome less than a pixel apart, merged into one bar.</summary>
+    /// <summary>
+    /// Neighbouring slices of one outcome less than a pixel apart, merged into one bar; a slice a few pixels wide (a
+    /// spinner, a long batch) keeps a bar of its own.
+    /// </summary>
     private IEnumerable<Bar> Coalesce(IEnumerable<TraceSlice> slices)
     {
+        const double wide = 3;
         Bar? bar = null;
         foreach (var s in slices.OrderBy(s => s.StartUs))
         {
             var outcome = s.Outcome ?? RequestOutcome.Ok;
-            if (bar is not null && bar.Outcome == outcome && X(s.StartUs) <= X(bar.EndUs) + 1)
+            bool sliceWide = X(s.EndUs) - X(s.StartUs) >= wide;
+            bool barWide = bar is not null && bar.Count == 1 && X(bar.EndUs) - X(bar.StartUs) >= wide;
+            if (bar is not null && bar.Outcome == outcome && !sliceWide && !barWide && X(s.StartUs) <= X(bar.EndUs) + 1)
             {
                 bar.Count++;
                 bar.EndUs = Math.Max(bar.EndUs, s.EndUs);

@@ -85,7 +85,8 @@ internal sealed partial class TraceBuilder
 
     private TraceSlice WedgeSlice(GpuEvent wedged, double endUs)
     {
-        double startUs = Us(wedged.Timestamp);
+        // From when wedging began (the event is raised once it is done: handlers swapped, work cancelled).
+        double startUs = Us(wedged.StartTimestamp);
         return new TraceSlice(WedgeTrackId, TraceSliceKind.Wedged, "wedged", "wedge", startUs, Math.Max(0, endUs - startUs),
             new Dictionary<string, object> { ["reason"] = wedged.Message, ["duration_us"] = Round(endUs - startUs) });
     }
