@@ -165,7 +165,8 @@ internal sealed class SvgTimelineRenderer
         var groups = new List<(Bar First, int Count, double EndUs)>();
         foreach (var bar in bars.Where(b => b.Outcome != RequestOutcome.Ok))
         {
-            if (groups.Count > 0 && groups[^1].First.Outcome == bar.Outcome && X(bar.StartUs) - X(groups[^1].EndUs) < 40)
+            if (groups.Count > 0 && groups[^1].First.Outcome == bar.Outcome && X(bar.StartUs) - X(groups[^1].EndUs) < 40
+                && !IsWide(bar) && !(groups[^1].Count == 1 && IsWide(groups[^1].First)))
                 groups[^1] = (groups[^1].First, groups[^1].Count + bar.Count, Math.Max(groups[^1].EndUs, bar.EndUs));
             else
                 groups.Add((bar, bar.Count, bar.EndUs));
@@ -190,6 +191,9 @@ internal sealed class SvgTimelineRenderer
             freeFrom = tx + width + 6;
         }
     }
+
+    /// <summary>A bar of one request a few pixels wide (a spinner, a long batch): labelled on its own.</summary>
+    private bool IsWide(Bar bar) => bar.Count == 1 && X(bar.EndUs) - X(bar.StartUs) >= 3;
 
     /// <summary>Heartbeat pulses of the row's engine: a thin line along the bottom of the row while each was pending.</summary>
     private void Pulses(TraceTrack engineTrack, double y)
