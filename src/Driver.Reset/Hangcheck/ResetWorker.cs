@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Driver.Core.Locking;
 using Driver.Core.Requests;
 using Driver.Reset.Recovery;
+using Serilog.Context;
 
 namespace Driver.Reset.Hangcheck;
 
@@ -53,7 +54,12 @@ public sealed class ResetWorker : IDisposable
             {
                 // Stale report: the request blamed has finished (a previous reset already dealt with it).
                 if (work.Blame is { IsSignaled: true } || (work.Blame is not null && work.Blame.Guilty)) continue;
-                _reset.HandleError(work.EngineMask, work.Flags, work.Reason);
+                // The blamed request's identity on every line recovery logs (LogContext is per thread of execution;
+                // the worker handles one report at a time).
+                var blame = work.Blame;
+                using (blame is null ? null : LogContext.PushProperty("Context", blame.Context.ToString()))
+                using (blame is null ? null : LogContext.PushProperty("Seqno", blame.Seqno))
+                    _reset.HandleError(work.EngineMask, work.Flags, work.Reason);
                 Interlocked.Increment(ref _handled);
             }
             catch (Exception e)

@@ -30,7 +30,7 @@ public sealed partial class GtReset
                    _watchdogEvent.Set();
                }, null, Config.WedgeTimeout, Timeout.InfiniteTimeSpan))
         {
-            ResetFull(stalledMask, reason);
+            ResetFull(stalledMask, reason, notify: false);
         }
         if (!IsWedged) Events.Raise(GpuEventKind.FullReset, stalledMask, reason, start);
     }
@@ -40,9 +40,14 @@ public sealed partial class GtReset
     /// with retries → re-enable the GGTT, rewind every engine (guilty where stalled), restore fence registers →
     /// resume. Any failure wedges the device. The caller owns BACKOFF (<see cref="HandleError"/> or
     /// <see cref="ResetFullExclusive"/>): observers rely on it to keep ResetLock() users out.
+    /// Raises FullReset when the device came back, as every full reset does.
     /// </summary>
-    public void ResetFull(uint stalledMask, string reason)
+    public void ResetFull(uint stalledMask, string reason) => ResetFull(stalledMask, reason, notify: true);
+
+    /// <summary>The full reset; <paramref name="notify"/> is false when the caller raises the event itself.</summary>
+    private void ResetFull(uint stalledMask, string reason, bool notify)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         bool cookie = Lockdep.BeginSignalling();
         try
         {
@@ -52,6 +57,7 @@ public sealed partial class GtReset
         {
             Lockdep.EndSignalling(cookie);
         }
+        if (notify && !IsWedged) Events.Raise(GpuEventKind.FullReset, stalledMask, reason, start);
     }
 
     private void ResetFullSignalling(uint stalledMask, string reason)

@@ -23,6 +23,7 @@ public sealed partial class GtReset
         var active = engine.Active;
         var requests = engine.TakeAllRequests();
         var replay = new List<Request>(requests.Count);
+        var log = _log.ForContext("Engine", engine.Name);
         foreach (var rq in requests)
         {
             if (rq.IsSignaled) continue;
@@ -39,12 +40,14 @@ public sealed partial class GtReset
                     rq.Guilty = true;
                     rq.SetErrorOnce(-Errno.EIO);
                     rq.Skip = true;
-                    if (Bans.MarkGuilty(rq.Context)) _log.Information("context {Context} banned after hang on {Engine}", rq.Context, engine.Name);
+                    log.Information("{Context} seqno {Seqno} guilty of the hang: {Errno}", rq.Context.ToString(), rq.Seqno, Errno.Name(-Errno.EIO));
+                    if (Bans.MarkGuilty(rq.Context)) log.Information("context {Context} banned after hang on {Engine}", rq.Context.ToString(), engine.Name);
                 }
                 else
                 {
                     rq.SetErrorOnce(-Errno.EAGAIN);
                     BanPolicy.MarkInnocent(rq.Context);
+                    log.Information("{Context} seqno {Seqno} innocent, replayed: {Errno}", rq.Context.ToString(), rq.Seqno, Errno.Name(-Errno.EAGAIN));
                 }
             }
             if (rq.Context.IsBanned && !rq.IsPulse)
@@ -56,6 +59,7 @@ public sealed partial class GtReset
             rq.Replays++;
             replay.Add(rq);
         }
+        if (replay.Count > 0) log.Debug("replaying {Count} requests", replay.Count);
         engine.Replay(replay);
     }
 }

@@ -53,9 +53,11 @@ public sealed partial class GtReset
     {
         if (IsWedged) return;
         long start = Stopwatch.GetTimestamp();
-        _log.Error("wedging the GPU: {Reason}", reason);
         // Stop submission to the hardware, but do not complete requests yet: their error is not set.
         var parked = parkedAlready ? [] : PrepareAll();
+        // Logged once the engines are stopped: a console write can take milliseconds (the first one of a process
+        // even tens), and the engines would keep executing meanwhile.
+        _log.Error("wedging the GPU: {Reason}", reason);
         try
         {
             // Even if recovery is hopeless, a reset stops the engines: a batch parked mid-way is abandoned.
@@ -72,7 +74,7 @@ public sealed partial class GtReset
         }
         LastWedgeDuration = Stopwatch.GetElapsedTime(start);
         Interlocked.Increment(ref _wedgeCount);
-        Events.Raise(GpuEventKind.Wedged, 0, reason);
+        Events.Raise(GpuEventKind.Wedged, 0, reason, start);
     }
 
     /// <summary>

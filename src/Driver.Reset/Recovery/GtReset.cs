@@ -154,7 +154,7 @@ public sealed partial class GtReset
     private void HandleErrorSignalling(uint engineMask, ErrorFlags flags, string reason)
     {
         engineMask &= EngineIds.AllMask;
-        _log.Warning("GPU HANG: {Reason}, engine mask 0x{Mask:x}", reason, engineMask);
+        EngineLog(engineMask).Warning("GPU HANG: {Reason}, engine mask 0x{Mask:x}", reason, engineMask);
         Events.Raise(GpuEventKind.Error, engineMask, reason);
         if ((flags & ErrorFlags.Capture) != 0 && Config.CaptureErrorState) _capture.Capture(engineMask, reason);
 
@@ -237,6 +237,17 @@ public sealed partial class GtReset
     {
         for (int id = 0; id < EngineIds.Count; id++) ClearBit(ResetFlags.ResetEngine + id);
         ClearBitAndWake(ResetFlags.Backoff);
+    }
+
+    /// <summary>
+    /// The log with an <c>Engine</c> property naming the engines of <paramref name="engineMask"/> ("rcs0", or
+    /// "rcs0,bcs0"), which the kernel-log format prints as the line's prefix; the plain log for an empty mask.
+    /// </summary>
+    private ILogger EngineLog(uint engineMask)
+    {
+        if (engineMask == 0) return _log;
+        var names = EngineIds.All.Where(e => (engineMask & e.Mask()) != 0).Select(e => e.Name());
+        return _log.ForContext("Engine", string.Join(",", names));
     }
 
     /// <summary>

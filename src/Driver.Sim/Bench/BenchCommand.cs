@@ -18,16 +18,18 @@ public static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "Fewer repetitions and smaller runs (under a minute on 2 cores)" };
         var json = new Option<FileInfo?>("--json") { Description = "Write the figures as JSON to FILE" };
         var only = new Option<string[]>("--only") { Description = $"Run only these groups: {string.Join(", ", BenchSuite.Groups)}", AllowMultipleArgumentsPerToken = true };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display or progress lines" };
         var cmd = new Command("bench", "Macro benchmarks: throughput, latency, read-side cost, wedge latency, engine reset, lock validator");
         cmd.Options.Add(quick);
         cmd.Options.Add(json);
         cmd.Options.Add(only);
-        cmd.SetAction(pr => Run(pr.GetValue(quick), pr.GetValue(json), pr.GetValue(only) ?? []));
+        cmd.Options.Add(quiet);
+        cmd.SetAction(pr => Run(pr.GetValue(quick), pr.GetValue(json), pr.GetValue(only) ?? [], pr.GetValue(quiet)));
         return cmd;
     }
 
     /// <summary>Runs the benchmarks; returns the exit code (2 for an unknown group).</summary>
-    public static int Run(bool quick, FileInfo? json, IReadOnlyCollection<string> only)
+    public static int Run(bool quick, FileInfo? json, IReadOnlyCollection<string> only, bool quiet = false)
     {
         var unknown = only.Where(g => !BenchSuite.Groups.Contains(g)).ToArray();
         if (unknown.Length > 0)
@@ -36,7 +38,14 @@ public static class BenchCommand
             return 2;
         }
         var sw = Stopwatch.StartNew();
-        var figures = BenchSuite.Run(new BenchSettings(quick), only, g => Console.Error.WriteLine($"bench: {g}..."));
+        // A live progress display on a terminal; plain progress lines otherwise (CI logs), none with --quiet.
+        bool live = Progress.ProgressDisplay.Enabled(Console.Out, quiet);
+        var progress = new BenchProgress(only.Count > 0 ? only.Count : BenchSuite.Groups.Count);
+        var figures = Progress.ProgressDisplay.Run(live, progress, () => BenchSuite.Run(new BenchSettings(quick), only, g =>
+        {
+            progress.Started(g);
+            if (!live && !quiet) Console.Error.WriteLine($"bench: {g}...");
+        }));
         Print(figures);
         Console.WriteLine($"{figures.Count} figures in {sw.Elapsed.TotalSeconds:F1} s on {Environment.ProcessorCount} CPUs; "
             + $"targets met: {figures.Count(f => f.Met == true)}, missed: {figures.Count(f => f.Met == false)}");

@@ -34,6 +34,8 @@ public static class GpusimCli
             "GpuSim: a userspace simulation of an i915-style GPU driver and its hang recovery (engine reset, full " +
             "reset, wedging, bans). Run scenarios against it and verify every fence and every store.");
         root.Subcommands.Add(RunCommand.Create(stdout, stderr));
+        root.Subcommands.Add(InfoCommand.Create(stdout, stderr));
+        root.Subcommands.Add(SoakCommand.Create(stdout, stderr));
         root.Subcommands.Add(Bench.BenchCommand.Build());
         root.Subcommands.Add(Validation.LockdepCommand.Build());
         root.Subcommands.Add(Vulkan.VulkanSmokeCommand.Build());

@@ -1,10 +1,11 @@
 using System.CommandLine;
-using Driver.Engines.Gt;
 using Driver.Sim.Logging;
+using Driver.Sim.Progress;
 using Driver.Sim.Results;
 using Driver.Sim.Runner;
 using Driver.Sim.Scenarios;
 using Driver.Sim.Scenarios.Model;
+using Driver.Sim.Tracing;
 
 namespace Driver.Sim.Cli;
 
@@ -23,11 +24,14 @@ public static class RunCommand
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging on the console" };
         var log = new Option<string?>("--log") { Description = "Write the log (Information and up) to FILE", HelpName = "FILE" };
         var errorState = new Option<string?>("--error-state") { Description = "Write the captured GPU error states to FILE", HelpName = "FILE" };
-        var wedge = new Option<string?>("--wedge-strategy") { Description = "Override the wedge strategy", HelpName = "epoch|stop-machine" };
-        wedge.AcceptOnlyFromAmong("epoch", "stop-machine");
+        var wedge = CommonOptions.WedgeStrategy();
+        var trace = CommonOptions.Trace();
+        var timeline = new Option<string?>("--timeline") { Description = "Write an SVG timeline of the run to FILE (engines as rows, requests coloured by outcome, resets and wedges marked)", HelpName = "FILE" };
+        var logFormat = CommonOptions.LogFormat();
+        var quiet = CommonOptions.Quiet();
 
         var command = new Command("run", "Run a scenario and verify every fence and store");
-        foreach (var o in new Option[] { scenario, json, seed, verbose, log, errorState, wedge }) command.Options.Add(o);
+        foreach (var o in new Option[] { scenario, json, seed, verbose, log, errorState, wedge, trace, timeline, logFormat, quiet }) command.Options.Add(o);
         command.SetAction(parse => Execute(new RunSettings
         {
             ScenarioPath = parse.GetValue(scenario),
@@ -36,12 +40,11 @@ public static class RunCommand
             Verbose = parse.GetValue(verbose),
             LogPath = parse.GetValue(log),
             ErrorStatePath = parse.GetValue(errorState),
-            WedgeStrategy = parse.GetValue(wedge) switch
-            {
-                "epoch" => WedgeStrategy.Epoch,
-                "stop-machine" => WedgeStrategy.StopMachine,
-                _ => null,
-            },
+            WedgeStrategy = CommonOptions.ParseWedgeStrategy(parse.GetValue(wedge)),
+            TracePath = parse.GetValue(trace),
+            TimelinePath = parse.GetValue(timeline),
+            LogFormat = CommonOptions.ParseLogFormat(parse.GetValue(logFormat)),
+            Quiet = parse.GetValue(quiet),
         }, stdout, stderr));
         return command;
     }
@@ -60,7 +63,11 @@ public static class RunCommand
             return ExitCodes.Usage;
         }
         // Fail on an unwritable output before spending time on the run.
-        foreach (var (path, what) in new[] { (settings.JsonPath, "results"), (settings.ErrorStatePath, "error states"), (settings.LogPath, "log") })
+        foreach (var (path, what) in new[]
+                 {
+                     (settings.JsonPath, "results"), (settings.ErrorStatePath, "error states"), (settings.LogPath, "log"),
+                     (settings.TracePath, "trace"), (settings.TimelinePath, "timeline"),
+                 })
         {
             if (path is null) continue;
             if (OutputFile.TryCreate(path, out string? problem)) continue;
@@ -69,11 +76,15 @@ public static class RunCommand
         }
 
         RunResult result;
-        using (var logger = LogSetup.Create(stderr, settings.Verbose, settings.LogPath))
+        var recorder = settings.TracePath is not null || settings.TimelinePath is not null ? new TraceRecorder() : null;
+        var progress = new RunProgress();
+        var logOptions = new LogOptions { Verbose = settings.Verbose, File = settings.LogPath, Format = settings.LogFormat };
+        using (var logger = LogSetup.Create(stderr, logOptions))
         {
             try
             {
-                result = new ScenarioRunner(scenario, new RunOptions { Seed = settings.Seed, WedgeStrategy = settings.WedgeStrategy, Log = logger }).Run();
+                var options = new RunOptions { Seed = settings.Seed, WedgeStrategy = settings.WedgeStrategy, Log = logger, Trace = recorder, Progress = progress };
+                result = ProgressDisplay.Run(ProgressDisplay.Enabled(stdout, settings.Quiet), progress, () => new ScenarioRunner(scenario, options).Run());
             }
             catch (VulkanUnavailableException e)
             {
@@ -88,6 +99,12 @@ public static class RunCommand
             }
         }
 
+        if (recorder is not null)
+        {
+            var model = recorder.Build(result.Scenario, result.Seed);
+            if (settings.TracePath is { } tracePath) ChromeTraceWriter.WriteFile(model, tracePath);
+            if (settings.TimelinePath is { } timelinePath) SvgTimelineWriter.WriteFile(model, timelinePath);
+        }
         if (settings.JsonPath is { } jsonPath) File.WriteAllText(jsonPath, ResultsJson.Serialize(result) + Environment.NewLine);
         if (settings.ErrorStatePath is { } errorPath)
             File.WriteAllText(errorPath, result.ErrorStateDumps.Count == 0 ? "No error state collected" + Environment.NewLine : string.Join(Environment.NewLine, result.ErrorStateDumps));

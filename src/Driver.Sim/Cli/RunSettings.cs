@@ -1,4 +1,5 @@
 using Driver.Engines.Gt;
+using Driver.Sim.Logging;
 
 namespace Driver.Sim.Cli;
 
@@ -25,4 +26,16 @@ public sealed record RunSettings
 
     /// <summary>Wedge strategy overriding the scenario's.</summary>
     public WedgeStrategy? WedgeStrategy { get; init; }
+
+    /// <summary>Where to write the Chrome trace-event JSON.</summary>
+    public string? TracePath { get; init; }
+
+    /// <summary>Where to write the SVG timeline.</summary>
+    public string? TimelinePath { get; init; }
+
+    /// <summary>Format of the log lines.</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Kernel;
+
+    /// <summary>No progress display.</summary>
+    public bool Quiet { get; init; }
 }

@@ -20,8 +20,9 @@ public static class IgtCommand
         var describe = new Option<string?>("--describe") { Description = "Describe the subtests matching a glob (all without one) and exit", Arity = ArgumentArity.ZeroOrOne };
         var debug = new Option<bool>("--debug") { Description = "Print debug log lines as they are logged" };
         var timeout = new Option<int?>("--per-test-timeout") { Description = "Abandon a subtest still running after this many seconds (default 120)" };
+        var trace = new Option<string?>("--trace") { Description = "Write a Chrome trace (Perfetto, chrome://tracing) of every subtest's device to FILE" };
         var cmd = new Command("igt", "Run the IGT-style hang and reset test suite against simulated devices");
-        foreach (var o in new Option[] { list, run, dynamic, results, name, testlist, describe, debug, timeout }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { list, run, dynamic, results, name, testlist, describe, debug, timeout, trace }) cmd.Options.Add(o);
         cmd.SetAction(pr => Run(IgtCatalog.Default, new IgtCommandOptions
         {
             ListSubtests = pr.GetValue(list),
@@ -33,6 +34,7 @@ public static class IgtCommand
             Describe = pr.GetResult(describe) is null ? null : pr.GetValue(describe) ?? "*",
             Debug = pr.GetValue(debug),
             PerTestTimeout = TimeSpan.FromSeconds(pr.GetValue(timeout) ?? 120),
+            TracePath = pr.GetValue(trace),
         }, pr.InvocationConfiguration.Output, pr.InvocationConfiguration.Error));
         return cmd;
     }
@@ -57,8 +59,10 @@ public static class IgtCommand
             Describe(subtests, stdout);
             return IgtExitCode.Success;
         }
+        var collector = options.TracePath is null ? null : new IgtTraceCollector();
         var runner = new IgtRunner(new IgtRunOptions
         {
+            Trace = collector,
             Debug = options.Debug,
             DynamicFilter = options.DynamicSubtest,
             PerTestTimeout = options.PerTestTimeout,
@@ -69,6 +73,11 @@ public static class IgtCommand
         {
             string path = IgtResultsWriter.WriteTo(dir, result, options.Name);
             stdout.WriteLine($"Results written to {path}");
+        }
+        if (collector is not null && options.TracePath is { } tracePath)
+        {
+            collector.WriteFile(tracePath, options.Name);
+            stdout.WriteLine($"Trace of {collector.Count} device(s) written to {tracePath}");
         }
         return result.ExitCode;
     }

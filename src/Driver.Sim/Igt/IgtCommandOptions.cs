@@ -29,4 +29,7 @@ public sealed record IgtCommandOptions
 
     /// <summary>Abandon a subtest still running after this long.</summary>
     public TimeSpan PerTestTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Write a Chrome trace of every subtest's device here (<c>--trace</c>); null for none.</summary>
+    public string? TracePath { get; init; }
 }

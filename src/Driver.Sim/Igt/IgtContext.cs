@@ -69,6 +69,7 @@ public sealed partial class IgtContext : IDisposable
     public GpuDevice OpenDevice(DeviceConfig? config = null)
     {
         var device = new GpuDevice(config ?? Config, _logger);
+        _session.Options.Trace?.Attach(device, $"igt@{Subtest.Binary}@{Subtest.Name}" + (DynamicName is null ? "" : $"@{DynamicName}"));
         lock (_devices) _devices.Add(device);
         return device;
     }

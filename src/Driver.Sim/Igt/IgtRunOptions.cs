@@ -15,6 +15,9 @@ public sealed record IgtRunOptions
     /// <summary>Print "[NNN/TTT] binary (subtest)" before each subtest.</summary>
     public bool Progress { get; init; } = true;
 
+    /// <summary>Records every device opened by a subtest for a Chrome trace (<c>--trace</c>); null when not tracing.</summary>
+    public IgtTraceCollector? Trace { get; init; }
+
     /// <summary>Count lock-validator reports raised during a subtest as its dmesg warnings.</summary>
     public bool LockdepAsDmesg { get; init; }
 }

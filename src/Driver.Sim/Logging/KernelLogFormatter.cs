@@ -29,14 +29,21 @@ public sealed class KernelLogFormatter(DateTimeOffset start) : ITextFormatter
             WriteValue(engine, null, output, ci);
         }
         output.Write(": ");
+        RenderMessage(logEvent, output);
+        output.WriteLine();
+        if (logEvent.Exception is { } e) output.WriteLine(e.ToString());
+    }
+
+    /// <summary>Writes the event's message as the kernel log shows it: string values unquoted.</summary>
+    public static void RenderMessage(LogEvent logEvent, TextWriter output)
+    {
+        var ci = CultureInfo.InvariantCulture;
         foreach (var token in logEvent.MessageTemplate.Tokens)
         {
             if (token is TextToken text) output.Write(text.Text);
             else if (token is PropertyToken p && logEvent.Properties.TryGetValue(p.PropertyName, out var value)) WriteValue(value, p.Format, output, ci);
             else output.Write(token.ToString());
         }
-        output.WriteLine();
-        if (logEvent.Exception is { } e) output.WriteLine(e.ToString());
     }
 
     /// <summary>Strings as they are (no quotes, as printk prints them); everything else rendered with its format.</summary>

@@ -1,4 +1,5 @@
 using Driver.Engines.Gt;
+using Driver.Sim.Tracing;
 using Driver.Sim.Uapi;
 using Serilog;
 
@@ -15,6 +16,12 @@ public sealed record RunOptions
 
     /// <summary>Logger for the device and the runner; none when null.</summary>
     public ILogger? Log { get; init; }
+
+    /// <summary>Records the run for a trace: attached to the device before any work, detached after the drain.</summary>
+    public TraceRecorder? Trace { get; init; }
+
+    /// <summary>Told about the device and the planned request count once the run starts, for a progress display.</summary>
+    public RunProgress? Progress { get; init; }
 
     /// <summary>
     /// Test hook: runs after the drain, before the stores are verified (a test corrupts memory here to prove the

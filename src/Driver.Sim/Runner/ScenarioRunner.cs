@@ -30,15 +30,24 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
         using var vulkan = new VulkanAttachment();
         using var device = new GpuDevice(config, log);
         vulkan.Attach(device, scenario.Device, log);
+        _options.Trace?.AttachTo(device);
         var session = new RunSession(device, log, seed, drain, OpenClients(device));
         var phases = BuildRunners(session);
         foreach (var runner in phases.SelectMany(p => p.Runners)) runner.Prepare();
+        _options.Progress?.Begin(device, PlannedRequests());
 
         var clock = Stopwatch.StartNew();
-        foreach (var phase in phases) RunPhase(phase, session);
+        foreach (var phase in phases)
+        {
+            _options.Progress?.SetLabel(phase.Name);
+            RunPhase(phase, session);
+        }
         var all = phases.SelectMany(p => p.Runners).ToArray();
+        _options.Progress?.SetLabel("drain");
         int unsignaled = WaitAll(all.SelectMany(r => r.Tracker.Fences), drain);
         clock.Stop();
+        _options.Trace?.Detach();
+        _options.Progress?.SetLabel("verify");
         if (unsignaled > 0) log.Error("{Count} fences still unsignaled after the {Timeout} drain", unsignaled, drain);
 
         foreach (var r in all) r.Tracker.Snapshot();
@@ -48,6 +57,14 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
         foreach (var r in all) r.Finish();
         return ResultBuilder.Build(scenario, seed, clock.Elapsed, session, all, tally);
     }
+
+    /// <summary>Requests the scenario's steps will submit at most (batches and spinners).</summary>
+    private long PlannedRequests() => scenario.Phases.SelectMany(p => p.Steps).Sum(step => step switch
+    {
+        BatchesStep b => (long)b.Count,
+        HangStep h => h.Count,
+        _ => 0,
+    });
 
     private Dictionary<string, ClientHandle> OpenClients(GpuDevice device)
     {

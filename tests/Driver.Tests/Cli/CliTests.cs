@@ -150,8 +150,8 @@ public sealed class CliTests : IDisposable
         Assert.True(code == ExitCodes.Ok, err + output);
         Assert.Contains("GpuSim GPU error state #1", File.ReadAllText(errors));
         Assert.Contains("rcs0 command stream:", File.ReadAllText(errors));
-        // The hang is a warning: it reaches the console even without -v, in the kernel's format.
-        Assert.Matches(@"^\[\s*\d+\.\d{6}\] gpusim: GPU HANG: ", err);
+        // The hang is a warning: it reaches the console even without -v, in the kernel's format, naming the engine.
+        Assert.Matches(@"^\[\s*\d+\.\d{6}\] gpusim rcs0: GPU HANG: ", err);
         string[] lines = File.ReadAllLines(log);
         Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\[\s*\d+\.\d{6}\] gpusim rcs0: Resetting rcs0 for preemption time out$"));
         Assert.All(lines.Where(l => l.StartsWith('[')), l => Assert.Equal(']', l[13]));

@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using Driver.Core.Errors;
+
+namespace Driver.Sim.Soak;
+
+/// <summary>
+/// The soak's tallies and invariant checks, shared by every thread: submissions, refusals and final statuses by
+/// errno, store checks, and violations (with the first few as samples).
+/// </summary>
+internal sealed class SoakAudit
+{
+    /// <summary>How long a signalled fence's callbacks may take to run before that counts as a lost callback.</summary>
+    private static readonly TimeSpan CallbackBound = TimeSpan.FromSeconds(5);
+
+    /// <summary>Most violation messages kept.</summary>
+    public const int MaxSamples = 20;
+
+    private readonly ConcurrentDictionary<string, int> _rejected = new();
+    private readonly ConcurrentDictionary<string, int> _statuses = new();
+    private readonly ConcurrentQueue<string> _samples = new();
+    private long _violations, _batches, _spinners, _unsignaled, _verified, _mismatched, _stray, _skipped;
+
+    /// <summary>Batches submitted (with a fence).</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+    /// <summary>Spinners submitted.</summary>
+    public long Spinners => Interlocked.Read(ref _spinners);
+    /// <summary>Fences still unsignaled after the drain.</summary>
+    public long Unsignaled => Interlocked.Read(ref _unsignaled);
+    /// <summary>Stores found where they belong.</summary>
+    public long StoresVerified => Interlocked.Read(ref _verified);
+    /// <summary>Stores of an ok or -EAGAIN batch that did not land.</summary>
+    public long StoresMismatched => Interlocked.Read(ref _mismatched);
+    /// <summary>Non-zero dwords no batch targeted.</summary>
+    public long StoresStray => Interlocked.Read(ref _stray);
+    /// <summary>Stores not checked: their batch failed (-EIO) or was refused.</summary>
+    public long StoresSkipped => Interlocked.Read(ref _skipped);
+    /// <summary>Invariant violations.</summary>
+    public long Violations => Interlocked.Read(ref _violations);
+    /// <summary>The first violations' messages.</summary>
+    public IReadOnlyList<string> Samples => _samples.ToArray();
+    /// <summary>Execbufs refused, by errno name.</summary>
+    public IReadOnlyDictionary<string, int> Rejected => new SortedDictionary<string, int>(_rejected);
+    /// <summary>Final fence statuses: "ok" or the errno name.</summary>
+    public IReadOnlyDictionary<string, int> Statuses => new SortedDictionary<string, int>(_statuses);
+
+    /// <summary>Counts a batch submitted.</summary>
+    public void BatchSubmitted() => Interlocked.Increment(ref _batches);
+
+    /// <summary>Counts a spinner submitted.</summary>
+    public void SpinnerSubmitted() => Interlocked.Increment(ref _spinners);
+
+    /// <summary>Counts a refused execbuf; anything but -EIO (wedged, banned) is a violation.</summary>
+    public void ExecbufRefused(int error, string what)
+    {
+        _rejected.AddOrUpdate(Errno.Name(error), 1, (_, n) => n + 1);
+        if (error != -Errno.EIO) Violation($"{what}: execbuf refused with {Errno.Name(error)} (only EIO is expected)");
+    }
+
+    /// <summary>Records a violation of the invariant.</summary>
+    public void Violation(string message)
+    {
+        if (Interlocked.Increment(ref _violations) <= MaxSamples) _samples.Enqueue(message);
+    }
+
+    /// <summary>
+    /// Checks a fence after its wait: signalled once, status 1 / -EIO / -EAGAIN, the same as at its signal. Returns
+    /// the status (0 when unsignaled).
+    /// </summary>
+    public int CheckFence(SoakFence f)
+    {
+        int status = f.Fence.Status;
+        if (status == 0)
+        {
+            Interlocked.Increment(ref _unsignaled);
+            Violation($"{f.What}: fence never signalled");
+            return 0;
+        }
+        _statuses.AddOrUpdate(status > 0 ? "ok" : Errno.Name(status), 1, (_, n) => n + 1);
+        if (status != 1 && status != -Errno.EIO && status != -Errno.EAGAIN)
+            Violation($"{f.What}: fence status {Errno.Name(status)} (only ok, EIO, EAGAIN are expected)");
+        if (!f.WaitCallback(CallbackBound)) Violation($"{f.What}: signalled but its callback never ran");
+        else if (f.StatusAtSignal != status)
+            Violation($"{f.What}: status changed after the signal ({Describe(f.StatusAtSignal)} then {Describe(status)})");
+        return status;
+    }
+
+    /// <summary>Counts store checks of one batch.</summary>
+    public void Stores(int verified, int mismatched, int skipped)
+    {
+        Interlocked.Add(ref _verified, verified);
+        Interlocked.Add(ref _mismatched, mismatched);
+        Interlocked.Add(ref _skipped, skipped);
+    }
+
+    /// <summary>Counts stray stores.</summary>
+    public void Stray(int count) => Interlocked.Add(ref _stray, count);
+
+    private static string Describe(int status) => status > 0 ? "ok" : status == 0 ? "pending" : Errno.Name(status);
+}
