@@ -232,12 +232,14 @@ public class MmapResetTests
                 {
                     Fill(gtt, r << 20);
                     AssertFilled(gtt, r << 20);
-                    rounds++;
+                    Interlocked.Increment(ref rounds);
                 }
             }
             catch (Exception e) { failure = e; }
         });
         user.Start();
+        // The resets must overlap the user's accesses: let it complete a round first (bounded).
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref rounds) > 0 || failure is not null, Bound));
         const int resets = 20;
         for (int i = 0; i < resets; i++) dev.ForceReset(EngineId.Rcs0.Mask(), "engine reset under GTT mmaps");
         Volatile.Write(ref stop, 1);

@@ -116,8 +116,10 @@ public sealed class ChromeTraceTests(HangEngineResetTrace run) : IClassFixture<H
         Assert.Equal("-EIO", guilty.GetProperty("args").GetProperty("status").GetString());
         Assert.StartsWith("hog/", Name(guilty));
         var reset = Assert.Single(Complete(Tid("hangcheck / reset")));
+        // The spinner started before the reset and was still running when it began. (Its fence may signal before the
+        // reset thread records the reset's end: the engine replays it as soon as it is unparked.)
         Assert.True(Ts(guilty) <= Ts(reset));
-        Assert.True(End(guilty) >= End(reset) - 0.002);
+        Assert.True(End(guilty) >= Ts(reset));
         var error = Assert.Single(Instants(Tid("rcs0")), e => e.GetProperty("cat").GetString() == "fence");
         Assert.Equal("-EIO", error.GetProperty("args").GetProperty("errno").GetString());
     }
