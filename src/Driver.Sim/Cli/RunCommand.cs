@@ -29,9 +29,10 @@ public static class RunCommand
         var timeline = new Option<string?>("--timeline") { Description = "Write an SVG timeline of the run to FILE (engines as rows, requests coloured by outcome, resets and wedges marked)", HelpName = "FILE" };
         var logFormat = CommonOptions.LogFormat();
         var quiet = CommonOptions.Quiet();
+        var lockdep = new Option<bool>("--lockdep") { Description = "Validate every driver lock (lockdep) during the run; any report fails it (also GPUSIM_LOCKDEP=1)" };
 
         var command = new Command("run", "Run a scenario and verify every fence and store");
-        foreach (var o in new Option[] { scenario, json, seed, verbose, log, errorState, wedge, trace, timeline, logFormat, quiet }) command.Options.Add(o);
+        foreach (var o in new Option[] { scenario, json, seed, verbose, log, errorState, wedge, trace, timeline, logFormat, quiet, lockdep }) command.Options.Add(o);
         command.SetAction(parse => Execute(new RunSettings
         {
             ScenarioPath = parse.GetValue(scenario),
@@ -45,6 +46,7 @@ public static class RunCommand
             TimelinePath = parse.GetValue(timeline),
             LogFormat = CommonOptions.ParseLogFormat(parse.GetValue(logFormat)),
             Quiet = parse.GetValue(quiet),
+            Lockdep = parse.GetValue(lockdep),
         }, stdout, stderr));
         return command;
     }
@@ -76,6 +78,14 @@ public static class RunCommand
         }
 
         RunResult result;
+        // The validator is process-wide: turn it on before the device exists so every lock is tracked from the start.
+        List<Core.Locking.LockdepReport>? lockdepReports = null;
+        if (settings.Lockdep || Core.Locking.Lockdep.Enabled)
+        {
+            Core.Locking.Lockdep.Enabled = true;
+            lockdepReports = new();
+            Core.Locking.Lockdep.Default.ReportAdded += r => { lock (lockdepReports) lockdepReports.Add(r); };
+        }
         var recorder = settings.TracePath is not null || settings.TimelinePath is not null ? new TraceRecorder() : null;
         var progress = new RunProgress();
         var logOptions = new LogOptions { Verbose = settings.Verbose, File = settings.LogPath, Format = settings.LogFormat };
@@ -109,6 +119,12 @@ public static class RunCommand
         if (settings.ErrorStatePath is { } errorPath)
             File.WriteAllText(errorPath, result.ErrorStateDumps.Count == 0 ? "No error state collected" + Environment.NewLine : string.Join(Environment.NewLine, result.ErrorStateDumps));
         SummaryView.Render(result, stdout);
+        if (lockdepReports is not null)
+        {
+            foreach (var r in lockdepReports) stderr.WriteLine(r.Text);
+            stdout.WriteLine($"Lock validator: {lockdepReports.Count} report(s)");
+            if (lockdepReports.Count > 0) return ExitCodes.Failed;
+        }
         return result.Passed ? ExitCodes.Ok : ExitCodes.Failed;
     }
 }

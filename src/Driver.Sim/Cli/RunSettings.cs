@@ -38,4 +38,7 @@ public sealed record RunSettings
 
     /// <summary>No progress display.</summary>
     public bool Quiet { get; init; }
+
+    /// <summary>Run with the lock validator on (also GPUSIM_LOCKDEP=1); any report fails the run.</summary>
+    public bool Lockdep { get; init; }
 }

@@ -10,6 +10,12 @@ public sealed record DeviceConfig
     /// <summary>GT: memory, GGTT, engine options, wedge strategy.</summary>
     public GtConfig Gt { get; init; } = new();
 
+    /// <summary>
+    /// Turn the lock validator on for the process when this device is opened (it is process-wide, like lockdep;
+    /// GPUSIM_LOCKDEP=1 does the same from the environment).
+    /// </summary>
+    public bool Lockdep { get; init; }
+
     /// <summary>Hang detection and recovery.</summary>
     public ResetConfig Reset { get; init; } = new();
 

@@ -26,6 +26,7 @@ public sealed partial class GpuDevice : IDisposable
     public GpuDevice(DeviceConfig? config = null, ILogger? log = null)
     {
         Config = config ?? new DeviceConfig();
+        if (Config.Lockdep) Core.Locking.Lockdep.Enabled = true;
         _log = log ?? Serilog.Core.Logger.None;
         Gt = new IntelGt(Config.Gt);
         Reset = new GtReset(Gt, Config.Reset, _log);
