@@ -197,6 +197,48 @@ public sealed class FullResetTests
         Assert.Equal(-Errno.EIO, stores.TrySubmit(other, EngineId.Bcs0, target.Slot(1), 0x2, out _));
     }
 
+    [Fact]
+    public void ASlowFullResetIsNotFollowedByASecondOneBlamingReplayedWork()
+    {
+        using var dev = new GpuDevice(Config(reset: r => r with { EngineResetEnabled = false }));
+        int c = OpenClient(dev);
+        int innocentCtx = CreateContext(dev, c);
+        var target = new TargetBuffer(dev, c);
+        var interval = dev.Config.Reset.HeartbeatInterval;
+        // A slow reset: it waits (engines running) until the heartbeat has reported the still-spinning batch again,
+        // then (engines parked, rcs0's requests rewound, nothing running there) for up to ten more intervals or until
+        // the heartbeat reports once more. A heartbeat still counting the pulse it sent before the reset reported
+        // then, with nothing running to blame; that report was handled as a new hang once this reset was done, and
+        // the second full reset blamed the replayed innocent batch (-EIO).
+        long reportsAtRestore = -1;
+        var slow = new HoldResetUntil(
+            atPrepare: () => dev.Heartbeat.HangsReported >= 2,
+            atRestore: () =>
+            {
+                // The first evaluation, on entering the hold, takes the baseline.
+                if (reportsAtRestore < 0) reportsAtRestore = dev.Heartbeat.HangsReported;
+                return dev.Heartbeat.HangsReported > reportsAtRestore;
+            },
+            restoreBound: interval * 10);
+        dev.Reset.AddObserver(slow);
+
+        using var hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
+        var queued = new GatedStore(dev, c, innocentCtx, EngineId.Rcs0, target.Slot(0), 0x600D);
+
+        AssertStatus(-Errno.EIO, hang.Fence, "hung spinner");
+        Assert.True(slow.PrepareConditionMet, "the heartbeat did not report the hang again while the reset waited");
+        WaitUntil(() => queued.Started, "the queued batch to run after the reset");
+        WaitRecoveryIdle(dev);
+        Assert.False(slow.RestoreConditionMet, "the heartbeat reported a hang with rcs0 parked and idle");
+        Assert.False(queued.Fence.IsSignaled, "the replayed batch was reset");
+        queued.Open();
+        AssertStatus(1, queued.Fence, "batch queued behind the hang");
+        Assert.Equal(0x600Du, target[0]);
+        Assert.Equal(1, dev.Reset.ResetCount);
+        Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.Error));
+        Assert.Equal(new ResetStats(0, 0, 0), Stats(dev, c, innocentCtx));
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(4)]
@@ -207,7 +249,7 @@ public sealed class FullResetTests
         using var spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
         // The first caller's reset waits inside, with BACKOFF held, until every caller has entered HandleError (each
         // raises its Error event first): the others must then find BACKOFF set and wait for that reset.
-        var gate = new HoldResetUntil(() => dev.Reset.Events.Count(GpuEventKind.Error) >= callers);
+        var gate = new HoldResetUntil(atPrepare: () => dev.Reset.Events.Count(GpuEventKind.Error) >= callers);
         dev.Reset.AddObserver(gate);
 
         using var barrier = new Barrier(callers);
@@ -222,7 +264,7 @@ public sealed class FullResetTests
         foreach (var t in threads) Assert.True(t.Join(Bound), "a HandleError caller did not return");
 
         Assert.All(returned, Assert.True);
-        Assert.True(gate.ConditionMet, "the reset ran before every caller had entered HandleError");
+        Assert.True(gate.PrepareConditionMet, "the reset ran before every caller had entered HandleError");
         Assert.Equal(1, dev.Reset.ResetCount);
         Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.FullReset));
         Assert.Equal(callers, dev.Reset.Events.Count(GpuEventKind.Error));
