@@ -252,7 +252,9 @@ public sealed class FullResetTests
         var gate = new HoldResetUntil(atPrepare: () => dev.Reset.Events.Count(GpuEventKind.Error) >= callers);
         dev.Reset.AddObserver(gate);
 
+        // Releases the callers together; the gate above, not this barrier, is what guarantees they overlap.
         using var barrier = new Barrier(callers);
+        // Written by each caller before it exits; read after Join, which orders the writes before the reads.
         var returned = new bool[callers];
         var threads = Enumerable.Range(0, callers).Select(i => new Thread(() =>
         {
