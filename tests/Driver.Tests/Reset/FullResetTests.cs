@@ -239,6 +239,48 @@ public sealed class FullResetTests
         Assert.Equal(new ResetStats(0, 0, 0), Stats(dev, c, innocentCtx));
     }
 
+    [Fact]
+    public void AHeartbeatArmedBeforeAResetFromElsewhereDoesNotBlameWhatRunsAfterIt()
+    {
+        using var dev = new GpuDevice(Config());
+        int c = OpenClient(dev);
+        int innocentCtx = CreateContext(dev, c);
+        var target = new TargetBuffer(dev, c);
+        // A long preempt timeout, so the reset below lands inside it.
+        var preemptTimeout = TimeSpan.FromMilliseconds(300);
+        dev.Heartbeat.SetPreemptTimeout(preemptTimeout);
+        long reportsAtRestore = -1;
+        // The reset waits after its rewind (engines parked, nothing running on rcs0) until the heartbeat reports or
+        // twice the preempt timeout has passed.
+        var slow = new HoldResetUntil(
+            atRestore: () =>
+            {
+                if (reportsAtRestore < 0) reportsAtRestore = dev.Heartbeat.HangsReported;
+                return dev.Heartbeat.HangsReported > reportsAtRestore;
+            },
+            restoreBound: preemptTimeout * 2);
+        dev.Reset.AddObserver(slow);
+
+        using var hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
+        var queued = new GatedStore(dev, c, innocentCtx, EngineId.Rcs0, target.Slot(0), 0x5AFE);
+        // The heartbeat asks rcs0 to preempt (its preempt timeout is armed, the spinner keeps running)...
+        WaitUntil(() => dev.Gt[EngineId.Rcs0].PendingPreemption is not null, "the heartbeat to ask rcs0 to preempt");
+        // ...and a reset from elsewhere deals with the hang before that timeout expires.
+        dev.ForceFullReset("reset from elsewhere");
+
+        AssertStatus(-Errno.EIO, hang.Fence, "spinner blamed by the full reset");
+        WaitUntil(() => queued.Started, "the queued batch to run after the reset");
+        WaitRecoveryIdle(dev);
+        Assert.False(slow.RestoreConditionMet, "the heartbeat reported a hang for a pulse sent before the reset");
+        Assert.False(queued.Fence.IsSignaled, "the batch running after the reset was reset");
+        queued.Open();
+        AssertStatus(1, queued.Fence, "batch queued behind the hang");
+        Assert.Equal(0x5AFEu, target[0]);
+        Assert.Equal(1, dev.Reset.ResetCount);
+        Assert.Equal(0, dev.Reset.TotalEngineResets);
+        Assert.Equal(new ResetStats(0, 0, 0), Stats(dev, c, innocentCtx));
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(4)]

@@ -16,7 +16,7 @@ public sealed class ResetLockTests
 {
     [Theory]
     [InlineData(false)]
-    [InlineData(true, Skip = "GpuDevice.ForceFullReset calls GtReset.ResetFull without BACKOFF; fixed by a22c234 on the glitch branch (ResetFullExclusive): remove this Skip once merged")]
+    [InlineData(true)]
     public void ResetLockBlocksWhileTheResetRunsAndTheResetWaitsForHolders(bool viaForceFullReset)
     {
         using var dev = new GpuDevice(Config(reset: r => r with { EngineResetEnabled = false }));
