@@ -96,6 +96,7 @@ public sealed class Heartbeat : IDisposable
                 }
                 if (beat.Systole is null || beat.Systole.IsSignaled)
                 {
+                    beat.Generation = engine.ResetGeneration;
                     beat.Systole = _gt.CreateAndSubmit(_gt.KernelClient.DefaultContext, engine.Id, 0, RequestFlags.Pulse);
                     Interlocked.Increment(ref _pulses);
                 }
@@ -139,6 +140,14 @@ public sealed class Heartbeat : IDisposable
         if (_reset.IsWedged) { beat.Clear(now); return; }
         var systole = beat.Systole;
         if (systole is not null && systole.IsSignaled) { beat.Clear(now); systole = null; }
+        if (systole is not null && engine.ResetGeneration != beat.Generation)
+        {
+            // The engine was reset since this pulse was sent (by a reset from elsewhere: after its own report a beat
+            // starts over): whatever held the pulse up has been dealt with, and the pulse, rewound, completes by
+            // itself. Start over instead of blaming what runs now (i915 cancels the preempt timer on reset).
+            beat.Clear(now);
+            systole = null;
+        }
 
         long preempt = Interlocked.Read(ref _preemptTimeoutTicks);
         if (systole is not null && beat.PreemptArmedAt != 0 && preempt > 0 && now - beat.PreemptArmedAt >= preempt
@@ -146,7 +155,7 @@ public sealed class Heartbeat : IDisposable
         {
             // The running batch refused to yield to a higher-priority request in time. Start a fresh heartbeat cycle:
             // the pulse will complete after the reset, and escalating it further would report this hang twice.
-            ReportHang(engine, "preemption time out");
+            ReportHang(engine, beat, "preemption time out");
             beat.Clear(now);
             return;
         }
@@ -172,13 +181,14 @@ public sealed class Heartbeat : IDisposable
             }
             else if (Ran(engine, beat.ProgressAtRaise))
             {
-                ReportHang(engine, $"stopped heartbeat on {engine.Name}");
+                ReportHang(engine, beat, $"stopped heartbeat on {engine.Name}");
                 beat.Clear(now);
             }
             return;
         }
         if (!engine.IsBusy) { beat.LastIdle = now; return; }
         if (now - beat.LastIdle < interval) return;
+        beat.Generation = engine.ResetGeneration;
         var pulse = _gt.CreateAndSubmit(_gt.KernelClient.DefaultContext, engine.Id, 0, RequestFlags.Pulse);
         pulse.Priority = PulsePriority.Min;
         beat.Systole = pulse;
@@ -196,10 +206,19 @@ public sealed class Heartbeat : IDisposable
     /// </summary>
     private static bool Ran(Engine engine, long progressMark) => engine.SafePoints - progressMark >= MinProgress;
 
-    private void ReportHang(Engine engine, string reason)
+    /// <summary>
+    /// Reports the engine's running request as hung. Not when nothing runs (the engine is between requests, or a
+    /// reset from elsewhere has parked it and taken its requests: nothing to blame, and the worker would handle such
+    /// a report as a new hang once that reset is done, blaming whatever runs then), nor when the engine was reset
+    /// since the pulse was sent. Active is read before the generation: a request that started after a reset is only
+    /// seen together with that reset's generation.
+    /// </summary>
+    private void ReportHang(Engine engine, EngineBeat beat, string reason)
     {
+        var active = engine.Active;
+        if (active is null || engine.ResetGeneration != beat.Generation) return;
         Interlocked.Increment(ref _hangs);
-        _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, reason, engine.Active);
+        _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, reason, active);
     }
 
     private static long ToTicks(TimeSpan t) => (long)(t.TotalSeconds * Stopwatch.Frequency);
@@ -220,6 +239,9 @@ public sealed class Heartbeat : IDisposable
         public long PreemptArmedAt;
         public long ProgressAtArm;
         public long ProgressAtRaise;
+
+        /// <summary>The engine's reset generation when <see cref="Systole"/> was sent.</summary>
+        public long Generation;
         public long LastIdle = Stopwatch.GetTimestamp();
 
         public void Clear(long now)

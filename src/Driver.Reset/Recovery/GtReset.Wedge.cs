@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Driver.Core.Errors;
+using Driver.Core.Hw;
 using Driver.Core.Locking;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
@@ -36,12 +37,40 @@ public sealed partial class GtReset
         bool cookie = Lockdep.BeginSignalling();
         try
         {
-            using (_mutex.Acquire()) SetWedgedLocked(reason, parkedAlready: false);
+            HoldOffEngineResets();
+            try
+            {
+                using (_mutex.Acquire()) SetWedgedLocked(reason, parkedAlready: false);
+            }
+            finally
+            {
+                AllowEngineResets();
+            }
         }
         finally
         {
             Lockdep.EndSignalling(cookie);
         }
+    }
+
+    /// <summary>
+    /// Takes every RESET_ENGINE bit, waiting for per-engine resets in flight, as a full reset does (the wedge needs
+    /// no BACKOFF: it clobbers nothing a ResetLock holder uses). Wedging owns the whole GT: a per-engine reset
+    /// running beside it would rewind an engine the wedge has parked too (parking nests), taking its requests from
+    /// under the wedge's cancel. Worse, once the nop handler is installed a later request of a timeline completes at
+    /// once and writes its seqno, so that rewind would take the earlier, never-executed requests for completed ones
+    /// and signal them as successful. Order: engine bits, then the reset mutex, as everywhere.
+    /// </summary>
+    private void HoldOffEngineResets()
+    {
+        for (int id = 0; id < EngineIds.Count; id++)
+            while (TestAndSetBit(ResetFlags.ResetEngine + id)) WaitForBitClear(ResetFlags.ResetEngine + id);
+    }
+
+    /// <summary>Releases the bits taken by <see cref="HoldOffEngineResets"/> and wakes their waiters.</summary>
+    private void AllowEngineResets()
+    {
+        for (int id = 0; id < EngineIds.Count; id++) ClearBitAndWake(ResetFlags.ResetEngine + id);
     }
 
     /// <summary>
