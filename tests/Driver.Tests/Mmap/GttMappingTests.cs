@@ -135,17 +135,24 @@ public class GttMappingTests
         dev.OpenClient(out int c);
         var (gtt, _) = Map(dev, c, TilingMode.Y, 512, 16384);
         Fill(gtt, 1); // faults once, registers this thread with the access epoch (and stop machine)
-        long before = GC.GetAllocatedBytesForCurrentThread();
+        // The claim is about the steady state: a systematic allocation shows in every round, a one-off runtime event
+        // (tiering, a finalizer recycling an epoch id) in one at most. So: one of three rounds must allocate nothing.
         uint sum = 0;
-        for (int round = 0; round < 4; round++)
-            for (long off = 0; off < 16384; off += 4)
-            {
-                gtt.Write(off, (uint)off);
-                gtt.Read(off, out uint v);
-                sum += v;
-            }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        var allocatedPerRound = new List<long>();
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int round = 0; round < 4; round++)
+                for (long off = 0; off < 16384; off += 4)
+                {
+                    gtt.Write(off, (uint)off);
+                    gtt.Read(off, out uint v);
+                    sum += v;
+                }
+            allocatedPerRound.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            if (allocatedPerRound[^1] == 0) break;
+        }
+        Assert.Contains(0L, allocatedPerRound);
         Assert.NotEqual(0u, sum);
         Assert.Equal(1, dev.Mmaps.Faults);
     }
