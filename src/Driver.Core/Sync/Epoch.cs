@@ -128,9 +128,19 @@ public sealed class Epoch
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public EpochReadScope Read()
     {
-        ReadLock();
-        return new EpochReadScope(this);
+        ReaderSlot slot = _readers.GetOrRegisterCurrentThread();
+        if (slot.Hot.Nesting++ == 0)
+        {
+            // Same publication as ReadLock() (see the comments there for what each access pairs with).
+            long epoch = Volatile.Read(ref _counters.Current);
+            Volatile.Write(ref slot.Hot.State, epoch | ActiveBit);
+        }
+        return new EpochReadScope(slot);
     }
+
+    /// <summary>Thrown by a scope disposed more times than its section was entered.</summary>
+    internal static void ThrowUnbalancedScope() =>
+        throw new InvalidOperationException("epoch read scope disposed twice (unbalanced read-side section)");
 
     /// <summary>
     /// Waits for a grace period: on return, every read section that was in progress when the call began

@@ -9,15 +9,29 @@ namespace Driver.Core.Sync;
 /// </summary>
 public readonly struct EpochReadScope : IDisposable
 {
-    private readonly Epoch? _epoch;
+    /// <summary>
+    /// The thread's slot the section was entered on: leaving through it skips the per-thread lookup that
+    /// <see cref="Epoch.ReadUnlock"/> does (this is the submit path's read side).
+    /// </summary>
+    private readonly ReaderSlot? _slot;
 
-    /// <summary>Wraps a section that the caller has already entered on <paramref name="epoch"/>.</summary>
-    internal EpochReadScope(Epoch epoch)
+    /// <summary>Wraps a section that the caller has already entered on <paramref name="slot"/>.</summary>
+    internal EpochReadScope(ReaderSlot slot)
     {
-        _epoch = epoch;
+        _slot = slot;
     }
 
-    /// <summary>Leaves the section (<see cref="Epoch.ReadUnlock"/>); a default instance does nothing.</summary>
+    /// <summary>Leaves the section (as <see cref="Epoch.ReadUnlock"/>); a default instance does nothing.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Dispose() => _epoch?.ReadUnlock();
+    public void Dispose()
+    {
+        var slot = _slot;
+        if (slot is null) return;
+        if (slot.Hot.Nesting <= 0) Epoch.ThrowUnbalancedScope();
+        if (--slot.Hot.Nesting == 0)
+        {
+            // Release store, as in Epoch.ReadUnlock: pairs with the acquire load of State in WaitForReader().
+            Volatile.Write(ref slot.Hot.State, 0);
+        }
+    }
 }

@@ -93,7 +93,7 @@ public sealed class CommandStreamer
                         if (SafePoint(ip)) return ExecStatus.Aborted;
                         _engine.ArbitrationPoint();
                         if (Banned(rq)) return ExecStatus.Completed;
-                        _engine.Backoff(ref spins);
+                        if (_engine.Backoff(ref spins)) return ExecStatus.Aborted;
                     }
                     ip += 12;
                     break;
@@ -117,7 +117,7 @@ public sealed class CommandStreamer
                         // A backward jump is a loop (a spinner): give the CPU back now and then, and take a safe point.
                         sinceSafePoint = 0;
                         if (SafePoint(ip)) return ExecStatus.Aborted;
-                        _engine.Backoff(ref spins);
+                        if (_engine.Backoff(ref spins)) return ExecStatus.Aborted;
                     }
                     ip = target;
                     break;
@@ -167,7 +167,7 @@ public sealed class CommandStreamer
             if (SafePoint(ip)) return true;
             _engine.ArbitrationPoint();
             long remainingUs = remaining * 1_000_000 / Stopwatch.Frequency;
-            if (remainingUs > 2000) _engine.Doze(TimeSpan.FromMilliseconds(1));
+            if (remainingUs > 2000) { if (_engine.Doze(TimeSpan.FromMilliseconds(1))) return true; }
             else if (remainingUs > 100) Thread.Yield();
             else Thread.SpinWait(20);
         }

@@ -52,6 +52,14 @@ public sealed class Engine : IStoppable, IDisposable
     private int _sleeping;
     private int _parkRequests;
     private bool _parked;
+
+    /// <summary>
+    /// Asleep on the doorbell at a safe point (idle, or backing off in a spinning batch). A dozing engine counts as
+    /// parked: it touches nothing engine-owned while asleep, and on waking it parks for real, under the same monitor
+    /// hold, if a park is pending. Parking it therefore does not wait for its thread to be scheduled. Guarded by
+    /// <see cref="_park"/>.
+    /// </summary>
+    private bool _dozing;
     private long _resetGeneration;
     private volatile bool _stopping;
     private long _submitted;
@@ -159,7 +167,7 @@ public sealed class Engine : IStoppable, IDisposable
     public long LastActivity => Interlocked.Read(ref _lastActivity);
 
     /// <summary>Whether the thread is parked now.</summary>
-    public bool IsParked { get { using (_park.Acquire()) return _parked; } }
+    public bool IsParked { get { using (_park.Acquire()) return _parked || _dozing; } }
 
     /// <summary>Reset generation: bumped by every reset of this engine; a parked batch aborts when it changed.</summary>
     public long ResetGeneration => Interlocked.Read(ref _resetGeneration);
@@ -229,14 +237,14 @@ public sealed class Engine : IStoppable, IDisposable
         long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         using (_park.Acquire())
         {
-            while (!_parked)
+            while (!_parked && !_dozing)
             {
                 long remaining = deadline - Stopwatch.GetTimestamp();
                 if (remaining <= 0 || _stopping)
                 {
                     _parkRequests--;
                     _park.PulseAll();
-                    return _parked;
+                    return _parked || _dozing;
                 }
                 _park.Wait((int)Math.Max(1, remaining * 1000 / Stopwatch.Frequency));
             }
@@ -346,7 +354,7 @@ public sealed class Engine : IStoppable, IDisposable
     private void AssertParked()
     {
         using (_park.Acquire())
-            if (!_parked && !_stopping && _thread.IsAlive) throw new InvalidOperationException($"{Name} is not parked");
+            if (!_parked && !_dozing && !_stopping && _thread.IsAlive) throw new InvalidOperationException($"{Name} is not parked");
     }
 
     // ---- the engine thread ------------------------------------------------------------------------------------
@@ -437,8 +445,7 @@ public sealed class Engine : IStoppable, IDisposable
         // The hardware stops at a fault: stay here until hang recovery resets the engine.
         while (!_stopping)
         {
-            if (SafePoint()) return true;
-            WaitDoorbell(TimeSpan.FromMilliseconds(50));
+            if (SafePoint() || Doze(TimeSpan.FromMilliseconds(50))) return true;
         }
         return true;
     }
@@ -502,10 +509,36 @@ public sealed class Engine : IStoppable, IDisposable
             _replay.Enqueue(rq);
             return;
         }
-        if (Volatile.Read(ref _parkRequests) == 0 && !_stopping && Volatile.Read(ref _preempt) is null
-            && Volatile.Read(ref _skipBanned) == 0)
-            _doorbell.Wait(100);
+        if (Volatile.Read(ref _preempt) is null && Volatile.Read(ref _skipBanned) == 0)
+            SleepParked(TimeSpan.FromMilliseconds(100));
         Volatile.Write(ref _sleeping, 0);
+    }
+
+    /// <summary>
+    /// Waits on the doorbell (already reset, <see cref="_sleeping"/> already published) as a dozing, i.e. parkable,
+    /// engine; on waking, parks for real if a park arrived meanwhile. Engine thread, at a safe point only.
+    /// </summary>
+    private void SleepParked(TimeSpan timeout)
+    {
+        using (_park.Acquire())
+        {
+            if (_parkRequests > 0 || _stopping) return;
+            _dozing = true;
+        }
+        _doorbell.Wait(timeout);
+        using (_park.Acquire())
+        {
+            _dozing = false;
+            // The parker may already be working on engine-owned state, believing us parked: stay parked until it
+            // is done, before returning to anything that touches that state.
+            if (_parkRequests > 0 && !_stopping)
+            {
+                _parked = true;
+                _park.PulseAll();
+                while (_parkRequests > 0 && !_stopping) _park.Wait();
+                _parked = false;
+            }
+        }
     }
 
     /// <summary>
@@ -513,24 +546,31 @@ public sealed class Engine : IStoppable, IDisposable
     /// machine with more spinning engines than cores still makes progress (a CPU write ending a spinner is seen
     /// within about a millisecond) while a park request, which rings the doorbell, is answered at once.
     /// </summary>
-    internal void Backoff(ref long spins)
+    internal bool Backoff(ref long spins)
     {
         long n = ++spins;
-        if (n < 64) return;
-        if (n < 4096) { if ((n & 7) == 0) Thread.Yield(); return; }
-        if ((n & 3) == 0) Doze(TimeSpan.FromMilliseconds(1)); else Thread.Yield();
+        if (n < 64) return false;
+        if (n < 512) { if ((n & 7) == 0) Thread.Yield(); return false; }
+        // A long spinner dozes every time round: asleep it is parkable at once (a reset or wedge need not wait for
+        // its thread to be scheduled) and it leaves the CPU to others; a CPU write ending it is seen within 1 ms.
+        return Doze(TimeSpan.FromMilliseconds(1));
     }
 
-    /// <summary>Sleeps up to <paramref name="timeout"/>, woken early by a park request, a preemption or a submission.</summary>
-    internal void Doze(TimeSpan timeout) => WaitDoorbell(timeout);
-
-    private void WaitDoorbell(TimeSpan timeout)
+    /// <summary>
+    /// Sleeps up to <paramref name="timeout"/> at a safe point inside a batch, woken early by a park request, a
+    /// preemption or a submission; parkable while asleep (see <see cref="_dozing"/>). Returns true when the engine
+    /// was reset meanwhile: the batch must be abandoned before executing anything more.
+    /// </summary>
+    internal bool Doze(TimeSpan timeout)
     {
+        long generation = Interlocked.Read(ref _resetGeneration);
         _doorbell.Reset();
         Volatile.Write(ref _sleeping, 1);
+        // Full barrier: pairs with Kick(), so a preemption or park requested after this is not slept through.
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _parkRequests) == 0 && !_stopping && Volatile.Read(ref _preempt) is null) _doorbell.Wait(timeout);
+        if (Volatile.Read(ref _preempt) is null) SleepParked(timeout);
         Volatile.Write(ref _sleeping, 0);
+        return Interlocked.Read(ref _resetGeneration) != generation;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

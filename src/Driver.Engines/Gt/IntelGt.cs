@@ -124,9 +124,7 @@ public sealed class IntelGt : IDisposable
         {
             // Read side: the wedge swaps SubmitRequest and then waits a grace period (Epoch.Synchronize) for every
             // section that may still be running the old handler.
-            SubmitEpoch.ReadLock();
-            try { engine.SubmitRequest(rq); }
-            finally { SubmitEpoch.ReadUnlock(); }
+            using (SubmitEpoch.Read()) engine.SubmitRequest(rq);
         }
         else if (Engine.Current is not null)
         {
