@@ -303,7 +303,10 @@ public sealed class Engine : IStoppable, IDisposable
 
     /// <summary>
     /// Takes every request the engine holds, in execution order: the active one, the signal list, the replay queue,
-    /// then everything in the submission channel. Engine must be parked by the caller.
+    /// then everything in the submission channel. Engine must be parked by the caller. The taken requests still
+    /// count as the engine's outstanding work (<see cref="IsBusy"/> stays true): those put back with
+    /// <see cref="Replay"/> are counted when they execute, the others must be handed to <see cref="RetireTaken"/>
+    /// once they are signalled, so the engine never looks idle in the middle of a rewind.
     /// </summary>
     public List<Request> TakeAllRequests()
     {
@@ -315,21 +318,24 @@ public sealed class Engine : IStoppable, IDisposable
         while (_replay.Count > 0) all.Add(_replay.Dequeue());
         while (_port.Reader.TryRead(out var rq)) all.Add(rq);
         Volatile.Write(ref _active, null);
-        // Everything taken has left the engine; Replay() counts what comes back.
-        Interlocked.Add(ref _completed, all.Count);
         return all;
     }
 
-    /// <summary>Puts requests back, to run before anything still in the channel. Engine must be parked.</summary>
+    /// <summary>
+    /// Puts requests taken by <see cref="TakeAllRequests"/> back, to run before anything still in the channel.
+    /// Engine must be parked.
+    /// </summary>
     public void Replay(IEnumerable<Request> requests)
     {
         AssertParked();
-        foreach (var rq in requests)
-        {
-            _replay.Enqueue(rq);
-            Interlocked.Increment(ref _submitted);
-        }
+        foreach (var rq in requests) _replay.Enqueue(rq);
     }
+
+    /// <summary>
+    /// Accounts <paramref name="count"/> requests taken by <see cref="TakeAllRequests"/> and finished by the reset
+    /// path (cancelled, or already complete) instead of being replayed. Call after they are signalled.
+    /// </summary>
+    public void RetireTaken(int count) => Interlocked.Add(ref _completed, count);
 
     /// <summary>Marks the engine reset: a batch parked mid-way is abandoned when the engine resumes.</summary>
     public void MarkReset()

@@ -61,5 +61,8 @@ public sealed partial class GtReset
         }
         if (replay.Count > 0) log.Debug("replaying {Count} requests", replay.Count);
         engine.Replay(replay);
+        // The rest were signalled above: the engine may count them done (not earlier, or it would look idle while
+        // the rewind is still deciding guilt).
+        engine.RetireTaken(requests.Count - replay.Count);
     }
 }

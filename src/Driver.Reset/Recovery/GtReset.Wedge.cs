@@ -144,13 +144,16 @@ public sealed partial class GtReset
     /// </summary>
     private static void Cancel(Engine engine)
     {
-        foreach (var rq in engine.TakeAllRequests())
+        var taken = engine.TakeAllRequests();
+        foreach (var rq in taken)
         {
             if (rq.IsSignaled) continue;
             rq.SetErrorOnce(-Errno.EIO);
             rq.Skip = true;
             Engine.CompleteOnCpu(rq);
         }
+        // Only now, with every one of them signalled, may the engine look idle.
+        engine.RetireTaken(taken.Count);
     }
 
     /// <summary>
