@@ -16,10 +16,10 @@ public sealed class VulkanValidationLog
     public const int Capacity = 64;
 
     /// <summary>
-    /// Guards <see cref="_messages"/> between the callback and readers; a leaf lock. A plain lock rather than a
-    /// validated one: the callback also runs on the driver's own threads, which the lock validator does not track.
+    /// Guards <see cref="_messages"/> between the debug-messenger callback (any thread, the driver's included) and
+    /// readers; a validated leaf lock: nothing else is taken while it is held.
     /// </summary>
-    private readonly Lock _lock = new();
+    private readonly Driver.Core.Locking.DriverSpinLock _lock = new("vulkan->validation_log");
     private readonly Queue<string> _messages = new();
     private int _errors;
     private int _warnings;
@@ -31,14 +31,14 @@ public sealed class VulkanValidationLog
     public int Warnings => Volatile.Read(ref _warnings);
 
     /// <summary>The last <see cref="Capacity"/> error and warning messages, oldest first.</summary>
-    public IReadOnlyList<string> Messages { get { lock (_lock) return _messages.ToArray(); } }
+    public IReadOnlyList<string> Messages { get { using (_lock.Acquire()) return _messages.ToArray(); } }
 
     /// <summary>Records one message (also used by tests).</summary>
     internal void Record(bool error, string text)
     {
         if (error) Interlocked.Increment(ref _errors);
         else Interlocked.Increment(ref _warnings);
-        lock (_lock)
+        using (_lock.Acquire())
         {
             _messages.Enqueue((error ? "error: " : "warning: ") + text);
             while (_messages.Count > Capacity) _messages.Dequeue();
