@@ -19,7 +19,9 @@ public sealed class EngineBusyAccountingTests
         var gate = h.NewBuffer();
         // A batch waiting on a semaphore keeps the engine busy with requests queued behind it.
         var waiter = h.Submit(new BatchBuilder().SemaphoreWait(gate.Address, CompareOp.NotEqual, 0).End());
-        var queued = Enumerable.Range(0, 3).Select(_ => h.Submit(new BatchBuilder().End())).ToList();
+        // Each on a context of its own: cancelling one must not move another's breadcrumb (a reset never completes a
+        // later request of a timeline before the earlier ones).
+        var queued = Enumerable.Range(0, 3).Select(_ => h.Submit(new BatchBuilder().End(), context: h.Client.CreateContext())).ToList();
         Assert.True(Poll.Until(() => engine.Active == waiter));
 
         Assert.True(engine.Park(Poll.Bound));
