@@ -65,7 +65,6 @@ public sealed class Engine : IStoppable, IDisposable
     private long _submitted;
     private long _completed;
     private long _faults;
-    private long _lastActivity;
 
     /// <summary>Creates and starts the engine thread.</summary>
     public Engine(EngineId id, Ggtt ggtt, EngineOptions? options = null)
@@ -75,7 +74,6 @@ public sealed class Engine : IStoppable, IDisposable
         _cs = new CommandStreamer(ggtt, this);
         _defaultSubmitRequest = Queue;
         _submitRequest = _defaultSubmitRequest;
-        _lastActivity = Stopwatch.GetTimestamp();
         _thread = new Thread(Run) { Name = id.Name(), IsBackground = true };
         _thread.Start();
     }
@@ -163,8 +161,6 @@ public sealed class Engine : IStoppable, IDisposable
     /// <summary>Queued or executing work exists.</summary>
     public bool IsBusy => Submitted != Completed || Active is not null;
 
-    /// <summary>Stopwatch timestamp of the last request start or completion.</summary>
-    public long LastActivity => Interlocked.Read(ref _lastActivity);
 
     /// <summary>Whether the thread is parked now.</summary>
     public bool IsParked { get { using (_park.Acquire()) return _parked || _dozing; } }
@@ -346,6 +342,18 @@ public sealed class Engine : IStoppable, IDisposable
     }
 
     /// <summary>
+    /// Cancels a request from the CPU (the kernel's <c>i915_request_mark_eio</c> followed by completion): -EIO,
+    /// payload skipped, breadcrumb written, fence signalled. Used by the wedge's nop handler and cancel, and for
+    /// banned work. Does not count as the engine retiring it.
+    /// </summary>
+    public static void CancelOnCpu(Request rq)
+    {
+        rq.SetErrorOnce(-Errno.EIO);
+        rq.Skip = true;
+        CompleteOnCpu(rq);
+    }
+
+    /// <summary>
     /// Writes a request's breadcrumb and signals it from the CPU (cancel, nop-submit and preemption paths, any
     /// thread). Does not count as the engine retiring it: a request still queued here is counted when dequeued.
     /// </summary>
@@ -418,7 +426,6 @@ public sealed class Engine : IStoppable, IDisposable
             {
                 rq.Started = true;
                 rq.StartedTimestamp = Stopwatch.GetTimestamp();
-                Volatile.Write(ref _lastActivity, rq.StartedTimestamp);
             }
             else if (rq.Replays > 0)
             {
@@ -433,7 +440,6 @@ public sealed class Engine : IStoppable, IDisposable
         rq.Timeline.WriteBreadcrumb(rq.Seqno);
         Volatile.Write(ref _active, null);
         Interlocked.Increment(ref _completed);
-        Volatile.Write(ref _lastActivity, Stopwatch.GetTimestamp());
         _breadcrumbs.Interrupt();
     }
 
@@ -485,9 +491,7 @@ public sealed class Engine : IStoppable, IDisposable
             bool blocked = rq.Timeline == active?.Timeline || (ahead?.Contains(rq.Timeline) ?? false);
             if (!blocked && !rq.IsPulse && rq.Context.IsBanned && !rq.IsSignaled && !rq.IsCompleted)
             {
-                rq.SetErrorOnce(-Errno.EIO);
-                rq.Skip = true;
-                CompleteOnCpu(rq);
+                CancelOnCpu(rq);
                 Interlocked.Increment(ref _completed);
                 continue;
             }

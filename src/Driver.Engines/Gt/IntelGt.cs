@@ -22,6 +22,9 @@ public sealed class IntelGt : IDisposable
     private int _nextClientId;
     private readonly SubmitReadSide _readSide;
 
+    /// <summary>The wedge strategy's read side is the epoch (else stop-machine regions); read once per submission.</summary>
+    private readonly bool _epochReadSide;
+
     // Comparison baselines for benchmarks only (SubmitReadSide): deliberately the plain .NET primitives being
     // measured, not validated driver locks. Never used with the default configuration.
     private readonly ReaderWriterLockSlim _submitRwLock = new(LockRecursionPolicy.SupportsRecursion);
@@ -40,6 +43,7 @@ public sealed class IntelGt : IDisposable
         KernelClient = new Client(NextClientId(), "kernel", privileged: true, StatusPages, isKernel: true);
         _submitNotify = SubmitNotify;
         _readSide = Config.SubmitReadSide;
+        _epochReadSide = Config.WedgeStrategy == WedgeStrategy.Epoch;
     }
 
     /// <summary>Configuration.</summary>
@@ -120,7 +124,7 @@ public sealed class IntelGt : IDisposable
             SubmitNotifyBaseline(engine, rq);
             return;
         }
-        if (Config.WedgeStrategy == WedgeStrategy.Epoch)
+        if (_epochReadSide)
         {
             // Read side: the wedge swaps SubmitRequest and then waits a grace period (Epoch.Synchronize) for every
             // section that may still be running the old handler.

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Driver.Core.Errors;
 using Driver.Core.Hw;
 using Driver.Core.Locking;
 using Driver.Core.Requests;
@@ -23,12 +22,7 @@ public sealed partial class GtReset
     /// The handler installed on every engine while wedged (nop_submit_request): the request is marked -EIO, its
     /// breadcrumb written and its fence signalled at once. Runs on the submitter's thread.
     /// </summary>
-    private static void NopSubmitRequest(Request rq)
-    {
-        rq.SetErrorOnce(-Errno.EIO);
-        rq.Skip = true;
-        Engine.CompleteOnCpu(rq);
-    }
+    private static void NopSubmitRequest(Request rq) => Engine.CancelOnCpu(rq);
 
     /// <summary>intel_gt_set_wedged: declare the device dead; every fence still completes (with -EIO).</summary>
     public void SetWedged(string reason)
@@ -147,10 +141,7 @@ public sealed partial class GtReset
         var taken = engine.TakeAllRequests();
         foreach (var rq in taken)
         {
-            if (rq.IsSignaled) continue;
-            rq.SetErrorOnce(-Errno.EIO);
-            rq.Skip = true;
-            Engine.CompleteOnCpu(rq);
+            if (!rq.IsSignaled) Engine.CancelOnCpu(rq);
         }
         // Only now, with every one of them signalled, may the engine look idle.
         engine.RetireTaken(taken.Count);
