@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Driver.Core.Hw;
 using Driver.Core.Requests;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Bench;
 

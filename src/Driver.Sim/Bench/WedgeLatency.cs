@@ -3,7 +3,7 @@ using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Requests;
 using Driver.Engines.Gt;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Bench;
 

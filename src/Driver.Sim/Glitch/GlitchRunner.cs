@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Driver.Core.Ggtt;
 using Driver.Reset.Mmap;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Glitch;
 

@@ -1,3 +1,5 @@
+using Driver.Igt;
+using Driver.Igt.Subtests;
 using System.CommandLine;
 
 namespace Driver.Sim.Igt;
@@ -23,7 +25,7 @@ public static class IgtCommand
         var trace = new Option<string?>("--trace") { Description = "Write a Chrome trace (Perfetto, chrome://tracing) of every subtest's device to FILE" };
         var cmd = new Command("igt", "Run the IGT-style hang and reset test suite against simulated devices");
         foreach (var o in new Option[] { list, run, dynamic, results, name, testlist, describe, debug, timeout, trace }) cmd.Options.Add(o);
-        cmd.SetAction(pr => Run(IgtCatalog.Default, new IgtCommandOptions
+        cmd.SetAction(pr => Run(IgtSuite.Catalog, new IgtCommandOptions
         {
             ListSubtests = pr.GetValue(list),
             RunSubtest = pr.GetValue(run),

@@ -1,5 +1,6 @@
 using Driver.Sim.Tracing;
-using Driver.Sim.Uapi;
+using Driver.Igt;
+using Driver.Uapi;
 
 namespace Driver.Sim.Igt;
 
@@ -7,7 +8,7 @@ namespace Driver.Sim.Igt;
 /// <c>gpusim igt --trace FILE</c>: records every device a subtest opens and writes them all into one Chrome trace,
 /// one process per device named after its subtest.
 /// </summary>
-public sealed class IgtTraceCollector
+public sealed class IgtTraceCollector : IIgtDeviceObserver
 {
     private readonly List<(string Name, TraceRecorder Recorder)> _recorders = new();
 

@@ -2,7 +2,7 @@ using Driver.Reset.Mmap;
 using System.Globalization;
 using Driver.Core.Hw;
 using Driver.Engines.Gt;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Info;
 

@@ -1,4 +1,4 @@
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Progress;
 

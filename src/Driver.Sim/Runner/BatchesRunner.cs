@@ -5,7 +5,7 @@ using Driver.Core.Hw;
 using Driver.Core.Memory;
 using Driver.Engines.Isa;
 using Driver.Sim.Scenarios.Model;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Runner;
 

@@ -1,7 +1,7 @@
 using Driver.Engines.Gt;
 using Driver.Reset.Mmap;
 using Driver.Sim.Scenarios.Model;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Runner;
 

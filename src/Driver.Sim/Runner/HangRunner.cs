@@ -1,7 +1,7 @@
 using Driver.Core.Errors;
 using Driver.Core.Hw;
 using Driver.Sim.Scenarios.Model;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Runner;
 

@@ -1,6 +1,6 @@
 using Driver.Engines.Gt;
 using Driver.Sim.Tracing;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 using Serilog;
 
 namespace Driver.Sim.Runner;

@@ -1,5 +1,5 @@
 using Driver.Sim.Progress;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Runner;
 

@@ -1,4 +1,4 @@
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 using Serilog;
 
 namespace Driver.Sim.Runner;

@@ -3,7 +3,7 @@ using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Sim.Results;
 using Driver.Sim.Scenarios.Model;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 using Serilog;
 
 namespace Driver.Sim.Runner;

@@ -1,7 +1,7 @@
 using Driver.Core.Hw;
 using Driver.Engines.Vulkan;
 using Driver.Sim.Scenarios.Model;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 using Serilog;
 
 namespace Driver.Sim.Runner;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Driver.Core.Errors;
 using Driver.Core.Hw;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Soak;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Driver.Sim.Progress;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Soak;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Driver.Engines.Gt;
 using Driver.Reset.Events;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Soak;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Driver.Core.Errors;
 using Driver.Sim.Runner;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Soak;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Driver.Core.Requests;
 using Driver.Reset.Events;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Tracing;
 

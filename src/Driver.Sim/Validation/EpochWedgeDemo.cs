@@ -2,7 +2,7 @@ using Driver.Core.Fences;
 using Driver.Core.Locking;
 using Driver.Engines.Gt;
 using Driver.Engines.Isa;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Validation;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Driver.Core.Locking;
-using Driver.Core.Locking.Demos;
+using Driver.Sim.Validation;
 
 namespace Driver.Sim.Validation;
 

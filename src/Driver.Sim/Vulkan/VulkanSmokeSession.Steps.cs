@@ -4,7 +4,7 @@ using Driver.Core.Hw;
 using Driver.Core.Requests;
 using Driver.Engines.Isa;
 using Driver.Engines.Vulkan;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Vulkan;
 

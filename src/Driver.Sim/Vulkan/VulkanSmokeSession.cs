@@ -2,7 +2,7 @@ using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Vulkan;
-using Driver.Sim.Uapi;
+using Driver.Uapi;
 
 namespace Driver.Sim.Vulkan;
 

@@ -1,0 +1,179 @@
+using Driver.Core.Errors;
+using Driver.Core.Fences;
+using Driver.Core.Hw;
+using Driver.Core.Memory;
+using Driver.Reset.Events;
+using Driver.Igt.Lib;
+using Driver.Uapi;
+
+namespace Driver.Igt.Subtests;
+
+/// <summary>
+/// i915_hangman: hang detection and recovery. Error states are captured and cleared, an unterminated batch is
+/// caught, each hang raises exactly one error notification, a hang on one engine is reset without disturbing
+/// the others, and the error state shows the hung engine, its batch address and the batch.
+/// </summary>
+public sealed class I915Hangman : IIgtBinary
+{
+    private const IgtExpectations Expect = IgtExpectations.Hang;
+
+    /// <inheritdoc/>
+    public string Name => "i915_hangman";
+
+    /// <inheritdoc/>
+    public void Register(IgtBinaryBuilder b)
+    {
+        b.Subtest("error-state-basic", ErrorStateBasic, Expect, "Basic error capture");
+        b.Subtest("hangcheck-unterminated", HangcheckUnterminated, Expect, "Check that executing unintialised memory causes a hang");
+        b.Subtest("detector", t => PerEngine(t, TestHangDetector), Expect, "Check that hang detector works");
+        b.Subtest("engine-hang", t => PerEngine(t, e => TestEngineHang(e.T, e.Engine, invalidCs: false)), Expect, "Per engine hang recovery (spin, engine reset)");
+        b.Subtest("engine-error", t => PerEngine(t, e => TestEngineHang(e.T, e.Engine, invalidCs: true)), Expect, "Per engine hang recovery (invalid CS, engine reset)");
+        b.Subtest("error-state-capture", t => PerEngine(t, TestErrorStateCapture), Expect, "Per engine error capture (engine reset)");
+    }
+
+    private static void PerEngine(IgtContext t, Action<(IgtContext T, EngineId Engine)> test)
+    {
+        foreach (var e in EngineIds.All) t.Dynamic(e.Name(), d => test((d, e)));
+    }
+
+    private static void ErrorStateBasic(IgtContext t)
+    {
+        var dev = t.Device;
+        dev.ClearErrorState();
+        t.Assert(dev.ReadErrorState() is null);
+        // Manually trigger a hang by requesting a reset (debugfs i915_wedged = 1).
+        dev.ForceReset(EngineId.Rcs0.Mask(), "Manually set wedged engine mask = 1");
+        t.Assert(dev.ReadErrorState() is not null);
+        dev.ClearErrorState();
+        t.Assert(dev.ReadErrorState() is null);
+    }
+
+    /// <summary>
+    /// A batch of zeros (MI_NOOPs) with no end, bound at the very top of the GGTT so it runs off into unmapped space;
+    /// hangcheck must catch it well within 100 s (scaled).
+    /// </summary>
+    private static void HangcheckUnterminated(IgtContext t)
+    {
+        var dev = t.Device;
+        int fd = t.Fd;
+        int handle = IgtGem.Create(t, dev, fd);
+        uint top = (uint)(dev.Config.Gt.GgttBytes - DeviceMemory.PageSize);
+        t.AssertEq(dev.Bind(fd, handle, out _, top), 0);
+        IgtGem.Execbuf(t, dev, new ExecbufArgs { Client = fd, Engine = 0, BatchHandle = handle });
+        if (IgtGem.Wait(dev, fd, handle, IgtTime.Seconds(100)) != 0)
+        {
+            // Need to manually trigger a hang to clean up before failing.
+            dev.ForceReset();
+            t.Fail("unterminated batch did not trigger a hang!");
+        }
+        IgtAlive.Check(t, dev);
+    }
+
+    private static void TestHangDetector((IgtContext T, EngineId Engine) p)
+    {
+        var (t, e) = p;
+        var dev = t.Device;
+        int hangs = 0;
+        using (dev.Reset.Events.Subscribe(ev => { if (ev.Kind == GpuEventKind.Error) Interlocked.Increment(ref hangs); }))
+        {
+            var hang = IgtHang.Start(t, dev, t.Fd, 0, e);
+            IgtHang.Post(t, dev, t.Fd, hang);
+        }
+        // Did it work?
+        t.AssertEq(Volatile.Read(ref hangs), 1);
+        IgtAlive.Check(t, dev);
+    }
+
+    /// <summary>
+    /// test_engine_hang: background spinners on unbannable contexts keep the other engines busy; a
+    /// non-preemptible (or invalid) spinner on the target engine is killed with -EIO while the background ones are
+    /// still busy and end cleanly afterwards.
+    /// </summary>
+    private static void TestEngineHang(IgtContext t, EngineId target, bool invalidCs)
+    {
+        var dev = t.Device;
+        int fd = t.Fd;
+        IgtGem.SetParam(t, dev, fd, 0, ContextParam.Bannable, 0);
+        var background = new List<Spinner>();
+        foreach (var other in EngineIds.All)
+        {
+            // The simulator's engines run their queue in order, with no timeslicing: a background spinner on the
+            // target engine would keep the hanging one from ever starting, so only the other engines get one.
+            if (other == target) continue;
+            int ctx = IgtGem.ContextCreate(t, dev, fd);
+            IgtGem.SetParam(t, dev, fd, ctx, ContextParam.Bannable, 0);
+            background.Add(IgtSpin.New(t, dev, fd, new SpinnerOptions { Context = ctx, Engine = other, FenceOut = true }));
+        }
+        // And on the target engine, we hang.
+        var spin = IgtSpin.New(t, dev, fd, new SpinnerOptions { Engine = target, FenceOut = true, NoPreemption = true, InvalidCs = invalidCs });
+        // Wait for the hangcheck to terminate the hanger.
+        int hangWait = IgtSync.Wait(spin.OutFence!, IgtTime.Seconds(30));
+        int hangStat = IgtSync.Status(spin.OutFence!);
+        spin.Dispose();
+        // But no other engines/clients should be affected.
+        int busy = -Errno.ETIME, end = 0, stat = 1;
+        foreach (var bg in background)
+        {
+            Check(ref busy, IgtSync.Wait(bg.OutFence!, TimeSpan.Zero), -Errno.ETIME);
+            bg.End();
+            Check(ref end, IgtSync.Wait(bg.OutFence!, IgtTime.Limit(0.5)), 0);
+            Check(ref stat, IgtSync.Status(bg.OutFence!), 1);
+            bg.Dispose();
+        }
+        t.AssertF(hangWait == 0, "hanged spinner wait failed");
+        t.AssertF(hangStat == -Errno.EIO, "hanged spinner failed");
+        t.AssertF(busy == -Errno.ETIME, "background spinner not busy");
+        t.AssertF(end == 0, "background spinner not terminated");
+        t.AssertF(stat == 1, "background fence not signalled");
+        IgtAlive.Check(t, dev);
+    }
+
+    private static void Check(ref int dst, int err, int expected)
+    {
+        if (err != expected) dst = err;
+    }
+
+    /// <summary>
+    /// test_error_state_capture: after a hang the error state names the engine, holds the hung batch's GGTT offset,
+    /// and its dump of the batch matches what was submitted.
+    /// </summary>
+    private static void TestErrorStateCapture((IgtContext T, EngineId Engine) p)
+    {
+        var (t, e) = p;
+        var dev = t.Device;
+        dev.ClearErrorState();
+        var hang = IgtHang.Start(t, dev, t.Fd, 0, e);
+        IgtSpin.WaitStarted(t, hang);
+        uint offset = hang.Address;
+        t.AssertEq(dev.Map(t.Fd, hang.Handle, out var map), 0);
+        var batch = new uint[DeviceMemory.PageSize / 4];
+        for (int i = 0; i < batch.Length; i++) batch[i] = map![i];
+        IgtGem.Sync(t, dev, t.Fd, hang.Handle);
+        CheckErrorState(t, e.Name(), offset, batch);
+        hang.Dispose();
+        IgtAlive.Check(t, dev);
+    }
+
+    private static void CheckErrorState(IgtContext t, string ringName, uint expectedOffset, uint[] batch)
+    {
+        var dev = t.Device;
+        var state = dev.ReadErrorState();
+        t.Require(state is not null);
+        t.Debug($"check_error_state(expected ring name={ringName}, expected offset={expectedOffset:x})");
+        string text = state!.ToText();
+        bool found = false;
+        foreach (var engine in state.Engines)
+        {
+            if (engine.Active is null || engine.BatchDwords.Count == 0) continue;
+            t.Assert(engine.Engine.Contains(ringName, StringComparison.Ordinal));
+            t.AssertEq(engine.BatchAddress, expectedOffset);
+            t.Assert(text.Contains($"0x{expectedOffset:x8}", StringComparison.Ordinal));
+            int first = (int)(engine.BatchDumpAddress - expectedOffset) / 4;
+            for (int i = 0; i < engine.BatchDwords.Count; i++) t.AssertEqU32(engine.BatchDwords[i], batch[first + i]);
+            found = true;
+            break;
+        }
+        dev.ClearErrorState();
+        t.Assert(found);
+    }
+}

@@ -1,0 +1,57 @@
+namespace Driver.Igt;
+
+/// <summary>
+/// The runner's console: every line goes to the real stdout/stderr and to each capture open at the time (the
+/// subtest's, and a dynamic subtest's inside it). Thread-safe: helper threads may print.
+/// </summary>
+internal sealed class IgtOutput(TextWriter stdout, TextWriter stderr)
+{
+    private readonly Lock _lock = new();
+    private readonly List<IgtCapture> _captures = new();
+
+    /// <summary>Writes a line to stdout.</summary>
+    public void Out(string line)
+    {
+        // Orders the console write with the captures: a line appears in the same order everywhere.
+        lock (_lock)
+        {
+            stdout.WriteLine(line);
+            foreach (var c in _captures) c.Out.Append(line).Append('\n');
+        }
+    }
+
+    /// <summary>Writes a line to stderr.</summary>
+    public void Err(string line)
+    {
+        lock (_lock)
+        {
+            stderr.WriteLine(line);
+            foreach (var c in _captures) c.Err.Append(line).Append('\n');
+        }
+    }
+
+    /// <summary>Starts capturing into <paramref name="capture"/> until the result is disposed.</summary>
+    public IDisposable Capture(IgtCapture capture)
+    {
+        lock (_lock) _captures.Add(capture);
+        return new Release(this, capture);
+    }
+
+    /// <summary>Flushes the console writers.</summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            stdout.Flush();
+            stderr.Flush();
+        }
+    }
+
+    private sealed class Release(IgtOutput output, IgtCapture capture) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (output._lock) output._captures.Remove(capture);
+        }
+    }
+}

@@ -1,4 +1,0 @@
-namespace Driver.Sim.Uapi;
-
-/// <summary>GET_RESET_STATS result for one context.</summary>
-public readonly record struct ResetStats(int ResetCount, int BatchActive, int BatchPending);

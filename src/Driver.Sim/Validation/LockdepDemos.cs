@@ -1,0 +1,188 @@
+using System.Runtime.ExceptionServices;
+
+using Driver.Core.Locking;
+
+namespace Driver.Sim.Validation;
+
+/// <summary>
+/// Replays known lockdep splats with real threads and real locks on a caller-supplied (private) validator, for
+/// <c>gpusim lockdep --demo NAME</c>. The threads run one after another, so the deadlock each demo describes is
+/// only ever possible, never real: lockdep reports it from the dependencies alone.
+/// </summary>
+public sealed class LockdepDemos
+{
+    /// <summary>Name of the 2018 i915 reset / stop_machine splat demo.</summary>
+    public const string StopMachineSplat = "stop-machine-splat";
+
+    /// <summary>Name of the fence wait under a reservation lock vs. signalling-path demo.</summary>
+    public const string ReservationFenceWait = "reservation-fence-wait";
+
+    private static readonly TimeSpan ThreadTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The demos <see cref="Run"/> knows.</summary>
+    public IReadOnlyList<string> Names { get; } = [StopMachineSplat, ReservationFenceWait];
+
+    /// <summary>
+    /// Runs demo <paramref name="name"/> on <paramref name="validator"/> (which it enables; pass a private one) and
+    /// returns the report the demo is about, or null if none was produced. Throws <see cref="ArgumentException"/> for
+    /// an unknown name and <see cref="TimeoutException"/> if a demo thread does not finish within 10 s.
+    /// </summary>
+    public LockdepReport? Run(string name, LockValidator validator)
+    {
+        ArgumentNullException.ThrowIfNull(validator);
+        validator.Enabled = true;
+        int before = validator.Reports.Count;
+        switch (name)
+        {
+            case StopMachineSplat:
+                RunStopMachineSplat(validator);
+                break;
+            case ReservationFenceWait:
+                RunReservationFenceWait(validator);
+                break;
+            default:
+                throw new ArgumentException($"unknown lockdep demo '{name}'; known: {string.Join(", ", Names)}", nameof(name));
+        }
+
+        IReadOnlyList<LockdepReport> reports = validator.Reports;
+        LockdepReport? circular = null;
+        for (int i = before; i < reports.Count; i++)
+        {
+            if (reports[i].Kind == LockdepReportKind.CircularDependency)
+            {
+                circular = reports[i];
+                break;
+            }
+        }
+
+        return circular ?? (reports.Count > before ? reports[before] : null);
+    }
+
+    /// <summary>
+    /// The 2018 splat: i915's reset path calls stop_machine (cpus_read_lock → cpu_hotplug_lock) under struct_mutex,
+    /// while cpu_hotplug_lock → pmus_lock → cpuctx_mutex → mmap_sem → struct_mutex already exists via CPU hotplug,
+    /// perf and the GEM mmap fault handler.
+    /// </summary>
+    private static void RunStopMachineSplat(LockValidator v)
+    {
+        var structMutex = new DriverMutex(v.Class("struct_mutex"));
+        var cpuHotplugLock = new DriverRwLock(v.Class("cpu_hotplug_lock"));
+        var pmusLock = new DriverMutex(v.Class("pmus_lock"));
+        var cpuctxMutex = new DriverMutex(v.Class("cpuctx_mutex"));
+        var mmapSem = new DriverRwLock(v.Class("mmap_sem"));
+
+        RunThread("cpuhp/1", v, () => PerfEventInitCpu(cpuHotplugLock, pmusLock, cpuctxMutex));
+        RunThread("perf", v, () => PerfRead(cpuctxMutex, mmapSem));
+        RunThread("gem_mmap", v, () => I915GemFault(mmapSem, structMutex));
+        RunThread("i915_reset", v, () => I915ResetDevice(structMutex, cpuHotplugLock));
+    }
+
+    /// <summary>CPU bring-up: cpus_write_lock, then perf_event_init_cpu takes pmus_lock and each context's mutex.</summary>
+    private static void PerfEventInitCpu(DriverRwLock cpuHotplugLock, DriverMutex pmusLock, DriverMutex cpuctxMutex)
+    {
+        using (cpuHotplugLock.Write())
+        using (pmusLock.Acquire())
+        using (cpuctxMutex.Acquire())
+        {
+        }
+    }
+
+    /// <summary>perf read under the context mutex faults on the user buffer: mmap_sem for read.</summary>
+    private static void PerfRead(DriverMutex cpuctxMutex, DriverRwLock mmapSem)
+    {
+        using (cpuctxMutex.Acquire())
+        using (mmapSem.Read())
+        {
+        }
+    }
+
+    /// <summary>i915_gem_fault: the page-fault path holds mmap_sem and takes struct_mutex.</summary>
+    private static void I915GemFault(DriverRwLock mmapSem, DriverMutex structMutex)
+    {
+        using (mmapSem.Read())
+        using (structMutex.Acquire())
+        {
+        }
+    }
+
+    /// <summary>The reset path: under struct_mutex, stop_machine takes cpu_hotplug_lock for read — the splat.</summary>
+    private static void I915ResetDevice(DriverMutex structMutex, DriverRwLock cpuHotplugLock)
+    {
+        using (structMutex.Acquire())
+        using (cpuHotplugLock.Read())
+        {
+        }
+    }
+
+    /// <summary>
+    /// A thread waits on a fence while holding a reservation lock; the reset path, inside a fence signalling section
+    /// (it must signal that fence), takes the same reservation lock: lock → fence wait → signalling → lock.
+    /// </summary>
+    private static void RunReservationFenceWait(LockValidator v)
+    {
+        var reservation = new DriverMutex(v.Class("reservation_ww_class_mutex"));
+        using var fenceSignalled = new ManualResetEventSlim(initialState: true);
+
+        RunThread("fence_waiter", v, () => WaitForFenceUnderReservation(v, reservation, fenceSignalled));
+        RunThread("i915_reset", v, () => ResetSignalsFences(v, reservation, fenceSignalled));
+    }
+
+    /// <summary>dma_resv_lock, then dma_fence_wait on a fence of that object.</summary>
+    private static void WaitForFenceUnderReservation(LockValidator v, DriverMutex reservation, ManualResetEventSlim fence)
+    {
+        using (reservation.Acquire())
+        {
+            v.MightWaitOnFence();
+            if (!fence.Wait(ThreadTimeout))
+            {
+                throw new TimeoutException("demo fence never signalled");
+            }
+        }
+    }
+
+    /// <summary>The reset path signals the hung requests' fences, and takes the reservation lock while doing so.</summary>
+    private static void ResetSignalsFences(LockValidator v, DriverMutex reservation, ManualResetEventSlim fence)
+    {
+        bool cookie = v.BeginSignalling();
+        try
+        {
+            using (reservation.Acquire())
+            {
+                fence.Set();
+            }
+        }
+        finally
+        {
+            v.EndSignalling(cookie);
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> on a named thread that ends with ThreadExit, and waits (bounded) for it.</summary>
+    private static void RunThread(string name, LockValidator v, Action body)
+    {
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                body();
+                v.ThreadExit();
+            }
+            catch (Exception e)
+            {
+                failure = ExceptionDispatchInfo.Capture(e);
+            }
+        })
+        {
+            Name = name,
+            IsBackground = true,
+        };
+        thread.Start();
+        if (!thread.Join(ThreadTimeout))
+        {
+            throw new TimeoutException($"lockdep demo thread '{name}' did not finish within {ThreadTimeout.TotalSeconds} s");
+        }
+
+        failure?.Throw();
+    }
+}

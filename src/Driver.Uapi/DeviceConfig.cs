@@ -1,0 +1,49 @@
+using Driver.Engines.Gt;
+using Driver.Reset.Mmap;
+using Driver.Reset.Recovery;
+
+namespace Driver.Uapi;
+
+/// <summary>Everything that configures a simulated device.</summary>
+public sealed record DeviceConfig
+{
+    /// <summary>GT: memory, GGTT, engine options, wedge strategy.</summary>
+    public GtConfig Gt { get; init; } = new();
+
+    /// <summary>
+    /// Turn the lock validator on for the process when this device is opened (it is process-wide, like lockdep;
+    /// GPUSIM_LOCKDEP=1 does the same from the environment).
+    /// </summary>
+    public bool Lockdep { get; init; }
+
+    /// <summary>Hang detection and recovery.</summary>
+    public ResetConfig Reset { get; init; } = new();
+
+    /// <summary>How long an unsignalled vgem fence waits before signalling itself with -ETIMEDOUT (10 s in vgem).</summary>
+    public TimeSpan VgemFenceTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// What a full reset does about GTT mmaps (configuration name <c>mmapResetPolicy</c>: "glitch", "stop-machine",
+    /// "revoke"); the kernel's behaviour, revoke, by default.
+    /// </summary>
+    public MmapResetPolicy MmapResetPolicy { get; init; } = MmapResetPolicy.Revoke;
+
+    /// <summary>Number of fence (detiling) registers: 8, 16 or 32.</summary>
+    public int FenceRegisters { get; init; } = 16;
+
+    /// <summary>
+    /// A configuration for tests: short heartbeat and preempt timeout so hangs are found in tens of milliseconds
+    /// (i915's ratios kept: preempt timeout about a quarter of the interval), a short wedge watchdog.
+    /// </summary>
+    public static DeviceConfig Fast(WedgeStrategy strategy = WedgeStrategy.Epoch) => new()
+    {
+        Gt = new GtConfig { MemoryBytes = 256L << 20, GgttBytes = 512L << 20, WedgeStrategy = strategy },
+        Reset = new ResetConfig
+        {
+            HeartbeatInterval = TimeSpan.FromMilliseconds(40),
+            PreemptTimeout = TimeSpan.FromMilliseconds(10),
+            WedgeTimeout = TimeSpan.FromSeconds(2),
+            UnwedgeWaitTimeout = TimeSpan.FromSeconds(1),
+        },
+    };
+}

@@ -1,0 +1,33 @@
+using Driver.Core.Fences;
+
+namespace Driver.Uapi;
+
+/// <summary>
+/// Arguments of <see cref="GpuDevice.Execbuf"/> (drm_i915_gem_execbuffer2): the client and context, the engine
+/// (as a raw number, validated), the batch object and the byte offset of its first instruction, other objects the
+/// batch uses (marked busy with its fence), fences to await, and flags.
+/// </summary>
+public sealed record ExecbufArgs
+{
+    /// <summary>Client id.</summary>
+    public required int Client { get; init; }
+    /// <summary>Context id (0 = the client's default context).</summary>
+    public int Context { get; init; }
+    /// <summary>Engine number (see <c>EngineId</c>); out of range is EINVAL.</summary>
+    public required int Engine { get; init; }
+    /// <summary>Batch object handle.</summary>
+    public required int BatchHandle { get; init; }
+    /// <summary>Byte offset of the first instruction within the batch object (dword aligned).</summary>
+    public long BatchOffset { get; init; }
+    /// <summary>Other object handles the batch reads (marked busy with its fence; it waits for their last writer).</summary>
+    public IReadOnlyList<int> Objects { get; init; } = [];
+    /// <summary>
+    /// Object handles the batch writes (EXEC_OBJECT_WRITE): the batch waits for their last writer and their last
+    /// reader, and becomes their writer, so later users of them wait for it.
+    /// </summary>
+    public IReadOnlyList<int> WriteObjects { get; init; } = [];
+    /// <summary>In-fences: the batch does not start before they signal; a fatal error in one is inherited.</summary>
+    public IReadOnlyList<DmaFence> InFences { get; init; } = [];
+    /// <summary>Flags.</summary>
+    public ExecFlags Flags { get; init; }
+}

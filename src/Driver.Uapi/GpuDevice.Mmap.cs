@@ -1,0 +1,36 @@
+using Driver.Core.Errors;
+using Driver.Core.Ggtt;
+using Driver.Reset.Mmap;
+
+namespace Driver.Uapi;
+
+public sealed partial class GpuDevice
+{
+    /// <summary>GTT mmaps, fence registers, and the <see cref="DeviceConfig.MmapResetPolicy"/> across full resets.</summary>
+    public GttMmapManager Mmaps { get; }
+
+    private GttMmapManager CreateMmaps()
+    {
+        var mmaps = new GttMmapManager(Gt.Ggtt, Reset, Config.MmapResetPolicy, Config.FenceRegisters, _log);
+        Reset.AddObserver(mmaps);
+        return mmaps;
+    }
+
+    /// <summary>
+    /// Maps an object through the GTT aperture with <paramref name="tiling"/> and <paramref name="stride"/> bytes per
+    /// row (set_tiling + MMAP_OFFSET GTT): accesses see the surface linearly and are detiled by a fence register.
+    /// ENOENT for an unknown client or handle; EINVAL for an unknown tiling, a stride that is not a multiple of the
+    /// tile width (512 for X, 128 for Y; 0 for linear) or an object that is not whole tile rows; EBUSY to retile an
+    /// object that still has GTT mmaps. Works while wedged.
+    /// </summary>
+    public int MapGtt(int clientId, int handle, TilingMode tiling, int stride, out GttMapping? mapping)
+    {
+        mapping = null;
+        try
+        {
+            mapping = Mmaps.Map(GetClient(clientId).GetObject(handle), tiling, stride);
+            return 0;
+        }
+        catch (DriverException e) { return -e.Errno; }
+    }
+}

@@ -1,0 +1,55 @@
+using Driver.Core.Contexts;
+using Driver.Core.Hw;
+using Driver.Core.Locking;
+
+namespace Driver.Uapi;
+
+public sealed partial class GpuDevice
+{
+    /// <summary>Guards <see cref="_orphans"/>; a leaf lock.</summary>
+    private readonly DriverSpinLock _orphansLock = new("i915->gem.contexts.lock");
+
+    /// <summary>Closed persistent contexts whose work may still be running (i915 keeps them on its context list).</summary>
+    private readonly List<GpuContext> _orphans = new();
+
+    /// <summary>The engines on which <paramref name="ctx"/> still has unfinished work.</summary>
+    private static IEnumerable<EngineId> PendingEngines(GpuContext ctx) =>
+        ctx.Timelines.Where(tl => tl.Last is { IsSignaled: false }).Select(tl => tl.Engine);
+
+    /// <summary>Whether hangcheck watches <paramref name="engine"/> (its heartbeat is on).</summary>
+    private bool HasHeartbeat(EngineId engine) =>
+        Config.Reset.HeartbeatInterval > TimeSpan.Zero && Heartbeat.GetInterval(engine) > TimeSpan.Zero;
+
+    /// <summary>Remembers a persistent context closed with work in flight, dropping orphans that went idle.</summary>
+    private void AddOrphan(GpuContext ctx)
+    {
+        using (_orphansLock.Acquire())
+        {
+            _orphans.RemoveAll(o => !PendingEngines(o).Any());
+            if (PendingEngines(ctx).Any()) _orphans.Add(ctx);
+        }
+    }
+
+    /// <summary>
+    /// The heartbeat of <paramref name="engine"/> was switched off: nothing could ever stop the work that closed
+    /// persistent contexts left there, so it is cancelled (i915 marks such contexts exiting when they are next
+    /// scheduled: __execlists_schedule_in, "closed && !intel_engine_has_heartbeat").
+    /// </summary>
+    private void KillOrphansOn(EngineId engine)
+    {
+        List<GpuContext> doomed;
+        using (_orphansLock.Acquire())
+        {
+            doomed = _orphans.Where(o => PendingEngines(o).Contains(engine)).ToList();
+            _orphans.RemoveAll(doomed.Contains);
+        }
+        foreach (var ctx in doomed) Kill(ctx, "closed while its engine lost its heartbeat");
+    }
+
+    /// <summary>Bans a closed context and revokes it from the engines: its queued work is skipped, its running batch preempted or reset.</summary>
+    private void Kill(GpuContext ctx, string why)
+    {
+        Reset.Bans.BanContext(ctx, why);
+        Heartbeat.Revoke(ctx);
+    }
+}

@@ -1,0 +1,38 @@
+using Driver.Core.Errors;
+using Driver.Core.Hw;
+
+namespace Driver.Uapi;
+
+public sealed partial class GpuDevice
+{
+    /// <summary>
+    /// Writes the i915.reset module parameter (/sys/module/i915/parameters/reset): 0 no resets (a hang wedges the
+    /// device), 1 full device reset only, 2 or -1 engine reset first. Returns 0.
+    /// </summary>
+    public int SetResetParam(int value)
+    {
+        Reset.ResetMethod = value;
+        return 0;
+    }
+
+    /// <summary>Reads the i915.reset module parameter as in effect (0, 1 or 2).</summary>
+    public int GetResetParam() => Reset.ResetMethod;
+
+    /// <summary>
+    /// Writes an engine's heartbeat_interval_ms (sysfs engine/NAME/heartbeat_interval_ms). Zero turns its hang
+    /// detection off: refused with -ENODEV when engine reset is not available (nothing could then remove a hog), and
+    /// the work closed persistent contexts left on the engine is cancelled, since nothing would ever stop it.
+    /// -EINVAL for a negative interval or an unknown engine.
+    /// </summary>
+    public int SetHeartbeatInterval(EngineId engine, TimeSpan interval)
+    {
+        if ((uint)engine >= EngineIds.Count || interval < TimeSpan.Zero) return -Errno.EINVAL;
+        if (interval == TimeSpan.Zero && !Reset.CanResetEngine) return -Errno.ENODEV;
+        Heartbeat.SetInterval(engine, interval);
+        if (interval == TimeSpan.Zero) KillOrphansOn(engine);
+        return 0;
+    }
+
+    /// <summary>Reads an engine's heartbeat interval.</summary>
+    public TimeSpan GetHeartbeatInterval(EngineId engine) => Heartbeat.GetInterval(engine);
+}

@@ -1,0 +1,114 @@
+using Driver.Core.Contexts;
+using Driver.Core.Errors;
+using Driver.Core.Locking;
+using Driver.Engines.Gt;
+using Driver.Reset.Hangcheck;
+using Driver.Reset.Recovery;
+using Serilog;
+
+namespace Driver.Uapi;
+
+/// <summary>
+/// A simulated GPU device and its uAPI (the simulator's ioctls). Every entry point returns 0 or a negative errno,
+/// as the kernel's ioctls do; bad input never throws out of here and never leaves the device unusable.
+/// The other parts of this class hold the ioctls: objects (GpuDevice.Objects.cs), contexts (GpuDevice.Contexts.cs),
+/// execution and waits (GpuDevice.Exec.cs), debug controls (GpuDevice.Debug.cs).
+/// </summary>
+public sealed partial class GpuDevice : IDisposable
+{
+    /// <summary>Guards the client table (drm_device filelist); a leaf lock.</summary>
+    private readonly DriverMutex _clientsLock = new("drm->filelist_mutex");
+    private readonly Dictionary<int, Client> _clients = new();
+    private readonly ILogger _log;
+    private int _disposed;
+
+    /// <summary>Opens a device: builds the GT, starts engines, the reset worker and the heartbeat.</summary>
+    public GpuDevice(DeviceConfig? config = null, ILogger? log = null)
+    {
+        Config = config ?? new DeviceConfig();
+        if (Config.Lockdep) Core.Locking.Lockdep.Enabled = true;
+        _log = log ?? Serilog.Core.Logger.None;
+        Gt = new IntelGt(Config.Gt);
+        Reset = new GtReset(Gt, Config.Reset, _log);
+        Reset.ActiveTimelines = AllTimelines;
+        Worker = new ResetWorker(Reset);
+        Heartbeat = new Heartbeat(Gt, Reset, Worker);
+        Mmaps = CreateMmaps();
+    }
+
+    /// <summary>Configuration.</summary>
+    public DeviceConfig Config { get; }
+
+    /// <summary>The GT (engines, memory, GGTT).</summary>
+    public IntelGt Gt { get; }
+
+    /// <summary>Reset state, statistics, events, error states.</summary>
+    public GtReset Reset { get; }
+
+    /// <summary>The hang-recovery worker.</summary>
+    public ResetWorker Worker { get; }
+
+    /// <summary>The heartbeat hang detector.</summary>
+    public Heartbeat Heartbeat { get; }
+
+    /// <summary>Whether the device is wedged.</summary>
+    public bool IsWedged => Reset.IsWedged;
+
+    /// <summary>Opens a client (like opening the DRM device node). Returns 0.</summary>
+    public int OpenClient(out int clientId, bool privileged = false, string? name = null)
+    {
+        int id = Gt.NextClientId();
+        var client = new Client(id, name ?? $"client{id}", privileged, Gt.StatusPages);
+        using (_clientsLock.Acquire()) _clients.Add(id, client);
+        clientId = id;
+        return 0;
+    }
+
+    /// <summary>
+    /// Closes a client: its contexts are closed (non-persistent ones lose their work with -EIO, persistent work keeps
+    /// running) and its objects released once idle. ENOENT for an unknown client.
+    /// </summary>
+    public int CloseClient(int clientId)
+    {
+        Client? client;
+        using (_clientsLock.Acquire())
+            if (!_clients.Remove(clientId, out client)) return -Errno.ENOENT;
+        client.Close();
+        foreach (var ctx in client.Contexts) CloseContext(ctx);
+        CloseVgemFences(clientId);
+        return 0;
+    }
+
+    /// <summary>Snapshot of open clients.</summary>
+    public IReadOnlyList<Client> Clients
+    {
+        get { using (_clientsLock.Acquire()) return _clients.Values.OrderBy(c => c.Id).ToArray(); }
+    }
+
+    private Client GetClient(int clientId)
+    {
+        using (_clientsLock.Acquire())
+            return _clients.TryGetValue(clientId, out var c) ? c : throw DriverException.NoEnt($"no client {clientId}");
+    }
+
+    private IEnumerable<Timeline> AllTimelines()
+    {
+        foreach (var c in Clients)
+            foreach (var ctx in c.Contexts)
+                foreach (var tl in ctx.Timelines) yield return tl;
+    }
+
+    /// <summary>Cancels work still in flight, then stops the heartbeat, the worker and the engines.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        CloseAllVgemFences();
+        // A batch that never ends would keep its engine thread from stopping (the command streamer only leaves a
+        // batch through a reset): cancel everything first, as i915 wedges on driver unload.
+        if (Gt.Engines.Any(e => e.IsBusy)) Reset.SetWedgedOnFini("device closed with work in flight");
+        Heartbeat.Dispose();
+        Worker.Dispose();
+        DisposeVulkanEngines();
+        Gt.Dispose();
+    }
+}

@@ -1,0 +1,138 @@
+using Driver.Core.Errors;
+using Driver.Core.Fences;
+using Driver.Testing;
+
+namespace Driver.Core.Tests.Fences;
+
+/// <summary>Bounded waits, synchronous and asynchronous: a timeout is not an error.</summary>
+public class DmaFenceWaitTests
+{
+    [Fact]
+    public void WaitTimesOutOnPendingFenceWithoutError()
+    {
+        var f = new DmaFence();
+        Assert.False(f.Wait(TimeSpan.FromMilliseconds(20)));
+        Assert.False(f.Wait(0));
+        Assert.False(f.IsSignaled);
+        Assert.Equal(0, f.Status);
+        Assert.Equal(0, f.Error);
+    }
+
+    [Fact]
+    public void WaitReturnsTrueOnSignalledFence()
+    {
+        var f = new DmaFence();
+        f.Signal();
+        Assert.True(f.Wait(0));
+        Assert.True(f.Wait(TimeSpan.Zero));
+    }
+
+    [Fact]
+    public void WaitReturnsTrueForFailedFenceAndStatusCarriesTheError()
+    {
+        var f = new DmaFence();
+        f.SetError(-Errno.EIO);
+        f.Signal();
+        Assert.True(f.Wait(Poll.Bound));
+        Assert.Equal(-Errno.EIO, f.Status);
+    }
+
+    [Fact]
+    public async Task WaitWakesWhenAnotherThreadSignals()
+    {
+        var f = new DmaFence();
+        using var waiting = new ManualResetEventSlim();
+        var waiter = Task.Run(() => { waiting.Set(); return f.Wait(Poll.Bound); });
+        Assert.True(waiting.Wait(Poll.Bound));
+        f.Signal();
+        Assert.True(await waiter.WaitAsync(Poll.Bound));
+    }
+
+    [Fact]
+    public async Task LongWaitsAreNotTreatedAsExpired()
+    {
+        // A timeout too large to add to the clock must mean "a very long time", not "already expired".
+        foreach (var timeout in new[] { TimeSpan.MaxValue, Timeout.InfiniteTimeSpan })
+        {
+            var f = new DmaFence();
+            using var waiting = new ManualResetEventSlim();
+            var waiter = Task.Run(() => { waiting.Set(); return f.Wait(timeout); });
+            Assert.True(waiting.Wait(Poll.Bound));
+            // The waiter must still be blocked after the signaller had a chance to run; then the signal wakes it.
+            await Task.WhenAny(waiter, Task.Delay(50));
+            Assert.False(waiter.IsCompleted, $"Wait({timeout}) returned before the signal");
+            f.Signal();
+            Assert.True(await waiter.WaitAsync(Poll.Bound));
+        }
+    }
+
+    [Fact]
+    public void ManyWaitersAllWake()
+    {
+        var f = new DmaFence();
+        const int n = 8;
+        using var ready = new CountdownEvent(n);
+        var results = new bool[n];
+        var waiters = Enumerable.Range(0, n).Select(i => new Thread(() => { ready.Signal(); results[i] = f.Wait(Poll.Bound); })).ToArray();
+        foreach (var t in waiters) t.Start();
+        Assert.True(ready.Wait(Poll.Bound));
+        f.Signal();
+        foreach (var t in waiters) Assert.True(t.Join(Poll.Bound));
+        Assert.All(results, Assert.True);
+    }
+
+    [Fact]
+    public async Task WaitAsyncCompletesOnSignal()
+    {
+        var f = new DmaFence();
+        var wait = f.WaitAsync(Poll.Bound);
+        Assert.False(wait.IsCompleted);
+        f.SetError(-Errno.EAGAIN);
+        f.Signal();
+        Assert.True(await wait);
+        Assert.Equal(-Errno.EAGAIN, f.Status);
+    }
+
+    [Fact]
+    public async Task WaitAsyncOnSignalledFenceIsTrue()
+    {
+        var f = new DmaFence();
+        f.Signal();
+        Assert.True(await f.WaitAsync(TimeSpan.Zero));
+    }
+
+    [Fact]
+    public async Task WaitAsyncTimesOutWithoutError()
+    {
+        var f = new DmaFence();
+        Assert.False(await f.WaitAsync(TimeSpan.FromMilliseconds(20)));
+        Assert.Equal(0, f.Status);
+        Assert.Equal(0, f.Error);
+        // The timed-out waiter's callback was removed: signalling later runs nothing stale and still works.
+        Assert.True(f.Signal());
+        Assert.Equal(1, f.Status);
+    }
+
+    [Fact]
+    public async Task WaitAsyncHonoursCancellation()
+    {
+        var f = new DmaFence();
+        using var cts = new CancellationTokenSource();
+        var wait = f.WaitAsync(Poll.Bound, cts.Token);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
+        Assert.False(f.IsSignaled);
+        Assert.Equal(0, f.Status);
+        Assert.True(f.Signal());
+    }
+
+    [Fact]
+    public async Task WaitAsyncWithCancelledTokenOnSignalledFenceIsTrue()
+    {
+        var f = new DmaFence();
+        f.Signal();
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.True(await f.WaitAsync(Poll.Bound, cts.Token));
+    }
+}

@@ -1,0 +1,146 @@
+using Driver.Core.Errors;
+using Driver.Core.Hw;
+using Driver.Engines.Isa;
+using Driver.Engines.Vulkan;
+
+using Driver.Testing.Vulkan;
+
+namespace Driver.Engines.Vulkan.Tests;
+
+[Collection(VulkanCollection.Name)]
+public class VulkanDeviceLossTests(VulkanDeviceFixture fixture)
+{
+    private static readonly TimeSpan Bound = VulkanTestRig.Bound;
+
+    [VulkanFact]
+    public void DeviceLossRecreatesTheDeviceGuiltyIsEioAndQueuedWorkReplays()
+    {
+        var device = fixture.Device;
+        using var rig = new VulkanTestRig(device);
+        var (_, mem) = rig.Object();
+        int recreations = device.Recreations;
+        long generation = device.Generation;
+        var spin = new SpinnerBatch(rig);
+        var guilty = rig.Submit(spin.Address);
+        var queued = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 0x10).End().ToArray()));
+        Assert.True(VulkanTestRig.WaitFor(() => spin.IsStarted));
+        device.Faults.InjectDeviceLost();
+        Assert.True(guilty.Wait(Bound));
+        Assert.Equal(-Errno.EIO, guilty.Status);
+        Assert.True(guilty.Guilty);
+        Assert.True(queued.Wait(Bound));
+        Assert.Equal(1, queued.Status);
+        Assert.Equal(0x10u, rig.Read(mem));
+        Assert.Equal(recreations + 1, device.Recreations);
+        Assert.Equal(generation + 1, device.Generation);
+        Assert.Equal(1, rig.Rcs.DeviceLosses);
+        Assert.Equal(VulkanRequestOutcome.DeviceLost, rig.Rcs.RecordOf(guilty)!.Outcome);
+        Assert.False(rig.Rcs.IsWedged);
+    }
+
+    [VulkanFact]
+    public void AnInnocentInFlightOnAnotherEngineIsReplayedOnTheNewDevice()
+    {
+        var device = fixture.Device;
+        using var rig = new VulkanTestRig(device, null, EngineId.Rcs0, EngineId.Bcs0);
+        var (_, mem) = rig.Object();
+        var spinA = new SpinnerBatch(rig);
+        var spinB = new SpinnerBatch(rig);
+        var a = rig.Submit(spinA.Address);
+        var b = rig.Submit(spinB.Address, EngineId.Bcs0);
+        Assert.True(VulkanTestRig.WaitFor(() => spinA.IsStarted && spinB.IsStarted));
+        device.Faults.InjectDeviceLost();
+        // Whichever engine sees the loss first is guilty; the other replays its batch from the start.
+        Assert.True(VulkanTestRig.WaitFor(() => a.IsSignaled || b.IsSignaled));
+        var (culprit, innocent, innocentSpin) = a.IsSignaled ? (a, b, spinB) : (b, a, spinA);
+        Assert.Equal(-Errno.EIO, culprit.Status);
+        Assert.True(VulkanTestRig.WaitFor(() => innocent.Replays == 1));
+        Assert.False(innocent.IsSignaled);
+        innocentSpin.EndAtHead();
+        Assert.True(innocent.Wait(Bound));
+        // i915 marks an innocent victim of a reset with the non-fatal -EAGAIN; its payload still ran to the end.
+        Assert.Equal(-Errno.EAGAIN, innocent.Status);
+        Assert.Equal(1, rig.Client.DefaultContext.InnocentCount);
+        Assert.Equal(1, rig.Client.DefaultContext.GuiltyCount);
+    }
+
+    [VulkanFact]
+    public void FailedRecreationWedgesTheEngineUntilUnwedged()
+    {
+        var device = fixture.Device;
+        using var rig = new VulkanTestRig(device);
+        var (_, mem) = rig.Object();
+        var spin = new SpinnerBatch(rig);
+        var inFlight = rig.Submit(spin.Address);
+        var queued = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()));
+        Assert.True(VulkanTestRig.WaitFor(() => spin.IsStarted));
+        device.Faults.FailRecreations(1);
+        device.Faults.InjectDeviceLost();
+        Assert.True(inFlight.Wait(Bound));
+        Assert.True(queued.Wait(Bound));
+        Assert.Equal(-Errno.EIO, inFlight.Status);
+        Assert.Equal(-Errno.EIO, queued.Status);
+        Assert.Equal(0u, rig.Read(mem));
+        Assert.True(rig.Rcs.IsWedged);
+        Assert.True(device.IsDead);
+        var whileWedged = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 2).End().ToArray()));
+        Assert.True(whileWedged.Wait(Bound));
+        Assert.Equal(-Errno.EIO, whileWedged.Status);
+        Assert.Equal(VulkanRequestOutcome.Cancelled, rig.Rcs.RecordOf(whileWedged)!.Outcome);
+
+        Assert.True(rig.Rcs.Unwedge());
+        Assert.False(device.IsDead);
+        var after = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 3).End().ToArray()));
+        Assert.True(after.Wait(Bound));
+        Assert.Equal(1, after.Status);
+        Assert.Equal(3u, rig.Read(mem));
+    }
+
+    [VulkanFact]
+    public void AnIdleEngineRebuildsOnTheRecreatedDevice()
+    {
+        var device = fixture.Device;
+        using var rig = new VulkanTestRig(device, null, EngineId.Rcs0, EngineId.Bcs0);
+        var (_, mem) = rig.Object();
+        // Bcs0 sets up on the current device, then goes idle.
+        var first = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()), EngineId.Bcs0);
+        Assert.True(first.Wait(Bound));
+        var spin = new SpinnerBatch(rig);
+        var lost = rig.Submit(spin.Address);
+        Assert.True(VulkanTestRig.WaitFor(() => spin.IsStarted));
+        device.Faults.InjectDeviceLost();
+        Assert.True(lost.Wait(Bound));
+        Assert.Equal(-Errno.EIO, lost.Status);
+        var second = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem + 4, 2).End().ToArray()), EngineId.Bcs0);
+        Assert.True(second.Wait(Bound));
+        Assert.Equal(1, second.Status);
+        Assert.Equal(2u, rig.Read(mem + 4));
+        Assert.Equal(0, rig.Engines[EngineId.Bcs0].DeviceLosses);
+    }
+
+    [VulkanFact]
+    public void AFenceThatNeverSignalsIsAbortedThenDeclaredLostWithinBounds()
+    {
+        var device = fixture.Device;
+        var options = new VulkanEngineOptions { RequestTimeout = TimeSpan.FromMilliseconds(100), AbortGrace = TimeSpan.FromMilliseconds(200) };
+        using var rig = new VulkanTestRig(device, options);
+        var (_, mem) = rig.Object();
+        int recreations = device.Recreations;
+        Assert.True(rig.Rcs.WaitReady(Bound));
+        device.Faults.StickFences();
+        var stuck = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()));
+        Assert.True(stuck.Wait(Bound));
+        Assert.Equal(-Errno.EIO, stuck.Status);
+        var rec = rig.Rcs.RecordOf(stuck)!;
+        Assert.Equal(VulkanRequestOutcome.DeviceLost, rec.Outcome);
+        Assert.Contains("did not stop", rec.Reason);
+        // Declared lost no sooner than timeout + grace, and the stores of a request judged lost never land.
+        Assert.True((rec.CompletedTimestamp - rec.SubmittedTimestamp) * 1000.0 / System.Diagnostics.Stopwatch.Frequency >= 300);
+        Assert.Equal(0u, rig.Read(mem));
+        Assert.Equal(recreations + 1, device.Recreations);
+        var next = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem + 4, 2).End().ToArray()));
+        Assert.True(next.Wait(Bound));
+        Assert.Equal(1, next.Status);
+        Assert.Equal(2u, rig.Read(mem + 4));
+    }
+}

@@ -1,0 +1,302 @@
+using System.Text.Json;
+using Driver.Igt;
+
+using Driver.Sim.Igt;
+
+using Driver.Igt.Subtests;
+
+namespace Driver.Sim.Tests.Igt;
+
+/// <summary>
+/// The runner and <c>gpusim igt</c> on a test-only catalog of fake subtests: listing, globbing, exit codes,
+/// IGT's console messages, dynamic subtests, the results.json layout, and the dmesg-warn mapping.
+/// </summary>
+public sealed class RunnerTests
+{
+    private static IgtSubtest Sub(string binary, string name, Action<IgtContext> body, IgtExpectations expect = IgtExpectations.None) =>
+        new(binary, name, body, expect);
+
+    private static readonly IgtCatalog Fakes = new(
+    [
+        Sub("fake_a", "pass", _ => { }),
+        Sub("fake_a", "pass-too", t => t.Info("hello from pass-too")),
+        Sub("fake_a", "skip", t => t.Require(1 + 1 == 3)),
+        Sub("fake_b", "fail", t => { t.Info("about to fail"); t.AssertEq(1 + 1, 3); }),
+        Sub("fake_b", "crash", _ => throw new InvalidOperationException("boom")),
+    ]);
+
+    private static (int Exit, string Out, string Err) Run(IgtCatalog catalog, IgtCommandOptions options)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int exit = IgtCommand.Run(catalog, options, stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    private static (IgtRunResult Result, string Out, string Err) RunAll(params IgtSubtest[] subtests)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var result = new IgtRunner(new IgtRunOptions { PerTestTimeout = TimeSpan.FromSeconds(30) }, stdout, stderr).Run(subtests);
+        return (result, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void ListSubtestsPrintsFullNamesInOrder()
+    {
+        var (exit, output, _) = Run(Fakes, new IgtCommandOptions { ListSubtests = true });
+        Assert.Equal(IgtExitCode.Success, exit);
+        Assert.Equal(["igt@fake_a@pass", "igt@fake_a@pass-too", "igt@fake_a@skip", "igt@fake_b@fail", "igt@fake_b@crash"],
+            output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Theory]
+    [InlineData("fake_a@*", new[] { "igt@fake_a@pass", "igt@fake_a@pass-too", "igt@fake_a@skip" })]
+    [InlineData("*@pass*", new[] { "igt@fake_a@pass", "igt@fake_a@pass-too" })]
+    [InlineData("fake_?@crash", new[] { "igt@fake_b@crash" })]
+    [InlineData("igt@fake_b@f*", new[] { "igt@fake_b@fail" })]
+    [InlineData("fake_a@skip,fake_b@fail", new[] { "igt@fake_a@skip", "igt@fake_b@fail" })]
+    [InlineData("fake_a@pas", new string[0])]
+    public void RunSubtestGlobsMatchShortAndFullNames(string glob, string[] expected) =>
+        Assert.Equal(expected, Fakes.Match(glob).Select(s => s.FullName));
+
+    [Fact]
+    public void UnknownSubtestExitsInvalid()
+    {
+        var (exit, _, err) = Run(Fakes, new IgtCommandOptions { RunSubtest = "fake_c@*" });
+        Assert.Equal(IgtExitCode.Invalid, exit);
+        Assert.Contains("Unknown subtest: fake_c@*", err);
+    }
+
+    [Theory]
+    [InlineData("fake_a@pass*", IgtExitCode.Success)]
+    [InlineData("fake_a@*", IgtExitCode.Success)]
+    [InlineData("fake_a@skip", IgtExitCode.Skip)]
+    [InlineData("fake_b@fail", IgtExitCode.Failure)]
+    [InlineData("fake_b@crash", IgtExitCode.Failure)]
+    [InlineData("*", IgtExitCode.Failure)]
+    public void ExitCodes(string glob, int expected) =>
+        Assert.Equal(expected, Run(Fakes, new IgtCommandOptions { RunSubtest = glob }).Exit);
+
+    [Fact]
+    public void SuccessOutputHasBannerProgressAndTimedResults()
+    {
+        var (_, output, err) = Run(Fakes, new IgtCommandOptions { RunSubtest = "fake_a@pass*" });
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("[001/002] fake_a (pass)", lines[0]);
+        Assert.Matches(@"^IGT-Version: 1\.28-gpusim \(\S+\) \(\S+: \S+ \S+\)$", lines[1]);
+        Assert.Equal("Starting subtest: pass", lines[2]);
+        Assert.Matches(@"^Subtest pass: SUCCESS \(\d+\.\d{3}s\)$", lines[3]);
+        Assert.Equal("[002/002] fake_a (pass-too)", lines[4]);
+        Assert.Equal("Starting subtest: pass-too", lines[5]);
+        Assert.Equal("hello from pass-too", lines[6]);
+        Assert.Matches(@"^Subtest pass-too: SUCCESS \(\d+\.\d{3}s\)$", lines[7]);
+        Assert.Equal("", err);
+    }
+
+    [Fact]
+    public void FailurePrintsAssertionLocationExpressionAndDebugLog()
+    {
+        var (exit, output, err) = Run(Fakes, new IgtCommandOptions { RunSubtest = "fake_b@fail" });
+        Assert.Equal(IgtExitCode.Failure, exit);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string prefix = $"(fake_b:{Environment.ProcessId}) CRITICAL: ";
+        Assert.Matches(@"^\(fake_b:\d+\) CRITICAL: Test assertion failure function \S+, file \S*RunnerTests\.cs:\d+:$", lines[0]);
+        Assert.EndsWith("RunnerTests.cs:" + LineOf("t.AssertEq(1 + 1, 3)") + ":", lines[0]);
+        Assert.Equal(prefix + "Failed assertion: 1 + 1 == 3", lines[1]);
+        Assert.Equal(prefix + "error: 2 != 3", lines[2]);
+        Assert.Equal("Subtest fail failed.", lines[3]);
+        Assert.Equal("**** DEBUG ****", lines[4]);
+        Assert.Contains(lines, l => l.EndsWith("INFO: about to fail", StringComparison.Ordinal));
+        Assert.Equal("****  END  ****", lines[^1]);
+        Assert.Contains("about to fail\n", output);
+        Assert.Matches(@"Subtest fail: FAIL \(\d+\.\d{3}s\)", output);
+    }
+
+    [Fact]
+    public void SkipPrintsRequirementAndLocation()
+    {
+        var (exit, output, err) = Run(Fakes, new IgtCommandOptions { RunSubtest = "fake_a@skip" });
+        Assert.Equal(IgtExitCode.Skip, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        int i = Array.FindIndex(lines, l => l.StartsWith("Test requirement not met", StringComparison.Ordinal));
+        Assert.True(i > 0, output);
+        Assert.Matches(@"^Test requirement not met in function \S+, file \S*RunnerTests\.cs:\d+:$", lines[i]);
+        Assert.EndsWith($"RunnerTests.cs:{LineOf("t.Require(1 + 1 == 3)")}:", lines[i]);
+        Assert.Equal("Test requirement: 1 + 1 == 3", lines[i + 1]);
+        Assert.Matches(@"^Subtest skip: SKIP \(\d+\.\d{3}s\)$", lines[i + 2]);
+        Assert.Equal("", err);
+    }
+
+    [Fact]
+    public void UnexpectedExceptionIsACrash()
+    {
+        var (result, output, err) = RunAll(Fakes.Find("fake_b@crash")!);
+        Assert.Equal(IgtResult.Crash, result.Records[0].Result);
+        Assert.Equal("crash", result.Records[0].RunnerResult);
+        Assert.Contains("CRITICAL: Unexpected exception System.InvalidOperationException: boom", err);
+        Assert.Contains("Subtest crash failed.", err);
+        Assert.Matches(@"Subtest crash: CRASH \(\d+\.\d{3}s\)", output);
+        Assert.Equal(IgtExitCode.Failure, result.ExitCode);
+    }
+
+    [Fact]
+    public void DynamicSubtestsReportEachAndAggregate()
+    {
+        var mixed = Sub("fake_c", "dyn", t =>
+        {
+            t.Dynamic("ok", _ => { });
+            t.Dynamic("bad", d => d.Assert(false));
+            t.Dynamic("skipped", d => d.Skip("not here"));
+        });
+        var allSkipped = Sub("fake_c", "dyn-skip", t => t.Dynamic("only", d => d.Skip("nothing to do")));
+        var (result, output, err) = RunAll(mixed, allSkipped);
+        Assert.Contains("Starting dynamic subtest: ok\n", output);
+        Assert.Matches(@"Dynamic subtest ok: SUCCESS \(\d+\.\d{3}s\)", output);
+        Assert.Matches(@"Dynamic subtest bad: FAIL \(\d+\.\d{3}s\)", output);
+        Assert.Matches(@"Dynamic subtest skipped: SKIP \(\d+\.\d{3}s\)", output);
+        Assert.Contains("Dynamic subtest bad failed.", err);
+        Assert.Matches(@"Subtest dyn: FAIL \(\d+\.\d{3}s\)", output);
+        Assert.Matches(@"Subtest dyn-skip: SKIP \(\d+\.\d{3}s\)", output);
+        Assert.Equal(["igt@fake_c@dyn", "igt@fake_c@dyn@ok", "igt@fake_c@dyn@bad", "igt@fake_c@dyn@skipped", "igt@fake_c@dyn-skip", "igt@fake_c@dyn-skip@only"],
+            result.AllRecords.Select(r => r.Name));
+        Assert.Equal(["fail", "pass", "fail", "skip", "skip", "skip"], result.AllRecords.Select(r => r.RunnerResult));
+        Assert.Equal(IgtExitCode.Failure, result.ExitCode);
+    }
+
+    [Fact]
+    public void DynamicFilterRunsOnlyMatchingParts()
+    {
+        var sub = Sub("fake_c", "dyn", t => { foreach (var n in new[] { "rcs0", "bcs0", "vcs0" }) t.Dynamic(n, _ => { }); });
+        var stdout = new StringWriter();
+        var result = new IgtRunner(new IgtRunOptions { DynamicFilter = "?cs0" }, stdout, new StringWriter()).Run([sub]);
+        Assert.Equal(["igt@fake_c@dyn@rcs0", "igt@fake_c@dyn@bcs0", "igt@fake_c@dyn@vcs0"], result.Records[0].Dynamic.Select(d => d.Name));
+        var filtered = new IgtRunner(new IgtRunOptions { DynamicFilter = "b*" }, new StringWriter(), new StringWriter()).Run([sub]);
+        Assert.Equal(["igt@fake_c@dyn@bcs0"], filtered.Records[0].Dynamic.Select(d => d.Name));
+    }
+
+    [Fact]
+    public void DriverWarningsMakeDmesgWarnUnlessExpected()
+    {
+        // A forced reset logs "GPU HANG" at warning level: unexpected unless the subtest allows hangs.
+        static void Hang(IgtContext t) => t.Device.ForceReset();
+        var (result, _, _) = RunAll(
+            Sub("fake_d", "unexpected", Hang),
+            Sub("fake_d", "expected", Hang, IgtExpectations.Hang),
+            Sub("fake_d", "fail-with-warning", t => { Hang(t); t.Assert(false); }),
+            Sub("fake_d", "warn", t => t.Warn("something odd")));
+        var byName = result.Records.ToDictionary(r => r.Name);
+        Assert.Equal("dmesg-warn", byName["igt@fake_d@unexpected"].RunnerResult);
+        Assert.Contains("<4>[", byName["igt@fake_d@unexpected"].Dmesg);
+        Assert.Contains("GPU HANG: manual reset", byName["igt@fake_d@unexpected"].Dmesg);
+        Assert.Equal("pass", byName["igt@fake_d@expected"].RunnerResult);
+        Assert.Contains("GPU HANG: manual reset", byName["igt@fake_d@expected"].Dmesg);
+        Assert.Equal("dmesg-fail", byName["igt@fake_d@fail-with-warning"].RunnerResult);
+        Assert.Equal("warn", byName["igt@fake_d@warn"].RunnerResult);
+        Assert.Contains("WARNING: something odd", byName["igt@fake_d@warn"].Err);
+        Assert.Equal(IgtExitCode.Failure, result.ExitCode);
+    }
+
+    [Fact]
+    public void SubtestPastItsTimeoutIsAbandoned()
+    {
+        using var release = new ManualResetEventSlim(false);
+        var stuck = Sub("fake_e", "stuck", _ => release.Wait(TimeSpan.FromSeconds(30)));
+        var stderr = new StringWriter();
+        var result = new IgtRunner(new IgtRunOptions { PerTestTimeout = TimeSpan.FromMilliseconds(200) }, new StringWriter(), stderr).Run([stuck]);
+        release.Set();
+        Assert.Equal(IgtResult.Timeout, result.Records[0].Result);
+        Assert.Equal("timeout", result.Records[0].RunnerResult);
+        Assert.Equal(IgtExitCode.Failure, result.ExitCode);
+        Assert.Contains("still running after", stderr.ToString());
+    }
+
+    [Fact]
+    public void ResultsJsonHasIgtRunnerLayout()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"igt-results-{Guid.NewGuid():N}");
+        try
+        {
+            var (exit, output, _) = Run(Fakes, new IgtCommandOptions { ResultsDirectory = dir, Name = "fake-run" });
+            Assert.Equal(IgtExitCode.Failure, exit);
+            Assert.Contains("results.json", output);
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "results.json")));
+            var root = doc.RootElement;
+            Assert.Equal("TestrunResult", root.GetProperty("__type__").GetString());
+            Assert.Equal(10, root.GetProperty("results_version").GetInt32());
+            Assert.Equal("fake-run", root.GetProperty("name").GetString());
+            Assert.False(string.IsNullOrEmpty(root.GetProperty("uname").GetString()));
+            AssertTime(root.GetProperty("time_elapsed"));
+
+            var tests = root.GetProperty("tests");
+            Assert.Equal(["igt@fake_a@pass", "igt@fake_a@pass-too", "igt@fake_a@skip", "igt@fake_b@fail", "igt@fake_b@crash"],
+                tests.EnumerateObject().Select(p => p.Name));
+            foreach (var t in tests.EnumerateObject())
+            {
+                foreach (var key in new[] { "out", "err", "dmesg", "igt-version", "result" })
+                    Assert.Equal(JsonValueKind.String, t.Value.GetProperty(key).ValueKind);
+                Assert.StartsWith("IGT-Version: ", t.Value.GetProperty("igt-version").GetString());
+                AssertTime(t.Value.GetProperty("time"));
+                Assert.Equal(0, t.Value.GetProperty("time").GetProperty("start").GetDouble());
+            }
+            Assert.Equal("pass", tests.GetProperty("igt@fake_a@pass").GetProperty("result").GetString());
+            Assert.Equal("skip", tests.GetProperty("igt@fake_a@skip").GetProperty("result").GetString());
+            Assert.Equal("fail", tests.GetProperty("igt@fake_b@fail").GetProperty("result").GetString());
+            Assert.Equal("crash", tests.GetProperty("igt@fake_b@crash").GetProperty("result").GetString());
+            Assert.Contains("Starting subtest: pass-too", tests.GetProperty("igt@fake_a@pass-too").GetProperty("out").GetString());
+            Assert.Contains("Failed assertion: 1 + 1 == 3", tests.GetProperty("igt@fake_b@fail").GetProperty("err").GetString());
+
+            var totals = root.GetProperty("totals");
+            Assert.Equal(["", "root", "igt@fake_a", "igt@fake_b"], totals.EnumerateObject().Select(p => p.Name));
+            foreach (var group in totals.EnumerateObject())
+                Assert.Equal(IgtResultsWriter.ResultKeys, group.Value.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(2, totals.GetProperty("igt@fake_a").GetProperty("pass").GetInt32());
+            Assert.Equal(1, totals.GetProperty("igt@fake_a").GetProperty("skip").GetInt32());
+            Assert.Equal(1, totals.GetProperty("igt@fake_b").GetProperty("fail").GetInt32());
+            Assert.Equal(1, totals.GetProperty("igt@fake_b").GetProperty("crash").GetInt32());
+            Assert.Equal(2, totals.GetProperty("root").GetProperty("pass").GetInt32());
+            Assert.Equal(5, totals.GetProperty("").EnumerateObject().Sum(p => p.Value.GetInt32()));
+
+            var runtimes = root.GetProperty("runtimes");
+            Assert.Equal(["igt@fake_a", "igt@fake_b"], runtimes.EnumerateObject().Select(p => p.Name));
+            AssertTime(runtimes.GetProperty("igt@fake_a").GetProperty("time"));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void InvalidNamesAreRejected()
+    {
+        var builder = new IgtBinaryBuilder("fake_f");
+        Assert.Throws<ArgumentException>(() => builder.Subtest("has space", _ => { }));
+        Assert.Throws<ArgumentException>(() => builder.Subtest("dot.ted", _ => { }));
+        builder.Subtest("ok-name_1", _ => { });
+        Assert.Throws<ArgumentException>(() => builder.Subtest("ok-name_1", _ => { }));
+        Assert.Throws<ArgumentException>(() => new IgtBinaryBuilder("bad@binary"));
+        var (result, _, _) = RunAll(Sub("fake_f", "bad-dynamic", t => t.Dynamic("no/slash", _ => { })));
+        Assert.Equal(IgtResult.Crash, result.Records[0].Result);
+    }
+
+    [Fact]
+    public void DefaultCatalogIsWellFormed()
+    {
+        var catalog = IgtSuite.Catalog;
+        Assert.True(catalog.Subtests.Count >= 45, $"{catalog.Subtests.Count} subtests");
+        Assert.All(catalog.Subtests, s => Assert.Matches("^igt@[A-Za-z0-9_-]+@[A-Za-z0-9_-]+$", s.FullName));
+        Assert.Contains(catalog.Subtests, s => s.FullName == "igt@gem_eio@in-flight-external");
+        Assert.Contains(catalog.Subtests, s => s.FullName == "igt@i915_hangman@engine-hang");
+    }
+
+    private static void AssertTime(JsonElement time)
+    {
+        Assert.Equal("TimeAttribute", time.GetProperty("__type__").GetString());
+        Assert.True(time.GetProperty("end").GetDouble() >= time.GetProperty("start").GetDouble());
+    }
+
+    /// <summary>The 1-based line of this file holding <paramref name="text"/> (for the reported assertion location).</summary>
+    private static int LineOf(string text, [System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+        Array.FindIndex(File.ReadAllLines(file), l => l.Contains(text, StringComparison.Ordinal)) + 1;
+}

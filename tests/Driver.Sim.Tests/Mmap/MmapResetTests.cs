@@ -1,0 +1,275 @@
+using Driver.Core.Ggtt;
+using Driver.Core.Hw;
+using Driver.Reset.Mmap;
+using Driver.Sim.Glitch;
+using static Driver.Testing.Devices.MmapTestDevice;
+using Driver.Testing.Devices;
+
+namespace Driver.Sim.Tests.Mmap;
+
+public class MmapResetTests
+{
+    private const int Stride = 1024;
+    private const int Size = 16384;
+    private const uint Seed = 0x1000_0000;
+
+    /// <summary>A linear offset whose tiled offset differs from it (x = 0, y = 1 → tiled 512).</summary>
+    private const long Probe = 1024;
+
+    [Fact]
+    public void FullResetClearsFencesAndGgttThenRestoresBoth()
+    {
+        using var dev = Create(MmapResetPolicy.Glitch);
+        dev.OpenClient(out int c);
+        var (gtt, _) = Map(dev, c, TilingMode.X, Stride, Size);
+        Fill(gtt, Seed);
+        var node = gtt.Object.Binding!;
+        var fences = dev.Mmaps.Fences;
+        int index = Enumerable.Range(0, fences.Count).Single(i => fences.Read(i).IsValid);
+        var value = fences.Read(index);
+
+        FenceValue atPrepare = default, atRestore = default;
+        FenceValue[]? atHardwareReset = null;
+        bool ggttAtHardwareReset = true, ggttAtRestore = false;
+        dev.Reset.AddObserver(new HookObserver
+        {
+            Prepare = () => atPrepare = fences.Read(index),
+            HardwareReset = () =>
+            {
+                atHardwareReset = Enumerable.Range(0, fences.Count).Select(fences.Read).ToArray();
+                ggttAtHardwareReset = dev.Gt.Ggtt.PageAt(node.Offset) is not null;
+            },
+            Restore = () =>
+            {
+                atRestore = fences.Read(index);
+                ggttAtRestore = dev.Gt.Ggtt.PageAt(node.Offset) is not null;
+            },
+        });
+
+        dev.ForceFullReset();
+
+        Assert.Equal(1, dev.Reset.ResetCount);
+        Assert.Equal(value, atPrepare);
+        Assert.All(atHardwareReset!, v => Assert.Equal(FenceValue.Cleared, v));
+        Assert.False(ggttAtHardwareReset);
+        Assert.Equal(value, atRestore);
+        Assert.True(ggttAtRestore);
+        Assert.Equal(value, fences.Read(index));
+        Assert.Equal(value, fences.SoftwareValue(index));
+        AssertFilled(gtt, Seed);
+    }
+
+    [Fact]
+    public void GlitchPolicyLetsAnAccessInTheWindowReadAndWriteTheWrongPlace()
+    {
+        using var dev = Create(MmapResetPolicy.Glitch);
+        dev.OpenClient(out int c);
+        var (gtt, linear) = Map(dev, c, TilingMode.X, Stride, Size);
+        Fill(gtt, Seed);
+        // Undetiled, linear offset Probe reaches the byte stored at tiled offset Probe, i.e. this linear position:
+        long wrong = TileGeometry.TiledToLinear(TilingMode.X, Stride, Probe);
+        Assert.NotEqual(Probe, wrong);
+
+        int readErr = -1, writeErr = -1;
+        uint windowValue = 0;
+        bool joined = false;
+        // Registered after the device's mmap manager: runs once it has cleared the fence registers.
+        dev.Reset.AddObserver(new HookObserver
+        {
+            HardwareReset = () =>
+            {
+                var user = new Thread(() =>
+                {
+                    readErr = gtt.Read(Probe, out windowValue);
+                    writeErr = gtt.Write(Probe, 0xdeadbeef);
+                });
+                user.Start();
+                joined = user.Join(Bound);
+            },
+        });
+
+        dev.ForceFullReset();
+
+        Assert.True(joined, "the access in the window did not complete");
+        Assert.Equal(0, readErr);
+        Assert.Equal(0, writeErr);
+        // The read returned another pixel's data; the write landed on another pixel.
+        Assert.Equal(Seed + (uint)(wrong / 4), windowValue);
+        Assert.NotEqual(Seed + (uint)(Probe / 4), windowValue);
+        Assert.Equal(1, dev.Mmaps.GlitchedReads);
+        Assert.Equal(1, dev.Mmaps.MisplacedWrites);
+        Assert.Equal(0, gtt.Read(Probe, out uint stillThere));
+        Assert.Equal(Seed + (uint)(Probe / 4), stillThere);
+        Assert.Equal(0, gtt.Read(wrong, out uint clobbered));
+        Assert.Equal(0xdeadbeefu, clobbered);
+        Assert.Equal(0xdeadbeefu, linear[Probe / 4]);
+    }
+
+    [Fact]
+    public void RevokePolicyBlocksAnAccessInTheWindowUntilTheRegistersAreRestored()
+    {
+        using var dev = Create(MmapResetPolicy.Revoke);
+        dev.OpenClient(out int c);
+        var (gtt, _) = Map(dev, c, TilingMode.Y, 256, Size);
+        Fill(gtt, Seed);
+
+        Thread? user = null;
+        int done = 0, doneAtRestore = -1, presentInWindow = -1, err = -1;
+        bool faultedInWindow = false;
+        uint value = 0;
+        dev.Reset.AddObserver(new HookObserver
+        {
+            HardwareReset = () =>
+            {
+                presentInWindow = gtt.PresentPages;
+                long faults = dev.Mmaps.Faults;
+                user = new Thread(() =>
+                {
+                    err = gtt.Read(Probe, out value);
+                    Volatile.Write(ref done, 1);
+                });
+                user.Start();
+                // The access finds its PTE zapped and faults; the fault then waits on the reset lock.
+                faultedInWindow = SpinWait.SpinUntil(() => dev.Mmaps.Faults > faults, Bound);
+            },
+            Restore = () => doneAtRestore = Volatile.Read(ref done),
+        });
+
+        dev.ForceFullReset();
+
+        Assert.True(user!.Join(Bound));
+        Assert.Equal(0, presentInWindow);
+        Assert.True(faultedInWindow);
+        Assert.Equal(0, doneAtRestore);
+        Assert.Equal(0, err);
+        Assert.Equal(Seed + (uint)(Probe / 4), value);
+        Assert.Equal(1, dev.Mmaps.Revocations);
+        Assert.Equal(0, dev.Mmaps.GlitchedReads);
+        Assert.Equal(0, dev.Mmaps.MisplacedWrites);
+        AssertFilled(gtt, Seed);
+    }
+
+    [Fact]
+    public void StopMachinePolicyHoldsAnAccessForTheWholeReset()
+    {
+        using var dev = Create(MmapResetPolicy.StopMachine);
+        dev.OpenClient(out int c);
+        var (gtt, _) = Map(dev, c, TilingMode.X, Stride, Size);
+        Fill(gtt, Seed);
+
+        Thread? user = null;
+        int done = 0, doneAtRestore = -1, err = -1;
+        bool heldInWindow = false;
+        uint value = 0;
+        dev.Reset.AddObserver(new HookObserver
+        {
+            HardwareReset = () =>
+            {
+                user = new Thread(() =>
+                {
+                    err = gtt.Write(Probe, 0x12345678);
+                    if (err == 0) err = gtt.Read(Probe, out value);
+                    Volatile.Write(ref done, 1);
+                });
+                user.Start();
+                // The thread blocks at the stop machine's gate.
+                heldInWindow = SpinWait.SpinUntil(() => (user.ThreadState & ThreadState.WaitSleepJoin) != 0, Bound);
+            },
+            Restore = () => doneAtRestore = Volatile.Read(ref done),
+        });
+
+        dev.ForceFullReset();
+
+        Assert.True(user!.Join(Bound));
+        Assert.True(heldInWindow);
+        Assert.Equal(0, doneAtRestore);
+        Assert.Equal(0, err);
+        Assert.Equal(0x12345678u, value);
+        Assert.Equal(0, dev.Mmaps.StopFailures);
+        Assert.Equal(0, dev.Mmaps.GlitchedReads);
+        Assert.Equal(0, dev.Mmaps.MisplacedWrites);
+        Assert.Equal(0, dev.Mmaps.Revocations);
+    }
+
+    [Theory]
+    [InlineData(MmapResetPolicy.Revoke)]
+    [InlineData(MmapResetPolicy.StopMachine)]
+    public void ResetsLoopingUnderThreadsNeverGlitch(MmapResetPolicy policy)
+    {
+        var result = GlitchRunner.Run(new GlitchOptions
+        {
+            Policy = policy,
+            Threads = 2,
+            Duration = TimeSpan.FromMilliseconds(500),
+            MaxResets = 300,
+            ObjectBytes = 16384,
+        });
+        Assert.True(result.Resets > 0);
+        Assert.True(result.Accesses > 0);
+        Assert.Equal(0, result.FailedAccesses);
+        Assert.Equal(0, result.GlitchedReads);
+        Assert.Equal(0, result.MisplacedWrites);
+        Assert.Equal(0, result.Mismatches);
+    }
+
+    [Theory]
+    [InlineData(MmapResetPolicy.Glitch)]
+    [InlineData(MmapResetPolicy.StopMachine)]
+    [InlineData(MmapResetPolicy.Revoke)]
+    public void EngineResetsNeverGlitchAndNeverSendAccessesToTheFaultPath(MmapResetPolicy policy)
+    {
+        using var dev = Create(policy, engineReset: true);
+        dev.OpenClient(out int c);
+        var (gtt, _) = Map(dev, c, TilingMode.Y, 256, Size);
+        Fill(gtt, Seed);
+        long faults = dev.Mmaps.Faults;
+        Exception? failure = null;
+        int stop = 0, rounds = 0;
+        var user = new Thread(() =>
+        {
+            try
+            {
+                for (uint r = 1; Volatile.Read(ref stop) == 0 && r < 10_000; r++)
+                {
+                    Fill(gtt, r << 20);
+                    AssertFilled(gtt, r << 20);
+                    Interlocked.Increment(ref rounds);
+                }
+            }
+            catch (Exception e) { failure = e; }
+        });
+        user.Start();
+        // The resets must overlap the user's accesses: let it complete a round first (bounded).
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref rounds) > 0 || failure is not null, Bound));
+        const int resets = 20;
+        for (int i = 0; i < resets; i++) dev.ForceReset(EngineId.Rcs0.Mask(), "engine reset under GTT mmaps");
+        Volatile.Write(ref stop, 1);
+        Assert.True(user.Join(Bound));
+
+        Assert.Null(failure);
+        Assert.True(rounds > 0);
+        Assert.Equal(resets, dev.Reset.EngineResetCount(EngineClass.Render));
+        Assert.Equal(0, dev.Reset.ResetCount);
+        // Never revoked, never faulted again: every access took the lock-free path, which cannot block on a reset.
+        Assert.Equal(faults, dev.Mmaps.Faults);
+        Assert.Equal(0, dev.Mmaps.Revocations);
+        Assert.Equal(0, dev.Mmaps.GlitchedReads);
+        Assert.Equal(0, dev.Mmaps.MisplacedWrites);
+    }
+
+    [Fact]
+    public void UnwedgeRevokesAndRestoresLikeAFullReset()
+    {
+        using var dev = Create(MmapResetPolicy.Revoke);
+        dev.OpenClient(out int c);
+        var (gtt, _) = Map(dev, c, TilingMode.X, Stride, Size);
+        Fill(gtt, Seed);
+        dev.Wedge();
+        AssertFilled(gtt, Seed);
+        Assert.True(dev.Unwedge());
+        Assert.Equal(1, dev.Mmaps.Revocations);
+        Assert.Equal(0, gtt.PresentPages);
+        AssertFilled(gtt, Seed);
+        Assert.Equal(0, dev.Mmaps.GlitchedReads);
+    }
+}

@@ -1,0 +1,38 @@
+using Driver.Engines.Isa;
+using Driver.Testing;
+using Driver.Testing.Devices;
+
+namespace Driver.Uapi.Tests.Isa;
+
+/// <summary>COND_BATCH_BUFFER_END ends the batch when memory satisfies the comparison, else execution continues.</summary>
+public class ConditionalEndTests
+{
+    [Theory]
+    [InlineData(CompareOp.Greater, 11u, true)]
+    [InlineData(CompareOp.Greater, 10u, false)]
+    [InlineData(CompareOp.GreaterOrEqual, 10u, true)]
+    [InlineData(CompareOp.GreaterOrEqual, 9u, false)]
+    [InlineData(CompareOp.Less, 9u, true)]
+    [InlineData(CompareOp.Less, 10u, false)]
+    [InlineData(CompareOp.LessOrEqual, 10u, true)]
+    [InlineData(CompareOp.LessOrEqual, 11u, false)]
+    [InlineData(CompareOp.Equal, 10u, true)]
+    [InlineData(CompareOp.Equal, 11u, false)]
+    [InlineData(CompareOp.NotEqual, 11u, true)]
+    [InlineData(CompareOp.NotEqual, 10u, false)]
+    public void EndsOrContinues(CompareOp op, uint memory, bool ends)
+    {
+        using var t = new TestDevice(heartbeat: false);
+        var buf = t.NewBuffer();
+        buf[0] = memory;
+        var f = t.Submit(new BatchBuilder()
+            .StoreDword(buf.At(1), 1)
+            .ConditionalEnd(buf.At(0), op, 10)
+            .StoreDword(buf.At(2), 2)
+            .End());
+        Assert.True(f.Wait(Poll.Bound));
+        Assert.Equal(1, f.Status);
+        Assert.Equal(1u, buf[1]);
+        Assert.Equal(ends ? 0u : 2u, buf[2]);
+    }
+}

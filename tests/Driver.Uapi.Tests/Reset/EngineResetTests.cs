@@ -1,0 +1,180 @@
+using Driver.Core.Errors;
+using Driver.Core.Hw;
+using Driver.Reset.Events;
+using Driver.Uapi;
+using static Driver.Uapi.Tests.Reset.ResetKit;
+
+namespace Driver.Uapi.Tests.Reset;
+
+/// <summary>
+/// Per-engine reset (selftest_hangcheck reset_*_engine, i915_hangman engine-hang): only the hung engine is reset,
+/// only its started active request is guilty, everything else completes normally.
+/// </summary>
+[Collection(ResetCollection.Name)]
+public sealed class EngineResetTests
+{
+    [Fact]
+    public void HeartbeatResetsOnlyTheHungEngineAndBlamesOnlyTheSpinner()
+    {
+        using var dev = new GpuDevice(Config());
+        int guilty = OpenClient(dev);
+        int innocent = OpenClient(dev);
+        int innocentCtx = CreateContext(dev, innocent);
+        var target = new TargetBuffer(dev, innocent);
+        var stores = new StoreBatches(dev, innocent);
+
+        // Background work on other engines that must ride through the hang untouched.
+        using var bcs = StartSpinner(dev, innocent, new SpinnerOptions { Context = innocentCtx, Engine = EngineId.Bcs0 });
+        using var vcs = StartSpinner(dev, innocent, new SpinnerOptions { Context = innocentCtx, Engine = EngineId.Vcs0 });
+        using var hang = StartSpinner(dev, guilty, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
+        var behind = stores.Store(innocentCtx, EngineId.Rcs0, target.Slot(0), 0x1111);
+        var elsewhere = stores.Store(innocentCtx, EngineId.Vecs0, target.Slot(1), 0x2222);
+
+        AssertStatus(-Errno.EIO, hang.Fence, "hung spinner");
+        AssertStatus(1, behind, "request queued behind the hang");
+        AssertStatus(1, elsewhere, "request on another engine");
+        WaitRecoveryIdle(dev);
+        Assert.Equal(0x1111u, target[0]);
+        Assert.Equal(0x2222u, target[1]);
+
+        Assert.False(bcs.Fence.IsSignaled, "bcs0 spinner was disturbed by the rcs0 reset");
+        Assert.False(vcs.Fence.IsSignaled, "vcs0 spinner was disturbed by the rcs0 reset");
+        bcs.End();
+        vcs.End();
+        AssertStatus(1, bcs.Fence, "bcs0 spinner");
+        AssertStatus(1, vcs.Fence, "vcs0 spinner");
+
+        Assert.Equal(1, dev.Reset.EngineResetCount(EngineClass.Render));
+        Assert.Equal(0, OtherEngineResets(dev, EngineClass.Render));
+        Assert.Equal(0, dev.Reset.ResetCount);
+        Assert.Equal(0, dev.Reset.FailedResets);
+        Assert.Equal(new ResetStats(0, 1, 0), Stats(dev, guilty, 0));
+        Assert.Equal(new ResetStats(0, 0, 0), Stats(dev, innocent, innocentCtx));
+        Assert.Equal(new ResetStats(0, 0, 0), Stats(dev, innocent, 0));
+    }
+
+    [Fact]
+    public void ForcedResetOfAnIdleEngineCountsOnceAndTheEngineStillWorks()
+    {
+        using var dev = new GpuDevice(Config());
+        int c = OpenClient(dev);
+        var target = new TargetBuffer(dev, c);
+        var stores = new StoreBatches(dev, c);
+
+        dev.ForceReset(EngineId.Vecs0.Mask());
+
+        Assert.Equal(1, dev.Reset.EngineResetCount(EngineClass.VideoEnhance));
+        Assert.Equal(0, OtherEngineResets(dev, EngineClass.VideoEnhance));
+        Assert.Equal(0, dev.Reset.ResetCount);
+        Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.Error));
+        Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.EngineReset));
+        Assert.Equal(0, dev.Reset.Events.Count(GpuEventKind.FullReset));
+        AssertStatus(1, stores.Store(0, EngineId.Vecs0, target.Slot(0), 0xAB));
+        Assert.Equal(0xABu, target[0]);
+    }
+
+    [Fact]
+    public void ForcedResetOfABusyEngineBlamesTheActiveRequestAndReplaysTheQueue()
+    {
+        using var dev = new GpuDevice(Config());
+        int c = OpenClient(dev);
+        int busyCtx = CreateContext(dev, c);
+        int queuedCtx = CreateContext(dev, c);
+        var target = new TargetBuffer(dev, c);
+        var stores = new StoreBatches(dev, c);
+        using var spin = StartSpinner(dev, c, new SpinnerOptions { Context = busyCtx, Engine = EngineId.Ccs0 });
+        var queued = stores.Store(queuedCtx, EngineId.Ccs0, target.Slot(0), 0x5151);
+
+        dev.ForceReset(EngineId.Ccs0.Mask());
+
+        AssertStatus(-Errno.EIO, spin.Fence, "active spinner");
+        AssertStatus(1, queued, "queued store");
+        Assert.Equal(0x5151u, target[0]);
+        Assert.Equal(1, dev.Reset.EngineResetCount(EngineClass.Compute));
+        Assert.Equal(0, OtherEngineResets(dev, EngineClass.Compute));
+        Assert.Equal(0, dev.Reset.ResetCount);
+        Assert.Equal(new ResetStats(0, 1, 0), Stats(dev, c, busyCtx));
+        Assert.Equal(new ResetStats(0, 0, 0), Stats(dev, c, queuedCtx));
+    }
+
+    [Fact]
+    public void PreemptibleSpinnerSurvivesHeartbeatsAndCompletesWhenEnded()
+    {
+        using var dev = new GpuDevice(Config());
+        int c = OpenClient(dev);
+        using var spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
+
+        // Every pulse preempts the spinner at its arbitration point and completes; several must go by.
+        long pulses = dev.Heartbeat.Pulses;
+        WaitUntil(() => dev.Heartbeat.Pulses >= pulses + 4, "four heartbeat pulses");
+
+        Assert.False(spin.Fence.IsSignaled);
+        spin.End();
+        AssertStatus(1, spin.Fence);
+        Assert.Equal(0, dev.Reset.TotalEngineResets);
+        Assert.Equal(0, dev.Reset.ResetCount);
+        Assert.Equal(0, dev.Heartbeat.HangsReported);
+        Assert.Equal(0, dev.Reset.Events.Count(GpuEventKind.Error));
+    }
+
+    [Fact]
+    public void PreemptibleSpinnerIsNotBlamedWhileItsEngineThreadCannotRun()
+    {
+        using var dev = new GpuDevice(Config());
+        int c = OpenClient(dev);
+        using var spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
+        // A clock made of heartbeats on another engine.
+        using var clock = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Vcs0 });
+        // Wait until bcs0 has a pulse pending, then stop its thread as a starved host thread would be stopped: it
+        // cannot take the preemption, but it is not refusing it either.
+        long pulses = dev.Heartbeat.Pulses;
+        WaitUntil(() => dev.Heartbeat.Pulses >= pulses + 2, "the first heartbeats");
+        var bcs = dev.Gt[EngineId.Bcs0];
+        Assert.True(bcs.Park(Bound));
+        try
+        {
+            pulses = dev.Heartbeat.Pulses;
+            // Eight intervals: far past the preempt timeout and the priority ladder.
+            WaitUntil(() => dev.Heartbeat.Pulses >= pulses + 8, "eight vcs0 heartbeats");
+        }
+        finally
+        {
+            bcs.Unpark();
+        }
+        pulses = dev.Heartbeat.Pulses;
+        WaitUntil(() => dev.Heartbeat.Pulses >= pulses + 3, "three more heartbeats");
+
+        Assert.False(spin.Fence.IsSignaled, "the preemptible spinner was reset");
+        Assert.Equal(0L, dev.Heartbeat.HangsReported);
+        Assert.Equal(0, dev.Reset.TotalEngineResets);
+        spin.End();
+        clock.End();
+        AssertStatus(1, spin.Fence, "bcs0 spinner");
+        AssertStatus(1, clock.Fence, "vcs0 spinner");
+    }
+
+    [Fact]
+    public void InvalidInstructionIsResetAtOnceWithoutTheHeartbeat()
+    {
+        using var dev = new GpuDevice(Config());
+        int c = OpenClient(dev);
+        var target = new TargetBuffer(dev, c);
+        var stores = new StoreBatches(dev, c);
+        // No heartbeat on vcs0 (and the other engines stay idle): only the fault interrupt can start this reset.
+        dev.Heartbeat.SetInterval(EngineId.Vcs0, TimeSpan.Zero);
+
+        using var spin = Spinner.Start(dev, c, new SpinnerOptions { Engine = EngineId.Vcs0, InvalidCs = true });
+        var behind = stores.Store(0, EngineId.Vcs0, target.Slot(0), 0x7777);
+
+        AssertStatus(-Errno.EIO, spin.Fence, "faulting spinner");
+        AssertStatus(1, behind, "request behind the fault");
+        WaitRecoveryIdle(dev);
+        Assert.Equal(0x7777u, target[0]);
+        Assert.Equal(0L, dev.Heartbeat.Pulses);
+        Assert.Equal(1L, dev.Heartbeat.HangsReported);
+        Assert.Equal(1, dev.Reset.EngineResetCount(EngineClass.Video));
+        Assert.Equal(0, OtherEngineResets(dev, EngineClass.Video));
+        Assert.Equal(0, dev.Reset.ResetCount);
+        Assert.Equal(new ResetStats(0, 1, 0), Stats(dev, c, 0));
+    }
+}

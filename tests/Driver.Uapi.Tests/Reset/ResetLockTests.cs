@@ -1,0 +1,77 @@
+using Driver.Core.Hw;
+using Driver.Reset.Recovery;
+using Driver.Uapi;
+using static Driver.Uapi.Tests.Reset.ResetKit;
+
+namespace Driver.Uapi.Tests.Reset;
+
+/// <summary>
+/// The reset lock (intel_gt_reset_lock_interruptible / reset.backoff_srcu): users of resources a full reset clobbers
+/// cannot enter while BACKOFF is set, and the reset waits for those already inside before touching the hardware.
+/// Ordering is observed through one sequence counter shared by the observer's hooks and the lock users; each step
+/// waits for exactly the event it needs, so nothing depends on timing.
+/// </summary>
+[Collection(ResetCollection.Name)]
+public sealed class ResetLockTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ResetLockBlocksWhileTheResetRunsAndTheResetWaitsForHolders(bool viaForceFullReset)
+    {
+        using var dev = new GpuDevice(Config(reset: r => r with { EngineResetEnabled = false }));
+        var reset = dev.Reset;
+        var order = new ResetOrderObserver(reset);
+        reset.AddObserver(order);
+
+        // A holder from before the reset: the reset must not reach its hardware step until the holder has left.
+        using var holderIn = new ManualResetEventSlim(false);
+        bool holderLocked = false, holderSawBackoff = false;
+        long holderLeft = 0;
+        var holder = new Thread(() =>
+        {
+            holderLocked = reset.ResetLock(Bound);
+            holderIn.Set();
+            if (!holderLocked) return;
+            // Stay inside until the reset has announced itself by setting BACKOFF (bounded), then leave.
+            holderSawBackoff = SpinUntil(() => reset.IsBackoff);
+            holderLeft = order.Next();
+            reset.ResetUnlock();
+        }) { IsBackground = true };
+        holder.Start();
+        Assert.True(holderIn.Wait(Bound));
+        Assert.True(holderLocked);
+
+        var resetter = new Thread(() =>
+        {
+            if (viaForceFullReset) dev.ForceFullReset("reset lock test");
+            else reset.HandleError(EngineIds.AllMask, ErrorFlags.None, "reset lock test");
+        }) { IsBackground = true };
+        resetter.Start();
+        Assert.True(resetter.Join(Bound), "the full reset did not finish");
+        Assert.True(holder.Join(Bound));
+        Assert.NotNull(order.LateLocker);
+        Assert.True(order.LateLocker.Join(Bound), "the blocked ResetLock caller never returned");
+
+        Assert.Equal(1, reset.ResetCount);
+        Assert.False(dev.IsWedged);
+        Assert.True(holderSawBackoff, "the reset never set BACKOFF");
+        Assert.True(holderLeft < order.HardwareReset,
+            $"the hardware reset (#{order.HardwareReset}) ran before the lock holder left (#{holderLeft})");
+        Assert.False(order.ShortTryAcquired, "ResetLock succeeded inside the hardware reset");
+        Assert.True(order.LateLockerAcquired > order.Finish,
+            $"ResetLock got in (#{order.LateLockerAcquired}) before the reset finished (#{order.Finish})");
+        Assert.False(reset.IsBackoff);
+    }
+
+    private static bool SpinUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            Thread.Sleep(1);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,62 @@
+using Driver.Core.Fences;
+using Driver.Core.Hw;
+using Driver.Engines.Isa;
+using Driver.Uapi;
+
+namespace Driver.Uapi.Tests.Reset;
+
+/// <summary>
+/// A pool of one-store batches in a single object of one client: each submission gets its own 32-byte slot
+/// (optionally WORK ns; STORE_DWORD_IMM address, value; BATCH_BUFFER_END), written once before its execbuf and never reused, so no engine
+/// ever reads a batch that is being rewritten. Thread-safe.
+/// </summary>
+internal sealed class StoreBatches
+{
+    private const int BatchBytes = 32;
+    private readonly GpuDevice _dev;
+    private readonly int _client;
+    private readonly int _capacity;
+    private int _next;
+
+    /// <summary>Creates a pool for <paramref name="capacity"/> submissions by <paramref name="client"/>.</summary>
+    public StoreBatches(GpuDevice dev, int client, int capacity = 256)
+    {
+        _dev = dev;
+        _client = client;
+        _capacity = capacity;
+        Assert.Equal(0, dev.CreateBuffer(client, (long)capacity * BatchBytes, out int handle));
+        Handle = handle;
+    }
+
+    /// <summary>The batch object's handle.</summary>
+    public int Handle { get; }
+
+    /// <summary>
+    /// Submits "store <paramref name="value"/> at <paramref name="address"/>" on <paramref name="engine"/>, after
+    /// <paramref name="workNs"/> nanoseconds of simulated work when non-zero. Returns the execbuf's result (0 or a
+    /// negative errno) and its out-fence.
+    /// </summary>
+    public int TrySubmit(int context, EngineId engine, uint address, uint value, out DmaFence? fence,
+        IReadOnlyList<DmaFence>? inFences = null, uint workNs = 0)
+    {
+        int slot = Interlocked.Increment(ref _next) - 1;
+        if (slot >= _capacity) throw new InvalidOperationException($"store batch pool of {_capacity} exhausted");
+        long offset = (long)slot * BatchBytes;
+        var builder = new BatchBuilder();
+        if (workNs != 0) builder.Work(workNs);
+        var batch = builder.StoreDword(address, value).End().ToArray();
+        Assert.Equal(0, _dev.Write(_client, Handle, offset, batch));
+        return _dev.Execbuf(new ExecbufArgs
+        {
+            Client = _client, Context = context, Engine = (int)engine, BatchHandle = Handle, BatchOffset = offset,
+            InFences = inFences ?? [],
+        }, out fence);
+    }
+
+    /// <summary>Like <see cref="TrySubmit"/>, asserting the execbuf succeeded.</summary>
+    public DmaFence Store(int context, EngineId engine, uint address, uint value, IReadOnlyList<DmaFence>? inFences = null)
+    {
+        Assert.Equal(0, TrySubmit(context, engine, address, value, out var fence, inFences));
+        return fence!;
+    }
+}

@@ -1,0 +1,216 @@
+using Driver.Core.Errors;
+using Driver.Core.Fences;
+using Driver.Core.Hw;
+using Driver.Engines.Gt;
+using Driver.Reset.Events;
+using Driver.Uapi;
+using static Driver.Uapi.Tests.Reset.ResetKit;
+
+namespace Driver.Uapi.Tests.Reset;
+
+/// <summary>
+/// Wedging and unwedging (gem_eio) under both ways of making the submit_request swap safe: every fence completes with
+/// -EIO, the uAPI refuses work while wedged, and a successful unwedge or full reset restores submission.
+/// </summary>
+[Collection(ResetCollection.Name)]
+public sealed class WedgeTests
+{
+    /// <summary>gem_eio's in-flight limit: a spinner plus 63 batches per engine.</summary>
+    private const int QueuedPerEngine = 63;
+
+    [Theory]
+    [InlineData(WedgeStrategy.Epoch)]
+    [InlineData(WedgeStrategy.StopMachine)]
+    public void WedgeCancelsSpinnersAndEveryQueuedAndDependentBatch(WedgeStrategy strategy)
+    {
+        using var dev = new GpuDevice(Config(strategy));
+        int c = OpenClient(dev);
+        int ctx = CreateContext(dev, c);
+        var target = new TargetBuffer(dev, c);
+        var stores = new StoreBatches(dev, c, EngineIds.Count * QueuedPerEngine);
+        var spinners = EngineIds.All.Select(e => StartSpinner(dev, c, new SpinnerOptions { Engine = e })).ToArray();
+        var fences = new List<(string What, DmaFence Fence)>();
+        foreach (var e in EngineIds.All)
+        {
+            for (int i = 0; i < QueuedPerEngine; i++)
+            {
+                int slot = (int)e * QueuedPerEngine + i;
+                // A third await their own engine's spinner, a third another engine's spinner, a third are plain
+                // queued behind it (and so behind the held ones on the same timeline).
+                IReadOnlyList<DmaFence> inFences = (i % 3) switch
+                {
+                    0 => [spinners[(int)e].Fence],
+                    1 => [spinners[((int)e + 1) % EngineIds.Count].Fence],
+                    _ => [],
+                };
+                fences.Add(($"{e.Name()} batch {i}", stores.Store(ctx, e, target.Slot(slot), (uint)slot + 1, inFences)));
+            }
+        }
+
+        dev.Wedge();
+
+        Assert.True(dev.IsWedged);
+        foreach (var s in spinners) AssertStatus(-Errno.EIO, s.Fence, $"{s.Fence} spinner");
+        foreach (var (what, f) in fences) AssertStatus(-Errno.EIO, f, what);
+        for (int i = 0; i < EngineIds.Count * QueuedPerEngine; i++) Assert.Equal(0u, target[i]);
+        Assert.Equal(1, dev.Reset.WedgeCount);
+        Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.Wedged));
+        foreach (var s in spinners) s.Dispose();
+    }
+
+    [Theory]
+    [InlineData(WedgeStrategy.Epoch)]
+    [InlineData(WedgeStrategy.StopMachine)]
+    public void WedgedDeviceRefusesWorkButStillCreatesBuffers(WedgeStrategy strategy)
+    {
+        using var dev = new GpuDevice(Config(strategy));
+        int c = OpenClient(dev);
+        var stores = new StoreBatches(dev, c);
+        var target = new TargetBuffer(dev, c);
+
+        dev.Wedge();
+        dev.Wedge("again");
+
+        Assert.True(dev.IsWedged);
+        Assert.Equal(-Errno.EIO, stores.TrySubmit(0, EngineId.Rcs0, target.Slot(0), 1, out var fence));
+        Assert.Null(fence);
+        Assert.Equal(-Errno.EIO, dev.CreateContext(c, out _));
+        Assert.Equal(-Errno.EIO, dev.Throttle(c));
+        Assert.Equal(-Errno.EIO, Spinner.Create(dev, c, new SpinnerOptions(), out var spin));
+        Assert.Null(spin);
+        Assert.Equal(0, dev.CreateBuffer(c, 8192, out int bo));
+        var contents = new uint[2048];
+        Array.Fill(contents, 0xFFFFFFFFu);
+        Assert.Equal(0, dev.Read(c, bo, 0, contents));
+        Assert.All(contents, d => Assert.Equal(0u, d));
+        Assert.Equal(1, dev.Reset.WedgeCount);
+        Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.Wedged));
+    }
+
+    [Theory]
+    [InlineData(WedgeStrategy.Epoch)]
+    [InlineData(WedgeStrategy.StopMachine)]
+    public void RequestHeldOnAnExternalFenceStaysPendingThroughTheWedge(WedgeStrategy strategy)
+    {
+        using var dev = new GpuDevice(Config(strategy));
+        int c = OpenClient(dev);
+        int ctx = CreateContext(dev, c);
+        var target = new TargetBuffer(dev, c);
+        var stores = new StoreBatches(dev, c);
+        using var spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
+        var external = new DmaFence();
+        var held = stores.Store(ctx, EngineId.Bcs0, target.Slot(0), 0xE1, [external]);
+
+        dev.Wedge();
+
+        AssertStatus(-Errno.EIO, spin.Fence, "spinner");
+        Assert.False(held.IsSignaled, "the held request completed before its external fence signalled");
+        Assert.Equal(0, dev.Busy(c, stores.Handle, out bool busy));
+        Assert.True(busy);
+        Assert.True(external.Signal());
+        AssertStatus(-Errno.EIO, held, "request released after the wedge");
+        Assert.Equal(0u, target[0]);
+    }
+
+    [Theory]
+    [InlineData(WedgeStrategy.Epoch)]
+    [InlineData(WedgeStrategy.StopMachine)]
+    public void WaiterOnASpinnerIsWokenByAWedgeFromAnotherThread(WedgeStrategy strategy)
+    {
+        using var dev = new GpuDevice(Config(strategy));
+        int c = OpenClient(dev);
+        using var spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Vecs0 });
+        int result = int.MinValue;
+        var waiter = new Thread(() => result = GpuDevice.WaitFence(spin.Fence, (long)Bound.TotalNanoseconds)) { IsBackground = true };
+        waiter.Start();
+        // Let the waiter block first (bounded), so the wedge has a sleeper to wake.
+        WaitUntil(() => (waiter.ThreadState & ThreadState.WaitSleepJoin) != 0, "the waiter to block");
+        Assert.False(spin.Fence.IsSignaled);
+
+        dev.Wedge();
+
+        Assert.True(waiter.Join(Bound), "the waiter was not woken by the wedge");
+        Assert.Equal(0, result);
+        Assert.Equal(-Errno.EIO, spin.Fence.Status);
+    }
+
+    [Theory]
+    [InlineData(WedgeStrategy.Epoch)]
+    [InlineData(WedgeStrategy.StopMachine)]
+    public void UnwedgeRestoresDefaultSubmission(WedgeStrategy strategy)
+    {
+        using var dev = new GpuDevice(Config(strategy));
+        int c = OpenClient(dev);
+        var target = new TargetBuffer(dev, c);
+        var stores = new StoreBatches(dev, c);
+        using var spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
+        var queued = stores.Store(0, EngineId.Rcs0, target.Slot(0), 1);
+        dev.Wedge();
+        AssertStatus(-Errno.EIO, spin.Fence, "spinner");
+        AssertStatus(-Errno.EIO, queued, "queued store");
+
+        Assert.True(dev.Unwedge());
+
+        Assert.False(dev.IsWedged);
+        foreach (var engine in dev.Gt.Engines) Assert.Same(engine.DefaultSubmitRequest, engine.SubmitRequest);
+        foreach (var e in EngineIds.All)
+            AssertStatus(1, stores.Store(0, e, target.Slot(1 + (int)e), 0x100u + (uint)e), $"store on {e.Name()} after unwedge");
+        foreach (var e in EngineIds.All) Assert.Equal(0x100u + (uint)e, target[1 + (int)e]);
+        Assert.Equal(0u, target[0]);
+        Assert.Equal(0, dev.CreateContext(c, out _));
+        Assert.Equal(0, dev.Throttle(c));
+        Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.Unwedged));
+        Assert.Equal(1, dev.Reset.WedgeCount);
+
+        dev.Wedge("second time");
+        Assert.Equal(2, dev.Reset.WedgeCount);
+        Assert.Equal(2, dev.Reset.Events.Count(GpuEventKind.Wedged));
+        Assert.True(dev.Unwedge());
+        Assert.Equal(2, dev.Reset.Events.Count(GpuEventKind.Unwedged));
+        Assert.Equal(0, dev.Reset.ResetCount);
+    }
+
+    [Fact]
+    public void WedgedOnInitCannotBeUnwedged()
+    {
+        using var dev = new GpuDevice(Config());
+        int c = OpenClient(dev);
+        var stores = new StoreBatches(dev, c);
+        dev.Reset.SetWedgedOnInit("initialisation failed");
+
+        Assert.False(dev.Unwedge());
+        dev.ForceReset();
+
+        Assert.True(dev.IsWedged);
+        Assert.Equal(0, dev.Reset.ResetCount);
+        Assert.Equal(1, dev.Reset.WedgeCount);
+        Assert.Equal(0, dev.Reset.Events.Count(GpuEventKind.Unwedged));
+        Assert.Equal(0, dev.Reset.Events.Count(GpuEventKind.FullReset));
+        Assert.Equal(-Errno.EIO, stores.TrySubmit(0, EngineId.Rcs0, 0x1000, 1, out _));
+    }
+
+    [Theory]
+    [InlineData(WedgeStrategy.Epoch)]
+    [InlineData(WedgeStrategy.StopMachine)]
+    public void FullResetUnwedgesTheDevice(WedgeStrategy strategy)
+    {
+        using var dev = new GpuDevice(Config(strategy));
+        int c = OpenClient(dev);
+        var target = new TargetBuffer(dev, c);
+        var stores = new StoreBatches(dev, c);
+        using var spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
+        dev.Wedge();
+        AssertStatus(-Errno.EIO, spin.Fence, "spinner");
+
+        dev.ForceReset();
+
+        Assert.False(dev.IsWedged);
+        Assert.Equal(1, dev.Reset.ResetCount);
+        Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.Unwedged));
+        Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.FullReset));
+        Assert.Equal(0, dev.Reset.TotalEngineResets);
+        foreach (var engine in dev.Gt.Engines) Assert.Same(engine.DefaultSubmitRequest, engine.SubmitRequest);
+        AssertStatus(1, stores.Store(0, EngineId.Bcs0, target.Slot(0), 0xF00D), "store after the reset");
+        Assert.Equal(0xF00Du, target[0]);
+    }
+}

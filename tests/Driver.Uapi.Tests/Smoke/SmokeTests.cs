@@ -1,0 +1,103 @@
+using Driver.Core.Errors;
+using Driver.Core.Hw;
+using Driver.Engines.Isa;
+using Driver.Uapi;
+
+namespace Driver.Uapi.Tests.Smoke;
+
+public class SmokeTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public void StoreDwordLandsAndFenceSignals()
+    {
+        using var dev = new GpuDevice(DeviceConfig.Fast());
+        Assert.Equal(0, dev.OpenClient(out int c));
+        Assert.Equal(0, dev.CreateBuffer(c, 4096, out int target));
+        Assert.Equal(0, dev.Bind(c, target, out uint addr));
+        Assert.Equal(0, dev.CreateBuffer(c, 4096, out int batch));
+        var b = new BatchBuilder().StoreDword(addr + 8, 0xcafe).End();
+        Assert.Equal(0, dev.Write(c, batch, 0, b.ToArray()));
+        Assert.Equal(0, dev.Execbuf(new ExecbufArgs { Client = c, Engine = (int)EngineId.Bcs0, BatchHandle = batch, Objects = [target] }, out var f));
+        Assert.True(f!.Wait(Bound));
+        Assert.Equal(1, f.Status);
+        dev.Map(c, target, out var m);
+        Assert.Equal(0xcafeu, m![2]);
+    }
+
+    [Fact]
+    public void NonPreemptibleSpinnerIsGuiltyAndQueuedWorkCompletes()
+    {
+        using var dev = new GpuDevice(DeviceConfig.Fast());
+        dev.OpenClient(out int c);
+        var spin = Spinner.Start(dev, c, new SpinnerOptions { NoPreemption = true });
+        Assert.True(spin.WaitStarted(Bound));
+        dev.CreateBuffer(c, 4096, out int batch);
+        dev.Write(c, batch, 0, new BatchBuilder().End().ToArray());
+        dev.Execbuf(new ExecbufArgs { Client = c, Engine = 0, BatchHandle = batch }, out var behind);
+        Assert.True(spin.Fence.Wait(Bound));
+        Assert.Equal(-Errno.EIO, spin.Fence.Status);
+        Assert.True(behind!.Wait(Bound));
+        Assert.Equal(1, behind.Status);
+        Assert.Equal(1, dev.Reset.EngineResetCount(EngineClass.Render));
+        Assert.Equal(0, dev.Reset.ResetCount);
+    }
+
+    [Fact]
+    public void PreemptibleSpinnerSurvivesHeartbeatsAndEnds()
+    {
+        using var dev = new GpuDevice(DeviceConfig.Fast());
+        dev.OpenClient(out int c);
+        var spin = Spinner.Start(dev, c);
+        Assert.True(spin.WaitStarted(Bound));
+        // Let several heartbeats pass: each pulse preempts at the arbitration point and completes.
+        long pulses = dev.Heartbeat.Pulses;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (dev.Heartbeat.Pulses < pulses + 3 && sw.Elapsed < Bound) Thread.Sleep(5);
+        Assert.False(spin.Fence.IsSignaled);
+        spin.End();
+        Assert.True(spin.Fence.Wait(Bound));
+        Assert.Equal(1, spin.Fence.Status);
+        Assert.Equal(0, dev.Reset.TotalEngineResets);
+    }
+
+    [Fact]
+    public void InvalidCsIsHandledAsHang()
+    {
+        using var dev = new GpuDevice(DeviceConfig.Fast());
+        dev.OpenClient(out int c);
+        var spin = Spinner.Start(dev, c, new SpinnerOptions { InvalidCs = true, Engine = EngineId.Vcs0 });
+        Assert.True(spin.Fence.Wait(Bound));
+        Assert.Equal(-Errno.EIO, spin.Fence.Status);
+        Assert.Equal(1, dev.Reset.EngineResetCount(EngineClass.Video));
+    }
+
+    [Theory]
+    [InlineData(Driver.Engines.Gt.WedgeStrategy.Epoch)]
+    [InlineData(Driver.Engines.Gt.WedgeStrategy.StopMachine)]
+    public void WedgeCancelsEverything(Driver.Engines.Gt.WedgeStrategy strategy)
+    {
+        using var dev = new GpuDevice(DeviceConfig.Fast(strategy));
+        dev.OpenClient(out int c);
+        var spin = Spinner.Start(dev, c);
+        Assert.True(spin.WaitStarted(Bound));
+        dev.CreateBuffer(c, 4096, out int batch);
+        dev.Write(c, batch, 0, new BatchBuilder().End().ToArray());
+        var fences = new List<Driver.Core.Fences.DmaFence>();
+        for (int i = 0; i < 50; i++)
+        {
+            dev.Execbuf(new ExecbufArgs { Client = c, Engine = i % 5, BatchHandle = batch }, out var f);
+            fences.Add(f!);
+        }
+        dev.Wedge();
+        Assert.True(spin.Fence.Wait(Bound));
+        Assert.Equal(-Errno.EIO, spin.Fence.Status);
+        foreach (var f in fences) { Assert.True(f.Wait(Bound)); Assert.NotEqual(0, f.Status); }
+        Assert.Equal(-Errno.EIO, dev.Execbuf(new ExecbufArgs { Client = c, Engine = 0, BatchHandle = batch }, out _));
+        Assert.True(dev.Unwedge());
+        Assert.Equal(0, dev.Execbuf(new ExecbufArgs { Client = c, Engine = 0, BatchHandle = batch }, out var after));
+        Assert.True(after!.Wait(Bound));
+        Assert.Equal(1, after.Status);
+    }
+}
