@@ -56,7 +56,10 @@ public class ReadSideBenchmarks
     [Benchmark]
     public void Monitor()
     {
-        lock (_monitor) _handler(1);
+        lock (_monitor)
+        {
+            _handler(1);
+        }
     }
 
     /// <summary>Keeps the sink observable.</summary>

@@ -32,8 +32,16 @@ internal static class BatchTranslator
         bool ended = false;
         while (!ended)
         {
-            if (insns.Count >= MaxInstructions) throw Inval(ip, $"batch longer than {MaxInstructions} instructions");
-            if (!ggtt.TryRead(ip, out uint cmd)) throw Fault(ip, "instruction fetch from an unmapped address");
+            if (insns.Count >= MaxInstructions)
+            {
+                throw Inval(ip, $"batch longer than {MaxInstructions} instructions");
+            }
+
+            if (!ggtt.TryRead(ip, out uint cmd))
+            {
+                throw Fault(ip, "instruction fetch from an unmapped address");
+            }
+
             switch (Mi.Opcode(cmd))
             {
                 case MiOpcode.Noop:
@@ -41,61 +49,107 @@ internal static class BatchTranslator
                     ip += 4;
                     break;
                 case MiOpcode.BatchBufferEnd:
-                    if (cmd != Mi.BatchBufferEnd) throw Fault(ip, "BATCH_BUFFER_END with stray bits");
+                    if (cmd != Mi.BatchBufferEnd)
+                    {
+                        throw Fault(ip, "BATCH_BUFFER_END with stray bits");
+                    }
+
                     ended = true;
                     break;
                 case MiOpcode.ArbCheck:
-                    if (cmd != Mi.ArbCheck) throw Fault(ip, "ARB_CHECK with stray bits");
+                    if (cmd != Mi.ArbCheck)
+                    {
+                        throw Fault(ip, "ARB_CHECK with stray bits");
+                    }
+
                     insns.Add(new Insn(InsnKind.ArbCheck, ip));
                     ip += 4;
                     break;
                 case MiOpcode.StoreDwordImm:
-                {
-                    if (Mi.Length(cmd) != 1 || (cmd & 0x007FFF00) != 0) throw Fault(ip, "STORE_DWORD_IMM length must be 1");
-                    if (!ggtt.TryRead(ip + 4, out uint address) || !ggtt.TryRead(ip + 8, out uint value)) throw Fault(ip, "STORE_DWORD_IMM operands unmapped");
-                    if (!ggtt.TryRead(address, out _)) throw Fault(ip, $"store to unmapped 0x{address:x8}");
-                    insns.Add(new Insn(InsnKind.Store, ip, address, value));
-                    ip += 12;
-                    break;
-                }
-                case MiOpcode.SemaphoreWait:
-                case MiOpcode.ConditionalBatchBufferEnd:
-                {
-                    bool semaphore = Mi.Opcode(cmd) == MiOpcode.SemaphoreWait;
-                    var op = Mi.Compare(cmd);
-                    if (Mi.Length(cmd) != 1 || (uint)op > (uint)CompareOp.NotEqual || (cmd & 0x007F8F00) != 0)
-                        throw Fault(ip, "compare instruction with bad length or compare op");
-                    if (!ggtt.TryRead(ip + 4, out uint data) || !ggtt.TryRead(ip + 8, out uint address)) throw Fault(ip, "compare operands unmapped");
-                    if (!ggtt.TryRead(address, out _))
-                        throw Fault(ip, semaphore ? $"semaphore poll of unmapped 0x{address:x8}" : $"conditional end reads unmapped 0x{address:x8}");
-                    insns.Add(new Insn(semaphore ? InsnKind.Semaphore : InsnKind.ConditionalEnd, ip, address, data, op));
-                    ip += 12;
-                    break;
-                }
-                case MiOpcode.BatchBufferStart:
-                {
-                    if (Mi.Length(cmd) != 0 || (cmd & 0x007FFF00) != 0) throw Fault(ip, "BATCH_BUFFER_START length must be 0");
-                    if (!ggtt.TryRead(ip + 4, out uint target)) throw Fault(ip, "BATCH_BUFFER_START operand unmapped");
-                    if (target > ip)
                     {
-                        // Forward: the dwords jumped over are never fetched.
-                        insns.Add(new Insn(InsnKind.ForwardJump, ip));
-                        ip = target;
+                        if (Mi.Length(cmd) != 1 || (cmd & 0x007FFF00) != 0)
+                        {
+                            throw Fault(ip, "STORE_DWORD_IMM length must be 1");
+                        }
+
+                        if (!ggtt.TryRead(ip + 4, out uint address) || !ggtt.TryRead(ip + 8, out uint value))
+                        {
+                            throw Fault(ip, "STORE_DWORD_IMM operands unmapped");
+                        }
+
+                        if (!ggtt.TryRead(address, out _))
+                        {
+                            throw Fault(ip, $"store to unmapped 0x{address:x8}");
+                        }
+
+                        insns.Add(new Insn(InsnKind.Store, ip, address, value));
+                        ip += 12;
                         break;
                     }
-                    loopTarget = target;
-                    jumpAddress = ip;
-                    ended = true;
-                    break;
-                }
+                case MiOpcode.SemaphoreWait:
+                case MiOpcode.ConditionalBatchBufferEnd:
+                    {
+                        bool semaphore = Mi.Opcode(cmd) == MiOpcode.SemaphoreWait;
+                        CompareOp op = Mi.Compare(cmd);
+                        if (Mi.Length(cmd) != 1 || (uint)op > (uint)CompareOp.NotEqual || (cmd & 0x007F8F00) != 0)
+                        {
+                            throw Fault(ip, "compare instruction with bad length or compare op");
+                        }
+
+                        if (!ggtt.TryRead(ip + 4, out uint data) || !ggtt.TryRead(ip + 8, out uint address))
+                        {
+                            throw Fault(ip, "compare operands unmapped");
+                        }
+
+                        if (!ggtt.TryRead(address, out _))
+                        {
+                            throw Fault(ip, semaphore ? $"semaphore poll of unmapped 0x{address:x8}" : $"conditional end reads unmapped 0x{address:x8}");
+                        }
+
+                        insns.Add(new Insn(semaphore ? InsnKind.Semaphore : InsnKind.ConditionalEnd, ip, address, data, op));
+                        ip += 12;
+                        break;
+                    }
+                case MiOpcode.BatchBufferStart:
+                    {
+                        if (Mi.Length(cmd) != 0 || (cmd & 0x007FFF00) != 0)
+                        {
+                            throw Fault(ip, "BATCH_BUFFER_START length must be 0");
+                        }
+
+                        if (!ggtt.TryRead(ip + 4, out uint target))
+                        {
+                            throw Fault(ip, "BATCH_BUFFER_START operand unmapped");
+                        }
+
+                        if (target > ip)
+                        {
+                            // Forward: the dwords jumped over are never fetched.
+                            insns.Add(new Insn(InsnKind.ForwardJump, ip));
+                            ip = target;
+                            break;
+                        }
+                        loopTarget = target;
+                        jumpAddress = ip;
+                        ended = true;
+                        break;
+                    }
                 case MiOpcode.Work:
-                {
-                    if (Mi.Length(cmd) != 0 || (cmd & 0x007FFF00) != 0) throw Fault(ip, "WORK length must be 0");
-                    if (!ggtt.TryRead(ip + 4, out uint ns)) throw Fault(ip, "WORK operand unmapped");
-                    insns.Add(new Insn(InsnKind.Work, ip, 0, ns));
-                    ip += 8;
-                    break;
-                }
+                    {
+                        if (Mi.Length(cmd) != 0 || (cmd & 0x007FFF00) != 0)
+                        {
+                            throw Fault(ip, "WORK length must be 0");
+                        }
+
+                        if (!ggtt.TryRead(ip + 4, out uint ns))
+                        {
+                            throw Fault(ip, "WORK operand unmapped");
+                        }
+
+                        insns.Add(new Insn(InsnKind.Work, ip, 0, ns));
+                        ip += 8;
+                        break;
+                    }
                 default:
                     throw Fault(ip, $"unknown opcode 0x{Mi.Opcode(cmd):x}");
             }
@@ -113,16 +167,43 @@ internal static class BatchTranslator
             // is an instruction of this path, is unique.
             loopStart = insns.FindIndex(i => i.Address == target);
             if (loopStart < 0)
+            {
                 throw Inval(jumpAddress, $"backward jump to 0x{target:x8}, which is not an instruction this batch executed");
+            }
+
             for (int k = loopStart; k < insns.Count; k++)
+            {
                 if (insns[k].Kind is not (InsnKind.Noop or InsnKind.ArbCheck or InsnKind.ConditionalEnd or InsnKind.ForwardJump))
+                {
                     throw Inval(insns[k].Address, $"{insns[k].Kind} inside a spin loop has no Vulkan translation (a loop body may hold only NOOP, ARB_CHECK, COND_BATCH_BUFFER_END and forward jumps)");
+                }
+            }
         }
-        for (int k = 0; k < loopStart; k++) EmitStraight(program, insns[k]);
-        if (loopTarget is { } head) EmitLoop(ggtt, program, insns, loopStart, head, jumpAddress);
-        if (program.Stores.Count > ArenaLayout.MaxStores) throw Inval(jumpAddress, $"more than {ArenaLayout.MaxStores} stores");
-        if (program.Conditions.Count > ArenaLayout.MaxConditions) throw Inval(jumpAddress, $"more than {ArenaLayout.MaxConditions} waits and conditional ends");
-        if (program.SlotAddresses.Count > ArenaLayout.MaxSlots) throw Inval(jumpAddress, $"more than {ArenaLayout.MaxSlots} distinct addresses");
+        for (int k = 0; k < loopStart; k++)
+        {
+            EmitStraight(program, insns[k]);
+        }
+
+        if (loopTarget is { } head)
+        {
+            EmitLoop(ggtt, program, insns, loopStart, head, jumpAddress);
+        }
+
+        if (program.Stores.Count > ArenaLayout.MaxStores)
+        {
+            throw Inval(jumpAddress, $"more than {ArenaLayout.MaxStores} stores");
+        }
+
+        if (program.Conditions.Count > ArenaLayout.MaxConditions)
+        {
+            throw Inval(jumpAddress, $"more than {ArenaLayout.MaxConditions} waits and conditional ends");
+        }
+
+        if (program.SlotAddresses.Count > ArenaLayout.MaxSlots)
+        {
+            throw Inval(jumpAddress, $"more than {ArenaLayout.MaxSlots} distinct addresses");
+        }
+
         return program;
     }
 
@@ -131,25 +212,30 @@ internal static class BatchTranslator
         switch (insn.Kind)
         {
             case InsnKind.Store:
-            {
-                program.Stores.Add(new VulkanStore(program.SlotFor(insn.Operand), insn.Operand, insn.Data));
-                int last = program.Ops.Count - 1;
-                if (last >= 0 && program.Ops[last] is { Kind: VulkanOpKind.Store } run && run.First + run.Count == program.Stores.Count - 1)
-                    program.Ops[last] = run with { Count = run.Count + 1 };
-                else
-                    program.Ops.Add(new VulkanOp(VulkanOpKind.Store, program.Stores.Count - 1, 1));
-                break;
-            }
+                {
+                    program.Stores.Add(new VulkanStore(program.SlotFor(insn.Operand), insn.Operand, insn.Data));
+                    int last = program.Ops.Count - 1;
+                    if (last >= 0 && program.Ops[last] is { Kind: VulkanOpKind.Store } run && run.First + run.Count == program.Stores.Count - 1)
+                    {
+                        program.Ops[last] = run with { Count = run.Count + 1 };
+                    }
+                    else
+                    {
+                        program.Ops.Add(new VulkanOp(VulkanOpKind.Store, program.Stores.Count - 1, 1));
+                    }
+
+                    break;
+                }
             case InsnKind.Semaphore:
             case InsnKind.ConditionalEnd:
-            {
-                bool semaphore = insn.Kind == InsnKind.Semaphore;
-                program.Conditions.Add(new VulkanCondition(program.SlotFor(insn.Operand), insn.Operand, insn.Op, insn.Data,
-                    semaphore ? ConditionKind.Semaphore : ConditionKind.ConditionalEnd));
-                program.Ops.Add(new VulkanOp(VulkanOpKind.Spin, program.Conditions.Count - 1, 1,
-                    semaphore ? SpinMode.Semaphore : SpinMode.ConditionalEnd));
-                break;
-            }
+                {
+                    bool semaphore = insn.Kind == InsnKind.Semaphore;
+                    program.Conditions.Add(new VulkanCondition(program.SlotFor(insn.Operand), insn.Operand, insn.Op, insn.Data,
+                        semaphore ? ConditionKind.Semaphore : ConditionKind.ConditionalEnd));
+                    program.Ops.Add(new VulkanOp(VulkanOpKind.Spin, program.Conditions.Count - 1, 1,
+                        semaphore ? SpinMode.Semaphore : SpinMode.ConditionalEnd));
+                    break;
+                }
             case InsnKind.Work:
                 program.Ops.Add(new VulkanOp(VulkanOpKind.Work, 0, 0, Nanoseconds: insn.Data));
                 break;
@@ -160,10 +246,18 @@ internal static class BatchTranslator
     {
         int first = program.Conditions.Count;
         for (int k = loopStart; k < insns.Count; k++)
+        {
             if (insns[k].Kind == InsnKind.ConditionalEnd)
+            {
                 program.Conditions.Add(new VulkanCondition(program.SlotFor(insns[k].Operand), insns[k].Operand, insns[k].Op, insns[k].Data, ConditionKind.ConditionalEnd));
+            }
+        }
         // The loop also ends when its head dword is rewritten (igt_spin_end puts BATCH_BUFFER_END there).
-        if (!ggtt.TryRead(head, out uint original)) throw Fault(jumpAddress, $"jump to unmapped 0x{head:x8}");
+        if (!ggtt.TryRead(head, out uint original))
+        {
+            throw Fault(jumpAddress, $"jump to unmapped 0x{head:x8}");
+        }
+
         program.Conditions.Add(new VulkanCondition(program.SlotFor(head), head, CompareOp.NotEqual, original, ConditionKind.LoopHead));
         program.Ops.Add(new VulkanOp(VulkanOpKind.Spin, first, program.Conditions.Count - first, SpinMode.Loop));
     }

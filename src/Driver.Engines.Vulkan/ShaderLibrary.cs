@@ -20,10 +20,18 @@ internal static class ShaderLibrary
     public static uint[] Load(string name)
     {
         byte[] bytes = LoadBytes(name);
-        if (bytes.Length == 0 || bytes.Length % 4 != 0) throw new InvalidDataException($"{name}.spv is not SPIR-V ({bytes.Length} bytes)");
-        var words = new uint[bytes.Length / 4];
+        if (bytes.Length == 0 || bytes.Length % 4 != 0)
+        {
+            throw new InvalidDataException($"{name}.spv is not SPIR-V ({bytes.Length} bytes)");
+        }
+
+        uint[] words = new uint[bytes.Length / 4];
         System.Buffer.BlockCopy(bytes, 0, words, 0, bytes.Length);
-        if (words[0] != 0x07230203) throw new InvalidDataException($"{name}.spv has no SPIR-V magic number");
+        if (words[0] != 0x07230203)
+        {
+            throw new InvalidDataException($"{name}.spv has no SPIR-V magic number");
+        }
+
         return words;
     }
 
@@ -31,7 +39,7 @@ internal static class ShaderLibrary
     public static byte[] LoadBytes(string name)
     {
         string resource = $"Driver.Engines.Vulkan.Shaders.{name}.spv";
-        using var stream = typeof(ShaderLibrary).Assembly.GetManifestResourceStream(resource)
+        using Stream stream = typeof(ShaderLibrary).Assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidDataException($"embedded shader {resource} is missing (run scripts/compile-shaders.sh)");
         using var copy = new MemoryStream();
         stream.CopyTo(copy);

@@ -80,7 +80,11 @@ public sealed class VulkanDevice : IDisposable
     public static VulkanDevice Create(VulkanDeviceOptions? options = null, ILogger? log = null)
     {
         options ??= new VulkanDeviceOptions();
-        if (!VulkanProbe.LoaderPresent(out string why)) throw new VulkanUnavailableException(why);
+        if (!VulkanProbe.LoaderPresent(out string why))
+        {
+            throw new VulkanUnavailableException(why);
+        }
+
         VulkanInstance instance;
         try
         {
@@ -92,8 +96,8 @@ public sealed class VulkanDevice : IDisposable
         }
         try
         {
-            var physical = instance.EnumeratePhysicalDevices();
-            var infos = physical.Select((pd, i) => instance.Describe(pd, i)).ToArray();
+            PhysicalDevice[] physical = instance.EnumeratePhysicalDevices();
+            VulkanPhysicalDeviceInfo[] infos = physical.Select((pd, i) => instance.Describe(pd, i)).ToArray();
             int index = VulkanDeviceSelector.Select(infos, options.DeviceIndex);
             uint family = (uint)instance.FindComputeQueueFamily(physical[index]);
             var device = new VulkanDevice(instance, physical[index], family, infos[index], infos, log ?? Serilog.Core.Logger.None);
@@ -115,9 +119,16 @@ public sealed class VulkanDevice : IDisposable
     {
         while (true)
         {
-            var current = Volatile.Read(ref _current);
-            if (current is null) return null;
-            if (current.TryAcquire()) return current;
+            VulkanLogicalDevice? current = Volatile.Read(ref _current);
+            if (current is null)
+            {
+                return null;
+            }
+
+            if (current.TryAcquire())
+            {
+                return current;
+            }
             // Raced with a recreation that dropped the last reference: the next read sees its replacement.
         }
     }
@@ -130,14 +141,26 @@ public sealed class VulkanDevice : IDisposable
     {
         using (_recreateLock.Acquire())
         {
-            if (_disposed) return false;
-            if (!ReferenceEquals(_current, lost)) return _current is not null;
+            if (_disposed)
+            {
+                return false;
+            }
+
+            if (!ReferenceEquals(_current, lost))
+            {
+                return _current is not null;
+            }
+
             _log.Error("Vulkan device lost ({Reason}): recreating {Device}", reason, Info.Name);
             _current = null;
             lost.Release();
             try
             {
-                if (Faults.TakeRecreateFailure()) throw new VulkanException(Result.ErrorInitializationFailed, "vkCreateDevice", "injected");
+                if (Faults.TakeRecreateFailure())
+                {
+                    throw new VulkanException(Result.ErrorInitializationFailed, "vkCreateDevice", "injected");
+                }
+
                 Volatile.Write(ref _current, CreateLogical(lost.Generation + 1));
                 Interlocked.Increment(ref _recreations);
                 Faults.OnRecreated();
@@ -157,8 +180,16 @@ public sealed class VulkanDevice : IDisposable
     {
         using (_recreateLock.Acquire())
         {
-            if (_disposed) return false;
-            if (_current is not null) return true;
+            if (_disposed)
+            {
+                return false;
+            }
+
+            if (_current is not null)
+            {
+                return true;
+            }
+
             try
             {
                 long generation = _created.Count == 0 ? 1 : _created[^1].Generation + 1;
@@ -190,14 +221,24 @@ public sealed class VulkanDevice : IDisposable
         bool allGone;
         using (_recreateLock.Acquire())
         {
-            if (_disposed) return;
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
-            var current = _current;
+            VulkanLogicalDevice? current = _current;
             _current = null;
             current?.Release();
             allGone = _created.All(d => d.IsDestroyed);
         }
-        if (allGone) _instance.Dispose();
-        else _log.Warning("Vulkan device disposed while an engine still holds a logical device: instance leaked");
+        if (allGone)
+        {
+            _instance.Dispose();
+        }
+        else
+        {
+            _log.Warning("Vulkan device disposed while an engine still holds a logical device: instance leaked");
+        }
     }
 }

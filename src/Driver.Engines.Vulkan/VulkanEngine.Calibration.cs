@@ -27,7 +27,11 @@ public sealed partial class VulkanEngine
     {
         get
         {
-            if (Options.SpinIterationCap is { } cap) return Math.Max(1u, cap);
+            if (Options.SpinIterationCap is { } cap)
+            {
+                return Math.Max(1u, cap);
+            }
+
             double us = (Options.RequestTimeout + Options.AbortGrace).TotalMicroseconds * 8;
             return (uint)Math.Clamp(SpinIterationsPerMicrosecond * us, 1_000_000, uint.MaxValue);
         }
@@ -82,8 +86,12 @@ public sealed partial class VulkanEngine
         uint n = 1 << 16;
         while (true)
         {
-            var elapsed = RunTimed(res, program, n);
-            if (elapsed >= TimeSpan.FromMilliseconds(5) || n >= 1u << 28) return n / Math.Max(1, elapsed.TotalMicroseconds);
+            TimeSpan elapsed = RunTimed(res, program, n);
+            if (elapsed >= TimeSpan.FromMilliseconds(5) || n >= 1u << 28)
+            {
+                return n / Math.Max(1, elapsed.TotalMicroseconds);
+            }
+
             n *= 8;
         }
     }
@@ -116,7 +124,11 @@ public sealed partial class VulkanEngine
                     throw new VulkanDeviceLostException("calibration", "calibration kernel did not stop") { Culprit = res.Device.MarkLost() };
                 }
             }
-            if (res.Arena.Read(ArenaLayout.CtlHalt) != ArenaLayout.HaltYield || Stopwatch.GetTimestamp() > deadline) break;
+            if (res.Arena.Read(ArenaLayout.CtlHalt) != ArenaLayout.HaltYield || Stopwatch.GetTimestamp() > deadline)
+            {
+                break;
+            }
+
             from = (int)res.Arena.Read(ArenaLayout.CtlResume);
             res.Arena.Write(ArenaLayout.CtlHalt, 0);
         }

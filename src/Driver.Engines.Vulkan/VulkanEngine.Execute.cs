@@ -51,7 +51,7 @@ public sealed partial class VulkanEngine
     {
         for (int attempt = 1; ; attempt++)
         {
-            var res = EnsureResources();
+            VulkanEngineResources? res = EnsureResources();
             if (res is null)
             {
                 Finish(rq, VulkanRequestOutcome.Cancelled, -Errno.EIO, "Vulkan device dead: engine wedged", queued, 0, 0, attempt - 1);
@@ -60,8 +60,12 @@ public sealed partial class VulkanEngine
             long submitted = 0;
             try
             {
-                var (outcome, error, reason) = RunOnDevice(rq, program, res, ref submitted);
-                if (outcome == VulkanRequestOutcome.Hang) MarkGuilty(rq, reason!);
+                (VulkanRequestOutcome outcome, int error, string? reason) = RunOnDevice(rq, program, res, ref submitted);
+                if (outcome == VulkanRequestOutcome.Hang)
+                {
+                    MarkGuilty(rq, reason!);
+                }
+
                 Finish(rq, outcome, error, reason ?? program.Describe(), queued, submitted, program.Ops.Count, attempt);
                 return;
             }
@@ -80,7 +84,10 @@ public sealed partial class VulkanEngine
                 if (submitted != 0)
                 {
                     rq.SetErrorOnce(-Errno.EAGAIN);
-                    if (!rq.Context.IsKernel) rq.Context.MarkInnocent();
+                    if (!rq.Context.IsKernel)
+                    {
+                        rq.Context.MarkInnocent();
+                    }
                 }
                 rq.Replays++;
                 Interlocked.Increment(ref _replays);
@@ -104,8 +111,8 @@ public sealed partial class VulkanEngine
     /// </summary>
     private (VulkanRequestOutcome, int, string?) RunOnDevice(Request rq, VulkanProgram program, VulkanEngineResources res, ref long submitted)
     {
-        var arena = res.Arena;
-        var seen = LoadArena(arena, program);
+        VulkanHostBuffer arena = res.Arena;
+        uint[] seen = LoadArena(arena, program);
         if (!rq.Started)
         {
             rq.Started = true;
@@ -123,15 +130,24 @@ public sealed partial class VulkanEngine
                 submitted = Stopwatch.GetTimestamp();
                 watch.Start(submitted);
             }
-            var slice = program.NeedsPump ? Options.PumpInterval : VulkanLogicalDevice.MaxWaitSlice;
+            TimeSpan slice = program.NeedsPump ? Options.PumpInterval : VulkanLogicalDevice.MaxWaitSlice;
             while (!res.Wait(slice))
             {
-                if (program.NeedsPump) copied = Pump(arena, program, copied, seen);
+                if (program.NeedsPump)
+                {
+                    copied = Pump(arena, program, copied, seen);
+                }
+
                 if (watch.Check())
+                {
                     throw new VulkanDeviceLostException("abort", $"batch did not stop within {Options.AbortGrace.TotalMilliseconds:0} ms of its abort")
-                        { Culprit = res.Device.MarkLost() };
+                    { Culprit = res.Device.MarkLost() };
+                }
             }
-            if (arena.Read(ArenaLayout.CtlHalt) != ArenaLayout.HaltYield) break;
+            if (arena.Read(ArenaLayout.CtlHalt) != ArenaLayout.HaltYield)
+            {
+                break;
+            }
             // A kernel used up its slice: let CPU writes in and stores out, then go on from where it yielded — unless
             // the batch is out of time, in which case it simply is not submitted again.
             copied = Pump(arena, program, copied, seen);
@@ -156,18 +172,33 @@ public sealed partial class VulkanEngine
             case 0:
                 return (VulkanRequestOutcome.Completed, 0, null);
             case ArenaLayout.HaltEnded:
-            {
-                int index = (int)arena.Read(ArenaLayout.CtlExitCond) - 1;
-                if ((uint)index >= (uint)program.Conditions.Count) return (VulkanRequestOutcome.Failed, -Errno.EIO, $"kernel reported exit condition {index + 1} of {program.Conditions.Count}");
-                var cond = program.Conditions[index];
-                if (cond.Kind != ConditionKind.LoopHead) return (VulkanRequestOutcome.Completed, 0, null);
-                // The loop's head was rewritten: what the command streamer would now fetch there decides.
-                if (_ggtt.TryRead(cond.Address, out uint head) && head == Mi.BatchBufferEnd) return (VulkanRequestOutcome.Completed, 0, null);
-                return (VulkanRequestOutcome.Rejected, -Errno.EIO,
-                    $"loop head 0x{cond.Address:x8} rewritten with 0x{head:x8}: only BATCH_BUFFER_END ends a translated loop");
-            }
+                {
+                    int index = (int)arena.Read(ArenaLayout.CtlExitCond) - 1;
+                    if ((uint)index >= (uint)program.Conditions.Count)
+                    {
+                        return (VulkanRequestOutcome.Failed, -Errno.EIO, $"kernel reported exit condition {index + 1} of {program.Conditions.Count}");
+                    }
+
+                    VulkanCondition cond = program.Conditions[index];
+                    if (cond.Kind != ConditionKind.LoopHead)
+                    {
+                        return (VulkanRequestOutcome.Completed, 0, null);
+                    }
+                    // The loop's head was rewritten: what the command streamer would now fetch there decides.
+                    if (_ggtt.TryRead(cond.Address, out uint head) && head == Mi.BatchBufferEnd)
+                    {
+                        return (VulkanRequestOutcome.Completed, 0, null);
+                    }
+
+                    return (VulkanRequestOutcome.Rejected, -Errno.EIO,
+                        $"loop head 0x{cond.Address:x8} rewritten with 0x{head:x8}: only BATCH_BUFFER_END ends a translated loop");
+                }
             case ArenaLayout.HaltAborted:
-                if (!_stopping) Interlocked.Increment(ref _hangs);
+                if (!_stopping)
+                {
+                    Interlocked.Increment(ref _hangs);
+                }
+
                 return (_stopping ? VulkanRequestOutcome.Cancelled : VulkanRequestOutcome.Hang, -Errno.EIO, abortReason ?? "aborted");
             case ArenaLayout.HaltCapped:
                 Interlocked.Increment(ref _hangs);
@@ -191,12 +222,12 @@ public sealed partial class VulkanEngine
         }
         for (int i = 0; i < program.Conditions.Count; i++)
         {
-            var c = program.Conditions[i];
+            VulkanCondition c = program.Conditions[i];
             arena.Write(ArenaLayout.ConditionBase + 3 * i, (uint)c.Slot);
             arena.Write(ArenaLayout.ConditionBase + 3 * i + 1, (uint)c.Op);
             arena.Write(ArenaLayout.ConditionBase + 3 * i + 2, c.Data);
         }
-        var seen = new uint[program.SlotAddresses.Count];
+        uint[] seen = new uint[program.SlotAddresses.Count];
         for (int s = 0; s < seen.Length; s++)
         {
             _ggtt.TryRead(program.SlotAddresses[s], out seen[s]);
@@ -213,9 +244,13 @@ public sealed partial class VulkanEngine
     private int Pump(VulkanHostBuffer arena, VulkanProgram program, int copied, uint[] seen)
     {
         copied = CopyBack(arena, program, copied, seen);
-        foreach (var c in program.Conditions)
+        foreach (VulkanCondition c in program.Conditions)
         {
-            if (!_ggtt.TryRead(c.Address, out uint value) || value == seen[c.Slot]) continue;
+            if (!_ggtt.TryRead(c.Address, out uint value) || value == seen[c.Slot])
+            {
+                continue;
+            }
+
             seen[c.Slot] = value;
             arena.Write(ArenaLayout.MemBase + c.Slot, value);
         }
@@ -228,7 +263,7 @@ public sealed partial class VulkanEngine
         int done = (int)Math.Min(arena.Read(ArenaLayout.CtlStoresDone), (uint)program.Stores.Count);
         for (int i = copied; i < done; i++)
         {
-            var st = program.Stores[i];
+            VulkanStore st = program.Stores[i];
             // The slot's current value: what this store wrote, or a later store of the batch to the same address.
             uint value = arena.Read(ArenaLayout.MemBase + st.Slot);
             _ggtt.TryWrite(st.Address, value);
@@ -242,8 +277,14 @@ public sealed partial class VulkanEngine
     {
         rq.Guilty = true;
         _log.Warning("{Engine}: {Request} guilty: {Reason}", Name, rq, reason);
-        if (Options.OnGuilty is { } hook) hook(rq, reason);
-        else if (!rq.Context.IsKernel) rq.Context.MarkGuilty();
+        if (Options.OnGuilty is { } hook)
+        {
+            hook(rq, reason);
+        }
+        else if (!rq.Context.IsKernel)
+        {
+            rq.Context.MarkGuilty();
+        }
     }
 
     private static long Ticks(TimeSpan t) => (long)(t.TotalSeconds * Stopwatch.Frequency);

@@ -14,15 +14,23 @@ public sealed partial class VulkanEngine
     {
         if (_res is { } current)
         {
-            if (!current.Device.IsLost) return current;
-            var lost = current.Device;
+            if (!current.Device.IsLost)
+            {
+                return current;
+            }
+
+            VulkanLogicalDevice lost = current.Device;
             DropResources(current);
             _device.Recreate(lost, $"lost, seen by {Name}");
         }
         for (int tries = 0; tries < 3; tries++)
         {
-            var ld = _device.AcquireCurrent();
-            if (ld is null) return Wedge("Vulkan device is dead (recreation failed)");
+            VulkanLogicalDevice? ld = _device.AcquireCurrent();
+            if (ld is null)
+            {
+                return Wedge("Vulkan device is dead (recreation failed)");
+            }
+
             if (ld.IsLost)
             {
                 ld.Release();
@@ -33,21 +41,39 @@ public sealed partial class VulkanEngine
             try
             {
                 built = VulkanEngineResources.Create(ld);
-                if (!_calibrated) Calibrate(built);
+                if (!_calibrated)
+                {
+                    Calibrate(built);
+                }
+
                 _res = built;
                 return built;
             }
             catch (VulkanDeviceLostException)
             {
                 ld.MarkLost();
-                if (built is not null) DropResources(built);
-                else ld.Release();
+                if (built is not null)
+                {
+                    DropResources(built);
+                }
+                else
+                {
+                    ld.Release();
+                }
+
                 _device.Recreate(ld, $"lost while {Name} set up");
             }
             catch (VulkanException e)
             {
-                if (built is not null) DropResources(built);
-                else ld.Release();
+                if (built is not null)
+                {
+                    DropResources(built);
+                }
+                else
+                {
+                    ld.Release();
+                }
+
                 return Wedge($"cannot set up on the Vulkan device: {e.Message}");
             }
         }
@@ -63,9 +89,13 @@ public sealed partial class VulkanEngine
     {
         Interlocked.Increment(ref _deviceLosses);
         _log.Error("{Engine}: VK_ERROR_DEVICE_LOST ({Error}){Injected}", Name, e.Message, e.Injected ? " [injected]" : "");
-        var lost = res.Device;
+        VulkanLogicalDevice lost = res.Device;
         DropResources(res);
-        if (!_device.Recreate(lost, e.Message)) Wedge("Vulkan device could not be recreated after a loss");
+        if (!_device.Recreate(lost, e.Message))
+        {
+            Wedge("Vulkan device could not be recreated after a loss");
+        }
+
         return e.Culprit;
     }
 
@@ -82,27 +112,40 @@ public sealed partial class VulkanEngine
             res.Arena.Write(ArenaLayout.CtlAbort, 1);
             drained = res.Drain(Options.AbortGrace);
         }
-        var ld = res.Device;
-        if (drained) res.Dispose();
+        VulkanLogicalDevice ld = res.Device;
+        if (drained)
+        {
+            res.Dispose();
+        }
         else
         {
             ld.Taint();
             _log.Error("{Engine}: a batch did not stop on the lost device; its objects are leaked", Name);
         }
         ld.Release();
-        if (ReferenceEquals(_res, res)) _res = null;
+        if (ReferenceEquals(_res, res))
+        {
+            _res = null;
+        }
     }
 
     /// <summary>Engine thread, at exit: frees this engine's objects.</summary>
     private void ReleaseResources()
     {
-        if (_res is { } res) DropResources(res);
+        if (_res is { } res)
+        {
+            DropResources(res);
+        }
     }
 
     /// <summary>Wedges the engine: from now on every request is cancelled with -EIO until <see cref="Unwedge"/>.</summary>
     private VulkanEngineResources? Wedge(string reason)
     {
-        if (!_wedged) _log.Error("{Engine}: wedged: {Reason}", Name, reason);
+        if (!_wedged)
+        {
+            _log.Error("{Engine}: wedged: {Reason}", Name, reason);
+        }
+
         _wedged = true;
         return null;
     }

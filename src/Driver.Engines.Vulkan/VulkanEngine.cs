@@ -96,13 +96,16 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     public bool IsBusy => Submitted != Completed || _executing;
 
     /// <summary>The last requests finished, oldest first.</summary>
-    public IReadOnlyList<VulkanRequestRecord> History { get { using (_historyLock.Acquire()) return _history.ToArray(); } }
+    public IReadOnlyList<VulkanRequestRecord> History { get { using (_historyLock.Acquire()) { return _history.ToArray(); } } }
 
     /// <summary>The record of <paramref name="rq"/>, if still in the history.</summary>
     public VulkanRequestRecord? RecordOf(Request rq)
     {
         string name = rq.ToString();
-        using (_historyLock.Acquire()) return _history.LastOrDefault(r => r.Request == name && r.Seqno == rq.Seqno);
+        using (_historyLock.Acquire())
+        {
+            return _history.LastOrDefault(r => r.Request == name && r.Seqno == rq.Seqno);
+        }
     }
 
     /// <summary>
@@ -116,14 +119,25 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
         _doorbell.Set();
         // The enqueue is a full barrier, and so is the exiting thread's write of _dead before its last drain: either
         // that drain sees our request, or we see _dead and drain ourselves. Each request is dequeued once.
-        if (Volatile.Read(ref _dead) != 0) DrainCancelled("engine stopped");
+        if (Volatile.Read(ref _dead) != 0)
+        {
+            DrainCancelled("engine stopped");
+        }
     }
 
     /// <summary>Brings a wedged engine back when its device can be revived. True when usable.</summary>
     public bool Unwedge()
     {
-        if (!_wedged) return true;
-        if (!_device.TryRevive()) return false;
+        if (!_wedged)
+        {
+            return true;
+        }
+
+        if (!_device.TryRevive())
+        {
+            return false;
+        }
+
         _wedged = false;
         _doorbell.Set();
         return true;
@@ -147,12 +161,16 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
             finally { _ready.Set(); }
             while (!_stopping)
             {
-                if (!_pending.TryDequeue(out var item))
+                if (!_pending.TryDequeue(out (Request Rq, long Queued) item))
                 {
                     _doorbell.Reset();
                     // Re-check after the reset: a Submit that enqueued before it has also set the doorbell before
                     // or after; either we see its item now or its Set wakes the wait.
-                    if (_pending.IsEmpty && !_stopping) _doorbell.Wait(VulkanLogicalDevice.MaxWaitSlice);
+                    if (_pending.IsEmpty && !_stopping)
+                    {
+                        _doorbell.Wait(VulkanLogicalDevice.MaxWaitSlice);
+                    }
+
                     continue;
                 }
                 _executing = true;
@@ -178,7 +196,10 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     /// <summary>Cancels every queued request with -EIO (engine stopped or wedged).</summary>
     private void DrainCancelled(string reason)
     {
-        while (_pending.TryDequeue(out var item)) Finish(item.Rq, VulkanRequestOutcome.Cancelled, -Errno.EIO, reason, item.Queued, 0, 0, 0);
+        while (_pending.TryDequeue(out (Request Rq, long Queued) item))
+        {
+            Finish(item.Rq, VulkanRequestOutcome.Cancelled, -Errno.EIO, reason, item.Queued, 0, 0, 0);
+        }
     }
 
     /// <summary>
@@ -188,7 +209,11 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     /// </summary>
     private void Finish(Request rq, VulkanRequestOutcome outcome, int error, string? reason, long queued, long submitted, int dispatches, int attempts)
     {
-        if (error != 0 && rq.SetErrorOnce(error) && Errno.IsFatal(error)) rq.Skip = true;
+        if (error != 0 && rq.SetErrorOnce(error) && Errno.IsFatal(error))
+        {
+            rq.Skip = true;
+        }
+
         bool signal = !rq.IsSignaled;
         int status = signal ? (rq.Error != 0 ? rq.Error : 1) : rq.Status;
         var record = new VulkanRequestRecord(rq.ToString(), rq.Seqno, outcome, status, reason, queued, submitted,
@@ -196,10 +221,16 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
         using (_historyLock.Acquire())
         {
             _history.Enqueue(record);
-            while (_history.Count > Math.Max(1, Options.HistoryCapacity)) _history.Dequeue();
+            while (_history.Count > Math.Max(1, Options.HistoryCapacity))
+            {
+                _history.Dequeue();
+            }
         }
         Interlocked.Increment(ref _completed);
-        if (signal) Engine.CompleteOnCpu(rq);
+        if (signal)
+        {
+            Engine.CompleteOnCpu(rq);
+        }
     }
 
     /// <summary>
@@ -209,11 +240,18 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     /// </summary>
     public void Dispose()
     {
-        if (_stopping) return;
+        if (_stopping)
+        {
+            return;
+        }
+
         _stopping = true;
         _doorbell.Set();
         if (!_thread.Join(Options.AbortGrace + TimeSpan.FromSeconds(5)))
+        {
             _log.Error("{Engine}: engine thread did not stop; its device objects are leaked", Name);
+        }
+
         DrainCancelled("engine stopped");
     }
 

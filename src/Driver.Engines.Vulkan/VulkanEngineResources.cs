@@ -62,15 +62,27 @@ internal sealed unsafe class VulkanEngineResources : IDisposable
     {
         var size = new DescriptorPoolSize { Type = DescriptorType.StorageBuffer, DescriptorCount = 1 };
         var poolInfo = new DescriptorPoolCreateInfo { SType = StructureType.DescriptorPoolCreateInfo, MaxSets = 1, PoolSizeCount = 1, PPoolSizes = &size };
-        fixed (DescriptorPool* p = &_pool) VkCheck.Ok(_api.CreateDescriptorPool(_device, &poolInfo, null, p), "vkCreateDescriptorPool");
-        var setLayout = _kernels.SetLayout;
+        fixed (DescriptorPool* p = &_pool)
+        {
+            VkCheck.Ok(_api.CreateDescriptorPool(_device, &poolInfo, null, p), "vkCreateDescriptorPool");
+        }
+
+        DescriptorSetLayout setLayout = _kernels.SetLayout;
         var alloc = new DescriptorSetAllocateInfo { SType = StructureType.DescriptorSetAllocateInfo, DescriptorPool = _pool, DescriptorSetCount = 1, PSetLayouts = &setLayout };
-        fixed (DescriptorSet* p = &_set) VkCheck.Ok(_api.AllocateDescriptorSets(_device, &alloc, p), "vkAllocateDescriptorSets");
+        fixed (DescriptorSet* p = &_set)
+        {
+            VkCheck.Ok(_api.AllocateDescriptorSets(_device, &alloc, p), "vkAllocateDescriptorSets");
+        }
+
         var bufferInfo = new DescriptorBufferInfo { Buffer = Arena.Handle, Offset = 0, Range = Vk.WholeSize };
         var write = new WriteDescriptorSet
         {
-            SType = StructureType.WriteDescriptorSet, DstSet = _set, DstBinding = 0, DescriptorCount = 1,
-            DescriptorType = DescriptorType.StorageBuffer, PBufferInfo = &bufferInfo,
+            SType = StructureType.WriteDescriptorSet,
+            DstSet = _set,
+            DstBinding = 0,
+            DescriptorCount = 1,
+            DescriptorType = DescriptorType.StorageBuffer,
+            PBufferInfo = &bufferInfo,
         };
         _api.UpdateDescriptorSets(_device, 1, &write, 0, null);
     }
@@ -79,16 +91,32 @@ internal sealed unsafe class VulkanEngineResources : IDisposable
     {
         var poolInfo = new CommandPoolCreateInfo
         {
-            SType = StructureType.CommandPoolCreateInfo, Flags = CommandPoolCreateFlags.ResetCommandBufferBit, QueueFamilyIndex = Device.QueueFamily,
+            SType = StructureType.CommandPoolCreateInfo,
+            Flags = CommandPoolCreateFlags.ResetCommandBufferBit,
+            QueueFamilyIndex = Device.QueueFamily,
         };
-        fixed (CommandPool* p = &_commandPool) VkCheck.Ok(_api.CreateCommandPool(_device, &poolInfo, null, p), "vkCreateCommandPool");
+        fixed (CommandPool* p = &_commandPool)
+        {
+            VkCheck.Ok(_api.CreateCommandPool(_device, &poolInfo, null, p), "vkCreateCommandPool");
+        }
+
         var alloc = new CommandBufferAllocateInfo
         {
-            SType = StructureType.CommandBufferAllocateInfo, CommandPool = _commandPool, Level = CommandBufferLevel.Primary, CommandBufferCount = 1,
+            SType = StructureType.CommandBufferAllocateInfo,
+            CommandPool = _commandPool,
+            Level = CommandBufferLevel.Primary,
+            CommandBufferCount = 1,
         };
-        fixed (CommandBuffer* p = &_commandBuffer) VkCheck.Ok(_api.AllocateCommandBuffers(_device, &alloc, p), "vkAllocateCommandBuffers");
+        fixed (CommandBuffer* p = &_commandBuffer)
+        {
+            VkCheck.Ok(_api.AllocateCommandBuffers(_device, &alloc, p), "vkAllocateCommandBuffers");
+        }
+
         var fenceInfo = new FenceCreateInfo { SType = StructureType.FenceCreateInfo };
-        fixed (Fence* p = &_fence) VkCheck.Ok(_api.CreateFence(_device, &fenceInfo, null, p), "vkCreateFence");
+        fixed (Fence* p = &_fence)
+        {
+            VkCheck.Ok(_api.CreateFence(_device, &fenceInfo, null, p), "vkCreateFence");
+        }
     }
 
     /// <summary>
@@ -98,19 +126,23 @@ internal sealed unsafe class VulkanEngineResources : IDisposable
     /// </summary>
     public void Record(VulkanProgram program, int from, uint spinCap, Func<uint, uint> workUnits)
     {
-        var cb = _commandBuffer;
+        CommandBuffer cb = _commandBuffer;
         VkCheck.Ok(_api.ResetCommandBuffer(cb, 0), "vkResetCommandBuffer");
         var begin = new CommandBufferBeginInfo { SType = StructureType.CommandBufferBeginInfo, Flags = CommandBufferUsageFlags.OneTimeSubmitBit };
         VkCheck.Ok(_api.BeginCommandBuffer(cb, &begin), "vkBeginCommandBuffer");
-        var set = _set;
+        DescriptorSet set = _set;
         _api.CmdBindDescriptorSets(cb, PipelineBindPoint.Compute, _kernels.Layout, 0, 1, &set, 0, null);
         int bound = -1;
         uint* pc = stackalloc uint[ArenaLayout.PushConstantWords];
         for (int index = from; index < program.Ops.Count; index++)
         {
-            var op = program.Ops[index];
+            VulkanOp op = program.Ops[index];
             int pipeline = (int)op.Kind;
-            if (pipeline != bound) _api.CmdBindPipeline(cb, PipelineBindPoint.Compute, _kernels[op.Kind]);
+            if (pipeline != bound)
+            {
+                _api.CmdBindPipeline(cb, PipelineBindPoint.Compute, _kernels[op.Kind]);
+            }
+
             bound = pipeline;
             new Span<uint>(pc, ArenaLayout.PushConstantWords).Clear();
             switch (op.Kind)
@@ -150,7 +182,7 @@ internal sealed unsafe class VulkanEngineResources : IDisposable
     /// <summary>Resets the fence and submits the recorded command buffer (queue lock inside). Throws on device loss.</summary>
     public void Submit()
     {
-        var fence = _fence;
+        Fence fence = _fence;
         VkCheck.Ok(_api.ResetFences(_device, 1, &fence), "vkResetFences");
         Device.Submit(_commandBuffer, _fence);
         InFlight = true;
@@ -159,7 +191,11 @@ internal sealed unsafe class VulkanEngineResources : IDisposable
     /// <summary>One bounded wait for the submission's fence (see <see cref="VulkanLogicalDevice.WaitFence"/>); true once signalled.</summary>
     public bool Wait(TimeSpan slice)
     {
-        if (!Device.WaitFence(_fence, slice)) return false;
+        if (!Device.WaitFence(_fence, slice))
+        {
+            return false;
+        }
+
         InFlight = false;
         return true;
     }
@@ -171,7 +207,11 @@ internal sealed unsafe class VulkanEngineResources : IDisposable
     /// </summary>
     public bool Drain(TimeSpan bound)
     {
-        if (!InFlight) return true;
+        if (!InFlight)
+        {
+            return true;
+        }
+
         long deadline = Stopwatch.GetTimestamp() + (long)(bound.TotalSeconds * Stopwatch.Frequency);
         while (true)
         {
@@ -180,16 +220,31 @@ internal sealed unsafe class VulkanEngineResources : IDisposable
                 InFlight = false;
                 return true;
             }
-            if (Stopwatch.GetTimestamp() > deadline) return false;
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                return false;
+            }
         }
     }
 
     /// <summary>Destroys everything (the device must no longer be using any of it).</summary>
     public void Dispose()
     {
-        if (_fence.Handle != 0) _api.DestroyFence(_device, _fence, null);
-        if (_commandPool.Handle != 0) _api.DestroyCommandPool(_device, _commandPool, null);
-        if (_pool.Handle != 0) _api.DestroyDescriptorPool(_device, _pool, null);
+        if (_fence.Handle != 0)
+        {
+            _api.DestroyFence(_device, _fence, null);
+        }
+
+        if (_commandPool.Handle != 0)
+        {
+            _api.DestroyCommandPool(_device, _commandPool, null);
+        }
+
+        if (_pool.Handle != 0)
+        {
+            _api.DestroyDescriptorPool(_device, _pool, null);
+        }
+
         _arena?.Dispose();
         _fence = default;
         _commandPool = default;

@@ -37,8 +37,15 @@ public sealed class VulkanFaultInjection
         while (true)
         {
             int n = Volatile.Read(ref _recreateFailures);
-            if (n <= 0) return false;
-            if (Interlocked.CompareExchange(ref _recreateFailures, n - 1, n) == n) return true;
+            if (n <= 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _recreateFailures, n - 1, n) == n)
+            {
+                return true;
+            }
         }
     }
 }

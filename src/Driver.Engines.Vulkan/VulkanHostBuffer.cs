@@ -53,7 +53,11 @@ internal sealed unsafe class VulkanHostBuffer : IDisposable
     /// <summary>Zeroes dwords [<paramref name="index"/>, <paramref name="index"/> + <paramref name="count"/>).</summary>
     public void Clear(int index, int count)
     {
-        if (count == 0) return;
+        if (count == 0)
+        {
+            return;
+        }
+
         CheckIndex(index);
         CheckIndex(index + count - 1);
         new Span<uint>(_mapped + index, count).Clear();
@@ -78,7 +82,11 @@ internal sealed unsafe class VulkanHostBuffer : IDisposable
             api.GetBufferMemoryRequirements(device, buffer, &req);
             int type = FindMemoryType(memoryProperties, req.MemoryTypeBits,
                 MemoryPropertyFlags.HostVisibleBit | MemoryPropertyFlags.HostCoherentBit);
-            if (type < 0) throw new VulkanException(Result.ErrorFeatureNotPresent, "vkAllocateMemory", "no host-visible coherent memory type");
+            if (type < 0)
+            {
+                throw new VulkanException(Result.ErrorFeatureNotPresent, "vkAllocateMemory", "no host-visible coherent memory type");
+            }
+
             var alloc = new MemoryAllocateInfo { SType = StructureType.MemoryAllocateInfo, AllocationSize = req.Size, MemoryTypeIndex = (uint)type };
             VkCheck.Ok(api.AllocateMemory(device, &alloc, null, &memory), "vkAllocateMemory");
             VkCheck.Ok(api.BindBufferMemory(device, buffer, memory, 0), "vkBindBufferMemory");
@@ -89,7 +97,11 @@ internal sealed unsafe class VulkanHostBuffer : IDisposable
         }
         catch
         {
-            if (memory.Handle != 0) api.FreeMemory(device, memory, null);
+            if (memory.Handle != 0)
+            {
+                api.FreeMemory(device, memory, null);
+            }
+
             api.DestroyBuffer(device, buffer, null);
             throw;
         }
@@ -98,19 +110,32 @@ internal sealed unsafe class VulkanHostBuffer : IDisposable
     private static int FindMemoryType(PhysicalDeviceMemoryProperties props, uint typeBits, MemoryPropertyFlags wanted)
     {
         for (int i = 0; i < props.MemoryTypeCount; i++)
-            if ((typeBits & (1u << i)) != 0 && (props.MemoryTypes[i].PropertyFlags & wanted) == wanted) return i;
+        {
+            if ((typeBits & (1u << i)) != 0 && (props.MemoryTypes[i].PropertyFlags & wanted) == wanted)
+            {
+                return i;
+            }
+        }
+
         return -1;
     }
 
     private void CheckIndex(int index)
     {
-        if ((uint)index >= (uint)Words) throw new ArgumentOutOfRangeException(nameof(index), index, $"buffer holds {Words} dwords");
+        if ((uint)index >= (uint)Words)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"buffer holds {Words} dwords");
+        }
     }
 
     /// <summary>Unmaps and frees. The device must no longer use the buffer.</summary>
     public void Dispose()
     {
-        if (_disposed) return;
+        if (_disposed)
+        {
+            return;
+        }
+
         _disposed = true;
         _api.UnmapMemory(_device, Memory);
         _api.DestroyBuffer(_device, Handle, null);

@@ -48,9 +48,9 @@ internal sealed unsafe class VulkanInstance : IDisposable
         bool debugUtils = layer && (HasExtension(api, null, DebugUtilsExtension) || HasExtension(api, ValidationLayer, DebugUtilsExtension));
         var log = new VulkanValidationLog();
         var handle = GCHandle.Alloc(log);
-        var name = (byte*)SilkMarshal.StringToPtr(applicationName);
-        var layerName = (byte*)SilkMarshal.StringToPtr(ValidationLayer);
-        var extName = (byte*)SilkMarshal.StringToPtr(DebugUtilsExtension);
+        byte* name = (byte*)SilkMarshal.StringToPtr(applicationName);
+        byte* layerName = (byte*)SilkMarshal.StringToPtr(ValidationLayer);
+        byte* extName = (byte*)SilkMarshal.StringToPtr(DebugUtilsExtension);
         try
         {
             var app = new ApplicationInfo
@@ -63,7 +63,7 @@ internal sealed unsafe class VulkanInstance : IDisposable
                 ApiVersion = Vk.Version12,
             };
             // Chained into the create info too, so messages from vkCreateInstance/vkDestroyInstance are counted.
-            var messengerInfo = log.CreateInfo(handle);
+            DebugUtilsMessengerCreateInfoEXT messengerInfo = log.CreateInfo(handle);
             var info = new InstanceCreateInfo
             {
                 SType = StructureType.InstanceCreateInfo,
@@ -78,7 +78,11 @@ internal sealed unsafe class VulkanInstance : IDisposable
             VkCheck.Ok(api.CreateInstance(&info, null, &instance), "vkCreateInstance");
             api.CurrentInstance = instance;
             var result = new VulkanInstance(api, instance, layer && debugUtils, log) { _logHandle = handle };
-            if (debugUtils) result.CreateMessenger(messengerInfo);
+            if (debugUtils)
+            {
+                result.CreateMessenger(messengerInfo);
+            }
+
             return result;
         }
         catch
@@ -100,9 +104,16 @@ internal sealed unsafe class VulkanInstance : IDisposable
         uint count = 0;
         VkCheck.Ok(Api.EnumeratePhysicalDevices(Handle, &count, null), "vkEnumeratePhysicalDevices");
         var devices = new PhysicalDevice[count];
-        if (count == 0) return devices;
+        if (count == 0)
+        {
+            return devices;
+        }
+
         fixed (PhysicalDevice* p = devices)
+        {
             VkCheck.Ok(Api.EnumeratePhysicalDevices(Handle, &count, p), "vkEnumeratePhysicalDevices");
+        }
+
         return devices[..(int)count];
     }
 
@@ -122,7 +133,10 @@ internal sealed unsafe class VulkanInstance : IDisposable
             Api.GetPhysicalDeviceProperties2(device, &props2);
             string driverName = SilkMarshal.PtrToString((nint)driverProps.DriverName) ?? "";
             string driverInfo = SilkMarshal.PtrToString((nint)driverProps.DriverInfo) ?? "";
-            if (driverName.Length > 0) driver = driverInfo.Length > 0 ? $"{driverName} ({driverInfo})" : driverName;
+            if (driverName.Length > 0)
+            {
+                driver = driverInfo.Length > 0 ? $"{driverName} ({driverInfo})" : driverName;
+            }
         }
         return new VulkanPhysicalDeviceInfo(index, name, driver, $"{api.Major}.{api.Minor}.{api.Patch}",
             props.DeviceType.ToString(), props.VendorID, props.DeviceID, FindComputeQueueFamily(device) >= 0);
@@ -133,10 +147,16 @@ internal sealed unsafe class VulkanInstance : IDisposable
     {
         uint count = 0;
         Api.GetPhysicalDeviceQueueFamilyProperties(device, &count, null);
-        var families = stackalloc QueueFamilyProperties[(int)count];
+        QueueFamilyProperties* families = stackalloc QueueFamilyProperties[(int)count];
         Api.GetPhysicalDeviceQueueFamilyProperties(device, &count, families);
         for (int i = 0; i < count; i++)
-            if ((families[i].QueueFlags & QueueFlags.ComputeBit) != 0 && families[i].QueueCount > 0) return i;
+        {
+            if ((families[i].QueueFlags & QueueFlags.ComputeBit) != 0 && families[i].QueueCount > 0)
+            {
+                return i;
+            }
+        }
+
         return -1;
     }
 
@@ -144,58 +164,115 @@ internal sealed unsafe class VulkanInstance : IDisposable
     {
         var create = (delegate* unmanaged[Cdecl]<Instance, DebugUtilsMessengerCreateInfoEXT*, AllocationCallbacks*, DebugUtilsMessengerEXT*, Result>)
             (void*)Api.GetInstanceProcAddr(Handle, "vkCreateDebugUtilsMessengerEXT").Handle;
-        if (create is null) return;
+        if (create is null)
+        {
+            return;
+        }
+
         DebugUtilsMessengerEXT messenger;
-        if (create(Handle, &info, null, &messenger) == Result.Success) _messenger = messenger;
+        if (create(Handle, &info, null, &messenger) == Result.Success)
+        {
+            _messenger = messenger;
+        }
     }
 
     private static bool HasLayer(Vk api, string layer)
     {
         uint count = 0;
-        if (api.EnumerateInstanceLayerProperties(&count, null) < Result.Success || count == 0) return false;
+        if (api.EnumerateInstanceLayerProperties(&count, null) < Result.Success || count == 0)
+        {
+            return false;
+        }
+
         var layers = new LayerProperties[count];
         fixed (LayerProperties* p = layers)
-            if (api.EnumerateInstanceLayerProperties(&count, p) < Result.Success) return false;
+        {
+            if (api.EnumerateInstanceLayerProperties(&count, p) < Result.Success)
+            {
+                return false;
+            }
+        }
+
         for (int i = 0; i < count; i++)
+        {
             fixed (byte* n = layers[i].LayerName)
-                if (SilkMarshal.PtrToString((nint)n) == layer) return true;
+            {
+                if (SilkMarshal.PtrToString((nint)n) == layer)
+                {
+                    return true;
+                }
+            }
+        }
+
         return false;
     }
 
     private static bool HasExtension(Vk api, string? layer, string extension)
     {
-        var layerName = layer is null ? null : (byte*)SilkMarshal.StringToPtr(layer);
+        byte* layerName = layer is null ? null : (byte*)SilkMarshal.StringToPtr(layer);
         try
         {
             uint count = 0;
-            if (api.EnumerateInstanceExtensionProperties(layerName, &count, null) < Result.Success || count == 0) return false;
+            if (api.EnumerateInstanceExtensionProperties(layerName, &count, null) < Result.Success || count == 0)
+            {
+                return false;
+            }
+
             var exts = new ExtensionProperties[count];
             fixed (ExtensionProperties* p = exts)
-                if (api.EnumerateInstanceExtensionProperties(layerName, &count, p) < Result.Success) return false;
+            {
+                if (api.EnumerateInstanceExtensionProperties(layerName, &count, p) < Result.Success)
+                {
+                    return false;
+                }
+            }
+
             for (int i = 0; i < count; i++)
+            {
                 fixed (byte* n = exts[i].ExtensionName)
-                    if (SilkMarshal.PtrToString((nint)n) == extension) return true;
+                {
+                    if (SilkMarshal.PtrToString((nint)n) == extension)
+                    {
+                        return true;
+                    }
+                }
+            }
+
             return false;
         }
         finally
         {
-            if (layerName is not null) SilkMarshal.Free((nint)layerName);
+            if (layerName is not null)
+            {
+                SilkMarshal.Free((nint)layerName);
+            }
         }
     }
 
     /// <summary>Destroys the messenger and the instance (every device must be gone).</summary>
     public void Dispose()
     {
-        if (_disposed) return;
+        if (_disposed)
+        {
+            return;
+        }
+
         _disposed = true;
         if (_messenger.Handle != 0)
         {
             var destroy = (delegate* unmanaged[Cdecl]<Instance, DebugUtilsMessengerEXT, AllocationCallbacks*, void>)
                 (void*)Api.GetInstanceProcAddr(Handle, "vkDestroyDebugUtilsMessengerEXT").Handle;
-            if (destroy is not null) destroy(Handle, _messenger, null);
+            if (destroy is not null)
+            {
+                destroy(Handle, _messenger, null);
+            }
         }
         Api.DestroyInstance(Handle, null);
-        if (_logHandle.IsAllocated) _logHandle.Free();
+        if (_logHandle.IsAllocated)
+        {
+            _logHandle.Free();
+        }
+
         Api.Dispose();
     }
 }

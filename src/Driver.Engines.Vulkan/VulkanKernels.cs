@@ -53,20 +53,36 @@ internal sealed unsafe class VulkanKernels : IDisposable
     {
         var binding = new DescriptorSetLayoutBinding
         {
-            Binding = 0, DescriptorType = DescriptorType.StorageBuffer, DescriptorCount = 1, StageFlags = ShaderStageFlags.ComputeBit,
+            Binding = 0,
+            DescriptorType = DescriptorType.StorageBuffer,
+            DescriptorCount = 1,
+            StageFlags = ShaderStageFlags.ComputeBit,
         };
         var setInfo = new DescriptorSetLayoutCreateInfo { SType = StructureType.DescriptorSetLayoutCreateInfo, BindingCount = 1, PBindings = &binding };
-        fixed (DescriptorSetLayout* p = &_setLayout) VkCheck.Ok(_api.CreateDescriptorSetLayout(_device, &setInfo, null, p), "vkCreateDescriptorSetLayout");
+        fixed (DescriptorSetLayout* p = &_setLayout)
+        {
+            VkCheck.Ok(_api.CreateDescriptorSetLayout(_device, &setInfo, null, p), "vkCreateDescriptorSetLayout");
+        }
 
         var range = new PushConstantRange { StageFlags = ShaderStageFlags.ComputeBit, Offset = 0, Size = ArenaLayout.PushConstantWords * 4 };
-        var setLayout = _setLayout;
+        DescriptorSetLayout setLayout = _setLayout;
         var layoutInfo = new PipelineLayoutCreateInfo
         {
-            SType = StructureType.PipelineLayoutCreateInfo, SetLayoutCount = 1, PSetLayouts = &setLayout, PushConstantRangeCount = 1, PPushConstantRanges = &range,
+            SType = StructureType.PipelineLayoutCreateInfo,
+            SetLayoutCount = 1,
+            PSetLayouts = &setLayout,
+            PushConstantRangeCount = 1,
+            PPushConstantRanges = &range,
         };
-        fixed (PipelineLayout* p = &_layout) VkCheck.Ok(_api.CreatePipelineLayout(_device, &layoutInfo, null, p), "vkCreatePipelineLayout");
+        fixed (PipelineLayout* p = &_layout)
+        {
+            VkCheck.Ok(_api.CreatePipelineLayout(_device, &layoutInfo, null, p), "vkCreatePipelineLayout");
+        }
 
-        for (int i = 0; i < ShaderLibrary.Names.Length; i++) BuildPipeline(i);
+        for (int i = 0; i < ShaderLibrary.Names.Length; i++)
+        {
+            BuildPipeline(i);
+        }
     }
 
     private void BuildPipeline(int index)
@@ -75,9 +91,12 @@ internal sealed unsafe class VulkanKernels : IDisposable
         fixed (uint* words = code)
         {
             var moduleInfo = new ShaderModuleCreateInfo { SType = StructureType.ShaderModuleCreateInfo, CodeSize = (nuint)(code.Length * 4), PCode = words };
-            fixed (ShaderModule* p = &_modules[index]) VkCheck.Ok(_api.CreateShaderModule(_device, &moduleInfo, null, p), "vkCreateShaderModule");
+            fixed (ShaderModule* p = &_modules[index])
+            {
+                VkCheck.Ok(_api.CreateShaderModule(_device, &moduleInfo, null, p), "vkCreateShaderModule");
+            }
         }
-        var entry = (byte*)SilkMarshal.StringToPtr("main");
+        byte* entry = (byte*)SilkMarshal.StringToPtr("main");
         try
         {
             var info = new ComputePipelineCreateInfo
@@ -85,11 +104,17 @@ internal sealed unsafe class VulkanKernels : IDisposable
                 SType = StructureType.ComputePipelineCreateInfo,
                 Stage = new PipelineShaderStageCreateInfo
                 {
-                    SType = StructureType.PipelineShaderStageCreateInfo, Stage = ShaderStageFlags.ComputeBit, Module = _modules[index], PName = entry,
+                    SType = StructureType.PipelineShaderStageCreateInfo,
+                    Stage = ShaderStageFlags.ComputeBit,
+                    Module = _modules[index],
+                    PName = entry,
                 },
                 Layout = _layout,
             };
-            fixed (Pipeline* p = &_pipelines[index]) VkCheck.Ok(_api.CreateComputePipelines(_device, default, 1, &info, null, p), "vkCreateComputePipelines");
+            fixed (Pipeline* p = &_pipelines[index])
+            {
+                VkCheck.Ok(_api.CreateComputePipelines(_device, default, 1, &info, null, p), "vkCreateComputePipelines");
+            }
         }
         finally
         {
@@ -100,10 +125,32 @@ internal sealed unsafe class VulkanKernels : IDisposable
     /// <summary>Destroys the kernels (no engine may still use them).</summary>
     public void Dispose()
     {
-        foreach (var p in _pipelines) if (p.Handle != 0) _api.DestroyPipeline(_device, p, null);
-        foreach (var m in _modules) if (m.Handle != 0) _api.DestroyShaderModule(_device, m, null);
-        if (_layout.Handle != 0) _api.DestroyPipelineLayout(_device, _layout, null);
-        if (_setLayout.Handle != 0) _api.DestroyDescriptorSetLayout(_device, _setLayout, null);
+        foreach (Pipeline p in _pipelines)
+        {
+            if (p.Handle != 0)
+            {
+                _api.DestroyPipeline(_device, p, null);
+            }
+        }
+
+        foreach (ShaderModule m in _modules)
+        {
+            if (m.Handle != 0)
+            {
+                _api.DestroyShaderModule(_device, m, null);
+            }
+        }
+
+        if (_layout.Handle != 0)
+        {
+            _api.DestroyPipelineLayout(_device, _layout, null);
+        }
+
+        if (_setLayout.Handle != 0)
+        {
+            _api.DestroyDescriptorSetLayout(_device, _setLayout, null);
+        }
+
         Array.Clear(_pipelines);
         Array.Clear(_modules);
         _layout = default;

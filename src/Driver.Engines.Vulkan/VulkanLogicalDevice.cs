@@ -76,7 +76,7 @@ internal sealed unsafe class VulkanLogicalDevice
         VkCheck.Ok(instance.Api.CreateDevice(physical, &info, null, &device), "vkCreateDevice");
         // A Vk bound to this device: its function pointers come from vkGetDeviceProcAddr(device), and recreating
         // the device later gives the new one its own table.
-        var api = instance.Api.CloneWith(instance.Handle, device);
+        Vk api = instance.Api.CloneWith(instance.Handle, device);
         Queue queue;
         api.GetDeviceQueue(device, family, 0, &queue);
         PhysicalDeviceMemoryProperties memory;
@@ -89,8 +89,12 @@ internal sealed unsafe class VulkanLogicalDevice
     {
         get
         {
-            var k = Volatile.Read(ref _kernels);
-            if (k is not null) return k;
+            VulkanKernels? k = Volatile.Read(ref _kernels);
+            if (k is not null)
+            {
+                return k;
+            }
+
             using (_kernelsLock.Acquire())
             {
                 _kernels ??= VulkanKernels.Create(Api, Handle);
@@ -114,16 +118,30 @@ internal sealed unsafe class VulkanLogicalDevice
         while (true)
         {
             int n = Volatile.Read(ref _refs);
-            if (n <= 0) return false;
-            if (Interlocked.CompareExchange(ref _refs, n + 1, n) == n) return true;
+            if (n <= 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _refs, n + 1, n) == n)
+            {
+                return true;
+            }
         }
     }
 
     /// <summary>Drops a reference; the last one destroys the VkDevice (its objects must be gone already).</summary>
     public void Release()
     {
-        if (Interlocked.Decrement(ref _refs) != 0) return;
-        if (Volatile.Read(ref _tainted) != 0) return;
+        if (Interlocked.Decrement(ref _refs) != 0)
+        {
+            return;
+        }
+
+        if (Volatile.Read(ref _tainted) != 0)
+        {
+            return;
+        }
         // The last reference: no engine is left to use the kernels.
         _kernels?.Dispose();
         Api.DestroyDevice(Handle, null);
@@ -133,11 +151,23 @@ internal sealed unsafe class VulkanLogicalDevice
     /// <summary>Submits one command buffer signalling <paramref name="fence"/>. Throws on device loss.</summary>
     public void Submit(CommandBuffer commandBuffer, Fence fence)
     {
-        if (IsLost) throw new VulkanDeviceLostException("vkQueueSubmit", "device already lost");
+        if (IsLost)
+        {
+            throw new VulkanDeviceLostException("vkQueueSubmit", "device already lost");
+        }
+
         var submit = new SubmitInfo { SType = StructureType.SubmitInfo, CommandBufferCount = 1, PCommandBuffers = &commandBuffer };
         Result r;
-        using (_queueLock.Acquire()) r = Api.QueueSubmit(Queue, 1, &submit, fence);
-        if (r == Result.ErrorDeviceLost) throw new VulkanDeviceLostException("vkQueueSubmit") { Culprit = MarkLost() };
+        using (_queueLock.Acquire())
+        {
+            r = Api.QueueSubmit(Queue, 1, &submit, fence);
+        }
+
+        if (r == Result.ErrorDeviceLost)
+        {
+            throw new VulkanDeviceLostException("vkQueueSubmit") { Culprit = MarkLost() };
+        }
+
         VkCheck.Ok(r, "vkQueueSubmit");
     }
 
@@ -148,16 +178,27 @@ internal sealed unsafe class VulkanLogicalDevice
     /// </summary>
     public bool WaitFence(Fence fence, TimeSpan timeout)
     {
-        if (IsLost) throw new VulkanDeviceLostException("vkWaitForFences", "device marked lost");
+        if (IsLost)
+        {
+            throw new VulkanDeviceLostException("vkWaitForFences", "device marked lost");
+        }
+
         if (_faults.TakeDeviceLost())
+        {
             throw new VulkanDeviceLostException("vkWaitForFences", "injected", injected: true) { Culprit = MarkLost() };
+        }
+
         if (_faults.FencesStuck)
         {
             Thread.Sleep(timeout > MaxWaitSlice ? MaxWaitSlice : timeout);
             return false;
         }
-        var r = WaitFenceRaw(fence, timeout);
-        if (r == Result.ErrorDeviceLost) throw new VulkanDeviceLostException("vkWaitForFences") { Culprit = MarkLost() };
+        Result r = WaitFenceRaw(fence, timeout);
+        if (r == Result.ErrorDeviceLost)
+        {
+            throw new VulkanDeviceLostException("vkWaitForFences") { Culprit = MarkLost() };
+        }
+
         VkCheck.Ok(r, "vkWaitForFences");
         return r == Result.Success;
     }
@@ -165,7 +206,11 @@ internal sealed unsafe class VulkanLogicalDevice
     /// <summary>One bounded vkWaitForFences whatever the device state (used to drain a lost device's work).</summary>
     public Result WaitFenceRaw(Fence fence, TimeSpan timeout)
     {
-        if (timeout > MaxWaitSlice) timeout = MaxWaitSlice;
+        if (timeout > MaxWaitSlice)
+        {
+            timeout = MaxWaitSlice;
+        }
+
         ulong ns = (ulong)Math.Max(0, timeout.Ticks) * 100;
         return Api.WaitForFences(Handle, 1, &fence, true, ns);
     }

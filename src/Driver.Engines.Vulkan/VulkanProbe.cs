@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Silk.NET.Vulkan;
 
 namespace Driver.Engines.Vulkan;
 
@@ -28,9 +29,13 @@ public static class VulkanProbe
             reason = $"Vulkan disabled by {DisableVariable}=1";
             return false;
         }
-        foreach (var name in LoaderNames())
+        foreach (string name in LoaderNames())
         {
-            if (!NativeLibrary.TryLoad(name, out var handle)) continue;
+            if (!NativeLibrary.TryLoad(name, out nint handle))
+            {
+                continue;
+            }
+
             NativeLibrary.Free(handle);
             reason = name;
             return true;
@@ -43,12 +48,20 @@ public static class VulkanProbe
     /// <summary>Probes now (no cache), on a separate thread, giving up after <paramref name="bound"/>.</summary>
     public static VulkanProbeResult ProbeUncached(TimeSpan bound)
     {
-        if (!LoaderPresent(out string why)) return new VulkanProbeResult(false, why, []);
+        if (!LoaderPresent(out string why))
+        {
+            return new VulkanProbeResult(false, why, []);
+        }
+
         VulkanProbeResult? result = null;
         // A broken ICD can block inside vkCreateInstance: probe on a background thread and stop waiting at the bound.
         var thread = new Thread(() => result = Enumerate()) { IsBackground = true, Name = "vulkan-probe" };
         thread.Start();
-        if (!thread.Join(bound)) return new VulkanProbeResult(false, $"Vulkan probe did not finish within {bound.TotalSeconds:0} s", []);
+        if (!thread.Join(bound))
+        {
+            return new VulkanProbeResult(false, $"Vulkan probe did not finish within {bound.TotalSeconds:0} s", []);
+        }
+
         return result!;
     }
 
@@ -57,10 +70,18 @@ public static class VulkanProbe
         try
         {
             using var instance = VulkanInstance.Create("gpusim-probe", validation: false);
-            var physical = instance.EnumeratePhysicalDevices();
-            var infos = physical.Select((pd, i) => instance.Describe(pd, i)).ToArray();
-            if (infos.Length == 0) return new VulkanProbeResult(false, "no Vulkan physical device (install mesa-vulkan-drivers for lavapipe)", infos);
-            if (!infos.Any(d => d.HasCompute)) return new VulkanProbeResult(false, "no Vulkan device has a compute queue", infos);
+            PhysicalDevice[] physical = instance.EnumeratePhysicalDevices();
+            VulkanPhysicalDeviceInfo[] infos = physical.Select((pd, i) => instance.Describe(pd, i)).ToArray();
+            if (infos.Length == 0)
+            {
+                return new VulkanProbeResult(false, "no Vulkan physical device (install mesa-vulkan-drivers for lavapipe)", infos);
+            }
+
+            if (!infos.Any(d => d.HasCompute))
+            {
+                return new VulkanProbeResult(false, "no Vulkan device has a compute queue", infos);
+            }
+
             return new VulkanProbeResult(true, $"{infos.Length} device(s): {string.Join("; ", infos.Select(d => d.Name))}", infos);
         }
         catch (VulkanException e) when (e.Result == Silk.NET.Vulkan.Result.ErrorIncompatibleDriver)
@@ -75,8 +96,16 @@ public static class VulkanProbe
 
     private static string[] LoaderNames()
     {
-        if (OperatingSystem.IsWindows()) return ["vulkan-1.dll"];
-        if (OperatingSystem.IsMacOS()) return ["libvulkan.1.dylib", "libvulkan.dylib", "libMoltenVK.dylib"];
+        if (OperatingSystem.IsWindows())
+        {
+            return ["vulkan-1.dll"];
+        }
+
+        if (OperatingSystem.IsMacOS())
+        {
+            return ["libvulkan.1.dylib", "libvulkan.dylib", "libMoltenVK.dylib"];
+        }
+
         return ["libvulkan.so.1", "libvulkan.so"];
     }
 }

@@ -29,7 +29,11 @@ internal sealed class VulkanProgram
     /// <summary>The slot for <paramref name="address"/>, allocated on first use.</summary>
     public int SlotFor(uint address)
     {
-        if (_slotOf.TryGetValue(address, out int slot)) return slot;
+        if (_slotOf.TryGetValue(address, out int slot))
+        {
+            return slot;
+        }
+
         slot = SlotAddresses.Count;
         SlotAddresses.Add(address);
         _slotOf.Add(address, slot);
@@ -39,7 +43,7 @@ internal sealed class VulkanProgram
     /// <summary>One line for logs: "3 stores, 1 spin(Loop) in 2 dispatches".</summary>
     public string Describe()
     {
-        var parts = Ops.GroupBy(o => o.Kind == VulkanOpKind.Spin ? $"spin({o.Mode})" : o.Kind.ToString().ToLowerInvariant())
+        IEnumerable<string> parts = Ops.GroupBy(o => o.Kind == VulkanOpKind.Spin ? $"spin({o.Mode})" : o.Kind.ToString().ToLowerInvariant())
             .Select(g => $"{g.Count()} {g.Key}");
         return $"{Instructions} instructions → {Ops.Count} dispatches ({string.Join(", ", parts)}), {Stores.Count} stores, {SlotAddresses.Count} slots";
     }

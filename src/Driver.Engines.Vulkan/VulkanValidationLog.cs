@@ -31,17 +31,27 @@ public sealed class VulkanValidationLog
     public int Warnings => Volatile.Read(ref _warnings);
 
     /// <summary>The last <see cref="Capacity"/> error and warning messages, oldest first.</summary>
-    public IReadOnlyList<string> Messages { get { using (_lock.Acquire()) return _messages.ToArray(); } }
+    public IReadOnlyList<string> Messages { get { using (_lock.Acquire()) { return _messages.ToArray(); } } }
 
     /// <summary>Records one message (also used by tests).</summary>
     internal void Record(bool error, string text)
     {
-        if (error) Interlocked.Increment(ref _errors);
-        else Interlocked.Increment(ref _warnings);
+        if (error)
+        {
+            Interlocked.Increment(ref _errors);
+        }
+        else
+        {
+            Interlocked.Increment(ref _warnings);
+        }
+
         using (_lock.Acquire())
         {
             _messages.Enqueue((error ? "error: " : "warning: ") + text);
-            while (_messages.Count > Capacity) _messages.Dequeue();
+            while (_messages.Count > Capacity)
+            {
+                _messages.Dequeue();
+            }
         }
     }
 

@@ -27,7 +27,11 @@ internal sealed class ActiveEngine
         _engine = engine;
         _fd = t.OpenClient(dev);
         _batch = IgtGem.BatchEnd(t, dev, _fd);
-        for (int i = 0; i < _contexts.Length; i++) _contexts[i] = IgtGem.ContextCreate(t, dev, _fd);
+        for (int i = 0; i < _contexts.Length; i++)
+        {
+            _contexts[i] = IgtGem.ContextCreate(t, dev, _fd);
+        }
+
         _thread = new Thread(Run) { IsBackground = true, Name = $"igt/{engine.Name()}" };
         _thread.Start();
     }
@@ -45,28 +49,45 @@ internal sealed class ActiveEngine
         while (!_stop && Error is null)
         {
             int idx = (int)(count++ % rq.Length);
-            var old = rq[idx];
-            int err = _dev.Execbuf(new ExecbufArgs { Client = _fd, Context = _contexts[idx], Engine = (int)_engine, BatchHandle = _batch }, out var fresh);
+            DmaFence? old = rq[idx];
+            int err = _dev.Execbuf(new ExecbufArgs { Client = _fd, Context = _contexts[idx], Engine = (int)_engine, BatchHandle = _batch }, out DmaFence? fresh);
             if (err != 0) { Error = $"{_engine.Name()}: submission failed with {err}"; break; }
             rq[idx] = fresh;
             Submitted++;
             Put(old);
         }
-        foreach (var r in rq) Put(r);
+        foreach (DmaFence? r in rq)
+        {
+            Put(r);
+        }
     }
 
     private void Put(DmaFence? rq)
     {
-        if (rq is null || Error is not null) return;
-        if (!rq.Wait(TimeSpan.FromSeconds(5))) Error = $"{_engine.Name()} timed out waiting for completion of fence {rq}";
-        else if (rq.Status != 1) Error = $"{_engine.Name()} request {rq} completed with {rq.Status}";
+        if (rq is null || Error is not null)
+        {
+            return;
+        }
+
+        if (!rq.Wait(TimeSpan.FromSeconds(5)))
+        {
+            Error = $"{_engine.Name()} timed out waiting for completion of fence {rq}";
+        }
+        else if (rq.Status != 1)
+        {
+            Error = $"{_engine.Name()} request {rq} completed with {rq.Status}";
+        }
     }
 
     /// <summary>kthread_stop: stops the thread and returns its first failure, or null.</summary>
     public string? Stop()
     {
         _stop = true;
-        if (!_thread.Join(TimeSpan.FromSeconds(10))) return $"{_engine.Name()}: thread did not stop";
+        if (!_thread.Join(TimeSpan.FromSeconds(10)))
+        {
+            return $"{_engine.Name()}: thread did not stop";
+        }
+
         _dev.CloseClient(_fd);
         return Error;
     }

@@ -30,14 +30,14 @@ public sealed class GemCtxExec : IIgtBinary
     /// <summary>i915.enable_hangcheck=0: no heartbeat at all.</summary>
     private static DeviceConfig NoHangcheck()
     {
-        var fast = IgtContext.DefaultConfig;
+        DeviceConfig fast = IgtContext.DefaultConfig;
         return fast with { Reset = fast.Reset with { HeartbeatInterval = TimeSpan.Zero } };
     }
 
     /// <summary>A heartbeat four times faster than <see cref="DeviceConfig.Fast"/>, for twenty hangs in a row.</summary>
     private static DeviceConfig QuickHangcheck()
     {
-        var fast = IgtContext.DefaultConfig;
+        DeviceConfig fast = IgtContext.DefaultConfig;
         return fast with { Reset = fast.Reset with { HeartbeatInterval = TimeSpan.FromMilliseconds(10), PreemptTimeout = TimeSpan.FromMilliseconds(3) } };
     }
 
@@ -47,17 +47,17 @@ public sealed class GemCtxExec : IIgtBinary
     /// </summary>
     private static void NohangcheckHostile(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.OpenClient();
         int ctx = IgtGem.ContextCreate(t, dev, fd);
         IgtGem.SetParam(t, dev, fd, ctx, ContextParam.Bannable, 0);
         DmaFence? fence = null;
         var spins = new List<Spinner>();
-        foreach (var e in EngineIds.All)
+        foreach (EngineId e in EngineIds.All)
         {
-            var spin = IgtSpin.Sync(t, dev, fd, new SpinnerOptions { Context = ctx, Engine = e, NoPreemption = true, FenceOut = true });
+            Spinner spin = IgtSpin.Sync(t, dev, fd, new SpinnerOptions { Context = ctx, Engine = e, NoPreemption = true, FenceOut = true });
             spins.Add(spin);
-            var last = FillRing(t, dev, fd, spin, ctx, e);
+            DmaFence last = FillRing(t, dev, fd, spin, ctx, e);
             fence = fence is null ? last : IgtSync.Merge(fence, last);
         }
         IgtGem.ContextDestroy(t, dev, fd, ctx);
@@ -65,7 +65,10 @@ public sealed class GemCtxExec : IIgtBinary
         IgtGem.Quiescent(t, dev);
         t.AssertF(err == 0, "Hostile unpreemptable context was not cancelled immediately upon closure");
         t.AssertEq(IgtSync.Status(fence!), -Errno.EIO);
-        foreach (var s in spins) s.Dispose();
+        foreach (Spinner s in spins)
+        {
+            s.Dispose();
+        }
     }
 
     /// <summary>fill_ring: resubmits the spinner until the ring would be full (a fixed depth here); the last fence.</summary>
@@ -74,7 +77,7 @@ public sealed class GemCtxExec : IIgtBinary
         DmaFence last = spin.OutFence!;
         for (int i = 0; i < 16; i++)
         {
-            t.AssertEq(IgtSpin.Resubmit(dev, fd, spin, ctx, e, out var f), 0);
+            t.AssertEq(IgtSpin.Resubmit(dev, fd, spin, ctx, e, out DmaFence? f), 0);
             last = f!;
         }
         return last;
@@ -83,7 +86,7 @@ public sealed class GemCtxExec : IIgtBinary
     /// <summary>norecovery: after a forced reset, a recoverable context carries on; a non-recoverable one gets -EIO.</summary>
     private static void Norecovery(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.Fd;
         for (int pass = 1; pass >= 0; pass--)
         {
@@ -92,7 +95,7 @@ public sealed class GemCtxExec : IIgtBinary
             IgtGem.SetParam(t, dev, fd, ctx, ContextParam.Recoverable, pass);
             t.AssertEq(dev.GetContextParam(fd, ctx, ContextParam.Recoverable, out long value), 0);
             t.AssertEq(value, pass);
-            var spin = IgtSpin.Sync(t, dev, fd, new SpinnerOptions { Context = ctx });
+            Spinner spin = IgtSpin.Sync(t, dev, fd, new SpinnerOptions { Context = ctx });
             dev.ForceReset();
             spin.End();
             t.AssertEq(IgtSpin.Resubmit(dev, fd, spin, ctx, EngineId.Rcs0, out _), expect);
@@ -107,19 +110,22 @@ public sealed class GemCtxExec : IIgtBinary
     /// </summary>
     private static void ResetPinLeak(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.Fd;
         int batch = IgtGem.BatchEnd(t, dev, fd);
         int ctx = IgtGem.ContextCreate(t, dev, fd);
         int baseline = -1;
         for (int i = 0; i < 20; i++)
         {
-            var hang = IgtHang.Start(t, dev, fd, 0, EngineId.Rcs0);
+            Spinner hang = IgtHang.Start(t, dev, fd, 0, EngineId.Rcs0);
             t.AssertEq(IgtGem.TryExecbuf(dev, new ExecbufArgs { Client = fd, Engine = 0, BatchHandle = batch }, out _), 0);
             t.AssertEq(IgtGem.TryExecbuf(dev, new ExecbufArgs { Client = fd, Context = ctx, Engine = 0, BatchHandle = batch }, out _), 0);
             IgtHang.Post(t, dev, fd, hang);
             IgtGem.Quiescent(t, dev);
-            if (i == 0) baseline = dev.Gt.Ggtt.NodeCount;
+            if (i == 0)
+            {
+                baseline = dev.Gt.Ggtt.NodeCount;
+            }
         }
         t.AssertLte(dev.Gt.Ggtt.NodeCount, baseline);
         IgtGem.ContextDestroy(t, dev, fd, ctx);

@@ -11,12 +11,12 @@ public sealed partial class GemCtxPersistence
     /// <summary>A context may outlive its file, except a non-persistent one: closing the file kills it.</summary>
     private static void TestNonpersistentFile(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.OpenClient();
         IgtGem.SetParam(t, dev, fd, 0, ContextParam.Persistence, 0);
-        var spin = IgtSpin.New(t, dev, fd, new SpinnerOptions { FenceOut = true });
+        Spinner spin = IgtSpin.New(t, dev, fd, new SpinnerOptions { FenceOut = true });
         t.AssertEq(dev.CloseClient(fd), 0);
-        t.AssertEq(WaitForStatus(spin.OutFence!, ResetTimeout), -Errno.EIO);
+        t.AssertEq(WaitForStatus(spin.OutFence!, s_resetTimeout), -Errno.EIO);
     }
 
     /// <summary>
@@ -25,12 +25,16 @@ public sealed partial class GemCtxPersistence
     /// </summary>
     private static void TestNoheartbeatMany(IgtContext t, int count, bool noPreemption)
     {
-        var dev = t.Device;
-        var interval = dev.Config.Reset.HeartbeatInterval;
+        GpuDevice dev = t.Device;
+        TimeSpan interval = dev.Config.Reset.HeartbeatInterval;
         int checkedEngines = 0;
-        foreach (var e in EngineIds.All)
+        foreach (EngineId e in EngineIds.All)
         {
-            if (dev.SetHeartbeatInterval(e, TimeSpan.Zero) != 0) continue;
+            if (dev.SetHeartbeatInterval(e, TimeSpan.Zero) != 0)
+            {
+                continue;
+            }
+
             t.AssertEq(dev.SetHeartbeatInterval(e, IgtTime.Ms(500)), 0);
             var spins = new Spinner[count];
             for (int n = 0; n < count; n++)
@@ -42,8 +46,16 @@ public sealed partial class GemCtxPersistence
             IgtSpin.WaitStarted(t, spins[0]);
             t.Debug($"Testing {e.Name()}");
             t.AssertEq(dev.SetHeartbeatInterval(e, TimeSpan.Zero), 0);
-            foreach (var s in spins) t.AssertEq(WaitForStatus(s.OutFence!, ResetTimeout), -Errno.EIO);
-            foreach (var s in spins) s.Dispose();
+            foreach (Spinner s in spins)
+            {
+                t.AssertEq(WaitForStatus(s.OutFence!, s_resetTimeout), -Errno.EIO);
+            }
+
+            foreach (Spinner s in spins)
+            {
+                s.Dispose();
+            }
+
             t.AssertEq(dev.SetHeartbeatInterval(e, interval), 0);
             IgtGem.Quiescent(t, dev);
             checkedEngines++;
@@ -54,17 +66,21 @@ public sealed partial class GemCtxPersistence
     /// <summary>test_noheartbeat_close: a context closed while running on an engine without heartbeat is cleaned up.</summary>
     private static void TestNoheartbeatClose(IgtContext t, bool noPreemption)
     {
-        var dev = t.Device;
-        var interval = dev.Config.Reset.HeartbeatInterval;
+        GpuDevice dev = t.Device;
+        TimeSpan interval = dev.Config.Reset.HeartbeatInterval;
         int checkedEngines = 0;
-        foreach (var e in EngineIds.All)
+        foreach (EngineId e in EngineIds.All)
         {
-            if (dev.SetHeartbeatInterval(e, TimeSpan.Zero) != 0) continue;
+            if (dev.SetHeartbeatInterval(e, TimeSpan.Zero) != 0)
+            {
+                continue;
+            }
+
             int ctx = IgtGem.ContextCreate(t, dev, t.Fd);
-            var spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, FenceOut = true, NoPreemption = noPreemption });
+            Spinner spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, FenceOut = true, NoPreemption = noPreemption });
             t.Debug($"Testing {e.Name()}");
             IgtGem.ContextDestroy(t, dev, t.Fd, ctx);
-            int err = WaitForStatus(spin.OutFence!, ResetTimeout);
+            int err = WaitForStatus(spin.OutFence!, s_resetTimeout);
             dev.SetHeartbeatInterval(e, interval);
             spin.Dispose();
             t.AssertEq(err, -Errno.EIO);
@@ -80,9 +96,9 @@ public sealed partial class GemCtxPersistence
     /// </summary>
     private static void ManyContexts(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.Fd;
-        var spin = IgtSpin.New(t, dev, fd, new SpinnerOptions { NoPreemption = true });
+        Spinner spin = IgtSpin.New(t, dev, fd, new SpinnerOptions { NoPreemption = true });
         spin.End();
         IgtGem.Sync(t, dev, fd, spin.Handle);
         IgtSpin.Reset(t, dev, fd, spin);
@@ -91,7 +107,7 @@ public sealed partial class GemCtxPersistence
         int rounds = 0;
         while (sw.Elapsed < IgtTime.Seconds(2) && rounds++ < 16)
         {
-            foreach (var e in EngineIds.All)
+            foreach (EngineId e in EngineIds.All)
             {
                 int ctx = CreatePersistence(t, dev, fd, persist: false);
                 t.AssertEq(IgtSpin.Resubmit(dev, fd, spin, ctx, e, out _), 0);

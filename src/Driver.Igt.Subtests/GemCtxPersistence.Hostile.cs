@@ -11,18 +11,18 @@ public sealed partial class GemCtxPersistence
     /// <summary>i915.enable_hangcheck=0: no heartbeat at all.</summary>
     private static DeviceConfig NoHangcheck()
     {
-        var fast = IgtContext.DefaultConfig;
+        DeviceConfig fast = IgtContext.DefaultConfig;
         return fast with { Reset = fast.Reset with { HeartbeatInterval = TimeSpan.Zero } };
     }
 
     /// <summary>test_nohangcheck_hostile: even with hangcheck disabled, closing a context forcibly terminates its hog.</summary>
     private static void TestNohangcheckHostile(IgtContext t)
     {
-        var dev = t.Device;
-        foreach (var e in EngineIds.All)
+        GpuDevice dev = t.Device;
+        foreach (EngineId e in EngineIds.All)
         {
             int ctx = IgtGem.ContextCreate(t, dev, t.Fd);
-            var spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, NoPreemption = true });
+            Spinner spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, NoPreemption = true });
             IgtGem.ContextDestroy(t, dev, t.Fd, ctx);
             t.AssertEq(IgtGem.Wait(dev, t.Fd, spin.Handle, IgtTime.Ms(10000)), 0);
             spin.Dispose();
@@ -46,28 +46,40 @@ public sealed partial class GemCtxPersistence
     /// </summary>
     private static void TestSaturatedHostile(IgtContext t, EngineId target)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int baseCtx = IgtGem.ContextCreate(t, dev, t.Fd);
         DmaFence? fence = null;
         var others = new List<Spinner>();
-        foreach (var other in EngineIds.All)
+        foreach (EngineId other in EngineIds.All)
         {
-            if (other == target) continue;
-            var s = IgtSpin.New(t, dev, t.Fd, new SpinnerOptions { Context = baseCtx, Engine = other, FenceOut = true });
+            if (other == target)
+            {
+                continue;
+            }
+
+            Spinner s = IgtSpin.New(t, dev, t.Fd, new SpinnerOptions { Context = baseCtx, Engine = other, FenceOut = true });
             others.Add(s);
             fence = fence is null ? s.OutFence! : IgtSync.Merge(fence, s.OutFence!);
         }
         t.Require(fence is not null);
         int ctx = CreatePersistence(t, dev, t.Fd, persist: false);
-        var spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = target, NoPreemption = true, FenceOut = true });
+        Spinner spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = target, NoPreemption = true, FenceOut = true });
         IgtGem.ContextDestroy(t, dev, t.Fd, ctx);
         // Hostile request requires a GPU reset to terminate.
-        t.AssertEq(WaitForStatus(spin.OutFence!, ResetTimeout), -Errno.EIO);
+        t.AssertEq(WaitForStatus(spin.OutFence!, s_resetTimeout), -Errno.EIO);
         // All other spinners should be left unharmed (gem_quiescent_gpu ends them first).
-        foreach (var s in others) s.End();
+        foreach (Spinner s in others)
+        {
+            s.End();
+        }
+
         IgtGem.Quiescent(t, dev);
-        t.AssertEq(WaitForStatus(fence!, ResetTimeout), 1);
-        foreach (var s in others) s.Dispose();
+        t.AssertEq(WaitForStatus(fence!, s_resetTimeout), 1);
+        foreach (Spinner s in others)
+        {
+            s.Dispose();
+        }
+
         spin.Dispose();
         IgtGem.ContextDestroy(t, dev, t.Fd, baseCtx);
     }

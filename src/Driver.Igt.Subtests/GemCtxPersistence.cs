@@ -20,7 +20,7 @@ public sealed partial class GemCtxPersistence : IIgtBinary
     /// RESET_TIMEOUT_MS (2 s): how long cancelling a context's work may take. Scaled, unlike other bounds, because it
     /// is also how long persistent work is watched to see that it keeps running.
     /// </summary>
-    private static readonly TimeSpan ResetTimeout = IgtTime.Ms(2000);
+    private static readonly TimeSpan s_resetTimeout = IgtTime.Ms(2000);
 
     /// <inheritdoc/>
     public string Name => "gem_ctx_persistence";
@@ -29,15 +29,15 @@ public sealed partial class GemCtxPersistence : IIgtBinary
     public void Register(IgtBinaryBuilder b)
     {
         b.Subtest("idempotent", Idempotent, IgtExpectations.None, "The persistence parameter reads back as set");
-        foreach (var (name, test) in new (string, Action<IgtContext, EngineId>)[]
+        foreach ((string? name, Action<IgtContext, EngineId>? test) in new (string, Action<IgtContext, EngineId>)[]
                  {
                      ("persistence", TestPersistence), ("cleanup", TestNonpersistentCleanup), ("queued", TestNonpersistentQueued),
                      ("mixed", TestNonpersistentMixed), ("hostile", TestNonpersistentHostile), ("hang", TestNonpersistentHang),
                  })
         {
-            b.Subtest($"engines-{name}", t => { foreach (var e in EngineIds.All) t.Dynamic(e.Name(), d => test(d, e)); }, Expect);
+            b.Subtest($"engines-{name}", t => { foreach (EngineId e in EngineIds.All) { t.Dynamic(e.Name(), d => test(d, e)); } }, Expect);
         }
-        b.Subtest("saturated-hostile", t => { foreach (var e in EngineIds.All) t.Dynamic(e.Name(), d => TestSaturatedHostile(d, e)); }, Expect,
+        b.Subtest("saturated-hostile", t => { foreach (EngineId e in EngineIds.All) { t.Dynamic(e.Name(), d => TestSaturatedHostile(d, e)); } }, Expect,
             "A hostile non-persistent context is removed without harming work on the other engines");
         b.Subtest("file", TestNonpersistentFile, Expect, "A non-persistent context is killed with its file");
         b.Subtest("hostile", TestNohangcheckHostile, Expect, "Even with hangcheck disabled, a closed context's hog is terminated", NoHangcheck);
@@ -67,10 +67,10 @@ public sealed partial class GemCtxPersistence : IIgtBinary
 
     private static void Idempotent(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         t.AssertEq(dev.GetContextParam(t.Fd, 0, ContextParam.Persistence, out long value), 0);
         long expected = value == 0 ? 1 : 0;
-        foreach (var _ in new[] { 0, 1 })
+        foreach (int _ in new[] { 0, 1 })
         {
             IgtGem.SetParam(t, dev, t.Fd, 0, ContextParam.Persistence, expected);
             t.AssertEq(dev.GetContextParam(t.Fd, 0, ContextParam.Persistence, out value), 0);
@@ -85,13 +85,13 @@ public sealed partial class GemCtxPersistence : IIgtBinary
     /// <summary>Contexts stay alive until their last request retires: no early termination.</summary>
     private static void TestPersistence(IgtContext t, EngineId e)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int ctx = CreatePersistence(t, dev, t.Fd, persist: true);
-        var spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, FenceOut = true });
+        Spinner spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, FenceOut = true });
         IgtGem.ContextDestroy(t, dev, t.Fd, ctx);
-        t.AssertEq(IgtGem.Wait(dev, t.Fd, spin.Handle, ResetTimeout), -Errno.ETIME);
+        t.AssertEq(IgtGem.Wait(dev, t.Fd, spin.Handle, s_resetTimeout), -Errno.ETIME);
         spin.End();
-        t.AssertEq(IgtGem.Wait(dev, t.Fd, spin.Handle, ResetTimeout), 0);
+        t.AssertEq(IgtGem.Wait(dev, t.Fd, spin.Handle, s_resetTimeout), 0);
         t.AssertEq(IgtSync.Status(spin.OutFence!), 1);
         spin.Dispose();
     }
@@ -99,11 +99,11 @@ public sealed partial class GemCtxPersistence : IIgtBinary
     /// <summary>A non-persistent context is terminated upon closure: its in-flight request is cancelled.</summary>
     private static void TestNonpersistentCleanup(IgtContext t, EngineId e)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int ctx = CreatePersistence(t, dev, t.Fd, persist: false);
-        var spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, FenceOut = true });
+        Spinner spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, FenceOut = true });
         IgtGem.ContextDestroy(t, dev, t.Fd, ctx);
-        t.AssertEq(IgtGem.Wait(dev, t.Fd, spin.Handle, ResetTimeout), 0);
+        t.AssertEq(IgtGem.Wait(dev, t.Fd, spin.Handle, s_resetTimeout), 0);
         t.AssertEq(IgtSync.Status(spin.OutFence!), -Errno.EIO);
         spin.Dispose();
     }
@@ -111,26 +111,26 @@ public sealed partial class GemCtxPersistence : IIgtBinary
     /// <summary>Not only the running batch is cancelled, but every batch queued on the context.</summary>
     private static void TestNonpersistentQueued(IgtContext t, EngineId e)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int ctx = CreatePersistence(t, dev, t.Fd, persist: false);
-        var spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, FenceOut = true });
+        Spinner spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, FenceOut = true });
         DmaFence? last = null;
         // IGT fills the ring until execbuf would block; the simulator's queues do not fill, so a ring's worth.
         for (int i = 0; i < 64; i++)
         {
-            t.AssertEq(IgtSpin.Resubmit(dev, t.Fd, spin, ctx, e, out var fence), 0);
+            t.AssertEq(IgtSpin.Resubmit(dev, t.Fd, spin, ctx, e, out DmaFence? fence), 0);
             last = fence;
         }
         IgtGem.ContextDestroy(t, dev, t.Fd, ctx);
-        t.AssertEq(WaitForStatus(spin.OutFence!, ResetTimeout), -Errno.EIO);
-        t.AssertEq(WaitForStatus(last!, ResetTimeout), -Errno.EIO);
+        t.AssertEq(WaitForStatus(spin.OutFence!, s_resetTimeout), -Errno.EIO);
+        t.AssertEq(WaitForStatus(last!, s_resetTimeout), -Errno.EIO);
         spin.Dispose();
     }
 
     /// <summary>Only the non-persistent contexts are killed; the persistent one closed between them keeps running.</summary>
     private static void TestNonpersistentMixed(IgtContext t, EngineId e)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         var spins = new Spinner[3];
         for (int i = 0; i < spins.Length; i++)
         {
@@ -139,32 +139,35 @@ public sealed partial class GemCtxPersistence : IIgtBinary
             IgtGem.ContextDestroy(t, dev, t.Fd, ctx);
         }
         // Outer pair of contexts were non-persistent and killed.
-        t.AssertEq(WaitForStatus(spins[0].OutFence!, ResetTimeout), -Errno.EIO);
-        t.AssertEq(WaitForStatus(spins[2].OutFence!, ResetTimeout), -Errno.EIO);
+        t.AssertEq(WaitForStatus(spins[0].OutFence!, s_resetTimeout), -Errno.EIO);
+        t.AssertEq(WaitForStatus(spins[2].OutFence!, s_resetTimeout), -Errno.EIO);
         // But the middle context is still running.
         t.AssertEq(IgtSync.Wait(spins[1].OutFence!, TimeSpan.Zero), -Errno.ETIME);
-        foreach (var s in spins) s.Dispose();
+        foreach (Spinner s in spins)
+        {
+            s.Dispose();
+        }
     }
 
     /// <summary>A non-persistent context that will not be preempted is reset on closure.</summary>
     private static void TestNonpersistentHostile(IgtContext t, EngineId e)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int ctx = CreatePersistence(t, dev, t.Fd, persist: false);
-        var spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, NoPreemption = true });
+        Spinner spin = IgtSpin.Sync(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, NoPreemption = true });
         IgtGem.ContextDestroy(t, dev, t.Fd, ctx);
-        t.AssertEq(IgtGem.Wait(dev, t.Fd, spin.Handle, ResetTimeout), 0);
+        t.AssertEq(IgtGem.Wait(dev, t.Fd, spin.Handle, s_resetTimeout), 0);
         spin.Dispose();
     }
 
     /// <summary>An invalid batch in a non-persistent context is caught.</summary>
     private static void TestNonpersistentHang(IgtContext t, EngineId e)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int ctx = CreatePersistence(t, dev, t.Fd, persist: false);
-        var spin = IgtSpin.New(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, InvalidCs = true });
+        Spinner spin = IgtSpin.New(t, dev, t.Fd, new SpinnerOptions { Context = ctx, Engine = e, InvalidCs = true });
         IgtGem.ContextDestroy(t, dev, t.Fd, ctx);
-        t.AssertEq(IgtGem.Wait(dev, t.Fd, spin.Handle, ResetTimeout), 0);
+        t.AssertEq(IgtGem.Wait(dev, t.Fd, spin.Handle, s_resetTimeout), 0);
         spin.Dispose();
     }
 }

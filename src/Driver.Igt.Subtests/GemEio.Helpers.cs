@@ -14,7 +14,7 @@ public sealed partial class GemEio
     /// <summary>wedge_gpu: idle the GPU, disable resets, hang it by hand (it wedges), re-enable resets.</summary>
     private static void WedgeGpu(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         IgtGem.Quiescent(t, dev);
         t.Require(dev.SetResetParam(0) == 0);
         ManualHang(dev);
@@ -25,7 +25,7 @@ public sealed partial class GemEio
     /// <summary>trigger_reset: a forced reset brings the GPU back within 2 s, healthy within 10 s.</summary>
     private static void TriggerReset(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         var sw = Stopwatch.StartNew();
         t.Debug("Forcing GPU reset");
         dev.ForceReset(EngineIds.AllMask, "Manually reset engine mask = ffffffffffffffff");
@@ -77,8 +77,8 @@ public sealed partial class GemEio
     {
         t.Info($"{prefix}: completed {st.Count} resets, wakeups took {st.Mean * 1e-6:F3}+-{st.StdDev * 1e-6:F3}ms " +
                $"(min:{st.Min * 1e-6:F3}ms, median:{st.Median * 1e-6:F3}ms, max:{st.Max * 1e-6:F3}ms)");
-        const int needed = 9;
-        t.RequireF(st.Count >= needed, $"at least {needed} completed resets are needed for stable median calculation, {st.Count} is too few");
+        const int Needed = 9;
+        t.RequireF(st.Count >= Needed, $"at least {Needed} completed resets are Needed for stable median calculation, {st.Count} is too few");
         double limit = IgtTime.Limit(0.250).TotalMilliseconds * 1e6;
         t.AssertF(st.Median < limit && st.Max < 5 * limit,
             $"Wake up following reset+wedge took {st.Mean * 1e-6:F3}+-{st.StdDev * 1e-6:F3}ms (min:{st.Min * 1e-6:F3}ms, " +

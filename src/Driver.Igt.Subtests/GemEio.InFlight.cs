@@ -17,20 +17,27 @@ public sealed partial class GemEio
     /// </summary>
     private static void InFlight(IgtContext t, double us)
     {
-        var dev = t.Device;
-        foreach (var e in EngineIds.All)
+        GpuDevice dev = t.Device;
+        foreach (EngineId e in EngineIds.All)
         {
             int fd = t.OpenClient();
             int batch = IgtGem.BatchEnd(t, dev, fd);
             IgtGem.Quiescent(t, dev);
             t.Debug($"Starting {nameof(InFlight)} on engine '{e.Name()}'");
             t.Require(dev.SetResetParam(0) == 0);
-            var hang = SpinSync(t, dev, fd, 0, e);
+            Spinner hang = SpinSync(t, dev, fd, 0, e);
             var fences = new List<DmaFence>();
             for (int n = 0; n < InFlightBatches; n++)
+            {
                 fences.Add(IgtGem.Execbuf(t, dev, new ExecbufArgs { Client = fd, Engine = (int)e, BatchHandle = batch, WriteObjects = [hang.Handle] }));
+            }
+
             CheckWait(t, dev, fd, batch, us, null);
-            foreach (var f in fences) t.AssertEq(IgtSync.Status(f), -Errno.EIO);
+            foreach (DmaFence f in fences)
+            {
+                t.AssertEq(IgtSync.Status(f), -Errno.EIO);
+            }
+
             hang.Dispose();
             t.Assert(dev.SetResetParam(2) == 0);
             TriggerReset(t);
@@ -42,27 +49,39 @@ public sealed partial class GemEio
     /// <summary>test_inflight_contexts: as in-flight, with one batch from each of 64 unbannable contexts.</summary>
     private static void InFlightContexts(IgtContext t, double us)
     {
-        var dev = t.Device;
-        foreach (var e in EngineIds.All)
+        GpuDevice dev = t.Device;
+        foreach (EngineId e in EngineIds.All)
         {
             int fd = t.OpenClient();
-            var contexts = Enumerable.Range(0, 64).Select(_ => IgtGem.ContextCreateSafe(t, dev, fd)).ToArray();
+            int[] contexts = Enumerable.Range(0, 64).Select(_ => IgtGem.ContextCreateSafe(t, dev, fd)).ToArray();
             IgtGem.Quiescent(t, dev);
             t.Debug($"Starting {nameof(InFlightContexts)} on engine '{e.Name()}'");
             t.Require(dev.SetResetParam(0) == 0);
             int batch = IgtGem.BatchEnd(t, dev, fd);
-            var hang = SpinSync(t, dev, fd, 0, e);
+            Spinner hang = SpinSync(t, dev, fd, 0, e);
             var fences = contexts.Select(ctx => IgtGem.Execbuf(t, dev, new ExecbufArgs
             {
-                Client = fd, Context = ctx, Engine = (int)e, BatchHandle = batch, WriteObjects = [hang.Handle],
+                Client = fd,
+                Context = ctx,
+                Engine = (int)e,
+                BatchHandle = batch,
+                WriteObjects = [hang.Handle],
             })).ToList();
             CheckWait(t, dev, fd, batch, us, null);
-            foreach (var f in fences) t.AssertEq(IgtSync.Status(f), -Errno.EIO);
+            foreach (DmaFence? f in fences)
+            {
+                t.AssertEq(IgtSync.Status(f), -Errno.EIO);
+            }
+
             hang.Dispose();
             IgtGem.Close(t, dev, fd, batch);
             t.Assert(dev.SetResetParam(2) == 0);
             TriggerReset(t);
-            foreach (var ctx in contexts) IgtGem.ContextDestroy(t, dev, fd, ctx);
+            foreach (int ctx in contexts)
+            {
+                IgtGem.ContextDestroy(t, dev, fd, ctx);
+            }
+
             t.AssertEq(dev.CloseClient(fd), 0);
         }
     }
@@ -70,17 +89,24 @@ public sealed partial class GemEio
     /// <summary>test_inflight_internal: a hang on one engine and, on every engine, a batch waiting for it; all -EIO after the wedge.</summary>
     private static void InFlightInternal(IgtContext t, double us)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.OpenClient();
         t.Require(dev.SetResetParam(0) == 0);
-        var hang = SpinSync(t, dev, fd, 0, EngineId.Rcs0);
+        Spinner hang = SpinSync(t, dev, fd, 0, EngineId.Rcs0);
         int batch = IgtGem.BatchEnd(t, dev, fd);
         var fences = EngineIds.All.Select(e => IgtGem.Execbuf(t, dev, new ExecbufArgs
         {
-            Client = fd, Engine = (int)e, BatchHandle = batch, WriteObjects = [hang.Handle],
+            Client = fd,
+            Engine = (int)e,
+            BatchHandle = batch,
+            WriteObjects = [hang.Handle],
         })).ToList();
         CheckWait(t, dev, fd, batch, us, null);
-        foreach (var f in fences) t.AssertEq(IgtSync.Status(f), -Errno.EIO);
+        foreach (DmaFence? f in fences)
+        {
+            t.AssertEq(IgtSync.Status(f), -Errno.EIO);
+        }
+
         hang.Dispose();
         t.Assert(dev.SetResetParam(2) == 0);
         TriggerReset(t);
@@ -92,13 +118,13 @@ public sealed partial class GemEio
     /// </summary>
     private static void InFlightExternal(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.OpenClient();
         var cork = IgtCork.Plug(t, dev, fd);
         t.Require(dev.SetResetParam(0) == 0);
-        var hang = IgtSpin.New(t, dev, fd, new SpinnerOptions { NoPreemption = true, FenceOut = true });
+        Spinner hang = IgtSpin.New(t, dev, fd, new SpinnerOptions { NoPreemption = true, FenceOut = true });
         int batch = IgtGem.BatchEnd(t, dev, fd);
-        var fence = IgtGem.Execbuf(t, dev, new ExecbufArgs { Client = fd, Engine = 0, BatchHandle = batch, InFences = [cork.Fence] });
+        DmaFence fence = IgtGem.Execbuf(t, dev, new ExecbufArgs { Client = fd, Engine = 0, BatchHandle = batch, InFences = [cork.Fence] });
         IgtSpin.WaitStarted(t, hang);
         ManualHang(dev);
         IgtGem.Sync(t, dev, fd, hang.Handle); // wedged, with an unready batch

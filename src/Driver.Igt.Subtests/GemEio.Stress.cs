@@ -20,10 +20,14 @@ public sealed partial class GemEio
     /// </summary>
     private static void ResetStress(IgtContext t, bool wedge)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.OpenClient();
         int ctx0 = IgtGem.ContextCreateSafe(t, dev, fd);
-        foreach (var e in EngineIds.All) ResetStress(t, dev, fd, ctx0, e, wedge);
+        foreach (EngineId e in EngineIds.All)
+        {
+            ResetStress(t, dev, fd, ctx0, e, wedge);
+        }
+
         IgtGem.ContextDestroy(t, dev, fd, ctx0);
     }
 
@@ -39,7 +43,7 @@ public sealed partial class GemEio
             IgtGem.Quiescent(t, dev);
             t.Require(dev.SetResetParam(wedge ? 0 : 2) == 0);
             // Start executing a spin batch with some queued batches against a different context after it.
-            var hang = SpinSync(t, dev, fd, ctx0, engine);
+            Spinner hang = SpinSync(t, dev, fd, ctx0, engine);
             Submit(t, dev, fd, batch, engine, ctx, ctx0);
             // Wedge (or reset) after a small delay.
             CheckWait(t, dev, fd, batch, 100_000, stats);
@@ -61,7 +65,11 @@ public sealed partial class GemEio
     private static void Submit(IgtContext t, GpuDevice dev, int fd, int batch, EngineId engine, int ctx, int ctx0)
     {
         foreach (int c in new[] { ctx, ctx0 })
+        {
             for (int i = 0; i < StressBatches; i++)
+            {
                 IgtGem.Execbuf(t, dev, new ExecbufArgs { Client = fd, Context = c, Engine = (int)engine, BatchHandle = batch });
+            }
+        }
     }
 }

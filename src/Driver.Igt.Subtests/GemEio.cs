@@ -24,7 +24,7 @@ public sealed partial class GemEio : IIgtBinary
     /// </summary>
     private static DeviceConfig Config()
     {
-        var fast = IgtContext.DefaultConfig;
+        DeviceConfig fast = IgtContext.DefaultConfig;
         return fast with { Reset = fast.Reset with { HeartbeatInterval = TimeSpan.FromMilliseconds(250) } };
     }
 
@@ -40,7 +40,7 @@ public sealed partial class GemEio : IIgtBinary
         b.Subtest("in-flight-external", InFlightExternal, Expect, "A batch held by an external fence is cancelled once released on a wedged GPU", Config);
         b.Subtest("reset-stress", t => ResetStress(t, wedge: false), Expect, "Submit and execute work after each of many resets", Config);
         b.Subtest("unwedge-stress", t => ResetStress(t, wedge: true), Expect, "Submit and execute work after each of many wedge and unwedge cycles", Config);
-        foreach (var (name, us) in Waits)
+        foreach ((string? name, double us) in s_waits)
         {
             b.Subtest($"wait-{name}", t => Wait(t, wedge: false, us), Expect, "A waiter is woken by a reset", Config);
             b.Subtest($"wait-wedge-{name}", t => Wait(t, wedge: true, us), Expect, "A waiter is woken by a wedge", Config);
@@ -51,7 +51,7 @@ public sealed partial class GemEio : IIgtBinary
     }
 
     /// <summary>The hang delays of the wait and in-flight subtests: now, after 1 µs, after 10 ms (unscaled names).</summary>
-    private static readonly (string Name, double Us)[] Waits = [("immediate", 0), ("1us", 1), ("10ms", 10_000)];
+    private static readonly (string Name, double Us)[] s_waits = [("immediate", 0), ("1us", 1), ("10ms", 10_000)];
 
     private static void Throttle(IgtContext t)
     {
@@ -70,9 +70,9 @@ public sealed partial class GemEio : IIgtBinary
     private static void CreateExt(IgtContext t)
     {
         WedgeGpu(t);
-        const long size = 4096;
-        int handle = IgtGem.Create(t, t.Device, t.Fd, size);
-        t.AssertEq(IgtGem.Read(t, t.Device, t.Fd, handle, size / 2), 0);
+        const long Size = 4096;
+        int handle = IgtGem.Create(t, t.Device, t.Fd, Size);
+        t.AssertEq(IgtGem.Read(t, t.Device, t.Fd, handle, Size / 2), 0);
         IgtGem.Close(t, t.Device, t.Fd, handle);
         TriggerReset(t);
     }
@@ -95,7 +95,7 @@ public sealed partial class GemEio : IIgtBinary
 
     private static void Banned(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.OpenClient();
         int handle = IgtGem.BatchEnd(t, dev, fd);
         var args = new ExecbufArgs { Client = fd, Engine = 0, BatchHandle = handle };
@@ -121,7 +121,7 @@ public sealed partial class GemEio : IIgtBinary
                 return;
             }
             // Trigger a reset, making sure we are detected as guilty.
-            var hang = SpinSync(t, dev, fd, 0, EngineId.Rcs0);
+            Spinner hang = SpinSync(t, dev, fd, 0, EngineId.Rcs0);
             TriggerReset(t);
             hang.Dispose();
             count++;
@@ -131,11 +131,11 @@ public sealed partial class GemEio : IIgtBinary
 
     private static void Wait(IgtContext t, bool wedge, double us)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.OpenClient();
         // If the request we wait on completes due to a hang (even for that request), the wait returns 0.
         t.Require(dev.SetResetParam(wedge ? 0 : 2) == 0);
-        var hang = SpinSync(t, dev, fd, 0, EngineId.Rcs0);
+        Spinner hang = SpinSync(t, dev, fd, 0, EngineId.Rcs0);
         CheckWait(t, dev, fd, hang.Handle, us, null);
         hang.Dispose();
         t.Require(dev.SetResetParam(2) == 0);

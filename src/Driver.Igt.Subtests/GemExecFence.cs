@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
+using Driver.Core.Memory;
 using Driver.Engines.Isa;
 using Driver.Igt.Lib;
 using Driver.Uapi;
@@ -38,25 +39,31 @@ public sealed class GemExecFence : IIgtBinary
 
     private static void PerEngine(IgtContext t, int flags)
     {
-        foreach (var e in EngineIds.All) t.Dynamic(e.Name(), d => TestFenceBusy(d, e, flags));
+        foreach (EngineId e in EngineIds.All)
+        {
+            t.Dynamic(e.Name(), d => TestFenceBusy(d, e, flags));
+        }
     }
 
     private static void PerEngineAwait(IgtContext t, int flags)
     {
-        foreach (var e in EngineIds.All) t.Dynamic(e.Name(), d => TestFenceAwait(d, e, flags));
+        foreach (EngineId e in EngineIds.All)
+        {
+            t.Dynamic(e.Name(), d => TestFenceAwait(d, e, flags));
+        }
     }
 
     /// <summary>test_fence_busy: the spinner's out-fence is busy, then signals OK once ended, or -EIO when it hangs.</summary>
     private static void TestFenceBusy(IgtContext t, EngineId e, int flags)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.Fd;
         IgtGem.Quiescent(t, dev);
-        var spin = IgtSpin.New(t, dev, fd, new SpinnerOptions { Engine = e, FenceOut = true, NoPreemption = (flags & Hang) != 0 });
-        var fence = spin.OutFence!;
+        Spinner spin = IgtSpin.New(t, dev, fd, new SpinnerOptions { Engine = e, FenceOut = true, NoPreemption = (flags & Hang) != 0 });
+        DmaFence fence = spin.OutFence!;
         t.Assert(IgtGem.Busy(t, dev, fd, spin.Handle));
         t.Assert(IgtSync.Busy(fence));
-        var timeout = IgtTime.Seconds(120);
+        TimeSpan timeout = IgtTime.Seconds(120);
         if ((flags & Hang) == 0)
         {
             spin.End();
@@ -88,26 +95,34 @@ public sealed class GemExecFence : IIgtBinary
     /// </summary>
     private static void TestFenceBusyAll(IgtContext t, int flags)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.Fd;
         IgtGem.Quiescent(t, dev);
         int handle = IgtGem.Create(t, dev, fd);
         uint offset = IgtGem.Offset(t, dev, fd, handle);
-        t.AssertEq(dev.Map(fd, handle, out var batch), 0);
+        t.AssertEq(dev.Map(fd, handle, out BufferMapping? batch), 0);
         var b = new BatchBuilder();
-        if ((flags & Hang) == 0) b.ArbCheck();
-        b.Jump(offset);
-        var dwords = b.ToArray();
-        for (int i = 0; i < dwords.Length; i++) batch![i] = dwords[i];
-        DmaFence? all = null;
-        foreach (var e in EngineIds.All)
+        if ((flags & Hang) == 0)
         {
-            var fence = IgtGem.Execbuf(t, dev, new ExecbufArgs { Client = fd, Engine = (int)e, BatchHandle = handle });
+            b.ArbCheck();
+        }
+
+        b.Jump(offset);
+        uint[] dwords = b.ToArray();
+        for (int i = 0; i < dwords.Length; i++)
+        {
+            batch![i] = dwords[i];
+        }
+
+        DmaFence? all = null;
+        foreach (EngineId e in EngineIds.All)
+        {
+            DmaFence fence = IgtGem.Execbuf(t, dev, new ExecbufArgs { Client = fd, Engine = (int)e, BatchHandle = handle });
             all = all is null ? fence : IgtSync.Merge(all, fence);
         }
         t.Assert(IgtGem.Busy(t, dev, fd, handle));
         t.Assert(IgtSync.Busy(all!));
-        var timeout = IgtTime.Seconds(120);
+        TimeSpan timeout = IgtTime.Seconds(120);
         if ((flags & Hang) == 0)
         {
             batch![0] = Mi.BatchBufferEnd;
@@ -139,16 +154,16 @@ public sealed class GemExecFence : IIgtBinary
     /// </summary>
     private static void TestFenceAwait(IgtContext t, EngineId e, int flags)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.Fd;
         int scratch = IgtGem.Create(t, dev, fd);
         uint scratchOffset = IgtGem.Offset(t, dev, fd, scratch);
-        t.AssertEq(dev.Map(fd, scratch, out var map), 0);
+        t.AssertEq(dev.Map(fd, scratch, out BufferMapping? map), 0);
         bool hang = (flags & Hang) != 0;
-        var spin = IgtSpin.New(t, dev, fd, new SpinnerOptions { Engine = e, FenceOut = true, NoPreemption = hang, InvalidCs = hang });
+        Spinner spin = IgtSpin.New(t, dev, fd, new SpinnerOptions { Engine = e, FenceOut = true, NoPreemption = hang, InvalidCs = hang });
         int i = 0;
         var stores = new List<DmaFence>();
-        foreach (var e2 in EngineIds.All)
+        foreach (EngineId e2 in EngineIds.All)
         {
             i++;
             stores.Add(IgtGem.StoreWord(t, dev, fd, 0, e2, spin.OutFence, scratch, scratchOffset, i, (uint)i));
@@ -157,26 +172,50 @@ public sealed class GemExecFence : IIgtBinary
         // Long, but not too long to anger preemption disable checks: 50 ms (scaled).
         Thread.Sleep(IgtTime.Ms(50));
         // Check for invalidly completing the task early.
-        var tmp = new uint[i + 1];
-        for (int n = 0; n <= i; n++) tmp[n] = map![n];
+        uint[] tmp = new uint[i + 1];
+        for (int n = 0; n <= i; n++)
+        {
+            tmp[n] = map![n];
+        }
+
         if (IgtSync.Busy(spin.OutFence!))
-            for (int n = 0; n <= i; n++) t.AssertEqU32(tmp[n], 0);
+        {
+            for (int n = 0; n <= i; n++)
+            {
+                t.AssertEqU32(tmp[n], 0);
+            }
+        }
+
         if (!hang)
         {
             t.Assert(IgtSync.Busy(spin.OutFence!));
             spin.End();
         }
-        foreach (var s in stores) t.AssertEq(IgtSync.Wait(s, IgtTime.Forever), 0);
+        foreach (DmaFence s in stores)
+        {
+            t.AssertEq(IgtSync.Wait(s, IgtTime.Forever), 0);
+        }
+
         t.Assert(!IgtSync.Busy(spin.OutFence!));
         if (!hang)
         {
-            do t.AssertEqU32(map![i], (uint)i);
+            do
+            {
+                t.AssertEqU32(map![i], (uint)i);
+            }
             while (i-- > 1);
         }
         else
         {
-            foreach (var s in stores) t.AssertEq(IgtSync.Status(s), -Errno.EIO);
-            for (int n = 0; n < tmp.Length; n++) t.AssertEqU32(map![n], 0);
+            foreach (DmaFence s in stores)
+            {
+                t.AssertEq(IgtSync.Status(s), -Errno.EIO);
+            }
+
+            for (int n = 0; n < tmp.Length; n++)
+            {
+                t.AssertEqU32(map![n], 0);
+            }
         }
         spin.Dispose();
         IgtGem.Close(t, dev, fd, scratch);
@@ -189,21 +228,25 @@ public sealed class GemExecFence : IIgtBinary
     /// </summary>
     private static void TestLongHistory(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.Fd;
-        const long size = 16 << 10;
-        const int ringSize = 64;
+        const long Size = 16 << 10;
+        const int RingSize = 64;
         IgtGem.Quiescent(t, dev);
-        int batch = IgtGem.BatchEnd(t, dev, fd, size, size - 4);
+        int batch = IgtGem.BatchEnd(t, dev, fd, Size, Size - 4);
         DmaFence all = IgtGem.Execbuf(t, dev, new ExecbufArgs { Client = fd, Engine = 0, BatchHandle = batch });
         var cork = IgtCork.Plug(t, dev, fd);
         var sw = Stopwatch.StartNew();
         for (int loops = 0; loops < 64 && sw.Elapsed < IgtTime.Seconds(5); loops++)
         {
             int ctx = IgtGem.ContextCreate(t, dev, fd);
-            foreach (var e in EngineIds.All)
+            foreach (EngineId e in EngineIds.All)
             {
-                if (IgtGem.TryExecbuf(dev, new ExecbufArgs { Client = fd, Context = ctx, Engine = (int)e, BatchHandle = batch, Objects = [cork.Handle] }, out var f) != 0) continue;
+                if (IgtGem.TryExecbuf(dev, new ExecbufArgs { Client = fd, Context = ctx, Engine = (int)e, BatchHandle = batch, Objects = [cork.Handle] }, out DmaFence? f) != 0)
+                {
+                    continue;
+                }
+
                 all = IgtSync.Merge(all, f!);
             }
             IgtGem.ContextDestroy(t, dev, fd, ctx);
@@ -211,9 +254,14 @@ public sealed class GemExecFence : IIgtBinary
         t.Assert(IgtSync.Busy(all));
         cork.Unplug();
         t.Info($"History depth = {IgtSync.Count(all)}");
-        for (int s = 0; s < ringSize; s++)
-            foreach (var e in EngineIds.All)
+        for (int s = 0; s < RingSize; s++)
+        {
+            foreach (EngineId e in EngineIds.All)
+            {
                 IgtGem.TryExecbuf(dev, new ExecbufArgs { Client = fd, Engine = (int)e, BatchHandle = batch, InFences = [all] }, out _);
+            }
+        }
+
         IgtGem.Sync(t, dev, fd, batch);
         t.AssertEq(IgtSync.Status(all), 1);
         IgtGem.Close(t, dev, fd, batch);

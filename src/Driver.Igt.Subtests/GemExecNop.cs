@@ -22,17 +22,17 @@ public sealed class GemExecNop : IIgtBinary
 
     private static void BasicSeries(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.Fd;
         int handle = IgtGem.BatchEnd(t, dev, fd);
         // IGT runs each loop for 2 s; scaled down further here, the count is what matters.
-        var duration = IgtTime.Seconds(2) / 5;
-        foreach (var e in EngineIds.All)
+        TimeSpan duration = IgtTime.Seconds(2) / 5;
+        foreach (EngineId e in EngineIds.All)
         {
-            var (cycles, elapsed) = Loop(t, dev, fd, handle, [e], duration);
+            (long cycles, TimeSpan elapsed) = Loop(t, dev, fd, handle, [e], duration);
             t.Info($"{e.Name()}: {cycles:N0} cycles: {elapsed.TotalMicroseconds / cycles:F3}us");
         }
-        var (all, allElapsed) = Loop(t, dev, fd, handle, EngineIds.All, duration);
+        (long all, TimeSpan allElapsed) = Loop(t, dev, fd, handle, EngineIds.All, duration);
         t.Info($"All ({EngineIds.Count} engines): {all:N0} cycles, average {allElapsed.TotalMicroseconds / all:F3}us per cycle");
         IgtGem.Close(t, dev, fd, handle);
     }
@@ -51,7 +51,7 @@ public sealed class GemExecNop : IIgtBinary
                 last = IgtGem.Execbuf(t, dev, new ExecbufArgs { Client = fd, Engine = (int)engines[i % engines.Count], BatchHandle = handle });
                 fences.Add(last);
             }
-            foreach (var f in fences)
+            foreach (DmaFence f in fences)
             {
                 t.AssertEq(IgtSync.Wait(f, IgtTime.Forever), 0);
                 t.AssertEq(f.Status, 1);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Driver.Core.Hw;
+using Driver.Core.Memory;
 using Driver.Engines.Isa;
 using Driver.Igt.Lib;
 using Driver.Uapi;
@@ -33,7 +34,7 @@ public sealed class GemExecWhisper : IIgtBinary
 
     private static void Whisper(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.Fd;
         var rng = new Random(0x5eed);
         var hang = new HostileClient(t, dev);
@@ -41,8 +42,11 @@ public sealed class GemExecWhisper : IIgtBinary
         uint scratchAddress = IgtGem.Offset(t, dev, fd, scratch);
         int store = IgtGem.Create(t, dev, fd);
         uint storeAddress = IgtGem.Offset(t, dev, fd, store);
-        var batches = new int[QueueLength];
-        for (int n = 0; n < QueueLength; n++) batches[n] = IgtGem.BatchEnd(t, dev, fd);
+        int[] batches = new int[QueueLength];
+        for (int n = 0; n < QueueLength; n++)
+        {
+            batches[n] = IgtGem.BatchEnd(t, dev, fd);
+        }
         // Batch n stores its own immediate into the immediate of batch n-1; batch 0 into the store batch.
         uint oldAddress = storeAddress;
         for (int n = 0; n < QueueLength; n++)
@@ -60,7 +64,10 @@ public sealed class GemExecWhisper : IIgtBinary
             Exec(t, dev, fd, store, scratch, EngineId.Rcs0);
             IgtGem.Write(t, dev, fd, batches[QueueLength - 1], Loc, [(uint)pass]);
             for (int n = QueueLength; --n >= 1;)
+            {
                 Exec(t, dev, fd, batches[n], batches[n - 1], EngineIds.All[rng.Next(EngineIds.Count)]);
+            }
+
             Exec(t, dev, fd, batches[0], store, EngineId.Rcs0);
             Exec(t, dev, fd, store, scratch, EngineId.Rcs0);
             pass++;
@@ -69,8 +76,12 @@ public sealed class GemExecWhisper : IIgtBinary
         t.Info($"Engine resets: {EngineIds.All.Sum(e => dev.Reset.EngineResetCount(e.Class()))}");
         // check_bo
         IgtGem.Sync(t, dev, fd, scratch);
-        t.AssertEq(dev.Map(fd, scratch, out var map), 0);
-        for (int i = 0; i < pass; i++) t.AssertEqU32(map![i], (uint)i);
+        t.AssertEq(dev.Map(fd, scratch, out BufferMapping? map), 0);
+        for (int i = 0; i < pass; i++)
+        {
+            t.AssertEqU32(map![i], (uint)i);
+        }
+
         t.AssertEq(pass, Passes);
         hang.Close();
     }

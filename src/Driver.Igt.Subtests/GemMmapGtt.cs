@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Driver.Core.Errors;
 using Driver.Core.Ggtt;
-using Driver.Reset.Mmap;
 using Driver.Igt.Lib;
+using Driver.Reset.Mmap;
 using Driver.Uapi;
 
 namespace Driver.Igt.Subtests;
@@ -34,34 +34,45 @@ public sealed class GemMmapGtt : IIgtBinary
     /// </summary>
     private static void Hang(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         t.AssertEq(dev.SetResetParam(1), 0); // global resets only
         int fd = t.Fd;
         int threads = Math.Max(2, Environment.ProcessorCount);
         int done = 0;
-        var failures = new string?[threads];
-        var workers = Enumerable.Range(0, threads).Select(i => new Thread(() =>
+        string?[] failures = new string?[threads];
+        Thread[] workers = Enumerable.Range(0, threads).Select(i => new Thread(() =>
         {
-            var maps = new[] { Map(t, dev, fd, TilingMode.X, 2048), Map(t, dev, fd, TilingMode.Y, 512) };
+            GttMapping[] maps = new[] { Map(t, dev, fd, TilingMode.X, 2048), Map(t, dev, fd, TilingMode.Y, 512) };
             int last = 0, next = 1;
             while (Volatile.Read(ref done) == 0 && failures[i] is null)
             {
                 for (int n = 0; n < ObjectSize / 64 && failures[i] is null; n++)
                 {
                     long x = 16 * n + n % 16;
-                    foreach (var m in maps)
+                    foreach (GttMapping? m in maps)
                     {
                         if (m.Read(x * 4, out uint seen) != 0 || seen != s_patterns[last])
+                        {
                             failures[i] = $"thread {i}: {m.Tiling}-tiled dword {x} read 0x{seen:x8}, last wrote 0x{s_patterns[last]:x8}";
+                        }
+
                         m.Write(x * 4, s_patterns[next]);
                     }
                 }
                 last = next;
                 next = (next + 1) % s_patterns.Length;
             }
-            foreach (var m in maps) m.Dispose();
-        }) { IsBackground = true, Name = $"gem_mmap_gtt-{i}" }).ToArray();
-        foreach (var w in workers) w.Start();
+            foreach (GttMapping? m in maps)
+            {
+                m.Dispose();
+            }
+        })
+        { IsBackground = true, Name = $"gem_mmap_gtt-{i}" }).ToArray();
+        foreach (Thread? w in workers)
+        {
+            w.Start();
+        }
+
         int count = 0;
         var until = Stopwatch.StartNew();
         while (until.Elapsed < IgtTime.Seconds(5) && count < 5000)
@@ -70,9 +81,17 @@ public sealed class GemMmapGtt : IIgtBinary
             count++;
         }
         Volatile.Write(ref done, 1);
-        foreach (var w in workers) t.Assert(w.Join(IgtTime.Forever));
+        foreach (Thread? w in workers)
+        {
+            t.Assert(w.Join(IgtTime.Forever));
+        }
+
         t.Info($"{count} resets");
-        foreach (var f in failures) t.AssertF(f is null, f ?? "");
+        foreach (string? f in failures)
+        {
+            t.AssertF(f is null, f ?? "");
+        }
+
         t.AssertEq(dev.Mmaps.GlitchedReads, 0);
         t.AssertEq(dev.Mmaps.MisplacedWrites, 0);
     }
@@ -84,14 +103,18 @@ public sealed class GemMmapGtt : IIgtBinary
     /// </summary>
     private static void HangBusy(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         t.AssertEq(dev.SetResetParam(1), 0);
         int fd = t.Fd;
         t.AssertEq(dev.CreateBuffer(fd, 2 << 20, out int handle), 0);
-        t.AssertEq(dev.MapGtt(fd, handle, TilingMode.X, 512, out var map), 0);
-        for (long i = 0; i < 1024; i++) t.AssertEq(map!.Write(i * 4 * 97, (uint)i ^ 0xc0ffee00), 0);
+        t.AssertEq(dev.MapGtt(fd, handle, TilingMode.X, 512, out GttMapping? map), 0);
+        for (long i = 0; i < 1024; i++)
+        {
+            t.AssertEq(map!.Write(i * 4 * 97, (uint)i ^ 0xc0ffee00), 0);
+        }
+
         t.Assert(map!.PresentPages > 0);
-        t.AssertEq(Spinner.Create(dev, fd, new SpinnerOptions { NoPreemption = true, FenceOut = true, Objects = [handle] }, out var spin), 0);
+        t.AssertEq(Spinner.Create(dev, fd, new SpinnerOptions { NoPreemption = true, FenceOut = true, Objects = [handle] }, out Spinner? spin), 0);
         t.Assert(spin!.WaitStarted(IgtSpin.StartTimeout));
         t.AssertEq(dev.Busy(fd, handle, out bool busy), 0);
         t.Assert(busy);
@@ -110,7 +133,7 @@ public sealed class GemMmapGtt : IIgtBinary
     private static GttMapping Map(IgtContext t, GpuDevice dev, int fd, TilingMode tiling, int stride)
     {
         t.AssertEq(dev.CreateBuffer(fd, ObjectSize, out int handle), 0);
-        t.AssertEq(dev.MapGtt(fd, handle, tiling, stride, out var map), 0);
+        t.AssertEq(dev.MapGtt(fd, handle, tiling, stride, out GttMapping? map), 0);
         return map!;
     }
 }

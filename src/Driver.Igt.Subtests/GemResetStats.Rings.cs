@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Igt.Lib;
 using Driver.Uapi;
@@ -15,7 +16,13 @@ public sealed partial class GemResetStats
             {
                 var leftovers = new List<Spinner>();
                 try { Run(t, () => test(t, e, leftovers)); }
-                finally { foreach (var s in leftovers) s.Dispose(); }
+                finally
+                {
+                    foreach (Spinner s in leftovers)
+                    {
+                        s.Dispose();
+                    }
+                }
             }, Expect, description);
 
         Sub("reset-stats", (t, e, l) => TestRs(t, e, 4, 1, NoError, l), "Only the hanging file is guilty");
@@ -33,9 +40,9 @@ public sealed partial class GemResetStats
     /// <summary>test_rs: num_fds files, one hangs (unless hangIndex &lt; 0), the others queue nops; only the hanger is guilty.</summary>
     private static void TestRs(IgtContext t, EngineId e, int numFds, int hangIndex, int assumedNoHang, List<Spinner> leftovers)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         t.Debug($"num fds={numFds}, hang index={hangIndex}");
-        var fds = new int[numFds];
+        int[] fds = new int[numFds];
         for (int i = 0; i < numFds; i++)
         {
             fds[i] = t.OpenClient();
@@ -45,50 +52,90 @@ public sealed partial class GemResetStats
         var injected = Stopwatch.StartNew();
         for (int i = 0; i < numFds; i++)
         {
-            if (i == hangIndex) InjectHang(t, fds[i], 0, e, ban: false, async: true, leftovers);
-            else t.AssertEq(Noop(t, fds[i], 0, e), 0);
+            if (i == hangIndex)
+            {
+                InjectHang(t, fds[i], 0, e, ban: false, async: true, leftovers);
+            }
+            else
+            {
+                t.AssertEq(Noop(t, fds[i], 0, e), 0);
+            }
         }
         IgtGem.Quiescent(t, dev);
         for (int i = 0; i < numFds; i++)
         {
-            if (hangIndex < 0) AssertResetStatus(t, i, fds[i], 0, assumedNoHang);
-            else AssertResetStatus(t, i, fds[i], 0, i == hangIndex ? BatchActive : NoError);
+            if (hangIndex < 0)
+            {
+                AssertResetStatus(t, i, fds[i], 0, assumedNoHang);
+            }
+            else
+            {
+                AssertResetStatus(t, i, fds[i], 0, i == hangIndex ? BatchActive : NoError);
+            }
         }
         t.AssertLte((long)injected.Elapsed.TotalSeconds, (long)IgtTime.Seconds(30).TotalSeconds);
-        foreach (int fd in fds) t.AssertEq(dev.CloseClient(fd), 0);
+        foreach (int fd in fds)
+        {
+            t.AssertEq(dev.CloseClient(fd), 0);
+        }
     }
 
     /// <summary>test_rs_ctx: num_fds files with num_ctx contexts each; one context of one file hangs.</summary>
     private static void TestRsCtx(IgtContext t, EngineId e, int numFds, int numCtx, int hangIndex, int hangContext, List<Spinner> leftovers)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         TestRs(t, e, numFds, -1, NoError, leftovers);
-        var fds = new int[numFds];
-        var ctx = new int[numFds, numCtx];
+        int[] fds = new int[numFds];
+        int[,] ctx = new int[numFds, numCtx];
         for (int i = 0; i < numFds; i++)
         {
             fds[i] = t.OpenClient();
             AssertResetStatus(t, i, fds[i], 0, NoError);
-            for (int j = 0; j < numCtx; j++) ctx[i, j] = IgtGem.ContextCreate(t, dev, fds[i]);
+            for (int j = 0; j < numCtx; j++)
+            {
+                ctx[i, j] = IgtGem.ContextCreate(t, dev, fds[i]);
+            }
+
             AssertResetStatus(t, i, fds[i], 0, NoError);
         }
         for (int i = 0; i < numFds; i++)
-            for (int j = 0; j < numCtx; j++) AssertResetStatus(t, i, fds[i], ctx[i, j], NoError);
+        {
+            for (int j = 0; j < numCtx; j++)
+            {
+                AssertResetStatus(t, i, fds[i], ctx[i, j], NoError);
+            }
+        }
+
         var injected = Stopwatch.StartNew();
         for (int i = 0; i < numFds; i++)
         {
             for (int j = 0; j < numCtx; j++)
             {
-                if (i == hangIndex && j == hangContext) InjectHang(t, fds[i], ctx[i, j], e, ban: false, async: true, leftovers);
-                else t.AssertEq(Noop(t, fds[i], ctx[i, j], e), 0);
+                if (i == hangIndex && j == hangContext)
+                {
+                    InjectHang(t, fds[i], ctx[i, j], e, ban: false, async: true, leftovers);
+                }
+                else
+                {
+                    t.AssertEq(Noop(t, fds[i], ctx[i, j], e), 0);
+                }
             }
         }
         IgtGem.Quiescent(t, dev);
         t.AssertLte((long)injected.Elapsed.TotalSeconds, (long)IgtTime.Seconds(30).TotalSeconds);
-        for (int i = 0; i < numFds; i++) AssertResetStatus(t, i, fds[i], 0, NoError);
         for (int i = 0; i < numFds; i++)
+        {
+            AssertResetStatus(t, i, fds[i], 0, NoError);
+        }
+
+        for (int i = 0; i < numFds; i++)
+        {
             for (int j = 0; j < numCtx; j++)
+            {
                 AssertResetStatus(t, i, fds[i], ctx[i, j], i == hangIndex && j == hangContext ? BatchActive : NoError);
+            }
+        }
+
         for (int i = 0; i < numFds; i++)
         {
             AssertResetStatus(t, i, fds[i], 0, NoError);
@@ -98,7 +145,7 @@ public sealed partial class GemResetStats
 
     private static void TestBan(IgtContext t, EngineId e, List<Spinner> leftovers)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int bad = t.OpenClient(), good = t.OpenClient();
         AssertResetStatus(t, bad, bad, 0, NoError);
         AssertResetStatus(t, good, good, 0, NoError);
@@ -118,7 +165,7 @@ public sealed partial class GemResetStats
 
     private static void TestBanCtx(IgtContext t, EngineId e, List<Spinner> leftovers)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.OpenClient();
         AssertResetStatus(t, fd, fd, 0, NoError);
         int ctxGood = IgtGem.ContextCreate(t, dev, fd), ctxBad = IgtGem.ContextCreate(t, dev, fd);
@@ -152,7 +199,10 @@ public sealed partial class GemResetStats
             InjectHang(t, badFd, badCtx, e, ban: true, async: false, leftovers);
             activeCount++;
             ban = Noop(t, badFd, badCtx, e);
-            if (ban == -Errno.EIO) break;
+            if (ban == -Errno.EIO)
+            {
+                break;
+            }
             // Should not happen often but sometimes hang is declared too slow due to our way of faking hang using loop.
             t.Info($"retrying for ban ({retry})");
         }
@@ -162,7 +212,7 @@ public sealed partial class GemResetStats
 
     private static void TestUnrelatedCtx(IgtContext t, EngineId e)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd1 = t.OpenClient(), fd2 = t.OpenClient();
         AssertResetStatus(t, 0, fd1, 0, NoError);
         AssertResetStatus(t, 1, fd2, 0, NoError);
@@ -172,7 +222,7 @@ public sealed partial class GemResetStats
         InjectHang(t, fd1, guilty, e, ban: false, async: false, []);
         AssertResetStatus(t, 0, fd1, guilty, BatchActive);
         AssertResetStatus(t, 1, fd2, unrelated, NoError);
-        t.AssertEq(IgtGem.Noop(t, dev, fd2, unrelated, e, out var fence), 0);
+        t.AssertEq(IgtGem.Noop(t, dev, fd2, unrelated, e, out DmaFence? fence), 0);
         t.AssertEq(IgtSync.Wait(fence!, IgtTime.Forever), 0);
         AssertResetStatus(t, 0, fd1, guilty, BatchActive);
         AssertResetStatus(t, 1, fd2, unrelated, NoError);
@@ -182,7 +232,7 @@ public sealed partial class GemResetStats
 
     private static void TestResetCount(IgtContext t, EngineId e, bool createCtx)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.OpenClient();
         int ctx = createCtx ? IgtGem.ContextCreate(t, dev, fd) : 0;
         AssertResetStatus(t, fd, fd, ctx, NoError);
@@ -196,7 +246,11 @@ public sealed partial class GemResetStats
         // The forked child that dropped root: an unprivileged client sees no reset count.
         int user = t.OpenClient(privileged: false);
         t.Assert(Stats(t, user, 0).ResetCount == 0);
-        if (createCtx) IgtGem.ContextDestroy(t, dev, fd, ctx);
+        if (createCtx)
+        {
+            IgtGem.ContextDestroy(t, dev, fd, ctx);
+        }
+
         t.AssertEq(dev.CloseClient(fd), 0);
     }
 
@@ -210,7 +264,7 @@ public sealed partial class GemResetStats
 
     private static void TestClosePendingCtx(IgtContext t, EngineId e)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.OpenClient();
         int ctx = IgtGem.ContextCreate(t, dev, fd);
         AssertResetStatus(t, fd, fd, ctx, NoError);
@@ -235,7 +289,11 @@ public sealed partial class GemResetStats
             Noop(t, fd, 0, next);
             countEnd = Stats(t, fd, 0).ResetCount;
             t.AssertLte(0, countEnd);
-            if (countEnd > countStart) break;
+            if (countEnd > countStart)
+            {
+                break;
+            }
+
             Thread.Sleep(IgtTime.Seconds(1));
         }
         t.AssertLt(countStart, countEnd);

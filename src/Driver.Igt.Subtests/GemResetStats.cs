@@ -27,7 +27,10 @@ public sealed partial class GemResetStats : IIgtBinary
     {
         b.Subtest("params", t => Run(t, () => TestParams(t, createCtx: false)), Expect, "GET_RESET_STATS argument checks on the default context");
         b.Subtest("params-ctx", t => Run(t, () => TestParams(t, createCtx: true)), Expect, "GET_RESET_STATS argument checks on a created context");
-        foreach (var (ring, e) in IgtRings.All) RegisterRing(b, ring, e);
+        foreach ((string? ring, EngineId e) in IgtRings.All)
+        {
+            RegisterRing(b, ring, e);
+        }
     }
 
     /// <summary>RUN_TEST: only full GPU resets (the fixture's i915.reset=1), an idle GPU before and after.</summary>
@@ -41,9 +44,17 @@ public sealed partial class GemResetStats : IIgtBinary
 
     private static int ResetStatus(IgtContext t, int fd, int ctx)
     {
-        int err = t.Device.GetResetStats(fd, ctx, out var rs);
-        if (err != 0) return err;
-        if (rs.BatchActive != 0) return BatchActive;
+        int err = t.Device.GetResetStats(fd, ctx, out ResetStats rs);
+        if (err != 0)
+        {
+            return err;
+        }
+
+        if (rs.BatchActive != 0)
+        {
+            return BatchActive;
+        }
+
         return rs.BatchPending != 0 ? BatchPending : NoError;
     }
 
@@ -59,13 +70,17 @@ public sealed partial class GemResetStats : IIgtBinary
     private static void AssertResetStatus(IgtContext t, int idx, int fd, int ctx, int expected)
     {
         int rs = ResetStatus(t, fd, ctx);
-        if (rs != expected) t.Info($"{idx}:{ctx} expected '{StatusName(expected)}' [{expected}], found '{StatusName(rs)}' [{rs}]");
+        if (rs != expected)
+        {
+            t.Info($"{idx}:{ctx} expected '{StatusName(expected)}' [{expected}], found '{StatusName(rs)}' [{rs}]");
+        }
+
         t.AssertEq(rs, expected);
     }
 
     private static ResetStats Stats(IgtContext t, int fd, int ctx)
     {
-        t.AssertEq(t.Device.GetResetStats(fd, ctx, out var rs), 0);
+        t.AssertEq(t.Device.GetResetStats(fd, ctx, out ResetStats rs), 0);
         return rs;
     }
 
@@ -75,9 +90,15 @@ public sealed partial class GemResetStats : IIgtBinary
     /// </summary>
     private static void InjectHang(IgtContext t, int fd, int ctx, EngineId e, bool ban, bool async, List<Spinner> leftovers)
     {
-        var hang = IgtHang.Start(t, t.Device, fd, ctx, e, allowBan: ban);
-        if (async) leftovers.Add(hang);
-        else IgtHang.Post(t, t.Device, fd, hang);
+        Spinner hang = IgtHang.Start(t, t.Device, fd, ctx, e, allowBan: ban);
+        if (async)
+        {
+            leftovers.Add(hang);
+        }
+        else
+        {
+            IgtHang.Post(t, t.Device, fd, hang);
+        }
     }
 
     /// <summary>noop: a nop batch on <paramref name="e"/>; the errno of the submission.</summary>
@@ -85,7 +106,7 @@ public sealed partial class GemResetStats : IIgtBinary
 
     private static void TestParams(IgtContext t, bool createCtx)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.OpenClient();
         int ctx = createCtx ? IgtGem.ContextCreate(t, dev, fd) : 0;
         CheckParams(t, fd, ctx, root: true);
@@ -98,13 +119,16 @@ public sealed partial class GemResetStats : IIgtBinary
 
     private static void CheckParams(IgtContext t, int fd, int ctx, bool root)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         t.AssertEq(dev.GetResetStats(fd, 0xbadbad, out _), -Errno.ENOENT);
         uint bad = (uint)Random.Shared.Next(1, int.MaxValue);
         if (ctx == 0)
         {
             t.AssertEq(dev.GetResetStats(fd, ctx, out _, 0, 0), 0);
-            if (!root) t.AssertEq(Stats(t, fd, ctx).ResetCount, 0);
+            if (!root)
+            {
+                t.AssertEq(Stats(t, fd, ctx).ResetCount, 0);
+            }
         }
         t.AssertEq(dev.GetResetStats(fd, ctx, out _, 0, bad), -Errno.EINVAL);
         t.AssertEq(dev.GetResetStats(fd, ctx, out _, bad, 0), -Errno.EINVAL);

@@ -35,8 +35,10 @@ internal sealed class HostileClient
     /// <summary>submit_hang: the hanging batch on every engine.</summary>
     public void Submit()
     {
-        foreach (var e in EngineIds.All)
+        foreach (EngineId e in EngineIds.All)
+        {
             IgtGem.Execbuf(_t, _dev, new ExecbufArgs { Client = _fd, Context = _ctx, Engine = (int)e, BatchHandle = _batch });
+        }
     }
 
     /// <summary>fini_hang.</summary>

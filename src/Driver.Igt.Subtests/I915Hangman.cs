@@ -1,9 +1,9 @@
 using Driver.Core.Errors;
-using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Memory;
-using Driver.Reset.Events;
 using Driver.Igt.Lib;
+using Driver.Reset.Capture;
+using Driver.Reset.Events;
 using Driver.Uapi;
 
 namespace Driver.Igt.Subtests;
@@ -33,12 +33,15 @@ public sealed class I915Hangman : IIgtBinary
 
     private static void PerEngine(IgtContext t, Action<(IgtContext T, EngineId Engine)> test)
     {
-        foreach (var e in EngineIds.All) t.Dynamic(e.Name(), d => test((d, e)));
+        foreach (EngineId e in EngineIds.All)
+        {
+            t.Dynamic(e.Name(), d => test((d, e)));
+        }
     }
 
     private static void ErrorStateBasic(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         dev.ClearErrorState();
         t.Assert(dev.ReadErrorState() is null);
         // Manually trigger a hang by requesting a reset (debugfs i915_wedged = 1).
@@ -54,7 +57,7 @@ public sealed class I915Hangman : IIgtBinary
     /// </summary>
     private static void HangcheckUnterminated(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.Fd;
         int handle = IgtGem.Create(t, dev, fd);
         uint top = (uint)(dev.Config.Gt.GgttBytes - DeviceMemory.PageSize);
@@ -71,12 +74,12 @@ public sealed class I915Hangman : IIgtBinary
 
     private static void TestHangDetector((IgtContext T, EngineId Engine) p)
     {
-        var (t, e) = p;
-        var dev = t.Device;
+        (IgtContext? t, EngineId e) = p;
+        GpuDevice dev = t.Device;
         int hangs = 0;
-        using (dev.Reset.Events.Subscribe(ev => { if (ev.Kind == GpuEventKind.Error) Interlocked.Increment(ref hangs); }))
+        using (dev.Reset.Events.Subscribe(ev => { if (ev.Kind == GpuEventKind.Error) { Interlocked.Increment(ref hangs); } }))
         {
-            var hang = IgtHang.Start(t, dev, t.Fd, 0, e);
+            Spinner hang = IgtHang.Start(t, dev, t.Fd, 0, e);
             IgtHang.Post(t, dev, t.Fd, hang);
         }
         // Did it work?
@@ -91,28 +94,32 @@ public sealed class I915Hangman : IIgtBinary
     /// </summary>
     private static void TestEngineHang(IgtContext t, EngineId target, bool invalidCs)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.Fd;
         IgtGem.SetParam(t, dev, fd, 0, ContextParam.Bannable, 0);
         var background = new List<Spinner>();
-        foreach (var other in EngineIds.All)
+        foreach (EngineId other in EngineIds.All)
         {
             // The simulator's engines run their queue in order, with no timeslicing: a background spinner on the
             // target engine would keep the hanging one from ever starting, so only the other engines get one.
-            if (other == target) continue;
+            if (other == target)
+            {
+                continue;
+            }
+
             int ctx = IgtGem.ContextCreate(t, dev, fd);
             IgtGem.SetParam(t, dev, fd, ctx, ContextParam.Bannable, 0);
             background.Add(IgtSpin.New(t, dev, fd, new SpinnerOptions { Context = ctx, Engine = other, FenceOut = true }));
         }
         // And on the target engine, we hang.
-        var spin = IgtSpin.New(t, dev, fd, new SpinnerOptions { Engine = target, FenceOut = true, NoPreemption = true, InvalidCs = invalidCs });
+        Spinner spin = IgtSpin.New(t, dev, fd, new SpinnerOptions { Engine = target, FenceOut = true, NoPreemption = true, InvalidCs = invalidCs });
         // Wait for the hangcheck to terminate the hanger.
         int hangWait = IgtSync.Wait(spin.OutFence!, IgtTime.Seconds(30));
         int hangStat = IgtSync.Status(spin.OutFence!);
         spin.Dispose();
         // But no other engines/clients should be affected.
         int busy = -Errno.ETIME, end = 0, stat = 1;
-        foreach (var bg in background)
+        foreach (Spinner bg in background)
         {
             Check(ref busy, IgtSync.Wait(bg.OutFence!, TimeSpan.Zero), -Errno.ETIME);
             bg.End();
@@ -130,7 +137,10 @@ public sealed class I915Hangman : IIgtBinary
 
     private static void Check(ref int dst, int err, int expected)
     {
-        if (err != expected) dst = err;
+        if (err != expected)
+        {
+            dst = err;
+        }
     }
 
     /// <summary>
@@ -139,15 +149,19 @@ public sealed class I915Hangman : IIgtBinary
     /// </summary>
     private static void TestErrorStateCapture((IgtContext T, EngineId Engine) p)
     {
-        var (t, e) = p;
-        var dev = t.Device;
+        (IgtContext? t, EngineId e) = p;
+        GpuDevice dev = t.Device;
         dev.ClearErrorState();
-        var hang = IgtHang.Start(t, dev, t.Fd, 0, e);
+        Spinner hang = IgtHang.Start(t, dev, t.Fd, 0, e);
         IgtSpin.WaitStarted(t, hang);
         uint offset = hang.Address;
-        t.AssertEq(dev.Map(t.Fd, hang.Handle, out var map), 0);
-        var batch = new uint[DeviceMemory.PageSize / 4];
-        for (int i = 0; i < batch.Length; i++) batch[i] = map![i];
+        t.AssertEq(dev.Map(t.Fd, hang.Handle, out BufferMapping? map), 0);
+        uint[] batch = new uint[DeviceMemory.PageSize / 4];
+        for (int i = 0; i < batch.Length; i++)
+        {
+            batch[i] = map![i];
+        }
+
         IgtGem.Sync(t, dev, t.Fd, hang.Handle);
         CheckErrorState(t, e.Name(), offset, batch);
         hang.Dispose();
@@ -156,20 +170,28 @@ public sealed class I915Hangman : IIgtBinary
 
     private static void CheckErrorState(IgtContext t, string ringName, uint expectedOffset, uint[] batch)
     {
-        var dev = t.Device;
-        var state = dev.ReadErrorState();
+        GpuDevice dev = t.Device;
+        GpuErrorState? state = dev.ReadErrorState();
         t.Require(state is not null);
         t.Debug($"check_error_state(expected ring name={ringName}, expected offset={expectedOffset:x})");
         string text = state!.ToText();
         bool found = false;
-        foreach (var engine in state.Engines)
+        foreach (EngineErrorState engine in state.Engines)
         {
-            if (engine.Active is null || engine.BatchDwords.Count == 0) continue;
+            if (engine.Active is null || engine.BatchDwords.Count == 0)
+            {
+                continue;
+            }
+
             t.Assert(engine.Engine.Contains(ringName, StringComparison.Ordinal));
             t.AssertEq(engine.BatchAddress, expectedOffset);
             t.Assert(text.Contains($"0x{expectedOffset:x8}", StringComparison.Ordinal));
             int first = (int)(engine.BatchDumpAddress - expectedOffset) / 4;
-            for (int i = 0; i < engine.BatchDwords.Count; i++) t.AssertEqU32(engine.BatchDwords[i], batch[first + i]);
+            for (int i = 0; i < engine.BatchDwords.Count; i++)
+            {
+                t.AssertEqU32(engine.BatchDwords[i], batch[first + i]);
+            }
+
             found = true;
             break;
         }

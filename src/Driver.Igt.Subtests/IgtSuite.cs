@@ -1,5 +1,3 @@
-using Driver.Igt;
-
 namespace Driver.Igt.Subtests;
 
 /// <summary>The ported IGT binaries, registered into one catalog in the order <c>gpusim igt --list-subtests</c> prints.</summary>

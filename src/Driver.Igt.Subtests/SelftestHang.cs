@@ -1,5 +1,6 @@
 using Driver.Core.Fences;
 using Driver.Core.Hw;
+using Driver.Core.Memory;
 using Driver.Engines.Isa;
 using Driver.Igt.Lib;
 using Driver.Uapi;
@@ -33,7 +34,7 @@ internal sealed class SelftestHang
         IgtGem.SetParam(t, dev, _fd, _ctx, ContextParam.Bannable, 0);
         _hws = IgtGem.Create(t, dev, _fd);
         _hwsAddress = IgtGem.Offset(t, dev, _fd, _hws);
-        t.AssertEq(dev.Map(_fd, _hws, out var map), 0);
+        t.AssertEq(dev.Map(_fd, _hws, out BufferMapping? map), 0);
         _hwsMap = map!;
     }
 
@@ -43,20 +44,24 @@ internal sealed class SelftestHang
         uint marker = ++_marker;
         int batch = IgtGem.Create(_t, _dev, _fd);
         uint start = IgtGem.Offset(_t, _dev, _fd, batch);
-        var b = new BatchBuilder().StoreDword(_hwsAddress + (uint)engine * 4, marker).Noop(256).Jump(start);
+        BatchBuilder b = new BatchBuilder().StoreDword(_hwsAddress + (uint)engine * 4, marker).Noop(256).Jump(start);
         IgtGem.Write(_t, _dev, _fd, batch, 0, b.ToArray());
         _batches.Add(batch);
-        var rq = IgtGem.Execbuf(_t, _dev, new ExecbufArgs { Client = _fd, Context = _ctx, Engine = (int)engine, BatchHandle = batch });
+        DmaFence rq = IgtGem.Execbuf(_t, _dev, new ExecbufArgs { Client = _fd, Context = _ctx, Engine = (int)engine, BatchHandle = batch });
         return (rq, marker);
     }
 
     /// <summary>wait_until_running: the request's marker shows up within a second.</summary>
     public bool WaitUntilRunning(EngineId engine, uint marker)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(1);
         while (_hwsMap[(int)engine] != marker)
         {
-            if (DateTime.UtcNow > deadline) return false;
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
             Thread.Yield();
         }
         return true;
@@ -65,6 +70,9 @@ internal sealed class SelftestHang
     /// <summary>hang_fini: ends every batch made (they stop at their next pass through the start).</summary>
     public void End()
     {
-        foreach (int batch in _batches) _dev.Write(_fd, batch, 0, [Mi.BatchBufferEnd]);
+        foreach (int batch in _batches)
+        {
+            _dev.Write(_fd, batch, 0, [Mi.BatchBufferEnd]);
+        }
     }
 }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
+using Driver.Engines.Execution;
 using Driver.Igt.Lib;
+using Driver.Uapi;
 
 namespace Driver.Igt.Subtests;
 
@@ -15,11 +17,11 @@ public sealed partial class SelftestHangcheck
     /// </summary>
     private static void ResetEnginesOthersActive(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         var hang = new SelftestHang(t, dev);
-        foreach (var e in EngineIds.All)
+        foreach (EngineId e in EngineIds.All)
         {
-            var engine = dev.Gt[e];
+            Engine engine = dev.Gt[e];
             int device = dev.Reset.ResetCount;
             t.AssertF(WaitForIdle(dev, e), $"i915_reset_engine({e.Name()}:others-active): failed to idle before reset");
             var before = EngineIds.All.ToDictionary(o => o, o => dev.Reset.EngineResetCount(o.Class()));
@@ -31,7 +33,7 @@ public sealed partial class SelftestHangcheck
             string? err = null;
             do
             {
-                var (rq, marker) = hang.Create(e);
+                (DmaFence? rq, uint marker) = hang.Create(e);
                 if (!hang.WaitUntilRunning(e, marker)) { err = $"Failed to start request {rq.Seqno}"; break; }
                 if (!dev.Reset.ResetEngine(engine, "selftest reset_engines")) { err = $"i915_reset_engine({e.Name()}:others-active): failed"; break; }
                 count++;
@@ -42,12 +44,15 @@ public sealed partial class SelftestHangcheck
             dev.Heartbeat.SetInterval(e, dev.Config.Reset.HeartbeatInterval);
             t.Info($"i915_reset_engine({e.Name()}:others-active): {count} resets");
             int reported = dev.Reset.EngineResetCount(e.Class()) - before[e];
-            foreach (var (other, thread) in threads)
+            foreach ((EngineId other, ActiveEngine? thread) in threads)
             {
                 string? threadErr = thread.Stop();
                 err ??= threadErr is null ? null : $"kthread for other engine {other.Name()} failed: {threadErr}";
                 int innocent = dev.Reset.EngineResetCount(other.Class()) - before[other];
-                if (innocent != 0) err ??= $"Innocent engine {other.Name()} was reset (count={innocent})";
+                if (innocent != 0)
+                {
+                    err ??= $"Innocent engine {other.Name()} was reset (count={innocent})";
+                }
             }
             t.AssertF(err is null, err ?? "");
             t.AssertF(reported == count, $"i915_reset_engine({e.Name()}:others-active): reset {count} times, but reported {reported}");
@@ -65,12 +70,12 @@ public sealed partial class SelftestHangcheck
     /// </summary>
     private static void ResetFailEngine(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.Fd;
         int batch = IgtGem.BatchEnd(t, dev, fd);
-        foreach (var e in EngineIds.All)
+        foreach (EngineId e in EngineIds.All)
         {
-            var engine = dev.Gt[e];
+            Engine engine = dev.Gt[e];
             int ctx = IgtGem.ContextCreate(t, dev, fd);
             dev.Heartbeat.SetInterval(e, TimeSpan.Zero);
             dev.Reset.Faults.FailEngineResets(1);
@@ -82,7 +87,11 @@ public sealed partial class SelftestHangcheck
             {
                 t.AssertF(WaitForIdle(dev, e), $"{e.Name()} failed to idle before reset");
                 DmaFence? last = null;
-                for (int i = 0; i < count % 15; i++) last = Nop(t, dev, fd, ctx, e, batch);
+                for (int i = 0; i < count % 15; i++)
+                {
+                    last = Nop(t, dev, fd, ctx, e, batch);
+                }
+
                 if ((count & 1) != 0)
                 {
                     t.AssertF(dev.Reset.ResetEngine(engine, "selftest reset_fail_engine"), $"intel_engine_reset({e.Name()}) failed");
@@ -93,7 +102,10 @@ public sealed partial class SelftestHangcheck
                     t.AssertF(!dev.Reset.ResetEngine(engine, "selftest reset_fail_engine"), $"intel_engine_reset({e.Name()}) did not fail");
                 }
                 if (last is not null)
+                {
                     t.AssertF(last.Wait(TimeSpan.FromMilliseconds(500)), $"{e.Name()}: failed to complete request");
+                }
+
                 count++;
             } while (Loop(sw, count));
             t.Info($"igt_reset_fail_engine({e.Name()}): {count} resets");

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
-using Driver.Reset.Recovery;
+using Driver.Engines.Execution;
 using Driver.Igt.Lib;
+using Driver.Reset.Recovery;
 using Driver.Uapi;
 
 namespace Driver.Igt.Subtests;
@@ -20,13 +21,13 @@ public sealed partial class SelftestHangcheck : IIgtBinary
     private const IgtExpectations Expect = IgtExpectations.Hang;
 
     /// <summary>IGT_TIMEOUT: how long each loop runs (the selftests' 500 ms, scaled); loops are also bounded in count.</summary>
-    private static readonly TimeSpan LoopTime = IgtTime.Ms(500);
+    private static readonly TimeSpan s_loopTime = IgtTime.Ms(500);
 
     /// <summary>Iterations a loop makes at most.</summary>
     private const int LoopCount = 32;
 
     /// <summary>IGT_IDLE_TIMEOUT: how long an engine may take to go idle.</summary>
-    private static readonly TimeSpan IdleTimeout = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan s_idleTimeout = TimeSpan.FromMilliseconds(50);
 
     /// <inheritdoc/>
     public string Name => "selftest_hangcheck";
@@ -45,7 +46,7 @@ public sealed partial class SelftestHangcheck : IIgtBinary
         b.Subtest("wedged-reset", WedgedReset, Expect | IgtExpectations.Wedge, "A full reset unwedges a wedged GPU");
     }
 
-    private static bool Loop(Stopwatch sw, int count) => sw.Elapsed < LoopTime && count < LoopCount;
+    private static bool Loop(Stopwatch sw, int count) => sw.Elapsed < s_loopTime && count < LoopCount;
 
     /// <summary>wait_for_idle.</summary>
     private static bool WaitForIdle(GpuDevice dev, EngineId e)
@@ -53,7 +54,11 @@ public sealed partial class SelftestHangcheck : IIgtBinary
         var sw = Stopwatch.StartNew();
         while (dev.Gt[e].IsBusy)
         {
-            if (sw.Elapsed > IdleTimeout) return false;
+            if (sw.Elapsed > s_idleTimeout)
+            {
+                return false;
+            }
+
             Thread.Yield();
         }
         return true;
@@ -64,17 +69,21 @@ public sealed partial class SelftestHangcheck : IIgtBinary
 
     private static void ResetNop(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.Fd;
         int batch = IgtGem.BatchEnd(t, dev, fd);
         int resetCount = dev.Reset.ResetCount, count = 0;
         var sw = Stopwatch.StartNew();
         do
         {
-            foreach (var e in EngineIds.All)
+            foreach (EngineId e in EngineIds.All)
             {
                 int ctx = IgtGem.ContextCreate(t, dev, fd);
-                for (int i = 0; i < 16; i++) IgtGem.Execbuf(t, dev, new ExecbufArgs { Client = fd, Context = ctx, Engine = (int)e, BatchHandle = batch });
+                for (int i = 0; i < 16; i++)
+                {
+                    IgtGem.Execbuf(t, dev, new ExecbufArgs { Client = fd, Context = ctx, Engine = (int)e, BatchHandle = batch });
+                }
+
                 IgtGem.ContextDestroy(t, dev, fd, ctx);
             }
             dev.Reset.ResetFull(EngineIds.AllMask, "selftest reset_nop");
@@ -88,11 +97,11 @@ public sealed partial class SelftestHangcheck : IIgtBinary
     /// <summary>__igt_reset_engine: resets of one engine, idle or hung, with its heartbeat off.</summary>
     private static void ResetEngineLoop(IgtContext t, bool active)
     {
-        var dev = t.Device;
-        var hang = active ? new SelftestHang(t, dev) : null;
-        foreach (var e in EngineIds.All)
+        GpuDevice dev = t.Device;
+        SelftestHang? hang = active ? new SelftestHang(t, dev) : null;
+        foreach (EngineId e in EngineIds.All)
         {
-            var engine = dev.Gt[e];
+            Engine engine = dev.Gt[e];
             t.AssertF(WaitForIdle(dev, e), $"{e.Name()} failed to idle before reset");
             int resetCount = dev.Reset.ResetCount;
             int engineCount = dev.Reset.EngineResetCount(e.Class());
@@ -103,7 +112,7 @@ public sealed partial class SelftestHangcheck : IIgtBinary
             {
                 if (hang is not null)
                 {
-                    var (rq, marker) = hang.Create(e);
+                    (DmaFence? rq, uint marker) = hang.Create(e);
                     t.AssertF(hang.WaitUntilRunning(e, marker), $"Failed to start request {rq.Seqno}");
                 }
                 t.AssertF(dev.Reset.ResetEngine(engine, "selftest"), $"intel_engine_reset({e.Name()}) failed");
@@ -122,17 +131,17 @@ public sealed partial class SelftestHangcheck : IIgtBinary
     /// <summary>igt_reset_queue: per engine, a hang queued behind a hang; a reset of that engine blames only the running one.</summary>
     private static void ResetQueue(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         var hang = new SelftestHang(t, dev);
-        foreach (var e in EngineIds.All)
+        foreach (EngineId e in EngineIds.All)
         {
             dev.Heartbeat.SetInterval(e, TimeSpan.Zero);
-            var prev = hang.Create(e);
+            (DmaFence Rq, uint Marker) prev = hang.Create(e);
             int count = 0;
             var sw = Stopwatch.StartNew();
             do
             {
-                var rq = hang.Create(e);
+                (DmaFence Rq, uint Marker) rq = hang.Create(e);
                 t.AssertF(hang.WaitUntilRunning(e, prev.Marker), $"Failed to start request {prev.Rq.Seqno}");
                 int resetCount = dev.Reset.ResetCount;
                 dev.Reset.ResetFull(e.Mask(), "selftest reset_queue");
@@ -153,10 +162,10 @@ public sealed partial class SelftestHangcheck : IIgtBinary
     /// <summary>igt_reset_wait: a full reset completes a stuck request's wait promptly.</summary>
     private static void ResetWait(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         var hang = new SelftestHang(t, dev);
         dev.Heartbeat.SetInterval(EngineId.Rcs0, TimeSpan.Zero);
-        var (rq, marker) = hang.Create(EngineId.Rcs0);
+        (DmaFence? rq, uint marker) = hang.Create(EngineId.Rcs0);
         t.AssertF(hang.WaitUntilRunning(EngineId.Rcs0, marker), $"Failed to start request {rq.Seqno}");
         int resetCount = dev.Reset.ResetCount;
         dev.Reset.ResetFull(EngineIds.AllMask, "selftest reset_wait");
@@ -169,10 +178,10 @@ public sealed partial class SelftestHangcheck : IIgtBinary
     /// <summary>igt_handle_error: intel_gt_handle_error on a hung engine marks its request guilty.</summary>
     private static void HandleError(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         var hang = new SelftestHang(t, dev);
         dev.Heartbeat.SetInterval(EngineId.Rcs0, TimeSpan.Zero);
-        var (rq, marker) = hang.Create(EngineId.Rcs0);
+        (DmaFence? rq, uint marker) = hang.Create(EngineId.Rcs0);
         t.AssertF(hang.WaitUntilRunning(EngineId.Rcs0, marker), $"Failed to start request {rq.Seqno}");
         dev.Reset.HandleError(EngineId.Rcs0.Mask(), ErrorFlags.None, "selftest handle_error");
         t.AssertEq(IgtSync.Wait(rq, IgtTime.Forever), 0);
@@ -183,7 +192,7 @@ public sealed partial class SelftestHangcheck : IIgtBinary
     /// <summary>igt_wedged_reset: set wedged, then a full reset clears it.</summary>
     private static void WedgedReset(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         dev.Wedge("selftest wedged_reset");
         t.Assert(dev.IsWedged);
         dev.Reset.ResetFull(EngineIds.AllMask, "selftest wedged_reset");

@@ -42,7 +42,7 @@ public sealed class VgemBasic : IIgtBinary
 
     private static void BadFence(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         t.AssertEq(dev.VgemFenceSignal(t.Fd, unchecked((int)0xdeadbeef)), -Errno.ENOENT);
         t.AssertEq(dev.VgemFenceSignal(t.Fd, 0), -Errno.ENOENT);
         int handle = IgtGem.Create(t, dev, t.Fd);
@@ -53,7 +53,7 @@ public sealed class VgemBasic : IIgtBinary
 
     private static void BusyFence(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int handle = IgtGem.Create(t, dev, t.Fd);
         t.Assert(!IgtGem.Busy(t, dev, t.Fd, handle));
         t.AssertEq(dev.VgemFenceAttach(t.Fd, handle, GpuDevice.VgemFenceWrite, 0, out int fence), 0);

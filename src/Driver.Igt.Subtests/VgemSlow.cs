@@ -1,4 +1,5 @@
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Igt.Lib;
 using Driver.Uapi;
@@ -12,27 +13,27 @@ namespace Driver.Igt.Subtests;
 /// </summary>
 public sealed class VgemSlow : IIgtBinary
 {
-    private static readonly TimeSpan FenceTimeout = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_fenceTimeout = TimeSpan.FromMilliseconds(100);
 
     /// <inheritdoc/>
     public string Name => "vgem_slow";
 
     /// <inheritdoc/>
     public void Register(IgtBinaryBuilder b) =>
-        b.Subtest("nohang", NoHang, IgtExpectations.None, "Check that vgem fences time out", () => IgtContext.DefaultConfig with { VgemFenceTimeout = FenceTimeout });
+        b.Subtest("nohang", NoHang, IgtExpectations.None, "Check that vgem fences time out", () => IgtContext.DefaultConfig with { VgemFenceTimeout = s_fenceTimeout });
 
     private static void NoHang(IgtContext t)
     {
-        var dev = t.Device;
+        GpuDevice dev = t.Device;
         int fd = t.Fd;
         int scratch = IgtGem.Create(t, dev, fd);
         t.AssertEq(dev.VgemFenceAttach(fd, scratch, GpuDevice.VgemFenceWrite, 0, out int fenceId), 0);
-        t.AssertEq(dev.VgemFenceExport(fd, fenceId, out var fence), 0);
+        t.AssertEq(dev.VgemFenceExport(fd, fenceId, out DmaFence? fence), 0);
         int batch = IgtGem.BatchEnd(t, dev, fd);
-        var gated = IgtGem.Execbuf(t, dev, new ExecbufArgs { Client = fd, Engine = (int)EngineId.Bcs0, BatchHandle = batch, Objects = [scratch] });
+        DmaFence gated = IgtGem.Execbuf(t, dev, new ExecbufArgs { Client = fd, Engine = (int)EngineId.Bcs0, BatchHandle = batch, Objects = [scratch] });
         t.Assert(IgtGem.Busy(t, dev, fd, scratch));
         t.Assert(IgtSync.Busy(gated));
-        t.AssertEq(IgtGem.Wait(dev, fd, scratch, 2 * FenceTimeout + IgtTime.Forever), 0);
+        t.AssertEq(IgtGem.Wait(dev, fd, scratch, 2 * s_fenceTimeout + IgtTime.Forever), 0);
         t.AssertEq(IgtSync.Status(fence!), -Errno.ETIMEDOUT);
         t.AssertEq(IgtSync.Wait(gated, IgtTime.Forever), 0);
         t.AssertEq(IgtSync.Status(gated), 1);

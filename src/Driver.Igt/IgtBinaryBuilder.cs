@@ -19,7 +19,11 @@ public sealed partial class IgtBinaryBuilder(string binary)
         string? description = null, Func<DeviceConfig>? config = null)
     {
         CheckName(name);
-        if (_subtests.Any(s => s.Name == name)) throw new ArgumentException($"{Binary}: subtest '{name}' registered twice", nameof(name));
+        if (_subtests.Any(s => s.Name == name))
+        {
+            throw new ArgumentException($"{Binary}: subtest '{name}' registered twice", nameof(name));
+        }
+
         _subtests.Add(new IgtSubtest(Binary, name, body, expect, description, config));
         return this;
     }
@@ -27,7 +31,11 @@ public sealed partial class IgtBinaryBuilder(string binary)
     /// <summary>Throws unless <paramref name="name"/> is a valid IGT test or subtest name.</summary>
     public static string CheckName(string name)
     {
-        if (!ValidName().IsMatch(name)) throw new ArgumentException($"'{name}' is not a valid IGT name ([A-Za-z0-9_-]+)", nameof(name));
+        if (!ValidName().IsMatch(name))
+        {
+            throw new ArgumentException($"'{name}' is not a valid IGT name ([A-Za-z0-9_-]+)", nameof(name));
+        }
+
         return name;
     }
 

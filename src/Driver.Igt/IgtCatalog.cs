@@ -11,7 +11,7 @@ public sealed class IgtCatalog
     public IgtCatalog(IEnumerable<IIgtBinary> binaries)
     {
         var all = new List<IgtSubtest>();
-        foreach (var binary in binaries)
+        foreach (IIgtBinary binary in binaries)
         {
             var builder = new IgtBinaryBuilder(binary.Name);
             binary.Register(builder);
@@ -42,8 +42,12 @@ public sealed class IgtCatalog
 
     private static IReadOnlyList<IgtSubtest> Check(List<IgtSubtest> subtests)
     {
-        var dup = subtests.GroupBy(s => s.FullName).FirstOrDefault(g => g.Count() > 1);
-        if (dup is not null) throw new ArgumentException($"{dup.Key} is registered twice");
+        IGrouping<string, IgtSubtest>? dup = subtests.GroupBy(s => s.FullName).FirstOrDefault(g => g.Count() > 1);
+        if (dup is not null)
+        {
+            throw new ArgumentException($"{dup.Key} is registered twice");
+        }
+
         return subtests;
     }
 }

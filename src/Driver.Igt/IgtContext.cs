@@ -70,7 +70,11 @@ public sealed partial class IgtContext : IDisposable
     {
         var device = new GpuDevice(config ?? Config, _logger);
         _session.Options.Trace?.Attach(device, $"igt@{Subtest.Binary}@{Subtest.Name}" + (DynamicName is null ? "" : $"@{DynamicName}"));
-        lock (_devices) _devices.Add(device);
+        lock (_devices)
+        {
+            _devices.Add(device);
+        }
+
         return device;
     }
 
@@ -88,16 +92,24 @@ public sealed partial class IgtContext : IDisposable
     /// </summary>
     public void Dynamic(string name, Action<IgtContext> body)
     {
-        if (DynamicName is not null) throw new InvalidOperationException("dynamic subtests cannot be nested");
+        if (DynamicName is not null)
+        {
+            throw new InvalidOperationException("dynamic subtests cannot be nested");
+        }
+
         IgtBinaryBuilder.CheckName(name);
-        if (_session.Options.DynamicFilter is { } filter && !IgtGlob.IsMatch(filter, name)) return;
+        if (_session.Options.DynamicFilter is { } filter && !IgtGlob.IsMatch(filter, name))
+        {
+            return;
+        }
+
         _session.RunDynamic(this, name, body);
     }
 
     /// <summary>Logs an informational line (igt_info): printed on stdout and kept in the debug log.</summary>
     public void Info(string message)
     {
-        foreach (var line in message.Split('\n'))
+        foreach (string line in message.Split('\n'))
         {
             _session.Output.Out(line);
             Ring.Add($"{Prefix} INFO: {line}");
@@ -107,17 +119,20 @@ public sealed partial class IgtContext : IDisposable
     /// <summary>Logs a debug line (igt_debug): kept in the debug log, printed only with --debug.</summary>
     public void Debug(string message)
     {
-        foreach (var line in message.Split('\n'))
+        foreach (string line in message.Split('\n'))
         {
             Ring.Add($"{Prefix} DEBUG: {line}");
-            if (_session.Options.Debug) _session.Output.Out($"{Prefix} DEBUG: {line}");
+            if (_session.Options.Debug)
+            {
+                _session.Output.Out($"{Prefix} DEBUG: {line}");
+            }
         }
     }
 
     /// <summary>Logs a warning (igt_warn): printed on stderr, which makes a passing result "warn".</summary>
     public void Warn(string message)
     {
-        foreach (var line in message.Split('\n'))
+        foreach (string line in message.Split('\n'))
         {
             _session.Output.Err($"{Prefix} WARNING: {line}");
             Ring.Add($"{Prefix} WARNING: {line}");
@@ -129,8 +144,16 @@ public sealed partial class IgtContext : IDisposable
     {
         KernelLog.Stop();
         GpuDevice[] devices;
-        lock (_devices) devices = _devices.ToArray();
-        foreach (var d in devices) d.Dispose();
+        lock (_devices)
+        {
+            devices = _devices.ToArray();
+        }
+
+        foreach (GpuDevice d in devices)
+        {
+            d.Dispose();
+        }
+
         _loggerOwner.Dispose();
     }
 }

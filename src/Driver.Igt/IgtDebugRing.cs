@@ -18,7 +18,11 @@ internal sealed class IgtDebugRing(IgtDebugRing? parent)
         // Leaf lock: helper threads and the driver's log sink add lines concurrently.
         lock (_lock)
         {
-            if (_lines.Count == Capacity) _lines.Dequeue();
+            if (_lines.Count == Capacity)
+            {
+                _lines.Dequeue();
+            }
+
             _lines.Enqueue(line);
         }
         parent?.Add(line);
@@ -27,6 +31,12 @@ internal sealed class IgtDebugRing(IgtDebugRing? parent)
     /// <summary>The lines, oldest first.</summary>
     public IReadOnlyList<string> Lines
     {
-        get { lock (_lock) return _lines.ToArray(); }
+        get
+        {
+            lock (_lock)
+            {
+                return _lines.ToArray();
+            }
+        }
     }
 }

@@ -21,7 +21,7 @@ internal sealed class IgtKernelLog(IgtExpectations expect, long runStart, IgtDeb
     private volatile bool _stopped;
 
     /// <summary>Warning-and-above lines the subtest did not provoke on purpose.</summary>
-    public int Unexpected { get { lock (_lock) return _unexpected; } }
+    public int Unexpected { get { lock (_lock) { return _unexpected; } } }
 
     /// <summary>Stops recording (teardown may log about work the test left behind).</summary>
     public void Stop() => _stopped = true;
@@ -29,11 +29,23 @@ internal sealed class IgtKernelLog(IgtExpectations expect, long runStart, IgtDeb
     /// <inheritdoc/>
     public void Emit(LogEvent logEvent)
     {
-        if (_stopped) return;
+        if (_stopped)
+        {
+            return;
+        }
+
         string text = Render(logEvent);
-        if (logEvent.Exception is { } e) text += $" ({e.GetType().Name}: {e.Message})";
+        if (logEvent.Exception is { } e)
+        {
+            text += $" ({e.GetType().Name}: {e.Message})";
+        }
+
         ring.Add($"{prefix} KERNEL-{logEvent.Level.ToString().ToUpperInvariant()}: {text}");
-        if (logEvent.Level < LogEventLevel.Warning) return;
+        if (logEvent.Level < LogEventLevel.Warning)
+        {
+            return;
+        }
+
         Add(logEvent.Level switch { LogEventLevel.Fatal => 2, LogEventLevel.Error => 3, _ => 4 }, text);
     }
 
@@ -41,12 +53,16 @@ internal sealed class IgtKernelLog(IgtExpectations expect, long runStart, IgtDeb
     private static string Render(LogEvent logEvent)
     {
         using var w = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var token in logEvent.MessageTemplate.Tokens)
+        foreach (MessageTemplateToken token in logEvent.MessageTemplate.Tokens)
         {
-            if (token is PropertyToken p && logEvent.Properties.TryGetValue(p.PropertyName, out var v) && v is ScalarValue { Value: string s })
+            if (token is PropertyToken p && logEvent.Properties.TryGetValue(p.PropertyName, out LogEventPropertyValue? v) && v is ScalarValue { Value: string s })
+            {
                 w.Write(s);
+            }
             else
+            {
                 token.Render(logEvent.Properties, w, System.Globalization.CultureInfo.InvariantCulture);
+            }
         }
         return w.ToString();
     }
@@ -54,7 +70,10 @@ internal sealed class IgtKernelLog(IgtExpectations expect, long runStart, IgtDeb
     /// <summary>Adds a warning from outside the driver's loggers (a lock-validator report).</summary>
     public void AddWarning(string text)
     {
-        if (!_stopped) Add(4, text);
+        if (!_stopped)
+        {
+            Add(4, text);
+        }
     }
 
     private void Add(int priority, string text)
@@ -64,9 +83,19 @@ internal sealed class IgtKernelLog(IgtExpectations expect, long runStart, IgtDeb
         // Leaf lock: engine, reset-worker and heartbeat threads log concurrently.
         lock (_lock)
         {
-            if (!expected) _unexpected++;
-            if (_lines.Count < MaxLines) _lines.Add(line);
-            else _dropped++;
+            if (!expected)
+            {
+                _unexpected++;
+            }
+
+            if (_lines.Count < MaxLines)
+            {
+                _lines.Add(line);
+            }
+            else
+            {
+                _dropped++;
+            }
         }
     }
 
@@ -77,8 +106,12 @@ internal sealed class IgtKernelLog(IgtExpectations expect, long runStart, IgtDeb
         {
             lock (_lock)
             {
-                var text = string.Join("\n", _lines);
-                if (_dropped > 0) text += $"\n[{_dropped} more lines not kept]";
+                string text = string.Join("\n", _lines);
+                if (_dropped > 0)
+                {
+                    text += $"\n[{_dropped} more lines not kept]";
+                }
+
                 return _lines.Count == 0 ? "" : text + "\n";
             }
         }

@@ -16,7 +16,10 @@ internal sealed class IgtOutput(TextWriter stdout, TextWriter stderr)
         lock (_lock)
         {
             stdout.WriteLine(line);
-            foreach (var c in _captures) c.Out.Append(line).Append('\n');
+            foreach (IgtCapture c in _captures)
+            {
+                c.Out.Append(line).Append('\n');
+            }
         }
     }
 
@@ -26,14 +29,21 @@ internal sealed class IgtOutput(TextWriter stdout, TextWriter stderr)
         lock (_lock)
         {
             stderr.WriteLine(line);
-            foreach (var c in _captures) c.Err.Append(line).Append('\n');
+            foreach (IgtCapture c in _captures)
+            {
+                c.Err.Append(line).Append('\n');
+            }
         }
     }
 
     /// <summary>Starts capturing into <paramref name="capture"/> until the result is disposed.</summary>
     public IDisposable Capture(IgtCapture capture)
     {
-        lock (_lock) _captures.Add(capture);
+        lock (_lock)
+        {
+            _captures.Add(capture);
+        }
+
         return new Release(this, capture);
     }
 
@@ -51,7 +61,10 @@ internal sealed class IgtOutput(TextWriter stdout, TextWriter stderr)
     {
         public void Dispose()
         {
-            lock (output._lock) output._captures.Remove(capture);
+            lock (output._lock)
+            {
+                output._captures.Remove(capture);
+            }
         }
     }
 }

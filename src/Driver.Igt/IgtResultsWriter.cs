@@ -50,7 +50,7 @@ public static class IgtResultsWriter
     private static void WriteTests(Utf8JsonWriter w, IgtRunResult run)
     {
         w.WriteStartObject("tests");
-        foreach (var r in run.AllRecords)
+        foreach (IgtTestRecord r in run.AllRecords)
         {
             w.WriteStartObject(r.Name);
             w.WriteString("out", r.Out);
@@ -71,24 +71,35 @@ public static class IgtResultsWriter
         w.WriteStartObject("totals");
         WriteCounts(w, "", all);
         WriteCounts(w, "root", all);
-        foreach (var binary in all.Select(r => r.Binary).Distinct())
+        foreach (string? binary in all.Select(r => r.Binary).Distinct())
+        {
             WriteCounts(w, $"igt@{binary}", all.Where(r => r.Binary == binary));
+        }
+
         w.WriteEndObject();
     }
 
     private static void WriteCounts(Utf8JsonWriter w, string key, IEnumerable<IgtTestRecord> records)
     {
         var counts = ResultKeys.ToDictionary(k => k, _ => 0);
-        foreach (var r in records) counts[r.RunnerResult]++;
+        foreach (IgtTestRecord r in records)
+        {
+            counts[r.RunnerResult]++;
+        }
+
         w.WriteStartObject(key);
-        foreach (var k in ResultKeys) w.WriteNumber(k, counts[k]);
+        foreach (string k in ResultKeys)
+        {
+            w.WriteNumber(k, counts[k]);
+        }
+
         w.WriteEndObject();
     }
 
     private static void WriteRuntimes(Utf8JsonWriter w, IgtRunResult run)
     {
         w.WriteStartObject("runtimes");
-        foreach (var group in run.Records.GroupBy(r => r.Binary))
+        foreach (IGrouping<string, IgtTestRecord> group in run.Records.GroupBy(r => r.Binary))
         {
             w.WriteStartObject($"igt@{group.Key}");
             w.WritePropertyName("time");

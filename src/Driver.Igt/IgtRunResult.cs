@@ -11,8 +11,16 @@ public sealed record IgtRunResult(IReadOnlyList<IgtTestRecord> Records, double S
     {
         get
         {
-            if (Records.Count == 0) return IgtExitCode.Invalid;
-            if (Records.Any(r => r.Result is IgtResult.Fail or IgtResult.Crash or IgtResult.Timeout)) return IgtExitCode.Failure;
+            if (Records.Count == 0)
+            {
+                return IgtExitCode.Invalid;
+            }
+
+            if (Records.Any(r => r.Result is IgtResult.Fail or IgtResult.Crash or IgtResult.Timeout))
+            {
+                return IgtExitCode.Failure;
+            }
+
             return Records.All(r => r.Result == IgtResult.Skip) ? IgtExitCode.Skip : IgtExitCode.Success;
         }
     }

@@ -8,7 +8,12 @@ public sealed partial class IgtRunner
         _output.Out($"Test requirement not met in function {e.Location.Function}, file {e.Location.File}:{e.Location.Line}:");
         _output.Out($"Test requirement: {e.Requirement}");
         if (e.Detail is { } detail)
-            foreach (var line in detail.Split('\n')) _output.Out(line);
+        {
+            foreach (string line in detail.Split('\n'))
+            {
+                _output.Out(line);
+            }
+        }
     }
 
     /// <summary>igt_assert's report on stderr, then "Subtest X failed." and the debug log.</summary>
@@ -16,8 +21,14 @@ public sealed partial class IgtRunner
     {
         Critical(ctx, $"Test assertion failure function {e.Location.Function}, file {e.Location.File}:{e.Location.Line}:");
         Critical(ctx, $"Failed assertion: {e.Assertion}");
-        foreach (var detail in e.Details)
-            foreach (var line in detail.Split('\n')) Critical(ctx, line);
+        foreach (string detail in e.Details)
+        {
+            foreach (string line in detail.Split('\n'))
+            {
+                Critical(ctx, line);
+            }
+        }
+
         Failed(ctx);
     }
 
@@ -25,7 +36,11 @@ public sealed partial class IgtRunner
     private void ReportCrash(IgtContext ctx, Exception e)
     {
         Critical(ctx, $"Unexpected exception {e.GetType().FullName}: {e.Message}");
-        foreach (var line in (e.StackTrace ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries)) Critical(ctx, line.TrimEnd());
+        foreach (string line in (e.StackTrace ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Critical(ctx, line.TrimEnd());
+        }
+
         Failed(ctx);
     }
 
@@ -44,7 +59,11 @@ public sealed partial class IgtRunner
     private void DumpDebug(IgtContext ctx)
     {
         _output.Err("**** DEBUG ****");
-        foreach (var line in ctx.Ring.Lines) _output.Err(line);
+        foreach (string line in ctx.Ring.Lines)
+        {
+            _output.Err(line);
+        }
+
         _output.Err("****  END  ****");
     }
 }

@@ -24,7 +24,11 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
         double startUnix = UnixNow();
         var session = new IgtSession(_output, options, start, RunDynamic);
         Action<LockdepReport>? onReport = options.LockdepAsDmesg ? OnLockdepReport : null;
-        if (onReport is not null) Lockdep.Default.ReportAdded += onReport;
+        if (onReport is not null)
+        {
+            Lockdep.Default.ReportAdded += onReport;
+        }
+
         var records = new List<IgtTestRecord>(subtests.Count);
         try
         {
@@ -32,9 +36,12 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
             int width = Math.Max(3, subtests.Count.ToString(CultureInfo.InvariantCulture).Length);
             for (int i = 0; i < subtests.Count; i++)
             {
-                var st = subtests[i];
+                IgtSubtest st = subtests[i];
                 if (options.Progress && subtests.Count > 1)
+                {
                     _output.Out($"[{Pad(i + 1, width)}/{Pad(subtests.Count, width)}] {st.Binary} ({st.Name})");
+                }
+
                 if (st.Binary != binary)
                 {
                     _output.Out(IgtVersionInfo.Banner);
@@ -45,7 +52,11 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
         }
         finally
         {
-            if (onReport is not null) Lockdep.Default.ReportAdded -= onReport;
+            if (onReport is not null)
+            {
+                Lockdep.Default.ReportAdded -= onReport;
+            }
+
             _output.Flush();
         }
         return new IgtRunResult(records, startUnix, UnixNow());
@@ -86,7 +97,7 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
         var child = new IgtContext(parent.Session, parent.Subtest, parent, name);
         IgtResult result;
         TimeSpan elapsed;
-        var outer = _current;
+        IgtContext? outer = _current;
         using (_output.Capture(capture))
         {
             _output.Out($"Starting dynamic subtest: {name}");
@@ -124,7 +135,11 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
         thread.Start();
         bool finished = thread.Join(options.PerTestTimeout);
         _current = null;
-        if (finished) return outcome;
+        if (finished)
+        {
+            return outcome;
+        }
+
         string seconds = options.PerTestTimeout.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture);
         _output.Err($"{ctx.Prefix} CRITICAL: Subtest {ctx.Subtest.Name} still running after {seconds}s: abandoned");
         DumpDebug(ctx);
@@ -165,16 +180,28 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
 
     private void OnLockdepReport(LockdepReport report)
     {
-        var ctx = _current;
-        if (ctx is null) return;
+        IgtContext? ctx = _current;
+        if (ctx is null)
+        {
+            return;
+        }
+
         ctx.KernelLog.AddWarning($"WARNING: {report.Title}");
     }
 
     /// <summary>A subtest with dynamic subtests fails if one failed, and is skipped when all of them were.</summary>
     private static IgtResult Aggregate(IgtResult own, IReadOnlyList<IgtTestRecord> dynamic)
     {
-        if (own != IgtResult.Success || dynamic.Count == 0) return own;
-        if (dynamic.Any(d => d.Result is IgtResult.Fail or IgtResult.Crash or IgtResult.Timeout)) return IgtResult.Fail;
+        if (own != IgtResult.Success || dynamic.Count == 0)
+        {
+            return own;
+        }
+
+        if (dynamic.Any(d => d.Result is IgtResult.Fail or IgtResult.Crash or IgtResult.Timeout))
+        {
+            return IgtResult.Fail;
+        }
+
         return dynamic.All(d => d.Result == IgtResult.Skip) ? IgtResult.Skip : IgtResult.Success;
     }
 

@@ -16,9 +16,17 @@ public sealed partial class GpuDevice
         contextId = 0;
         try
         {
-            var client = GetClient(clientId);
-            if (IsWedged) return -Errno.EIO;
-            if (client.IsBanned) return -Errno.EIO;
+            Client client = GetClient(clientId);
+            if (IsWedged)
+            {
+                return -Errno.EIO;
+            }
+
+            if (client.IsBanned)
+            {
+                return -Errno.EIO;
+            }
+
             contextId = client.CreateContext().Id;
             return 0;
         }
@@ -43,7 +51,11 @@ public sealed partial class GpuDevice
     /// </summary>
     private void CloseContext(GpuContext ctx)
     {
-        if (!ctx.Close()) return;
+        if (!ctx.Close())
+        {
+            return;
+        }
+
         bool unwatched = PendingEngines(ctx).Any(e => !HasHeartbeat(e)) || Config.Reset.HeartbeatInterval <= TimeSpan.Zero;
         if (ctx.Persistent && !unwatched)
         {
@@ -58,12 +70,16 @@ public sealed partial class GpuDevice
     {
         try
         {
-            var ctx = GetClient(clientId).GetContext(contextId);
+            GpuContext ctx = GetClient(clientId).GetContext(contextId);
             switch (param)
             {
                 case ContextParam.Bannable when value is 0 or 1:
                     // Only privileged clients may make a context unbannable (i915 needs CAP_SYS_ADMIN for that).
-                    if (value == 0 && !ctx.Client.Privileged) return -Errno.EPERM;
+                    if (value == 0 && !ctx.Client.Privileged)
+                    {
+                        return -Errno.EPERM;
+                    }
+
                     ctx.Bannable = value == 1;
                     return 0;
                 case ContextParam.Recoverable when value is 0 or 1:
@@ -72,12 +88,24 @@ public sealed partial class GpuDevice
                 case ContextParam.Persistence when value is 0 or 1:
                     // Persistent work must be watched by hangcheck; opting out needs a way to cancel the work
                     // (preempt-to-idle, then an engine reset): __context_set_persistence.
-                    if (value == 1 && Config.Reset.HeartbeatInterval <= TimeSpan.Zero) return -Errno.EINVAL;
-                    if (value == 0 && !Config.Reset.EngineResetEnabled) return -Errno.ENODEV;
+                    if (value == 1 && Config.Reset.HeartbeatInterval <= TimeSpan.Zero)
+                    {
+                        return -Errno.EINVAL;
+                    }
+
+                    if (value == 0 && !Config.Reset.EngineResetEnabled)
+                    {
+                        return -Errno.ENODEV;
+                    }
+
                     ctx.Persistent = value == 1;
                     return 0;
                 case ContextParam.Priority when value is >= -1023 and <= 1023:
-                    if (value > 0 && !ctx.Client.Privileged) return -Errno.EPERM;
+                    if (value > 0 && !ctx.Client.Privileged)
+                    {
+                        return -Errno.EPERM;
+                    }
+
                     ctx.Priority = (int)value;
                     return 0;
                 default:
@@ -93,7 +121,7 @@ public sealed partial class GpuDevice
         value = 0;
         try
         {
-            var ctx = GetClient(clientId).GetContext(contextId);
+            GpuContext ctx = GetClient(clientId).GetContext(contextId);
             switch (param)
             {
                 case ContextParam.Bannable: value = ctx.Bannable ? 1 : 0; return 0;
@@ -114,11 +142,15 @@ public sealed partial class GpuDevice
     public int GetResetStats(int clientId, int contextId, out ResetStats stats, uint flags = 0, uint pad = 0)
     {
         stats = default;
-        if ((flags & ~ResetStatsValidFlags) != 0 || pad != 0) return -Errno.EINVAL;
+        if ((flags & ~ResetStatsValidFlags) != 0 || pad != 0)
+        {
+            return -Errno.EINVAL;
+        }
+
         try
         {
-            var client = GetClient(clientId);
-            var ctx = client.GetContext(contextId);
+            Client client = GetClient(clientId);
+            GpuContext ctx = client.GetContext(contextId);
             stats = new ResetStats(client.Privileged ? Reset.ResetCount : 0, ctx.GuiltyCount, ctx.InnocentCount);
             return 0;
         }

@@ -18,28 +18,61 @@ public sealed partial class GpuDevice
         outFence = null;
         try
         {
-            var client = GetClient(args.Client);
-            var ctx = client.GetContext(args.Context);
-            if ((uint)args.Engine >= EngineIds.Count) return -Errno.EINVAL;
-            if ((args.Flags & ~ExecFlags.NoCapture) != 0) return -Errno.EINVAL;
-            var batch = client.GetObject(args.BatchHandle);
-            if (!batch.IsValidDwordOffset(args.BatchOffset)) return -Errno.EINVAL;
-            var objects = Lookup(client, args.Objects);
-            var written = Lookup(client, args.WriteObjects);
-            foreach (var f in args.InFences) if (f is null) return -Errno.EINVAL;
+            Client client = GetClient(args.Client);
+            GpuContext ctx = client.GetContext(args.Context);
+            if ((uint)args.Engine >= EngineIds.Count)
+            {
+                return -Errno.EINVAL;
+            }
+
+            if ((args.Flags & ~ExecFlags.NoCapture) != 0)
+            {
+                return -Errno.EINVAL;
+            }
+
+            BufferObject batch = client.GetObject(args.BatchHandle);
+            if (!batch.IsValidDwordOffset(args.BatchOffset))
+            {
+                return -Errno.EINVAL;
+            }
+
+            BufferObject[] objects = Lookup(client, args.Objects);
+            BufferObject[] written = Lookup(client, args.WriteObjects);
+            foreach (DmaFence? f in args.InFences)
+            {
+                if (f is null)
+                {
+                    return -Errno.EINVAL;
+                }
+            }
             // The wedge and ban checks come after argument validation, as in i915: bad input is EINVAL/ENOENT
             // even on a dead device.
-            if (IsWedged || ctx.IsBanned || ctx.IsClosed) return -Errno.EIO;
+            if (IsWedged || ctx.IsBanned || ctx.IsClosed)
+            {
+                return -Errno.EIO;
+            }
 
             uint batchAddress = Gt.Ggtt.Insert(batch).Offset + (uint)args.BatchOffset;
-            foreach (var bo in objects) Gt.Ggtt.Insert(bo);
-            foreach (var bo in written) Gt.Ggtt.Insert(bo);
-            var awaits = ImplicitFences(args.InFences, batch, objects, written);
-            var flags = (args.Flags & ExecFlags.NoCapture) != 0 ? RequestFlags.NoCapture : RequestFlags.None;
-            var rq = Gt.CreateAndSubmit(ctx, (EngineId)args.Engine, batchAddress, flags, awaits.Count == 0 ? null : awaits);
+            foreach (BufferObject bo in objects)
+            {
+                Gt.Ggtt.Insert(bo);
+            }
+
+            foreach (BufferObject bo in written)
+            {
+                Gt.Ggtt.Insert(bo);
+            }
+
+            List<DmaFence> awaits = ImplicitFences(args.InFences, batch, objects, written);
+            RequestFlags flags = (args.Flags & ExecFlags.NoCapture) != 0 ? RequestFlags.NoCapture : RequestFlags.None;
+            Request rq = Gt.CreateAndSubmit(ctx, (EngineId)args.Engine, batchAddress, flags, awaits.Count == 0 ? null : awaits);
             batch.LastFence = rq;
-            foreach (var bo in objects) bo.LastFence = rq;
-            foreach (var bo in written)
+            foreach (BufferObject bo in objects)
+            {
+                bo.LastFence = rq;
+            }
+
+            foreach (BufferObject bo in written)
             {
                 bo.WriteFence = rq;
                 bo.LastFence = rq;
@@ -52,9 +85,17 @@ public sealed partial class GpuDevice
 
     private static BufferObject[] Lookup(Client client, IReadOnlyList<int> handles)
     {
-        if (handles.Count == 0) return [];
+        if (handles.Count == 0)
+        {
+            return [];
+        }
+
         var objects = new BufferObject[handles.Count];
-        for (int i = 0; i < objects.Length; i++) objects[i] = client.GetObject(handles[i]);
+        for (int i = 0; i < objects.Length; i++)
+        {
+            objects[i] = client.GetObject(handles[i]);
+        }
+
         return objects;
     }
 
@@ -70,11 +111,18 @@ public sealed partial class GpuDevice
         var awaits = new List<DmaFence>(inFences);
         void Add(DmaFence? f)
         {
-            if (f is { IsSignaled: false } && !awaits.Contains(f)) awaits.Add(f);
+            if (f is { IsSignaled: false } && !awaits.Contains(f))
+            {
+                awaits.Add(f);
+            }
         }
         Add(batch.WriteFence);
-        foreach (var bo in read) Add(bo.WriteFence);
-        foreach (var bo in written)
+        foreach (BufferObject bo in read)
+        {
+            Add(bo.WriteFence);
+        }
+
+        foreach (BufferObject bo in written)
         {
             Add(bo.WriteFence);
             Add(bo.LastFence);
@@ -85,9 +133,13 @@ public sealed partial class GpuDevice
     /// <summary>What an object is busy with: its pending last writer and last user, combined when both pend.</summary>
     private static DmaFence? BusyFence(BufferObject bo)
     {
-        var w = bo.WriteFence is { IsSignaled: false } pw ? pw : null;
-        var l = bo.LastFence is { IsSignaled: false } pl ? pl : null;
-        if (w is null || l is null || w == l) return l ?? w;
+        DmaFence? w = bo.WriteFence is { IsSignaled: false } pw ? pw : null;
+        DmaFence? l = bo.LastFence is { IsSignaled: false } pl ? pl : null;
+        if (w is null || l is null || w == l)
+        {
+            return l ?? w;
+        }
+
         return new MergedFence([w, l]);
     }
 
@@ -99,7 +151,7 @@ public sealed partial class GpuDevice
     {
         try
         {
-            var bo = GetClient(clientId).GetObject(handle);
+            BufferObject bo = GetClient(clientId).GetObject(handle);
             return WaitFence(BusyFence(bo), timeoutNs);
         }
         catch (DriverException e) { return -e.Errno; }
@@ -108,9 +160,21 @@ public sealed partial class GpuDevice
     /// <summary>Waits for a fence (sync_file wait): 0 once signalled (read its status), -ETIME on timeout, -EINVAL for a negative timeout.</summary>
     public static int WaitFence(DmaFence? fence, long timeoutNs)
     {
-        if (timeoutNs < 0) return -Errno.EINVAL;
-        if (fence is null || fence.IsSignaled) return 0;
-        if (timeoutNs == 0) return -Errno.ETIME;
+        if (timeoutNs < 0)
+        {
+            return -Errno.EINVAL;
+        }
+
+        if (fence is null || fence.IsSignaled)
+        {
+            return 0;
+        }
+
+        if (timeoutNs == 0)
+        {
+            return -Errno.ETIME;
+        }
+
         return fence.Wait(TimeSpan.FromTicks(Math.Max(1, timeoutNs / 100))) ? 0 : -Errno.ETIME;
     }
 

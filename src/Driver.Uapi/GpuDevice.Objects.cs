@@ -1,4 +1,6 @@
+using Driver.Core.Contexts;
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Core.Memory;
 
 namespace Driver.Uapi;
@@ -11,8 +13,12 @@ public sealed partial class GpuDevice
         handle = 0;
         try
         {
-            var client = GetClient(clientId);
-            if ((flags & BoFlags.Kernel) != 0) return -Errno.EINVAL;
+            Client client = GetClient(clientId);
+            if ((flags & BoFlags.Kernel) != 0)
+            {
+                return -Errno.EINVAL;
+            }
+
             var bo = new BufferObject(Gt.Memory, size, flags);
             handle = client.AddObject(bo);
             return 0;
@@ -25,11 +31,15 @@ public sealed partial class GpuDevice
     {
         try
         {
-            var bo = GetClient(clientId).RemoveObject(handle);
-            var last = BusyFence(bo);
+            BufferObject bo = GetClient(clientId).RemoveObject(handle);
+            DmaFence? last = BusyFence(bo);
             // AddCallback refuses a fence that has signalled, even one that signalled after a check made here: then
             // the object is idle and released now (ignoring the refusal leaked its pages and GGTT range).
-            if (last is null || !last.AddCallback(new Core.Fences.ActionFenceCallback(_ => Release(bo)))) Release(bo);
+            if (last is null || !last.AddCallback(new Core.Fences.ActionFenceCallback(_ => Release(bo))))
+            {
+                Release(bo);
+            }
+
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
@@ -52,7 +62,7 @@ public sealed partial class GpuDevice
         offset = 0;
         try
         {
-            var bo = GetClient(clientId).GetObject(handle);
+            BufferObject bo = GetClient(clientId).GetObject(handle);
             offset = Gt.Ggtt.Insert(bo, fixedOffset == 0 ? null : fixedOffset).Offset;
             return 0;
         }
@@ -87,9 +97,17 @@ public sealed partial class GpuDevice
     {
         try
         {
-            var bo = GetClient(clientId).GetObject(handle);
-            if (!bo.IsValidDwordOffset(offset) || offset + dwords.Length * 4L > bo.Size) return -Errno.EINVAL;
-            for (int i = 0; i < dwords.Length; i++) dwords[i] = bo.ReadDword(offset + i * 4L);
+            BufferObject bo = GetClient(clientId).GetObject(handle);
+            if (!bo.IsValidDwordOffset(offset) || offset + dwords.Length * 4L > bo.Size)
+            {
+                return -Errno.EINVAL;
+            }
+
+            for (int i = 0; i < dwords.Length; i++)
+            {
+                dwords[i] = bo.ReadDword(offset + i * 4L);
+            }
+
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }

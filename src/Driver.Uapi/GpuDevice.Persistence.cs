@@ -26,14 +26,17 @@ public sealed partial class GpuDevice
         using (_orphansLock.Acquire())
         {
             _orphans.RemoveAll(o => !PendingEngines(o).Any());
-            if (PendingEngines(ctx).Any()) _orphans.Add(ctx);
+            if (PendingEngines(ctx).Any())
+            {
+                _orphans.Add(ctx);
+            }
         }
     }
 
     /// <summary>
     /// The heartbeat of <paramref name="engine"/> was switched off: nothing could ever stop the work that closed
     /// persistent contexts left there, so it is cancelled (i915 marks such contexts exiting when they are next
-    /// scheduled: __execlists_schedule_in, "closed && !intel_engine_has_heartbeat").
+    /// scheduled: __execlists_schedule_in, "closed &amp;&amp; !intel_engine_has_heartbeat").
     /// </summary>
     private void KillOrphansOn(EngineId engine)
     {
@@ -43,7 +46,10 @@ public sealed partial class GpuDevice
             doomed = _orphans.Where(o => PendingEngines(o).Contains(engine)).ToList();
             _orphans.RemoveAll(doomed.Contains);
         }
-        foreach (var ctx in doomed) Kill(ctx, "closed while its engine lost its heartbeat");
+        foreach (GpuContext ctx in doomed)
+        {
+            Kill(ctx, "closed while its engine lost its heartbeat");
+        }
     }
 
     /// <summary>Bans a closed context and revokes it from the engines: its queued work is skipped, its running batch preempted or reset.</summary>

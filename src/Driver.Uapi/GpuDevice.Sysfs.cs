@@ -26,10 +26,22 @@ public sealed partial class GpuDevice
     /// </summary>
     public int SetHeartbeatInterval(EngineId engine, TimeSpan interval)
     {
-        if ((uint)engine >= EngineIds.Count || interval < TimeSpan.Zero) return -Errno.EINVAL;
-        if (interval == TimeSpan.Zero && !Reset.CanResetEngine) return -Errno.ENODEV;
+        if ((uint)engine >= EngineIds.Count || interval < TimeSpan.Zero)
+        {
+            return -Errno.EINVAL;
+        }
+
+        if (interval == TimeSpan.Zero && !Reset.CanResetEngine)
+        {
+            return -Errno.ENODEV;
+        }
+
         Heartbeat.SetInterval(engine, interval);
-        if (interval == TimeSpan.Zero) KillOrphansOn(engine);
+        if (interval == TimeSpan.Zero)
+        {
+            KillOrphansOn(engine);
+        }
+
         return 0;
     }
 

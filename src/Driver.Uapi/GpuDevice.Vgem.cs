@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using Driver.Core.Contexts;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
+using Driver.Core.Memory;
 
 namespace Driver.Uapi;
 
@@ -22,27 +24,43 @@ public sealed partial class GpuDevice
     public int VgemFenceAttach(int clientId, int handle, uint flags, uint pad, out int fenceId)
     {
         fenceId = 0;
-        if ((flags & ~VgemFenceWrite) != 0 || pad != 0) return -Errno.EINVAL;
+        if ((flags & ~VgemFenceWrite) != 0 || pad != 0)
+        {
+            return -Errno.EINVAL;
+        }
+
         try
         {
-            var client = GetClient(clientId);
-            var bo = client.GetObject(handle);
+            Client client = GetClient(clientId);
+            BufferObject bo = client.GetObject(handle);
             bool write = (flags & VgemFenceWrite) != 0;
-            var busy = BusyFence(bo);
-            if (write ? busy is not null : bo.WriteFence is { IsSignaled: false }) return -Errno.EBUSY;
+            DmaFence? busy = BusyFence(bo);
+            if (write ? busy is not null : bo.WriteFence is { IsSignaled: false })
+            {
+                return -Errno.EBUSY;
+            }
+
             var fence = new ExternalFence(Config.VgemFenceTimeout);
-            var table = _vgemFences.GetOrAdd(clientId, _ => new VgemFenceTable());
+            VgemFenceTable table = _vgemFences.GetOrAdd(clientId, _ => new VgemFenceTable());
             int id = table.Add(fence);
             if (id == 0)
             {
                 fence.Dispose();
                 return -Errno.ENOENT;
             }
-            if (write) bo.WriteFence = fence;
+            if (write)
+            {
+                bo.WriteFence = fence;
+            }
+
             bo.LastFence = busy is null ? fence : new MergedFence([busy, fence]);
             fenceId = id;
             // A client closed meanwhile may have missed this table: its fences must not outlive it.
-            if (client.IsClosed) CloseVgemFences(clientId);
+            if (client.IsClosed)
+            {
+                CloseVgemFences(clientId);
+            }
+
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
@@ -54,11 +72,15 @@ public sealed partial class GpuDevice
     /// </summary>
     public int VgemFenceSignal(int clientId, int fenceId, uint flags = 0)
     {
-        if (flags != 0) return -Errno.EINVAL;
+        if (flags != 0)
+        {
+            return -Errno.EINVAL;
+        }
+
         try
         {
             GetClient(clientId);
-            return _vgemFences.TryGetValue(clientId, out var table) ? table.Signal(fenceId) : -Errno.ENOENT;
+            return _vgemFences.TryGetValue(clientId, out VgemFenceTable? table) ? table.Signal(fenceId) : -Errno.ENOENT;
         }
         catch (DriverException e) { return -e.Errno; }
     }
@@ -73,7 +95,7 @@ public sealed partial class GpuDevice
         try
         {
             GetClient(clientId);
-            fence = _vgemFences.TryGetValue(clientId, out var table) ? table.Get(fenceId) : null;
+            fence = _vgemFences.TryGetValue(clientId, out VgemFenceTable? table) ? table.Get(fenceId) : null;
             return fence is null ? -Errno.ENOENT : 0;
         }
         catch (DriverException e) { return -e.Errno; }
@@ -82,12 +104,18 @@ public sealed partial class GpuDevice
     /// <summary>Signals every client's vgem fences (device teardown).</summary>
     private void CloseAllVgemFences()
     {
-        foreach (var id in _vgemFences.Keys) CloseVgemFences(id);
+        foreach (int id in _vgemFences.Keys)
+        {
+            CloseVgemFences(id);
+        }
     }
 
     /// <summary>Signals a closing client's vgem fences.</summary>
     private void CloseVgemFences(int clientId)
     {
-        if (_vgemFences.TryRemove(clientId, out var table)) table.Close();
+        if (_vgemFences.TryRemove(clientId, out VgemFenceTable? table))
+        {
+            table.Close();
+        }
     }
 }

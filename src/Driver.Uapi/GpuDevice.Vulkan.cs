@@ -23,11 +23,15 @@ public sealed partial class GpuDevice
     public VulkanEngine AttachVulkan(EngineId engine, VulkanDevice device, VulkanEngineOptions? options = null)
     {
         options ??= new VulkanEngineOptions();
-        var caller = options.OnGuilty;
+        Action<Request, string>? caller = options.OnGuilty;
         options = options with { OnGuilty = (rq, reason) => OnVulkanHang(engine, rq, reason, caller) };
         using (_vulkanLock.Acquire())
         {
-            if (_vulkanEngines.ContainsKey(engine)) throw new InvalidOperationException($"{engine.Name()} is already on the Vulkan backend");
+            if (_vulkanEngines.ContainsKey(engine))
+            {
+                throw new InvalidOperationException($"{engine.Name()} is already on the Vulkan backend");
+            }
+
             var vk = new VulkanEngine(device, Gt.Ggtt, $"vk:{engine.Name()}", options, _log);
             _vulkanEngines.Add(engine, vk);
             Gt[engine].UseBackend(vk);
@@ -40,7 +44,13 @@ public sealed partial class GpuDevice
     {
         VulkanEngine? vk;
         using (_vulkanLock.Acquire())
-            if (!_vulkanEngines.Remove(engine, out vk)) return false;
+        {
+            if (!_vulkanEngines.Remove(engine, out vk))
+            {
+                return false;
+            }
+        }
+
         Gt[engine].UseBackend(null);
         vk.Dispose();
         return true;
@@ -49,13 +59,20 @@ public sealed partial class GpuDevice
     /// <summary>The Vulkan engine serving <paramref name="engine"/>, or null when it is simulated.</summary>
     public VulkanEngine? VulkanEngineOf(EngineId engine)
     {
-        using (_vulkanLock.Acquire()) return _vulkanEngines.GetValueOrDefault(engine);
+        using (_vulkanLock.Acquire())
+        {
+            return _vulkanEngines.GetValueOrDefault(engine);
+        }
     }
 
     /// <summary>A Vulkan hang: ban accounting and one Error event, as the heartbeat's hang report gives a simulated one.</summary>
     private void OnVulkanHang(EngineId engine, Request rq, string reason, Action<Request, string>? caller)
     {
-        if (Reset.Bans.MarkGuilty(rq.Context)) _log.Information("context {Context} banned after a Vulkan hang on {Engine}", rq.Context, engine.Name());
+        if (Reset.Bans.MarkGuilty(rq.Context))
+        {
+            _log.Information("context {Context} banned after a Vulkan hang on {Engine}", rq.Context, engine.Name());
+        }
+
         Reset.Events.Raise(GpuEventKind.Error, engine.Mask(), $"vk:{engine.Name()} {rq}: {reason}");
         caller?.Invoke(rq, reason);
     }
@@ -68,6 +85,9 @@ public sealed partial class GpuDevice
             engines = _vulkanEngines.Values.ToArray();
             _vulkanEngines.Clear();
         }
-        foreach (var vk in engines) vk.Dispose();
+        foreach (VulkanEngine vk in engines)
+        {
+            vk.Dispose();
+        }
     }
 }

@@ -26,7 +26,11 @@ public sealed partial class GpuDevice : IDisposable
     public GpuDevice(DeviceConfig? config = null, ILogger? log = null)
     {
         Config = config ?? new DeviceConfig();
-        if (Config.Lockdep) Core.Locking.Lockdep.Enabled = true;
+        if (Config.Lockdep)
+        {
+            Core.Locking.Lockdep.Enabled = true;
+        }
+
         _log = log ?? Serilog.Core.Logger.None;
         Gt = new IntelGt(Config.Gt);
         Reset = new GtReset(Gt, Config.Reset, _log);
@@ -59,7 +63,11 @@ public sealed partial class GpuDevice : IDisposable
     {
         int id = Gt.NextClientId();
         var client = new Client(id, name ?? $"client{id}", privileged, Gt.StatusPages);
-        using (_clientsLock.Acquire()) _clients.Add(id, client);
+        using (_clientsLock.Acquire())
+        {
+            _clients.Add(id, client);
+        }
+
         clientId = id;
         return 0;
     }
@@ -72,9 +80,19 @@ public sealed partial class GpuDevice : IDisposable
     {
         Client? client;
         using (_clientsLock.Acquire())
-            if (!_clients.Remove(clientId, out client)) return -Errno.ENOENT;
+        {
+            if (!_clients.Remove(clientId, out client))
+            {
+                return -Errno.ENOENT;
+            }
+        }
+
         client.Close();
-        foreach (var ctx in client.Contexts) CloseContext(ctx);
+        foreach (GpuContext ctx in client.Contexts)
+        {
+            CloseContext(ctx);
+        }
+
         CloseVgemFences(clientId);
         return 0;
     }
@@ -82,30 +100,53 @@ public sealed partial class GpuDevice : IDisposable
     /// <summary>Snapshot of open clients.</summary>
     public IReadOnlyList<Client> Clients
     {
-        get { using (_clientsLock.Acquire()) return _clients.Values.OrderBy(c => c.Id).ToArray(); }
+        get
+        {
+            using (_clientsLock.Acquire())
+            {
+                return _clients.Values.OrderBy(c => c.Id).ToArray();
+            }
+        }
     }
 
     private Client GetClient(int clientId)
     {
         using (_clientsLock.Acquire())
-            return _clients.TryGetValue(clientId, out var c) ? c : throw DriverException.NoEnt($"no client {clientId}");
+        {
+            return _clients.TryGetValue(clientId, out Client? c) ? c : throw DriverException.NoEnt($"no client {clientId}");
+        }
     }
 
     private IEnumerable<Timeline> AllTimelines()
     {
-        foreach (var c in Clients)
-            foreach (var ctx in c.Contexts)
-                foreach (var tl in ctx.Timelines) yield return tl;
+        foreach (Client c in Clients)
+        {
+            foreach (GpuContext ctx in c.Contexts)
+            {
+                foreach (Timeline tl in ctx.Timelines)
+                {
+                    yield return tl;
+                }
+            }
+        }
     }
 
     /// <summary>Cancels work still in flight, then stops the heartbeat, the worker and the engines.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         CloseAllVgemFences();
         // A batch that never ends would keep its engine thread from stopping (the command streamer only leaves a
         // batch through a reset): cancel everything first, as i915 wedges on driver unload.
-        if (Gt.Engines.Any(e => e.IsBusy)) Reset.SetWedgedOnFini("device closed with work in flight");
+        if (Gt.Engines.Any(e => e.IsBusy))
+        {
+            Reset.SetWedgedOnFini("device closed with work in flight");
+        }
+
         Heartbeat.Dispose();
         Worker.Dispose();
         DisposeVulkanEngines();

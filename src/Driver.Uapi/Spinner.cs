@@ -62,12 +62,20 @@ public sealed class Spinner : IDisposable
     {
         spinner = null;
         int err = device.CreateBuffer(client, DeviceMemory.PageSize, out int handle);
-        if (err != 0) return err;
+        if (err != 0)
+        {
+            return err;
+        }
+
         BufferMapping? map = null;
         err = device.Bind(client, handle, out uint address);
-        if (err == 0) err = device.Map(client, handle, out map);
+        if (err == 0)
+        {
+            err = device.Map(client, handle, out map);
+        }
+
         if (err != 0) { device.CloseBuffer(client, handle); return err; }
-        var b = new BatchBuilder()
+        BatchBuilder b = new BatchBuilder()
             .StoreDword(address + PollOffset, 1)
             .Noop()
             .Emit(options.NoPreemption ? Mi.Noop : Mi.ArbCheck)
@@ -77,9 +85,13 @@ public sealed class Spinner : IDisposable
         device.Write(client, handle, 0, b.ToArray());
         err = device.Execbuf(new ExecbufArgs
         {
-            Client = client, Context = options.Context, Engine = (int)options.Engine, BatchHandle = handle,
-            InFences = options.InFences, Objects = options.Objects,
-        }, out var fence);
+            Client = client,
+            Context = options.Context,
+            Engine = (int)options.Engine,
+            BatchHandle = handle,
+            InFences = options.InFences,
+            Objects = options.Objects,
+        }, out DmaFence? fence);
         if (err != 0) { device.CloseBuffer(client, handle); return err; }
         spinner = new Spinner(device, client, handle, address, map!, fence!, options.FenceOut);
         return 0;
@@ -88,7 +100,7 @@ public sealed class Spinner : IDisposable
     /// <summary>Builds and submits a spinner, throwing <see cref="DriverException"/> on failure (test convenience).</summary>
     public static Spinner Start(GpuDevice device, int client, SpinnerOptions? options = null)
     {
-        int err = Create(device, client, options ?? new SpinnerOptions(), out var s);
+        int err = Create(device, client, options ?? new SpinnerOptions(), out Spinner? s);
         return err == 0 ? s! : throw new DriverException(-err, $"spinner submission failed: {Errno.Name(err)}");
     }
 
@@ -99,7 +111,11 @@ public sealed class Spinner : IDisposable
         var spin = new SpinWait();
         while (!IsStarted)
         {
-            if (Fence.IsSignaled || sw.Elapsed > timeout) return IsStarted;
+            if (Fence.IsSignaled || sw.Elapsed > timeout)
+            {
+                return IsStarted;
+            }
+
             spin.SpinOnce();
         }
         return true;

@@ -21,7 +21,11 @@ internal sealed class VgemFenceTable
     {
         using (_lock.Acquire())
         {
-            if (_closed) return 0;
+            if (_closed)
+            {
+                return 0;
+            }
+
             int id = _nextId++;
             _fences.Add(id, fence);
             return id;
@@ -31,7 +35,10 @@ internal sealed class VgemFenceTable
     /// <summary>The fence with <paramref name="id"/> while it is unsignalled, else null.</summary>
     public ExternalFence? Get(int id)
     {
-        using (_lock.Acquire()) return _fences.TryGetValue(id, out var f) ? f : null;
+        using (_lock.Acquire())
+        {
+            return _fences.TryGetValue(id, out ExternalFence? f) ? f : null;
+        }
     }
 
     /// <summary>Signals fence <paramref name="id"/>: 0, -ETIMEDOUT if it had timed out, -ENOENT if unknown or already signalled.</summary>
@@ -40,7 +47,11 @@ internal sealed class VgemFenceTable
         ExternalFence? fence;
         using (_lock.Acquire())
         {
-            if (!_fences.TryGetValue(id, out fence) || fence is null) return -Errno.ENOENT;
+            if (!_fences.TryGetValue(id, out fence) || fence is null)
+            {
+                return -Errno.ENOENT;
+            }
+
             _fences[id] = null;
         }
         // Outside the lock: signalling runs the fence's callbacks (request submission).
@@ -57,6 +68,9 @@ internal sealed class VgemFenceTable
             left = _fences.Values.OfType<ExternalFence>().ToList();
             _fences.Clear();
         }
-        foreach (var f in left) f.Dispose();
+        foreach (ExternalFence f in left)
+        {
+            f.Dispose();
+        }
     }
 }

@@ -1,7 +1,6 @@
 using Driver.Core.Errors;
 using Driver.Core.Memory;
 using Driver.Engines.Isa;
-using Driver.Engines.Vulkan;
 
 namespace Driver.Engines.Vulkan.Tests;
 
@@ -15,7 +14,11 @@ public class BatchTranslatorTests
     {
         var bo = new BufferObject(_memory, DeviceMemory.PageSize, BoFlags.None);
         uint addr = _ggtt.Insert(bo).Offset;
-        for (int i = 0; i < dwords.Length; i++) bo.WriteDword(i * 4, dwords[i]);
+        for (int i = 0; i < dwords.Length; i++)
+        {
+            bo.WriteDword(i * 4, dwords[i]);
+        }
+
         return addr;
     }
 
@@ -26,8 +29,8 @@ public class BatchTranslatorTests
     {
         uint mem = Map();
         uint batch = Map(new BatchBuilder().StoreDword(mem, 1).Noop().ArbCheck().StoreDword(mem + 4, 2).StoreDword(mem, 3).End().ToArray());
-        var p = BatchTranslator.Translate(_ggtt, batch);
-        var op = Assert.Single(p.Ops);
+        VulkanProgram p = BatchTranslator.Translate(_ggtt, batch);
+        VulkanOp op = Assert.Single(p.Ops);
         Assert.Equal((VulkanOpKind.Store, 0, 3), (op.Kind, op.First, op.Count));
         Assert.Equal([mem, mem + 4], p.SlotAddresses);
         Assert.Equal(p.Stores[0].Slot, p.Stores[2].Slot);
@@ -40,7 +43,7 @@ public class BatchTranslatorTests
         uint mem = Map();
         uint batch = Map(new BatchBuilder().StoreDword(mem, 1).SemaphoreWait(mem + 4, CompareOp.GreaterOrEqual, 2).Work(1000)
             .StoreDword(mem, 2).ConditionalEnd(mem + 8, CompareOp.Equal, 0).StoreDword(mem, 3).End().ToArray());
-        var p = BatchTranslator.Translate(_ggtt, batch);
+        VulkanProgram p = BatchTranslator.Translate(_ggtt, batch);
         Assert.Equal([VulkanOpKind.Store, VulkanOpKind.Spin, VulkanOpKind.Work, VulkanOpKind.Store, VulkanOpKind.Spin, VulkanOpKind.Store],
             p.Ops.Select(o => o.Kind));
         Assert.Equal(SpinMode.Semaphore, p.Ops[1].Mode);
@@ -54,10 +57,14 @@ public class BatchTranslatorTests
     public void ASpinLoopPollsItsConditionalEndsAndItsHead()
     {
         uint batch = Map();
-        var b = new BatchBuilder().StoreDword(batch + 0xF00, 1).Noop().ArbCheck().ConditionalEnd(batch + 0xF04, CompareOp.NotEqual, 0).Jump(batch + 0xC);
-        var dwords = b.ToArray();
-        for (int i = 0; i < dwords.Length; i++) _ggtt.TryWrite(batch + (uint)i * 4, dwords[i]);
-        var p = BatchTranslator.Translate(_ggtt, batch);
+        BatchBuilder b = new BatchBuilder().StoreDword(batch + 0xF00, 1).Noop().ArbCheck().ConditionalEnd(batch + 0xF04, CompareOp.NotEqual, 0).Jump(batch + 0xC);
+        uint[] dwords = b.ToArray();
+        for (int i = 0; i < dwords.Length; i++)
+        {
+            _ggtt.TryWrite(batch + (uint)i * 4, dwords[i]);
+        }
+
+        VulkanProgram p = BatchTranslator.Translate(_ggtt, batch);
         Assert.Equal([VulkanOpKind.Store, VulkanOpKind.Spin], p.Ops.Select(o => o.Kind));
         Assert.Equal((SpinMode.Loop, 0, 2), (p.Ops[1].Mode, p.Ops[1].First, p.Ops[1].Count));
         Assert.Equal(ConditionKind.ConditionalEnd, p.Conditions[0].Kind);
@@ -70,8 +77,8 @@ public class BatchTranslatorTests
         uint batch = Map();
         _ggtt.TryWrite(batch, Mi.BatchBufferStart(batch)[0]);
         _ggtt.TryWrite(batch + 4, batch);
-        var p = BatchTranslator.Translate(_ggtt, batch);
-        var op = Assert.Single(p.Ops);
+        VulkanProgram p = BatchTranslator.Translate(_ggtt, batch);
+        VulkanOp op = Assert.Single(p.Ops);
         Assert.Equal(SpinMode.Loop, op.Mode);
         Assert.Equal(ConditionKind.LoopHead, Assert.Single(p.Conditions).Kind);
     }
@@ -81,12 +88,20 @@ public class BatchTranslatorTests
     {
         uint mem = Map();
         uint batch = Map();
-        var dwords = new BatchBuilder().Jump(batch + 0x100).ToArray();
-        for (int i = 0; i < dwords.Length; i++) _ggtt.TryWrite(batch + (uint)i * 4, dwords[i]);
+        uint[] dwords = new BatchBuilder().Jump(batch + 0x100).ToArray();
+        for (int i = 0; i < dwords.Length; i++)
+        {
+            _ggtt.TryWrite(batch + (uint)i * 4, dwords[i]);
+        }
+
         _ggtt.TryWrite(batch + 8, 0xDEADBEEF); // skipped over: never fetched
-        var tail = new BatchBuilder().StoreDword(mem, 1).End().ToArray();
-        for (int i = 0; i < tail.Length; i++) _ggtt.TryWrite(batch + 0x100 + (uint)i * 4, tail[i]);
-        var p = BatchTranslator.Translate(_ggtt, batch);
+        uint[] tail = new BatchBuilder().StoreDword(mem, 1).End().ToArray();
+        for (int i = 0; i < tail.Length; i++)
+        {
+            _ggtt.TryWrite(batch + 0x100 + (uint)i * 4, tail[i]);
+        }
+
+        VulkanProgram p = BatchTranslator.Translate(_ggtt, batch);
         Assert.Equal(VulkanOpKind.Store, Assert.Single(p.Ops).Kind);
     }
 
@@ -100,7 +115,7 @@ public class BatchTranslatorTests
         Assert.Contains("semaphore poll of unmapped", Refused(() => BatchTranslator.Translate(_ggtt, Map(Mi.SemaphoreWait(0x00F0_0000, CompareOp.Equal, 1)))).Reason);
         Assert.Contains("instruction fetch", Refused(() => BatchTranslator.Translate(_ggtt, 0x00F0_0000)).Reason);
         // No BATCH_BUFFER_END: the fetch runs off the end of the object into unmapped space.
-        var e = Refused(() => BatchTranslator.Translate(_ggtt, Map(Enumerable.Repeat(Mi.StoreDword(mem, 1), 341).SelectMany(x => x).ToArray())));
+        BatchTranslationException e = Refused(() => BatchTranslator.Translate(_ggtt, Map(Enumerable.Repeat(Mi.StoreDword(mem, 1), 341).SelectMany(x => x).ToArray())));
         Assert.Equal(Errno.EIO, e.Errno);
     }
 
@@ -109,15 +124,23 @@ public class BatchTranslatorTests
     {
         uint mem = Map();
         uint batch = Map();
-        var dwords = new BatchBuilder().SemaphoreWait(mem, CompareOp.Equal, 1).Jump(batch).ToArray();
-        for (int i = 0; i < dwords.Length; i++) _ggtt.TryWrite(batch + (uint)i * 4, dwords[i]);
-        var e = Refused(() => BatchTranslator.Translate(_ggtt, batch));
+        uint[] dwords = new BatchBuilder().SemaphoreWait(mem, CompareOp.Equal, 1).Jump(batch).ToArray();
+        for (int i = 0; i < dwords.Length; i++)
+        {
+            _ggtt.TryWrite(batch + (uint)i * 4, dwords[i]);
+        }
+
+        BatchTranslationException e = Refused(() => BatchTranslator.Translate(_ggtt, batch));
         Assert.Equal(Errno.EINVAL, e.Errno);
         Assert.Contains("inside a spin loop", e.Reason);
 
         uint mid = Map();
-        var jumpIntoOperand = new BatchBuilder().StoreDword(mem, 1).Jump(mid + 4).ToArray();
-        for (int i = 0; i < jumpIntoOperand.Length; i++) _ggtt.TryWrite(mid + (uint)i * 4, jumpIntoOperand[i]);
+        uint[] jumpIntoOperand = new BatchBuilder().StoreDword(mem, 1).Jump(mid + 4).ToArray();
+        for (int i = 0; i < jumpIntoOperand.Length; i++)
+        {
+            _ggtt.TryWrite(mid + (uint)i * 4, jumpIntoOperand[i]);
+        }
+
         Assert.Contains("not an instruction this batch executed", Refused(() => BatchTranslator.Translate(_ggtt, mid)).Reason);
     }
 }

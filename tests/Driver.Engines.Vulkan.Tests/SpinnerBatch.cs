@@ -14,13 +14,20 @@ internal sealed class SpinnerBatch
     public SpinnerBatch(VulkanTestRig rig, bool withConditionalEnd = true)
     {
         _rig = rig;
-        var (bo, addr) = rig.Object();
+        (Core.Memory.BufferObject? bo, uint addr) = rig.Object();
         Address = addr;
-        var b = new BatchBuilder().StoreDword(addr + PollOffset, 1).Noop().ArbCheck();
-        if (withConditionalEnd) b.ConditionalEnd(addr + ConditionOffset, CompareOp.NotEqual, 0);
+        BatchBuilder b = new BatchBuilder().StoreDword(addr + PollOffset, 1).Noop().ArbCheck();
+        if (withConditionalEnd)
+        {
+            b.ConditionalEnd(addr + ConditionOffset, CompareOp.NotEqual, 0);
+        }
+
         b.Jump(addr + LoopOffset);
-        var dwords = b.ToArray();
-        for (int i = 0; i < dwords.Length; i++) bo.WriteDword(i * 4, dwords[i]);
+        uint[] dwords = b.ToArray();
+        for (int i = 0; i < dwords.Length; i++)
+        {
+            bo.WriteDword(i * 4, dwords[i]);
+        }
     }
 
     public uint Address { get; }

@@ -1,5 +1,3 @@
-using Driver.Engines.Vulkan;
-
 namespace Driver.Engines.Vulkan.Tests;
 
 /// <summary>
@@ -16,6 +14,9 @@ public sealed class VulkanDeviceFixture : IDisposable
     /// <summary>Destroys the device if it was created.</summary>
     public void Dispose()
     {
-        if (_device.IsValueCreated) _device.Value.Dispose();
+        if (_device.IsValueCreated)
+        {
+            _device.Value.Dispose();
+        }
     }
 }

@@ -1,7 +1,7 @@
 using Driver.Core.Errors;
 using Driver.Core.Hw;
+using Driver.Core.Requests;
 using Driver.Engines.Isa;
-using Driver.Engines.Vulkan;
 
 using Driver.Testing.Vulkan;
 
@@ -10,25 +10,25 @@ namespace Driver.Engines.Vulkan.Tests;
 [Collection(VulkanCollection.Name)]
 public class VulkanDeviceLossTests(VulkanDeviceFixture fixture)
 {
-    private static readonly TimeSpan Bound = VulkanTestRig.Bound;
+    private static readonly TimeSpan s_bound = VulkanTestRig.Bound;
 
     [VulkanFact]
     public void DeviceLossRecreatesTheDeviceGuiltyIsEioAndQueuedWorkReplays()
     {
-        var device = fixture.Device;
+        VulkanDevice device = fixture.Device;
         using var rig = new VulkanTestRig(device);
-        var (_, mem) = rig.Object();
+        (Core.Memory.BufferObject _, uint mem) = rig.Object();
         int recreations = device.Recreations;
         long generation = device.Generation;
         var spin = new SpinnerBatch(rig);
-        var guilty = rig.Submit(spin.Address);
-        var queued = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 0x10).End().ToArray()));
+        Request guilty = rig.Submit(spin.Address);
+        Request queued = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 0x10).End().ToArray()));
         Assert.True(VulkanTestRig.WaitFor(() => spin.IsStarted));
         device.Faults.InjectDeviceLost();
-        Assert.True(guilty.Wait(Bound));
+        Assert.True(guilty.Wait(s_bound));
         Assert.Equal(-Errno.EIO, guilty.Status);
         Assert.True(guilty.Guilty);
-        Assert.True(queued.Wait(Bound));
+        Assert.True(queued.Wait(s_bound));
         Assert.Equal(1, queued.Status);
         Assert.Equal(0x10u, rig.Read(mem));
         Assert.Equal(recreations + 1, device.Recreations);
@@ -41,23 +41,23 @@ public class VulkanDeviceLossTests(VulkanDeviceFixture fixture)
     [VulkanFact]
     public void AnInnocentInFlightOnAnotherEngineIsReplayedOnTheNewDevice()
     {
-        var device = fixture.Device;
+        VulkanDevice device = fixture.Device;
         using var rig = new VulkanTestRig(device, null, EngineId.Rcs0, EngineId.Bcs0);
-        var (_, mem) = rig.Object();
+        (Core.Memory.BufferObject _, uint mem) = rig.Object();
         var spinA = new SpinnerBatch(rig);
         var spinB = new SpinnerBatch(rig);
-        var a = rig.Submit(spinA.Address);
-        var b = rig.Submit(spinB.Address, EngineId.Bcs0);
+        Request a = rig.Submit(spinA.Address);
+        Request b = rig.Submit(spinB.Address, EngineId.Bcs0);
         Assert.True(VulkanTestRig.WaitFor(() => spinA.IsStarted && spinB.IsStarted));
         device.Faults.InjectDeviceLost();
         // Whichever engine sees the loss first is guilty; the other replays its batch from the start.
         Assert.True(VulkanTestRig.WaitFor(() => a.IsSignaled || b.IsSignaled));
-        var (culprit, innocent, innocentSpin) = a.IsSignaled ? (a, b, spinB) : (b, a, spinA);
+        (Request? culprit, Request? innocent, SpinnerBatch? innocentSpin) = a.IsSignaled ? (a, b, spinB) : (b, a, spinA);
         Assert.Equal(-Errno.EIO, culprit.Status);
         Assert.True(VulkanTestRig.WaitFor(() => innocent.Replays == 1));
         Assert.False(innocent.IsSignaled);
         innocentSpin.EndAtHead();
-        Assert.True(innocent.Wait(Bound));
+        Assert.True(innocent.Wait(s_bound));
         // i915 marks an innocent victim of a reset with the non-fatal -EAGAIN; its payload still ran to the end.
         Assert.Equal(-Errno.EAGAIN, innocent.Status);
         Assert.Equal(1, rig.Client.DefaultContext.InnocentCount);
@@ -67,31 +67,31 @@ public class VulkanDeviceLossTests(VulkanDeviceFixture fixture)
     [VulkanFact]
     public void FailedRecreationWedgesTheEngineUntilUnwedged()
     {
-        var device = fixture.Device;
+        VulkanDevice device = fixture.Device;
         using var rig = new VulkanTestRig(device);
-        var (_, mem) = rig.Object();
+        (Core.Memory.BufferObject _, uint mem) = rig.Object();
         var spin = new SpinnerBatch(rig);
-        var inFlight = rig.Submit(spin.Address);
-        var queued = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()));
+        Request inFlight = rig.Submit(spin.Address);
+        Request queued = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()));
         Assert.True(VulkanTestRig.WaitFor(() => spin.IsStarted));
         device.Faults.FailRecreations(1);
         device.Faults.InjectDeviceLost();
-        Assert.True(inFlight.Wait(Bound));
-        Assert.True(queued.Wait(Bound));
+        Assert.True(inFlight.Wait(s_bound));
+        Assert.True(queued.Wait(s_bound));
         Assert.Equal(-Errno.EIO, inFlight.Status);
         Assert.Equal(-Errno.EIO, queued.Status);
         Assert.Equal(0u, rig.Read(mem));
         Assert.True(rig.Rcs.IsWedged);
         Assert.True(device.IsDead);
-        var whileWedged = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 2).End().ToArray()));
-        Assert.True(whileWedged.Wait(Bound));
+        Request whileWedged = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 2).End().ToArray()));
+        Assert.True(whileWedged.Wait(s_bound));
         Assert.Equal(-Errno.EIO, whileWedged.Status);
         Assert.Equal(VulkanRequestOutcome.Cancelled, rig.Rcs.RecordOf(whileWedged)!.Outcome);
 
         Assert.True(rig.Rcs.Unwedge());
         Assert.False(device.IsDead);
-        var after = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 3).End().ToArray()));
-        Assert.True(after.Wait(Bound));
+        Request after = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 3).End().ToArray()));
+        Assert.True(after.Wait(s_bound));
         Assert.Equal(1, after.Status);
         Assert.Equal(3u, rig.Read(mem));
     }
@@ -99,20 +99,20 @@ public class VulkanDeviceLossTests(VulkanDeviceFixture fixture)
     [VulkanFact]
     public void AnIdleEngineRebuildsOnTheRecreatedDevice()
     {
-        var device = fixture.Device;
+        VulkanDevice device = fixture.Device;
         using var rig = new VulkanTestRig(device, null, EngineId.Rcs0, EngineId.Bcs0);
-        var (_, mem) = rig.Object();
+        (Core.Memory.BufferObject _, uint mem) = rig.Object();
         // Bcs0 sets up on the current device, then goes idle.
-        var first = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()), EngineId.Bcs0);
-        Assert.True(first.Wait(Bound));
+        Request first = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()), EngineId.Bcs0);
+        Assert.True(first.Wait(s_bound));
         var spin = new SpinnerBatch(rig);
-        var lost = rig.Submit(spin.Address);
+        Request lost = rig.Submit(spin.Address);
         Assert.True(VulkanTestRig.WaitFor(() => spin.IsStarted));
         device.Faults.InjectDeviceLost();
-        Assert.True(lost.Wait(Bound));
+        Assert.True(lost.Wait(s_bound));
         Assert.Equal(-Errno.EIO, lost.Status);
-        var second = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem + 4, 2).End().ToArray()), EngineId.Bcs0);
-        Assert.True(second.Wait(Bound));
+        Request second = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem + 4, 2).End().ToArray()), EngineId.Bcs0);
+        Assert.True(second.Wait(s_bound));
         Assert.Equal(1, second.Status);
         Assert.Equal(2u, rig.Read(mem + 4));
         Assert.Equal(0, rig.Engines[EngineId.Bcs0].DeviceLosses);
@@ -121,25 +121,25 @@ public class VulkanDeviceLossTests(VulkanDeviceFixture fixture)
     [VulkanFact]
     public void AFenceThatNeverSignalsIsAbortedThenDeclaredLostWithinBounds()
     {
-        var device = fixture.Device;
+        VulkanDevice device = fixture.Device;
         var options = new VulkanEngineOptions { RequestTimeout = TimeSpan.FromMilliseconds(100), AbortGrace = TimeSpan.FromMilliseconds(200) };
         using var rig = new VulkanTestRig(device, options);
-        var (_, mem) = rig.Object();
+        (Core.Memory.BufferObject _, uint mem) = rig.Object();
         int recreations = device.Recreations;
-        Assert.True(rig.Rcs.WaitReady(Bound));
+        Assert.True(rig.Rcs.WaitReady(s_bound));
         device.Faults.StickFences();
-        var stuck = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()));
-        Assert.True(stuck.Wait(Bound));
+        Request stuck = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()));
+        Assert.True(stuck.Wait(s_bound));
         Assert.Equal(-Errno.EIO, stuck.Status);
-        var rec = rig.Rcs.RecordOf(stuck)!;
+        VulkanRequestRecord rec = rig.Rcs.RecordOf(stuck)!;
         Assert.Equal(VulkanRequestOutcome.DeviceLost, rec.Outcome);
         Assert.Contains("did not stop", rec.Reason);
         // Declared lost no sooner than timeout + grace, and the stores of a request judged lost never land.
         Assert.True((rec.CompletedTimestamp - rec.SubmittedTimestamp) * 1000.0 / System.Diagnostics.Stopwatch.Frequency >= 300);
         Assert.Equal(0u, rig.Read(mem));
         Assert.Equal(recreations + 1, device.Recreations);
-        var next = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem + 4, 2).End().ToArray()));
-        Assert.True(next.Wait(Bound));
+        Request next = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem + 4, 2).End().ToArray()));
+        Assert.True(next.Wait(s_bound));
         Assert.Equal(1, next.Status);
         Assert.Equal(2u, rig.Read(mem + 4));
     }

@@ -1,7 +1,5 @@
-using Driver.Engines.Vulkan;
-using Silk.NET.Vulkan;
-
 using Driver.Testing.Vulkan;
+using Silk.NET.Vulkan;
 
 namespace Driver.Engines.Vulkan.Tests;
 
@@ -32,9 +30,9 @@ public class VulkanDeviceTests(VulkanDeviceFixture fixture)
     [VulkanFact]
     public void EnumerationReportsNameDriverApiVersionAndType()
     {
-        var devices = VulkanProbe.Probe().Devices;
+        IReadOnlyList<VulkanPhysicalDeviceInfo> devices = VulkanProbe.Probe().Devices;
         Assert.NotEmpty(devices);
-        foreach (var d in devices)
+        foreach (VulkanPhysicalDeviceInfo d in devices)
         {
             Assert.False(string.IsNullOrWhiteSpace(d.Name));
             Assert.False(string.IsNullOrWhiteSpace(d.Driver));
@@ -47,23 +45,30 @@ public class VulkanDeviceTests(VulkanDeviceFixture fixture)
     [VulkanFact]
     public void AnExplicitIndexOutOfRangeIsReportedAsUnavailable()
     {
-        var e = Assert.Throws<VulkanUnavailableException>(() => VulkanDevice.Create(new VulkanDeviceOptions { DeviceIndex = 99, EnableValidation = false }));
+        VulkanUnavailableException e = Assert.Throws<VulkanUnavailableException>(() => VulkanDevice.Create(new VulkanDeviceOptions { DeviceIndex = 99, EnableValidation = false }));
         Assert.Contains("--vk-device 99 is out of range", e.Reason);
     }
 
     [VulkanFact]
     public unsafe void TheValidationLayerIsActiveAndItsErrorsAreCounted()
     {
-        var device = fixture.Device;
-        if (!device.ValidationEnabled) return; // no layer installed: nothing to count (the smoke test reports it)
+        VulkanDevice device = fixture.Device;
+        if (!device.ValidationEnabled)
+        {
+            return; // no layer installed: nothing to count (the smoke test reports it)
+        }
+
         int before = device.Validation.Errors;
-        var ld = device.AcquireCurrent()!;
+        VulkanLogicalDevice ld = device.AcquireCurrent()!;
         try
         {
             // Size 0 is invalid usage (VUID-VkBufferCreateInfo-size-00912): the layer must report it.
             var info = new BufferCreateInfo { SType = StructureType.BufferCreateInfo, Size = 0, Usage = BufferUsageFlags.StorageBufferBit };
             Silk.NET.Vulkan.Buffer buffer;
-            if (ld.Api.CreateBuffer(ld.Handle, &info, null, &buffer) == Result.Success) ld.Api.DestroyBuffer(ld.Handle, buffer, null);
+            if (ld.Api.CreateBuffer(ld.Handle, &info, null, &buffer) == Result.Success)
+            {
+                ld.Api.DestroyBuffer(ld.Handle, buffer, null);
+            }
         }
         finally
         {

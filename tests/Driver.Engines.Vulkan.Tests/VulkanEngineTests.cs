@@ -1,7 +1,7 @@
 using Driver.Core.Errors;
 using Driver.Core.Hw;
+using Driver.Core.Requests;
 using Driver.Engines.Isa;
-using Driver.Engines.Vulkan;
 
 using Driver.Testing.Vulkan;
 
@@ -10,21 +10,21 @@ namespace Driver.Engines.Vulkan.Tests;
 [Collection(VulkanCollection.Name)]
 public class VulkanEngineTests(VulkanDeviceFixture fixture)
 {
-    private static readonly TimeSpan Bound = VulkanTestRig.Bound;
+    private static readonly TimeSpan s_bound = VulkanTestRig.Bound;
 
     [VulkanFact]
     public void StoresLandInGpuMemoryAfterTheFence()
     {
         using var rig = new VulkanTestRig(fixture.Device);
-        var (_, target) = rig.Object();
-        var b = new BatchBuilder().StoreDword(target, 0xcafe).StoreDword(target + 4, 1).StoreDword(target + 4, 2).Noop().ArbCheck().End();
-        var rq = rig.Submit(rig.Batch(b.ToArray()));
-        Assert.True(rq.Wait(Bound));
+        (Core.Memory.BufferObject _, uint target) = rig.Object();
+        BatchBuilder b = new BatchBuilder().StoreDword(target, 0xcafe).StoreDword(target + 4, 1).StoreDword(target + 4, 2).Noop().ArbCheck().End();
+        Request rq = rig.Submit(rig.Batch(b.ToArray()));
+        Assert.True(rq.Wait(s_bound));
         Assert.Equal(1, rq.Status);
         Assert.Equal(0xcafeu, rig.Read(target));
         Assert.Equal(2u, rig.Read(target + 4));
         Assert.True(rq.IsCompleted);
-        var rec = rig.Rcs.RecordOf(rq);
+        VulkanRequestRecord? rec = rig.Rcs.RecordOf(rq);
         Assert.NotNull(rec);
         Assert.Equal(VulkanRequestOutcome.Completed, rec.Outcome);
         Assert.Equal(1, rec.Dispatches);
@@ -35,12 +35,12 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
     {
         using var rig = new VulkanTestRig(fixture.Device);
         var spin = new SpinnerBatch(rig);
-        var rq = rig.Submit(spin.Address);
+        Request rq = rig.Submit(spin.Address);
         // The "started" store reaches GPU memory while the batch still runs (the pump copies executed stores out).
         Assert.True(VulkanTestRig.WaitFor(() => spin.IsStarted));
         Assert.False(rq.IsSignaled);
         spin.EndAtHead();
-        Assert.True(rq.Wait(Bound));
+        Assert.True(rq.Wait(s_bound));
         Assert.Equal(1, rq.Status);
         Assert.Equal(0, rig.Rcs.Hangs);
     }
@@ -50,10 +50,10 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
     {
         using var rig = new VulkanTestRig(fixture.Device);
         var spin = new SpinnerBatch(rig);
-        var rq = rig.Submit(spin.Address);
+        Request rq = rig.Submit(spin.Address);
         Assert.True(VulkanTestRig.WaitFor(() => spin.IsStarted));
         spin.EndByCondition();
-        Assert.True(rq.Wait(Bound));
+        Assert.True(rq.Wait(s_bound));
         Assert.Equal(1, rq.Status);
     }
 
@@ -61,8 +61,8 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
     public void SemaphoreWaitIsReleasedByACpuWrite()
     {
         using var rig = new VulkanTestRig(fixture.Device);
-        var (_, mem) = rig.Object();
-        var rq = rig.Submit(rig.Batch(new BatchBuilder()
+        (Core.Memory.BufferObject _, uint mem) = rig.Object();
+        Request rq = rig.Submit(rig.Batch(new BatchBuilder()
             .StoreDword(mem + 8, 1)
             .SemaphoreWait(mem, CompareOp.Equal, 7)
             .StoreDword(mem + 4, 0xbeef).End().ToArray()));
@@ -70,7 +70,7 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
         Assert.False(rq.IsSignaled);
         Assert.Equal(0u, rig.Read(mem + 4));
         rig.Write(mem, 7);
-        Assert.True(rq.Wait(Bound));
+        Assert.True(rq.Wait(s_bound));
         Assert.Equal(1, rq.Status);
         Assert.Equal(0xbeefu, rig.Read(mem + 4));
     }
@@ -79,9 +79,9 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
     public void WorkRunsThenStores()
     {
         using var rig = new VulkanTestRig(fixture.Device);
-        var (_, mem) = rig.Object();
-        var rq = rig.Submit(rig.Batch(new BatchBuilder().Work(1_000_000).StoreDword(mem, 5).End().ToArray()));
-        Assert.True(rq.Wait(Bound));
+        (Core.Memory.BufferObject _, uint mem) = rig.Object();
+        Request rq = rig.Submit(rig.Batch(new BatchBuilder().Work(1_000_000).StoreDword(mem, 5).End().ToArray()));
+        Assert.True(rq.Wait(s_bound));
         Assert.Equal(1, rq.Status);
         Assert.Equal(5u, rig.Read(mem));
         Assert.Equal(2, rig.Rcs.RecordOf(rq)!.Dispatches);
@@ -91,17 +91,17 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
     public void HungSpinnerIsGuiltyAndQueuedWorkCompletes()
     {
         using var rig = new VulkanTestRig(fixture.Device, new VulkanEngineOptions { RequestTimeout = TimeSpan.FromMilliseconds(300) });
-        var (_, mem) = rig.Object();
-        var self = rig.Batch(Mi.BatchBufferStart(0)); // patched below to jump to itself
+        (Core.Memory.BufferObject _, uint mem) = rig.Object();
+        uint self = rig.Batch(Mi.BatchBufferStart(0)); // patched below to jump to itself
         rig.Write(self + 4, self);
-        var hung = rig.Submit(self);
-        var after1 = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()));
-        var after2 = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem + 4, 2).End().ToArray()));
-        Assert.True(hung.Wait(Bound));
+        Request hung = rig.Submit(self);
+        Request after1 = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()));
+        Request after2 = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem + 4, 2).End().ToArray()));
+        Assert.True(hung.Wait(s_bound));
         Assert.Equal(-Errno.EIO, hung.Status);
         Assert.True(hung.Guilty);
-        Assert.True(after1.Wait(Bound));
-        Assert.True(after2.Wait(Bound));
+        Assert.True(after1.Wait(s_bound));
+        Assert.True(after2.Wait(s_bound));
         Assert.Equal(1, after1.Status);
         Assert.Equal(1, after2.Status);
         Assert.Equal(1u, rig.Read(mem));
@@ -115,16 +115,16 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
     public void DependentChainAcrossEnginesWaitsForTheFirstFence()
     {
         using var rig = new VulkanTestRig(fixture.Device, null, EngineId.Rcs0, EngineId.Bcs0);
-        var (_, mem) = rig.Object();
-        var a = rig.Submit(rig.Batch(new BatchBuilder().Work(20_000_000).StoreDword(mem, 1).End().ToArray()));
+        (Core.Memory.BufferObject _, uint mem) = rig.Object();
+        Request a = rig.Submit(rig.Batch(new BatchBuilder().Work(20_000_000).StoreDword(mem, 1).End().ToArray()));
         // B polls A's store: had it been submitted before A signalled, it would wait on a stale 0 and time out.
-        var b = rig.Submit(rig.Batch(new BatchBuilder().SemaphoreWait(mem, CompareOp.Equal, 1).StoreDword(mem + 4, 2).End().ToArray()),
+        Request b = rig.Submit(rig.Batch(new BatchBuilder().SemaphoreWait(mem, CompareOp.Equal, 1).StoreDword(mem + 4, 2).End().ToArray()),
             EngineId.Bcs0, null, a);
-        Assert.True(b.Wait(Bound));
+        Assert.True(b.Wait(s_bound));
         Assert.Equal(1, a.Status);
         Assert.Equal(1, b.Status);
         Assert.Equal(2u, rig.Read(mem + 4));
-        var recB = rig.Engines[EngineId.Bcs0].RecordOf(b)!;
+        VulkanRequestRecord recB = rig.Engines[EngineId.Bcs0].RecordOf(b)!;
         Assert.True(recB.QueuedTimestamp >= a.SignalTimestamp);
     }
 
@@ -132,12 +132,12 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
     public void AFailedDependencyPropagatesItsError()
     {
         using var rig = new VulkanTestRig(fixture.Device, new VulkanEngineOptions { RequestTimeout = TimeSpan.FromMilliseconds(200) }, EngineId.Rcs0, EngineId.Bcs0);
-        var (_, mem) = rig.Object();
-        var self = rig.Batch(Mi.BatchBufferStart(0));
+        (Core.Memory.BufferObject _, uint mem) = rig.Object();
+        uint self = rig.Batch(Mi.BatchBufferStart(0));
         rig.Write(self + 4, self);
-        var a = rig.Submit(self);
-        var b = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 9).End().ToArray()), EngineId.Bcs0, null, a);
-        Assert.True(b.Wait(Bound));
+        Request a = rig.Submit(self);
+        Request b = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 9).End().ToArray()), EngineId.Bcs0, null, a);
+        Assert.True(b.Wait(s_bound));
         Assert.Equal(-Errno.EIO, a.Status);
         Assert.Equal(-Errno.EIO, b.Status);
         Assert.Equal(0u, rig.Read(mem));
@@ -148,14 +148,18 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
     public void UntranslatableBatchesFailWithAClearErrorAndTheEngineCarriesOn()
     {
         using var rig = new VulkanTestRig(fixture.Device);
-        var (_, mem) = rig.Object();
-        var unknown = rig.Submit(rig.Batch(0xDEADBEEF));
+        (Core.Memory.BufferObject _, uint mem) = rig.Object();
+        Request unknown = rig.Submit(rig.Batch(0xDEADBEEF));
         uint loop = rig.Batch(new BatchBuilder().StoreDword(mem, 1).Jump(0).ToArray());
         rig.Write(loop + 12 + 4, loop); // jump back to the store: a store inside a loop
-        var storeInLoop = rig.Submit(loop);
-        var unmapped = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(0x3ff_f000, 1).End().ToArray()));
-        var fine = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem + 4, 3).End().ToArray()));
-        foreach (var rq in new[] { unknown, storeInLoop, unmapped, fine }) Assert.True(rq.Wait(Bound));
+        Request storeInLoop = rig.Submit(loop);
+        Request unmapped = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(0x3ff_f000, 1).End().ToArray()));
+        Request fine = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem + 4, 3).End().ToArray()));
+        foreach (Request? rq in new[] { unknown, storeInLoop, unmapped, fine })
+        {
+            Assert.True(rq.Wait(s_bound));
+        }
+
         Assert.Equal(-Errno.EIO, unknown.Status);
         Assert.Equal(-Errno.EINVAL, storeInLoop.Status);
         Assert.Equal(-Errno.EIO, unmapped.Status);
@@ -171,10 +175,10 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
     {
         using var rig = new VulkanTestRig(fixture.Device);
         var spin = new SpinnerBatch(rig, withConditionalEnd: false);
-        var rq = rig.Submit(spin.Address);
+        Request rq = rig.Submit(spin.Address);
         Assert.True(VulkanTestRig.WaitFor(() => spin.IsStarted));
         rig.Write(spin.Address + SpinnerBatch.LoopOffset, Mi.ArbCheck);
-        Assert.True(rq.Wait(Bound));
+        Assert.True(rq.Wait(s_bound));
         Assert.Equal(-Errno.EIO, rq.Status);
         Assert.Equal(VulkanRequestOutcome.Rejected, rig.Rcs.RecordOf(rq)!.Outcome);
     }

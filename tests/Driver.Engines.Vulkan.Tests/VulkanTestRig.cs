@@ -4,7 +4,6 @@ using Driver.Core.Hw;
 using Driver.Core.Memory;
 using Driver.Core.Requests;
 using Driver.Engines.Gt;
-using Driver.Engines.Vulkan;
 
 namespace Driver.Engines.Vulkan.Tests;
 
@@ -24,7 +23,7 @@ internal sealed class VulkanTestRig : IDisposable
         _errorsBefore = device.Validation.Errors;
         Gt = new IntelGt(new GtConfig { MemoryBytes = 16L << 20, GgttBytes = 64L << 20 });
         Client = new Client(Gt.NextClientId(), "vk-test", privileged: false, Gt.StatusPages);
-        foreach (var id in engines.Length == 0 ? [EngineId.Rcs0] : engines)
+        foreach (EngineId id in engines.Length == 0 ? [EngineId.Rcs0] : engines)
         {
             var vk = new VulkanEngine(device, Gt.Ggtt, $"vk:{id.Name()}", options);
             Gt[id].UseBackend(vk);
@@ -48,8 +47,12 @@ internal sealed class VulkanTestRig : IDisposable
     /// <summary>Writes <paramref name="dwords"/> into a new bound object; returns its address.</summary>
     public uint Batch(params uint[] dwords)
     {
-        var (bo, addr) = Object();
-        for (int i = 0; i < dwords.Length; i++) bo.WriteDword(i * 4, dwords[i]);
+        (BufferObject? bo, uint addr) = Object();
+        for (int i = 0; i < dwords.Length; i++)
+        {
+            bo.WriteDword(i * 4, dwords[i]);
+        }
+
         return addr;
     }
 
@@ -66,7 +69,11 @@ internal sealed class VulkanTestRig : IDisposable
         var sw = System.Diagnostics.Stopwatch.StartNew();
         while (!condition())
         {
-            if (sw.Elapsed > Bound) return false;
+            if (sw.Elapsed > Bound)
+            {
+                return false;
+            }
+
             Thread.Sleep(1);
         }
         return true;
@@ -74,7 +81,11 @@ internal sealed class VulkanTestRig : IDisposable
 
     public void Dispose()
     {
-        foreach (var e in Engines.Values) e.Dispose();
+        foreach (VulkanEngine e in Engines.Values)
+        {
+            e.Dispose();
+        }
+
         Gt.Dispose();
         Assert.Equal(_errorsBefore, Device.Validation.Errors);
     }

@@ -1,7 +1,5 @@
-using Driver.Igt;
-using Xunit.Abstractions;
-
 using Driver.Igt.Subtests;
+using Xunit.Abstractions;
 
 namespace Driver.Igt.Tests;
 
@@ -20,17 +18,23 @@ public sealed class IgtSubtestTests(ITestOutputHelper output)
     [MemberData(nameof(Subtests))]
     public void Subtest(string name)
     {
-        var subtest = IgtSuite.Catalog.Find(name);
+        IgtSubtest? subtest = IgtSuite.Catalog.Find(name);
         Assert.NotNull(subtest);
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var runner = new IgtRunner(new IgtRunOptions { Progress = false, PerTestTimeout = TimeSpan.FromSeconds(60) }, stdout, stderr);
-        var record = runner.Run([subtest]).Records.Single();
+        IgtTestRecord record = runner.Run([subtest]).Records.Single();
         output.WriteLine(stdout.ToString());
-        if (stderr.ToString().Length > 0) output.WriteLine(stderr.ToString());
+        if (stderr.ToString().Length > 0)
+        {
+            output.WriteLine(stderr.ToString());
+        }
+
         Assert.True(record.Result is IgtResult.Success or IgtResult.Skip,
             $"{name}: {IgtRunner.Word(record.Result)}\n{stdout}\n{stderr}");
-        foreach (var r in record.SelfAndDynamic)
+        foreach (IgtTestRecord r in record.SelfAndDynamic)
+        {
             Assert.True(r.DmesgWarnings == 0, $"{r.Name}: {r.DmesgWarnings} unexpected driver warnings (dmesg-warn)\n{r.Dmesg}");
+        }
     }
 }

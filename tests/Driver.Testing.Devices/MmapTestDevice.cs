@@ -25,15 +25,18 @@ public static class MmapTestDevice
     public static (GttMapping Gtt, BufferMapping Linear) Map(GpuDevice dev, int client, TilingMode tiling, int stride, int size)
     {
         Assert.Equal(0, dev.CreateBuffer(client, size, out int handle));
-        Assert.Equal(0, dev.MapGtt(client, handle, tiling, stride, out var gtt));
-        Assert.Equal(0, dev.Map(client, handle, out var linear));
+        Assert.Equal(0, dev.MapGtt(client, handle, tiling, stride, out GttMapping? gtt));
+        Assert.Equal(0, dev.Map(client, handle, out BufferMapping? linear));
         return (gtt!, linear!);
     }
 
     /// <summary>Writes a distinct value (seed + dword index) to every dword through the GTT mapping.</summary>
     public static void Fill(GttMapping m, uint seed)
     {
-        for (long off = 0; off < m.Size; off += 4) Assert.Equal(0, m.Write(off, seed + (uint)(off / 4)));
+        for (long off = 0; off < m.Size; off += 4)
+        {
+            Assert.Equal(0, m.Write(off, seed + (uint)(off / 4)));
+        }
     }
 
     /// <summary>Checks every dword through the GTT mapping reads back seed + index.</summary>
@@ -54,9 +57,13 @@ public static class MmapTestDevice
         {
             try { action(); }
             catch (Exception e) { failure = e; }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         t.Start();
         Assert.True(t.Join(Bound), "the other thread did not finish in time");
-        if (failure is not null) throw new Xunit.Sdk.XunitException($"other thread failed: {failure}");
+        if (failure is not null)
+        {
+            throw new Xunit.Sdk.XunitException($"other thread failed: {failure}");
+        }
     }
 }

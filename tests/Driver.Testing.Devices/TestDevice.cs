@@ -1,9 +1,10 @@
 using Driver.Core.Fences;
 using Driver.Core.Hw;
+using Driver.Core.Memory;
 using Driver.Engines.Execution;
 using Driver.Engines.Isa;
-using Driver.Uapi;
 using Driver.Testing.Gt;
+using Driver.Uapi;
 
 namespace Driver.Testing.Devices;
 
@@ -21,7 +22,13 @@ public sealed class TestDevice : IDisposable
     {
         Dev = new GpuDevice(config ?? DeviceConfig.Fast());
         if (!heartbeat)
-            foreach (var id in EngineIds.All) Dev.Heartbeat.SetInterval(id, TimeSpan.Zero);
+        {
+            foreach (EngineId id in EngineIds.All)
+            {
+                Dev.Heartbeat.SetInterval(id, TimeSpan.Zero);
+            }
+        }
+
         Assert.Equal(0, Dev.OpenClient(out int client));
         Client = client;
     }
@@ -53,7 +60,7 @@ public sealed class TestDevice : IDisposable
     {
         Assert.Equal(0, Dev.CreateBuffer(Client, size, out int handle));
         Assert.Equal(0, Dev.Bind(Client, handle, out _, fixedOffset));
-        Assert.Equal(0, Dev.Map(Client, handle, out var map));
+        Assert.Equal(0, Dev.Map(Client, handle, out BufferMapping? map));
         return new TestBuffer(handle, map!.Object);
     }
 
@@ -61,14 +68,14 @@ public sealed class TestDevice : IDisposable
     public DmaFence Submit(TestBuffer batch, EngineId engine = EngineId.Rcs0, int context = 0,
         IReadOnlyList<DmaFence>? inFences = null, params TestBuffer[] objects)
     {
-        Assert.Equal(0, Execbuf(batch, engine, context, inFences, out var fence, objects));
+        Assert.Equal(0, Execbuf(batch, engine, context, inFences, out DmaFence? fence, objects));
         return fence!;
     }
 
     /// <summary>Writes <paramref name="builder"/> into a new batch buffer and submits it.</summary>
     public DmaFence Submit(BatchBuilder builder, EngineId engine = EngineId.Rcs0, int context = 0, IReadOnlyList<DmaFence>? inFences = null)
     {
-        var batch = NewBuffer();
+        TestBuffer batch = NewBuffer();
         batch.Write(builder);
         return Submit(batch, engine, context, inFences);
     }
@@ -78,8 +85,12 @@ public sealed class TestDevice : IDisposable
         params TestBuffer[] objects) =>
         Dev.Execbuf(new ExecbufArgs
         {
-            Client = Client, Context = context, Engine = (int)engine, BatchHandle = batch.Handle,
-            InFences = inFences ?? [], Objects = objects.Select(o => o.Handle).ToArray(),
+            Client = Client,
+            Context = context,
+            Engine = (int)engine,
+            BatchHandle = batch.Handle,
+            InFences = inFences ?? [],
+            Objects = objects.Select(o => o.Handle).ToArray(),
         }, out fence);
 
     /// <summary>
@@ -88,8 +99,8 @@ public sealed class TestDevice : IDisposable
     /// </summary>
     public void AssertWorks(EngineId engine = EngineId.Rcs0, int context = 0)
     {
-        var target = NewBuffer();
-        var fence = Submit(new BatchBuilder().StoreDword(target.At(1), 0x600d).End(), engine, context);
+        TestBuffer target = NewBuffer();
+        DmaFence fence = Submit(new BatchBuilder().StoreDword(target.At(1), 0x600d).End(), engine, context);
         Assert.True(fence.Wait(Poll.Bound), "a good batch did not complete");
         Assert.Equal(1, fence.Status);
         Assert.Equal(0x600du, target[1]);

@@ -45,7 +45,7 @@ public sealed class GtHarness : IDisposable
     /// <summary>Writes <paramref name="builder"/> into a new batch buffer and submits it.</summary>
     public Request Submit(BatchBuilder builder, EngineId engine = EngineId.Rcs0, GpuContext? context = null, IReadOnlyList<DmaFence>? inFences = null)
     {
-        var batch = NewBuffer();
+        TestBuffer batch = NewBuffer();
         batch.Write(builder);
         return Submit(batch, engine, context, inFences);
     }

@@ -6,7 +6,13 @@ public sealed class GlslangFactAttribute : FactAttribute
     /// <summary>Skips when the compiler or the checkout is missing.</summary>
     public GlslangFactAttribute()
     {
-        if (RepoPaths.Root is null) Skip = "not running from a source checkout";
-        else if (RepoPaths.FindOnPath("glslangValidator") is null) Skip = "glslangValidator not found (install glslang-tools)";
+        if (RepoPaths.Root is null)
+        {
+            Skip = "not running from a source checkout";
+        }
+        else if (RepoPaths.FindOnPath("glslangValidator") is null)
+        {
+            Skip = "glslangValidator not found (install glslang-tools)";
+        }
     }
 }

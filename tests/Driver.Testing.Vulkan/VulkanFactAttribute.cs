@@ -12,7 +12,10 @@ public sealed class VulkanFactAttribute : FactAttribute
     /// <summary>Probes (cached) and skips with the probe's reason when Vulkan is unavailable.</summary>
     public VulkanFactAttribute()
     {
-        var probe = VulkanProbe.Probe();
-        if (!probe.Available) Skip = $"Vulkan unavailable: {probe.Reason}";
+        VulkanProbeResult probe = VulkanProbe.Probe();
+        if (!probe.Available)
+        {
+            Skip = $"Vulkan unavailable: {probe.Reason}";
+        }
     }
 }

@@ -11,12 +11,15 @@ public static class Poll
     /// <summary>Polls <paramref name="condition"/> until it holds or <paramref name="bound"/> (default <see cref="Bound"/>) passed.</summary>
     public static bool Until(Func<bool> condition, TimeSpan? bound = null)
     {
-        var limit = bound ?? Bound;
+        TimeSpan limit = bound ?? Bound;
         var sw = Stopwatch.StartNew();
         var spin = new SpinWait();
         while (!condition())
         {
-            if (sw.Elapsed > limit) return condition();
+            if (sw.Elapsed > limit)
+            {
+                return condition();
+            }
             // SpinWait yields and then sleeps, so pollers do not starve the engine threads on a 2-core machine.
             spin.SpinOnce();
         }

@@ -9,7 +9,13 @@ public static class RepoPaths
         get
         {
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "GpuSim.sln"))) return dir.FullName;
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "GpuSim.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+
             return null;
         }
     }

@@ -78,16 +78,26 @@ public sealed class Client
     public GpuContext GetContext(int id)
     {
         using (_tableLock.Acquire())
-            return _contexts.TryGetValue(id, out var c) ? c : throw DriverException.NoEnt($"no context {id} on {Name}");
+        {
+            return _contexts.TryGetValue(id, out GpuContext? c) ? c : throw DriverException.NoEnt($"no context {id} on {Name}");
+        }
     }
 
     /// <summary>Removes a context from the table (ENOENT if unknown; EINVAL for the default context).</summary>
     public GpuContext RemoveContext(int id)
     {
-        if (id == 0) throw DriverException.Inval("the default context cannot be destroyed");
+        if (id == 0)
+        {
+            throw DriverException.Inval("the default context cannot be destroyed");
+        }
+
         using (_tableLock.Acquire())
         {
-            if (!_contexts.Remove(id, out var c)) throw DriverException.NoEnt($"no context {id} on {Name}");
+            if (!_contexts.Remove(id, out GpuContext? c))
+            {
+                throw DriverException.NoEnt($"no context {id} on {Name}");
+            }
+
             return c;
         }
     }
@@ -95,7 +105,13 @@ public sealed class Client
     /// <summary>Snapshot of the contexts.</summary>
     public IReadOnlyList<GpuContext> Contexts
     {
-        get { using (_tableLock.Acquire()) return _contexts.Values.OrderBy(c => c.Id).ToArray(); }
+        get
+        {
+            using (_tableLock.Acquire())
+            {
+                return _contexts.Values.OrderBy(c => c.Id).ToArray();
+            }
+        }
     }
 
     /// <summary>Adds an object; returns its new handle.</summary>
@@ -113,7 +129,9 @@ public sealed class Client
     public BufferObject GetObject(int handle)
     {
         using (_tableLock.Acquire())
-            return _objects.TryGetValue(handle, out var bo) ? bo : throw DriverException.NoEnt($"no object with handle {handle} on {Name}");
+        {
+            return _objects.TryGetValue(handle, out BufferObject? bo) ? bo : throw DriverException.NoEnt($"no object with handle {handle} on {Name}");
+        }
     }
 
     /// <summary>Removes a handle (ENOENT if unknown).</summary>
@@ -121,7 +139,11 @@ public sealed class Client
     {
         using (_tableLock.Acquire())
         {
-            if (!_objects.Remove(handle, out var bo)) throw DriverException.NoEnt($"no object with handle {handle} on {Name}");
+            if (!_objects.Remove(handle, out BufferObject? bo))
+            {
+                throw DriverException.NoEnt($"no object with handle {handle} on {Name}");
+            }
+
             return bo;
         }
     }
@@ -129,7 +151,13 @@ public sealed class Client
     /// <summary>Snapshot of the objects.</summary>
     public IReadOnlyList<BufferObject> Objects
     {
-        get { using (_tableLock.Acquire()) return _objects.Values.ToArray(); }
+        get
+        {
+            using (_tableLock.Acquire())
+            {
+                return _objects.Values.ToArray();
+            }
+        }
     }
 
     /// <inheritdoc/>

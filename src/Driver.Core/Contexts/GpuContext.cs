@@ -78,8 +78,12 @@ public sealed class GpuContext
     /// <summary>The timeline on <paramref name="engine"/>, created on first use.</summary>
     public Timeline GetTimeline(EngineId engine)
     {
-        var tl = Volatile.Read(ref _timelines[(int)engine]);
-        if (tl is not null) return tl;
+        Timeline? tl = Volatile.Read(ref _timelines[(int)engine]);
+        if (tl is not null)
+        {
+            return tl;
+        }
+
         var created = new Timeline(this, engine, _statusPages.Allocate());
         return Interlocked.CompareExchange(ref _timelines[(int)engine], created, null) ?? created;
     }
@@ -89,8 +93,13 @@ public sealed class GpuContext
     {
         get
         {
-            foreach (var tl in _timelines)
-                if (tl is { } t) yield return t;
+            foreach (Timeline? tl in _timelines)
+            {
+                if (tl is { } t)
+                {
+                    yield return t;
+                }
+            }
         }
     }
 

@@ -46,10 +46,22 @@ public static class Errno
     /// <summary>The symbolic name for an errno value, positive or negative ("EIO"); numeric text if unknown.</summary>
     public static string Name(int errno) => Math.Abs(errno) switch
     {
-        EPERM => "EPERM", ENOENT => "ENOENT", EINTR => "EINTR", EIO => "EIO", EAGAIN => "EAGAIN",
-        ENOMEM => "ENOMEM", EFAULT => "EFAULT", EBUSY => "EBUSY", ENODEV => "ENODEV", EINVAL => "EINVAL",
-        ENOSPC => "ENOSPC", EDEADLK => "EDEADLK", ETIME => "ETIME", ETIMEDOUT => "ETIMEDOUT",
-        ECANCELED => "ECANCELED", 0 => "0",
+        EPERM => "EPERM",
+        ENOENT => "ENOENT",
+        EINTR => "EINTR",
+        EIO => "EIO",
+        EAGAIN => "EAGAIN",
+        ENOMEM => "ENOMEM",
+        EFAULT => "EFAULT",
+        EBUSY => "EBUSY",
+        ENODEV => "ENODEV",
+        EINVAL => "EINVAL",
+        ENOSPC => "ENOSPC",
+        EDEADLK => "EDEADLK",
+        ETIME => "ETIME",
+        ETIMEDOUT => "ETIMEDOUT",
+        ECANCELED => "ECANCELED",
+        0 => "0",
         var n => n.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

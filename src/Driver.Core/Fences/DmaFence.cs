@@ -77,7 +77,11 @@ public class DmaFence
         get
         {
             int w = Volatile.Read(ref _word);
-            if ((w & SignalledBit) == 0) return 0;
+            if ((w & SignalledBit) == 0)
+            {
+                return 0;
+            }
+
             int error = w >> 1;
             return error != 0 ? error : 1;
         }
@@ -96,9 +100,17 @@ public class DmaFence
         int old = Volatile.Read(ref _word);
         while (true)
         {
-            if ((old & SignalledBit) != 0) return false;
+            if ((old & SignalledBit) != 0)
+            {
+                return false;
+            }
+
             int seen = Interlocked.CompareExchange(ref _word, error << 1, old);
-            if (seen == old) return true;
+            if (seen == old)
+            {
+                return true;
+            }
+
             old = seen;
         }
     }
@@ -113,10 +125,22 @@ public class DmaFence
         int old = Volatile.Read(ref _word);
         while (true)
         {
-            if ((old & SignalledBit) != 0) return false;
-            if (Errno.IsFatal(old >> 1)) return false;
+            if ((old & SignalledBit) != 0)
+            {
+                return false;
+            }
+
+            if (Errno.IsFatal(old >> 1))
+            {
+                return false;
+            }
+
             int seen = Interlocked.CompareExchange(ref _word, error << 1, old);
-            if (seen == old) return true;
+            if (seen == old)
+            {
+                return true;
+            }
+
             old = seen;
         }
     }
@@ -130,15 +154,26 @@ public class DmaFence
         int old = Volatile.Read(ref _word);
         while (true)
         {
-            if ((old & SignalledBit) != 0) return false;
+            if ((old & SignalledBit) != 0)
+            {
+                return false;
+            }
             // Full barrier: orders the signalled bit before the read of _interest below. The other side is the
             // Interlocked on _interest in WaitSlow/AddCallback, which happens before their own read of _word.
             int seen = Interlocked.CompareExchange(ref _word, old | SignalledBit, old);
-            if (seen == old) break;
+            if (seen == old)
+            {
+                break;
+            }
+
             old = seen;
         }
         Volatile.Write(ref _signalTimestamp, Stopwatch.GetTimestamp());
-        if (Volatile.Read(ref _interest) != 0) NotifySlow();
+        if (Volatile.Read(ref _interest) != 0)
+        {
+            NotifySlow();
+        }
+
         OnSignaled();
         return true;
     }
@@ -153,13 +188,24 @@ public class DmaFence
     public bool AddCallback(FenceCallback callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        if (IsSignaled) return false;
+        if (IsSignaled)
+        {
+            return false;
+        }
         // Full barrier before re-reading the state under the lock: pairs with the CAS in Signal().
         Interlocked.Or(ref _interest, CallbackInterest);
         using (Sync.Acquire())
         {
-            if (IsSignaled) return false;
-            if (callback.Owner is not null) throw new InvalidOperationException("callback node already queued on a fence");
+            if (IsSignaled)
+            {
+                return false;
+            }
+
+            if (callback.Owner is not null)
+            {
+                throw new InvalidOperationException("callback node already queued on a fence");
+            }
+
             callback.Owner = this;
             callback.Next = _callbacks;
             _callbacks = callback;
@@ -170,10 +216,18 @@ public class DmaFence
     /// <summary>Removes a registered callback that has not run yet. Returns false if it was not queued here.</summary>
     public bool RemoveCallback(FenceCallback callback)
     {
-        if (_callbacks is null && Volatile.Read(ref _interest) == 0) return false;
+        if (_callbacks is null && Volatile.Read(ref _interest) == 0)
+        {
+            return false;
+        }
+
         using (Sync.Acquire())
         {
-            if (callback.Owner != this) return false;
+            if (callback.Owner != this)
+            {
+                return false;
+            }
+
             ref FenceCallback? link = ref _callbacks;
             while (link is not null)
             {
@@ -198,7 +252,11 @@ public class DmaFence
     public bool Wait(TimeSpan timeout)
     {
         Lockdep.MightWaitOnFence();
-        if (IsSignaled) return true;
+        if (IsSignaled)
+        {
+            return true;
+        }
+
         return WaitSlow(timeout);
     }
 
@@ -211,9 +269,17 @@ public class DmaFence
     public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         Lockdep.MightWaitOnFence();
-        if (IsSignaled) return true;
+        if (IsSignaled)
+        {
+            return true;
+        }
+
         var node = new TaskFenceCallback();
-        if (!AddCallback(node)) return true;
+        if (!AddCallback(node))
+        {
+            return true;
+        }
+
         try
         {
             await node.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
@@ -235,7 +301,11 @@ public class DmaFence
         var spin = new SpinWait();
         for (int i = 0; i < 10; i++)
         {
-            if (IsSignaled) return true;
+            if (IsSignaled)
+            {
+                return true;
+            }
+
             spin.SpinOnce(sleep1Threshold: -1);
         }
         long deadline = Deadline(timeout);
@@ -248,7 +318,10 @@ public class DmaFence
                 while (!IsSignaled)
                 {
                     long remaining = deadline - Stopwatch.GetTimestamp();
-                    if (remaining <= 0) return false;
+                    if (remaining <= 0)
+                    {
+                        return false;
+                    }
                     // In double: remaining * 1000 overflows a long for the far deadlines of very long waits.
                     int ms = (int)Math.Clamp(remaining * 1000.0 / Stopwatch.Frequency, 1, int.MaxValue);
                     Sync.Wait(ms);
@@ -269,7 +342,11 @@ public class DmaFence
     private static long Deadline(TimeSpan timeout)
     {
         long now = Stopwatch.GetTimestamp();
-        if (timeout == Timeout.InfiniteTimeSpan) return long.MaxValue;
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return long.MaxValue;
+        }
+
         double ticks = Math.Max(0, timeout.TotalSeconds) * Stopwatch.Frequency;
         return ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
     }
@@ -281,10 +358,17 @@ public class DmaFence
         {
             list = _callbacks;
             _callbacks = null;
-            for (var n = list; n is not null; n = n.Next) n.Owner = null;
+            for (FenceCallback? n = list; n is not null; n = n.Next)
+            {
+                n.Owner = null;
+            }
+
             Sync.PulseAll();
         }
-        if (list is null) return;
+        if (list is null)
+        {
+            return;
+        }
         // Callbacks run outside the lock (they may take other locks or signal other fences) and inside a
         // signalling section: a fence wait from a callback is a deadlock the lock validator reports.
         bool cookie = Lockdep.BeginSignalling();
@@ -294,14 +378,14 @@ public class DmaFence
             FenceCallback? ordered = null;
             while (list is not null)
             {
-                var next = list.Next;
+                FenceCallback? next = list.Next;
                 list.Next = ordered;
                 ordered = list;
                 list = next;
             }
             while (ordered is not null)
             {
-                var next = ordered.Next;
+                FenceCallback? next = ordered.Next;
                 ordered.Next = null;
                 ordered.Invoke(this);
                 ordered = next;
@@ -317,8 +401,12 @@ public class DmaFence
     {
         get
         {
-            var s = Volatile.Read(ref _sync);
-            if (s is not null) return s;
+            DriverMonitor? s = Volatile.Read(ref _sync);
+            if (s is not null)
+            {
+                return s;
+            }
+
             Interlocked.CompareExchange(ref _sync, new DriverMonitor(s_lockClass), null);
             return _sync!;
         }
@@ -327,7 +415,9 @@ public class DmaFence
     private static void ValidateError(int error)
     {
         if (error >= 0 || error < -4095)
+        {
             throw new ArgumentOutOfRangeException(nameof(error), error, "a fence error is a negative errno");
+        }
     }
 
     /// <inheritdoc/>

@@ -21,7 +21,11 @@ public sealed class ExternalFence : DmaFence, IDisposable
     /// <summary>Creates a pending fence that signals itself with -ETIMEDOUT after <paramref name="timeout"/>.</summary>
     public ExternalFence(TimeSpan timeout, ulong context = 0, uint seqno = 0) : base(context, seqno)
     {
-        if (timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "the timeout must be positive");
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "the timeout must be positive");
+        }
+
         _timer = new Timer(static s => ((ExternalFence)s!).Expire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         // Armed only after the field is assigned, so a very short timeout cannot fire on a half-built object.
         _timer.Change(timeout, Timeout.InfiniteTimeSpan);
@@ -37,8 +41,16 @@ public sealed class ExternalFence : DmaFence, IDisposable
     public int SignalExternal()
     {
         int seen = Interlocked.CompareExchange(ref _state, Signalled, Pending);
-        if (seen == TimedOut) return -Errno.ETIMEDOUT;
-        if (seen == Signalled) return -Errno.EINVAL;
+        if (seen == TimedOut)
+        {
+            return -Errno.ETIMEDOUT;
+        }
+
+        if (seen == Signalled)
+        {
+            return -Errno.EINVAL;
+        }
+
         _timer.Dispose();
         Signal();
         return 0;
@@ -48,7 +60,11 @@ public sealed class ExternalFence : DmaFence, IDisposable
     {
         // The CAS decides between the timer and an explicit signal: only the winner touches the fence, so the
         // error is set before the signal and nobody else can signal in between.
-        if (Interlocked.CompareExchange(ref _state, TimedOut, Pending) != Pending) return;
+        if (Interlocked.CompareExchange(ref _state, TimedOut, Pending) != Pending)
+        {
+            return;
+        }
+
         SetError(-Errno.ETIMEDOUT);
         Signal();
     }

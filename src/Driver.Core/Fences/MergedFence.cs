@@ -16,9 +16,12 @@ public sealed class MergedFence : DmaFence
         Members = members.ToArray();
         // +1 guard so that members signalling during construction cannot signal us before every callback is added.
         _pending = Members.Count + 1;
-        foreach (var m in Members)
+        foreach (DmaFence m in Members)
         {
-            if (!m.AddCallback(new MemberCallback(this))) MemberSignalled(m);
+            if (!m.AddCallback(new MemberCallback(this)))
+            {
+                MemberSignalled(m);
+            }
         }
         Complete();
     }
@@ -29,13 +32,20 @@ public sealed class MergedFence : DmaFence
     private void MemberSignalled(DmaFence member)
     {
         int error = member.Error;
-        if (error != 0) SetErrorOnce(error);
+        if (error != 0)
+        {
+            SetErrorOnce(error);
+        }
+
         Complete();
     }
 
     private void Complete()
     {
-        if (Interlocked.Decrement(ref _pending) == 0) Signal();
+        if (Interlocked.Decrement(ref _pending) == 0)
+        {
+            Signal();
+        }
     }
 
     private sealed class MemberCallback(MergedFence owner) : FenceCallback

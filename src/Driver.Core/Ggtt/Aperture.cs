@@ -45,8 +45,8 @@ public sealed class Aperture
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ApertureRoute Read(GgttNode node, uint offset, FenceBinding? fence, out uint value)
     {
-        uint target = Route(node.Offset + offset, fence, out var route);
-        var page = Translate(node, target);
+        uint target = Route(node.Offset + offset, fence, out ApertureRoute route);
+        uint[]? page = Translate(node, target);
         if (page is null)
         {
             value = 0;
@@ -60,9 +60,13 @@ public sealed class Aperture
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ApertureRoute Write(GgttNode node, uint offset, FenceBinding? fence, uint value)
     {
-        uint target = Route(node.Offset + offset, fence, out var route);
-        var page = Translate(node, target);
-        if (page is null) return ApertureRoute.Scratch;
+        uint target = Route(node.Offset + offset, fence, out ApertureRoute route);
+        uint[]? page = Translate(node, target);
+        if (page is null)
+        {
+            return ApertureRoute.Scratch;
+        }
+
         Volatile.Write(ref page[(target & 0xfff) >> 2], value);
         return route;
     }

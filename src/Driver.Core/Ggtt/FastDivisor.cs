@@ -15,7 +15,11 @@ public readonly struct FastDivisor
     /// <summary>Prepares division by <paramref name="divisor"/> (at least 2).</summary>
     public FastDivisor(uint divisor)
     {
-        if (divisor < 2) throw new ArgumentOutOfRangeException(nameof(divisor), divisor, "the divisor must be at least 2");
+        if (divisor < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(divisor), divisor, "the divisor must be at least 2");
+        }
+
         Divisor = divisor;
         _multiplier = ulong.MaxValue / divisor + 1;
     }

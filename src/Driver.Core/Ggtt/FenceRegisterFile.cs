@@ -37,10 +37,16 @@ public sealed class FenceRegisterFile
     public FenceRegisterFile(int count)
     {
         if (count is not (8 or 16 or 32))
+        {
             throw new ArgumentException($"a fence register file has 8, 16 or 32 registers, not {count}", nameof(count));
+        }
+
         _regs = new uint[2 * count];
         _slots = new FenceSlot[count];
-        for (int i = 0; i < count; i++) _slots[i] = new FenceSlot();
+        for (int i = 0; i < count; i++)
+        {
+            _slots[i] = new FenceSlot();
+        }
     }
 
     /// <summary>Number of registers.</summary>
@@ -83,14 +89,20 @@ public sealed class FenceRegisterFile
     public FenceValue SoftwareValue(int index)
     {
         CheckIndex(index);
-        using (_lock.Acquire()) return _slots[index].Binding?.Value ?? FenceValue.Cleared;
+        using (_lock.Acquire())
+        {
+            return _slots[index].Binding?.Value ?? FenceValue.Cleared;
+        }
     }
 
     /// <summary>The holder of register <paramref name="index"/>, or null.</summary>
     public IFenceOwner? OwnerOf(int index)
     {
         CheckIndex(index);
-        using (_lock.Acquire()) return _slots[index].Owner;
+        using (_lock.Acquire())
+        {
+            return _slots[index].Owner;
+        }
     }
 
     /// <summary>
@@ -110,7 +122,7 @@ public sealed class FenceRegisterFile
             int victimIndex = -1;
             for (int i = 0; i < _slots.Length; i++)
             {
-                var slot = _slots[i];
+                FenceSlot slot = _slots[i];
                 if (ReferenceEquals(slot.Owner, owner) && slot.Binding!.Value == value)
                 {
                     slot.LastUse = now;
@@ -145,8 +157,12 @@ public sealed class FenceRegisterFile
     {
         using (_lock.Acquire())
         {
-            var slot = _slots[binding.Index];
-            if (!ReferenceEquals(slot.Owner, owner) || !ReferenceEquals(slot.Binding, binding)) return;
+            FenceSlot slot = _slots[binding.Index];
+            if (!ReferenceEquals(slot.Owner, owner) || !ReferenceEquals(slot.Binding, binding))
+            {
+                return;
+            }
+
             slot.Owner = null;
             slot.Binding = null;
             WriteRegister(binding.Index, FenceValue.Cleared);
@@ -159,15 +175,22 @@ public sealed class FenceRegisterFile
     /// </summary>
     public void ClearAll()
     {
-        for (int i = 0; i < _regs.Length; i++) Volatile.Write(ref _regs[i], 0);
+        for (int i = 0; i < _regs.Length; i++)
+        {
+            Volatile.Write(ref _regs[i], 0);
+        }
     }
 
     /// <summary>Rewrites every register from the software copy, each in the ordered way (i915_gem_restore_fences).</summary>
     public void RestoreAll()
     {
         using (_lock.Acquire())
+        {
             for (int i = 0; i < _slots.Length; i++)
+            {
                 WriteRegister(i, _slots[i].Binding?.Value ?? FenceValue.Cleared);
+            }
+        }
     }
 
     /// <summary>
@@ -189,6 +212,8 @@ public sealed class FenceRegisterFile
     private void CheckIndex(int index)
     {
         if ((uint)index >= (uint)_slots.Length)
+        {
             throw new ArgumentOutOfRangeException(nameof(index), index, $"fence registers are 0..{_slots.Length - 1}");
+        }
     }
 }

@@ -33,9 +33,15 @@ public readonly record struct FenceValue(uint Low, uint High)
     public static FenceValue Encode(uint start, long size, TilingMode tiling, int stride)
     {
         if (!TileGeometry.IsValidStride(tiling, stride))
+        {
             throw new ArgumentException($"{tiling} tiling with stride {stride} cannot be fenced", nameof(stride));
+        }
+
         if ((start & ~PageMask) != 0 || size <= 0 || size % TileGeometry.TileSize != 0 || start + size > 1L << 32)
+        {
             throw new ArgumentException($"fence range 0x{start:x}+0x{size:x} is not whole pages inside the GGTT", nameof(size));
+        }
+
         uint last = (uint)(start + size - TileGeometry.TileSize);
         uint low = start | (tiling == TilingMode.Y ? TilingYBit : 0) | ValidBit;
         uint high = last | (uint)(stride / PitchUnit - 1);

@@ -66,8 +66,16 @@ public static class TileGeometry
     public static long TiledOffset(TilingMode mode, int stride, int x, int y)
     {
         CheckStride(mode, stride);
-        if (x < 0 || x >= stride) throw new ArgumentOutOfRangeException(nameof(x), x, "x must be inside the row");
-        if (y < 0) throw new ArgumentOutOfRangeException(nameof(y), y, "y must not be negative");
+        if (x < 0 || x >= stride)
+        {
+            throw new ArgumentOutOfRangeException(nameof(x), x, "x must be inside the row");
+        }
+
+        if (y < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(y), y, "y must not be negative");
+        }
+
         int width = TileWidth(mode), height = TileHeight(mode);
         long tile = (long)(y / height) * (stride / width) + x / width;
         int tx = x % width, ty = y % height;
@@ -81,7 +89,11 @@ public static class TileGeometry
     public static (int X, int Y) LinearPosition(TilingMode mode, int stride, long tiledOffset)
     {
         CheckStride(mode, stride);
-        if (tiledOffset < 0) throw new ArgumentOutOfRangeException(nameof(tiledOffset), tiledOffset, "offset must not be negative");
+        if (tiledOffset < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tiledOffset), tiledOffset, "offset must not be negative");
+        }
+
         int width = TileWidth(mode), height = TileHeight(mode), tilesPerRow = stride / width;
         long tile = tiledOffset / TileSize;
         int within = (int)(tiledOffset % TileSize);
@@ -106,20 +118,26 @@ public static class TileGeometry
     public static long LinearToTiled(TilingMode mode, int stride, long linearOffset)
     {
         CheckStride(mode, stride);
-        if (linearOffset < 0) throw new ArgumentOutOfRangeException(nameof(linearOffset), linearOffset, "offset must not be negative");
+        if (linearOffset < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(linearOffset), linearOffset, "offset must not be negative");
+        }
+
         return TiledOffset(mode, stride, (int)(linearOffset % stride), checked((int)(linearOffset / stride)));
     }
 
     /// <summary>Linear offset (y * stride + x) of the byte stored at tiled offset <paramref name="tiledOffset"/>.</summary>
     public static long TiledToLinear(TilingMode mode, int stride, long tiledOffset)
     {
-        var (x, y) = LinearPosition(mode, stride, tiledOffset);
+        (int x, int y) = LinearPosition(mode, stride, tiledOffset);
         return (long)y * stride + x;
     }
 
     private static void CheckStride(TilingMode mode, int stride)
     {
         if (!IsValidStride(mode, stride))
+        {
             throw new ArgumentException($"stride {stride} is not valid for {mode} tiling (a positive multiple of the tile width up to {MaxStride})", nameof(stride));
+        }
     }
 }

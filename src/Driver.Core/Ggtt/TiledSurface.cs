@@ -17,7 +17,10 @@ public sealed class TiledSurface
     public TiledSurface(TilingMode mode, int stride)
     {
         if (!TileGeometry.IsValidStride(mode, stride))
+        {
             throw new ArgumentException($"stride {stride} is not valid for {mode} tiling", nameof(stride));
+        }
+
         Mode = mode;
         Stride = stride;
         _stride = new FastDivisor((uint)stride);

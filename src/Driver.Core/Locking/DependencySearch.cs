@@ -20,7 +20,7 @@ internal static class DependencySearch
 
         var parents = new Dictionary<(LockNode Node, bool Recursive), (LockNode Node, bool Recursive, LockEdge Edge)>();
         var queue = new Queue<(LockNode Node, bool Recursive)>();
-        var start = (next, startRecursive);
+        (LockNode next, bool startRecursive) start = (next, startRecursive);
         queue.Enqueue(start);
         var seen = new HashSet<(LockNode, bool)> { start };
 
@@ -42,7 +42,7 @@ internal static class DependencySearch
                 }
 
                 bool nextRecursive = (usable & DependencyTypes.ToNonRecursive) == 0;
-                var state = (edge.To, nextRecursive);
+                (LockNode To, bool nextRecursive) state = (edge.To, nextRecursive);
                 if (seen.Contains((edge.To, false)) || !seen.Add(state))
                 {
                     continue;
@@ -62,10 +62,10 @@ internal static class DependencySearch
         (LockNode Node, bool Recursive) start)
     {
         var path = new List<LockEdge>();
-        var state = end;
+        (LockNode Node, bool Recursive) state = end;
         while (state != start)
         {
-            var parent = parents[state];
+            (LockNode Node, bool Recursive, LockEdge Edge) parent = parents[state];
             path.Add(parent.Edge);
             state = (parent.Node, parent.Recursive);
         }

@@ -3,7 +3,7 @@ namespace Driver.Core.Locking;
 /// <summary>
 /// A validated lock with a condition variable (a mutex plus a wait queue, as <c>wait_event</c> under a lock): for the
 /// driver's handshakes that must sleep until state changes (engine parking, the reset wait queue, fence waiters).
-/// <see cref="Wait"/> releases the lock for the validator too, so a thread sleeping here holds nothing, and reacquiring
+/// <see cref="Wait(int)"/> releases the lock for the validator too, so a thread sleeping here holds nothing, and reacquiring
 /// afterwards is validated like any acquisition. Not re-entrant.
 /// </summary>
 public sealed partial class DriverMonitor
@@ -37,15 +37,26 @@ public sealed partial class DriverMonitor
     public void Enter()
     {
         if (Monitor.IsEntered(_sync))
+        {
             throw new LockRecursionException($"DriverMonitor '{Class.Name}' is already held by this thread.");
-        if (_validator.Enabled) _validator.OnAcquire(Class.Node0, this, AcquireKind.Exclusive);
+        }
+
+        if (_validator.Enabled)
+        {
+            _validator.OnAcquire(Class.Node0, this, AcquireKind.Exclusive);
+        }
+
         try
         {
             Monitor.Enter(_sync);
         }
         catch
         {
-            if (_validator.Enabled) _validator.OnRelease(this);
+            if (_validator.Enabled)
+            {
+                _validator.OnRelease(this);
+            }
+
             throw;
         }
     }
@@ -55,10 +66,18 @@ public sealed partial class DriverMonitor
     {
         if (!Monitor.IsEntered(_sync))
         {
-            if (_validator.Enabled) _validator.ReportBadUnlock(Class.Node0);
+            if (_validator.Enabled)
+            {
+                _validator.ReportBadUnlock(Class.Node0);
+            }
+
             throw new SynchronizationLockException($"DriverMonitor '{Class.Name}' is not held by this thread.");
         }
-        if (_validator.Enabled) _validator.OnRelease(this);
+        if (_validator.Enabled)
+        {
+            _validator.OnRelease(this);
+        }
+
         Monitor.Exit(_sync);
     }
 
@@ -76,7 +95,10 @@ public sealed partial class DriverMonitor
     public bool Wait(int timeoutMs)
     {
         if (!Monitor.IsEntered(_sync))
+        {
             throw new SynchronizationLockException($"DriverMonitor '{Class.Name}' waited on without being held.");
+        }
+
         bool tracked = _validator.Enabled && _validator.OnRelease(this);
         try
         {
@@ -85,7 +107,10 @@ public sealed partial class DriverMonitor
         finally
         {
             // Re-acquisition after the sleep is an acquisition like any other: validated against what else is held.
-            if (tracked) _validator.OnTryAcquired(Class.Node0, this, AcquireKind.Exclusive);
+            if (tracked)
+            {
+                _validator.OnTryAcquired(Class.Node0, this, AcquireKind.Exclusive);
+            }
         }
     }
 

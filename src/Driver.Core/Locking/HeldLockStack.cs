@@ -7,16 +7,18 @@ namespace Driver.Core.Locking;
 /// </summary>
 internal sealed class HeldLockStack
 {
+#pragma warning disable IDE1006 // thread-static fields are t_camelCase, which editorconfig cannot tell apart
     [ThreadStatic]
-    private static HeldLockStack? _current;
+    private static HeldLockStack? t_current;
+#pragma warning restore IDE1006
 
     private HeldLock[] _items = new HeldLock[8];
 
     /// <summary>The calling thread's stack, created on first use.</summary>
-    public static HeldLockStack Current => _current ??= new HeldLockStack();
+    public static HeldLockStack Current => t_current ??= new HeldLockStack();
 
     /// <summary>The calling thread's stack, or null if it never took a validated lock.</summary>
-    public static HeldLockStack? CurrentOrNull => _current;
+    public static HeldLockStack? CurrentOrNull => t_current;
 
     /// <summary>Number of entries, live or stale, of all validators.</summary>
     public int Count { get; private set; }

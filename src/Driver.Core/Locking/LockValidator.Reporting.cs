@@ -57,7 +57,7 @@ public sealed partial class LockValidator
             }
         }
 
-        var rotated = new string[cycle.Count];
+        string[] rotated = new string[cycle.Count];
         for (int i = 0; i < cycle.Count; i++)
         {
             rotated[i] = cycle[(best + i) % cycle.Count];

@@ -21,7 +21,7 @@ public sealed partial class LockValidator
     /// <summary>Reports a release of <paramref name="node"/> that the calling thread does not hold.</summary>
     internal void ReportBadUnlock(LockNode node)
     {
-        CallSite site = CallSite.Capture();
+        var site = CallSite.Capture();
         string thread = CurrentThreadLabel();
         IReadOnlyList<HeldLock> held = HeldLockStack.CurrentOrNull?.LiveEntries(this, Epoch) ?? [];
         List<LockdepReport>? added = null;
@@ -58,7 +58,7 @@ public sealed partial class LockValidator
     /// </summary>
     private CallSite ValidateNewChain(HeldLockStack stack, int epoch, LockNode node, AcquireKind kind, bool trylock, ulong key)
     {
-        CallSite site = CallSite.Capture();
+        var site = CallSite.Capture();
         List<LockdepReport>? added = null;
         lock (_graphLock)
         {

@@ -139,7 +139,7 @@ public sealed partial class LockValidator
             return;
         }
 
-        CallSite site = CallSite.Capture();
+        var site = CallSite.Capture();
         string thread = CurrentThreadLabel();
         string[] chain = live.Select(h => h.Node.Name).ToArray();
         List<LockdepReport>? added = null;

@@ -26,7 +26,11 @@ public sealed class BufferMapping(BufferObject bo)
     /// <summary>Writes the dword at byte <paramref name="offset"/>. Returns 0 or -EINVAL.</summary>
     public int Write(long offset, uint value)
     {
-        if (!Object.IsValidDwordOffset(offset)) return -Errno.EINVAL;
+        if (!Object.IsValidDwordOffset(offset))
+        {
+            return -Errno.EINVAL;
+        }
+
         Object.WriteDword(offset, value);
         return 0;
     }
@@ -34,7 +38,13 @@ public sealed class BufferMapping(BufferObject bo)
     /// <summary>Dword <paramref name="index"/>; throws <see cref="DriverException"/> (EINVAL) when out of range.</summary>
     public uint this[long index]
     {
-        get => Read(index * 4, out var v) == 0 ? v : throw DriverException.Inval($"dword {index} outside {Object}");
-        set { if (Write(index * 4, value) != 0) throw DriverException.Inval($"dword {index} outside {Object}"); }
+        get => Read(index * 4, out uint v) == 0 ? v : throw DriverException.Inval($"dword {index} outside {Object}");
+        set
+        {
+            if (Write(index * 4, value) != 0)
+            {
+                throw DriverException.Inval($"dword {index} outside {Object}");
+            }
+        }
     }
 }

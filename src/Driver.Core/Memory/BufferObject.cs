@@ -18,9 +18,21 @@ public sealed class BufferObject
     /// <summary>Allocates a BO of <paramref name="size"/> bytes (rounded up to whole pages).</summary>
     public BufferObject(DeviceMemory memory, long size, BoFlags flags)
     {
-        if (size <= 0) throw DriverException.Inval($"buffer size {size} must be positive");
-        if (size > 1L << 30) throw DriverException.Inval($"buffer size {size} exceeds the 1 GiB limit");
-        if ((flags & ~(BoFlags.Kernel | BoFlags.Capture)) != 0) throw DriverException.Inval($"unknown buffer flags 0x{(uint)flags:x}");
+        if (size <= 0)
+        {
+            throw DriverException.Inval($"buffer size {size} must be positive");
+        }
+
+        if (size > 1L << 30)
+        {
+            throw DriverException.Inval($"buffer size {size} exceeds the 1 GiB limit");
+        }
+
+        if ((flags & ~(BoFlags.Kernel | BoFlags.Capture)) != 0)
+        {
+            throw DriverException.Inval($"unknown buffer flags 0x{(uint)flags:x}");
+        }
+
         _memory = memory;
         Size = (size + DeviceMemory.PageSize - 1) / DeviceMemory.PageSize * DeviceMemory.PageSize;
         Flags = flags;
@@ -88,14 +100,23 @@ public sealed class BufferObject
     public void WriteDwords(long offset, ReadOnlySpan<uint> dwords)
     {
         if (!IsValidDwordOffset(offset) || offset + dwords.Length * 4L > Size)
+        {
             throw DriverException.Inval($"write of {dwords.Length} dwords at 0x{offset:x} is outside the {Size}-byte object");
-        for (int i = 0; i < dwords.Length; i++) WriteDword(offset + i * 4L, dwords[i]);
+        }
+
+        for (int i = 0; i < dwords.Length; i++)
+        {
+            WriteDword(offset + i * 4L, dwords[i]);
+        }
     }
 
     /// <summary>Releases the pages back to device memory (once).</summary>
     public void Free()
     {
-        if (Interlocked.Exchange(ref _freed, 1) == 0) _memory.Free(Pages.Length);
+        if (Interlocked.Exchange(ref _freed, 1) == 0)
+        {
+            _memory.Free(Pages.Length);
+        }
     }
 
     /// <inheritdoc/>

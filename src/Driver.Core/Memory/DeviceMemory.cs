@@ -20,7 +20,10 @@ public sealed class DeviceMemory
     public DeviceMemory(long sizeBytes)
     {
         if (sizeBytes <= 0 || sizeBytes % PageSize != 0)
+        {
             throw new ArgumentOutOfRangeException(nameof(sizeBytes), "device memory is a positive multiple of 4096 bytes");
+        }
+
         TotalPages = sizeBytes / PageSize;
     }
 
@@ -33,14 +36,22 @@ public sealed class DeviceMemory
     /// <summary>Allocates <paramref name="count"/> zeroed pages, or throws ENOMEM when the budget is exhausted.</summary>
     public uint[][] Allocate(int count)
     {
-        if (count <= 0) throw DriverException.Inval("page count must be positive");
+        if (count <= 0)
+        {
+            throw DriverException.Inval("page count must be positive");
+        }
+
         if (Interlocked.Add(ref _usedPages, count) > TotalPages)
         {
             Interlocked.Add(ref _usedPages, -count);
             throw new DriverException(Errno.ENOMEM, $"device memory exhausted ({TotalPages} pages)");
         }
-        var pages = new uint[count][];
-        for (int i = 0; i < count; i++) pages[i] = new uint[DwordsPerPage];
+        uint[][] pages = new uint[count][];
+        for (int i = 0; i < count; i++)
+        {
+            pages[i] = new uint[DwordsPerPage];
+        }
+
         return pages;
     }
 

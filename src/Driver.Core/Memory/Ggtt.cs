@@ -27,7 +27,10 @@ public sealed class Ggtt
     public Ggtt(long sizeBytes)
     {
         if (sizeBytes < 2 * DeviceMemory.PageSize || sizeBytes > 1L << 32 || sizeBytes % DeviceMemory.PageSize != 0)
+        {
             throw new ArgumentOutOfRangeException(nameof(sizeBytes), "GGTT size is a page multiple between 8 KiB and 4 GiB");
+        }
+
         Size = sizeBytes;
         _ptes = new uint[]?[sizeBytes >> PageShift];
     }
@@ -36,7 +39,7 @@ public sealed class Ggtt
     public long Size { get; }
 
     /// <summary>Number of bound nodes.</summary>
-    public int NodeCount { get { using (_mutex.Acquire()) return _nodes.Count; } }
+    public int NodeCount { get { using (_mutex.Acquire()) { return _nodes.Count; } } }
 
     /// <summary>
     /// Binds <paramref name="bo"/>: at <paramref name="fixedOffset"/> when given (page aligned, free, in range, else
@@ -46,13 +49,19 @@ public sealed class Ggtt
     public GgttNode Insert(BufferObject bo, uint? fixedOffset = null, uint alignment = DeviceMemory.PageSize)
     {
         if (alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment < DeviceMemory.PageSize)
+        {
             throw DriverException.Inval($"alignment {alignment} must be a power of two of at least 4096");
+        }
+
         using (_mutex.Acquire())
         {
             if (bo.Binding is { } existing)
             {
                 if (fixedOffset is { } want && want != existing.Offset)
+                {
                     throw DriverException.Inval($"{bo} is already bound at 0x{existing.Offset:x}");
+                }
+
                 return existing;
             }
             uint offset = fixedOffset is { } fixedAt ? CheckFixed(fixedAt, bo.Size) : FindFree(bo.Size, alignment);
@@ -70,10 +79,18 @@ public sealed class Ggtt
     {
         using (_mutex.Acquire())
         {
-            if (bo.Binding is not { } node) return;
+            if (bo.Binding is not { } node)
+            {
+                return;
+            }
+
             _nodes.Remove(node);
             long first = node.Offset >> PageShift;
-            for (long i = 0; i < node.Size >> PageShift; i++) Volatile.Write(ref _ptes[first + i], null);
+            for (long i = 0; i < node.Size >> PageShift; i++)
+            {
+                Volatile.Write(ref _ptes[first + i], null);
+            }
+
             bo.Binding = null;
         }
     }
@@ -90,7 +107,7 @@ public sealed class Ggtt
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryRead(uint address, out uint value)
     {
-        var page = PageAt(address);
+        uint[]? page = PageAt(address);
         if (page is null || (address & 3) != 0) { value = 0; return false; }
         value = Volatile.Read(ref page[(address & 0xfff) >> 2]);
         return true;
@@ -100,8 +117,12 @@ public sealed class Ggtt
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryWrite(uint address, uint value)
     {
-        var page = PageAt(address);
-        if (page is null || (address & 3) != 0) return false;
+        uint[]? page = PageAt(address);
+        if (page is null || (address & 3) != 0)
+        {
+            return false;
+        }
+
         Volatile.Write(ref page[(address & 0xfff) >> 2], value);
         return true;
     }
@@ -111,8 +132,14 @@ public sealed class Ggtt
     {
         using (_mutex.Acquire())
         {
-            foreach (var n in _nodes)
-                if (address >= n.Offset && address < n.End) return n;
+            foreach (GgttNode n in _nodes)
+            {
+                if (address >= n.Offset && address < n.End)
+                {
+                    return n;
+                }
+            }
+
             return null;
         }
     }
@@ -123,43 +150,79 @@ public sealed class Ggtt
     /// </summary>
     public void Clobber()
     {
-        using (_mutex.Acquire()) Array.Clear(_ptes);
+        using (_mutex.Acquire())
+        {
+            Array.Clear(_ptes);
+        }
     }
 
     /// <summary>Rewrites every PTE from the software copy (the node list).</summary>
     public void Restore()
     {
         using (_mutex.Acquire())
-            foreach (var n in _nodes) WritePtes(n);
+        {
+            foreach (GgttNode n in _nodes)
+            {
+                WritePtes(n);
+            }
+        }
     }
 
     private void WritePtes(GgttNode node)
     {
         long first = node.Offset >> PageShift;
-        var pages = node.Object.Pages;
-        for (int i = 0; i < pages.Length; i++) Volatile.Write(ref _ptes[first + i], pages[i]);
+        uint[][] pages = node.Object.Pages;
+        for (int i = 0; i < pages.Length; i++)
+        {
+            Volatile.Write(ref _ptes[first + i], pages[i]);
+        }
     }
 
     private uint CheckFixed(uint offset, long size)
     {
-        if ((offset & (DeviceMemory.PageSize - 1)) != 0) throw DriverException.Inval($"offset 0x{offset:x} is not page aligned");
-        if (offset < DeviceMemory.PageSize) throw DriverException.Inval("offset 0 (the guard page) cannot be bound");
-        if (offset + size > Size) throw DriverException.Inval($"range 0x{offset:x}+0x{size:x} exceeds the {Size}-byte GGTT");
-        foreach (var n in _nodes)
+        if ((offset & (DeviceMemory.PageSize - 1)) != 0)
+        {
+            throw DriverException.Inval($"offset 0x{offset:x} is not page aligned");
+        }
+
+        if (offset < DeviceMemory.PageSize)
+        {
+            throw DriverException.Inval("offset 0 (the guard page) cannot be bound");
+        }
+
+        if (offset + size > Size)
+        {
+            throw DriverException.Inval($"range 0x{offset:x}+0x{size:x} exceeds the {Size}-byte GGTT");
+        }
+
+        foreach (GgttNode n in _nodes)
+        {
             if (offset < n.End && n.Offset < offset + size)
+            {
                 throw new DriverException(Errno.ENOSPC, $"range 0x{offset:x}+0x{size:x} overlaps {n.Object}");
+            }
+        }
+
         return offset;
     }
 
     private uint FindFree(long size, uint alignment)
     {
         long candidate = Align(DeviceMemory.PageSize, alignment);
-        foreach (var n in _nodes)
+        foreach (GgttNode n in _nodes)
         {
-            if (candidate + size <= n.Offset) break;
+            if (candidate + size <= n.Offset)
+            {
+                break;
+            }
+
             candidate = Math.Max(candidate, Align(n.End, alignment));
         }
-        if (candidate + size > Size) throw new DriverException(Errno.ENOSPC, $"no room for {size} bytes in the GGTT");
+        if (candidate + size > Size)
+        {
+            throw new DriverException(Errno.ENOSPC, $"no room for {size} bytes in the GGTT");
+        }
+
         return (uint)candidate;
     }
 

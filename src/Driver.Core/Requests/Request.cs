@@ -108,15 +108,26 @@ public sealed class Request : DmaFence
     /// </summary>
     public void Await(DmaFence fence, bool propagateError = true)
     {
-        if (Volatile.Read(ref _onReady) is not null) throw new InvalidOperationException("request already committed");
-        if (propagateError) (_inFences ??= new List<DmaFence>()).Add(fence);
+        if (Volatile.Read(ref _onReady) is not null)
+        {
+            throw new InvalidOperationException("request already committed");
+        }
+
+        if (propagateError)
+        {
+            (_inFences ??= new List<DmaFence>()).Add(fence);
+        }
+
         if (fence.IsSignaled)
         {
             Inherit(fence, propagateError);
             return;
         }
         Interlocked.Increment(ref _pendingDependencies);
-        if (!fence.AddCallback(new DependencyCallback(this, propagateError))) DependencySignalled(fence, propagateError);
+        if (!fence.AddCallback(new DependencyCallback(this, propagateError)))
+        {
+            DependencySignalled(fence, propagateError);
+        }
     }
 
     /// <summary>
@@ -141,14 +152,20 @@ public sealed class Request : DmaFence
     private void Inherit(DmaFence fence, bool propagateError)
     {
         int error = fence.Error;
-        if (propagateError && Errno.IsFatal(error) && SetErrorOnce(error)) Skip = true;
+        if (propagateError && Errno.IsFatal(error) && SetErrorOnce(error))
+        {
+            Skip = true;
+        }
     }
 
     private void Release()
     {
         // The decrement is a full barrier: the error and Skip written by Inherit on the signalling thread are visible
         // to the thread that runs onReady (which submits and whose engine later reads Skip).
-        if (Interlocked.Decrement(ref _pendingDependencies) == 0) Volatile.Read(ref _onReady)!(this);
+        if (Interlocked.Decrement(ref _pendingDependencies) == 0)
+        {
+            Volatile.Read(ref _onReady)!(this);
+        }
     }
 
     /// <inheritdoc/>

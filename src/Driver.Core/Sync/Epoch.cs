@@ -165,7 +165,7 @@ public sealed class Epoch
                 $"Epoch '{Name}': Synchronize() called inside a read section of the same epoch would wait for itself.");
         }
 
-        SyncDeadline deadline = SyncDeadline.From(timeout);
+        var deadline = SyncDeadline.From(timeout);
 
         // Full fence: the caller's stores made before this call (typically swapping the protected pointer)
         // become visible before we sample the epoch. If another caller's grace period then advances the

@@ -25,9 +25,17 @@ public readonly struct EpochReadScope : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Dispose()
     {
-        var slot = _slot;
-        if (slot is null) return;
-        if (slot.Hot.Nesting <= 0) Epoch.ThrowUnbalancedScope();
+        ReaderSlot? slot = _slot;
+        if (slot is null)
+        {
+            return;
+        }
+
+        if (slot.Hot.Nesting <= 0)
+        {
+            Epoch.ThrowUnbalancedScope();
+        }
+
         if (--slot.Hot.Nesting == 0)
         {
             // Release store, as in Epoch.ReadUnlock: pairs with the acquire load of State in WaitForReader().

@@ -7,32 +7,32 @@ namespace Driver.Core.Sync;
 /// </summary>
 internal static class ReaderRegistryIds
 {
-    private static readonly Lock _lock = new();
-    private static readonly SortedSet<int> _free = [];
-    private static int _next;
+    private static readonly Lock s_lock = new();
+    private static readonly SortedSet<int> s_free = [];
+    private static int s_next;
 
     /// <summary>Returns the lowest free id.</summary>
     internal static int Allocate()
     {
-        lock (_lock)
+        lock (s_lock)
         {
-            if (_free.Count > 0)
+            if (s_free.Count > 0)
             {
-                int id = _free.Min;
-                _free.Remove(id);
+                int id = s_free.Min;
+                s_free.Remove(id);
                 return id;
             }
 
-            return _next++;
+            return s_next++;
         }
     }
 
     /// <summary>Returns <paramref name="id"/> to the pool; called from the owner's finalizer.</summary>
     internal static void Release(int id)
     {
-        lock (_lock)
+        lock (s_lock)
         {
-            _free.Add(id);
+            s_free.Add(id);
         }
     }
 }

@@ -177,7 +177,7 @@ public sealed class StopMachine
     public bool Run(Action action, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(action);
-        SyncDeadline deadline = SyncDeadline.From(timeout);
+        var deadline = SyncDeadline.From(timeout);
 
         // Only a value this very thread stored can equal CurrentThread, so no cross-thread ordering is needed.
         if (ReferenceEquals(Volatile.Read(ref _runner), Thread.CurrentThread))

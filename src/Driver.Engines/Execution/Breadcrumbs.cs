@@ -27,7 +27,11 @@ public sealed class Breadcrumbs
     /// <summary>Adds a request the engine is about to execute.</summary>
     public void Add(Request rq)
     {
-        if (_count == _ring.Length) Grow();
+        if (_count == _ring.Length)
+        {
+            Grow();
+        }
+
         _ring[(_head + _count) & (_ring.Length - 1)] = rq;
         _count++;
     }
@@ -38,15 +42,23 @@ public sealed class Breadcrumbs
     /// </summary>
     public int Interrupt()
     {
-        if (_count == 0) return 0;
+        if (_count == 0)
+        {
+            return 0;
+        }
+
         bool cookie = Lockdep.BeginSignalling();
         int n = 0;
         try
         {
             while (_count > 0)
             {
-                var rq = _ring[_head]!;
-                if (!rq.IsCompleted) break;
+                Request rq = _ring[_head]!;
+                if (!rq.IsCompleted)
+                {
+                    break;
+                }
+
                 _ring[_head] = null;
                 _head = (_head + 1) & (_ring.Length - 1);
                 _count--;
@@ -77,7 +89,11 @@ public sealed class Breadcrumbs
     private void Grow()
     {
         var bigger = new Request?[_ring.Length * 2];
-        for (int i = 0; i < _count; i++) bigger[i] = _ring[(_head + i) & (_ring.Length - 1)];
+        for (int i = 0; i < _count; i++)
+        {
+            bigger[i] = _ring[(_head + i) & (_ring.Length - 1)];
+        }
+
         _ring = bigger;
         _head = 0;
     }

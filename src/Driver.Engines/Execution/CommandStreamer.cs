@@ -48,9 +48,16 @@ public sealed class CommandStreamer
             if (++sinceSafePoint >= SafePointInterval)
             {
                 sinceSafePoint = 0;
-                if (SafePoint(ip)) return ExecStatus.Aborted;
+                if (SafePoint(ip))
+                {
+                    return ExecStatus.Aborted;
+                }
             }
-            if (!_ggtt.TryRead(ip, out uint cmd)) return Fault(FaultKind.PageFault, rq, ip, 0, "instruction fetch from an unmapped address");
+            if (!_ggtt.TryRead(ip, out uint cmd))
+            {
+                return Fault(FaultKind.PageFault, rq, ip, 0, "instruction fetch from an unmapped address");
+            }
+
             _instructions++;
             uint opcode = Mi.Opcode(cmd);
             switch (opcode)
@@ -60,77 +67,165 @@ public sealed class CommandStreamer
                     break;
 
                 case MiOpcode.BatchBufferEnd:
-                    if (cmd != Mi.BatchBufferEnd) return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "BATCH_BUFFER_END with stray bits");
+                    if (cmd != Mi.BatchBufferEnd)
+                    {
+                        return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "BATCH_BUFFER_END with stray bits");
+                    }
+
                     return ExecStatus.Completed;
 
                 case MiOpcode.ArbCheck:
-                    if (cmd != Mi.ArbCheck) return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "ARB_CHECK with stray bits");
-                    if (SafePoint(ip)) return ExecStatus.Aborted;
+                    if (cmd != Mi.ArbCheck)
+                    {
+                        return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "ARB_CHECK with stray bits");
+                    }
+
+                    if (SafePoint(ip))
+                    {
+                        return ExecStatus.Aborted;
+                    }
+
                     _engine.ArbitrationPoint();
-                    if (Banned(rq)) return ExecStatus.Completed;
+                    if (Banned(rq))
+                    {
+                        return ExecStatus.Completed;
+                    }
+
                     ip += 4;
                     break;
 
                 case MiOpcode.StoreDwordImm:
-                {
-                    if (Mi.Length(cmd) != 1 || (cmd & 0x007FFF00) != 0) return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "STORE_DWORD_IMM length must be 1");
-                    if (!_ggtt.TryRead(ip + 4, out uint address) || !_ggtt.TryRead(ip + 8, out uint value))
-                        return Fault(FaultKind.PageFault, rq, ip, cmd, "STORE_DWORD_IMM operands unmapped");
-                    if (!_ggtt.TryWrite(address, value)) return Fault(FaultKind.PageFault, rq, ip, cmd, $"store to unmapped 0x{address:x8}");
-                    ip += 12;
-                    break;
-                }
+                    {
+                        if (Mi.Length(cmd) != 1 || (cmd & 0x007FFF00) != 0)
+                        {
+                            return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "STORE_DWORD_IMM length must be 1");
+                        }
+
+                        if (!_ggtt.TryRead(ip + 4, out uint address) || !_ggtt.TryRead(ip + 8, out uint value))
+                        {
+                            return Fault(FaultKind.PageFault, rq, ip, cmd, "STORE_DWORD_IMM operands unmapped");
+                        }
+
+                        if (!_ggtt.TryWrite(address, value))
+                        {
+                            return Fault(FaultKind.PageFault, rq, ip, cmd, $"store to unmapped 0x{address:x8}");
+                        }
+
+                        ip += 12;
+                        break;
+                    }
 
                 case MiOpcode.SemaphoreWait:
-                {
-                    if (!DecodeCompare(rq, ip, cmd, out var op, out uint data, out uint address, out var status)) return status;
-                    spins = 0;
-                    while (true)
                     {
-                        if (!_ggtt.TryRead(address, out uint value)) return Fault(FaultKind.PageFault, rq, ip, cmd, $"semaphore poll of unmapped 0x{address:x8}");
-                        if (Mi.Evaluate(op, value, data)) break;
-                        // A waiting semaphore is an arbitration point on hardware: preemption and resets get in here.
-                        if (SafePoint(ip)) return ExecStatus.Aborted;
-                        _engine.ArbitrationPoint();
-                        if (Banned(rq)) return ExecStatus.Completed;
-                        if (_engine.Backoff(ref spins)) return ExecStatus.Aborted;
+                        if (!DecodeCompare(rq, ip, cmd, out CompareOp op, out uint data, out uint address, out ExecStatus status))
+                        {
+                            return status;
+                        }
+
+                        spins = 0;
+                        while (true)
+                        {
+                            if (!_ggtt.TryRead(address, out uint value))
+                            {
+                                return Fault(FaultKind.PageFault, rq, ip, cmd, $"semaphore poll of unmapped 0x{address:x8}");
+                            }
+
+                            if (Mi.Evaluate(op, value, data))
+                            {
+                                break;
+                            }
+                            // A waiting semaphore is an arbitration point on hardware: preemption and resets get in here.
+                            if (SafePoint(ip))
+                            {
+                                return ExecStatus.Aborted;
+                            }
+
+                            _engine.ArbitrationPoint();
+                            if (Banned(rq))
+                            {
+                                return ExecStatus.Completed;
+                            }
+
+                            if (_engine.Backoff(ref spins))
+                            {
+                                return ExecStatus.Aborted;
+                            }
+                        }
+                        ip += 12;
+                        break;
                     }
-                    ip += 12;
-                    break;
-                }
 
                 case MiOpcode.ConditionalBatchBufferEnd:
-                {
-                    if (!DecodeCompare(rq, ip, cmd, out var op, out uint data, out uint address, out var status)) return status;
-                    if (!_ggtt.TryRead(address, out uint value)) return Fault(FaultKind.PageFault, rq, ip, cmd, $"conditional end reads unmapped 0x{address:x8}");
-                    if (Mi.Evaluate(op, value, data)) return ExecStatus.Completed;
-                    ip += 12;
-                    break;
-                }
+                    {
+                        if (!DecodeCompare(rq, ip, cmd, out CompareOp op, out uint data, out uint address, out ExecStatus status))
+                        {
+                            return status;
+                        }
+
+                        if (!_ggtt.TryRead(address, out uint value))
+                        {
+                            return Fault(FaultKind.PageFault, rq, ip, cmd, $"conditional end reads unmapped 0x{address:x8}");
+                        }
+
+                        if (Mi.Evaluate(op, value, data))
+                        {
+                            return ExecStatus.Completed;
+                        }
+
+                        ip += 12;
+                        break;
+                    }
 
                 case MiOpcode.BatchBufferStart:
-                {
-                    if (Mi.Length(cmd) != 0 || (cmd & 0x007FFF00) != 0) return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "BATCH_BUFFER_START length must be 0");
-                    if (!_ggtt.TryRead(ip + 4, out uint target)) return Fault(FaultKind.PageFault, rq, ip, cmd, "BATCH_BUFFER_START operand unmapped");
-                    if (target <= ip)
                     {
-                        // A backward jump is a loop (a spinner): give the CPU back now and then, and take a safe point.
-                        sinceSafePoint = 0;
-                        if (SafePoint(ip)) return ExecStatus.Aborted;
-                        if (_engine.Backoff(ref spins)) return ExecStatus.Aborted;
+                        if (Mi.Length(cmd) != 0 || (cmd & 0x007FFF00) != 0)
+                        {
+                            return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "BATCH_BUFFER_START length must be 0");
+                        }
+
+                        if (!_ggtt.TryRead(ip + 4, out uint target))
+                        {
+                            return Fault(FaultKind.PageFault, rq, ip, cmd, "BATCH_BUFFER_START operand unmapped");
+                        }
+
+                        if (target <= ip)
+                        {
+                            // A backward jump is a loop (a spinner): give the CPU back now and then, and take a safe point.
+                            sinceSafePoint = 0;
+                            if (SafePoint(ip))
+                            {
+                                return ExecStatus.Aborted;
+                            }
+
+                            if (_engine.Backoff(ref spins))
+                            {
+                                return ExecStatus.Aborted;
+                            }
+                        }
+                        ip = target;
+                        break;
                     }
-                    ip = target;
-                    break;
-                }
 
                 case MiOpcode.Work:
-                {
-                    if (Mi.Length(cmd) != 0 || (cmd & 0x007FFF00) != 0) return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "WORK length must be 0");
-                    if (!_ggtt.TryRead(ip + 4, out uint ns)) return Fault(FaultKind.PageFault, rq, ip, cmd, "WORK operand unmapped");
-                    if (DoWork(ip, ns)) return ExecStatus.Aborted;
-                    ip += 8;
-                    break;
-                }
+                    {
+                        if (Mi.Length(cmd) != 0 || (cmd & 0x007FFF00) != 0)
+                        {
+                            return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "WORK length must be 0");
+                        }
+
+                        if (!_ggtt.TryRead(ip + 4, out uint ns))
+                        {
+                            return Fault(FaultKind.PageFault, rq, ip, cmd, "WORK operand unmapped");
+                        }
+
+                        if (DoWork(ip, ns))
+                        {
+                            return ExecStatus.Aborted;
+                        }
+
+                        ip += 8;
+                        break;
+                    }
 
                 default:
                     return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, $"unknown opcode 0x{opcode:x}");
@@ -163,13 +258,33 @@ public sealed class CommandStreamer
         while (true)
         {
             long remaining = end - Stopwatch.GetTimestamp();
-            if (remaining <= 0) return false;
-            if (SafePoint(ip)) return true;
+            if (remaining <= 0)
+            {
+                return false;
+            }
+
+            if (SafePoint(ip))
+            {
+                return true;
+            }
+
             _engine.ArbitrationPoint();
             long remainingUs = remaining * 1_000_000 / Stopwatch.Frequency;
-            if (remainingUs > 2000) { if (_engine.Doze(TimeSpan.FromMilliseconds(1))) return true; }
-            else if (remainingUs > 100) Thread.Yield();
-            else Thread.SpinWait(20);
+            if (remainingUs > 2000)
+            {
+                if (_engine.Doze(TimeSpan.FromMilliseconds(1)))
+                {
+                    return true;
+                }
+            }
+            else if (remainingUs > 100)
+            {
+                Thread.Yield();
+            }
+            else
+            {
+                Thread.SpinWait(20);
+            }
         }
     }
 
@@ -179,7 +294,11 @@ public sealed class CommandStreamer
     /// </summary>
     private static bool Banned(Request rq)
     {
-        if (!rq.Context.IsBanned) return false;
+        if (!rq.Context.IsBanned)
+        {
+            return false;
+        }
+
         rq.SetErrorOnce(-Core.Errors.Errno.EIO);
         return true;
     }

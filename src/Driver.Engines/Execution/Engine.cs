@@ -19,14 +19,16 @@ namespace Driver.Engines.Execution;
 /// <para>Queues: <see cref="_port"/> (a single-reader channel) takes submissions from any thread;
 /// <see cref="_replay"/> holds what a reset rewound, and is drained first so replays keep their order ahead of
 /// newer submissions.</para>
-/// <para>Parking: <see cref="Park"/> asks the thread to stop at its next safe point (between requests, or inside a
+/// <para>Parking: <see cref="Park(TimeSpan)"/> asks the thread to stop at its next safe point (between requests, or inside a
 /// batch at jumps, arbitration points, polls and every few hundred instructions) and waits for it there. While parked,
 /// the engine-owned state (<see cref="Active"/>, the replay queue, the breadcrumbs, requests' execution fields)
 /// belongs to whoever parked it: the park handshake's monitor is the barrier both ways.</para>
 /// </remarks>
 public sealed class Engine : IStoppable, IDisposable
 {
+#pragma warning disable IDE1006 // thread-static fields are t_camelCase, which editorconfig cannot tell apart
     [ThreadStatic] private static Engine? t_current;
+#pragma warning restore IDE1006
 
     private readonly Channel<Request> _port = Channel.CreateUnbounded<Request>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
@@ -122,7 +124,7 @@ public sealed class Engine : IStoppable, IDisposable
     /// </summary>
     public void UseBackend(IEngineBackend? backend)
     {
-        var old = DefaultSubmitRequest;
+        Action<Request> old = DefaultSubmitRequest;
         Action<Request> handler = backend is null ? Queue : backend.Submit;
         Backend = backend;
         DefaultSubmitRequest = handler;
@@ -163,7 +165,7 @@ public sealed class Engine : IStoppable, IDisposable
 
 
     /// <summary>Whether the thread is parked now.</summary>
-    public bool IsParked { get { using (_park.Acquire()) return _parked || _dozing; } }
+    public bool IsParked { get { using (_park.Acquire()) { return _parked || _dozing; } } }
 
     /// <summary>Reset generation: bumped by every reset of this engine; a parked batch aborts when it changed.</summary>
     public long ResetGeneration => Interlocked.Read(ref _resetGeneration);
@@ -219,8 +221,16 @@ public sealed class Engine : IStoppable, IDisposable
     /// </summary>
     public void RequestPark()
     {
-        if (Thread.CurrentThread == _thread) throw new InvalidOperationException($"{Name} cannot park itself");
-        using (_park.Acquire()) _parkRequests++;
+        if (Thread.CurrentThread == _thread)
+        {
+            throw new InvalidOperationException($"{Name} cannot park itself");
+        }
+
+        using (_park.Acquire())
+        {
+            _parkRequests++;
+        }
+
         Kick();
     }
 
@@ -256,8 +266,15 @@ public sealed class Engine : IStoppable, IDisposable
     {
         using (_park.Acquire())
         {
-            if (_parkRequests == 0) throw new InvalidOperationException($"{Name} is not parked");
-            if (--_parkRequests == 0) _park.PulseAll();
+            if (_parkRequests == 0)
+            {
+                throw new InvalidOperationException($"{Name} is not parked");
+            }
+
+            if (--_parkRequests == 0)
+            {
+                _park.PulseAll();
+            }
         }
     }
 
@@ -287,7 +304,11 @@ public sealed class Engine : IStoppable, IDisposable
         {
             _parked = true;
             _park.PulseAll();
-            while (_parkRequests > 0 && !_stopping) _park.Wait();
+            while (_parkRequests > 0 && !_stopping)
+            {
+                _park.Wait();
+            }
+
             _parked = false;
         }
         // The monitor exit above is the acquire side of the handshake: whatever the parker changed (queues, Active,
@@ -309,10 +330,22 @@ public sealed class Engine : IStoppable, IDisposable
         AssertParked();
         var all = new List<Request>();
         _breadcrumbs.Drain(all);
-        var active = Active;
-        if (active is not null && !all.Contains(active)) all.Insert(0, active);
-        while (_replay.Count > 0) all.Add(_replay.Dequeue());
-        while (_port.Reader.TryRead(out var rq)) all.Add(rq);
+        Request? active = Active;
+        if (active is not null && !all.Contains(active))
+        {
+            all.Insert(0, active);
+        }
+
+        while (_replay.Count > 0)
+        {
+            all.Add(_replay.Dequeue());
+        }
+
+        while (_port.Reader.TryRead(out Request? rq))
+        {
+            all.Add(rq);
+        }
+
         Volatile.Write(ref _active, null);
         return all;
     }
@@ -324,7 +357,10 @@ public sealed class Engine : IStoppable, IDisposable
     public void Replay(IEnumerable<Request> requests)
     {
         AssertParked();
-        foreach (var rq in requests) _replay.Enqueue(rq);
+        foreach (Request rq in requests)
+        {
+            _replay.Enqueue(rq);
+        }
     }
 
     /// <summary>
@@ -368,7 +404,12 @@ public sealed class Engine : IStoppable, IDisposable
     private void AssertParked()
     {
         using (_park.Acquire())
-            if (!_parked && !_dozing && !_stopping && _thread.IsAlive) throw new InvalidOperationException($"{Name} is not parked");
+        {
+            if (!_parked && !_dozing && !_stopping && _thread.IsAlive)
+            {
+                throw new InvalidOperationException($"{Name} is not parked");
+            }
+        }
     }
 
     // ---- the engine thread ------------------------------------------------------------------------------------
@@ -382,7 +423,7 @@ public sealed class Engine : IStoppable, IDisposable
             {
                 SafePoint();
                 ArbitrationPoint();
-                var rq = Dequeue();
+                Request? rq = Dequeue();
                 if (rq is null) { Idle(); continue; }
                 Execute(rq);
             }
@@ -396,8 +437,12 @@ public sealed class Engine : IStoppable, IDisposable
 
     private Request? Dequeue()
     {
-        if (_replay.Count > 0) return _replay.Dequeue();
-        return _port.Reader.TryRead(out var rq) ? rq : null;
+        if (_replay.Count > 0)
+        {
+            return _replay.Dequeue();
+        }
+
+        return _port.Reader.TryRead(out Request? rq) ? rq : null;
     }
 
     private void Execute(Request rq)
@@ -406,7 +451,11 @@ public sealed class Engine : IStoppable, IDisposable
         {
             // Already finished elsewhere: a pulse that ran through preemption, or a request cancelled on the CPU.
             // Signal it if that has not happened yet: every fence signals.
-            if (!rq.IsSignaled) CompleteOnCpu(rq);
+            if (!rq.IsSignaled)
+            {
+                CompleteOnCpu(rq);
+            }
+
             Interlocked.Increment(ref _completed);
             return;
         }
@@ -431,9 +480,16 @@ public sealed class Engine : IStoppable, IDisposable
             {
                 rq.ReplayStartedTimestamp = Stopwatch.GetTimestamp();
             }
-            var status = _cs.Run(rq);
-            if (status == ExecStatus.Aborted) return;
-            if (status == ExecStatus.Faulted && HandleFault(rq)) return;
+            ExecStatus status = _cs.Run(rq);
+            if (status == ExecStatus.Aborted)
+            {
+                return;
+            }
+
+            if (status == ExecStatus.Faulted && HandleFault(rq))
+            {
+                return;
+            }
         }
         // Breadcrumb, then the interrupt: no safe point in between, so a reset never sees a written breadcrumb
         // whose request is still Active.
@@ -447,7 +503,7 @@ public sealed class Engine : IStoppable, IDisposable
     private bool HandleFault(Request rq)
     {
         Interlocked.Increment(ref _faults);
-        var handler = ErrorInterrupt;
+        Action<Engine, EngineFault>? handler = ErrorInterrupt;
         if (handler is null)
         {
             rq.SetErrorOnce(-Errno.EIO);
@@ -457,7 +513,10 @@ public sealed class Engine : IStoppable, IDisposable
         // The hardware stops at a fault: stay here until hang recovery resets the engine.
         while (!_stopping)
         {
-            if (SafePoint() || Doze(TimeSpan.FromMilliseconds(50))) return true;
+            if (SafePoint() || Doze(TimeSpan.FromMilliseconds(50)))
+            {
+                return true;
+            }
         }
         return true;
     }
@@ -465,10 +524,21 @@ public sealed class Engine : IStoppable, IDisposable
     /// <summary>Arbitration point: run a pending preemption request, if any, and drop banned work if asked to.</summary>
     internal void ArbitrationPoint()
     {
-        if (Volatile.Read(ref _skipBanned) != 0) DropBannedQueued();
-        if (Volatile.Read(ref _preempt) is null) return;
-        var pulse = Interlocked.Exchange(ref _preempt, null);
-        if (pulse is null || pulse.IsCompleted) return;
+        if (Volatile.Read(ref _skipBanned) != 0)
+        {
+            DropBannedQueued();
+        }
+
+        if (Volatile.Read(ref _preempt) is null)
+        {
+            return;
+        }
+
+        Request? pulse = Interlocked.Exchange(ref _preempt, null);
+        if (pulse is null || pulse.IsCompleted)
+        {
+            return;
+        }
         // The pulse has no payload: preempting to it is writing its breadcrumb and signalling it. The preempted batch
         // then resumes where it was. The pulse stays in the queue and is dropped there as already completed.
         CompleteOnCpu(pulse);
@@ -482,12 +552,16 @@ public sealed class Engine : IStoppable, IDisposable
     private void DropBannedQueued()
     {
         Volatile.Write(ref _skipBanned, 0);
-        while (_port.Reader.TryRead(out var queued)) _replay.Enqueue(queued);
-        var active = Volatile.Read(ref _active);
+        while (_port.Reader.TryRead(out Request? queued))
+        {
+            _replay.Enqueue(queued);
+        }
+
+        Request? active = Volatile.Read(ref _active);
         HashSet<Core.Contexts.Timeline>? ahead = null;
         for (int n = _replay.Count; n > 0; n--)
         {
-            var rq = _replay.Dequeue();
+            Request rq = _replay.Dequeue();
             bool blocked = rq.Timeline == active?.Timeline || (ahead?.Contains(rq.Timeline) ?? false);
             if (!blocked && !rq.IsPulse && rq.Context.IsBanned && !rq.IsSignaled && !rq.IsCompleted)
             {
@@ -513,14 +587,17 @@ public sealed class Engine : IStoppable, IDisposable
         // Full barrier: the _sleeping store must be visible before we look at the queue once more. The other side is
         // the barrier in Kick(), between a submitter's channel write and its read of _sleeping.
         Interlocked.MemoryBarrier();
-        if (_port.Reader.TryRead(out var rq))
+        if (_port.Reader.TryRead(out Request? rq))
         {
             Volatile.Write(ref _sleeping, 0);
             _replay.Enqueue(rq);
             return;
         }
         if (Volatile.Read(ref _preempt) is null && Volatile.Read(ref _skipBanned) == 0)
+        {
             SleepParked(TimeSpan.FromMilliseconds(100));
+        }
+
         Volatile.Write(ref _sleeping, 0);
     }
 
@@ -532,7 +609,11 @@ public sealed class Engine : IStoppable, IDisposable
     {
         using (_park.Acquire())
         {
-            if (_parkRequests > 0 || _stopping) return;
+            if (_parkRequests > 0 || _stopping)
+            {
+                return;
+            }
+
             _dozing = true;
         }
         _doorbell.Wait(timeout);
@@ -545,7 +626,11 @@ public sealed class Engine : IStoppable, IDisposable
             {
                 _parked = true;
                 _park.PulseAll();
-                while (_parkRequests > 0 && !_stopping) _park.Wait();
+                while (_parkRequests > 0 && !_stopping)
+                {
+                    _park.Wait();
+                }
+
                 _parked = false;
             }
         }
@@ -559,8 +644,12 @@ public sealed class Engine : IStoppable, IDisposable
     internal bool Backoff(ref long spins)
     {
         long n = ++spins;
-        if (n < 64) return false;
-        if (n < 512) { if ((n & 7) == 0) Thread.Yield(); return false; }
+        if (n < 64)
+        {
+            return false;
+        }
+
+        if (n < 512) { if ((n & 7) == 0) { Thread.Yield(); } return false; }
         // A long spinner dozes every time round: asleep it is parkable at once (a reset or wedge need not wait for
         // its thread to be scheduled) and it leaves the CPU to others; a CPU write ending it is seen within 1 ms.
         return Doze(TimeSpan.FromMilliseconds(1));
@@ -578,7 +667,11 @@ public sealed class Engine : IStoppable, IDisposable
         Volatile.Write(ref _sleeping, 1);
         // Full barrier: pairs with Kick(), so a preemption or park requested after this is not slept through.
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _preempt) is null) SleepParked(timeout);
+        if (Volatile.Read(ref _preempt) is null)
+        {
+            SleepParked(timeout);
+        }
+
         Volatile.Write(ref _sleeping, 0);
         return Interlocked.Read(ref _resetGeneration) != generation;
     }
@@ -588,14 +681,21 @@ public sealed class Engine : IStoppable, IDisposable
     {
         // Pairs with the barrier in Idle(): either the engine sees our queued item, or we see it sleeping.
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _sleeping) != 0) _doorbell.Set();
+        if (Volatile.Read(ref _sleeping) != 0)
+        {
+            _doorbell.Set();
+        }
     }
 
     /// <summary>Stops the thread (bounded join).</summary>
     public void Dispose()
     {
         _stopping = true;
-        using (_park.Acquire()) _park.PulseAll();
+        using (_park.Acquire())
+        {
+            _park.PulseAll();
+        }
+
         _doorbell.Set();
         _thread.Join(TimeSpan.FromSeconds(5));
     }

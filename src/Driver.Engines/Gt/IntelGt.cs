@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Driver.Core.Contexts;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
@@ -39,7 +38,11 @@ public sealed class IntelGt : IDisposable
         StatusPages = new StatusPageAllocator(Memory, Ggtt);
         _engines = EngineIds.All.Select(id => new Engine(id, Ggtt,
             (Config.BusyPollEngines & id.Mask()) != 0 ? Config.Engine with { BusyPoll = true } : Config.Engine)).ToArray();
-        foreach (var e in _engines) StopMachine.Register(e);
+        foreach (Engine e in _engines)
+        {
+            StopMachine.Register(e);
+        }
+
         KernelClient = new Client(NextClientId(), "kernel", privileged: true, StatusPages, isKernel: true);
         _submitNotify = SubmitNotify;
         _readSide = Config.SubmitReadSide;
@@ -93,18 +96,28 @@ public sealed class IntelGt : IDisposable
     public Request CreateAndSubmit(GpuContext context, EngineId engine, uint batchAddress, RequestFlags flags = RequestFlags.None,
         IReadOnlyList<DmaFence>? inFences = null)
     {
-        var tl = context.GetTimeline(engine);
+        Timeline tl = context.GetTimeline(engine);
         // The timeline mutex orders seqno allocation with submission: a request is committed before the next one on
         // its timeline is built, so two requests of one timeline reach the engine in seqno order.
         using (tl.Mutex.Acquire())
         {
             var rq = new Request(tl, tl.NextSeqno(), batchAddress, flags);
-            var prev = tl.Last;
+            Request? prev = tl.Last;
             // Timeline order: a predecessor still held on its own dependencies must complete first. One already
             // submitted is ahead of us in the engine's FIFO, which orders us for free.
-            if (prev is not null && !prev.IsSubmitted && !prev.IsSignaled) rq.Await(prev, propagateError: false);
+            if (prev is not null && !prev.IsSubmitted && !prev.IsSignaled)
+            {
+                rq.Await(prev, propagateError: false);
+            }
+
             if (inFences is not null)
-                foreach (var f in inFences) rq.Await(f);
+            {
+                foreach (DmaFence f in inFences)
+                {
+                    rq.Await(f);
+                }
+            }
+
             tl.Last = rq;
             RequestCreated?.Invoke(rq);
             rq.Commit(_submitNotify);
@@ -118,7 +131,7 @@ public sealed class IntelGt : IDisposable
     /// </summary>
     private void SubmitNotify(Request rq)
     {
-        var engine = _engines[(int)rq.Engine];
+        Engine engine = _engines[(int)rq.Engine];
         if (_readSide != SubmitReadSide.Strategy)
         {
             SubmitNotifyBaseline(engine, rq);
@@ -128,7 +141,10 @@ public sealed class IntelGt : IDisposable
         {
             // Read side: the wedge swaps SubmitRequest and then waits a grace period (Epoch.Synchronize) for every
             // section that may still be running the old handler.
-            using (SubmitEpoch.Read()) engine.SubmitRequest(rq);
+            using (SubmitEpoch.Read())
+            {
+                engine.SubmitRequest(rq);
+            }
         }
         else if (Engine.Current is not null)
         {
@@ -162,7 +178,11 @@ public sealed class IntelGt : IDisposable
                 finally { _submitRwLock.ExitReadLock(); }
                 break;
             case SubmitReadSide.Monitor:
-                lock (_submitMonitor) engine.SubmitRequest(rq);
+                lock (_submitMonitor)
+                {
+                    engine.SubmitRequest(rq);
+                }
+
                 break;
             default:
                 engine.SubmitRequest(rq);
@@ -184,7 +204,11 @@ public sealed class IntelGt : IDisposable
                 finally { _submitRwLock.ExitWriteLock(); }
                 return true;
             case SubmitReadSide.Monitor:
-                lock (_submitMonitor) swap();
+                lock (_submitMonitor)
+                {
+                    swap();
+                }
+
                 return true;
             case SubmitReadSide.Unprotected:
                 swap();
@@ -197,6 +221,9 @@ public sealed class IntelGt : IDisposable
     /// <summary>Stops every engine thread.</summary>
     public void Dispose()
     {
-        foreach (var e in _engines) e.Dispose();
+        foreach (Engine e in _engines)
+        {
+            e.Dispose();
+        }
     }
 }

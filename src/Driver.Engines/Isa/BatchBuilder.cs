@@ -15,7 +15,7 @@ public sealed class BatchBuilder
     public BatchBuilder Emit(params uint[] dwords) { _dwords.AddRange(dwords); return this; }
 
     /// <summary>Appends NOOPs.</summary>
-    public BatchBuilder Noop(int count = 1) { for (int i = 0; i < count; i++) _dwords.Add(Mi.Noop); return this; }
+    public BatchBuilder Noop(int count = 1) { for (int i = 0; i < count; i++) { _dwords.Add(Mi.Noop); } return this; }
 
     /// <summary>Appends a store.</summary>
     public BatchBuilder StoreDword(uint address, uint value) => Emit(Mi.StoreDword(address, value));

@@ -1,4 +1,5 @@
 using Driver.Core.Hw;
+using Driver.Core.Memory;
 using Driver.Uapi;
 
 namespace Driver.Igt.Lib;
@@ -15,16 +16,24 @@ public static class IgtAlive
         int fd = t.OpenClient(dev);
         int scratch = IgtGem.Create(t, dev, fd);
         uint address = IgtGem.Offset(t, dev, fd, scratch);
-        t.AssertEq(dev.Map(fd, scratch, out var map), 0);
-        for (int i = 0; i < EngineIds.Count; i++) t.AssertEqU32(map![i + OffsetAlive], 0);
+        t.AssertEq(dev.Map(fd, scratch, out BufferMapping? map), 0);
+        for (int i = 0; i < EngineIds.Count; i++)
+        {
+            t.AssertEqU32(map![i + OffsetAlive], 0);
+        }
+
         int n = 0;
-        foreach (var e in EngineIds.All)
+        foreach (EngineId e in EngineIds.All)
         {
             IgtGem.StoreWord(t, dev, fd, 0, e, null, scratch, address, n + OffsetAlive, (uint)(n + OffsetAlive));
             n++;
         }
         IgtGem.Sync(t, dev, fd, scratch);
-        while (n-- > 0) t.AssertEqU32(map![n + OffsetAlive], (uint)(n + OffsetAlive));
+        while (n-- > 0)
+        {
+            t.AssertEqU32(map![n + OffsetAlive], (uint)(n + OffsetAlive));
+        }
+
         IgtGem.Close(t, dev, fd, scratch);
         IgtGem.Quiescent(t, dev);
         t.AssertEq(dev.CloseClient(fd), 0);

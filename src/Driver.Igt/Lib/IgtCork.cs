@@ -36,7 +36,7 @@ public sealed class IgtCork
     {
         int handle = IgtGem.Create(t, dev, fd);
         t.AssertEq(dev.VgemFenceAttach(fd, handle, GpuDevice.VgemFenceWrite, 0, out int fenceId), 0);
-        t.AssertEq(dev.VgemFenceExport(fd, fenceId, out var fence), 0);
+        t.AssertEq(dev.VgemFenceExport(fd, fenceId, out DmaFence? fence), 0);
         return new IgtCork(t, dev, fd, handle, fenceId, fence!);
     }
 

@@ -49,7 +49,7 @@ public static class IgtGem
     /// <summary>gem_execbuf: submits and asserts success; returns the out-fence.</summary>
     public static DmaFence Execbuf(IgtContext t, GpuDevice dev, ExecbufArgs args)
     {
-        t.AssertEq(dev.Execbuf(args, out var fence), 0);
+        t.AssertEq(dev.Execbuf(args, out DmaFence? fence), 0);
         return fence!;
     }
 
@@ -112,9 +112,12 @@ public static class IgtGem
         int fd = t.OpenClient(dev);
         int handle = BatchEnd(t, dev, fd);
         var fences = new List<DmaFence>();
-        foreach (var e in EngineIds.All)
+        foreach (EngineId e in EngineIds.All)
+        {
             fences.Add(Execbuf(t, dev, new ExecbufArgs { Client = fd, Engine = (int)e, BatchHandle = handle }));
-        foreach (var f in fences)
+        }
+
+        foreach (DmaFence f in fences)
         {
             t.AssertEq(IgtSync.Wait(f, IgtTime.Forever), 0);
             t.AssertEq(f.Status, 1);
@@ -125,7 +128,7 @@ public static class IgtGem
     /// <summary>gem_quiescent_gpu: waits (bounded) until no engine has work.</summary>
     public static void Quiescent(IgtContext t, GpuDevice dev)
     {
-        var deadline = DateTime.UtcNow + IgtTime.Forever;
+        DateTime deadline = DateTime.UtcNow + IgtTime.Forever;
         while (dev.Gt.Engines.Any(e => e.IsBusy))
         {
             t.AssertF(DateTime.UtcNow < deadline, "the GPU did not go idle");
@@ -142,9 +145,13 @@ public static class IgtGem
     {
         int batch = Create(t, dev, fd);
         Write(t, dev, fd, batch, 0, new BatchBuilder().StoreDword(targetAddress + (uint)index * 4, value).End().ToArray());
-        var fence = Execbuf(t, dev, new ExecbufArgs
+        DmaFence fence = Execbuf(t, dev, new ExecbufArgs
         {
-            Client = fd, Context = ctx, Engine = (int)engine, BatchHandle = batch, WriteObjects = [target],
+            Client = fd,
+            Context = ctx,
+            Engine = (int)engine,
+            BatchHandle = batch,
+            WriteObjects = [target],
             InFences = inFence is null ? [] : [inFence],
         });
         Close(t, dev, fd, batch);

@@ -12,7 +12,11 @@ public static class IgtHang
     /// </summary>
     public static Spinner Start(IgtContext t, GpuDevice dev, int fd, int ctx, EngineId engine, bool allowBan = false)
     {
-        if (!allowBan) IgtGem.SetParam(t, dev, fd, ctx, ContextParam.Bannable, 0);
+        if (!allowBan)
+        {
+            IgtGem.SetParam(t, dev, fd, ctx, ContextParam.Bannable, 0);
+        }
+
         return IgtSpin.New(t, dev, fd, new SpinnerOptions { Context = ctx, Engine = engine, NoPreemption = true, FenceOut = true });
     }
 

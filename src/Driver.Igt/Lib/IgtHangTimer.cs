@@ -17,11 +17,20 @@ public sealed class IgtHangTimer
         _thread = new Thread(() =>
         {
             var sw = Stopwatch.StartNew();
-            if (delay >= TimeSpan.FromMilliseconds(2)) Thread.Sleep(delay - TimeSpan.FromMilliseconds(1));
-            while (sw.Elapsed < delay) Thread.SpinWait(10);
+            if (delay >= TimeSpan.FromMilliseconds(2))
+            {
+                Thread.Sleep(delay - TimeSpan.FromMilliseconds(1));
+            }
+
+            while (sw.Elapsed < delay)
+            {
+                Thread.SpinWait(10);
+            }
+
             Volatile.Write(ref _firedAt, Stopwatch.GetTimestamp());
             action();
-        }) { IsBackground = true, Name = "igt hang_after" };
+        })
+        { IsBackground = true, Name = "igt hang_after" };
         _thread.Start();
     }
 

@@ -14,7 +14,7 @@ public static class IgtSpin
     /// <summary>igt_spin_new: submits a spinner, asserted.</summary>
     public static Spinner New(IgtContext t, GpuDevice dev, int fd, SpinnerOptions? options = null)
     {
-        int err = Spinner.Create(dev, fd, options ?? new SpinnerOptions(), out var spin);
+        int err = Spinner.Create(dev, fd, options ?? new SpinnerOptions(), out Spinner? spin);
         t.AssertEq(err, 0);
         return spin!;
     }
@@ -26,7 +26,7 @@ public static class IgtSpin
     /// <summary>A started spinner (spin_sync / igt_spin_new + busywait).</summary>
     public static Spinner Sync(IgtContext t, GpuDevice dev, int fd, SpinnerOptions? options = null)
     {
-        var spin = New(t, dev, fd, options);
+        Spinner spin = New(t, dev, fd, options);
         WaitStarted(t, spin);
         return spin;
     }

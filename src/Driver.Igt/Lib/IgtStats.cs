@@ -19,7 +19,11 @@ public sealed class IgtStats
     {
         get
         {
-            if (_values.Count == 0) return 0;
+            if (_values.Count == 0)
+            {
+                return 0;
+            }
+
             double mean = Mean;
             return Math.Sqrt(_values.Sum(v => (v - mean) * (v - mean)) / _values.Count);
         }
@@ -36,8 +40,12 @@ public sealed class IgtStats
     {
         get
         {
-            if (_values.Count == 0) return 0;
-            var sorted = _values.Order().ToArray();
+            if (_values.Count == 0)
+            {
+                return 0;
+            }
+
+            double[] sorted = _values.Order().ToArray();
             int mid = sorted.Length / 2;
             return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
         }

@@ -14,10 +14,13 @@ public static class IgtSync
     {
         var byContext = new Dictionary<ulong, DmaFence>();
         var unnamed = new List<DmaFence>();
-        foreach (var f in Flatten(a).Concat(Flatten(b)))
+        foreach (DmaFence? f in Flatten(a).Concat(Flatten(b)))
         {
             if (f.FenceContext == 0) { unnamed.Add(f); continue; }
-            if (!byContext.TryGetValue(f.FenceContext, out var have) || (int)(f.Seqno - have.Seqno) > 0) byContext[f.FenceContext] = f;
+            if (!byContext.TryGetValue(f.FenceContext, out DmaFence? have) || (int)(f.Seqno - have.Seqno) > 0)
+            {
+                byContext[f.FenceContext] = f;
+            }
         }
         return new MergedFence([.. byContext.Values, .. unnamed.Distinct()]);
     }

@@ -1,6 +1,6 @@
-using Driver.Core.Locking;
 using System.Diagnostics;
 using Driver.Core.Contexts;
+using Driver.Core.Locking;
 using Driver.Reset.Events;
 using Driver.Reset.Recovery;
 
@@ -25,21 +25,44 @@ public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
     /// </summary>
     public bool MarkGuilty(GpuContext context)
     {
-        if (context.IsKernel) return false;
-        if (context.IsClosed) return BanContext(context, "closed");
+        if (context.IsKernel)
+        {
+            return false;
+        }
+
+        if (context.IsClosed)
+        {
+            return BanContext(context, "closed");
+        }
+
         context.MarkGuilty();
         long now = Stopwatch.GetTimestamp();
         context.LastGuiltyTimestamp = now;
         // Cool contexts are too cool to be banned: non-bannable ones are used to test resets.
-        if (!context.Bannable) return false;
+        if (!context.Bannable)
+        {
+            return false;
+        }
+
         bool banned = !context.Recoverable;
         // Leaf lock around the per-context hang history (no other lock is taken inside).
         using (_lock.Acquire())
         {
-            if (!_hangHistory.TryGetValue(context, out var history)) _hangHistory[context] = history = new Queue<long>();
+            if (!_hangHistory.TryGetValue(context, out Queue<long>? history))
+            {
+                _hangHistory[context] = history = new Queue<long>();
+            }
+
             history.Enqueue(now);
-            while (history.Count > config.HangsToBan) history.Dequeue();
-            if (history.Count == config.HangsToBan && Elapsed(history.Peek(), now) < config.BanWindow) banned = true;
+            while (history.Count > config.HangsToBan)
+            {
+                history.Dequeue();
+            }
+
+            if (history.Count == config.HangsToBan && Elapsed(history.Peek(), now) < config.BanWindow)
+            {
+                banned = true;
+            }
         }
         ClientMarkGuilty(context.Client, banned, now);
         return banned && BanContext(context, context.Recoverable ? "repeated hangs" : "not recoverable");
@@ -48,13 +71,20 @@ public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
     /// <summary>Accounts an innocent victim of a reset (reset stats: batch_pending).</summary>
     public static void MarkInnocent(GpuContext context)
     {
-        if (!context.IsKernel) context.MarkInnocent();
+        if (!context.IsKernel)
+        {
+            context.MarkInnocent();
+        }
     }
 
     /// <summary>Bans a context (also used when a non-persistent context is closed); returns true if newly banned.</summary>
     public bool BanContext(GpuContext context, string why)
     {
-        if (!context.Ban()) return true;
+        if (!context.Ban())
+        {
+            return true;
+        }
+
         using (_lock.Acquire()) { ContextsBanned++; _hangHistory.Remove(context); }
         events.Raise(GpuEventKind.ContextBanned, 0, $"context {context} banned: {why}");
         return true;
@@ -65,12 +95,22 @@ public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
         int score = banned ? 3 : 0;
         long prev = client.LastHangTimestamp;
         client.LastHangTimestamp = now;
-        if (prev != 0 && Elapsed(prev, now) < config.ClientFastHangWindow) score += 1;
-        if (score == 0) return;
+        if (prev != 0 && Elapsed(prev, now) < config.ClientFastHangWindow)
+        {
+            score += 1;
+        }
+
+        if (score == 0)
+        {
+            return;
+        }
+
         int before = client.BanScore;
         int after = client.AddBanScore(score);
         if (before < Client.BanThreshold && after >= Client.BanThreshold)
+        {
             events.Raise(GpuEventKind.ClientBanned, 0, $"client {client} banned (score {after})");
+        }
     }
 
     private static TimeSpan Elapsed(long from, long to) => TimeSpan.FromSeconds((to - from) / (double)Stopwatch.Frequency);

@@ -1,5 +1,4 @@
 using Driver.Core.Hw;
-using Driver.Core.Memory;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
 using Driver.Engines.Gt;
@@ -23,11 +22,19 @@ public sealed class ErrorCapture(IntelGt gt, ErrorStateStore store)
     {
         var engines = new List<EngineErrorState>();
         string? guilty = null;
-        foreach (var engine in gt.Engines)
+        foreach (Engine engine in gt.Engines)
         {
-            if ((engineMask & engine.Id.Mask()) == 0) continue;
-            var active = engine.Active;
-            if (active is not null && guilty is null && !active.Context.IsKernel) guilty = active.Context.ToString();
+            if ((engineMask & engine.Id.Mask()) == 0)
+            {
+                continue;
+            }
+
+            Request? active = engine.Active;
+            if (active is not null && guilty is null && !active.Context.IsKernel)
+            {
+                guilty = active.Context.ToString();
+            }
+
             engines.Add(CaptureEngine(engine, active));
         }
         return store.Add(id => new GpuErrorState(id, DateTime.UtcNow, reason, engineMask, guilty, engines));
@@ -38,16 +45,24 @@ public sealed class ErrorCapture(IntelGt gt, ErrorStateStore store)
         uint head = engine.Head;
         var dwords = new List<uint>();
         uint from = head >= DwordsBefore * 4 ? head - DwordsBefore * 4 : 0;
-        if (active is not null && from < active.BatchAddress) from = active.BatchAddress;
+        if (active is not null && from < active.BatchAddress)
+        {
+            from = active.BatchAddress;
+        }
+
         if (active is not null)
         {
             for (uint a = from; a < head + DwordsAfter * 4; a += 4)
             {
-                if (!gt.Ggtt.TryRead(a, out uint v)) break;
+                if (!gt.Ggtt.TryRead(a, out uint v))
+                {
+                    break;
+                }
+
                 dwords.Add(v);
             }
         }
-        var fault = engine.LastFault is { } f && f.Request == active ? f.ToString() : null;
+        string? fault = engine.LastFault is { } f && f.Request == active ? f.ToString() : null;
         return new EngineErrorState(engine.Name, head, active is null ? null : Describe(active),
             active?.BatchAddress ?? 0, from, dwords, fault, []);
     }

@@ -10,27 +10,37 @@ public sealed class ErrorStateStore(int capacity)
     private int _total;
 
     /// <summary>Error states captured since start (including cleared ones).</summary>
-    public int TotalCaptured { get { using (_lock.Acquire()) return _total; } }
+    public int TotalCaptured { get { using (_lock.Acquire()) { return _total; } } }
 
     /// <summary>The states currently held.</summary>
-    public IReadOnlyList<GpuErrorState> States { get { using (_lock.Acquire()) return _states.ToArray(); } }
+    public IReadOnlyList<GpuErrorState> States { get { using (_lock.Acquire()) { return _states.ToArray(); } } }
 
     /// <summary>The newest, or null ("No error state collected").</summary>
-    public GpuErrorState? Latest { get { using (_lock.Acquire()) return _states.Count > 0 ? _states[^1] : null; } }
+    public GpuErrorState? Latest { get { using (_lock.Acquire()) { return _states.Count > 0 ? _states[^1] : null; } } }
 
     /// <summary>Stores a state built by <paramref name="build"/> with the next id.</summary>
     public GpuErrorState Add(Func<int, GpuErrorState> build)
     {
         using (_lock.Acquire())
         {
-            var s = build(_nextId++);
+            GpuErrorState s = build(_nextId++);
             _states.Add(s);
             _total++;
-            if (_states.Count > capacity) _states.RemoveAt(0);
+            if (_states.Count > capacity)
+            {
+                _states.RemoveAt(0);
+            }
+
             return s;
         }
     }
 
     /// <summary>Forgets every state.</summary>
-    public void Clear() { using (_lock.Acquire()) _states.Clear(); }
+    public void Clear()
+    {
+        using (_lock.Acquire())
+        {
+            _states.Clear();
+        }
+    }
 }

@@ -18,7 +18,11 @@ public sealed class GpuEventStream
     /// <summary>Subscribes; dispose the result to unsubscribe.</summary>
     public IDisposable Subscribe(Action<GpuEvent> handler)
     {
-        using (_lock.Acquire()) _subscribers = [.. _subscribers, handler];
+        using (_lock.Acquire())
+        {
+            _subscribers = [.. _subscribers, handler];
+        }
+
         return new Subscription(this, handler);
     }
 
@@ -32,24 +36,40 @@ public sealed class GpuEventStream
         using (_lock.Acquire())
         {
             _counts[(int)kind]++;
-            if (_history.Count == Capacity) _history.RemoveAt(0);
+            if (_history.Count == Capacity)
+            {
+                _history.RemoveAt(0);
+            }
+
             _history.Add(ev);
             subs = _subscribers;
         }
-        foreach (var s in subs) s(ev);
+        foreach (Action<GpuEvent> s in subs)
+        {
+            s(ev);
+        }
     }
 
     /// <summary>Number of events of <paramref name="kind"/> raised so far.</summary>
-    public int Count(GpuEventKind kind) { using (_lock.Acquire()) return _counts[(int)kind]; }
+    public int Count(GpuEventKind kind)
+    {
+        using (_lock.Acquire())
+        {
+            return _counts[(int)kind];
+        }
+    }
 
     /// <summary>Snapshot of recent events.</summary>
-    public IReadOnlyList<GpuEvent> History { get { using (_lock.Acquire()) return _history.ToArray(); } }
+    public IReadOnlyList<GpuEvent> History { get { using (_lock.Acquire()) { return _history.ToArray(); } } }
 
     private sealed class Subscription(GpuEventStream stream, Action<GpuEvent> handler) : IDisposable
     {
         public void Dispose()
         {
-            using (stream._lock.Acquire()) stream._subscribers = stream._subscribers.Where(s => s != handler).ToArray();
+            using (stream._lock.Acquire())
+            {
+                stream._subscribers = stream._subscribers.Where(s => s != handler).ToArray();
+            }
         }
     }
 }

@@ -35,9 +35,17 @@ public sealed class Heartbeat : IDisposable
         _reset = reset;
         _worker = worker;
         _beats = gt.Engines.Select(_ => new EngineBeat()).ToArray();
-        for (int i = 0; i < _intervalTicks.Length; i++) _intervalTicks[i] = ToTicks(reset.Config.HeartbeatInterval);
+        for (int i = 0; i < _intervalTicks.Length; i++)
+        {
+            _intervalTicks[i] = ToTicks(reset.Config.HeartbeatInterval);
+        }
+
         _preemptTimeoutTicks = ToTicks(reset.Config.PreemptTimeout);
-        foreach (var engine in gt.Engines) engine.ErrorInterrupt = OnEngineError;
+        foreach (Engine engine in gt.Engines)
+        {
+            engine.ErrorInterrupt = OnEngineError;
+        }
+
         _thread = new Thread(Run) { Name = "heartbeat", IsBackground = true };
         _thread.Start();
     }
@@ -78,17 +86,27 @@ public sealed class Heartbeat : IDisposable
 
     private void ProcessRevokes(long now)
     {
-        while (_revokes.TryDequeue(out var ctx))
+        while (_revokes.TryDequeue(out GpuContext? ctx))
         {
             // Its work queued behind other contexts' batches is dropped at those engines' next arbitration point
             // (i915 picks again at the next timeslice and skips a banned context), not after the batches ahead.
-            foreach (var tl in ctx.Timelines)
-                if (tl.Last is { IsSignaled: false }) _gt[tl.Engine].SkipBannedQueued();
-            foreach (var engine in _gt.Engines)
+            foreach (Timeline tl in ctx.Timelines)
             {
-                var active = engine.Active;
-                if (active is null || active.Context != ctx) continue;
-                var beat = _beats[(int)engine.Id];
+                if (tl.Last is { IsSignaled: false })
+                {
+                    _gt[tl.Engine].SkipBannedQueued();
+                }
+            }
+
+            foreach (Engine engine in _gt.Engines)
+            {
+                Request? active = engine.Active;
+                if (active is null || active.Context != ctx)
+                {
+                    continue;
+                }
+
+                EngineBeat beat = _beats[(int)engine.Id];
                 if (Interlocked.Read(ref _intervalTicks[(int)engine.Id]) <= 0)
                 {
                     _worker.Queue(engine.Id.Mask(), ErrorFlags.None, $"context {ctx} revoked on {engine.Name}", active);
@@ -117,8 +135,16 @@ public sealed class Heartbeat : IDisposable
         while (!_stop.IsSet)
         {
             long now = Stopwatch.GetTimestamp();
-            if (!_revokes.IsEmpty) ProcessRevokes(now);
-            foreach (var engine in _gt.Engines) Beat(engine, _beats[(int)engine.Id], now);
+            if (!_revokes.IsEmpty)
+            {
+                ProcessRevokes(now);
+            }
+
+            foreach (Engine engine in _gt.Engines)
+            {
+                Beat(engine, _beats[(int)engine.Id], now);
+            }
+
             _stop.Wait(TickPeriod());
         }
         Lockdep.Default.ThreadExit();
@@ -127,10 +153,25 @@ public sealed class Heartbeat : IDisposable
     private TimeSpan TickPeriod()
     {
         long smallest = long.MaxValue;
-        foreach (var t in _intervalTicks) if (t > 0) smallest = Math.Min(smallest, t);
+        foreach (long t in _intervalTicks)
+        {
+            if (t > 0)
+            {
+                smallest = Math.Min(smallest, t);
+            }
+        }
+
         long preempt = Interlocked.Read(ref _preemptTimeoutTicks);
-        if (preempt > 0) smallest = Math.Min(smallest, preempt);
-        if (smallest == long.MaxValue) return TimeSpan.FromMilliseconds(50);
+        if (preempt > 0)
+        {
+            smallest = Math.Min(smallest, preempt);
+        }
+
+        if (smallest == long.MaxValue)
+        {
+            return TimeSpan.FromMilliseconds(50);
+        }
+
         double ms = smallest * 1000.0 / Stopwatch.Frequency / 4;
         return TimeSpan.FromMilliseconds(Math.Clamp(ms, 1, 50));
     }
@@ -138,7 +179,7 @@ public sealed class Heartbeat : IDisposable
     private void Beat(Engine engine, EngineBeat beat, long now)
     {
         if (_reset.IsWedged) { beat.Clear(now); return; }
-        var systole = beat.Systole;
+        Request? systole = beat.Systole;
         if (systole is not null && systole.IsSignaled) { beat.Clear(now); systole = null; }
         if (systole is not null && engine.ResetGeneration != beat.Generation)
         {
@@ -161,17 +202,25 @@ public sealed class Heartbeat : IDisposable
         }
 
         long interval = Interlocked.Read(ref _intervalTicks[(int)engine.Id]);
-        if (interval <= 0) return;
+        if (interval <= 0)
+        {
+            return;
+        }
+
         if (systole is not null)
         {
-            if (now - beat.Emitted < interval) return;
+            if (now - beat.Emitted < interval)
+            {
+                return;
+            }
+
             beat.Emitted = now;
             if (systole.Priority < PulsePriority.Barrier)
             {
                 // Raise gradually, so high-priority work may finish naturally before being preempted.
                 systole.Priority = PulsePriority.Raise(systole.Priority);
                 beat.ProgressAtRaise = engine.SafePoints;
-                var active = engine.Active;
+                Request? active = engine.Active;
                 if (beat.PreemptArmedAt == 0 && (active is null || systole.Priority > active.Priority))
                 {
                     engine.RequestPreemption(systole);
@@ -187,9 +236,13 @@ public sealed class Heartbeat : IDisposable
             return;
         }
         if (!engine.IsBusy) { beat.LastIdle = now; return; }
-        if (now - beat.LastIdle < interval) return;
+        if (now - beat.LastIdle < interval)
+        {
+            return;
+        }
+
         beat.Generation = engine.ResetGeneration;
-        var pulse = _gt.CreateAndSubmit(_gt.KernelClient.DefaultContext, engine.Id, 0, RequestFlags.Pulse);
+        Request pulse = _gt.CreateAndSubmit(_gt.KernelClient.DefaultContext, engine.Id, 0, RequestFlags.Pulse);
         pulse.Priority = PulsePriority.Min;
         beat.Systole = pulse;
         beat.Emitted = now;
@@ -215,8 +268,12 @@ public sealed class Heartbeat : IDisposable
     /// </summary>
     private void ReportHang(Engine engine, EngineBeat beat, string reason)
     {
-        var active = engine.Active;
-        if (active is null || engine.ResetGeneration != beat.Generation) return;
+        Request? active = engine.Active;
+        if (active is null || engine.ResetGeneration != beat.Generation)
+        {
+            return;
+        }
+
         Interlocked.Increment(ref _hangs);
         _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, reason, active);
     }
@@ -228,7 +285,10 @@ public sealed class Heartbeat : IDisposable
     {
         _stop.Set();
         _thread.Join(TimeSpan.FromSeconds(5));
-        foreach (var engine in _gt.Engines) engine.ErrorInterrupt = null;
+        foreach (Engine engine in _gt.Engines)
+        {
+            engine.ErrorInterrupt = null;
+        }
     }
 
     /// <summary>Per-engine heartbeat state; touched only by the heartbeat thread.</summary>

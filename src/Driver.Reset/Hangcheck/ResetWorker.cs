@@ -37,29 +37,42 @@ public sealed class ResetWorker : IDisposable
     public void Queue(uint engineMask, ErrorFlags flags, string reason, Request? blame)
     {
         Interlocked.Increment(ref _pending);
-        if (!_queue.Writer.TryWrite(new Work(engineMask, flags, reason, blame))) Interlocked.Decrement(ref _pending);
+        if (!_queue.Writer.TryWrite(new Work(engineMask, flags, reason, blame)))
+        {
+            Interlocked.Decrement(ref _pending);
+        }
     }
 
     private void Run()
     {
-        var reader = _queue.Reader;
+        ChannelReader<Work> reader = _queue.Reader;
         while (true)
         {
-            if (!reader.TryRead(out var work))
+            if (!reader.TryRead(out Work work))
             {
-                if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult()) break;
+                if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                {
+                    break;
+                }
+
                 continue;
             }
             try
             {
                 // Stale report: the request blamed has finished (a previous reset already dealt with it).
-                if (work.Blame is { IsSignaled: true } || (work.Blame is not null && work.Blame.Guilty)) continue;
+                if (work.Blame is { IsSignaled: true } || (work.Blame is not null && work.Blame.Guilty))
+                {
+                    continue;
+                }
                 // The blamed request's identity on every line recovery logs (LogContext is per thread of execution;
                 // the worker handles one report at a time).
-                var blame = work.Blame;
+                Request? blame = work.Blame;
                 using (blame is null ? null : LogContext.PushProperty("Context", blame.Context.ToString()))
                 using (blame is null ? null : LogContext.PushProperty("Seqno", blame.Seqno))
+                {
                     _reset.HandleError(work.EngineMask, work.Flags, work.Reason);
+                }
+
                 Interlocked.Increment(ref _handled);
             }
             catch (Exception e)

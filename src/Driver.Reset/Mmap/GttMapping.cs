@@ -73,7 +73,14 @@ public sealed class GttMapping : IDisposable
         get
         {
             int n = 0;
-            for (int i = 0; i < _ptes.Length; i++) if (Volatile.Read(ref _ptes[i]) != 0) n++;
+            for (int i = 0; i < _ptes.Length; i++)
+            {
+                if (Volatile.Read(ref _ptes[i]) != 0)
+                {
+                    n++;
+                }
+            }
+
             return n;
         }
     }
@@ -89,7 +96,10 @@ public sealed class GttMapping : IDisposable
             value = 0;
             return -Errno.EINVAL;
         }
-        if (_stop is null) return ReadAccess(offset, out value);
+        if (_stop is null)
+        {
+            return ReadAccess(offset, out value);
+        }
         // stop-machine: the whole access, fault included, is a stoppable region; between two accesses the thread is
         // at a safe point where a reset may hold it.
         _stop.EnterRegion();
@@ -106,8 +116,16 @@ public sealed class GttMapping : IDisposable
     /// <summary>Writes the dword at linear byte <paramref name="offset"/> of the surface; errors as <see cref="Read"/>.</summary>
     public int Write(long offset, uint value)
     {
-        if ((ulong)offset > (ulong)_lastDword || (offset & 3) != 0) return -Errno.EINVAL;
-        if (_stop is null) return WriteAccess(offset, value);
+        if ((ulong)offset > (ulong)_lastDword || (offset & 3) != 0)
+        {
+            return -Errno.EINVAL;
+        }
+
+        if (_stop is null)
+        {
+            return WriteAccess(offset, value);
+        }
+
         _stop.EnterRegion();
         try
         {
@@ -124,13 +142,16 @@ public sealed class GttMapping : IDisposable
     {
         get
         {
-            int err = Read(index * 4, out var v);
+            int err = Read(index * 4, out uint v);
             return err == 0 ? v : throw new DriverException(-err, $"GTT mmap read of dword {index} of {_object} failed");
         }
         set
         {
             int err = Write(index * 4, value);
-            if (err != 0) throw new DriverException(-err, $"GTT mmap write of dword {index} of {_object} failed");
+            if (err != 0)
+            {
+                throw new DriverException(-err, $"GTT mmap write of dword {index} of {_object} failed");
+            }
         }
     }
 
@@ -151,7 +172,10 @@ public sealed class GttMapping : IDisposable
             try
             {
                 pte = Volatile.Read(ref _ptes[offset >> 12]);
-                if (pte != 0) route = _aperture.Read(_object.Node!, (uint)offset, _object.Fence, out value);
+                if (pte != 0)
+                {
+                    route = _aperture.Read(_object.Node!, (uint)offset, _object.Fence, out value);
+                }
             }
             finally
             {
@@ -159,11 +183,18 @@ public sealed class GttMapping : IDisposable
             }
             if (pte != 0)
             {
-                if (route != _expected) _manager.NoteMisroutedRead(_object, offset, route);
+                if (route != _expected)
+                {
+                    _manager.NoteMisroutedRead(_object, offset, route);
+                }
+
                 return 0;
             }
             int err = _manager.Fault(this);
-            if (err != 0) return err;
+            if (err != 0)
+            {
+                return err;
+            }
         }
     }
 
@@ -177,7 +208,10 @@ public sealed class GttMapping : IDisposable
             try
             {
                 pte = Volatile.Read(ref _ptes[offset >> 12]);
-                if (pte != 0) route = _aperture.Write(_object.Node!, (uint)offset, _object.Fence, value);
+                if (pte != 0)
+                {
+                    route = _aperture.Write(_object.Node!, (uint)offset, _object.Fence, value);
+                }
             }
             finally
             {
@@ -185,11 +219,18 @@ public sealed class GttMapping : IDisposable
             }
             if (pte != 0)
             {
-                if (route != _expected) _manager.NoteMisroutedWrite(_object, offset, route);
+                if (route != _expected)
+                {
+                    _manager.NoteMisroutedWrite(_object, offset, route);
+                }
+
                 return 0;
             }
             int err = _manager.Fault(this);
-            if (err != 0) return err;
+            if (err != 0)
+            {
+                return err;
+            }
         }
     }
 
@@ -205,7 +246,10 @@ public sealed class GttMapping : IDisposable
     /// </summary>
     internal void Install(uint ggttOffset)
     {
-        for (int i = 0; i < _ptes.Length; i++) Volatile.Write(ref _ptes[i], ggttOffset + (uint)i * DeviceMemory.PageSize);
+        for (int i = 0; i < _ptes.Length; i++)
+        {
+            Volatile.Write(ref _ptes[i], ggttOffset + (uint)i * DeviceMemory.PageSize);
+        }
     }
 
     /// <summary>
@@ -216,14 +260,24 @@ public sealed class GttMapping : IDisposable
     {
         bool any = false;
         for (int i = 0; i < _ptes.Length; i++)
-            if (Interlocked.Exchange(ref _ptes[i], 0) != 0) any = true;
+        {
+            if (Interlocked.Exchange(ref _ptes[i], 0) != 0)
+            {
+                any = true;
+            }
+        }
+
         return any;
     }
 
     /// <summary>munmap: the entries are zapped and later accesses fail with -EFAULT.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _manager.Unmap(this);
     }
 

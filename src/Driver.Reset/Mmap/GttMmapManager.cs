@@ -50,7 +50,11 @@ public sealed class GttMmapManager : IResetObserver
     /// <param name="log">Logger.</param>
     public GttMmapManager(Ggtt ggtt, GtReset reset, MmapResetPolicy policy, int fenceRegisters = 16, ILogger? log = null)
     {
-        if (!Enum.IsDefined(policy)) throw new ArgumentOutOfRangeException(nameof(policy), policy, "unknown mmap reset policy");
+        if (!Enum.IsDefined(policy))
+        {
+            throw new ArgumentOutOfRangeException(nameof(policy), policy, "unknown mmap reset policy");
+        }
+
         _ggtt = ggtt;
         _reset = reset;
         _log = log ?? Serilog.Core.Logger.None;
@@ -106,12 +110,19 @@ public sealed class GttMmapManager : IResetObserver
     public GttMapping Map(BufferObject bo, TilingMode tiling, int stride)
     {
         ArgumentNullException.ThrowIfNull(bo);
-        if (!TileGeometry.IsDefined(tiling)) throw DriverException.Inval($"unknown tiling mode {(int)tiling}");
+        if (!TileGeometry.IsDefined(tiling))
+        {
+            throw DriverException.Inval($"unknown tiling mode {(int)tiling}");
+        }
+
         if (tiling == TilingMode.None ? stride != 0 : !TileGeometry.IsValidSurface(tiling, stride, bo.Size))
+        {
             throw DriverException.Inval($"{tiling} tiling with stride {stride} does not fit {bo}");
+        }
+
         using (_lock.Acquire())
         {
-            if (!_objects.TryGetValue(bo, out var obj))
+            if (!_objects.TryGetValue(bo, out GttObject? obj))
             {
                 obj = new GttObject(this, bo, tiling, stride);
                 _objects.Add(bo, obj);
@@ -119,7 +130,10 @@ public sealed class GttMmapManager : IResetObserver
             else if (obj.Tiling != tiling || obj.Stride != stride)
             {
                 if (obj.MappingCount > 0)
+                {
                     throw new DriverException(Errno.EBUSY, $"{obj} still has GTT mmaps: cannot change it to {tiling} stride {stride}");
+                }
+
                 obj.ReleaseFence(Fences);
                 obj.SetTiling(tiling, stride);
             }
@@ -137,9 +151,17 @@ public sealed class GttMmapManager : IResetObserver
     {
         using (_lock.Acquire())
         {
-            if (!_objects.Remove(bo, out var obj)) return;
+            if (!_objects.Remove(bo, out GttObject? obj))
+            {
+                return;
+            }
+
             obj.MarkReleased();
-            if (obj.ZapMappings() > 0) Shootdown();
+            if (obj.ZapMappings() > 0)
+            {
+                Shootdown();
+            }
+
             obj.ReleaseFence(Fences);
         }
     }
@@ -183,8 +205,12 @@ public sealed class GttMmapManager : IResetObserver
         {
             using (_lock.Acquire())
             {
-                var obj = mapping.State;
-                if (mapping.IsDisposed || obj.IsReleased) return -Errno.EFAULT;
+                GttObject obj = mapping.State;
+                if (mapping.IsDisposed || obj.IsReleased)
+                {
+                    return -Errno.EFAULT;
+                }
+
                 GgttNode node;
                 try
                 {
@@ -196,7 +222,9 @@ public sealed class GttMmapManager : IResetObserver
                 }
                 obj.Node = node;
                 if (obj.Tiling != TilingMode.None)
+                {
                     obj.SetFence(Fences.Assign(obj, node.Offset, obj.Bo.Size, obj.Tiling, obj.Stride));
+                }
                 // Release stores, after the node and the fence: an access that sees the entry sees both.
                 mapping.Install(node.Offset);
                 return 0;
@@ -204,20 +232,29 @@ public sealed class GttMmapManager : IResetObserver
         }
         finally
         {
-            if (resetLocked) _reset.ResetUnlock();
+            if (resetLocked)
+            {
+                _reset.ResetUnlock();
+            }
         }
     }
 
     /// <summary>An access with its PTE present was not routed as its object needs: count it if it hit the wrong place.</summary>
     internal void NoteMisroutedRead(GttObject obj, long offset, ApertureRoute route)
     {
-        if (IsMisplaced(obj, offset, route)) Interlocked.Increment(ref _glitchedReads);
+        if (IsMisplaced(obj, offset, route))
+        {
+            Interlocked.Increment(ref _glitchedReads);
+        }
     }
 
     /// <summary>As <see cref="NoteMisroutedRead"/> for a write.</summary>
     internal void NoteMisroutedWrite(GttObject obj, long offset, ApertureRoute route)
     {
-        if (IsMisplaced(obj, offset, route)) Interlocked.Increment(ref _misplacedWrites);
+        if (IsMisplaced(obj, offset, route))
+        {
+            Interlocked.Increment(ref _misplacedWrites);
+        }
     }
 
     /// <summary>
@@ -248,8 +285,16 @@ public sealed class GttMmapManager : IResetObserver
         {
             case MmapResetPolicy.Revoke:
                 using (_lock.Acquire())
-                    foreach (var obj in _objects.Values)
-                        if (obj.Tiling != TilingMode.None) obj.ZapMappings();
+                {
+                    foreach (GttObject obj in _objects.Values)
+                    {
+                        if (obj.Tiling != TilingMode.None)
+                        {
+                            obj.ZapMappings();
+                        }
+                    }
+                }
+
                 Shootdown();
                 Interlocked.Increment(ref _revocations);
                 break;
@@ -272,6 +317,9 @@ public sealed class GttMmapManager : IResetObserver
     /// <summary>After the reset: stop-machine resumes the mmap users (revoked mappings refault on their own).</summary>
     public void OnResetFinish()
     {
-        if (Policy == MmapResetPolicy.StopMachine) _stopper.Resume();
+        if (Policy == MmapResetPolicy.StopMachine)
+        {
+            _stopper.Resume();
+        }
     }
 }

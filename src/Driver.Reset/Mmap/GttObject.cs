@@ -81,8 +81,14 @@ internal sealed class GttObject : IFenceOwner
     public int ZapMappings()
     {
         int zapped = 0;
-        foreach (var m in _mappings)
-            if (m.Zap()) zapped++;
+        foreach (GttMapping m in _mappings)
+        {
+            if (m.Zap())
+            {
+                zapped++;
+            }
+        }
+
         return zapped;
     }
 

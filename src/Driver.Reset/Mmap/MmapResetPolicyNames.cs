@@ -31,7 +31,7 @@ public static class MmapResetPolicyNames
 
     /// <summary>Parses a name; ArgumentException naming the accepted values otherwise.</summary>
     public static MmapResetPolicy Parse(string? name) =>
-        TryParse(name, out var policy)
+        TryParse(name, out MmapResetPolicy policy)
             ? policy
             : throw new ArgumentException($"mmapResetPolicy must be one of {string.Join(", ", All.Select(n => $"\"{n}\""))}, not \"{name}\"", nameof(name));
 }

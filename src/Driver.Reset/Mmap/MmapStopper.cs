@@ -35,7 +35,11 @@ internal sealed class MmapStopper
     /// </summary>
     public bool Stop(TimeSpan timeout)
     {
-        if (_thread is not null) return true;
+        if (_thread is not null)
+        {
+            return true;
+        }
+
         var stopped = new ManualResetEventSlim(false);
         var release = new ManualResetEventSlim(false);
         bool held = false;
@@ -48,7 +52,9 @@ internal sealed class MmapStopper
                 stopped.Set();
                 // Bounded: if the reset never calls Resume (a bug), users are released rather than hung forever.
                 if (!release.Wait(_holdLimit))
+                {
                     _log.Error("mmap stop_machine held for {Limit} without a resume: releasing the mmap users", _holdLimit);
+                }
             }, timeout);
             stopped.Set();
         })
@@ -74,7 +80,11 @@ internal sealed class MmapStopper
     /// <summary>Lets the held users go and waits for the helper to finish. No-op when not stopped.</summary>
     public void Resume()
     {
-        if (_thread is not { } thread) return;
+        if (_thread is not { } thread)
+        {
+            return;
+        }
+
         _release!.Set();
         thread.Join();
         _release.Dispose();

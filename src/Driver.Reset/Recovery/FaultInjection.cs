@@ -34,7 +34,11 @@ public sealed class FaultInjection
         while (n > 0)
         {
             int seen = Interlocked.CompareExchange(ref counter, n - 1, n);
-            if (seen == n) return true;
+            if (seen == n)
+            {
+                return true;
+            }
+
             n = seen;
         }
         return false;

@@ -13,7 +13,11 @@ public sealed partial class GtReset
     /// </summary>
     public bool ResetEngine(Engine engine, string reason)
     {
-        if (!CanResetEngine) return false;
+        if (!CanResetEngine)
+        {
+            return false;
+        }
+
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!engine.Park(Config.StopTimeout))
         {

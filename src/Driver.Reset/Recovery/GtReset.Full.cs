@@ -32,7 +32,10 @@ public sealed partial class GtReset
         {
             ResetFull(stalledMask, reason, notify: false);
         }
-        if (!IsWedged) Events.Raise(GpuEventKind.FullReset, stalledMask, reason, start);
+        if (!IsWedged)
+        {
+            Events.Raise(GpuEventKind.FullReset, stalledMask, reason, start);
+        }
     }
 
     /// <summary>
@@ -57,32 +60,48 @@ public sealed partial class GtReset
         {
             Lockdep.EndSignalling(cookie);
         }
-        if (notify && !IsWedged) Events.Raise(GpuEventKind.FullReset, stalledMask, reason, start);
+        if (notify && !IsWedged)
+        {
+            Events.Raise(GpuEventKind.FullReset, stalledMask, reason, start);
+        }
     }
 
     private void ResetFullSignalling(uint stalledMask, string reason)
     {
         using (_mutex.Acquire())
         {
-            foreach (var o in Observers) o.OnResetPrepare();
+            foreach (IResetObserver o in Observers)
+            {
+                o.OnResetPrepare();
+            }
             // Clear any previous failed attempt at recovery: time to try again.
             if (!UnsetWedgedLocked())
             {
                 // Observers were told to prepare (mmaps revoked, users stopped): they must hear the reset is over.
-                foreach (var o in Observers) o.OnResetFinish();
+                foreach (IResetObserver o in Observers)
+                {
+                    o.OnResetFinish();
+                }
+
                 return;
             }
             _log.Information("Resetting chip for {Reason}", reason);
             Interlocked.Increment(ref _resetCount);
-            var parked = PrepareAll();
+            List<Engine> parked = PrepareAll();
             bool ok = false;
             try
             {
                 if (!CanResetFull)
                 {
                     // i915 reports this at debug level when the module parameter turned resets off on purpose.
-                    if (Config.FullResetEnabled) _log.Information("GPU reset disabled");
-                    else _log.Error("GPU reset disabled");
+                    if (Config.FullResetEnabled)
+                    {
+                        _log.Information("GPU reset disabled");
+                    }
+                    else
+                    {
+                        _log.Error("GPU reset disabled");
+                    }
                 }
                 else if (parked.Count != _gt.Engines.Count)
                 {
@@ -93,12 +112,16 @@ public sealed partial class GtReset
                     // gt_reset: the GGTT first ("everything depends on having the GTT running"), then every engine's
                     // rewind, then the fence registers from their software copy.
                     _gt.Ggtt.Restore();
-                    foreach (var engine in _gt.Engines)
+                    foreach (Engine engine in _gt.Engines)
                     {
                         Rewind(engine, stalled: (stalledMask & engine.Id.Mask()) != 0);
                         engine.MarkReset();
                     }
-                    foreach (var o in Observers) o.OnResetRestore();
+                    foreach (IResetObserver o in Observers)
+                    {
+                        o.OnResetRestore();
+                    }
+
                     ok = true;
                 }
                 else
@@ -109,7 +132,11 @@ public sealed partial class GtReset
                 {
                     // Leave the GGTT and fence registers usable for CPU access while wedged.
                     _gt.Ggtt.Restore();
-                    foreach (var o in Observers) o.OnResetRestore();
+                    foreach (IResetObserver o in Observers)
+                    {
+                        o.OnResetRestore();
+                    }
+
                     Interlocked.Increment(ref _failedResets);
                     Events.Raise(GpuEventKind.ResetFailed, stalledMask, reason);
                     SetWedgedLocked($"full reset failed ({reason})", parkedAlready: true);
@@ -117,9 +144,15 @@ public sealed partial class GtReset
             }
             finally
             {
-                foreach (var e in parked) e.Unpark();
+                foreach (Engine e in parked)
+                {
+                    e.Unpark();
+                }
             }
-            foreach (var o in Observers) o.OnResetFinish();
+            foreach (IResetObserver o in Observers)
+            {
+                o.OnResetFinish();
+            }
         }
     }
 
@@ -129,10 +162,20 @@ public sealed partial class GtReset
     /// </summary>
     private List<Engine> PrepareAll()
     {
-        foreach (var engine in _gt.Engines) engine.RequestPark();
+        foreach (Engine engine in _gt.Engines)
+        {
+            engine.RequestPark();
+        }
+
         var parked = new List<Engine>(_gt.Engines.Count);
-        foreach (var engine in _gt.Engines)
-            if (engine.WaitParked(Config.StopTimeout)) parked.Add(engine);
+        foreach (Engine engine in _gt.Engines)
+        {
+            if (engine.WaitParked(Config.StopTimeout))
+            {
+                parked.Add(engine);
+            }
+        }
+
         return parked;
     }
 
@@ -161,7 +204,11 @@ public sealed partial class GtReset
             return false;
         }
         _gt.Ggtt.Clobber();
-        foreach (var o in Observers) o.OnHardwareReset();
+        foreach (IResetObserver o in Observers)
+        {
+            o.OnHardwareReset();
+        }
+
         if (Faults.TakeFullResetFailure())
         {
             _log.Warning("full reset timed out (injected)");

@@ -2,6 +2,7 @@ using Driver.Core.Errors;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
 using Driver.Reset.Bans;
+using Serilog;
 
 namespace Driver.Reset.Recovery;
 
@@ -20,13 +21,17 @@ public sealed partial class GtReset
     /// </summary>
     private void Rewind(Engine engine, bool stalled)
     {
-        var active = engine.Active;
-        var requests = engine.TakeAllRequests();
+        Request? active = engine.Active;
+        List<Request> requests = engine.TakeAllRequests();
         var replay = new List<Request>(requests.Count);
-        var log = _log.ForContext("Engine", engine.Name);
-        foreach (var rq in requests)
+        ILogger log = _log.ForContext("Engine", engine.Name);
+        foreach (Request rq in requests)
         {
-            if (rq.IsSignaled) continue;
+            if (rq.IsSignaled)
+            {
+                continue;
+            }
+
             if (rq.IsCompleted)
             {
                 // Breadcrumb already written (by a nop or preemption path): just make sure it is signalled.
@@ -41,7 +46,10 @@ public sealed partial class GtReset
                     rq.SetErrorOnce(-Errno.EIO);
                     rq.Skip = true;
                     log.Information("{Context} seqno {Seqno} guilty of the hang: {Errno}", rq.Context.ToString(), rq.Seqno, Errno.Name(-Errno.EIO));
-                    if (Bans.MarkGuilty(rq.Context)) log.Information("context {Context} banned after hang on {Engine}", rq.Context.ToString(), engine.Name);
+                    if (Bans.MarkGuilty(rq.Context))
+                    {
+                        log.Information("context {Context} banned after hang on {Engine}", rq.Context.ToString(), engine.Name);
+                    }
                 }
                 else
                 {
@@ -59,7 +67,11 @@ public sealed partial class GtReset
             rq.Replays++;
             replay.Add(rq);
         }
-        if (replay.Count > 0) log.Debug("replaying {Count} requests", replay.Count);
+        if (replay.Count > 0)
+        {
+            log.Debug("replaying {Count} requests", replay.Count);
+        }
+
         engine.Replay(replay);
         // The rest were signalled above: the engine may count them done (not earlier, or it would look idle while
         // the rewind is still deciding guilt).

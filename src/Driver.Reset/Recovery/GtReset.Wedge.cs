@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Driver.Core.Contexts;
 using Driver.Core.Hw;
 using Driver.Core.Locking;
 using Driver.Core.Requests;
@@ -27,14 +28,21 @@ public sealed partial class GtReset
     /// <summary>intel_gt_set_wedged: declare the device dead; every fence still completes (with -EIO).</summary>
     public void SetWedged(string reason)
     {
-        if (IsWedged) return;
+        if (IsWedged)
+        {
+            return;
+        }
+
         bool cookie = Lockdep.BeginSignalling();
         try
         {
             HoldOffEngineResets();
             try
             {
-                using (_mutex.Acquire()) SetWedgedLocked(reason, parkedAlready: false);
+                using (_mutex.Acquire())
+                {
+                    SetWedgedLocked(reason, parkedAlready: false);
+                }
             }
             finally
             {
@@ -58,13 +66,21 @@ public sealed partial class GtReset
     private void HoldOffEngineResets()
     {
         for (int id = 0; id < EngineIds.Count; id++)
-            while (TestAndSetBit(ResetFlags.ResetEngine + id)) WaitForBitClear(ResetFlags.ResetEngine + id);
+        {
+            while (TestAndSetBit(ResetFlags.ResetEngine + id))
+            {
+                WaitForBitClear(ResetFlags.ResetEngine + id);
+            }
+        }
     }
 
     /// <summary>Releases the bits taken by <see cref="HoldOffEngineResets"/> and wakes their waiters.</summary>
     private void AllowEngineResets()
     {
-        for (int id = 0; id < EngineIds.Count; id++) ClearBitAndWake(ResetFlags.ResetEngine + id);
+        for (int id = 0; id < EngineIds.Count; id++)
+        {
+            ClearBitAndWake(ResetFlags.ResetEngine + id);
+        }
     }
 
     /// <summary>
@@ -74,26 +90,40 @@ public sealed partial class GtReset
     /// </summary>
     private void SetWedgedLocked(string reason, bool parkedAlready)
     {
-        if (IsWedged) return;
+        if (IsWedged)
+        {
+            return;
+        }
+
         long start = Stopwatch.GetTimestamp();
         // Stop submission to the hardware, but do not complete requests yet: their error is not set.
-        var parked = parkedAlready ? [] : PrepareAll();
+        List<Engine> parked = parkedAlready ? [] : PrepareAll();
         // Logged once the engines are stopped: a console write can take milliseconds (the first one of a process
         // even tens), and the engines would keep executing meanwhile.
         _log.Error("wedging the GPU: {Reason}", reason);
         try
         {
             // Even if recovery is hopeless, a reset stops the engines: a batch parked mid-way is abandoned.
-            foreach (var engine in _gt.Engines) engine.MarkReset();
+            foreach (Engine engine in _gt.Engines)
+            {
+                engine.MarkReset();
+            }
+
             long swapStart = Stopwatch.GetTimestamp();
             SwapSubmitRequests(_nopSubmit);
             LastSwapDuration = Stopwatch.GetElapsedTime(swapStart);
             SetBit(ResetFlags.Wedged);
-            foreach (var engine in _gt.Engines) Cancel(engine);
+            foreach (Engine engine in _gt.Engines)
+            {
+                Cancel(engine);
+            }
         }
         finally
         {
-            foreach (var e in parked) e.Unpark();
+            foreach (Engine e in parked)
+            {
+                e.Unpark();
+            }
         }
         LastWedgeDuration = Stopwatch.GetElapsedTime(start);
         Interlocked.Increment(ref _wedgeCount);
@@ -106,11 +136,17 @@ public sealed partial class GtReset
     /// </summary>
     private void SwapSubmitRequests(Action<Request> handler)
     {
-        if (_gt.SwapUnderBaselineWriteSide(() => { foreach (var engine in _gt.Engines) engine.SubmitRequest = handler; }))
+        if (_gt.SwapUnderBaselineWriteSide(() => { foreach (Engine engine in _gt.Engines) { engine.SubmitRequest = handler; } }))
+        {
             return;
+        }
+
         if (_gt.WedgeStrategy == WedgeStrategy.Epoch)
         {
-            foreach (var engine in _gt.Engines) engine.SubmitRequest = handler;
+            foreach (Engine engine in _gt.Engines)
+            {
+                engine.SubmitRequest = handler;
+            }
             // synchronize_rcu_expedited(): a submitter that read the old handler inside its read section has left
             // it when this returns, so nothing reaches an engine queue after Cancel() below drained it.
             _gt.SubmitEpoch.Synchronize();
@@ -121,13 +157,20 @@ public sealed partial class GtReset
             // prepare are already stopped; the nested park returns at once.
             bool stopped = _gt.StopMachine.Run(() =>
             {
-                foreach (var engine in _gt.Engines) engine.SubmitRequest = handler;
+                foreach (Engine engine in _gt.Engines)
+                {
+                    engine.SubmitRequest = handler;
+                }
             }, Config.StopTimeout * 4);
             if (!stopped)
             {
                 // Could not stop the world: swap anyway and fall back to a grace period so no fence is lost.
                 _log.Error("stop_machine timed out; falling back to a grace period");
-                foreach (var engine in _gt.Engines) engine.SubmitRequest = handler;
+                foreach (Engine engine in _gt.Engines)
+                {
+                    engine.SubmitRequest = handler;
+                }
+
                 _gt.SubmitEpoch.Synchronize();
             }
         }
@@ -138,10 +181,13 @@ public sealed partial class GtReset
     /// </summary>
     private static void Cancel(Engine engine)
     {
-        var taken = engine.TakeAllRequests();
-        foreach (var rq in taken)
+        List<Request> taken = engine.TakeAllRequests();
+        foreach (Request rq in taken)
         {
-            if (!rq.IsSignaled) Engine.CancelOnCpu(rq);
+            if (!rq.IsSignaled)
+            {
+                Engine.CancelOnCpu(rq);
+            }
         }
         // Only now, with every one of them signalled, may the engine look idle.
         engine.RetireTaken(taken.Count);
@@ -153,28 +199,42 @@ public sealed partial class GtReset
     /// </summary>
     public bool Unwedge()
     {
-        if (!IsWedged) return true;
+        if (!IsWedged)
+        {
+            return true;
+        }
         // Flush everything still pending first: with no lock held and outside any signalling section. Waiting on
         // fences under the reset mutex (as __intel_gt_unset_wedged does) is a deadlock the validator reports: the
         // reset path takes that mutex and is what signals fences.
         WaitForActiveTimelines();
         // The unwedge does a hardware reset, which clobbers the GGTT and the fence registers: it needs the full
         // reset protocol (BACKOFF, ResetLock holders flushed, observers told to prepare and finish) just as much.
-        while (TestAndSetBit(ResetFlags.Backoff)) WaitForBitClear(ResetFlags.Backoff);
+        while (TestAndSetBit(ResetFlags.Backoff))
+        {
+            WaitForBitClear(ResetFlags.Backoff);
+        }
+
         try
         {
             QuiesceForFullReset();
             using (_mutex.Acquire())
             {
-                var observers = Observers;
-                foreach (var o in observers) o.OnResetPrepare();
+                IResetObserver[] observers = Observers;
+                foreach (IResetObserver o in observers)
+                {
+                    o.OnResetPrepare();
+                }
+
                 try
                 {
                     return UnsetWedgedLocked();
                 }
                 finally
                 {
-                    foreach (var o in observers) o.OnResetFinish();
+                    foreach (IResetObserver o in observers)
+                    {
+                        o.OnResetFinish();
+                    }
                 }
             }
         }
@@ -188,12 +248,19 @@ public sealed partial class GtReset
     private void WaitForActiveTimelines()
     {
         long deadline = Stopwatch.GetTimestamp() + (long)(Config.UnwedgeWaitTimeout.TotalSeconds * Stopwatch.Frequency);
-        foreach (var tl in ActiveTimelines?.Invoke() ?? [])
+        foreach (Timeline tl in ActiveTimelines?.Invoke() ?? [])
         {
-            var last = tl.Last;
-            if (last is null || last.IsSignaled) continue;
+            Request? last = tl.Last;
+            if (last is null || last.IsSignaled)
+            {
+                continue;
+            }
+
             var remaining = TimeSpan.FromSeconds(Math.Max(0, (deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency));
-            if (!last.Wait(remaining)) _log.Warning("unwedge: {Request} still pending after the wait bound", last);
+            if (!last.Wait(remaining))
+            {
+                _log.Warning("unwedge: {Request} still pending after the wait bound", last);
+            }
         }
     }
 
@@ -204,23 +271,37 @@ public sealed partial class GtReset
     /// </summary>
     private bool UnsetWedgedLocked()
     {
-        if (!IsWedged) return true;
+        if (!IsWedged)
+        {
+            return true;
+        }
         // Never fully initialised (or torn down): recovery impossible.
-        if (TestBit(ResetFlags.WedgedOnInit) || TestBit(ResetFlags.WedgedOnFini)) return false;
+        if (TestBit(ResetFlags.WedgedOnInit) || TestBit(ResetFlags.WedgedOnFini))
+        {
+            return false;
+        }
         // Pending GPU events must be reset before submission is restored.
-        var parked = PrepareAll();
+        List<Engine> parked = PrepareAll();
         try
         {
             if (parked.Count != _gt.Engines.Count || !HardwareReset())
             {
                 _gt.Ggtt.Restore();
-                foreach (var o in Observers) o.OnResetRestore();
+                foreach (IResetObserver o in Observers)
+                {
+                    o.OnResetRestore();
+                }
+
                 _log.Error("unwedge: reset failed, device stays wedged");
                 return false;
             }
             _gt.Ggtt.Restore();
-            foreach (var o in Observers) o.OnResetRestore();
-            foreach (var engine in _gt.Engines)
+            foreach (IResetObserver o in Observers)
+            {
+                o.OnResetRestore();
+            }
+
+            foreach (Engine engine in _gt.Engines)
             {
                 Cancel(engine);
                 engine.MarkReset();
@@ -230,7 +311,10 @@ public sealed partial class GtReset
         }
         finally
         {
-            foreach (var e in parked) e.Unpark();
+            foreach (Engine e in parked)
+            {
+                e.Unpark();
+            }
         }
         ClearBitAndWake(ResetFlags.Wedged);
         Events.Raise(GpuEventKind.Unwedged, 0, "unwedged");

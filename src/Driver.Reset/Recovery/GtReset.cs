@@ -3,6 +3,7 @@ using Driver.Core.Contexts;
 using Driver.Core.Hw;
 using Driver.Core.Locking;
 using Driver.Core.Sync;
+using Driver.Engines.Execution;
 using Driver.Engines.Gt;
 using Driver.Reset.Bans;
 using Driver.Reset.Capture;
@@ -127,9 +128,15 @@ public sealed partial class GtReset
     public bool IsBackoff => TestBit(ResetFlags.Backoff);
 
     /// <summary>Adds an observer of full resets.</summary>
-    public void AddObserver(IResetObserver observer) { using (_observersLock.Acquire()) _observers.Add(observer); }
+    public void AddObserver(IResetObserver observer)
+    {
+        using (_observersLock.Acquire())
+        {
+            _observers.Add(observer);
+        }
+    }
 
-    private IResetObserver[] Observers { get { using (_observersLock.Acquire()) return _observers.ToArray(); } }
+    private IResetObserver[] Observers { get { using (_observersLock.Acquire()) { return _observers.ToArray(); } } }
 
     /// <summary>
     /// intel_gt_handle_error: optionally capture the error state; reset each engine in
@@ -156,20 +163,33 @@ public sealed partial class GtReset
         engineMask &= EngineIds.AllMask;
         EngineLog(engineMask).Warning("GPU HANG: {Reason}, engine mask 0x{Mask:x}", reason, engineMask);
         Events.Raise(GpuEventKind.Error, engineMask, reason);
-        if ((flags & ErrorFlags.Capture) != 0 && Config.CaptureErrorState) _capture.Capture(engineMask, reason);
+        if ((flags & ErrorFlags.Capture) != 0 && Config.CaptureErrorState)
+        {
+            _capture.Capture(engineMask, reason);
+        }
 
         if (CanResetEngine && !IsWedged)
         {
-            foreach (var engine in _gt.Engines)
+            foreach (Engine engine in _gt.Engines)
             {
                 uint bit = engine.Id.Mask();
-                if ((engineMask & bit) == 0) continue;
+                if ((engineMask & bit) == 0)
+                {
+                    continue;
+                }
                 // Someone else is resetting this engine (or a full reset holds every engine bit): leave its bit in
                 // the mask; the full-reset path below then waits for / piggy-backs on that reset.
-                if (TestAndSetBit(ResetFlags.ResetEngine + (int)engine.Id)) continue;
+                if (TestAndSetBit(ResetFlags.ResetEngine + (int)engine.Id))
+                {
+                    continue;
+                }
+
                 try
                 {
-                    if (ResetEngine(engine, reason)) engineMask &= ~bit;
+                    if (ResetEngine(engine, reason))
+                    {
+                        engineMask &= ~bit;
+                    }
                 }
                 finally
                 {
@@ -177,7 +197,10 @@ public sealed partial class GtReset
                 }
             }
         }
-        if (engineMask == 0) return;
+        if (engineMask == 0)
+        {
+            return;
+        }
 
         // Full reset needs the mutex; stop anyone else trying to do one. If a full reset is already under way it
         // will deal with our engines too: wait for it and piggy-back instead of resetting twice.
@@ -205,7 +228,11 @@ public sealed partial class GtReset
     /// </summary>
     public void ResetFullExclusive(uint stalledMask, string reason)
     {
-        while (TestAndSetBit(ResetFlags.Backoff)) WaitForBitClear(ResetFlags.Backoff);
+        while (TestAndSetBit(ResetFlags.Backoff))
+        {
+            WaitForBitClear(ResetFlags.Backoff);
+        }
+
         try
         {
             QuiesceForFullReset();
@@ -227,7 +254,12 @@ public sealed partial class GtReset
         _backoffRcu.Synchronize();
         // Keep per-engine resets out while we own the whole GT.
         for (int id = 0; id < EngineIds.Count; id++)
-            while (TestAndSetBit(ResetFlags.ResetEngine + id)) WaitForBitClear(ResetFlags.ResetEngine + id);
+        {
+            while (TestAndSetBit(ResetFlags.ResetEngine + id))
+            {
+                WaitForBitClear(ResetFlags.ResetEngine + id);
+            }
+        }
         // Flush everyone still using a resource the reset is about to clobber.
         BackoffSrcu.Synchronize();
     }
@@ -235,7 +267,11 @@ public sealed partial class GtReset
     /// <summary>Undoes the BACKOFF owner's bits (every engine bit, then BACKOFF) and wakes the waiters.</summary>
     private void LeaveBackoff()
     {
-        for (int id = 0; id < EngineIds.Count; id++) ClearBit(ResetFlags.ResetEngine + id);
+        for (int id = 0; id < EngineIds.Count; id++)
+        {
+            ClearBit(ResetFlags.ResetEngine + id);
+        }
+
         ClearBitAndWake(ResetFlags.Backoff);
     }
 
@@ -245,8 +281,12 @@ public sealed partial class GtReset
     /// </summary>
     private ILogger EngineLog(uint engineMask)
     {
-        if (engineMask == 0) return _log;
-        var names = EngineIds.All.Where(e => (engineMask & e.Mask()) != 0).Select(e => e.Name());
+        if (engineMask == 0)
+        {
+            return _log;
+        }
+
+        IEnumerable<string> names = EngineIds.All.Where(e => (engineMask & e.Mask()) != 0).Select(e => e.Name());
         return _log.ForContext("Engine", string.Join(",", names));
     }
 
@@ -262,7 +302,11 @@ public sealed partial class GtReset
         while (IsBackoff)
         {
             _backoffRcu.ReadUnlock();
-            if (!WaitForBitClear(ResetFlags.Backoff, deadline)) return false;
+            if (!WaitForBitClear(ResetFlags.Backoff, deadline))
+            {
+                return false;
+            }
+
             _backoffRcu.ReadLock();
         }
         BackoffSrcu.ReadLock();
@@ -287,7 +331,10 @@ public sealed partial class GtReset
     {
         ClearBit(bit);
         // Monitor enter/exit orders the clear before the wake-up; waiters re-check the bit under the same monitor.
-        using (_queue.Acquire()) _queue.PulseAll();
+        using (_queue.Acquire())
+        {
+            _queue.PulseAll();
+        }
     }
 
     private void WaitForBitClear(int bit) => WaitForBitClear(bit, long.MaxValue);
@@ -299,7 +346,10 @@ public sealed partial class GtReset
             while (TestBit(bit))
             {
                 long remaining = deadline == long.MaxValue ? 100 : (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
-                if (remaining <= 0) return false;
+                if (remaining <= 0)
+                {
+                    return false;
+                }
                 // Bounded slices: a clear that raced our check is caught on the next pass at the latest.
                 _queue.Wait((int)Math.Clamp(remaining, 1, 100));
             }

@@ -31,7 +31,7 @@ public static class BenchCommand
     /// <summary>Runs the benchmarks; returns the exit code (2 for an unknown group).</summary>
     public static int Run(bool quick, FileInfo? json, IReadOnlyCollection<string> only, bool quiet = false)
     {
-        var unknown = only.Where(g => !BenchSuite.Groups.Contains(g)).ToArray();
+        string[] unknown = only.Where(g => !BenchSuite.Groups.Contains(g)).ToArray();
         if (unknown.Length > 0)
         {
             Console.Error.WriteLine($"gpusim bench: unknown group(s) {string.Join(", ", unknown)}; known: {string.Join(", ", BenchSuite.Groups)}");
@@ -41,10 +41,13 @@ public static class BenchCommand
         // A live progress display on a terminal; plain progress lines otherwise (CI logs), none with --quiet.
         bool live = Progress.ProgressDisplay.Enabled(Console.Out, quiet);
         var progress = new BenchProgress(only.Count > 0 ? only.Count : BenchSuite.Groups.Count);
-        var figures = Progress.ProgressDisplay.Run(live, progress, () => BenchSuite.Run(new BenchSettings(quick), only, g =>
+        IReadOnlyList<BenchFigure> figures = Progress.ProgressDisplay.Run(live, progress, () => BenchSuite.Run(new BenchSettings(quick), only, g =>
         {
             progress.Started(g);
-            if (!live && !quiet) Console.Error.WriteLine($"bench: {g}...");
+            if (!live && !quiet)
+            {
+                Console.Error.WriteLine($"bench: {g}...");
+            }
         }));
         Print(figures);
         Console.WriteLine($"{figures.Count} figures in {sw.Elapsed.TotalSeconds:F1} s on {Environment.ProcessorCount} CPUs; "
@@ -67,9 +70,13 @@ public static class BenchCommand
     private static void Print(IReadOnlyList<BenchFigure> figures)
     {
         // Redirected output (CI, files) would otherwise wrap the table at 80 columns.
-        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 220;
-        var table = new Table().AddColumns("figure", "median", "spread", "unit", "comparison", "ratio", "target", "met");
-        foreach (var f in figures)
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = 220;
+        }
+
+        Table table = new Table().AddColumns("figure", "median", "spread", "unit", "comparison", "ratio", "target", "met");
+        foreach (BenchFigure f in figures)
         {
             table.AddRow(
                 Markup.Escape(f.Title),

@@ -10,9 +10,13 @@ public static class BenchSuite
     public static IReadOnlyList<BenchFigure> Run(BenchSettings settings, IReadOnlyCollection<string> only, Action<string>? progress = null)
     {
         var figures = new List<BenchFigure>();
-        foreach (var group in Groups)
+        foreach (string group in Groups)
         {
-            if (only.Count > 0 && !only.Contains(group)) continue;
+            if (only.Count > 0 && !only.Contains(group))
+            {
+                continue;
+            }
+
             progress?.Invoke(group);
             IEnumerable<BenchFigure> run = group switch
             {

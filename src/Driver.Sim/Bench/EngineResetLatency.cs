@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using Driver.Core.Contexts;
 using Driver.Core.Hw;
 using Driver.Core.Requests;
+using Driver.Engines.Execution;
 using Driver.Uapi;
 
 namespace Driver.Sim.Bench;
@@ -16,9 +18,15 @@ internal static class EngineResetLatency
 
     public static IEnumerable<BenchFigure> Run(BenchSettings s)
     {
-        var byDepth = s_depths.ToDictionary(d => d, _ => new List<double>());
+        Dictionary<int, List<double>> byDepth = s_depths.ToDictionary(d => d, _ => new List<double>());
         for (int r = 0; r < s.Repetitions; r++)
-            foreach (int d in s_depths) byDepth[d].Add(Measure(d));
+        {
+            foreach (int d in s_depths)
+            {
+                byDepth[d].Add(Measure(d));
+            }
+        }
+
         var at1 = Summary.Of(byDepth[1]);
         var at100 = Summary.Of(byDepth[100]);
         var at10k = Summary.Of(byDepth[10_000]);
@@ -26,15 +34,25 @@ internal static class EngineResetLatency
         double exponent = Math.Log(at10k.Median / at100.Median) / Math.Log(100);
         yield return new BenchFigure
         {
-            Id = "engine-reset-1", Title = "engine reset, hang → innocents resubmitted, 1 queued", Unit = "µs",
-            Value = at1, ComparisonTitle = "100 queued", Comparison = at100,
-            Target = "<= 100 µs at depth 1", Met = at1.Median <= 100,
+            Id = "engine-reset-1",
+            Title = "engine reset, hang → innocents resubmitted, 1 queued",
+            Unit = "µs",
+            Value = at1,
+            ComparisonTitle = "100 queued",
+            Comparison = at100,
+            Target = "<= 100 µs at depth 1",
+            Met = at1.Median <= 100,
         };
         yield return new BenchFigure
         {
-            Id = "engine-reset-10000", Title = "engine reset, 10 000 queued", Unit = "µs",
-            Value = at10k, ComparisonTitle = "100 queued", Comparison = at100,
-            Target = "grows no faster than linearly (exponent <= 1.1)", Met = exponent <= 1.1,
+            Id = "engine-reset-10000",
+            Title = "engine reset, 10 000 queued",
+            Unit = "µs",
+            Value = at10k,
+            ComparisonTitle = "100 queued",
+            Comparison = at100,
+            Target = "grows no faster than linearly (exponent <= 1.1)",
+            Met = exponent <= 1.1,
             Note = $"growth exponent between 100 and 10 000 queued: {exponent:F2}",
         };
     }
@@ -42,19 +60,34 @@ internal static class EngineResetLatency
     private static double Measure(int depth)
     {
         using var bd = new BenchDevice(BenchDevice.Quiet());
-        var dev = bd.Device;
+        GpuDevice dev = bd.Device;
         dev.OpenClient(out int client);
         var spin = Spinner.Start(dev, client, new SpinnerOptions { NoPreemption = true });
-        if (!spin.WaitStarted(TimeSpan.FromSeconds(5))) throw new TimeoutException("spinner did not start");
-        var ctx = bd.NewContext();
+        if (!spin.WaitStarted(TimeSpan.FromSeconds(5)))
+        {
+            throw new TimeoutException("spinner did not start");
+        }
+
+        GpuContext ctx = bd.NewContext();
         Request? last = null;
-        for (int i = 0; i < depth; i++) last = bd.Gt.CreateAndSubmit(ctx, EngineId.Rcs0, bd.NopBatch);
-        var engine = bd.Gt[EngineId.Rcs0];
+        for (int i = 0; i < depth; i++)
+        {
+            last = bd.Gt.CreateAndSubmit(ctx, EngineId.Rcs0, bd.NopBatch);
+        }
+
+        Engine engine = bd.Gt[EngineId.Rcs0];
         long t0 = Stopwatch.GetTimestamp();
-        if (!dev.Reset.ResetEngine(engine, "bench")) throw new InvalidOperationException("engine reset failed");
+        if (!dev.Reset.ResetEngine(engine, "bench"))
+        {
+            throw new InvalidOperationException("engine reset failed");
+        }
+
         double us = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
         if (!last!.Wait(TimeSpan.FromSeconds(30)) || spin.Fence.Status != -Core.Errors.Errno.EIO)
+        {
             throw new InvalidOperationException("reset did not complete the hung batch as guilty");
+        }
+
         return us;
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Driver.Core.Contexts;
 using Driver.Core.Hw;
+using Driver.Core.Requests;
 using Driver.Engines.Gt;
 
 namespace Driver.Sim.Bench;
@@ -16,7 +18,7 @@ internal static class Latency
         int reps = Math.Max(3, s.Repetitions / 2);
         for (int r = 0; r < reps; r++)
         {
-            var (m, p) = Measure(new GtConfig(), s.LatencySamples);
+            (double m, double p) = Measure(new GtConfig(), s.LatencySamples);
             sleeping.Add(m); sleepingP99.Add(p);
             (m, p) = Measure(new GtConfig { BusyPollEngines = EngineId.Bcs0.Mask() }, s.LatencySamples);
             polling.Add(m); pollingP99.Add(p);
@@ -25,15 +27,24 @@ internal static class Latency
         var poll = Summary.Of(polling);
         yield return new BenchFigure
         {
-            Id = "latency-median", Title = "submit → signal latency, idle engine, median", Unit = "µs",
-            Value = med, ComparisonTitle = "busy-poll engine", Comparison = poll,
-            Target = "median <= 20 µs; busy-poll <= 2 µs", Met = med.Median <= 20 && poll.Median <= 2,
+            Id = "latency-median",
+            Title = "submit → signal latency, idle engine, median",
+            Unit = "µs",
+            Value = med,
+            ComparisonTitle = "busy-poll engine",
+            Comparison = poll,
+            Target = "median <= 20 µs; busy-poll <= 2 µs",
+            Met = med.Median <= 20 && poll.Median <= 2,
             Note = "the engine thread sleeps on its doorbell between samples; busy-poll spins on its queue instead",
         };
         yield return new BenchFigure
         {
-            Id = "latency-p99", Title = "submit → signal latency, idle engine, p99", Unit = "µs",
-            Value = Summary.Of(sleepingP99), ComparisonTitle = "busy-poll engine p99", Comparison = Summary.Of(pollingP99),
+            Id = "latency-p99",
+            Title = "submit → signal latency, idle engine, p99",
+            Unit = "µs",
+            Value = Summary.Of(sleepingP99),
+            ComparisonTitle = "busy-poll engine p99",
+            Comparison = Summary.Of(pollingP99),
             Target = "reported",
         };
     }
@@ -41,23 +52,34 @@ internal static class Latency
     private static (double Median, double P99) Measure(GtConfig gt, int samples)
     {
         using var bd = new BenchDevice(BenchDevice.Quiet(gt));
-        var ctx = bd.NewContext();
+        GpuContext ctx = bd.NewContext();
         var lat = new List<double>(samples);
         for (int i = 0; i < samples + 100; i++)
         {
             // Let the engine go idle (asleep, unless it busy-polls) before each sample.
             long idleUntil = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 5000;
-            while (Stopwatch.GetTimestamp() < idleUntil) Thread.SpinWait(50);
+            while (Stopwatch.GetTimestamp() < idleUntil)
+            {
+                Thread.SpinWait(50);
+            }
+
             long t0 = Stopwatch.GetTimestamp();
-            var rq = bd.Gt.CreateAndSubmit(ctx, EngineId.Bcs0, bd.NopBatch);
+            Request rq = bd.Gt.CreateAndSubmit(ctx, EngineId.Bcs0, bd.NopBatch);
             var spin = new SpinWait();
             long deadline = t0 + Stopwatch.Frequency * 5;
             while (!rq.IsSignaled)
             {
-                if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException("latency sample did not complete");
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    throw new TimeoutException("latency sample did not complete");
+                }
+
                 spin.SpinOnce(sleep1Threshold: -1);
             }
-            if (i >= 100) lat.Add((rq.SignalTimestamp - t0) * 1e6 / Stopwatch.Frequency);
+            if (i >= 100)
+            {
+                lat.Add((rq.SignalTimestamp - t0) * 1e6 / Stopwatch.Frequency);
+            }
         }
         lat.Sort();
         return (Summary.Percentile(lat, 0.5), Summary.Percentile(lat, 0.99));

@@ -26,14 +26,23 @@ internal static class LockCost
         var plainSummary = Summary.Of(plain);
         yield return new BenchFigure
         {
-            Id = "lockdep-off", Title = "DriverMutex lock/unlock, validator off", Unit = "ns/pair",
-            Value = offSummary, ComparisonTitle = "plain System.Threading.Lock", Comparison = plainSummary,
-            Target = "off <= 1.1x a plain lock", Met = offSummary.Median <= plainSummary.Median * 1.1,
+            Id = "lockdep-off",
+            Title = "DriverMutex lock/unlock, validator off",
+            Unit = "ns/pair",
+            Value = offSummary,
+            ComparisonTitle = "plain System.Threading.Lock",
+            Comparison = plainSummary,
+            Target = "off <= 1.1x a plain lock",
+            Met = offSummary.Median <= plainSummary.Median * 1.1,
         };
         yield return new BenchFigure
         {
-            Id = "lockdep-on", Title = "DriverMutex lock/unlock, validator on", Unit = "ns/pair",
-            Value = Summary.Of(on), ComparisonTitle = "plain System.Threading.Lock", Comparison = plainSummary,
+            Id = "lockdep-on",
+            Title = "DriverMutex lock/unlock, validator on",
+            Unit = "ns/pair",
+            Value = Summary.Of(on),
+            ComparisonTitle = "plain System.Threading.Lock",
+            Comparison = plainSummary,
             Target = "reported",
         };
     }

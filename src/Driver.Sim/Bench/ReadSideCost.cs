@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Driver.Core.Contexts;
 using Driver.Core.Hw;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
@@ -18,16 +19,16 @@ internal static class ReadSideCost
 {
     public static IEnumerable<BenchFigure> Run(BenchSettings s)
     {
-        var sides = new[] { SubmitReadSide.Strategy, SubmitReadSide.Unprotected, SubmitReadSide.ReaderWriterLock, SubmitReadSide.Monitor };
-        var one = sides.ToDictionary(x => x, _ => new List<double>());
-        var two = sides.ToDictionary(x => x, _ => new List<double>());
+        SubmitReadSide[] sides = new[] { SubmitReadSide.Strategy, SubmitReadSide.Unprotected, SubmitReadSide.ReaderWriterLock, SubmitReadSide.Monitor };
+        Dictionary<SubmitReadSide, List<double>> one = sides.ToDictionary(x => x, _ => new List<double>());
+        Dictionary<SubmitReadSide, List<double>> two = sides.ToDictionary(x => x, _ => new List<double>());
         int perThread = s.ThroughputRequests / 2;
         for (int r = 0; r < s.Repetitions; r++)
         {
             // Rotate the order: whichever runs first in a repetition inherits the previous one's garbage.
             for (int k = 0; k < sides.Length; k++)
             {
-                var side = sides[(r + k) % sides.Length];
+                SubmitReadSide side = sides[(r + k) % sides.Length];
                 one[side].Add(NanosPerSubmit(side, 1, perThread));
                 two[side].Add(NanosPerSubmit(side, 2, perThread / 2));
             }
@@ -36,25 +37,38 @@ internal static class ReadSideCost
         var epoch = Summary.Of(one[SubmitReadSide.Strategy]);
         yield return new BenchFigure
         {
-            Id = "readside-epoch", Title = "submit with the epoch read section, 1 thread", Unit = "ns/submit",
-            Value = epoch, ComparisonTitle = "unprotected submit", Comparison = baseline,
-            Target = "epoch <= 1.05x unprotected", Met = epoch.Median <= baseline.Median * 1.05,
+            Id = "readside-epoch",
+            Title = "submit with the epoch read section, 1 thread",
+            Unit = "ns/submit",
+            Value = epoch,
+            ComparisonTitle = "unprotected submit",
+            Comparison = baseline,
+            Target = "epoch <= 1.05x unprotected",
+            Met = epoch.Median <= baseline.Median * 1.05,
             Note = "whole submit path per request; the handler completes the request inline",
         };
         yield return new BenchFigure
         {
-            Id = "readside-rwlock", Title = "submit under ReaderWriterLockSlim read lock, 1 thread", Unit = "ns/submit",
-            Value = Summary.Of(one[SubmitReadSide.ReaderWriterLock]), ComparisonTitle = "unprotected submit", Comparison = baseline,
+            Id = "readside-rwlock",
+            Title = "submit under ReaderWriterLockSlim read lock, 1 thread",
+            Unit = "ns/submit",
+            Value = Summary.Of(one[SubmitReadSide.ReaderWriterLock]),
+            ComparisonTitle = "unprotected submit",
+            Comparison = baseline,
             Target = "reported",
         };
         yield return new BenchFigure
         {
-            Id = "readside-monitor", Title = "submit under a Monitor, 1 thread", Unit = "ns/submit",
-            Value = Summary.Of(one[SubmitReadSide.Monitor]), ComparisonTitle = "unprotected submit", Comparison = baseline,
+            Id = "readside-monitor",
+            Title = "submit under a Monitor, 1 thread",
+            Unit = "ns/submit",
+            Value = Summary.Of(one[SubmitReadSide.Monitor]),
+            ComparisonTitle = "unprotected submit",
+            Comparison = baseline,
             Target = "reported",
         };
         var baseline2 = Summary.Of(two[SubmitReadSide.Unprotected]);
-        foreach (var (side, id, title) in new[]
+        foreach ((SubmitReadSide side, string? id, string? title) in new[]
                  {
                      (SubmitReadSide.Strategy, "readside-epoch-2t", "epoch read section"),
                      (SubmitReadSide.ReaderWriterLock, "readside-rwlock-2t", "ReaderWriterLockSlim read lock"),
@@ -63,8 +77,12 @@ internal static class ReadSideCost
         {
             yield return new BenchFigure
             {
-                Id = id, Title = $"submit under the {title}, 2 threads", Unit = "ns/submit",
-                Value = Summary.Of(two[side]), ComparisonTitle = "unprotected submit, 2 threads", Comparison = baseline2,
+                Id = id,
+                Title = $"submit under the {title}, 2 threads",
+                Unit = "ns/submit",
+                Value = Summary.Of(two[side]),
+                ComparisonTitle = "unprotected submit, 2 threads",
+                Comparison = baseline2,
                 Target = "reported",
             };
         }
@@ -79,21 +97,41 @@ internal static class ReadSideCost
         // Completing inline keeps every fence signalled (the invariant holds in benchmarks too) at the same fixed
         // cost for every read side.
         Action<Request> sink = Engine.CompleteOnCpu;
-        foreach (var e in bd.Gt.Engines) e.SubmitRequest = sink;
-        var ctxs = Enumerable.Range(0, threads).Select(_ => bd.NewContext()).ToArray();
-        var engines = new[] { EngineId.Rcs0, EngineId.Bcs0 };
-        var elapsed = new double[threads];
-        using var start = new Barrier(threads);
-        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        foreach (Engine e in bd.Gt.Engines)
         {
-            for (int i = 0; i < 5_000; i++) bd.Gt.CreateAndSubmit(ctxs[t], engines[t], bd.NopBatch);
+            e.SubmitRequest = sink;
+        }
+
+        GpuContext[] ctxs = Enumerable.Range(0, threads).Select(_ => bd.NewContext()).ToArray();
+        EngineId[] engines = new[] { EngineId.Rcs0, EngineId.Bcs0 };
+        double[] elapsed = new double[threads];
+        using var start = new Barrier(threads);
+        Thread[] workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            for (int i = 0; i < 5_000; i++)
+            {
+                bd.Gt.CreateAndSubmit(ctxs[t], engines[t], bd.NopBatch);
+            }
+
             start.SignalAndWait();
             long t0 = Stopwatch.GetTimestamp();
-            for (int i = 0; i < perThread; i++) bd.Gt.CreateAndSubmit(ctxs[t], engines[t], bd.NopBatch);
+            for (int i = 0; i < perThread; i++)
+            {
+                bd.Gt.CreateAndSubmit(ctxs[t], engines[t], bd.NopBatch);
+            }
+
             elapsed[t] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         })).ToArray();
-        foreach (var w in workers) w.Start();
-        foreach (var w in workers) w.Join();
+        foreach (Thread? w in workers)
+        {
+            w.Start();
+        }
+
+        foreach (Thread? w in workers)
+        {
+            w.Join();
+        }
+
         return elapsed.Average() * 1e9 / perThread;
     }
 }

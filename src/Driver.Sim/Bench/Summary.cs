@@ -12,8 +12,12 @@ public sealed record Summary(
     /// <summary>Summarises samples (at least one).</summary>
     public static Summary Of(IReadOnlyCollection<double> samples)
     {
-        if (samples.Count == 0) throw new ArgumentException("no samples", nameof(samples));
-        var sorted = samples.OrderBy(x => x).ToArray();
+        if (samples.Count == 0)
+        {
+            throw new ArgumentException("no samples", nameof(samples));
+        }
+
+        double[] sorted = samples.OrderBy(x => x).ToArray();
         double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
         return new Summary(median, sorted[0], sorted[^1], sorted.Length);
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Driver.Core.Contexts;
 using Driver.Core.Hw;
 using Driver.Core.Requests;
 
@@ -14,7 +15,7 @@ internal static class Throughput
         var bytes = new List<double>();
         for (int r = 0; r < s.Repetitions; r++)
         {
-            var (rate, perRequest) = OneEngine(s.ThroughputRequests);
+            (double rate, double perRequest) = OneEngine(s.ThroughputRequests);
             one.Add(rate);
             bytes.Add(perRequest);
             five.Add(FiveEnginesTwoSubmitters(s.ThroughputRequests));
@@ -22,16 +23,25 @@ internal static class Throughput
         var oneSummary = Summary.Of(one);
         yield return new BenchFigure
         {
-            Id = "nop-throughput", Title = "nop throughput, one engine, one submitter", Unit = "requests/s",
-            Value = oneSummary, ComparisonTitle = "all five engines, 2 submitting threads", Comparison = Summary.Of(five),
-            Target = ">= 2,000,000 requests/s", Met = oneSummary.Median >= 2_000_000,
+            Id = "nop-throughput",
+            Title = "nop throughput, one engine, one submitter",
+            Unit = "requests/s",
+            Value = oneSummary,
+            ComparisonTitle = "all five engines, 2 submitting threads",
+            Comparison = Summary.Of(five),
+            Target = ">= 2,000,000 requests/s",
+            Met = oneSummary.Median >= 2_000_000,
             Note = "IntelGt.CreateAndSubmit per request; the last fence's signal ends the run (engines are FIFO)",
         };
         var alloc = Summary.Of(bytes);
         yield return new BenchFigure
         {
-            Id = "alloc-per-request", Title = "managed allocation per request at steady state", Unit = "bytes",
-            Value = alloc, Target = "<= 256 bytes", Met = alloc.Median <= 256,
+            Id = "alloc-per-request",
+            Title = "managed allocation per request at steady state",
+            Unit = "bytes",
+            Value = alloc,
+            Target = "<= 256 bytes",
+            Met = alloc.Median <= 256,
             Note = "GC.GetTotalAllocatedBytes over the one-engine run, all threads",
         };
     }
@@ -39,15 +49,27 @@ internal static class Throughput
     private static (double Rate, double BytesPerRequest) OneEngine(int n)
     {
         using var bd = new BenchDevice(BenchDevice.Quiet());
-        var ctx = bd.NewContext();
+        GpuContext ctx = bd.NewContext();
         // Warm up the path (JIT, channel segments) before measuring.
-        for (int i = 0; i < 10_000; i++) bd.Gt.CreateAndSubmit(ctx, EngineId.Rcs0, bd.NopBatch);
+        for (int i = 0; i < 10_000; i++)
+        {
+            bd.Gt.CreateAndSubmit(ctx, EngineId.Rcs0, bd.NopBatch);
+        }
+
         bd.Gt.CreateAndSubmit(ctx, EngineId.Rcs0, bd.NopBatch).Wait(TimeSpan.FromSeconds(30));
         long alloc0 = GC.GetTotalAllocatedBytes(precise: true);
         long t0 = Stopwatch.GetTimestamp();
         Request? last = null;
-        for (int i = 0; i < n; i++) last = bd.Gt.CreateAndSubmit(ctx, EngineId.Rcs0, bd.NopBatch);
-        if (!last!.Wait(TimeSpan.FromSeconds(60))) throw new TimeoutException("throughput run did not finish");
+        for (int i = 0; i < n; i++)
+        {
+            last = bd.Gt.CreateAndSubmit(ctx, EngineId.Rcs0, bd.NopBatch);
+        }
+
+        if (!last!.Wait(TimeSpan.FromSeconds(60)))
+        {
+            throw new TimeoutException("throughput run did not finish");
+        }
+
         double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         long alloc = GC.GetTotalAllocatedBytes(precise: true) - alloc0;
         return (n / seconds, alloc / (double)n);
@@ -56,10 +78,10 @@ internal static class Throughput
     private static double FiveEnginesTwoSubmitters(int n)
     {
         using var bd = new BenchDevice(BenchDevice.Quiet());
-        var ctxs = new[] { bd.NewContext(), bd.NewContext() };
+        GpuContext[] ctxs = new[] { bd.NewContext(), bd.NewContext() };
         var lasts = new Request?[2, EngineIds.Count];
         using var start = new Barrier(3);
-        var threads = Enumerable.Range(0, 2).Select(t => new Thread(() =>
+        Thread[] threads = Enumerable.Range(0, 2).Select(t => new Thread(() =>
         {
             start.SignalAndWait();
             for (int i = 0; i < n / 2; i++)
@@ -68,12 +90,26 @@ internal static class Throughput
                 lasts[t, e] = bd.Gt.CreateAndSubmit(ctxs[t], (EngineId)e, bd.NopBatch);
             }
         })).ToArray();
-        foreach (var th in threads) th.Start();
+        foreach (Thread? th in threads)
+        {
+            th.Start();
+        }
+
         start.SignalAndWait();
         long t0 = Stopwatch.GetTimestamp();
-        foreach (var th in threads) th.Join();
-        foreach (var rq in lasts)
-            if (rq is not null && !rq.Wait(TimeSpan.FromSeconds(60))) throw new TimeoutException("throughput run did not finish");
+        foreach (Thread? th in threads)
+        {
+            th.Join();
+        }
+
+        foreach (Request? rq in lasts)
+        {
+            if (rq is not null && !rq.Wait(TimeSpan.FromSeconds(60)))
+            {
+                throw new TimeoutException("throughput run did not finish");
+            }
+        }
+
         return n / Stopwatch.GetElapsedTime(t0).TotalSeconds;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Driver.Core.Contexts;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Requests;
@@ -21,12 +22,16 @@ internal static class WedgeLatency
         var rate = new Dictionary<WedgeStrategy, List<double>> { [WedgeStrategy.Epoch] = new(), [WedgeStrategy.StopMachine] = new() };
         int reps = Math.Max(3, s.Repetitions / 2);
         // One untimed round per strategy: the first wedge of a process pays for JIT compilation.
-        foreach (var strategy in wedge.Keys) MeasureWedge(strategy, s.WedgeQueued);
+        foreach (WedgeStrategy strategy in wedge.Keys)
+        {
+            MeasureWedge(strategy, s.WedgeQueued);
+        }
+
         for (int r = 0; r < reps; r++)
         {
-            foreach (var strategy in wedge.Keys)
+            foreach (WedgeStrategy strategy in wedge.Keys)
             {
-                var (w, sw) = MeasureWedge(strategy, s.WedgeQueued);
+                (double w, double sw) = MeasureWedge(strategy, s.WedgeQueued);
                 wedge[strategy].Add(w);
                 swap[strategy].Add(sw);
                 rate[strategy].Add(SubmitRate(strategy, s.ThroughputRequests / 4));
@@ -35,21 +40,34 @@ internal static class WedgeLatency
         var epoch = Summary.Of(wedge[WedgeStrategy.Epoch]);
         yield return new BenchFigure
         {
-            Id = "wedge-latency", Title = "wedge: SetWedged → every fence signalled (epoch)", Unit = "ms",
-            Value = epoch, ComparisonTitle = "stop-machine", Comparison = Summary.Of(wedge[WedgeStrategy.StopMachine]),
-            Target = "epoch <= 2 ms", Met = epoch.Median <= 2,
+            Id = "wedge-latency",
+            Title = "wedge: SetWedged → every fence signalled (epoch)",
+            Unit = "ms",
+            Value = epoch,
+            ComparisonTitle = "stop-machine",
+            Comparison = Summary.Of(wedge[WedgeStrategy.StopMachine]),
+            Target = "epoch <= 2 ms",
+            Met = epoch.Median <= 2,
             Note = "5 engines x (spinner + 1000 queued), 4 threads submitting during the wedge",
         };
         yield return new BenchFigure
         {
-            Id = "wedge-swap", Title = "wedge: handler swap + grace period (epoch)", Unit = "µs",
-            Value = Summary.Of(swap[WedgeStrategy.Epoch]), ComparisonTitle = "swap inside stop_machine", Comparison = Summary.Of(swap[WedgeStrategy.StopMachine]),
+            Id = "wedge-swap",
+            Title = "wedge: handler swap + grace period (epoch)",
+            Unit = "µs",
+            Value = Summary.Of(swap[WedgeStrategy.Epoch]),
+            ComparisonTitle = "swap inside stop_machine",
+            Comparison = Summary.Of(swap[WedgeStrategy.StopMachine]),
             Target = "reported",
         };
         yield return new BenchFigure
         {
-            Id = "wedge-submit-rate", Title = "4 submitters' throughput outside wedging, epoch read side", Unit = "requests/s",
-            Value = Summary.Of(rate[WedgeStrategy.Epoch]), ComparisonTitle = "stop-machine region read side", Comparison = Summary.Of(rate[WedgeStrategy.StopMachine]),
+            Id = "wedge-submit-rate",
+            Title = "4 submitters' throughput outside wedging, epoch read side",
+            Unit = "requests/s",
+            Value = Summary.Of(rate[WedgeStrategy.Epoch]),
+            ComparisonTitle = "stop-machine region read side",
+            Comparison = Summary.Of(rate[WedgeStrategy.StopMachine]),
             Target = "reported",
         };
     }
@@ -57,22 +75,32 @@ internal static class WedgeLatency
     private static (double WedgeMs, double SwapUs) MeasureWedge(WedgeStrategy strategy, int queued)
     {
         using var bd = new BenchDevice(BenchDevice.Quiet(new GtConfig { WedgeStrategy = strategy }));
-        var dev = bd.Device;
+        GpuDevice dev = bd.Device;
         dev.OpenClient(out int client);
         var spinners = EngineIds.All.Select(e => Spinner.Start(dev, client, new SpinnerOptions { Engine = e })).ToList();
-        foreach (var sp in spinners) sp.WaitStarted(TimeSpan.FromSeconds(5));
-        var ctx = bd.NewContext();
+        foreach (Spinner? sp in spinners)
+        {
+            sp.WaitStarted(TimeSpan.FromSeconds(5));
+        }
+
+        GpuContext ctx = bd.NewContext();
         var fences = new List<DmaFence>(EngineIds.Count * queued + 16);
-        foreach (var e in EngineIds.All)
-            for (int i = 0; i < queued; i++) fences.Add(bd.Gt.CreateAndSubmit(ctx, e, bd.NopBatch));
+        foreach (EngineId e in EngineIds.All)
+        {
+            for (int i = 0; i < queued; i++)
+            {
+                fences.Add(bd.Gt.CreateAndSubmit(ctx, e, bd.NopBatch));
+            }
+        }
+
         fences.AddRange(spinners.Select(sp => sp.Fence));
 
-        var stop = 0;
-        var perThread = Enumerable.Range(0, 4).Select(_ => new List<Request>()).ToArray();
+        int stop = 0;
+        List<Request>[] perThread = Enumerable.Range(0, 4).Select(_ => new List<Request>()).ToArray();
         using var started = new CountdownEvent(4);
-        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        Thread[] threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
         {
-            var tctx = bd.NewContext();
+            GpuContext tctx = bd.NewContext();
             started.Signal();
             while (Volatile.Read(ref stop) == 0)
             {
@@ -82,24 +110,43 @@ internal static class WedgeLatency
                 Thread.SpinWait(2000);
             }
         })).ToArray();
-        foreach (var th in threads) th.Start();
+        foreach (Thread? th in threads)
+        {
+            th.Start();
+        }
+
         started.Wait(TimeSpan.FromSeconds(5));
         Thread.Sleep(2);
 
         long wedgeStart = Stopwatch.GetTimestamp();
         dev.Wedge("bench");
         Volatile.Write(ref stop, 1);
-        foreach (var th in threads) th.Join();
-        foreach (var list in perThread) fences.AddRange(list.Where(rq => rq.CreatedTimestamp < wedgeStart));
-        long lastSignal = wedgeStart;
-        foreach (var f in fences)
+        foreach (Thread? th in threads)
         {
-            if (!f.Wait(TimeSpan.FromSeconds(30))) throw new TimeoutException("a fence was not signalled by the wedge");
+            th.Join();
+        }
+
+        foreach (List<Request>? list in perThread)
+        {
+            fences.AddRange(list.Where(rq => rq.CreatedTimestamp < wedgeStart));
+        }
+
+        long lastSignal = wedgeStart;
+        foreach (DmaFence f in fences)
+        {
+            if (!f.Wait(TimeSpan.FromSeconds(30)))
+            {
+                throw new TimeoutException("a fence was not signalled by the wedge");
+            }
+
             lastSignal = Math.Max(lastSignal, f.SignalTimestamp);
         }
         double ms = (lastSignal - wedgeStart) * 1000.0 / Stopwatch.Frequency;
         if (Environment.GetEnvironmentVariable("GPUSIM_BENCH_DEBUG") == "1")
+        {
             Console.Error.WriteLine($"wedge {strategy}: last signal {ms:F2} ms, SetWedged {dev.Reset.LastWedgeDuration.TotalMilliseconds:F2} ms, swap {dev.Reset.LastSwapDuration.TotalMicroseconds:F0} us, fences {fences.Count}");
+        }
+
         return (ms, dev.Reset.LastSwapDuration.TotalMicroseconds);
     }
 
@@ -108,18 +155,33 @@ internal static class WedgeLatency
         using var bd = new BenchDevice(BenchDevice.Quiet(new GtConfig { WedgeStrategy = strategy }));
         var lasts = new Request?[4];
         using var start = new Barrier(5);
-        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        Thread[] threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
         {
-            var ctx = bd.NewContext();
+            GpuContext ctx = bd.NewContext();
             start.SignalAndWait();
-            for (int i = 0; i < perThread; i++) lasts[t] = bd.Gt.CreateAndSubmit(ctx, (EngineId)((t + i) % EngineIds.Count), bd.NopBatch);
+            for (int i = 0; i < perThread; i++)
+            {
+                lasts[t] = bd.Gt.CreateAndSubmit(ctx, (EngineId)((t + i) % EngineIds.Count), bd.NopBatch);
+            }
         })).ToArray();
-        foreach (var th in threads) th.Start();
+        foreach (Thread? th in threads)
+        {
+            th.Start();
+        }
+
         start.SignalAndWait();
         long t0 = Stopwatch.GetTimestamp();
-        foreach (var th in threads) th.Join();
+        foreach (Thread? th in threads)
+        {
+            th.Join();
+        }
+
         double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        foreach (var rq in lasts) rq!.Wait(TimeSpan.FromSeconds(60));
+        foreach (Request? rq in lasts)
+        {
+            rq!.Wait(TimeSpan.FromSeconds(60));
+        }
+
         return 4.0 * perThread / seconds;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 
 namespace Driver.Sim.Cli;
 
@@ -16,11 +17,15 @@ public static class GpusimCli
     /// <summary>Runs the CLI writing to <paramref name="stdout"/> and <paramref name="stderr"/> (tests capture them).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = Build(stdout, stderr);
-        var result = root.Parse(args);
+        RootCommand root = Build(stdout, stderr);
+        ParseResult result = root.Parse(args);
         if (result.Action is ParseErrorAction)
         {
-            foreach (var error in result.Errors) stderr.WriteLine($"gpusim: {error.Message}");
+            foreach (ParseError error in result.Errors)
+            {
+                stderr.WriteLine($"gpusim: {error.Message}");
+            }
+
             stderr.WriteLine("Try 'gpusim --help' for usage.");
             return ExitCodes.Usage;
         }

@@ -4,6 +4,7 @@ using Driver.Sim.Info;
 using Driver.Sim.Runner;
 using Driver.Sim.Scenarios;
 using Driver.Sim.Scenarios.Model;
+using Driver.Uapi;
 
 namespace Driver.Sim.Cli;
 
@@ -17,7 +18,7 @@ public static class InfoCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var scenario = new Option<string?>("--scenario") { Description = "Show the device of this scenario file", HelpName = "FILE" };
-        var wedge = CommonOptions.WedgeStrategy();
+        Option<string?> wedge = CommonOptions.WedgeStrategy();
         var heartbeat = new Option<int?>("--heartbeat-ms") { Description = "Heartbeat interval (0 disables hang detection)", HelpName = "MS" };
         var preempt = new Option<int?>("--preempt-timeout-ms") { Description = "Preempt timeout", HelpName = "MS" };
         var engineReset = new Option<bool>("--engine-reset") { Description = "Per-engine reset available" };
@@ -28,14 +29,30 @@ public static class InfoCommand
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
 
         var command = new Command("info", "Show the device as configured: engines, GGTT, hang detection, reset capabilities, wedge strategy");
-        foreach (var o in new Option[] { scenario, wedge, heartbeat, preempt, engineReset, noEngineReset, fullReset, noFullReset, memory, json })
+        foreach (Option o in new Option[] { scenario, wedge, heartbeat, preempt, engineReset, noEngineReset, fullReset, noFullReset, memory, json })
+        {
             command.Options.Add(o);
+        }
+
         command.Validators.Add(result =>
         {
-            if (result.GetValue(engineReset) && result.GetValue(noEngineReset)) result.AddError("--engine-reset and --no-engine-reset contradict each other");
-            if (result.GetValue(fullReset) && result.GetValue(noFullReset)) result.AddError("--full-reset and --no-full-reset contradict each other");
-            foreach (var o in new[] { heartbeat, preempt, memory })
-                if (result.GetValue(o) is < 0) result.AddError($"{o.Name} must not be negative");
+            if (result.GetValue(engineReset) && result.GetValue(noEngineReset))
+            {
+                result.AddError("--engine-reset and --no-engine-reset contradict each other");
+            }
+
+            if (result.GetValue(fullReset) && result.GetValue(noFullReset))
+            {
+                result.AddError("--full-reset and --no-full-reset contradict each other");
+            }
+
+            foreach (Option<int?>? o in new[] { heartbeat, preempt, memory })
+            {
+                if (result.GetValue(o) is < 0)
+                {
+                    result.AddError($"{o.Name} must not be negative");
+                }
+            }
         });
         command.SetAction(parse =>
         {
@@ -46,7 +63,11 @@ public static class InfoCommand
             }
             catch (ScenarioException e)
             {
-                foreach (var line in e.Message.Split(Environment.NewLine)) stderr.WriteLine($"gpusim: {line}");
+                foreach (string line in e.Message.Split(Environment.NewLine))
+                {
+                    stderr.WriteLine($"gpusim: {line}");
+                }
+
                 return ExitCodes.Usage;
             }
             spec = spec with
@@ -57,10 +78,17 @@ public static class InfoCommand
                 FullReset = parse.GetValue(fullReset) ? true : parse.GetValue(noFullReset) ? false : spec.FullReset,
                 MemoryMb = parse.GetValue(memory) ?? spec.MemoryMb,
             };
-            var config = DeviceConfigFactory.Create(spec, CommonOptions.ParseWedgeStrategy(parse.GetValue(wedge)));
-            var sections = DeviceInfo.Describe(config);
-            if (parse.GetValue(json)) WriteJson(sections, stdout);
-            else WriteText(sections, stdout);
+            DeviceConfig config = DeviceConfigFactory.Create(spec, CommonOptions.ParseWedgeStrategy(parse.GetValue(wedge)));
+            IReadOnlyList<InfoSection> sections = DeviceInfo.Describe(config);
+            if (parse.GetValue(json))
+            {
+                WriteJson(sections, stdout);
+            }
+            else
+            {
+                WriteText(sections, stdout);
+            }
+
             return ExitCodes.Ok;
         });
         return command;
@@ -69,11 +97,13 @@ public static class InfoCommand
     /// <summary>debugfs style: the section title, then one tab-indented "key: value [default d]" per line.</summary>
     public static void WriteText(IReadOnlyList<InfoSection> sections, TextWriter output)
     {
-        foreach (var section in sections)
+        foreach (InfoSection section in sections)
         {
             output.WriteLine(section.Title);
-            foreach (var line in section.Lines)
+            foreach (InfoLine line in section.Lines)
+            {
                 output.WriteLine($"\t{line.Key}: {line.Value}" + (line.Default is { } d ? $" [default {d}]" : ""));
+            }
         }
     }
 

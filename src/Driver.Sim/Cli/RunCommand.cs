@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Driver.Core.Locking;
 using Driver.Sim.Logging;
 using Driver.Sim.Progress;
 using Driver.Sim.Results;
@@ -6,6 +7,7 @@ using Driver.Sim.Runner;
 using Driver.Sim.Scenarios;
 using Driver.Sim.Scenarios.Model;
 using Driver.Sim.Tracing;
+using Serilog.Core;
 
 namespace Driver.Sim.Cli;
 
@@ -24,15 +26,19 @@ public static class RunCommand
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging on the console" };
         var log = new Option<string?>("--log") { Description = "Write the log (Information and up) to FILE", HelpName = "FILE" };
         var errorState = new Option<string?>("--error-state") { Description = "Write the captured GPU error states to FILE", HelpName = "FILE" };
-        var wedge = CommonOptions.WedgeStrategy();
-        var trace = CommonOptions.Trace();
+        Option<string?> wedge = CommonOptions.WedgeStrategy();
+        Option<string?> trace = CommonOptions.Trace();
         var timeline = new Option<string?>("--timeline") { Description = "Write an SVG timeline of the run to FILE (engines as rows, requests coloured by outcome, resets and wedges marked)", HelpName = "FILE" };
-        var logFormat = CommonOptions.LogFormat();
-        var quiet = CommonOptions.Quiet();
+        Option<string> logFormat = CommonOptions.LogFormat();
+        Option<bool> quiet = CommonOptions.Quiet();
         var lockdep = new Option<bool>("--lockdep") { Description = "Validate every driver lock (lockdep) during the run; any report fails it (also GPUSIM_LOCKDEP=1)" };
 
         var command = new Command("run", "Run a scenario and verify every fence and store");
-        foreach (var o in new Option[] { scenario, json, seed, verbose, log, errorState, wedge, trace, timeline, logFormat, quiet, lockdep }) command.Options.Add(o);
+        foreach (Option o in new Option[] { scenario, json, seed, verbose, log, errorState, wedge, trace, timeline, logFormat, quiet, lockdep })
+        {
+            command.Options.Add(o);
+        }
+
         command.SetAction(parse => Execute(new RunSettings
         {
             ScenarioPath = parse.GetValue(scenario),
@@ -61,18 +67,30 @@ public static class RunCommand
         }
         catch (ScenarioException e)
         {
-            foreach (var line in e.Message.Split(Environment.NewLine)) stderr.WriteLine($"gpusim: {line}");
+            foreach (string line in e.Message.Split(Environment.NewLine))
+            {
+                stderr.WriteLine($"gpusim: {line}");
+            }
+
             return ExitCodes.Usage;
         }
         // Fail on an unwritable output before spending time on the run.
-        foreach (var (path, what) in new[]
+        foreach ((string? path, string? what) in new[]
                  {
                      (settings.JsonPath, "results"), (settings.ErrorStatePath, "error states"), (settings.LogPath, "log"),
                      (settings.TracePath, "trace"), (settings.TimelinePath, "timeline"),
                  })
         {
-            if (path is null) continue;
-            if (OutputFile.TryCreate(path, out string? problem)) continue;
+            if (path is null)
+            {
+                continue;
+            }
+
+            if (OutputFile.TryCreate(path, out string? problem))
+            {
+                continue;
+            }
+
             stderr.WriteLine($"gpusim: cannot write the {what} to {path}: {problem}");
             return ExitCodes.Usage;
         }
@@ -84,12 +102,12 @@ public static class RunCommand
         {
             Core.Locking.Lockdep.Enabled = true;
             lockdepReports = new();
-            Core.Locking.Lockdep.Default.ReportAdded += r => { lock (lockdepReports) lockdepReports.Add(r); };
+            Core.Locking.Lockdep.Default.ReportAdded += r => { lock (lockdepReports) { lockdepReports.Add(r); } };
         }
-        var recorder = settings.TracePath is not null || settings.TimelinePath is not null ? new TraceRecorder() : null;
+        TraceRecorder? recorder = settings.TracePath is not null || settings.TimelinePath is not null ? new TraceRecorder() : null;
         var progress = new RunProgress();
         var logOptions = new LogOptions { Verbose = settings.Verbose, File = settings.LogPath, Format = settings.LogFormat };
-        using (var logger = LogSetup.Create(stderr, logOptions))
+        using (Logger logger = LogSetup.Create(stderr, logOptions))
         {
             try
             {
@@ -104,26 +122,51 @@ public static class RunCommand
             catch (Exception e) when (e is InvalidOperationException or AggregateException)
             {
                 stderr.WriteLine($"gpusim: the run could not be completed: {e.Message}");
-                foreach (var inner in (e as AggregateException)?.InnerExceptions ?? []) stderr.WriteLine($"gpusim:   {inner.Message}");
+                foreach (Exception inner in (e as AggregateException)?.InnerExceptions ?? [])
+                {
+                    stderr.WriteLine($"gpusim:   {inner.Message}");
+                }
+
                 return ExitCodes.Failed;
             }
         }
 
         if (recorder is not null)
         {
-            var model = recorder.Build(result.Scenario, result.Seed);
-            if (settings.TracePath is { } tracePath) ChromeTraceWriter.WriteFile(model, tracePath);
-            if (settings.TimelinePath is { } timelinePath) SvgTimelineWriter.WriteFile(model, timelinePath);
+            TraceModel model = recorder.Build(result.Scenario, result.Seed);
+            if (settings.TracePath is { } tracePath)
+            {
+                ChromeTraceWriter.WriteFile(model, tracePath);
+            }
+
+            if (settings.TimelinePath is { } timelinePath)
+            {
+                SvgTimelineWriter.WriteFile(model, timelinePath);
+            }
         }
-        if (settings.JsonPath is { } jsonPath) File.WriteAllText(jsonPath, ResultsJson.Serialize(result) + Environment.NewLine);
+        if (settings.JsonPath is { } jsonPath)
+        {
+            File.WriteAllText(jsonPath, ResultsJson.Serialize(result) + Environment.NewLine);
+        }
+
         if (settings.ErrorStatePath is { } errorPath)
+        {
             File.WriteAllText(errorPath, result.ErrorStateDumps.Count == 0 ? "No error state collected" + Environment.NewLine : string.Join(Environment.NewLine, result.ErrorStateDumps));
+        }
+
         SummaryView.Render(result, stdout);
         if (lockdepReports is not null)
         {
-            foreach (var r in lockdepReports) stderr.WriteLine(r.Text);
+            foreach (LockdepReport r in lockdepReports)
+            {
+                stderr.WriteLine(r.Text);
+            }
+
             stdout.WriteLine($"Lock validator: {lockdepReports.Count} report(s)");
-            if (lockdepReports.Count > 0) return ExitCodes.Failed;
+            if (lockdepReports.Count > 0)
+            {
+                return ExitCodes.Failed;
+            }
         }
         return result.Passed ? ExitCodes.Ok : ExitCodes.Failed;
     }

@@ -6,6 +6,7 @@ using Driver.Sim.Logging;
 using Driver.Sim.Progress;
 using Driver.Sim.Soak;
 using Driver.Sim.Tracing;
+using Serilog.Core;
 using Serilog.Events;
 
 namespace Driver.Sim.Cli;
@@ -23,22 +24,33 @@ public static class SoakCommand
         var seconds = new Option<double>("--seconds") { Description = "How long to submit and inject hangs", HelpName = "S", DefaultValueFactory = _ => 10 };
         var seed = new Option<int?>("--seed") { Description = "Seed of the random choices (a random one when left out; printed either way)", HelpName = "N" };
         var threads = new Option<int>("--threads") { Description = "Submitting threads", HelpName = "T", DefaultValueFactory = _ => 2 };
-        var wedge = CommonOptions.WedgeStrategy("Wedge strategy of the device (epoch by default)");
-        var trace = CommonOptions.Trace();
+        Option<string?> wedge = CommonOptions.WedgeStrategy("Wedge strategy of the device (epoch by default)");
+        Option<string?> trace = CommonOptions.Trace();
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to FILE", HelpName = "FILE" };
-        var quiet = CommonOptions.Quiet();
+        Option<bool> quiet = CommonOptions.Quiet();
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging on the console" };
         var log = new Option<string?>("--log") { Description = "Write the log (Information and up) to FILE", HelpName = "FILE" };
-        var logFormat = CommonOptions.LogFormat();
+        Option<string> logFormat = CommonOptions.LogFormat();
 
         var command = new Command("soak", "Random hang injection (spinners, forced engine and full resets, wedge and unwedge) against " +
             "submitters storing verifiable values; checks that every fence signals once with ok, -EIO or -EAGAIN and that every ok or -EAGAIN batch's stores landed");
-        foreach (var o in new Option[] { seconds, seed, threads, wedge, trace, json, quiet, verbose, log, logFormat }) command.Options.Add(o);
+        foreach (Option o in new Option[] { seconds, seed, threads, wedge, trace, json, quiet, verbose, log, logFormat })
+        {
+            command.Options.Add(o);
+        }
+
         command.Validators.Add(result =>
         {
             // Only options given on the command line are checked here (their defaults are valid).
-            if (result.GetResult(seconds) is not null && result.GetValue(seconds) is <= 0 or > 86_400) result.AddError("--seconds must be more than 0 and at most 86400");
-            if (result.GetResult(threads) is not null && result.GetValue(threads) is < 1 or > 64) result.AddError("--threads must be between 1 and 64");
+            if (result.GetResult(seconds) is not null && result.GetValue(seconds) is <= 0 or > 86_400)
+            {
+                result.AddError("--seconds must be more than 0 and at most 86400");
+            }
+
+            if (result.GetResult(threads) is not null && result.GetValue(threads) is < 1 or > 64)
+            {
+                result.AddError("--threads must be between 1 and 64");
+            }
         });
         command.SetAction(parse => Execute(new SoakSettings
         {
@@ -59,25 +71,34 @@ public static class SoakCommand
     /// <summary>Runs a soak with parsed settings; returns the exit code.</summary>
     public static int Execute(SoakSettings settings, TextWriter stdout, TextWriter stderr)
     {
-        foreach (var (path, what) in new[] { (settings.JsonPath, "results"), (settings.TracePath, "trace"), (settings.LogPath, "log") })
+        foreach ((string? path, string? what) in new[] { (settings.JsonPath, "results"), (settings.TracePath, "trace"), (settings.LogPath, "log") })
         {
-            if (path is null || OutputFile.TryCreate(path, out string? problem)) continue;
+            if (path is null || OutputFile.TryCreate(path, out string? problem))
+            {
+                continue;
+            }
+
             stderr.WriteLine($"gpusim: cannot write the {what} to {path}: {problem}");
             return ExitCodes.Usage;
         }
         var duration = TimeSpan.FromSeconds(settings.Seconds);
-        var recorder = settings.TracePath is not null ? new TraceRecorder() : null;
+        TraceRecorder? recorder = settings.TracePath is not null ? new TraceRecorder() : null;
         var progress = new SoakProgress(duration);
         // Hangs, failed resets and wedges are the point of a soak: the driver's lines about them go to the log file
         // (--log); the console keeps only failures of recovery itself, and the summary counts the rest.
         var logOptions = new LogOptions { Verbose = settings.Verbose, File = settings.LogPath, Format = settings.LogFormat, ConsoleLevel = LogEventLevel.Fatal };
         SoakResult result;
-        using (var logger = LogSetup.Create(stderr, logOptions))
+        using (Logger logger = LogSetup.Create(stderr, logOptions))
         {
             var options = new SoakOptions
             {
-                Duration = duration, Seed = settings.Seed, Threads = settings.Threads, WedgeStrategy = settings.WedgeStrategy,
-                Log = logger, Trace = recorder, Progress = progress,
+                Duration = duration,
+                Seed = settings.Seed,
+                Threads = settings.Threads,
+                WedgeStrategy = settings.WedgeStrategy,
+                Log = logger,
+                Trace = recorder,
+                Progress = progress,
             };
             try
             {
@@ -86,13 +107,24 @@ public static class SoakCommand
             catch (AggregateException e)
             {
                 stderr.WriteLine($"gpusim: the soak could not be completed: {e.Message} (seed {settings.Seed})");
-                foreach (var inner in e.InnerExceptions) stderr.WriteLine($"gpusim:   {inner}");
+                foreach (Exception inner in e.InnerExceptions)
+                {
+                    stderr.WriteLine($"gpusim:   {inner}");
+                }
+
                 return ExitCodes.Failed;
             }
         }
-        if (recorder is not null) ChromeTraceWriter.WriteFile(recorder.Build("soak", settings.Seed), settings.TracePath!);
+        if (recorder is not null)
+        {
+            ChromeTraceWriter.WriteFile(recorder.Build("soak", settings.Seed), settings.TracePath!);
+        }
+
         if (settings.JsonPath is { } jsonPath)
+        {
             File.WriteAllText(jsonPath, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + Environment.NewLine);
+        }
+
         PrintSummary(result, stdout);
         return result.Passed ? ExitCodes.Ok : ExitCodes.Failed;
     }
@@ -113,7 +145,11 @@ public static class SoakCommand
             return;
         }
         o.WriteLine($"  invariant: VIOLATED {N(r.Violations)} times");
-        foreach (var sample in r.ViolationSamples) o.WriteLine($"    {sample}");
+        foreach (string sample in r.ViolationSamples)
+        {
+            o.WriteLine($"    {sample}");
+        }
+
         o.WriteLine($"  reproduce with: gpusim soak --seconds {F(r.Seconds)} --seed {r.Seed} --threads {r.Threads} --wedge-strategy {r.WedgeStrategy}");
     }
 

@@ -55,21 +55,32 @@ public static class GlitchCommand
     /// <summary>Validates the option values, runs, reports. Returns the exit code.</summary>
     public static int Execute(string? policyName, string? secondsText, string? threadsText, string? jsonPath, TextWriter output, TextWriter error)
     {
-        if (!MmapResetPolicyNames.TryParse(policyName, out var policy))
+        if (!MmapResetPolicyNames.TryParse(policyName, out MmapResetPolicy policy))
+        {
             return Usage(error, $"--policy must be one of {string.Join(", ", MmapResetPolicyNames.All)}, not '{policyName}'");
+        }
+
         if (!double.TryParse(secondsText, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds)
             || !double.IsFinite(seconds) || seconds <= 0 || seconds > 3600)
+        {
             return Usage(error, $"--seconds must be a number of seconds greater than 0 and at most 3600, not '{secondsText}'");
+        }
+
         if (!int.TryParse(threadsText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int threads) || threads < 1 || threads > 64)
+        {
             return Usage(error, $"--threads must be an integer from 1 to 64, not '{threadsText}'");
+        }
+
         if (jsonPath is not null)
         {
             string? dir = Path.GetDirectoryName(Path.GetFullPath(jsonPath));
             if (jsonPath.Length == 0 || Directory.Exists(jsonPath) || (dir is not null && !Directory.Exists(dir)))
+            {
                 return Usage(error, $"--json: cannot write a file at '{jsonPath}'");
+            }
         }
 
-        var result = GlitchRunner.Run(new GlitchOptions
+        GlitchResult result = GlitchRunner.Run(new GlitchOptions
         {
             Policy = policy,
             Duration = TimeSpan.FromSeconds(seconds),

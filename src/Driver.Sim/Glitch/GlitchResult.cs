@@ -50,7 +50,7 @@ public sealed record GlitchResult(
     /// <summary>Human-readable report, one "key: value" per line.</summary>
     public string ToText()
     {
-        var c = CultureInfo.InvariantCulture;
+        CultureInfo c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine(c, $"policy: {Policy}");
         sb.AppendLine(c, $"resets: {Resets}");
@@ -60,7 +60,11 @@ public sealed record GlitchResult(
         sb.AppendLine(c, $"maxStallUs: {MaxStallUs:F1}");
         sb.AppendLine(c, $"accessesPerSecond: {AccessesPerSecond:F0}");
         sb.AppendLine(c, $"patternMismatches: {Mismatches}");
-        if (FailedAccesses > 0) sb.AppendLine(c, $"failedAccesses: {FailedAccesses}");
+        if (FailedAccesses > 0)
+        {
+            sb.AppendLine(c, $"failedAccesses: {FailedAccesses}");
+        }
+
         return sb.ToString();
     }
 }

@@ -23,11 +23,21 @@ public static class GlitchRunner
     public static GlitchResult Run(GlitchOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Threads is < 1 or > 64) throw new ArgumentException("threads must be 1..64", nameof(options));
-        if (options.Duration <= TimeSpan.Zero) throw new ArgumentException("duration must be positive", nameof(options));
+        if (options.Threads is < 1 or > 64)
+        {
+            throw new ArgumentException("threads must be 1..64", nameof(options));
+        }
+
+        if (options.Duration <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("duration must be positive", nameof(options));
+        }
+
         if (!TileGeometry.IsValidSurface(TilingMode.X, XStride, options.ObjectBytes)
             || !TileGeometry.IsValidSurface(TilingMode.Y, YStride, options.ObjectBytes))
+        {
             throw new ArgumentException($"object size {options.ObjectBytes} is not whole X and Y tile rows", nameof(options));
+        }
 
         using var dev = new GpuDevice(new DeviceConfig { MmapResetPolicy = options.Policy });
         dev.OpenClient(out int client, name: "glitch");
@@ -36,23 +46,39 @@ public static class GlitchRunner
         int stop = 0;
         for (int t = 0; t < workers.Length; t++)
         {
-            var own = new[] { MapNew(dev, client, TilingMode.X, XStride, options.ObjectBytes), MapNew(dev, client, TilingMode.Y, YStride, options.ObjectBytes) };
+            GttMapping[] own = new[] { MapNew(dev, client, TilingMode.X, XStride, options.ObjectBytes), MapNew(dev, client, TilingMode.Y, YStride, options.ObjectBytes) };
             mappings.AddRange(own);
             workers[t] = new GlitchWorker(own, () => Volatile.Read(ref stop) != 0);
         }
 
-        var threads = workers.Select((w, i) => new Thread(w.Run) { IsBackground = true, Name = $"glitch-user{i}" }).ToArray();
+        Thread[] threads = workers.Select((w, i) => new Thread(w.Run) { IsBackground = true, Name = $"glitch-user{i}" }).ToArray();
         long start = Stopwatch.GetTimestamp();
-        foreach (var th in threads) th.Start();
+        foreach (Thread? th in threads)
+        {
+            th.Start();
+        }
+
         int resets = 0;
         try
         {
-            var seen = new long[workers.Length];
-            if (!options.Resets) Thread.Sleep(options.Duration);
+            long[] seen = new long[workers.Length];
+            if (!options.Resets)
+            {
+                Thread.Sleep(options.Duration);
+            }
+
             while (options.Resets && Stopwatch.GetElapsedTime(start) < options.Duration && resets < options.MaxResets)
             {
-                if (resets > 0) AwaitProgress(workers, seen, options.ProgressGate);
-                for (int i = 0; i < workers.Length; i++) seen[i] = workers[i].Progress;
+                if (resets > 0)
+                {
+                    AwaitProgress(workers, seen, options.ProgressGate);
+                }
+
+                for (int i = 0; i < workers.Length; i++)
+                {
+                    seen[i] = workers[i].Progress;
+                }
+
                 dev.ForceFullReset("gem_mmap_gtt@hang");
                 resets++;
             }
@@ -60,10 +86,16 @@ public static class GlitchRunner
         finally
         {
             Volatile.Write(ref stop, 1);
-            foreach (var th in threads) th.Join();
+            foreach (Thread? th in threads)
+            {
+                th.Join();
+            }
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        foreach (var m in mappings) m.Dispose();
+        foreach (GttMapping m in mappings)
+        {
+            m.Dispose();
+        }
 
         long accesses = workers.Sum(w => w.Accesses);
         return new GlitchResult(
@@ -81,11 +113,21 @@ public static class GlitchRunner
     /// <summary>Waits (bounded by <paramref name="gate"/>) until every worker has moved past <paramref name="seen"/>.</summary>
     private static void AwaitProgress(GlitchWorker[] workers, long[] seen, TimeSpan gate)
     {
-        if (gate <= TimeSpan.Zero) return;
+        if (gate <= TimeSpan.Zero)
+        {
+            return;
+        }
+
         SpinWait.SpinUntil(() =>
         {
             for (int i = 0; i < workers.Length; i++)
-                if (workers[i].Progress == seen[i]) return false;
+            {
+                if (workers[i].Progress == seen[i])
+                {
+                    return false;
+                }
+            }
+
             return true;
         }, gate);
     }
@@ -93,12 +135,15 @@ public static class GlitchRunner
     private static GttMapping MapNew(GpuDevice dev, int client, TilingMode tiling, int stride, int size)
     {
         Check(dev.CreateBuffer(client, size, out int handle), "create buffer");
-        Check(dev.MapGtt(client, handle, tiling, stride, out var mapping), "GTT mmap");
+        Check(dev.MapGtt(client, handle, tiling, stride, out GttMapping? mapping), "GTT mmap");
         return mapping!;
     }
 
     private static void Check(int err, string what)
     {
-        if (err != 0) throw new InvalidOperationException($"{what} failed: errno {-err}");
+        if (err != 0)
+        {
+            throw new InvalidOperationException($"{what} failed: errno {-err}");
+        }
     }
 }

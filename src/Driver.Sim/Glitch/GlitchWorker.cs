@@ -43,7 +43,7 @@ internal sealed class GlitchWorker
         for (int pass = 0; !_stopRequested(); pass++)
         {
             uint pattern = s_patterns[pass % s_patterns.Length];
-            foreach (var m in _mappings)
+            foreach (GttMapping m in _mappings)
             {
                 long size = m.Size;
                 for (long off = 0; off < size; off += 4)
@@ -53,8 +53,15 @@ internal sealed class GlitchWorker
                     long dt = Stopwatch.GetTimestamp() - t0;
                     // Only this thread writes it; the runner reads it (no ordering needed beyond atomicity).
                     Volatile.Write(ref _progress, _progress + 1);
-                    if (dt > maxStall) maxStall = dt;
-                    if (err != 0) failures++;
+                    if (dt > maxStall)
+                    {
+                        maxStall = dt;
+                    }
+
+                    if (err != 0)
+                    {
+                        failures++;
+                    }
                 }
                 for (long off = 0; off < size; off += 4)
                 {
@@ -62,12 +69,25 @@ internal sealed class GlitchWorker
                     int err = m.Read(off, out uint value);
                     long dt = Stopwatch.GetTimestamp() - t0;
                     Volatile.Write(ref _progress, _progress + 1);
-                    if (dt > maxStall) maxStall = dt;
-                    if (err != 0) failures++;
-                    else if (value != pattern) mismatches++;
+                    if (dt > maxStall)
+                    {
+                        maxStall = dt;
+                    }
+
+                    if (err != 0)
+                    {
+                        failures++;
+                    }
+                    else if (value != pattern)
+                    {
+                        mismatches++;
+                    }
                 }
                 accesses += size / 2; // size/4 writes + size/4 reads
-                if (_stopRequested()) break;
+                if (_stopRequested())
+                {
+                    break;
+                }
             }
         }
         Accesses = accesses;

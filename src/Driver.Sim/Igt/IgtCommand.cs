@@ -1,6 +1,6 @@
+using System.CommandLine;
 using Driver.Igt;
 using Driver.Igt.Subtests;
-using System.CommandLine;
 
 namespace Driver.Sim.Igt;
 
@@ -24,7 +24,11 @@ public static class IgtCommand
         var timeout = new Option<int?>("--per-test-timeout") { Description = "Abandon a subtest still running after this many seconds (default 120)" };
         var trace = new Option<string?>("--trace") { Description = "Write a Chrome trace (Perfetto, chrome://tracing) of every subtest's device to FILE" };
         var cmd = new Command("igt", "Run the IGT-style hang and reset test suite against simulated devices");
-        foreach (var o in new Option[] { list, run, dynamic, results, name, testlist, describe, debug, timeout, trace }) cmd.Options.Add(o);
+        foreach (Option o in new Option[] { list, run, dynamic, results, name, testlist, describe, debug, timeout, trace })
+        {
+            cmd.Options.Add(o);
+        }
+
         cmd.SetAction(pr => Run(IgtSuite.Catalog, new IgtCommandOptions
         {
             ListSubtests = pr.GetValue(list),
@@ -44,8 +48,12 @@ public static class IgtCommand
     /// <summary>Does what <paramref name="options"/> asks with <paramref name="catalog"/>; returns the exit code.</summary>
     public static int Run(IgtCatalog catalog, IgtCommandOptions options, TextWriter stdout, TextWriter stderr)
     {
-        var subtests = catalog.Match(options.RunSubtest);
-        if (options.Describe is { } pattern) subtests = subtests.Where(s => IgtGlob.IsMatch(pattern, s.ShortName) || IgtGlob.IsMatch(pattern, s.Name)).ToList();
+        IReadOnlyList<IgtSubtest> subtests = catalog.Match(options.RunSubtest);
+        if (options.Describe is { } pattern)
+        {
+            subtests = subtests.Where(s => IgtGlob.IsMatch(pattern, s.ShortName) || IgtGlob.IsMatch(pattern, s.Name)).ToList();
+        }
+
         if (subtests.Count == 0)
         {
             stderr.WriteLine($"Unknown subtest: {options.RunSubtest ?? options.Describe}");
@@ -53,7 +61,11 @@ public static class IgtCommand
         }
         if (options.ListSubtests)
         {
-            foreach (var s in subtests) stdout.WriteLine(s.FullName);
+            foreach (IgtSubtest s in subtests)
+            {
+                stdout.WriteLine(s.FullName);
+            }
+
             return IgtExitCode.Success;
         }
         if (options.ShowTestlist || options.Describe is not null)
@@ -61,7 +73,7 @@ public static class IgtCommand
             Describe(subtests, stdout);
             return IgtExitCode.Success;
         }
-        var collector = options.TracePath is null ? null : new IgtTraceCollector();
+        IgtTraceCollector? collector = options.TracePath is null ? null : new IgtTraceCollector();
         var runner = new IgtRunner(new IgtRunOptions
         {
             Trace = collector,
@@ -70,7 +82,7 @@ public static class IgtCommand
             PerTestTimeout = options.PerTestTimeout,
             LockdepAsDmesg = true,
         }, stdout, stderr);
-        var result = runner.Run(subtests);
+        IgtRunResult result = runner.Run(subtests);
         if (options.ResultsDirectory is { } dir)
         {
             string path = IgtResultsWriter.WriteTo(dir, result, options.Name);
@@ -86,10 +98,10 @@ public static class IgtCommand
 
     private static void Describe(IReadOnlyList<IgtSubtest> subtests, TextWriter stdout)
     {
-        foreach (var group in subtests.GroupBy(s => s.Binary))
+        foreach (IGrouping<string, IgtSubtest> group in subtests.GroupBy(s => s.Binary))
         {
             stdout.WriteLine($"{group.Key}:");
-            foreach (var s in group)
+            foreach (IgtSubtest? s in group)
             {
                 stdout.WriteLine($"SUB {s.Name}:");
                 stdout.WriteLine($"  {s.Description ?? "NO DOCUMENTATION!"}");

@@ -1,5 +1,5 @@
-using Driver.Sim.Tracing;
 using Driver.Igt;
+using Driver.Sim.Tracing;
 using Driver.Uapi;
 
 namespace Driver.Sim.Igt;
@@ -16,17 +16,24 @@ public sealed class IgtTraceCollector : IIgtDeviceObserver
     public void Attach(GpuDevice device, string name)
     {
         var recorder = TraceRecorder.Attach(device);
-        lock (_recorders) _recorders.Add((name, recorder));
+        lock (_recorders)
+        {
+            _recorders.Add((name, recorder));
+        }
     }
 
     /// <summary>Devices recorded so far.</summary>
-    public int Count { get { lock (_recorders) return _recorders.Count; } }
+    public int Count { get { lock (_recorders) { return _recorders.Count; } } }
 
     /// <summary>Writes the trace of every recorded device.</summary>
     public void WriteFile(string path, string title)
     {
         List<TraceModel> models;
-        lock (_recorders) models = _recorders.Select(r => r.Recorder.Build(r.Name)).ToList();
+        lock (_recorders)
+        {
+            models = _recorders.Select(r => r.Recorder.Build(r.Name)).ToList();
+        }
+
         ChromeTraceWriter.WriteFile(models, title, path);
     }
 }

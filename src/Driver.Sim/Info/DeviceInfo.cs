@@ -1,7 +1,8 @@
-using Driver.Reset.Mmap;
 using System.Globalization;
 using Driver.Core.Hw;
 using Driver.Engines.Gt;
+using Driver.Reset.Mmap;
+using Driver.Reset.Recovery;
 using Driver.Uapi;
 
 namespace Driver.Sim.Info;
@@ -17,8 +18,8 @@ public static class DeviceInfo
     public static IReadOnlyList<InfoSection> Describe(DeviceConfig config)
     {
         var d = new DeviceConfig();
-        var gt = config.Gt;
-        var r = config.Reset;
+        GtConfig gt = config.Gt;
+        ResetConfig r = config.Reset;
         var sections = new List<InfoSection>
         {
             new("device",
@@ -57,7 +58,7 @@ public static class DeviceInfo
                 Line("client_ban_score", "9 (+3 per banned context, +1 per fast hang)", null),
             ]),
         };
-        foreach (var engine in EngineIds.All)
+        foreach (EngineId engine in EngineIds.All)
         {
             bool busyPoll = gt.Engine.BusyPoll || (gt.BusyPollEngines & engine.Mask()) != 0;
             sections.Add(new InfoSection(engine.Name(),

@@ -26,17 +26,17 @@ public sealed class DmesgBuffer(DateTimeOffset start, int capacity = 10_000) : I
     public const LogEventLevel MinimumLevel = LogEventLevel.Warning;
 
     /// <summary>Lines dropped because the buffer was full (oldest kept, as a ring buffer would lose the newest).</summary>
-    public long Dropped { get { lock (_lock) return _dropped; } }
+    public long Dropped { get { lock (_lock) { return _dropped; } } }
 
     /// <summary>Snapshot of the lines kept.</summary>
-    public IReadOnlyList<string> Lines { get { lock (_lock) return _lines.ToArray(); } }
+    public IReadOnlyList<string> Lines { get { lock (_lock) { return _lines.ToArray(); } } }
 
     /// <summary>Returns the lines kept and empties the buffer (between two tests).</summary>
     public IReadOnlyList<string> Drain()
     {
         lock (_lock)
         {
-            var lines = _lines.ToArray();
+            string[] lines = _lines.ToArray();
             _lines.Clear();
             return lines;
         }
@@ -45,14 +45,18 @@ public sealed class DmesgBuffer(DateTimeOffset start, int capacity = 10_000) : I
     /// <inheritdoc/>
     public void Emit(LogEvent logEvent)
     {
-        if (logEvent.Level < MinimumLevel) return;
+        if (logEvent.Level < MinimumLevel)
+        {
+            return;
+        }
+
         var text = new StringWriter();
         _formatter.Format(logEvent, text);
         // A formatted event may span lines (an exception): keep each as a dmesg line.
-        var lines = text.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        string[] lines = text.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         lock (_lock)
         {
-            foreach (var line in lines)
+            foreach (string line in lines)
             {
                 if (_lines.Count >= capacity) { _dropped++; continue; }
                 _lines.Add(line);

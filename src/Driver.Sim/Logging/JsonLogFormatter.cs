@@ -19,7 +19,7 @@ public sealed class JsonLogFormatter(DateTimeOffset start) : ITextFormatter
     /// <inheritdoc/>
     public void Format(LogEvent logEvent, TextWriter output)
     {
-        var ci = CultureInfo.InvariantCulture;
+        CultureInfo ci = CultureInfo.InvariantCulture;
         double seconds = Math.Max(0, (logEvent.Timestamp - start).TotalSeconds);
         output.Write("{\"uptime\":");
         output.Write(seconds.ToString("F6", ci));
@@ -27,7 +27,7 @@ public sealed class JsonLogFormatter(DateTimeOffset start) : ITextFormatter
         JsonValueFormatter.WriteQuotedJsonString(logEvent.Timestamp.ToString("O", ci), output);
         output.Write(",\"level\":");
         JsonValueFormatter.WriteQuotedJsonString(logEvent.Level.ToString().ToLowerInvariant(), output);
-        if (logEvent.Properties.TryGetValue(KernelLogFormatter.EngineProperty, out var engine))
+        if (logEvent.Properties.TryGetValue(KernelLogFormatter.EngineProperty, out LogEventPropertyValue? engine))
         {
             output.Write(",\"engine\":");
             s_values.Format(engine, output);
@@ -40,9 +40,13 @@ public sealed class JsonLogFormatter(DateTimeOffset start) : ITextFormatter
         JsonValueFormatter.WriteQuotedJsonString(logEvent.MessageTemplate.Text, output);
         output.Write(",\"properties\":{");
         bool first = true;
-        foreach (var (name, value) in logEvent.Properties)
+        foreach ((string? name, LogEventPropertyValue? value) in logEvent.Properties)
         {
-            if (!first) output.Write(',');
+            if (!first)
+            {
+                output.Write(',');
+            }
+
             first = false;
             JsonValueFormatter.WriteQuotedJsonString(name, output);
             output.Write(':');

@@ -18,12 +18,12 @@ public sealed class KernelLogFormatter(DateTimeOffset start) : ITextFormatter
     /// <inheritdoc/>
     public void Format(LogEvent logEvent, TextWriter output)
     {
-        var ci = CultureInfo.InvariantCulture;
+        CultureInfo ci = CultureInfo.InvariantCulture;
         double seconds = Math.Max(0, (logEvent.Timestamp - start).TotalSeconds);
         output.Write('[');
         output.Write(seconds.ToString("F6", ci).PadLeft(12));
         output.Write("] gpusim");
-        if (logEvent.Properties.TryGetValue(EngineProperty, out var engine))
+        if (logEvent.Properties.TryGetValue(EngineProperty, out LogEventPropertyValue? engine))
         {
             output.Write(' ');
             WriteValue(engine, null, output, ci);
@@ -31,25 +31,43 @@ public sealed class KernelLogFormatter(DateTimeOffset start) : ITextFormatter
         output.Write(": ");
         RenderMessage(logEvent, output);
         output.WriteLine();
-        if (logEvent.Exception is { } e) output.WriteLine(e.ToString());
+        if (logEvent.Exception is { } e)
+        {
+            output.WriteLine(e.ToString());
+        }
     }
 
     /// <summary>Writes the event's message as the kernel log shows it: string values unquoted.</summary>
     public static void RenderMessage(LogEvent logEvent, TextWriter output)
     {
-        var ci = CultureInfo.InvariantCulture;
-        foreach (var token in logEvent.MessageTemplate.Tokens)
+        CultureInfo ci = CultureInfo.InvariantCulture;
+        foreach (MessageTemplateToken token in logEvent.MessageTemplate.Tokens)
         {
-            if (token is TextToken text) output.Write(text.Text);
-            else if (token is PropertyToken p && logEvent.Properties.TryGetValue(p.PropertyName, out var value)) WriteValue(value, p.Format, output, ci);
-            else output.Write(token.ToString());
+            if (token is TextToken text)
+            {
+                output.Write(text.Text);
+            }
+            else if (token is PropertyToken p && logEvent.Properties.TryGetValue(p.PropertyName, out LogEventPropertyValue? value))
+            {
+                WriteValue(value, p.Format, output, ci);
+            }
+            else
+            {
+                output.Write(token.ToString());
+            }
         }
     }
 
     /// <summary>Strings as they are (no quotes, as printk prints them); everything else rendered with its format.</summary>
     private static void WriteValue(LogEventPropertyValue value, string? format, TextWriter output, IFormatProvider ci)
     {
-        if (value is ScalarValue { Value: string s }) output.Write(s);
-        else value.Render(output, format, ci);
+        if (value is ScalarValue { Value: string s })
+        {
+            output.Write(s);
+        }
+        else
+        {
+            value.Render(output, format, ci);
+        }
     }
 }

@@ -20,20 +20,26 @@ public static class LogSetup
     /// <summary>Creates the logger from <paramref name="options"/>; dispose it to flush the file.</summary>
     public static Logger Create(TextWriter console, LogOptions options)
     {
-        var start = options.Start ?? DateTimeOffset.Now;
+        DateTimeOffset start = options.Start ?? DateTimeOffset.Now;
         ITextFormatter formatter = options.Format == LogFormat.Json ? new JsonLogFormatter(start) : new KernelLogFormatter(start);
-        var consoleLevel = options.Verbose ? LogEventLevel.Debug : options.ConsoleLevel;
-        var fileLevel = options.File is not null ? LogEventLevel.Information : LogEventLevel.Fatal;
-        var dmesgLevel = options.Dmesg is not null ? DmesgBuffer.MinimumLevel : LogEventLevel.Fatal;
+        LogEventLevel consoleLevel = options.Verbose ? LogEventLevel.Debug : options.ConsoleLevel;
+        LogEventLevel fileLevel = options.File is not null ? LogEventLevel.Information : LogEventLevel.Fatal;
+        LogEventLevel dmesgLevel = options.Dmesg is not null ? DmesgBuffer.MinimumLevel : LogEventLevel.Fatal;
         var minimum = (LogEventLevel)Math.Min((int)consoleLevel, Math.Min((int)fileLevel, (int)dmesgLevel));
-        var config = new LoggerConfiguration()
+        LoggerConfiguration config = new LoggerConfiguration()
             .MinimumLevel.Is(minimum)
             .Enrich.FromLogContext()
             .WriteTo.Sink(new TextWriterSink(console, formatter), consoleLevel);
         if (options.File is not null)
+        {
             config = config.WriteTo.File(formatter, options.File, LogEventLevel.Information);
+        }
+
         if (options.Dmesg is not null)
+        {
             config = config.WriteTo.Sink(options.Dmesg, DmesgBuffer.MinimumLevel);
+        }
+
         return config.CreateLogger();
     }
 }

@@ -10,7 +10,7 @@ namespace Driver.Sim.Progress;
 public static class ProgressDisplay
 {
     /// <summary>How often the display polls its source.</summary>
-    private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_period = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
     /// Whether a display may be shown on <paramref name="stdout"/>: the process's own console, a terminal, not quiet.
@@ -24,24 +24,33 @@ public static class ProgressDisplay
     /// </summary>
     public static T Run<T>(bool show, IProgressSource source, Func<T> work)
     {
-        if (!show) return work();
+        if (!show)
+        {
+            return work();
+        }
+
         T result = default!;
         ExceptionDispatchInfo? failure = null;
         var worker = new Thread(() =>
         {
             try { result = work(); }
             catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
-        }) { Name = "progress-work", IsBackground = true };
+        })
+        { Name = "progress-work", IsBackground = true };
 
         AnsiConsole.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
-                var task = ctx.AddTask("starting", maxValue: 1);
+                ProgressTask task = ctx.AddTask("starting", maxValue: 1);
                 worker.Start();
                 // Join with a period: the thread's end orders its result and failure writes before our reads.
-                while (!worker.Join(Period)) Update(task, source.Read());
+                while (!worker.Join(s_period))
+                {
+                    Update(task, source.Read());
+                }
+
                 Update(task, source.Read());
             });
         failure?.Throw();
@@ -53,9 +62,21 @@ public static class ProgressDisplay
         task.MaxValue = Math.Max(1, s.Total);
         task.Value = Math.Min(s.Done, task.MaxValue);
         string text = $"{s.Label}: {s.Done:N0}/{s.Total:N0} {s.Unit}";
-        if (s.Detail is { } detail) text += $", {detail}";
-        if (s.Resets is { } resets) text += $", resets: {resets:N0}";
-        if (s.Wedges is { } wedges) text += $", wedges: {wedges:N0}";
+        if (s.Detail is { } detail)
+        {
+            text += $", {detail}";
+        }
+
+        if (s.Resets is { } resets)
+        {
+            text += $", resets: {resets:N0}";
+        }
+
+        if (s.Wedges is { } wedges)
+        {
+            text += $", wedges: {wedges:N0}";
+        }
+
         task.Description = Markup.Escape(text);
     }
 }

@@ -1,5 +1,7 @@
 using Driver.Core.Hw;
 using Driver.Sim.Scenarios.Model;
+using Driver.Uapi;
+using Serilog;
 
 namespace Driver.Sim.Runner;
 
@@ -20,8 +22,8 @@ internal sealed class ActionRunner(StepSpec spec, string name, RunSession sessio
     /// <inheritdoc/>
     public void Execute()
     {
-        var dev = session.Device;
-        var log = session.Log;
+        GpuDevice dev = session.Device;
+        ILogger log = session.Log;
         switch (spec)
         {
             case WedgeStep:
@@ -31,8 +33,15 @@ internal sealed class ActionRunner(StepSpec spec, string name, RunSession sessio
             case UnwedgeStep:
                 bool ok = dev.Unwedge();
                 Tracker.Succeeded = ok;
-                if (ok) log.Information("{Step}: device unwedged", Tracker.Name);
-                else log.Warning("{Step}: unwedge failed, the device stays wedged", Tracker.Name);
+                if (ok)
+                {
+                    log.Information("{Step}: device unwedged", Tracker.Name);
+                }
+                else
+                {
+                    log.Warning("{Step}: unwedge failed, the device stays wedged", Tracker.Name);
+                }
+
                 break;
             case ResetStep { Full: true }:
                 log.Information("{Step}: full reset", Tracker.Name);
@@ -40,7 +49,7 @@ internal sealed class ActionRunner(StepSpec spec, string name, RunSession sessio
                 break;
             case ResetStep r:
                 uint mask = r.Engines.IsAll ? EngineIds.AllMask
-                    : r.Engines.Names.Aggregate(0u, (m, n) => EngineIds.TryParse(n, out var id) ? m | id.Mask() : m);
+                    : r.Engines.Names.Aggregate(0u, (m, n) => EngineIds.TryParse(n, out EngineId id) ? m | id.Mask() : m);
                 log.Information("{Step}: resetting engines 0x{Mask:x}", Tracker.Name, mask);
                 dev.ForceReset(mask, $"scenario step {Tracker.Name}");
                 break;

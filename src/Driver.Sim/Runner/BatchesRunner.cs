@@ -55,7 +55,7 @@ internal sealed class BatchesRunner : IStepRunner
     /// <inheritdoc/>
     public void Prepare()
     {
-        var dev = _session.Device;
+        GpuDevice dev = _session.Device;
         int count = _spec.Count;
         _engineOf = PickEngines(count);
 
@@ -66,15 +66,18 @@ internal sealed class BatchesRunner : IStepRunner
         _targetDwords = (int)(targetBytes / 4);
         Check(dev.CreateBuffer(_client.Id, targetBytes, out _targetHandle), "create the target object");
         Check(dev.Bind(_client.Id, _targetHandle, out _targetAddress), "bind the target object");
-        var order = Enumerable.Range(0, _targetDwords).ToArray();
+        int[] order = Enumerable.Range(0, _targetDwords).ToArray();
         _session.Random.Shuffle(order);
         _slotOf = order[..slots];
         _valueOf = new uint[slots];
-        for (int i = 0; i < slots; i++) _valueOf[i] = _session.Values.Next();
+        for (int i = 0; i < slots; i++)
+        {
+            _valueOf[i] = _session.Values.Next();
+        }
 
         _slotDwords = (Chained ? 3 : 0) + 1 + (_spec.WorkNs > 0 ? 2 : 0) + 3 * _stores + 1;
         Check(dev.CreateBuffer(_client.Id, RoundUpToPage((long)count * _slotDwords * 4), out _batchHandle), "create the batch object");
-        var dwords = new uint[_slotDwords];
+        uint[] dwords = new uint[_slotDwords];
         for (int i = 0; i < count; i++)
         {
             int n = Encode(i, dwords, dependency: true);
@@ -85,21 +88,30 @@ internal sealed class BatchesRunner : IStepRunner
 
     private EngineId[] PickEngines(int count)
     {
-        var engines = _spec.Engines.IsAll
+        EngineId[] engines = _spec.Engines.IsAll
             ? EngineIds.All.ToArray()
-            : _spec.Engines.Names.Select(n => EngineIds.TryParse(n, out var id) ? id : throw new InvalidOperationException(n)).ToArray();
+            : _spec.Engines.Names.Select(n => EngineIds.TryParse(n, out EngineId id) ? id : throw new InvalidOperationException(n)).ToArray();
         var picks = new EngineId[count];
         int previous = -1;
         for (int i = 0; i < count; i++)
         {
             int pick;
-            if (_spec.Distribution == Distribution.RoundRobin || engines.Length == 1) pick = i % engines.Length;
-            else if (previous < 0) pick = _session.Random.Next(engines.Length);
+            if (_spec.Distribution == Distribution.RoundRobin || engines.Length == 1)
+            {
+                pick = i % engines.Length;
+            }
+            else if (previous < 0)
+            {
+                pick = _session.Random.Next(engines.Length);
+            }
             else
             {
                 // Never the previous engine, so a cross-engine chain really crosses engines.
                 pick = _session.Random.Next(engines.Length - 1);
-                if (pick >= previous) pick++;
+                if (pick >= previous)
+                {
+                    pick++;
+                }
             }
             picks[i] = engines[pick];
             previous = pick;
@@ -124,14 +136,18 @@ internal sealed class BatchesRunner : IStepRunner
             }
         }
         b.ArbCheck();
-        if (_spec.WorkNs > 0) b.Work((uint)_spec.WorkNs);
+        if (_spec.WorkNs > 0)
+        {
+            b.Work((uint)_spec.WorkNs);
+        }
+
         for (int j = 0; j < _stores; j++)
         {
             int s = i * _stores + j;
             b.StoreDword(AddressOf(s), _valueOf[s]);
         }
         b.End();
-        var a = b.ToArray();
+        uint[] a = b.ToArray();
         a.CopyTo(dwords, 0);
         return a.Length;
     }
@@ -143,7 +159,7 @@ internal sealed class BatchesRunner : IStepRunner
     /// <inheritdoc/>
     public void Execute()
     {
-        var dev = _session.Device;
+        GpuDevice dev = _session.Device;
         var sw = Stopwatch.StartNew();
         var inFlight = new Queue<DmaFence>();
         bool throttle = _spec.MaxInFlight > 0;
@@ -155,7 +171,7 @@ internal sealed class BatchesRunner : IStepRunner
             if (Chained && i > 0 && previousRejected)
             {
                 // Batch i-1 never ran: nothing to wait for, so drop the dependency check from this batch.
-                var nops = new uint[_slotDwords];
+                uint[] nops = new uint[_slotDwords];
                 int n = Encode(i, nops, dependency: false);
                 dev.Write(_client.Id, _batchHandle, SlotOffset(i), nops.AsSpan(0, n));
             }
@@ -172,13 +188,21 @@ internal sealed class BatchesRunner : IStepRunner
             IReadOnlyList<DmaFence> inFences = _spec.DependsOnPrevious == Dependency.CrossEngine && previous is not null ? [previous] : [];
             int err = dev.Execbuf(new ExecbufArgs
             {
-                Client = _client.Id, Context = _context, Engine = (int)_engineOf[i], BatchHandle = _batchHandle,
-                BatchOffset = SlotOffset(i), InFences = inFences,
-            }, out var fence);
+                Client = _client.Id,
+                Context = _context,
+                Engine = (int)_engineOf[i],
+                BatchHandle = _batchHandle,
+                BatchOffset = SlotOffset(i),
+                InFences = inFences,
+            }, out DmaFence? fence);
             if (err == 0)
             {
                 _fenceIndex[i] = Tracker.Submitted(fence!, _engineOf[i]);
-                if (throttle) inFlight.Enqueue(fence!);
+                if (throttle)
+                {
+                    inFlight.Enqueue(fence!);
+                }
+
                 previous = fence;
                 previousRejected = false;
             }
@@ -198,9 +222,9 @@ internal sealed class BatchesRunner : IStepRunner
     /// <inheritdoc/>
     public void Verify(StoreTally tally)
     {
-        var memory = new uint[_targetDwords];
+        uint[] memory = new uint[_targetDwords];
         Check(_session.Device.Read(_client.Id, _targetHandle, 0, memory), "read the target object");
-        var targeted = new bool[_targetDwords];
+        bool[] targeted = new bool[_targetDwords];
         for (int i = 0; i < _spec.Count; i++)
         {
             int status = _fenceIndex[i] < 0 ? int.MinValue : Tracker.StatusAt(_fenceIndex[i]);
@@ -214,17 +238,36 @@ internal sealed class BatchesRunner : IStepRunner
                 {
                     // Refused at execbuf: it never ran, so its dword must still be 0.
                     tally.Skipped++;
-                    if (found != 0) Mismatch(tally, i, j, s, found, "refused batch");
+                    if (found != 0)
+                    {
+                        Mismatch(tally, i, j, s, found, "refused batch");
+                    }
                 }
-                else if (status == 0) tally.Unchecked++;
-                else if (Errno.IsFatal(status)) tally.Skipped++;
-                else if (found == _valueOf[s]) tally.Verified++;
-                else Mismatch(tally, i, j, s, found, $"fence status {StatusText(status)}");
+                else if (status == 0)
+                {
+                    tally.Unchecked++;
+                }
+                else if (Errno.IsFatal(status))
+                {
+                    tally.Skipped++;
+                }
+                else if (found == _valueOf[s])
+                {
+                    tally.Verified++;
+                }
+                else
+                {
+                    Mismatch(tally, i, j, s, found, $"fence status {StatusText(status)}");
+                }
             }
         }
         for (int d = 0; d < _targetDwords; d++)
         {
-            if (targeted[d] || memory[d] == 0) continue;
+            if (targeted[d] || memory[d] == 0)
+            {
+                continue;
+            }
+
             tally.Stray++;
             tally.Sample($"{Tracker.Name}: guard dword 0x{_targetAddress + d * 4:x8} holds 0x{memory[d]:x8} (no store targets it)");
         }
@@ -248,6 +291,9 @@ internal sealed class BatchesRunner : IStepRunner
 
     private void Check(int err, string what)
     {
-        if (err != 0) throw new InvalidOperationException($"{Tracker.Name}: could not {what}: {Errno.Name(err)}");
+        if (err != 0)
+        {
+            throw new InvalidOperationException($"{Tracker.Name}: could not {what}: {Errno.Name(err)}");
+        }
     }
 }

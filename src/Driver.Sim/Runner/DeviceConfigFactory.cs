@@ -1,5 +1,6 @@
 using Driver.Engines.Gt;
 using Driver.Reset.Mmap;
+using Driver.Reset.Recovery;
 using Driver.Sim.Scenarios.Model;
 using Driver.Uapi;
 
@@ -13,15 +14,15 @@ public static class DeviceConfigFactory
     {
         spec ??= new DeviceSpec();
         var defaults = new DeviceConfig();
-        var strategy = strategyOverride
+        WedgeStrategy strategy = strategyOverride
             ?? (spec.WedgeStrategy == WedgeStrategyName.StopMachine ? WedgeStrategy.StopMachine : WedgeStrategy.Epoch);
-        var gt = defaults.Gt with
+        GtConfig gt = defaults.Gt with
         {
             MemoryBytes = spec.MemoryMb is { } mb ? (long)mb << 20 : defaults.Gt.MemoryBytes,
             WedgeStrategy = strategy,
         };
-        var r = defaults.Reset;
-        var reset = r with
+        ResetConfig r = defaults.Reset;
+        ResetConfig reset = r with
         {
             HeartbeatInterval = Ms(spec.HeartbeatMs) ?? r.HeartbeatInterval,
             PreemptTimeout = Ms(spec.PreemptTimeoutMs) ?? r.PreemptTimeout,
@@ -32,7 +33,7 @@ public static class DeviceConfigFactory
             CaptureErrorState = spec.CaptureErrorState ?? r.CaptureErrorState,
             WedgeTimeout = Ms(spec.WedgeTimeoutMs) ?? r.WedgeTimeout,
         };
-        var mmapPolicy = spec.MmapResetPolicy switch
+        MmapResetPolicy mmapPolicy = spec.MmapResetPolicy switch
         {
             MmapResetPolicyName.Glitch => MmapResetPolicy.Glitch,
             MmapResetPolicyName.StopMachine => MmapResetPolicy.StopMachine,

@@ -10,11 +10,15 @@ public static class ExpectationChecker
     public static ExpectResult Check(ExpectSpec expect, RunResult result)
     {
         var c = new Checker();
-        if (expect.Fences is { } f) c.Fences("$.expect.fences", f, result.Fences);
-        foreach (var (engine, e) in expect.Engines ?? new Dictionary<string, EngineExpect>())
+        if (expect.Fences is { } f)
+        {
+            c.Fences("$.expect.fences", f, result.Fences);
+        }
+
+        foreach ((string? engine, EngineExpect? e) in expect.Engines ?? new Dictionary<string, EngineExpect>())
         {
             string path = $"$.expect.engines.{engine}";
-            if (!result.Engines.TryGetValue(engine, out var counts)) { c.Fail(path, $"no engine '{engine}' in the results"); continue; }
+            if (!result.Engines.TryGetValue(engine, out EngineCounts? counts)) { c.Fail(path, $"no engine '{engine}' in the results"); continue; }
             c.Count($"{path}.requests", e.Requests, counts.Requests);
             c.Count($"{path}.resets", e.Resets, counts.Resets);
         }
@@ -24,7 +28,11 @@ public static class ExpectationChecker
             c.Count("$.expect.resets.full", r.Full, result.Resets.Full);
             c.Count("$.expect.resets.failed", r.Failed, result.Resets.Failed);
         }
-        if (expect.Wedged is { } wedged) c.Equal("$.expect.wedged", wedged, result.Wedged);
+        if (expect.Wedged is { } wedged)
+        {
+            c.Equal("$.expect.wedged", wedged, result.Wedged);
+        }
+
         c.Count("$.expect.wedgeEvents", expect.WedgeEvents, result.WedgeEvents);
         c.Count("$.expect.errorStates", expect.ErrorStates, result.ErrorStates);
         if (expect.Checks is { } k)
@@ -35,20 +43,30 @@ public static class ExpectationChecker
         }
         for (int i = 0; i < (expect.Contexts?.Count ?? 0); i++)
         {
-            var e = expect.Contexts![i];
+            ContextExpect e = expect.Contexts![i];
             string path = $"$.expect.contexts[{i}]";
-            var ctx = result.Contexts.FirstOrDefault(x => x.Client == e.Client && x.Name == e.Context);
+            ContextResult? ctx = result.Contexts.FirstOrDefault(x => x.Client == e.Client && x.Name == e.Context);
             if (ctx is null) { c.Fail(path, $"no context {e.Client}/{e.Context} in the results"); continue; }
-            if (e.Banned is { } banned) c.Equal($"{path}.banned", banned, ctx.Banned);
+            if (e.Banned is { } banned)
+            {
+                c.Equal($"{path}.banned", banned, ctx.Banned);
+            }
+
             c.Count($"{path}.guilty", e.Guilty, ctx.Guilty);
             c.Count($"{path}.innocent", e.Innocent, ctx.Innocent);
         }
-        foreach (var (name, w) in expect.Workloads ?? new Dictionary<string, FenceExpect>())
+        foreach ((string? name, FenceExpect? w) in expect.Workloads ?? new Dictionary<string, FenceExpect>())
         {
             string path = $"$.expect.workloads.{name}";
-            var workload = result.Workloads.FirstOrDefault(x => x.Name == name);
-            if (workload is null) c.Fail(path, $"no step named '{name}' in the results");
-            else c.Fences(path, w, workload.Fences);
+            WorkloadResult? workload = result.Workloads.FirstOrDefault(x => x.Name == name);
+            if (workload is null)
+            {
+                c.Fail(path, $"no step named '{name}' in the results");
+            }
+            else
+            {
+                c.Fences(path, w, workload.Fences);
+            }
         }
         return new ExpectResult { Passed = c.Failures.Count == 0, Checked = c.Checked, Failures = c.Failures };
     }
@@ -67,14 +85,24 @@ public static class ExpectationChecker
         public void Equal(string path, bool expected, bool actual)
         {
             Checked++;
-            if (expected != actual) Failures.Add($"{path}: expected {Lower(expected)}, got {Lower(actual)}");
+            if (expected != actual)
+            {
+                Failures.Add($"{path}: expected {Lower(expected)}, got {Lower(actual)}");
+            }
         }
 
         public void Count(string path, CountRange? expected, long actual, long all = 0)
         {
-            if (expected is null) return;
+            if (expected is null)
+            {
+                return;
+            }
+
             Checked++;
-            if (!expected.Matches(actual, all)) Failures.Add($"{path}: expected {expected.Describe(all)}, got {actual}");
+            if (!expected.Matches(actual, all))
+            {
+                Failures.Add($"{path}: expected {expected.Describe(all)}, got {actual}");
+            }
         }
 
         public void Fences(string path, FenceExpect e, FenceCounts actual)
@@ -82,15 +110,24 @@ public static class ExpectationChecker
             Count($"{path}.submitted", e.Submitted, actual.Submitted, actual.Attempted);
             Count($"{path}.ok", e.Ok, actual.Ok, actual.Submitted);
             Count($"{path}.unsignaled", e.Unsignaled, actual.Unsignaled, actual.Submitted);
-            foreach (var (errno, range) in e.Errors ?? new Dictionary<string, CountRange>())
+            foreach ((string? errno, CountRange? range) in e.Errors ?? new Dictionary<string, CountRange>())
+            {
                 Count($"{path}.errors.{errno}", range, actual.ErrorCount(errno), actual.Submitted);
-            foreach (var (errno, range) in e.Rejected ?? new Dictionary<string, CountRange>())
+            }
+
+            foreach ((string? errno, CountRange? range) in e.Rejected ?? new Dictionary<string, CountRange>())
+            {
                 Count($"{path}.rejected.{errno}", range, actual.RejectedCount(errno), actual.Attempted);
+            }
+
             if (e.AllowedErrors is { } allowed)
             {
                 Checked++;
-                var other = actual.Errors.Where(kv => kv.Value > 0 && !allowed.Contains(kv.Key)).Select(kv => $"{kv.Key} ×{kv.Value}").ToArray();
-                if (other.Length > 0) Failures.Add($"{path}.allowedErrors: only {string.Join(", ", allowed)} allowed, got {string.Join(", ", other)}");
+                string[] other = actual.Errors.Where(kv => kv.Value > 0 && !allowed.Contains(kv.Key)).Select(kv => $"{kv.Key} ×{kv.Value}").ToArray();
+                if (other.Length > 0)
+                {
+                    Failures.Add($"{path}.allowedErrors: only {string.Join(", ", allowed)} allowed, got {string.Join(", ", other)}");
+                }
             }
         }
 

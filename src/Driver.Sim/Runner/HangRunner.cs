@@ -2,6 +2,7 @@ using Driver.Core.Errors;
 using Driver.Core.Hw;
 using Driver.Sim.Scenarios.Model;
 using Driver.Uapi;
+using Serilog;
 
 namespace Driver.Sim.Runner;
 
@@ -9,7 +10,7 @@ namespace Driver.Sim.Runner;
 internal sealed class HangRunner : IStepRunner
 {
     /// <summary>How long to wait for a spinner to start (igt fails after 2 s on hardware).</summary>
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(5);
 
     private readonly HangStep _spec;
     private readonly RunSession _session;
@@ -43,16 +44,17 @@ internal sealed class HangRunner : IStepRunner
     /// <inheritdoc/>
     public void Execute()
     {
-        var log = _session.Log.ForContext("Engine", _engine.Name());
+        ILogger log = _session.Log.ForContext("Engine", _engine.Name());
         for (int k = 0; k < _spec.Count; k++)
         {
             var options = new SpinnerOptions
             {
-                Context = _context, Engine = _engine,
+                Context = _context,
+                Engine = _engine,
                 NoPreemption = _spec.Spinner == SpinnerKind.NoPreemption,
                 InvalidCs = _spec.Spinner == SpinnerKind.InvalidCs,
             };
-            int err = Spinner.Create(_session.Device, _client.Id, options, out var spinner);
+            int err = Spinner.Create(_session.Device, _client.Id, options, out Spinner? spinner);
             if (err != 0)
             {
                 Tracker.Rejected(err);
@@ -62,11 +64,20 @@ internal sealed class HangRunner : IStepRunner
             _spinners.Add(spinner!);
             Tracker.Submitted(spinner!.Fence, _engine);
             log.Information("{Step}: {Kind} spinner {Index} submitted by {Client}", Tracker.Name, _spec.Spinner, k, _spec.Client);
-            if (_spec.EndAfterMs is { } ms) spinner.SetTimeout(TimeSpan.FromMilliseconds(ms));
-            if (_spec.WaitStarted && !spinner.WaitStarted(StartTimeout) && !spinner.Fence.IsSignaled)
-                log.Warning("{Step}: spinner {Index} did not start within {Timeout}", Tracker.Name, k, StartTimeout);
+            if (_spec.EndAfterMs is { } ms)
+            {
+                spinner.SetTimeout(TimeSpan.FromMilliseconds(ms));
+            }
+
+            if (_spec.WaitStarted && !spinner.WaitStarted(s_startTimeout) && !spinner.Fence.IsSignaled)
+            {
+                log.Warning("{Step}: spinner {Index} did not start within {Timeout}", Tracker.Name, k, s_startTimeout);
+            }
+
             if (_spec.WaitDone && !spinner.Fence.Wait(_session.DrainTimeout))
+            {
                 log.Warning("{Step}: spinner {Index} still pending after {Timeout}", Tracker.Name, k, _session.DrainTimeout);
+            }
         }
     }
 
@@ -79,6 +90,9 @@ internal sealed class HangRunner : IStepRunner
     public void Finish()
     {
         // Ends any spinner still running (a plain one whose timeout has not fired) and frees its object.
-        foreach (var s in _spinners) s.Dispose();
+        foreach (Spinner s in _spinners)
+        {
+            s.Dispose();
+        }
     }
 }

@@ -1,6 +1,8 @@
+using Driver.Core.Contexts;
 using Driver.Core.Hw;
 using Driver.Sim.Results;
 using Driver.Sim.Scenarios.Model;
+using Driver.Uapi;
 
 namespace Driver.Sim.Runner;
 
@@ -11,28 +13,34 @@ internal static class ResultBuilder
     public static RunResult Build(Scenario scenario, int seed, TimeSpan duration, RunSession session,
         IReadOnlyList<IStepRunner> runners, StoreTally tally)
     {
-        var dev = session.Device;
-        var workloads = runners.Select(r => r.Tracker.ToResult()).ToArray();
-        var fences = Sum(workloads.Select(w => w.Fences));
+        GpuDevice dev = session.Device;
+        WorkloadResult[] workloads = runners.Select(r => r.Tracker.ToResult()).ToArray();
+        FenceCounts fences = Sum(workloads.Select(w => w.Fences));
 
-        var requests = new int[EngineIds.Count];
-        foreach (var r in runners)
-            foreach (var e in r.Tracker.Engines) requests[(int)e]++;
+        int[] requests = new int[EngineIds.Count];
+        foreach (IStepRunner r in runners)
+        {
+            foreach (EngineId e in r.Tracker.Engines)
+            {
+                requests[(int)e]++;
+            }
+        }
+
         var engines = EngineIds.All.ToDictionary(e => e.Name(), e => new EngineCounts(requests[(int)e], dev.Reset.EngineResetCount(e.Class())));
 
         var contexts = new List<ContextResult>();
         var clients = dev.Clients.ToDictionary(c => c.Id);
-        foreach (var spec in scenario.Clients)
+        foreach (ClientSpec spec in scenario.Clients)
         {
-            var handle = session.Clients[spec.Name];
-            foreach (var (name, id) in handle.Contexts.OrderBy(kv => kv.Value))
+            ClientHandle handle = session.Clients[spec.Name];
+            foreach ((string? name, int id) in handle.Contexts.OrderBy(kv => kv.Value))
             {
-                var ctx = clients[handle.Id].GetContext(id);
+                GpuContext ctx = clients[handle.Id].GetContext(id);
                 contexts.Add(new ContextResult(spec.Name, name, id, ctx.GuiltyCount, ctx.InnocentCount, ctx.IsBanned));
             }
         }
 
-        var checks = tally.ToChecks();
+        StoreChecks checks = tally.ToChecks();
         var result = new RunResult
         {
             Scenario = scenario.Name,
@@ -51,7 +59,7 @@ internal static class ResultBuilder
             ErrorStateDumps = dev.Reset.ErrorStates.States.Select(s => s.ToText()).ToArray(),
             Passed = false,
         };
-        var expect = scenario.Expect is { } expectSpec ? ExpectationChecker.Check(expectSpec, result) : null;
+        ExpectResult? expect = scenario.Expect is { } expectSpec ? ExpectationChecker.Check(expectSpec, result) : null;
         bool passed = fences.Unsignaled == 0 && checks.StoresMismatched == 0 && checks.StoresStray == 0 && expect?.Passed != false;
         return result with { Expect = expect, Passed = passed };
     }
@@ -61,13 +69,20 @@ internal static class ResultBuilder
         int submitted = 0, ok = 0, unsignaled = 0;
         var errors = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var rejected = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var p in parts)
+        foreach (FenceCounts p in parts)
         {
             submitted += p.Submitted;
             ok += p.Ok;
             unsignaled += p.Unsignaled;
-            foreach (var (k, v) in p.Errors) errors[k] = errors.GetValueOrDefault(k) + v;
-            foreach (var (k, v) in p.Rejected) rejected[k] = rejected.GetValueOrDefault(k) + v;
+            foreach ((string? k, int v) in p.Errors)
+            {
+                errors[k] = errors.GetValueOrDefault(k) + v;
+            }
+
+            foreach ((string? k, int v) in p.Rejected)
+            {
+                rejected[k] = rejected.GetValueOrDefault(k) + v;
+            }
         }
         return new FenceCounts { Submitted = submitted, Ok = ok, Errors = errors, Unsignaled = unsignaled, Rejected = rejected };
     }

@@ -26,9 +26,13 @@ public sealed class RunProgress : IProgressSource
     /// <inheritdoc/>
     public ProgressSnapshot Read()
     {
-        var device = _device;
+        GpuDevice? device = _device;
         long planned = Interlocked.Read(ref _planned);
-        if (device is null) return new ProgressSnapshot(_label, 0, planned, 0, 0);
+        if (device is null)
+        {
+            return new ProgressSnapshot(_label, 0, planned, 0, 0);
+        }
+
         return new ProgressSnapshot(_label, Math.Min(DeviceCounters.RequestsDone(device), planned), planned,
             DeviceCounters.Resets(device), DeviceCounters.Wedges(device));
     }

@@ -20,10 +20,10 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
     /// <summary>Runs the scenario. Throws only for failures of the runner itself, never for GPU errors.</summary>
     public RunResult Run()
     {
-        var log = _options.Log ?? Serilog.Core.Logger.None;
+        ILogger log = _options.Log ?? Serilog.Core.Logger.None;
         int seed = _options.Seed ?? scenario.Seed;
         var drain = TimeSpan.FromMilliseconds(scenario.DrainTimeoutMs);
-        var config = DeviceConfigFactory.Create(scenario.Device, _options.WedgeStrategy);
+        DeviceConfig config = DeviceConfigFactory.Create(scenario.Device, _options.WedgeStrategy);
         log.Information("scenario {Scenario}: seed {Seed}, wedge strategy {Strategy}", scenario.Name, seed, config.Gt.WedgeStrategy);
 
         // Declared first so it is disposed last: Vulkan engines stop with the GPU device, before their Vulkan device.
@@ -32,29 +32,48 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
         vulkan.Attach(device, scenario.Device, log);
         _options.Trace?.AttachTo(device);
         var session = new RunSession(device, log, seed, drain, OpenClients(device));
-        var phases = BuildRunners(session);
-        foreach (var runner in phases.SelectMany(p => p.Runners)) runner.Prepare();
+        List<PhaseRun> phases = BuildRunners(session);
+        foreach (IStepRunner? runner in phases.SelectMany(p => p.Runners))
+        {
+            runner.Prepare();
+        }
+
         _options.Progress?.Begin(device, PlannedRequests());
 
         var clock = Stopwatch.StartNew();
-        foreach (var phase in phases)
+        foreach (PhaseRun phase in phases)
         {
             _options.Progress?.SetLabel(phase.Name);
             RunPhase(phase, session);
         }
-        var all = phases.SelectMany(p => p.Runners).ToArray();
+        IStepRunner[] all = phases.SelectMany(p => p.Runners).ToArray();
         _options.Progress?.SetLabel("drain");
         int unsignaled = WaitAll(all.SelectMany(r => r.Tracker.Fences), drain);
         clock.Stop();
         _options.Trace?.Detach();
         _options.Progress?.SetLabel("verify");
-        if (unsignaled > 0) log.Error("{Count} fences still unsignaled after the {Timeout} drain", unsignaled, drain);
+        if (unsignaled > 0)
+        {
+            log.Error("{Count} fences still unsignaled after the {Timeout} drain", unsignaled, drain);
+        }
 
-        foreach (var r in all) r.Tracker.Snapshot();
+        foreach (IStepRunner? r in all)
+        {
+            r.Tracker.Snapshot();
+        }
+
         _options.BeforeVerify?.Invoke(device);
         var tally = new StoreTally();
-        foreach (var r in all) r.Verify(tally);
-        foreach (var r in all) r.Finish();
+        foreach (IStepRunner? r in all)
+        {
+            r.Verify(tally);
+        }
+
+        foreach (IStepRunner? r in all)
+        {
+            r.Finish();
+        }
+
         return ResultBuilder.Build(scenario, seed, clock.Elapsed, session, all, tally);
     }
 
@@ -69,19 +88,26 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
     private Dictionary<string, ClientHandle> OpenClients(GpuDevice device)
     {
         var clients = new Dictionary<string, ClientHandle>();
-        foreach (var c in scenario.Clients)
+        foreach (ClientSpec c in scenario.Clients)
         {
             Check(device.OpenClient(out int id, c.Privileged, c.Name), $"open client {c.Name}");
             var contexts = new Dictionary<string, int> { ["default"] = 0 };
-            foreach (var ctx in c.Contexts)
+            foreach (ContextSpec ctx in c.Contexts)
             {
                 int ctxId = 0;
-                if (ctx.Name != "default") Check(device.CreateContext(id, out ctxId), $"create context {c.Name}/{ctx.Name}");
+                if (ctx.Name != "default")
+                {
+                    Check(device.CreateContext(id, out ctxId), $"create context {c.Name}/{ctx.Name}");
+                }
+
                 contexts[ctx.Name] = ctxId;
                 SetParam(device, id, ctxId, ContextParam.Bannable, ctx.Bannable);
                 SetParam(device, id, ctxId, ContextParam.Recoverable, ctx.Recoverable);
                 SetParam(device, id, ctxId, ContextParam.Persistence, ctx.Persistent);
-                if (ctx.Priority is { } p) Check(device.SetContextParam(id, ctxId, ContextParam.Priority, p), $"set the priority of {c.Name}/{ctx.Name}");
+                if (ctx.Priority is { } p)
+                {
+                    Check(device.SetContextParam(id, ctxId, ContextParam.Priority, p), $"set the priority of {c.Name}/{ctx.Name}");
+                }
             }
             clients[c.Name] = new ClientHandle(c.Name, id, contexts);
         }
@@ -90,7 +116,10 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
 
     private static void SetParam(GpuDevice device, int client, int ctx, ContextParam param, bool? value)
     {
-        if (value is { } v) Check(device.SetContextParam(client, ctx, param, v ? 1 : 0), $"set {param} on context {ctx}");
+        if (value is { } v)
+        {
+            Check(device.SetContextParam(client, ctx, param, v ? 1 : 0), $"set {param} on context {ctx}");
+        }
     }
 
     private List<PhaseRun> BuildRunners(RunSession session)
@@ -98,11 +127,11 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
         var phases = new List<PhaseRun>();
         for (int p = 0; p < scenario.Phases.Count; p++)
         {
-            var spec = scenario.Phases[p];
+            PhaseSpec spec = scenario.Phases[p];
             var runners = new List<IStepRunner>();
             for (int s = 0; s < spec.Steps.Count; s++)
             {
-                var step = spec.Steps[s];
+                StepSpec step = spec.Steps[s];
                 string name = step.Name ?? $"phase{p + 1}.{step.Kind}{s + 1}";
                 runners.Add(step switch
                 {
@@ -121,24 +150,46 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
     {
         session.Log.Information("{Phase}: {Steps} steps", phase.Name, phase.Runners.Count);
         var failures = new List<Exception>();
-        var threads = phase.Runners.GroupBy(r => r.ThreadGroup).Select(group => new Thread(() =>
+        Thread[] threads = phase.Runners.GroupBy(r => r.ThreadGroup).Select(group => new Thread(() =>
         {
             try
             {
-                foreach (var runner in group) runner.Execute();
+                foreach (IStepRunner? runner in group)
+                {
+                    runner.Execute();
+                }
             }
             catch (Exception e)
             {
-                lock (failures) failures.Add(e);
+                lock (failures)
+                {
+                    failures.Add(e);
+                }
             }
-        }) { Name = group.Key ?? "control", IsBackground = true }).ToArray();
-        foreach (var t in threads) t.Start();
-        foreach (var t in threads) t.Join();
-        if (failures.Count > 0) throw new AggregateException($"{phase.Name} failed", failures);
+        })
+        { Name = group.Key ?? "control", IsBackground = true }).ToArray();
+        foreach (Thread? t in threads)
+        {
+            t.Start();
+        }
+
+        foreach (Thread? t in threads)
+        {
+            t.Join();
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new AggregateException($"{phase.Name} failed", failures);
+        }
+
         if (phase.WaitIdle)
         {
             int pending = WaitAll(phase.Runners.SelectMany(r => r.Tracker.Fences), session.DrainTimeout);
-            if (pending > 0) session.Log.Warning("{Phase}: {Count} fences still pending after {Timeout}", phase.Name, pending, session.DrainTimeout);
+            if (pending > 0)
+            {
+                session.Log.Warning("{Phase}: {Count} fences still pending after {Timeout}", phase.Name, pending, session.DrainTimeout);
+            }
         }
     }
 
@@ -147,18 +198,28 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
     {
         long deadline = Stopwatch.GetTimestamp() + (long)(bound.TotalSeconds * Stopwatch.Frequency);
         int pending = 0;
-        foreach (var f in fences)
+        foreach (DmaFence f in fences)
         {
-            if (f.IsSignaled) continue;
+            if (f.IsSignaled)
+            {
+                continue;
+            }
+
             var left = TimeSpan.FromSeconds(Math.Max(0, deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
-            if (!f.Wait(left)) pending++;
+            if (!f.Wait(left))
+            {
+                pending++;
+            }
         }
         return pending;
     }
 
     private static void Check(int err, string what)
     {
-        if (err != 0) throw new InvalidOperationException($"could not {what}: {Errno.Name(err)}");
+        if (err != 0)
+        {
+            throw new InvalidOperationException($"could not {what}: {Errno.Name(err)}");
+        }
     }
 
     private sealed record PhaseRun(string Name, bool WaitIdle, IReadOnlyList<IStepRunner> Runners);

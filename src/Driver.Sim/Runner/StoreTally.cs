@@ -22,13 +22,20 @@ internal sealed class StoreTally
     /// <summary>Keeps a problem description (the first few only).</summary>
     public void Sample(string text)
     {
-        if (_samples.Count < MaxSamples) _samples.Add(text);
+        if (_samples.Count < MaxSamples)
+        {
+            _samples.Add(text);
+        }
     }
 
     /// <summary>The totals.</summary>
     public StoreChecks ToChecks() => new()
     {
-        StoresVerified = Verified, StoresMismatched = Mismatched, StoresSkipped = Skipped, StoresUnchecked = Unchecked,
-        StoresStray = Stray, Samples = _samples.ToArray(),
+        StoresVerified = Verified,
+        StoresMismatched = Mismatched,
+        StoresSkipped = Skipped,
+        StoresUnchecked = Unchecked,
+        StoresStray = Stray,
+        Samples = _samples.ToArray(),
     };
 }

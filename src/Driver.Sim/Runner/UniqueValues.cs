@@ -16,7 +16,10 @@ internal sealed class UniqueValues(int seed)
         while (true)
         {
             uint v = unchecked(++_counter * 0x9E3779B1u) ^ _key;
-            if (v != 0) return v;
+            if (v != 0)
+            {
+                return v;
+            }
         }
     }
 }

@@ -23,15 +23,23 @@ internal sealed class VulkanAttachment : IDisposable
     /// </summary>
     public void Attach(GpuDevice gpu, DeviceSpec? spec, ILogger log)
     {
-        var engines = (spec?.Engines ?? [])
+        (EngineId Id, EngineSpec Spec)[] engines = (spec?.Engines ?? [])
             .Where(e => e.Value.Backend == EngineBackendName.Vulkan)
-            .Select(e => (Id: EngineIds.TryParse(e.Key, out var id) ? id : throw new InvalidOperationException(e.Key), Spec: e.Value))
+            .Select(e => (Id: EngineIds.TryParse(e.Key, out EngineId id) ? id : throw new InvalidOperationException(e.Key), Spec: e.Value))
             .ToArray();
-        if (engines.Length == 0) return;
-        var probe = VulkanProbe.Probe();
-        if (!probe.Available) throw new VulkanUnavailableException(probe.Reason);
+        if (engines.Length == 0)
+        {
+            return;
+        }
+
+        VulkanProbeResult probe = VulkanProbe.Probe();
+        if (!probe.Available)
+        {
+            throw new VulkanUnavailableException(probe.Reason);
+        }
+
         _device = VulkanDevice.Create(new VulkanDeviceOptions { DeviceIndex = spec!.VkDevice }, log);
-        foreach (var (id, engineSpec) in engines)
+        foreach ((EngineId id, EngineSpec? engineSpec) in engines)
         {
             var options = new VulkanEngineOptions { RequestTimeout = TimeSpan.FromMilliseconds(engineSpec.VkTimeoutMs ?? 500) };
             gpu.AttachVulkan(id, _device, options);

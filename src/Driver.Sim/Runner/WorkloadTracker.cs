@@ -58,18 +58,30 @@ internal sealed class WorkloadTracker(string name, string type, string? client, 
     /// <summary>The fence outcomes as of <see cref="Snapshot"/>.</summary>
     public FenceCounts Count()
     {
-        var statuses = _statuses ?? throw new InvalidOperationException("no snapshot");
+        int[] statuses = _statuses ?? throw new InvalidOperationException("no snapshot");
         int ok = 0, pending = 0;
         var errors = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (int s in statuses)
         {
-            if (s == 0) pending++;
-            else if (s == 1) ok++;
-            else errors[Errno.Name(s)] = errors.GetValueOrDefault(Errno.Name(s)) + 1;
+            if (s == 0)
+            {
+                pending++;
+            }
+            else if (s == 1)
+            {
+                ok++;
+            }
+            else
+            {
+                errors[Errno.Name(s)] = errors.GetValueOrDefault(Errno.Name(s)) + 1;
+            }
         }
         return new FenceCounts
         {
-            Submitted = statuses.Length, Ok = ok, Errors = errors, Unsignaled = pending,
+            Submitted = statuses.Length,
+            Ok = ok,
+            Errors = errors,
+            Unsignaled = pending,
             Rejected = new SortedDictionary<string, int>(_rejected, StringComparer.Ordinal),
         };
     }
@@ -77,6 +89,11 @@ internal sealed class WorkloadTracker(string name, string type, string? client, 
     /// <summary>The result entry of this step.</summary>
     public WorkloadResult ToResult() => new()
     {
-        Name = Name, Type = Type, Client = client, Context = context, Fences = Count(), Succeeded = Succeeded,
+        Name = Name,
+        Type = Type,
+        Client = client,
+        Context = context,
+        Fences = Count(),
+        Succeeded = Succeeded,
     };
 }

@@ -31,7 +31,7 @@ public static class ScenarioLoader
     /// <summary>Loads the default scenario embedded in the executable.</summary>
     public static Scenario LoadDefault()
     {
-        using var stream = typeof(ScenarioLoader).Assembly.GetManifestResourceStream(DefaultResource)
+        using Stream stream = typeof(ScenarioLoader).Assembly.GetManifestResourceStream(DefaultResource)
             ?? throw new ScenarioException(DefaultSource, null, "the default scenario is not embedded in this build");
         using var reader = new StreamReader(stream);
         return Parse(reader.ReadToEnd(), DefaultSource);
@@ -52,12 +52,20 @@ public static class ScenarioLoader
         catch (NotSupportedException e)
         {
             // Thrown for an abstract type with no discriminator: a step without "type".
-            var (path, line) = JsonErrorText.Position(e.Message);
+            (string? path, long? line) = JsonErrorText.Position(e.Message);
             throw new ScenarioException(source, path, JsonErrorText.Describe(e), line);
         }
-        if (scenario is null) throw new ScenarioException(source, "$", "the file holds null, not a scenario object");
-        var errors = ScenarioValidator.Validate(scenario);
-        if (errors.Count > 0) throw new ScenarioException(source, errors);
+        if (scenario is null)
+        {
+            throw new ScenarioException(source, "$", "the file holds null, not a scenario object");
+        }
+
+        IReadOnlyList<ScenarioError> errors = ScenarioValidator.Validate(scenario);
+        if (errors.Count > 0)
+        {
+            throw new ScenarioException(source, errors);
+        }
+
         return scenario;
     }
 }

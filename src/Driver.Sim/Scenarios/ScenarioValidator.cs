@@ -45,14 +45,21 @@ public static class ScenarioValidator
 
         private void Range(string path, long? value, long min, long max)
         {
-            if (value is { } v && (v < min || v > max)) Error(path, $"must be between {min} and {max} (got {v})");
+            if (value is { } v && (v < min || v > max))
+            {
+                Error(path, $"must be between {min} and {max} (got {v})");
+            }
         }
 
         private static string Q(string s) => $"'{s}'";
 
         public void Run(Scenario s)
         {
-            if (string.IsNullOrWhiteSpace(s.Name)) Error("$.name", "must not be empty");
+            if (string.IsNullOrWhiteSpace(s.Name))
+            {
+                Error("$.name", "must not be empty");
+            }
+
             Range("$.drainTimeoutMs", s.DrainTimeoutMs, 1, 600_000);
             _device = s.Device ?? new DeviceSpec();
             Device(_device);
@@ -60,11 +67,30 @@ public static class ScenarioValidator
             var defaults = new Driver.Engines.Gt.GtConfig();
             long memory = _device.MemoryMb is { } mb ? (long)mb << 20 : defaults.MemoryBytes;
             _memoryAvailable = Math.Min(memory, defaults.GgttBytes) / 10 * 9;
-            if (s.Clients.Count == 0) Error("$.clients", "at least one client is needed");
-            for (int i = 0; i < s.Clients.Count; i++) Client($"$.clients[{i}]", s.Clients[i]);
-            if (s.Phases.Count == 0) Error("$.phases", "at least one phase is needed");
-            for (int i = 0; i < s.Phases.Count; i++) Phase($"$.phases[{i}]", s.Phases[i]);
-            if (s.Expect is { } e) Expect("$.expect", e);
+            if (s.Clients.Count == 0)
+            {
+                Error("$.clients", "at least one client is needed");
+            }
+
+            for (int i = 0; i < s.Clients.Count; i++)
+            {
+                Client($"$.clients[{i}]", s.Clients[i]);
+            }
+
+            if (s.Phases.Count == 0)
+            {
+                Error("$.phases", "at least one phase is needed");
+            }
+
+            for (int i = 0; i < s.Phases.Count; i++)
+            {
+                Phase($"$.phases[{i}]", s.Phases[i]);
+            }
+
+            if (s.Expect is { } e)
+            {
+                Expect("$.expect", e);
+            }
         }
 
         private void Device(DeviceSpec d)
@@ -76,7 +102,7 @@ public static class ScenarioValidator
             Range("$.device.wedgeTimeoutMs", d.WedgeTimeoutMs, 1, 600_000);
             Range("$.device.memoryMb", d.MemoryMb, 16, 2048);
             Range("$.device.vkDevice", d.VkDevice, 0, 63);
-            foreach (var (name, engine) in d.Engines ?? [])
+            foreach ((string? name, EngineSpec? engine) in d.Engines ?? [])
             {
                 if (!EngineIds.TryParse(name, out _))
                 {
@@ -85,7 +111,9 @@ public static class ScenarioValidator
                 }
                 Range($"$.device.engines.{name}.vkTimeoutMs", engine.VkTimeoutMs, 1, 600_000);
                 if (engine.VkTimeoutMs is not null && engine.Backend != EngineBackendName.Vulkan)
+                {
                     Error($"$.device.engines.{name}.vkTimeoutMs", "only applies to an engine with \"backend\": \"vulkan\"");
+                }
             }
         }
 
@@ -98,32 +126,64 @@ public static class ScenarioValidator
             bool seenDefault = false;
             for (int i = 0; i < c.Contexts.Count; i++)
             {
-                var ctx = c.Contexts[i];
+                ContextSpec ctx = c.Contexts[i];
                 string p = $"{path}.contexts[{i}]";
                 if (string.IsNullOrWhiteSpace(ctx.Name)) { Error($"{p}.name", "must not be empty"); continue; }
                 bool isDefault = ctx.Name == "default";
-                if (isDefault ? seenDefault : !names.Add(ctx.Name)) Error($"{p}.name", $"duplicate context name {Q(ctx.Name)} in client {Q(c.Name)}");
+                if (isDefault ? seenDefault : !names.Add(ctx.Name))
+                {
+                    Error($"{p}.name", $"duplicate context name {Q(ctx.Name)} in client {Q(c.Name)}");
+                }
+
                 seenDefault |= isDefault;
                 Range($"{p}.priority", ctx.Priority, -1023, 1023);
-                if (ctx.Priority > 0 && !c.Privileged) Error($"{p}.priority", "a priority above 0 needs a privileged client (EPERM)");
-                if (ctx.Bannable == false && !c.Privileged) Error($"{p}.bannable", "an unbannable context needs a privileged client (EPERM)");
-                if (ctx.Persistent == false && _device.EngineReset == false) Error($"{p}.persistent", "a non-persistent context needs engine reset (ENODEV)");
-                if (ctx.Persistent == true && _device.HeartbeatMs == 0) Error($"{p}.persistent", "a persistent context needs the heartbeat (EINVAL)");
+                if (ctx.Priority > 0 && !c.Privileged)
+                {
+                    Error($"{p}.priority", "a priority above 0 needs a privileged client (EPERM)");
+                }
+
+                if (ctx.Bannable == false && !c.Privileged)
+                {
+                    Error($"{p}.bannable", "an unbannable context needs a privileged client (EPERM)");
+                }
+
+                if (ctx.Persistent == false && _device.EngineReset == false)
+                {
+                    Error($"{p}.persistent", "a non-persistent context needs engine reset (ENODEV)");
+                }
+
+                if (ctx.Persistent == true && _device.HeartbeatMs == 0)
+                {
+                    Error($"{p}.persistent", "a persistent context needs the heartbeat (EINVAL)");
+                }
             }
         }
 
         private void Phase(string path, PhaseSpec p)
         {
-            if (p.Steps.Count == 0) Error($"{path}.steps", "at least one step is needed");
-            for (int i = 0; i < p.Steps.Count; i++) Step($"{path}.steps[{i}]", p.Steps[i]);
+            if (p.Steps.Count == 0)
+            {
+                Error($"{path}.steps", "at least one step is needed");
+            }
+
+            for (int i = 0; i < p.Steps.Count; i++)
+            {
+                Step($"{path}.steps[{i}]", p.Steps[i]);
+            }
         }
 
         private void Step(string path, StepSpec step)
         {
             if (step.Name is { } name)
             {
-                if (string.IsNullOrWhiteSpace(name)) Error($"{path}.name", "must not be empty");
-                else if (!_stepNames.Add(name)) Error($"{path}.name", $"duplicate step name {Q(name)}");
+                if (string.IsNullOrWhiteSpace(name))
+                {
+                    Error($"{path}.name", "must not be empty");
+                }
+                else if (!_stepNames.Add(name))
+                {
+                    Error($"{path}.name", $"duplicate step name {Q(name)}");
+                }
             }
             switch (step)
             {
@@ -134,14 +194,23 @@ public static class ScenarioValidator
                     Range($"{path}.workNs", b.WorkNs, 0, 100_000_000);
                     Range($"{path}.maxInFlight", b.MaxInFlight, 0, MaxBatches);
                     if ((long)b.Count * b.StoresPerBatch > MaxStoresPerStep)
+                    {
                         Error($"{path}.count", $"count × storesPerBatch must be at most {MaxStoresPerStep}");
+                    }
+
                     int engines = Engines($"{path}.engines", b.Engines);
                     _memoryNeeded += BatchesMemory(b);
                     if (_memoryNeeded > _memoryAvailable)
+                    {
                         Error($"{path}.count", $"the batches steps so far need about {_memoryNeeded >> 20} MiB of device memory; " +
                             $"{_memoryAvailable >> 20} MiB are usable (raise device.memoryMb, up to 1024 useful)");
+                    }
+
                     if (b.DependsOnPrevious == Dependency.CrossEngine && engines == 1)
+                    {
                         Error($"{path}.dependsOnPrevious", "\"cross-engine\" needs at least two engines");
+                    }
+
                     break;
                 case HangStep h:
                     ClientContext(path, h.Client, h.Context);
@@ -149,14 +218,21 @@ public static class ScenarioValidator
                     Range($"{path}.count", h.Count, 1, 100);
                     Range($"{path}.endAfterMs", h.EndAfterMs, 1, 600_000);
                     if (h.Spinner == SpinnerKind.Plain && h.EndAfterMs is null)
+                    {
                         Error($"{path}.endAfterMs", "a \"plain\" spinner is never reset, so it needs endAfterMs");
+                    }
+
                     break;
                 case ResetStep r:
                     Engines($"{path}.engines", r.Engines);
                     break;
                 case SleepStep sl:
                     Range($"{path}.ms", sl.Ms, 0, 600_000);
-                    if (sl.Client is { } c && !_contexts.ContainsKey(c)) Error($"{path}.client", $"unknown client {Q(c)}");
+                    if (sl.Client is { } c && !_contexts.ContainsKey(c))
+                    {
+                        Error($"{path}.client", $"unknown client {Q(c)}");
+                    }
+
                     break;
             }
         }
@@ -173,33 +249,56 @@ public static class ScenarioValidator
 
         private void ClientContext(string path, string client, string context)
         {
-            if (!_contexts.TryGetValue(client, out var contexts)) Error($"{path}.client", $"unknown client {Q(client)}");
-            else if (!contexts.Contains(context)) Error($"{path}.context", $"unknown context {Q(context)} of client {Q(client)}");
+            if (!_contexts.TryGetValue(client, out HashSet<string>? contexts))
+            {
+                Error($"{path}.client", $"unknown client {Q(client)}");
+            }
+            else if (!contexts.Contains(context))
+            {
+                Error($"{path}.context", $"unknown context {Q(context)} of client {Q(client)}");
+            }
         }
 
         private void Engine(string path, string name)
         {
             if (!EngineIds.TryParse(name, out _))
+            {
                 Error(path, $"unknown engine {Q(name)} (expected one of: {string.Join(", ", EngineIds.All.Select(e => e.Name()))})");
+            }
         }
 
         private int Engines(string path, EngineSelection sel)
         {
-            if (sel.IsAll) return EngineIds.Count;
-            if (sel.Names.Count == 0) Error(path, "list at least one engine, or \"all\"");
+            if (sel.IsAll)
+            {
+                return EngineIds.Count;
+            }
+
+            if (sel.Names.Count == 0)
+            {
+                Error(path, "list at least one engine, or \"all\"");
+            }
+
             var seen = new HashSet<string>();
             for (int i = 0; i < sel.Names.Count; i++)
             {
                 Engine($"{path}[{i}]", sel.Names[i]);
-                if (!seen.Add(sel.Names[i])) Error($"{path}[{i}]", $"engine {Q(sel.Names[i])} listed twice");
+                if (!seen.Add(sel.Names[i]))
+                {
+                    Error($"{path}[{i}]", $"engine {Q(sel.Names[i])} listed twice");
+                }
             }
             return seen.Count;
         }
 
         private void Expect(string path, ExpectSpec e)
         {
-            if (e.Fences is { } f) Fences($"{path}.fences", f);
-            foreach (var (engine, counts) in e.Engines ?? new Dictionary<string, EngineExpect>())
+            if (e.Fences is { } f)
+            {
+                Fences($"{path}.fences", f);
+            }
+
+            foreach ((string? engine, EngineExpect? counts) in e.Engines ?? new Dictionary<string, EngineExpect>())
             {
                 Engine($"{path}.engines.{engine}", engine);
                 NoAll($"{path}.engines.{engine}.requests", counts.Requests);
@@ -215,35 +314,56 @@ public static class ScenarioValidator
             NoAll($"{path}.checks.storesSkipped", e.Checks?.StoresSkipped);
             for (int i = 0; i < (e.Contexts?.Count ?? 0); i++)
             {
-                var c = e.Contexts![i];
+                ContextExpect c = e.Contexts![i];
                 string p = $"{path}.contexts[{i}]";
                 ClientContext(p, c.Client, c.Context);
                 NoAll($"{p}.guilty", c.Guilty);
                 NoAll($"{p}.innocent", c.Innocent);
             }
-            foreach (var (name, w) in e.Workloads ?? new Dictionary<string, FenceExpect>())
+            foreach ((string? name, FenceExpect? w) in e.Workloads ?? new Dictionary<string, FenceExpect>())
             {
                 string p = $"{path}.workloads.{name}";
-                if (!_stepNames.Contains(name)) Error(p, $"no step is named {Q(name)}");
+                if (!_stepNames.Contains(name))
+                {
+                    Error(p, $"no step is named {Q(name)}");
+                }
+
                 Fences(p, w);
             }
         }
 
         private void Fences(string path, FenceExpect f)
         {
-            foreach (var key in f.Errors?.Keys ?? []) CheckErrno($"{path}.errors.{key}", key);
-            foreach (var key in f.Rejected?.Keys ?? []) CheckErrno($"{path}.rejected.{key}", key);
-            for (int i = 0; i < (f.AllowedErrors?.Count ?? 0); i++) CheckErrno($"{path}.allowedErrors[{i}]", f.AllowedErrors![i]);
+            foreach (string key in f.Errors?.Keys ?? [])
+            {
+                CheckErrno($"{path}.errors.{key}", key);
+            }
+
+            foreach (string key in f.Rejected?.Keys ?? [])
+            {
+                CheckErrno($"{path}.rejected.{key}", key);
+            }
+
+            for (int i = 0; i < (f.AllowedErrors?.Count ?? 0); i++)
+            {
+                CheckErrno($"{path}.allowedErrors[{i}]", f.AllowedErrors![i]);
+            }
         }
 
         private void CheckErrno(string path, string name)
         {
-            if (!ErrnoNames.Contains(name)) Error(path, $"unknown errno name {Q(name)} (expected one of: {string.Join(", ", ErrnoNames)})");
+            if (!ErrnoNames.Contains(name))
+            {
+                Error(path, $"unknown errno name {Q(name)} (expected one of: {string.Join(", ", ErrnoNames)})");
+            }
         }
 
         private void NoAll(string path, CountRange? range)
         {
-            if (range is { IsAll: true }) Error(path, "\"all\" only applies to fence counts; give a number or {\"min\", \"max\"}");
+            if (range is { IsAll: true })
+            {
+                Error(path, "\"all\" only applies to fence counts; give a number or {\"min\", \"max\"}");
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ namespace Driver.Sim.Soak;
 internal sealed class SoakAudit
 {
     /// <summary>How long a signalled fence's callbacks may take to run before that counts as a lost callback.</summary>
-    private static readonly TimeSpan CallbackBound = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_callbackBound = TimeSpan.FromSeconds(5);
 
     /// <summary>Most violation messages kept.</summary>
     public const int MaxSamples = 20;
@@ -53,13 +53,19 @@ internal sealed class SoakAudit
     public void ExecbufRefused(int error, string what)
     {
         _rejected.AddOrUpdate(Errno.Name(error), 1, (_, n) => n + 1);
-        if (error != -Errno.EIO) Violation($"{what}: execbuf refused with {Errno.Name(error)} (only EIO is expected)");
+        if (error != -Errno.EIO)
+        {
+            Violation($"{what}: execbuf refused with {Errno.Name(error)} (only EIO is expected)");
+        }
     }
 
     /// <summary>Records a violation of the invariant.</summary>
     public void Violation(string message)
     {
-        if (Interlocked.Increment(ref _violations) <= MaxSamples) _samples.Enqueue(message);
+        if (Interlocked.Increment(ref _violations) <= MaxSamples)
+        {
+            _samples.Enqueue(message);
+        }
     }
 
     /// <summary>
@@ -77,10 +83,19 @@ internal sealed class SoakAudit
         }
         _statuses.AddOrUpdate(status > 0 ? "ok" : Errno.Name(status), 1, (_, n) => n + 1);
         if (status != 1 && status != -Errno.EIO && status != -Errno.EAGAIN)
+        {
             Violation($"{f.What}: fence status {Errno.Name(status)} (only ok, EIO, EAGAIN are expected)");
-        if (!f.WaitCallback(CallbackBound)) Violation($"{f.What}: signalled but its callback never ran");
+        }
+
+        if (!f.WaitCallback(s_callbackBound))
+        {
+            Violation($"{f.What}: signalled but its callback never ran");
+        }
         else if (f.StatusAtSignal != status)
+        {
             Violation($"{f.What}: status changed after the signal ({Describe(f.StatusAtSignal)} then {Describe(status)})");
+        }
+
         return status;
     }
 

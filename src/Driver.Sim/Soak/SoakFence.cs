@@ -20,7 +20,10 @@ internal sealed class SoakFence : FenceCallback
         What = what;
         _audit = audit;
         // Refused when the fence has already signalled: that signal is the one we count.
-        if (!fence.AddCallback(this)) Invoke(fence);
+        if (!fence.AddCallback(this))
+        {
+            Invoke(fence);
+        }
     }
 
     /// <summary>The fence.</summary>
@@ -41,12 +44,20 @@ internal sealed class SoakFence : FenceCallback
     /// </summary>
     public bool WaitCallback(TimeSpan bound)
     {
-        if (Signals > 0) return true;
+        if (Signals > 0)
+        {
+            return true;
+        }
+
         long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(bound.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         var spin = new SpinWait();
         while (Signals == 0)
         {
-            if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline) return false;
+            if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline)
+            {
+                return false;
+            }
+
             spin.SpinOnce(sleep1Threshold: 20);
         }
         return true;
@@ -56,6 +67,9 @@ internal sealed class SoakFence : FenceCallback
     public override void Invoke(DmaFence fence)
     {
         Volatile.Write(ref _statusAtSignal, fence.Status);
-        if (Interlocked.Increment(ref _signals) > 1) _audit.Violation($"{What}: fence signalled {Signals} times");
+        if (Interlocked.Increment(ref _signals) > 1)
+        {
+            _audit.Violation($"{What}: fence signalled {Signals} times");
+        }
     }
 }

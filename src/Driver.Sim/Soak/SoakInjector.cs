@@ -13,7 +13,7 @@ namespace Driver.Sim.Soak;
 internal sealed class SoakInjector
 {
     /// <summary>A spinner nobody reset by then ends itself (a safety net: hang detection should always get there first).</summary>
-    private static readonly TimeSpan SpinnerBound = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan s_spinnerBound = TimeSpan.FromSeconds(3);
 
     private readonly GpuDevice _device;
     private readonly SoakAudit _audit;
@@ -54,14 +54,24 @@ internal sealed class SoakInjector
     /// <summary>Ends every spinner still running (before the final drain).</summary>
     public void EndSpinners()
     {
-        foreach (var (s, _) in _spinners) s.End();
+        foreach ((Spinner? s, SoakFence _) in _spinners)
+        {
+            s.End();
+        }
     }
 
     /// <summary>Releases the spinners' objects and closes the clients (after the final drain).</summary>
     public void Release()
     {
-        foreach (var (s, _) in _spinners) s.Dispose();
-        foreach (int c in _clients) _device.CloseClient(c);
+        foreach ((Spinner? s, SoakFence _) in _spinners)
+        {
+            s.Dispose();
+        }
+
+        foreach (int c in _clients)
+        {
+            _device.CloseClient(c);
+        }
     }
 
     private void Run()
@@ -71,9 +81,13 @@ internal sealed class SoakInjector
             while (!_stop())
             {
                 Thread.Sleep(_random.Next(10, 60));
-                if (_stop()) break;
+                if (_stop())
+                {
+                    break;
+                }
+
                 int roll = _random.Next(100);
-                var kind = roll switch
+                SoakInjection kind = roll switch
                 {
                     < 30 => SoakInjection.NonPreemptibleSpinner,
                     < 45 => SoakInjection.InvalidCsSpinner,
@@ -82,7 +96,10 @@ internal sealed class SoakInjector
                     < 95 => SoakInjection.FullReset,
                     _ => SoakInjection.WedgeUnwedge,
                 };
-                if (Inject(kind)) _counts.AddOrUpdate(kind, 1, (_, n) => n + 1);
+                if (Inject(kind))
+                {
+                    _counts.AddOrUpdate(kind, 1, (_, n) => n + 1);
+                }
             }
         }
         catch (Exception e)
@@ -116,25 +133,37 @@ internal sealed class SoakInjector
                 _device.Wedge("soak: injected wedge");
                 Thread.Sleep(_random.Next(5, 40));
                 // An unwedge can fail (its reset failed): try a few times; the device must come back for the soak to go on.
-                for (int i = 0; i < 5 && !_device.Unwedge(); i++) Thread.Sleep(10);
+                for (int i = 0; i < 5 && !_device.Unwedge(); i++)
+                {
+                    Thread.Sleep(10);
+                }
+
                 return true;
         }
     }
 
     private bool Spin(bool invalid)
     {
-        if (!EnsureContext()) return false;
+        if (!EnsureContext())
+        {
+            return false;
+        }
+
         var engine = (EngineId)_random.Next(EngineIds.Count);
-        int err = Spinner.Create(_device, _client, new SpinnerOptions { Context = _context, Engine = engine, NoPreemption = !invalid, InvalidCs = invalid }, out var spinner);
+        int err = Spinner.Create(_device, _client, new SpinnerOptions { Context = _context, Engine = engine, NoPreemption = !invalid, InvalidCs = invalid }, out Spinner? spinner);
         if (err != 0)
         {
             _audit.ExecbufRefused(err, $"injector spinner on {engine.Name()}");
             // Banned context (or wedged device): next time, a new context.
-            if (err == -Errno.EIO) _context = -1;
+            if (err == -Errno.EIO)
+            {
+                _context = -1;
+            }
+
             return false;
         }
         _audit.SpinnerSubmitted();
-        spinner!.SetTimeout(SpinnerBound);
+        spinner!.SetTimeout(s_spinnerBound);
         _spinners.Add((spinner, new SoakFence(spinner.Fence, $"{(invalid ? "invalid-CS" : "non-preemptible")} spinner {_spinners.Count} on {engine.Name()}", _audit)));
         return true;
     }
@@ -142,8 +171,16 @@ internal sealed class SoakInjector
     /// <summary>A usable context on a usable client; false while wedged.</summary>
     private bool EnsureContext()
     {
-        if (_client != 0 && _context >= 0) return true;
-        if (_device.IsWedged) return false;
+        if (_client != 0 && _context >= 0)
+        {
+            return true;
+        }
+
+        if (_device.IsWedged)
+        {
+            return false;
+        }
+
         if (_client == 0)
         {
             _device.OpenClient(out _client, name: "injector");
@@ -156,7 +193,11 @@ internal sealed class SoakInjector
             _client = 0;
             return false;
         }
-        if (err != 0) return false;
+        if (err != 0)
+        {
+            return false;
+        }
+
         _context = ctx;
         return true;
     }

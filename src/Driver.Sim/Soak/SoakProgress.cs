@@ -24,9 +24,13 @@ public sealed class SoakProgress(TimeSpan duration) : IProgressSource
     /// <inheritdoc/>
     public ProgressSnapshot Read()
     {
-        var device = _device;
+        GpuDevice? device = _device;
         long total = (long)Math.Ceiling(duration.TotalSeconds);
-        if (device is null) return new ProgressSnapshot(_label, 0, total, 0, 0) { Unit = "s" };
+        if (device is null)
+        {
+            return new ProgressSnapshot(_label, 0, total, 0, 0) { Unit = "s" };
+        }
+
         long elapsed = (long)Stopwatch.GetElapsedTime(Interlocked.Read(ref _started)).TotalSeconds;
         return new ProgressSnapshot(_label, Math.Min(elapsed, total), total, DeviceCounters.Resets(device), DeviceCounters.Wedges(device))
         {

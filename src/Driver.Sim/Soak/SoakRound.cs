@@ -55,23 +55,35 @@ internal sealed class SoakRound
     /// <summary>Creates and fills the objects; false (objects released) if the device refused.</summary>
     public bool Prepare(Random random, UniqueValues values)
     {
-        if (_device.CreateBuffer(_client, _targetDwords * 4L, out _target) != 0) return false;
+        if (_device.CreateBuffer(_client, _targetDwords * 4L, out _target) != 0)
+        {
+            return false;
+        }
+
         if (_device.Bind(_client, _target, out _targetAddress) != 0 ||
             _device.CreateBuffer(_client, RoundUpToPage(Batches * SlotDwords * 4L), out _batch) != 0)
         {
             _device.CloseBuffer(_client, _target);
             return false;
         }
-        var order = Enumerable.Range(0, _targetDwords).ToArray();
+        int[] order = Enumerable.Range(0, _targetDwords).ToArray();
         random.Shuffle(order);
         Array.Copy(order, _slotOf, _slotOf.Length);
-        for (int i = 0; i < _valueOf.Length; i++) _valueOf[i] = values.Next();
+        for (int i = 0; i < _valueOf.Length; i++)
+        {
+            _valueOf[i] = values.Next();
+        }
+
         for (int b = 0; b < Batches; b++)
         {
-            var builder = new BatchBuilder().ArbCheck();
+            BatchBuilder builder = new BatchBuilder().ArbCheck();
             // Half the batches do some work: a reset then finds them mid-batch (a safe point inside WORK), which is
             // what makes innocent victims (-EAGAIN) and replays of started batches.
-            if (random.Next(2) == 0) builder.Work((uint)random.Next(5_000, 200_000));
+            if (random.Next(2) == 0)
+            {
+                builder.Work((uint)random.Next(5_000, 200_000));
+            }
+
             for (int s = 0; s < StoresPerBatch; s++)
             {
                 int store = b * StoresPerBatch + s;
@@ -96,13 +108,22 @@ internal sealed class SoakRound
             IReadOnlyList<DmaFence> inFences = previous is not null && random.Next(6) == 0 ? [previous] : [];
             int err = _device.Execbuf(new ExecbufArgs
             {
-                Client = _client, Context = _context, Engine = (int)engine, BatchHandle = _batch,
-                BatchOffset = (long)b * SlotDwords * 4, Objects = [_target], InFences = inFences,
-            }, out var fence);
+                Client = _client,
+                Context = _context,
+                Engine = (int)engine,
+                BatchHandle = _batch,
+                BatchOffset = (long)b * SlotDwords * 4,
+                Objects = [_target],
+                InFences = inFences,
+            }, out DmaFence? fence);
             if (err != 0)
             {
                 _audit.ExecbufRefused(err, $"{_name} batch {b} on {engine.Name()}");
-                if (err == -Errno.EIO) return false;
+                if (err == -Errno.EIO)
+                {
+                    return false;
+                }
+
                 continue;
             }
             _audit.BatchSubmitted();
@@ -115,11 +136,18 @@ internal sealed class SoakRound
     /// <summary>Waits for every fence until <paramref name="deadline"/> (a Stopwatch timestamp); false if some are still pending.</summary>
     public bool Wait(long deadline)
     {
-        foreach (var (f, _) in _submitted)
+        foreach ((SoakFence? f, int _) in _submitted)
         {
-            if (f.Fence.IsSignaled) continue;
+            if (f.Fence.IsSignaled)
+            {
+                continue;
+            }
+
             var left = TimeSpan.FromSeconds(Math.Max(0, deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
-            if (!f.Fence.Wait(left)) return false;
+            if (!f.Fence.Wait(left))
+            {
+                return false;
+            }
         }
         return true;
     }
@@ -130,16 +158,16 @@ internal sealed class SoakRound
     /// </summary>
     public void Verify()
     {
-        var memory = new uint[_targetDwords];
+        uint[] memory = new uint[_targetDwords];
         if (_device.Read(_client, _target, 0, memory) != 0)
         {
             _audit.Violation($"{_name}: cannot read the target object");
             Release();
             return;
         }
-        var targeted = new bool[_targetDwords];
+        bool[] targeted = new bool[_targetDwords];
         var submittedBatches = new HashSet<int>();
-        foreach (var (f, b) in _submitted)
+        foreach ((SoakFence? f, int b) in _submitted)
         {
             submittedBatches.Add(b);
             int status = _audit.CheckFence(f);
@@ -151,7 +179,10 @@ internal sealed class SoakRound
                 uint found = memory[_slotOf[store]];
                 if (status == 1 || status == -Errno.EAGAIN)
                 {
-                    if (found == _valueOf[store]) verified++;
+                    if (found == _valueOf[store])
+                    {
+                        verified++;
+                    }
                     else
                     {
                         mismatched++;
@@ -169,14 +200,28 @@ internal sealed class SoakRound
         int stray = 0;
         for (int b = 0; b < Batches; b++)
         {
-            if (submittedBatches.Contains(b)) continue;
-            for (int s = 0; s < StoresPerBatch; s++) targeted[_slotOf[b * StoresPerBatch + s]] = false;
+            if (submittedBatches.Contains(b))
+            {
+                continue;
+            }
+
+            for (int s = 0; s < StoresPerBatch; s++)
+            {
+                targeted[_slotOf[b * StoresPerBatch + s]] = false;
+            }
         }
         for (int d = 0; d < _targetDwords; d++)
         {
-            if (targeted[d] || memory[d] == 0) continue;
+            if (targeted[d] || memory[d] == 0)
+            {
+                continue;
+            }
+
             stray++;
-            if (stray == 1) _audit.Violation($"{_name}: dword 0x{_targetAddress + d * 4:x8} holds 0x{memory[d]:x8}, which no submitted batch stores");
+            if (stray == 1)
+            {
+                _audit.Violation($"{_name}: dword 0x{_targetAddress + d * 4:x8} holds 0x{memory[d]:x8}, which no submitted batch stores");
+            }
         }
         _audit.Stray(stray);
         Release();

@@ -13,7 +13,7 @@ namespace Driver.Sim.Soak;
 public sealed class SoakRunner(SoakOptions options)
 {
     /// <summary>Bound on a submitting thread finishing its round once told to stop.</summary>
-    private static readonly TimeSpan JoinBound = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_joinBound = TimeSpan.FromSeconds(30);
 
     /// <summary>Runs the soak; throws only when the soak's own threads fail.</summary>
     public SoakResult Run()
@@ -25,43 +25,82 @@ public sealed class SoakRunner(SoakOptions options)
         long stopAt = Stopwatch.GetTimestamp() + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
         Func<bool> stop = () => Stopwatch.GetTimestamp() >= stopAt;
 
-        var submitters = Enumerable.Range(0, Math.Max(1, options.Threads))
+        SoakSubmitter[] submitters = Enumerable.Range(0, Math.Max(1, options.Threads))
             .Select(i => new SoakSubmitter(device, audit, i, options.Seed, stop)).ToArray();
         var injector = new SoakInjector(device, audit, options.Seed, stop);
         options.Progress?.Begin(device);
         options.Progress?.SetLabel("soak");
         var clock = Stopwatch.StartNew();
-        foreach (var s in submitters) s.Start();
+        foreach (SoakSubmitter? s in submitters)
+        {
+            s.Start();
+        }
+
         injector.Start();
 
-        foreach (var s in submitters)
-            if (!s.Join(JoinBound)) audit.Violation("a submitting thread did not finish its round in time");
-        if (!injector.Join(JoinBound)) audit.Violation("the injector did not stop in time");
+        foreach (SoakSubmitter? s in submitters)
+        {
+            if (!s.Join(s_joinBound))
+            {
+                audit.Violation("a submitting thread did not finish its round in time");
+            }
+        }
+
+        if (!injector.Join(s_joinBound))
+        {
+            audit.Violation("the injector did not stop in time");
+        }
+
         double seconds = clock.Elapsed.TotalSeconds;
 
         // Drain: end what still spins, bring the device back, wait for everything with one bound, check it all.
         options.Progress?.SetLabel("drain");
         injector.EndSpinners();
-        if (device.IsWedged) device.Unwedge();
+        if (device.IsWedged)
+        {
+            device.Unwedge();
+        }
+
         var drain = Stopwatch.StartNew();
         long deadline = Stopwatch.GetTimestamp() + (long)(options.DrainTimeout.TotalSeconds * Stopwatch.Frequency);
-        var deferred = submitters.SelectMany(s => s.Deferred).ToArray();
-        foreach (var round in deferred) round.Wait(deadline);
-        foreach (var f in injector.SpinnerFences)
+        SoakRound[] deferred = submitters.SelectMany(s => s.Deferred).ToArray();
+        foreach (SoakRound? round in deferred)
+        {
+            round.Wait(deadline);
+        }
+
+        foreach (SoakFence f in injector.SpinnerFences)
+        {
             f.Fence.Wait(TimeSpan.FromSeconds(Math.Max(0, deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency));
+        }
+
         double drainSeconds = drain.Elapsed.TotalSeconds;
         options.Trace?.Detach();
 
         options.Progress?.SetLabel("verify");
-        foreach (var round in deferred) round.Verify();
-        foreach (var f in injector.SpinnerFences) audit.CheckFence(f);
+        foreach (SoakRound? round in deferred)
+        {
+            round.Verify();
+        }
+
+        foreach (SoakFence f in injector.SpinnerFences)
+        {
+            audit.CheckFence(f);
+        }
+
         injector.Release();
-        foreach (var s in submitters) s.CloseClients();
+        foreach (SoakSubmitter? s in submitters)
+        {
+            s.CloseClients();
+        }
 
-        var failures = submitters.Select(s => s.Failure).Append(injector.Failure).OfType<Exception>().ToArray();
-        if (failures.Length > 0) throw new AggregateException("soak threads failed", failures);
+        Exception[] failures = submitters.Select(s => s.Failure).Append(injector.Failure).OfType<Exception>().ToArray();
+        if (failures.Length > 0)
+        {
+            throw new AggregateException("soak threads failed", failures);
+        }
 
-        var events = device.Reset.Events;
+        GpuEventStream events = device.Reset.Events;
         return new SoakResult
         {
             Seed = options.Seed,

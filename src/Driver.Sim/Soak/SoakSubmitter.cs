@@ -13,7 +13,7 @@ namespace Driver.Sim.Soak;
 internal sealed class SoakSubmitter
 {
     /// <summary>Bound on waiting for one round's fences before it is left to the final drain.</summary>
-    private static readonly TimeSpan RoundWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_roundWait = TimeSpan.FromSeconds(10);
 
     private readonly GpuDevice _device;
     private readonly SoakAudit _audit;
@@ -44,8 +44,15 @@ internal sealed class SoakSubmitter
     /// <summary>Closes every client this thread opened (after the final drain).</summary>
     public void CloseClients()
     {
-        foreach (int c in _oldClients) _device.CloseClient(c);
-        if (_client != 0) _device.CloseClient(_client);
+        foreach (int c in _oldClients)
+        {
+            _device.CloseClient(c);
+        }
+
+        if (_client != 0)
+        {
+            _device.CloseClient(_client);
+        }
     }
 
     /// <summary>Unexpected failure of the thread itself, if any.</summary>
@@ -66,7 +73,11 @@ internal sealed class SoakSubmitter
         {
             while (!_stop())
             {
-                if (!OpenContext(out int ctx)) continue;
+                if (!OpenContext(out int ctx))
+                {
+                    continue;
+                }
+
                 var round = new SoakRound(_device, _audit, _client, ctx, $"t{_index}/round{_rounds}/ctx{ctx}");
                 if (!round.Prepare(_random, _values))
                 {
@@ -75,9 +86,16 @@ internal sealed class SoakSubmitter
                     continue;
                 }
                 round.Submit(_random, _stop);
-                long deadline = Stopwatch.GetTimestamp() + (long)(RoundWait.TotalSeconds * Stopwatch.Frequency);
-                if (round.Wait(deadline)) round.Verify();
-                else Deferred.Add(round);
+                long deadline = Stopwatch.GetTimestamp() + (long)(s_roundWait.TotalSeconds * Stopwatch.Frequency);
+                if (round.Wait(deadline))
+                {
+                    round.Verify();
+                }
+                else
+                {
+                    Deferred.Add(round);
+                }
+
                 Interlocked.Increment(ref _rounds);
             }
         }
@@ -94,7 +112,11 @@ internal sealed class SoakSubmitter
     private bool OpenContext(out int ctx)
     {
         ctx = 0;
-        if (_client == 0) _device.OpenClient(out _client, name: $"soak{_index}");
+        if (_client == 0)
+        {
+            _device.OpenClient(out _client, name: $"soak{_index}");
+        }
+
         int err = _device.CreateContext(_client, out ctx);
         if (err == -Errno.EIO)
         {

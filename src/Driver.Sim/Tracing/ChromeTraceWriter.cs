@@ -51,7 +51,11 @@ public static class ChromeTraceWriter
         w.WriteStartObject("otherData");
         w.WriteString("generator", "gpusim");
         w.WriteString("title", title);
-        if (models.Count == 1 && models[0].Seed is { } seed) w.WriteNumber("seed", seed);
+        if (models.Count == 1 && models[0].Seed is { } seed)
+        {
+            w.WriteNumber("seed", seed);
+        }
+
         w.WriteNumber("duration_us", Math.Round(models.Count == 0 ? 0 : models.Max(m => m.DurationUs), 3));
         w.WriteNumber("dropped_requests", models.Sum(m => m.DroppedRequests));
         w.WriteEndObject();
@@ -59,26 +63,35 @@ public static class ChromeTraceWriter
         w.WriteStartArray("traceEvents");
         for (int i = 0; i < models.Count; i++)
         {
-            var model = models[i];
-            _pid = ProcessId + i;
+            TraceModel model = models[i];
+            t_pid = ProcessId + i;
             Metadata(w, "process_name", 0, "name", $"gpusim: {model.Title}" + (model.Seed is { } s ? $" (seed {s})" : ""));
-            foreach (var track in model.Tracks)
+            foreach (TraceTrack track in model.Tracks)
             {
                 Metadata(w, "thread_name", track.Id, "name", track.Name);
                 Metadata(w, "thread_sort_index", track.Id, "sort_index", track.SortIndex);
             }
-            foreach (var slice in model.Slices) Slice(w, slice);
-            foreach (var instant in model.Instants) Instant(w, instant);
+            foreach (TraceSlice slice in model.Slices)
+            {
+                Slice(w, slice);
+            }
+
+            foreach (TraceInstant instant in model.Instants)
+            {
+                Instant(w, instant);
+            }
         }
-        _pid = ProcessId;
+        t_pid = ProcessId;
         w.WriteEndArray();
         w.WriteEndObject();
     }
 
     /// <summary>The pid of the model being written (one writer at a time per thread).</summary>
-    [ThreadStatic] private static int _pid;
+#pragma warning disable IDE1006 // thread-static fields are t_camelCase, which editorconfig cannot tell apart
+    [ThreadStatic] private static int t_pid;
+#pragma warning restore IDE1006
 
-    private static int Pid => _pid == 0 ? ProcessId : _pid;
+    private static int Pid => t_pid == 0 ? ProcessId : t_pid;
 
     private static void Metadata(Utf8JsonWriter w, string name, int tid, string argName, object value)
     {
@@ -124,7 +137,11 @@ public static class ChromeTraceWriter
     private static void Args(Utf8JsonWriter w, IReadOnlyDictionary<string, object> args)
     {
         w.WriteStartObject("args");
-        foreach (var (key, value) in args) Value(w, key, value);
+        foreach ((string? key, object? value) in args)
+        {
+            Value(w, key, value);
+        }
+
         w.WriteEndObject();
     }
 

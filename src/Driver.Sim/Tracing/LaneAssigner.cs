@@ -10,10 +10,10 @@ internal static class LaneAssigner
     public static int[] Assign(IReadOnlyList<(double Start, double End)> periods)
     {
         var laneEnds = new List<double>();
-        var lanes = new int[periods.Count];
+        int[] lanes = new int[periods.Count];
         for (int i = 0; i < periods.Count; i++)
         {
-            var (start, end) = periods[i];
+            (double start, double end) = periods[i];
             int lane = laneEnds.FindIndex(e => e <= start);
             if (lane < 0)
             {

@@ -49,7 +49,11 @@ internal sealed class SvgTimelineRenderer
             Text(12, 22, $"gpusim — {Heading()}", ("font-size", "15"), ("font-weight", "bold"));
             Text(12, 42, Summary(), ("fill", "#424242"));
             Grid();
-            for (int i = 0; i < _engineRows.Count; i++) EngineRow(i);
+            for (int i = 0; i < _engineRows.Count; i++)
+            {
+                EngineRow(i);
+            }
+
             RecoveryRow();
             Marks();
             Labels();
@@ -71,7 +75,11 @@ internal sealed class SvgTimelineRenderer
         int errors = _model.Requests.Count(r => r.Outcome is RequestOutcome.Io or RequestOutcome.Again or RequestOutcome.OtherError);
         string text = $"{Count(requests, "request")}, {errors:N0} with an error · {Count(hangs, "hang")} · {Count(engineResets, "engine reset")} · " +
             $"{Count(fullResets, "full reset")} · {Count(wedges, "wedged period")} · {Ms(_model.DurationUs)} ms";
-        if (_model.DroppedRequests > 0) text += $" · {_model.DroppedRequests:N0} requests not recorded";
+        if (_model.DroppedRequests > 0)
+        {
+            text += $" · {_model.DroppedRequests:N0} requests not recorded";
+        }
+
         return text;
     }
 
@@ -106,13 +114,17 @@ internal sealed class SvgTimelineRenderer
     {
         _w.WriteStartElement("g");
         _w.WriteAttributeString("class", "grid");
-        foreach (double us in Ticks()) Line(X(us), Top - 2, X(us), RowsBottom, "#eeeeee");
+        foreach (double us in Ticks())
+        {
+            Line(X(us), Top - 2, X(us), RowsBottom, "#eeeeee");
+        }
+
         _w.WriteEndElement();
     }
 
     private void EngineRow(int index)
     {
-        var track = _engineRows[index];
+        TraceTrack track = _engineRows[index];
         double y = RowY(index);
         _w.WriteStartElement("g");
         _w.WriteAttributeString("class", "row");
@@ -121,9 +133,9 @@ internal sealed class SvgTimelineRenderer
         Text(Left - 10, y + RowHeight / 2 + 4, track.Name, ("text-anchor", "end"), ("font-weight", "bold"));
         Rect("lane", Left, y, PlotWidth, RowHeight, "#f5f5f5");
         var bars = Coalesce(_model.Slices.Where(s => s.TrackId == track.Id && s.Kind == TraceSliceKind.Request)).ToList();
-        foreach (var bar in bars)
+        foreach (Bar? bar in bars)
         {
-            var outcome = bar.Outcome;
+            RequestOutcome outcome = bar.Outcome;
             // Errors and replays are what the timeline is about: never let them shrink below a visible width.
             double x0 = X(bar.StartUs), x1 = Math.Max(X(bar.EndUs), x0 + (outcome == RequestOutcome.Ok ? 1 : 2));
             _w.WriteStartElement("rect");
@@ -135,7 +147,11 @@ internal sealed class SvgTimelineRenderer
             Attr("width", x1 - x0);
             Attr("height", RowHeight - 6);
             _w.WriteAttributeString("fill", SvgPalette.Fill(outcome));
-            if (outcome == RequestOutcome.Unsignaled) _w.WriteAttributeString("stroke", "#424242");
+            if (outcome == RequestOutcome.Unsignaled)
+            {
+                _w.WriteAttributeString("stroke", "#424242");
+            }
+
             Element("title", bar.Count == 1
                 ? $"{track.Name}: {bar.First.Name}, seqno {bar.First.Args["seqno"]}, {bar.First.Args["status"]}, {Ms(bar.StartUs)}–{Ms(bar.EndUs)} ms"
                 : $"{track.Name}: {bar.Count} requests, {SvgPalette.Label(outcome)}, {Ms(bar.StartUs)}–{Ms(bar.EndUs)} ms");
@@ -148,14 +164,18 @@ internal sealed class SvgTimelineRenderer
 
     /// <summary>
     /// Names the bars that are not plain successes (the guilty request, the replayed ones) when a row has only a few:
-    /// inside a bar wide enough, else beside it.
+    /// inside a bar Wide enough, else beside it.
     /// </summary>
     private void Labels()
     {
         // Drawn last, over the reset and wedge marks, so they stay readable.
         _w.WriteStartElement("g");
         _w.WriteAttributeString("class", "labels");
-        foreach (var (bars, y) in _labelledRows) LabelBars(bars, y);
+        foreach ((IReadOnlyList<Bar>? bars, double y) in _labelledRows)
+        {
+            LabelBars(bars, y);
+        }
+
         _w.WriteEndElement();
     }
 
@@ -163,17 +183,25 @@ internal sealed class SvgTimelineRenderer
     {
         // Bars of one outcome close together (the replays after a reset, split by a few other requests) get one label.
         var groups = new List<(Bar First, int Count, double EndUs)>();
-        foreach (var bar in bars.Where(b => b.Outcome != RequestOutcome.Ok))
+        foreach (Bar? bar in bars.Where(b => b.Outcome != RequestOutcome.Ok))
         {
             if (groups.Count > 0 && groups[^1].First.Outcome == bar.Outcome && X(bar.StartUs) - X(groups[^1].EndUs) < 40
                 && !IsWide(bar) && !(groups[^1].Count == 1 && IsWide(groups[^1].First)))
+            {
                 groups[^1] = (groups[^1].First, groups[^1].Count + bar.Count, Math.Max(groups[^1].EndUs, bar.EndUs));
+            }
             else
+            {
                 groups.Add((bar, bar.Count, bar.EndUs));
+            }
         }
-        if (groups.Count == 0 || groups.Count > 6) return;
+        if (groups.Count == 0 || groups.Count > 6)
+        {
+            return;
+        }
+
         double freeFrom = double.MinValue;
-        foreach (var (bar, count, endUs) in groups)
+        foreach ((Bar? bar, int count, double endUs) in groups)
         {
             string text = count == 1 ? bar.First.Name : $"{count:N0} × {SvgPalette.Label(bar.Outcome)}";
             double x0 = X(bar.StartUs), x1 = Math.Max(X(endUs), x0 + 2), width = text.Length * 6.3;
@@ -184,22 +212,30 @@ internal sealed class SvgTimelineRenderer
                 continue;
             }
             double tx = x1 + 4;
-            if (tx + width > Left + PlotWidth) tx = x0 - 4 - width;
-            if (tx < freeFrom || tx < Left) continue;
+            if (tx + width > Left + PlotWidth)
+            {
+                tx = x0 - 4 - width;
+            }
+
+            if (tx < freeFrom || tx < Left)
+            {
+                continue;
+            }
+
             Rect("label-background", tx - 2, y + 5, width + 4, RowHeight - 10, "#ffffff");
             Text(tx, y + RowHeight / 2 + 4, text, ("fill", "#212121"));
             freeFrom = tx + width + 6;
         }
     }
 
-    /// <summary>A bar of one request a few pixels wide (a spinner, a long batch): labelled on its own.</summary>
+    /// <summary>A bar of one request a few pixels Wide (a spinner, a long batch): labelled on its own.</summary>
     private bool IsWide(Bar bar) => bar.Count == 1 && X(bar.EndUs) - X(bar.StartUs) >= 3;
 
     /// <summary>Heartbeat pulses of the row's engine: a thin line along the bottom of the row while each was pending.</summary>
     private void Pulses(TraceTrack engineTrack, double y)
     {
         var pulseTracks = _model.Tracks.Where(t => t.Kind == TrackKind.Heartbeat && t.Engine == engineTrack.Engine).Select(t => t.Id).ToHashSet();
-        foreach (var p in _model.Slices.Where(s => s.Kind == TraceSliceKind.Pulse && pulseTracks.Contains(s.TrackId)))
+        foreach (TraceSlice? p in _model.Slices.Where(s => s.Kind == TraceSliceKind.Pulse && pulseTracks.Contains(s.TrackId)))
         {
             double x0 = X(p.StartUs), x1 = Math.Max(X(p.EndUs), x0 + 1);
             _w.WriteStartElement("rect");
@@ -216,28 +252,35 @@ internal sealed class SvgTimelineRenderer
     }
 
     /// <summary>
-    /// Neighbouring slices of one outcome less than a pixel apart, merged into one bar; a slice a few pixels wide (a
+    /// Neighbouring slices of one outcome less than a pixel apart, merged into one bar; a slice a few pixels Wide (a
     /// spinner, a long batch) keeps a bar of its own.
     /// </summary>
     private IEnumerable<Bar> Coalesce(IEnumerable<TraceSlice> slices)
     {
-        const double wide = 3;
+        const double Wide = 3;
         Bar? bar = null;
-        foreach (var s in slices.OrderBy(s => s.StartUs))
+        foreach (TraceSlice? s in slices.OrderBy(s => s.StartUs))
         {
-            var outcome = s.Outcome ?? RequestOutcome.Ok;
-            bool sliceWide = X(s.EndUs) - X(s.StartUs) >= wide;
-            bool barWide = bar is not null && bar.Count == 1 && X(bar.EndUs) - X(bar.StartUs) >= wide;
+            RequestOutcome outcome = s.Outcome ?? RequestOutcome.Ok;
+            bool sliceWide = X(s.EndUs) - X(s.StartUs) >= Wide;
+            bool barWide = bar is not null && bar.Count == 1 && X(bar.EndUs) - X(bar.StartUs) >= Wide;
             if (bar is not null && bar.Outcome == outcome && !sliceWide && !barWide && X(s.StartUs) <= X(bar.EndUs) + 1)
             {
                 bar.Count++;
                 bar.EndUs = Math.Max(bar.EndUs, s.EndUs);
                 continue;
             }
-            if (bar is not null) yield return bar;
+            if (bar is not null)
+            {
+                yield return bar;
+            }
+
             bar = new Bar(outcome, s, s.StartUs) { EndUs = s.EndUs, Count = 1 };
         }
-        if (bar is not null) yield return bar;
+        if (bar is not null)
+        {
+            yield return bar;
+        }
     }
 
     private void RecoveryRow()
@@ -248,10 +291,10 @@ internal sealed class SvgTimelineRenderer
         _w.WriteAttributeString("data-kind", "recovery");
         Text(Left - 10, y + RowHeight / 2 + 4, "recovery", ("text-anchor", "end"), ("font-weight", "bold"));
         Rect("lane", Left, y, PlotWidth, RowHeight, "#f5f5f5");
-        var periods = _model.Slices.Where(s => s.Kind is TraceSliceKind.EngineReset or TraceSliceKind.FullReset or TraceSliceKind.Wedged).ToArray();
+        TraceSlice[] periods = _model.Slices.Where(s => s.Kind is TraceSliceKind.EngineReset or TraceSliceKind.FullReset or TraceSliceKind.Wedged).ToArray();
         bool label = periods.Length <= 12;
         double lastLabelEnd = double.MinValue;
-        foreach (var p in periods.OrderBy(p => p.StartUs))
+        foreach (TraceSlice? p in periods.OrderBy(p => p.StartUs))
         {
             double x0 = X(p.StartUs), width = Math.Max(X(p.EndUs) - x0, 3);
             string kind = KindName(p.Kind);
@@ -269,13 +312,20 @@ internal sealed class SvgTimelineRenderer
             {
                 string text = p.Name;
                 double tx = x0 + width + 4;
-                if (tx + text.Length * 6.5 > Left + PlotWidth) tx = x0 - 4 - text.Length * 6.5;
+                if (tx + text.Length * 6.5 > Left + PlotWidth)
+                {
+                    tx = x0 - 4 - text.Length * 6.5;
+                }
+
                 Text(tx, y + RowHeight / 2 + 4, text, ("fill", "#212121"));
                 lastLabelEnd = tx + text.Length * 6.5 + 8;
             }
         }
-        foreach (var hang in _model.Instants.Where(i => i.Kind == TraceInstantKind.Hang && i.TrackId == TrackOf(TrackKind.Reset)))
+        foreach (TraceInstant? hang in _model.Instants.Where(i => i.Kind == TraceInstantKind.Hang && i.TrackId == TrackOf(TrackKind.Reset)))
+        {
             HangMarker(X(hang.Us), y, "recovery", hang);
+        }
+
         _w.WriteEndElement();
     }
 
@@ -291,15 +341,17 @@ internal sealed class SvgTimelineRenderer
     {
         _w.WriteStartElement("g");
         _w.WriteAttributeString("class", "marks");
-        foreach (var p in _model.Slices.Where(s => s.Kind is TraceSliceKind.EngineReset or TraceSliceKind.FullReset or TraceSliceKind.Wedged))
+        foreach (TraceSlice? p in _model.Slices.Where(s => s.Kind is TraceSliceKind.EngineReset or TraceSliceKind.FullReset or TraceSliceKind.Wedged))
         {
             double x0 = X(p.StartUs), width = Math.Max(X(p.EndUs) - x0, p.Kind == TraceSliceKind.Wedged ? 1 : 3);
             string kind = KindName(p.Kind);
             if (p.Kind == TraceSliceKind.EngineReset)
             {
-                var engines = p.Args.TryGetValue("engines", out var e) ? ((string)e).Split(',') : [];
+                string[] engines = p.Args.TryGetValue("engines", out object? e) ? ((string)e).Split(',') : [];
                 foreach (int row in Enumerable.Range(0, _engineRows.Count).Where(r => engines.Contains(_engineRows[r].Name)))
+                {
                     Mark(kind, _engineRows[row].Name, x0, RowY(row), width, RowHeight, SvgPalette.EngineReset, 0.55, p);
+                }
             }
             else
             {
@@ -307,10 +359,13 @@ internal sealed class SvgTimelineRenderer
                     p.Kind == TraceSliceKind.Wedged ? 0.6 : 0.3, p);
             }
         }
-        foreach (var hang in _model.Instants.Where(i => i.Kind == TraceInstantKind.Hang))
+        foreach (TraceInstant? hang in _model.Instants.Where(i => i.Kind == TraceInstantKind.Hang))
         {
             int row = _engineRows.FindIndex(t => t.Id == hang.TrackId);
-            if (row >= 0) HangMarker(X(hang.Us), RowY(row), _engineRows[row].Name, hang);
+            if (row >= 0)
+            {
+                HangMarker(X(hang.Us), RowY(row), _engineRows[row].Name, hang);
+            }
         }
         _w.WriteEndElement();
     }
@@ -320,7 +375,11 @@ internal sealed class SvgTimelineRenderer
         _w.WriteStartElement("rect");
         _w.WriteAttributeString("class", "mark " + kind);
         _w.WriteAttributeString("data-kind", kind);
-        if (engine is not null) _w.WriteAttributeString("data-engine", engine);
+        if (engine is not null)
+        {
+            _w.WriteAttributeString("data-engine", engine);
+        }
+
         Attr("x", x);
         Attr("y", y);
         Attr("width", width);
@@ -341,7 +400,7 @@ internal sealed class SvgTimelineRenderer
         _w.WriteAttributeString("fill", SvgPalette.Hang);
         _w.WriteAttributeString("stroke", "#ffffff");
         _w.WriteAttributeString("stroke-width", "1");
-        Element("title", $"GPU hang at {Ms(hang.Us)} ms: {(hang.Args.TryGetValue("reason", out var r) ? r : "")}");
+        Element("title", $"GPU hang at {Ms(hang.Us)} ms: {(hang.Args.TryGetValue("reason", out object? r) ? r : "")}");
         _w.WriteEndElement();
     }
 
@@ -364,7 +423,10 @@ internal sealed class SvgTimelineRenderer
         double raw = _duration / 10;
         double pow = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         double step = new[] { 1, 2, 5, 10 }.Select(m => m * pow).First(s => s >= raw);
-        for (double t = 0; t <= _duration + step / 1000; t += step) yield return t;
+        for (double t = 0; t <= _duration + step / 1000; t += step)
+        {
+            yield return t;
+        }
     }
 
     private void Legend()
@@ -372,10 +434,10 @@ internal sealed class SvgTimelineRenderer
         _w.WriteStartElement("g");
         _w.WriteAttributeString("class", "legend");
         double x = Left, y = LegendY;
-        var items = Enum.GetValues<RequestOutcome>().Select(o => (SvgPalette.Fill(o), SvgPalette.Label(o), 1.0))
+        IEnumerable<(string, string, double)> items = Enum.GetValues<RequestOutcome>().Select(o => (SvgPalette.Fill(o), SvgPalette.Label(o), 1.0))
             .Concat([(SvgPalette.EngineReset, "engine reset", 0.55), (SvgPalette.FullReset, "full reset", 0.3), ("url(#wedged-hatch)", "wedged", 1.0),
                 (SvgPalette.Pulse, "heartbeat pulse pending", 1.0)]);
-        foreach (var (fill, label, opacity) in items)
+        foreach ((string? fill, string? label, double opacity) in items)
         {
             double width = 22 + label.Length * 6.3;
             if (x + width > Width - Right) { x = Left; y += 20; }
@@ -403,7 +465,11 @@ internal sealed class SvgTimelineRenderer
     private void Rect(string? cls, double x, double y, double width, double height, string fill)
     {
         _w.WriteStartElement("rect");
-        if (cls is not null) _w.WriteAttributeString("class", cls);
+        if (cls is not null)
+        {
+            _w.WriteAttributeString("class", cls);
+        }
+
         Attr("x", x);
         Attr("y", y);
         Attr("width", width);
@@ -428,7 +494,11 @@ internal sealed class SvgTimelineRenderer
         _w.WriteStartElement("text");
         Attr("x", x);
         Attr("y", y);
-        foreach (var (name, value) in attributes) _w.WriteAttributeString(name, value);
+        foreach ((string? name, string? value) in attributes)
+        {
+            _w.WriteAttributeString(name, value);
+        }
+
         _w.WriteString(text);
         _w.WriteEndElement();
     }

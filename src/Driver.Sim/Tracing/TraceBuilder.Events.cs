@@ -14,20 +14,27 @@ internal sealed partial class TraceBuilder
     private void AddEvents(IReadOnlyList<GpuEvent> events, IReadOnlyList<Request> requests)
     {
         // Only requests a reset touched matter for its args: a small subset even of a long run.
-        var touched = requests.Where(r => !r.IsPulse && (r.Guilty || r.Replays > 0)).ToArray();
+        Request[] touched = requests.Where(r => !r.IsPulse && (r.Guilty || r.Replays > 0)).ToArray();
         var resets = new List<TraceSlice>();
         var wedges = new List<TraceSlice>();
         GpuEvent? wedgedSince = null;
-        foreach (var ev in events)
+        foreach (GpuEvent ev in events)
         {
             var args = new Dictionary<string, object> { ["reason"] = ev.Message };
-            if (ev.EngineMask != 0) args["engines"] = EngineNames(ev.EngineMask);
+            if (ev.EngineMask != 0)
+            {
+                args["engines"] = EngineNames(ev.EngineMask);
+            }
+
             switch (ev.Kind)
             {
                 case GpuEventKind.Error:
                     Instant(ResetTrackId, TraceInstantKind.Hang, $"GPU hang {EngineNames(ev.EngineMask)}", "hang", ev.Timestamp, args);
-                    foreach (var e in EngineIds.All.Where(e => (ev.EngineMask & e.Mask()) != 0))
+                    foreach (EngineId e in EngineIds.All.Where(e => (ev.EngineMask & e.Mask()) != 0))
+                    {
                         Instant(EngineTrack(e), TraceInstantKind.Hang, "hang", "hang", ev.Timestamp, args);
+                    }
+
                     break;
                 case GpuEventKind.EngineReset:
                 case GpuEventKind.FullReset:
@@ -48,12 +55,19 @@ internal sealed partial class TraceBuilder
                     break;
                 case GpuEventKind.Unwedged:
                     Instant(ResetTrackId, TraceInstantKind.Unwedged, "unwedged", "wedge", ev.Timestamp, args, global: true);
-                    if (wedgedSince is not null) wedges.Add(WedgeSlice(wedgedSince, Us(ev.Timestamp)));
+                    if (wedgedSince is not null)
+                    {
+                        wedges.Add(WedgeSlice(wedgedSince, Us(ev.Timestamp)));
+                    }
+
                     wedgedSince = null;
                     break;
             }
         }
-        if (wedgedSince is not null) wedges.Add(WedgeSlice(wedgedSince, _durationUs));
+        if (wedgedSince is not null)
+        {
+            wedges.Add(WedgeSlice(wedgedSince, _durationUs));
+        }
 
         AddWithLanes(_tracks.First(t => t.Id == ResetTrackId), resets.OrderBy(s => s.StartUs).ToArray());
         if (wedges.Count > 0)
@@ -72,11 +86,15 @@ internal sealed partial class TraceBuilder
         // A request belongs to this reset when it was on an engine the reset covered and was still pending while
         // the reset ran (created before its end, not signalled before its start).
         uint covered = full ? EngineIds.AllMask : ev.EngineMask;
-        var hit = touched.Where(r => (covered & r.Engine.Mask()) != 0 && r.CreatedTimestamp <= ev.Timestamp
+        Request[] hit = touched.Where(r => (covered & r.Engine.Mask()) != 0 && r.CreatedTimestamp <= ev.Timestamp
             && (r.SignalTimestamp == 0 || r.SignalTimestamp >= ev.StartTimestamp)).ToArray();
-        var guilty = hit.Where(r => r.Guilty && r.StartedTimestamp != 0 && r.StartedTimestamp <= ev.Timestamp).ToArray();
+        Request[] guilty = hit.Where(r => r.Guilty && r.StartedTimestamp != 0 && r.StartedTimestamp <= ev.Timestamp).ToArray();
         args["duration_us"] = Round(endUs - startUs);
-        if (guilty.Length > 0) args["guilty"] = string.Join(", ", guilty.Select(r => $"{r.Context} seqno {r.Seqno} on {r.Engine.Name()}"));
+        if (guilty.Length > 0)
+        {
+            args["guilty"] = string.Join(", ", guilty.Select(r => $"{r.Context} seqno {r.Seqno} on {r.Engine.Name()}"));
+        }
+
         args["replayed"] = hit.Length - guilty.Length;
         string name = full ? "full reset" : $"engine reset {EngineNames(ev.EngineMask)}";
         return new TraceSlice(ResetTrackId, full ? TraceSliceKind.FullReset : TraceSliceKind.EngineReset, name, "reset",

@@ -14,18 +14,24 @@ internal sealed partial class TraceBuilder
     /// </summary>
     private void AddRequests(IReadOnlyList<Request> requests)
     {
-        foreach (var group in requests.GroupBy(r => r.Engine))
+        foreach (IGrouping<EngineId, Request> group in requests.GroupBy(r => r.Engine))
         {
-            var spans = group.Select(Span).ToArray();
-            var ran = spans.Where(s => s.Ran).OrderBy(s => s.Start).ThenBy(s => s.Rq.Seqno).ToArray();
+            RequestSpan[] spans = group.Select(Span).ToArray();
+            RequestSpan[] ran = spans.Where(s => s.Ran).OrderBy(s => s.Start).ThenBy(s => s.Rq.Seqno).ToArray();
             for (int i = 0; i + 1 < ran.Length; i++)
             {
                 long nextStart = ran[i + 1].Start;
-                if (nextStart < ran[i].End) ran[i].End = Math.Max(ran[i].Start, nextStart);
+                if (nextStart < ran[i].End)
+                {
+                    ran[i].End = Math.Max(ran[i].Start, nextStart);
+                }
             }
-            var slices = spans.OrderBy(s => s.Start).Select(RequestSlice).ToArray();
+            TraceSlice[] slices = spans.OrderBy(s => s.Start).Select(RequestSlice).ToArray();
             _slices.AddRange(slices);
-            foreach (var s in spans) RequestInstants(s);
+            foreach (RequestSpan? s in spans)
+            {
+                RequestInstants(s);
+            }
         }
     }
 
@@ -41,8 +47,8 @@ internal sealed partial class TraceBuilder
 
     private TraceSlice RequestSlice(RequestSpan s)
     {
-        var rq = s.Rq;
-        var outcome = Outcome(s.Status, rq.Replays);
+        Request rq = s.Rq;
+        RequestOutcome outcome = Outcome(s.Status, rq.Replays);
         string name = rq.Context + outcome switch
         {
             RequestOutcome.Ok => "",
@@ -60,26 +66,53 @@ internal sealed partial class TraceBuilder
             ["status"] = StatusText(s.Status),
             ["created_us"] = Round(Us(rq.CreatedTimestamp)),
         };
-        if (s.Ran) args["queued_us"] = Round(Us(s.Start) - Us(rq.CreatedTimestamp));
-        else args["ran"] = false;
-        if (rq.SignalTimestamp != 0) args["signal_us"] = Round(Us(rq.SignalTimestamp));
-        if (rq.Guilty) args["guilty"] = true;
-        if (rq.Replays > 0) args["replays"] = rq.Replays;
-        if (rq.ReplayStartedTimestamp != 0) args["replay_start_us"] = Round(Us(rq.ReplayStartedTimestamp));
+        if (s.Ran)
+        {
+            args["queued_us"] = Round(Us(s.Start) - Us(rq.CreatedTimestamp));
+        }
+        else
+        {
+            args["ran"] = false;
+        }
+
+        if (rq.SignalTimestamp != 0)
+        {
+            args["signal_us"] = Round(Us(rq.SignalTimestamp));
+        }
+
+        if (rq.Guilty)
+        {
+            args["guilty"] = true;
+        }
+
+        if (rq.Replays > 0)
+        {
+            args["replays"] = rq.Replays;
+        }
+
+        if (rq.ReplayStartedTimestamp != 0)
+        {
+            args["replay_start_us"] = Round(Us(rq.ReplayStartedTimestamp));
+        }
+
         double startUs = Us(s.Start);
         return new TraceSlice(EngineTrack(rq.Engine), TraceSliceKind.Request, name, "request", startUs,
-            Math.Max(0, Us(s.End) - startUs), args) { Outcome = outcome };
+            Math.Max(0, Us(s.End) - startUs), args)
+        { Outcome = outcome };
     }
 
     private void RequestInstants(RequestSpan s)
     {
-        var rq = s.Rq;
+        Request rq = s.Rq;
         if (s.Status < 0 && rq.SignalTimestamp != 0)
         {
             Instant(EngineTrack(rq.Engine), TraceInstantKind.FenceError, $"fence error {StatusText(s.Status)}", "fence",
                 rq.SignalTimestamp, new Dictionary<string, object>
                 {
-                    ["context"] = rq.Context.ToString(), ["seqno"] = (long)rq.Seqno, ["errno"] = StatusText(s.Status), ["guilty"] = rq.Guilty,
+                    ["context"] = rq.Context.ToString(),
+                    ["seqno"] = (long)rq.Seqno,
+                    ["errno"] = StatusText(s.Status),
+                    ["guilty"] = rq.Guilty,
                 });
         }
         if (rq.ReplayStartedTimestamp != 0)
@@ -92,12 +125,12 @@ internal sealed partial class TraceBuilder
     /// <summary>Heartbeat pulses on their engine's heartbeat track: creation to signal, the wait hang detection watches.</summary>
     private void AddPulses(IReadOnlyList<Request> pulses)
     {
-        foreach (var group in pulses.GroupBy(p => p.Engine).OrderBy(g => g.Key))
+        foreach (IGrouping<EngineId, Request>? group in pulses.GroupBy(p => p.Engine).OrderBy(g => g.Key))
         {
-            var engine = group.Key;
+            EngineId engine = group.Key;
             var track = new TraceTrack(HeartbeatTrackBase + (int)engine, $"{engine.Name()} heartbeat", (int)engine * 10 + 1, TrackKind.Heartbeat, engine);
             _tracks.Add(track);
-            var slices = group.Select(p =>
+            TraceSlice[] slices = group.Select(p =>
             {
                 double startUs = Us(p.CreatedTimestamp);
                 double endUs = p.SignalTimestamp != 0 ? Us(p.SignalTimestamp) : _durationUs;
@@ -105,7 +138,9 @@ internal sealed partial class TraceBuilder
                 return new TraceSlice(track.Id, TraceSliceKind.Pulse, status < 0 ? $"pulse {StatusText(status)}" : "pulse", "heartbeat",
                     startUs, Math.Max(0, endUs - startUs), new Dictionary<string, object>
                     {
-                        ["seqno"] = (long)p.Seqno, ["status"] = StatusText(status), ["priority"] = p.Priority,
+                        ["seqno"] = (long)p.Seqno,
+                        ["status"] = StatusText(status),
+                        ["priority"] = p.Priority,
                     });
             }).OrderBy(s => s.StartUs).ToArray();
             AddWithLanes(track, slices);

@@ -24,8 +24,11 @@ internal sealed partial class TraceBuilder(long start, long end)
     /// <summary>Builds the model.</summary>
     public TraceModel Build(string title, int? seed, IReadOnlyList<Request> requests, IReadOnlyList<GpuEvent> events, long dropped)
     {
-        foreach (var engine in EngineIds.All)
+        foreach (EngineId engine in EngineIds.All)
+        {
             _tracks.Add(new TraceTrack(EngineTrackBase + (int)engine, engine.Name(), (int)engine * 10, TrackKind.Engine, engine));
+        }
+
         _tracks.Add(new TraceTrack(ResetTrackId, "hangcheck / reset", 100, TrackKind.Reset, null));
 
         AddRequests(requests.Where(r => !r.IsPulse).ToArray());
@@ -55,7 +58,7 @@ internal sealed partial class TraceBuilder(long start, long end)
     /// </summary>
     private void AddWithLanes(TraceTrack first, IReadOnlyList<TraceSlice> slices)
     {
-        var lanes = LaneAssigner.Assign(slices.Select(s => (s.StartUs, s.EndUs)).ToArray());
+        int[] lanes = LaneAssigner.Assign(slices.Select(s => (s.StartUs, s.EndUs)).ToArray());
         var laneTracks = new List<TraceTrack> { first };
         for (int i = 0; i < slices.Count; i++)
         {
@@ -77,7 +80,7 @@ internal sealed partial class TraceBuilder(long start, long end)
     /// <summary>"rcs0,vcs0" for a mask of engines; "none" for 0.</summary>
     internal static string EngineNames(uint mask)
     {
-        var names = EngineIds.All.Where(e => (mask & e.Mask()) != 0).Select(e => e.Name()).ToArray();
+        string[] names = EngineIds.All.Where(e => (mask & e.Mask()) != 0).Select(e => e.Name()).ToArray();
         return names.Length == 0 ? "none" : string.Join(",", names);
     }
 

@@ -55,7 +55,11 @@ public sealed class TraceRecorder : IDisposable
     /// </summary>
     public void AttachTo(GpuDevice device)
     {
-        if (_device is not null) throw new InvalidOperationException("the recorder is already attached to a device");
+        if (_device is not null)
+        {
+            throw new InvalidOperationException("the recorder is already attached to a device");
+        }
+
         _device = device;
         Volatile.Write(ref _start, Stopwatch.GetTimestamp());
         device.Gt.RequestCreated += _onRequest;
@@ -65,7 +69,11 @@ public sealed class TraceRecorder : IDisposable
     /// <summary>Stops recording (idempotent); the trace ends here.</summary>
     public void Detach()
     {
-        if (_device is null || _stop != 0) return;
+        if (_device is null || _stop != 0)
+        {
+            return;
+        }
+
         _device.Gt.RequestCreated -= _onRequest;
         _subscription?.Dispose();
         _stop = Stopwatch.GetTimestamp();
@@ -77,7 +85,11 @@ public sealed class TraceRecorder : IDisposable
     /// </summary>
     public TraceModel Build(string title, int? seed = null)
     {
-        if (_device is null) throw new InvalidOperationException("the recorder was never attached");
+        if (_device is null)
+        {
+            throw new InvalidOperationException("the recorder was never attached");
+        }
+
         long end = _stop != 0 ? _stop : Stopwatch.GetTimestamp();
         long dropped = Math.Max(0, Interlocked.Read(ref _created) - _maxRequests);
         return new TraceBuilder(_start, end).Build(title, seed, _requests.ToArray(), _events.ToArray(), dropped);
@@ -86,7 +98,10 @@ public sealed class TraceRecorder : IDisposable
     /// <summary>Runs under the timeline mutex of the request: counting and one enqueue, nothing more.</summary>
     private void OnRequestCreated(Request rq)
     {
-        if (Interlocked.Increment(ref _created) <= _maxRequests) _requests.Enqueue(rq);
+        if (Interlocked.Increment(ref _created) <= _maxRequests)
+        {
+            _requests.Enqueue(rq);
+        }
     }
 
     /// <inheritdoc/>

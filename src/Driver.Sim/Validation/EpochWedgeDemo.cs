@@ -19,11 +19,11 @@ public static class EpochWedgeDemo
     /// <summary>Runs the demo on the default validator; returns the reports it raised (expected: none).</summary>
     public static IReadOnlyList<LockdepReport> Run(TimeSpan duration)
     {
-        var validator = Lockdep.Default;
+        LockValidator validator = Lockdep.Default;
         bool wasEnabled = validator.Enabled;
         validator.Enabled = true;
         var reports = new List<LockdepReport>();
-        void OnReport(LockdepReport r) { lock (reports) reports.Add(r); }
+        void OnReport(LockdepReport r) { lock (reports) { reports.Add(r); } }
         validator.ReportAdded += OnReport;
         try
         {
@@ -33,29 +33,48 @@ public static class EpochWedgeDemo
             dev.Write(client, batch, 0, new BatchBuilder().End().ToArray());
             var spinners = Enumerable.Range(0, 5).Select(e => Spinner.Start(dev, client, new SpinnerOptions { Engine = (Core.Hw.EngineId)e })).ToList();
             var fences = new List<DmaFence>();
-            var stop = DateTime.UtcNow + duration;
+            DateTime stop = DateTime.UtcNow + duration;
             var submitters = Enumerable.Range(0, 4).Select(t => new Thread(() =>
             {
                 while (DateTime.UtcNow < stop)
                 {
-                    if (dev.Execbuf(new ExecbufArgs { Client = client, Engine = t % 5, BatchHandle = batch }, out var f) == 0)
-                        lock (fences) fences.Add(f!);
+                    if (dev.Execbuf(new ExecbufArgs { Client = client, Engine = t % 5, BatchHandle = batch }, out DmaFence? f) == 0)
+                    {
+                        lock (fences)
+                        {
+                            fences.Add(f!);
+                        }
+                    }
                 }
-            }) { Name = $"submitter{t}" }).ToList();
+            })
+            { Name = $"submitter{t}" }).ToList();
             submitters.ForEach(t => t.Start());
             Thread.Sleep(duration / 3);
             dev.Wedge("lockdep demo");
             Thread.Sleep(duration / 3);
             dev.Unwedge();
             submitters.ForEach(t => t.Join());
-            foreach (var s in spinners) s.End();
-            lock (fences) foreach (var f in fences) f.Wait(TimeSpan.FromSeconds(10));
+            foreach (Spinner? s in spinners)
+            {
+                s.End();
+            }
+
+            lock (fences)
+            {
+                foreach (DmaFence f in fences)
+                {
+                    f.Wait(TimeSpan.FromSeconds(10));
+                }
+            }
         }
         finally
         {
             validator.ReportAdded -= OnReport;
             validator.Enabled = wasEnabled;
         }
-        lock (reports) return reports.ToArray();
+        lock (reports)
+        {
+            return reports.ToArray();
+        }
     }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Driver.Core.Locking;
-using Driver.Sim.Validation;
 
 namespace Driver.Sim.Validation;
 
@@ -31,13 +30,21 @@ public static class LockdepCommand
     {
         if (list || name is null)
         {
-            foreach (var n in Names) output.WriteLine(n);
+            foreach (string n in Names)
+            {
+                output.WriteLine(n);
+            }
+
             return name is null && !list ? 2 : 0;
         }
         if (name == EpochWedgeDemo.Name)
         {
-            var reports = EpochWedgeDemo.Run(TimeSpan.FromMilliseconds(600));
-            foreach (var r in reports) output.WriteLine(r.Text);
+            IReadOnlyList<LockdepReport> reports = EpochWedgeDemo.Run(TimeSpan.FromMilliseconds(600));
+            foreach (LockdepReport r in reports)
+            {
+                output.WriteLine(r.Text);
+            }
+
             output.WriteLine(reports.Count == 0
                 ? "epoch-wedge: wedge and unwedge under concurrent submission, lock validator reported nothing"
                 : $"epoch-wedge: {reports.Count} unexpected report(s)");
@@ -49,7 +56,7 @@ public static class LockdepCommand
             error.WriteLine($"gpusim lockdep: unknown demo '{name}'; known: {string.Join(", ", Names)}");
             return 2;
         }
-        var report = demos.Run(name, new LockValidator());
+        LockdepReport? report = demos.Run(name, new LockValidator());
         if (report is null)
         {
             output.WriteLine($"{name}: the validator did not report the deadlock");

@@ -17,7 +17,7 @@ public sealed class LockdepDemos
     /// <summary>Name of the fence wait under a reservation lock vs. signalling-path demo.</summary>
     public const string ReservationFenceWait = "reservation-fence-wait";
 
-    private static readonly TimeSpan ThreadTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_threadTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The demos <see cref="Run"/> knows.</summary>
     public IReadOnlyList<string> Names { get; } = [StopMachineSplat, ReservationFenceWait];
@@ -133,7 +133,7 @@ public sealed class LockdepDemos
         using (reservation.Acquire())
         {
             v.MightWaitOnFence();
-            if (!fence.Wait(ThreadTimeout))
+            if (!fence.Wait(s_threadTimeout))
             {
                 throw new TimeoutException("demo fence never signalled");
             }
@@ -178,9 +178,9 @@ public sealed class LockdepDemos
             IsBackground = true,
         };
         thread.Start();
-        if (!thread.Join(ThreadTimeout))
+        if (!thread.Join(s_threadTimeout))
         {
-            throw new TimeoutException($"lockdep demo thread '{name}' did not finish within {ThreadTimeout.TotalSeconds} s");
+            throw new TimeoutException($"lockdep demo thread '{name}' did not finish within {s_threadTimeout.TotalSeconds} s");
         }
 
         failure?.Throw();

@@ -15,7 +15,7 @@ public static class VulkanSmoke
     {
         options ??= new VulkanSmokeOptions();
         var report = new VulkanSmokeReport();
-        var probe = VulkanProbe.Probe();
+        VulkanProbeResult probe = VulkanProbe.Probe();
         report.Devices = probe.Devices;
         if (!probe.Available)
         {
@@ -52,7 +52,12 @@ public static class VulkanSmoke
                 report.WorkUnitsPerMicrosecond = session.Rcs.WorkIterationsPerMicrosecond;
                 report.SpinPollsPerMicrosecond = session.Rcs.SpinIterationsPerMicrosecond;
                 if (report.Error is null)
-                    foreach (var (name, run) in session.Steps) report.Steps.Add(RunStep(name, run));
+                {
+                    foreach ((string? name, Func<string>? run) in session.Steps)
+                    {
+                        report.Steps.Add(RunStep(name, run));
+                    }
+                }
             }
             report.ValidationErrors = device.Validation.Errors;
             report.ValidationWarnings = device.Validation.Warnings;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Driver.Engines.Vulkan;
 
 namespace Driver.Sim.Vulkan;
 
@@ -29,9 +30,13 @@ public static class VulkanSmokeCommand
     /// <summary>Runs the smoke test, prints the report, writes the JSON; returns the exit code.</summary>
     public static int Run(int? deviceIndex, string? jsonPath, TextWriter output, TextWriter error)
     {
-        var report = VulkanSmoke.Run(new VulkanSmokeOptions { DeviceIndex = deviceIndex });
+        VulkanSmokeReport report = VulkanSmoke.Run(new VulkanSmokeOptions { DeviceIndex = deviceIndex });
         Print(report, output);
-        if (report.Error is not null) error.WriteLine($"gpusim vulkan-smoke: {report.Error}");
+        if (report.Error is not null)
+        {
+            error.WriteLine($"gpusim vulkan-smoke: {report.Error}");
+        }
+
         if (jsonPath is not null)
         {
             try
@@ -50,10 +55,10 @@ public static class VulkanSmokeCommand
     /// <summary>The text report.</summary>
     public static void Print(VulkanSmokeReport report, TextWriter o)
     {
-        var inv = CultureInfo.InvariantCulture;
+        CultureInfo inv = CultureInfo.InvariantCulture;
         o.WriteLine($"gpusim vulkan-smoke — {report.Date.ToString("yyyy-MM-dd HH:mm:ss'Z'", inv)}");
         o.WriteLine(report.Devices.Count == 0 ? "Vulkan devices: none" : "Vulkan devices:");
-        foreach (var d in report.Devices)
+        foreach (VulkanPhysicalDeviceInfo d in report.Devices)
         {
             string mark = report.Device?.Index == d.Index ? "  <- selected" : "";
             o.WriteLine($"  [{d.Index}] {d.Name} | driver {d.Driver} | Vulkan {d.ApiVersion} | type {d.Type}{mark}");
@@ -68,13 +73,24 @@ public static class VulkanSmokeCommand
             o.WriteLine(string.Format(inv, "Setup: {0:0} ms (instance, device, kernels, calibration: work {1:0.0} units/µs, spin {2:0.00} polls/µs); validation layer {3}",
                 report.SetupMilliseconds, report.WorkUnitsPerMicrosecond, report.SpinPollsPerMicrosecond, report.ValidationLayer ? "on" : "NOT INSTALLED"));
         }
-        foreach (var s in report.Steps)
+        foreach (VulkanSmokeStep s in report.Steps)
+        {
             o.WriteLine(string.Format(inv, "  {0}  {1,-16} {2,8:0.0} ms  {3}", s.Passed ? "PASS" : "FAIL", s.Name, s.Milliseconds, s.Detail));
-        if (report.Error is not null) o.WriteLine($"ERROR: {report.Error}");
+        }
+
+        if (report.Error is not null)
+        {
+            o.WriteLine($"ERROR: {report.Error}");
+        }
+
         o.WriteLine(report.ValidationLayer
             ? $"Validation: {report.ValidationErrors} errors, {report.ValidationWarnings} warnings"
             : "Validation: layer not installed (vulkan-validationlayers), errors not checked");
-        foreach (var m in report.ValidationMessages) o.WriteLine($"  {m}");
+        foreach (string m in report.ValidationMessages)
+        {
+            o.WriteLine($"  {m}");
+        }
+
         o.WriteLine($"Result: {(report.Passed ? "PASS" : "FAIL")} ({report.Steps.Count(s => s.Passed)}/{report.Steps.Count} steps, exit {report.ExitCode})");
     }
 

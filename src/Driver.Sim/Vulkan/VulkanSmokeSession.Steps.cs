@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Requests;
 using Driver.Engines.Isa;
@@ -24,10 +25,14 @@ internal sealed partial class VulkanSmokeSession
     /// <summary>Sixteen STORE_DWORD_IMMs in one batch; every value read back from GPU memory after the fence.</summary>
     private string StoreDword()
     {
-        var (target, address) = Object();
+        (int target, uint address) = Object();
         var b = new BatchBuilder();
-        for (uint i = 0; i < 16; i++) b.StoreDword(address + 4 * i, 0x5A00_0000 + i);
-        var fence = Exec(EngineId.Rcs0, Batch(b.End().ToArray()), objects: [target]);
+        for (uint i = 0; i < 16; i++)
+        {
+            b.StoreDword(address + 4 * i, 0x5A00_0000 + i);
+        }
+
+        DmaFence fence = Exec(EngineId.Rcs0, Batch(b.End().ToArray()), objects: [target]);
         Wait(fence, "store batch");
         Status(fence, 1, "store batch");
         for (uint i = 0; i < 16; i++)
@@ -44,17 +49,17 @@ internal sealed partial class VulkanSmokeSession
     /// </summary>
     private string DependentChain()
     {
-        var (mem, address) = Object();
-        var a = Exec(EngineId.Rcs0, Batch(new BatchBuilder().Work(20_000_000).StoreDword(address, 1).End().ToArray()), objects: [mem]);
-        var b = Exec(EngineId.Bcs0, Batch(new BatchBuilder().SemaphoreWait(address, CompareOp.Equal, 1).StoreDword(address + 4, 2).End().ToArray()),
+        (int mem, uint address) = Object();
+        DmaFence a = Exec(EngineId.Rcs0, Batch(new BatchBuilder().Work(20_000_000).StoreDword(address, 1).End().ToArray()), objects: [mem]);
+        DmaFence b = Exec(EngineId.Bcs0, Batch(new BatchBuilder().SemaphoreWait(address, CompareOp.Equal, 1).StoreDword(address + 4, 2).End().ToArray()),
             objects: [mem], inFences: [a]);
         Check(!b.IsSignaled || a.IsSignaled, "B signalled before A");
         Wait(b, "request B");
         Status(a, 1, "request A");
         Status(b, 1, "request B");
         Check(Read(mem, 4) == 2, $"B's store: {Read(mem, 4)}, expected 2");
-        var recA = Rcs.RecordOf((Request)a);
-        var recB = Bcs.RecordOf((Request)b);
+        VulkanRequestRecord? recA = Rcs.RecordOf((Request)a);
+        VulkanRequestRecord? recB = Bcs.RecordOf((Request)b);
         Check(recA is not null && recB is not null, "requests missing from the engines' history");
         Check(recB!.QueuedTimestamp >= a.SignalTimestamp, "B reached the Vulkan queue before A's fence signalled");
         return $"A {Ms(recA!.SubmittedTimestamp, recA.CompletedTimestamp):0.0} ms on rcs0; B handed to bcs0 {Ms(a.SignalTimestamp, recB.QueuedTimestamp):0.00} ms after A signalled, saw A's store";
@@ -82,11 +87,11 @@ internal sealed partial class VulkanSmokeSession
     private string ForcedHang()
     {
         int ctx = NewContext();
-        var (mem, address) = Object();
+        (int mem, uint address) = Object();
         var spin = Spinner.Start(Device, Client, new SpinnerOptions { Engine = EngineId.Rcs0, Context = ctx });
         Check(spin.WaitStarted(_options.StepBound), "spinner did not start");
-        var behind = Exec(EngineId.Rcs0, Batch(new BatchBuilder().StoreDword(address, 0x11).End().ToArray()), objects: [mem]);
-        var beside = Exec(EngineId.Bcs0, Batch(new BatchBuilder().StoreDword(address + 4, 0x22).End().ToArray()), objects: [mem]);
+        DmaFence behind = Exec(EngineId.Rcs0, Batch(new BatchBuilder().StoreDword(address, 0x11).End().ToArray()), objects: [mem]);
+        DmaFence beside = Exec(EngineId.Bcs0, Batch(new BatchBuilder().StoreDword(address + 4, 0x22).End().ToArray()), objects: [mem]);
         long hangs = Rcs.Hangs;
         Wait(spin.Fence, "hung spinner");
         Status(spin.Fence, -Errno.EIO, "hung spinner");
@@ -96,9 +101,9 @@ internal sealed partial class VulkanSmokeSession
         Status(beside, 1, "request on bcs0");
         Check(Read(mem, 0) == 0x11 && Read(mem, 4) == 0x22, "stores of the innocent requests missing");
         Check(Rcs.Hangs == hangs + 1, $"engine counted {Rcs.Hangs - hangs} hangs, expected 1");
-        Ok(Device.GetResetStats(Client, ctx, out var stats), "GetResetStats");
+        Ok(Device.GetResetStats(Client, ctx, out ResetStats stats), "GetResetStats");
         Check(stats.BatchActive == 1, $"reset stats batch_active {stats.BatchActive}, expected 1");
-        var rec = Rcs.RecordOf((Request)spin.Fence);
+        VulkanRequestRecord? rec = Rcs.RecordOf((Request)spin.Fence);
         spin.Dispose();
         return $"spinner -EIO after {Ms(rec!.SubmittedTimestamp, rec.CompletedTimestamp):0} ms ({rec.Reason}); "
             + "queued and concurrent requests completed; batch_active 1";
@@ -111,11 +116,11 @@ internal sealed partial class VulkanSmokeSession
     private string DeviceLost()
     {
         int ctx = NewContext();
-        var (mem, address) = Object();
+        (int mem, uint address) = Object();
         int recreations = Vulkan.Recreations;
         var spin = Spinner.Start(Device, Client, new SpinnerOptions { Engine = EngineId.Rcs0, Context = ctx });
         Check(spin.WaitStarted(_options.StepBound), "spinner did not start");
-        var behind = Exec(EngineId.Rcs0, Batch(new BatchBuilder().StoreDword(address, 0x33).End().ToArray()), objects: [mem]);
+        DmaFence behind = Exec(EngineId.Rcs0, Batch(new BatchBuilder().StoreDword(address, 0x33).End().ToArray()), objects: [mem]);
         long t0 = Stopwatch.GetTimestamp();
         Vulkan.Faults.InjectDeviceLost();
         Wait(spin.Fence, "spinner on the lost device");
@@ -132,9 +137,9 @@ internal sealed partial class VulkanSmokeSession
     /// <summary>Batches the backend cannot run fail at once with a clear error; the engine carries on.</summary>
     private string Untranslatable()
     {
-        var (mem, address) = Object();
-        var invalid = Exec(EngineId.Rcs0, Batch([Spinner.InvalidInstruction]));
-        var after = Exec(EngineId.Rcs0, Batch(new BatchBuilder().StoreDword(address, 0x44).End().ToArray()), objects: [mem]);
+        (int mem, uint address) = Object();
+        DmaFence invalid = Exec(EngineId.Rcs0, Batch([Spinner.InvalidInstruction]));
+        DmaFence after = Exec(EngineId.Rcs0, Batch(new BatchBuilder().StoreDword(address, 0x44).End().ToArray()), objects: [mem]);
         Wait(after, "request after the invalid one");
         Status(invalid, -Errno.EIO, "invalid instruction");
         Status(after, 1, "request after the invalid one");

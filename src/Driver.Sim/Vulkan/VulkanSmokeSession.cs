@@ -42,7 +42,10 @@ internal sealed partial class VulkanSmokeSession : IDisposable
 
     private static void Check(bool condition, string message)
     {
-        if (!condition) throw new SmokeCheckException(message);
+        if (!condition)
+        {
+            throw new SmokeCheckException(message);
+        }
     }
 
     private static void Ok(int err, string what) => Check(err == 0, $"{what} failed: {Errno.Name(err)}");
@@ -67,8 +70,13 @@ internal sealed partial class VulkanSmokeSession : IDisposable
     {
         Ok(Device.Execbuf(new ExecbufArgs
         {
-            Client = Client, Context = context, Engine = (int)engine, BatchHandle = batch, Objects = objects ?? [], InFences = inFences ?? [],
-        }, out var fence), "Execbuf");
+            Client = Client,
+            Context = context,
+            Engine = (int)engine,
+            BatchHandle = batch,
+            Objects = objects ?? [],
+            InFences = inFences ?? [],
+        }, out DmaFence? fence), "Execbuf");
         return fence!;
     }
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Driver.Core.Fences;
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Testing;
 
 namespace Driver.Core.Tests.Fences;
@@ -125,7 +125,7 @@ public class DmaFenceCallbackTests
         }));
         f.AddCallback(other);
         // Signal on another thread so a deadlock fails the test instead of hanging it.
-        var signaller = Task.Run(() => f.Signal());
+        Task<bool> signaller = Task.Run(() => f.Signal());
         // WaitAsync throws TimeoutException (failing the test) if the callback deadlocked on its own fence.
         Assert.True(await signaller.WaitAsync(Poll.Bound));
         Assert.Equal(["add:False", "remove:False", "signalled:True", "other"], results);

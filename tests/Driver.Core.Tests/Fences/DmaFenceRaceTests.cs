@@ -12,16 +12,20 @@ namespace Driver.Core.Tests.Fences;
 public class DmaFenceRaceTests
 {
     private const int Rounds = 2000;
-    private static readonly TimeSpan TimeBudget = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan s_timeBudget = TimeSpan.FromSeconds(3);
 
     [Fact]
     public void SignalRacingSetErrorNeverYieldsErrorAfterSignal()
     {
         var fences = new DmaFence[Rounds];
-        var setErrorWon = new bool[Rounds];
-        var observedStatus = new int[Rounds];
-        var observerSawChange = new bool[Rounds];
-        for (int i = 0; i < Rounds; i++) fences[i] = new DmaFence();
+        bool[] setErrorWon = new bool[Rounds];
+        int[] observedStatus = new int[Rounds];
+        bool[] observerSawChange = new bool[Rounds];
+        for (int i = 0; i < Rounds; i++)
+        {
+            fences[i] = new DmaFence();
+        }
+
         int rounds = 0;
         var sw = Stopwatch.StartNew();
         bool stop = false;
@@ -29,52 +33,76 @@ public class DmaFenceRaceTests
         using var barrier = new Barrier(4, _ =>
         {
             rounds++;
-            if (rounds >= Rounds || sw.Elapsed > TimeBudget) Volatile.Write(ref stop, true);
+            if (rounds >= Rounds || sw.Elapsed > s_timeBudget)
+            {
+                Volatile.Write(ref stop, true);
+            }
         });
 
         void Participant(Action<int> body)
         {
             for (int i = 0; ; i++)
             {
-                if (!barrier.SignalAndWait(Poll.Bound)) throw new TimeoutException("round barrier");
-                if (Volatile.Read(ref stop)) return;
+                if (!barrier.SignalAndWait(Poll.Bound))
+                {
+                    throw new TimeoutException("round barrier");
+                }
+
+                if (Volatile.Read(ref stop))
+                {
+                    return;
+                }
+
                 body(i);
             }
         }
 
-        var threads = new[]
+        Thread[] threads = new[]
         {
             new Thread(() => Participant(i => fences[i].Signal())),
             new Thread(() => Participant(i => setErrorWon[i] = fences[i].SetError(-Errno.EIO))),
             new Thread(() => Participant(i => fences[i].SetErrorOnce(-Errno.EAGAIN))),
             new Thread(() => Participant(i =>
             {
-                var f = fences[i];
+                DmaFence f = fences[i];
                 var spin = new SpinWait();
-                for (int n = 0; n < 2000 && !f.IsSignaled; n++) spin.SpinOnce(sleep1Threshold: -1);
-                if (!f.IsSignaled) return;
-                int status = f.Status, error = f.Error;
+                for (int n = 0; n < 2000 && !f.IsSignaled; n++) { spin.SpinOnce(sleep1Threshold: -1); } if (!f.IsSignaled) { return; } int status = f.Status, error = f.Error;
                 observedStatus[i] = status;
-                for (int n = 0; n < 20; n++)
-                    if (f.Status != status || f.Error != error) observerSawChange[i] = true;
-            })),
+                for (int n = 0; n < 20; n++) { if (f.Status != status || f.Error != error) { observerSawChange[i] = true; } } })),
         };
-        foreach (var t in threads) t.Start();
-        foreach (var t in threads) Assert.True(t.Join(Poll.Bound + TimeBudget));
+        foreach (Thread? t in threads)
+        {
+            t.Start();
+        }
+
+        foreach (Thread? t in threads)
+        {
+            Assert.True(t.Join(Poll.Bound + s_timeBudget));
+        }
 
         int done = rounds - 1;
         Assert.True(done > 0);
         for (int i = 0; i < done; i++)
         {
-            var f = fences[i];
+            DmaFence f = fences[i];
             Assert.True(f.IsSignaled);
             Assert.False(observerSawChange[i], $"fence {i} changed after the observer saw it signalled");
             // SetError either won before the signal (and then nothing non-fatal can replace it) or was refused.
-            if (setErrorWon[i]) Assert.Equal(-Errno.EIO, f.Error);
-            else Assert.NotEqual(-Errno.EIO, f.Error);
+            if (setErrorWon[i])
+            {
+                Assert.Equal(-Errno.EIO, f.Error);
+            }
+            else
+            {
+                Assert.NotEqual(-Errno.EIO, f.Error);
+            }
+
             Assert.Contains(f.Error, new[] { 0, -Errno.EIO, -Errno.EAGAIN });
             Assert.Equal(f.Error == 0 ? 1 : f.Error, f.Status);
-            if (observedStatus[i] != 0) Assert.Equal(f.Status, observedStatus[i]);
+            if (observedStatus[i] != 0)
+            {
+                Assert.Equal(f.Status, observedStatus[i]);
+            }
             // The fence is final: late error setters are refused.
             Assert.False(f.SetError(-Errno.ENOENT));
             Assert.Equal(f.Error == 0 ? 1 : f.Error, f.Status);

@@ -80,13 +80,24 @@ public class DmaFenceSignalTests
             int callbacks = 0, winners = 0;
             f.AddCallback(new ActionFenceCallback(_ => Interlocked.Increment(ref callbacks)));
             using var start = new Barrier(4);
-            var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+            Thread[] threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
             {
                 start.SignalAndWait(Poll.Bound);
-                if (f.Signal()) Interlocked.Increment(ref winners);
+                if (f.Signal())
+                {
+                    Interlocked.Increment(ref winners);
+                }
             })).ToArray();
-            foreach (var t in threads) t.Start();
-            foreach (var t in threads) Assert.True(t.Join(Poll.Bound));
+            foreach (Thread? t in threads)
+            {
+                t.Start();
+            }
+
+            foreach (Thread? t in threads)
+            {
+                Assert.True(t.Join(Poll.Bound));
+            }
+
             Assert.Equal(1, winners);
             Assert.Equal(1, callbacks);
             Assert.Equal(1, f.Status);

@@ -42,7 +42,7 @@ public class DmaFenceWaitTests
     {
         var f = new DmaFence();
         using var waiting = new ManualResetEventSlim();
-        var waiter = Task.Run(() => { waiting.Set(); return f.Wait(Poll.Bound); });
+        Task<bool> waiter = Task.Run(() => { waiting.Set(); return f.Wait(Poll.Bound); });
         Assert.True(waiting.Wait(Poll.Bound));
         f.Signal();
         Assert.True(await waiter.WaitAsync(Poll.Bound));
@@ -52,11 +52,11 @@ public class DmaFenceWaitTests
     public async Task LongWaitsAreNotTreatedAsExpired()
     {
         // A timeout too large to add to the clock must mean "a very long time", not "already expired".
-        foreach (var timeout in new[] { TimeSpan.MaxValue, Timeout.InfiniteTimeSpan })
+        foreach (TimeSpan timeout in new[] { TimeSpan.MaxValue, Timeout.InfiniteTimeSpan })
         {
             var f = new DmaFence();
             using var waiting = new ManualResetEventSlim();
-            var waiter = Task.Run(() => { waiting.Set(); return f.Wait(timeout); });
+            Task<bool> waiter = Task.Run(() => { waiting.Set(); return f.Wait(timeout); });
             Assert.True(waiting.Wait(Poll.Bound));
             // The waiter must still be blocked after the signaller had a chance to run; then the signal wakes it.
             await Task.WhenAny(waiter, Task.Delay(50));
@@ -70,14 +70,22 @@ public class DmaFenceWaitTests
     public void ManyWaitersAllWake()
     {
         var f = new DmaFence();
-        const int n = 8;
-        using var ready = new CountdownEvent(n);
-        var results = new bool[n];
-        var waiters = Enumerable.Range(0, n).Select(i => new Thread(() => { ready.Signal(); results[i] = f.Wait(Poll.Bound); })).ToArray();
-        foreach (var t in waiters) t.Start();
+        const int N = 8;
+        using var ready = new CountdownEvent(N);
+        bool[] results = new bool[N];
+        Thread[] waiters = Enumerable.Range(0, N).Select(i => new Thread(() => { ready.Signal(); results[i] = f.Wait(Poll.Bound); })).ToArray();
+        foreach (Thread? t in waiters)
+        {
+            t.Start();
+        }
+
         Assert.True(ready.Wait(Poll.Bound));
         f.Signal();
-        foreach (var t in waiters) Assert.True(t.Join(Poll.Bound));
+        foreach (Thread? t in waiters)
+        {
+            Assert.True(t.Join(Poll.Bound));
+        }
+
         Assert.All(results, Assert.True);
     }
 
@@ -85,7 +93,7 @@ public class DmaFenceWaitTests
     public async Task WaitAsyncCompletesOnSignal()
     {
         var f = new DmaFence();
-        var wait = f.WaitAsync(Poll.Bound);
+        Task<bool> wait = f.WaitAsync(Poll.Bound);
         Assert.False(wait.IsCompleted);
         f.SetError(-Errno.EAGAIN);
         f.Signal();
@@ -118,7 +126,7 @@ public class DmaFenceWaitTests
     {
         var f = new DmaFence();
         using var cts = new CancellationTokenSource();
-        var wait = f.WaitAsync(Poll.Bound, cts.Token);
+        Task<bool> wait = f.WaitAsync(Poll.Bound, cts.Token);
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
         Assert.False(f.IsSignaled);

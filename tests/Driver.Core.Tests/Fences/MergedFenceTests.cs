@@ -112,7 +112,7 @@ public class MergedFenceTests
     {
         for (int round = 0; round < 20; round++)
         {
-            var members = Enumerable.Range(0, 8).Select(_ => new DmaFence()).ToArray();
+            DmaFence[] members = Enumerable.Range(0, 8).Select(_ => new DmaFence()).ToArray();
             var m = new MergedFence(members);
             int callbacks = 0;
             m.AddCallback(new ActionFenceCallback(_ => Interlocked.Increment(ref callbacks)));

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using Driver.Core.Locking;
 
 namespace Driver.Core.Tests.Locking;
@@ -15,7 +16,7 @@ public sealed class HandOffTests
         var after = new DriverMutex(v.Class("after"));
         using var tickets = new BlockingCollection<HandOffTicket>();
 
-        var producer = TestThreads.Start("producer", () =>
+        (Thread Thread, Func<ExceptionDispatchInfo?> Failure) producer = TestThreads.Start("producer", () =>
         {
             for (int i = 0; i < 20; i++)
             {
@@ -30,7 +31,7 @@ public sealed class HandOffTests
             tickets.CompleteAdding();
             v.ThreadExit();
         });
-        var consumer = TestThreads.Start("consumer", () =>
+        (Thread Thread, Func<ExceptionDispatchInfo?> Failure) consumer = TestThreads.Start("consumer", () =>
         {
             foreach (HandOffTicket ticket in tickets.GetConsumingEnumerable())
             {
@@ -62,7 +63,7 @@ public sealed class HandOffTests
         HandOffTicket ticket = m.LockForHandOff();
         using var acquired = new ManualResetEventSlim();
 
-        var waiter = TestThreads.Start("waiter", () =>
+        (Thread Thread, Func<ExceptionDispatchInfo?> Failure) waiter = TestThreads.Start("waiter", () =>
         {
             Assert.False(m.TryLock());
             using (m.Acquire())

@@ -40,7 +40,7 @@ public sealed class EpochTests
         var epoch = new Epoch("nest-gp");
         using var innerLeft = new ManualResetEventSlim();
         using var leaveOuter = new ManualResetEventSlim();
-        TestThread reader = TestThread.Start(() =>
+        var reader = TestThread.Start(() =>
         {
             epoch.ReadLock();
             epoch.ReadLock();
@@ -138,7 +138,7 @@ public sealed class EpochTests
         var epoch = new Epoch("stuck");
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        TestThread reader = TestThread.Start(() =>
+        var reader = TestThread.Start(() =>
         {
             using (epoch.Read())
             {
@@ -165,7 +165,7 @@ public sealed class EpochTests
         var b = new Epoch("b");
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        TestThread reader = TestThread.Start(() =>
+        var reader = TestThread.Start(() =>
         {
             using (a.Read())
             {
@@ -190,7 +190,7 @@ public sealed class EpochTests
     public void ExitedThreadDoesNotBlockGracePeriods()
     {
         var epoch = new Epoch("exited");
-        TestThread reader = TestThread.Start(() =>
+        var reader = TestThread.Start(() =>
         {
             using (epoch.Read())
             {
@@ -207,7 +207,7 @@ public sealed class EpochTests
         var epoch = new Epoch("died-inside");
 
         // A caller bug (no matching unlock); the epoch must degrade to "dead readers read nothing", not hang.
-        TestThread reader = TestThread.Start(epoch.ReadLock);
+        var reader = TestThread.Start(epoch.ReadLock);
         reader.Join();
         Assert.False(reader.Thread.IsAlive);
 
@@ -221,7 +221,7 @@ public sealed class EpochTests
         var epoch = new Epoch("busy");
         int stop = 0;
         long sections = 0;
-        TestThread reader = TestThread.Start(() =>
+        var reader = TestThread.Start(() =>
         {
             // Back-to-back sections: the slot is almost never observed inactive, only in a newer epoch.
             while (Volatile.Read(ref stop) == 0)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Driver.Core.Sync;
-using Xunit.Abstractions;
 using Driver.Testing;
+using Xunit.Abstractions;
 
 namespace Driver.Core.Tests.Sync;
 
@@ -11,7 +11,7 @@ public sealed class EpochTortureTests(ITestOutputHelper output)
     private const int Readers = 3;
     private const int Writers = 2;
     private const int MaxSwaps = 20_000;
-    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_duration = TimeSpan.FromSeconds(1);
 
     private TortureVersion _current = new(0);
 
@@ -23,7 +23,7 @@ public sealed class EpochTortureTests(ITestOutputHelper output)
         long violations = 0;
         long swaps = 0;
         long nextId = 0;
-        var reads = new long[Readers];
+        long[] reads = new long[Readers];
         var threads = new List<TestThread>();
         var clock = Stopwatch.StartNew();
 
@@ -39,7 +39,7 @@ public sealed class EpochTortureTests(ITestOutputHelper output)
             writers.Add(TestThread.Start(
                 () =>
                 {
-                    while (Interlocked.Read(ref swaps) < MaxSwaps && clock.Elapsed < Duration)
+                    while (Interlocked.Read(ref swaps) < MaxSwaps && clock.Elapsed < s_duration)
                     {
                         var next = new TortureVersion(Interlocked.Increment(ref nextId));
                         TortureVersion old = Interlocked.Exchange(ref _current, next);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Driver.Core.Sync;
-using Xunit.Abstractions;
 using Driver.Testing;
+using Xunit.Abstractions;
 
 namespace Driver.Core.Tests.Sync;
 
@@ -10,7 +10,7 @@ public sealed class StopMachineStressTests(ITestOutputHelper output)
 {
     private const int Submitters = 3;
     private const int MaxStops = 300;
-    private static readonly TimeSpan Duration = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan s_duration = TimeSpan.FromMilliseconds(500);
 
     [Fact]
     public void ActionAlwaysRunsWithNobodyInsideAndEveryEngineParked()
@@ -21,7 +21,7 @@ public sealed class StopMachineStressTests(ITestOutputHelper output)
         int stop = 0;
         int inside = 0;
         long violations = 0;
-        var entries = new long[Submitters];
+        long[] entries = new long[Submitters];
         var submitters = new List<TestThread>();
         for (int s = 0; s < Submitters; s++)
         {
@@ -59,7 +59,7 @@ public sealed class StopMachineStressTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         try
         {
-            while (machine.Stops < MaxStops && clock.Elapsed < Duration)
+            while (machine.Stops < MaxStops && clock.Elapsed < s_duration)
             {
                 Assert.True(machine.Run(
                     () =>

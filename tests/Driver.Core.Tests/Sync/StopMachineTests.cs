@@ -12,7 +12,7 @@ public sealed class StopMachineTests
         int inside = 0;
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        TestThread submitter = TestThread.Start(() =>
+        var submitter = TestThread.Start(() =>
         {
             using (machine.Region())
             {
@@ -32,7 +32,7 @@ public sealed class StopMachineTests
 
         int observedInside = -1;
         using var runStarting = new ManualResetEventSlim();
-        TestThread stopper = TestThread.Start(() =>
+        var stopper = TestThread.Start(() =>
         {
             runStarting.Set();
             Assert.True(machine.Run(() => observedInside = Volatile.Read(ref inside), TestTimeouts.Long));
@@ -157,7 +157,7 @@ public sealed class StopMachineTests
 
         // Everything resumed: the engine runs again and the region gate is open.
         engine.WaitForProgressBeyond(engine.Iterations);
-        TestThread submitter = TestThread.Start(() =>
+        var submitter = TestThread.Start(() =>
         {
             using (machine.Region())
             {
@@ -242,7 +242,7 @@ public sealed class StopMachineTests
         var machine = new StopMachine("nest-hold");
         using var innerLeft = new ManualResetEventSlim();
         using var leaveOuter = new ManualResetEventSlim();
-        TestThread submitter = TestThread.Start(() =>
+        var submitter = TestThread.Start(() =>
         {
             machine.EnterRegion();
             machine.EnterRegion();
@@ -263,7 +263,7 @@ public sealed class StopMachineTests
     public void ThreadThatDiedInsideARegionDoesNotBlockStops()
     {
         var machine = new StopMachine("died-inside");
-        TestThread submitter = TestThread.Start(machine.EnterRegion);
+        var submitter = TestThread.Start(machine.EnterRegion);
         submitter.Join();
         Assert.True(machine.Run(() => { }, TestTimeouts.Long));
     }

@@ -5,7 +5,7 @@ namespace Driver.Core.Tests.Tiling;
 
 public class FenceRegisterFileTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(10);
 
     [Theory]
     [InlineData(8)]
@@ -15,7 +15,10 @@ public class FenceRegisterFileTests
     {
         var file = new FenceRegisterFile(count);
         Assert.Equal(count, file.Count);
-        for (int i = 0; i < count; i++) Assert.False(file.Read(i).IsValid);
+        for (int i = 0; i < count; i++)
+        {
+            Assert.False(file.Read(i).IsValid);
+        }
     }
 
     [Theory]
@@ -49,10 +52,13 @@ public class FenceRegisterFileTests
     public void AssignsFreeRegistersThenStealsTheLeastRecentlyUsed()
     {
         var file = new FenceRegisterFile(8);
-        var owners = Enumerable.Range(0, 10).Select(i => new RecordingFenceOwner($"o{i}")).ToArray();
+        RecordingFenceOwner[] owners = Enumerable.Range(0, 10).Select(i => new RecordingFenceOwner($"o{i}")).ToArray();
         var bindings = new FenceBinding[10];
         for (int i = 0; i < 8; i++)
+        {
             bindings[i] = file.Assign(owners[i], (uint)(i + 1) * 0x10000, 0x4000, TilingMode.X, 512);
+        }
+
         Assert.Equal(8, bindings.Take(8).Select(b => b.Index).Distinct().Count());
         Assert.Equal(0, file.Steals);
         Assert.All(owners, o => Assert.Empty(o.Revoked));
@@ -80,10 +86,13 @@ public class FenceRegisterFileTests
     {
         var file = new FenceRegisterFile(8);
         var observer = new ObservingFenceOwner(file);
-        var old = file.Assign(observer, 0x10000, 0x4000, TilingMode.X, 512);
-        for (int i = 1; i < 8; i++) file.Assign(new RecordingFenceOwner($"f{i}"), (uint)(i + 1) * 0x10000, 0x4000, TilingMode.X, 512);
+        FenceBinding old = file.Assign(observer, 0x10000, 0x4000, TilingMode.X, 512);
+        for (int i = 1; i < 8; i++)
+        {
+            file.Assign(new RecordingFenceOwner($"f{i}"), (uint)(i + 1) * 0x10000, 0x4000, TilingMode.X, 512);
+        }
 
-        var stolen = file.Assign(new RecordingFenceOwner("thief"), 0x100000, 0x4000, TilingMode.Y, 128);
+        FenceBinding stolen = file.Assign(new RecordingFenceOwner("thief"), 0x100000, 0x4000, TilingMode.Y, 128);
 
         Assert.Equal(old.Index, stolen.Index);
         // When the old owner was asked to revoke, its register was still VALID with its own value.
@@ -96,17 +105,26 @@ public class FenceRegisterFileTests
     {
         var file = new FenceRegisterFile(16);
         var owner = new RecordingFenceOwner("o");
-        var b = file.Assign(owner, 0x40000, 0x8000, TilingMode.X, 1024);
+        FenceBinding b = file.Assign(owner, 0x40000, 0x8000, TilingMode.X, 1024);
         Assert.Equal(b.Value, file.Read(b.Index));
 
         file.ClearAll();
-        for (int i = 0; i < file.Count; i++) Assert.False(file.Read(i).IsValid);
+        for (int i = 0; i < file.Count; i++)
+        {
+            Assert.False(file.Read(i).IsValid);
+        }
+
         Assert.Equal(b.Value, file.SoftwareValue(b.Index));
 
         file.RestoreAll();
         Assert.Equal(b.Value, file.Read(b.Index));
         for (int i = 0; i < file.Count; i++)
-            if (i != b.Index) Assert.Equal(FenceValue.Cleared, file.Read(i));
+        {
+            if (i != b.Index)
+            {
+                Assert.Equal(FenceValue.Cleared, file.Read(i));
+            }
+        }
 
         file.Release(owner, b);
         Assert.False(file.Read(b.Index).IsValid);
@@ -123,31 +141,35 @@ public class FenceRegisterFileTests
         var aperture = new Aperture(ggtt, file);
         var first = new BufferObject(mem, 8192, BoFlags.None);
         var second = new BufferObject(mem, 8192, BoFlags.None);
-        var nodeA = ggtt.Insert(first);
-        var nodeB = ggtt.Insert(second);
+        GgttNode nodeA = ggtt.Insert(first);
+        GgttNode nodeB = ggtt.Insert(second);
         var ownerA = new RecordingFenceOwner("a");
         var ownerB = new RecordingFenceOwner("b");
 
         // Occupy all eight registers; ownerA's is the least recently used, so ownerB steals it.
-        var bindingA = file.Assign(ownerA, nodeA.Offset, nodeA.Size, TilingMode.X, 1024);
-        for (int i = 1; i < 8; i++) file.Assign(new RecordingFenceOwner($"f{i}"), 0x800000 + (uint)i * 0x10000, 0x4000, TilingMode.X, 512);
+        FenceBinding bindingA = file.Assign(ownerA, nodeA.Offset, nodeA.Size, TilingMode.X, 1024);
+        for (int i = 1; i < 8; i++)
+        {
+            file.Assign(new RecordingFenceOwner($"f{i}"), 0x800000 + (uint)i * 0x10000, 0x4000, TilingMode.X, 512);
+        }
+
         var expectedB = FenceValue.Encode(nodeB.Offset, nodeB.Size, TilingMode.Y, 256);
 
         var seen = new List<(FenceWriteStep Step, FenceValue Value, ApertureRoute Route)>();
         file.WriteStepHook = (index, step) =>
         {
             // The lookup runs on another thread while the writer sits between two stores.
-            var lookup = Task.Run(() =>
+            Task<(FenceValue value, ApertureRoute route)> lookup = Task.Run(() =>
             {
-                var value = file.Read(index);
+                FenceValue value = file.Read(index);
                 var binding = new FenceBinding(index, expectedB, nodeB.Size);
-                var route = aperture.Read(nodeB, 4096 + 16, binding, out _);
+                ApertureRoute route = aperture.Read(nodeB, 4096 + 16, binding, out _);
                 return (value, route);
             });
-            Assert.True(lookup.Wait(Bound));
+            Assert.True(lookup.Wait(s_bound));
             seen.Add((step, lookup.Result.value, lookup.Result.route));
         };
-        var bindingB = file.Assign(ownerB, nodeB.Offset, nodeB.Size, TilingMode.Y, 256);
+        FenceBinding bindingB = file.Assign(ownerB, nodeB.Offset, nodeB.Size, TilingMode.Y, 256);
         file.WriteStepHook = null;
 
         Assert.Equal(bindingA.Index, bindingB.Index);

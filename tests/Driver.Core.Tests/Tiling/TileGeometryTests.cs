@@ -47,7 +47,7 @@ public class TileGeometryTests
         // Exhaustive over a surface of two tile rows: (x, y) → offset → (x, y), and every offset used once.
         int rows = 2 * TileGeometry.TileHeight(mode);
         int size = stride * rows;
-        var seen = new bool[size];
+        bool[] seen = new bool[size];
         for (int y = 0; y < rows; y++)
         {
             for (int x = 0; x < stride; x++)
@@ -104,7 +104,10 @@ public class TileGeometryTests
         {
             var fd = new FastDivisor(d);
             foreach (uint n in new uint[] { 0, 1, d - 1, d, d + 1, uint.MaxValue, uint.MaxValue - 1 })
+            {
                 Assert.Equal(n / d, fd.Divide(n));
+            }
+
             for (int i = 0; i < 10_000; i++)
             {
                 uint n = (uint)rng.NextInt64(1L << 32);

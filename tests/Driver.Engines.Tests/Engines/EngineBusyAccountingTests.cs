@@ -1,4 +1,6 @@
 using Driver.Core.Hw;
+using Driver.Core.Requests;
+using Driver.Engines.Execution;
 using Driver.Engines.Isa;
 using Driver.Testing;
 using Driver.Testing.Gt;
@@ -16,21 +18,21 @@ public sealed class EngineBusyAccountingTests
     public void TakenRequestsKeepTheEngineBusyUntilReplayedAndExecutedOrRetired()
     {
         using var h = new GtHarness();
-        var engine = h.Gt[EngineId.Rcs0];
-        var gate = h.NewBuffer();
+        Engine engine = h.Gt[EngineId.Rcs0];
+        TestBuffer gate = h.NewBuffer();
         // A batch waiting on a semaphore keeps the engine busy with requests queued behind it.
-        var waiter = h.Submit(new BatchBuilder().SemaphoreWait(gate.Address, CompareOp.NotEqual, 0).End());
+        Request waiter = h.Submit(new BatchBuilder().SemaphoreWait(gate.Address, CompareOp.NotEqual, 0).End());
         // Each on a context of its own: cancelling one must not move another's breadcrumb (a reset never completes a
         // later request of a timeline before the earlier ones).
         var queued = Enumerable.Range(0, 3).Select(_ => h.Submit(new BatchBuilder().End(), context: h.Client.CreateContext())).ToList();
         Assert.True(Poll.Until(() => engine.Active == waiter));
 
         Assert.True(engine.Park(Poll.Bound));
-        var taken = engine.TakeAllRequests();
+        List<Request> taken = engine.TakeAllRequests();
         Assert.Equal(4, taken.Count);
         Assert.True(engine.IsBusy, "an engine must not look idle while a rewind holds its requests");
         // Replay all but the last one, which the "reset" cancels.
-        var cancelled = taken[^1];
+        Request cancelled = taken[^1];
         engine.Replay(taken.Take(3));
         Assert.True(engine.IsBusy);
         cancelled.SetErrorOnce(-Driver.Core.Errors.Errno.EIO);

@@ -1,5 +1,6 @@
 using Driver.Core.Errors;
 using Driver.Core.Hw;
+using Driver.Core.Requests;
 using Driver.Engines.Execution;
 using Driver.Engines.Isa;
 using Driver.Testing;
@@ -27,15 +28,15 @@ public class NoRecoveryTests
     public void InvalidInstructionFailsTheRequestAndTheEngineCarriesOn(uint bad)
     {
         using var h = new GtHarness();
-        var target = h.NewBuffer();
-        var faulty = h.Submit(new BatchBuilder().StoreDword(target.At(0), 1).Emit(bad, 0, 0, 0).StoreDword(target.At(1), 2).End(), EngineId.Vcs0);
-        var next = h.Submit(new BatchBuilder().StoreDword(target.At(2), 3).End(), EngineId.Vcs0);
+        TestBuffer target = h.NewBuffer();
+        Request faulty = h.Submit(new BatchBuilder().StoreDword(target.At(0), 1).Emit(bad, 0, 0, 0).StoreDword(target.At(1), 2).End(), EngineId.Vcs0);
+        Request next = h.Submit(new BatchBuilder().StoreDword(target.At(2), 3).End(), EngineId.Vcs0);
         Assert.True(faulty.Wait(Poll.Bound));
         Assert.Equal(-Errno.EIO, faulty.Status);
         Assert.True(next.Wait(Poll.Bound));
         Assert.Equal(1, next.Status);
         Assert.Equal([1u, 0u, 3u], new[] { target[0], target[1], target[2] });
-        var engine = h.Gt[EngineId.Vcs0];
+        Engine engine = h.Gt[EngineId.Vcs0];
         Assert.Equal(1, engine.Faults);
         Assert.Equal(FaultKind.InvalidInstruction, engine.LastFault!.Kind);
         Assert.Same(faulty, engine.LastFault.Request);
@@ -46,9 +47,9 @@ public class NoRecoveryTests
     public void StoreToUnmappedAddressFailsTheRequestAndTheEngineCarriesOn()
     {
         using var h = new GtHarness();
-        var target = h.NewBuffer();
-        var faulty = h.Submit(new BatchBuilder().StoreDword(0x0300_0000, 1).StoreDword(target.At(1), 2).End());
-        var next = h.Submit(new BatchBuilder().StoreDword(target.At(2), 3).End());
+        TestBuffer target = h.NewBuffer();
+        Request faulty = h.Submit(new BatchBuilder().StoreDword(0x0300_0000, 1).StoreDword(target.At(1), 2).End());
+        Request next = h.Submit(new BatchBuilder().StoreDword(target.At(2), 3).End());
         Assert.True(next.Wait(Poll.Bound));
         Assert.Equal(-Errno.EIO, faulty.Status);
         Assert.Equal(1, next.Status);
@@ -61,8 +62,8 @@ public class NoRecoveryTests
     public void FetchPastTheEndFaults()
     {
         using var h = new GtHarness();
-        var batch = h.NewBuffer(4096, fixedOffset: 0x0100_0000);
-        var rq = h.Submit(batch);
+        TestBuffer batch = h.NewBuffer(4096, fixedOffset: 0x0100_0000);
+        Request rq = h.Submit(batch);
         Assert.True(rq.Wait(Poll.Bound));
         Assert.Equal(-Errno.EIO, rq.Status);
         Assert.Equal(0x0100_1000u, h.Gt[EngineId.Rcs0].LastFault!.Address);
@@ -72,7 +73,7 @@ public class NoRecoveryTests
     public void SeveralFaultsInARowAreEachCompleted()
     {
         using var h = new GtHarness();
-        var target = h.NewBuffer();
+        TestBuffer target = h.NewBuffer();
         var requests = Enumerable.Range(0, 6)
             .Select(i => h.Submit(i % 2 == 0 ? new BatchBuilder().Emit(0xDEAD_BEEF) : new BatchBuilder().StoreDword(target.At(i), 1).End(), EngineId.Bcs0))
             .ToList();
@@ -89,9 +90,9 @@ public class NoRecoveryTests
     public void SelfJumpSpinsUntilTheCpuOverwritesIt()
     {
         using var h = new GtHarness();
-        var batch = h.NewBuffer();
+        TestBuffer batch = h.NewBuffer();
         batch.Write(new BatchBuilder().Noop().Jump(batch.Address + 4));
-        var rq = h.Submit(batch, EngineId.Ccs0);
+        Request rq = h.Submit(batch, EngineId.Ccs0);
         Assert.True(Poll.Until(() => h.Gt[EngineId.Ccs0].Head == batch.Address + 4));
         Assert.False(rq.IsSignaled);
         Assert.True(rq.Started);

@@ -38,7 +38,7 @@ public sealed class CliTests : IDisposable
     {
         string[] args = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
-        var (code, _, err) = Run(args);
+        (int code, string _, string? err) = Run(args);
 
         Assert.Equal(ExitCodes.Usage, code);
         Assert.StartsWith("gpusim: ", err);
@@ -48,11 +48,13 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void HelpExitsZeroAndListsRunOptions()
     {
-        var (code, output, _) = Run("run", "--help");
+        (int code, string? output, string _) = Run("run", "--help");
 
         Assert.Equal(0, code);
-        foreach (var option in new[] { "--scenario", "--json", "--seed", "--verbose", "--log", "--error-state", "--wedge-strategy" })
+        foreach (string? option in new[] { "--scenario", "--json", "--seed", "--verbose", "--log", "--error-state", "--wedge-strategy" })
+        {
             Assert.Contains(option, output);
+        }
     }
 
     [Theory]
@@ -65,7 +67,7 @@ public sealed class CliTests : IDisposable
     {
         string path = Write("bad.json", json);
 
-        var (code, output, err) = Run("run", "--scenario", path);
+        (int code, string? output, string? err) = Run("run", "--scenario", path);
 
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains(path, err);
@@ -77,7 +79,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void UnwritableOutputIsAUsageError()
     {
-        var (code, _, err) = Run("run", "--scenario", Write("s.json", DefaultScenarioTests.TinyScenario), "--json", Path.Combine(_dir, "no", "such", "dir", "r.json"));
+        (int code, string _, string? err) = Run("run", "--scenario", Write("s.json", DefaultScenarioTests.TinyScenario), "--json", Path.Combine(_dir, "no", "such", "dir", "r.json"));
 
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("cannot write the results", err);
@@ -89,33 +91,37 @@ public sealed class CliTests : IDisposable
         string scenario = Write("s.json", DefaultScenarioTests.TinyScenario);
         string json = Path.Combine(_dir, "results.json");
 
-        var (code, output, err) = Run("run", "--scenario", scenario, "--json", json, "--seed", "9");
+        (int code, string? output, string? err) = Run("run", "--scenario", scenario, "--json", json, "--seed", "9");
 
         Assert.True(code == ExitCodes.Ok, err + output);
         Assert.Contains("PASS", output);
         Assert.Contains("requests/s", output);
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
-        var root = doc.RootElement;
+        JsonElement root = doc.RootElement;
         Assert.Equal("tiny", root.GetProperty("scenario").GetString());
         Assert.Equal(9, root.GetProperty("seed").GetInt32());
         Assert.True(root.GetProperty("durationMs").GetDouble() > 0);
-        var fences = root.GetProperty("fences");
+        JsonElement fences = root.GetProperty("fences");
         Assert.Equal(400, fences.GetProperty("submitted").GetInt32());
         Assert.Equal(400, fences.GetProperty("ok").GetInt32());
         Assert.Equal(JsonValueKind.Object, fences.GetProperty("errors").ValueKind);
         Assert.Equal(0, fences.GetProperty("unsignaled").GetInt32());
-        foreach (var engine in new[] { "rcs0", "bcs0", "vcs0", "vecs0", "ccs0" })
+        foreach (string? engine in new[] { "rcs0", "bcs0", "vcs0", "vecs0", "ccs0" })
         {
-            var e = root.GetProperty("engines").GetProperty(engine);
+            JsonElement e = root.GetProperty("engines").GetProperty(engine);
             Assert.True(e.GetProperty("requests").GetInt32() > 0);
             Assert.Equal(0, e.GetProperty("resets").GetInt32());
         }
-        var resets = root.GetProperty("resets");
-        foreach (var name in new[] { "engine", "full", "failed" }) Assert.Equal(0, resets.GetProperty(name).GetInt32());
+        JsonElement resets = root.GetProperty("resets");
+        foreach (string? name in new[] { "engine", "full", "failed" })
+        {
+            Assert.Equal(0, resets.GetProperty(name).GetInt32());
+        }
+
         Assert.False(root.GetProperty("wedged").GetBoolean());
         Assert.Equal(1200, root.GetProperty("checks").GetProperty("storesVerified").GetInt32());
         Assert.Equal(0, root.GetProperty("checks").GetProperty("storesMismatched").GetInt32());
-        var ctx = Assert.Single(root.GetProperty("contexts").EnumerateArray());
+        JsonElement ctx = Assert.Single(root.GetProperty("contexts").EnumerateArray());
         Assert.Equal("a", ctx.GetProperty("client").GetString());
         Assert.Equal(0, ctx.GetProperty("id").GetInt32());
         Assert.Equal(0, ctx.GetProperty("guilty").GetInt32());
@@ -132,7 +138,7 @@ public sealed class CliTests : IDisposable
     {
         string scenario = Write("s.json", DefaultScenarioTests.TinyScenario.Replace("\"ok\": \"all\"", "\"ok\": 3", StringComparison.Ordinal));
 
-        var (code, output, _) = Run("run", "--scenario", scenario);
+        (int code, string? output, string _) = Run("run", "--scenario", scenario);
 
         Assert.Equal(ExitCodes.Failed, code);
         Assert.Contains("$.expect.fences.ok: expected 3, got 400", output);
@@ -145,7 +151,7 @@ public sealed class CliTests : IDisposable
         string log = Path.Combine(_dir, "gpusim.log");
         string errors = Path.Combine(_dir, "error.txt");
 
-        var (code, output, err) = Run("run", "--scenario", ScenarioFiles.Path("hang-engine-reset"), "--log", log, "--error-state", errors);
+        (int code, string? output, string? err) = Run("run", "--scenario", ScenarioFiles.Path("hang-engine-reset"), "--log", log, "--error-state", errors);
 
         Assert.True(code == ExitCodes.Ok, err + output);
         Assert.Contains("GpuSim GPU error state #1", File.ReadAllText(errors));
@@ -160,7 +166,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void CleanRunPrintsNoLogLinesWithoutVerbose()
     {
-        var (code, _, err) = Run("run", "--scenario", Write("s.json", DefaultScenarioTests.TinyScenario));
+        (int code, string _, string? err) = Run("run", "--scenario", Write("s.json", DefaultScenarioTests.TinyScenario));
 
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal("", err);
@@ -169,7 +175,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void RedirectedSummaryHasNoAnsiEscapes()
     {
-        var (_, output, _) = Run("run", "--scenario", Write("s.json", DefaultScenarioTests.TinyScenario));
+        (int _, string? output, string _) = Run("run", "--scenario", Write("s.json", DefaultScenarioTests.TinyScenario));
 
         Assert.DoesNotContain("\u001b[", output);
         Assert.Contains("Engine", output);

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Driver.Sim.Cli;
 using Driver.Sim.Info;
-using Driver.Uapi;
 using Driver.Sim.Tests.Scenarios;
+using Driver.Uapi;
 
 namespace Driver.Sim.Tests.Cli;
 
@@ -22,7 +22,7 @@ public class InfoCommandTests
     {
         var sections = new Dictionary<string, Dictionary<string, string>>();
         Dictionary<string, string>? current = null;
-        foreach (var line in text.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries))
+        foreach (string line in text.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries))
         {
             if (!line.StartsWith('\t'))
             {
@@ -38,11 +38,11 @@ public class InfoCommandTests
     [Fact]
     public void DefaultsShowEveryEngineWithItsClassAndI915Timeouts()
     {
-        var (code, output, err) = Run("info");
+        (int code, string? output, string? err) = Run("info");
 
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal("", err);
-        var s = Parse(output);
+        Dictionary<string, Dictionary<string, string>> s = Parse(output);
         Assert.Equal(["device", "hangcheck", "reset", "bans", "rcs0", "bcs0", "vcs0", "vecs0", "ccs0"], s.Keys);
         Assert.Equal("render (0)", s["rcs0"]["class"]);
         Assert.Equal("copy (1)", s["bcs0"]["class"]);
@@ -58,10 +58,10 @@ public class InfoCommandTests
     [Fact]
     public void OverridesShowBesideTheirDefaults()
     {
-        var (code, output, _) = Run("info", "--heartbeat-ms", "100", "--preempt-timeout-ms", "25", "--no-engine-reset", "--wedge-strategy", "stop-machine");
+        (int code, string? output, string _) = Run("info", "--heartbeat-ms", "100", "--preempt-timeout-ms", "25", "--no-engine-reset", "--wedge-strategy", "stop-machine");
 
         Assert.Equal(ExitCodes.Ok, code);
-        var s = Parse(output);
+        Dictionary<string, Dictionary<string, string>> s = Parse(output);
         Assert.Equal("100 [default 2500]", s["hangcheck"]["heartbeat_interval_ms"]);
         Assert.Equal("25 [default 640]", s["rcs0"]["preempt_timeout_ms"]);
         Assert.Equal("full [default engine, full]", s["reset"]["capabilities"]);
@@ -71,7 +71,7 @@ public class InfoCommandTests
     [Fact]
     public void ShowsAScenariosDevice()
     {
-        var (code, output, _) = Run("info", "--scenario", ScenarioFiles.Path("hang-engine-reset"));
+        (int code, string? output, string _) = Run("info", "--scenario", ScenarioFiles.Path("hang-engine-reset"));
 
         Assert.Equal(ExitCodes.Ok, code);
         Assert.StartsWith("100 ", Parse(output)["hangcheck"]["heartbeat_interval_ms"]);
@@ -80,10 +80,10 @@ public class InfoCommandTests
     [Fact]
     public void JsonHasOneObjectPerSection()
     {
-        var (code, output, _) = Run("info", "--json", "--no-full-reset");
+        (int code, string? output, string _) = Run("info", "--json", "--no-full-reset");
 
         Assert.Equal(ExitCodes.Ok, code);
-        var root = JsonDocument.Parse(output).RootElement;
+        JsonElement root = JsonDocument.Parse(output).RootElement;
         Assert.Equal("no", root.GetProperty("reset").GetProperty("full_reset").GetString());
         Assert.Equal("video (2)", root.GetProperty("vcs0").GetProperty("class").GetString());
     }
@@ -94,7 +94,7 @@ public class InfoCommandTests
     [InlineData("info --wedge-strategy rcu")]
     public void ContradictionsAndBadValuesAreUsageErrors(string commandLine)
     {
-        var (code, _, err) = Run(commandLine.Split(' '));
+        (int code, string _, string? err) = Run(commandLine.Split(' '));
 
         Assert.Equal(ExitCodes.Usage, code);
         Assert.StartsWith("gpusim: ", err);
@@ -103,9 +103,9 @@ public class InfoCommandTests
     [Fact]
     public void DescribeReflectsTheConfigurationObject()
     {
-        var sections = DeviceInfo.Describe(DeviceConfig.Fast());
+        IReadOnlyList<InfoSection> sections = DeviceInfo.Describe(DeviceConfig.Fast());
 
-        var heartbeat = sections.Single(s => s.Title == "hangcheck").Lines.Single(l => l.Key == "heartbeat_interval_ms");
+        InfoLine heartbeat = sections.Single(s => s.Title == "hangcheck").Lines.Single(l => l.Key == "heartbeat_interval_ms");
         Assert.Equal("40", heartbeat.Value);
         Assert.Equal("2500", heartbeat.Default);
         Assert.Equal("256 MiB", sections.Single(s => s.Title == "device")["memory"]);

@@ -29,11 +29,11 @@ public sealed class ObservabilityCliTests : IDisposable
         string scenario = PathOf("tiny.json");
         File.WriteAllText(scenario, DefaultScenarioTests.TinyScenario);
 
-        var (code, _, err) = Run("run", "--scenario", scenario, "--trace", PathOf("t.json"), "--timeline", PathOf("t.svg"), "--json", PathOf("r.json"), "--quiet");
+        (int code, string _, string? err) = Run("run", "--scenario", scenario, "--trace", PathOf("t.json"), "--timeline", PathOf("t.svg"), "--json", PathOf("r.json"), "--quiet");
 
         Assert.True(code == ExitCodes.Ok, err);
         int submitted = JsonDocument.Parse(File.ReadAllText(PathOf("r.json"))).RootElement.GetProperty("fences").GetProperty("submitted").GetInt32();
-        var events = JsonDocument.Parse(File.ReadAllText(PathOf("t.json"))).RootElement.GetProperty("traceEvents").EnumerateArray();
+        JsonElement.ArrayEnumerator events = JsonDocument.Parse(File.ReadAllText(PathOf("t.json"))).RootElement.GetProperty("traceEvents").EnumerateArray();
         Assert.Equal(submitted, events.Count(e => e.GetProperty("ph").GetString() == "X" && e.GetProperty("cat").GetString() == "request"));
         Assert.Equal("svg", XDocument.Load(PathOf("t.svg")).Root!.Name.LocalName);
     }
@@ -41,12 +41,12 @@ public sealed class ObservabilityCliTests : IDisposable
     [Fact]
     public void RunLogsJsonLinesWhenAsked()
     {
-        var (code, _, err) = Run("run", "--scenario", ScenarioFiles.Path("hang-engine-reset"), "--log-format", "json", "--quiet");
+        (int code, string _, string? err) = Run("run", "--scenario", ScenarioFiles.Path("hang-engine-reset"), "--log-format", "json", "--quiet");
 
         Assert.Equal(ExitCodes.Ok, code);
-        var lines = err.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        string[] lines = err.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.NotEmpty(lines);
-        var hang = lines.Select(l => JsonDocument.Parse(l).RootElement).Single(e => e.GetProperty("message").GetString()!.StartsWith("GPU HANG"));
+        JsonElement hang = lines.Select(l => JsonDocument.Parse(l).RootElement).Single(e => e.GetProperty("message").GetString()!.StartsWith("GPU HANG"));
         Assert.Equal("rcs0", hang.GetProperty("engine").GetString());
         Assert.Equal("warning", hang.GetProperty("level").GetString());
     }
@@ -54,18 +54,22 @@ public sealed class ObservabilityCliTests : IDisposable
     [Fact]
     public void ShortSoakHoldsTheInvariantAndWritesItsResultsAndTrace()
     {
-        var (code, output, err) = Run("soak", "--seconds", "1", "--seed", "5", "--threads", "1", "--json", PathOf("soak.json"), "--trace", PathOf("trace.json"), "--quiet");
+        (int code, string? output, string? err) = Run("soak", "--seconds", "1", "--seed", "5", "--threads", "1", "--json", PathOf("soak.json"), "--trace", PathOf("trace.json"), "--quiet");
 
         Assert.True(code == ExitCodes.Ok, output + err);
         Assert.Contains("invariant: held", output);
         Assert.Contains("seed 5", output);
-        var result = JsonDocument.Parse(File.ReadAllText(PathOf("soak.json"))).RootElement;
+        JsonElement result = JsonDocument.Parse(File.ReadAllText(PathOf("soak.json"))).RootElement;
         Assert.Equal(0, result.GetProperty("violations").GetInt64());
         Assert.Equal(0, result.GetProperty("unsignaled").GetInt64());
         long requests = result.GetProperty("requests").GetInt64();
         Assert.True(requests > 0);
-        foreach (var status in result.GetProperty("statuses").EnumerateObject()) Assert.Contains(status.Name, new[] { "ok", "EIO", "EAGAIN" });
-        var trace = JsonDocument.Parse(File.ReadAllText(PathOf("trace.json"))).RootElement;
+        foreach (JsonProperty status in result.GetProperty("statuses").EnumerateObject())
+        {
+            Assert.Contains(status.Name, new[] { "ok", "EIO", "EAGAIN" });
+        }
+
+        JsonElement trace = JsonDocument.Parse(File.ReadAllText(PathOf("trace.json"))).RootElement;
         Assert.Equal(requests, trace.GetProperty("traceEvents").EnumerateArray().Count(e => e.GetProperty("ph").GetString() == "X" && e.GetProperty("cat").GetString() == "request"));
     }
 
@@ -76,7 +80,7 @@ public sealed class ObservabilityCliTests : IDisposable
     [InlineData("run --log-format xml")]
     public void BadObservabilityOptionsAreUsageErrors(string commandLine)
     {
-        var (code, _, err) = Run(commandLine.Split(' '));
+        (int code, string _, string? err) = Run(commandLine.Split(' '));
 
         Assert.Equal(ExitCodes.Usage, code);
         Assert.StartsWith("gpusim: ", err);
@@ -85,11 +89,19 @@ public sealed class ObservabilityCliTests : IDisposable
     [Fact]
     public void HelpListsTheNewOptionsAndCommands()
     {
-        var (_, run, _) = Run("run", "--help");
-        foreach (var option in new[] { "--trace", "--timeline", "--log-format", "--quiet" }) Assert.Contains(option, run);
-        var (_, soak, _) = Run("soak", "--help");
-        foreach (var option in new[] { "--seconds", "--seed", "--threads", "--wedge-strategy", "--trace", "--json", "--quiet" }) Assert.Contains(option, soak);
-        var (_, root, _) = Run("--help");
+        (int _, string? run, string _) = Run("run", "--help");
+        foreach (string? option in new[] { "--trace", "--timeline", "--log-format", "--quiet" })
+        {
+            Assert.Contains(option, run);
+        }
+
+        (int _, string? soak, string _) = Run("soak", "--help");
+        foreach (string? option in new[] { "--seconds", "--seed", "--threads", "--wedge-strategy", "--trace", "--json", "--quiet" })
+        {
+            Assert.Contains(option, soak);
+        }
+
+        (int _, string? root, string _) = Run("--help");
         Assert.Contains("info", root);
         Assert.Contains("soak", root);
     }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Driver.Igt;
 
 using Driver.Igt.Subtests;
 using Driver.Sim.Igt;

@@ -1,9 +1,7 @@
 using System.Text.Json;
 using Driver.Igt;
-
-using Driver.Sim.Igt;
-
 using Driver.Igt.Subtests;
+using Driver.Sim.Igt;
 
 namespace Driver.Sim.Tests.Igt;
 
@@ -16,7 +14,7 @@ public sealed class RunnerTests
     private static IgtSubtest Sub(string binary, string name, Action<IgtContext> body, IgtExpectations expect = IgtExpectations.None) =>
         new(binary, name, body, expect);
 
-    private static readonly IgtCatalog Fakes = new(
+    private static readonly IgtCatalog s_fakes = new(
     [
         Sub("fake_a", "pass", _ => { }),
         Sub("fake_a", "pass-too", t => t.Info("hello from pass-too")),
@@ -37,14 +35,14 @@ public sealed class RunnerTests
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var result = new IgtRunner(new IgtRunOptions { PerTestTimeout = TimeSpan.FromSeconds(30) }, stdout, stderr).Run(subtests);
+        IgtRunResult result = new IgtRunner(new IgtRunOptions { PerTestTimeout = TimeSpan.FromSeconds(30) }, stdout, stderr).Run(subtests);
         return (result, stdout.ToString(), stderr.ToString());
     }
 
     [Fact]
     public void ListSubtestsPrintsFullNamesInOrder()
     {
-        var (exit, output, _) = Run(Fakes, new IgtCommandOptions { ListSubtests = true });
+        (int exit, string? output, string _) = Run(s_fakes, new IgtCommandOptions { ListSubtests = true });
         Assert.Equal(IgtExitCode.Success, exit);
         Assert.Equal(["igt@fake_a@pass", "igt@fake_a@pass-too", "igt@fake_a@skip", "igt@fake_b@fail", "igt@fake_b@crash"],
             output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -58,12 +56,12 @@ public sealed class RunnerTests
     [InlineData("fake_a@skip,fake_b@fail", new[] { "igt@fake_a@skip", "igt@fake_b@fail" })]
     [InlineData("fake_a@pas", new string[0])]
     public void RunSubtestGlobsMatchShortAndFullNames(string glob, string[] expected) =>
-        Assert.Equal(expected, Fakes.Match(glob).Select(s => s.FullName));
+        Assert.Equal(expected, s_fakes.Match(glob).Select(s => s.FullName));
 
     [Fact]
     public void UnknownSubtestExitsInvalid()
     {
-        var (exit, _, err) = Run(Fakes, new IgtCommandOptions { RunSubtest = "fake_c@*" });
+        (int exit, string _, string? err) = Run(s_fakes, new IgtCommandOptions { RunSubtest = "fake_c@*" });
         Assert.Equal(IgtExitCode.Invalid, exit);
         Assert.Contains("Unknown subtest: fake_c@*", err);
     }
@@ -76,13 +74,13 @@ public sealed class RunnerTests
     [InlineData("fake_b@crash", IgtExitCode.Failure)]
     [InlineData("*", IgtExitCode.Failure)]
     public void ExitCodes(string glob, int expected) =>
-        Assert.Equal(expected, Run(Fakes, new IgtCommandOptions { RunSubtest = glob }).Exit);
+        Assert.Equal(expected, Run(s_fakes, new IgtCommandOptions { RunSubtest = glob }).Exit);
 
     [Fact]
     public void SuccessOutputHasBannerProgressAndTimedResults()
     {
-        var (_, output, err) = Run(Fakes, new IgtCommandOptions { RunSubtest = "fake_a@pass*" });
-        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        (int _, string? output, string? err) = Run(s_fakes, new IgtCommandOptions { RunSubtest = "fake_a@pass*" });
+        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("[001/002] fake_a (pass)", lines[0]);
         Assert.Matches(@"^IGT-Version: 1\.28-gpusim \(\S+\) \(\S+: \S+ \S+\)$", lines[1]);
         Assert.Equal("Starting subtest: pass", lines[2]);
@@ -97,9 +95,9 @@ public sealed class RunnerTests
     [Fact]
     public void FailurePrintsAssertionLocationExpressionAndDebugLog()
     {
-        var (exit, output, err) = Run(Fakes, new IgtCommandOptions { RunSubtest = "fake_b@fail" });
+        (int exit, string? output, string? err) = Run(s_fakes, new IgtCommandOptions { RunSubtest = "fake_b@fail" });
         Assert.Equal(IgtExitCode.Failure, exit);
-        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string[] lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         string prefix = $"(fake_b:{Environment.ProcessId}) CRITICAL: ";
         Assert.Matches(@"^\(fake_b:\d+\) CRITICAL: Test assertion failure function \S+, file \S*RunnerTests\.cs:\d+:$", lines[0]);
         Assert.EndsWith("RunnerTests.cs:" + LineOf("t.AssertEq(1 + 1, 3)") + ":", lines[0]);
@@ -116,9 +114,9 @@ public sealed class RunnerTests
     [Fact]
     public void SkipPrintsRequirementAndLocation()
     {
-        var (exit, output, err) = Run(Fakes, new IgtCommandOptions { RunSubtest = "fake_a@skip" });
+        (int exit, string? output, string? err) = Run(s_fakes, new IgtCommandOptions { RunSubtest = "fake_a@skip" });
         Assert.Equal(IgtExitCode.Skip, exit);
-        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         int i = Array.FindIndex(lines, l => l.StartsWith("Test requirement not met", StringComparison.Ordinal));
         Assert.True(i > 0, output);
         Assert.Matches(@"^Test requirement not met in function \S+, file \S*RunnerTests\.cs:\d+:$", lines[i]);
@@ -131,7 +129,7 @@ public sealed class RunnerTests
     [Fact]
     public void UnexpectedExceptionIsACrash()
     {
-        var (result, output, err) = RunAll(Fakes.Find("fake_b@crash")!);
+        (IgtRunResult? result, string? output, string? err) = RunAll(s_fakes.Find("fake_b@crash")!);
         Assert.Equal(IgtResult.Crash, result.Records[0].Result);
         Assert.Equal("crash", result.Records[0].RunnerResult);
         Assert.Contains("CRITICAL: Unexpected exception System.InvalidOperationException: boom", err);
@@ -143,14 +141,14 @@ public sealed class RunnerTests
     [Fact]
     public void DynamicSubtestsReportEachAndAggregate()
     {
-        var mixed = Sub("fake_c", "dyn", t =>
+        IgtSubtest mixed = Sub("fake_c", "dyn", t =>
         {
             t.Dynamic("ok", _ => { });
             t.Dynamic("bad", d => d.Assert(false));
             t.Dynamic("skipped", d => d.Skip("not here"));
         });
-        var allSkipped = Sub("fake_c", "dyn-skip", t => t.Dynamic("only", d => d.Skip("nothing to do")));
-        var (result, output, err) = RunAll(mixed, allSkipped);
+        IgtSubtest allSkipped = Sub("fake_c", "dyn-skip", t => t.Dynamic("only", d => d.Skip("nothing to do")));
+        (IgtRunResult? result, string? output, string? err) = RunAll(mixed, allSkipped);
         Assert.Contains("Starting dynamic subtest: ok\n", output);
         Assert.Matches(@"Dynamic subtest ok: SUCCESS \(\d+\.\d{3}s\)", output);
         Assert.Matches(@"Dynamic subtest bad: FAIL \(\d+\.\d{3}s\)", output);
@@ -167,11 +165,11 @@ public sealed class RunnerTests
     [Fact]
     public void DynamicFilterRunsOnlyMatchingParts()
     {
-        var sub = Sub("fake_c", "dyn", t => { foreach (var n in new[] { "rcs0", "bcs0", "vcs0" }) t.Dynamic(n, _ => { }); });
+        IgtSubtest sub = Sub("fake_c", "dyn", t => { foreach (string? n in new[] { "rcs0", "bcs0", "vcs0" }) { t.Dynamic(n, _ => { }); } });
         var stdout = new StringWriter();
-        var result = new IgtRunner(new IgtRunOptions { DynamicFilter = "?cs0" }, stdout, new StringWriter()).Run([sub]);
+        IgtRunResult result = new IgtRunner(new IgtRunOptions { DynamicFilter = "?cs0" }, stdout, new StringWriter()).Run([sub]);
         Assert.Equal(["igt@fake_c@dyn@rcs0", "igt@fake_c@dyn@bcs0", "igt@fake_c@dyn@vcs0"], result.Records[0].Dynamic.Select(d => d.Name));
-        var filtered = new IgtRunner(new IgtRunOptions { DynamicFilter = "b*" }, new StringWriter(), new StringWriter()).Run([sub]);
+        IgtRunResult filtered = new IgtRunner(new IgtRunOptions { DynamicFilter = "b*" }, new StringWriter(), new StringWriter()).Run([sub]);
         Assert.Equal(["igt@fake_c@dyn@bcs0"], filtered.Records[0].Dynamic.Select(d => d.Name));
     }
 
@@ -180,7 +178,7 @@ public sealed class RunnerTests
     {
         // A forced reset logs "GPU HANG" at warning level: unexpected unless the subtest allows hangs.
         static void Hang(IgtContext t) => t.Device.ForceReset();
-        var (result, _, _) = RunAll(
+        (IgtRunResult? result, string _, string _) = RunAll(
             Sub("fake_d", "unexpected", Hang),
             Sub("fake_d", "expected", Hang, IgtExpectations.Hang),
             Sub("fake_d", "fail-with-warning", t => { Hang(t); t.Assert(false); }),
@@ -201,9 +199,9 @@ public sealed class RunnerTests
     public void SubtestPastItsTimeoutIsAbandoned()
     {
         using var release = new ManualResetEventSlim(false);
-        var stuck = Sub("fake_e", "stuck", _ => release.Wait(TimeSpan.FromSeconds(30)));
+        IgtSubtest stuck = Sub("fake_e", "stuck", _ => release.Wait(TimeSpan.FromSeconds(30)));
         var stderr = new StringWriter();
-        var result = new IgtRunner(new IgtRunOptions { PerTestTimeout = TimeSpan.FromMilliseconds(200) }, new StringWriter(), stderr).Run([stuck]);
+        IgtRunResult result = new IgtRunner(new IgtRunOptions { PerTestTimeout = TimeSpan.FromMilliseconds(200) }, new StringWriter(), stderr).Run([stuck]);
         release.Set();
         Assert.Equal(IgtResult.Timeout, result.Records[0].Result);
         Assert.Equal("timeout", result.Records[0].RunnerResult);
@@ -217,24 +215,27 @@ public sealed class RunnerTests
         string dir = Path.Combine(Path.GetTempPath(), $"igt-results-{Guid.NewGuid():N}");
         try
         {
-            var (exit, output, _) = Run(Fakes, new IgtCommandOptions { ResultsDirectory = dir, Name = "fake-run" });
+            (int exit, string? output, string _) = Run(s_fakes, new IgtCommandOptions { ResultsDirectory = dir, Name = "fake-run" });
             Assert.Equal(IgtExitCode.Failure, exit);
             Assert.Contains("results.json", output);
             using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "results.json")));
-            var root = doc.RootElement;
+            JsonElement root = doc.RootElement;
             Assert.Equal("TestrunResult", root.GetProperty("__type__").GetString());
             Assert.Equal(10, root.GetProperty("results_version").GetInt32());
             Assert.Equal("fake-run", root.GetProperty("name").GetString());
             Assert.False(string.IsNullOrEmpty(root.GetProperty("uname").GetString()));
             AssertTime(root.GetProperty("time_elapsed"));
 
-            var tests = root.GetProperty("tests");
+            JsonElement tests = root.GetProperty("tests");
             Assert.Equal(["igt@fake_a@pass", "igt@fake_a@pass-too", "igt@fake_a@skip", "igt@fake_b@fail", "igt@fake_b@crash"],
                 tests.EnumerateObject().Select(p => p.Name));
-            foreach (var t in tests.EnumerateObject())
+            foreach (JsonProperty t in tests.EnumerateObject())
             {
-                foreach (var key in new[] { "out", "err", "dmesg", "igt-version", "result" })
+                foreach (string? key in new[] { "out", "err", "dmesg", "igt-version", "result" })
+                {
                     Assert.Equal(JsonValueKind.String, t.Value.GetProperty(key).ValueKind);
+                }
+
                 Assert.StartsWith("IGT-Version: ", t.Value.GetProperty("igt-version").GetString());
                 AssertTime(t.Value.GetProperty("time"));
                 Assert.Equal(0, t.Value.GetProperty("time").GetProperty("start").GetDouble());
@@ -246,10 +247,13 @@ public sealed class RunnerTests
             Assert.Contains("Starting subtest: pass-too", tests.GetProperty("igt@fake_a@pass-too").GetProperty("out").GetString());
             Assert.Contains("Failed assertion: 1 + 1 == 3", tests.GetProperty("igt@fake_b@fail").GetProperty("err").GetString());
 
-            var totals = root.GetProperty("totals");
+            JsonElement totals = root.GetProperty("totals");
             Assert.Equal(["", "root", "igt@fake_a", "igt@fake_b"], totals.EnumerateObject().Select(p => p.Name));
-            foreach (var group in totals.EnumerateObject())
+            foreach (JsonProperty group in totals.EnumerateObject())
+            {
                 Assert.Equal(IgtResultsWriter.ResultKeys, group.Value.EnumerateObject().Select(p => p.Name));
+            }
+
             Assert.Equal(2, totals.GetProperty("igt@fake_a").GetProperty("pass").GetInt32());
             Assert.Equal(1, totals.GetProperty("igt@fake_a").GetProperty("skip").GetInt32());
             Assert.Equal(1, totals.GetProperty("igt@fake_b").GetProperty("fail").GetInt32());
@@ -257,13 +261,16 @@ public sealed class RunnerTests
             Assert.Equal(2, totals.GetProperty("root").GetProperty("pass").GetInt32());
             Assert.Equal(5, totals.GetProperty("").EnumerateObject().Sum(p => p.Value.GetInt32()));
 
-            var runtimes = root.GetProperty("runtimes");
+            JsonElement runtimes = root.GetProperty("runtimes");
             Assert.Equal(["igt@fake_a", "igt@fake_b"], runtimes.EnumerateObject().Select(p => p.Name));
             AssertTime(runtimes.GetProperty("igt@fake_a").GetProperty("time"));
         }
         finally
         {
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
         }
     }
 
@@ -276,14 +283,14 @@ public sealed class RunnerTests
         builder.Subtest("ok-name_1", _ => { });
         Assert.Throws<ArgumentException>(() => builder.Subtest("ok-name_1", _ => { }));
         Assert.Throws<ArgumentException>(() => new IgtBinaryBuilder("bad@binary"));
-        var (result, _, _) = RunAll(Sub("fake_f", "bad-dynamic", t => t.Dynamic("no/slash", _ => { })));
+        (IgtRunResult? result, string _, string _) = RunAll(Sub("fake_f", "bad-dynamic", t => t.Dynamic("no/slash", _ => { })));
         Assert.Equal(IgtResult.Crash, result.Records[0].Result);
     }
 
     [Fact]
     public void DefaultCatalogIsWellFormed()
     {
-        var catalog = IgtSuite.Catalog;
+        IgtCatalog catalog = IgtSuite.Catalog;
         Assert.True(catalog.Subtests.Count >= 45, $"{catalog.Subtests.Count} subtests");
         Assert.All(catalog.Subtests, s => Assert.Matches("^igt@[A-Za-z0-9_-]+@[A-Za-z0-9_-]+$", s.FullName));
         Assert.Contains(catalog.Subtests, s => s.FullName == "igt@gem_eio@in-flight-external");

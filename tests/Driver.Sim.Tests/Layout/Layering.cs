@@ -49,7 +49,7 @@ public static class Layering
     public static IReadOnlyList<string> Violations(ProjectGraph graph)
     {
         var problems = new List<string>();
-        foreach (var (project, references) in graph.References)
+        foreach ((string? project, IReadOnlyList<string>? references) in graph.References)
         {
             if (Ranks.TryGetValue(project, out int rank))
             {
@@ -84,9 +84,9 @@ public static class Layering
             }
         }
 
-        foreach (var (package, owners) in PackageOwners)
+        foreach ((string? package, string[]? owners) in PackageOwners)
         {
-            foreach (var (project, packages) in graph.Packages)
+            foreach ((string? project, IReadOnlyList<string>? packages) in graph.Packages)
             {
                 if (packages.Contains(package) && !owners.Contains(project))
                 {

@@ -11,7 +11,7 @@ public class LayeringTests
     [Fact]
     public void TheCheckoutsReferencesPointDownTheLayers()
     {
-        var graph = Checkout();
+        ProjectGraph graph = Checkout();
         // Not vacuous: every source project and test project of the layout is there to be checked.
         foreach (string project in Layering.Ranks.Keys)
         {
@@ -19,15 +19,15 @@ public class LayeringTests
         }
 
         Assert.Contains("Driver.Core.Tests", graph.References.Keys);
-        var violations = Layering.Violations(graph);
+        IReadOnlyList<string> violations = Layering.Violations(graph);
         Assert.True(violations.Count == 0, string.Join(Environment.NewLine, violations));
     }
 
     [Fact]
     public void CoreTestsReachNoEngineAndNoVulkan()
     {
-        var graph = Checkout();
-        var reached = graph.Closure("Driver.Core.Tests");
+        ProjectGraph graph = Checkout();
+        IReadOnlySet<string> reached = graph.Closure("Driver.Core.Tests");
         Assert.DoesNotContain("Driver.Engines", reached);
         Assert.DoesNotContain("Driver.Engines.Vulkan", reached);
         Assert.DoesNotContain(reached.Append("Driver.Core.Tests"), p => graph.Packages[p].Contains("Silk.NET.Vulkan"));

@@ -2,28 +2,29 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Driver.Sim.Logging;
 using Serilog.Context;
+using Serilog.Core;
 
 namespace Driver.Sim.Tests.Logging;
 
 /// <summary>The dmesg capture and the logger LogSetup builds (levels, formats, LogContext properties).</summary>
 public class DmesgBufferTests
 {
-    private static readonly Regex KernelLine = new(@"^\[\s*\d+\.\d{6}\] gpusim( [a-z0-9,]+)?: ");
+    private static readonly Regex s_kernelLine = new(@"^\[\s*\d+\.\d{6}\] gpusim( [a-z0-9,]+)?: ");
 
     [Fact]
     public void KeepsWarningsAndUpAsKernelLogLines()
     {
         var dmesg = new DmesgBuffer();
-        using (var log = LogSetup.Create(TextWriter.Null, new LogOptions { Dmesg = dmesg }))
+        using (Logger log = LogSetup.Create(TextWriter.Null, new LogOptions { Dmesg = dmesg }))
         {
             log.Information("not in dmesg");
             log.ForContext("Engine", "rcs0").Warning("GPU HANG: {Reason}", "preemption time out");
             log.Error("wedging the GPU: {Reason}", "test");
         }
 
-        var lines = dmesg.Lines;
+        IReadOnlyList<string> lines = dmesg.Lines;
         Assert.Equal(2, lines.Count);
-        Assert.All(lines, l => Assert.Matches(KernelLine, l));
+        Assert.All(lines, l => Assert.Matches(s_kernelLine, l));
         Assert.EndsWith("gpusim rcs0: GPU HANG: preemption time out", lines[0]);
         Assert.EndsWith("gpusim: wedging the GPU: test", lines[1]);
     }
@@ -32,7 +33,7 @@ public class DmesgBufferTests
     public void DrainEmptiesTheBuffer()
     {
         var dmesg = new DmesgBuffer();
-        using var log = LogSetup.Create(TextWriter.Null, new LogOptions { Dmesg = dmesg });
+        using Logger log = LogSetup.Create(TextWriter.Null, new LogOptions { Dmesg = dmesg });
         log.Warning("one");
 
         Assert.Single(dmesg.Drain());
@@ -45,11 +46,13 @@ public class DmesgBufferTests
     public void JsonConsoleGetsLogContextProperties()
     {
         var console = new StringWriter();
-        using (var log = LogSetup.Create(console, new LogOptions { Format = LogFormat.Json }))
+        using (Logger log = LogSetup.Create(console, new LogOptions { Format = LogFormat.Json }))
         using (LogContext.PushProperty("Seqno", 42))
+        {
             log.Warning("hang");
+        }
 
-        var json = JsonDocument.Parse(console.ToString()).RootElement;
+        JsonElement json = JsonDocument.Parse(console.ToString()).RootElement;
         Assert.Equal(42, json.GetProperty("properties").GetProperty("Seqno").GetInt32());
     }
 
@@ -57,14 +60,16 @@ public class DmesgBufferTests
     public void ConsoleLevelIsWarningUnlessVerbose()
     {
         var quiet = new StringWriter();
-        using (var log = LogSetup.Create(quiet, new LogOptions()))
+        using (Logger log = LogSetup.Create(quiet, new LogOptions()))
         {
             log.Information("info");
             log.Warning("warn");
         }
         var verbose = new StringWriter();
-        using (var log = LogSetup.Create(verbose, new LogOptions { Verbose = true }))
+        using (Logger log = LogSetup.Create(verbose, new LogOptions { Verbose = true }))
+        {
             log.Debug("debug");
+        }
 
         Assert.DoesNotContain("info", quiet.ToString());
         Assert.Contains("gpusim: warn", quiet.ToString());

@@ -2,8 +2,9 @@ using System.Text.Json;
 using Driver.Core.Errors;
 using Driver.Core.Hw;
 using Driver.Sim.Logging;
-using Driver.Uapi;
 using Driver.Testing;
+using Driver.Uapi;
+using Serilog.Core;
 
 namespace Driver.Sim.Tests.Logging;
 
@@ -15,7 +16,7 @@ public class DriverLogTests
     {
         var dmesg = new DmesgBuffer();
         var console = new StringWriter();
-        using (var log = LogSetup.Create(TextWriter.Synchronized(console), new LogOptions { Verbose = true, Format = LogFormat.Json, Dmesg = dmesg }))
+        using (Logger log = LogSetup.Create(TextWriter.Synchronized(console), new LogOptions { Verbose = true, Format = LogFormat.Json, Dmesg = dmesg }))
         using (var dev = new GpuDevice(DeviceConfig.Fast(), log))
         {
             Assert.Equal(0, dev.OpenClient(out int client, name: "hog"));
@@ -28,14 +29,14 @@ public class DriverLogTests
         }
 
         Assert.Contains(dmesg.Lines, l => l.Contains("] gpusim vcs0: GPU HANG: "));
-        var events = console.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries)
+        JsonElement[] events = console.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries)
             .Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToArray();
-        var hang = Assert.Single(events, e => e.GetProperty("message").GetString()!.StartsWith("GPU HANG"));
+        JsonElement hang = Assert.Single(events, e => e.GetProperty("message").GetString()!.StartsWith("GPU HANG"));
         Assert.Equal("vcs0", hang.GetProperty("engine").GetString());
         Assert.Equal("hog/ctx1", hang.GetProperty("properties").GetProperty("Context").GetString());
         Assert.Equal(1, hang.GetProperty("properties").GetProperty("Seqno").GetInt32());
-        var guilty = Assert.Single(events, e => e.GetProperty("message").GetString()!.Contains("guilty"));
-        var props = guilty.GetProperty("properties");
+        JsonElement guilty = Assert.Single(events, e => e.GetProperty("message").GetString()!.Contains("guilty"));
+        JsonElement props = guilty.GetProperty("properties");
         Assert.Equal("vcs0", props.GetProperty("Engine").GetString());
         Assert.Equal("hog/ctx1", props.GetProperty("Context").GetString());
         Assert.Equal(1, props.GetProperty("Seqno").GetInt32());

@@ -43,7 +43,7 @@ public class GlitchCommandTests
             Assert.Contains("glitchedReads: 0", output.ToString());
 
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            var keys = doc.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
+            string[] keys = doc.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
             Assert.Equal(["policy", "resets", "accesses", "glitchedReads", "misplacedWrites", "maxStallUs", "accessesPerSecond"], keys);
             Assert.Equal("revoke", doc.RootElement.GetProperty("policy").GetString());
             Assert.True(doc.RootElement.GetProperty("resets").GetInt32() > 0);

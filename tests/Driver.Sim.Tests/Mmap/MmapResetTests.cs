@@ -1,9 +1,10 @@
 using Driver.Core.Ggtt;
 using Driver.Core.Hw;
+using Driver.Core.Memory;
 using Driver.Reset.Mmap;
 using Driver.Sim.Glitch;
+using Driver.Uapi;
 using static Driver.Testing.Devices.MmapTestDevice;
-using Driver.Testing.Devices;
 
 namespace Driver.Sim.Tests.Mmap;
 
@@ -19,14 +20,14 @@ public class MmapResetTests
     [Fact]
     public void FullResetClearsFencesAndGgttThenRestoresBoth()
     {
-        using var dev = Create(MmapResetPolicy.Glitch);
+        using GpuDevice dev = Create(MmapResetPolicy.Glitch);
         dev.OpenClient(out int c);
-        var (gtt, _) = Map(dev, c, TilingMode.X, Stride, Size);
+        (GttMapping? gtt, BufferMapping _) = Map(dev, c, TilingMode.X, Stride, Size);
         Fill(gtt, Seed);
-        var node = gtt.Object.Binding!;
-        var fences = dev.Mmaps.Fences;
+        GgttNode node = gtt.Object.Binding!;
+        FenceRegisterFile fences = dev.Mmaps.Fences;
         int index = Enumerable.Range(0, fences.Count).Single(i => fences.Read(i).IsValid);
-        var value = fences.Read(index);
+        FenceValue value = fences.Read(index);
 
         FenceValue atPrepare = default, atRestore = default;
         FenceValue[]? atHardwareReset = null;
@@ -62,9 +63,9 @@ public class MmapResetTests
     [Fact]
     public void GlitchPolicyLetsAnAccessInTheWindowReadAndWriteTheWrongPlace()
     {
-        using var dev = Create(MmapResetPolicy.Glitch);
+        using GpuDevice dev = Create(MmapResetPolicy.Glitch);
         dev.OpenClient(out int c);
-        var (gtt, linear) = Map(dev, c, TilingMode.X, Stride, Size);
+        (GttMapping? gtt, BufferMapping? linear) = Map(dev, c, TilingMode.X, Stride, Size);
         Fill(gtt, Seed);
         // Undetiled, linear offset Probe reaches the byte stored at tiled offset Probe, i.e. this linear position:
         long wrong = TileGeometry.TiledToLinear(TilingMode.X, Stride, Probe);
@@ -108,9 +109,9 @@ public class MmapResetTests
     [Fact]
     public void RevokePolicyBlocksAnAccessInTheWindowUntilTheRegistersAreRestored()
     {
-        using var dev = Create(MmapResetPolicy.Revoke);
+        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
         dev.OpenClient(out int c);
-        var (gtt, _) = Map(dev, c, TilingMode.Y, 256, Size);
+        (GttMapping? gtt, BufferMapping _) = Map(dev, c, TilingMode.Y, 256, Size);
         Fill(gtt, Seed);
 
         Thread? user = null;
@@ -152,9 +153,9 @@ public class MmapResetTests
     [Fact]
     public void StopMachinePolicyHoldsAnAccessForTheWholeReset()
     {
-        using var dev = Create(MmapResetPolicy.StopMachine);
+        using GpuDevice dev = Create(MmapResetPolicy.StopMachine);
         dev.OpenClient(out int c);
-        var (gtt, _) = Map(dev, c, TilingMode.X, Stride, Size);
+        (GttMapping? gtt, BufferMapping _) = Map(dev, c, TilingMode.X, Stride, Size);
         Fill(gtt, Seed);
 
         Thread? user = null;
@@ -168,7 +169,11 @@ public class MmapResetTests
                 user = new Thread(() =>
                 {
                     err = gtt.Write(Probe, 0x12345678);
-                    if (err == 0) err = gtt.Read(Probe, out value);
+                    if (err == 0)
+                    {
+                        err = gtt.Read(Probe, out value);
+                    }
+
                     Volatile.Write(ref done, 1);
                 });
                 user.Start();
@@ -196,7 +201,7 @@ public class MmapResetTests
     [InlineData(MmapResetPolicy.StopMachine)]
     public void ResetsLoopingUnderThreadsNeverGlitch(MmapResetPolicy policy)
     {
-        var result = GlitchRunner.Run(new GlitchOptions
+        GlitchResult result = GlitchRunner.Run(new GlitchOptions
         {
             Policy = policy,
             Threads = 2,
@@ -218,9 +223,9 @@ public class MmapResetTests
     [InlineData(MmapResetPolicy.Revoke)]
     public void EngineResetsNeverGlitchAndNeverSendAccessesToTheFaultPath(MmapResetPolicy policy)
     {
-        using var dev = Create(policy, engineReset: true);
+        using GpuDevice dev = Create(policy, engineReset: true);
         dev.OpenClient(out int c);
-        var (gtt, _) = Map(dev, c, TilingMode.Y, 256, Size);
+        (GttMapping? gtt, BufferMapping _) = Map(dev, c, TilingMode.Y, 256, Size);
         Fill(gtt, Seed);
         long faults = dev.Mmaps.Faults;
         Exception? failure = null;
@@ -239,16 +244,20 @@ public class MmapResetTests
             catch (Exception e) { failure = e; }
         });
         user.Start();
-        // The resets must overlap the user's accesses: let it complete a round first (bounded).
+        // The Resets must overlap the user's accesses: let it complete a round first (bounded).
         Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref rounds) > 0 || failure is not null, Bound));
-        const int resets = 20;
-        for (int i = 0; i < resets; i++) dev.ForceReset(EngineId.Rcs0.Mask(), "engine reset under GTT mmaps");
+        const int Resets = 20;
+        for (int i = 0; i < Resets; i++)
+        {
+            dev.ForceReset(EngineId.Rcs0.Mask(), "engine reset under GTT mmaps");
+        }
+
         Volatile.Write(ref stop, 1);
         Assert.True(user.Join(Bound));
 
         Assert.Null(failure);
         Assert.True(rounds > 0);
-        Assert.Equal(resets, dev.Reset.EngineResetCount(EngineClass.Render));
+        Assert.Equal(Resets, dev.Reset.EngineResetCount(EngineClass.Render));
         Assert.Equal(0, dev.Reset.ResetCount);
         // Never revoked, never faulted again: every access took the lock-free path, which cannot block on a reset.
         Assert.Equal(faults, dev.Mmaps.Faults);
@@ -260,9 +269,9 @@ public class MmapResetTests
     [Fact]
     public void UnwedgeRevokesAndRestoresLikeAFullReset()
     {
-        using var dev = Create(MmapResetPolicy.Revoke);
+        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
         dev.OpenClient(out int c);
-        var (gtt, _) = Map(dev, c, TilingMode.X, Stride, Size);
+        (GttMapping? gtt, BufferMapping _) = Map(dev, c, TilingMode.X, Stride, Size);
         Fill(gtt, Seed);
         dev.Wedge();
         AssertFilled(gtt, Seed);

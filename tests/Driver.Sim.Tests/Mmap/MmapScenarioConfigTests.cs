@@ -1,6 +1,7 @@
 using Driver.Reset.Mmap;
 using Driver.Sim.Runner;
 using Driver.Sim.Scenarios;
+using Driver.Sim.Scenarios.Model;
 
 namespace Driver.Sim.Tests.Mmap;
 
@@ -16,21 +17,21 @@ public class MmapScenarioConfigTests
     [InlineData("revoke", MmapResetPolicy.Revoke)]
     public void DeviceMmapResetPolicyReachesTheDeviceConfig(string name, MmapResetPolicy expected)
     {
-        var scenario = ScenarioLoader.Parse(Scenario($"{{ \"mmapResetPolicy\": \"{name}\" }}"), "t.json");
+        Scenario scenario = ScenarioLoader.Parse(Scenario($"{{ \"mmapResetPolicy\": \"{name}\" }}"), "t.json");
         Assert.Equal(expected, DeviceConfigFactory.Create(scenario.Device).MmapResetPolicy);
     }
 
     [Fact]
     public void LeftOutItIsRevoke()
     {
-        var scenario = ScenarioLoader.Parse(Scenario("{ \"heartbeatMs\": 100 }"), "t.json");
+        Scenario scenario = ScenarioLoader.Parse(Scenario("{ \"heartbeatMs\": 100 }"), "t.json");
         Assert.Equal(MmapResetPolicy.Revoke, DeviceConfigFactory.Create(scenario.Device).MmapResetPolicy);
     }
 
     [Fact]
     public void AnUnknownNameIsAScenarioError()
     {
-        var e = Assert.Throws<ScenarioException>(() => ScenarioLoader.Parse(Scenario("{ \"mmapResetPolicy\": \"stop_machine\" }"), "bad.json"));
+        ScenarioException e = Assert.Throws<ScenarioException>(() => ScenarioLoader.Parse(Scenario("{ \"mmapResetPolicy\": \"stop_machine\" }"), "bad.json"));
         Assert.Contains("$.device.mmapResetPolicy", e.Message);
     }
 }

@@ -1,6 +1,9 @@
 using Driver.Core.Hw;
+using Driver.Core.Memory;
+using Driver.Sim.Results;
 using Driver.Sim.Runner;
 using Driver.Sim.Scenarios;
+using Driver.Sim.Scenarios.Model;
 
 namespace Driver.Sim.Tests.Scenarios;
 
@@ -10,9 +13,9 @@ public class DefaultScenarioTests
     [Fact]
     public void DefaultScenarioSignalsEveryFenceAndVerifiesEveryStoreOnAllEngines()
     {
-        var scenario = ScenarioLoader.LoadDefault();
+        Scenario scenario = ScenarioLoader.LoadDefault();
 
-        var r = new ScenarioRunner(scenario).Run();
+        RunResult r = new ScenarioRunner(scenario).Run();
 
         Assert.True(r.Fences.Submitted >= 10_000, $"only {r.Fences.Submitted} requests");
         Assert.Equal(0, r.Fences.Unsignaled);
@@ -21,7 +24,11 @@ public class DefaultScenarioTests
         Assert.Equal(0, r.Checks.StoresMismatched);
         Assert.Equal(0, r.Checks.StoresStray);
         Assert.True(r.Checks.StoresVerified >= 40_000, $"only {r.Checks.StoresVerified} stores verified");
-        foreach (var engine in EngineIds.All) Assert.True(r.Engines[engine.Name()].Requests > 0, $"{engine.Name()} got no work");
+        foreach (EngineId engine in EngineIds.All)
+        {
+            Assert.True(r.Engines[engine.Name()].Requests > 0, $"{engine.Name()} got no work");
+        }
+
         Assert.Equal(0, r.Resets.Engine + r.Resets.Full);
         Assert.False(r.Wedged);
         Assert.True(r.Expect!.Passed, string.Join("; ", r.Expect.Failures));
@@ -31,18 +38,21 @@ public class DefaultScenarioTests
     [Fact]
     public void CorruptedStoreIsReportedAsMismatchAndFailsTheRun()
     {
-        var scenario = ScenarioLoader.Parse(TinyScenario, "tiny.json");
+        Scenario scenario = ScenarioLoader.Parse(TinyScenario, "tiny.json");
         var options = new RunOptions
         {
             // Overwrite the whole first page of the client's target object: both real store slots and guard dwords.
             BeforeVerify = dev =>
             {
-                var target = dev.Clients.Single(c => c.Name == "a").Objects.MinBy(o => o.Id)!;
-                for (int d = 0; d < 1024; d++) target.WriteDword(d * 4, 0xBAD0BAD0);
+                BufferObject target = dev.Clients.Single(c => c.Name == "a").Objects.MinBy(o => o.Id)!;
+                for (int d = 0; d < 1024; d++)
+                {
+                    target.WriteDword(d * 4, 0xBAD0BAD0);
+                }
             },
         };
 
-        var r = new ScenarioRunner(scenario, options).Run();
+        RunResult r = new ScenarioRunner(scenario, options).Run();
 
         Assert.Equal(0, r.Fences.Unsignaled);
         Assert.True(r.Checks.StoresMismatched > 0);
@@ -54,13 +64,13 @@ public class DefaultScenarioTests
     [Fact]
     public void SameSeedGivesSameEngineChoicesAndOtherSeedDiffers()
     {
-        var scenario = ScenarioLoader.Parse(TinyScenario, "tiny.json");
+        Scenario scenario = ScenarioLoader.Parse(TinyScenario, "tiny.json");
 
-        var first = new ScenarioRunner(scenario, new RunOptions { Seed = 5 }).Run();
-        var again = new ScenarioRunner(scenario, new RunOptions { Seed = 5 }).Run();
-        var other = new ScenarioRunner(scenario, new RunOptions { Seed = 6 }).Run();
+        RunResult first = new ScenarioRunner(scenario, new RunOptions { Seed = 5 }).Run();
+        RunResult again = new ScenarioRunner(scenario, new RunOptions { Seed = 5 }).Run();
+        RunResult other = new ScenarioRunner(scenario, new RunOptions { Seed = 6 }).Run();
 
-        var counts = (Sim.Results.RunResult r) => string.Join(",", r.Engines.Select(e => e.Value.Requests));
+        Func<RunResult, string> counts = (Sim.Results.RunResult r) => string.Join(",", r.Engines.Select(e => e.Value.Requests));
         Assert.Equal(5, first.Seed);
         Assert.Equal(counts(first), counts(again));
         Assert.NotEqual(counts(first), counts(other));

@@ -14,7 +14,10 @@ internal static class ScenarioFiles
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             string candidate = System.IO.Path.Combine(dir.FullName, "scenarios");
-            if (File.Exists(System.IO.Path.Combine(candidate, "default.json"))) return candidate;
+            if (File.Exists(System.IO.Path.Combine(candidate, "default.json")))
+            {
+                return candidate;
+            }
         }
         throw new DirectoryNotFoundException($"no scenarios/default.json above {AppContext.BaseDirectory}");
     }

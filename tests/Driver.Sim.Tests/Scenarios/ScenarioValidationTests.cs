@@ -1,4 +1,5 @@
 using Driver.Sim.Scenarios;
+using Driver.Sim.Scenarios.Model;
 
 namespace Driver.Sim.Tests.Scenarios;
 
@@ -38,7 +39,7 @@ public class ScenarioValidationTests
     [MemberData(nameof(Malformed))]
     public void MalformedScenarioNamesFileFieldAndProblem(string json, string path, string problem)
     {
-        var e = Assert.Throws<ScenarioException>(() => ScenarioLoader.Parse(json, "bad.json"));
+        ScenarioException e = Assert.Throws<ScenarioException>(() => ScenarioLoader.Parse(json, "bad.json"));
 
         Assert.StartsWith("bad.json", e.Message);
         Assert.Contains(path + ":", e.Message);
@@ -51,7 +52,7 @@ public class ScenarioValidationTests
     {
         string json = WithStep("{ \"type\": \"batches\", \"client\": \"a\", \"count\": 0, \"storesPerBatch\": 99, \"engines\": [\"zz\"] }");
 
-        var e = Assert.Throws<ScenarioException>(() => ScenarioLoader.Parse(json, "bad.json"));
+        ScenarioException e = Assert.Throws<ScenarioException>(() => ScenarioLoader.Parse(json, "bad.json"));
 
         Assert.Equal(3, e.Errors.Count);
         Assert.Contains(e.Errors, x => x.Path == "$.phases[0].steps[0].count");
@@ -62,7 +63,7 @@ public class ScenarioValidationTests
     [Fact]
     public void MissingFileIsAScenarioError()
     {
-        var e = Assert.Throws<ScenarioException>(() => ScenarioLoader.LoadFile("/nonexistent/gpusim.json"));
+        ScenarioException e = Assert.Throws<ScenarioException>(() => ScenarioLoader.LoadFile("/nonexistent/gpusim.json"));
 
         Assert.Contains("/nonexistent/gpusim.json", e.Message);
         Assert.Contains("cannot read", e.Message);
@@ -101,7 +102,7 @@ public class ScenarioValidationTests
             }
             """;
 
-        var s = ScenarioLoader.Parse(json, "ok.json");
+        Scenario s = ScenarioLoader.Parse(json, "ok.json");
 
         Assert.Equal("all-steps", s.Name);
         Assert.Equal(7, s.Phases[0].Steps.Count);

@@ -34,10 +34,10 @@ public class SchemaTests
     public void SchemaDefinitionListsExactlyTheModelsFields(string definition, Type model)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(ScenarioFiles.Directory, "scenario.schema.json")));
-        var node = definition == "" ? doc.RootElement : doc.RootElement.GetProperty("$defs").GetProperty(definition);
+        JsonElement node = definition == "" ? doc.RootElement : doc.RootElement.GetProperty("$defs").GetProperty(definition);
 
-        var schemaFields = node.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order().ToArray();
-        var modelFields = model.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        string[] schemaFields = node.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order().ToArray();
+        string[] modelFields = model.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetCustomAttribute<JsonIgnoreAttribute>() is null && p.CanWrite)
             .Select(p => p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(p.Name))
             .Concat(model.IsSubclassOf(typeof(StepSpec)) ? ["type"] : [])

@@ -1,4 +1,5 @@
 using Driver.Engines.Gt;
+using Driver.Sim.Results;
 using Driver.Sim.Runner;
 using Driver.Sim.Scenarios;
 using Driver.Sim.Scenarios.Model;
@@ -25,10 +26,10 @@ public class ShippedScenarioTests
     [MemberData(nameof(Names))]
     public void ShippedScenarioMeetsItsOwnExpectations(string name)
     {
-        var scenario = ScenarioLoader.LoadFile(ScenarioFiles.Path(name));
+        Scenario scenario = ScenarioLoader.LoadFile(ScenarioFiles.Path(name));
         Assert.NotNull(scenario.Expect);
 
-        var r = new ScenarioRunner(scenario).Run();
+        RunResult r = new ScenarioRunner(scenario).Run();
 
         Assert.True(r.Expect!.Passed, $"{name}: " + string.Join("; ", r.Expect.Failures));
         Assert.Equal(0, r.Fences.Unsignaled);
@@ -50,7 +51,11 @@ public class ShippedScenarioTests
     public void EveryExpectedScenarioIsShipped()
     {
         string[] expected = ["default", "hang-engine-reset", "hang-full-reset", "wedge", "unwedge", "ban"];
-        foreach (var name in expected) Assert.True(File.Exists(ScenarioFiles.Path(name)), $"scenarios/{name}.json missing");
+        foreach (string name in expected)
+        {
+            Assert.True(File.Exists(ScenarioFiles.Path(name)), $"scenarios/{name}.json missing");
+        }
+
         Assert.True(File.Exists(Path.Combine(ScenarioFiles.Directory, "scenario.schema.json")));
     }
 
@@ -63,9 +68,9 @@ public class ShippedScenarioTests
     [Fact]
     public void WedgeScenarioPassesWithStopMachineStrategy()
     {
-        var scenario = ScenarioLoader.LoadFile(ScenarioFiles.Path("wedge"));
+        Scenario scenario = ScenarioLoader.LoadFile(ScenarioFiles.Path("wedge"));
 
-        var r = new ScenarioRunner(scenario, new RunOptions { WedgeStrategy = WedgeStrategy.StopMachine }).Run();
+        RunResult r = new ScenarioRunner(scenario, new RunOptions { WedgeStrategy = WedgeStrategy.StopMachine }).Run();
 
         Assert.True(r.Expect!.Passed, string.Join("; ", r.Expect.Failures));
         Assert.True(r.Wedged);
@@ -76,11 +81,11 @@ public class ShippedScenarioTests
     [Fact]
     public void HangScenarioCapturesAnErrorStateNamingTheGuiltyContext()
     {
-        var scenario = ScenarioLoader.LoadFile(ScenarioFiles.Path("hang-engine-reset"));
+        Scenario scenario = ScenarioLoader.LoadFile(ScenarioFiles.Path("hang-engine-reset"));
 
-        var r = new ScenarioRunner(scenario).Run();
+        RunResult r = new ScenarioRunner(scenario).Run();
 
-        var dump = Assert.Single(r.ErrorStateDumps);
+        string dump = Assert.Single(r.ErrorStateDumps);
         Assert.Contains("rcs0", dump);
         Assert.Contains("hog", dump);
     }

@@ -35,28 +35,43 @@ public sealed class ChromeTraceTests(HangEngineResetTrace run) : IClassFixture<H
     public void EveryEventHasTheFieldsItsPhaseNeeds()
     {
         Assert.NotEmpty(_events);
-        foreach (var e in _events)
+        foreach (JsonElement e in _events)
         {
             string ph = e.GetProperty("ph").GetString()!;
             Assert.Contains(ph, new[] { "M", "X", "i" });
             Assert.Equal(JsonValueKind.Number, e.GetProperty("pid").ValueKind);
             Assert.Equal(JsonValueKind.Number, e.GetProperty("tid").ValueKind);
             Assert.False(string.IsNullOrEmpty(Name(e)));
-            if (ph == "M") continue;
+            if (ph == "M")
+            {
+                continue;
+            }
+
             Assert.True(Ts(e) >= 0);
             Assert.True(Ts(e) <= run.Model.DurationUs + 1);
-            if (ph == "X") Assert.True(e.GetProperty("dur").GetDouble() >= 0);
-            if (ph == "i") Assert.Contains(e.GetProperty("s").GetString(), new[] { "t", "g", "p" });
+            if (ph == "X")
+            {
+                Assert.True(e.GetProperty("dur").GetDouble() >= 0);
+            }
+
+            if (ph == "i")
+            {
+                Assert.Contains(e.GetProperty("s").GetString(), new[] { "t", "g", "p" });
+            }
         }
     }
 
     [Fact]
     public void EachEngineAndTheResetPathHaveANamedSortedTrack()
     {
-        var names = ThreadNames();
-        foreach (var engine in EngineIds.All) Assert.Contains(engine.Name(), names.Values);
+        Dictionary<int, string> names = ThreadNames();
+        foreach (EngineId engine in EngineIds.All)
+        {
+            Assert.Contains(engine.Name(), names.Values);
+        }
+
         Assert.Contains("hangcheck / reset", names.Values);
-        var sorted = _events.Where(e => e.GetProperty("name").GetString() == "thread_sort_index").Select(e => e.GetProperty("tid").GetInt32());
+        IEnumerable<int> sorted = _events.Where(e => e.GetProperty("name").GetString() == "thread_sort_index").Select(e => e.GetProperty("tid").GetInt32());
         Assert.Equal(names.Keys.Order(), sorted.Order());
         Assert.Contains(_events, e => Name(e) == "process_name");
     }
@@ -64,17 +79,20 @@ public sealed class ChromeTraceTests(HangEngineResetTrace run) : IClassFixture<H
     [Fact]
     public void EngineTracksHaveOneSlicePerRequestTheRunSubmitted()
     {
-        foreach (var (engine, counts) in run.Result.Engines)
+        foreach ((string? engine, Results.EngineCounts? counts) in run.Result.Engines)
+        {
             Assert.Equal(counts.Requests, Complete(Tid(engine)).Count(e => e.GetProperty("cat").GetString() == "request"));
+        }
+
         Assert.Equal(run.Result.Fences.Submitted, _events.Count(e => e.GetProperty("ph").GetString() == "X" && e.GetProperty("cat").GetString() == "request"));
     }
 
     [Fact]
     public void SlicesCarryClientContextSeqnoAndStatus()
     {
-        foreach (var slice in _events.Where(e => e.GetProperty("ph").GetString() == "X" && e.GetProperty("cat").GetString() == "request"))
+        foreach (JsonElement slice in _events.Where(e => e.GetProperty("ph").GetString() == "X" && e.GetProperty("cat").GetString() == "request"))
         {
-            var args = slice.GetProperty("args");
+            JsonElement args = slice.GetProperty("args");
             Assert.False(string.IsNullOrEmpty(args.GetProperty("client").GetString()));
             Assert.True(args.GetProperty("context").GetInt32() >= 0);
             Assert.True(args.GetProperty("seqno").GetInt64() > 0);
@@ -87,9 +105,11 @@ public sealed class ChromeTraceTests(HangEngineResetTrace run) : IClassFixture<H
     {
         foreach (int tid in ThreadNames().Keys)
         {
-            var slices = Complete(tid).OrderBy(Ts).ThenBy(End).ToArray();
+            JsonElement[] slices = Complete(tid).OrderBy(Ts).ThenBy(End).ToArray();
             for (int i = 1; i < slices.Length; i++)
+            {
                 Assert.True(Ts(slices[i]) >= End(slices[i - 1]) - 0.002, $"{ThreadNames()[tid]}: {Name(slices[i - 1])} overlaps {Name(slices[i])}");
+            }
         }
     }
 
@@ -97,38 +117,40 @@ public sealed class ChromeTraceTests(HangEngineResetTrace run) : IClassFixture<H
     public void HangAndEngineResetAreOnTheResetTrackAndTheHungEngine()
     {
         int reset = Tid("hangcheck / reset");
-        var resetSlice = Assert.Single(Complete(reset));
+        JsonElement resetSlice = Assert.Single(Complete(reset));
         Assert.Equal("engine reset rcs0", Name(resetSlice));
         Assert.Contains("hog/ctx", resetSlice.GetProperty("args").GetProperty("guilty").GetString());
-        var hang = Assert.Single(Instants(reset), e => e.GetProperty("cat").GetString() == "hang");
-        var engineHang = Assert.Single(Instants(Tid("rcs0")), e => e.GetProperty("cat").GetString() == "hang");
+        JsonElement hang = Assert.Single(Instants(reset), e => e.GetProperty("cat").GetString() == "hang");
+        JsonElement engineHang = Assert.Single(Instants(Tid("rcs0")), e => e.GetProperty("cat").GetString() == "hang");
         Assert.Equal(Ts(hang), Ts(engineHang));
         // Detected, then reset: the hang comes first.
         Assert.True(Ts(hang) <= Ts(resetSlice) + 0.002);
-        foreach (var engine in new[] { "bcs0", "vcs0", "vecs0", "ccs0" })
+        foreach (string? engine in new[] { "bcs0", "vcs0", "vecs0", "ccs0" })
+        {
             Assert.DoesNotContain(Instants(Tid(engine)), e => e.GetProperty("cat").GetString() == "hang");
+        }
     }
 
     [Fact]
     public void GuiltySpinnerSpansTheResetAndFailsWithEio()
     {
-        var guilty = Assert.Single(Complete(Tid("rcs0")), e => e.GetProperty("args").TryGetProperty("guilty", out _));
+        JsonElement guilty = Assert.Single(Complete(Tid("rcs0")), e => e.GetProperty("args").TryGetProperty("guilty", out _));
         Assert.Equal("-EIO", guilty.GetProperty("args").GetProperty("status").GetString());
         Assert.StartsWith("hog/", Name(guilty));
-        var reset = Assert.Single(Complete(Tid("hangcheck / reset")));
+        JsonElement reset = Assert.Single(Complete(Tid("hangcheck / reset")));
         // The spinner started before the reset and was still running when it began. (Its fence may signal before the
         // reset thread records the reset's end: the engine replays it as soon as it is unparked.)
         Assert.True(Ts(guilty) <= Ts(reset));
         Assert.True(End(guilty) >= Ts(reset));
-        var error = Assert.Single(Instants(Tid("rcs0")), e => e.GetProperty("cat").GetString() == "fence");
+        JsonElement error = Assert.Single(Instants(Tid("rcs0")), e => e.GetProperty("cat").GetString() == "fence");
         Assert.Equal("-EIO", error.GetProperty("args").GetProperty("errno").GetString());
     }
 
     [Fact]
     public void ReplayedRequestsRunOnRcs0AfterTheReset()
     {
-        var reset = Assert.Single(Complete(Tid("hangcheck / reset")));
-        var replayed = Complete(Tid("rcs0")).Where(e => e.GetProperty("args").TryGetProperty("replays", out _) && !e.GetProperty("args").TryGetProperty("guilty", out _)).ToArray();
+        JsonElement reset = Assert.Single(Complete(Tid("hangcheck / reset")));
+        JsonElement[] replayed = Complete(Tid("rcs0")).Where(e => e.GetProperty("args").TryGetProperty("replays", out _) && !e.GetProperty("args").TryGetProperty("guilty", out _)).ToArray();
         Assert.NotEmpty(replayed);
         Assert.Equal(reset.GetProperty("args").GetProperty("replayed").GetInt32(), replayed.Length);
         Assert.All(replayed, r =>
@@ -137,16 +159,18 @@ public sealed class ChromeTraceTests(HangEngineResetTrace run) : IClassFixture<H
             Assert.Equal("ok", r.GetProperty("args").GetProperty("status").GetString());
             Assert.True(Ts(r) >= Ts(reset), $"{Name(r)} started before the reset");
         });
-        foreach (var engine in new[] { "bcs0", "vcs0", "vecs0", "ccs0" })
+        foreach (string? engine in new[] { "bcs0", "vcs0", "vecs0", "ccs0" })
+        {
             Assert.DoesNotContain(Complete(Tid(engine)), e => e.GetProperty("args").TryGetProperty("replays", out _));
+        }
     }
 
     [Fact]
     public void HeartbeatPulseWaitedForTheHungEngine()
     {
-        var pulses = Complete(Tid("rcs0 heartbeat")).ToArray();
+        JsonElement[] pulses = Complete(Tid("rcs0 heartbeat")).ToArray();
         Assert.NotEmpty(pulses);
-        var hang = Instants(Tid("hangcheck / reset")).Single(e => e.GetProperty("cat").GetString() == "hang");
+        JsonElement hang = Instants(Tid("hangcheck / reset")).Single(e => e.GetProperty("cat").GetString() == "hang");
         // The pulse that found the hang was pending from before the hang was declared.
         Assert.Contains(pulses, p => Ts(p) < Ts(hang) && End(p) >= Ts(hang));
     }

@@ -1,8 +1,9 @@
 using Driver.Sim.Results;
 using Driver.Sim.Runner;
 using Driver.Sim.Scenarios;
-using Driver.Sim.Tracing;
+using Driver.Sim.Scenarios.Model;
 using Driver.Sim.Tests.Scenarios;
+using Driver.Sim.Tracing;
 
 namespace Driver.Sim.Tests.Tracing;
 
@@ -11,7 +12,7 @@ public sealed class HangEngineResetTrace
 {
     public HangEngineResetTrace()
     {
-        var scenario = ScenarioLoader.LoadFile(ScenarioFiles.Path("hang-engine-reset"));
+        Scenario scenario = ScenarioLoader.LoadFile(ScenarioFiles.Path("hang-engine-reset"));
         var recorder = new TraceRecorder();
         Result = new ScenarioRunner(scenario, new RunOptions { Trace = recorder }).Run();
         Model = recorder.Build(Result.Scenario, Result.Seed);

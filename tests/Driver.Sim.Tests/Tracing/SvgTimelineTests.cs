@@ -9,32 +9,38 @@ namespace Driver.Sim.Tests.Tracing;
 [Collection(ScenarioCollection.Name)]
 public sealed class SvgTimelineTests(HangEngineResetTrace run) : IClassFixture<HangEngineResetTrace>
 {
-    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
+    private static readonly XNamespace s_svg = "http://www.w3.org/2000/svg";
     private readonly XElement _root = XDocument.Parse(run.Svg).Root!;
 
-    private IEnumerable<XElement> All(string name) => _root.Descendants(Svg + name);
+    private IEnumerable<XElement> All(string name) => _root.Descendants(s_svg + name);
 
     private static string? Attr(XElement e, string name) => e.Attribute(name)?.Value;
 
     [Fact]
     public void IsAnSvgDocumentWithASizeAndATitle()
     {
-        Assert.Equal(Svg + "svg", _root.Name);
+        Assert.Equal(s_svg + "svg", _root.Name);
         Assert.True(double.Parse(Attr(_root, "width")!, CultureInfo.InvariantCulture) > 0);
         Assert.True(double.Parse(Attr(_root, "height")!, CultureInfo.InvariantCulture) > 0);
         Assert.StartsWith("0 0 ", Attr(_root, "viewBox"));
-        Assert.Contains("hang-engine-reset", _root.Element(Svg + "title")!.Value);
+        Assert.Contains("hang-engine-reset", _root.Element(s_svg + "title")!.Value);
     }
 
     [Fact]
     public void IsSelfContained()
     {
-        foreach (var e in _root.DescendantsAndSelf())
-            foreach (var a in e.Attributes())
+        foreach (XElement e in _root.DescendantsAndSelf())
+        {
+            foreach (XAttribute a in e.Attributes())
             {
                 Assert.NotEqual("href", a.Name.LocalName);
-                if (a.Value.Contains("url(")) Assert.StartsWith("url(#", a.Value);
+                if (a.Value.Contains("url("))
+                {
+                    Assert.StartsWith("url(#", a.Value);
+                }
             }
+        }
+
         Assert.Empty(All("image"));
         Assert.Empty(All("script"));
     }
@@ -42,7 +48,7 @@ public sealed class SvgTimelineTests(HangEngineResetTrace run) : IClassFixture<H
     [Fact]
     public void HasOneRowPerEngineAndARecoveryRow()
     {
-        var rows = All("g").Where(g => Attr(g, "class") == "row").ToArray();
+        XElement[] rows = All("g").Where(g => Attr(g, "class") == "row").ToArray();
         Assert.Equal(EngineIds.All.Select(e => e.Name()), rows.Where(r => Attr(r, "data-kind") == "engine").Select(r => Attr(r, "data-engine")));
         Assert.Single(rows, r => Attr(r, "data-kind") == "recovery");
     }
@@ -50,10 +56,10 @@ public sealed class SvgTimelineTests(HangEngineResetTrace run) : IClassFixture<H
     [Fact]
     public void BarsAccountForEveryRequestOfEachEngine()
     {
-        foreach (var (engine, counts) in run.Result.Engines)
+        foreach ((string? engine, Results.EngineCounts? counts) in run.Result.Engines)
         {
-            var row = All("g").Single(g => Attr(g, "data-engine") == engine && Attr(g, "class") == "row");
-            var bars = row.Elements(Svg + "rect").Where(r => Attr(r, "class")?.StartsWith("request") == true);
+            XElement row = All("g").Single(g => Attr(g, "data-engine") == engine && Attr(g, "class") == "row");
+            IEnumerable<XElement> bars = row.Elements(s_svg + "rect").Where(r => Attr(r, "class")?.StartsWith("request") == true);
             Assert.Equal(counts.Requests, bars.Sum(b => int.Parse(Attr(b, "data-count")!, CultureInfo.InvariantCulture)));
         }
     }
@@ -61,29 +67,31 @@ public sealed class SvgTimelineTests(HangEngineResetTrace run) : IClassFixture<H
     [Fact]
     public void Rcs0ShowsTheGuiltyRequestTheReplaysTheHangAndTheReset()
     {
-        var row = All("g").Single(g => Attr(g, "data-engine") == "rcs0" && Attr(g, "class") == "row");
-        var bars = row.Elements(Svg + "rect").Where(r => Attr(r, "data-outcome") is not null).ToArray();
+        XElement row = All("g").Single(g => Attr(g, "data-engine") == "rcs0" && Attr(g, "class") == "row");
+        XElement[] bars = row.Elements(s_svg + "rect").Where(r => Attr(r, "data-outcome") is not null).ToArray();
         Assert.Equal(1, bars.Where(b => Attr(b, "data-outcome") == "eio").Sum(b => int.Parse(Attr(b, "data-count")!, CultureInfo.InvariantCulture)));
         Assert.Contains(bars, b => Attr(b, "data-outcome") == "ok-replayed");
         Assert.Contains(All("path"), p => Attr(p, "data-kind") == "hang" && Attr(p, "data-engine") == "rcs0");
         Assert.Contains(All("rect"), r => Attr(r, "data-kind") == "engine-reset" && Attr(r, "data-engine") == "rcs0");
         Assert.Contains(All("text"), t => t.Value.Contains("replayed"));
-        foreach (var engine in new[] { "bcs0", "vcs0", "vecs0", "ccs0" })
+        foreach (string? engine in new[] { "bcs0", "vcs0", "vecs0", "ccs0" })
         {
             Assert.DoesNotContain(All("path"), p => Attr(p, "data-kind") == "hang" && Attr(p, "data-engine") == engine);
-            var other = All("g").Single(g => Attr(g, "data-engine") == engine && Attr(g, "class") == "row");
-            Assert.All(other.Elements(Svg + "rect").Where(r => Attr(r, "data-outcome") is not null), b => Assert.Equal("ok", Attr(b, "data-outcome")));
+            XElement other = All("g").Single(g => Attr(g, "data-engine") == engine && Attr(g, "class") == "row");
+            Assert.All(other.Elements(s_svg + "rect").Where(r => Attr(r, "data-outcome") is not null), b => Assert.Equal("ok", Attr(b, "data-outcome")));
         }
     }
 
     [Fact]
     public void RecoveryRowHasTheEngineResetAndTheLegendNamesTheColours()
     {
-        var recovery = All("g").Single(g => Attr(g, "data-kind") == "recovery");
-        Assert.Single(recovery.Elements(Svg + "rect"), r => Attr(r, "data-kind") == "engine-reset");
-        Assert.Contains(recovery.Elements(Svg + "text"), t => t.Value == "engine reset rcs0");
-        var legend = All("g").Single(g => Attr(g, "class") == "legend");
-        foreach (var label in new[] { "ok", "-EIO (guilty / cancelled)", "engine reset", "full reset", "wedged", "hang detected" })
-            Assert.Contains(legend.Elements(Svg + "text"), t => t.Value == label);
+        XElement recovery = All("g").Single(g => Attr(g, "data-kind") == "recovery");
+        Assert.Single(recovery.Elements(s_svg + "rect"), r => Attr(r, "data-kind") == "engine-reset");
+        Assert.Contains(recovery.Elements(s_svg + "text"), t => t.Value == "engine reset rcs0");
+        XElement legend = All("g").Single(g => Attr(g, "class") == "legend");
+        foreach (string? label in new[] { "ok", "-EIO (guilty / cancelled)", "engine reset", "full reset", "wedged", "hang detected" })
+        {
+            Assert.Contains(legend.Elements(s_svg + "text"), t => t.Value == label);
+        }
     }
 }

@@ -1,5 +1,7 @@
+using Driver.Sim.Results;
 using Driver.Sim.Runner;
 using Driver.Sim.Scenarios;
+using Driver.Sim.Scenarios.Model;
 using Driver.Sim.Tests.Scenarios;
 
 using Driver.Testing.Vulkan;
@@ -12,8 +14,8 @@ public class VulkanScenarioTests
     [VulkanFact]
     public void PassthroughScenarioMeetsItsExpectationsOnVulkan()
     {
-        var scenario = ScenarioLoader.LoadFile(ScenarioFiles.Path("vulkan-passthrough"));
-        var result = new ScenarioRunner(scenario).Run();
+        Scenario scenario = ScenarioLoader.LoadFile(ScenarioFiles.Path("vulkan-passthrough"));
+        RunResult result = new ScenarioRunner(scenario).Run();
         Assert.True(result.Passed, string.Join("; ", result.Expect?.Failures ?? []));
         Assert.Equal(90, result.Fences.Submitted);
         Assert.Equal(90, result.Fences.Ok);
@@ -26,11 +28,11 @@ public class VulkanScenarioTests
     [Fact]
     public void UnknownEngineAndMisplacedTimeoutAreRejectedWithTheirPath()
     {
-        const string json = """
+        const string Json = """
             { "name": "x", "device": { "engines": { "rcs9": { "backend": "vulkan" }, "bcs0": { "vkTimeoutMs": 5 } } },
               "clients": [], "phases": [] }
             """;
-        var e = Assert.Throws<ScenarioException>(() => ScenarioLoader.Parse(json, "vk.json"));
+        ScenarioException e = Assert.Throws<ScenarioException>(() => ScenarioLoader.Parse(Json, "vk.json"));
         Assert.Contains("$.device.engines.rcs9", e.Message);
         Assert.Contains("unknown engine 'rcs9'", e.Message);
         Assert.Contains("$.device.engines.bcs0.vkTimeoutMs", e.Message);

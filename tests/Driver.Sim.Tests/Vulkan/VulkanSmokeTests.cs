@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using Driver.Engines.Vulkan;
 using Driver.Sim.Vulkan;
@@ -12,11 +13,15 @@ public class VulkanSmokeTests
     [VulkanFact]
     public void EverySmokeStepPassesWithoutValidationErrors()
     {
-        var report = VulkanSmoke.Run(new VulkanSmokeOptions { HangTimeout = TimeSpan.FromMilliseconds(300) });
+        VulkanSmokeReport report = VulkanSmoke.Run(new VulkanSmokeOptions { HangTimeout = TimeSpan.FromMilliseconds(300) });
         Assert.Null(report.SkipReason);
         Assert.Null(report.Error);
         Assert.Equal(["store-dword", "dependent-chain", "spinner", "forced-hang", "device-lost", "untranslatable"], report.Steps.Select(s => s.Name));
-        foreach (var step in report.Steps) Assert.True(step.Passed, $"{step.Name}: {step.Detail}");
+        foreach (VulkanSmokeStep step in report.Steps)
+        {
+            Assert.True(step.Passed, $"{step.Name}: {step.Detail}");
+        }
+
         Assert.Equal(0, report.ValidationErrors);
         Assert.True(report.Passed);
         Assert.Equal(0, report.ExitCode);
@@ -37,12 +42,12 @@ public class VulkanSmokeTests
             Assert.Contains("PASS  forced-hang", text);
             Assert.Contains("Validation: 0 errors", text);
             using var doc = JsonDocument.Parse(File.ReadAllText(json));
-            var root = doc.RootElement;
+            JsonElement root = doc.RootElement;
             Assert.True(root.GetProperty("passed").GetBoolean());
             Assert.Equal(0, root.GetProperty("exitCode").GetInt32());
             Assert.Equal(0, root.GetProperty("validationErrors").GetInt32());
             Assert.Equal(6, root.GetProperty("steps").GetArrayLength());
-            var first = root.GetProperty("steps")[0];
+            JsonElement first = root.GetProperty("steps")[0];
             Assert.Equal("store-dword", first.GetProperty("name").GetString());
             Assert.True(first.GetProperty("milliseconds").GetDouble() >= 0);
             Assert.False(string.IsNullOrEmpty(root.GetProperty("device").GetProperty("name").GetString()));
@@ -93,7 +98,7 @@ public class VulkanSmokeTests
     [Fact]
     public void TheCommandHasItsOptions()
     {
-        var cmd = VulkanSmokeCommand.Build();
+        Command cmd = VulkanSmokeCommand.Build();
         Assert.Equal("vulkan-smoke", cmd.Name);
         Assert.Contains(cmd.Options, o => o.Name == "--vk-device");
         Assert.Contains(cmd.Options, o => o.Name == "--json");

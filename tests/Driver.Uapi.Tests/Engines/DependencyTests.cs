@@ -5,6 +5,7 @@ using Driver.Core.Requests;
 using Driver.Engines.Isa;
 using Driver.Testing;
 using Driver.Testing.Devices;
+using Driver.Testing.Gt;
 
 namespace Driver.Uapi.Tests.Engines;
 
@@ -15,11 +16,11 @@ public class DependencyTests
     public void RequestWaitsForAnInFenceFromAnotherEngine()
     {
         using var t = new TestDevice(heartbeat: false);
-        var buf = t.NewBuffer();
-        var producerBatch = t.NewBuffer();
+        TestBuffer buf = t.NewBuffer();
+        TestBuffer producerBatch = t.NewBuffer();
         producerBatch.Write(new BatchBuilder().SemaphoreWait(buf.At(0), CompareOp.Equal, 1).StoreDword(buf.At(1), 1).End());
-        var producer = t.Submit(producerBatch, EngineId.Bcs0, 0, null, buf);
-        var consumer = t.Submit(new BatchBuilder().StoreDword(buf.At(2), 2).End(), EngineId.Rcs0, 0, [producer]);
+        DmaFence producer = t.Submit(producerBatch, EngineId.Bcs0, 0, null, buf);
+        DmaFence consumer = t.Submit(new BatchBuilder().StoreDword(buf.At(2), 2).End(), EngineId.Rcs0, 0, [producer]);
         var order = new SignalRecorder();
         order.Watch(producer);
         order.Watch(consumer);
@@ -44,9 +45,9 @@ public class DependencyTests
     public void RequestWaitsForAnExternalFence()
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
+        TestBuffer target = t.NewBuffer();
         var external = new DmaFence();
-        var f = t.Submit(new BatchBuilder().StoreDword(target.At(0), 7).End(), EngineId.Vcs0, 0, [external]);
+        DmaFence f = t.Submit(new BatchBuilder().StoreDword(target.At(0), 7).End(), EngineId.Vcs0, 0, [external]);
         // Other contexts' work on the engine runs meanwhile: the held request is not blocking it.
         Assert.Equal(0, t.Dev.CreateContext(t.Client, out int other));
         t.AssertWorks(EngineId.Vcs0, other);
@@ -68,9 +69,9 @@ public class DependencyTests
     public void FatalInFenceErrorIsInheritedAndSkipsThePayload(int error, bool inherited)
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
+        TestBuffer target = t.NewBuffer();
         var external = new DmaFence();
-        var f = t.Submit(new BatchBuilder().StoreDword(target.At(0), 7).End(), EngineId.Rcs0, 0, [external]);
+        DmaFence f = t.Submit(new BatchBuilder().StoreDword(target.At(0), 7).End(), EngineId.Rcs0, 0, [external]);
         external.SetError(error);
         external.Signal();
         Assert.True(f.Wait(Poll.Bound));
@@ -83,13 +84,13 @@ public class DependencyTests
     public void InFenceThatFailedBeforeExecbufIsInherited()
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
+        TestBuffer target = t.NewBuffer();
         var failed = new DmaFence();
         failed.SetError(-Errno.EIO);
         failed.Signal();
         var ok = new DmaFence();
         ok.Signal();
-        var f = t.Submit(new BatchBuilder().StoreDword(target.At(0), 7).End(), EngineId.Rcs0, 0, [ok, failed]);
+        DmaFence f = t.Submit(new BatchBuilder().StoreDword(target.At(0), 7).End(), EngineId.Rcs0, 0, [ok, failed]);
         Assert.True(f.Wait(Poll.Bound));
         Assert.Equal(-Errno.EIO, f.Status);
         Assert.Equal(0u, target[0]);
@@ -99,11 +100,11 @@ public class DependencyTests
     public void OneFailedAmongSeveralInFencesIsEnough()
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
+        TestBuffer target = t.NewBuffer();
         var a = new DmaFence();
         var b = new DmaFence();
         var c = new DmaFence();
-        var f = t.Submit(new BatchBuilder().StoreDword(target.At(0), 7).End(), EngineId.Rcs0, 0, [a, new MergedFence([b]), c]);
+        DmaFence f = t.Submit(new BatchBuilder().StoreDword(target.At(0), 7).End(), EngineId.Rcs0, 0, [a, new MergedFence([b]), c]);
         a.Signal();
         b.SetError(-Errno.EIO);
         b.Signal();
@@ -119,10 +120,10 @@ public class DependencyTests
     public void HangOnAnotherEnginePropagatesDownTheChain()
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
-        var hung = t.Submit(new BatchBuilder().Emit(0xDEAD_BEEF), EngineId.Vcs0);
-        var second = t.Submit(new BatchBuilder().StoreDword(target.At(0), 1).End(), EngineId.Rcs0, 0, [hung]);
-        var third = t.Submit(new BatchBuilder().StoreDword(target.At(1), 2).End(), EngineId.Bcs0, 0, [second]);
+        TestBuffer target = t.NewBuffer();
+        DmaFence hung = t.Submit(new BatchBuilder().Emit(0xDEAD_BEEF), EngineId.Vcs0);
+        DmaFence second = t.Submit(new BatchBuilder().StoreDword(target.At(0), 1).End(), EngineId.Rcs0, 0, [hung]);
+        DmaFence third = t.Submit(new BatchBuilder().StoreDword(target.At(1), 2).End(), EngineId.Bcs0, 0, [second]);
         Assert.True(third.Wait(Poll.Bound));
         Assert.Equal(-Errno.EIO, hung.Status);
         Assert.Equal(-Errno.EIO, second.Status);

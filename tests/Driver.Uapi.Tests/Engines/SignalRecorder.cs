@@ -26,7 +26,7 @@ public sealed class SignalRecorder
     /// <summary>Watches <paramref name="fence"/> (a request); asserts it has not signalled yet.</summary>
     public void Watch(DmaFence fence)
     {
-        var rq = Assert.IsType<Request>(fence);
+        Request rq = Assert.IsType<Request>(fence);
         Assert.True(fence.AddCallback(new ActionFenceCallback(_ => _log.Enqueue((rq.Seqno, rq.Timeline.Breadcrumb, rq.Status)))),
             $"{rq} signalled before it was watched");
     }

@@ -2,11 +2,11 @@ using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Requests;
+using Driver.Engines.Execution;
 using Driver.Engines.Isa;
 using Driver.Testing;
 using Driver.Testing.Devices;
 using Driver.Testing.Gt;
-using Driver.Uapi.Tests.Reset;
 
 namespace Driver.Uapi.Tests.Engines;
 
@@ -17,10 +17,10 @@ public class TimelineOrderTests
     public void RequestBehindAHeldPredecessorWaitsForIt()
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
+        TestBuffer target = t.NewBuffer();
         var gate = new DmaFence();
-        var first = t.Submit(new BatchBuilder().StoreDword(target.At(0), 1).End(), EngineId.Rcs0, 0, [gate]);
-        var second = t.Submit(new BatchBuilder().StoreDword(target.At(1), 2).End(), EngineId.Rcs0);
+        DmaFence first = t.Submit(new BatchBuilder().StoreDword(target.At(0), 1).End(), EngineId.Rcs0, 0, [gate]);
+        DmaFence second = t.Submit(new BatchBuilder().StoreDword(target.At(1), 2).End(), EngineId.Rcs0);
         var rec = new SignalRecorder();
         rec.Watch(first);
         rec.Watch(second);
@@ -41,10 +41,10 @@ public class TimelineOrderTests
     public void PredecessorErrorIsNotInheritedThroughTimelineOrder()
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
+        TestBuffer target = t.NewBuffer();
         var gate = new DmaFence();
-        var first = t.Submit(new BatchBuilder().StoreDword(target.At(0), 1).End(), EngineId.Rcs0, 0, [gate]);
-        var second = t.Submit(new BatchBuilder().StoreDword(target.At(1), 2).End(), EngineId.Rcs0);
+        DmaFence first = t.Submit(new BatchBuilder().StoreDword(target.At(0), 1).End(), EngineId.Rcs0, 0, [gate]);
+        DmaFence second = t.Submit(new BatchBuilder().StoreDword(target.At(1), 2).End(), EngineId.Rcs0);
         gate.SetError(-Errno.EIO);
         gate.Signal();
         Assert.True(second.Wait(Poll.Bound));
@@ -63,9 +63,9 @@ public class TimelineOrderTests
     public async Task SuccessorBuiltWhilePredecessorIsBeingSubmittedKeepsOrder()
     {
         using var h = new GtHarness();
-        var engine = h.Gt[EngineId.Rcs0];
-        var target = h.NewBuffer();
-        var firstBatch = h.NewBuffer();
+        Engine engine = h.Gt[EngineId.Rcs0];
+        TestBuffer target = h.NewBuffer();
+        TestBuffer firstBatch = h.NewBuffer();
         firstBatch.Write(new BatchBuilder().StoreDword(target.At(0), 1).End());
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
@@ -79,11 +79,11 @@ public class TimelineOrderTests
             engine.DefaultSubmitRequest(rq);
         };
         var gate = new DmaFence();
-        var first = h.Submit(firstBatch, EngineId.Rcs0, inFences: [gate]);
-        var signaller = Task.Run(() => gate.Signal());
+        Request first = h.Submit(firstBatch, EngineId.Rcs0, inFences: [gate]);
+        Task<bool> signaller = Task.Run(() => gate.Signal());
         Assert.True(entered.Wait(Poll.Bound));
 
-        var second = h.Submit(new BatchBuilder().StoreDword(target.At(1), 2).End());
+        Request second = h.Submit(new BatchBuilder().StoreDword(target.At(1), 2).End());
         release.Set();
         Assert.True(await signaller.WaitAsync(Poll.Bound));
         Assert.True(first.Wait(Poll.Bound));

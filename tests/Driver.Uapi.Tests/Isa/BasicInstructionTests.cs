@@ -1,7 +1,9 @@
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Isa;
 using Driver.Testing;
 using Driver.Testing.Devices;
+using Driver.Testing.Gt;
 
 namespace Driver.Uapi.Tests.Isa;
 
@@ -12,7 +14,7 @@ public class BasicInstructionTests
     public void BatchBufferEndAloneCompletes()
     {
         using var t = new TestDevice(heartbeat: false);
-        var f = t.Submit(new BatchBuilder().End());
+        DmaFence f = t.Submit(new BatchBuilder().End());
         Assert.True(f.Wait(Poll.Bound));
         Assert.Equal(1, f.Status);
     }
@@ -21,10 +23,10 @@ public class BasicInstructionTests
     public void NoopsAreSkippedIncludingIgnoredBits()
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
+        TestBuffer target = t.NewBuffer();
         // NOOP ignores bits 22:0; a long NOOP sled also crosses several safe points.
-        var b = new BatchBuilder().Noop(600).Emit(0x007FFFFF, 0x00000001).StoreDword(target.At(0), 0x11).End();
-        var f = t.Submit(b);
+        BatchBuilder b = new BatchBuilder().Noop(600).Emit(0x007FFFFF, 0x00000001).StoreDword(target.At(0), 0x11).End();
+        DmaFence f = t.Submit(b);
         Assert.True(f.Wait(Poll.Bound));
         Assert.Equal(1, f.Status);
         Assert.Equal(0x11u, target[0]);
@@ -34,8 +36,8 @@ public class BasicInstructionTests
     public void InstructionsAfterBatchBufferEndDoNotRun()
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
-        var f = t.Submit(new BatchBuilder().StoreDword(target.At(0), 1).End().StoreDword(target.At(1), 2).End());
+        TestBuffer target = t.NewBuffer();
+        DmaFence f = t.Submit(new BatchBuilder().StoreDword(target.At(0), 1).End().StoreDword(target.At(1), 2).End());
         Assert.True(f.Wait(Poll.Bound));
         Assert.Equal(1, f.Status);
         Assert.Equal(1u, target[0]);
@@ -51,9 +53,9 @@ public class BasicInstructionTests
     public void StoresLandInEveryTargetOnEveryEngine(EngineId engine)
     {
         using var t = new TestDevice(heartbeat: false);
-        var a = t.NewBuffer();
-        var b = t.NewBuffer(3 * 4096);
-        var f = t.Submit(new BatchBuilder()
+        TestBuffer a = t.NewBuffer();
+        TestBuffer b = t.NewBuffer(3 * 4096);
+        DmaFence f = t.Submit(new BatchBuilder()
             .StoreDword(a.At(0), 0xdeadbeef)
             .StoreDword(a.At(1023), 0xffffffff)
             .StoreDword(b.At(2048), 42)
@@ -71,8 +73,8 @@ public class BasicInstructionTests
     public void ArbCheckIsAnArbitrationPointThatOtherwiseDoesNothing()
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
-        var f = t.Submit(new BatchBuilder().ArbCheck().StoreDword(target.At(0), 5).ArbCheck().ArbCheck().End());
+        TestBuffer target = t.NewBuffer();
+        DmaFence f = t.Submit(new BatchBuilder().ArbCheck().StoreDword(target.At(0), 5).ArbCheck().ArbCheck().End());
         Assert.True(f.Wait(Poll.Bound));
         Assert.Equal(1, f.Status);
         Assert.Equal(5u, target[0]);
@@ -86,8 +88,8 @@ public class BasicInstructionTests
     public void WorkCompletes(uint nanoseconds)
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
-        var f = t.Submit(new BatchBuilder().Work(nanoseconds).StoreDword(target.At(0), 9).Work(nanoseconds).End(), EngineId.Ccs0);
+        TestBuffer target = t.NewBuffer();
+        DmaFence f = t.Submit(new BatchBuilder().Work(nanoseconds).StoreDword(target.At(0), 9).Work(nanoseconds).End(), EngineId.Ccs0);
         Assert.True(f.Wait(Poll.Bound));
         Assert.Equal(1, f.Status);
         Assert.Equal(9u, target[0]);
@@ -97,14 +99,17 @@ public class BasicInstructionTests
     public void BatchMayStartAtAnOffset()
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
-        var batch = t.NewBuffer();
+        TestBuffer target = t.NewBuffer();
+        TestBuffer batch = t.NewBuffer();
         // Dword 0..2 would store 1; the batch starts at byte 12 and stores 2 only.
         batch.Write(new BatchBuilder().StoreDword(target.At(0), 1).StoreDword(target.At(1), 2).End());
         Assert.Equal(0, t.Dev.Execbuf(new Driver.Uapi.ExecbufArgs
         {
-            Client = t.Client, Engine = 0, BatchHandle = batch.Handle, BatchOffset = 12,
-        }, out var f));
+            Client = t.Client,
+            Engine = 0,
+            BatchHandle = batch.Handle,
+            BatchOffset = 12,
+        }, out DmaFence? f));
         Assert.True(f!.Wait(Poll.Bound));
         Assert.Equal(1, f.Status);
         Assert.Equal(0u, target[0]);

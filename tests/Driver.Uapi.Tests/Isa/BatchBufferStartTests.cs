@@ -1,7 +1,9 @@
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Isa;
 using Driver.Testing;
 using Driver.Testing.Devices;
+using Driver.Testing.Gt;
 
 namespace Driver.Uapi.Tests.Isa;
 
@@ -12,14 +14,14 @@ public class BatchBufferStartTests
     public void ForwardJumpSkipsCode()
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
-        var batch = t.NewBuffer();
+        TestBuffer target = t.NewBuffer();
+        TestBuffer batch = t.NewBuffer();
         batch.Write(new BatchBuilder()
             .Jump(batch.Address + 20)             // bytes 0..7
             .StoreDword(target.At(0), 1)          // bytes 8..19: skipped
             .StoreDword(target.At(1), 2)          // byte 20: jump target
             .End());
-        var f = t.Submit(batch);
+        DmaFence f = t.Submit(batch);
         Assert.True(f.Wait(Poll.Bound));
         Assert.Equal(1, f.Status);
         Assert.Equal(0u, target[0]);
@@ -30,12 +32,12 @@ public class BatchBufferStartTests
     public void JumpChainsIntoAnotherObject()
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
-        var second = t.NewBuffer();
+        TestBuffer target = t.NewBuffer();
+        TestBuffer second = t.NewBuffer();
         second.Write(new BatchBuilder().StoreDword(target.At(3), 3).End());
-        var first = t.NewBuffer();
+        TestBuffer first = t.NewBuffer();
         first.Write(new BatchBuilder().StoreDword(target.At(2), 2).Jump(second.Address).StoreDword(target.At(4), 4).End());
-        var f = t.Submit(first, EngineId.Rcs0, 0, null, second, target);
+        DmaFence f = t.Submit(first, EngineId.Rcs0, 0, null, second, target);
         Assert.True(f.Wait(Poll.Bound));
         Assert.Equal(1, f.Status);
         Assert.Equal(2u, target[2]);
@@ -48,10 +50,10 @@ public class BatchBufferStartTests
     {
         // No arbitration point in this loop: with the heartbeat on it would be reset as a hang.
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
-        var batch = t.NewBuffer();
+        TestBuffer target = t.NewBuffer();
+        TestBuffer batch = t.NewBuffer();
         batch.Write(new BatchBuilder().StoreDword(target.At(0), 1).Jump(batch.Address + 12).StoreDword(target.At(1), 2).End());
-        var f = t.Submit(batch, EngineId.Bcs0, 0, null, target);
+        DmaFence f = t.Submit(batch, EngineId.Bcs0, 0, null, target);
         Assert.True(Poll.Until(() => t.Engine(EngineId.Bcs0).Head == batch.Address + 12), "engine never reached the loop");
         Assert.Equal(1u, target[0]);
         Assert.False(f.IsSignaled);
@@ -66,10 +68,10 @@ public class BatchBufferStartTests
     public void LoopWithArbitrationPointSurvivesHeartbeatsUntilEnded()
     {
         using var t = new TestDevice(TestDevice.StarvationTolerant());
-        var batch = t.NewBuffer();
+        TestBuffer batch = t.NewBuffer();
         // loop: ARB_CHECK; jump loop — preemptible, so the heartbeat never resets it.
         batch.Write(new BatchBuilder().ArbCheck().Jump(batch.Address));
-        var f = t.Submit(batch);
+        DmaFence f = t.Submit(batch);
         long pulses = t.Dev.Heartbeat.Pulses;
         // A second pulse is only sent once the first was taken: the loop yielded to it at its ARB_CHECK.
         Assert.True(Poll.Until(() => t.Dev.Heartbeat.Pulses >= pulses + 2), "the loop never yielded to a pulse");

@@ -1,6 +1,8 @@
+using Driver.Core.Fences;
 using Driver.Engines.Isa;
 using Driver.Testing;
 using Driver.Testing.Devices;
+using Driver.Testing.Gt;
 
 namespace Driver.Uapi.Tests.Isa;
 
@@ -23,9 +25,9 @@ public class ConditionalEndTests
     public void EndsOrContinues(CompareOp op, uint memory, bool ends)
     {
         using var t = new TestDevice(heartbeat: false);
-        var buf = t.NewBuffer();
+        TestBuffer buf = t.NewBuffer();
         buf[0] = memory;
-        var f = t.Submit(new BatchBuilder()
+        DmaFence f = t.Submit(new BatchBuilder()
             .StoreDword(buf.At(1), 1)
             .ConditionalEnd(buf.At(0), op, 10)
             .StoreDword(buf.At(2), 2)

@@ -1,9 +1,11 @@
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Execution;
 using Driver.Engines.Isa;
 using Driver.Testing;
 using Driver.Testing.Devices;
+using Driver.Testing.Gt;
 
 namespace Driver.Uapi.Tests.Isa;
 
@@ -50,20 +52,20 @@ public class InvalidInstructionTests
     public void FaultsResetsTheEngineAndTheNextBatchRuns(string name)
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
-        var batch = t.NewBuffer();
+        TestBuffer target = t.NewBuffer();
+        TestBuffer batch = t.NewBuffer();
         batch.Write(new BatchBuilder()
             .StoreDword(target.At(0), 1)          // bytes 0..11 run
             .Emit(Encode(name, target.At(8)))     // byte 12 faults
             .StoreDword(target.At(1), 2)
             .End());
-        var f = t.Submit(batch, EngineId.Vecs0, 0, null, target);
+        DmaFence f = t.Submit(batch, EngineId.Vecs0, 0, null, target);
         Assert.True(f.Wait(Poll.Bound));
         Assert.Equal(-Errno.EIO, f.Status);
         Assert.Equal(1u, target[0]);
         Assert.Equal(0u, target[1]);
         Assert.Equal(0u, target[8]);
-        var fault = t.Engine(EngineId.Vecs0).LastFault;
+        EngineFault? fault = t.Engine(EngineId.Vecs0).LastFault;
         Assert.NotNull(fault);
         Assert.Equal(FaultKind.InvalidInstruction, fault.Kind);
         Assert.Equal(batch.Address + 12, fault.Address);
@@ -78,10 +80,10 @@ public class InvalidInstructionTests
     public void FaultIsReportedAsGuiltyInResetStats()
     {
         using var t = new TestDevice(heartbeat: false);
-        var f = t.Submit(new BatchBuilder().Emit(0xDEAD_BEEF));
+        DmaFence f = t.Submit(new BatchBuilder().Emit(0xDEAD_BEEF));
         Assert.True(f.Wait(Poll.Bound));
         Assert.Equal(-Errno.EIO, f.Status);
-        Assert.Equal(0, t.Dev.GetResetStats(t.Client, 0, out var stats));
+        Assert.Equal(0, t.Dev.GetResetStats(t.Client, 0, out ResetStats stats));
         Assert.Equal(1, stats.BatchActive);
         Assert.Equal(0, stats.BatchPending);
     }

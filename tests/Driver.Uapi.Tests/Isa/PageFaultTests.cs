@@ -1,4 +1,5 @@
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Execution;
 using Driver.Engines.Isa;
@@ -37,18 +38,18 @@ public class PageFaultTests
     public void UnmappedAccessFaultsAndResetsTheEngine(string name)
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
-        var batch = t.NewBuffer();
+        TestBuffer target = t.NewBuffer();
+        TestBuffer batch = t.NewBuffer();
         batch.Write(new BatchBuilder().StoreDword(target.At(0), 1)
             .Emit(Build(name, target).ToArray())
             .StoreDword(target.At(1), 2).End());
-        var f = t.Submit(batch, EngineId.Rcs0, 0, null, target);
+        DmaFence f = t.Submit(batch, EngineId.Rcs0, 0, null, target);
         Assert.True(f.Wait(Poll.Bound));
         Assert.Equal(-Errno.EIO, f.Status);
         Assert.Equal(1u, target[0]);
         Assert.Equal(0u, target[1]);
         Assert.Equal(0u, target[4]);
-        var fault = t.Engine(EngineId.Rcs0).LastFault!;
+        EngineFault fault = t.Engine(EngineId.Rcs0).LastFault!;
         Assert.Equal(FaultKind.PageFault, fault.Kind);
         Assert.Equal(1, t.Dev.Reset.EngineResetCount(EngineClass.Render));
         t.AssertWorks(EngineId.Rcs0);
@@ -59,11 +60,11 @@ public class PageFaultTests
     {
         using var t = new TestDevice(heartbeat: false);
         // A fresh object is all zeros: 1024 NOOPs and no BATCH_BUFFER_END. Nothing is bound after it.
-        var batch = t.NewBuffer(4096, fixedOffset: 0x1000_0000);
-        var f = t.Submit(batch, EngineId.Ccs0);
+        TestBuffer batch = t.NewBuffer(4096, fixedOffset: 0x1000_0000);
+        DmaFence f = t.Submit(batch, EngineId.Ccs0);
         Assert.True(f.Wait(Poll.Bound));
         Assert.Equal(-Errno.EIO, f.Status);
-        var fault = t.Engine(EngineId.Ccs0).LastFault!;
+        EngineFault fault = t.Engine(EngineId.Ccs0).LastFault!;
         Assert.Equal(FaultKind.PageFault, fault.Kind);
         Assert.Equal(0x1000_1000u, fault.Address);
         Assert.Equal(1, t.Dev.Reset.EngineResetCount(EngineClass.Compute));
@@ -79,21 +80,27 @@ public class PageFaultTests
     public void OnlyTheFaultingEngineIsReset(EngineId engine)
     {
         using var t = new TestDevice(heartbeat: false);
-        var f = t.Submit(new BatchBuilder().StoreDword(Unmapped, 1).End(), engine);
+        DmaFence f = t.Submit(new BatchBuilder().StoreDword(Unmapped, 1).End(), engine);
         Assert.True(f.Wait(Poll.Bound));
         Assert.Equal(-Errno.EIO, f.Status);
-        foreach (var other in EngineIds.All)
+        foreach (EngineId other in EngineIds.All)
+        {
             Assert.Equal(other == engine ? 1 : 0, t.Dev.Reset.EngineResetCount(other.Class()));
+        }
+
         Assert.Equal(0, t.Dev.Reset.ResetCount);
-        foreach (var other in EngineIds.All) t.AssertWorks(other);
+        foreach (EngineId other in EngineIds.All)
+        {
+            t.AssertWorks(other);
+        }
     }
 
     [Fact]
     public void QueuedRequestsBehindAFaultStillRun()
     {
         using var t = new TestDevice(heartbeat: false);
-        var target = t.NewBuffer();
-        var bad = t.Submit(new BatchBuilder().StoreDword(Unmapped, 1).End());
+        TestBuffer target = t.NewBuffer();
+        DmaFence bad = t.Submit(new BatchBuilder().StoreDword(Unmapped, 1).End());
         var good = Enumerable.Range(0, 4).Select(i => t.Submit(new BatchBuilder().StoreDword(target.At(i), (uint)i + 1).End())).ToList();
         Assert.True(bad.Wait(Poll.Bound));
         Assert.Equal(-Errno.EIO, bad.Status);

@@ -1,7 +1,9 @@
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Isa;
 using Driver.Testing;
 using Driver.Testing.Devices;
+using Driver.Testing.Gt;
 
 namespace Driver.Uapi.Tests.Isa;
 
@@ -24,15 +26,15 @@ public class SemaphoreWaitTests
         Assert.False(Mi.Evaluate(op, failing, Data));
         Assert.True(Mi.Evaluate(op, satisfying, Data));
         using var t = new TestDevice(heartbeat: false);
-        var sem = t.NewBuffer();
+        TestBuffer sem = t.NewBuffer();
         sem[0] = failing;
-        var batch = t.NewBuffer();
+        TestBuffer batch = t.NewBuffer();
         batch.Write(new BatchBuilder()
             .StoreDword(sem.At(1), 1)             // reached the wait
             .SemaphoreWait(sem.At(0), op, Data)   // at byte 12
             .StoreDword(sem.At(2), 2)             // after the wait
             .End());
-        var f = t.Submit(batch, EngineId.Vcs0, 0, null, sem);
+        DmaFence f = t.Submit(batch, EngineId.Vcs0, 0, null, sem);
 
         // The engine is polling the semaphore: its head sits on the wait instruction.
         Assert.True(Poll.Until(() => t.Engine(EngineId.Vcs0).Head == batch.Address + 12), "engine never reached the semaphore");
@@ -51,8 +53,8 @@ public class SemaphoreWaitTests
     public void WaitingSemaphoreYieldsToHeartbeatsAndIsNotAHang()
     {
         using var t = new TestDevice(TestDevice.StarvationTolerant());
-        var sem = t.NewBuffer();
-        var f = t.Submit(new BatchBuilder().SemaphoreWait(sem.At(0), CompareOp.Equal, 1).StoreDword(sem.At(1), 2).End(), EngineId.Rcs0);
+        TestBuffer sem = t.NewBuffer();
+        DmaFence f = t.Submit(new BatchBuilder().SemaphoreWait(sem.At(0), CompareOp.Equal, 1).StoreDword(sem.At(1), 2).End(), EngineId.Rcs0);
         long pulses = t.Dev.Heartbeat.Pulses;
         // A second pulse is only sent once the first was taken: the semaphore poll is an arbitration point.
         Assert.True(Poll.Until(() => t.Dev.Heartbeat.Pulses >= pulses + 2), "the waiting batch never yielded to a pulse");
@@ -74,9 +76,9 @@ public class SemaphoreWaitTests
     public void AlreadySatisfiedDoesNotBlock(CompareOp op, uint value)
     {
         using var t = new TestDevice(heartbeat: false);
-        var sem = t.NewBuffer();
+        TestBuffer sem = t.NewBuffer();
         sem[0] = value;
-        var f = t.Submit(new BatchBuilder().SemaphoreWait(sem.At(0), op, Data).StoreDword(sem.At(1), 1).End());
+        DmaFence f = t.Submit(new BatchBuilder().SemaphoreWait(sem.At(0), op, Data).StoreDword(sem.At(1), 1).End());
         Assert.True(f.Wait(Poll.Bound));
         Assert.Equal(1, f.Status);
         Assert.Equal(1u, sem[1]);
@@ -86,11 +88,11 @@ public class SemaphoreWaitTests
     public void AnotherEngineCanReleaseTheSemaphore()
     {
         using var t = new TestDevice(heartbeat: false);
-        var sem = t.NewBuffer();
-        var waiter = t.Submit(new BatchBuilder().SemaphoreWait(sem.At(0), CompareOp.Equal, 1).StoreDword(sem.At(1), 2).End(), EngineId.Rcs0);
+        TestBuffer sem = t.NewBuffer();
+        DmaFence waiter = t.Submit(new BatchBuilder().SemaphoreWait(sem.At(0), CompareOp.Equal, 1).StoreDword(sem.At(1), 2).End(), EngineId.Rcs0);
         Assert.True(Poll.Until(() => t.Engine(EngineId.Rcs0).Head != 0));
         Assert.False(waiter.IsSignaled);
-        var releaser = t.Submit(new BatchBuilder().StoreDword(sem.At(0), 1).End(), EngineId.Bcs0);
+        DmaFence releaser = t.Submit(new BatchBuilder().StoreDword(sem.At(0), 1).End(), EngineId.Bcs0);
         Assert.True(releaser.Wait(Poll.Bound));
         Assert.True(waiter.Wait(Poll.Bound));
         Assert.Equal(1, waiter.Status);

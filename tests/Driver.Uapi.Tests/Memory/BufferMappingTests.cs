@@ -18,7 +18,7 @@ public class BufferMappingTests
     [Fact]
     public void ReadsBackWhatWasWritten()
     {
-        var map = NewMapping();
+        BufferMapping map = NewMapping();
         Assert.Equal(8192, map.Size);
         Assert.Equal(0, map.Write(0, 1));
         Assert.Equal(0, map.Write(4096, 2));
@@ -34,12 +34,15 @@ public class BufferMappingTests
     [MemberData(nameof(BadOffsets))]
     public void BadOffsetIsEinval(long offset)
     {
-        var map = NewMapping();
+        BufferMapping map = NewMapping();
         Assert.Equal(-Errno.EINVAL, map.Read(offset, out uint v));
         Assert.Equal(0u, v);
         Assert.Equal(-Errno.EINVAL, map.Write(offset, 0xbad));
         Assert.False(map.Object.IsValidDwordOffset(offset));
-        for (long i = 0; i < 8192; i += 4) Assert.Equal(0u, map.Object.ReadDword(i));
+        for (long i = 0; i < 8192; i += 4)
+        {
+            Assert.Equal(0u, map.Object.ReadDword(i));
+        }
     }
 
     [Theory]
@@ -48,7 +51,7 @@ public class BufferMappingTests
     [InlineData(long.MaxValue / 4)]
     public void IndexerThrowsEinvalOutsideTheObject(long index)
     {
-        var map = NewMapping();
+        BufferMapping map = NewMapping();
         Assert.Equal(Errno.EINVAL, Assert.Throws<DriverException>(() => map[index]).Errno);
         Assert.Equal(Errno.EINVAL, Assert.Throws<DriverException>(() => map[index] = 1).Errno);
     }
@@ -72,7 +75,7 @@ public class BufferMappingTests
         Assert.Equal(-Errno.EINVAL, t.Dev.Write(t.Client, h, 4088, [1u, 2u, 3u]));
         Assert.Equal(-Errno.EINVAL, t.Dev.Read(t.Client, h, 4088, new uint[3]));
         Assert.Equal(0, t.Dev.Write(t.Client, h, 4088, [1u, 2u]));
-        var back = new uint[2];
+        uint[] back = new uint[2];
         Assert.Equal(0, t.Dev.Read(t.Client, h, 4088, back));
         Assert.Equal([1u, 2u], back);
     }

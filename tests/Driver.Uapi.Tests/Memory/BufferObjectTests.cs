@@ -1,7 +1,7 @@
 using Driver.Core.Errors;
 using Driver.Core.Memory;
-using Driver.Uapi;
 using Driver.Testing.Devices;
+using Driver.Testing.Gt;
 
 namespace Driver.Uapi.Tests.Memory;
 
@@ -28,11 +28,15 @@ public class BufferObjectTests
     public void NewObjectsReadZerosEvenAfterMemoryWasReused()
     {
         using var t = new TestDevice();
-        var first = t.NewBuffer(8192);
-        for (int i = 0; i < 2048; i++) first[i] = 0xffffffff;
+        TestBuffer first = t.NewBuffer(8192);
+        for (int i = 0; i < 2048; i++)
+        {
+            first[i] = 0xffffffff;
+        }
+
         Assert.Equal(0, t.Dev.CloseBuffer(t.Client, first.Handle));
         Assert.Equal(0, t.Dev.CreateBuffer(t.Client, 8192, out int h));
-        var read = new uint[2048];
+        uint[] read = new uint[2048];
         Assert.Equal(0, t.Dev.Read(t.Client, h, 0, read));
         Assert.All(read, v => Assert.Equal(0u, v));
     }
@@ -47,7 +51,7 @@ public class BufferObjectTests
     public void BadSizeIsEinval(long size)
     {
         var memory = new DeviceMemory(16 * 4096);
-        var e = Assert.Throws<DriverException>(() => new BufferObject(memory, size, BoFlags.None));
+        DriverException e = Assert.Throws<DriverException>(() => new BufferObject(memory, size, BoFlags.None));
         Assert.Equal(Errno.EINVAL, e.Errno);
         Assert.Equal(0, memory.UsedPages);
 
@@ -63,7 +67,7 @@ public class BufferObjectTests
     public void UnknownFlagsAreEinval(BoFlags flags)
     {
         var memory = new DeviceMemory(16 * 4096);
-        var e = Assert.Throws<DriverException>(() => new BufferObject(memory, 4096, flags));
+        DriverException e = Assert.Throws<DriverException>(() => new BufferObject(memory, 4096, flags));
         Assert.Equal(Errno.EINVAL, e.Errno);
 
         using var t = new TestDevice();

@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using Driver.Core.Fences;
 using Driver.Engines.Isa;
-using Driver.Uapi;
 using Driver.Testing;
 using Driver.Testing.Devices;
 
@@ -16,7 +16,7 @@ public class CloseBufferRaceTests
         t.AssertWorks();
         long basePages = t.Dev.Gt.Memory.UsedPages;
         int baseNodes = t.Dev.Gt.Ggtt.NodeCount;
-        var end = new BatchBuilder().End().ToArray();
+        uint[] end = new BatchBuilder().End().ToArray();
         var last = new List<Driver.Core.Fences.DmaFence>();
         var sw = Stopwatch.StartNew();
         // Bounded in count and time: each close races the engine completing the batch it just submitted.
@@ -24,12 +24,19 @@ public class CloseBufferRaceTests
         {
             Assert.Equal(0, t.Dev.CreateBuffer(t.Client, 4096, out int h));
             Assert.Equal(0, t.Dev.Write(t.Client, h, 0, end));
-            Assert.Equal(0, t.Dev.Execbuf(new ExecbufArgs { Client = t.Client, Engine = i % 5, BatchHandle = h }, out var f));
-            if (i % 4 == 0) Thread.SpinWait(i % 64);
+            Assert.Equal(0, t.Dev.Execbuf(new ExecbufArgs { Client = t.Client, Engine = i % 5, BatchHandle = h }, out DmaFence? f));
+            if (i % 4 == 0)
+            {
+                Thread.SpinWait(i % 64);
+            }
+
             Assert.Equal(0, t.Dev.CloseBuffer(t.Client, h));
             last.Add(f!);
         }
-        foreach (var f in last) Assert.True(f.Wait(Poll.Bound));
+        foreach (DmaFence f in last)
+        {
+            Assert.True(f.Wait(Poll.Bound));
+        }
         // The release runs in the fence's callback, which may still be running when IsSignaled reads true.
         Assert.True(Poll.Until(() => t.Dev.Gt.Memory.UsedPages == basePages), $"{t.Dev.Gt.Memory.UsedPages - basePages} pages leaked");
         Assert.True(Poll.Until(() => t.Dev.Gt.Ggtt.NodeCount == baseNodes), $"{t.Dev.Gt.Ggtt.NodeCount - baseNodes} GGTT nodes leaked");

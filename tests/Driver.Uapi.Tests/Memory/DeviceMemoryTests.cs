@@ -1,7 +1,6 @@
 using Driver.Core.Errors;
 using Driver.Core.Memory;
 using Driver.Engines.Gt;
-using Driver.Uapi;
 using Driver.Testing.Devices;
 
 namespace Driver.Uapi.Tests.Memory;
@@ -14,7 +13,7 @@ public class DeviceMemoryTests
     {
         var memory = new DeviceMemory(4 * 4096);
         var a = new BufferObject(memory, 3 * 4096, BoFlags.None);
-        var e = Assert.Throws<DriverException>(() => new BufferObject(memory, 2 * 4096, BoFlags.None));
+        DriverException e = Assert.Throws<DriverException>(() => new BufferObject(memory, 2 * 4096, BoFlags.None));
         Assert.Equal(Errno.ENOMEM, e.Errno);
         Assert.Equal(3, memory.UsedPages);
         var b = new BufferObject(memory, 4096, BoFlags.None);
@@ -32,10 +31,10 @@ public class DeviceMemoryTests
     public void DeviceReportsEnomemAndStaysUsable()
     {
         // Small device memory: the status pages and a few objects fit, a large object does not.
-        var config = DeviceConfig.Fast() with { Gt = new GtConfig { MemoryBytes = 1 << 20, GgttBytes = 16 << 20 } };
+        DeviceConfig config = DeviceConfig.Fast() with { Gt = new GtConfig { MemoryBytes = 1 << 20, GgttBytes = 16 << 20 } };
         using var t = new TestDevice(config);
         Assert.Equal(-Errno.ENOMEM, t.Dev.CreateBuffer(t.Client, 2 << 20, out _));
-        var memory = t.Dev.Gt.Memory;
+        DeviceMemory memory = t.Dev.Gt.Memory;
         long used = memory.UsedPages;
         long free = memory.TotalPages - used;
         Assert.Equal(-Errno.ENOMEM, t.Dev.CreateBuffer(t.Client, (free + 1) * 4096, out _));

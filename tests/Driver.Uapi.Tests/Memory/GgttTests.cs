@@ -1,5 +1,6 @@
 using Driver.Core.Errors;
 using Driver.Core.Memory;
+using Driver.Core.Requests;
 using Driver.Testing;
 using Driver.Testing.Devices;
 using Driver.Testing.Gt;
@@ -19,14 +20,19 @@ public class GgttTests
         var ggtt = new Ggtt(1 << 20);
         var nodes = new[] { 4096L, 3 * 4096, 4096, 8 * 4096, 4096 }.Select(s => ggtt.Insert(Bo(s))).ToList();
         Assert.Equal(5, ggtt.NodeCount);
-        foreach (var n in nodes)
+        foreach (GgttNode? n in nodes)
         {
             Assert.True(n.Offset >= 4096, "page 0 is the guard page");
             Assert.Equal(0u, n.Offset % 4096);
             Assert.True(n.End <= ggtt.Size);
             Assert.Equal(n.Object.Binding, n);
-            foreach (var m in nodes)
-                if (m != n) Assert.False(n.Offset < m.End && m.Offset < n.End, $"{n.Object} overlaps {m.Object}");
+            foreach (GgttNode? m in nodes)
+            {
+                if (m != n)
+                {
+                    Assert.False(n.Offset < m.End && m.Offset < n.End, $"{n.Object} overlaps {m.Object}");
+                }
+            }
         }
     }
 
@@ -34,12 +40,12 @@ public class GgttTests
     public void HolesAreReusedLowestFirst()
     {
         var ggtt = new Ggtt(1 << 20);
-        var a = ggtt.Insert(Bo(4096));
-        var b = Bo(2 * 4096);
-        var bNode = ggtt.Insert(b);
-        var c = ggtt.Insert(Bo(4096));
+        GgttNode a = ggtt.Insert(Bo(4096));
+        BufferObject b = Bo(2 * 4096);
+        GgttNode bNode = ggtt.Insert(b);
+        GgttNode c = ggtt.Insert(Bo(4096));
         ggtt.Remove(b);
-        var d = ggtt.Insert(Bo(4096));
+        GgttNode d = ggtt.Insert(Bo(4096));
         Assert.Equal(bNode.Offset, d.Offset);
         Assert.True(d.End <= c.Offset);
         Assert.True(a.End <= d.Offset);
@@ -50,17 +56,19 @@ public class GgttTests
     {
         var ggtt = new Ggtt(1 << 20);
         ggtt.Insert(Bo(4096));
-        var n = ggtt.Insert(Bo(4096), alignment: 0x10000);
+        GgttNode n = ggtt.Insert(Bo(4096), alignment: 0x10000);
         Assert.Equal(0u, n.Offset % 0x10000);
         foreach (uint bad in new uint[] { 0, 3, 1024, 0x3000 })
+        {
             Assert.Equal(Errno.EINVAL, Assert.Throws<DriverException>(() => ggtt.Insert(Bo(4096), alignment: bad)).Errno);
+        }
     }
 
     [Fact]
     public void FixedOffsetIsUsedWhenFree()
     {
         var ggtt = new Ggtt(1 << 20);
-        var n = ggtt.Insert(Bo(2 * 4096), 0x40000);
+        GgttNode n = ggtt.Insert(Bo(2 * 4096), 0x40000);
         Assert.Equal(0x40000u, n.Offset);
         Assert.Equal(n, ggtt.NodeAt(0x41ffc));
         Assert.Null(ggtt.NodeAt(0x42000));
@@ -76,7 +84,7 @@ public class GgttTests
     public void BadFixedOffsetIsEinval(uint offset)
     {
         var ggtt = new Ggtt(1 << 20);
-        var bo = Bo(2 * 4096);
+        BufferObject bo = Bo(2 * 4096);
         Assert.Equal(Errno.EINVAL, Assert.Throws<DriverException>(() => ggtt.Insert(bo, offset)).Errno);
         Assert.Null(bo.Binding);
         Assert.Equal(0, ggtt.NodeCount);
@@ -90,7 +98,7 @@ public class GgttTests
     {
         var ggtt = new Ggtt(1 << 20);
         ggtt.Insert(Bo(2 * 4096), 0x40000);
-        var bo = Bo(2 * 4096);
+        BufferObject bo = Bo(2 * 4096);
         Assert.Equal(Errno.ENOSPC, Assert.Throws<DriverException>(() => ggtt.Insert(bo, offset)).Errno);
         Assert.Null(bo.Binding);
         Assert.Equal(1, ggtt.NodeCount);
@@ -108,8 +116,8 @@ public class GgttTests
     public void RebindingReturnsTheSameNodeAndRejectsAnotherFixedOffset()
     {
         var ggtt = new Ggtt(1 << 20);
-        var bo = Bo(4096);
-        var n = ggtt.Insert(bo);
+        BufferObject bo = Bo(4096);
+        GgttNode n = ggtt.Insert(bo);
         Assert.Same(n, ggtt.Insert(bo));
         Assert.Same(n, ggtt.Insert(bo, n.Offset));
         Assert.Equal(Errno.EINVAL, Assert.Throws<DriverException>(() => ggtt.Insert(bo, n.Offset + 0x10000)).Errno);
@@ -119,7 +127,7 @@ public class GgttTests
     public void AccessesGoThroughThePtesAndFaultAfterUnbind()
     {
         var ggtt = new Ggtt(1 << 20);
-        var bo = Bo(2 * 4096);
+        BufferObject bo = Bo(2 * 4096);
         uint at = ggtt.Insert(bo).Offset;
         Assert.True(ggtt.TryWrite(at + 4096 + 8, 0x1234));
         Assert.Equal(0x1234u, bo.ReadDword(4096 + 8));
@@ -144,12 +152,12 @@ public class GgttTests
         using var h = new GtHarness();
         // The target sits far above everything else, so the range it leaves is not reused (lowest-first binding)
         // by the batch or a status page.
-        var batch = h.NewBuffer();
-        var target = h.NewBuffer(4096, fixedOffset: 0x0200_0000);
+        TestBuffer batch = h.NewBuffer();
+        TestBuffer target = h.NewBuffer(4096, fixedOffset: 0x0200_0000);
         uint address = target.At(2);
         h.Gt.Ggtt.Remove(target.Object);
         batch.Write(new Driver.Engines.Isa.BatchBuilder().StoreDword(address, 7).End());
-        var rq = h.Submit(batch);
+        Request rq = h.Submit(batch);
         Assert.True(rq.Wait(Poll.Bound));
         Assert.Equal(-Errno.EIO, rq.Status);
         Assert.Equal(0u, target[2]);
@@ -160,9 +168,9 @@ public class GgttTests
     public void ClobberLosesEveryPteAndRestoreBringsBoundOnesBack()
     {
         var ggtt = new Ggtt(1 << 20);
-        var a = Bo(4096);
-        var b = Bo(4096);
-        var gone = Bo(4096);
+        BufferObject a = Bo(4096);
+        BufferObject b = Bo(4096);
+        BufferObject gone = Bo(4096);
         uint aAt = ggtt.Insert(a).Offset, bAt = ggtt.Insert(b, 0x80000).Offset, goneAt = ggtt.Insert(gone).Offset;
         a.WriteDword(0, 0xa);
         b.WriteDword(4, 0xb);

@@ -1,8 +1,8 @@
 using Driver.Core.Errors;
 using Driver.Core.Ggtt;
+using Driver.Core.Memory;
 using Driver.Reset.Mmap;
 using static Driver.Testing.Devices.MmapTestDevice;
-using Driver.Testing.Devices;
 
 namespace Driver.Uapi.Tests.Mmap;
 
@@ -15,9 +15,9 @@ public class GttMappingTests
     [InlineData(TilingMode.Y, 384, 12288)]
     public void GttMmapSeesTheSurfaceLinearlyWhileMemoryHoldsItTiled(TilingMode tiling, int stride, int size)
     {
-        using var dev = Create(MmapResetPolicy.Revoke);
+        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
         dev.OpenClient(out int c);
-        var (gtt, linear) = Map(dev, c, tiling, stride, size);
+        (GttMapping? gtt, BufferMapping? linear) = Map(dev, c, tiling, stride, size);
 
         Fill(gtt, 0x1000_0000);
         AssertFilled(gtt, 0x1000_0000);
@@ -38,20 +38,27 @@ public class GttMappingTests
     [Fact]
     public void UntiledGttMmapIsLinearAndUsesNoFence()
     {
-        using var dev = Create(MmapResetPolicy.Revoke);
+        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
         dev.OpenClient(out int c);
-        var (gtt, linear) = Map(dev, c, TilingMode.None, 0, 8192);
+        (GttMapping? gtt, BufferMapping? linear) = Map(dev, c, TilingMode.None, 0, 8192);
         Fill(gtt, 7);
-        for (int i = 0; i < 2048; i++) Assert.Equal(7u + (uint)i, linear[i]);
-        for (int i = 0; i < dev.Mmaps.Fences.Count; i++) Assert.False(dev.Mmaps.Fences.Read(i).IsValid);
+        for (int i = 0; i < 2048; i++)
+        {
+            Assert.Equal(7u + (uint)i, linear[i]);
+        }
+
+        for (int i = 0; i < dev.Mmaps.Fences.Count; i++)
+        {
+            Assert.False(dev.Mmaps.Fences.Read(i).IsValid);
+        }
     }
 
     [Fact]
     public void FirstAccessFaultsBindsAndAssignsAFenceOnce()
     {
-        using var dev = Create(MmapResetPolicy.Revoke);
+        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
         dev.OpenClient(out int c);
-        var (gtt, _) = Map(dev, c, TilingMode.Y, 256, 16384);
+        (GttMapping? gtt, BufferMapping _) = Map(dev, c, TilingMode.Y, 256, 16384);
         Assert.Null(gtt.Object.Binding);
         Assert.Equal(0, gtt.PresentPages);
 
@@ -59,8 +66,8 @@ public class GttMappingTests
         Assert.Equal(1, dev.Mmaps.Faults);
         Assert.NotNull(gtt.Object.Binding);
         Assert.Equal(4, gtt.PresentPages);
-        var node = gtt.Object.Binding!;
-        var fence = Enumerable.Range(0, dev.Mmaps.Fences.Count).Select(dev.Mmaps.Fences.Read).Single(v => v.IsValid);
+        GgttNode node = gtt.Object.Binding!;
+        FenceValue fence = Enumerable.Range(0, dev.Mmaps.Fences.Count).Select(dev.Mmaps.Fences.Read).Single(v => v.IsValid);
         Assert.Equal(FenceValue.Encode(node.Offset, node.Size, TilingMode.Y, 256), fence);
 
         Fill(gtt, 3);
@@ -70,10 +77,14 @@ public class GttMappingTests
     [Fact]
     public void StealingAFenceRevokesTheOldMappingWhichRefaultsWithItsDataIntact()
     {
-        using var dev = Create(MmapResetPolicy.Revoke, fences: 8);
+        using GpuDevice dev = Create(MmapResetPolicy.Revoke, fences: 8);
         dev.OpenClient(out int c);
-        var maps = Enumerable.Range(0, 9).Select(_ => Map(dev, c, TilingMode.X, 1024, 8192).Gtt).ToArray();
-        for (int i = 0; i < 8; i++) Fill(maps[i], (uint)i << 24);
+        GttMapping[] maps = Enumerable.Range(0, 9).Select(_ => Map(dev, c, TilingMode.X, 1024, 8192).Gtt).ToArray();
+        for (int i = 0; i < 8; i++)
+        {
+            Fill(maps[i], (uint)i << 24);
+        }
+
         Assert.Equal(8, dev.Mmaps.Faults);
         Assert.Equal(0, dev.Mmaps.Fences.Steals);
 
@@ -100,26 +111,36 @@ public class GttMappingTests
     {
         // Two threads, each with five X-tiled objects, over eight registers: faults keep stealing from the other
         // thread's objects while it accesses them. The shootdown after each zap keeps every access detiled.
-        using var dev = Create(MmapResetPolicy.Glitch, fences: 8);
+        using GpuDevice dev = Create(MmapResetPolicy.Glitch, fences: 8);
         dev.OpenClient(out int c);
-        var sets = Enumerable.Range(0, 2).Select(_ => Enumerable.Range(0, 5).Select(_ => Map(dev, c, TilingMode.X, 512, 4096).Gtt).ToArray()).ToArray();
-        var deadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(400);
+        GttMapping[][] sets = Enumerable.Range(0, 2).Select(_ => Enumerable.Range(0, 5).Select(_ => Map(dev, c, TilingMode.X, 512, 4096).Gtt).ToArray()).ToArray();
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(400);
         var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
-        var threads = sets.Select((set, t) => new Thread(() =>
+        Thread[] threads = sets.Select((set, t) => new Thread(() =>
         {
             try
             {
                 for (int round = 0; round < 200 && DateTime.UtcNow < deadline; round++)
-                    foreach (var m in set)
+                {
+                    foreach (GttMapping? m in set)
                     {
                         Fill(m, (uint)(t << 28 | round << 12));
                         AssertFilled(m, (uint)(t << 28 | round << 12));
                     }
+                }
             }
             catch (Exception e) { failures.Enqueue(e); }
         })).ToArray();
-        foreach (var t in threads) t.Start();
-        foreach (var t in threads) Assert.True(t.Join(Bound));
+        foreach (Thread? t in threads)
+        {
+            t.Start();
+        }
+
+        foreach (Thread? t in threads)
+        {
+            Assert.True(t.Join(Bound));
+        }
+
         Assert.Empty(failures);
         Assert.True(dev.Mmaps.Fences.Steals > 0);
         Assert.Equal(0, dev.Mmaps.GlitchedReads);
@@ -132,9 +153,9 @@ public class GttMappingTests
     [InlineData(MmapResetPolicy.Revoke)]
     public void AccessesWithTheirEntryPresentAllocateNothing(MmapResetPolicy policy)
     {
-        using var dev = Create(policy);
+        using GpuDevice dev = Create(policy);
         dev.OpenClient(out int c);
-        var (gtt, _) = Map(dev, c, TilingMode.Y, 512, 16384);
+        (GttMapping? gtt, BufferMapping _) = Map(dev, c, TilingMode.Y, 512, 16384);
         Fill(gtt, 1); // faults once, registers this thread with the access epoch (and stop machine)
         // The claim is about the steady state: a systematic allocation shows in every round, a one-off runtime event
         // (tiering, a finalizer recycling an epoch id) in one at most. So: one of three rounds must allocate nothing.
@@ -144,14 +165,20 @@ public class GttMappingTests
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int round = 0; round < 4; round++)
+            {
                 for (long off = 0; off < 16384; off += 4)
                 {
                     gtt.Write(off, (uint)off);
                     gtt.Read(off, out uint v);
                     sum += v;
                 }
+            }
+
             allocatedPerRound.Add(GC.GetAllocatedBytesForCurrentThread() - before);
-            if (allocatedPerRound[^1] == 0) break;
+            if (allocatedPerRound[^1] == 0)
+            {
+                break;
+            }
         }
         Assert.Contains(0L, allocatedPerRound);
         Assert.NotEqual(0u, sum);
@@ -161,10 +188,10 @@ public class GttMappingTests
     [Fact]
     public void MapGttRejectsBadInput()
     {
-        using var dev = Create(MmapResetPolicy.Revoke);
+        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
         dev.OpenClient(out int c);
         dev.CreateBuffer(c, 16384, out int h);
-        Assert.Equal(-Errno.ENOENT, dev.MapGtt(c, h + 100, TilingMode.X, 1024, out var m));
+        Assert.Equal(-Errno.ENOENT, dev.MapGtt(c, h + 100, TilingMode.X, 1024, out GttMapping? m));
         Assert.Null(m);
         Assert.Equal(-Errno.ENOENT, dev.MapGtt(c + 100, h, TilingMode.X, 1024, out _));
         Assert.Equal(-Errno.EINVAL, dev.MapGtt(c, h, (TilingMode)5, 1024, out _));
@@ -175,12 +202,12 @@ public class GttMappingTests
         // 16 KiB is not a whole number of X tile rows at stride 3072 (24 KiB per tile row).
         Assert.Equal(-Errno.EINVAL, dev.MapGtt(c, h, TilingMode.X, 3072, out _));
 
-        Assert.Equal(0, dev.MapGtt(c, h, TilingMode.X, 1024, out var x));
-        Assert.Equal(0, dev.MapGtt(c, h, TilingMode.X, 1024, out var again));
+        Assert.Equal(0, dev.MapGtt(c, h, TilingMode.X, 1024, out GttMapping? x));
+        Assert.Equal(0, dev.MapGtt(c, h, TilingMode.X, 1024, out GttMapping? again));
         Assert.Equal(-Errno.EBUSY, dev.MapGtt(c, h, TilingMode.Y, 512, out _));
         x!.Dispose();
         again!.Dispose();
-        Assert.Equal(0, dev.MapGtt(c, h, TilingMode.Y, 512, out var y));
+        Assert.Equal(0, dev.MapGtt(c, h, TilingMode.Y, 512, out GttMapping? y));
         Assert.Equal(0, y!.Write(16384 - 4, 5));
         Assert.Equal(-Errno.EINVAL, y.Write(16384, 5));
         Assert.Equal(-Errno.EINVAL, y.Read(-4, out _));
@@ -192,11 +219,11 @@ public class GttMappingTests
     [Fact]
     public void AccessAfterUnmapOrCloseFailsWithEfaultAndTheFenceIsFreed()
     {
-        using var dev = Create(MmapResetPolicy.Revoke);
+        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
         dev.OpenClient(out int c);
         dev.CreateBuffer(c, 8192, out int h);
-        dev.MapGtt(c, h, TilingMode.X, 512, out var a);
-        dev.MapGtt(c, h, TilingMode.X, 512, out var b);
+        dev.MapGtt(c, h, TilingMode.X, 512, out GttMapping? a);
+        dev.MapGtt(c, h, TilingMode.X, 512, out GttMapping? b);
         Assert.Equal(0, a!.Write(0, 1));
         a.Dispose();
         Assert.Equal(-Errno.EFAULT, a.Read(0, out _));
@@ -206,18 +233,24 @@ public class GttMappingTests
         Assert.Equal(0, dev.CloseBuffer(c, h));
         Assert.Equal(-Errno.EFAULT, b.Read(0, out _));
         Assert.Equal(0, b.PresentPages);
-        for (int i = 0; i < dev.Mmaps.Fences.Count; i++) Assert.False(dev.Mmaps.Fences.Read(i).IsValid);
+        for (int i = 0; i < dev.Mmaps.Fences.Count; i++)
+        {
+            Assert.False(dev.Mmaps.Fences.Read(i).IsValid);
+        }
     }
 
     [Fact]
     public void PolicyNamesRoundTrip()
     {
-        foreach (var p in Enum.GetValues<MmapResetPolicy>())
+        foreach (MmapResetPolicy p in Enum.GetValues<MmapResetPolicy>())
+        {
             Assert.Equal(p, MmapResetPolicyNames.Parse(p.ToName()));
+        }
+
         Assert.Equal(MmapResetPolicy.StopMachine, MmapResetPolicyNames.Parse("stop-machine"));
         Assert.False(MmapResetPolicyNames.TryParse("Revoke", out _));
         Assert.False(MmapResetPolicyNames.TryParse(null, out _));
-        var e = Assert.Throws<ArgumentException>(() => MmapResetPolicyNames.Parse("stop_machine"));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => MmapResetPolicyNames.Parse("stop_machine"));
         Assert.Contains("\"stop-machine\"", e.Message);
     }
 }

@@ -1,8 +1,8 @@
 using Driver.Core.Contexts;
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Reset.Events;
-using Driver.Uapi;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -56,9 +56,9 @@ public sealed class BanTests
         var stores = new StoreBatches(dev, c);
         Assert.Equal(0, dev.SetContextParam(c, ctx, ContextParam.Recoverable, 0));
 
-        using var spin = StartSpinner(dev, c, new SpinnerOptions { Context = ctx, Engine = EngineId.Bcs0 });
-        var queued = stores.Store(ctx, EngineId.Bcs0, target.Slot(0), 1);
-        var innocent = stores.Store(good, EngineId.Bcs0, target.Slot(1), 2);
+        using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Context = ctx, Engine = EngineId.Bcs0 });
+        DmaFence queued = stores.Store(ctx, EngineId.Bcs0, target.Slot(0), 1);
+        DmaFence innocent = stores.Store(good, EngineId.Bcs0, target.Slot(1), 2);
         dev.ForceReset(EngineId.Bcs0.Mask());
 
         AssertStatus(-Errno.EIO, spin.Fence, "hung spinner");
@@ -152,7 +152,7 @@ public sealed class BanTests
     /// <summary>A non-preemptible spinner on rcs0 found by the heartbeat; returns once recovery is done.</summary>
     private static void HeartbeatHang(GpuDevice dev, int client, int ctx)
     {
-        using var hang = StartSpinner(dev, client, new SpinnerOptions { Context = ctx, Engine = EngineId.Rcs0, NoPreemption = true });
+        using Spinner hang = StartSpinner(dev, client, new SpinnerOptions { Context = ctx, Engine = EngineId.Rcs0, NoPreemption = true });
         AssertStatus(-Errno.EIO, hang.Fence, "hung spinner");
         WaitRecoveryIdle(dev);
     }
@@ -160,7 +160,7 @@ public sealed class BanTests
     /// <summary>A running spinner blamed by a forced reset of its engine (synchronous).</summary>
     private static void ForcedHang(GpuDevice dev, int client, int ctx, EngineId engine)
     {
-        using var spin = StartSpinner(dev, client, new SpinnerOptions { Context = ctx, Engine = engine });
+        using Spinner spin = StartSpinner(dev, client, new SpinnerOptions { Context = ctx, Engine = engine });
         dev.ForceReset(engine.Mask());
         AssertStatus(-Errno.EIO, spin.Fence, "spinner blamed by the forced reset");
     }

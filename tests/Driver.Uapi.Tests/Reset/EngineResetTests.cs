@@ -1,7 +1,8 @@
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Core.Hw;
+using Driver.Engines.Execution;
 using Driver.Reset.Events;
-using Driver.Uapi;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -24,11 +25,11 @@ public sealed class EngineResetTests
         var stores = new StoreBatches(dev, innocent);
 
         // Background work on other engines that must ride through the hang untouched.
-        using var bcs = StartSpinner(dev, innocent, new SpinnerOptions { Context = innocentCtx, Engine = EngineId.Bcs0 });
-        using var vcs = StartSpinner(dev, innocent, new SpinnerOptions { Context = innocentCtx, Engine = EngineId.Vcs0 });
-        using var hang = StartSpinner(dev, guilty, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
-        var behind = stores.Store(innocentCtx, EngineId.Rcs0, target.Slot(0), 0x1111);
-        var elsewhere = stores.Store(innocentCtx, EngineId.Vecs0, target.Slot(1), 0x2222);
+        using Spinner bcs = StartSpinner(dev, innocent, new SpinnerOptions { Context = innocentCtx, Engine = EngineId.Bcs0 });
+        using Spinner vcs = StartSpinner(dev, innocent, new SpinnerOptions { Context = innocentCtx, Engine = EngineId.Vcs0 });
+        using Spinner hang = StartSpinner(dev, guilty, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
+        DmaFence behind = stores.Store(innocentCtx, EngineId.Rcs0, target.Slot(0), 0x1111);
+        DmaFence elsewhere = stores.Store(innocentCtx, EngineId.Vecs0, target.Slot(1), 0x2222);
 
         AssertStatus(-Errno.EIO, hang.Fence, "hung spinner");
         AssertStatus(1, behind, "request queued behind the hang");
@@ -82,8 +83,8 @@ public sealed class EngineResetTests
         int queuedCtx = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);
-        using var spin = StartSpinner(dev, c, new SpinnerOptions { Context = busyCtx, Engine = EngineId.Ccs0 });
-        var queued = stores.Store(queuedCtx, EngineId.Ccs0, target.Slot(0), 0x5151);
+        using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Context = busyCtx, Engine = EngineId.Ccs0 });
+        DmaFence queued = stores.Store(queuedCtx, EngineId.Ccs0, target.Slot(0), 0x5151);
 
         dev.ForceReset(EngineId.Ccs0.Mask());
 
@@ -102,7 +103,7 @@ public sealed class EngineResetTests
     {
         using var dev = new GpuDevice(Config());
         int c = OpenClient(dev);
-        using var spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
+        using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
 
         // Every pulse preempts the spinner at its arbitration point and completes; several must go by.
         long pulses = dev.Heartbeat.Pulses;
@@ -122,14 +123,14 @@ public sealed class EngineResetTests
     {
         using var dev = new GpuDevice(Config());
         int c = OpenClient(dev);
-        using var spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
+        using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
         // A clock made of heartbeats on another engine.
-        using var clock = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Vcs0 });
+        using Spinner clock = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Vcs0 });
         // Wait until bcs0 has a pulse pending, then stop its thread as a starved host thread would be stopped: it
         // cannot take the preemption, but it is not refusing it either.
         long pulses = dev.Heartbeat.Pulses;
         WaitUntil(() => dev.Heartbeat.Pulses >= pulses + 2, "the first heartbeats");
-        var bcs = dev.Gt[EngineId.Bcs0];
+        Engine bcs = dev.Gt[EngineId.Bcs0];
         Assert.True(bcs.Park(Bound));
         try
         {
@@ -164,7 +165,7 @@ public sealed class EngineResetTests
         dev.Heartbeat.SetInterval(EngineId.Vcs0, TimeSpan.Zero);
 
         using var spin = Spinner.Start(dev, c, new SpinnerOptions { Engine = EngineId.Vcs0, InvalidCs = true });
-        var behind = stores.Store(0, EngineId.Vcs0, target.Slot(0), 0x7777);
+        DmaFence behind = stores.Store(0, EngineId.Vcs0, target.Slot(0), 0x7777);
 
         AssertStatus(-Errno.EIO, spin.Fence, "faulting spinner");
         AssertStatus(1, behind, "request behind the fault");

@@ -1,8 +1,8 @@
 using Driver.Core.Errors;
 using Driver.Core.Hw;
 using Driver.Engines.Isa;
+using Driver.Reset.Capture;
 using Driver.Reset.Events;
-using Driver.Uapi;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -20,23 +20,23 @@ public sealed class ErrorCaptureTests
         using var dev = new GpuDevice(Config());
         int c = OpenClient(dev);
         int ctx = CreateContext(dev, c);
-        var counts = new int[Enum.GetValues<GpuEventKind>().Length];
-        using var subscription = dev.Reset.Events.Subscribe(e => Interlocked.Increment(ref counts[(int)e.Kind]));
+        int[] counts = new int[Enum.GetValues<GpuEventKind>().Length];
+        using IDisposable subscription = dev.Reset.Events.Subscribe(e => Interlocked.Increment(ref counts[(int)e.Kind]));
         Assert.Null(dev.ReadErrorState());
 
-        using var hang = StartSpinner(dev, c, new SpinnerOptions { Context = ctx, Engine = EngineId.Bcs0, NoPreemption = true });
+        using Spinner hang = StartSpinner(dev, c, new SpinnerOptions { Context = ctx, Engine = EngineId.Bcs0, NoPreemption = true });
         AssertStatus(-Errno.EIO, hang.Fence, "hung spinner");
         WaitRecoveryIdle(dev);
 
         Assert.Equal(1, counts[(int)GpuEventKind.Error]);
         Assert.Equal(1, counts[(int)GpuEventKind.EngineReset]);
         Assert.Equal(0, counts[(int)GpuEventKind.FullReset]);
-        var state = dev.ReadErrorState();
+        GpuErrorState? state = dev.ReadErrorState();
         Assert.NotNull(state);
         string guilty = dev.Clients.Single(x => x.Id == c).GetContext(ctx).ToString();
         Assert.Equal(guilty, state.GuiltyContext);
         Assert.Equal(EngineId.Bcs0.Mask(), state.EngineMask);
-        var engine = Assert.Single(state.Engines);
+        EngineErrorState engine = Assert.Single(state.Engines);
         Assert.Equal("bcs0", engine.Engine);
         Assert.NotNull(engine.Active);
         Assert.Equal(guilty, engine.Active.Context);
@@ -68,9 +68,9 @@ public sealed class ErrorCaptureTests
         AssertStatus(-Errno.EIO, spin.Fence, "faulting spinner");
         WaitRecoveryIdle(dev);
 
-        var state = dev.ReadErrorState();
+        GpuErrorState? state = dev.ReadErrorState();
         Assert.NotNull(state);
-        var engine = Assert.Single(state.Engines);
+        EngineErrorState engine = Assert.Single(state.Engines);
         Assert.Equal("vcs0", engine.Engine);
         Assert.NotNull(engine.Fault);
         Assert.Contains($"0x{Spinner.InvalidInstruction:x8}", engine.Fault);
@@ -85,7 +85,7 @@ public sealed class ErrorCaptureTests
     {
         using var dev = new GpuDevice(Config(reset: r => r with { CaptureErrorState = false }));
         int c = OpenClient(dev);
-        using var hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
+        using Spinner hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
         AssertStatus(-Errno.EIO, hang.Fence, "hung spinner");
         WaitRecoveryIdle(dev);
         dev.ForceReset(EngineId.Bcs0.Mask());
@@ -101,8 +101,15 @@ public sealed class ErrorCaptureTests
         for (int i = 0; i + needle.Length <= haystack.Count; i++)
         {
             int j = 0;
-            while (j < needle.Length && haystack[i + j] == needle[j]) j++;
-            if (j == needle.Length) return true;
+            while (j < needle.Length && haystack[i + j] == needle[j])
+            {
+                j++;
+            }
+
+            if (j == needle.Length)
+            {
+                return true;
+            }
         }
         return false;
     }

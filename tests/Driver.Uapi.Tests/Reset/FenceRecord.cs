@@ -20,7 +20,10 @@ internal sealed class FenceRecord : FenceCallback
         Value = value;
         // Signalled already: the callback is refused and the registration itself counts as the one signal seen.
         SignalledBeforeRegistration = !fence.AddCallback(this);
-        if (SignalledBeforeRegistration) StatusAtSignal = fence.Status;
+        if (SignalledBeforeRegistration)
+        {
+            StatusAtSignal = fence.Status;
+        }
     }
 
     /// <summary>Description for failure messages.</summary>

@@ -3,7 +3,6 @@ using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Reset.Events;
 using Driver.Reset.Recovery;
-using Driver.Uapi;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -31,14 +30,14 @@ public sealed class FullResetTests
         var stores = new StoreBatches(dev, innocent);
 
         // Running, not hung, on other engines: a preemptible spinner and a batch parked on a semaphore.
-        using var spin = StartSpinner(dev, innocent, new SpinnerOptions { Context = spinCtx, Engine = EngineId.Bcs0 });
+        using Spinner spin = StartSpinner(dev, innocent, new SpinnerOptions { Context = spinCtx, Engine = EngineId.Bcs0 });
         var gate = new GatedStore(dev, innocent, gateCtx, EngineId.Ccs0, target.Slot(2), 0x3333);
         WaitUntil(() => gate.Started, "the gated batch to start");
         gate.ClearStarted();
 
-        using var hang = StartSpinner(dev, guilty, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
-        var behindHang = stores.Store(queueCtx, EngineId.Rcs0, target.Slot(0), 0x1111);
-        var behindSpin = stores.Store(queueCtx, EngineId.Bcs0, target.Slot(1), 0x2222);
+        using Spinner hang = StartSpinner(dev, guilty, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
+        DmaFence behindHang = stores.Store(queueCtx, EngineId.Rcs0, target.Slot(0), 0x1111);
+        DmaFence behindSpin = stores.Store(queueCtx, EngineId.Bcs0, target.Slot(1), 0x2222);
 
         AssertStatus(-Errno.EIO, hang.Fence, "hung spinner");
         AssertStatus(1, behindHang, "request queued behind the hang");
@@ -80,8 +79,8 @@ public sealed class FullResetTests
         var stores = new StoreBatches(dev, c);
         dev.Reset.Faults.FailEngineResets(1);
 
-        using var hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Vcs0, NoPreemption = true });
-        var behind = stores.Store(other, EngineId.Vcs0, target.Slot(0), 0x4242);
+        using Spinner hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Vcs0, NoPreemption = true });
+        DmaFence behind = stores.Store(other, EngineId.Vcs0, target.Slot(0), 0x4242);
 
         AssertStatus(-Errno.EIO, hang.Fence, "hung spinner");
         AssertStatus(1, behind, "request queued behind the hang");
@@ -110,8 +109,8 @@ public sealed class FullResetTests
         int other = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);
-        using var spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
-        var queued = stores.Store(other, EngineId.Rcs0, target.Slot(0), 0x99);
+        using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
+        DmaFence queued = stores.Store(other, EngineId.Rcs0, target.Slot(0), 0x99);
         dev.Reset.Faults.FailFullResets(failures);
 
         dev.ForceReset(s_rcs);
@@ -134,14 +133,22 @@ public sealed class FullResetTests
     public void FullResetFailingEveryRetryWedges(int failures)
     {
         using var dev = new GpuDevice(Config(reset: r => r with { EngineResetEnabled = false }));
-        var fences = SubmitInFlightWork(dev, out var target);
+        List<(string, DmaFence)> fences = SubmitInFlightWork(dev, out TargetBuffer? target);
         dev.Reset.Faults.FailFullResets(failures);
 
         dev.ForceReset(s_rcs);
 
         Assert.True(dev.IsWedged);
-        foreach (var (what, f) in fences) AssertStatus(-Errno.EIO, f, what);
-        for (int i = 0; i < 4; i++) Assert.Equal(0u, target[i]);
+        foreach ((string? what, DmaFence? f) in fences)
+        {
+            AssertStatus(-Errno.EIO, f, what);
+        }
+
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(0u, target[i]);
+        }
+
         Assert.Equal(1, dev.Reset.ResetCount);
         Assert.Equal(1, dev.Reset.FailedResets);
         Assert.Equal(1, dev.Reset.WedgeCount);
@@ -158,14 +165,22 @@ public sealed class FullResetTests
             EngineResetEnabled = false,
             WedgeTimeout = TimeSpan.FromMilliseconds(300),
         }));
-        var fences = SubmitInFlightWork(dev, out var target);
+        List<(string, DmaFence)> fences = SubmitInFlightWork(dev, out TargetBuffer? target);
         dev.Reset.Faults.HangFullResets(1);
 
         dev.ForceReset(s_rcs);
 
         Assert.True(dev.IsWedged);
-        foreach (var (what, f) in fences) AssertStatus(-Errno.EIO, f, what);
-        for (int i = 0; i < 4; i++) Assert.Equal(0u, target[i]);
+        foreach ((string? what, DmaFence? f) in fences)
+        {
+            AssertStatus(-Errno.EIO, f, what);
+        }
+
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(0u, target[i]);
+        }
+
         Assert.Equal(1, dev.Reset.WedgeCount);
         Assert.Equal(1, dev.Reset.FailedResets);
         Assert.Equal(0, dev.Reset.Events.Count(GpuEventKind.FullReset));
@@ -179,9 +194,9 @@ public sealed class FullResetTests
         int other = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);
-        using var busy = StartSpinner(dev, c, new SpinnerOptions { Context = other, Engine = EngineId.Bcs0 });
-        using var hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
-        var behind = stores.Store(other, EngineId.Rcs0, target.Slot(0), 0x1);
+        using Spinner busy = StartSpinner(dev, c, new SpinnerOptions { Context = other, Engine = EngineId.Bcs0 });
+        using Spinner hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
+        DmaFence behind = stores.Store(other, EngineId.Rcs0, target.Slot(0), 0x1);
 
         AssertStatus(-Errno.EIO, hang.Fence, "hung spinner");
         AssertStatus(-Errno.EIO, behind, "request queued behind the hang");
@@ -204,7 +219,7 @@ public sealed class FullResetTests
         int c = OpenClient(dev);
         int innocentCtx = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
-        var interval = dev.Config.Reset.HeartbeatInterval;
+        TimeSpan interval = dev.Config.Reset.HeartbeatInterval;
         // A slow reset: it waits (engines running) until the heartbeat has reported the still-spinning batch again,
         // then (engines parked, rcs0's requests rewound, nothing running there) for up to ten more intervals or until
         // the heartbeat reports once more. A heartbeat still counting the pulse it sent before the reset reported
@@ -216,13 +231,17 @@ public sealed class FullResetTests
             atRestore: () =>
             {
                 // The first evaluation, on entering the hold, takes the baseline.
-                if (reportsAtRestore < 0) reportsAtRestore = dev.Heartbeat.HangsReported;
+                if (reportsAtRestore < 0)
+                {
+                    reportsAtRestore = dev.Heartbeat.HangsReported;
+                }
+
                 return dev.Heartbeat.HangsReported > reportsAtRestore;
             },
             restoreBound: interval * 10);
         dev.Reset.AddObserver(slow);
 
-        using var hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
+        using Spinner hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
         var queued = new GatedStore(dev, c, innocentCtx, EngineId.Rcs0, target.Slot(0), 0x600D);
 
         AssertStatus(-Errno.EIO, hang.Fence, "hung spinner");
@@ -255,13 +274,17 @@ public sealed class FullResetTests
         var slow = new HoldResetUntil(
             atRestore: () =>
             {
-                if (reportsAtRestore < 0) reportsAtRestore = dev.Heartbeat.HangsReported;
+                if (reportsAtRestore < 0)
+                {
+                    reportsAtRestore = dev.Heartbeat.HangsReported;
+                }
+
                 return dev.Heartbeat.HangsReported > reportsAtRestore;
             },
             restoreBound: preemptTimeout * 2);
         dev.Reset.AddObserver(slow);
 
-        using var hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
+        using Spinner hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
         var queued = new GatedStore(dev, c, innocentCtx, EngineId.Rcs0, target.Slot(0), 0x5AFE);
         // The heartbeat asks rcs0 to preempt (its preempt timeout is armed, the spinner keeps running)...
         WaitUntil(() => dev.Gt[EngineId.Rcs0].PendingPreemption is not null, "the heartbeat to ask rcs0 to preempt");
@@ -288,7 +311,7 @@ public sealed class FullResetTests
     {
         using var dev = new GpuDevice(Config(reset: r => r with { EngineResetEnabled = false }));
         int c = OpenClient(dev);
-        using var spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
+        using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
         // The first caller's reset waits inside, with BACKOFF held, until every caller has entered HandleError (each
         // raises its Error event first): the others must then find BACKOFF set and wait for that reset.
         var gate = new HoldResetUntil(atPrepare: () => dev.Reset.Events.Count(GpuEventKind.Error) >= callers);
@@ -297,15 +320,23 @@ public sealed class FullResetTests
         // Releases the callers together; the gate above, not this barrier, is what guarantees they overlap.
         using var barrier = new Barrier(callers);
         // Written by each caller before it exits; read after Join, which orders the writes before the reads.
-        var returned = new bool[callers];
-        var threads = Enumerable.Range(0, callers).Select(i => new Thread(() =>
+        bool[] returned = new bool[callers];
+        Thread[] threads = Enumerable.Range(0, callers).Select(i => new Thread(() =>
         {
             barrier.SignalAndWait(Bound);
             dev.Reset.HandleError(s_rcs, ErrorFlags.None, $"caller {i}");
             returned[i] = true;
-        }) { IsBackground = true }).ToArray();
-        foreach (var t in threads) t.Start();
-        foreach (var t in threads) Assert.True(t.Join(Bound), "a HandleError caller did not return");
+        })
+        { IsBackground = true }).ToArray();
+        foreach (Thread? t in threads)
+        {
+            t.Start();
+        }
+
+        foreach (Thread? t in threads)
+        {
+            Assert.True(t.Join(Bound), "a HandleError caller did not return");
+        }
 
         Assert.All(returned, Assert.True);
         Assert.True(gate.PrepareConditionMet, "the reset ran before every caller had entered HandleError");
@@ -325,8 +356,8 @@ public sealed class FullResetTests
         int other = CreateContext(dev, c);
         target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);
-        var rcs = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
-        var bcs = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
+        Spinner rcs = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
+        Spinner bcs = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
         return
         [
             ("rcs0 spinner", rcs.Fence),

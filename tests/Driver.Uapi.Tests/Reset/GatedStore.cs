@@ -1,7 +1,6 @@
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Isa;
-using Driver.Uapi;
 
 namespace Driver.Uapi.Tests.Reset;
 
@@ -27,14 +26,14 @@ internal sealed class GatedStore
     public GatedStore(GpuDevice dev, int client, int context, EngineId engine, uint target, uint value)
     {
         _page = new TargetBuffer(dev, client);
-        var batch = new BatchBuilder()
+        uint[] batch = new BatchBuilder()
             .StoreDword(_page.Address + StartedOffset, 1)
             .SemaphoreWait(_page.Address + GateOffset, CompareOp.GreaterOrEqual, 1)
             .StoreDword(target, value)
             .End()
             .ToArray();
         Assert.Equal(0, dev.Write(client, _page.Handle, 0, batch));
-        Assert.Equal(0, dev.Execbuf(new ExecbufArgs { Client = client, Context = context, Engine = (int)engine, BatchHandle = _page.Handle }, out var fence));
+        Assert.Equal(0, dev.Execbuf(new ExecbufArgs { Client = client, Context = context, Engine = (int)engine, BatchHandle = _page.Handle }, out DmaFence? fence));
         Fence = fence!;
     }
 

@@ -1,6 +1,5 @@
 using Driver.Core.Hw;
 using Driver.Reset.Events;
-using Driver.Uapi;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -20,10 +19,10 @@ public sealed class HeartbeatIntervalTests
         dev.Heartbeat.SetInterval(EngineId.Rcs0, TimeSpan.Zero);
         Assert.Equal(TimeSpan.Zero, dev.Heartbeat.GetInterval(EngineId.Rcs0));
 
-        using var hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
+        using Spinner hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
         // A clock made of heartbeats: bcs0 stays busy with a preemptible spinner, so it gets one pulse per interval.
         // Ten intervals are well past the three or four a hang on a watched engine takes to be found and reset.
-        using var clock = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
+        using Spinner clock = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
         long pulses = dev.Heartbeat.Pulses;
         WaitUntil(() => dev.Heartbeat.Pulses >= pulses + 10, "ten bcs0 heartbeats", () =>
             $"pulses {dev.Heartbeat.Pulses - pulses}, bcs0 spinner {clock.Fence}, rcs0 spinner {hang.Fence}, " +

@@ -24,7 +24,11 @@ internal sealed class HoldResetUntil(Func<bool>? atPrepare = null, Func<bool>? a
     /// <inheritdoc/>
     public void OnResetPrepare()
     {
-        if (Interlocked.Increment(ref _prepares) != 1 || atPrepare is null) return;
+        if (Interlocked.Increment(ref _prepares) != 1 || atPrepare is null)
+        {
+            return;
+        }
+
         PrepareConditionMet = Hold(atPrepare, ResetKit.Bound);
     }
 
@@ -34,7 +38,11 @@ internal sealed class HoldResetUntil(Func<bool>? atPrepare = null, Func<bool>? a
     /// <inheritdoc/>
     public void OnResetRestore()
     {
-        if (Interlocked.Increment(ref _restores) != 1 || atRestore is null) return;
+        if (Interlocked.Increment(ref _restores) != 1 || atRestore is null)
+        {
+            return;
+        }
+
         RestoreConditionMet = Hold(atRestore, restoreBound ?? ResetKit.Bound);
     }
 
@@ -43,8 +51,12 @@ internal sealed class HoldResetUntil(Func<bool>? atPrepare = null, Func<bool>? a
 
     private static bool Hold(Func<bool> condition, TimeSpan bound)
     {
-        var deadline = DateTime.UtcNow + bound;
-        while (!condition() && DateTime.UtcNow < deadline) Thread.Sleep(1);
+        DateTime deadline = DateTime.UtcNow + bound;
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(1);
+        }
+
         return condition();
     }
 }

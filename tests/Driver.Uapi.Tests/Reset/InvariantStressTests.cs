@@ -5,7 +5,6 @@ using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Gt;
-using Driver.Uapi;
 using Xunit.Abstractions;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
@@ -25,11 +24,11 @@ public sealed class InvariantStressTests(ITestOutputHelper output)
     private const int MaxPerSubmitter = 4000;
     private const int MaxAttempts = 3 * MaxPerSubmitter;
     private const int MaxChaosActions = 300;
-    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(1.5);
-    private static readonly TimeSpan DrainBound = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan s_duration = TimeSpan.FromSeconds(1.5);
+    private static readonly TimeSpan s_drainBound = TimeSpan.FromSeconds(20);
     private const int RaceBatches = 20_000;
     private const int MaxRaceResets = 1_000_000;
-    private static readonly TimeSpan RaceDuration = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_raceDuration = TimeSpan.FromSeconds(1);
 
     [Theory]
     [InlineData(WedgeStrategy.Epoch)]
@@ -53,7 +52,11 @@ public sealed class InvariantStressTests(ITestOutputHelper output)
             int[] contexts = [0, CreateContext(dev, c), CreateContext(dev, c)];
             // Store batches never hang, but a forced reset can blame one that happens to run: keep them unbannable so
             // that -EIO from execbuf can only mean "wedged".
-            foreach (int ctx in contexts) Assert.Equal(0, dev.SetContextParam(c, ctx, ContextParam.Bannable, 0));
+            foreach (int ctx in contexts)
+            {
+                Assert.Equal(0, dev.SetContextParam(c, ctx, ContextParam.Bannable, 0));
+            }
+
             var target = new TargetBuffer(dev, c, MaxPerSubmitter * 4);
             // A pool slot per attempt: a refused execbuf uses one too.
             var stores = new StoreBatches(dev, c, MaxAttempts);
@@ -67,7 +70,7 @@ public sealed class InvariantStressTests(ITestOutputHelper output)
                 // One batch in eight works for a while before its store, so that full resets find some running.
                 uint workNs = rng.Next(8) == 0 ? (uint)rng.Next(100_000, 2_000_000) : 0;
                 uint value = (uint)(t + 1) << 24 | (uint)(i + 1);
-                int err = stores.TrySubmit(contexts[rng.Next(contexts.Length)], engine, target.Slot(i), value, out var fence, inFences, workNs);
+                int err = stores.TrySubmit(contexts[rng.Next(contexts.Length)], engine, target.Slot(i), value, out DmaFence? fence, inFences, workNs);
                 if (err == -Errno.EIO)
                 {
                     // Wedged: try again a little later.
@@ -75,7 +78,11 @@ public sealed class InvariantStressTests(ITestOutputHelper output)
                     Thread.Sleep(1);
                     continue;
                 }
-                if (err != 0) throw new InvalidOperationException($"execbuf failed with {Errno.Name(err)}");
+                if (err != 0)
+                {
+                    throw new InvalidOperationException($"execbuf failed with {Errno.Name(err)}");
+                }
+
                 records.Enqueue(new FenceRecord($"submitter {t} batch {i} on {engine.Name()}", fence!, target, i, value));
                 last[(int)engine] = fence;
                 i++;
@@ -84,21 +91,29 @@ public sealed class InvariantStressTests(ITestOutputHelper output)
             }
         })).ToList();
 
-        var chaos = Run("chaos", errors, () =>
+        Thread chaos = Run("chaos", errors, () =>
         {
             var rng = new Random(seed);
             int c = OpenClient(dev, privileged: true);
             Assert.Equal(0, dev.SetContextParam(c, 0, ContextParam.Bannable, 0));
-            for (int n = 0; n < MaxChaosActions && clock.Elapsed < Duration; n++)
+            for (int n = 0; n < MaxChaosActions && clock.Elapsed < s_duration; n++)
             {
                 var engine = (EngineId)rng.Next(EngineIds.Count);
                 int roll = rng.Next(100);
                 if (roll < 45)
                 {
                     var options = new SpinnerOptions { Engine = engine, NoPreemption = roll < 30, InvalidCs = roll >= 30 };
-                    int err = Spinner.Create(dev, c, options, out var spin);
-                    if (err == -Errno.EIO) continue;
-                    if (err != 0) throw new InvalidOperationException($"spinner failed with {Errno.Name(err)}");
+                    int err = Spinner.Create(dev, c, options, out Spinner? spin);
+                    if (err == -Errno.EIO)
+                    {
+                        continue;
+                    }
+
+                    if (err != 0)
+                    {
+                        throw new InvalidOperationException($"spinner failed with {Errno.Name(err)}");
+                    }
+
                     spinners.Enqueue(spin!);
                     records.Enqueue(new FenceRecord($"chaos spinner {n} on {engine.Name()} ({(roll < 30 ? "no preemption" : "invalid CS")})", spin!.Fence));
                 }
@@ -119,22 +134,41 @@ public sealed class InvariantStressTests(ITestOutputHelper output)
                     // Unwedging needs every engine parked and a hardware reset; retry a few times if an engine was
                     // slow to stop.
                     bool unwedged = false;
-                    for (int attempt = 0; attempt < 5 && !unwedged; attempt++) unwedged = dev.Unwedge();
-                    if (!unwedged) throw new InvalidOperationException("unwedge failed five times");
+                    for (int attempt = 0; attempt < 5 && !unwedged; attempt++)
+                    {
+                        unwedged = dev.Unwedge();
+                    }
+
+                    if (!unwedged)
+                    {
+                        throw new InvalidOperationException("unwedge failed five times");
+                    }
                 }
                 Thread.Sleep(rng.Next(1, 12));
             }
         });
 
-        Assert.True(chaos.Join(Bound + Duration), $"{tag} the chaos thread did not finish");
+        Assert.True(chaos.Join(Bound + s_duration), $"{tag} the chaos thread did not finish");
         stop.Cancel();
-        foreach (var t in submitters) Assert.True(t.Join(Bound), $"{tag} a submitter did not finish");
+        foreach (Thread? t in submitters)
+        {
+            Assert.True(t.Join(Bound), $"{tag} a submitter did not finish");
+        }
+
         Assert.True(errors.IsEmpty, $"{tag} {string.Join("; ", errors)}");
 
         // End every spinner still running (an innocent victim of a full reset is replayed and spins again).
-        foreach (var spin in spinners) spin.End();
+        foreach (Spinner spin in spinners)
+        {
+            spin.End();
+        }
+
         AssertEveryFenceHonest(tag, dev, records);
-        foreach (var spin in spinners) spin.Dispose();
+        foreach (Spinner spin in spinners)
+        {
+            spin.Dispose();
+        }
+
         output.WriteLine($"{tag} {records.Count} fences ({rejected} execbufs refused while wedged), " +
             $"statuses ok {records.Count(r => r.Fence.Status == 1)} / EIO {records.Count(r => r.Fence.Status == -Errno.EIO)} / " +
             $"EAGAIN {records.Count(r => r.Fence.Status == -Errno.EAGAIN)}; engine resets {dev.Reset.TotalEngineResets}, " +
@@ -166,43 +200,58 @@ public sealed class InvariantStressTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         int resets = 0, wedges = 0;
 
-        var submitter = Run("submitter", errors, () =>
+        Thread submitter = Run("submitter", errors, () =>
         {
-            for (int i = 0, attempt = 0; i < RaceBatches && attempt < 2 * RaceBatches && clock.Elapsed < RaceDuration; attempt++)
+            for (int i = 0, attempt = 0; i < RaceBatches && attempt < 2 * RaceBatches && clock.Elapsed < s_raceDuration; attempt++)
             {
                 // Every third batch works 20 us first, so resets find it running too.
-                int err = stores.TrySubmit(0, EngineId.Rcs0, target.Slot(i), (uint)i + 1, out var fence, workNs: i % 3 == 0 ? 20_000u : 0);
+                int err = stores.TrySubmit(0, EngineId.Rcs0, target.Slot(i), (uint)i + 1, out DmaFence? fence, workNs: i % 3 == 0 ? 20_000u : 0);
                 if (err == -Errno.EIO) { Thread.Sleep(1); continue; }
-                if (err != 0) throw new InvalidOperationException($"execbuf failed with {Errno.Name(err)}");
+                if (err != 0)
+                {
+                    throw new InvalidOperationException($"execbuf failed with {Errno.Name(err)}");
+                }
+
                 records.Enqueue(new FenceRecord($"batch {i}", fence!, target, i, (uint)i + 1));
                 i++;
             }
         });
-        var resetter = Run("resetter", errors, () =>
+        Thread resetter = Run("resetter", errors, () =>
         {
-            for (int n = 0; n < MaxRaceResets && clock.Elapsed < RaceDuration; n++)
+            for (int n = 0; n < MaxRaceResets && clock.Elapsed < s_raceDuration; n++)
             {
                 dev.ForceReset(EngineId.Rcs0.Mask(), $"race reset {n}");
                 resets++;
             }
         });
-        var wedger = Run("wedger", errors, () =>
+        Thread wedger = Run("wedger", errors, () =>
         {
             var rng = new Random(seed);
-            for (int n = 0; n < MaxRaceResets && clock.Elapsed < RaceDuration; n++)
+            for (int n = 0; n < MaxRaceResets && clock.Elapsed < s_raceDuration; n++)
             {
                 dev.Wedge($"race wedge {n}");
                 wedges++;
                 Thread.SpinWait(rng.Next(1000));
                 bool unwedged = false;
-                for (int attempt = 0; attempt < 5 && !unwedged; attempt++) unwedged = dev.Unwedge();
-                if (!unwedged) throw new InvalidOperationException("unwedge failed five times");
+                for (int attempt = 0; attempt < 5 && !unwedged; attempt++)
+                {
+                    unwedged = dev.Unwedge();
+                }
+
+                if (!unwedged)
+                {
+                    throw new InvalidOperationException("unwedge failed five times");
+                }
+
                 Thread.SpinWait(rng.Next(100_000));
             }
         });
 
-        foreach (var t in new[] { submitter, resetter, wedger })
-            Assert.True(t.Join(Bound + RaceDuration), $"{tag} {t.Name} did not finish");
+        foreach (Thread? t in new[] { submitter, resetter, wedger })
+        {
+            Assert.True(t.Join(Bound + s_raceDuration), $"{tag} {t.Name} did not finish");
+        }
+
         Assert.True(errors.IsEmpty, $"{tag} {string.Join("; ", errors)}");
         AssertEveryFenceHonest(tag, dev, records);
         output.WriteLine($"{tag} {records.Count} fences, {resets} forced resets, {wedges} wedges, " +
@@ -216,19 +265,21 @@ public sealed class InvariantStressTests(ITestOutputHelper output)
     private static void AssertEveryFenceHonest(string tag, GpuDevice dev, IReadOnlyCollection<FenceRecord> records)
     {
         var drain = Stopwatch.StartNew();
-        var unsignalled = records.Where(r => !r.Fence.Wait(Max(DrainBound - drain.Elapsed, TimeSpan.Zero))).ToList();
+        var unsignalled = records.Where(r => !r.Fence.Wait(Max(s_drainBound - drain.Elapsed, TimeSpan.Zero))).ToList();
         Assert.True(unsignalled.Count == 0,
             $"{tag} {unsignalled.Count} of {records.Count} fences never signalled (wedged {dev.IsWedged}): " +
             string.Join("; ", unsignalled.Take(10)));
         WaitRecoveryIdle(dev);
-        foreach (var r in records)
+        foreach (FenceRecord r in records)
         {
             Assert.True(r.SignalsSeen == 1, $"{tag} {r}: signalled {r.SignalsSeen} times");
             Assert.True(r.StatusAtSignal == r.Fence.Status, $"{tag} {r}: status changed after the signal to {r.Fence.Status}");
             int status = r.Fence.Status;
             Assert.True(status is 1 or -Errno.EIO or -Errno.EAGAIN, $"{tag} {r}: unexpected status {status}");
             if (r.Target is { } target && status is 1 or -Errno.EAGAIN)
+            {
                 Assert.True(target[r.Slot] == r.Value, $"{tag} {r}: status {status} but slot {r.Slot} holds 0x{target[r.Slot]:x}, not 0x{r.Value:x}");
+            }
         }
         Assert.True(records.Any(r => r.Target is not null), $"{tag} no batch was submitted");
     }
@@ -247,7 +298,8 @@ public sealed class InvariantStressTests(ITestOutputHelper output)
         {
             try { body(); }
             catch (Exception e) { errors.Enqueue($"{name}: {e.GetType().Name}: {e.Message}"); }
-        }) { IsBackground = true, Name = name };
+        })
+        { IsBackground = true, Name = name };
         thread.Start();
         return thread;
     }

@@ -3,7 +3,6 @@ using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Gt;
 using Driver.Reset.Recovery;
-using Driver.Uapi;
 
 namespace Driver.Uapi.Tests.Reset;
 
@@ -62,9 +61,19 @@ internal static class ResetKit
         var spin = new SpinWait();
         while (!condition())
         {
-            if (sw.Elapsed >= Bound) Assert.Fail($"timed out after {Bound} waiting for {what}{(state is null ? "" : $" ({state()})")}");
-            if (spin.NextSpinWillYield) Thread.Sleep(1);
-            else spin.SpinOnce();
+            if (sw.Elapsed >= Bound)
+            {
+                Assert.Fail($"timed out after {Bound} waiting for {what}{(state is null ? "" : $" ({state()})")}");
+            }
+
+            if (spin.NextSpinWillYield)
+            {
+                Thread.Sleep(1);
+            }
+            else
+            {
+                spin.SpinOnce();
+            }
         }
     }
 
@@ -77,7 +86,7 @@ internal static class ResetKit
     /// <summary>GET_RESET_STATS of one context, asserting success.</summary>
     public static ResetStats Stats(GpuDevice dev, int client, int context)
     {
-        Assert.Equal(0, dev.GetResetStats(client, context, out var stats));
+        Assert.Equal(0, dev.GetResetStats(client, context, out ResetStats stats));
         return stats;
     }
 

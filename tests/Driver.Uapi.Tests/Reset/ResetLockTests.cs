@@ -1,6 +1,5 @@
 using Driver.Core.Hw;
 using Driver.Reset.Recovery;
-using Driver.Uapi;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -20,7 +19,7 @@ public sealed class ResetLockTests
     public void ResetLockBlocksWhileTheResetRunsAndTheResetWaitsForHolders(bool viaForceFullReset)
     {
         using var dev = new GpuDevice(Config(reset: r => r with { EngineResetEnabled = false }));
-        var reset = dev.Reset;
+        GtReset reset = dev.Reset;
         var order = new ResetOrderObserver(reset);
         reset.AddObserver(order);
 
@@ -32,21 +31,32 @@ public sealed class ResetLockTests
         {
             holderLocked = reset.ResetLock(Bound);
             holderIn.Set();
-            if (!holderLocked) return;
+            if (!holderLocked)
+            {
+                return;
+            }
             // Stay inside until the reset has announced itself by setting BACKOFF (bounded), then leave.
             holderSawBackoff = SpinUntil(() => reset.IsBackoff);
             holderLeft = order.Next();
             reset.ResetUnlock();
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         holder.Start();
         Assert.True(holderIn.Wait(Bound));
         Assert.True(holderLocked);
 
         var resetter = new Thread(() =>
         {
-            if (viaForceFullReset) dev.ForceFullReset("reset lock test");
-            else reset.HandleError(EngineIds.AllMask, ErrorFlags.None, "reset lock test");
-        }) { IsBackground = true };
+            if (viaForceFullReset)
+            {
+                dev.ForceFullReset("reset lock test");
+            }
+            else
+            {
+                reset.HandleError(EngineIds.AllMask, ErrorFlags.None, "reset lock test");
+            }
+        })
+        { IsBackground = true };
         resetter.Start();
         Assert.True(resetter.Join(Bound), "the full reset did not finish");
         Assert.True(holder.Join(Bound));
@@ -66,10 +76,14 @@ public sealed class ResetLockTests
 
     private static bool SpinUntil(Func<bool> condition)
     {
-        var deadline = DateTime.UtcNow + Bound;
+        DateTime deadline = DateTime.UtcNow + Bound;
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) return false;
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
             Thread.Sleep(1);
         }
         return true;

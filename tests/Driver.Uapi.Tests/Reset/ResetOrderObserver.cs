@@ -37,30 +37,45 @@ internal sealed class ResetOrderObserver(GtReset reset) : IResetObserver
     /// <inheritdoc/>
     public void OnHardwareReset()
     {
-        if (HardwareReset != 0) return;
+        if (HardwareReset != 0)
+        {
+            return;
+        }
+
         HardwareReset = Next();
         bool acquired = true;
         var shortTry = new Thread(() =>
         {
             acquired = reset.ResetLock(TimeSpan.FromMilliseconds(20));
-            if (acquired) reset.ResetUnlock();
-        }) { IsBackground = true };
+            if (acquired)
+            {
+                reset.ResetUnlock();
+            }
+        })
+        { IsBackground = true };
         shortTry.Start();
         ShortTryAcquired = !shortTry.Join(ResetKit.Bound) || acquired;
 
         var late = new Thread(() =>
         {
-            if (!reset.ResetLock(ResetKit.Bound)) return;
+            if (!reset.ResetLock(ResetKit.Bound))
+            {
+                return;
+            }
+
             LateLockerAcquired = Next();
             reset.ResetUnlock();
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         LateLocker = late;
         late.Start();
         // Wait until it blocks in ResetLock, so it is really waiting on this reset (bounded; the ordering assertion
         // holds either way).
-        var deadline = DateTime.UtcNow + ResetKit.Bound;
+        DateTime deadline = DateTime.UtcNow + ResetKit.Bound;
         while ((late.ThreadState & ThreadState.WaitSleepJoin) == 0 && LateLockerAcquired == 0 && DateTime.UtcNow < deadline)
+        {
             Thread.Yield();
+        }
     }
 
     /// <inheritdoc/>
@@ -69,6 +84,9 @@ internal sealed class ResetOrderObserver(GtReset reset) : IResetObserver
     /// <inheritdoc/>
     public void OnResetFinish()
     {
-        if (Finish == 0) Finish = Next();
+        if (Finish == 0)
+        {
+            Finish = Next();
+        }
     }
 }

@@ -1,6 +1,6 @@
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Core.Hw;
-using Driver.Uapi;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -22,8 +22,8 @@ public sealed class ResetStatsTests
     {
         using var dev = new GpuDevice(Config(reset: r => r with { EngineResetEnabled = engineReset }));
         // Client 0 is privileged (sees reset_count); every client has its default context and three more.
-        var clients = Enumerable.Range(0, Clients).Select(i => OpenClient(dev, privileged: i == 0)).ToArray();
-        var contexts = clients.Select(c => new[] { 0 }.Concat(Enumerable.Range(0, ContextsPerClient - 1).Select(_ => CreateContext(dev, c))).ToArray()).ToArray();
+        int[] clients = Enumerable.Range(0, Clients).Select(i => OpenClient(dev, privileged: i == 0)).ToArray();
+        int[][] contexts = clients.Select(c => new[] { 0 }.Concat(Enumerable.Range(0, ContextsPerClient - 1).Select(_ => CreateContext(dev, c))).ToArray()).ToArray();
         var target = new TargetBuffer(dev, clients[3]);
         var stores = new StoreBatches(dev, clients[3]);
 
@@ -32,20 +32,28 @@ public sealed class ResetStatsTests
         [
             (0, 1, EngineId.Bcs0), (2, 3, EngineId.Vcs0), (3, 0, EngineId.Vecs0), (1, 1, EngineId.Ccs0),
         ];
-        var spinners = running.Select(r => StartSpinner(dev, clients[r.Client], new SpinnerOptions
+        Spinner[] spinners = running.Select(r => StartSpinner(dev, clients[r.Client], new SpinnerOptions
         {
-            Context = contexts[r.Client][r.Ctx], Engine = r.Engine,
+            Context = contexts[r.Client][r.Ctx],
+            Engine = r.Engine,
         })).ToArray();
-        using var hang = StartSpinner(dev, clients[1], new SpinnerOptions { Context = contexts[1][2], Engine = EngineId.Rcs0, NoPreemption = true });
+        using Spinner hang = StartSpinner(dev, clients[1], new SpinnerOptions { Context = contexts[1][2], Engine = EngineId.Rcs0, NoPreemption = true });
         // Queued but never started: not a victim either way.
-        var queued = stores.Store(contexts[3][2], EngineId.Rcs0, target.Slot(0), 0x42);
+        DmaFence queued = stores.Store(contexts[3][2], EngineId.Rcs0, target.Slot(0), 0x42);
 
         AssertStatus(-Errno.EIO, hang.Fence, "hung spinner");
         AssertStatus(1, queued, "queued store");
         WaitRecoveryIdle(dev);
-        foreach (var s in spinners) s.End();
+        foreach (Spinner? s in spinners)
+        {
+            s.End();
+        }
+
         int innocentStatus = engineReset ? 1 : -Errno.EAGAIN;
-        foreach (var s in spinners) AssertStatus(innocentStatus, s.Fence, "running innocent spinner");
+        foreach (Spinner? s in spinners)
+        {
+            AssertStatus(innocentStatus, s.Fence, "running innocent spinner");
+        }
 
         int resets = engineReset ? 0 : 1;
         Assert.Equal(resets, dev.Reset.ResetCount);
@@ -60,7 +68,10 @@ public sealed class ResetStatsTests
                     $"client {ci} context {xi}: expected {expected}, got {Stats(dev, clients[ci], contexts[ci][xi])}");
             }
         }
-        foreach (var s in spinners) s.Dispose();
+        foreach (Spinner? s in spinners)
+        {
+            s.Dispose();
+        }
     }
 
     [Fact]
@@ -92,7 +103,7 @@ public sealed class ResetStatsTests
         Assert.Equal(-Errno.EINVAL, dev.GetResetStats(c, ctx, out _, pad: 1));
         Assert.Equal(0, dev.DestroyContext(c, ctx));
         Assert.Equal(-Errno.ENOENT, dev.GetResetStats(c, ctx, out _));
-        Assert.Equal(0, dev.GetResetStats(c, 0, out var stats));
+        Assert.Equal(0, dev.GetResetStats(c, 0, out ResetStats stats));
         Assert.Equal(new ResetStats(0, 0, 0), stats);
     }
 }

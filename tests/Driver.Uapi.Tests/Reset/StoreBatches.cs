@@ -1,7 +1,6 @@
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Isa;
-using Driver.Uapi;
 
 namespace Driver.Uapi.Tests.Reset;
 
@@ -40,15 +39,27 @@ internal sealed class StoreBatches
         IReadOnlyList<DmaFence>? inFences = null, uint workNs = 0)
     {
         int slot = Interlocked.Increment(ref _next) - 1;
-        if (slot >= _capacity) throw new InvalidOperationException($"store batch pool of {_capacity} exhausted");
+        if (slot >= _capacity)
+        {
+            throw new InvalidOperationException($"store batch pool of {_capacity} exhausted");
+        }
+
         long offset = (long)slot * BatchBytes;
         var builder = new BatchBuilder();
-        if (workNs != 0) builder.Work(workNs);
-        var batch = builder.StoreDword(address, value).End().ToArray();
+        if (workNs != 0)
+        {
+            builder.Work(workNs);
+        }
+
+        uint[] batch = builder.StoreDword(address, value).End().ToArray();
         Assert.Equal(0, _dev.Write(_client, Handle, offset, batch));
         return _dev.Execbuf(new ExecbufArgs
         {
-            Client = _client, Context = context, Engine = (int)engine, BatchHandle = Handle, BatchOffset = offset,
+            Client = _client,
+            Context = context,
+            Engine = (int)engine,
+            BatchHandle = Handle,
+            BatchOffset = offset,
             InFences = inFences ?? [],
         }, out fence);
     }
@@ -56,7 +67,7 @@ internal sealed class StoreBatches
     /// <summary>Like <see cref="TrySubmit"/>, asserting the execbuf succeeded.</summary>
     public DmaFence Store(int context, EngineId engine, uint address, uint value, IReadOnlyList<DmaFence>? inFences = null)
     {
-        Assert.Equal(0, TrySubmit(context, engine, address, value, out var fence, inFences));
+        Assert.Equal(0, TrySubmit(context, engine, address, value, out DmaFence? fence, inFences));
         return fence!;
     }
 }

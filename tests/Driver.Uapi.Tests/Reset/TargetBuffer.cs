@@ -1,5 +1,4 @@
 using Driver.Core.Memory;
-using Driver.Uapi;
 
 namespace Driver.Uapi.Tests.Reset;
 
@@ -13,7 +12,7 @@ internal sealed class TargetBuffer
     {
         Assert.Equal(0, dev.CreateBuffer(client, size, out int handle));
         Assert.Equal(0, dev.Bind(client, handle, out uint address));
-        Assert.Equal(0, dev.Map(client, handle, out var map));
+        Assert.Equal(0, dev.Map(client, handle, out BufferMapping? map));
         Handle = handle;
         Address = address;
         _map = map!;

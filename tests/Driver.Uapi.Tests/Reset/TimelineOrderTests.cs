@@ -2,9 +2,7 @@ using System.Diagnostics;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Gt;
-using Driver.Uapi;
 using static Driver.Uapi.Tests.Reset.ResetKit;
-using Driver.Uapi.Tests.Engines;
 
 namespace Driver.Uapi.Tests.Reset;
 
@@ -18,7 +16,7 @@ namespace Driver.Uapi.Tests.Reset;
 public sealed class TimelineOrderTests
 {
     private const int Iterations = 1000;
-    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_duration = TimeSpan.FromSeconds(1);
 
     [Theory]
     [InlineData(WedgeStrategy.Epoch)]
@@ -31,21 +29,21 @@ public sealed class TimelineOrderTests
         var stores = new StoreBatches(dev, c, Iterations * 2);
         var submitted = new List<(DmaFence Fence, int Slot)>();
         var clock = Stopwatch.StartNew();
-        for (int n = 0; n < Iterations && clock.Elapsed < Duration; n++)
+        for (int n = 0; n < Iterations && clock.Elapsed < s_duration; n++)
         {
             var external = new DmaFence();
-            var held = stores.Store(0, EngineId.Bcs0, target.Slot(2 * n), (uint)(2 * n + 1), [external]);
+            DmaFence held = stores.Store(0, EngineId.Bcs0, target.Slot(2 * n), (uint)(2 * n + 1), [external]);
             // A fresh thread releases the held request (and submits it, from its fence callback) while this thread
             // submits the next request of the same timeline.
             var releaser = new Thread(() => external.Signal()) { IsBackground = true };
             releaser.Start();
-            var next = stores.Store(0, EngineId.Bcs0, target.Slot(2 * n + 1), (uint)(2 * n + 2));
+            DmaFence next = stores.Store(0, EngineId.Bcs0, target.Slot(2 * n + 1), (uint)(2 * n + 2));
             submitted.Add((held, 2 * n));
             submitted.Add((next, 2 * n + 1));
             Assert.True(releaser.Join(Bound));
         }
 
-        foreach (var (fence, slot) in submitted)
+        foreach ((DmaFence? fence, int slot) in submitted)
         {
             AssertStatus(1, fence, $"request {slot}");
             Assert.True(target[slot] == (uint)(slot + 1), $"request {slot} signalled success but its store never ran");

@@ -1,9 +1,9 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
+using Driver.Engines.Execution;
 using Driver.Engines.Gt;
 using Driver.Reset.Events;
-using Driver.Uapi;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -28,9 +28,9 @@ public sealed class WedgeTests
         int ctx = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c, EngineIds.Count * QueuedPerEngine);
-        var spinners = EngineIds.All.Select(e => StartSpinner(dev, c, new SpinnerOptions { Engine = e })).ToArray();
+        Spinner[] spinners = EngineIds.All.Select(e => StartSpinner(dev, c, new SpinnerOptions { Engine = e })).ToArray();
         var fences = new List<(string What, DmaFence Fence)>();
-        foreach (var e in EngineIds.All)
+        foreach (EngineId e in EngineIds.All)
         {
             for (int i = 0; i < QueuedPerEngine; i++)
             {
@@ -50,12 +50,27 @@ public sealed class WedgeTests
         dev.Wedge();
 
         Assert.True(dev.IsWedged);
-        foreach (var s in spinners) AssertStatus(-Errno.EIO, s.Fence, $"{s.Fence} spinner");
-        foreach (var (what, f) in fences) AssertStatus(-Errno.EIO, f, what);
-        for (int i = 0; i < EngineIds.Count * QueuedPerEngine; i++) Assert.Equal(0u, target[i]);
+        foreach (Spinner? s in spinners)
+        {
+            AssertStatus(-Errno.EIO, s.Fence, $"{s.Fence} spinner");
+        }
+
+        foreach ((string? what, DmaFence? f) in fences)
+        {
+            AssertStatus(-Errno.EIO, f, what);
+        }
+
+        for (int i = 0; i < EngineIds.Count * QueuedPerEngine; i++)
+        {
+            Assert.Equal(0u, target[i]);
+        }
+
         Assert.Equal(1, dev.Reset.WedgeCount);
         Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.Wedged));
-        foreach (var s in spinners) s.Dispose();
+        foreach (Spinner? s in spinners)
+        {
+            s.Dispose();
+        }
     }
 
     [Theory]
@@ -72,14 +87,14 @@ public sealed class WedgeTests
         dev.Wedge("again");
 
         Assert.True(dev.IsWedged);
-        Assert.Equal(-Errno.EIO, stores.TrySubmit(0, EngineId.Rcs0, target.Slot(0), 1, out var fence));
+        Assert.Equal(-Errno.EIO, stores.TrySubmit(0, EngineId.Rcs0, target.Slot(0), 1, out DmaFence? fence));
         Assert.Null(fence);
         Assert.Equal(-Errno.EIO, dev.CreateContext(c, out _));
         Assert.Equal(-Errno.EIO, dev.Throttle(c));
-        Assert.Equal(-Errno.EIO, Spinner.Create(dev, c, new SpinnerOptions(), out var spin));
+        Assert.Equal(-Errno.EIO, Spinner.Create(dev, c, new SpinnerOptions(), out Spinner? spin));
         Assert.Null(spin);
         Assert.Equal(0, dev.CreateBuffer(c, 8192, out int bo));
-        var contents = new uint[2048];
+        uint[] contents = new uint[2048];
         Array.Fill(contents, 0xFFFFFFFFu);
         Assert.Equal(0, dev.Read(c, bo, 0, contents));
         Assert.All(contents, d => Assert.Equal(0u, d));
@@ -97,9 +112,9 @@ public sealed class WedgeTests
         int ctx = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);
-        using var spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
+        using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
         var external = new DmaFence();
-        var held = stores.Store(ctx, EngineId.Bcs0, target.Slot(0), 0xE1, [external]);
+        DmaFence held = stores.Store(ctx, EngineId.Bcs0, target.Slot(0), 0xE1, [external]);
 
         dev.Wedge();
 
@@ -119,7 +134,7 @@ public sealed class WedgeTests
     {
         using var dev = new GpuDevice(Config(strategy));
         int c = OpenClient(dev);
-        using var spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Vecs0 });
+        using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Vecs0 });
         int result = int.MinValue;
         var waiter = new Thread(() => result = GpuDevice.WaitFence(spin.Fence, (long)Bound.TotalNanoseconds)) { IsBackground = true };
         waiter.Start();
@@ -143,8 +158,8 @@ public sealed class WedgeTests
         int c = OpenClient(dev);
         var target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);
-        using var spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
-        var queued = stores.Store(0, EngineId.Rcs0, target.Slot(0), 1);
+        using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
+        DmaFence queued = stores.Store(0, EngineId.Rcs0, target.Slot(0), 1);
         dev.Wedge();
         AssertStatus(-Errno.EIO, spin.Fence, "spinner");
         AssertStatus(-Errno.EIO, queued, "queued store");
@@ -152,10 +167,21 @@ public sealed class WedgeTests
         Assert.True(dev.Unwedge());
 
         Assert.False(dev.IsWedged);
-        foreach (var engine in dev.Gt.Engines) Assert.Same(engine.DefaultSubmitRequest, engine.SubmitRequest);
-        foreach (var e in EngineIds.All)
+        foreach (Engine engine in dev.Gt.Engines)
+        {
+            Assert.Same(engine.DefaultSubmitRequest, engine.SubmitRequest);
+        }
+
+        foreach (EngineId e in EngineIds.All)
+        {
             AssertStatus(1, stores.Store(0, e, target.Slot(1 + (int)e), 0x100u + (uint)e), $"store on {e.Name()} after unwedge");
-        foreach (var e in EngineIds.All) Assert.Equal(0x100u + (uint)e, target[1 + (int)e]);
+        }
+
+        foreach (EngineId e in EngineIds.All)
+        {
+            Assert.Equal(0x100u + (uint)e, target[1 + (int)e]);
+        }
+
         Assert.Equal(0u, target[0]);
         Assert.Equal(0, dev.CreateContext(c, out _));
         Assert.Equal(0, dev.Throttle(c));
@@ -198,7 +224,7 @@ public sealed class WedgeTests
         int c = OpenClient(dev);
         var target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);
-        using var spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
+        using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
         dev.Wedge();
         AssertStatus(-Errno.EIO, spin.Fence, "spinner");
 
@@ -209,7 +235,11 @@ public sealed class WedgeTests
         Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.Unwedged));
         Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.FullReset));
         Assert.Equal(0, dev.Reset.TotalEngineResets);
-        foreach (var engine in dev.Gt.Engines) Assert.Same(engine.DefaultSubmitRequest, engine.SubmitRequest);
+        foreach (Engine engine in dev.Gt.Engines)
+        {
+            Assert.Same(engine.DefaultSubmitRequest, engine.SubmitRequest);
+        }
+
         AssertStatus(1, stores.Store(0, EngineId.Bcs0, target.Slot(0), 0xF00D), "store after the reset");
         Assert.Equal(0xF00Du, target[0]);
     }

@@ -1,13 +1,14 @@
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Core.Hw;
+using Driver.Core.Memory;
 using Driver.Engines.Isa;
-using Driver.Uapi;
 
 namespace Driver.Uapi.Tests.Smoke;
 
 public class SmokeTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(10);
 
     [Fact]
     public void StoreDwordLandsAndFenceSignals()
@@ -17,12 +18,12 @@ public class SmokeTests
         Assert.Equal(0, dev.CreateBuffer(c, 4096, out int target));
         Assert.Equal(0, dev.Bind(c, target, out uint addr));
         Assert.Equal(0, dev.CreateBuffer(c, 4096, out int batch));
-        var b = new BatchBuilder().StoreDword(addr + 8, 0xcafe).End();
+        BatchBuilder b = new BatchBuilder().StoreDword(addr + 8, 0xcafe).End();
         Assert.Equal(0, dev.Write(c, batch, 0, b.ToArray()));
-        Assert.Equal(0, dev.Execbuf(new ExecbufArgs { Client = c, Engine = (int)EngineId.Bcs0, BatchHandle = batch, Objects = [target] }, out var f));
-        Assert.True(f!.Wait(Bound));
+        Assert.Equal(0, dev.Execbuf(new ExecbufArgs { Client = c, Engine = (int)EngineId.Bcs0, BatchHandle = batch, Objects = [target] }, out DmaFence? f));
+        Assert.True(f!.Wait(s_bound));
         Assert.Equal(1, f.Status);
-        dev.Map(c, target, out var m);
+        dev.Map(c, target, out BufferMapping? m);
         Assert.Equal(0xcafeu, m![2]);
     }
 
@@ -32,13 +33,13 @@ public class SmokeTests
         using var dev = new GpuDevice(DeviceConfig.Fast());
         dev.OpenClient(out int c);
         var spin = Spinner.Start(dev, c, new SpinnerOptions { NoPreemption = true });
-        Assert.True(spin.WaitStarted(Bound));
+        Assert.True(spin.WaitStarted(s_bound));
         dev.CreateBuffer(c, 4096, out int batch);
         dev.Write(c, batch, 0, new BatchBuilder().End().ToArray());
-        dev.Execbuf(new ExecbufArgs { Client = c, Engine = 0, BatchHandle = batch }, out var behind);
-        Assert.True(spin.Fence.Wait(Bound));
+        dev.Execbuf(new ExecbufArgs { Client = c, Engine = 0, BatchHandle = batch }, out DmaFence? behind);
+        Assert.True(spin.Fence.Wait(s_bound));
         Assert.Equal(-Errno.EIO, spin.Fence.Status);
-        Assert.True(behind!.Wait(Bound));
+        Assert.True(behind!.Wait(s_bound));
         Assert.Equal(1, behind.Status);
         Assert.Equal(1, dev.Reset.EngineResetCount(EngineClass.Render));
         Assert.Equal(0, dev.Reset.ResetCount);
@@ -50,14 +51,18 @@ public class SmokeTests
         using var dev = new GpuDevice(DeviceConfig.Fast());
         dev.OpenClient(out int c);
         var spin = Spinner.Start(dev, c);
-        Assert.True(spin.WaitStarted(Bound));
+        Assert.True(spin.WaitStarted(s_bound));
         // Let several heartbeats pass: each pulse preempts at the arbitration point and completes.
         long pulses = dev.Heartbeat.Pulses;
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        while (dev.Heartbeat.Pulses < pulses + 3 && sw.Elapsed < Bound) Thread.Sleep(5);
+        while (dev.Heartbeat.Pulses < pulses + 3 && sw.Elapsed < s_bound)
+        {
+            Thread.Sleep(5);
+        }
+
         Assert.False(spin.Fence.IsSignaled);
         spin.End();
-        Assert.True(spin.Fence.Wait(Bound));
+        Assert.True(spin.Fence.Wait(s_bound));
         Assert.Equal(1, spin.Fence.Status);
         Assert.Equal(0, dev.Reset.TotalEngineResets);
     }
@@ -68,7 +73,7 @@ public class SmokeTests
         using var dev = new GpuDevice(DeviceConfig.Fast());
         dev.OpenClient(out int c);
         var spin = Spinner.Start(dev, c, new SpinnerOptions { InvalidCs = true, Engine = EngineId.Vcs0 });
-        Assert.True(spin.Fence.Wait(Bound));
+        Assert.True(spin.Fence.Wait(s_bound));
         Assert.Equal(-Errno.EIO, spin.Fence.Status);
         Assert.Equal(1, dev.Reset.EngineResetCount(EngineClass.Video));
     }
@@ -81,23 +86,23 @@ public class SmokeTests
         using var dev = new GpuDevice(DeviceConfig.Fast(strategy));
         dev.OpenClient(out int c);
         var spin = Spinner.Start(dev, c);
-        Assert.True(spin.WaitStarted(Bound));
+        Assert.True(spin.WaitStarted(s_bound));
         dev.CreateBuffer(c, 4096, out int batch);
         dev.Write(c, batch, 0, new BatchBuilder().End().ToArray());
         var fences = new List<Driver.Core.Fences.DmaFence>();
         for (int i = 0; i < 50; i++)
         {
-            dev.Execbuf(new ExecbufArgs { Client = c, Engine = i % 5, BatchHandle = batch }, out var f);
+            dev.Execbuf(new ExecbufArgs { Client = c, Engine = i % 5, BatchHandle = batch }, out DmaFence? f);
             fences.Add(f!);
         }
         dev.Wedge();
-        Assert.True(spin.Fence.Wait(Bound));
+        Assert.True(spin.Fence.Wait(s_bound));
         Assert.Equal(-Errno.EIO, spin.Fence.Status);
-        foreach (var f in fences) { Assert.True(f.Wait(Bound)); Assert.NotEqual(0, f.Status); }
+        foreach (DmaFence f in fences) { Assert.True(f.Wait(s_bound)); Assert.NotEqual(0, f.Status); }
         Assert.Equal(-Errno.EIO, dev.Execbuf(new ExecbufArgs { Client = c, Engine = 0, BatchHandle = batch }, out _));
         Assert.True(dev.Unwedge());
-        Assert.Equal(0, dev.Execbuf(new ExecbufArgs { Client = c, Engine = 0, BatchHandle = batch }, out var after));
-        Assert.True(after!.Wait(Bound));
+        Assert.Equal(0, dev.Execbuf(new ExecbufArgs { Client = c, Engine = 0, BatchHandle = batch }, out DmaFence? after));
+        Assert.True(after!.Wait(s_bound));
         Assert.Equal(1, after.Status);
     }
 }

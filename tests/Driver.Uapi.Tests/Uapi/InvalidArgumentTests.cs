@@ -1,7 +1,6 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Engines.Isa;
-using Driver.Uapi;
 using Driver.Testing;
 using Driver.Testing.Devices;
 using Driver.Testing.Gt;
@@ -14,7 +13,7 @@ public class InvalidArgumentTests
     private static (TestDevice Device, TestBuffer Batch) Open()
     {
         var t = new TestDevice();
-        var batch = t.NewBuffer();
+        TestBuffer batch = t.NewBuffer();
         batch.Write(new BatchBuilder().End());
         return (t, batch);
     }
@@ -27,10 +26,10 @@ public class InvalidArgumentTests
     [InlineData(int.MinValue)]
     public void BadEngineIsEinval(int engine)
     {
-        var (t, batch) = Open();
+        (TestDevice? t, TestBuffer? batch) = Open();
         using (t)
         {
-            Assert.Equal(-Errno.EINVAL, t.Dev.Execbuf(new ExecbufArgs { Client = t.Client, Engine = engine, BatchHandle = batch.Handle }, out var f));
+            Assert.Equal(-Errno.EINVAL, t.Dev.Execbuf(new ExecbufArgs { Client = t.Client, Engine = engine, BatchHandle = batch.Handle }, out DmaFence? f));
             Assert.Null(f);
             t.AssertWorks();
         }
@@ -48,13 +47,16 @@ public class InvalidArgumentTests
     [InlineData(long.MinValue)]
     public void BadBatchOffsetIsEinval(long offset)
     {
-        var (t, batch) = Open();
+        (TestDevice? t, TestBuffer? batch) = Open();
         using (t)
         {
             Assert.Equal(-Errno.EINVAL, t.Dev.Execbuf(new ExecbufArgs
             {
-                Client = t.Client, Engine = 0, BatchHandle = batch.Handle, BatchOffset = offset,
-            }, out var f));
+                Client = t.Client,
+                Engine = 0,
+                BatchHandle = batch.Handle,
+                BatchOffset = offset,
+            }, out DmaFence? f));
             Assert.Null(f);
             Assert.Equal(0, t.Dev.Reset.TotalEngineResets);
             t.AssertWorks();
@@ -68,17 +70,23 @@ public class InvalidArgumentTests
     [InlineData(3)]
     public void UnknownExecFlagsAreEinval(int flags)
     {
-        var (t, batch) = Open();
+        (TestDevice? t, TestBuffer? batch) = Open();
         using (t)
         {
             Assert.Equal(-Errno.EINVAL, t.Dev.Execbuf(new ExecbufArgs
             {
-                Client = t.Client, Engine = 0, BatchHandle = batch.Handle, Flags = (ExecFlags)flags,
+                Client = t.Client,
+                Engine = 0,
+                BatchHandle = batch.Handle,
+                Flags = (ExecFlags)flags,
             }, out _));
             Assert.Equal(0, t.Dev.Execbuf(new ExecbufArgs
             {
-                Client = t.Client, Engine = 0, BatchHandle = batch.Handle, Flags = ExecFlags.NoCapture,
-            }, out var f));
+                Client = t.Client,
+                Engine = 0,
+                BatchHandle = batch.Handle,
+                Flags = ExecFlags.NoCapture,
+            }, out DmaFence? f));
             Assert.True(f!.Wait(Poll.Bound));
             Assert.Equal(1, f.Status);
             t.AssertWorks();
@@ -88,12 +96,15 @@ public class InvalidArgumentTests
     [Fact]
     public void NullInFenceIsEinval()
     {
-        var (t, batch) = Open();
+        (TestDevice? t, TestBuffer? batch) = Open();
         using (t)
         {
             Assert.Equal(-Errno.EINVAL, t.Dev.Execbuf(new ExecbufArgs
             {
-                Client = t.Client, Engine = 0, BatchHandle = batch.Handle, InFences = [new DmaFence(), null!],
+                Client = t.Client,
+                Engine = 0,
+                BatchHandle = batch.Handle,
+                InFences = [new DmaFence(), null!],
             }, out _));
             t.AssertWorks();
         }
@@ -102,7 +113,7 @@ public class InvalidArgumentTests
     [Fact]
     public void NegativeWaitTimeoutIsEinval()
     {
-        var (t, batch) = Open();
+        (TestDevice? t, TestBuffer? batch) = Open();
         using (t)
         {
             Assert.Equal(-Errno.EINVAL, t.Dev.Wait(t.Client, batch.Handle, -1));
@@ -126,7 +137,7 @@ public class InvalidArgumentTests
     [InlineData((ContextParam)99, 1L)]
     public void BadContextParamOrValueIsEinval(ContextParam param, long value)
     {
-        var (t, _) = Open();
+        (TestDevice? t, TestBuffer _) = Open();
         using (t)
         {
             Assert.Equal(0, t.Dev.CreateContext(t.Client, out int ctx));
@@ -141,7 +152,7 @@ public class InvalidArgumentTests
     [Fact]
     public void UnknownContextParamCannotBeRead()
     {
-        var (t, _) = Open();
+        (TestDevice? t, TestBuffer _) = Open();
         using (t)
         {
             Assert.Equal(-Errno.EINVAL, t.Dev.GetContextParam(t.Client, 0, (ContextParam)99, out long v));
@@ -152,7 +163,7 @@ public class InvalidArgumentTests
     [Fact]
     public void GoodContextParamsRoundTrip()
     {
-        var (t, _) = Open();
+        (TestDevice? t, TestBuffer _) = Open();
         using (t)
         {
             Assert.Equal(0, t.Dev.SetContextParam(t.Client, 0, ContextParam.Recoverable, 0));
@@ -170,7 +181,7 @@ public class InvalidArgumentTests
     [Fact]
     public void DestroyingTheDefaultContextIsEinval()
     {
-        var (t, _) = Open();
+        (TestDevice? t, TestBuffer _) = Open();
         using (t)
         {
             Assert.Equal(-Errno.EINVAL, t.Dev.DestroyContext(t.Client, 0));
@@ -184,11 +195,11 @@ public class InvalidArgumentTests
     [InlineData(0u, 1u)]
     public void ResetStatsWithFlagsOrPadIsEinval(uint flags, uint pad)
     {
-        var (t, _) = Open();
+        (TestDevice? t, TestBuffer _) = Open();
         using (t)
         {
             Assert.Equal(-Errno.EINVAL, t.Dev.GetResetStats(t.Client, 0, out _, flags, pad));
-            Assert.Equal(0, t.Dev.GetResetStats(t.Client, 0, out var stats));
+            Assert.Equal(0, t.Dev.GetResetStats(t.Client, 0, out ResetStats stats));
             Assert.Equal(new ResetStats(0, 0, 0), stats);
             t.AssertWorks();
         }
@@ -197,7 +208,7 @@ public class InvalidArgumentTests
     [Fact]
     public void ManyBadCallsInARowLeaveTheDeviceWorking()
     {
-        var (t, batch) = Open();
+        (TestDevice? t, TestBuffer? batch) = Open();
         using (t)
         {
             for (int i = 0; i < 20; i++)

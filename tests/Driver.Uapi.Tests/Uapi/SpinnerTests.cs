@@ -2,7 +2,6 @@ using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Execution;
-using Driver.Uapi;
 using Driver.Testing;
 using Driver.Testing.Devices;
 
@@ -65,7 +64,7 @@ public class SpinnerTests
         using var t = new TestDevice();
         using var spin = Spinner.Start(t.Dev, t.Client, new SpinnerOptions { NoPreemption = true, Engine = EngineId.Bcs0 });
         Assert.True(spin.WaitStarted(Poll.Bound));
-        var behind = t.Submit(new Driver.Engines.Isa.BatchBuilder().End(), EngineId.Bcs0);
+        DmaFence behind = t.Submit(new Driver.Engines.Isa.BatchBuilder().End(), EngineId.Bcs0);
         Assert.True(spin.Fence.Wait(Poll.Bound));
         Assert.Equal(-Errno.EIO, spin.Fence.Status);
         Assert.True(behind.Wait(Poll.Bound));
@@ -82,7 +81,7 @@ public class SpinnerTests
         Assert.True(spin.Fence.Wait(Poll.Bound));
         Assert.Equal(-Errno.EIO, spin.Fence.Status);
         Assert.True(spin.IsStarted, "the spinner ran up to its invalid instruction");
-        var fault = t.Engine(EngineId.Ccs0).LastFault!;
+        EngineFault fault = t.Engine(EngineId.Ccs0).LastFault!;
         Assert.Equal(FaultKind.InvalidInstruction, fault.Kind);
         Assert.Equal(spin.Address + 0x14, fault.Address);
         Assert.Equal(Spinner.InvalidInstruction, fault.Dword);
@@ -137,12 +136,12 @@ public class SpinnerTests
     {
         using var t = new TestDevice(heartbeat: false);
         long pages = t.Dev.Gt.Memory.UsedPages;
-        Assert.Equal(-Errno.ENOENT, Spinner.Create(t.Dev, t.Client, new SpinnerOptions { Context = 99 }, out var none));
+        Assert.Equal(-Errno.ENOENT, Spinner.Create(t.Dev, t.Client, new SpinnerOptions { Context = 99 }, out Spinner? none));
         Assert.Null(none);
         Assert.Equal(pages, t.Dev.Gt.Memory.UsedPages);
         Assert.Equal(-Errno.ENOENT, Spinner.Create(t.Dev, 999, new SpinnerOptions(), out _));
         Assert.Equal(-Errno.EINVAL, Spinner.Create(t.Dev, t.Client, new SpinnerOptions { Engine = (EngineId)7 }, out _));
-        var e = Assert.Throws<DriverException>(() => Spinner.Start(t.Dev, t.Client, new SpinnerOptions { Context = 99 }));
+        DriverException e = Assert.Throws<DriverException>(() => Spinner.Start(t.Dev, t.Client, new SpinnerOptions { Context = 99 }));
         Assert.Equal(Errno.ENOENT, e.Errno);
         t.AssertWorks();
     }

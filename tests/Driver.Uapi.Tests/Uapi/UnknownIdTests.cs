@@ -1,7 +1,8 @@
 using Driver.Core.Errors;
-using Driver.Uapi;
+using Driver.Core.Fences;
 using Driver.Testing;
 using Driver.Testing.Devices;
+using Driver.Testing.Gt;
 
 namespace Driver.Uapi.Tests.Uapi;
 
@@ -23,7 +24,10 @@ public class UnknownIdTests
     {
         ExecbufArgs Exec(int client = 0, int ctx = 0, int batch = 0, int[]? objects = null) => new()
         {
-            Client = client == 0 ? c : client, Context = ctx, Engine = 0, BatchHandle = batch == 0 ? h : batch,
+            Client = client == 0 ? c : client,
+            Context = ctx,
+            Engine = 0,
+            BatchHandle = batch == 0 ? h : batch,
             Objects = objects ?? [],
         };
         return ioctl switch
@@ -56,12 +60,12 @@ public class UnknownIdTests
     public void UnknownIdIsEnoentAndTheDeviceStillWorks(string ioctl)
     {
         using var t = new TestDevice();
-        var batch = t.NewBuffer();
+        TestBuffer batch = t.NewBuffer();
         batch.Write(new Driver.Engines.Isa.BatchBuilder().End());
-        var results = CallWithUnknownIds(ioctl, t.Dev, t.Client, batch.Handle);
+        int[] results = CallWithUnknownIds(ioctl, t.Dev, t.Client, batch.Handle);
         Assert.All(results, r => Assert.Equal(-Errno.ENOENT, r));
         // The good handle was not disturbed by the failed calls.
-        Assert.Equal(0, t.Dev.Execbuf(new ExecbufArgs { Client = t.Client, Engine = 0, BatchHandle = batch.Handle }, out var f));
+        Assert.Equal(0, t.Dev.Execbuf(new ExecbufArgs { Client = t.Client, Engine = 0, BatchHandle = batch.Handle }, out DmaFence? f));
         Assert.True(f!.Wait(Poll.Bound));
         Assert.Equal(1, f.Status);
         t.AssertWorks();
@@ -75,7 +79,7 @@ public class UnknownIdTests
         Assert.Equal(0, t.Dev.DestroyContext(t.Client, ctx));
         Assert.Equal(-Errno.ENOENT, t.Dev.DestroyContext(t.Client, ctx));
         Assert.Equal(-Errno.ENOENT, t.Dev.GetContextParam(t.Client, ctx, ContextParam.Priority, out _));
-        var batch = t.NewBuffer();
+        TestBuffer batch = t.NewBuffer();
         batch.Write(new Driver.Engines.Isa.BatchBuilder().End());
         Assert.Equal(-Errno.ENOENT, t.Execbuf(batch, 0, ctx, null, out _));
         Assert.Equal(0, t.Dev.CloseBuffer(t.Client, batch.Handle));
@@ -92,7 +96,7 @@ public class UnknownIdTests
     public void HandlesArePerClient()
     {
         using var t = new TestDevice();
-        var mine = t.NewBuffer();
+        TestBuffer mine = t.NewBuffer();
         Assert.Equal(0, t.Dev.OpenClient(out int other));
         Assert.Equal(0, t.Dev.CreateBuffer(other, 4096, out int theirs));
         Assert.NotEqual(0, theirs);

@@ -2,9 +2,9 @@ using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Isa;
-using Driver.Uapi;
 using Driver.Testing;
 using Driver.Testing.Devices;
+using Driver.Testing.Gt;
 
 namespace Driver.Uapi.Tests.Uapi;
 
@@ -36,12 +36,12 @@ public class WaitBusyTests
     public void ObjectsUsedByABatchAreBusyUntilItCompletes()
     {
         using var t = new TestDevice(heartbeat: false);
-        var data = t.NewBuffer();
-        var unused = t.NewBuffer();
+        TestBuffer data = t.NewBuffer();
+        TestBuffer unused = t.NewBuffer();
         var gate = new DmaFence();
-        var batch = t.NewBuffer();
+        TestBuffer batch = t.NewBuffer();
         batch.Write(new BatchBuilder().StoreDword(data.At(1), 2).End());
-        var held = t.Submit(batch, EngineId.Rcs0, 0, [gate], data);
+        DmaFence held = t.Submit(batch, EngineId.Rcs0, 0, [gate], data);
         Assert.Equal(0, t.Dev.Busy(t.Client, data.Handle, out bool busy));
         Assert.True(busy);
         Assert.Equal(0, t.Dev.Busy(t.Client, batch.Handle, out busy));
@@ -63,9 +63,9 @@ public class WaitBusyTests
     public void WaitOnAFailedBatchSucceeds()
     {
         using var t = new TestDevice(heartbeat: false);
-        var batch = t.NewBuffer();
+        TestBuffer batch = t.NewBuffer();
         batch.Write(new BatchBuilder().Emit(0xDEAD_BEEF));
-        var f = t.Submit(batch);
+        DmaFence f = t.Submit(batch);
         Assert.Equal(0, t.Dev.Wait(t.Client, batch.Handle, (long)Poll.Bound.TotalMilliseconds * 1_000_000));
         Assert.Equal(-Errno.EIO, f.Status);
     }
@@ -78,7 +78,7 @@ public class WaitBusyTests
         Assert.True(spin.WaitStarted(Poll.Bound));
         spin.SetTimeout(TimeSpan.FromMilliseconds(50));
         // long.MaxValue ns is "wait as long as it takes"; run it on the side so a broken wait cannot hang the test.
-        var wait = Task.Run(() => t.Dev.Wait(t.Client, spin.Handle, long.MaxValue));
+        Task<int> wait = Task.Run(() => t.Dev.Wait(t.Client, spin.Handle, long.MaxValue));
         Assert.Equal(0, await wait.WaitAsync(Poll.Bound));
         Assert.Equal(1, spin.Fence.Status);
     }

@@ -1,17 +1,17 @@
 using System.Collections.Concurrent;
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
 using Driver.Engines.Isa;
-using Driver.Uapi;
 
 namespace Driver.Uapi.Tests.Vulkan;
 
 /// <summary>Engine.UseBackend without Vulkan: a recording backend takes the engine's requests, through wedge and unwedge.</summary>
 public class EngineBackendRoutingTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(10);
 
     /// <summary>Completes every request at once on the submitting thread (as a backend may), recording it.</summary>
     private sealed class RecordingBackend : IEngineBackend
@@ -35,15 +35,15 @@ public class EngineBackendRoutingTests
     {
         using var dev = new GpuDevice(DeviceConfig.Fast());
         var backend = new RecordingBackend();
-        var engine = dev.Gt[EngineId.Vcs0];
+        Engine engine = dev.Gt[EngineId.Vcs0];
         engine.UseBackend(backend);
         Assert.Same(backend, engine.Backend);
         dev.OpenClient(out int c);
         dev.CreateBuffer(c, 4096, out int batch);
         dev.Write(c, batch, 0, new BatchBuilder().End().ToArray());
 
-        Assert.Equal(0, Submit(dev, c, batch, out var first));
-        Assert.True(first!.Wait(Bound));
+        Assert.Equal(0, Submit(dev, c, batch, out DmaFence? first));
+        Assert.True(first!.Wait(s_bound));
         Assert.Equal(1, first.Status);
         Assert.Single(backend.Seen);
         Assert.Equal(0, engine.Submitted);
@@ -52,15 +52,15 @@ public class EngineBackendRoutingTests
         Assert.Equal(-Errno.EIO, Submit(dev, c, batch, out _));
         Assert.True(dev.Unwedge());
         // Unwedge restores the default handler: still the backend.
-        Assert.Equal(0, Submit(dev, c, batch, out var after));
-        Assert.True(after!.Wait(Bound));
+        Assert.Equal(0, Submit(dev, c, batch, out DmaFence? after));
+        Assert.True(after!.Wait(s_bound));
         Assert.Equal(1, after.Status);
         Assert.Equal(2, backend.Seen.Count);
 
         engine.UseBackend(null);
         Assert.Null(engine.Backend);
-        Assert.Equal(0, Submit(dev, c, batch, out var simulated));
-        Assert.True(simulated!.Wait(Bound));
+        Assert.Equal(0, Submit(dev, c, batch, out DmaFence? simulated));
+        Assert.True(simulated!.Wait(s_bound));
         Assert.Equal(2, backend.Seen.Count);
         Assert.Equal(1, engine.Submitted);
     }
@@ -70,9 +70,9 @@ public class EngineBackendRoutingTests
     {
         using var dev = new GpuDevice(DeviceConfig.Fast());
         var backend = new RecordingBackend();
-        var engine = dev.Gt[EngineId.Vcs0];
+        Engine engine = dev.Gt[EngineId.Vcs0];
         dev.Wedge();
-        var nop = engine.SubmitRequest;
+        Action<Request> nop = engine.SubmitRequest;
         engine.UseBackend(backend);
         Assert.Same(nop, engine.SubmitRequest);
         Assert.True(dev.Unwedge());
@@ -80,8 +80,8 @@ public class EngineBackendRoutingTests
         dev.OpenClient(out int c);
         dev.CreateBuffer(c, 4096, out int batch);
         dev.Write(c, batch, 0, new BatchBuilder().End().ToArray());
-        Assert.Equal(0, Submit(dev, c, batch, out var f));
-        Assert.True(f!.Wait(Bound));
+        Assert.Equal(0, Submit(dev, c, batch, out DmaFence? f));
+        Assert.True(f!.Wait(s_bound));
         Assert.Single(backend.Seen);
     }
 }

@@ -24,12 +24,29 @@ public sealed class CountRangeConverter : JsonConverter<CountRange>
                 {
                     string name = reader.GetString()!;
                     reader.Read();
-                    if (name == "min") min = ReadCount(ref reader);
-                    else if (name == "max") max = ReadCount(ref reader);
-                    else throw new JsonException($"unknown field '{name}' in a count range (expected min, max)");
+                    if (name == "min")
+                    {
+                        min = ReadCount(ref reader);
+                    }
+                    else if (name == "max")
+                    {
+                        max = ReadCount(ref reader);
+                    }
+                    else
+                    {
+                        throw new JsonException($"unknown field '{name}' in a count range (expected min, max)");
+                    }
                 }
-                if (min is null && max is null) throw new JsonException("a count range needs min or max");
-                if (min > max) throw new JsonException($"count range min {min} is above max {max}");
+                if (min is null && max is null)
+                {
+                    throw new JsonException("a count range needs min or max");
+                }
+
+                if (min > max)
+                {
+                    throw new JsonException($"count range min {min} is above max {max}");
+                }
+
                 return new CountRange { Min = min, Max = max };
             default:
                 throw new JsonException(Expected);
@@ -38,7 +55,11 @@ public sealed class CountRangeConverter : JsonConverter<CountRange>
 
     private static int ReadCount(ref Utf8JsonReader reader)
     {
-        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int n) || n < 0) throw new JsonException(Expected);
+        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int n) || n < 0)
+        {
+            throw new JsonException(Expected);
+        }
+
         return n;
     }
 
@@ -48,8 +69,16 @@ public sealed class CountRangeConverter : JsonConverter<CountRange>
         if (value.IsAll) { writer.WriteStringValue("all"); return; }
         if (value.Min == value.Max && value.Min is { } n) { writer.WriteNumberValue(n); return; }
         writer.WriteStartObject();
-        if (value.Min is { } lo) writer.WriteNumber("min", lo);
-        if (value.Max is { } hi) writer.WriteNumber("max", hi);
+        if (value.Min is { } lo)
+        {
+            writer.WriteNumber("min", lo);
+        }
+
+        if (value.Max is { } hi)
+        {
+            writer.WriteNumber("max", hi);
+        }
+
         writer.WriteEndObject();
     }
 }

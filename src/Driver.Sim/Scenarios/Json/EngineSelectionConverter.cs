@@ -12,14 +12,26 @@ public sealed class EngineSelectionConverter : JsonConverter<EngineSelection>
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            if (reader.GetString() == "all") return EngineSelection.All;
+            if (reader.GetString() == "all")
+            {
+                return EngineSelection.All;
+            }
+
             throw new JsonException("expected \"all\" or an array of engine names");
         }
-        if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException("expected \"all\" or an array of engine names");
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException("expected \"all\" or an array of engine names");
+        }
+
         var names = new List<string>();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (reader.TokenType != JsonTokenType.String) throw new JsonException("engine names must be strings");
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                throw new JsonException("engine names must be strings");
+            }
+
             names.Add(reader.GetString()!);
         }
         return new EngineSelection { Names = names };
@@ -30,7 +42,11 @@ public sealed class EngineSelectionConverter : JsonConverter<EngineSelection>
     {
         if (value.IsAll) { writer.WriteStringValue("all"); return; }
         writer.WriteStartArray();
-        foreach (var n in value.Names) writer.WriteStringValue(n);
+        foreach (string n in value.Names)
+        {
+            writer.WriteStringValue(n);
+        }
+
         writer.WriteEndArray();
     }
 }

@@ -20,19 +20,40 @@ public static partial class JsonErrorText
         string m = StripPosition(e.Message);
         Match match;
         if ((match = UnmappedMember().Match(m)).Success)
+        {
             return $"unknown field '{match.Groups["name"].Value}'";
+        }
+
         if ((match = MissingRequired().Match(m)).Success)
+        {
             return $"missing required field {match.Groups["names"].Value.Trim().TrimEnd('.')}";
+        }
+
         if ((match = UnknownDiscriminator().Match(m)).Success)
+        {
             return $"unknown step type '{match.Groups["id"].Value}' (expected one of: {StepTypes})";
+        }
+
         if (m.Contains("must specify a type discriminator", StringComparison.Ordinal) || m.Contains("abstract types is not supported", StringComparison.Ordinal))
+        {
             return $"a step is missing its \"type\" field (one of: {StepTypes})";
+        }
+
         if ((match = NullNotAllowed().Match(m)).Success)
+        {
             return $"'{match.Groups["name"].Value}' must not be null";
+        }
+
         if ((match = CannotConvert().Match(m)).Success)
+        {
             return $"wrong type or value: expected {Expected(match.Groups["type"].Value)}";
+        }
+
         if (e.InnerException is JsonException reader)
+        {
             return $"invalid JSON: {StripPosition(reader.Message)}";
+        }
+
         return m;
     }
 
@@ -42,30 +63,54 @@ public static partial class JsonErrorText
     /// </summary>
     public static (string? Path, long? Line) Position(string message)
     {
-        var match = PositionSuffix().Match(message);
+        Match match = PositionSuffix().Match(message);
         return match.Success ? (match.Groups["path"].Value, long.Parse(match.Groups["line"].Value, System.Globalization.CultureInfo.InvariantCulture) + 1) : (null, null);
     }
 
     private static string StripPosition(string message)
     {
         int i = message.IndexOf(" Path: ", StringComparison.Ordinal);
-        if (i < 0) i = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+        if (i < 0)
+        {
+            i = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+        }
+
         return (i >= 0 ? message[..i] : message).Trim();
     }
 
     /// <summary>Describes a CLR type name the way a scenario author thinks of it.</summary>
     private static string Expected(string clrType)
     {
-        if (clrType.Contains("System.Int32", StringComparison.Ordinal)) return "an integer";
-        if (clrType.Contains("System.Boolean", StringComparison.Ordinal)) return "true or false";
-        if (clrType.Contains("IReadOnlyDictionary", StringComparison.Ordinal)) return "an object";
-        if (clrType.Contains("IReadOnlyList", StringComparison.Ordinal)) return "an array";
-        if (clrType == "System.String") return "a string";
+        if (clrType.Contains("System.Int32", StringComparison.Ordinal))
+        {
+            return "an integer";
+        }
+
+        if (clrType.Contains("System.Boolean", StringComparison.Ordinal))
+        {
+            return "true or false";
+        }
+
+        if (clrType.Contains("IReadOnlyDictionary", StringComparison.Ordinal))
+        {
+            return "an object";
+        }
+
+        if (clrType.Contains("IReadOnlyList", StringComparison.Ordinal))
+        {
+            return "an array";
+        }
+
+        if (clrType == "System.String")
+        {
+            return "a string";
+        }
+
         string name = clrType.Replace("System.Nullable`1[", "", StringComparison.Ordinal).TrimEnd(']');
-        var type = typeof(JsonErrorText).Assembly.GetType(name);
+        Type? type = typeof(JsonErrorText).Assembly.GetType(name);
         if (type is { IsEnum: true })
         {
-            var names = type.GetFields(BindingFlags.Public | BindingFlags.Static)
+            IEnumerable<string> names = type.GetFields(BindingFlags.Public | BindingFlags.Static)
                 .Select(f => f.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? f.Name);
             return "one of: " + string.Join(", ", names.Select(n => $"\"{n}\""));
         }
