@@ -194,12 +194,14 @@ public sealed partial class VulkanEngine
                         $"loop head 0x{cond.Address:x8} rewritten with 0x{head:x8}: only BATCH_BUFFER_END ends a translated loop");
                 }
             case ArenaLayout.HaltAborted:
-                if (!_stopping)
+                // Aborted because the engine stops or the GT wedged: cancelled, not a hang of this batch.
+                bool cancelled = _stopping || _cancelRequested;
+                if (!cancelled)
                 {
                     Interlocked.Increment(ref _hangs);
                 }
 
-                return (_stopping ? VulkanRequestOutcome.Cancelled : VulkanRequestOutcome.Hang, -Errno.EIO, abortReason ?? "aborted");
+                return (cancelled ? VulkanRequestOutcome.Cancelled : VulkanRequestOutcome.Hang, -Errno.EIO, abortReason ?? "aborted");
             case ArenaLayout.HaltCapped:
                 Interlocked.Increment(ref _hangs);
                 return (VulkanRequestOutcome.Hang, -Errno.EIO, $"spin reached its iteration cap ({SpinIterationCap})");

@@ -46,6 +46,9 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     /// <summary>Set (with a full barrier) by the engine thread as it exits; from then on Submit cancels by itself.</summary>
     private int _dead;
     private volatile bool _wedged;
+
+    /// <summary>Set by <see cref="Cancel"/>; the engine thread aborts its batch and cancels its queue, then clears it.</summary>
+    private volatile bool _cancelRequested;
     private volatile bool _executing;
     private long _submitted;
     private long _completed;
@@ -125,6 +128,13 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
         }
     }
 
+    /// <inheritdoc/>
+    public void Cancel()
+    {
+        _cancelRequested = true;
+        _doorbell.Set();
+    }
+
     /// <summary>Brings a wedged engine back when its device can be revived. True when usable.</summary>
     public bool Unwedge()
     {
@@ -161,6 +171,14 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
             finally { _ready.Set(); }
             while (!_stopping)
             {
+                if (_cancelRequested)
+                {
+                    // Cleared before draining: a Cancel() arriving meanwhile is honoured on the next pass.
+                    _cancelRequested = false;
+                    DrainCancelled("cancelled: the GT is wedged");
+                    continue;
+                }
+
                 if (!_pending.TryDequeue(out (Request Rq, long Queued) item))
                 {
                     _doorbell.Reset();

@@ -35,7 +35,7 @@ public sealed partial class SelftestHangcheck
             {
                 (DmaFence? rq, uint marker) = hang.Create(e);
                 if (!hang.WaitUntilRunning(e, marker)) { err = $"Failed to start request {rq.Seqno}"; break; }
-                if (!dev.Reset.ResetEngine(engine, "selftest reset_engines")) { err = $"i915_reset_engine({e.Name()}:others-active): failed"; break; }
+                if (!ResetEngine(dev, e, "selftest reset_engines")) { err = $"i915_reset_engine({e.Name()}:others-active): failed"; break; }
                 count++;
                 if (rq.Error != -Driver.Core.Errors.Errno.EIO) { err = $"i915_reset_engine({e.Name()}:others-active): failed to reset request {rq}"; break; }
                 if (!rq.Wait(TimeSpan.FromMilliseconds(200))) { err = $"i915_reset_engine({e.Name()}:others-active): failed to complete request {rq} after reset"; break; }
@@ -79,7 +79,7 @@ public sealed partial class SelftestHangcheck
             int ctx = IgtGem.ContextCreate(t, dev, fd);
             dev.Heartbeat.SetInterval(e, TimeSpan.Zero);
             dev.Reset.Faults.FailEngineResets(1);
-            bool ok = dev.Reset.ResetEngine(engine, "selftest reset_fail_engine");
+            bool ok = ResetEngine(dev, e, "selftest reset_fail_engine");
             t.AssertF(!ok, $"intel_engine_reset({e.Name()}) did not fail");
             int count = 0;
             var sw = Stopwatch.StartNew();
@@ -94,12 +94,12 @@ public sealed partial class SelftestHangcheck
 
                 if ((count & 1) != 0)
                 {
-                    t.AssertF(dev.Reset.ResetEngine(engine, "selftest reset_fail_engine"), $"intel_engine_reset({e.Name()}) failed");
+                    t.AssertF(ResetEngine(dev, e, "selftest reset_fail_engine"), $"intel_engine_reset({e.Name()}) failed");
                 }
                 else
                 {
                     dev.Reset.Faults.FailEngineResets(1);
-                    t.AssertF(!dev.Reset.ResetEngine(engine, "selftest reset_fail_engine"), $"intel_engine_reset({e.Name()}) did not fail");
+                    t.AssertF(!ResetEngine(dev, e, "selftest reset_fail_engine"), $"intel_engine_reset({e.Name()}) did not fail");
                 }
                 if (last is not null)
                 {

@@ -86,7 +86,10 @@ public sealed partial class SelftestHangcheck : IIgtBinary
 
                 IgtGem.ContextDestroy(t, dev, fd, ctx);
             }
-            dev.Reset.ResetFull(EngineIds.AllMask, "selftest reset_nop");
+            using (dev.Reset.ResetGlobalLock())
+            {
+                dev.Reset.ResetFull(EngineIds.AllMask, "selftest reset_nop");
+            }
             t.Assert(!dev.IsWedged);
             t.AssertF(dev.Reset.ResetCount == resetCount + ++count, "Full GPU reset not recorded!");
             Flush(t, dev);
@@ -115,7 +118,7 @@ public sealed partial class SelftestHangcheck : IIgtBinary
                     (DmaFence? rq, uint marker) = hang.Create(e);
                     t.AssertF(hang.WaitUntilRunning(e, marker), $"Failed to start request {rq.Seqno}");
                 }
-                t.AssertF(dev.Reset.ResetEngine(engine, "selftest"), $"intel_engine_reset({e.Name()}) failed");
+                t.AssertF(ResetEngine(dev, e, "selftest"), $"intel_engine_reset({e.Name()}) failed");
                 t.AssertF(dev.Reset.ResetCount == resetCount, "Full GPU reset recorded! (engine reset expected)");
                 t.AssertF(dev.Reset.EngineResetCount(e.Class()) == ++engineCount, $"{e.Name()} engine reset not recorded!");
                 count++;
@@ -126,6 +129,18 @@ public sealed partial class SelftestHangcheck : IIgtBinary
         }
         t.Assert(!dev.IsWedged);
         hang?.End();
+    }
+
+    /// <summary>
+    /// intel_engine_reset as the selftests call it: holding the engine's RESET_ENGINE bit (test_and_set_bit before,
+    /// clear_and_wake_up_bit after), which the reset asserts.
+    /// </summary>
+    private static bool ResetEngine(GpuDevice dev, EngineId e, string reason)
+    {
+        using (dev.Reset.EngineResetLock(e))
+        {
+            return dev.Reset.ResetEngine(dev.Gt[e], reason);
+        }
     }
 
     /// <summary>igt_reset_queue: per engine, a hang queued behind a hang; a reset of that engine blames only the running one.</summary>
@@ -144,7 +159,10 @@ public sealed partial class SelftestHangcheck : IIgtBinary
                 (DmaFence Rq, uint Marker) rq = hang.Create(e);
                 t.AssertF(hang.WaitUntilRunning(e, prev.Marker), $"Failed to start request {prev.Rq.Seqno}");
                 int resetCount = dev.Reset.ResetCount;
-                dev.Reset.ResetFull(e.Mask(), "selftest reset_queue");
+                using (dev.Reset.ResetGlobalLock())
+                {
+                    dev.Reset.ResetFull(e.Mask(), "selftest reset_queue");
+                }
                 t.AssertF(prev.Rq.Error == -Errno.EIO, $"{e.Name()}: Reset not recorded on hanging request [fence.error={prev.Rq.Error}]");
                 t.AssertF(rq.Rq.Error == 0, $"{e.Name()}: Reset recorded on innocent request [fence.error={rq.Rq.Error}]");
                 t.AssertF(dev.Reset.ResetCount == resetCount + 1, "No GPU reset recorded!");
@@ -168,7 +186,10 @@ public sealed partial class SelftestHangcheck : IIgtBinary
         (DmaFence? rq, uint marker) = hang.Create(EngineId.Rcs0);
         t.AssertF(hang.WaitUntilRunning(EngineId.Rcs0, marker), $"Failed to start request {rq.Seqno}");
         int resetCount = dev.Reset.ResetCount;
-        dev.Reset.ResetFull(EngineIds.AllMask, "selftest reset_wait");
+        using (dev.Reset.ResetGlobalLock())
+        {
+            dev.Reset.ResetFull(EngineIds.AllMask, "selftest reset_wait");
+        }
         t.AssertF(IgtSync.Wait(rq, TimeSpan.FromMilliseconds(200)) == 0, "i915_request_wait failed on a stuck request");
         t.AssertF(dev.Reset.ResetCount != resetCount, "No GPU reset recorded!");
         t.Assert(!dev.IsWedged);
@@ -195,7 +216,10 @@ public sealed partial class SelftestHangcheck : IIgtBinary
         GpuDevice dev = t.Device;
         dev.Wedge("selftest wedged_reset");
         t.Assert(dev.IsWedged);
-        dev.Reset.ResetFull(EngineIds.AllMask, "selftest wedged_reset");
+        using (dev.Reset.ResetGlobalLock())
+        {
+            dev.Reset.ResetFull(EngineIds.AllMask, "selftest wedged_reset");
+        }
         t.AssertF(!dev.IsWedged, "wedged -> reset should have cleared wedged");
     }
 

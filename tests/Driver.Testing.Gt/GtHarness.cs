@@ -14,10 +14,10 @@ namespace Driver.Testing.Gt;
 /// </summary>
 public sealed class GtHarness : IDisposable
 {
-    /// <summary>Builds a small GT and a client.</summary>
-    public GtHarness()
+    /// <summary>Builds a small GT (submission protected by <paramref name="strategy"/>) and a client.</summary>
+    public GtHarness(WedgeStrategy strategy = WedgeStrategy.Epoch)
     {
-        Gt = new IntelGt(new GtConfig { MemoryBytes = 32L << 20, GgttBytes = 64L << 20 });
+        Gt = new IntelGt(new GtConfig { MemoryBytes = 32L << 20, GgttBytes = 64L << 20, WedgeStrategy = strategy });
         Client = new Client(Gt.NextClientId(), "harness", privileged: false, Gt.StatusPages);
     }
 

@@ -48,6 +48,15 @@ public class DmaFence
     /// <summary><see cref="Stopwatch.GetTimestamp"/> at the signal; 0 before.</summary>
     private long _signalTimestamp;
 
+    /// <summary>
+    /// Callback lists of fences signalled on this thread while it was already running callbacks: run by the outermost
+    /// signaller once the callback in progress returns (see <see cref="NotifySlow"/>). Null until a thread first
+    /// signals a fence that has callbacks; then one queue per thread, reused.
+    /// </summary>
+#pragma warning disable IDE1006 // thread-static fields are t_camelCase, which editorconfig cannot tell apart
+    [ThreadStatic] private static DeferredCallbacks? t_deferred;
+#pragma warning restore IDE1006
+
     /// <summary>Creates a pending fence on the given fence context and seqno.</summary>
     public DmaFence(ulong context = 0, uint seqno = 0)
     {
@@ -369,31 +378,65 @@ public class DmaFence
         {
             return;
         }
+
+        // Registration is LIFO; reverse so callbacks run in the order they were added.
+        FenceCallback? ordered = null;
+        while (list is not null)
+        {
+            FenceCallback? next = list.Next;
+            list.Next = ordered;
+            ordered = list;
+            list = next;
+        }
+
+        // A callback may signal another fence (a dependency that submits, a nop handler that completes at once, a
+        // merged fence), whose callbacks may signal the next one: run inline, a chain of N fences would nest N deep
+        // and overflow the stack. Like the kernel, which signals from irq_work instead of the signaller's stack, a
+        // fence signalled from inside a callback has its callbacks deferred: the outermost signaller on this thread
+        // runs them, in signal order, once the callback in progress returns. The fence itself is already signalled
+        // and its waiters woken; only its callbacks wait their turn, so the depth stays one whatever the chain.
+        DeferredCallbacks deferred = t_deferred ??= new DeferredCallbacks();
+        if (deferred.Running)
+        {
+            deferred.Queue.Enqueue((this, ordered));
+            return;
+        }
+
         // Callbacks run outside the lock (they may take other locks or signal other fences) and inside a
         // signalling section: a fence wait from a callback is a deadlock the lock validator reports.
         bool cookie = Lockdep.BeginSignalling();
+        deferred.Running = true;
         try
         {
-            // Registration is LIFO; reverse so callbacks run in the order they were added.
-            FenceCallback? ordered = null;
-            while (list is not null)
+            Invoke(this, ordered);
+            while (deferred.Queue.TryDequeue(out (DmaFence Fence, FenceCallback? Callbacks) next))
             {
-                FenceCallback? next = list.Next;
-                list.Next = ordered;
-                ordered = list;
-                list = next;
-            }
-            while (ordered is not null)
-            {
-                FenceCallback? next = ordered.Next;
-                ordered.Next = null;
-                ordered.Invoke(this);
-                ordered = next;
+                Invoke(next.Fence, next.Callbacks);
             }
         }
         finally
         {
+            // Only reached with entries left when a callback threw (a driver bug): the rest still run, or their
+            // fences' dependents would never hear of the signal.
+            while (deferred.Queue.TryDequeue(out (DmaFence Fence, FenceCallback? Callbacks) next))
+            {
+                Invoke(next.Fence, next.Callbacks);
+            }
+
+            deferred.Running = false;
             Lockdep.EndSignalling(cookie);
+        }
+    }
+
+    /// <summary>Runs a detached, ordered callback list of <paramref name="fence"/>.</summary>
+    private static void Invoke(DmaFence fence, FenceCallback? ordered)
+    {
+        while (ordered is not null)
+        {
+            FenceCallback? next = ordered.Next;
+            ordered.Next = null;
+            ordered.Invoke(fence);
+            ordered = next;
         }
     }
 
@@ -422,6 +465,16 @@ public class DmaFence
 
     /// <inheritdoc/>
     public override string ToString() => $"fence {FenceContext}:{Seqno} status {Status}";
+
+    /// <summary>A thread's deferred callback lists (<see cref="t_deferred"/>).</summary>
+    private sealed class DeferredCallbacks
+    {
+        /// <summary>Whether this thread is running callbacks now (an outermost <see cref="NotifySlow"/> is active).</summary>
+        public bool Running;
+
+        /// <summary>Callback lists waiting for the outermost signaller, in signal order.</summary>
+        public readonly Queue<(DmaFence Fence, FenceCallback? Callbacks)> Queue = new();
+    }
 
     private sealed class TaskFenceCallback : FenceCallback
     {

@@ -22,6 +22,12 @@ public sealed class Request : DmaFence
     /// <summary>Pending dependencies + 1 until <see cref="Commit"/>; reaching 0 submits.</summary>
     private int _pendingDependencies = 1;
     private int _submitted;
+
+    /// <summary>
+    /// Set by <see cref="MarkCompleteOnCpu"/>: this request, and only this one, counts as complete although the engine
+    /// never wrote its seqno (i915_request_mark_complete points the request at its own seqno).
+    /// </summary>
+    private int _completeOnCpu;
     private Action<Request>? _onReady;
     private List<DmaFence>? _inFences;
 
@@ -88,12 +94,23 @@ public sealed class Request : DmaFence
     /// <summary>Whether the request has gone through its engine's SubmitRequest (it is queued there, or was completed by it).</summary>
     public bool IsSubmitted => Volatile.Read(ref _submitted) != 0;
 
-    /// <summary>Whether its breadcrumb has been written (completion as the hardware sees it).</summary>
+    /// <summary>
+    /// Whether the request is complete: the engine wrote its seqno (or a later one) to the timeline's breadcrumb, or it
+    /// was completed on the CPU (<see cref="MarkCompleteOnCpu"/>). A CPU completion never touches the shared
+    /// breadcrumb, so it cannot make an earlier request of the same timeline look complete.
+    /// </summary>
     public bool IsCompleted
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Timeline.HasPassed(Seqno);
+        get => Volatile.Read(ref _completeOnCpu) != 0 || Timeline.HasPassed(Seqno);
     }
+
+    /// <summary>
+    /// Marks this request complete without the engine (i915_request_mark_complete): cancelled, nop-submitted while
+    /// wedged, or a pulse taken by preemption. The timeline's breadcrumb is left alone: only the engine writes it, in
+    /// seqno order. Release: the error set before is visible to whoever sees the request complete.
+    /// </summary>
+    public void MarkCompleteOnCpu() => Volatile.Write(ref _completeOnCpu, 1);
 
     /// <summary>Fences this request awaited (for error states and tests); empty for most requests.</summary>
     public IReadOnlyList<DmaFence> InFences => (IReadOnlyList<DmaFence>?)_inFences ?? [];

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Driver.Core.Locking;
 using Driver.Core.Requests;
 
@@ -34,6 +35,7 @@ public sealed class Breadcrumbs
 
         _ring[(_head + _count) & (_ring.Length - 1)] = rq;
         _count++;
+        AssertInvariants();
     }
 
     /// <summary>
@@ -71,6 +73,7 @@ public sealed class Breadcrumbs
             Lockdep.EndSignalling(cookie);
         }
         Signalled += n;
+        AssertInvariants();
         return n;
     }
 
@@ -83,6 +86,26 @@ public sealed class Breadcrumbs
             _ring[_head] = null;
             _head = (_head + 1) & (_ring.Length - 1);
             _count--;
+        }
+
+        AssertInvariants();
+    }
+
+    /// <summary>
+    /// The ring's shape, checked in Debug builds after every change: a power-of-two ring, the window
+    /// [head, head + count) full and every other slot empty (a stale slot would keep a request alive and could be
+    /// signalled twice after a wrap).
+    /// </summary>
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(_ring.Length > 0 && (_ring.Length & (_ring.Length - 1)) == 0, "breadcrumb ring length is not a power of two");
+        Debug.Assert(_count >= 0 && _count <= _ring.Length, $"breadcrumb count {_count} outside [0, {_ring.Length}]");
+        Debug.Assert(_head >= 0 && _head < _ring.Length, $"breadcrumb head {_head} outside the ring");
+        for (int i = 0; i < _ring.Length; i++)
+        {
+            bool inWindow = ((i - _head) & (_ring.Length - 1)) < _count;
+            Debug.Assert(inWindow == (_ring[i] is not null), $"breadcrumb slot {i} is {(inWindow ? "empty inside" : "used outside")} the window");
         }
     }
 

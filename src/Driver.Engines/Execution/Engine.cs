@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Driver.Core.Errors;
 using Driver.Core.Hw;
 using Driver.Core.Locking;
@@ -16,7 +16,7 @@ namespace Driver.Engines.Execution;
 /// which hang recovery swaps for a nop handler when the device is wedged.
 /// </summary>
 /// <remarks>
-/// <para>Queues: <see cref="_port"/> (a single-reader channel) takes submissions from any thread;
+/// <para>Queues: <see cref="_port"/> (a multi-producer queue) takes submissions from any thread;
 /// <see cref="_replay"/> holds what a reset rewound, and is drained first so replays keep their order ahead of
 /// newer submissions.</para>
 /// <para>Parking: <see cref="Park(TimeSpan)"/> asks the thread to stop at its next safe point (between requests, or inside a
@@ -30,8 +30,12 @@ public sealed class Engine : IStoppable, IDisposable
     [ThreadStatic] private static Engine? t_current;
 #pragma warning restore IDE1006
 
-    private readonly Channel<Request> _port = Channel.CreateUnbounded<Request>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
+    /// <summary>
+    /// Submissions from any thread, drained by the engine thread alone: a multi-producer queue whose enqueue is
+    /// lock-free (ConcurrentQueue: one interlocked slot reservation; a new segment only when one fills). The engine
+    /// needs no waiting machinery from it: its own doorbell (<see cref="Kick"/>) wakes it.
+    /// </summary>
+    private readonly ConcurrentQueue<Request> _port = new();
     private readonly Queue<Request> _replay = new();
     private readonly Breadcrumbs _breadcrumbs = new();
     private readonly CommandStreamer _cs;
@@ -63,6 +67,15 @@ public sealed class Engine : IStoppable, IDisposable
     /// </summary>
     private bool _dozing;
     private long _resetGeneration;
+
+    /// <summary>
+    /// Set by <see cref="CancelWhenStopped"/> for an engine the wedge could not park: the engine thread cancels
+    /// everything it holds at its next safe point (see <see cref="CancelHeldOnThread"/>).
+    /// </summary>
+    private int _cancelPending;
+
+    /// <summary>Test hook: while set, the engine thread is held between safe points, deaf to parks (see <see cref="HoldBetweenSafePoints"/>).</summary>
+    private ManualResetEventSlim? _heldBetweenSafePoints;
     private volatile bool _stopping;
     private long _submitted;
     private long _completed;
@@ -174,7 +187,7 @@ public sealed class Engine : IStoppable, IDisposable
     public void Queue(Request rq)
     {
         Interlocked.Increment(ref _submitted);
-        _port.Writer.TryWrite(rq);
+        _port.Enqueue(rq);
         Kick();
     }
 
@@ -254,6 +267,8 @@ public sealed class Engine : IStoppable, IDisposable
                 }
                 _park.Wait((int)Math.Max(1, remaining * 1000 / Stopwatch.Frequency));
             }
+
+            AssertInvariants();
             return true;
         }
     }
@@ -275,7 +290,24 @@ public sealed class Engine : IStoppable, IDisposable
             {
                 _park.PulseAll();
             }
+
+            AssertInvariants();
         }
+    }
+
+    /// <summary>
+    /// The park handshake's state and the engine's accounting, checked in Debug builds under <see cref="_park"/>:
+    /// park requests never go negative, a thread is never parked and dozing at once, and no more requests have left
+    /// the engine than reached it (read in that order, so a concurrent submit cannot make it look otherwise).
+    /// </summary>
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(_parkRequests >= 0, $"{Name}: {_parkRequests} park requests");
+        Debug.Assert(!(_parked && _dozing), $"{Name}: parked and dozing at once");
+        long completed = Completed;
+        long submitted = Submitted;
+        Debug.Assert(completed <= submitted, $"{Name}: {completed} requests left the engine but only {submitted} reached it");
     }
 
     /// <summary>
@@ -287,7 +319,12 @@ public sealed class Engine : IStoppable, IDisposable
     {
         // Written only by this thread; read racily by the heartbeat as a measure of "the engine got CPU time".
         Volatile.Write(ref _safePoints, _safePoints + 1);
-        return Volatile.Read(ref _parkRequests) != 0 && ParkHere();
+        if (_heldBetweenSafePoints is { } hold)
+        {
+            HeldBetweenSafePoints(hold);
+        }
+
+        return (Volatile.Read(ref _parkRequests) != 0 && ParkHere()) || Volatile.Read(ref _cancelPending) != 0;
     }
 
     /// <summary>
@@ -328,6 +365,15 @@ public sealed class Engine : IStoppable, IDisposable
     public List<Request> TakeAllRequests()
     {
         AssertParked();
+        return TakeHeld();
+    }
+
+    /// <summary>
+    /// Everything the engine holds, in execution order, leaving it holding nothing: the engine thread itself, or whoever
+    /// parked it (the park handshake orders those accesses).
+    /// </summary>
+    private List<Request> TakeHeld()
+    {
         var all = new List<Request>();
         _breadcrumbs.Drain(all);
         Request? active = Active;
@@ -341,7 +387,7 @@ public sealed class Engine : IStoppable, IDisposable
             all.Add(_replay.Dequeue());
         }
 
-        while (_port.Reader.TryRead(out Request? rq))
+        while (_port.TryDequeue(out Request? rq))
         {
             all.Add(rq);
         }
@@ -378,6 +424,50 @@ public sealed class Engine : IStoppable, IDisposable
     }
 
     /// <summary>
+    /// engine->reset.cancel for an engine that did not stop when asked (the wedge could not park it): from its next
+    /// safe point the engine thread abandons the batch it runs and cancels everything it holds, -EIO, as
+    /// <see cref="TakeAllRequests"/> + <see cref="CancelOnCpu"/> would have done while parked. The caller has already
+    /// made sure nothing new reaches this engine's queue (the nop handler is installed and a grace period passed), so
+    /// what the engine finds then is everything it will ever hold until it is unwedged.
+    /// </summary>
+    public void CancelWhenStopped()
+    {
+        Interlocked.Exchange(ref _cancelPending, 1);
+        Interlocked.Increment(ref _resetGeneration);
+        Kick();
+        _doorbell.Set();
+    }
+
+    /// <summary>Whether a <see cref="CancelWhenStopped"/> is still waiting for the engine to reach a safe point.</summary>
+    public bool IsCancelPending => Volatile.Read(ref _cancelPending) != 0;
+
+    /// <summary>
+    /// Test hook for hardware that does not stop: the engine thread is held at its next safe point, before it looks
+    /// at park requests or cancels, until <paramref name="release"/> is set, so parks time out as they would on an
+    /// engine stuck in a non-preemptible batch. Null removes the hook.
+    /// </summary>
+    public void HoldBetweenSafePoints(ManualResetEventSlim? release) => _heldBetweenSafePoints = release;
+
+    /// <summary>Whether the engine thread sits in the <see cref="HoldBetweenSafePoints"/> hook now.</summary>
+    public bool IsHeldBetweenSafePoints => Volatile.Read(ref _inHold) != 0;
+    private int _inHold;
+
+    private void HeldBetweenSafePoints(ManualResetEventSlim release)
+    {
+        Volatile.Write(ref _inHold, 1);
+        try
+        {
+            while (!release.Wait(50) && !_stopping)
+            {
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _inHold, 0);
+        }
+    }
+
+    /// <summary>
     /// Cancels a request from the CPU (the kernel's <c>i915_request_mark_eio</c> followed by completion): -EIO,
     /// payload skipped, breadcrumb written, fence signalled. Used by the wedge's nop handler and cancel, and for
     /// banned work. Does not count as the engine retiring it.
@@ -390,12 +480,14 @@ public sealed class Engine : IStoppable, IDisposable
     }
 
     /// <summary>
-    /// Writes a request's breadcrumb and signals it from the CPU (cancel, nop-submit and preemption paths, any
-    /// thread). Does not count as the engine retiring it: a request still queued here is counted when dequeued.
+    /// Completes a request from the CPU and signals it (cancel, nop-submit and preemption paths, any thread). Only the
+    /// request is marked complete (i915_request_mark_complete); the timeline's breadcrumb is the engine's to write, in
+    /// order, so an earlier request of the timeline that never ran does not look complete. Does not count as the
+    /// engine retiring it: a request still queued here is counted when dequeued.
     /// </summary>
     public static void CompleteOnCpu(Request rq)
     {
-        rq.Timeline.WriteBreadcrumb(rq.Seqno);
+        rq.MarkCompleteOnCpu();
         bool cookie = Lockdep.BeginSignalling();
         try { rq.Signal(); }
         finally { Lockdep.EndSignalling(cookie); }
@@ -422,6 +514,11 @@ public sealed class Engine : IStoppable, IDisposable
             while (!_stopping)
             {
                 SafePoint();
+                if (Volatile.Read(ref _cancelPending) != 0)
+                {
+                    CancelHeldOnThread();
+                }
+
                 ArbitrationPoint();
                 Request? rq = Dequeue();
                 if (rq is null) { Idle(); continue; }
@@ -430,9 +527,36 @@ public sealed class Engine : IStoppable, IDisposable
         }
         finally
         {
+            // A cancel that arrived as the engine stopped is still owed: every fence signals.
+            if (Volatile.Read(ref _cancelPending) != 0)
+            {
+                CancelHeldOnThread();
+            }
+
             using (_park.Acquire()) { _parked = true; _park.PulseAll(); }
             Lockdep.Default.ThreadExit();
         }
+    }
+
+    /// <summary>
+    /// The engine thread's half of <see cref="CancelWhenStopped"/>, at a safe point: everything held (the abandoned
+    /// active request, the signal list, the replay queue, the submission queue) is cancelled with -EIO and signalled,
+    /// then counted as retired.
+    /// </summary>
+    private void CancelHeldOnThread()
+    {
+        Interlocked.Exchange(ref _cancelPending, 0);
+        List<Request> held = TakeHeld();
+        Volatile.Write(ref _preempt, null);
+        foreach (Request rq in held)
+        {
+            if (!rq.IsSignaled)
+            {
+                CancelOnCpu(rq);
+            }
+        }
+
+        Interlocked.Add(ref _completed, held.Count);
     }
 
     private Request? Dequeue()
@@ -442,7 +566,7 @@ public sealed class Engine : IStoppable, IDisposable
             return _replay.Dequeue();
         }
 
-        return _port.Reader.TryRead(out Request? rq) ? rq : null;
+        return _port.TryDequeue(out Request? rq) ? rq : null;
     }
 
     private void Execute(Request rq)
@@ -546,30 +670,28 @@ public sealed class Engine : IStoppable, IDisposable
 
     /// <summary>
     /// Engine thread only (it owns the queues): cancels queued requests of banned contexts, keeping the order of
-    /// everything else. A request is only cancelled when nothing of its timeline is still ahead of it (the active
-    /// request, or one kept in the queue), so a timeline's breadcrumb never moves backwards.
+    /// everything else. A cancelled request is completed on the CPU, which marks only that request complete, so it
+    /// may be cancelled ahead of an earlier request of its timeline that is still active or queued: the earlier one
+    /// still runs (or is cancelled in its turn) and signals with its own status.
     /// </summary>
     private void DropBannedQueued()
     {
         Volatile.Write(ref _skipBanned, 0);
-        while (_port.Reader.TryRead(out Request? queued))
+        while (_port.TryDequeue(out Request? queued))
         {
             _replay.Enqueue(queued);
         }
 
-        Request? active = Volatile.Read(ref _active);
-        HashSet<Core.Contexts.Timeline>? ahead = null;
         for (int n = _replay.Count; n > 0; n--)
         {
             Request rq = _replay.Dequeue();
-            bool blocked = rq.Timeline == active?.Timeline || (ahead?.Contains(rq.Timeline) ?? false);
-            if (!blocked && !rq.IsPulse && rq.Context.IsBanned && !rq.IsSignaled && !rq.IsCompleted)
+            if (!rq.IsPulse && rq.Context.IsBanned && !rq.IsSignaled && !rq.IsCompleted)
             {
                 CancelOnCpu(rq);
                 Interlocked.Increment(ref _completed);
                 continue;
             }
-            (ahead ??= new()).Add(rq.Timeline);
+
             _replay.Enqueue(rq);
         }
     }
@@ -587,7 +709,7 @@ public sealed class Engine : IStoppable, IDisposable
         // Full barrier: the _sleeping store must be visible before we look at the queue once more. The other side is
         // the barrier in Kick(), between a submitter's channel write and its read of _sleeping.
         Interlocked.MemoryBarrier();
-        if (_port.Reader.TryRead(out Request? rq))
+        if (_port.TryDequeue(out Request? rq))
         {
             Volatile.Write(ref _sleeping, 0);
             _replay.Enqueue(rq);

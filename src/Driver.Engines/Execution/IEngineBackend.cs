@@ -20,4 +20,12 @@ public interface IEngineBackend
 
     /// <summary>Whether requests are queued or executing.</summary>
     bool IsBusy { get; }
+
+    /// <summary>
+    /// engine->reset.cancel, for the GT wedge: the batch executing is aborted and every request the backend holds is
+    /// completed with -EIO, soon and without the caller waiting (any thread, inside a signalling section: must not
+    /// block). The wedge has already stopped new submissions reaching the backend. Later submissions (after an
+    /// unwedge) run normally.
+    /// </summary>
+    void Cancel();
 }

@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Driver.Core.Locking;
 using Driver.Core.Requests;
 using Driver.Reset.Recovery;
@@ -13,7 +13,15 @@ namespace Driver.Reset.Hangcheck;
 /// </summary>
 public sealed class ResetWorker : IDisposable
 {
-    private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>Reports, from any thread (lock-free enqueue); drained by the worker thread alone.</summary>
+    private readonly ConcurrentQueue<Work> _queue = new();
+
+    /// <summary>
+    /// Rung after every enqueue and at stop; the worker waits on it when the queue is empty. A plain event, waited on
+    /// synchronously: the worker is a thread of its own, so nothing is gained by an async wait it would block on.
+    /// </summary>
+    private readonly AutoResetEvent _doorbell = new(false);
+    private volatile bool _stopping;
     private readonly GtReset _reset;
     private readonly Thread _thread;
     private int _pending;
@@ -36,25 +44,31 @@ public sealed class ResetWorker : IDisposable
     /// <summary>Queues a hang report. Lock-free; callable from engine threads.</summary>
     public void Queue(uint engineMask, ErrorFlags flags, string reason, Request? blame)
     {
-        Interlocked.Increment(ref _pending);
-        if (!_queue.Writer.TryWrite(new Work(engineMask, flags, reason, blame)))
+        if (_stopping)
         {
-            Interlocked.Decrement(ref _pending);
+            return;
         }
+
+        Interlocked.Increment(ref _pending);
+        _queue.Enqueue(new Work(engineMask, flags, reason, blame));
+        // After the enqueue: the worker either finds the report on its next TryDequeue or is woken by this.
+        _doorbell.Set();
     }
 
     private void Run()
     {
-        ChannelReader<Work> reader = _queue.Reader;
         while (true)
         {
-            if (!reader.TryRead(out Work work))
+            if (!_queue.TryDequeue(out Work work))
             {
-                if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                if (_stopping)
                 {
                     break;
                 }
 
+                // An AutoResetEvent keeps a Set that came before the Wait, so a report queued between the failed
+                // dequeue and this wait is not slept through.
+                _doorbell.WaitOne();
                 continue;
             }
             try
@@ -88,10 +102,11 @@ public sealed class ResetWorker : IDisposable
         Lockdep.Default.ThreadExit();
     }
 
-    /// <summary>Stops the worker after the queued reports.</summary>
+    /// <summary>Stops the worker after the queued reports; later reports are dropped.</summary>
     public void Dispose()
     {
-        _queue.Writer.TryComplete();
+        _stopping = true;
+        _doorbell.Set();
         _thread.Join(TimeSpan.FromSeconds(10));
     }
 

@@ -9,10 +9,14 @@ public sealed partial class GtReset
     /// <summary>
     /// Per-engine reset (__intel_engine_reset_bh): prepare (park the engine at a safe point) → hardware reset of this
     /// engine only, one try → rewind (the started active request is guilty) → resume → finish. The caller holds the
-    /// engine's RESET_ENGINE bit. Returns false when the reset failed and must escalate.
+    /// engine's RESET_ENGINE bit (<see cref="HandleError"/>, or a selftest under <see cref="EngineResetLock"/>).
+    /// Returns false when the reset failed and must escalate.
     /// </summary>
-    public bool ResetEngine(Engine engine, string reason)
+    internal bool ResetEngine(Engine engine, string reason)
     {
+        // __intel_engine_reset_bh: GEM_BUG_ON(!test_bit(I915_RESET_ENGINE + engine->id, &gt->reset.flags)).
+        System.Diagnostics.Debug.Assert(TestBit(ResetFlags.ResetEngine + (int)engine.Id),
+            $"ResetEngine({engine.Name}) without its RESET_ENGINE bit: take EngineResetLock() first");
         if (!CanResetEngine)
         {
             return false;

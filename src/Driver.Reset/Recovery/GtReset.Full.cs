@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Driver.Core.Hw;
 using Driver.Core.Locking;
 using Driver.Engines.Execution;
@@ -41,11 +42,18 @@ public sealed partial class GtReset
     /// <summary>
     /// intel_gt_reset: revoke mmaps → clear a previous wedge → reset_count++ → prepare every engine → hardware reset
     /// with retries → re-enable the GGTT, rewind every engine (guilty where stalled), restore fence registers →
-    /// resume. Any failure wedges the device. The caller owns BACKOFF (<see cref="HandleError"/> or
-    /// <see cref="ResetFullExclusive"/>): observers rely on it to keep ResetLock() users out.
+    /// resume. Any failure wedges the device. The caller owns BACKOFF and every engine bit (<see cref="HandleError"/>,
+    /// <see cref="ResetFullExclusive"/>, or a selftest under <see cref="ResetGlobalLock"/>): observers rely on it to
+    /// keep ResetLock() users out, and a per-engine reset must not run beside it.
     /// Raises FullReset when the device came back, as every full reset does.
     /// </summary>
-    public void ResetFull(uint stalledMask, string reason) => ResetFull(stalledMask, reason, notify: true);
+    internal void ResetFull(uint stalledMask, string reason)
+    {
+        // intel_gt_reset: GEM_BUG_ON(!test_bit(I915_RESET_BACKOFF, &gt->reset.flags)).
+        Debug.Assert(IsBackoff, "ResetFull without BACKOFF: take ResetGlobalLock() (igt_global_reset_lock) first");
+        Debug.Assert(HoldsEveryEngineBit(), "ResetFull without every RESET_ENGINE bit: take ResetGlobalLock() first");
+        ResetFull(stalledMask, reason, notify: true);
+    }
 
     /// <summary>The full reset; <paramref name="notify"/> is false when the caller raises the event itself.</summary>
     private void ResetFull(uint stalledMask, string reason, bool notify)
@@ -139,7 +147,7 @@ public sealed partial class GtReset
 
                     Interlocked.Increment(ref _failedResets);
                     Events.Raise(GpuEventKind.ResetFailed, stalledMask, reason);
-                    SetWedgedLocked($"full reset failed ({reason})", parkedAlready: true);
+                    SetWedgedLocked($"full reset failed ({reason})", parkedByCaller: parked);
                 }
             }
             finally
@@ -153,6 +161,8 @@ public sealed partial class GtReset
             {
                 o.OnResetFinish();
             }
+
+            AssertInvariants();
         }
     }
 

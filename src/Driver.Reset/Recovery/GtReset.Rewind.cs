@@ -34,7 +34,8 @@ public sealed partial class GtReset
 
             if (rq.IsCompleted)
             {
-                // Breadcrumb already written (by a nop or preemption path): just make sure it is signalled.
+                // Already complete (the engine wrote its seqno, or a nop/preemption path completed it on the CPU):
+                // just make sure it is signalled.
                 Engine.CompleteOnCpu(rq);
                 continue;
             }

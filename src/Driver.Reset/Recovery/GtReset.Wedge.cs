@@ -41,7 +41,7 @@ public sealed partial class GtReset
             {
                 using (_mutex.Acquire())
                 {
-                    SetWedgedLocked(reason, parkedAlready: false);
+                    SetWedgedLocked(reason, parkedByCaller: null);
                 }
             }
             finally
@@ -59,9 +59,8 @@ public sealed partial class GtReset
     /// Takes every RESET_ENGINE bit, waiting for per-engine resets in flight, as a full reset does (the wedge needs
     /// no BACKOFF: it clobbers nothing a ResetLock holder uses). Wedging owns the whole GT: a per-engine reset
     /// running beside it would rewind an engine the wedge has parked too (parking nests), taking its requests from
-    /// under the wedge's cancel. Worse, once the nop handler is installed a later request of a timeline completes at
-    /// once and writes its seqno, so that rewind would take the earlier, never-executed requests for completed ones
-    /// and signal them as successful. Order: engine bits, then the reset mutex, as everywhere.
+    /// under the wedge's cancel (i915 serialises the two on the engine's scheduler lock instead; parking is this
+    /// simulator's equivalent, and it nests, so the bits do it). Order: engine bits, then the reset mutex.
     /// </summary>
     private void HoldOffEngineResets()
     {
@@ -88,7 +87,14 @@ public sealed partial class GtReset
     /// each SubmitRequest for the nop handler → wait until no submitter can still be in the old one (a grace period,
     /// or a stop-the-world) → set WEDGED → cancel everything executing, queued or replayed with -EIO.
     /// </summary>
-    private void SetWedgedLocked(string reason, bool parkedAlready)
+    /// <remarks>
+    /// It cannot fail half-way, as the kernel's cannot: an engine that does not stop when asked (not parked by the
+    /// caller, nor within <see cref="ResetConfig.StopTimeout"/> here) still gets the nop handler and the grace period,
+    /// WEDGED is still set, and its requests are cancelled by the engine itself at its next safe point
+    /// (<see cref="Engine.CancelWhenStopped"/>). <paramref name="parkedByCaller"/>: the engines a failing full reset
+    /// already parked (possibly not all of them); null to prepare them here.
+    /// </remarks>
+    private void SetWedgedLocked(string reason, IReadOnlyCollection<Engine>? parkedByCaller)
     {
         if (IsWedged)
         {
@@ -97,14 +103,15 @@ public sealed partial class GtReset
 
         long start = Stopwatch.GetTimestamp();
         // Stop submission to the hardware, but do not complete requests yet: their error is not set.
-        List<Engine> parked = parkedAlready ? [] : PrepareAll();
+        List<Engine> ours = parkedByCaller is null ? PrepareAll() : [];
+        IReadOnlyCollection<Engine> stopped = parkedByCaller ?? ours;
         // Logged once the engines are stopped: a console write can take milliseconds (the first one of a process
         // even tens), and the engines would keep executing meanwhile.
         _log.Error("wedging the GPU: {Reason}", reason);
         try
         {
             // Even if recovery is hopeless, a reset stops the engines: a batch parked mid-way is abandoned.
-            foreach (Engine engine in _gt.Engines)
+            foreach (Engine engine in stopped)
             {
                 engine.MarkReset();
             }
@@ -115,12 +122,20 @@ public sealed partial class GtReset
             SetBit(ResetFlags.Wedged);
             foreach (Engine engine in _gt.Engines)
             {
-                Cancel(engine);
+                if (stopped.Contains(engine))
+                {
+                    Cancel(engine);
+                }
+                else
+                {
+                    _log.ForContext("Engine", engine.Name).Error("{Engine} did not stop: its requests are cancelled when it does", engine.Name);
+                    engine.CancelWhenStopped();
+                }
             }
         }
         finally
         {
-            foreach (Engine e in parked)
+            foreach (Engine e in ours)
             {
                 e.Unpark();
             }
@@ -128,6 +143,7 @@ public sealed partial class GtReset
         LastWedgeDuration = Stopwatch.GetElapsedTime(start);
         Interlocked.Increment(ref _wedgeCount);
         Events.Raise(GpuEventKind.Wedged, 0, reason, start);
+        AssertInvariants();
     }
 
     /// <summary>
@@ -177,10 +193,12 @@ public sealed partial class GtReset
     }
 
     /// <summary>
-    /// Cancels every request the engine holds (execlists_reset_cancel): -EIO, breadcrumb, signal. Engine parked.
+    /// Cancels every request the engine holds (execlists_reset_cancel): -EIO, completed, signalled. Engine parked. Work
+    /// handed to a backend (Vulkan) is cancelled by the backend itself, promptly and without waiting here.
     /// </summary>
     private static void Cancel(Engine engine)
     {
+        engine.Backend?.Cancel();
         List<Request> taken = engine.TakeAllRequests();
         foreach (Request rq in taken)
         {
@@ -317,6 +335,7 @@ public sealed partial class GtReset
             }
         }
         ClearBitAndWake(ResetFlags.Wedged);
+        AssertInvariants();
         Events.Raise(GpuEventKind.Unwedged, 0, "unwedged");
         return true;
     }

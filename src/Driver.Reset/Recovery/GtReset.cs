@@ -245,6 +245,81 @@ public sealed partial class GtReset
     }
 
     /// <summary>
+    /// igt_global_reset_lock: what a full reset's owner holds, for code that drives <see cref="ResetFull(uint, string)"/> itself (the
+    /// selftests): BACKOFF (waiting out a reset in progress), every later ResetLock() seeing it, every RESET_ENGINE
+    /// bit, every ResetLock() holder gone. Dispose to release (igt_global_reset_unlock).
+    /// </summary>
+    public IDisposable ResetGlobalLock()
+    {
+        while (TestAndSetBit(ResetFlags.Backoff))
+        {
+            WaitForBitClear(ResetFlags.Backoff);
+        }
+
+        QuiesceForFullReset();
+        return new Releaser(LeaveBackoff);
+    }
+
+    /// <summary>
+    /// The RESET_ENGINE bit of <paramref name="id"/>, for code that drives <see cref="ResetEngine"/> itself (the
+    /// selftests' test_and_set_bit(I915_RESET_ENGINE + id)): waits while another reset of the engine (or a full
+    /// reset) holds it. Dispose to release (clear_and_wake_up_bit).
+    /// </summary>
+    public IDisposable EngineResetLock(EngineId id)
+    {
+        int bit = ResetFlags.ResetEngine + (int)id;
+        while (TestAndSetBit(bit))
+        {
+            WaitForBitClear(bit);
+        }
+
+        return new Releaser(() => ClearBitAndWake(bit));
+    }
+
+    private bool HoldsEveryEngineBit()
+    {
+        for (int id = 0; id < EngineIds.Count; id++)
+        {
+            if (!TestBit(ResetFlags.ResetEngine + id))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The rules that hold between recovery steps, checked in Debug builds (the tests run them) wherever the reset
+    /// mutex is held: a wedged GT has the nop handler on every engine, and a WEDGED_ON_INIT/FINI GT is wedged.
+    /// </summary>
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        if (IsWedged)
+        {
+            Debug.Assert(WedgeCount > 0, "WEDGED set but no wedge counted");
+            foreach (Engine engine in _gt.Engines)
+            {
+                Debug.Assert(engine.SubmitRequest == _nopSubmit, $"wedged, yet {engine.Name} still submits to the hardware");
+            }
+        }
+        else
+        {
+            Debug.Assert(!TestBit(ResetFlags.WedgedOnInit) && !TestBit(ResetFlags.WedgedOnFini),
+                "WEDGED_ON_INIT/FINI without WEDGED");
+        }
+    }
+
+    /// <summary>Runs an action once, on dispose.</summary>
+    private sealed class Releaser(Action release) : IDisposable
+    {
+        private Action? _release = release;
+
+        public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
+    }
+
+    /// <summary>
     /// The caller has just set BACKOFF: make every later ResetLock() see it, keep per-engine resets out, and wait
     /// for every ResetLock() holder (users of what the reset clobbers) to leave.
     /// </summary>

@@ -77,12 +77,18 @@ internal static class EngineResetLatency
 
         Engine engine = bd.Gt[EngineId.Rcs0];
         long t0 = Stopwatch.GetTimestamp();
-        if (!dev.Reset.ResetEngine(engine, "bench"))
+        bool reset;
+        using (dev.Reset.EngineResetLock(EngineId.Rcs0))
+        {
+            reset = dev.Reset.ResetEngine(engine, "bench");
+        }
+
+        double us = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+        if (!reset)
         {
             throw new InvalidOperationException("engine reset failed");
         }
 
-        double us = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
         if (!last!.Wait(TimeSpan.FromSeconds(30)) || spin.Fence.Status != -Core.Errors.Errno.EIO)
         {
             throw new InvalidOperationException("reset did not complete the hung batch as guilty");

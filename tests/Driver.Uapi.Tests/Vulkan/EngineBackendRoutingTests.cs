@@ -25,6 +25,11 @@ public class EngineBackendRoutingTests
             Seen.Enqueue(rq);
             Engine.CompleteOnCpu(rq);
         }
+
+        // Holds nothing: every request completed in Submit.
+        public void Cancel()
+        {
+        }
     }
 
     private static int Submit(GpuDevice dev, int client, int batch, out Driver.Core.Fences.DmaFence? fence) =>

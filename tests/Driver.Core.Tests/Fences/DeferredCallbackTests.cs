@@ -1,0 +1,98 @@
+using Driver.Core.Fences;
+
+namespace Driver.Core.Tests.Fences;
+
+/// <summary>
+/// A fence signalled from inside another fence's callback has its own callbacks run by the outermost signaller on the
+/// thread, after the callback in progress returns: chains of any length signal without nesting (the kernel avoids the
+/// same recursion by signalling from irq_work, dma_fence_signal never being called from a callback's stack frame
+/// chain of unbounded depth).
+/// </summary>
+public class DeferredCallbackTests
+{
+    private sealed class SignalNext(DmaFence next, Action? also = null) : FenceCallback
+    {
+        public override void Invoke(DmaFence fence)
+        {
+            also?.Invoke();
+            next.SetError(fence.Error == 0 ? -5 : fence.Error);
+            next.Signal();
+        }
+    }
+
+    private sealed class Record(List<string> log, string name) : FenceCallback
+    {
+        public override void Invoke(DmaFence fence) => log.Add(name);
+    }
+
+    [Fact]
+    public void A200000LinkChainSignalsOnASmallStackWithErrorsPropagated()
+    {
+        const int Links = 200_000;
+        var fences = new DmaFence[Links];
+        for (int i = 0; i < Links; i++)
+        {
+            fences[i] = new DmaFence();
+        }
+
+        for (int i = 0; i + 1 < Links; i++)
+        {
+            Assert.True(fences[i].AddCallback(new SignalNext(fences[i + 1])));
+        }
+
+        var thread = new Thread(() => fences[0].Signal(), 128 * 1024);
+        thread.Start();
+        Assert.True(thread.Join(TimeSpan.FromSeconds(10)));
+        Assert.Equal(1, fences[0].Status);
+        Assert.All(fences.Skip(1), f => Assert.Equal(-5, f.Status));
+    }
+
+    [Fact]
+    public void NestedCallbacksRunAfterTheCallbackInProgressInSignalOrder()
+    {
+        var log = new List<string>();
+        var a = new DmaFence();
+        var b = new DmaFence();
+        var c = new DmaFence();
+        a.AddCallback(new SignalNext(b, () => log.Add("a: signals b")));
+        a.AddCallback(new Record(log, "a: second callback"));
+        b.AddCallback(new SignalNext(c, () => log.Add("b: signals c")));
+        c.AddCallback(new Record(log, "c: callback"));
+
+        a.Signal();
+
+        // b was signalled inside a's first callback: its callbacks waited for a's callbacks to finish.
+        Assert.Equal(["a: signals b", "a: second callback", "b: signals c", "c: callback"], log);
+        Assert.True(b.IsSignaled);
+        Assert.True(c.IsSignaled);
+    }
+
+    [Fact]
+    public void ANestedSignalIsVisibleAtOnceOnlyItsCallbacksWait()
+    {
+        var a = new DmaFence();
+        var b = new DmaFence();
+        bool sawBSignalled = false;
+        bool bCallbackRanBeforeReturn = false;
+        bool bCallbackRan = false;
+        b.AddCallback(new Record([], "b") { });
+        a.AddCallback(new SignalNext(b));
+        a.AddCallback(new InlineCheck(() =>
+        {
+            sawBSignalled = b.IsSignaled;
+            bCallbackRanBeforeReturn = bCallbackRan;
+        }));
+        b.AddCallback(new InlineCheck(() => bCallbackRan = true));
+
+        a.Signal();
+
+        Assert.True(sawBSignalled);
+        Assert.False(bCallbackRanBeforeReturn);
+        Assert.True(bCallbackRan);
+    }
+
+    private sealed class InlineCheck(Action action) : FenceCallback
+    {
+        public override void Invoke(DmaFence fence) => action();
+    }
+}
