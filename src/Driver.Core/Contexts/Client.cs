@@ -51,8 +51,12 @@ public sealed class Client
     /// <summary>Score at which a client is banned.</summary>
     public const int BanThreshold = 9;
 
-    /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the client's last hang, 0 if none.</summary>
-    public long LastHangTimestamp { get; set; }
+    /// <summary>
+    /// <see cref="System.Diagnostics.Stopwatch"/> timestamp of the client's last hang; the client's creation until its
+    /// first hang, as i915_gem_open starts file_priv->hang_timestamp at the open, so a hang within the fast-hang window
+    /// of opening the fd already scores (client_mark_guilty).
+    /// </summary>
+    public long LastHangTimestamp { get; set; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
     /// <summary>Adds to the ban score; returns the new score.</summary>
     public int AddBanScore(int points) => Interlocked.Add(ref _banScore, points);

@@ -8,9 +8,9 @@ namespace Driver.Reset.Bans;
 
 /// <summary>
 /// i915's hang accounting (<c>mark_guilty</c>, <c>mark_innocent</c>, <c>client_mark_guilty</c>): guilty and innocent
-/// counts per context, a ban for a bannable context that is not recoverable, is closed, or hangs again inside the
-/// ban window, and a client score (+3 per banned context, +1 per hang within the fast-hang window of the previous
-/// one) that bans the client at 9.
+/// counts per context, a ban for a bannable context that is not recoverable, is closed, or hangs for the third time
+/// within the ban window (<see cref="ResetConfig.HangsToBan"/>), and a client score (+3 per banned context, +1 per hang
+/// within the fast-hang window of the previous one, or of the client's open) that bans the client at 9.
 /// </summary>
 public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
 {
@@ -95,7 +95,7 @@ public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
         int score = banned ? 3 : 0;
         long prev = client.LastHangTimestamp;
         client.LastHangTimestamp = now;
-        if (prev != 0 && Elapsed(prev, now) < config.ClientFastHangWindow)
+        if (Elapsed(prev, now) < config.ClientFastHangWindow)
         {
             score += 1;
         }

@@ -21,8 +21,11 @@ public sealed record ResetConfig
     /// <summary>Window within which a repeated hang bans a bannable context (CONTEXT_FAST_HANG_JIFFIES, 120 s).</summary>
     public TimeSpan BanWindow { get; init; } = TimeSpan.FromSeconds(120);
 
-    /// <summary>Hangs inside <see cref="BanWindow"/> that ban a context (2: banned on a repeat hang).</summary>
-    public int HangsToBan { get; init; } = 2;
+    /// <summary>
+    /// Hangs inside <see cref="BanWindow"/> that ban a bannable context. i915's mark_guilty keeps the times of the two
+    /// hangs before this one (hang_timestamp[2]) and bans when the older is within the window: the 3rd fast hang bans.
+    /// </summary>
+    public int HangsToBan { get; init; } = 3;
 
     /// <summary>Window for the client's fast-hang score (I915_CLIENT_FAST_HANG_JIFFIES, 60 s).</summary>
     public TimeSpan ClientFastHangWindow { get; init; } = TimeSpan.FromSeconds(60);

@@ -14,8 +14,13 @@ namespace Driver.Uapi.Tests.Reset;
 [Collection(ResetCollection.Name)]
 public sealed class BanTests
 {
+    /// <summary>
+    /// mark_guilty: a bannable, recoverable context is banned when this hang comes within 120 s of the hang two
+    /// before it (hang_timestamp[2]), i.e. on its 3rd fast hang; client_mark_guilty scores +1 for each hang within
+    /// 60 s of the previous one (or of i915_gem_open) and +3 for the ban.
+    /// </summary>
     [Fact]
-    public void BannableContextIsBannedOnItsSecondHangAndItsClientCarriesOn()
+    public void BannableContextIsBannedOnItsThirdHangAndItsClientCarriesOn()
     {
         using var dev = new GpuDevice(Config());
         int c = OpenClient(dev);
@@ -29,6 +34,9 @@ public sealed class BanTests
         Assert.False(Context(dev, c, bad).IsBanned);
 
         HeartbeatHang(dev, c, bad);
+        Assert.False(Context(dev, c, bad).IsBanned);
+
+        HeartbeatHang(dev, c, bad);
         Assert.True(Context(dev, c, bad).IsBanned);
         Assert.Equal(-Errno.EIO, stores.TrySubmit(bad, EngineId.Rcs0, target.Slot(1), 2, out _));
         Assert.Equal(-Errno.EIO, Spinner.Create(dev, c, new SpinnerOptions { Context = bad }, out _));
@@ -37,11 +45,11 @@ public sealed class BanTests
         AssertStatus(1, stores.Store(fresh, EngineId.Bcs0, target.Slot(3), 4), "store by a new context of the client");
         Assert.Equal([1u, 0u, 3u, 4u], new[] { target[0], target[1], target[2], target[3] });
 
-        Assert.Equal(new ResetStats(0, 2, 0), Stats(dev, c, bad));
+        Assert.Equal(new ResetStats(0, 3, 0), Stats(dev, c, bad));
         Assert.Equal(new ResetStats(0, 0, 0), Stats(dev, c, good));
         Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.ContextBanned));
-        // +3 for the banned context, +1 for a hang within the fast-hang window of the previous one.
-        Assert.Equal(4, Client(dev, c).BanScore);
+        // +1 for each of the three hangs (each within 60 s of the previous one, the first of the open), +3 for the ban.
+        Assert.Equal(6, Client(dev, c).BanScore);
         Assert.False(Client(dev, c).IsBanned);
     }
 
@@ -69,7 +77,8 @@ public sealed class BanTests
         Assert.True(Context(dev, c, ctx).IsBanned);
         Assert.Equal(-Errno.EIO, stores.TrySubmit(ctx, EngineId.Bcs0, target.Slot(2), 3, out _));
         Assert.Equal(new ResetStats(0, 1, 0), Stats(dev, c, ctx));
-        Assert.Equal(3, Client(dev, c).BanScore);
+        // +3 for the ban, +1 because the hang came within 60 s of the client's open (i915_gem_open's hang_timestamp).
+        Assert.Equal(4, Client(dev, c).BanScore);
         Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.ContextBanned));
     }
 
@@ -106,7 +115,8 @@ public sealed class BanTests
     {
         using var dev = new GpuDevice(Config());
         int c = OpenClient(dev);
-        int[] expectedScores = [3, 7, 11];
+        // Each non-recoverable context is banned on its first hang: +3, and +1 for a hang within 60 s of the last.
+        int[] expectedScores = [4, 8, 12];
         foreach (int expected in expectedScores)
         {
             int ctx = CreateContext(dev, c);
@@ -137,16 +147,17 @@ public sealed class BanTests
         ForcedHang(dev, c, ctx, EngineId.Ccs0);
         long first = Context(dev, c, ctx).LastGuiltyTimestamp;
         ForcedHang(dev, c, ctx, EngineId.Ccs0);
-        long second = Context(dev, c, ctx).LastGuiltyTimestamp;
+        ForcedHang(dev, c, ctx, EngineId.Ccs0);
+        long third = Context(dev, c, ctx).LastGuiltyTimestamp;
 
-        Assert.True(TimeSpan.FromSeconds((second - first) / (double)System.Diagnostics.Stopwatch.Frequency) > window);
+        Assert.True(TimeSpan.FromSeconds((third - first) / (double)System.Diagnostics.Stopwatch.Frequency) > window);
         Assert.False(Context(dev, c, ctx).IsBanned);
-        Assert.Equal(2, Stats(dev, c, ctx).BatchActive);
-        AssertStatus(1, stores.Store(ctx, EngineId.Ccs0, target.Slot(0), 5), "store after two hangs");
+        Assert.Equal(3, Stats(dev, c, ctx).BatchActive);
+        AssertStatus(1, stores.Store(ctx, EngineId.Ccs0, target.Slot(0), 5), "store after three hangs");
         Assert.Equal(5u, target[0]);
         Assert.Equal(0, dev.Reset.Events.Count(GpuEventKind.ContextBanned));
-        // Not banned, but still a fast hang for the client's score.
-        Assert.Equal(1, Client(dev, c).BanScore);
+        // Not banned, but each is still a fast hang for the client's score (the client's window is its own, 60 s).
+        Assert.Equal(3, Client(dev, c).BanScore);
     }
 
     /// <summary>A non-preemptible spinner on rcs0 found by the heartbeat; returns once recovery is done.</summary>
