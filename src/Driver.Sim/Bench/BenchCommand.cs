@@ -1,78 +1,145 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
 using System.Text.Json;
+using Driver.Sim.Cli;
 using Spectre.Console;
 
 namespace Driver.Sim.Bench;
 
 /// <summary>
 /// <c>gpusim bench [--quick] [--json FILE] [--only GROUP...]</c>: the macro benchmarks of the whole simulator, each
-/// figure printed beside its comparison measured in the same run, as a ratio, with median and spread.
+/// figure printed beside its comparison measured in the same run, as a ratio, with median and spread. Refuses to
+/// measure a Debug build (its figures say nothing about the design; <c>--allow-debug</c> overrides), and the JSON
+/// records the build configuration either way.
 /// </summary>
 public static class BenchCommand
 {
+    /// <summary>The configuration this gpusim was built in ("Debug", "Release").</summary>
+    public static string Configuration { get; } =
+        typeof(BenchCommand).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "unknown";
+
     /// <summary>Builds the command.</summary>
     public static Command Build()
     {
         var quick = new Option<bool>("--quick") { Description = "Fewer repetitions and smaller runs (under a minute on 2 cores)" };
-        var json = new Option<FileInfo?>("--json") { Description = "Write the figures as JSON to FILE" };
+        var json = new Option<string?>("--json") { Description = "Write the figures as JSON to FILE ('-' for stdout; the table then goes to stderr)", HelpName = "FILE" };
         var only = new Option<string[]>("--only") { Description = $"Run only these groups: {string.Join(", ", BenchSuite.Groups)}", AllowMultipleArgumentsPerToken = true };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display or progress lines" };
+        var allowDebug = new Option<bool>("--allow-debug") { Description = "Measure even a Debug build (the figures are then 2-3x off; the JSON says which build it was)" };
         var cmd = new Command("bench", "Macro benchmarks: throughput, latency, read-side cost, wedge latency, engine reset, lock validator");
         cmd.Options.Add(quick);
         cmd.Options.Add(json);
         cmd.Options.Add(only);
         cmd.Options.Add(quiet);
-        cmd.SetAction(pr => Run(pr.GetValue(quick), pr.GetValue(json), pr.GetValue(only) ?? [], pr.GetValue(quiet)));
+        cmd.Options.Add(allowDebug);
+        cmd.SetAction(pr => Run(new BenchRequest
+        {
+            Quick = pr.GetValue(quick),
+            JsonPath = pr.GetValue(json),
+            Only = pr.GetValue(only) ?? [],
+            Quiet = pr.GetValue(quiet),
+            AllowDebug = pr.GetValue(allowDebug),
+            Arguments = pr.Tokens.Select(t => t.Value).SkipWhile(v => v != "bench").Skip(1).ToArray(),
+        }, pr.InvocationConfiguration.Output, pr.InvocationConfiguration.Error));
         return cmd;
     }
 
-    /// <summary>Runs the benchmarks; returns the exit code (2 for an unknown group).</summary>
-    public static int Run(bool quick, FileInfo? json, IReadOnlyCollection<string> only, bool quiet = false)
+    /// <summary>Runs the benchmarks; returns the exit code (2 for an unknown group, an unwritable --json or a Debug build).</summary>
+    public static int Run(BenchRequest request, TextWriter stdout, TextWriter stderr)
     {
-        string[] unknown = only.Where(g => !BenchSuite.Groups.Contains(g)).ToArray();
+        string[] unknown = request.Only.Where(g => !BenchSuite.Groups.Contains(g)).ToArray();
         if (unknown.Length > 0)
         {
-            Console.Error.WriteLine($"gpusim bench: unknown group(s) {string.Join(", ", unknown)}; known: {string.Join(", ", BenchSuite.Groups)}");
-            return 2;
+            string hints = string.Concat(unknown.Select(u => Suggestions.DidYouMean(u, BenchSuite.Groups)));
+            return CliMessages.Usage(stderr, "bench", $"unknown group(s) {string.Join(", ", unknown)}{hints}; known: {string.Join(", ", BenchSuite.Groups)}");
         }
+        if (Configuration == "Debug" && !request.AllowDebug)
+        {
+            // A Debug build runs 2-3x slower and misses most targets: measuring it silently reports a regression
+            // that is not there. `dotnet run` builds Debug unless told otherwise, so say exactly what to type.
+            CliMessages.Error(stderr, "this gpusim is a Debug build, whose figures are 2-3x off; run the benchmarks on a Release build:");
+            stderr.WriteLine($"  {ReleaseCommand(request.Arguments)}");
+            stderr.WriteLine("(or add --allow-debug to measure this build anyway)");
+            return ExitCodes.Usage;
+        }
+        Outputs outputs = new Outputs().File("--json", "figures", request.JsonPath);
+        if (!outputs.Check(stderr))
+        {
+            return ExitCodes.Usage;
+        }
+        TextWriter report = outputs.UsesStdout ? stderr : stdout;
+
         var sw = Stopwatch.StartNew();
         // A live progress display on a terminal; plain progress lines otherwise (CI logs), none with --quiet.
-        bool live = Progress.ProgressDisplay.Enabled(Console.Out, quiet);
-        var progress = new BenchProgress(only.Count > 0 ? only.Count : BenchSuite.Groups.Count);
-        IReadOnlyList<BenchFigure> figures = Progress.ProgressDisplay.Run(live, progress, () => BenchSuite.Run(new BenchSettings(quick), only, g =>
+        bool live = Progress.ProgressDisplay.Enabled(report, request.Quiet);
+        var progress = new BenchProgress(request.Only.Count > 0 ? request.Only.Count : BenchSuite.Groups.Count);
+        IReadOnlyList<BenchFigure> figures = Progress.ProgressDisplay.Run(live, progress, () => BenchSuite.Run(new BenchSettings(request.Quick), request.Only, g =>
         {
             progress.Started(g);
-            if (!live && !quiet)
+            if (!live && !request.Quiet)
             {
-                Console.Error.WriteLine($"bench: {g}...");
+                stderr.WriteLine($"bench: {g}...");
             }
         }));
-        Print(figures);
-        Console.WriteLine($"{figures.Count} figures in {sw.Elapsed.TotalSeconds:F1} s on {Environment.ProcessorCount} CPUs; "
+        Print(figures, report);
+        report.WriteLine($"{figures.Count} figures in {sw.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s on {Environment.ProcessorCount} CPUs ({Configuration} build); "
             + $"targets met: {figures.Count(f => f.Met == true)}, missed: {figures.Count(f => f.Met == false)}");
-        if (json is not null)
+        if (request.JsonPath is { } jsonPath)
         {
             var doc = new
             {
                 date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 nproc = Environment.ProcessorCount,
-                quick,
+                configuration = Configuration,
+                quick = request.Quick,
                 seconds = sw.Elapsed.TotalSeconds,
                 figures,
             };
-            File.WriteAllText(json.FullName, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+            OutputFile.WriteAllText(jsonPath, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine, stdout);
         }
-        return 0;
+        return ExitCodes.Ok;
     }
 
-    private static void Print(IReadOnlyList<BenchFigure> figures)
+    /// <summary>
+    /// The command that runs the same benchmarks on a Release build: <c>dotnet run -c Release --project
+    /// src/Driver.Sim -- bench …</c>, the project path as seen from the current directory when this build sits in
+    /// the project's bin/ folder.
+    /// </summary>
+    public static string ReleaseCommand(IEnumerable<string> arguments)
     {
-        // Redirected output (CI, files) would otherwise wrap the table at 80 columns.
-        if (Console.IsOutputRedirected)
+        string project = "src/Driver.Sim";
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            AnsiConsole.Profile.Width = 220;
+            if (File.Exists(Path.Combine(dir.FullName, "Driver.Sim.csproj")))
+            {
+                // Relative when run from inside the repository (the README's way), absolute from anywhere else.
+                string relative = Path.GetRelativePath(Environment.CurrentDirectory, dir.FullName);
+                project = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? dir.FullName : relative;
+                break;
+            }
+        }
+        IEnumerable<string> args = arguments.Where(a => a != "--allow-debug").Select(Quote);
+        return $"dotnet run -c Release --project {Quote(project)} -- bench {string.Join(' ', args)}".TrimEnd();
+    }
+
+    private static string Quote(string s) => s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:@%+,".Contains(c)) ? s : $"'{s.Replace("'", "'\\''", StringComparison.Ordinal)}'";
+
+    private static void Print(IReadOnlyList<BenchFigure> figures, TextWriter output)
+    {
+        bool terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        // Redirected output (CI, files) would otherwise wrap the table at 80 columns.
+        if (!terminal)
+        {
+            console.Profile.Width = 220;
         }
 
         Table table = new Table().AddColumns("figure", "median", "spread", "unit", "comparison", "ratio", "target", "met");
@@ -88,7 +155,7 @@ public static class BenchCommand
                 Markup.Escape(f.Target),
                 f.Met switch { true => "[green]yes[/]", false => "[red]no[/]", _ => "" });
         }
-        AnsiConsole.Write(table);
+        console.Write(table);
     }
 
     private static string Fmt(double v) => v switch

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Driver.Sim.Info;
 using Driver.Sim.Runner;
 using Driver.Sim.Scenarios;
@@ -19,13 +21,14 @@ public static class InfoCommand
     {
         var scenario = new Option<string?>("--scenario") { Description = "Show the device of this scenario file", HelpName = "FILE" };
         Option<string?> wedge = CommonOptions.WedgeStrategy();
-        var heartbeat = new Option<int?>("--heartbeat-ms") { Description = "Heartbeat interval (0 disables hang detection)", HelpName = "MS" };
-        var preempt = new Option<int?>("--preempt-timeout-ms") { Description = "Preempt timeout", HelpName = "MS" };
+        // The same ranges as a scenario's device (ScenarioValidator), so info shows only devices a run could have.
+        Option<int?> heartbeat = NumberOptions.Int("--heartbeat-ms", 0, 600_000, "Heartbeat interval (0 disables hang detection)", "MS");
+        Option<int?> preempt = NumberOptions.Int("--preempt-timeout-ms", 0, 600_000, "Preempt timeout", "MS");
         var engineReset = new Option<bool>("--engine-reset") { Description = "Per-engine reset available" };
         var noEngineReset = new Option<bool>("--no-engine-reset") { Description = "No per-engine reset: every hang is a full reset" };
         var fullReset = new Option<bool>("--full-reset") { Description = "Full reset available" };
         var noFullReset = new Option<bool>("--no-full-reset") { Description = "No full reset: a hang the engine reset cannot fix wedges" };
-        var memory = new Option<int?>("--memory-mb") { Description = "Device memory", HelpName = "MB" };
+        Option<int?> memory = NumberOptions.Int("--memory-mb", 16, 2048, "Device memory", "MB");
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
 
         var command = new Command("info", "Show the device as configured: engines, GGTT, hang detection, reset capabilities, wedge strategy");
@@ -36,22 +39,14 @@ public static class InfoCommand
 
         command.Validators.Add(result =>
         {
-            if (result.GetValue(engineReset) && result.GetValue(noEngineReset))
+            if (Given(result, engineReset) && Given(result, noEngineReset))
             {
                 result.AddError("--engine-reset and --no-engine-reset contradict each other");
             }
 
-            if (result.GetValue(fullReset) && result.GetValue(noFullReset))
+            if (Given(result, fullReset) && Given(result, noFullReset))
             {
                 result.AddError("--full-reset and --no-full-reset contradict each other");
-            }
-
-            foreach (Option<int?>? o in new[] { heartbeat, preempt, memory })
-            {
-                if (result.GetValue(o) is < 0)
-                {
-                    result.AddError($"{o.Name} must not be negative");
-                }
             }
         });
         command.SetAction(parse =>
@@ -63,12 +58,7 @@ public static class InfoCommand
             }
             catch (ScenarioException e)
             {
-                foreach (string line in e.Message.Split(Environment.NewLine))
-                {
-                    stderr.WriteLine($"gpusim: {line}");
-                }
-
-                return ExitCodes.Usage;
+                return CliMessages.Errors(stderr, e.Message, ExitCodes.Usage);
             }
             spec = spec with
             {
@@ -107,10 +97,45 @@ public static class InfoCommand
         }
     }
 
-    /// <summary>One object per section, keyed by title; each line a string value.</summary>
+    /// <summary>
+    /// One object per section, keyed by title; each value typed (numbers, booleans, strings), keyed with its unit
+    /// where the text shows one ("memory_mib": 512 for "memory: 512 MiB").
+    /// </summary>
     public static void WriteJson(IReadOnlyList<InfoSection> sections, TextWriter output)
     {
-        var doc = sections.ToDictionary(s => s.Title, s => s.Lines.ToDictionary(l => l.Key, l => l.Value));
-        output.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        var doc = new JsonObject();
+        foreach (InfoSection section in sections)
+        {
+            var lines = new JsonObject();
+            foreach (InfoLine line in section.Lines)
+            {
+                lines[line.JsonKey ?? line.Key] = line.Json?.DeepClone() ?? JsonValue.Create(line.Value);
+            }
+
+            doc[section.Title] = lines;
+        }
+        output.WriteLine(doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>
+    /// Whether a flag was given and parsed. A value that failed to parse (<c>--engine-reset=maybe</c>) is already a
+    /// parse error of its own; reading it here would throw instead of letting that error be reported.
+    /// </summary>
+    private static bool Given(CommandResult result, Option<bool> option)
+    {
+        OptionResult? r = result.GetResult(option);
+        if (r is null || r.Implicit || r.Errors.Any())
+        {
+            return false;
+        }
+
+        try
+        {
+            return result.GetValue(option);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 }

@@ -13,7 +13,8 @@ namespace Driver.Sim.Cli;
 
 /// <summary>
 /// <c>gpusim run</c>: loads a scenario (the embedded default when none is given), runs it, prints a summary, and
-/// exits 0 when it passed, 1 when it failed, 2 for a bad command line or scenario file.
+/// exits 0 when it passed, 1 when it failed, 2 for a bad command line or scenario file, 77 when it
+/// cannot run here (no Vulkan device), 70 for an internal error (<see cref="ExitCodes"/>).
 /// </summary>
 public static class RunCommand
 {
@@ -21,8 +22,8 @@ public static class RunCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var scenario = new Option<string?>("--scenario") { Description = "Scenario file (JSON, see docs/scenarios.md); the embedded default scenario when left out", HelpName = "FILE" };
-        var json = new Option<string?>("--json") { Description = "Write the results as JSON to FILE", HelpName = "FILE" };
-        var seed = new Option<int>("--seed") { Description = "Seed overriding the scenario's (same seed, same batches)", HelpName = "N" };
+        var json = new Option<string?>("--json") { Description = "Write the results as JSON to FILE ('-' for stdout; the summary then goes to stderr)", HelpName = "FILE" };
+        Option<int?> seed = NumberOptions.Int("--seed", int.MinValue, int.MaxValue, "Seed overriding the scenario's (same seed, same batches)");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging on the console" };
         var log = new Option<string?>("--log") { Description = "Write the log (Information and up) to FILE", HelpName = "FILE" };
         var errorState = new Option<string?>("--error-state") { Description = "Write the captured GPU error states to FILE", HelpName = "FILE" };
@@ -43,7 +44,7 @@ public static class RunCommand
         {
             ScenarioPath = parse.GetValue(scenario),
             JsonPath = parse.GetValue(json),
-            Seed = parse.GetResult(seed) is null ? null : parse.GetValue(seed),
+            Seed = parse.GetValue(seed),
             Verbose = parse.GetValue(verbose),
             LogPath = parse.GetValue(log),
             ErrorStatePath = parse.GetValue(errorState),
@@ -67,33 +68,21 @@ public static class RunCommand
         }
         catch (ScenarioException e)
         {
-            foreach (string line in e.Message.Split(Environment.NewLine))
-            {
-                stderr.WriteLine($"gpusim: {line}");
-            }
-
-            return ExitCodes.Usage;
+            return CliMessages.Errors(stderr, e.Message, ExitCodes.Usage);
         }
         // Fail on an unwritable output before spending time on the run.
-        foreach ((string? path, string? what) in new[]
-                 {
-                     (settings.JsonPath, "results"), (settings.ErrorStatePath, "error states"), (settings.LogPath, "log"),
-                     (settings.TracePath, "trace"), (settings.TimelinePath, "timeline"),
-                 })
+        Outputs outputs = new Outputs()
+            .File("--json", "results", settings.JsonPath)
+            .File("--error-state", "error states", settings.ErrorStatePath)
+            .StreamedFile("--log", "log", settings.LogPath)
+            .File("--trace", "trace", settings.TracePath)
+            .File("--timeline", "timeline", settings.TimelinePath);
+        if (!outputs.Check(stderr))
         {
-            if (path is null)
-            {
-                continue;
-            }
-
-            if (OutputFile.TryCreate(path, out string? problem))
-            {
-                continue;
-            }
-
-            stderr.WriteLine($"gpusim: cannot write the {what} to {path}: {problem}");
             return ExitCodes.Usage;
         }
+        // With an output on stdout (--json -), stdout holds only that output; the summary goes to stderr.
+        TextWriter report = outputs.UsesStdout ? stderr : stdout;
 
         RunResult result;
         // The validator is process-wide: turn it on before the device exists so every lock is tracked from the start.
@@ -112,19 +101,20 @@ public static class RunCommand
             try
             {
                 var options = new RunOptions { Seed = settings.Seed, WedgeStrategy = settings.WedgeStrategy, Log = logger, Trace = recorder, Progress = progress };
-                result = ProgressDisplay.Run(ProgressDisplay.Enabled(stdout, settings.Quiet), progress, () => new ScenarioRunner(scenario, options).Run());
+                result = ProgressDisplay.Run(ProgressDisplay.Enabled(report, settings.Quiet), progress, () => new ScenarioRunner(scenario, options).Run());
             }
             catch (VulkanUnavailableException e)
             {
-                stderr.WriteLine($"gpusim: skipped: {e.Message}");
+                CliMessages.Skipped(stderr, e.Message);
                 return ExitCodes.Skipped;
             }
             catch (Exception e) when (e is InvalidOperationException or AggregateException)
             {
-                stderr.WriteLine($"gpusim: the run could not be completed: {e.Message}");
+                // The driver refused what the scenario set up (a context, an object): a finding about the run.
+                CliMessages.Error(stderr, $"the run could not be completed: {e.Message}");
                 foreach (Exception inner in (e as AggregateException)?.InnerExceptions ?? [])
                 {
-                    stderr.WriteLine($"gpusim:   {inner.Message}");
+                    stderr.WriteLine($"{CliMessages.Prefix}  {inner.Message}");
                 }
 
                 return ExitCodes.Failed;
@@ -136,25 +126,27 @@ public static class RunCommand
             TraceModel model = recorder.Build(result.Scenario, result.Seed);
             if (settings.TracePath is { } tracePath)
             {
-                ChromeTraceWriter.WriteFile(model, tracePath);
+                OutputFile.Write(tracePath, s => ChromeTraceWriter.Write(model, s), stdout);
             }
 
             if (settings.TimelinePath is { } timelinePath)
             {
-                SvgTimelineWriter.WriteFile(model, timelinePath);
+                OutputFile.WriteAllText(timelinePath, SvgTimelineWriter.ToSvg(model), stdout);
             }
+
+            TraceNotes.ReportDropped(model.DroppedRequests, stderr);
         }
         if (settings.JsonPath is { } jsonPath)
         {
-            File.WriteAllText(jsonPath, ResultsJson.Serialize(result) + Environment.NewLine);
+            OutputFile.WriteAllText(jsonPath, ResultsJson.Serialize(result) + Environment.NewLine, stdout);
         }
 
         if (settings.ErrorStatePath is { } errorPath)
         {
-            File.WriteAllText(errorPath, result.ErrorStateDumps.Count == 0 ? "No error state collected" + Environment.NewLine : string.Join(Environment.NewLine, result.ErrorStateDumps));
+            OutputFile.WriteAllText(errorPath, result.ErrorStateDumps.Count == 0 ? "No error state collected" + Environment.NewLine : string.Join(Environment.NewLine, result.ErrorStateDumps), stdout);
         }
 
-        SummaryView.Render(result, stdout);
+        SummaryView.Render(result, report);
         if (lockdepReports is not null)
         {
             foreach (LockdepReport r in lockdepReports)
@@ -162,7 +154,7 @@ public static class RunCommand
                 stderr.WriteLine(r.Text);
             }
 
-            stdout.WriteLine($"Lock validator: {lockdepReports.Count} report(s)");
+            report.WriteLine($"Lock validator: {lockdepReports.Count} report(s)");
             if (lockdepReports.Count > 0)
             {
                 return ExitCodes.Failed;

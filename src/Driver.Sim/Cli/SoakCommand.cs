@@ -14,19 +14,20 @@ namespace Driver.Sim.Cli;
 /// <summary>
 /// <c>gpusim soak --seconds S [--seed N] [--threads T] [--wedge-strategy …] [--trace FILE] [--json FILE] [--quiet]</c>:
 /// random hang injection against verifying submitters for S seconds, a bounded drain, then the invariant check.
-/// Exits 0 when the invariant held, 1 (printing the seed) when it did not, 2 for a bad command line.
+/// Exits 0 when the invariant held, 1 (printing the seed) when it did not, 2 for a bad command line, 130 when
+/// interrupted by Ctrl-C (after printing the partial summary and the command that replays it).
 /// </summary>
 public static class SoakCommand
 {
     /// <summary>Builds the command; its action writes to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var seconds = new Option<double>("--seconds") { Description = "How long to submit and inject hangs", HelpName = "S", DefaultValueFactory = _ => 10 };
-        var seed = new Option<int?>("--seed") { Description = "Seed of the random choices (a random one when left out; printed either way)", HelpName = "N" };
-        var threads = new Option<int>("--threads") { Description = "Submitting threads", HelpName = "T", DefaultValueFactory = _ => 2 };
+        Option<double?> seconds = NumberOptions.Positive("--seconds", 0, 86_400, "How long to submit and inject hangs (default 10)", "S");
+        Option<int?> seed = NumberOptions.Int("--seed", int.MinValue, int.MaxValue, "Seed of the random choices (a random one when left out; printed either way)");
+        Option<int?> threads = NumberOptions.Int("--threads", 1, 64, "Submitting threads (default 2)", "T");
         Option<string?> wedge = CommonOptions.WedgeStrategy("Wedge strategy of the device (epoch by default)");
         Option<string?> trace = CommonOptions.Trace();
-        var json = new Option<string?>("--json") { Description = "Write the results as JSON to FILE", HelpName = "FILE" };
+        var json = new Option<string?>("--json") { Description = "Write the results as JSON to FILE ('-' for stdout; the summary then goes to stderr)", HelpName = "FILE" };
         Option<bool> quiet = CommonOptions.Quiet();
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging on the console" };
         var log = new Option<string?>("--log") { Description = "Write the log (Information and up) to FILE", HelpName = "FILE" };
@@ -39,24 +40,11 @@ public static class SoakCommand
             command.Options.Add(o);
         }
 
-        command.Validators.Add(result =>
-        {
-            // Only options given on the command line are checked here (their defaults are valid).
-            if (result.GetResult(seconds) is not null && result.GetValue(seconds) is <= 0 or > 86_400)
-            {
-                result.AddError("--seconds must be more than 0 and at most 86400");
-            }
-
-            if (result.GetResult(threads) is not null && result.GetValue(threads) is < 1 or > 64)
-            {
-                result.AddError("--threads must be between 1 and 64");
-            }
-        });
         command.SetAction(parse => Execute(new SoakSettings
         {
-            Seconds = parse.GetValue(seconds),
+            Seconds = parse.GetValue(seconds) ?? 10,
             Seed = parse.GetValue(seed) ?? Random.Shared.Next(1, int.MaxValue),
-            Threads = parse.GetValue(threads),
+            Threads = parse.GetValue(threads) ?? 2,
             WedgeStrategy = CommonOptions.ParseWedgeStrategy(parse.GetValue(wedge)) ?? WedgeStrategy.Epoch,
             TracePath = parse.GetValue(trace),
             JsonPath = parse.GetValue(json),
@@ -64,6 +52,7 @@ public static class SoakCommand
             Verbose = parse.GetValue(verbose),
             LogPath = parse.GetValue(log),
             LogFormat = CommonOptions.ParseLogFormat(parse.GetValue(logFormat)),
+            Interrupt = Interrupt.Current.Token,
         }, stdout, stderr));
         return command;
     }
@@ -71,16 +60,15 @@ public static class SoakCommand
     /// <summary>Runs a soak with parsed settings; returns the exit code.</summary>
     public static int Execute(SoakSettings settings, TextWriter stdout, TextWriter stderr)
     {
-        foreach ((string? path, string? what) in new[] { (settings.JsonPath, "results"), (settings.TracePath, "trace"), (settings.LogPath, "log") })
+        Outputs outputs = new Outputs()
+            .File("--json", "results", settings.JsonPath)
+            .File("--trace", "trace", settings.TracePath)
+            .StreamedFile("--log", "log", settings.LogPath);
+        if (!outputs.Check(stderr))
         {
-            if (path is null || OutputFile.TryCreate(path, out string? problem))
-            {
-                continue;
-            }
-
-            stderr.WriteLine($"gpusim: cannot write the {what} to {path}: {problem}");
             return ExitCodes.Usage;
         }
+        TextWriter report = outputs.UsesStdout ? stderr : stdout;
         var duration = TimeSpan.FromSeconds(settings.Seconds);
         TraceRecorder? recorder = settings.TracePath is not null ? new TraceRecorder() : null;
         var progress = new SoakProgress(duration);
@@ -89,6 +77,9 @@ public static class SoakCommand
         var logOptions = new LogOptions { Verbose = settings.Verbose, File = settings.LogPath, Format = settings.LogFormat, ConsoleLevel = LogEventLevel.Fatal };
         SoakResult result;
         using (Logger logger = LogSetup.Create(stderr, logOptions))
+        // A soak stopped early still has a result worth printing (and a seed worth replaying): the first Ctrl-C
+        // ends the submission phase instead of the process.
+        using (Interrupt.Current.Graceful())
         {
             var options = new SoakOptions
             {
@@ -99,38 +90,46 @@ public static class SoakCommand
                 Log = logger,
                 Trace = recorder,
                 Progress = progress,
+                Stop = settings.Interrupt,
             };
             try
             {
-                result = ProgressDisplay.Run(ProgressDisplay.Enabled(stdout, settings.Quiet), progress, () => new SoakRunner(options).Run());
+                result = ProgressDisplay.Run(ProgressDisplay.Enabled(report, settings.Quiet), progress, () => new SoakRunner(options).Run());
             }
             catch (AggregateException e)
             {
-                stderr.WriteLine($"gpusim: the soak could not be completed: {e.Message} (seed {settings.Seed})");
+                CliMessages.Error(stderr, $"the soak could not be completed: {e.Message} (seed {settings.Seed})");
                 foreach (Exception inner in e.InnerExceptions)
                 {
-                    stderr.WriteLine($"gpusim:   {inner}");
+                    stderr.WriteLine($"{CliMessages.Prefix}  {inner}");
                 }
 
+                stderr.WriteLine($"  reproduce with: {ReplayCommand(settings.Seconds, settings.Seed, settings.Threads, settings.WedgeStrategy == WedgeStrategy.StopMachine ? "stop-machine" : "epoch")}");
                 return ExitCodes.Failed;
             }
         }
         if (recorder is not null)
         {
-            ChromeTraceWriter.WriteFile(recorder.Build("soak", settings.Seed), settings.TracePath!);
+            TraceModel model = recorder.Build("soak", settings.Seed);
+            OutputFile.Write(settings.TracePath!, s => ChromeTraceWriter.Write(model, s), stdout);
+            TraceNotes.ReportDropped(model.DroppedRequests, stderr);
         }
 
         if (settings.JsonPath is { } jsonPath)
         {
-            File.WriteAllText(jsonPath, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + Environment.NewLine);
+            OutputFile.WriteAllText(jsonPath, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + Environment.NewLine, stdout);
         }
 
-        PrintSummary(result, stdout);
-        return result.Passed ? ExitCodes.Ok : ExitCodes.Failed;
+        PrintSummary(result, report, settings.Seconds);
+        // A violation is a finding even in a partial soak; a clean but interrupted one did not run as asked.
+        return !result.Passed ? ExitCodes.Failed : result.Interrupted ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 
-    /// <summary>Prints the soak's summary lines.</summary>
-    public static void PrintSummary(SoakResult r, TextWriter o)
+    /// <summary>
+    /// Prints the soak's summary lines; the replay command asks for <paramref name="requestedSeconds"/> when given
+    /// (an interrupted soak replays as it was asked to run, not for the part it got through).
+    /// </summary>
+    public static void PrintSummary(SoakResult r, TextWriter o, double? requestedSeconds = null)
     {
         o.WriteLine($"gpusim soak: {F(r.Seconds)} s + {F(r.DrainSeconds)} s drain, seed {r.Seed}, {r.Threads} submitting threads, wedge strategy {r.WedgeStrategy}");
         o.WriteLine($"  requests:  {N(r.Requests)} submitted ({N(r.Batches)} batches, {N(r.Spinners)} spinners), refused {Counts(r.Refused)}");
@@ -139,19 +138,31 @@ public static class SoakCommand
         o.WriteLine($"  recovery:  {N(r.Hangs)} hangs, {N(r.EngineResets)} engine resets, {N(r.FullResets)} full resets, {N(r.FailedResets)} failed, " +
             $"{N(r.Wedges)} wedges, {N(r.ContextsBanned)} contexts and {N(r.ClientsBanned)} clients banned{(r.WedgedAtEnd ? ", WEDGED at the end" : "")}");
         o.WriteLine($"  injected:  {Counts(r.Injected)}");
+        if (r.Interrupted)
+        {
+            o.WriteLine($"  interrupted after {F(r.Seconds)} s: a partial soak (the counts above are what it did until then)");
+        }
         if (r.Passed)
         {
             o.WriteLine("  invariant: held (every fence signalled once with ok, -EIO or -EAGAIN; every ok or -EAGAIN batch's stores landed)");
-            return;
         }
-        o.WriteLine($"  invariant: VIOLATED {N(r.Violations)} times");
-        foreach (string sample in r.ViolationSamples)
+        else
         {
-            o.WriteLine($"    {sample}");
+            o.WriteLine($"  invariant: VIOLATED {N(r.Violations)} times");
+            foreach (string sample in r.ViolationSamples)
+            {
+                o.WriteLine($"    {sample}");
+            }
         }
-
-        o.WriteLine($"  reproduce with: gpusim soak --seconds {F(r.Seconds)} --seed {r.Seed} --threads {r.Threads} --wedge-strategy {r.WedgeStrategy}");
+        if (!r.Passed || r.Interrupted)
+        {
+            o.WriteLine($"  reproduce with: {ReplayCommand(requestedSeconds ?? r.Seconds, r.Seed, r.Threads, r.WedgeStrategy)}");
+        }
     }
+
+    /// <summary>The command line that replays a soak with the same seed (the interleaving is still the scheduler's).</summary>
+    public static string ReplayCommand(double seconds, int seed, int threads, string wedgeStrategy) =>
+        $"gpusim soak --seconds {seconds.ToString("0.###", CultureInfo.InvariantCulture)} --seed {seed.ToString(CultureInfo.InvariantCulture)} --threads {threads.ToString(CultureInfo.InvariantCulture)} --wedge-strategy {wedgeStrategy}";
 
     private static string Counts(IReadOnlyDictionary<string, int> counts) =>
         counts.Count == 0 ? "none" : string.Join(", ", counts.Select(kv => $"{kv.Key} {N(kv.Value)}"));

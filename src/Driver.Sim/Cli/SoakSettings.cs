@@ -35,4 +35,7 @@ public sealed record SoakSettings
 
     /// <summary>Format of the log lines.</summary>
     public LogFormat LogFormat { get; init; } = LogFormat.Kernel;
+
+    /// <summary>Cancelled to end the soak early (Ctrl-C); it then drains, verifies and reports what it did.</summary>
+    public CancellationToken Interrupt { get; init; }
 }

@@ -38,7 +38,7 @@ public static class GlitchCommand
         };
         var json = new Option<string?>("--json")
         {
-            Description = "also write the result as JSON to FILE",
+            Description = "also write the result as JSON to FILE ('-' for stdout; the report then goes to stderr)",
             HelpName = "FILE",
         };
         var cmd = new Command("glitch", "GTT mmaps of tiled objects racing full device resets (igt gem_mmap_gtt@hang)");
@@ -71,14 +71,12 @@ public static class GlitchCommand
             return Usage(error, $"--threads must be an integer from 1 to 64, not '{threadsText}'");
         }
 
-        if (jsonPath is not null)
+        Outputs outputs = new Outputs().File("--json", "result", jsonPath);
+        if (!outputs.Check(error))
         {
-            string? dir = Path.GetDirectoryName(Path.GetFullPath(jsonPath));
-            if (jsonPath.Length == 0 || Directory.Exists(jsonPath) || (dir is not null && !Directory.Exists(dir)))
-            {
-                return Usage(error, $"--json: cannot write a file at '{jsonPath}'");
-            }
+            return UsageError;
         }
+        TextWriter report = outputs.UsesStdout ? error : output;
 
         GlitchResult result = GlitchRunner.Run(new GlitchOptions
         {
@@ -86,35 +84,23 @@ public static class GlitchCommand
             Duration = TimeSpan.FromSeconds(seconds),
             Threads = threads,
         });
-        output.Write(result.ToText());
+        report.Write(result.ToText());
         if (jsonPath is not null)
         {
-            try
-            {
-                File.WriteAllText(jsonPath, result.ToJson() + Environment.NewLine);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                error.WriteLine($"gpusim glitch: cannot write '{jsonPath}': {e.Message}");
-                return ExitCodes.Failed;
-            }
+            OutputFile.WriteAllText(jsonPath, result.ToJson() + Environment.NewLine, output);
         }
         if (result.FailedAccesses > 0)
         {
-            error.WriteLine($"gpusim glitch: FAIL: {result.FailedAccesses} accesses failed");
+            CliMessages.Error(error, $"FAIL: {result.FailedAccesses} accesses failed");
             return ExitCodes.Failed;
         }
         if (policy != MmapResetPolicy.Glitch && (result.GlitchedReads > 0 || result.MisplacedWrites > 0))
         {
-            error.WriteLine($"gpusim glitch: FAIL: policy {policy.ToName()} let accesses through the glitch window");
+            CliMessages.Error(error, $"FAIL: policy {policy.ToName()} let accesses through the glitch window");
             return ExitCodes.Failed;
         }
         return ExitCodes.Ok;
     }
 
-    private static int Usage(TextWriter error, string message)
-    {
-        error.WriteLine($"gpusim glitch: {message}");
-        return UsageError;
-    }
+    private static int Usage(TextWriter error, string message) => CliMessages.Usage(error, "glitch", message);
 }

@@ -25,15 +25,15 @@ public sealed class IgtTraceCollector : IIgtDeviceObserver
     /// <summary>Devices recorded so far.</summary>
     public int Count { get { lock (_recorders) { return _recorders.Count; } } }
 
-    /// <summary>Writes the trace of every recorded device.</summary>
-    public void WriteFile(string path, string title)
+    /// <summary>The trace of every recorded device, in the order they were opened.</summary>
+    public IReadOnlyList<TraceModel> Build()
     {
-        List<TraceModel> models;
         lock (_recorders)
         {
-            models = _recorders.Select(r => r.Recorder.Build(r.Name)).ToList();
+            return _recorders.Select(r => r.Recorder.Build(r.Name)).ToList();
         }
-
-        ChromeTraceWriter.WriteFile(models, title, path);
     }
+
+    /// <summary>Writes the trace of every recorded device.</summary>
+    public void WriteFile(string path, string title) => ChromeTraceWriter.WriteFile(Build(), title, path);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Driver.Core.Hw;
 using Driver.Engines.Gt;
 using Driver.Reset.Mmap;
@@ -25,36 +26,36 @@ public static class DeviceInfo
             new("device",
             [
                 Line("engines", string.Join(" ", EngineIds.All.Select(e => e.Name())), null),
-                Line("memory", Mib(gt.MemoryBytes), Mib(d.Gt.MemoryBytes)),
-                Line("ggtt_size", Mib(gt.GgttBytes), Mib(d.Gt.GgttBytes)),
+                MibLine("memory", gt.MemoryBytes, d.Gt.MemoryBytes),
+                MibLine("ggtt_size", gt.GgttBytes, d.Gt.GgttBytes),
                 Line("wedge_strategy", Strategy(gt.WedgeStrategy), Strategy(d.Gt.WedgeStrategy)),
                 Line("submit_read_side", gt.SubmitReadSide.ToString().ToLowerInvariant(), d.Gt.SubmitReadSide.ToString().ToLowerInvariant()),
-                Line("fence_registers", N(config.FenceRegisters), N(d.FenceRegisters)),
+                IntLine("fence_registers", config.FenceRegisters, d.FenceRegisters),
                 Line("mmap_reset_policy", config.MmapResetPolicy.ToName(), d.MmapResetPolicy.ToName()),
             ]),
             new("hangcheck",
             [
-                Line("heartbeat_interval_ms", Ms(r.HeartbeatInterval), Ms(d.Reset.HeartbeatInterval)),
-                Line("preempt_timeout_ms", Ms(r.PreemptTimeout), Ms(d.Reset.PreemptTimeout)),
-                Line("stop_timeout_ms", Ms(r.StopTimeout), Ms(d.Reset.StopTimeout)),
+                MsLine("heartbeat_interval_ms", r.HeartbeatInterval, d.Reset.HeartbeatInterval),
+                MsLine("preempt_timeout_ms", r.PreemptTimeout, d.Reset.PreemptTimeout),
+                MsLine("stop_timeout_ms", r.StopTimeout, d.Reset.StopTimeout),
                 Line("hangcheck", r.HeartbeatInterval > TimeSpan.Zero ? "enabled (heartbeat)" : "disabled", null),
             ]),
             new("reset",
             [
                 Line("capabilities", Capabilities(r.EngineResetEnabled, r.FullResetEnabled), Capabilities(d.Reset.EngineResetEnabled, d.Reset.FullResetEnabled)),
-                Line("engine_reset", YesNo(r.EngineResetEnabled), YesNo(d.Reset.EngineResetEnabled)),
-                Line("full_reset", YesNo(r.FullResetEnabled), YesNo(d.Reset.FullResetEnabled)),
-                Line("full_reset_retries", N(Reset.Recovery.GtReset.FullResetRetries), null),
-                Line("wedge_on_timeout_ms", Ms(r.WedgeTimeout), Ms(d.Reset.WedgeTimeout)),
-                Line("unwedge_wait_ms", Ms(r.UnwedgeWaitTimeout), Ms(d.Reset.UnwedgeWaitTimeout)),
-                Line("error_capture", YesNo(r.CaptureErrorState), YesNo(d.Reset.CaptureErrorState)),
-                Line("error_states_kept", N(r.MaxErrorStates), N(d.Reset.MaxErrorStates)),
+                BoolLine("engine_reset", r.EngineResetEnabled, d.Reset.EngineResetEnabled),
+                BoolLine("full_reset", r.FullResetEnabled, d.Reset.FullResetEnabled),
+                IntLine("full_reset_retries", Reset.Recovery.GtReset.FullResetRetries, null),
+                MsLine("wedge_on_timeout_ms", r.WedgeTimeout, d.Reset.WedgeTimeout),
+                MsLine("unwedge_wait_ms", r.UnwedgeWaitTimeout, d.Reset.UnwedgeWaitTimeout),
+                BoolLine("error_capture", r.CaptureErrorState, d.Reset.CaptureErrorState),
+                IntLine("error_states_kept", r.MaxErrorStates, d.Reset.MaxErrorStates),
             ]),
             new("bans",
             [
-                Line("ban_window_ms", Ms(r.BanWindow), Ms(d.Reset.BanWindow)),
-                Line("hangs_to_ban", N(r.HangsToBan), N(d.Reset.HangsToBan)),
-                Line("client_fast_hang_window_ms", Ms(r.ClientFastHangWindow), Ms(d.Reset.ClientFastHangWindow)),
+                MsLine("ban_window_ms", r.BanWindow, d.Reset.BanWindow),
+                IntLine("hangs_to_ban", r.HangsToBan, d.Reset.HangsToBan),
+                MsLine("client_fast_hang_window_ms", r.ClientFastHangWindow, d.Reset.ClientFastHangWindow),
                 Line("client_ban_score", "9 (+3 per banned context, +1 per fast hang)", null),
             ]),
         };
@@ -64,12 +65,12 @@ public static class DeviceInfo
             sections.Add(new InfoSection(engine.Name(),
             [
                 Line("class", $"{engine.Class().ToString().ToLowerInvariant()} ({(int)engine.Class()})", null),
-                Line("instance", "0", null),
-                Line("mask", $"0x{engine.Mask():x}", null),
-                Line("heartbeat_interval_ms", Ms(r.HeartbeatInterval), Ms(d.Reset.HeartbeatInterval)),
-                Line("preempt_timeout_ms", Ms(r.PreemptTimeout), Ms(d.Reset.PreemptTimeout)),
+                IntLine("instance", 0, null),
+                Line("mask", $"0x{engine.Mask():x}", null) with { Json = JsonValue.Create(engine.Mask()) },
+                MsLine("heartbeat_interval_ms", r.HeartbeatInterval, d.Reset.HeartbeatInterval),
+                MsLine("preempt_timeout_ms", r.PreemptTimeout, d.Reset.PreemptTimeout),
                 Line("reset", Capabilities(r.EngineResetEnabled, r.FullResetEnabled), Capabilities(d.Reset.EngineResetEnabled, d.Reset.FullResetEnabled)),
-                Line("park_timeout_ms", Ms(gt.Engine.ParkTimeout), Ms(d.Gt.Engine.ParkTimeout)),
+                MsLine("park_timeout_ms", gt.Engine.ParkTimeout, d.Gt.Engine.ParkTimeout),
                 Line("idle", busyPoll ? "busy-poll" : "sleep", "sleep"),
             ]));
         }
@@ -79,6 +80,21 @@ public static class DeviceInfo
     /// <summary>A line; its default is kept only when it differs from the value.</summary>
     private static InfoLine Line(string key, string value, string? defaultValue) =>
         new(key, value, defaultValue is not null && defaultValue != value ? defaultValue : null);
+
+    /// <summary>"512 MiB" in the text; <c>"memory_mib": 512</c> in JSON.</summary>
+    private static InfoLine MibLine(string key, long bytes, long defaultBytes) =>
+        Line(key, Mib(bytes), Mib(defaultBytes)) with { Json = JsonValue.Create(bytes >> 20), JsonKey = key + "_mib" };
+
+    /// <summary>Milliseconds (the key says so): a number in JSON.</summary>
+    private static InfoLine MsLine(string key, TimeSpan value, TimeSpan defaultValue) =>
+        Line(key, Ms(value), Ms(defaultValue)) with { Json = JsonValue.Create(Math.Round(value.TotalMilliseconds, 3)) };
+
+    /// <summary>"yes"/"no" in the text (as debugfs writes it); true/false in JSON.</summary>
+    private static InfoLine BoolLine(string key, bool value, bool defaultValue) =>
+        Line(key, YesNo(value), YesNo(defaultValue)) with { Json = JsonValue.Create(value) };
+
+    private static InfoLine IntLine(string key, int value, int? defaultValue) =>
+        Line(key, N(value), defaultValue is { } d ? N(d) : null) with { Json = JsonValue.Create(value) };
 
     private static string Capabilities(bool engine, bool full) => (engine, full) switch
     {

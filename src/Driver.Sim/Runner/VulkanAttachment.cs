@@ -38,7 +38,20 @@ internal sealed class VulkanAttachment : IDisposable
             throw new VulkanUnavailableException(probe.Reason);
         }
 
-        _device = VulkanDevice.Create(new VulkanDeviceOptions { DeviceIndex = spec!.VkDevice }, log);
+        if (spec!.VkDevice is { } index && index >= probe.Devices.Count)
+        {
+            // The scenario is valid (the index is in range for a scenario); this machine lacks the device: a skip,
+            // named by the scenario's field rather than the vulkan-smoke flag the backend's own message names.
+            throw new VulkanUnavailableException(Vulkan.VulkanSmoke.NoSuchDevice("$.device.vkDevice is", index, probe.Devices.Count));
+        }
+        try
+        {
+            _device = VulkanDevice.Create(new VulkanDeviceOptions { DeviceIndex = spec.VkDevice }, log);
+        }
+        catch (Engines.Vulkan.VulkanUnavailableException e)
+        {
+            throw new VulkanUnavailableException(e.Message);
+        }
         foreach ((EngineId id, EngineSpec? engineSpec) in engines)
         {
             var options = new VulkanEngineOptions { RequestTimeout = TimeSpan.FromMilliseconds(engineSpec.VkTimeoutMs ?? 500) };

@@ -17,11 +17,26 @@ public static class ScenarioLoader
     public static Scenario LoadFile(string path)
     {
         string json;
+        // Said plainly: File.ReadAllText on a directory reports "Access to the path is denied".
+        if (Directory.Exists(path))
+        {
+            throw new ScenarioException(path, null, "is a directory, not a scenario file");
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new ScenarioException(path, null, "no such file");
+        }
+
         try
         {
             json = File.ReadAllText(path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (UnauthorizedAccessException)
+        {
+            throw new ScenarioException(path, null, "cannot read the scenario file: permission denied");
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or NotSupportedException)
         {
             throw new ScenarioException(path, null, $"cannot read the scenario file: {e.Message}");
         }
@@ -40,6 +55,11 @@ public static class ScenarioLoader
     /// <summary>Parses and validates scenario JSON; <paramref name="source"/> names it in messages.</summary>
     public static Scenario Parse(string json, string source)
     {
+        if (JsonSyntax.Check(json) is { } syntax)
+        {
+            throw new ScenarioException(source, [syntax]);
+        }
+
         Scenario? scenario;
         try
         {

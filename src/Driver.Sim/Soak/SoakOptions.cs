@@ -30,4 +30,7 @@ public sealed record SoakOptions
 
     /// <summary>Told about the device when the soak starts, for a progress display.</summary>
     public SoakProgress? Progress { get; init; }
+
+    /// <summary>Ends the submission phase before <see cref="Duration"/> (Ctrl-C); the drain and checks still run.</summary>
+    public CancellationToken Stop { get; init; }
 }

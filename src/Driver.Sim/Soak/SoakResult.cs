@@ -81,6 +81,9 @@ public sealed record SoakResult
     /// <summary>The first violations' messages.</summary>
     public required IReadOnlyList<string> ViolationSamples { get; init; }
 
+    /// <summary>Whether the soak was stopped early (Ctrl-C): the counts cover only the part it ran.</summary>
+    public bool Interrupted { get; init; }
+
     /// <summary>Whether the invariant held: every fence signalled once, statuses ok/EIO/EAGAIN, every ok or EAGAIN batch's stores landed.</summary>
     public bool Passed => Violations == 0;
 }

@@ -23,7 +23,8 @@ public sealed class SoakRunner(SoakOptions options)
         options.Trace?.AttachTo(device);
         var audit = new SoakAudit();
         long stopAt = Stopwatch.GetTimestamp() + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
-        Func<bool> stop = () => Stopwatch.GetTimestamp() >= stopAt;
+        CancellationToken cancel = options.Stop;
+        Func<bool> stop = () => Stopwatch.GetTimestamp() >= stopAt || cancel.IsCancellationRequested;
 
         SoakSubmitter[] submitters = Enumerable.Range(0, Math.Max(1, options.Threads))
             .Select(i => new SoakSubmitter(device, audit, i, options.Seed, stop)).ToArray();
@@ -128,6 +129,7 @@ public sealed class SoakRunner(SoakOptions options)
             Injected = injector.Counts.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
             Violations = audit.Violations,
             ViolationSamples = audit.Samples,
+            Interrupted = cancel.IsCancellationRequested,
         };
     }
 }

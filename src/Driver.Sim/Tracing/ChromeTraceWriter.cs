@@ -43,7 +43,8 @@ public static class ChromeTraceWriter
         Write(models, title, stream);
     }
 
-    private static void Write(IReadOnlyList<TraceModel> models, string title, Stream stream)
+    /// <summary>Writes several traces (see <see cref="WriteFile(IReadOnlyList{TraceModel}, string, string)"/>) to <paramref name="stream"/>.</summary>
+    public static void Write(IReadOnlyList<TraceModel> models, string title, Stream stream)
     {
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false });
         w.WriteStartObject();

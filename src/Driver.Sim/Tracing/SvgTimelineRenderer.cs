@@ -68,13 +68,16 @@ internal sealed class SvgTimelineRenderer
     private string Summary()
     {
         int requests = _model.Requests.Count();
-        int engineResets = _model.Slices.Count(s => s.Kind == TraceSliceKind.EngineReset);
-        int fullResets = _model.Slices.Count(s => s.Kind == TraceSliceKind.FullReset);
+        // The device's counters when recorded from one, so the heading agrees with the results JSON: a full reset
+        // that failed (and wedged) counts there, and as a failed reset, but draws no full-reset band: it never completed.
+        int engineResets = _model.Resets?.Engine ?? _model.Slices.Count(s => s.Kind == TraceSliceKind.EngineReset);
+        int fullResets = _model.Resets?.Full ?? _model.Slices.Count(s => s.Kind == TraceSliceKind.FullReset);
+        int failedResets = _model.Resets?.Failed ?? _model.Instants.Count(i => i.Kind == TraceInstantKind.ResetFailed);
         int wedges = _model.Slices.Count(s => s.Kind == TraceSliceKind.Wedged);
         int hangs = _model.Instants.Count(i => i.Kind == TraceInstantKind.Hang && i.TrackId == TrackOf(TrackKind.Reset));
         int errors = _model.Requests.Count(r => r.Outcome is RequestOutcome.Io or RequestOutcome.Again or RequestOutcome.OtherError);
         string text = $"{Count(requests, "request")}, {errors:N0} with an error · {Count(hangs, "hang")} · {Count(engineResets, "engine reset")} · " +
-            $"{Count(fullResets, "full reset")} · {Count(wedges, "wedged period")} · {Ms(_model.DurationUs)} ms";
+            $"{Count(fullResets, "full reset")}{(failedResets > 0 ? $" · {Count(failedResets, "failed reset")}" : "")} · {Count(wedges, "wedged period")} · {Ms(_model.DurationUs)} ms";
         if (_model.DroppedRequests > 0)
         {
             text += $" · {_model.DroppedRequests:N0} requests not recorded";

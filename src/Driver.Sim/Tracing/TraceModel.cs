@@ -1,4 +1,5 @@
 using Driver.Core.Hw;
+using Driver.Sim.Results;
 
 namespace Driver.Sim.Tracing;
 
@@ -28,6 +29,13 @@ public sealed record TraceModel
 
     /// <summary>Requests created while recording but left out because the recorder's cap was reached.</summary>
     public long DroppedRequests { get; init; }
+
+    /// <summary>
+    /// The device's own reset counters over the recording (attempts, as the results JSON counts them: a full reset
+    /// that failed and wedged is one full reset and one failed reset, though it leaves no full-reset slice); null
+    /// for a model not recorded from a device.
+    /// </summary>
+    public ResetCounts? Resets { get; init; }
 
     /// <summary>The track of <paramref name="engine"/>'s requests.</summary>
     public TraceTrack EngineTrack(EngineId engine) => Tracks.First(t => t.Kind == TrackKind.Engine && t.Engine == engine);

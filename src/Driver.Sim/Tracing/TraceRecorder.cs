@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Driver.Core.Requests;
 using Driver.Reset.Events;
+using Driver.Sim.Results;
 using Driver.Uapi;
 
 namespace Driver.Sim.Tracing;
@@ -26,6 +27,8 @@ public sealed class TraceRecorder : IDisposable
     private IDisposable? _subscription;
     private long _start;
     private long _stop;
+    private ResetCounts _resetsAtStart = new(0, 0, 0);
+    private ResetCounts? _resetsAtStop;
 
     /// <summary>A recorder not yet attached; see <see cref="AttachTo"/>.</summary>
     public TraceRecorder(int maxRequests = DefaultMaxRequests)
@@ -61,6 +64,7 @@ public sealed class TraceRecorder : IDisposable
         }
 
         _device = device;
+        _resetsAtStart = ResetsOf(device);
         Volatile.Write(ref _start, Stopwatch.GetTimestamp());
         device.Gt.RequestCreated += _onRequest;
         _subscription = device.Reset.Events.Subscribe(_events.Enqueue);
@@ -76,8 +80,13 @@ public sealed class TraceRecorder : IDisposable
 
         _device.Gt.RequestCreated -= _onRequest;
         _subscription?.Dispose();
+        _resetsAtStop = ResetsOf(_device);
         _stop = Stopwatch.GetTimestamp();
     }
+
+    /// <summary>The device's reset counters, the ones the results JSON reports.</summary>
+    private static ResetCounts ResetsOf(GpuDevice device) =>
+        new(device.Reset.TotalEngineResets, device.Reset.ResetCount, device.Reset.FailedResets);
 
     /// <summary>
     /// Builds the trace from what was recorded: call after the run's drain, when the requests' timestamps and
@@ -92,7 +101,9 @@ public sealed class TraceRecorder : IDisposable
 
         long end = _stop != 0 ? _stop : Stopwatch.GetTimestamp();
         long dropped = Math.Max(0, Interlocked.Read(ref _created) - _maxRequests);
-        return new TraceBuilder(_start, end).Build(title, seed, _requests.ToArray(), _events.ToArray(), dropped);
+        ResetCounts now = _resetsAtStop ?? ResetsOf(_device);
+        var resets = new ResetCounts(now.Engine - _resetsAtStart.Engine, now.Full - _resetsAtStart.Full, now.Failed - _resetsAtStart.Failed);
+        return new TraceBuilder(_start, end).Build(title, seed, _requests.ToArray(), _events.ToArray(), dropped) with { Resets = resets };
     }
 
     /// <summary>Runs under the timeline mutex of the request: counting and one enqueue, nothing more.</summary>

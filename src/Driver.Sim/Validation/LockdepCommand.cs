@@ -1,12 +1,13 @@
 using System.CommandLine;
 using Driver.Core.Locking;
+using Driver.Sim.Cli;
 
 namespace Driver.Sim.Validation;
 
 /// <summary>
 /// <c>gpusim lockdep --list | --demo NAME</c>: runs a lock-validator demonstration and prints its report. Exit 0
 /// when the validator caught what it should (a report for the deadlock demos, none for the epoch wedge), 1 when it
-/// did not, 2 for an unknown demo.
+/// did not, 2 for an unknown demo or when asked for nothing.
 /// </summary>
 public static class LockdepCommand
 {
@@ -14,11 +15,11 @@ public static class LockdepCommand
     public static Command Build()
     {
         var list = new Option<bool>("--list") { Description = "List the demonstrations" };
-        var demo = new Option<string?>("--demo") { Description = "Run one demonstration by name" };
+        var demo = new Option<string?>("--demo") { Description = "Run one demonstration by name (see --list)", HelpName = "NAME" };
         var cmd = new Command("lockdep", "Lock validator demonstrations: the 2018 stop_machine splat, a fence wait under a reservation lock, the epoch wedge");
         cmd.Options.Add(list);
         cmd.Options.Add(demo);
-        cmd.SetAction(pr => Run(pr.GetValue(list), pr.GetValue(demo), Console.Out, Console.Error));
+        cmd.SetAction(pr => Run(pr.GetValue(list), pr.GetValue(demo), pr.InvocationConfiguration.Output, pr.InvocationConfiguration.Error));
         return cmd;
     }
 
@@ -28,15 +29,20 @@ public static class LockdepCommand
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Run(bool list, string? name, TextWriter output, TextWriter error)
     {
-        if (list || name is null)
+        if (name is null && !list)
+        {
+            return CliMessages.Usage(error, "lockdep", $"say what to do: --list, or --demo NAME with NAME one of {string.Join(", ", Names)}");
+        }
+        if (list)
         {
             foreach (string n in Names)
             {
                 output.WriteLine(n);
             }
 
-            return name is null && !list ? 2 : 0;
+            return ExitCodes.Ok;
         }
+        name ??= "";
         if (name == EpochWedgeDemo.Name)
         {
             IReadOnlyList<LockdepReport> reports = EpochWedgeDemo.Run(TimeSpan.FromMilliseconds(600));
@@ -53,8 +59,7 @@ public static class LockdepCommand
         var demos = new LockdepDemos();
         if (!demos.Names.Contains(name))
         {
-            error.WriteLine($"gpusim lockdep: unknown demo '{name}'; known: {string.Join(", ", Names)}");
-            return 2;
+            return CliMessages.Usage(error, "lockdep", $"unknown demo '{name}'{Suggestions.DidYouMean(name, Names)}; known: {string.Join(", ", Names)}");
         }
         LockdepReport? report = demos.Run(name, new LockValidator());
         if (report is null)

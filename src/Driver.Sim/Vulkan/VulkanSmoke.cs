@@ -22,6 +22,12 @@ public static class VulkanSmoke
             report.SkipReason = probe.Reason;
             return report;
         }
+        if (options.DeviceIndex is { } index && (index < 0 || index >= probe.Devices.Count))
+        {
+            // Which devices exist is a property of the machine, like having Vulkan at all: a skip, with the reason.
+            report.SkipReason = NoSuchDevice("--vk-device", index, probe.Devices.Count);
+            return report;
+        }
         long t0 = Stopwatch.GetTimestamp();
         VulkanDevice device;
         try
@@ -65,6 +71,10 @@ public static class VulkanSmoke
         }
         return report;
     }
+
+    /// <summary>"no such Vulkan device: --vk-device 5, and this machine has 1 (index 0)".</summary>
+    public static string NoSuchDevice(string what, int index, int count) =>
+        $"no such Vulkan device: {what} {index}, and this machine has {count} ({(count == 1 ? "index 0" : $"indices 0 to {count - 1}")})";
 
     private static VulkanSmokeStep RunStep(string name, Func<string> run)
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Driver.Engines.Vulkan;
+using Driver.Sim.Cli;
 
 namespace Driver.Sim.Vulkan;
 
@@ -11,43 +12,47 @@ namespace Driver.Sim.Vulkan;
 /// steps on one — store-dword batch verified in GPU memory, a dependent chain across two engines, a spinner started
 /// and ended, a forced hang that recovers (guilty -EIO, the rest completed), an injected device loss, an
 /// untranslatable batch — printing PASS/FAIL and the time of each step and the validation layer's error count.
-/// Exit 0 all passed (and no validation error), 1 something failed, 77 skipped (no Vulkan loader or device).
+/// Exit 0 all passed (and no validation error), 1 something failed, 2 bad options, 77 skipped (no Vulkan loader
+/// or device, or no device with the index asked for).
 /// </summary>
 public static class VulkanSmokeCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Build()
     {
-        var device = new Option<int?>("--vk-device") { Description = "Physical device index (default: a discrete GPU first, any device with compute last)" };
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON to this file" };
+        Option<int?> device = NumberOptions.Int("--vk-device", 0, 63, "Physical device index (default: a discrete GPU first, any device with compute last); one this machine lacks is a skip (77)");
+        var json = new Option<string?>("--json") { Description = "Also write the report as JSON to FILE ('-' for stdout; the report then goes to stderr)", HelpName = "FILE" };
         var cmd = new Command("vulkan-smoke", "Run the Vulkan backend's smoke test (exit 77 when no Vulkan device is present)");
         cmd.Options.Add(device);
         cmd.Options.Add(json);
-        cmd.SetAction(pr => Run(pr.GetValue(device), pr.GetValue(json)?.FullName, Console.Out, Console.Error));
+        cmd.SetAction(pr => Run(pr.GetValue(device), pr.GetValue(json), pr.InvocationConfiguration.Output, pr.InvocationConfiguration.Error));
         return cmd;
     }
 
     /// <summary>Runs the smoke test, prints the report, writes the JSON; returns the exit code.</summary>
     public static int Run(int? deviceIndex, string? jsonPath, TextWriter output, TextWriter error)
     {
+        Outputs outputs = new Outputs().File("--json", "report", jsonPath);
+        if (!outputs.Check(error))
+        {
+            return ExitCodes.Usage;
+        }
+        TextWriter text = outputs.UsesStdout ? error : output;
         VulkanSmokeReport report = VulkanSmoke.Run(new VulkanSmokeOptions { DeviceIndex = deviceIndex });
-        Print(report, output);
+        Print(report, text);
+        if (report.SkipReason is not null)
+        {
+            CliMessages.Skipped(error, report.SkipReason);
+        }
+
         if (report.Error is not null)
         {
-            error.WriteLine($"gpusim vulkan-smoke: {report.Error}");
+            CliMessages.Error(error, report.Error);
         }
 
         if (jsonPath is not null)
         {
-            try
-            {
-                File.WriteAllText(jsonPath, ToJson(report));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                error.WriteLine($"gpusim vulkan-smoke: cannot write {jsonPath}: {e.Message}");
-                return report.ExitCode == 0 ? 1 : report.ExitCode;
-            }
+            OutputFile.WriteAllText(jsonPath, ToJson(report) + Environment.NewLine, output);
         }
         return report.ExitCode;
     }

@@ -84,7 +84,7 @@ public class InfoCommandTests
 
         Assert.Equal(ExitCodes.Ok, code);
         JsonElement root = JsonDocument.Parse(output).RootElement;
-        Assert.Equal("no", root.GetProperty("reset").GetProperty("full_reset").GetString());
+        Assert.False(root.GetProperty("reset").GetProperty("full_reset").GetBoolean());
         Assert.Equal("video (2)", root.GetProperty("vcs0").GetProperty("class").GetString());
     }
 

@@ -31,7 +31,7 @@ public class ScenarioValidationTests
         { WithStep("{ \"type\": \"wedge\" }", ", \"expect\": { \"resets\": { \"engine\": \"all\" } }"), "$.expect.resets.engine", "\"all\"" },
         { "{ " + Clients + ", \"phases\": [ { \"steps\": [ { \"type\": \"wedge\" } ] } ] }", "$", "missing required field 'name'" },
         { "{ \"name\": \"t\", \"clients\": [ { \"name\": \"a\", \"contexts\": [ { \"name\": \"c\", \"priority\": 5 } ] } ], \"phases\": [ { \"steps\": [ { \"type\": \"wedge\" } ] } ] }", "$.clients[0].contexts[0].priority", "privileged" },
-        { "{ \"name\": \"t\",\n " + Clients, "$", "invalid JSON" },
+        { "{ \"name\": \"t\",\n " + Clients, "$", "the file ends before the JSON does" },
         { WithStep("{ \"type\": \"batches\", \"client\": \"a\", \"count\": 1000000, \"storesPerBatch\": 4 }", ", \"device\": { \"memoryMb\": 16 }"), "$.phases[0].steps[0].count", "MiB" },
     };
 
@@ -66,7 +66,7 @@ public class ScenarioValidationTests
         ScenarioException e = Assert.Throws<ScenarioException>(() => ScenarioLoader.LoadFile("/nonexistent/gpusim.json"));
 
         Assert.Contains("/nonexistent/gpusim.json", e.Message);
-        Assert.Contains("cannot read", e.Message);
+        Assert.Contains("no such file", e.Message);
     }
 
     [Fact]
