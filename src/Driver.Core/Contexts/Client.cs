@@ -42,6 +42,9 @@ public sealed class Client
     /// <summary>Context 0.</summary>
     public GpuContext DefaultContext { get; }
 
+    /// <summary>The status pages its timelines live in: one allocator per GT, so it tells which GT the client is on.</summary>
+    public StatusPageAllocator StatusPages => _statusPages;
+
     /// <summary>Hang score: +3 per banned context, +1 per hang within 60 s of the last; banned at 9.</summary>
     public int BanScore => Volatile.Read(ref _banScore);
 

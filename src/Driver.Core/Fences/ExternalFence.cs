@@ -5,8 +5,8 @@ namespace Driver.Core.Fences;
 /// <summary>
 /// A fence signalled from outside the GPU, like vgem's (drivers/gpu/drm/vgem/vgem_fence.c): the producer signals it
 /// by hand. So that a forgotten fence cannot block its waiters forever, an unsignalled one signals itself after a
-/// timeout with <c>-ETIMEDOUT</c> (non-fatal: i915 requests waiting on it still run), and a later explicit signal
-/// then reports <c>-ETIMEDOUT</c>.
+/// timeout — with no error, as vgem_fence_timeout does — and a later explicit signal then reports <c>-ETIMEDOUT</c>
+/// (vgem_fence_signal_ioctl finding the fence already signalled).
 /// </summary>
 public sealed class ExternalFence : DmaFence, IDisposable
 {
@@ -18,7 +18,7 @@ public sealed class ExternalFence : DmaFence, IDisposable
     private int _state;
     private readonly Timer _timer;
 
-    /// <summary>Creates a pending fence that signals itself with -ETIMEDOUT after <paramref name="timeout"/>.</summary>
+    /// <summary>Creates a pending fence that signals itself (without an error) after <paramref name="timeout"/>.</summary>
     public ExternalFence(TimeSpan timeout, ulong context = 0, uint seqno = 0) : base(context, seqno)
     {
         if (timeout <= TimeSpan.Zero)
@@ -58,14 +58,13 @@ public sealed class ExternalFence : DmaFence, IDisposable
 
     private void Expire()
     {
-        // The CAS decides between the timer and an explicit signal: only the winner touches the fence, so the
-        // error is set before the signal and nobody else can signal in between.
+        // The CAS decides between the timer and an explicit signal: only the winner signals. vgem_fence_timeout sets
+        // no error: the fence simply signals; only the producer's late VGEM_FENCE_SIGNAL learns it was too late.
         if (Interlocked.CompareExchange(ref _state, TimedOut, Pending) != Pending)
         {
             return;
         }
 
-        SetError(-Errno.ETIMEDOUT);
         Signal();
     }
 

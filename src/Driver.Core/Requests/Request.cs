@@ -31,6 +31,12 @@ public sealed class Request : DmaFence
     private Action<Request>? _onReady;
     private List<DmaFence>? _inFences;
 
+    /// <summary>
+    /// The submit fence's error (i915_sw_fence.error): the first error of an awaited fence, fatal or not, set once by
+    /// compare-and-swap from 0 (i915_sw_fence_set_error_once). Applied to the request when it is submitted.
+    /// </summary>
+    private int _submitError;
+
     /// <summary>Creates a request; the caller holds the timeline mutex and passes the seqno it allocated.</summary>
     public Request(Timeline timeline, uint seqno, uint batchAddress, RequestFlags flags)
         : base(timeline.FenceContext, seqno)
@@ -119,11 +125,13 @@ public sealed class Request : DmaFence
     public bool IsPulse => (Flags & RequestFlags.Pulse) != 0;
 
     /// <summary>
-    /// Holds submission until <paramref name="fence"/> signals. When <paramref name="propagateError"/> and the fence
-    /// fails with a fatal error, this request inherits the error and its payload is skipped. Call before
-    /// <see cref="Commit"/>.
+    /// Holds submission until <paramref name="fence"/> signals. When <paramref name="propagateError"/>, the fence's
+    /// error — any error, fatal or not — is passed on to this request (the first one among its in-fences wins, as
+    /// i915_sw_fence_set_error_once keeps it); only a fatal one makes it skip its payload. A
+    /// <paramref name="timeout"/> bounds the wait on a foreign fence (i915's I915_FENCE_TIMEOUT): past it the request
+    /// stops waiting, takes -ETIMEDOUT (not fatal: it still runs) and is submitted. Call before <see cref="Commit"/>.
     /// </summary>
-    public void Await(DmaFence fence, bool propagateError = true)
+    public void Await(DmaFence fence, bool propagateError = true, TimeSpan? timeout = null)
     {
         if (Volatile.Read(ref _onReady) is not null)
         {
@@ -137,13 +145,21 @@ public sealed class Request : DmaFence
 
         if (fence.IsSignaled)
         {
-            Inherit(fence, propagateError);
+            Inherit(fence.Error, propagateError);
             return;
         }
+
         Interlocked.Increment(ref _pendingDependencies);
-        if (!fence.AddCallback(new DependencyCallback(this, propagateError)))
+        var callback = new DependencyCallback(this, propagateError);
+        if (!fence.AddCallback(callback))
         {
-            DependencySignalled(fence, propagateError);
+            callback.Invoke(fence);
+            return;
+        }
+
+        if (timeout is { } bound && bound != Timeout.InfiniteTimeSpan)
+        {
+            callback.ArmTimeout(fence, bound);
         }
     }
 
@@ -160,27 +176,39 @@ public sealed class Request : DmaFence
     /// <summary>Marks the request submitted; false if it already was (a request is submitted once).</summary>
     public bool MarkSubmitted() => Interlocked.Exchange(ref _submitted, 1) == 0;
 
-    private void DependencySignalled(DmaFence fence, bool propagateError)
+    private void DependencySignalled(int error, bool propagateError)
     {
-        Inherit(fence, propagateError);
+        Inherit(error, propagateError);
         Release();
     }
 
-    private void Inherit(DmaFence fence, bool propagateError)
+    private void Inherit(int error, bool propagateError)
     {
-        int error = fence.Error;
-        if (propagateError && Errno.IsFatal(error) && SetErrorOnce(error))
+        if (propagateError && error != 0)
         {
-            Skip = true;
+            Interlocked.CompareExchange(ref _submitError, error, 0);
         }
     }
 
     private void Release()
     {
-        // The decrement is a full barrier: the error and Skip written by Inherit on the signalling thread are visible
-        // to the thread that runs onReady (which submits and whose engine later reads Skip).
+        // The decrement is a full barrier: the submit error recorded by Inherit on a signalling thread is visible to
+        // the thread that reaches zero, which applies it and submits.
         if (Interlocked.Decrement(ref _pendingDependencies) == 0)
         {
+            // submit_notify(FENCE_COMPLETE): the submit fence's error becomes the request's (i915_request_set_error_once,
+            // which keeps a fatal error already set), and a fatal one skips the payload (__i915_request_skip at
+            // __i915_request_submit); the breadcrumb is still written, so the fence still signals.
+            int error = Volatile.Read(ref _submitError);
+            if (error != 0)
+            {
+                SetErrorOnce(error);
+                if (Errno.IsFatal(Error))
+                {
+                    Skip = true;
+                }
+            }
+
             Volatile.Read(ref _onReady)!(this);
         }
     }
@@ -188,8 +216,45 @@ public sealed class Request : DmaFence
     /// <inheritdoc/>
     public override string ToString() => $"{Context} {Engine.Name()}:{Seqno}";
 
+    /// <summary>
+    /// One awaited fence: runs once, on the fence's signal or, for a bounded wait, on the timeout, whichever comes
+    /// first (the exchange on <see cref="_fired"/> decides).
+    /// </summary>
     private sealed class DependencyCallback(Request request, bool propagateError) : FenceCallback
     {
-        public override void Invoke(DmaFence fence) => request.DependencySignalled(fence, propagateError);
+        private int _fired;
+        private Timer? _timer;
+
+        public override void Invoke(DmaFence fence)
+        {
+            if (Interlocked.Exchange(ref _fired, 1) != 0)
+            {
+                return;
+            }
+
+            _timer?.Dispose();
+            request.DependencySignalled(fence.Error, propagateError);
+        }
+
+        /// <summary>
+        /// timer_i915_sw_fence_wake: a foreign fence not signalled within <paramref name="timeout"/> is no longer
+        /// waited for; the request records -ETIMEDOUT and goes on.
+        /// </summary>
+        public void ArmTimeout(DmaFence fence, TimeSpan timeout)
+        {
+            // Held by this callback, which the fence holds until it signals or the timer removes it.
+            _timer = new Timer(_ =>
+            {
+                if (Interlocked.Exchange(ref _fired, 1) != 0)
+                {
+                    return;
+                }
+
+                fence.RemoveCallback(this);
+                _timer?.Dispose();
+                request.DependencySignalled(-Errno.ETIMEDOUT, propagateError: true);
+            }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _timer.Change(timeout, Timeout.InfiniteTimeSpan);
+        }
     }
 }

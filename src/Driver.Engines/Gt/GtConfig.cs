@@ -20,6 +20,13 @@ public sealed record GtConfig
     /// <summary>How submission is protected against the wedge's handler swap.</summary>
     public WedgeStrategy WedgeStrategy { get; init; } = WedgeStrategy.Epoch;
 
+    /// <summary>
+    /// How long a request waits for a foreign in-fence (one not of this GT: vgem, another device, a sync file) before
+    /// it stops waiting with -ETIMEDOUT and runs (I915_FENCE_TIMEOUT, 10 s). The GT's own requests are waited for
+    /// without a bound: hang recovery ends them.
+    /// </summary>
+    public TimeSpan ForeignFenceTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Read side around SubmitRequest; leave at <see cref="SubmitReadSide.Strategy"/> except in benchmarks.</summary>
     public SubmitReadSide SubmitReadSide { get; init; } = SubmitReadSide.Strategy;
 }

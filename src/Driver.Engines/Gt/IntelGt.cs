@@ -114,7 +114,10 @@ public sealed class IntelGt : IDisposable
             {
                 foreach (DmaFence f in inFences)
                 {
-                    rq.Await(f);
+                    // i915_request_await_dma_fence: a request of this GT is awaited without a bound (recovery ends it),
+                    // a foreign fence with I915_FENCE_TIMEOUT. A merged fence of requests counts as foreign too, as a
+                    // sync_file array does when it spans devices.
+                    rq.Await(f, timeout: f is Request other && IsOurs(other) ? null : Config.ForeignFenceTimeout);
                 }
             }
 
@@ -124,6 +127,9 @@ public sealed class IntelGt : IDisposable
             return rq;
         }
     }
+
+    /// <summary>Whether <paramref name="rq"/> was built on this GT (its timeline's status page is one of ours).</summary>
+    private bool IsOurs(Request rq) => rq.Context.Client.StatusPages == StatusPages;
 
     /// <summary>
     /// Runs <paramref name="rq"/> through its engine's current <see cref="Engine.SubmitRequest"/> inside the read
