@@ -4,6 +4,7 @@ using Driver.Core.Memory;
 using Driver.Igt.Lib;
 using Driver.Reset.Capture;
 using Driver.Reset.Events;
+using Driver.Reset.Recovery;
 using Driver.Uapi;
 
 namespace Driver.Igt.Subtests;
@@ -77,10 +78,27 @@ public sealed class I915Hangman : IIgtBinary
         (IgtContext? t, EngineId e) = p;
         GpuDevice dev = t.Device;
         int hangs = 0;
-        using (dev.Reset.Events.Subscribe(ev => { if (ev.Kind == GpuEventKind.Error) { Interlocked.Increment(ref hangs); } }))
+        // The detector listens for the ERROR=1 uevent, which only a full reset sends; IGT runs this subtest under
+        // igt_allow_hang without HANG_WANT_ENGINE_RESET, i.e. with i915.reset=1 (full resets only).
+        int resetMethod = dev.Reset.ResetMethod;
+        dev.Reset.ResetMethod = 1;
+        try
         {
-            Spinner hang = IgtHang.Start(t, dev, t.Fd, 0, e);
-            IgtHang.Post(t, dev, t.Fd, hang);
+            using (dev.Reset.Events.Subscribe(ev =>
+            {
+                if (ev.Kind == GpuEventKind.Uevent && ev.Message == GtReset.ErrorUevent)
+                {
+                    Interlocked.Increment(ref hangs);
+                }
+            }))
+            {
+                Spinner hang = IgtHang.Start(t, dev, t.Fd, 0, e);
+                IgtHang.Post(t, dev, t.Fd, hang);
+            }
+        }
+        finally
+        {
+            dev.Reset.ResetMethod = resetMethod;
         }
         // Did it work?
         t.AssertEq(Volatile.Read(ref hangs), 1);

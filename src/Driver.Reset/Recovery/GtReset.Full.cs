@@ -16,12 +16,15 @@ public sealed partial class GtReset
     private readonly ManualResetEventSlim _watchdogEvent = new(false);
 
     /// <summary>
-    /// intel_gt_reset_global: the full reset under a wedge-on-timeout watchdog; raises FullReset ("RESET=1") when
-    /// the device came back. The caller holds BACKOFF and every engine bit.
+    /// intel_gt_reset_global: uevents ERROR=1 and RESET=1, the full reset under a wedge-on-timeout watchdog, then
+    /// ERROR=0 and FullReset when the device came back (nothing more when it ended wedged). The caller holds BACKOFF
+    /// and every engine bit.
     /// </summary>
     private void ResetGlobal(uint stalledMask, string reason)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        Events.Raise(GpuEventKind.Uevent, stalledMask, ErrorUevent);
+        Events.Raise(GpuEventKind.Uevent, stalledMask, ResetUevent);
         _watchdogFired = false;
         _watchdogEvent.Reset();
         using (var watchdog = new Timer(_ =>
@@ -35,9 +38,19 @@ public sealed partial class GtReset
         }
         if (!IsWedged)
         {
+            Events.Raise(GpuEventKind.Uevent, stalledMask, ResetDoneUevent);
             Events.Raise(GpuEventKind.FullReset, stalledMask, reason, start);
         }
     }
+
+    /// <summary>I915_ERROR_UEVENT "=1": an error was detected and a full reset is coming.</summary>
+    public const string ErrorUevent = "ERROR=1";
+
+    /// <summary>I915_RESET_UEVENT "=1": the full reset starts.</summary>
+    public const string ResetUevent = "RESET=1";
+
+    /// <summary>I915_ERROR_UEVENT "=0": the full reset is done and the GT is usable.</summary>
+    public const string ResetDoneUevent = "ERROR=0";
 
     /// <summary>
     /// intel_gt_reset: revoke mmaps → clear a previous wedge → reset_count++ → prepare every engine → hardware reset

@@ -236,7 +236,9 @@ public sealed partial class GtReset
         try
         {
             QuiesceForFullReset();
-            ResetFull(stalledMask & EngineIds.AllMask, reason);
+            // The debugfs i915_wedged/i915_reset write goes through intel_gt_handle_error, hence
+            // intel_gt_reset_global: the same uevents and watchdog as a hang's full reset.
+            ResetGlobal(stalledMask & EngineIds.AllMask, reason);
         }
         finally
         {
