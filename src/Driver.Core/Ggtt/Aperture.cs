@@ -18,8 +18,7 @@ namespace Driver.Core.Ggtt;
 /// <para>Translation. An address inside the accessing object's binding is translated through that binding (the
 /// object's pages); any other address through the GGTT PTEs, the scratch page when none. On hardware the GGTT PTEs
 /// live in memory that a GPU reset does not wipe, so the CPU's path through the aperture keeps working across a
-/// reset and only the fence registers are lost; <see cref="Memory.Ggtt.Clobber"/> models what the engines lose and
-/// is not seen here. That is why an access in the glitch window lands in the object at its linear offset — the
+/// reset and only the fence registers are lost. That is why an access in the glitch window lands in the object at its linear offset — the
 /// wrong place — rather than in the scratch page.</para>
 /// </remarks>
 public sealed class Aperture

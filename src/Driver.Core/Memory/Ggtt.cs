@@ -7,8 +7,8 @@ namespace Driver.Core.Memory;
 /// <summary>
 /// The global GTT: a 32-bit GPU address space whose page table entries point at device-memory pages. Engines fetch
 /// batches and store dwords through it; an address with no PTE faults. The first page is never handed out, so a
-/// null address always faults. The node list is the software copy the PTEs are rebuilt from after a full reset
-/// clobbered them (<see cref="Clobber"/> / <see cref="Restore"/>; the kernel's <c>i915_ggtt_resume</c>).
+/// null address always faults. On gen6+ the PTEs live in memory a GPU reset does not touch: a full reset leaves
+/// them as they were (what it loses is engine state and the fence registers).
 /// </summary>
 public sealed class Ggtt
 {
@@ -141,30 +141,6 @@ public sealed class Ggtt
             }
 
             return null;
-        }
-    }
-
-    /// <summary>
-    /// A full device reset loses the GGTT: every PTE reads as not present until <see cref="Restore"/>. Callers hold
-    /// every engine stopped (the reset path), so no engine fetches through it meanwhile.
-    /// </summary>
-    public void Clobber()
-    {
-        using (_mutex.Acquire())
-        {
-            Array.Clear(_ptes);
-        }
-    }
-
-    /// <summary>Rewrites every PTE from the software copy (the node list).</summary>
-    public void Restore()
-    {
-        using (_mutex.Acquire())
-        {
-            foreach (GgttNode n in _nodes)
-            {
-                WritePtes(n);
-            }
         }
     }
 

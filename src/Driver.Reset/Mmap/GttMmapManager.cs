@@ -38,6 +38,12 @@ public sealed class GttMmapManager : IResetObserver
 
     private long _glitchedReads;
     private long _misplacedWrites;
+
+    /// <summary>Misrouted accesses (reads and writes) by the hardware reset that opened their window.</summary>
+    private readonly long[] _glitchesByPath = new long[Enum.GetValues<HardwareResetPath>().Length];
+
+    /// <summary>The path of the last hardware reset: a misrouted access always falls in the window it opened.</summary>
+    private int _lastResetPath;
     private long _faults;
     private long _revocations;
     private long _stopFailures;
@@ -245,6 +251,7 @@ public sealed class GttMmapManager : IResetObserver
         if (IsMisplaced(obj, offset, route))
         {
             Interlocked.Increment(ref _glitchedReads);
+            Interlocked.Increment(ref _glitchesByPath[Volatile.Read(ref _lastResetPath)]);
         }
     }
 
@@ -254,8 +261,12 @@ public sealed class GttMmapManager : IResetObserver
         if (IsMisplaced(obj, offset, route))
         {
             Interlocked.Increment(ref _misplacedWrites);
+            Interlocked.Increment(ref _glitchesByPath[Volatile.Read(ref _lastResetPath)]);
         }
     }
+
+    /// <summary>Glitched reads plus misplaced writes in windows opened by hardware resets on <paramref name="path"/>.</summary>
+    public long GlitchesOn(HardwareResetPath path) => Interlocked.Read(ref _glitchesByPath[(int)path]);
 
     /// <summary>
     /// Whether a misrouted access reached another byte than the right one: always for the scratch page; for an
@@ -308,8 +319,15 @@ public sealed class GttMmapManager : IResetObserver
         }
     }
 
-    /// <summary>The hardware reset cleared every fence register: the glitch window opens.</summary>
-    public void OnHardwareReset() => Fences.ClearAll();
+    /// <summary>
+    /// A hardware reset cleared every fence register: a glitch window opens. Noted before the clear, so any access
+    /// that the clear misroutes is charged to this path.
+    /// </summary>
+    public void OnHardwareReset(HardwareResetPath path)
+    {
+        Volatile.Write(ref _lastResetPath, (int)path);
+        Fences.ClearAll();
+    }
 
     /// <summary>The GGTT is back: rewrite the fence registers from the software copy; the window closes.</summary>
     public void OnResetRestore() => Fences.RestoreAll();

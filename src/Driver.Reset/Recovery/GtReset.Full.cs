@@ -130,9 +130,8 @@ public sealed partial class GtReset
                 }
                 else if (DoReset())
                 {
-                    // gt_reset: the GGTT first ("everything depends on having the GTT running"), then every engine's
-                    // rewind, then the fence registers from their software copy.
-                    _gt.Ggtt.Restore();
+                    // gt_reset: every engine's rewind, then the fence registers from their software copy
+                    // (intel_ggtt_restore_fences). The GGTT's PTEs survived the reset (gen6+): nothing to rewrite.
                     foreach (Engine engine in _gt.Engines)
                     {
                         Rewind(engine, stalled: (stalledMask & engine.Id.Mask()) != 0);
@@ -151,13 +150,8 @@ public sealed partial class GtReset
                 }
                 if (!ok)
                 {
-                    // Leave the GGTT and fence registers usable for CPU access while wedged.
-                    _gt.Ggtt.Restore();
-                    foreach (IResetObserver o in Observers)
-                    {
-                        o.OnResetRestore();
-                    }
-
+                    // As intel_gt_reset's error path: straight to wedging, the fence registers as the failed reset
+                    // left them (cleared, if it got that far). Nothing restores them until a later full reset.
                     Interlocked.Increment(ref _failedResets);
                     Events.Raise(GpuEventKind.ResetFailed, stalledMask, reason);
                     SetWedgedLocked($"full reset failed ({reason})", parkedByCaller: parked);
@@ -203,36 +197,41 @@ public sealed partial class GtReset
     }
 
     /// <summary>
-    /// do_reset: the hardware reset of every engine, retried while it times out (10·(i+1) ms apart). Clobbers the
-    /// GGTT and tells observers (the fence registers go with it).
+    /// do_reset: the hardware reset of every engine, retried while it times out (10·(i+1) ms apart). Each attempt
+    /// clears the fence registers (observers hear of it); the GGTT's PTEs survive.
     /// </summary>
     private bool DoReset()
     {
-        bool ok = HardwareReset();
+        bool ok = HardwareReset(HardwareResetPath.FullReset);
         for (int i = 0; !ok && i < FullResetRetries && !_watchdogFired; i++)
         {
             Thread.Sleep(10 * (i + 1));
-            ok = HardwareReset();
+            ok = HardwareReset(HardwareResetPath.FullReset);
         }
         return ok && !_watchdogFired;
     }
 
-    private bool HardwareReset()
+    /// <summary>
+    /// __intel_gt_reset(gt, ALL_ENGINES): resets every engine's hardware, clearing the fence registers. Injected hangs
+    /// and failures apply to the resets that must succeed (a full reset, an unwedge), not to the wedge's, whose
+    /// outcome nobody checks ("even if the GPU reset fails, it should still stop the engines").
+    /// </summary>
+    private bool HardwareReset(HardwareResetPath path)
     {
-        if (Faults.TakeFullResetHang())
+        bool mayFail = path != HardwareResetPath.Wedge;
+        if (mayFail && Faults.TakeFullResetHang())
         {
             // A reset that never completes: only the wedge-on-timeout watchdog gets us out.
             _log.Warning("full reset hung (injected)");
             _watchdogEvent.Wait(Config.WedgeTimeout + TimeSpan.FromSeconds(5));
             return false;
         }
-        _gt.Ggtt.Clobber();
         foreach (IResetObserver o in Observers)
         {
-            o.OnHardwareReset();
+            o.OnHardwareReset(path);
         }
 
-        if (Faults.TakeFullResetFailure())
+        if (mayFail && Faults.TakeFullResetFailure())
         {
             _log.Warning("full reset timed out (injected)");
             return false;

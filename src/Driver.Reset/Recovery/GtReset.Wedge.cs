@@ -110,11 +110,16 @@ public sealed partial class GtReset
         _log.Error("wedging the GPU: {Reason}", reason);
         try
         {
-            // Even if recovery is hopeless, a reset stops the engines: a batch parked mid-way is abandoned.
+            // Even if recovery is hopeless, a reset stops the engines: a batch parked mid-way is abandoned. The
+            // hardware reset clears the fence registers, and nothing here revokes the user mmaps first or restores
+            // the registers after: a tiled GTT mmap access now goes through undetiled (the glitch window, opened
+            // for as long as the GT stays wedged).
             foreach (Engine engine in stopped)
             {
                 engine.MarkReset();
             }
+
+            HardwareReset(HardwareResetPath.Wedge);
 
             long swapStart = Stopwatch.GetTimestamp();
             SwapSubmitRequests(_nopSubmit);
@@ -245,7 +250,18 @@ public sealed partial class GtReset
 
                 try
                 {
-                    return UnsetWedgedLocked();
+                    bool usable = UnsetWedgedLocked();
+                    if (usable)
+                    {
+                        // Standalone, the unwedge is the resume path (i915_gem_resume → intel_ggtt_restore_fences):
+                        // the registers its hardware reset cleared are rewritten before anyone runs again.
+                        foreach (IResetObserver o in observers)
+                        {
+                            o.OnResetRestore();
+                        }
+                    }
+
+                    return usable;
                 }
                 finally
                 {
@@ -302,21 +318,12 @@ public sealed partial class GtReset
         List<Engine> parked = PrepareAll();
         try
         {
-            if (parked.Count != _gt.Engines.Count || !HardwareReset())
+            // __intel_gt_reset(gt, ALL_ENGINES) must succeed; it clears the fence registers again and restores
+            // nothing. Inside a full reset that reset's own restore follows; Unwedge() restores them itself.
+            if (parked.Count != _gt.Engines.Count || !HardwareReset(HardwareResetPath.Unwedge))
             {
-                _gt.Ggtt.Restore();
-                foreach (IResetObserver o in Observers)
-                {
-                    o.OnResetRestore();
-                }
-
                 _log.Error("unwedge: reset failed, device stays wedged");
                 return false;
-            }
-            _gt.Ggtt.Restore();
-            foreach (IResetObserver o in Observers)
-            {
-                o.OnResetRestore();
             }
 
             foreach (Engine engine in _gt.Engines)

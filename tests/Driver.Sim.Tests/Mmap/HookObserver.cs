@@ -11,7 +11,7 @@ internal sealed class HookObserver : IResetObserver
     public Action? Finish { get; init; }
 
     public void OnResetPrepare() => Prepare?.Invoke();
-    public void OnHardwareReset() => HardwareReset?.Invoke();
+    public void OnHardwareReset(HardwareResetPath path) => HardwareReset?.Invoke();
     public void OnResetRestore() => Restore?.Invoke();
     public void OnResetFinish() => Finish?.Invoke();
 }

@@ -165,30 +165,6 @@ public class GgttTests
     }
 
     [Fact]
-    public void ClobberLosesEveryPteAndRestoreBringsBoundOnesBack()
-    {
-        var ggtt = new Ggtt(1 << 20);
-        BufferObject a = Bo(4096);
-        BufferObject b = Bo(4096);
-        BufferObject gone = Bo(4096);
-        uint aAt = ggtt.Insert(a).Offset, bAt = ggtt.Insert(b, 0x80000).Offset, goneAt = ggtt.Insert(gone).Offset;
-        a.WriteDword(0, 0xa);
-        b.WriteDword(4, 0xb);
-        ggtt.Clobber();
-        Assert.False(ggtt.TryRead(aAt, out _));
-        Assert.False(ggtt.TryRead(bAt + 4, out _));
-        Assert.Equal(3, ggtt.NodeCount);
-        ggtt.Remove(gone);
-        ggtt.Restore();
-        Assert.True(ggtt.TryRead(aAt, out uint va));
-        Assert.Equal(0xau, va);
-        Assert.True(ggtt.TryRead(bAt + 4, out uint vb));
-        Assert.Equal(0xbu, vb);
-        Assert.False(ggtt.TryRead(goneAt, out _));
-        Assert.Equal(bAt, b.GgttOffset);
-    }
-
-    [Fact]
     public void UapiBindChecksFixedOffsets()
     {
         using var t = new TestDevice();

@@ -33,7 +33,7 @@ internal sealed class HoldResetUntil(Func<bool>? atPrepare = null, Func<bool>? a
     }
 
     /// <inheritdoc/>
-    public void OnHardwareReset() { }
+    public void OnHardwareReset(HardwareResetPath path) { }
 
     /// <inheritdoc/>
     public void OnResetRestore()

@@ -35,7 +35,7 @@ internal sealed class ResetOrderObserver(GtReset reset) : IResetObserver
     public void OnResetPrepare() { }
 
     /// <inheritdoc/>
-    public void OnHardwareReset()
+    public void OnHardwareReset(HardwareResetPath path)
     {
         if (HardwareReset != 0)
         {
