@@ -23,9 +23,12 @@ public sealed partial class GpuDevice
     /// <summary>Tries to bring a wedged device back; false if it stays wedged.</summary>
     public bool Unwedge() => Reset.Unwedge();
 
-    /// <summary>The newest error state, or null (reading the sysfs error file).</summary>
-    public GpuErrorState? ReadErrorState() => Reset.ErrorStates.Latest;
+    /// <summary>
+    /// The held error state, or null: the first captured since the error file was last written to
+    /// (i915_first_error_state). <see cref="ReadErrorFile"/> is its text.
+    /// </summary>
+    public GpuErrorState? ReadErrorState() => Reset.ErrorStates.First;
 
-    /// <summary>Clears error states (writing to the sysfs error file).</summary>
+    /// <summary>Drops the held error state, as a write to the sysfs error file does (<see cref="WriteErrorFile"/>).</summary>
     public void ClearErrorState() => Reset.ErrorStates.Clear();
 }

@@ -1,5 +1,6 @@
 using Driver.Core.Errors;
 using Driver.Core.Hw;
+using Driver.Reset.Capture;
 
 namespace Driver.Uapi;
 
@@ -43,6 +44,23 @@ public sealed partial class GpuDevice
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Reads /sys/class/drm/card0/error (error_state_read): the held error state in i915_gpu_error.c's format, or
+    /// "No error state collected". Only the first error since the last write is held (i915_error_state_store).
+    /// </summary>
+    public string ReadErrorFile() => Reset.ErrorStates.First?.ToText() ?? GpuErrorState.NoErrorState;
+
+    /// <summary>
+    /// Writes to /sys/class/drm/card0/error (error_state_write): whatever is written, the held error state is dropped
+    /// (i915_reset_error_state) and the next hang's is kept. Returns the bytes taken, as a sysfs store does.
+    /// </summary>
+    public int WriteErrorFile(string data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        Reset.ErrorStates.Clear();
+        return data.Length;
     }
 
     /// <summary>Reads an engine's heartbeat interval.</summary>

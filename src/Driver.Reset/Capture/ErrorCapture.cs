@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Driver.Core.Hw;
+using Driver.Core.Memory;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
 using Driver.Engines.Gt;
@@ -6,23 +8,55 @@ using Driver.Engines.Gt;
 namespace Driver.Reset.Capture;
 
 /// <summary>
-/// Builds error states (i915_gpu_coredump): reads each hung engine's head, active request and the batch dwords
-/// around the head through the GGTT. The hung engine is stuck, so what it reads is stable; other state is a snapshot.
+/// Builds error states (i915_gpu_coredump): per hung engine the command streamer's registers as GpuSim's engine
+/// knows them (ACTHD, the instruction header at it, the fault bits), the active request and its context, and the
+/// batch object it runs (i915's "batch" vma) read whole through the GGTT. The hung engine is stuck, so what it reads
+/// is stable; other state is a snapshot.
 /// </summary>
-public sealed class ErrorCapture(IntelGt gt, ErrorStateStore store)
+public sealed class ErrorCapture
 {
-    /// <summary>Dwords captured before the head.</summary>
-    public const int DwordsBefore = 8;
+    /// <summary>The most of a batch object captured (bytes); larger objects are cut there.</summary>
+    public const int MaxBatchBytes = 1 << 20;
 
-    /// <summary>Dwords captured from the head on.</summary>
-    public const int DwordsAfter = 24;
+    private readonly IntelGt _gt;
+    private readonly ErrorStateStore _store;
+    private readonly Func<int> _resetCount;
+    private readonly Func<EngineClass, int> _engineResetCount;
+    private readonly long _initTimestamp = Stopwatch.GetTimestamp();
 
-    /// <summary>Captures the engines in <paramref name="engineMask"/>.</summary>
+    /// <summary>Captures from <paramref name="gt"/> into <paramref name="store"/>; the counters feed the reset lines.</summary>
+    public ErrorCapture(IntelGt gt, ErrorStateStore store, Func<int>? resetCount = null,
+        Func<EngineClass, int>? engineResetCount = null)
+    {
+        _gt = gt;
+        _store = store;
+        _resetCount = resetCount ?? (() => 0);
+        _engineResetCount = engineResetCount ?? (_ => 0);
+    }
+
+    /// <summary>Kernel release and machine for the "Kernel:" line.</summary>
+    public static string KernelLine { get; } =
+        $"gpusim-{typeof(ErrorCapture).Assembly.GetName().Version} {Machine(System.Runtime.InteropServices.RuntimeInformation.OSArchitecture)}";
+
+    /// <summary>The architecture as uname -m names it.</summary>
+    private static string Machine(System.Runtime.InteropServices.Architecture a) => a switch
+    {
+        System.Runtime.InteropServices.Architecture.X64 => "x86_64",
+        System.Runtime.InteropServices.Architecture.Arm64 => "aarch64",
+        System.Runtime.InteropServices.Architecture.X86 => "i686",
+        _ => a.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Captures the engines in <paramref name="engineMask"/>; the store keeps it only if it holds none.</summary>
     public GpuErrorState Capture(uint engineMask, string reason)
     {
+        long now = Stopwatch.GetTimestamp();
+        long jiffies = Environment.TickCount64;
+        DateTime time = DateTime.UtcNow;
         var engines = new List<EngineErrorState>();
         string? guilty = null;
-        foreach (Engine engine in gt.Engines)
+        long epoch = jiffies;
+        foreach (Engine engine in _gt.Engines)
         {
             if ((engineMask & engine.Id.Mask()) == 0)
             {
@@ -30,43 +64,109 @@ public sealed class ErrorCapture(IntelGt gt, ErrorStateStore store)
             }
 
             Request? active = engine.Active;
-            if (active is not null && guilty is null && !active.Context.IsKernel)
+            if (active is not null)
             {
-                guilty = active.Context.ToString();
+                if (guilty is null && !active.Context.IsKernel)
+                {
+                    guilty = active.Context.ToString();
+                }
+
+                long ageMs = (long)Stopwatch.GetElapsedTime(active.CreatedTimestamp, now).TotalMilliseconds;
+                epoch = Math.Min(epoch, jiffies - ageMs);
             }
 
             engines.Add(CaptureEngine(engine, active));
         }
-        return store.Add(id => new GpuErrorState(id, DateTime.UtcNow, reason, engineMask, guilty, engines));
+        return _store.Add(id => new GpuErrorState(id, time, reason, engineMask, guilty, engines)
+        {
+            Boottime = TimeSpan.FromMilliseconds(jiffies),
+            Uptime = Stopwatch.GetElapsedTime(_initTimestamp, now),
+            CaptureJiffies = jiffies,
+            EpochJiffies = epoch,
+            ResetCount = _resetCount(),
+            Kernel = KernelLine,
+        });
     }
 
     private EngineErrorState CaptureEngine(Engine engine, Request? active)
     {
         uint head = engine.Head;
-        var dwords = new List<uint>();
-        uint from = head >= DwordsBefore * 4 ? head - DwordsBefore * 4 : 0;
-        if (active is not null && from < active.BatchAddress)
+        EngineFault? fault = engine.LastFault is { } f && f.Request == active ? engine.LastFault : null;
+        uint ipehr = 0;
+        if (active is not null && !_gt.Ggtt.TryRead(head, out ipehr))
         {
-            from = active.BatchAddress;
+            ipehr = 0;
         }
 
+        uint dumpFrom = 0;
+        uint[] dwords = [];
+        uint start = 0;
+        uint ctl = 0;
         if (active is not null)
         {
-            for (uint a = from; a < head + DwordsAfter * 4; a += 4)
+            start = active.BatchAddress;
+            GgttNode? node = _gt.Ggtt.NodeAt(active.BatchAddress);
+            if (node is not null)
             {
-                if (!gt.Ggtt.TryRead(a, out uint v))
+                // RING_CTL's length field: the pages from START to the end of the object the CS fetches from.
+                long pages = Math.Clamp((node.End - start + DeviceMemory.PageSize - 1) / DeviceMemory.PageSize, 1, 512);
+                ctl = (uint)((pages - 1) << 12) | 1;
+                if ((active.Flags & RequestFlags.NoCapture) == 0)
                 {
-                    break;
+                    dumpFrom = node.Offset;
+                    dwords = ReadDwords(node.Offset, (int)Math.Min(node.Size, MaxBatchBytes) / 4);
                 }
-
-                dwords.Add(v);
             }
         }
-        string? fault = engine.LastFault is { } f && f.Request == active ? f.ToString() : null;
+
         return new EngineErrorState(engine.Name, head, active is null ? null : Describe(active),
-            active?.BatchAddress ?? 0, from, dwords, fault, []);
+            active?.BatchAddress ?? 0, dumpFrom, dwords, fault?.ToString(), [])
+        {
+            Class = engine.Id.Class(),
+            Start = start,
+            Ctl = ctl,
+            Ipehr = ipehr,
+            Esr = fault?.Kind switch
+            {
+                FaultKind.InvalidInstruction => 1u << 0,
+                FaultKind.PageFault => 1u << 4,
+                _ => 0,
+            },
+            FaultReg = fault?.Kind == FaultKind.PageFault ? 1u | (FaultEngine(engine.Id.Class()) << 12) : 0,
+            EngineResetCount = _engineResetCount(engine.Id.Class()),
+            Context = active is null ? null : new CapturedContext(active.Context.Client.Name, active.Context.Client.Id,
+                active.Context.Priority, active.Context.GuiltyCount, active.Context.InnocentCount,
+                active.Timeline.Breadcrumb),
+        };
     }
 
+    private uint[] ReadDwords(uint from, int count)
+    {
+        uint[] dwords = new uint[count];
+        for (int i = 0; i < count; i++)
+        {
+            if (!_gt.Ggtt.TryRead(from + (uint)i * 4, out dwords[i]))
+            {
+                return dwords[..i];
+            }
+        }
+        return dwords;
+    }
+
+    /// <summary>The engine field of gen8+ RING_FAULT_REG.</summary>
+    private static uint FaultEngine(EngineClass c) => c switch
+    {
+        EngineClass.Video => 1,
+        EngineClass.VideoEnhance => 3,
+        EngineClass.Copy => 4,
+        _ => 0,
+    };
+
     private static CapturedRequest Describe(Request rq) =>
-        new(rq.Context.ToString(), rq.Seqno, rq.BatchAddress, rq.Status, rq.Started);
+        new(rq.Context.ToString(), rq.Seqno, rq.BatchAddress, rq.Status, rq.Started)
+        {
+            FenceContext = rq.FenceContext,
+            Pid = rq.Context.Client.Id,
+            Priority = rq.Priority,
+        };
 }

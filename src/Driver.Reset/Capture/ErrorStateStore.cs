@@ -1,46 +1,46 @@
 using Driver.Core.Locking;
 namespace Driver.Reset.Capture;
 
-/// <summary>Captured error states, oldest first, bounded; readable and clearable (writing to the sysfs error file).</summary>
-public sealed class ErrorStateStore(int capacity)
+/// <summary>
+/// The held error state (i915->gpu_error.first_error): as i915_error_state_store does, only the first error
+/// captured is kept; later ones are counted and dropped until the error file is written to, which clears it
+/// (i915_reset_error_state) and lets the next capture in.
+/// </summary>
+public sealed class ErrorStateStore
 {
     private readonly DriverSpinLock _lock = new("error->states_lock");
-    private readonly List<GpuErrorState> _states = new();
+    private GpuErrorState? _first;
     private int _nextId = 1;
     private int _total;
 
-    /// <summary>Error states captured since start (including cleared ones).</summary>
+    /// <summary>Error states captured since start, including dropped and cleared ones.</summary>
     public int TotalCaptured { get { using (_lock.Acquire()) { return _total; } } }
 
-    /// <summary>The states currently held.</summary>
-    public IReadOnlyList<GpuErrorState> States { get { using (_lock.Acquire()) { return _states.ToArray(); } } }
+    /// <summary>The held error state, or null ("No error state collected").</summary>
+    public GpuErrorState? First { get { using (_lock.Acquire()) { return _first; } } }
 
-    /// <summary>The newest, or null ("No error state collected").</summary>
-    public GpuErrorState? Latest { get { using (_lock.Acquire()) { return _states.Count > 0 ? _states[^1] : null; } } }
-
-    /// <summary>Stores a state built by <paramref name="build"/> with the next id.</summary>
+    /// <summary>
+    /// Builds a state with the next id and keeps it if none is held. Returns the state built, kept or not (i915
+    /// logs every capture's error message, stored or not).
+    /// </summary>
     public GpuErrorState Add(Func<int, GpuErrorState> build)
     {
+        ArgumentNullException.ThrowIfNull(build);
         using (_lock.Acquire())
         {
             GpuErrorState s = build(_nextId++);
-            _states.Add(s);
             _total++;
-            if (_states.Count > capacity)
-            {
-                _states.RemoveAt(0);
-            }
-
+            _first ??= s;
             return s;
         }
     }
 
-    /// <summary>Forgets every state.</summary>
+    /// <summary>Drops the held state (a write to the error file).</summary>
     public void Clear()
     {
         using (_lock.Acquire())
         {
-            _states.Clear();
+            _first = null;
         }
     }
 }

@@ -4,60 +4,180 @@ using System.Text;
 namespace Driver.Reset.Capture;
 
 /// <summary>
-/// A captured error state ("GPU crash dump", /sys/class/drm/card0/error): the reason, the guilty context, and per
-/// hung engine the head, the active request, the batch dwords around the head, and the queued requests.
+/// A captured error state (i915_gpu_coredump, read from /sys/class/drm/card0/error): when and why, the guilty
+/// context, and per hung engine its registers, active context and batch. <see cref="ToText()"/> prints it as
+/// i915_gpu_error.c does, so that IGT's intel_error_decode reads it.
 /// </summary>
 public sealed record GpuErrorState(int Id, DateTime Time, string Reason, uint EngineMask, string? GuiltyContext,
     IReadOnlyList<EngineErrorState> Engines)
 {
-    /// <summary>The text dump.</summary>
-    public string ToText()
+    /// <summary>The jiffies rate the Epoch and Capture lines count in (HZ).</summary>
+    public const int Hz = 1000;
+
+    /// <summary>What sysfs returns when no error state is held (error_state_read).</summary>
+    public const string NoErrorState = "No error state collected\n";
+
+    /// <summary>Time since the machine booted, at capture (ktime_get_boottime).</summary>
+    public TimeSpan Boottime { get; init; }
+
+    /// <summary>Time since the GT was initialised, at capture.</summary>
+    public TimeSpan Uptime { get; init; }
+
+    /// <summary>Jiffies (milliseconds since boot) at capture.</summary>
+    public long CaptureJiffies { get; init; }
+
+    /// <summary>Jiffies when the oldest captured request was created (the capture itself when none was).</summary>
+    public long EpochJiffies { get; init; }
+
+    /// <summary>Full resets before the capture (i915_reset_count).</summary>
+    public int ResetCount { get; init; }
+
+    /// <summary>The "Kernel:" line's release and machine.</summary>
+    public string Kernel { get; init; } = "gpusim";
+
+    /// <summary>
+    /// The first line (i915's error_msg): "GPU HANG: ecode GEN:CLASSES:CODE", the hung engines' uabi classes as a bit
+    /// mask, the code IPEHR ^ INSTDONE of the first hung engine (generate_ecode), then the first hung context's
+    /// process and GpuSim's reason.
+    /// </summary>
+    public string ErrorMessage
     {
-        var sb = new StringBuilder();
-        CultureInfo ci = CultureInfo.InvariantCulture;
-        sb.AppendLine(ci, $"GpuSim GPU error state #{Id}");
-        sb.AppendLine(ci, $"Time: {Time:O}");
-        sb.AppendLine(ci, $"Reason: {Reason}");
-        sb.AppendLine(ci, $"Engine mask: 0x{EngineMask:x}");
-        sb.AppendLine(ci, $"Guilty context: {GuiltyContext ?? "none"}");
-        foreach (EngineErrorState e in Engines)
+        get
         {
-            sb.AppendLine(ci, $"{e.Engine} command stream:");
-            sb.AppendLine(ci, $"  ACTHD: 0x{e.Head:x8}");
-            if (e.Fault is not null)
+            uint classes = 0;
+            EngineErrorState? first = null;
+            foreach (EngineErrorState e in Engines)
             {
-                sb.AppendLine(ci, $"  Fault: {e.Fault}");
-            }
-
-            if (e.Active is { } a)
-            {
-                sb.AppendLine(ci, $"  Active request: {a.Context} seqno {a.Seqno} batch 0x{a.BatchAddress:x8} started {a.Started} status {a.Status}");
-            }
-            else
-            {
-                sb.AppendLine("  Active request: none");
-            }
-
-            if (e.BatchDwords.Count > 0)
-            {
-                sb.AppendLine(ci, $"  batch (GGTT 0x{e.BatchAddress:x8}) dwords from 0x{e.BatchDumpAddress:x8}:");
-                for (int i = 0; i < e.BatchDwords.Count; i += 4)
+                if (e.Hung)
                 {
-                    sb.Append(ci, $"    {e.BatchDumpAddress + (uint)i * 4:x8}:");
-                    for (int j = i; j < Math.Min(i + 4, e.BatchDwords.Count); j++)
-                    {
-                        sb.Append(ci, $" {e.BatchDwords[j]:x8}");
-                    }
-
-                    sb.AppendLine();
+                    classes |= 1u << (int)e.Class;
+                    first ??= e;
                 }
             }
-            sb.AppendLine(ci, $"  Queued requests: {e.Queued.Count}");
-            foreach (CapturedRequest q in e.Queued)
+            uint code = first is null ? 0 : first.Ipehr ^ first.Instdone;
+            var sb = new StringBuilder();
+            sb.Append(CultureInfo.InvariantCulture, $"GPU HANG: ecode {GpuIdentity.GraphicsVersion}:{classes:x}:{code:x8}");
+            if (first?.Context is { } ctx && ctx.Pid != 0)
             {
-                sb.AppendLine(ci, $"    {q.Context} seqno {q.Seqno} batch 0x{q.BatchAddress:x8} status {q.Status}");
+                sb.Append(CultureInfo.InvariantCulture, $", in {ctx.Comm} [{ctx.Pid}]");
+            }
+
+            sb.Append(", ").Append(Reason);
+            return sb.ToString();
+        }
+    }
+
+    /// <summary>The text of the sysfs error file, with "ms ago" counted to now.</summary>
+    public string ToText() => ToText(Environment.TickCount64);
+
+    /// <summary>The text of the sysfs error file, with "ms ago" counted to <paramref name="nowJiffies"/>.</summary>
+    public string ToText(long nowJiffies)
+    {
+        var w = new ErrorStateWriter();
+        w.Line($"{ErrorMessage}");
+        w.Line($"Kernel: {Kernel}");
+        long unixUs = (Time - DateTime.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
+        w.Line($"Time: {unixUs / 1_000_000} s {unixUs % 1_000_000} us");
+        w.Line($"Boottime: {Seconds(Boottime)}");
+        w.Line($"Uptime: {Seconds(Uptime)}");
+        w.Line($"Epoch: {EpochJiffies} jiffies ({Hz} HZ)");
+        w.Line($"Capture: {CaptureJiffies} jiffies; {nowJiffies - CaptureJiffies} ms ago, {CaptureJiffies - EpochJiffies} ms after epoch");
+        foreach (EngineErrorState e in Engines)
+        {
+            if (e.Context is { } c)
+            {
+                w.Line($"Active process (on ring {e.Engine}): {c.Comm} [{c.Pid}]");
             }
         }
-        return sb.ToString();
+        w.Line($"Reset count: {ResetCount}");
+        w.Line($"Suspend count: 0");
+        w.Line($"Platform: {GpuIdentity.Platform}");
+        w.Line($"Subplatform: 0x0");
+        w.Line($"PCI ID: 0x{GpuIdentity.PciId:x4}");
+        w.Line($"PCI Revision: 0x{GpuIdentity.PciRevision:x2}");
+        w.Line($"PCI Subsystem: 0000:0000");
+        w.Line($"IOMMU enabled?: 0");
+        w.Line($"RPM wakelock: yes");
+        w.Line($"PM suspended: no");
+        w.Line($"GT awake: yes");
+        uint eir = 0;
+        foreach (EngineErrorState e in Engines)
+        {
+            eir |= e.Esr;
+        }
+
+        w.Line($"EIR: 0x{eir:x8}");
+        w.Line($"PGTBL_ER: 0x00000000");
+        foreach (EngineErrorState e in Engines)
+        {
+            PrintEngine(w, e);
+        }
+
+        return w.ToString();
+    }
+
+    private static string Seconds(TimeSpan t)
+    {
+        long us = t.Ticks / TimeSpan.TicksPerMicrosecond;
+        return string.Create(CultureInfo.InvariantCulture, $"{us / 1_000_000} s {us % 1_000_000} us");
+    }
+
+    /// <summary>error_print_engine, then the per-engine lines and vmas of err_print_gt_engines.</summary>
+    private static void PrintEngine(ErrorStateWriter w, EngineErrorState e)
+    {
+        uint headOffset = e.Active is null ? 0 : e.Head - e.Start;
+        w.Line($"{e.Engine} command stream:");
+        w.Line($"  START: 0x{e.Start:x8}");
+        w.Line($"  HEAD:  0x{headOffset:x8} [0x00000000]");
+        w.Line($"  TAIL:  0x00000000 [0x00000000, 0x00000000]");
+        w.Line($"  CTL:   0x{e.Ctl:x8}");
+        w.Line($"  MODE:  0x00000000");
+        w.Line($"  HWS:   0x00000000");
+        w.Line($"  ACTHD: 0x00000000 {e.Head:x8}");
+        w.Line($"  IPEIR: 0x00000000");
+        w.Line($"  IPEHR: 0x{e.Ipehr:x8}");
+        w.Line($"  ESR:   0x{e.Esr:x8}");
+        w.Line($"  INSTDONE: 0x{e.Instdone:x8}");
+        if (e.HasBatch)
+        {
+            ulong end = e.BatchDumpAddress + (ulong)e.BatchDwords.Count * 4;
+            w.Line($"  batch: [0x00000000_{e.BatchDumpAddress:x8}, 0x{end >> 32:x8}_{end & uint.MaxValue:x8}]");
+        }
+
+        w.Line($"  BBADDR: 0x00000000_{(e.Active is null ? 0 : e.Head):x8}");
+        w.Line($"  BB_STATE: 0x00000000");
+        w.Line($"  INSTPS: 0x00000000");
+        w.Line($"  INSTPM: 0x00000000");
+        w.Line($"  FADDR: 0x00000000 {(e.Active is null ? 0 : e.Head):x8}");
+        w.Line($"  RC PSMI: 0x00000000");
+        w.Line($"  FAULT_REG: 0x{e.FaultReg:x8}");
+        if (e.Active is { } rq)
+        {
+            w.Line($"  ELSP[0]:  pid {rq.Pid}, seqno {rq.FenceContext,8:x}:{rq.Seqno:x8}, prio {rq.Priority}, head {headOffset:x8}, tail 00000000");
+        }
+
+        w.Line($"  hung: {(e.Hung ? 1 : 0)}");
+        w.Line($"  engine reset count: {e.EngineResetCount}");
+        if (e.Context is { } c)
+        {
+            w.Line($"  Active context: {c.Comm}[{c.Pid}] prio {c.Priority}, guilty {c.Guilty} active {c.Active}");
+            w.Line($"  context timeline seqno {c.TimelineSeqno}");
+        }
+
+        if (e.HasBatch)
+        {
+            w.Line($"{e.Engine} --- batch = 0x00000000 {e.BatchDumpAddress:x8}");
+            w.Line($"{ErrorObjectCodec.Encode(e.BatchDwords)}");
+        }
+    }
+
+    /// <summary>Lines ending in '\n' whatever the platform, formatted with the invariant culture.</summary>
+    private sealed class ErrorStateWriter
+    {
+        private readonly StringBuilder _sb = new();
+
+        public void Line(FormattableString s) => _sb.Append(s.ToString(CultureInfo.InvariantCulture)).Append('\n');
+
+        public override string ToString() => _sb.ToString();
     }
 }

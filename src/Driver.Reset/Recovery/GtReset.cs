@@ -47,8 +47,8 @@ public sealed partial class GtReset
         Config = config ?? new ResetConfig();
         _log = log ?? Serilog.Core.Logger.None;
         Bans = new BanPolicy(Config, Events);
-        ErrorStates = new ErrorStateStore(Config.MaxErrorStates);
-        _capture = new ErrorCapture(gt, ErrorStates);
+        ErrorStates = new ErrorStateStore();
+        _capture = new ErrorCapture(gt, ErrorStates, () => ResetCount, EngineResetCount);
         _nopSubmit = NopSubmitRequest;
     }
 

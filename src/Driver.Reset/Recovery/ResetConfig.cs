@@ -38,7 +38,4 @@ public sealed record ResetConfig
 
     /// <summary>Capture an error state on hangs.</summary>
     public bool CaptureErrorState { get; init; } = true;
-
-    /// <summary>Error states kept before the oldest is dropped.</summary>
-    public int MaxErrorStates { get; init; } = 16;
 }

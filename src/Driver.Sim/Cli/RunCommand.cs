@@ -143,7 +143,8 @@ public static class RunCommand
 
         if (settings.ErrorStatePath is { } errorPath)
         {
-            OutputFile.WriteAllText(errorPath, result.ErrorStateDumps.Count == 0 ? "No error state collected" + Environment.NewLine : string.Join(Environment.NewLine, result.ErrorStateDumps), stdout);
+            // What reading the sysfs error file at the end of the run gives: the first error state, or the kernel's line.
+            OutputFile.WriteAllText(errorPath, result.ErrorStateDumps.Count == 0 ? Reset.Capture.GpuErrorState.NoErrorState : result.ErrorStateDumps[0], stdout);
         }
 
         SummaryView.Render(result, report);

@@ -49,7 +49,6 @@ public static class DeviceInfo
                 MsLine("wedge_on_timeout_ms", r.WedgeTimeout, d.Reset.WedgeTimeout),
                 MsLine("unwedge_wait_ms", r.UnwedgeWaitTimeout, d.Reset.UnwedgeWaitTimeout),
                 BoolLine("error_capture", r.CaptureErrorState, d.Reset.CaptureErrorState),
-                IntLine("error_states_kept", r.MaxErrorStates, d.Reset.MaxErrorStates),
             ]),
             new("bans",
             [

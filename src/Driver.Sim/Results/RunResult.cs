@@ -56,7 +56,7 @@ public sealed record RunResult
     /// </summary>
     public required bool Passed { get; init; }
 
-    /// <summary>Text dumps of the captured error states still held (not in the JSON; see <c>--error-state</c>).</summary>
+    /// <summary>The held error state's text (the first captured; at most one), not in the JSON; see <c>--error-state</c>.</summary>
     [JsonIgnore]
     public IReadOnlyList<string> ErrorStateDumps { get; init; } = [];
 }

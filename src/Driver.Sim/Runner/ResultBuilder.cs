@@ -56,7 +56,7 @@ internal static class ResultBuilder
             ErrorStates = dev.Reset.ErrorStates.TotalCaptured,
             WedgeEvents = dev.Reset.WedgeCount,
             Workloads = workloads,
-            ErrorStateDumps = dev.Reset.ErrorStates.States.Select(s => s.ToText()).ToArray(),
+            ErrorStateDumps = dev.Reset.ErrorStates.First is { } first ? [first.ToText()] : [],
             Passed = false,
         };
         ExpectResult? expect = scenario.Expect is { } expectSpec ? ExpectationChecker.Check(expectSpec, result) : null;

@@ -154,8 +154,11 @@ public sealed class CliTests : IDisposable
         (int code, string? output, string? err) = Run("run", "--scenario", ScenarioFiles.Path("hang-engine-reset"), "--log", log, "--error-state", errors);
 
         Assert.True(code == ExitCodes.Ok, err + output);
-        Assert.Contains("GpuSim GPU error state #1", File.ReadAllText(errors));
-        Assert.Contains("rcs0 command stream:", File.ReadAllText(errors));
+        // The sysfs error file's format (i915_gpu_error.c): the error message first, the PCI ID, the engine blocks.
+        string[] dump = File.ReadAllLines(errors);
+        Assert.StartsWith("GPU HANG: ecode 9:1:", dump[0]);
+        Assert.Contains("PCI ID: 0x1912", dump);
+        Assert.Contains("rcs0 command stream:", dump);
         // The hang is a warning: it reaches the console even without -v, in the kernel's format, naming the engine.
         Assert.Matches(@"^\[\s*\d+\.\d{6}\] gpusim rcs0: GPU HANG: ", err);
         string[] lines = File.ReadAllLines(log);

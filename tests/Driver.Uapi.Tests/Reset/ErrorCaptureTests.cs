@@ -49,14 +49,57 @@ public sealed class ErrorCaptureTests
         Assert.True(Contains(engine.BatchDwords, condEnd), "batch dump lacks the spinner's conditional end");
         Assert.True(Contains(engine.BatchDwords, jump), "batch dump lacks the spinner's jump");
 
-        string text = state.ToText();
-        Assert.Contains("bcs0", text);
-        Assert.Contains(guilty, text);
-        Assert.Contains($"{hang.Address:x8}", text);
-        Assert.Contains($"{jump[0]:x8} {jump[1]:x8}", text);
+        // The sysfs error file prints it as i915_gpu_error.c does (error_print_engine, intel_gpu_error_print_vma).
+        string[] lines = dev.ReadErrorFile().Split('\n');
+        Assert.StartsWith("GPU HANG: ecode 9:2:", lines[0]); // bit 1: the copy class hung
+        Assert.Contains("PCI ID: 0x1912", lines);
+        Assert.Contains("bcs0 command stream:", lines);
+        Assert.Contains($"  ACTHD: 0x00000000 {engine.Head:x8}", lines);
+        Assert.Contains(lines, l => l.StartsWith($"  Active context: {dev.Clients.Single(x => x.Id == c).Name}[{c}] ", StringComparison.Ordinal));
+        int vma = Array.IndexOf(lines, $"bcs0 --- batch = 0x00000000 {hang.Address:x8}");
+        Assert.True(vma > 0, "no batch vma line");
+        uint[] dumped = ErrorObjectCodec.Decode(lines[vma + 1]);
+        Assert.True(Contains(dumped, jump), "the printed batch lacks the spinner's jump");
 
-        dev.ClearErrorState();
+        Assert.Equal(5, dev.WriteErrorFile("clear"));
         Assert.Null(dev.ReadErrorState());
+        Assert.Equal("No error state collected\n", dev.ReadErrorFile());
+    }
+
+    /// <summary>
+    /// i915_error_state_store keeps only the first error (first_error is set by cmpxchg from NULL); a second hang
+    /// is captured and counted but not kept until the error file is written (i915_reset_error_state), after which
+    /// the next hang's state is kept.
+    /// </summary>
+    [Fact]
+    public void OnlyTheFirstHangIsKeptUntilTheErrorFileIsWritten()
+    {
+        using var dev = new GpuDevice(Config());
+        int c = OpenClient(dev);
+        using (Spinner first = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true }))
+        {
+            AssertStatus(-Errno.EIO, first.Fence, "first hang");
+        }
+
+        WaitRecoveryIdle(dev);
+        using (Spinner second = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0, NoPreemption = true }))
+        {
+            AssertStatus(-Errno.EIO, second.Fence, "second hang");
+        }
+
+        WaitRecoveryIdle(dev);
+        Assert.Equal(2, dev.Reset.ErrorStates.TotalCaptured);
+        Assert.Equal("rcs0", Assert.Single(dev.ReadErrorState()!.Engines).Engine);
+        Assert.Contains("rcs0 command stream:", dev.ReadErrorFile());
+
+        dev.WriteErrorFile("");
+        using (Spinner third = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Vcs0, NoPreemption = true }))
+        {
+            AssertStatus(-Errno.EIO, third.Fence, "third hang");
+        }
+
+        WaitRecoveryIdle(dev);
+        Assert.Equal("vcs0", Assert.Single(dev.ReadErrorState()!.Engines).Engine);
     }
 
     [Fact]
@@ -75,7 +118,11 @@ public sealed class ErrorCaptureTests
         Assert.NotNull(engine.Fault);
         Assert.Contains($"0x{Spinner.InvalidInstruction:x8}", engine.Fault);
         Assert.Contains(Spinner.InvalidInstruction, engine.BatchDwords);
-        Assert.Contains("Fault:", state.ToText());
+        // ESR bit 0 (I915_ERROR_INSTRUCTION) and IPEHR holding the bad header; the ecode is IPEHR ^ INSTDONE.
+        string text = state.ToText();
+        Assert.Contains("  ESR:   0x00000001\n", text);
+        Assert.Contains($"  IPEHR: 0x{Spinner.InvalidInstruction:x8}\n", text);
+        Assert.StartsWith($"GPU HANG: ecode 9:4:{Spinner.InvalidInstruction ^ 0xffffffffu:x8}", text);
         Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.Error));
         Assert.Equal(1, dev.Reset.Events.Count(GpuEventKind.EngineReset));
     }
