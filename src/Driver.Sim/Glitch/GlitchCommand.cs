@@ -36,6 +36,12 @@ public static class GlitchCommand
             HelpName = "N",
             DefaultValueFactory = _ => "2",
         };
+        var wedgeEvery = new Option<string>("--wedge-every")
+        {
+            Description = "every Nth reset is a wedge + unwedge, which reset the hardware without the policy (0: never)",
+            HelpName = "N",
+            DefaultValueFactory = _ => "0",
+        };
         var json = new Option<string?>("--json")
         {
             Description = "also write the result as JSON to FILE ('-' for stdout; the report then goes to stderr)",
@@ -45,15 +51,17 @@ public static class GlitchCommand
         cmd.Options.Add(policy);
         cmd.Options.Add(seconds);
         cmd.Options.Add(threads);
+        cmd.Options.Add(wedgeEvery);
         cmd.Options.Add(json);
         cmd.SetAction(pr => Execute(
             pr.GetValue(policy), pr.GetValue(seconds), pr.GetValue(threads), pr.GetValue(json),
-            pr.InvocationConfiguration.Output, pr.InvocationConfiguration.Error));
+            pr.InvocationConfiguration.Output, pr.InvocationConfiguration.Error, pr.GetValue(wedgeEvery)));
         return cmd;
     }
 
     /// <summary>Validates the option values, runs, reports. Returns the exit code.</summary>
-    public static int Execute(string? policyName, string? secondsText, string? threadsText, string? jsonPath, TextWriter output, TextWriter error)
+    public static int Execute(string? policyName, string? secondsText, string? threadsText, string? jsonPath, TextWriter output, TextWriter error,
+        string? wedgeEveryText = "0")
     {
         if (!MmapResetPolicyNames.TryParse(policyName, out MmapResetPolicy policy))
         {
@@ -71,6 +79,11 @@ public static class GlitchCommand
             return Usage(error, $"--threads must be an integer from 1 to 64, not '{threadsText}'");
         }
 
+        if (!int.TryParse(wedgeEveryText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int wedgeEvery) || wedgeEvery < 0 || wedgeEvery > 1000)
+        {
+            return Usage(error, $"--wedge-every must be an integer from 0 to 1000, not '{wedgeEveryText}'");
+        }
+
         Outputs outputs = new Outputs().File("--json", "result", jsonPath);
         if (!outputs.Check(error))
         {
@@ -83,6 +96,7 @@ public static class GlitchCommand
             Policy = policy,
             Duration = TimeSpan.FromSeconds(seconds),
             Threads = threads,
+            WedgeEvery = wedgeEvery,
         });
         report.Write(result.ToText());
         if (jsonPath is not null)
@@ -94,9 +108,11 @@ public static class GlitchCommand
             CliMessages.Error(error, $"FAIL: {result.FailedAccesses} accesses failed");
             return ExitCodes.Failed;
         }
-        if (policy != MmapResetPolicy.Glitch && (result.GlitchedReads > 0 || result.MisplacedWrites > 0))
+        // A policy answers for the full reset's window only: wedging and unwedging reset the hardware without revoke
+        // or restore in i915 too, so glitches there are the model working, not the policy failing.
+        if (policy != MmapResetPolicy.Glitch && result.ByPath.FullReset > 0)
         {
-            CliMessages.Error(error, $"FAIL: policy {policy.ToName()} let accesses through the glitch window");
+            CliMessages.Error(error, $"FAIL: policy {policy.ToName()} let accesses through the full reset's glitch window");
             return ExitCodes.Failed;
         }
         return ExitCodes.Ok;

@@ -24,6 +24,12 @@ public sealed record GlitchOptions
     public int MaxResets { get; init; } = int.MaxValue;
 
     /// <summary>
+    /// Every this many resets, wedge and unwedge instead of a full reset (0: never). Both reset the hardware without
+    /// the policy's revoke or stop, as i915's do, so their windows glitch under every policy.
+    /// </summary>
+    public int WedgeEvery { get; init; }
+
+    /// <summary>
     /// Before each reset after the first, wait at most this long for every user thread to complete an access since
     /// the previous reset. Back-to-back resets otherwise starve the threads waiting on the reset lock (revoke): each
     /// one is woken when BACKOFF clears, but the reset loop sets it again before the woken thread gets to run.

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Driver.Core.Ggtt;
 using Driver.Reset.Mmap;
+using Driver.Reset.Recovery;
 using Driver.Uapi;
 
 namespace Driver.Sim.Glitch;
@@ -59,6 +60,7 @@ public static class GlitchRunner
         }
 
         int resets = 0;
+        int wedges = 0;
         try
         {
             long[] seen = new long[workers.Length];
@@ -79,7 +81,17 @@ public static class GlitchRunner
                     seen[i] = workers[i].Progress;
                 }
 
-                dev.ForceFullReset("gem_mmap_gtt@hang");
+                if (options.WedgeEvery > 0 && (resets + 1) % options.WedgeEvery == 0)
+                {
+                    dev.Wedge("glitch: wedge");
+                    dev.Unwedge();
+                    wedges++;
+                }
+                else
+                {
+                    dev.ForceFullReset("gem_mmap_gtt@hang");
+                }
+
                 resets++;
             }
         }
@@ -104,6 +116,11 @@ public static class GlitchRunner
             accesses,
             dev.Mmaps.GlitchedReads,
             dev.Mmaps.MisplacedWrites,
+            new GlitchPaths(
+                dev.Mmaps.GlitchesOn(HardwareResetPath.FullReset),
+                dev.Mmaps.GlitchesOn(HardwareResetPath.Wedge),
+                dev.Mmaps.GlitchesOn(HardwareResetPath.Unwedge)),
+            wedges,
             workers.Max(w => w.MaxStallTicks) * 1e6 / Stopwatch.Frequency,
             accesses / seconds,
             workers.Sum(w => w.Mismatches),

@@ -44,12 +44,43 @@ public class GlitchCommandTests
 
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             string[] keys = doc.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
-            Assert.Equal(["policy", "resets", "accesses", "glitchedReads", "misplacedWrites", "maxStallUs", "accessesPerSecond"], keys);
+            Assert.Equal(["policy", "resets", "wedges", "accesses", "glitchedReads", "misplacedWrites", "glitchesByPath", "maxStallUs", "accessesPerSecond"], keys);
             Assert.Equal("revoke", doc.RootElement.GetProperty("policy").GetString());
             Assert.True(doc.RootElement.GetProperty("resets").GetInt32() > 0);
             Assert.True(doc.RootElement.GetProperty("accesses").GetInt64() > 0);
             Assert.Equal(0, doc.RootElement.GetProperty("glitchedReads").GetInt64());
             Assert.Equal(0, doc.RootElement.GetProperty("misplacedWrites").GetInt64());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>
+    /// __intel_gt_set_wedged resets the hardware without revoking mmaps: under the revoke policy, accesses in a
+    /// wedge's window may glitch (how many depends on scheduling; HardwareResetModelTests forces one), are charged to
+    /// the wedge or unwedge, and do not count as the policy failing.
+    /// </summary>
+    [Fact]
+    public void WedgeWindowsGlitchUnderRevokeAndAreReportedByPath()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"glitch-{Guid.NewGuid():N}.json");
+        try
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            int exit = GlitchCommand.Execute("revoke", "1", "2", path, output, error, wedgeEveryText: "1");
+
+            Assert.Equal(0, exit);
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            JsonElement byPath = doc.RootElement.GetProperty("glitchesByPath");
+            Assert.True(doc.RootElement.GetProperty("wedges").GetInt32() > 0);
+            Assert.Equal(0, byPath.GetProperty("fullReset").GetInt64());
+            Assert.Equal(
+                doc.RootElement.GetProperty("glitchedReads").GetInt64() + doc.RootElement.GetProperty("misplacedWrites").GetInt64(),
+                byPath.GetProperty("wedge").GetInt64() + byPath.GetProperty("unwedge").GetInt64());
+            Assert.Contains("glitchesByPath: fullReset 0, wedge ", output.ToString());
         }
         finally
         {
