@@ -31,18 +31,22 @@ public sealed partial class GpuDevice
     {
         try
         {
-            BufferObject bo = GetClient(clientId).RemoveObject(handle);
-            DmaFence? last = BusyFence(bo);
-            // AddCallback refuses a fence that has signalled, even one that signalled after a check made here: then
-            // the object is idle and released now (ignoring the refusal leaked its pages and GGTT range).
-            if (last is null || !last.AddCallback(new Core.Fences.ActionFenceCallback(_ => Release(bo))))
-            {
-                Release(bo);
-            }
-
+            ReleaseWhenIdle(GetClient(clientId).RemoveObject(handle));
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
+    }
+
+    /// <summary>Releases an object whose handle is gone: now if idle, else when its last fence signals.</summary>
+    private void ReleaseWhenIdle(BufferObject bo)
+    {
+        DmaFence? last = BusyFence(bo);
+        // AddCallback refuses a fence that has signalled, even one that signalled after a check made here: then
+        // the object is idle and released now (ignoring the refusal leaked its pages and GGTT range).
+        if (last is null || !last.AddCallback(new Core.Fences.ActionFenceCallback(_ => Release(bo))))
+        {
+            Release(bo);
+        }
     }
 
     private void Release(BufferObject bo)

@@ -1,6 +1,7 @@
 using Driver.Core.Contexts;
 using Driver.Core.Errors;
 using Driver.Core.Locking;
+using Driver.Core.Memory;
 using Driver.Engines.Gt;
 using Driver.Reset.Hangcheck;
 using Driver.Reset.Recovery;
@@ -94,6 +95,14 @@ public sealed partial class GpuDevice : IDisposable
         }
 
         CloseVgemFences(clientId);
+        // Closing the file drops every handle it still had, as drm_gem_release does: each object is released once
+        // idle. Without this every object of a closed client kept its pages and GGTT range for the device's life (a
+        // long soak, closing clients with objects open, grew by megabytes a minute towards ENOMEM).
+        foreach (BufferObject bo in client.RemoveAllObjects())
+        {
+            ReleaseWhenIdle(bo);
+        }
+
         return 0;
     }
 

@@ -155,6 +155,17 @@ public sealed class Client
         }
     }
 
+    /// <summary>Removes every handle (the file is being closed) and returns the objects they named.</summary>
+    public IReadOnlyList<BufferObject> RemoveAllObjects()
+    {
+        using (_tableLock.Acquire())
+        {
+            BufferObject[] all = _objects.Values.ToArray();
+            _objects.Clear();
+            return all;
+        }
+    }
+
     /// <summary>Snapshot of the objects.</summary>
     public IReadOnlyList<BufferObject> Objects
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Driver.Core.Contexts;
 using Driver.Core.Locking;
 using Driver.Reset.Events;
@@ -15,7 +16,9 @@ namespace Driver.Reset.Bans;
 public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
 {
     private readonly DriverSpinLock _lock = new("ban->history_lock");
-    private readonly Dictionary<GpuContext, Queue<long>> _hangHistory = new();
+    // Per-context hang timestamps (i915 keeps them in the context: ctx->hang_timestamp[]), so they must die with the
+    // context: a table with strong keys kept every context that ever hung, and all it references, for the device's life.
+    private readonly ConditionalWeakTable<GpuContext, Queue<long>> _hangHistory = new();
 
     /// <summary>Contexts banned so far.</summary>
     public int ContextsBanned { get; private set; }
@@ -48,10 +51,7 @@ public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
         // Leaf lock around the per-context hang history (no other lock is taken inside).
         using (_lock.Acquire())
         {
-            if (!_hangHistory.TryGetValue(context, out Queue<long>? history))
-            {
-                _hangHistory[context] = history = new Queue<long>();
-            }
+            Queue<long> history = _hangHistory.GetValue(context, _ => new Queue<long>());
 
             history.Enqueue(now);
             while (history.Count > config.HangsToBan)

@@ -127,6 +127,12 @@ public sealed partial class GtReset
     /// <summary>Whether a full reset is in progress.</summary>
     public bool IsBackoff => TestBit(ResetFlags.Backoff);
 
+    /// <summary>
+    /// The reset flags word as it is now (bits of <see cref="ResetFlags"/>), for state dumps such as the soak's
+    /// deadlock report; read-only, and stale the moment it is read.
+    /// </summary>
+    public long FlagsSnapshot => Interlocked.Read(ref _flags);
+
     /// <summary>Adds an observer of full resets.</summary>
     public void AddObserver(IResetObserver observer)
     {

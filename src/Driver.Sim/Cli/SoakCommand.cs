@@ -138,6 +138,8 @@ public static class SoakCommand
         o.WriteLine($"  recovery:  {N(r.Hangs)} hangs, {N(r.EngineResets)} engine resets, {N(r.FullResets)} full resets, {N(r.FailedResets)} failed, " +
             $"{N(r.Wedges)} wedges, {N(r.ContextsBanned)} contexts and {N(r.ClientsBanned)} clients banned{(r.WedgedAtEnd ? ", WEDGED at the end" : "")}");
         o.WriteLine($"  injected:  {Counts(r.Injected)}");
+        o.WriteLine($"  watched:   {N(r.LostFences)} lost fences, {N(r.Deadlocks)} deadlocks, {N(r.LockdepReports)} lock validator reports, " +
+            $"{N(r.MmapAccesses)} GTT-mmap accesses (revoke), heap growth {(r.HeapGrowthBytes is { } h ? $"{N(h)} bytes" : "not measured (too short)")}");
         if (r.Interrupted)
         {
             o.WriteLine($"  interrupted after {F(r.Seconds)} s: a partial soak (the counts above are what it did until then)");
@@ -152,6 +154,15 @@ public static class SoakCommand
             foreach (string sample in r.ViolationSamples)
             {
                 o.WriteLine($"    {sample}");
+            }
+
+            if (r.DeadlockState is { } state)
+            {
+                o.WriteLine("  state at the deadlock:");
+                foreach (string line in state.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    o.WriteLine($"    {line.TrimEnd('\r')}");
+                }
             }
         }
         if (!r.Passed || r.Interrupted)

@@ -18,7 +18,7 @@ internal sealed class SoakAudit
     private readonly ConcurrentDictionary<string, int> _rejected = new();
     private readonly ConcurrentDictionary<string, int> _statuses = new();
     private readonly ConcurrentQueue<string> _samples = new();
-    private long _violations, _batches, _spinners, _unsignaled, _verified, _mismatched, _stray, _skipped;
+    private long _violations, _batches, _spinners, _unsignaled, _verified, _mismatched, _stray, _skipped, _signalled, _watched, _deadlocks;
 
     /// <summary>Batches submitted (with a fence).</summary>
     public long Batches => Interlocked.Read(ref _batches);
@@ -42,6 +42,26 @@ internal sealed class SoakAudit
     public IReadOnlyDictionary<string, int> Rejected => new SortedDictionary<string, int>(_rejected);
     /// <summary>Final fence statuses: "ok" or the errno name.</summary>
     public IReadOnlyDictionary<string, int> Statuses => new SortedDictionary<string, int>(_statuses);
+
+    /// <summary>Fences watched (<see cref="SoakFence"/>s created): batches, spinners and the other fences the soak checks.</summary>
+    public long Watched => Interlocked.Read(ref _watched);
+    /// <summary>Watched fences seen to signal: the deadlock watchdog's measure of progress.</summary>
+    public long Signalled => Interlocked.Read(ref _signalled);
+    /// <summary>Deadlocks reported (by the watchdog, or a thread that did not stop within its bound).</summary>
+    public long Deadlocks => Interlocked.Read(ref _deadlocks);
+
+    /// <summary>Counts a fence starting to be watched.</summary>
+    public void FenceWatched() => Interlocked.Increment(ref _watched);
+
+    /// <summary>Counts a watched fence's (first) signal.</summary>
+    public void FenceSignalled() => Interlocked.Increment(ref _signalled);
+
+    /// <summary>Records a deadlock: a violation too.</summary>
+    public void Deadlock(string message)
+    {
+        Interlocked.Increment(ref _deadlocks);
+        Violation($"deadlock: {message}");
+    }
 
     /// <summary>Counts a batch submitted.</summary>
     public void BatchSubmitted() => Interlocked.Increment(ref _batches);

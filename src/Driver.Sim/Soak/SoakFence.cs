@@ -19,6 +19,7 @@ internal sealed class SoakFence : FenceCallback
         Fence = fence;
         What = what;
         _audit = audit;
+        audit.FenceWatched();
         // Refused when the fence has already signalled: that signal is the one we count.
         if (!fence.AddCallback(this))
         {
@@ -67,7 +68,12 @@ internal sealed class SoakFence : FenceCallback
     public override void Invoke(DmaFence fence)
     {
         Volatile.Write(ref _statusAtSignal, fence.Status);
-        if (Interlocked.Increment(ref _signals) > 1)
+        int signals = Interlocked.Increment(ref _signals);
+        if (signals == 1)
+        {
+            _audit.FenceSignalled();
+        }
+        else
         {
             _audit.Violation($"{What}: fence signalled {Signals} times");
         }

@@ -20,11 +20,12 @@ internal sealed class SoakInjector
     private readonly Random _random;
     private readonly Func<bool> _stop;
     private readonly Thread _thread;
-    private readonly List<(Spinner Spinner, SoakFence Fence)> _spinners = new();
+    private readonly List<(Spinner Spinner, SoakFence Fence, int Client)> _spinners = new();
     private readonly ConcurrentDictionary<SoakInjection, int> _counts = new();
     private readonly List<int> _clients = new();
     private int _client;
     private int _context;
+    private int _spinnerCount;
 
     /// <summary>Creates (does not start) the injector.</summary>
     public SoakInjector(GpuDevice device, SoakAudit audit, int seed, Func<bool> stop)
@@ -54,7 +55,7 @@ internal sealed class SoakInjector
     /// <summary>Ends every spinner still running (before the final drain).</summary>
     public void EndSpinners()
     {
-        foreach ((Spinner? s, SoakFence _) in _spinners)
+        foreach ((Spinner s, SoakFence _, int _) in _spinners)
         {
             s.End();
         }
@@ -63,7 +64,7 @@ internal sealed class SoakInjector
     /// <summary>Releases the spinners' objects and closes the clients (after the final drain).</summary>
     public void Release()
     {
-        foreach ((Spinner? s, SoakFence _) in _spinners)
+        foreach ((Spinner s, SoakFence _, int _) in _spinners)
         {
             s.Dispose();
         }
@@ -86,6 +87,7 @@ internal sealed class SoakInjector
                     break;
                 }
 
+                Prune();
                 int roll = _random.Next(100);
                 SoakInjection kind = roll switch
                 {
@@ -106,6 +108,35 @@ internal sealed class SoakInjector
         {
             Failure = e;
         }
+    }
+
+    /// <summary>
+    /// Checks and releases the spinners whose fence has signalled, and closes the banned clients none of whose
+    /// spinners is left: a long soak keeps only what is still in flight.
+    /// </summary>
+    private void Prune()
+    {
+        _spinners.RemoveAll(s =>
+        {
+            if (!s.Fence.Fence.IsSignaled)
+            {
+                return false;
+            }
+
+            _audit.CheckFence(s.Fence);
+            s.Spinner.Dispose();
+            return true;
+        });
+        _clients.RemoveAll(c =>
+        {
+            if (c == _client || _spinners.Any(s => s.Client == c))
+            {
+                return false;
+            }
+
+            _device.CloseClient(c);
+            return true;
+        });
     }
 
     private bool Inject(SoakInjection kind)
@@ -164,7 +195,7 @@ internal sealed class SoakInjector
         }
         _audit.SpinnerSubmitted();
         spinner!.SetTimeout(s_spinnerBound);
-        _spinners.Add((spinner, new SoakFence(spinner.Fence, $"{(invalid ? "invalid-CS" : "non-preemptible")} spinner {_spinners.Count} on {engine.Name()}", _audit)));
+        _spinners.Add((spinner, new SoakFence(spinner.Fence, $"{(invalid ? "invalid-CS" : "non-preemptible")} spinner {_spinnerCount++} on {engine.Name()}", _audit), _client));
         return true;
     }
 

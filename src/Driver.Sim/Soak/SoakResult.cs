@@ -81,6 +81,33 @@ public sealed record SoakResult
     /// <summary>The first violations' messages.</summary>
     public required IReadOnlyList<string> ViolationSamples { get; init; }
 
+    /// <summary>Fences never signalled by the end of the drain (each also a violation).</summary>
+    public required long LostFences { get; init; }
+
+    /// <summary>
+    /// Deadlocks: the watchdog saw no fence signal and no request complete within its bound while work was
+    /// outstanding, or a soak thread did not stop within its bound of the stop request.
+    /// </summary>
+    public required long Deadlocks { get; init; }
+
+    /// <summary>Reports of the lock validator during the soak (each soak runs with it on; any report fails it).</summary>
+    public required long LockdepReports { get; init; }
+
+    /// <summary>
+    /// Growth of the managed heap across the steady phase (after forced full collections at its start and end), in
+    /// bytes; null when the soak was too short to measure it.
+    /// </summary>
+    public required long? HeapGrowthBytes { get; init; }
+
+    /// <summary>GTT-mmap dword accesses (revoke policy) checked.</summary>
+    public long MmapAccesses { get; init; }
+
+    /// <summary>The device's state (engines, clients, reset flags) when a deadlock was found; null otherwise.</summary>
+    public string? DeadlockState { get; init; }
+
+    /// <summary>Tests only: the device left alive because a soak thread was stuck in it (disposing it is the caller's call).</summary>
+    internal IDisposable? Abandoned { get; init; }
+
     /// <summary>Whether the soak was stopped early (Ctrl-C): the counts cover only the part it ran.</summary>
     public bool Interrupted { get; init; }
 

@@ -37,6 +37,8 @@ internal sealed class SoakRound
     private int _target;
     private int _batch;
     private uint _targetAddress;
+    private int _scratch;
+    private DmaFence? _external;
 
     /// <summary>Creates a round on an existing client and context.</summary>
     public SoakRound(GpuDevice device, SoakAudit audit, int client, int context, string name)
@@ -51,6 +53,45 @@ internal sealed class SoakRound
 
     /// <summary>The fences submitted.</summary>
     public IEnumerable<DmaFence> Fences => _submitted.Select(s => s.Fence.Fence);
+
+    /// <summary>The watched fences of the batches submitted.</summary>
+    public IEnumerable<SoakFence> Watched => _submitted.Select(s => s.Fence);
+
+    /// <summary>The client the round's objects belong to.</summary>
+    public int Client => _client;
+
+    /// <summary>
+    /// Attaches an external (vgem) write fence to a scratch object of the round and makes the first batch wait for it
+    /// (VGEM_FENCE_ATTACH, exported as a sync_file in-fence). Returns the vgem fence id, or 0 if the device refused.
+    /// </summary>
+    public int AttachExternalFence()
+    {
+        if (_device.CreateBuffer(_client, DeviceMemory.PageSize, out _scratch) != 0)
+        {
+            _scratch = 0;
+            return 0;
+        }
+
+        if (_device.VgemFenceAttach(_client, _scratch, GpuDevice.VgemFenceWrite, 0, out int id) != 0)
+        {
+            return 0;
+        }
+
+        // Not exported (it cannot fail for a fence just attached): no batch waits for it, but it is still signalled.
+        _device.VgemFenceExport(_client, id, out _external);
+        return id;
+    }
+
+    /// <summary>Signals the external fence (the other device finished); its scratch object goes with the round.</summary>
+    public void SignalExternalFence(int id)
+    {
+        int err = _device.VgemFenceSignal(_client, id);
+        // -ETIMEDOUT: it had signalled itself after DeviceConfig.VgemFenceTimeout (the batch waited that long).
+        if (err != 0 && err != -Errno.ETIMEDOUT)
+        {
+            _audit.Violation($"{_name}: VGEM_FENCE_SIGNAL failed with {Errno.Name(err)}");
+        }
+    }
 
     /// <summary>Creates and fills the objects; false (objects released) if the device refused.</summary>
     public bool Prepare(Random random, UniqueValues values)
@@ -105,7 +146,8 @@ internal sealed class SoakRound
         for (int b = 0; b < Batches && !stop(); b++)
         {
             var engine = (EngineId)random.Next(EngineIds.Count);
-            IReadOnlyList<DmaFence> inFences = previous is not null && random.Next(6) == 0 ? [previous] : [];
+            IReadOnlyList<DmaFence> inFences = previous is not null && random.Next(6) == 0 ? [previous]
+                : b == 0 && _external is not null ? [_external] : [];
             int err = _device.Execbuf(new ExecbufArgs
             {
                 Client = _client,
@@ -232,6 +274,11 @@ internal sealed class SoakRound
     {
         _device.CloseBuffer(_client, _batch);
         _device.CloseBuffer(_client, _target);
+        if (_scratch != 0)
+        {
+            _device.CloseBuffer(_client, _scratch);
+        }
+
         _device.DestroyContext(_client, _context);
     }
 

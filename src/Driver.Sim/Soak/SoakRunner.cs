@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using Driver.Core.Locking;
 using Driver.Engines.Gt;
 using Driver.Reset.Events;
+using Driver.Reset.Mmap;
+using Driver.Sim.Progress;
 using Driver.Uapi;
 
 namespace Driver.Sim.Soak;
@@ -8,51 +11,161 @@ namespace Driver.Sim.Soak;
 /// <summary>
 /// Runs a soak: submitting threads storing verifiable values on every engine while an injector hangs engines
 /// (non-preemptible and invalid-CS spinners), forces engine and full resets and now and then wedges and unwedges the
-/// device; then a bounded drain and the invariant check (see <see cref="SoakResult.Passed"/>).
+/// device; then a bounded drain and the invariant check (see <see cref="SoakResult.Passed"/>). The main thread watches
+/// the steady phase: the deadlock watchdog and the managed heap.
 /// </summary>
 public sealed class SoakRunner(SoakOptions options)
 {
-    /// <summary>Bound on a submitting thread finishing its round once told to stop.</summary>
-    private static readonly TimeSpan s_joinBound = TimeSpan.FromSeconds(30);
+    /// <summary>How often the main thread samples the watchdog during the steady phase.</summary>
+    private static readonly TimeSpan s_watchPeriod = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Runs the soak; throws only when the soak's own threads fail.</summary>
     public SoakResult Run()
     {
-        var config = DeviceConfig.Fast(options.WedgeStrategy);
-        using var device = new GpuDevice(config, options.Log);
+        bool lockdepWas = Lockdep.Enabled;
+        long lockdepReports = 0;
+        void OnReport(LockdepReport _) => Interlocked.Increment(ref lockdepReports);
+        if (options.Lockdep)
+        {
+            Lockdep.Enabled = true;
+            Lockdep.Default.ReportAdded += OnReport;
+        }
+
+        try
+        {
+            return RunOnDevice(() => Interlocked.Read(ref lockdepReports));
+        }
+        finally
+        {
+            if (options.Lockdep)
+            {
+                Lockdep.Default.ReportAdded -= OnReport;
+                Lockdep.Enabled = lockdepWas;
+            }
+        }
+    }
+
+    private SoakResult RunOnDevice(Func<long> lockdepReports)
+    {
+        // The revoke policy: a full reset revokes every GTT mmap and the next access faults it back (no glitches).
+        DeviceConfig config = DeviceConfig.Fast(options.WedgeStrategy) with { MmapResetPolicy = MmapResetPolicy.Revoke };
+        var device = new GpuDevice(config, options.Log);
+        bool tornDown = false;
+        try
+        {
+            SoakResult result = RunSoak(device, lockdepReports, out bool stuck);
+            // A thread that never stopped may still be inside the driver: disposing the device under it would turn a
+            // deadlock report into a crash, so the device is left to it (the caller may dispose it later).
+            if (stuck)
+            {
+                return result with { Abandoned = device };
+            }
+
+            tornDown = true;
+            return result;
+        }
+        finally
+        {
+            if (tornDown)
+            {
+                device.Dispose();
+            }
+        }
+    }
+
+    private SoakResult RunSoak(GpuDevice device, Func<long> lockdepReports, out bool stuck)
+    {
         options.Trace?.AttachTo(device);
         var audit = new SoakAudit();
         long stopAt = Stopwatch.GetTimestamp() + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
         CancellationToken cancel = options.Stop;
-        Func<bool> stop = () => Stopwatch.GetTimestamp() >= stopAt || cancel.IsCancellationRequested;
+        // The watchdog stops the soak early on a deadlock; Ctrl-C (options.Stop) does too.
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        CancellationToken aborted = abort.Token;
+        Func<bool> stop = () => aborted.IsCancellationRequested || Stopwatch.GetTimestamp() >= stopAt;
 
         SoakSubmitter[] submitters = Enumerable.Range(0, Math.Max(1, options.Threads))
-            .Select(i => new SoakSubmitter(device, audit, i, options.Seed, stop)).ToArray();
+            .Select(i => new SoakSubmitter(device, audit, i, options.Seed, stop, options)).ToArray();
         var injector = new SoakInjector(device, audit, options.Seed, stop);
+        var mmapUser = new SoakMmapUser(device, audit, stop);
         options.Progress?.Begin(device);
         options.Progress?.SetLabel("soak");
         var clock = Stopwatch.StartNew();
-        foreach (SoakSubmitter? s in submitters)
+        foreach (SoakSubmitter s in submitters)
         {
             s.Start();
         }
 
         injector.Start();
+        mmapUser.Start();
 
-        foreach (SoakSubmitter? s in submitters)
+        // Steady phase: the main thread watches. Progress is any watched fence signalling or any request completing;
+        // outstanding work is watched fences not yet signalled.
+        var watchdog = new SoakWatchdog(options.WatchdogBound,
+            () => audit.Signalled + DeviceCounters.RequestsDone(device),
+            () => audit.Watched - audit.Signalled);
+        string? stateAtDeadlock = null;
+        // The heap is measured once the soak has warmed up (JIT, pools, the validator's graph), then just before the
+        // stop: a tenth of the run, at most 10 s.
+        long heapAt = clock.ElapsedTicks + (long)(Math.Min(options.Duration.TotalSeconds / 10, 10) * Stopwatch.Frequency);
+        long? heapStart = null, heapEnd = null;
+        long stopMargin = (long)(s_watchPeriod.TotalSeconds * 2 * Stopwatch.Frequency);
+        while (!stop())
         {
-            if (!s.Join(s_joinBound))
+            aborted.WaitHandle.WaitOne(s_watchPeriod);
+            long now = Stopwatch.GetTimestamp();
+            if (heapStart is null && clock.ElapsedTicks >= heapAt)
             {
-                audit.Violation("a submitting thread did not finish its round in time");
+                heapStart = SteadyHeap();
+            }
+            else if (heapStart is not null && heapEnd is null && stopAt - now <= stopMargin)
+            {
+                heapEnd = SteadyHeap();
+            }
+
+            if (stateAtDeadlock is null && watchdog.Stalled(now))
+            {
+                stateAtDeadlock = SoakStateDump.Describe(device);
+                audit.Deadlock($"no fence signalled and no request completed for {watchdog.SecondsStalled(now):0.0} s " +
+                    $"with {audit.Watched - audit.Signalled} fences outstanding (bound {options.WatchdogBound.TotalSeconds:0.#} s)");
+                abort.Cancel();
             }
         }
 
-        if (!injector.Join(s_joinBound))
+        // Every bound from here on counts from the stop request, however long the soak ran.
+        long joinDeadline = Stopwatch.GetTimestamp() + (long)(options.JoinBound.TotalSeconds * Stopwatch.Frequency);
+        var running = new List<string>();
+        foreach (SoakSubmitter s in submitters)
         {
-            audit.Violation("the injector did not stop in time");
+            if (!s.Join(Remaining(joinDeadline)))
+            {
+                running.Add(s.Name);
+            }
+        }
+
+        if (!injector.Join(Remaining(joinDeadline)))
+        {
+            running.Add("soak-injector");
+        }
+
+        if (!mmapUser.Join(Remaining(joinDeadline)))
+        {
+            running.Add(mmapUser.Name);
         }
 
         double seconds = clock.Elapsed.TotalSeconds;
+        stuck = running.Count > 0;
+        if (stuck)
+        {
+            // A thread that does not stop is stuck in the driver (or the soak): report it with the device's state and
+            // leave everything as it is. Verifying or closing clients now would race with it.
+            stateAtDeadlock ??= SoakStateDump.Describe(device);
+            audit.Deadlock($"{string.Join(", ", running)} did not finish within {options.JoinBound.TotalSeconds:0.#} s of the stop request; " +
+                "nothing was verified or torn down");
+            options.Trace?.Detach();
+            return Result(device, audit, injector, mmapUser, submitters.Length, seconds, 0, lockdepReports(), heapStart, heapEnd, stateAtDeadlock,
+                cancel.IsCancellationRequested);
+        }
 
         // Drain: end what still spins, bring the device back, wait for everything with one bound, check it all.
         options.Progress?.SetLabel("drain");
@@ -65,47 +178,60 @@ public sealed class SoakRunner(SoakOptions options)
         var drain = Stopwatch.StartNew();
         long deadline = Stopwatch.GetTimestamp() + (long)(options.DrainTimeout.TotalSeconds * Stopwatch.Frequency);
         SoakRound[] deferred = submitters.SelectMany(s => s.Deferred).ToArray();
-        foreach (SoakRound? round in deferred)
+        foreach (SoakRound round in deferred)
         {
             round.Wait(deadline);
         }
 
-        foreach (SoakFence f in injector.SpinnerFences)
+        foreach (SoakFence f in injector.SpinnerFences.Concat(submitters.SelectMany(s => s.Orphans)))
         {
-            f.Fence.Wait(TimeSpan.FromSeconds(Math.Max(0, deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency));
+            f.Fence.Wait(Remaining(deadline));
         }
 
         double drainSeconds = drain.Elapsed.TotalSeconds;
         options.Trace?.Detach();
 
         options.Progress?.SetLabel("verify");
-        foreach (SoakRound? round in deferred)
+        foreach (SoakRound round in deferred)
         {
             round.Verify();
         }
 
-        foreach (SoakFence f in injector.SpinnerFences)
+        foreach (SoakFence f in injector.SpinnerFences.Concat(submitters.SelectMany(s => s.Orphans)))
         {
             audit.CheckFence(f);
         }
 
         injector.Release();
-        foreach (SoakSubmitter? s in submitters)
+        mmapUser.Close();
+        foreach (SoakSubmitter s in submitters)
         {
             s.CloseClients();
         }
 
-        Exception[] failures = submitters.Select(s => s.Failure).Append(injector.Failure).OfType<Exception>().ToArray();
+        Exception[] failures = submitters.Select(s => s.Failure).Append(injector.Failure).Append(mmapUser.Failure).OfType<Exception>().ToArray();
         if (failures.Length > 0)
         {
             throw new AggregateException("soak threads failed", failures);
+        }
+
+        return Result(device, audit, injector, mmapUser, submitters.Length, seconds, drainSeconds, lockdepReports(), heapStart, heapEnd, stateAtDeadlock,
+            cancel.IsCancellationRequested);
+    }
+
+    private SoakResult Result(GpuDevice device, SoakAudit audit, SoakInjector injector, SoakMmapUser mmapUser, int threads, double seconds, double drainSeconds,
+        long lockdepReports, long? heapStart, long? heapEnd, string? stateAtDeadlock, bool interrupted)
+    {
+        if (lockdepReports > 0)
+        {
+            audit.Violation($"the lock validator reported {lockdepReports} problem(s)");
         }
 
         GpuEventStream events = device.Reset.Events;
         return new SoakResult
         {
             Seed = options.Seed,
-            Threads = submitters.Length,
+            Threads = threads,
             WedgeStrategy = options.WedgeStrategy == WedgeStrategy.StopMachine ? "stop-machine" : "epoch",
             Seconds = Math.Round(seconds, 3),
             DrainSeconds = Math.Round(drainSeconds, 3),
@@ -129,7 +255,24 @@ public sealed class SoakRunner(SoakOptions options)
             Injected = injector.Counts.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
             Violations = audit.Violations,
             ViolationSamples = audit.Samples,
-            Interrupted = cancel.IsCancellationRequested,
+            LostFences = audit.Unsignaled,
+            Deadlocks = audit.Deadlocks,
+            LockdepReports = lockdepReports,
+            MmapAccesses = mmapUser.Accesses,
+            HeapGrowthBytes = heapStart is { } a && heapEnd is { } b ? b - a : null,
+            DeadlockState = stateAtDeadlock,
+            Interrupted = interrupted,
         };
     }
+
+    /// <summary>The managed heap after full, compacting collections (what the steady state really keeps alive).</summary>
+    private static long SteadyHeap()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    private static TimeSpan Remaining(long deadline) =>
+        TimeSpan.FromSeconds(Math.Max(0, deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
 }

@@ -12,8 +12,8 @@ namespace Driver.Sim.Soak;
 /// </summary>
 internal sealed class SoakSubmitter
 {
-    /// <summary>Bound on waiting for one round's fences before it is left to the final drain.</summary>
-    private static readonly TimeSpan s_roundWait = TimeSpan.FromSeconds(10);
+    /// <summary>Slice of a round's wait, between two looks at the stop flag.</summary>
+    private static readonly TimeSpan s_waitSlice = TimeSpan.FromMilliseconds(50);
 
     private readonly GpuDevice _device;
     private readonly SoakAudit _audit;
@@ -22,13 +22,15 @@ internal sealed class SoakSubmitter
     private readonly UniqueValues _values;
     private readonly Func<bool> _stop;
     private readonly Thread _thread;
+    private readonly SoakOptions _options;
     private readonly List<int> _oldClients = new();
     private int _client;
     private int _rounds;
 
     /// <summary>Creates (does not start) submitter <paramref name="index"/>.</summary>
-    public SoakSubmitter(GpuDevice device, SoakAudit audit, int index, int seed, Func<bool> stop)
+    public SoakSubmitter(GpuDevice device, SoakAudit audit, int index, int seed, Func<bool> stop, SoakOptions options)
     {
+        _options = options;
         _device = device;
         _audit = audit;
         _index = index;
@@ -40,6 +42,15 @@ internal sealed class SoakSubmitter
 
     /// <summary>Rounds whose fences were still pending at their bound: verified after the final drain.</summary>
     public List<SoakRound> Deferred { get; } = new();
+
+    /// <summary>
+    /// Fences of rounds whose client was closed with their work pending: they must still signal once, with ok, -EIO
+    /// or -EAGAIN (checked as they signal, the rest after the final drain).
+    /// </summary>
+    public List<SoakFence> Orphans { get; } = new();
+
+    /// <summary>The thread's name, for reports.</summary>
+    public string Name => _thread.Name!;
 
     /// <summary>Closes every client this thread opened (after the final drain).</summary>
     public void CloseClients()
@@ -73,6 +84,15 @@ internal sealed class SoakSubmitter
         {
             while (!_stop())
             {
+                _options.BeforeRound?.Invoke(_device, _index);
+                CheckOrphans();
+                // Now and then a client that closes with its work in flight, as a process killed mid-frame does.
+                if (_random.Next(16) == 0)
+                {
+                    OrphanRound();
+                    continue;
+                }
+
                 if (!OpenContext(out int ctx))
                 {
                     continue;
@@ -85,9 +105,22 @@ internal sealed class SoakSubmitter
                     Thread.Sleep(1);
                     continue;
                 }
+
+                // Some rounds wait on an external (vgem) fence first, signalled from here once submitted.
+                int vgemFence = _random.Next(8) == 0 ? round.AttachExternalFence() : 0;
                 round.Submit(_random, _stop);
-                long deadline = Stopwatch.GetTimestamp() + (long)(s_roundWait.TotalSeconds * Stopwatch.Frequency);
-                if (round.Wait(deadline))
+                if (vgemFence != 0)
+                {
+                    round.SignalExternalFence(vgemFence);
+                }
+
+                // Some contexts are closed with their work pending (i915_gem_context_close): it must still complete.
+                if (_random.Next(8) == 0)
+                {
+                    _device.DestroyContext(_client, ctx);
+                }
+
+                if (WaitRound(round))
                 {
                     round.Verify();
                 }
@@ -103,6 +136,68 @@ internal sealed class SoakSubmitter
         {
             Failure = e;
         }
+    }
+
+    /// <summary>
+    /// Waits for a round's fences up to <see cref="SoakOptions.RoundWait"/>, in slices so that a stop request is seen
+    /// at once: a round still pending then goes to the final drain instead of holding the thread past its join bound.
+    /// </summary>
+    private bool WaitRound(SoakRound round)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(_options.RoundWait.TotalSeconds * Stopwatch.Frequency);
+        long slice = (long)(s_waitSlice.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (round.Wait(Math.Min(deadline, now + slice)))
+            {
+                return true;
+            }
+
+            if (_stop() || Stopwatch.GetTimestamp() >= deadline)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A round on a client of its own that is closed right after the submission, its work still queued or running:
+    /// the fences are watched to the end, the stores are not (the objects went with the client).
+    /// </summary>
+    private void OrphanRound()
+    {
+        if (_device.OpenClient(out int client, name: $"soak{_index}-orphan") != 0)
+        {
+            return;
+        }
+
+        if (_device.CreateContext(client, out int ctx) == 0)
+        {
+            var round = new SoakRound(_device, _audit, client, ctx, $"t{_index}/orphan{_rounds}/ctx{ctx}");
+            if (round.Prepare(_random, _values))
+            {
+                round.Submit(_random, _stop);
+                Orphans.AddRange(round.Watched);
+            }
+        }
+
+        _device.CloseClient(client);
+    }
+
+    /// <summary>Checks the orphaned fences that have signalled and forgets them, so a long soak does not accumulate them.</summary>
+    private void CheckOrphans()
+    {
+        Orphans.RemoveAll(f =>
+        {
+            if (!f.Fence.IsSignaled)
+            {
+                return false;
+            }
+
+            _audit.CheckFence(f);
+            return true;
+        });
     }
 
     /// <summary>
@@ -126,8 +221,17 @@ internal sealed class SoakSubmitter
                 return false;
             }
             // Banned for its hangs (a client ban is permanent): start over as a new client, as a process would. The
-            // old one stays open until the end: deferred rounds still read their objects through it.
-            _oldClients.Add(_client);
+            // old one stays open until the end only if deferred rounds still read their objects through it; otherwise
+            // it is closed now, so that a long soak does not accumulate banned clients.
+            if (Deferred.Any(r => r.Client == _client))
+            {
+                _oldClients.Add(_client);
+            }
+            else
+            {
+                _device.CloseClient(_client);
+            }
+
             _client = 0;
             return false;
         }

@@ -1,0 +1,40 @@
+using Driver.Core.Fences;
+using Driver.Engines.Isa;
+using Driver.Testing;
+using Driver.Testing.Devices;
+
+namespace Driver.Uapi.Tests.Memory;
+
+/// <summary>
+/// Closing a client drops every handle it still had, as drm_gem_release does: idle objects are freed at once, busy
+/// ones when their work completes. (Found by the soak: closed clients kept their objects' pages and GGTT ranges.)
+/// </summary>
+public class CloseClientReleaseTests
+{
+    [Fact]
+    public void AClosedClientsObjectsAreFreedIdleOrBusy()
+    {
+        using var t = new TestDevice();
+        t.AssertWorks();
+        long basePages = t.Dev.Gt.Memory.UsedPages;
+        int baseNodes = t.Dev.Gt.Ggtt.NodeCount;
+        Assert.Equal(0, t.Dev.OpenClient(out int client, name: "closing"));
+        Assert.Equal(0, t.Dev.CreateBuffer(client, 4 * 4096, out int idle));
+        Assert.Equal(0, t.Dev.Bind(client, idle, out _));
+        Assert.Equal(0, t.Dev.CreateBuffer(client, 4096, out int batch));
+        Assert.Equal(0, t.Dev.Write(client, batch, 0, new BatchBuilder().Work(2_000_000).End().ToArray()));
+        Assert.Equal(0, t.Dev.Execbuf(new ExecbufArgs { Client = client, Engine = 0, BatchHandle = batch, Objects = [idle] }, out DmaFence? fence));
+
+        Assert.Equal(0, t.Dev.CloseClient(client));
+
+        Assert.True(fence!.Wait(Poll.Bound));
+        // The busy objects are released in the fence's callback, which may still be running when IsSignaled reads true.
+        Assert.True(Poll.Until(() => t.Dev.Gt.Memory.UsedPages <= basePages + NewStatusPage),
+            $"{t.Dev.Gt.Memory.UsedPages - basePages} pages left after the client closed");
+        Assert.True(Poll.Until(() => t.Dev.Gt.Ggtt.NodeCount <= baseNodes + NewStatusPage),
+            $"{t.Dev.Gt.Ggtt.NodeCount - baseNodes} GGTT nodes left after the client closed");
+    }
+
+    // The client's contexts took status-page slots (HWSP), from a page that may be new: at most one, never freed.
+    private const int NewStatusPage = 1;
+}
