@@ -230,8 +230,9 @@ public sealed partial class GtReset
         // fences under the reset mutex (as __intel_gt_unset_wedged does) is a deadlock the validator reports: the
         // reset path takes that mutex and is what signals fences.
         WaitForActiveTimelines();
-        // The unwedge does a hardware reset, which clobbers the GGTT and the fence registers: it needs the full
-        // reset protocol (BACKOFF, ResetLock holders flushed, observers told to prepare and finish) just as much.
+        // The unwedge resets the hardware (__intel_gt_reset(gt, ALL_ENGINES)), clearing the fence registers. Like the
+        // kernel's it revokes no mmap first (the observers' prepare is a full reset's step), but it still runs under
+        // BACKOFF with every ResetLock() holder flushed, so no fault path is halfway through a register meanwhile.
         while (TestAndSetBit(ResetFlags.Backoff))
         {
             WaitForBitClear(ResetFlags.Backoff);
@@ -242,34 +243,18 @@ public sealed partial class GtReset
             QuiesceForFullReset();
             using (_mutex.Acquire())
             {
-                IResetObserver[] observers = Observers;
-                foreach (IResetObserver o in observers)
+                bool usable = UnsetWedgedLocked();
+                if (usable)
                 {
-                    o.OnResetPrepare();
-                }
-
-                try
-                {
-                    bool usable = UnsetWedgedLocked();
-                    if (usable)
+                    // Standalone, the unwedge is the resume path (i915_gem_resume → intel_ggtt_restore_fences): the
+                    // registers its hardware reset cleared are rewritten before anyone runs again.
+                    foreach (IResetObserver o in Observers)
                     {
-                        // Standalone, the unwedge is the resume path (i915_gem_resume → intel_ggtt_restore_fences):
-                        // the registers its hardware reset cleared are rewritten before anyone runs again.
-                        foreach (IResetObserver o in observers)
-                        {
-                            o.OnResetRestore();
-                        }
-                    }
-
-                    return usable;
-                }
-                finally
-                {
-                    foreach (IResetObserver o in observers)
-                    {
-                        o.OnResetFinish();
+                        o.OnResetRestore();
                     }
                 }
+
+                return usable;
             }
         }
         finally

@@ -139,7 +139,7 @@ public static class SoakCommand
             $"{N(r.Wedges)} wedges, {N(r.ContextsBanned)} contexts and {N(r.ClientsBanned)} clients banned{(r.WedgedAtEnd ? ", WEDGED at the end" : "")}");
         o.WriteLine($"  injected:  {Counts(r.Injected)}");
         o.WriteLine($"  watched:   {N(r.LostFences)} lost fences, {N(r.Deadlocks)} deadlocks, {N(r.LockdepReports)} lock validator reports, " +
-            $"{N(r.MmapAccesses)} GTT-mmap accesses (revoke), heap growth {(r.HeapGrowthBytes is { } h ? $"{N(h)} bytes" : "not measured (too short)")}");
+            $"{N(r.MmapAccesses)} GTT-mmap accesses (revoke; {N(r.MmapWedgeGlitchedPasses)} passes glitched by wedges), heap growth {(r.HeapGrowthBytes is { } h ? $"{N(h)} bytes" : "not measured (too short)")}");
         if (r.Interrupted)
         {
             o.WriteLine($"  interrupted after {F(r.Seconds)} s: a partial soak (the counts above are what it did until then)");

@@ -102,6 +102,12 @@ public sealed record SoakResult
     /// <summary>GTT-mmap dword accesses (revoke policy) checked.</summary>
     public long MmapAccesses { get; init; }
 
+    /// <summary>
+    /// GTT-mmap passes whose read-back a wedge or unwedge glitched (they reset the fence registers without the
+    /// policy's revoke, as i915's do): expected, so not violations.
+    /// </summary>
+    public long MmapWedgeGlitchedPasses { get; init; }
+
     /// <summary>The device's state (engines, clients, reset flags) when a deadlock was found; null otherwise.</summary>
     public string? DeadlockState { get; init; }
 

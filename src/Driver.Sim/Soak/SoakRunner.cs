@@ -259,6 +259,7 @@ public sealed class SoakRunner(SoakOptions options)
             Deadlocks = audit.Deadlocks,
             LockdepReports = lockdepReports,
             MmapAccesses = mmapUser.Accesses,
+            MmapWedgeGlitchedPasses = mmapUser.WedgeGlitchedPasses,
             HeapGrowthBytes = heapStart is { } a && heapEnd is { } b ? b - a : null,
             DeadlockState = stateAtDeadlock,
             Interrupted = interrupted,
