@@ -1,6 +1,5 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
-using Driver.Testing;
 
 namespace Driver.Core.Tests.Fences;
 
@@ -80,23 +79,15 @@ public class DmaFenceSignalTests
             int callbacks = 0, winners = 0;
             f.AddCallback(new ActionFenceCallback(_ => Interlocked.Increment(ref callbacks)));
             using var start = new Barrier(4);
-            Thread[] threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+            TestThread[] threads = Enumerable.Range(0, 4).Select(i => TestThread.Start($"signaller {i}", () =>
             {
-                start.SignalAndWait(Poll.Bound);
+                Assert.True(start.SignalAndWait(Bound.Long));
                 if (f.Signal())
                 {
                     Interlocked.Increment(ref winners);
                 }
             })).ToArray();
-            foreach (Thread? t in threads)
-            {
-                t.Start();
-            }
-
-            foreach (Thread? t in threads)
-            {
-                Assert.True(t.Join(Poll.Bound));
-            }
+            TestThread.JoinAll(threads);
 
             Assert.Equal(1, winners);
             Assert.Equal(1, callbacks);

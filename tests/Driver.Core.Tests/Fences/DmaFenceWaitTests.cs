@@ -1,6 +1,5 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
-using Driver.Testing;
 
 namespace Driver.Core.Tests.Fences;
 
@@ -33,7 +32,7 @@ public class DmaFenceWaitTests
         var f = new DmaFence();
         f.SetError(-Errno.EIO);
         f.Signal();
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, f.Status);
     }
 
@@ -42,10 +41,10 @@ public class DmaFenceWaitTests
     {
         var f = new DmaFence();
         using var waiting = new ManualResetEventSlim();
-        Task<bool> waiter = Task.Run(() => { waiting.Set(); return f.Wait(Poll.Bound); });
-        Assert.True(waiting.Wait(Poll.Bound));
+        Task<bool> waiter = Task.Run(() => { waiting.Set(); return f.Wait(Bound.Long); });
+        Assert.True(waiting.Wait(Bound.Long));
         f.Signal();
-        Assert.True(await waiter.WaitAsync(Poll.Bound));
+        Assert.True(await waiter.WaitAsync(Bound.Long));
     }
 
     [Fact]
@@ -57,12 +56,12 @@ public class DmaFenceWaitTests
             var f = new DmaFence();
             using var waiting = new ManualResetEventSlim();
             Task<bool> waiter = Task.Run(() => { waiting.Set(); return f.Wait(timeout); });
-            Assert.True(waiting.Wait(Poll.Bound));
+            Assert.True(waiting.Wait(Bound.Long));
             // The waiter must still be blocked after the signaller had a chance to run; then the signal wakes it.
             await Task.WhenAny(waiter, Task.Delay(50));
             Assert.False(waiter.IsCompleted, $"Wait({timeout}) returned before the signal");
             f.Signal();
-            Assert.True(await waiter.WaitAsync(Poll.Bound));
+            Assert.True(await waiter.WaitAsync(Bound.Long));
         }
     }
 
@@ -71,20 +70,12 @@ public class DmaFenceWaitTests
     {
         var f = new DmaFence();
         const int N = 8;
-        using var ready = new CountdownEvent(N);
         bool[] results = new bool[N];
-        Thread[] waiters = Enumerable.Range(0, N).Select(i => new Thread(() => { ready.Signal(); results[i] = f.Wait(Poll.Bound); })).ToArray();
-        foreach (Thread? t in waiters)
-        {
-            t.Start();
-        }
-
-        Assert.True(ready.Wait(Poll.Bound));
+        TestThread[] waiters = Enumerable.Range(0, N).Select(i => TestThread.Start($"waiter {i}", () => results[i] = f.Wait(Bound.Long))).ToArray();
+        // Every waiter blocked, so that the signal has sleepers to wake rather than spinners that see it.
+        Poll.Until(() => f.Waiters == N, $"{N} waiters to block", () => $"{f.Waiters} blocked");
         f.Signal();
-        foreach (Thread? t in waiters)
-        {
-            Assert.True(t.Join(Poll.Bound));
-        }
+        TestThread.JoinAll(waiters);
 
         Assert.All(results, Assert.True);
     }
@@ -93,7 +84,7 @@ public class DmaFenceWaitTests
     public async Task WaitAsyncCompletesOnSignal()
     {
         var f = new DmaFence();
-        Task<bool> wait = f.WaitAsync(Poll.Bound);
+        Task<bool> wait = f.WaitAsync(Bound.Long);
         Assert.False(wait.IsCompleted);
         f.SetError(-Errno.EAGAIN);
         f.Signal();
@@ -126,7 +117,7 @@ public class DmaFenceWaitTests
     {
         var f = new DmaFence();
         using var cts = new CancellationTokenSource();
-        Task<bool> wait = f.WaitAsync(Poll.Bound, cts.Token);
+        Task<bool> wait = f.WaitAsync(Bound.Long, cts.Token);
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
         Assert.False(f.IsSignaled);
@@ -141,6 +132,6 @@ public class DmaFenceWaitTests
         f.Signal();
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        Assert.True(await f.WaitAsync(Poll.Bound, cts.Token));
+        Assert.True(await f.WaitAsync(Bound.Long, cts.Token));
     }
 }

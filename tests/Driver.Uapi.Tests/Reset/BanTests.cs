@@ -3,6 +3,7 @@ using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Reset.Events;
+using Driver.Testing.Devices;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -17,7 +18,8 @@ public sealed class BanTests
     [Fact]
     public void BannableContextIsBannedOnItsSecondHangAndItsClientCarriesOn()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int bad = CreateContext(dev, c);
         int good = CreateContext(dev, c);
@@ -48,7 +50,8 @@ public sealed class BanTests
     [Fact]
     public void NonRecoverableContextIsBannedOnItsFirstHangWithItsQueuedWork()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int ctx = CreateContext(dev, c);
         int good = CreateContext(dev, c);
@@ -76,7 +79,8 @@ public sealed class BanTests
     [Fact]
     public void NonBannableContextIsNeverBanned()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int admin = OpenClient(dev, privileged: true);
         int user = OpenClient(dev);
         int ctx = CreateContext(dev, admin);
@@ -104,7 +108,8 @@ public sealed class BanTests
     [Fact]
     public void RepeatedBansBanTheClient()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int[] expectedScores = [3, 7, 11];
         foreach (int expected in expectedScores)
@@ -128,7 +133,8 @@ public sealed class BanTests
     public void HangsFartherApartThanTheBanWindowDoNotBan()
     {
         var window = TimeSpan.FromTicks(10); // one microsecond: any two hangs are farther apart
-        using var dev = new GpuDevice(Config(reset: r => r with { BanWindow = window }));
+        using var t = TestDevice.Fast(reset: r => r with { BanWindow = window });
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int ctx = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);

@@ -6,8 +6,8 @@ namespace Driver.Uapi.Tests.Reset;
 /// A reset observer that holds the first full reset until conditions hold: in its prepare step (reset mutex and
 /// BACKOFF held, engines still running) until <paramref name="atPrepare"/>, and right after its rewind (engines
 /// parked, their requests taken and rewound) until <paramref name="atRestore"/>. Each wait is bounded (by
-/// <see cref="ResetKit.Bound"/>, or <paramref name="restoreBound"/> for the second); whether the condition held is
-/// recorded.
+/// <see cref="Bound.Long"/>, or <paramref name="restoreBound"/> for the second; on a driver thread, so it never
+/// throws); whether the condition held is recorded.
 /// </summary>
 internal sealed class HoldResetUntil(Func<bool>? atPrepare = null, Func<bool>? atRestore = null, TimeSpan? restoreBound = null)
     : IResetObserver
@@ -29,7 +29,7 @@ internal sealed class HoldResetUntil(Func<bool>? atPrepare = null, Func<bool>? a
             return;
         }
 
-        PrepareConditionMet = Hold(atPrepare, ResetKit.Bound);
+        PrepareConditionMet = Poll.TryUntil(atPrepare);
     }
 
     /// <inheritdoc/>
@@ -43,20 +43,9 @@ internal sealed class HoldResetUntil(Func<bool>? atPrepare = null, Func<bool>? a
             return;
         }
 
-        RestoreConditionMet = Hold(atRestore, restoreBound ?? ResetKit.Bound);
+        RestoreConditionMet = Poll.TryUntil(atRestore, restoreBound);
     }
 
     /// <inheritdoc/>
     public void OnResetFinish() { }
-
-    private static bool Hold(Func<bool> condition, TimeSpan bound)
-    {
-        DateTime deadline = DateTime.UtcNow + bound;
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(1);
-        }
-
-        return condition();
-    }
 }

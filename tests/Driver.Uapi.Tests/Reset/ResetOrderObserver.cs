@@ -54,11 +54,11 @@ internal sealed class ResetOrderObserver(GtReset reset) : IResetObserver
         })
         { IsBackground = true };
         shortTry.Start();
-        ShortTryAcquired = !shortTry.Join(ResetKit.Bound) || acquired;
+        ShortTryAcquired = !shortTry.Join(Bound.Long) || acquired;
 
         var late = new Thread(() =>
         {
-            if (!reset.ResetLock(ResetKit.Bound))
+            if (!reset.ResetLock(Bound.Long))
             {
                 return;
             }
@@ -71,7 +71,7 @@ internal sealed class ResetOrderObserver(GtReset reset) : IResetObserver
         late.Start();
         // Wait until it blocks in ResetLock, so it is really waiting on this reset (bounded; the ordering assertion
         // holds either way).
-        DateTime deadline = DateTime.UtcNow + ResetKit.Bound;
+        DateTime deadline = DateTime.UtcNow + Bound.Long;
         while ((late.ThreadState & ThreadState.WaitSleepJoin) == 0 && LateLockerAcquired == 0 && DateTime.UtcNow < deadline)
         {
             Thread.Yield();
