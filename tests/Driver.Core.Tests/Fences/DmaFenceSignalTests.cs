@@ -45,6 +45,21 @@ public class DmaFenceSignalTests
         Assert.Equal(-Errno.EIO, f.Error);
         Assert.Equal(stamp, f.SignalTimestamp);
         Assert.Equal(0, calls);
+        // ...but every attempt is counted: a double completion cannot hide behind the once-only rule.
+        Assert.Equal(3, f.SignalAttempts);
+    }
+
+    [Fact]
+    public void SignalAttemptsCountTheSignalAndEveryRefusal()
+    {
+        var f = new DmaFence();
+        Assert.Equal(0, f.SignalAttempts);
+        Assert.True(f.SetError(-Errno.EIO));
+        Assert.Equal(0, f.SignalAttempts);
+        Assert.True(f.Signal());
+        Assert.Equal(1, f.SignalAttempts);
+        Assert.False(f.Signal());
+        Assert.Equal(2, f.SignalAttempts);
     }
 
     [Fact]
@@ -90,6 +105,7 @@ public class DmaFenceSignalTests
             TestThread.JoinAll(threads);
 
             Assert.Equal(1, winners);
+            Assert.Equal(4, f.SignalAttempts);
             Assert.Equal(1, callbacks);
             Assert.Equal(1, f.Status);
         }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Driver.Core.Sync;
 
@@ -111,14 +110,14 @@ public sealed class EpochTests
         {
         }
 
-        var stopwatch = Stopwatch.StartNew();
         for (int i = 0; i < 10; i++)
         {
             Assert.True(epoch.Synchronize(Bound.Long));
         }
 
         epoch.Synchronize();
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"10 idle grace periods took {stopwatch.Elapsed}");
+        // Promptly means without waiting for anyone, whatever the clock of a loaded machine says.
+        Assert.Equal(0, epoch.ReaderWaits);
         Assert.Equal(11, epoch.GracePeriods);
         Assert.True(epoch.Synchronize(TimeSpan.Zero));
     }
@@ -150,6 +149,7 @@ public sealed class EpochTests
         Assert.False(epoch.Synchronize(Bound.Short));
         Assert.False(epoch.Synchronize(TimeSpan.Zero));
         Assert.Equal(0, epoch.GracePeriods);
+        Assert.Equal(2, epoch.ReaderWaits);
 
         release.Set();
         Assert.True(epoch.Synchronize(Bound.Long));

@@ -30,13 +30,11 @@ public sealed class StopMachineTests
         Assert.Equal(0, machine.Stops);
 
         int observedInside = -1;
-        using var runStarting = new ManualResetEventSlim();
+        long drains = machine.DrainWaits;
         var stopper = TestThread.Start("stopper", () =>
-        {
-            runStarting.Set();
-            Assert.True(machine.Run(() => observedInside = Volatile.Read(ref inside), Bound.Long));
-        });
-        Assert.True(runStarting.Wait(Bound.Long));
+            Assert.True(machine.Run(() => observedInside = Volatile.Read(ref inside), Bound.Long)));
+        // Release the submitter only once the stopper is waiting for it to leave: the wait this test is about.
+        Poll.Until(() => machine.DrainWaits > drains, "the stopper to wait for the submitter's region");
         release.Set();
         stopper.Join();
         submitter.Join();
@@ -52,7 +50,6 @@ public sealed class StopMachineTests
         var machine = new StopMachine("gate");
         int actionFinished = 0;
         int sawActionFinished = -1;
-        using var attempting = new ManualResetEventSlim();
         using var entered = new ManualResetEventSlim();
         TestThread? submitter = null;
 
@@ -61,7 +58,6 @@ public sealed class StopMachineTests
             {
                 submitter = TestThread.Start("submitter", () =>
                 {
-                    attempting.Set();
                     using (machine.Region())
                     {
                         sawActionFinished = Volatile.Read(ref actionFinished);
@@ -69,10 +65,9 @@ public sealed class StopMachineTests
                     }
                 });
 
-                Assert.True(attempting.Wait(Bound.Long));
-
-                // The submitter is at (or in) EnterRegion; the world is stopped, so it must not get in.
-                Assert.False(entered.Wait(Bound.Short));
+                // The submitter met the stop and waits at the gate: the world is stopped, so it must not get in.
+                Poll.Until(() => machine.GateWaits > 0, "the submitter to wait at the gate");
+                Assert.False(entered.IsSet);
                 Volatile.Write(ref actionFinished, 1);
             },
             Bound.Long));

@@ -57,8 +57,10 @@ public sealed class ResetLockTests
         });
         resetter.Join();
         holder.Join();
+        Assert.NotNull(order.ShortTry);
+        order.ShortTry.Join();
         Assert.NotNull(order.LateLocker);
-        Assert.True(order.LateLocker.Join(Bound.Long), "the blocked ResetLock caller never returned");
+        order.LateLocker.Join();
 
         Assert.Equal(1, reset.ResetCount);
         Assert.False(dev.IsWedged);
@@ -66,6 +68,7 @@ public sealed class ResetLockTests
         Assert.True(holderLeft < order.HardwareReset,
             $"the hardware reset (#{order.HardwareReset}) ran before the lock holder left (#{holderLeft})");
         Assert.False(order.ShortTryAcquired, "ResetLock succeeded inside the hardware reset");
+        Assert.True(order.LateLockerWaited, "the late ResetLock caller never waited on the reset");
         Assert.True(order.LateLockerAcquired > order.Finish,
             $"ResetLock got in (#{order.LateLockerAcquired}) before the reset finished (#{order.Finish})");
         Assert.False(reset.IsBackoff);
