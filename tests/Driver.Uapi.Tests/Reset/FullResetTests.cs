@@ -229,11 +229,12 @@ public sealed class FullResetTests
         var target = new TargetBuffer(dev, c);
         TimeSpan interval = dev.Config.Reset.HeartbeatInterval;
         // A slow reset: it waits (engines running) until the heartbeat has reported the still-spinning batch again,
-        // then (engines parked, rcs0's requests rewound, nothing running there) for up to ten more intervals or until
-        // the heartbeat reports once more. A heartbeat still counting the pulse it sent before the reset reported
-        // then, with nothing running to blame; that report was handled as a new hang once this reset was done, and
-        // the second full reset blamed the replayed innocent batch (-EIO).
-        long reportsAtRestore = -1;
+        // then (engines parked, rcs0's requests rewound, nothing running there) until the heartbeat has had ten more
+        // intervals to act, or reports once more. A heartbeat still counting the pulse it sent before the reset
+        // reported then, with nothing running to blame; that report was handled as a new hang once this reset was
+        // done, and the second full reset blamed the replayed innocent batch (-EIO).
+        long reportsAtRestore = -1, reportsAfterRestore = -1;
+        Func<bool> heartbeatHadItsChance = HeartbeatSweptAfter(dev, interval * 10);
         var slow = new HoldResetUntil(
             atPrepare: () => dev.Heartbeat.HangsReported >= 2,
             atRestore: () =>
@@ -244,9 +245,9 @@ public sealed class FullResetTests
                     reportsAtRestore = dev.Heartbeat.HangsReported;
                 }
 
-                return dev.Heartbeat.HangsReported > reportsAtRestore;
-            },
-            restoreBound: interval * 10);
+                reportsAfterRestore = dev.Heartbeat.HangsReported;
+                return reportsAfterRestore > reportsAtRestore || heartbeatHadItsChance();
+            });
         dev.Reset.AddObserver(slow);
 
         using Spinner hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
@@ -256,7 +257,8 @@ public sealed class FullResetTests
         Assert.True(slow.PrepareConditionMet, "the heartbeat did not report the hang again while the reset waited");
         Poll.Until(() => queued.Started, "the queued batch to run after the reset");
         WaitRecoveryIdle(dev);
-        Assert.False(slow.RestoreConditionMet, "the heartbeat reported a hang with rcs0 parked and idle");
+        Assert.True(slow.RestoreConditionMet, "the reset went on before the heartbeat had its chance to report");
+        Assert.True(reportsAfterRestore == reportsAtRestore, "the heartbeat reported a hang with rcs0 parked and idle");
         Assert.False(queued.Fence.IsSignaled, "the replayed batch was reset");
         queued.Open();
         AssertStatus(1, queued.Fence, "batch queued behind the hang");
@@ -274,23 +276,32 @@ public sealed class FullResetTests
         int c = OpenClient(dev);
         int innocentCtx = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
-        // A long preempt timeout, so the reset below lands inside it.
-        var preemptTimeout = TimeSpan.FromMilliseconds(300);
-        dev.Heartbeat.SetPreemptTimeout(preemptTimeout);
-        long reportsAtRestore = -1;
-        // The reset waits after its rewind (engines parked, nothing running on rcs0) until the heartbeat reports or
-        // twice the preempt timeout has passed.
+        // The heartbeat arms rcs0's preempt timeout before the reset below, which must land inside it: no wall-clock
+        // window will do on a loaded machine, so the timeout is longer than anything here waits, and rcs0's heartbeat
+        // is stopped the moment it arms it (on the heartbeat thread, before its next look at rcs0), so the pulse never
+        // escalates to a "stopped heartbeat" either. Once the reset has parked the engines and rewound rcs0, the
+        // timeout is cut to 1 ms: the one armed before the reset has then expired, and the reset holds until the
+        // heartbeat has swept twice with it (or reported).
+        dev.Heartbeat.SetPreemptTimeout(Bound.Long);
+        dev.Heartbeat.PreemptArmed += id =>
+        {
+            if (id == EngineId.Rcs0)
+            {
+                dev.Heartbeat.SetInterval(EngineId.Rcs0, TimeSpan.Zero);
+            }
+        };
+        Func<bool>? heartbeatHadItsChance = null;
         var slow = new HoldResetUntil(
             atRestore: () =>
             {
-                if (reportsAtRestore < 0)
+                if (heartbeatHadItsChance is null)
                 {
-                    reportsAtRestore = dev.Heartbeat.HangsReported;
+                    dev.Heartbeat.SetPreemptTimeout(TimeSpan.FromMilliseconds(1));
+                    heartbeatHadItsChance = HeartbeatSweptAfter(dev, TimeSpan.Zero);
                 }
 
-                return dev.Heartbeat.HangsReported > reportsAtRestore;
-            },
-            restoreBound: preemptTimeout * 2);
+                return dev.Heartbeat.HangsReported > 0 || heartbeatHadItsChance();
+            });
         dev.Reset.AddObserver(slow);
 
         using Spinner hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
@@ -301,9 +312,14 @@ public sealed class FullResetTests
         dev.ForceFullReset("reset from elsewhere");
 
         AssertStatus(-Errno.EIO, hang.Fence, "spinner blamed by the full reset");
+        Assert.True(slow.RestoreConditionMet, "the reset went on before the heartbeat had its chance to report");
+        // The batch running after the reset: the expired timeout from before the reset must not blame it either (rcs0
+        // sends no new pulse: its heartbeat is stopped).
         Poll.Until(() => queued.Started, "the queued batch to run after the reset");
+        Poll.Until(HeartbeatSweptAfter(dev, TimeSpan.Zero), "two heartbeat sweeps while the queued batch runs");
+        dev.Heartbeat.SetPreemptTimeout(Bound.Long);
         WaitRecoveryIdle(dev);
-        Assert.False(slow.RestoreConditionMet, "the heartbeat reported a hang for a pulse sent before the reset");
+        Assert.True(dev.Heartbeat.HangsReported == 0, "the heartbeat reported a hang for a pulse sent before the reset");
         Assert.False(queued.Fence.IsSignaled, "the batch running after the reset was reset");
         queued.Open();
         AssertStatus(1, queued.Fence, "batch queued behind the hang");

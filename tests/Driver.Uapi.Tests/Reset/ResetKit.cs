@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 
@@ -43,6 +44,33 @@ internal static class ResetKit
     /// (counters and events final).
     /// </summary>
     public static void WaitRecoveryIdle(GpuDevice dev) => Poll.Until(() => dev.Worker.Pending == 0, "the reset worker to go idle");
+
+    /// <summary>
+    /// A condition for holds and polls that holds once <paramref name="span"/> has passed since its first evaluation
+    /// and the heartbeat has since completed two sweeps (<see cref="Driver.Reset.Hangcheck.Heartbeat.Sweeps"/>): by
+    /// then the heartbeat has acted on anything due within <paramref name="span"/>, however late a loaded machine ran
+    /// its thread. For checks that the heartbeat does not do something.
+    /// </summary>
+    public static Func<bool> HeartbeatSweptAfter(GpuDevice dev, TimeSpan span)
+    {
+        Stopwatch? clock = null;
+        long sweeps = -1;
+        return () =>
+        {
+            clock ??= Stopwatch.StartNew();
+            if (clock.Elapsed < span)
+            {
+                return false;
+            }
+
+            if (sweeps < 0)
+            {
+                sweeps = dev.Heartbeat.Sweeps;
+            }
+
+            return dev.Heartbeat.Sweeps >= sweeps + 2;
+        };
+    }
 
     /// <summary>GET_RESET_STATS of one context, asserting success.</summary>
     public static ResetStats Stats(GpuDevice dev, int client, int context)
