@@ -10,7 +10,7 @@ public class DmaFenceWaitTests
     public void WaitTimesOutOnPendingFenceWithoutError()
     {
         var f = new DmaFence();
-        Assert.False(f.Wait(TimeSpan.FromMilliseconds(20)));
+        Assert.False(f.Wait(Bound.Short));
         Assert.False(f.Wait(0));
         Assert.False(f.IsSignaled);
         Assert.Equal(0, f.Status);
@@ -40,9 +40,9 @@ public class DmaFenceWaitTests
     public async Task WaitWakesWhenAnotherThreadSignals()
     {
         var f = new DmaFence();
-        using var waiting = new ManualResetEventSlim();
-        Task<bool> waiter = Task.Run(() => { waiting.Set(); return f.Wait(Bound.Long); });
-        Assert.True(waiting.Wait(Bound.Long));
+        Task<bool> waiter = Task.Run(() => f.Wait(Bound.Long));
+        // Blocked, not still spinning: the signal must wake a sleeper.
+        Poll.Until(() => f.Waiters == 1, "the waiter to block");
         f.Signal();
         Assert.True(await waiter.WaitAsync(Bound.Long));
     }
@@ -54,11 +54,10 @@ public class DmaFenceWaitTests
         foreach (TimeSpan timeout in new[] { TimeSpan.MaxValue, Timeout.InfiniteTimeSpan })
         {
             var f = new DmaFence();
-            using var waiting = new ManualResetEventSlim();
-            Task<bool> waiter = Task.Run(() => { waiting.Set(); return f.Wait(timeout); });
-            Assert.True(waiting.Wait(Bound.Long));
-            // The waiter must still be blocked after the signaller had a chance to run; then the signal wakes it.
-            await Task.WhenAny(waiter, Task.Delay(50));
+            Task<bool> waiter = Task.Run(() => f.Wait(timeout));
+            // Once it blocks, the waiter must stay blocked (a negative check, bounded short); then the signal wakes it.
+            Poll.Until(() => f.Waiters == 1 || waiter.IsCompleted, "the waiter to block");
+            await Task.WhenAny(waiter, Task.Delay(Bound.Short));
             Assert.False(waiter.IsCompleted, $"Wait({timeout}) returned before the signal");
             f.Signal();
             Assert.True(await waiter.WaitAsync(Bound.Long));
@@ -104,7 +103,7 @@ public class DmaFenceWaitTests
     public async Task WaitAsyncTimesOutWithoutError()
     {
         var f = new DmaFence();
-        Assert.False(await f.WaitAsync(TimeSpan.FromMilliseconds(20)));
+        Assert.False(await f.WaitAsync(Bound.Short));
         Assert.Equal(0, f.Status);
         Assert.Equal(0, f.Error);
         // The timed-out waiter's callback was removed: signalling later runs nothing stale and still works.

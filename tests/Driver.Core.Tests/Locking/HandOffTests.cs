@@ -70,7 +70,7 @@ public sealed class HandOffTests
                 acquired.Set();
             }
         });
-        Assert.False(acquired.Wait(TimeSpan.FromMilliseconds(100)));
+        Assert.False(acquired.Wait(Bound.Short));
 
         TestThread.Run("releaser", () => m.UnlockHandedOff(ticket));
 
