@@ -25,6 +25,14 @@ public sealed class GemExecWhisper : IIgtBinary
     /// <summary>Byte offset of the immediate in a store batch: STORE_DWORD_IMM header, address, value, BATCH_BUFFER_END.</summary>
     private const int Loc = 8;
 
+    /// <summary>
+    /// A guard, not a target. The passes are what this subtest checks, so all of them run, however long a loaded
+    /// machine takes (stopping at a wall-clock limit and then requiring every pass failed 898 != 1024 there, every
+    /// store right); only a driver that stopped making progress meets this bound, which stays below the suite's
+    /// per-subtest timeout so that the failure names the pass it got to.
+    /// </summary>
+    private static readonly TimeSpan s_giveUp = TimeSpan.FromSeconds(45);
+
     /// <inheritdoc/>
     public string Name => "gem_exec_whisper";
 
@@ -57,7 +65,7 @@ public sealed class GemExecWhisper : IIgtBinary
         t.Info($"Using nchild:1 (out of ncpus:{Environment.ProcessorCount} and nengine:{EngineIds.Count}), with a qlen:{QueueLength}");
         var sw = Stopwatch.StartNew();
         int pass = 0;
-        while (pass < Passes && sw.Elapsed < IgtTime.Seconds(20))
+        while (pass < Passes && sw.Elapsed < s_giveUp)
         {
             hang.Submit();
             IgtGem.Write(t, dev, fd, store, 0, new BatchBuilder().StoreDword(scratchAddress + (uint)pass * 4, ~(uint)pass).End().ToArray());
@@ -72,7 +80,7 @@ public sealed class GemExecWhisper : IIgtBinary
             Exec(t, dev, fd, store, scratch, EngineId.Rcs0);
             pass++;
         }
-        t.Debug($"Completed {pass}/{Passes} passes");
+        t.Debug($"Completed {pass}/{Passes} passes in {sw.Elapsed.TotalSeconds:F1} s");
         t.Info($"Engine resets: {EngineIds.All.Sum(e => dev.Reset.EngineResetCount(e.Class()))}");
         // check_bo
         IgtGem.Sync(t, dev, fd, scratch);
@@ -82,7 +90,7 @@ public sealed class GemExecWhisper : IIgtBinary
             t.AssertEqU32(map![i], (uint)i);
         }
 
-        t.AssertEq(pass, Passes);
+        t.AssertF(pass == Passes, $"only {pass} of {Passes} passes within {s_giveUp.TotalSeconds:F0} s");
         hang.Close();
     }
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Driver.Testing;
 using Driver.Testing.Vulkan;
 
 namespace Driver.Engines.Vulkan.Tests;

@@ -10,8 +10,6 @@ namespace Driver.Engines.Vulkan.Tests;
 [Collection(VulkanCollection.Name)]
 public class VulkanDeviceLossTests(VulkanDeviceFixture fixture)
 {
-    private static readonly TimeSpan s_bound = VulkanTestRig.Bound;
-
     [VulkanFact]
     public void DeviceLossRecreatesTheDeviceGuiltyIsEioAndQueuedWorkReplays()
     {
@@ -23,12 +21,12 @@ public class VulkanDeviceLossTests(VulkanDeviceFixture fixture)
         var spin = new SpinnerBatch(rig);
         Request guilty = rig.Submit(spin.Address);
         Request queued = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 0x10).End().ToArray()));
-        Assert.True(VulkanTestRig.WaitFor(() => spin.IsStarted));
+        Poll.Until(() => spin.IsStarted, "the spinner to start");
         device.Faults.InjectDeviceLost();
-        Assert.True(guilty.Wait(s_bound));
+        Assert.True(guilty.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, guilty.Status);
         Assert.True(guilty.Guilty);
-        Assert.True(queued.Wait(s_bound));
+        Assert.True(queued.Wait(Bound.Long));
         Assert.Equal(1, queued.Status);
         Assert.Equal(0x10u, rig.Read(mem));
         Assert.Equal(recreations + 1, device.Recreations);
@@ -48,16 +46,16 @@ public class VulkanDeviceLossTests(VulkanDeviceFixture fixture)
         var spinB = new SpinnerBatch(rig);
         Request a = rig.Submit(spinA.Address);
         Request b = rig.Submit(spinB.Address, EngineId.Bcs0);
-        Assert.True(VulkanTestRig.WaitFor(() => spinA.IsStarted && spinB.IsStarted));
+        Poll.Until(() => spinA.IsStarted && spinB.IsStarted, "both spinners to start");
         device.Faults.InjectDeviceLost();
         // Whichever engine sees the loss first is guilty; the other replays its batch from the start.
-        Assert.True(VulkanTestRig.WaitFor(() => a.IsSignaled || b.IsSignaled));
+        Poll.Until(() => a.IsSignaled || b.IsSignaled, "one of the two requests to be lost");
         (Request? culprit, Request? innocent, SpinnerBatch? innocentSpin) = a.IsSignaled ? (a, b, spinB) : (b, a, spinA);
         Assert.Equal(-Errno.EIO, culprit.Status);
-        Assert.True(VulkanTestRig.WaitFor(() => innocent.Replays == 1));
+        Poll.Until(() => innocent.Replays == 1, "the innocent request to be replayed");
         Assert.False(innocent.IsSignaled);
         innocentSpin.EndAtHead();
-        Assert.True(innocent.Wait(s_bound));
+        Assert.True(innocent.Wait(Bound.Long));
         // i915 marks an innocent victim of a reset with the non-fatal -EAGAIN; its payload still ran to the end.
         Assert.Equal(-Errno.EAGAIN, innocent.Status);
         Assert.Equal(1, rig.Client.DefaultContext.InnocentCount);
@@ -73,25 +71,25 @@ public class VulkanDeviceLossTests(VulkanDeviceFixture fixture)
         var spin = new SpinnerBatch(rig);
         Request inFlight = rig.Submit(spin.Address);
         Request queued = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()));
-        Assert.True(VulkanTestRig.WaitFor(() => spin.IsStarted));
+        Poll.Until(() => spin.IsStarted, "the spinner to start");
         device.Faults.FailRecreations(1);
         device.Faults.InjectDeviceLost();
-        Assert.True(inFlight.Wait(s_bound));
-        Assert.True(queued.Wait(s_bound));
+        Assert.True(inFlight.Wait(Bound.Long));
+        Assert.True(queued.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, inFlight.Status);
         Assert.Equal(-Errno.EIO, queued.Status);
         Assert.Equal(0u, rig.Read(mem));
         Assert.True(rig.Rcs.IsWedged);
         Assert.True(device.IsDead);
         Request whileWedged = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 2).End().ToArray()));
-        Assert.True(whileWedged.Wait(s_bound));
+        Assert.True(whileWedged.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, whileWedged.Status);
         Assert.Equal(VulkanRequestOutcome.Cancelled, rig.Rcs.RecordOf(whileWedged)!.Outcome);
 
         Assert.True(rig.Rcs.Unwedge());
         Assert.False(device.IsDead);
         Request after = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 3).End().ToArray()));
-        Assert.True(after.Wait(s_bound));
+        Assert.True(after.Wait(Bound.Long));
         Assert.Equal(1, after.Status);
         Assert.Equal(3u, rig.Read(mem));
     }
@@ -104,15 +102,15 @@ public class VulkanDeviceLossTests(VulkanDeviceFixture fixture)
         (Core.Memory.BufferObject _, uint mem) = rig.Object();
         // Bcs0 sets up on the current device, then goes idle.
         Request first = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()), EngineId.Bcs0);
-        Assert.True(first.Wait(s_bound));
+        Assert.True(first.Wait(Bound.Long));
         var spin = new SpinnerBatch(rig);
         Request lost = rig.Submit(spin.Address);
-        Assert.True(VulkanTestRig.WaitFor(() => spin.IsStarted));
+        Poll.Until(() => spin.IsStarted, "the spinner to start");
         device.Faults.InjectDeviceLost();
-        Assert.True(lost.Wait(s_bound));
+        Assert.True(lost.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, lost.Status);
         Request second = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem + 4, 2).End().ToArray()), EngineId.Bcs0);
-        Assert.True(second.Wait(s_bound));
+        Assert.True(second.Wait(Bound.Long));
         Assert.Equal(1, second.Status);
         Assert.Equal(2u, rig.Read(mem + 4));
         Assert.Equal(0, rig.Engines[EngineId.Bcs0].DeviceLosses);
@@ -126,10 +124,10 @@ public class VulkanDeviceLossTests(VulkanDeviceFixture fixture)
         using var rig = new VulkanTestRig(device, options);
         (Core.Memory.BufferObject _, uint mem) = rig.Object();
         int recreations = device.Recreations;
-        Assert.True(rig.Rcs.WaitReady(s_bound));
+        Assert.True(rig.Rcs.WaitReady(Bound.Long));
         device.Faults.StickFences();
         Request stuck = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()));
-        Assert.True(stuck.Wait(s_bound));
+        Assert.True(stuck.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, stuck.Status);
         VulkanRequestRecord rec = rig.Rcs.RecordOf(stuck)!;
         Assert.Equal(VulkanRequestOutcome.DeviceLost, rec.Outcome);
@@ -139,7 +137,7 @@ public class VulkanDeviceLossTests(VulkanDeviceFixture fixture)
         Assert.Equal(0u, rig.Read(mem));
         Assert.Equal(recreations + 1, device.Recreations);
         Request next = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem + 4, 2).End().ToArray()));
-        Assert.True(next.Wait(s_bound));
+        Assert.True(next.Wait(Bound.Long));
         Assert.Equal(1, next.Status);
         Assert.Equal(2u, rig.Read(mem + 4));
     }

@@ -10,8 +10,6 @@ namespace Driver.Engines.Vulkan.Tests;
 [Collection(VulkanCollection.Name)]
 public class VulkanEngineTests(VulkanDeviceFixture fixture)
 {
-    private static readonly TimeSpan s_bound = VulkanTestRig.Bound;
-
     [VulkanFact]
     public void StoresLandInGpuMemoryAfterTheFence()
     {
@@ -19,7 +17,7 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
         (Core.Memory.BufferObject _, uint target) = rig.Object();
         BatchBuilder b = new BatchBuilder().StoreDword(target, 0xcafe).StoreDword(target + 4, 1).StoreDword(target + 4, 2).Noop().ArbCheck().End();
         Request rq = rig.Submit(rig.Batch(b.ToArray()));
-        Assert.True(rq.Wait(s_bound));
+        Assert.True(rq.Wait(Bound.Long));
         Assert.Equal(1, rq.Status);
         Assert.Equal(0xcafeu, rig.Read(target));
         Assert.Equal(2u, rig.Read(target + 4));
@@ -37,10 +35,10 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
         var spin = new SpinnerBatch(rig);
         Request rq = rig.Submit(spin.Address);
         // The "started" store reaches GPU memory while the batch still runs (the pump copies executed stores out).
-        Assert.True(VulkanTestRig.WaitFor(() => spin.IsStarted));
+        Poll.Until(() => spin.IsStarted, "the spinner to start");
         Assert.False(rq.IsSignaled);
         spin.EndAtHead();
-        Assert.True(rq.Wait(s_bound));
+        Assert.True(rq.Wait(Bound.Long));
         Assert.Equal(1, rq.Status);
         Assert.Equal(0, rig.Rcs.Hangs);
     }
@@ -51,9 +49,9 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
         using var rig = new VulkanTestRig(fixture.Device);
         var spin = new SpinnerBatch(rig);
         Request rq = rig.Submit(spin.Address);
-        Assert.True(VulkanTestRig.WaitFor(() => spin.IsStarted));
+        Poll.Until(() => spin.IsStarted, "the spinner to start");
         spin.EndByCondition();
-        Assert.True(rq.Wait(s_bound));
+        Assert.True(rq.Wait(Bound.Long));
         Assert.Equal(1, rq.Status);
     }
 
@@ -66,11 +64,11 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
             .StoreDword(mem + 8, 1)
             .SemaphoreWait(mem, CompareOp.Equal, 7)
             .StoreDword(mem + 4, 0xbeef).End().ToArray()));
-        Assert.True(VulkanTestRig.WaitFor(() => rig.Read(mem + 8) == 1));
+        Poll.Until(() => rig.Read(mem + 8) == 1, "the store to land");
         Assert.False(rq.IsSignaled);
         Assert.Equal(0u, rig.Read(mem + 4));
         rig.Write(mem, 7);
-        Assert.True(rq.Wait(s_bound));
+        Assert.True(rq.Wait(Bound.Long));
         Assert.Equal(1, rq.Status);
         Assert.Equal(0xbeefu, rig.Read(mem + 4));
     }
@@ -81,7 +79,7 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
         using var rig = new VulkanTestRig(fixture.Device);
         (Core.Memory.BufferObject _, uint mem) = rig.Object();
         Request rq = rig.Submit(rig.Batch(new BatchBuilder().Work(1_000_000).StoreDword(mem, 5).End().ToArray()));
-        Assert.True(rq.Wait(s_bound));
+        Assert.True(rq.Wait(Bound.Long));
         Assert.Equal(1, rq.Status);
         Assert.Equal(5u, rig.Read(mem));
         Assert.Equal(2, rig.Rcs.RecordOf(rq)!.Dispatches);
@@ -97,11 +95,11 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
         Request hung = rig.Submit(self);
         Request after1 = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 1).End().ToArray()));
         Request after2 = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem + 4, 2).End().ToArray()));
-        Assert.True(hung.Wait(s_bound));
+        Assert.True(hung.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, hung.Status);
         Assert.True(hung.Guilty);
-        Assert.True(after1.Wait(s_bound));
-        Assert.True(after2.Wait(s_bound));
+        Assert.True(after1.Wait(Bound.Long));
+        Assert.True(after2.Wait(Bound.Long));
         Assert.Equal(1, after1.Status);
         Assert.Equal(1, after2.Status);
         Assert.Equal(1u, rig.Read(mem));
@@ -120,7 +118,7 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
         // B polls A's store: had it been submitted before A signalled, it would wait on a stale 0 and time out.
         Request b = rig.Submit(rig.Batch(new BatchBuilder().SemaphoreWait(mem, CompareOp.Equal, 1).StoreDword(mem + 4, 2).End().ToArray()),
             EngineId.Bcs0, null, a);
-        Assert.True(b.Wait(s_bound));
+        Assert.True(b.Wait(Bound.Long));
         Assert.Equal(1, a.Status);
         Assert.Equal(1, b.Status);
         Assert.Equal(2u, rig.Read(mem + 4));
@@ -137,7 +135,7 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
         rig.Write(self + 4, self);
         Request a = rig.Submit(self);
         Request b = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 9).End().ToArray()), EngineId.Bcs0, null, a);
-        Assert.True(b.Wait(s_bound));
+        Assert.True(b.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, a.Status);
         Assert.Equal(-Errno.EIO, b.Status);
         Assert.Equal(0u, rig.Read(mem));
@@ -157,7 +155,7 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
         Request fine = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem + 4, 3).End().ToArray()));
         foreach (Request? rq in new[] { unknown, storeInLoop, unmapped, fine })
         {
-            Assert.True(rq.Wait(s_bound));
+            Assert.True(rq.Wait(Bound.Long));
         }
 
         Assert.Equal(-Errno.EIO, unknown.Status);
@@ -176,9 +174,9 @@ public class VulkanEngineTests(VulkanDeviceFixture fixture)
         using var rig = new VulkanTestRig(fixture.Device);
         var spin = new SpinnerBatch(rig, withConditionalEnd: false);
         Request rq = rig.Submit(spin.Address);
-        Assert.True(VulkanTestRig.WaitFor(() => spin.IsStarted));
+        Poll.Until(() => spin.IsStarted, "the spinner to start");
         rig.Write(spin.Address + SpinnerBatch.LoopOffset, Mi.ArbCheck);
-        Assert.True(rq.Wait(s_bound));
+        Assert.True(rq.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, rq.Status);
         Assert.Equal(VulkanRequestOutcome.Rejected, rig.Rcs.RecordOf(rq)!.Outcome);
     }

@@ -13,8 +13,6 @@ namespace Driver.Engines.Vulkan.Tests;
 /// </summary>
 internal sealed class VulkanTestRig : IDisposable
 {
-    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
-
     private readonly int _errorsBefore;
 
     public VulkanTestRig(VulkanDevice device, VulkanEngineOptions? options = null, params EngineId[] engines)
@@ -62,22 +60,6 @@ internal sealed class VulkanTestRig : IDisposable
     public uint Read(uint address) => Gt.Ggtt.TryRead(address, out uint v) ? v : throw new InvalidOperationException($"0x{address:x} unmapped");
 
     public void Write(uint address, uint value) => Assert.True(Gt.Ggtt.TryWrite(address, value));
-
-    /// <summary>Waits (bounded) until <paramref name="condition"/> holds.</summary>
-    public static bool WaitFor(Func<bool> condition)
-    {
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.Elapsed > Bound)
-            {
-                return false;
-            }
-
-            Thread.Sleep(1);
-        }
-        return true;
-    }
 
     public void Dispose()
     {

@@ -2,13 +2,16 @@ using System.Runtime.ExceptionServices;
 
 namespace Driver.Testing;
 
-/// <summary>A background thread whose exception (e.g. a failed Assert) is rethrown by <see cref="Join"/>.</summary>
+/// <summary>
+/// A named background thread for tests. Whatever its body throws (a failed Assert included) is captured and rethrown,
+/// with the thread's stack, by <see cref="Join"/>: an exception escaping a raw thread would kill the test host.
+/// </summary>
 public sealed class TestThread
 {
     private readonly Thread _thread;
-    private Exception? _error;
+    private ExceptionDispatchInfo? _failure;
 
-    private TestThread(Action body, string name)
+    private TestThread(string name, Action body)
     {
         _thread = new Thread(() =>
         {
@@ -16,9 +19,10 @@ public sealed class TestThread
             {
                 body();
             }
-            catch (Exception ex)
+            catch (Exception e)
             {
-                _error = ex;
+                // Published by the thread's exit, which Join observes.
+                _failure = ExceptionDispatchInfo.Capture(e);
             }
         })
         {
@@ -27,24 +31,46 @@ public sealed class TestThread
         };
     }
 
-    /// <summary>The underlying thread.</summary>
+    /// <summary>The thread's name.</summary>
+    public string Name => _thread.Name!;
+
+    /// <summary>The underlying thread (for <see cref="Thread.IsAlive"/>).</summary>
     public Thread Thread => _thread;
 
-    /// <summary>Starts <paramref name="body"/> on a new background thread.</summary>
-    public static TestThread Start(Action body, string name = "sync-test")
+    /// <summary>Starts <paramref name="body"/> on a new background thread named <paramref name="name"/>.</summary>
+    public static TestThread Start(string name, Action body)
     {
-        var thread = new TestThread(body, name);
+        var thread = new TestThread(name, body);
         thread._thread.Start();
         return thread;
     }
 
-    /// <summary>Joins within <see cref="TestTimeouts.Long"/> and rethrows whatever the thread threw.</summary>
-    public void Join()
+    /// <summary>Runs <paramref name="body"/> on a new thread and joins it (<see cref="Join"/>).</summary>
+    public static void Run(string name, Action body) => Start(name, body).Join();
+
+    /// <summary>
+    /// Waits for the thread (at most <paramref name="bound"/>, default <see cref="Bound.Long"/>; the test fails if it
+    /// is still running then) and rethrows whatever it threw.
+    /// </summary>
+    public void Join(TimeSpan? bound = null)
     {
-        Assert.True(_thread.Join(TestTimeouts.Long), $"thread '{_thread.Name}' did not finish");
-        if (_error is not null)
+        TimeSpan limit = bound ?? Bound.Long;
+        Assert.True(_thread.Join(limit), $"thread '{Name}' did not finish within {limit.TotalSeconds:0.###} s");
+        _failure?.Throw();
+    }
+
+    /// <summary>
+    /// Waits for the thread (at most <paramref name="bound"/>, default <see cref="Bound.Long"/>) and returns whether
+    /// it finished; never throws. For hooks that run on driver threads; call <see cref="Join"/> later to rethrow.
+    /// </summary>
+    public bool TryJoin(TimeSpan? bound = null) => _thread.Join(bound ?? Bound.Long);
+
+    /// <summary>Joins every thread of <paramref name="threads"/> (<see cref="Join"/>), in order.</summary>
+    public static void JoinAll(IEnumerable<TestThread> threads, TimeSpan? bound = null)
+    {
+        foreach (TestThread thread in threads)
         {
-            ExceptionDispatchInfo.Throw(_error);
+            thread.Join(bound);
         }
     }
 }

@@ -57,6 +57,12 @@ public class DmaFence
     [ThreadStatic] private static DeferredCallbacks? t_deferred;
 #pragma warning restore IDE1006
 
+    /// <summary>
+    /// <see cref="Signal"/> calls refused because the fence had already signalled. Counted on that refusal path only,
+    /// so the signal itself costs nothing more.
+    /// </summary>
+    private int _refusedSignals;
+
     /// <summary>Creates a pending fence on the given fence context and seqno.</summary>
     public DmaFence(ulong context = 0, uint seqno = 0)
     {
@@ -98,6 +104,15 @@ public class DmaFence
 
     /// <summary>Signal time as a <see cref="Stopwatch"/> timestamp, 0 while pending.</summary>
     public long SignalTimestamp => Volatile.Read(ref _signalTimestamp);
+
+    /// <summary>
+    /// Calls to <see cref="Signal"/> so far: the one that signalled plus every one refused after it. The once-only rule
+    /// absorbs a second completion of the same work, so a double completion shows only here: more than 1.
+    /// </summary>
+    public int SignalAttempts => (IsSignaled ? 1 : 0) + Volatile.Read(ref _refusedSignals);
+
+    /// <summary>Threads blocked in <see cref="Wait(TimeSpan)"/> now (past their spin, about to sleep or asleep).</summary>
+    public int Waiters => Volatile.Read(ref _interest) & (CallbackInterest - 1);
 
     /// <summary>
     /// Sets the error. Refused (returns false, nothing changes) once the fence has signalled. <paramref name="error"/>
@@ -165,6 +180,7 @@ public class DmaFence
         {
             if ((old & SignalledBit) != 0)
             {
+                Interlocked.Increment(ref _refusedSignals);
                 return false;
             }
             // Full barrier: orders the signalled bit before the read of _interest below. The other side is the

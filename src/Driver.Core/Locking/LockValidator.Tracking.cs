@@ -67,6 +67,7 @@ public sealed partial class LockValidator
                 return raced;
             }
 
+            _chainValidations++;
             if (!trylock && !CheckRecursion(stack, epoch, node, kind, site, ref added))
             {
                 AddDependencies(stack, epoch, node, kind, site, ref added);

@@ -39,6 +39,9 @@ public sealed partial class LockValidator
     private int _epoch;
     private int _nextNodeId;
 
+    // Slow-path count, written under _graphLock: the steady state (a cache hit) must not pay for statistics.
+    private int _chainValidations;
+
     /// <summary>Creates an empty, disabled validator with its own graph and report list.</summary>
     public LockValidator()
     {
@@ -91,6 +94,15 @@ public sealed partial class LockValidator
 
     /// <summary>The current enable epoch (see <see cref="Enabled"/>).</summary>
     internal int Epoch => Volatile.Read(ref _epoch);
+
+    /// <summary>
+    /// Held-lock chains validated so far: the slow path (recursion check, new dependencies, cycle search), run once
+    /// per distinct chain. Every other acquisition is one lookup in the chain cache.
+    /// </summary>
+    internal int ChainValidations => Volatile.Read(ref _chainValidations);
+
+    /// <summary>Chains in the cache (validated, or registered by a trylock).</summary>
+    internal int CachedChains => _chains.Count;
 
     /// <summary>
     /// The class called <paramref name="name"/>: one per kind of lock (e.g. "engine->sched.lock"), not per instance.

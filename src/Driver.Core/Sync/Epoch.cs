@@ -51,6 +51,9 @@ public sealed class Epoch
     private readonly Lock _gracePeriodLock = new();
     private EpochCounters _counters;
 
+    /// <summary>Written by grace periods only (never by readers), so it stays off the readers' cache lines.</summary>
+    private long _readerWaits;
+
     /// <summary>Creates an epoch domain.</summary>
     /// <param name="name">Diagnostic name, e.g. <c>"engine.submit_request"</c>.</param>
     public Epoch(string name)
@@ -78,6 +81,9 @@ public sealed class Epoch
 
     /// <summary>Number of grace periods completed by <see cref="Synchronize()"/> (shared ones count once).</summary>
     public long GracePeriods => Volatile.Read(ref _counters.GracePeriods); // statistics: atomic read, no ordering implied
+
+    /// <summary>Times a grace period found a reader inside a section it had to wait for (statistics).</summary>
+    public long ReaderWaits => Volatile.Read(ref _readerWaits);
 
     /// <summary>
     /// Enters a read-side section. Sections nest (per thread, per epoch); only the outermost one publishes.
@@ -222,7 +228,7 @@ public sealed class Epoch
         bool sawDead = false;
         foreach (ReaderSlot slot in _readers.Snapshot())
         {
-            switch (WaitForReader(slot, target, deadline))
+            switch (WaitForReader(slot, target, deadline, ref _readerWaits))
             {
                 case ReaderWait.Quiescent:
                     break;
@@ -253,10 +259,14 @@ public sealed class Epoch
         return true;
     }
 
-    /// <summary>Waits until <paramref name="slot"/> no longer holds a section older than <paramref name="target"/>.</summary>
-    private static ReaderWait WaitForReader(ReaderSlot slot, long target, SyncDeadline deadline)
+    /// <summary>
+    /// Waits until <paramref name="slot"/> no longer holds a section older than <paramref name="target"/>; a wait is
+    /// counted in <paramref name="waits"/>.
+    /// </summary>
+    private static ReaderWait WaitForReader(ReaderSlot slot, long target, SyncDeadline deadline, ref long waits)
     {
         var backoff = new SyncBackoff();
+        bool counted = false;
         while (true)
         {
             // Acquire load: pairs with the release store of 0 in ReadUnlock(), so the section's loads
@@ -268,6 +278,12 @@ public sealed class Epoch
             if (state == 0 || (state & ~ActiveBit) >= target)
             {
                 return ReaderWait.Quiescent;
+            }
+
+            if (!counted)
+            {
+                Interlocked.Increment(ref waits);
+                counted = true;
             }
 
             // Only once spinning failed: a thread that died inside a section would otherwise block us forever.

@@ -47,6 +47,8 @@ public sealed class StopMachine
     private IStoppable[] _participants = [];
     private Thread? _runner;
     private long _stops;
+    private long _gateWaits;
+    private long _drainWaits;
 
     /// <summary>Creates a stop machine.</summary>
     /// <param name="name">Diagnostic name.</param>
@@ -72,6 +74,15 @@ public sealed class StopMachine
 
     /// <summary>Number of times the world was stopped and the action invoked.</summary>
     public long Stops => Volatile.Read(ref _stops); // statistics: atomic read, no ordering implied
+
+    /// <summary>
+    /// Times a thread entering a region met a stop in progress and waited at the gate (counted on that slow path
+    /// only). Tests use it to know a thread is really held off, not merely on its way in.
+    /// </summary>
+    public long GateWaits => Volatile.Read(ref _gateWaits);
+
+    /// <summary>Times a stop found a thread inside a region and waited for it to leave (counted by the stopper).</summary>
+    public long DrainWaits => Volatile.Read(ref _drainWaits);
 
     /// <summary>True if the current thread is inside a region of this machine.</summary>
     internal bool IsInRegion => _regions.TryGetCurrentThreadSlot()?.Hot.Nesting > 0;
@@ -248,7 +259,7 @@ public sealed class StopMachine
         bool sawDead = false;
         foreach (ReaderSlot slot in _regions.Snapshot())
         {
-            switch (WaitForRegion(slot, deadline))
+            switch (WaitForRegion(slot, deadline, ref _drainWaits))
             {
                 case ReaderWait.Quiescent:
                     break;
@@ -312,6 +323,7 @@ public sealed class StopMachine
             {
                 // Back out (release) so the stopper does not wait for a thread that has not really entered.
                 Volatile.Write(ref slot.Hot.State, 0);
+                Interlocked.Increment(ref _gateWaits);
                 _gate.Wait();
 
                 // Retry exactly as the fast path does (same Dekker with StopTheWorld()).
@@ -331,14 +343,21 @@ public sealed class StopMachine
         }
     }
 
-    /// <summary>Waits until <paramref name="slot"/>'s thread is outside every region.</summary>
-    private static ReaderWait WaitForRegion(ReaderSlot slot, SyncDeadline deadline)
+    /// <summary>Waits until <paramref name="slot"/>'s thread is outside every region; a wait is counted in <paramref name="waits"/>.</summary>
+    private static ReaderWait WaitForRegion(ReaderSlot slot, SyncDeadline deadline, ref long waits)
     {
         var backoff = new SyncBackoff();
+        bool counted = false;
 
         // Acquire: pairs with the release store of 0 in ExitRegion() / EnterRegionSlow().
         while (Volatile.Read(ref slot.Hot.State) != 0)
         {
+            if (!counted)
+            {
+                Interlocked.Increment(ref waits);
+                counted = true;
+            }
+
             if (backoff.IsSlow && !slot.Owner.IsAlive)
             {
                 return ReaderWait.OwnerDead;

@@ -58,6 +58,20 @@ public sealed class Heartbeat : IDisposable
     public long HangsReported => Interlocked.Read(ref _hangs);
     private long _hangs;
 
+    /// <summary>
+    /// Passes the heartbeat thread has completed over every engine. Each pass reads the clock and the settings
+    /// afresh, so two passes after a change mean one ran entirely with it: how a test knows the heartbeat had its
+    /// chance to act, however late a loaded machine ran its thread.
+    /// </summary>
+    public long Sweeps => Interlocked.Read(ref _sweeps);
+    private long _sweeps;
+
+    /// <summary>
+    /// Raised on the heartbeat thread when it arms an engine's preempt timeout (having asked the engine to preempt to
+    /// its pulse), before it looks at any engine again: for tests that must act at that very moment.
+    /// </summary>
+    public event Action<EngineId>? PreemptArmed;
+
     /// <summary>Sets one engine's heartbeat interval (sysfs heartbeat_interval_ms); zero disables it.</summary>
     public void SetInterval(EngineId engine, TimeSpan interval) => Interlocked.Exchange(ref _intervalTicks[(int)engine], ToTicks(interval));
 
@@ -125,6 +139,7 @@ public sealed class Heartbeat : IDisposable
                 {
                     beat.PreemptArmedAt = now;
                     beat.ProgressAtArm = engine.SafePoints;
+                    PreemptArmed?.Invoke(engine.Id);
                 }
             }
         }
@@ -145,6 +160,7 @@ public sealed class Heartbeat : IDisposable
                 Beat(engine, _beats[(int)engine.Id], now);
             }
 
+            Interlocked.Increment(ref _sweeps);
             _stop.Wait(TickPeriod());
         }
         Lockdep.Default.ThreadExit();
@@ -226,6 +242,7 @@ public sealed class Heartbeat : IDisposable
                     engine.RequestPreemption(systole);
                     beat.PreemptArmedAt = now;
                     beat.ProgressAtArm = engine.SafePoints;
+                    PreemptArmed?.Invoke(engine.Id);
                 }
             }
             else if (Ran(engine, beat.ProgressAtRaise))

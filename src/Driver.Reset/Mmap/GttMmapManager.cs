@@ -106,6 +106,9 @@ public sealed class GttMmapManager : IResetObserver
     /// <summary>Full resets for which the stop-machine policy could not stop the mmap users in time.</summary>
     public long StopFailures => Interlocked.Read(ref _stopFailures);
 
+    /// <summary>Accesses the stop-machine policy held off while a reset had the users stopped.</summary>
+    public long StoppedAccesses => UserStop.GateWaits;
+
     /// <summary>
     /// Maps <paramref name="bo"/> through the GTT with <paramref name="tiling"/> and <paramref name="stride"/> (the
     /// object's tiling: set_tiling + mmap_gtt). Nothing is bound until the first access faults. Throws

@@ -39,6 +39,7 @@ public sealed partial class GtReset
     private int _resetCount;
     private int _failedResets;
     private int _wedgeCount;
+    private long _resetLockWaits;
 
     /// <summary>Creates the reset state of <paramref name="gt"/>.</summary>
     public GtReset(IntelGt gt, ResetConfig? config = null, ILogger? log = null)
@@ -132,6 +133,12 @@ public sealed partial class GtReset
     /// deadlock report; read-only, and stale the moment it is read.
     /// </summary>
     public long FlagsSnapshot => Interlocked.Read(ref _flags);
+
+    /// <summary>
+    /// Times a <see cref="ResetLock"/> caller found BACKOFF set and went to wait for the reset to finish: lets an
+    /// observer know that a caller is really held off, not merely on its way in.
+    /// </summary>
+    public long ResetLockWaits => Interlocked.Read(ref _resetLockWaits);
 
     /// <summary>Adds an observer of full resets.</summary>
     public void AddObserver(IResetObserver observer)
@@ -385,6 +392,8 @@ public sealed partial class GtReset
         while (IsBackoff)
         {
             _backoffRcu.ReadUnlock();
+            // Only here, on the way to block: the uncontended ResetLock pays nothing for the statistic.
+            Interlocked.Increment(ref _resetLockWaits);
             if (!WaitForBitClear(ResetFlags.Backoff, deadline))
             {
                 return false;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
-using Driver.Testing;
 
 namespace Driver.Core.Tests.Fences;
 
@@ -127,7 +126,7 @@ public class DmaFenceCallbackTests
         // Signal on another thread so a deadlock fails the test instead of hanging it.
         Task<bool> signaller = Task.Run(() => f.Signal());
         // WaitAsync throws TimeoutException (failing the test) if the callback deadlocked on its own fence.
-        Assert.True(await signaller.WaitAsync(Poll.Bound));
+        Assert.True(await signaller.WaitAsync(Bound.Long));
         Assert.Equal(["add:False", "remove:False", "signalled:True", "other"], results);
     }
 
@@ -139,7 +138,7 @@ public class DmaFenceCallbackTests
         int order = 0, bSeen = 0;
         a.AddCallback(new ActionFenceCallback(_ => b.Signal()));
         b.AddCallback(new ActionFenceCallback(_ => bSeen = ++order));
-        Assert.True(await Task.Run(() => a.Signal()).WaitAsync(Poll.Bound));
+        Assert.True(await Task.Run(() => a.Signal()).WaitAsync(Bound.Long));
         Assert.True(b.IsSignaled);
         Assert.Equal(1, bSeen);
     }

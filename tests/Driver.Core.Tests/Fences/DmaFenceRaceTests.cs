@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
-using Driver.Testing;
 
 namespace Driver.Core.Tests.Fences;
 
@@ -43,7 +42,7 @@ public class DmaFenceRaceTests
         {
             for (int i = 0; ; i++)
             {
-                if (!barrier.SignalAndWait(Poll.Bound))
+                if (!barrier.SignalAndWait(Bound.Long))
                 {
                     throw new TimeoutException("round barrier");
                 }
@@ -57,28 +56,20 @@ public class DmaFenceRaceTests
             }
         }
 
-        Thread[] threads = new[]
-        {
-            new Thread(() => Participant(i => fences[i].Signal())),
-            new Thread(() => Participant(i => setErrorWon[i] = fences[i].SetError(-Errno.EIO))),
-            new Thread(() => Participant(i => fences[i].SetErrorOnce(-Errno.EAGAIN))),
-            new Thread(() => Participant(i =>
+        TestThread[] threads =
+        [
+            TestThread.Start("signaller", () => Participant(i => fences[i].Signal())),
+            TestThread.Start("error setter", () => Participant(i => setErrorWon[i] = fences[i].SetError(-Errno.EIO))),
+            TestThread.Start("error-once setter", () => Participant(i => fences[i].SetErrorOnce(-Errno.EAGAIN))),
+            TestThread.Start("observer", () => Participant(i =>
             {
                 DmaFence f = fences[i];
                 var spin = new SpinWait();
                 for (int n = 0; n < 2000 && !f.IsSignaled; n++) { spin.SpinOnce(sleep1Threshold: -1); } if (!f.IsSignaled) { return; } int status = f.Status, error = f.Error;
                 observedStatus[i] = status;
                 for (int n = 0; n < 20; n++) { if (f.Status != status || f.Error != error) { observerSawChange[i] = true; } } })),
-        };
-        foreach (Thread? t in threads)
-        {
-            t.Start();
-        }
-
-        foreach (Thread? t in threads)
-        {
-            Assert.True(t.Join(Poll.Bound + s_timeBudget));
-        }
+        ];
+        TestThread.JoinAll(threads, Bound.Long + s_timeBudget);
 
         int done = rounds - 1;
         Assert.True(done > 0);

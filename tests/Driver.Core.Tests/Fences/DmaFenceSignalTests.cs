@@ -1,6 +1,5 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
-using Driver.Testing;
 
 namespace Driver.Core.Tests.Fences;
 
@@ -46,6 +45,21 @@ public class DmaFenceSignalTests
         Assert.Equal(-Errno.EIO, f.Error);
         Assert.Equal(stamp, f.SignalTimestamp);
         Assert.Equal(0, calls);
+        // ...but every attempt is counted: a double completion cannot hide behind the once-only rule.
+        Assert.Equal(3, f.SignalAttempts);
+    }
+
+    [Fact]
+    public void SignalAttemptsCountTheSignalAndEveryRefusal()
+    {
+        var f = new DmaFence();
+        Assert.Equal(0, f.SignalAttempts);
+        Assert.True(f.SetError(-Errno.EIO));
+        Assert.Equal(0, f.SignalAttempts);
+        Assert.True(f.Signal());
+        Assert.Equal(1, f.SignalAttempts);
+        Assert.False(f.Signal());
+        Assert.Equal(2, f.SignalAttempts);
     }
 
     [Fact]
@@ -80,25 +94,18 @@ public class DmaFenceSignalTests
             int callbacks = 0, winners = 0;
             f.AddCallback(new ActionFenceCallback(_ => Interlocked.Increment(ref callbacks)));
             using var start = new Barrier(4);
-            Thread[] threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+            TestThread[] threads = Enumerable.Range(0, 4).Select(i => TestThread.Start($"signaller {i}", () =>
             {
-                start.SignalAndWait(Poll.Bound);
+                Assert.True(start.SignalAndWait(Bound.Long));
                 if (f.Signal())
                 {
                     Interlocked.Increment(ref winners);
                 }
             })).ToArray();
-            foreach (Thread? t in threads)
-            {
-                t.Start();
-            }
-
-            foreach (Thread? t in threads)
-            {
-                Assert.True(t.Join(Poll.Bound));
-            }
+            TestThread.JoinAll(threads);
 
             Assert.Equal(1, winners);
+            Assert.Equal(4, f.SignalAttempts);
             Assert.Equal(1, callbacks);
             Assert.Equal(1, f.Status);
         }

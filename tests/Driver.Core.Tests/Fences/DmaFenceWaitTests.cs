@@ -1,6 +1,5 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
-using Driver.Testing;
 
 namespace Driver.Core.Tests.Fences;
 
@@ -11,7 +10,7 @@ public class DmaFenceWaitTests
     public void WaitTimesOutOnPendingFenceWithoutError()
     {
         var f = new DmaFence();
-        Assert.False(f.Wait(TimeSpan.FromMilliseconds(20)));
+        Assert.False(f.Wait(Bound.Short));
         Assert.False(f.Wait(0));
         Assert.False(f.IsSignaled);
         Assert.Equal(0, f.Status);
@@ -33,7 +32,7 @@ public class DmaFenceWaitTests
         var f = new DmaFence();
         f.SetError(-Errno.EIO);
         f.Signal();
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, f.Status);
     }
 
@@ -41,11 +40,11 @@ public class DmaFenceWaitTests
     public async Task WaitWakesWhenAnotherThreadSignals()
     {
         var f = new DmaFence();
-        using var waiting = new ManualResetEventSlim();
-        Task<bool> waiter = Task.Run(() => { waiting.Set(); return f.Wait(Poll.Bound); });
-        Assert.True(waiting.Wait(Poll.Bound));
+        Task<bool> waiter = Task.Run(() => f.Wait(Bound.Long));
+        // Blocked, not still spinning: the signal must wake a sleeper.
+        Poll.Until(() => f.Waiters == 1, "the waiter to block");
         f.Signal();
-        Assert.True(await waiter.WaitAsync(Poll.Bound));
+        Assert.True(await waiter.WaitAsync(Bound.Long));
     }
 
     [Fact]
@@ -55,14 +54,13 @@ public class DmaFenceWaitTests
         foreach (TimeSpan timeout in new[] { TimeSpan.MaxValue, Timeout.InfiniteTimeSpan })
         {
             var f = new DmaFence();
-            using var waiting = new ManualResetEventSlim();
-            Task<bool> waiter = Task.Run(() => { waiting.Set(); return f.Wait(timeout); });
-            Assert.True(waiting.Wait(Poll.Bound));
-            // The waiter must still be blocked after the signaller had a chance to run; then the signal wakes it.
-            await Task.WhenAny(waiter, Task.Delay(50));
+            Task<bool> waiter = Task.Run(() => f.Wait(timeout));
+            // Once it blocks, the waiter must stay blocked (a negative check, bounded short); then the signal wakes it.
+            Poll.Until(() => f.Waiters == 1 || waiter.IsCompleted, "the waiter to block");
+            await Task.WhenAny(waiter, Task.Delay(Bound.Short));
             Assert.False(waiter.IsCompleted, $"Wait({timeout}) returned before the signal");
             f.Signal();
-            Assert.True(await waiter.WaitAsync(Poll.Bound));
+            Assert.True(await waiter.WaitAsync(Bound.Long));
         }
     }
 
@@ -71,20 +69,12 @@ public class DmaFenceWaitTests
     {
         var f = new DmaFence();
         const int N = 8;
-        using var ready = new CountdownEvent(N);
         bool[] results = new bool[N];
-        Thread[] waiters = Enumerable.Range(0, N).Select(i => new Thread(() => { ready.Signal(); results[i] = f.Wait(Poll.Bound); })).ToArray();
-        foreach (Thread? t in waiters)
-        {
-            t.Start();
-        }
-
-        Assert.True(ready.Wait(Poll.Bound));
+        TestThread[] waiters = Enumerable.Range(0, N).Select(i => TestThread.Start($"waiter {i}", () => results[i] = f.Wait(Bound.Long))).ToArray();
+        // Every waiter blocked, so that the signal has sleepers to wake rather than spinners that see it.
+        Poll.Until(() => f.Waiters == N, $"{N} waiters to block", () => $"{f.Waiters} blocked");
         f.Signal();
-        foreach (Thread? t in waiters)
-        {
-            Assert.True(t.Join(Poll.Bound));
-        }
+        TestThread.JoinAll(waiters);
 
         Assert.All(results, Assert.True);
     }
@@ -93,7 +83,7 @@ public class DmaFenceWaitTests
     public async Task WaitAsyncCompletesOnSignal()
     {
         var f = new DmaFence();
-        Task<bool> wait = f.WaitAsync(Poll.Bound);
+        Task<bool> wait = f.WaitAsync(Bound.Long);
         Assert.False(wait.IsCompleted);
         f.SetError(-Errno.EAGAIN);
         f.Signal();
@@ -113,7 +103,7 @@ public class DmaFenceWaitTests
     public async Task WaitAsyncTimesOutWithoutError()
     {
         var f = new DmaFence();
-        Assert.False(await f.WaitAsync(TimeSpan.FromMilliseconds(20)));
+        Assert.False(await f.WaitAsync(Bound.Short));
         Assert.Equal(0, f.Status);
         Assert.Equal(0, f.Error);
         // The timed-out waiter's callback was removed: signalling later runs nothing stale and still works.
@@ -126,7 +116,7 @@ public class DmaFenceWaitTests
     {
         var f = new DmaFence();
         using var cts = new CancellationTokenSource();
-        Task<bool> wait = f.WaitAsync(Poll.Bound, cts.Token);
+        Task<bool> wait = f.WaitAsync(Bound.Long, cts.Token);
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
         Assert.False(f.IsSignaled);
@@ -141,6 +131,6 @@ public class DmaFenceWaitTests
         f.Signal();
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        Assert.True(await f.WaitAsync(Poll.Bound, cts.Token));
+        Assert.True(await f.WaitAsync(Bound.Long, cts.Token));
     }
 }

@@ -1,6 +1,5 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
-using Driver.Testing;
 
 namespace Driver.Core.Tests.Fences;
 
@@ -117,7 +116,7 @@ public class MergedFenceTests
             int callbacks = 0;
             m.AddCallback(new ActionFenceCallback(_ => Interlocked.Increment(ref callbacks)));
             Parallel.ForEach(members, f => f.Signal());
-            Assert.True(m.Wait(Poll.Bound));
+            Assert.True(m.Wait(Bound.Long));
             Assert.Equal(1, callbacks);
             Assert.Equal(1, m.Status);
         }

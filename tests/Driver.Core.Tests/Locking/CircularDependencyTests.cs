@@ -13,7 +13,7 @@ public sealed class CircularDependencyTests
         var a = new DriverMutex(v.Class("A"));
         var b = new DriverMutex(v.Class("B"));
 
-        TestThreads.Run("worker-ab", () =>
+        TestThread.Run("worker-ab", () =>
         {
             using (a.Acquire())
             using (b.Acquire())
@@ -22,7 +22,7 @@ public sealed class CircularDependencyTests
         });
         Assert.Empty(v.Reports);
 
-        TestThreads.Run("worker-ba", () =>
+        TestThread.Run("worker-ba", () =>
         {
             using (b.Acquire())
             using (a.Acquire())
@@ -96,12 +96,12 @@ public sealed class CircularDependencyTests
         var d = new DriverMutex(v.Class("d"));
         var e = new DriverSpinLock(v.Class("e"));
 
-        TestThreads.Run("t1", () => { a.Lock(); b.Lock(); b.Unlock(); a.Unlock(); });
-        TestThreads.Run("t2", () => { b.Lock(); c.EnterWrite(); c.ExitWrite(); b.Unlock(); });
-        TestThreads.Run("t3", () => { c.EnterRead(); d.Lock(); d.Unlock(); c.ExitRead(); });
-        TestThreads.Run("t4", () => { d.Lock(); e.Lock(); e.Unlock(); d.Unlock(); });
+        TestThread.Run("t1", () => { a.Lock(); b.Lock(); b.Unlock(); a.Unlock(); });
+        TestThread.Run("t2", () => { b.Lock(); c.EnterWrite(); c.ExitWrite(); b.Unlock(); });
+        TestThread.Run("t3", () => { c.EnterRead(); d.Lock(); d.Unlock(); c.ExitRead(); });
+        TestThread.Run("t4", () => { d.Lock(); e.Lock(); e.Unlock(); d.Unlock(); });
         Assert.Empty(v.Reports);
-        TestThreads.Run("t5", () => { e.Lock(); a.Lock(); a.Unlock(); e.Unlock(); });
+        TestThread.Run("t5", () => { e.Lock(); a.Lock(); a.Unlock(); e.Unlock(); });
 
         LockdepReport report = Assert.Single(v.Reports);
         Assert.Equal(LockdepReportKind.CircularDependency, report.Kind);
@@ -121,8 +121,8 @@ public sealed class CircularDependencyTests
 
         for (int i = 0; i < 3; i++)
         {
-            TestThreads.Run($"ab{i}", () => Nest(a, b));
-            TestThreads.Run($"ba{i}", () => Nest(b, a));
+            TestThread.Run($"ab{i}", () => Nest(a, b));
+            TestThread.Run($"ba{i}", () => Nest(b, a));
         }
 
         Assert.Single(v.Reports);
@@ -142,7 +142,7 @@ public sealed class CircularDependencyTests
         {
             seen = r;
             // If the graph lock were held here, this other thread would block on it and the join would time out.
-            TestThreads.Run("reader", () => reportsSeenFromOtherThread = v.Reports.Count);
+            TestThread.Run("reader", () => reportsSeenFromOtherThread = v.Reports.Count);
         };
 
         Nest(a, b);

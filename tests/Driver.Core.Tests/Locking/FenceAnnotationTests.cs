@@ -50,7 +50,7 @@ public sealed class FenceAnnotationTests
         var v = new LockValidator { Enabled = true };
         var resv = new DriverMutex(v.Class("reservation_ww_class_mutex"));
 
-        TestThreads.Run("reset", () =>
+        TestThread.Run("reset", () =>
         {
             bool cookie = v.BeginSignalling();
             using (resv.Acquire())
@@ -60,7 +60,7 @@ public sealed class FenceAnnotationTests
             v.EndSignalling(cookie);
         });
         Assert.Empty(v.Reports);
-        TestThreads.Run("waiter", () =>
+        TestThread.Run("waiter", () =>
         {
             using (resv.Acquire())
             {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.ExceptionServices;
 using Driver.Core.Locking;
 
 namespace Driver.Core.Tests.Locking;
@@ -16,7 +15,7 @@ public sealed class HandOffTests
         var after = new DriverMutex(v.Class("after"));
         using var tickets = new BlockingCollection<HandOffTicket>();
 
-        (Thread Thread, Func<ExceptionDispatchInfo?> Failure) producer = TestThreads.Start("producer", () =>
+        var producer = TestThread.Start("producer", () =>
         {
             for (int i = 0; i < 20; i++)
             {
@@ -31,7 +30,7 @@ public sealed class HandOffTests
             tickets.CompleteAdding();
             v.ThreadExit();
         });
-        (Thread Thread, Func<ExceptionDispatchInfo?> Failure) consumer = TestThreads.Start("consumer", () =>
+        var consumer = TestThread.Start("consumer", () =>
         {
             foreach (HandOffTicket ticket in tickets.GetConsumingEnumerable())
             {
@@ -41,8 +40,8 @@ public sealed class HandOffTests
 
             v.ThreadExit();
         });
-        TestThreads.Join(producer);
-        TestThreads.Join(consumer);
+        producer.Join();
+        consumer.Join();
 
         // after → m is consistent with nothing recorded from m: no report either way.
         using (after.Acquire())
@@ -63,7 +62,7 @@ public sealed class HandOffTests
         HandOffTicket ticket = m.LockForHandOff();
         using var acquired = new ManualResetEventSlim();
 
-        (Thread Thread, Func<ExceptionDispatchInfo?> Failure) waiter = TestThreads.Start("waiter", () =>
+        var waiter = TestThread.Start("waiter", () =>
         {
             Assert.False(m.TryLock());
             using (m.Acquire())
@@ -71,12 +70,12 @@ public sealed class HandOffTests
                 acquired.Set();
             }
         });
-        Assert.False(acquired.Wait(TimeSpan.FromMilliseconds(100)));
+        Assert.False(acquired.Wait(Bound.Short));
 
-        TestThreads.Run("releaser", () => m.UnlockHandedOff(ticket));
+        TestThread.Run("releaser", () => m.UnlockHandedOff(ticket));
 
-        Assert.True(acquired.Wait(TestThreads.Timeout));
-        TestThreads.Join(waiter);
+        Assert.True(acquired.Wait(Bound.Long));
+        waiter.Join();
         Assert.Empty(v.Reports);
     }
 
@@ -131,7 +130,7 @@ public sealed class HandOffTests
         var m = new DriverMutex(v.Class("m"));
 
         HandOffTicket ticket = m.LockForHandOff();
-        TestThreads.Run("releaser", () => m.UnlockHandedOff(ticket));
+        TestThread.Run("releaser", () => m.UnlockHandedOff(ticket));
         Assert.True(m.TryLock());
         m.Unlock();
 

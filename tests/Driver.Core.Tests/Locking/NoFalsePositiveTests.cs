@@ -16,7 +16,7 @@ public sealed class NoFalsePositiveTests
         var d = new DriverMutex(v.Class("D"));
         long counter = 0;
 
-        var threads = Enumerable.Range(0, 4).Select(t => TestThreads.Start($"worker{t}", () =>
+        var threads = Enumerable.Range(0, 4).Select(t => TestThread.Start($"worker{t}", () =>
         {
             for (int i = 0; i < 2_000; i++)
             {
@@ -43,7 +43,7 @@ public sealed class NoFalsePositiveTests
 
             v.ThreadExit();
         })).ToList();
-        threads.ForEach(TestThreads.Join);
+        TestThread.JoinAll(threads);
 
         Assert.Equal(4 * 2_000 * 3, counter);
         Assert.Empty(v.Reports);
@@ -57,14 +57,14 @@ public sealed class NoFalsePositiveTests
         var a = new DriverMutex(v.Class("A"));
         var b = new DriverMutex(v.Class("B"));
 
-        TestThreads.Run("try", () =>
+        TestThread.Run("try", () =>
         {
             a.Lock();
             Assert.True(b.TryLock());
             b.Unlock();
             a.Unlock();
         });
-        TestThreads.Run("block", () =>
+        TestThread.Run("block", () =>
         {
             b.Lock();
             a.Lock();
@@ -87,7 +87,7 @@ public sealed class NoFalsePositiveTests
         c.Lock();
         c.Unlock();
         b.Unlock();
-        TestThreads.Run("reverse", () =>
+        TestThread.Run("reverse", () =>
         {
             c.Lock();
             b.Lock();
@@ -163,7 +163,7 @@ public sealed class NoFalsePositiveTests
         c.Lock();                 // B → C; walking out past the trylock finds no A any more, so no A → C
         c.Unlock();
         b.Unlock();
-        TestThreads.Run("reverse", () =>
+        TestThread.Run("reverse", () =>
         {
             c.Lock();
             a.Lock();             // C → A: a cycle only if A → C had been recorded
@@ -200,14 +200,14 @@ public sealed class NoFalsePositiveTests
         var v = new LockValidator { Enabled = true };
         var l = new DriverMutex(v.Class("engine->active.lock"));
 
-        TestThreads.Run("lock-then-signal", () =>
+        TestThread.Run("lock-then-signal", () =>
         {
             l.Lock();
             bool cookie = v.BeginSignalling();
             v.EndSignalling(cookie);
             l.Unlock();
         });
-        TestThreads.Run("signal-then-lock", () =>
+        TestThread.Run("signal-then-lock", () =>
         {
             bool cookie = v.BeginSignalling();
             l.Lock();

@@ -123,7 +123,7 @@ public sealed class RecursionAndBalanceTests
         var rw = new DriverRwLock(v.Class("rw"));
         s.Lock();
 
-        TestThreads.Run("intruder", () =>
+        TestThread.Run("intruder", () =>
         {
             Assert.Throws<SynchronizationLockException>(s.Unlock);
             Assert.Throws<SynchronizationLockException>(rw.ExitRead);
@@ -143,7 +143,7 @@ public sealed class RecursionAndBalanceTests
         var a = new DriverMutex(v.Class("A"));
         var b = new DriverSpinLock(v.Class("B"));
 
-        TestThreads.Run("leaky", () =>
+        TestThread.Run("leaky", () =>
         {
             a.Lock();
             b.Lock();
@@ -169,7 +169,7 @@ public sealed class RecursionAndBalanceTests
         var v = new LockValidator { Enabled = true };
         var a = new DriverMutex(v.Class("A"));
 
-        TestThreads.Run("clean", () =>
+        TestThread.Run("clean", () =>
         {
             using (a.Acquire())
             {

@@ -13,14 +13,14 @@ public sealed class RwLockTests
         var x = new DriverRwLock(v.Class("X"));
         var y = new DriverRwLock(v.Class("Y"));
 
-        TestThreads.Run("xy", () =>
+        TestThread.Run("xy", () =>
         {
             using (x.Read())
             using (y.Read())
             {
             }
         });
-        TestThreads.Run("yx", () =>
+        TestThread.Run("yx", () =>
         {
             using (y.Read())
             using (x.Read())
@@ -60,7 +60,7 @@ public sealed class RwLockTests
         var rw = new DriverRwLock(v.Class("rw"));
 
         rw.EnterRead();
-        TestThreads.Run("reader", () =>
+        TestThread.Run("reader", () =>
         {
             Assert.True(rw.TryEnterRead());
             Assert.False(rw.TryEnterWrite());
@@ -69,7 +69,7 @@ public sealed class RwLockTests
         rw.ExitRead();
         using (rw.Write())
         {
-            TestThreads.Run("blocked", () =>
+            TestThread.Run("blocked", () =>
             {
                 Assert.False(rw.TryEnterRead());
                 Assert.False(rw.TryEnterWrite());

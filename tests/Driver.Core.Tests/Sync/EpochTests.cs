@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Driver.Core.Sync;
-using Driver.Testing;
 
 namespace Driver.Core.Tests.Sync;
 
@@ -40,20 +38,20 @@ public sealed class EpochTests
         var epoch = new Epoch("nest-gp");
         using var innerLeft = new ManualResetEventSlim();
         using var leaveOuter = new ManualResetEventSlim();
-        var reader = TestThread.Start(() =>
+        var reader = TestThread.Start("reader", () =>
         {
             epoch.ReadLock();
             epoch.ReadLock();
             epoch.ReadUnlock();
             innerLeft.Set();
-            Assert.True(leaveOuter.Wait(TestTimeouts.Long));
+            Assert.True(leaveOuter.Wait(Bound.Long));
             epoch.ReadUnlock();
         });
 
-        Assert.True(innerLeft.Wait(TestTimeouts.Long));
-        Assert.False(epoch.Synchronize(TestTimeouts.Short));
+        Assert.True(innerLeft.Wait(Bound.Long));
+        Assert.False(epoch.Synchronize(Bound.Short));
         leaveOuter.Set();
-        Assert.True(epoch.Synchronize(TestTimeouts.Long));
+        Assert.True(epoch.Synchronize(Bound.Long));
         reader.Join();
     }
 
@@ -88,7 +86,7 @@ public sealed class EpochTests
         }
 
         Assert.Equal(0, epoch.GracePeriods);
-        Assert.True(epoch.Synchronize(TestTimeouts.Long));
+        Assert.True(epoch.Synchronize(Bound.Long));
     }
 
     [Fact]
@@ -98,7 +96,7 @@ public sealed class EpochTests
         var b = new Epoch("b");
         using (a.Read())
         {
-            Assert.True(b.Synchronize(TestTimeouts.Long));
+            Assert.True(b.Synchronize(Bound.Long));
         }
     }
 
@@ -112,14 +110,14 @@ public sealed class EpochTests
         {
         }
 
-        var stopwatch = Stopwatch.StartNew();
         for (int i = 0; i < 10; i++)
         {
-            Assert.True(epoch.Synchronize(TestTimeouts.Long));
+            Assert.True(epoch.Synchronize(Bound.Long));
         }
 
         epoch.Synchronize();
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"10 idle grace periods took {stopwatch.Elapsed}");
+        // Promptly means without waiting for anyone, whatever the clock of a loaded machine says.
+        Assert.Equal(0, epoch.ReaderWaits);
         Assert.Equal(11, epoch.GracePeriods);
         Assert.True(epoch.Synchronize(TimeSpan.Zero));
     }
@@ -138,22 +136,23 @@ public sealed class EpochTests
         var epoch = new Epoch("stuck");
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        var reader = TestThread.Start(() =>
+        var reader = TestThread.Start("reader", () =>
         {
             using (epoch.Read())
             {
                 entered.Set();
-                Assert.True(release.Wait(TestTimeouts.Long));
+                Assert.True(release.Wait(Bound.Long));
             }
         });
 
-        Assert.True(entered.Wait(TestTimeouts.Long));
-        Assert.False(epoch.Synchronize(TestTimeouts.Short));
+        Assert.True(entered.Wait(Bound.Long));
+        Assert.False(epoch.Synchronize(Bound.Short));
         Assert.False(epoch.Synchronize(TimeSpan.Zero));
         Assert.Equal(0, epoch.GracePeriods);
+        Assert.Equal(2, epoch.ReaderWaits);
 
         release.Set();
-        Assert.True(epoch.Synchronize(TestTimeouts.Long));
+        Assert.True(epoch.Synchronize(Bound.Long));
         Assert.Equal(1, epoch.GracePeriods);
         reader.Join();
     }
@@ -165,24 +164,24 @@ public sealed class EpochTests
         var b = new Epoch("b");
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        var reader = TestThread.Start(() =>
+        var reader = TestThread.Start("reader", () =>
         {
             using (a.Read())
             {
                 Assert.True(a.IsReadLocked);
                 Assert.False(b.IsReadLocked);
                 entered.Set();
-                Assert.True(release.Wait(TestTimeouts.Long));
+                Assert.True(release.Wait(Bound.Long));
             }
         });
 
-        Assert.True(entered.Wait(TestTimeouts.Long));
-        Assert.True(b.Synchronize(TestTimeouts.Long));
+        Assert.True(entered.Wait(Bound.Long));
+        Assert.True(b.Synchronize(Bound.Long));
         Assert.Equal(1, b.GracePeriods);
-        Assert.False(a.Synchronize(TestTimeouts.Short));
+        Assert.False(a.Synchronize(Bound.Short));
 
         release.Set();
-        Assert.True(a.Synchronize(TestTimeouts.Long));
+        Assert.True(a.Synchronize(Bound.Long));
         reader.Join();
     }
 
@@ -190,7 +189,7 @@ public sealed class EpochTests
     public void ExitedThreadDoesNotBlockGracePeriods()
     {
         var epoch = new Epoch("exited");
-        var reader = TestThread.Start(() =>
+        var reader = TestThread.Start("reader", () =>
         {
             using (epoch.Read())
             {
@@ -198,7 +197,7 @@ public sealed class EpochTests
         });
         reader.Join();
 
-        Assert.True(epoch.Synchronize(TestTimeouts.Long));
+        Assert.True(epoch.Synchronize(Bound.Long));
     }
 
     [Fact]
@@ -207,12 +206,12 @@ public sealed class EpochTests
         var epoch = new Epoch("died-inside");
 
         // A caller bug (no matching unlock); the epoch must degrade to "dead readers read nothing", not hang.
-        var reader = TestThread.Start(epoch.ReadLock);
+        var reader = TestThread.Start("reader", epoch.ReadLock);
         reader.Join();
         Assert.False(reader.Thread.IsAlive);
 
-        Assert.True(epoch.Synchronize(TestTimeouts.Long));
-        Assert.True(epoch.Synchronize(TestTimeouts.Long));
+        Assert.True(epoch.Synchronize(Bound.Long));
+        Assert.True(epoch.Synchronize(Bound.Long));
     }
 
     [Fact]
@@ -221,7 +220,7 @@ public sealed class EpochTests
         var epoch = new Epoch("busy");
         int stop = 0;
         long sections = 0;
-        var reader = TestThread.Start(() =>
+        var reader = TestThread.Start("reader", () =>
         {
             // Back-to-back sections: the slot is almost never observed inactive, only in a newer epoch.
             while (Volatile.Read(ref stop) == 0)
@@ -234,10 +233,10 @@ public sealed class EpochTests
 
         try
         {
-            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref sections) > 0, TestTimeouts.Long));
+            Poll.Until(() => Volatile.Read(ref sections) > 0, "the reader's first section");
             for (int i = 0; i < 20; i++)
             {
-                Assert.True(epoch.Synchronize(TestTimeouts.Long));
+                Assert.True(epoch.Synchronize(Bound.Long));
             }
         }
         finally
@@ -258,7 +257,7 @@ public sealed class EpochTests
         var writers = new TestThread[Writers];
         for (int w = 0; w < Writers; w++)
         {
-            writers[w] = TestThread.Start(() =>
+            writers[w] = TestThread.Start($"writer{w}", () =>
             {
                 for (int i = 0; i < PerWriter; i++)
                 {
@@ -267,7 +266,7 @@ public sealed class EpochTests
                         Thread.SpinWait(10);
                     }
 
-                    Assert.True(epoch.Synchronize(TestTimeouts.Long));
+                    Assert.True(epoch.Synchronize(Bound.Long));
                 }
             });
         }
@@ -302,7 +301,7 @@ public sealed class EpochTests
             Assert.False(epochs[i].IsReadLocked);
         }
 
-        Assert.True(epochs[42].Synchronize(TestTimeouts.Long));
+        Assert.True(epochs[42].Synchronize(Bound.Long));
     }
 
     [Fact]
@@ -319,7 +318,7 @@ public sealed class EpochTests
             var fresh = new Epoch($"fresh{i}");
             Assert.False(fresh.IsReadLocked);
             Assert.Throws<InvalidOperationException>(fresh.ReadUnlock);
-            Assert.True(fresh.Synchronize(TestTimeouts.Long));
+            Assert.True(fresh.Synchronize(Bound.Long));
             using (fresh.Read())
             {
                 Assert.True(fresh.IsReadLocked);

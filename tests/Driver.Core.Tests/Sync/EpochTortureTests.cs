@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Driver.Core.Sync;
-using Driver.Testing;
 using Xunit.Abstractions;
 
 namespace Driver.Core.Tests.Sync;
@@ -30,25 +29,23 @@ public sealed class EpochTortureTests(ITestOutputHelper output)
         for (int r = 0; r < Readers; r++)
         {
             int index = r;
-            threads.Add(TestThread.Start(() => ReaderLoop(epoch, index, reads, ref stop, ref violations), $"reader{r}"));
+            threads.Add(TestThread.Start($"reader{r}", () => ReaderLoop(epoch, index, reads, ref stop, ref violations)));
         }
 
         var writers = new List<TestThread>();
         for (int w = 0; w < Writers; w++)
         {
-            writers.Add(TestThread.Start(
-                () =>
+            writers.Add(TestThread.Start($"writer{w}", () =>
+            {
+                while (Interlocked.Read(ref swaps) < MaxSwaps && clock.Elapsed < s_duration)
                 {
-                    while (Interlocked.Read(ref swaps) < MaxSwaps && clock.Elapsed < s_duration)
-                    {
-                        var next = new TortureVersion(Interlocked.Increment(ref nextId));
-                        TortureVersion old = Interlocked.Exchange(ref _current, next);
-                        epoch.Synchronize();
-                        old.Retire();
-                        Interlocked.Increment(ref swaps);
-                    }
-                },
-                $"writer{w}"));
+                    var next = new TortureVersion(Interlocked.Increment(ref nextId));
+                    TortureVersion old = Interlocked.Exchange(ref _current, next);
+                    epoch.Synchronize();
+                    old.Retire();
+                    Interlocked.Increment(ref swaps);
+                }
+            }));
         }
 
         foreach (TestThread writer in writers)

@@ -1,5 +1,4 @@
 using Driver.Core.Sync;
-using Driver.Testing;
 
 namespace Driver.Core.Tests.Sync;
 
@@ -18,7 +17,7 @@ internal sealed class FakeEngine : IStoppable, IDisposable
     public FakeEngine(string name)
     {
         Name = name;
-        _thread = TestThread.Start(Loop, name);
+        _thread = TestThread.Start(name, Loop);
     }
 
     public string Name { get; }
@@ -73,14 +72,14 @@ internal sealed class FakeEngine : IStoppable, IDisposable
             // Wait for the engine to actually leave its parking spot, so a quick re-Park cannot see a stale _parked.
             while (_parked)
             {
-                Assert.True(Monitor.Wait(_lock, TestTimeouts.Long), "engine did not resume");
+                Assert.True(Monitor.Wait(_lock, Bound.Long), "engine did not resume");
             }
         }
     }
 
     /// <summary>Waits (bounded) until the engine has done more than <paramref name="iterations"/> iterations.</summary>
     public void WaitForProgressBeyond(long iterations) =>
-        Assert.True(SpinWait.SpinUntil(() => Iterations > iterations, TestTimeouts.Long), $"{Name} made no progress");
+        Poll.Until(() => Iterations > iterations, $"{Name} to make progress");
 
     public void Dispose()
     {
@@ -105,7 +104,7 @@ internal sealed class FakeEngine : IStoppable, IDisposable
                     Monitor.PulseAll(_lock);
                     while (_parkRequested && !_stop)
                     {
-                        Assert.True(Monitor.Wait(_lock, TestTimeouts.Long), "engine parked for too long");
+                        Assert.True(Monitor.Wait(_lock, Bound.Long), "engine parked for too long");
                     }
 
                     _parked = false;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Driver.Core.Sync;
-using Driver.Testing;
 using Xunit.Abstractions;
 
 namespace Driver.Core.Tests.Sync;
@@ -26,34 +25,32 @@ public sealed class StopMachineStressTests(ITestOutputHelper output)
         for (int s = 0; s < Submitters; s++)
         {
             int index = s;
-            submitters.Add(TestThread.Start(
-                () =>
+            submitters.Add(TestThread.Start($"submitter{s}", () =>
+            {
+                long count = 0;
+                while (Volatile.Read(ref stop) == 0)
                 {
-                    long count = 0;
-                    while (Volatile.Read(ref stop) == 0)
+                    using (machine.Region())
                     {
-                        using (machine.Region())
+                        Interlocked.Increment(ref inside);
+                        if ((count & 15) == 0)
                         {
-                            Interlocked.Increment(ref inside);
-                            if ((count & 15) == 0)
-                            {
-                                Thread.Yield();
-                            }
-
-                            using (machine.Region())
-                            {
-                                Thread.SpinWait(10);
-                            }
-
-                            Interlocked.Decrement(ref inside);
+                            Thread.Yield();
                         }
 
-                        count++;
+                        using (machine.Region())
+                        {
+                            Thread.SpinWait(10);
+                        }
+
+                        Interlocked.Decrement(ref inside);
                     }
 
-                    entries[index] = count;
-                },
-                $"submitter{s}"));
+                    count++;
+                }
+
+                entries[index] = count;
+            }));
         }
 
         var clock = Stopwatch.StartNew();
@@ -69,7 +66,7 @@ public sealed class StopMachineStressTests(ITestOutputHelper output)
                             Interlocked.Increment(ref violations);
                         }
                     },
-                    TestTimeouts.Long));
+                    Bound.Long));
             }
         }
         finally

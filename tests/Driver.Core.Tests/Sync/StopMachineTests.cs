@@ -1,5 +1,4 @@
 using Driver.Core.Sync;
-using Driver.Testing;
 
 namespace Driver.Core.Tests.Sync;
 
@@ -12,32 +11,30 @@ public sealed class StopMachineTests
         int inside = 0;
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        var submitter = TestThread.Start(() =>
+        var submitter = TestThread.Start("submitter", () =>
         {
             using (machine.Region())
             {
                 Volatile.Write(ref inside, 1);
                 entered.Set();
-                Assert.True(release.Wait(TestTimeouts.Long));
+                Assert.True(release.Wait(Bound.Long));
                 Volatile.Write(ref inside, 0);
             }
         });
-        Assert.True(entered.Wait(TestTimeouts.Long));
+        Assert.True(entered.Wait(Bound.Long));
 
         // While the submitter is inside, the world cannot be stopped: the action must not run.
         bool ranEarly = false;
-        Assert.False(machine.Run(() => ranEarly = true, TestTimeouts.Short));
+        Assert.False(machine.Run(() => ranEarly = true, Bound.Short));
         Assert.False(ranEarly);
         Assert.Equal(0, machine.Stops);
 
         int observedInside = -1;
-        using var runStarting = new ManualResetEventSlim();
-        var stopper = TestThread.Start(() =>
-        {
-            runStarting.Set();
-            Assert.True(machine.Run(() => observedInside = Volatile.Read(ref inside), TestTimeouts.Long));
-        });
-        Assert.True(runStarting.Wait(TestTimeouts.Long));
+        long drains = machine.DrainWaits;
+        var stopper = TestThread.Start("stopper", () =>
+            Assert.True(machine.Run(() => observedInside = Volatile.Read(ref inside), Bound.Long)));
+        // Release the submitter only once the stopper is waiting for it to leave: the wait this test is about.
+        Poll.Until(() => machine.DrainWaits > drains, "the stopper to wait for the submitter's region");
         release.Set();
         stopper.Join();
         submitter.Join();
@@ -53,16 +50,14 @@ public sealed class StopMachineTests
         var machine = new StopMachine("gate");
         int actionFinished = 0;
         int sawActionFinished = -1;
-        using var attempting = new ManualResetEventSlim();
         using var entered = new ManualResetEventSlim();
         TestThread? submitter = null;
 
         Assert.True(machine.Run(
             () =>
             {
-                submitter = TestThread.Start(() =>
+                submitter = TestThread.Start("submitter", () =>
                 {
-                    attempting.Set();
                     using (machine.Region())
                     {
                         sawActionFinished = Volatile.Read(ref actionFinished);
@@ -70,13 +65,12 @@ public sealed class StopMachineTests
                     }
                 });
 
-                Assert.True(attempting.Wait(TestTimeouts.Long));
-
-                // The submitter is at (or in) EnterRegion; the world is stopped, so it must not get in.
-                Assert.False(entered.Wait(TestTimeouts.Short));
+                // The submitter met the stop and waits at the gate: the world is stopped, so it must not get in.
+                Poll.Until(() => machine.GateWaits > 0, "the submitter to wait at the gate");
+                Assert.False(entered.IsSet);
                 Volatile.Write(ref actionFinished, 1);
             },
-            TestTimeouts.Long));
+            Bound.Long));
 
         Assert.NotNull(submitter);
         submitter.Join();
@@ -113,7 +107,7 @@ public sealed class StopMachineTests
                 rcsAtEnd = rcs.Iterations;
                 parkedAtEnd = rcs.IsParked && bcs.IsParked;
             },
-            TestTimeouts.Long));
+            Bound.Long));
 
         Assert.True(parkedAtStart);
         Assert.True(parkedAtEnd);
@@ -129,7 +123,7 @@ public sealed class StopMachineTests
 
         // Unregistered participants are left alone by later stops.
         machine.Unregister(bcs);
-        Assert.True(machine.Run(() => { }, TestTimeouts.Long));
+        Assert.True(machine.Run(() => { }, Bound.Long));
         Assert.Equal(2, rcs.ParkCalls);
         Assert.Equal(1, bcs.ParkCalls);
         Assert.Equal(2, machine.Stops);
@@ -145,7 +139,7 @@ public sealed class StopMachineTests
         machine.Register(stuck);
 
         bool ran = false;
-        Assert.False(machine.Run(() => ran = true, TestTimeouts.Short));
+        Assert.False(machine.Run(() => ran = true, Bound.Short));
 
         Assert.False(ran);
         Assert.Equal(0, machine.Stops);
@@ -157,7 +151,7 @@ public sealed class StopMachineTests
 
         // Everything resumed: the engine runs again and the region gate is open.
         engine.WaitForProgressBeyond(engine.Iterations);
-        var submitter = TestThread.Start(() =>
+        var submitter = TestThread.Start("submitter", () =>
         {
             using (machine.Region())
             {
@@ -166,7 +160,7 @@ public sealed class StopMachineTests
         submitter.Join();
 
         machine.Unregister(stuck);
-        Assert.True(machine.Run(() => ran = true, TestTimeouts.Long));
+        Assert.True(machine.Run(() => ran = true, Bound.Long));
         Assert.True(ran);
         Assert.Equal(1, machine.Stops);
     }
@@ -178,7 +172,7 @@ public sealed class StopMachineTests
         using var engine = new FakeEngine("ccs0");
         machine.Register(engine);
 
-        Assert.Throws<NotSupportedException>(() => machine.Run(() => throw new NotSupportedException("boom"), TestTimeouts.Long));
+        Assert.Throws<NotSupportedException>(() => machine.Run(() => throw new NotSupportedException("boom"), Bound.Long));
 
         Assert.False(engine.IsParked);
         Assert.Equal(1, engine.UnparkCalls);
@@ -186,7 +180,7 @@ public sealed class StopMachineTests
         {
         }
 
-        Assert.True(machine.Run(() => { }, TestTimeouts.Long));
+        Assert.True(machine.Run(() => { }, Bound.Long));
     }
 
     [Fact]
@@ -195,11 +189,11 @@ public sealed class StopMachineTests
         var machine = new StopMachine("self");
         using (machine.Region())
         {
-            Assert.Throws<InvalidOperationException>(() => machine.Run(() => { }, TestTimeouts.Long));
+            Assert.Throws<InvalidOperationException>(() => machine.Run(() => { }, Bound.Long));
         }
 
         Assert.Equal(0, machine.Stops);
-        Assert.True(machine.Run(() => { }, TestTimeouts.Long));
+        Assert.True(machine.Run(() => { }, Bound.Long));
     }
 
     [Fact]
@@ -211,13 +205,13 @@ public sealed class StopMachineTests
         Assert.True(machine.Run(
             () =>
             {
-                nested = Record.Exception(() => machine.Run(() => { }, TestTimeouts.Long));
+                nested = Record.Exception(() => machine.Run(() => { }, Bound.Long));
                 using (machine.Region())
                 {
                     enteredRegion = true;
                 }
             },
-            TestTimeouts.Long));
+            Bound.Long));
 
         Assert.IsType<InvalidOperationException>(nested);
         Assert.True(enteredRegion);
@@ -242,30 +236,30 @@ public sealed class StopMachineTests
         var machine = new StopMachine("nest-hold");
         using var innerLeft = new ManualResetEventSlim();
         using var leaveOuter = new ManualResetEventSlim();
-        var submitter = TestThread.Start(() =>
+        var submitter = TestThread.Start("submitter", () =>
         {
             machine.EnterRegion();
             machine.EnterRegion();
             machine.ExitRegion();
             innerLeft.Set();
-            Assert.True(leaveOuter.Wait(TestTimeouts.Long));
+            Assert.True(leaveOuter.Wait(Bound.Long));
             machine.ExitRegion();
         });
 
-        Assert.True(innerLeft.Wait(TestTimeouts.Long));
-        Assert.False(machine.Run(() => { }, TestTimeouts.Short));
+        Assert.True(innerLeft.Wait(Bound.Long));
+        Assert.False(machine.Run(() => { }, Bound.Short));
         leaveOuter.Set();
         submitter.Join();
-        Assert.True(machine.Run(() => { }, TestTimeouts.Long));
+        Assert.True(machine.Run(() => { }, Bound.Long));
     }
 
     [Fact]
     public void ThreadThatDiedInsideARegionDoesNotBlockStops()
     {
         var machine = new StopMachine("died-inside");
-        var submitter = TestThread.Start(machine.EnterRegion);
+        var submitter = TestThread.Start("submitter", machine.EnterRegion);
         submitter.Join();
-        Assert.True(machine.Run(() => { }, TestTimeouts.Long));
+        Assert.True(machine.Run(() => { }, Bound.Long));
     }
 
     [Fact]

@@ -5,8 +5,6 @@ namespace Driver.Core.Tests.Tiling;
 
 public class FenceRegisterFileTests
 {
-    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(10);
-
     [Theory]
     [InlineData(8)]
     [InlineData(16)]
@@ -166,7 +164,7 @@ public class FenceRegisterFileTests
                 ApertureRoute route = aperture.Read(nodeB, 4096 + 16, binding, out _);
                 return (value, route);
             });
-            Assert.True(lookup.Wait(s_bound));
+            Assert.True(lookup.Wait(Bound.Long));
             seen.Add((step, lookup.Result.value, lookup.Result.route));
         };
         FenceBinding bindingB = file.Assign(ownerB, nodeB.Offset, nodeB.Size, TilingMode.Y, 256);

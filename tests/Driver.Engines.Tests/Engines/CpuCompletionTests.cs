@@ -3,7 +3,6 @@ using Driver.Core.Hw;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
 using Driver.Engines.Isa;
-using Driver.Testing;
 using Driver.Testing.Gt;
 
 namespace Driver.Engines.Tests.Engines;
@@ -26,7 +25,7 @@ public sealed class CpuCompletionTests : IDisposable
         TestBuffer spin = _h.NewBuffer();
         spin.Write(new BatchBuilder().ArbCheck().Jump(spin.Address));
         Request spinner = _h.Submit(spin);
-        Assert.True(Poll.Until(() => _h.Gt[EngineId.Rcs0].Active == spinner));
+        Poll.Until(() => _h.Gt[EngineId.Rcs0].Active == spinner, "the spinner running on rcs0");
 
         GpuContext ctx = _h.Client.CreateContext();
         TestBuffer target = _h.NewBuffer();
@@ -45,11 +44,11 @@ public sealed class CpuCompletionTests : IDisposable
 
         spin[0] = Mi.BatchBufferEnd;
 
-        Assert.True(earlier.Wait(TestTimeouts.Long));
+        Assert.True(earlier.Wait(Bound.Long));
         Assert.Equal(1, earlier.Status);
         Assert.Equal(0xaaaau, target[0]);
         // The CPU-completed request is dropped by the engine when it reaches it: its payload never runs.
-        Assert.True(Poll.Until(() => !_h.Gt[EngineId.Rcs0].IsBusy));
+        Poll.Until(() => !_h.Gt[EngineId.Rcs0].IsBusy, "rcs0 idle after the earlier request and the dropped later one");
         Assert.Equal(0u, target[1]);
         Assert.Equal(earlier.Seqno, earlier.Timeline.Breadcrumb);
     }

@@ -2,7 +2,6 @@ using Driver.Core.Hw;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
 using Driver.Engines.Isa;
-using Driver.Testing;
 using Driver.Testing.Gt;
 
 namespace Driver.Engines.Tests.Engines;
@@ -25,9 +24,9 @@ public sealed class EngineBusyAccountingTests
         // Each on a context of its own: cancelling one must not move another's breadcrumb (a reset never completes a
         // later request of a timeline before the earlier ones).
         var queued = Enumerable.Range(0, 3).Select(_ => h.Submit(new BatchBuilder().End(), context: h.Client.CreateContext())).ToList();
-        Assert.True(Poll.Until(() => engine.Active == waiter));
+        Poll.Until(() => engine.Active == waiter, "the waiting request to run");
 
-        Assert.True(engine.Park(Poll.Bound));
+        Assert.True(engine.Park(Bound.Long));
         List<Request> taken = engine.TakeAllRequests();
         Assert.Equal(4, taken.Count);
         Assert.True(engine.IsBusy, "an engine must not look idle while a rewind holds its requests");
@@ -43,8 +42,8 @@ public sealed class EngineBusyAccountingTests
 
         Assert.True(engine.IsBusy, "the replayed semaphore wait is still pending");
         gate[0] = 1;
-        Assert.True(queued[1].Wait(Poll.Bound));
-        Assert.True(Poll.Until(() => !engine.IsBusy));
+        Assert.True(queued[1].Wait(Bound.Long));
+        Poll.Until(() => !engine.IsBusy, "the engine to go idle");
         Assert.Equal(1, waiter.Status);
         Assert.Equal(-Driver.Core.Errors.Errno.EIO, cancelled.Status);
         Assert.Equal(engine.Submitted, engine.Completed);

@@ -3,7 +3,6 @@ using Driver.Core.Hw;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
 using Driver.Engines.Isa;
-using Driver.Testing;
 using Driver.Testing.Gt;
 
 namespace Driver.Engines.Tests.Isa;
@@ -31,9 +30,9 @@ public class NoRecoveryTests
         TestBuffer target = h.NewBuffer();
         Request faulty = h.Submit(new BatchBuilder().StoreDword(target.At(0), 1).Emit(bad, 0, 0, 0).StoreDword(target.At(1), 2).End(), EngineId.Vcs0);
         Request next = h.Submit(new BatchBuilder().StoreDword(target.At(2), 3).End(), EngineId.Vcs0);
-        Assert.True(faulty.Wait(Poll.Bound));
+        Assert.True(faulty.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, faulty.Status);
-        Assert.True(next.Wait(Poll.Bound));
+        Assert.True(next.Wait(Bound.Long));
         Assert.Equal(1, next.Status);
         Assert.Equal([1u, 0u, 3u], new[] { target[0], target[1], target[2] });
         Engine engine = h.Gt[EngineId.Vcs0];
@@ -50,7 +49,7 @@ public class NoRecoveryTests
         TestBuffer target = h.NewBuffer();
         Request faulty = h.Submit(new BatchBuilder().StoreDword(0x0300_0000, 1).StoreDword(target.At(1), 2).End());
         Request next = h.Submit(new BatchBuilder().StoreDword(target.At(2), 3).End());
-        Assert.True(next.Wait(Poll.Bound));
+        Assert.True(next.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, faulty.Status);
         Assert.Equal(1, next.Status);
         Assert.Equal(0u, target[1]);
@@ -64,7 +63,7 @@ public class NoRecoveryTests
         using var h = new GtHarness();
         TestBuffer batch = h.NewBuffer(4096, fixedOffset: 0x0100_0000);
         Request rq = h.Submit(batch);
-        Assert.True(rq.Wait(Poll.Bound));
+        Assert.True(rq.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, rq.Status);
         Assert.Equal(0x0100_1000u, h.Gt[EngineId.Rcs0].LastFault!.Address);
     }
@@ -79,7 +78,7 @@ public class NoRecoveryTests
             .ToList();
         for (int i = 0; i < requests.Count; i++)
         {
-            Assert.True(requests[i].Wait(Poll.Bound));
+            Assert.True(requests[i].Wait(Bound.Long));
             Assert.Equal(i % 2 == 0 ? -Errno.EIO : 1, requests[i].Status);
         }
         Assert.Equal(3, h.Gt[EngineId.Bcs0].Faults);
@@ -93,11 +92,11 @@ public class NoRecoveryTests
         TestBuffer batch = h.NewBuffer();
         batch.Write(new BatchBuilder().Noop().Jump(batch.Address + 4));
         Request rq = h.Submit(batch, EngineId.Ccs0);
-        Assert.True(Poll.Until(() => h.Gt[EngineId.Ccs0].Head == batch.Address + 4));
+        Poll.Until(() => h.Gt[EngineId.Ccs0].Head == batch.Address + 4, "ccs0 to reach the loop");
         Assert.False(rq.IsSignaled);
         Assert.True(rq.Started);
         batch[1] = Mi.BatchBufferEnd;
-        Assert.True(rq.Wait(Poll.Bound));
+        Assert.True(rq.Wait(Bound.Long));
         Assert.Equal(1, rq.Status);
         Assert.Equal(0, h.Gt[EngineId.Ccs0].Faults);
     }

@@ -1,5 +1,4 @@
 using Driver.Core.Hw;
-using Driver.Testing;
 
 namespace Driver.Reset.Tests.Recovery;
 

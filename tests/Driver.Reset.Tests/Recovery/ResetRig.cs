@@ -6,7 +6,6 @@ using Driver.Engines.Execution;
 using Driver.Engines.Gt;
 using Driver.Engines.Isa;
 using Driver.Reset.Recovery;
-using Driver.Testing;
 using Driver.Testing.Gt;
 
 namespace Driver.Reset.Tests.Recovery;
@@ -55,7 +54,7 @@ public sealed class ResetRig : IDisposable
         TestBuffer batch = Harness.NewBuffer();
         batch.Write(new BatchBuilder().ArbCheck().Jump(batch.Address));
         Request rq = Harness.Submit(batch, engine, context);
-        Assert.True(Poll.Until(() => Gt[engine].Active == rq && rq.Started), $"the spinner never started on {engine.Name()}");
+        Poll.Until(() => Gt[engine].Active == rq && rq.Started, $"the spinner never started on {engine.Name()}");
         return new Spinner(batch, rq);
     }
 
@@ -72,7 +71,7 @@ public sealed class ResetRig : IDisposable
         var release = new ManualResetEventSlim(false);
         _holds.Add(release);
         Gt[engine].HoldBetweenSafePoints(release);
-        Assert.True(Poll.Until(() => Gt[engine].IsHeldBetweenSafePoints), $"{engine.Name()} never reached a safe point to be held at");
+        Poll.Until(() => Gt[engine].IsHeldBetweenSafePoints, $"{engine.Name()} never reached a safe point to be held at");
         return release;
     }
 

@@ -5,7 +5,6 @@ using Driver.Core.Requests;
 using Driver.Engines.Execution;
 using Driver.Engines.Isa;
 using Driver.Reset.Recovery;
-using Driver.Testing;
 using Driver.Testing.Gt;
 
 namespace Driver.Reset.Tests.Recovery;
@@ -30,9 +29,9 @@ public class RewindCompletionTests
 
         rig.Reset.HandleError(EngineId.Rcs0.Mask(), ErrorFlags.None, "test: hung spinner");
 
-        Assert.True(hung.Request.Wait(TestTimeouts.Long));
+        Assert.True(hung.Request.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, hung.Request.Status);
-        Assert.True(earlier.Wait(TestTimeouts.Long));
+        Assert.True(earlier.Wait(Bound.Long));
         Assert.Equal(1, earlier.Status);
         Assert.Equal(0x1234u, target[0]);
         Assert.Equal(1, later.Status);

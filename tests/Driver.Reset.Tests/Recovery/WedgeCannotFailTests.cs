@@ -3,7 +3,6 @@ using Driver.Core.Hw;
 using Driver.Core.Requests;
 using Driver.Engines.Gt;
 using Driver.Reset.Recovery;
-using Driver.Testing;
 
 namespace Driver.Reset.Tests.Recovery;
 
@@ -44,12 +43,12 @@ public class WedgeCannotFailTests
 
         rig.Release(EngineId.Rcs0, hold);
 
-        Assert.True(stuck.Request.Wait(TestTimeouts.Long), "the stuck engine never cancelled its batch");
-        Assert.True(behindStuck.Wait(TestTimeouts.Long));
+        Assert.True(stuck.Request.Wait(Bound.Long), "the stuck engine never cancelled its batch");
+        Assert.True(behindStuck.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, stuck.Request.Status);
         Assert.Equal(-Errno.EIO, behindStuck.Status);
         Assert.False(rig[EngineId.Rcs0].IsCancelPending);
-        Assert.True(Poll.Until(() => !rig[EngineId.Rcs0].IsBusy), "rcs0 still counts work it cancelled");
+        Poll.Until(() => !rig[EngineId.Rcs0].IsBusy, "rcs0 still counts work it cancelled");
     }
 
     [Fact]
@@ -73,7 +72,7 @@ public class WedgeCannotFailTests
         Assert.Equal(0, stuck.Request.Status);
 
         rig.Release(EngineId.Rcs0, hold);
-        Assert.True(stuck.Request.Wait(TestTimeouts.Long));
+        Assert.True(stuck.Request.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, stuck.Request.Status);
     }
 
@@ -104,22 +103,22 @@ public class WedgeCannotFailTests
             using var rig = new ResetRig();
             ResetRig.Spinner hung = rig.Spin(EngineId.Rcs0);
             Request queued = rig.Nop(EngineId.Rcs0);
-            var engineReset = TestThread.Start(() => rig.Reset.HandleError(EngineId.Rcs0.Mask(), ErrorFlags.None, "test: hang"), "engine-reset");
-            var wedge = TestThread.Start(() => rig.Reset.SetWedged("test: wedge beside an engine reset"), "wedge");
+            var engineReset = TestThread.Start("engine-reset", () => rig.Reset.HandleError(EngineId.Rcs0.Mask(), ErrorFlags.None, "test: hang"));
+            var wedge = TestThread.Start("wedge", () => rig.Reset.SetWedged("test: wedge beside an engine reset"));
             engineReset.Join();
             wedge.Join();
 
             // Whichever came first, the hung batch ended with -EIO (guilty, or cancelled) and its successor with -EIO
             // (cancelled) or ok (it ran after the engine reset, before the wedge).
-            Assert.True(hung.Request.Wait(TestTimeouts.Long));
-            Assert.True(queued.Wait(TestTimeouts.Long));
+            Assert.True(hung.Request.Wait(Bound.Long));
+            Assert.True(queued.Wait(Bound.Long));
             Assert.Equal(-Errno.EIO, hung.Request.Status);
             Assert.Contains(queued.Status, new[] { 1, -Errno.EIO });
             // The hang report handled after the wedge escalates to a full reset (no engine reset while wedged), and
             // intel_gt_reset begins by unwedging (__intel_gt_unset_wedged): either way the GT ends usable or wedged,
             // never in between.
             Request probe = rig.Nop(EngineId.Bcs0);
-            Assert.True(probe.Wait(TestTimeouts.Long));
+            Assert.True(probe.Wait(Bound.Long));
             Assert.Equal(rig.Reset.IsWedged ? -Errno.EIO : 1, probe.Status);
         }
     }
@@ -131,15 +130,15 @@ public class WedgeCannotFailTests
         using var stop = new ManualResetEventSlim(false);
         var submitted = new System.Collections.Concurrent.ConcurrentBag<Request>();
         Driver.Core.Contexts.GpuContext[] contexts = Enumerable.Range(0, 4).Select(_ => rig.Harness.Client.CreateContext()).ToArray();
-        var threads = Enumerable.Range(0, 4).Select(t => TestThread.Start(() =>
+        var threads = Enumerable.Range(0, 4).Select(t => TestThread.Start($"submitter-{t}", () =>
         {
             EngineId engine = EngineIds.All[t % EngineIds.Count];
             for (int i = 0; i < 20_000 && !stop.IsSet; i++)
             {
                 submitted.Add(rig.Nop(engine, contexts[t]));
             }
-        }, $"submitter-{t}")).ToList();
-        Assert.True(Poll.Until(() => submitted.Count > 400), "the submitters never got going");
+        })).ToList();
+        Poll.Until(() => submitted.Count > 400, "the submitters never got going");
 
         rig.Reset.SetWedged("test: wedge under submission");
         stop.Set();
@@ -148,7 +147,7 @@ public class WedgeCannotFailTests
         Assert.True(rig.Reset.IsWedged);
         foreach (Request rq in submitted)
         {
-            Assert.True(rq.Wait(TestTimeouts.Long), $"{rq} never signalled");
+            Assert.True(rq.Wait(Bound.Long), $"{rq} never signalled");
             Assert.Contains(rq.Status, new[] { 1, -Errno.EIO });
         }
 

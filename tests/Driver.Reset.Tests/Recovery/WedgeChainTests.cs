@@ -2,7 +2,6 @@ using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Requests;
-using Driver.Testing;
 
 namespace Driver.Reset.Tests.Recovery;
 
@@ -35,13 +34,13 @@ public class WedgeChainTests
         // 256 KiB: a chain of 20,000 recursive signals overflowed a stack this size before the deferral.
         var wedger = new Thread(() => rig.Reset.SetWedged("test: wedge a long chain"), 256 * 1024) { Name = "small-stack-wedger" };
         wedger.Start();
-        Assert.True(wedger.Join(TestTimeouts.Long), "the wedge did not finish");
+        Assert.True(wedger.Join(Bound.Long), "the wedge did not finish");
 
         Assert.True(rig.Reset.IsWedged);
         Assert.Equal(-Errno.EIO, head.Request.Status);
         for (int i = 0; i < Links; i++)
         {
-            Assert.True(chain[i].Wait(TestTimeouts.Long), $"link {i} never signalled");
+            Assert.True(chain[i].Wait(Bound.Long), $"link {i} never signalled");
             Assert.Equal(-Errno.EIO, chain[i].Status);
         }
     }

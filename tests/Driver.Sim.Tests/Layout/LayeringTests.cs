@@ -1,4 +1,3 @@
-using Driver.Testing;
 
 namespace Driver.Sim.Tests.Layout;
 

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Driver.Core.Errors;
 using Driver.Core.Hw;
 using Driver.Sim.Logging;
-using Driver.Testing;
+using Driver.Testing.Devices;
 using Driver.Uapi;
 using Serilog.Core;
 
@@ -17,15 +17,16 @@ public class DriverLogTests
         var dmesg = new DmesgBuffer();
         var console = new StringWriter();
         using (Logger log = LogSetup.Create(TextWriter.Synchronized(console), new LogOptions { Verbose = true, Format = LogFormat.Json, Dmesg = dmesg }))
-        using (var dev = new GpuDevice(DeviceConfig.Fast(), log))
+        using (var t = TestDevice.Fast(log: log))
         {
+            GpuDevice dev = t.Dev;
             Assert.Equal(0, dev.OpenClient(out int client, name: "hog"));
             Assert.Equal(0, dev.CreateContext(client, out int ctx));
             using var spin = Spinner.Start(dev, client, new SpinnerOptions { Context = ctx, Engine = EngineId.Vcs0, NoPreemption = true });
-            Assert.True(spin.Fence.Wait(Poll.Bound));
+            Assert.True(spin.Fence.Wait(Bound.Long));
             Assert.Equal(-Errno.EIO, spin.Fence.Status);
             // The log lines come from the reset worker: wait (bounded) for its handling to end.
-            Assert.True(Poll.Until(() => dev.Worker.Pending == 0));
+            Poll.Until(() => dev.Worker.Pending == 0, "the reset worker to go idle");
         }
 
         Assert.Contains(dmesg.Lines, l => l.Contains("] gpusim vcs0: GPU HANG: "));

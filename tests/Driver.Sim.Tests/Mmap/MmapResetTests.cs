@@ -4,8 +4,9 @@ using Driver.Core.Memory;
 using Driver.Reset.Mmap;
 using Driver.Reset.Recovery;
 using Driver.Sim.Glitch;
+using Driver.Testing.Devices;
 using Driver.Uapi;
-using static Driver.Testing.Devices.MmapTestDevice;
+using static Driver.Testing.Devices.GttMappings;
 
 namespace Driver.Sim.Tests.Mmap;
 
@@ -21,7 +22,8 @@ public class MmapResetTests
     [Fact]
     public void FullResetClearsTheFencesKeepsTheGgttAndRestoresTheFences()
     {
-        using GpuDevice dev = Create(MmapResetPolicy.Glitch);
+        using var t = TestDevice.Mmap(MmapResetPolicy.Glitch);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         (GttMapping? gtt, BufferMapping _) = Map(dev, c, TilingMode.X, Stride, Size);
         Fill(gtt, Seed);
@@ -65,7 +67,8 @@ public class MmapResetTests
     [Fact]
     public void GlitchPolicyLetsAnAccessInTheWindowReadAndWriteTheWrongPlace()
     {
-        using GpuDevice dev = Create(MmapResetPolicy.Glitch);
+        using var t = TestDevice.Mmap(MmapResetPolicy.Glitch);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         (GttMapping? gtt, BufferMapping? linear) = Map(dev, c, TilingMode.X, Stride, Size);
         Fill(gtt, Seed);
@@ -76,23 +79,25 @@ public class MmapResetTests
         int readErr = -1, writeErr = -1;
         uint windowValue = 0;
         bool joined = false;
+        TestThread? user = null;
         // Registered after the device's mmap manager: runs once it has cleared the fence registers.
         dev.Reset.AddObserver(new HookObserver
         {
             HardwareReset = () =>
             {
-                var user = new Thread(() =>
+                user = TestThread.Start("user", () =>
                 {
                     readErr = gtt.Read(Probe, out windowValue);
                     writeErr = gtt.Write(Probe, 0xdeadbeef);
                 });
-                user.Start();
-                joined = user.Join(Bound);
+                joined = user.TryJoin();
             },
         });
 
         dev.ForceFullReset();
 
+        Assert.NotNull(user);
+        user.Join();
         Assert.True(joined, "the access in the window did not complete");
         Assert.Equal(0, readErr);
         Assert.Equal(0, writeErr);
@@ -111,12 +116,13 @@ public class MmapResetTests
     [Fact]
     public void RevokePolicyBlocksAnAccessInTheWindowUntilTheRegistersAreRestored()
     {
-        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
+        using var t = TestDevice.Mmap(MmapResetPolicy.Revoke);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         (GttMapping? gtt, BufferMapping _) = Map(dev, c, TilingMode.Y, 256, Size);
         Fill(gtt, Seed);
 
-        Thread? user = null;
+        TestThread? user = null;
         int done = 0, doneAtRestore = -1, presentInWindow = -1, err = -1;
         bool faultedInWindow = false;
         uint value = 0;
@@ -126,21 +132,21 @@ public class MmapResetTests
             {
                 presentInWindow = gtt.PresentPages;
                 long faults = dev.Mmaps.Faults;
-                user = new Thread(() =>
+                user = TestThread.Start("user", () =>
                 {
                     err = gtt.Read(Probe, out value);
                     Volatile.Write(ref done, 1);
                 });
-                user.Start();
                 // The access finds its PTE zapped and faults; the fault then waits on the reset lock.
-                faultedInWindow = SpinWait.SpinUntil(() => dev.Mmaps.Faults > faults, Bound);
+                faultedInWindow = Poll.TryUntil(() => dev.Mmaps.Faults > faults);
             },
             Restore = () => doneAtRestore = Volatile.Read(ref done),
         });
 
         dev.ForceFullReset();
 
-        Assert.True(user!.Join(Bound));
+        Assert.NotNull(user);
+        user.Join();
         Assert.Equal(0, presentInWindow);
         Assert.True(faultedInWindow);
         Assert.Equal(0, doneAtRestore);
@@ -155,12 +161,13 @@ public class MmapResetTests
     [Fact]
     public void StopMachinePolicyHoldsAnAccessForTheWholeReset()
     {
-        using GpuDevice dev = Create(MmapResetPolicy.StopMachine);
+        using var t = TestDevice.Mmap(MmapResetPolicy.StopMachine);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         (GttMapping? gtt, BufferMapping _) = Map(dev, c, TilingMode.X, Stride, Size);
         Fill(gtt, Seed);
 
-        Thread? user = null;
+        TestThread? user = null;
         int done = 0, doneAtRestore = -1, err = -1;
         bool heldInWindow = false;
         uint value = 0;
@@ -168,7 +175,8 @@ public class MmapResetTests
         {
             HardwareReset = () =>
             {
-                user = new Thread(() =>
+                long held = dev.Mmaps.StoppedAccesses;
+                user = TestThread.Start("user", () =>
                 {
                     err = gtt.Write(Probe, 0x12345678);
                     if (err == 0)
@@ -178,17 +186,17 @@ public class MmapResetTests
 
                     Volatile.Write(ref done, 1);
                 });
-                user.Start();
-                // The thread blocks at the stop machine's gate.
-                heldInWindow = SpinWait.SpinUntil(() => (user.ThreadState & ThreadState.WaitSleepJoin) != 0, Bound);
+                // The access meets the stopped machine and waits at its gate.
+                heldInWindow = Poll.TryUntil(() => dev.Mmaps.StoppedAccesses > held);
             },
             Restore = () => doneAtRestore = Volatile.Read(ref done),
         });
 
         dev.ForceFullReset();
 
-        Assert.True(user!.Join(Bound));
-        Assert.True(heldInWindow);
+        Assert.NotNull(user);
+        user.Join();
+        Assert.True(heldInWindow, "the access was not held at the stop machine's gate");
         Assert.Equal(0, doneAtRestore);
         Assert.Equal(0, err);
         Assert.Equal(0x12345678u, value);
@@ -225,29 +233,24 @@ public class MmapResetTests
     [InlineData(MmapResetPolicy.Revoke)]
     public void EngineResetsNeverGlitchAndNeverSendAccessesToTheFaultPath(MmapResetPolicy policy)
     {
-        using GpuDevice dev = Create(policy, engineReset: true);
+        using var t = TestDevice.Mmap(policy, engineReset: true);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         (GttMapping? gtt, BufferMapping _) = Map(dev, c, TilingMode.Y, 256, Size);
         Fill(gtt, Seed);
         long faults = dev.Mmaps.Faults;
-        Exception? failure = null;
         int stop = 0, rounds = 0;
-        var user = new Thread(() =>
+        var user = TestThread.Start("user", () =>
         {
-            try
+            for (uint r = 1; Volatile.Read(ref stop) == 0 && r < 10_000; r++)
             {
-                for (uint r = 1; Volatile.Read(ref stop) == 0 && r < 10_000; r++)
-                {
-                    Fill(gtt, r << 20);
-                    AssertFilled(gtt, r << 20);
-                    Interlocked.Increment(ref rounds);
-                }
+                Fill(gtt, r << 20);
+                AssertFilled(gtt, r << 20);
+                Interlocked.Increment(ref rounds);
             }
-            catch (Exception e) { failure = e; }
         });
-        user.Start();
         // The Resets must overlap the user's accesses: let it complete a round first (bounded).
-        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref rounds) > 0 || failure is not null, Bound));
+        Poll.Until(() => Volatile.Read(ref rounds) > 0 || !user.Thread.IsAlive, "the user's first round");
         const int Resets = 20;
         for (int i = 0; i < Resets; i++)
         {
@@ -255,9 +258,8 @@ public class MmapResetTests
         }
 
         Volatile.Write(ref stop, 1);
-        Assert.True(user.Join(Bound));
+        user.Join();
 
-        Assert.Null(failure);
         Assert.True(rounds > 0);
         Assert.Equal(Resets, dev.Reset.EngineResetCount(EngineClass.Render));
         Assert.Equal(0, dev.Reset.ResetCount);
@@ -273,7 +275,8 @@ public class MmapResetTests
     {
         // __intel_gt_set_wedged and __intel_gt_unset_wedged each reset the hardware (__intel_gt_reset(gt,
         // ALL_ENGINES)) and revoke nothing; the resume path's intel_ggtt_restore_fences brings the registers back.
-        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
+        using var t = TestDevice.Mmap(MmapResetPolicy.Revoke);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         (GttMapping? gtt, BufferMapping _) = Map(dev, c, TilingMode.X, Stride, Size);
         Fill(gtt, Seed);

@@ -3,7 +3,6 @@ using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Requests;
 using Driver.Engines.Isa;
-using Driver.Testing;
 using Driver.Testing.Devices;
 using Driver.Testing.Gt;
 
@@ -15,7 +14,7 @@ public class DependencyTests
     [Fact]
     public void RequestWaitsForAnInFenceFromAnotherEngine()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer buf = t.NewBuffer();
         TestBuffer producerBatch = t.NewBuffer();
         producerBatch.Write(new BatchBuilder().SemaphoreWait(buf.At(0), CompareOp.Equal, 1).StoreDword(buf.At(1), 1).End());
@@ -25,14 +24,14 @@ public class DependencyTests
         order.Watch(producer);
         order.Watch(consumer);
 
-        Assert.True(Poll.Until(() => t.Engine(EngineId.Bcs0).Head == producerBatch.Address), "producer never reached its semaphore");
+        Poll.Until(() => t.Engine(EngineId.Bcs0).Head == producerBatch.Address, "producer never reached its semaphore");
         // The producer is provably running and blocked, and the consumer has not been handed to its (idle) engine.
         Assert.Equal(0u, buf[2]);
         Assert.False(((Request)consumer).IsSubmitted);
         Assert.False(consumer.IsSignaled);
 
         buf[0] = 1;
-        Assert.True(consumer.Wait(Poll.Bound));
+        Assert.True(consumer.Wait(Bound.Long));
         Assert.Equal(1, producer.Status);
         Assert.Equal(1, consumer.Status);
         Assert.Equal(1u, buf[1]);
@@ -44,7 +43,7 @@ public class DependencyTests
     [Fact]
     public void RequestWaitsForAnExternalFence()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         var external = new DmaFence();
         DmaFence f = t.Submit(new BatchBuilder().StoreDword(target.At(0), 7).End(), EngineId.Vcs0, 0, [external]);
@@ -55,7 +54,7 @@ public class DependencyTests
         Assert.False(((Request)f).IsSubmitted);
         Assert.Equal(0u, target[0]);
         external.Signal();
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(1, f.Status);
         Assert.Equal(7u, target[0]);
     }
@@ -73,13 +72,13 @@ public class DependencyTests
     [InlineData(-Errno.ETIMEDOUT, false)]
     public void AnyInFenceErrorIsInheritedOnlyAFatalOneSkipsThePayload(int error, bool fatal)
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         var external = new DmaFence();
         DmaFence f = t.Submit(new BatchBuilder().StoreDword(target.At(0), 7).End(), EngineId.Rcs0, 0, [external]);
         external.SetError(error);
         external.Signal();
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(error, f.Status);
         Assert.Equal(fatal ? 0u : 7u, target[0]);
         t.AssertWorks();
@@ -88,7 +87,7 @@ public class DependencyTests
     [Fact]
     public void InFenceThatFailedBeforeExecbufIsInherited()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         var failed = new DmaFence();
         failed.SetError(-Errno.EIO);
@@ -96,7 +95,7 @@ public class DependencyTests
         var ok = new DmaFence();
         ok.Signal();
         DmaFence f = t.Submit(new BatchBuilder().StoreDword(target.At(0), 7).End(), EngineId.Rcs0, 0, [ok, failed]);
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, f.Status);
         Assert.Equal(0u, target[0]);
     }
@@ -104,7 +103,7 @@ public class DependencyTests
     [Fact]
     public void OneFailedAmongSeveralInFencesIsEnough()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         var a = new DmaFence();
         var b = new DmaFence();
@@ -116,7 +115,7 @@ public class DependencyTests
         Assert.False(f.IsSignaled);
         c.SetError(-Errno.EAGAIN);
         c.Signal();
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, f.Status);
         Assert.Equal(0u, target[0]);
     }
@@ -124,12 +123,12 @@ public class DependencyTests
     [Fact]
     public void HangOnAnotherEnginePropagatesDownTheChain()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         DmaFence hung = t.Submit(new BatchBuilder().Emit(0xDEAD_BEEF), EngineId.Vcs0);
         DmaFence second = t.Submit(new BatchBuilder().StoreDword(target.At(0), 1).End(), EngineId.Rcs0, 0, [hung]);
         DmaFence third = t.Submit(new BatchBuilder().StoreDword(target.At(1), 2).End(), EngineId.Bcs0, 0, [second]);
-        Assert.True(third.Wait(Poll.Bound));
+        Assert.True(third.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, hung.Status);
         Assert.Equal(-Errno.EIO, second.Status);
         Assert.Equal(-Errno.EIO, third.Status);

@@ -2,7 +2,6 @@ using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Isa;
-using Driver.Testing;
 using Driver.Testing.Devices;
 using Driver.Testing.Gt;
 
@@ -20,7 +19,7 @@ public class ErrorPropagationTests
     [Fact]
     public void TheFirstInFenceErrorIsTheOneInheritedEvenWhenALaterOneIsFatal()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         var first = new DmaFence();
         var second = new DmaFence();
@@ -31,7 +30,7 @@ public class ErrorPropagationTests
         second.SetError(-Errno.EIO);
         second.Signal();
 
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(-Errno.EAGAIN, f.Status);
         Assert.Equal(9u, target[0]);
     }
@@ -45,12 +44,17 @@ public class ErrorPropagationTests
     {
         var bound = TimeSpan.FromMilliseconds(100);
         var config = DeviceConfig.Fast();
-        using var t = new TestDevice(config with { Gt = config.Gt with { ForeignFenceTimeout = bound } }, heartbeat: false);
+        using var t = TestDevice.With(config with { Gt = config.Gt with { ForeignFenceTimeout = bound } });
+        foreach (EngineId id in EngineIds.All)
+        {
+            t.Dev.Heartbeat.SetInterval(id, TimeSpan.Zero);
+        }
+
         TestBuffer target = t.NewBuffer();
         var foreign = new DmaFence();
         DmaFence f = t.Submit(new BatchBuilder().StoreDword(target.At(0), 5).End(), EngineId.Vcs0, 0, [foreign]);
 
-        Assert.True(f.Wait(Poll.Bound), "the wait on the foreign fence was not bounded");
+        Assert.True(f.Wait(Bound.Long), "the wait on the foreign fence was not bounded");
         Assert.Equal(-Errno.ETIMEDOUT, f.Status);
         Assert.Equal(5u, target[0]);
         Assert.False(foreign.IsSignaled);
@@ -66,7 +70,12 @@ public class ErrorPropagationTests
     {
         var bound = TimeSpan.FromMilliseconds(50);
         var config = DeviceConfig.Fast();
-        using var t = new TestDevice(config with { Gt = config.Gt with { ForeignFenceTimeout = bound } }, heartbeat: false);
+        using var t = TestDevice.With(config with { Gt = config.Gt with { ForeignFenceTimeout = bound } });
+        foreach (EngineId id in EngineIds.All)
+        {
+            t.Dev.Heartbeat.SetInterval(id, TimeSpan.Zero);
+        }
+
         TestBuffer target = t.NewBuffer();
         TestBuffer gate = t.NewBuffer();
         // A batch that polls gate[0] until the CPU writes 1: a request of this GT that outlives the foreign bound.
@@ -75,7 +84,7 @@ public class ErrorPropagationTests
 
         Assert.False(f.Wait(bound * 4), "the request stopped waiting on a request of its own GT");
         gate[0] = 1;
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(1, f.Status);
         Assert.Equal(3u, target[0]);
     }
@@ -85,7 +94,7 @@ public class ErrorPropagationTests
     public void AVgemFenceThatTimesOutSignalsWithoutAnError()
     {
         var fence = new ExternalFence(TimeSpan.FromMilliseconds(20));
-        Assert.True(fence.Wait(Poll.Bound));
+        Assert.True(fence.Wait(Bound.Long));
         Assert.Equal(1, fence.Status);
         Assert.True(fence.HasTimedOut);
         Assert.Equal(-Errno.ETIMEDOUT, fence.SignalExternal());

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Driver.Core.Fences;
 using Driver.Core.Requests;
-using Driver.Testing;
 
 namespace Driver.Uapi.Tests.Engines;
 
@@ -19,7 +18,7 @@ public sealed class SignalRecorder
     /// <summary>Waits (bounded) until <paramref name="count"/> signals were recorded and returns them in order.</summary>
     public IReadOnlyList<(uint Seqno, uint Breadcrumb, int Status)> Await(int count)
     {
-        Assert.True(Poll.Until(() => _log.Count >= count), $"only {_log.Count} of {count} signals recorded");
+        Poll.Until(() => _log.Count >= count, $"{count} signals to be recorded", () => $"only {_log.Count} recorded");
         return Log;
     }
 

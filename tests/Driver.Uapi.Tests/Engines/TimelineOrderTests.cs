@@ -4,7 +4,6 @@ using Driver.Core.Hw;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
 using Driver.Engines.Isa;
-using Driver.Testing;
 using Driver.Testing.Devices;
 using Driver.Testing.Gt;
 
@@ -16,7 +15,7 @@ public class TimelineOrderTests
     [Fact]
     public void RequestBehindAHeldPredecessorWaitsForIt()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         var gate = new DmaFence();
         DmaFence first = t.Submit(new BatchBuilder().StoreDword(target.At(0), 1).End(), EngineId.Rcs0, 0, [gate]);
@@ -31,7 +30,7 @@ public class TimelineOrderTests
         Assert.Equal(0u, target[1]);
 
         gate.Signal();
-        Assert.True(second.Wait(Poll.Bound));
+        Assert.True(second.Wait(Bound.Long));
         Assert.Equal([1u, 2u], rec.Await(2).Select(e => e.Seqno));
         Assert.Equal(1u, target[0]);
         Assert.Equal(2u, target[1]);
@@ -40,14 +39,14 @@ public class TimelineOrderTests
     [Fact]
     public void PredecessorErrorIsNotInheritedThroughTimelineOrder()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         var gate = new DmaFence();
         DmaFence first = t.Submit(new BatchBuilder().StoreDword(target.At(0), 1).End(), EngineId.Rcs0, 0, [gate]);
         DmaFence second = t.Submit(new BatchBuilder().StoreDword(target.At(1), 2).End(), EngineId.Rcs0);
         gate.SetError(-Errno.EIO);
         gate.Signal();
-        Assert.True(second.Wait(Poll.Bound));
+        Assert.True(second.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, first.Status);
         Assert.Equal(1, second.Status);
         Assert.Equal(0u, target[0]);
@@ -74,20 +73,20 @@ public class TimelineOrderTests
             if (rq.BatchAddress == firstBatch.Address)
             {
                 entered.Set();
-                release.Wait(Poll.Bound);
+                release.Wait(Bound.Long);
             }
             engine.DefaultSubmitRequest(rq);
         };
         var gate = new DmaFence();
         Request first = h.Submit(firstBatch, EngineId.Rcs0, inFences: [gate]);
         Task<bool> signaller = Task.Run(() => gate.Signal());
-        Assert.True(entered.Wait(Poll.Bound));
+        Assert.True(entered.Wait(Bound.Long));
 
         Request second = h.Submit(new BatchBuilder().StoreDword(target.At(1), 2).End());
         release.Set();
-        Assert.True(await signaller.WaitAsync(Poll.Bound));
-        Assert.True(first.Wait(Poll.Bound));
-        Assert.True(second.Wait(Poll.Bound));
+        Assert.True(await signaller.WaitAsync(Bound.Long));
+        Assert.True(first.Wait(Bound.Long));
+        Assert.True(second.Wait(Bound.Long));
         Assert.Equal(1, first.Status);
         Assert.Equal(1, second.Status);
         Assert.True(first.SignalTimestamp <= second.SignalTimestamp, "the successor signalled before its predecessor");

@@ -3,7 +3,6 @@ using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Requests;
 using Driver.Engines.Isa;
-using Driver.Testing;
 using Driver.Testing.Devices;
 using Driver.Testing.Gt;
 
@@ -15,7 +14,7 @@ public class TimelineTests
     [Fact]
     public void SeqnosIncreaseByOnePerRequestOnATimeline()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         BatchBuilder end = new BatchBuilder().End();
         var rcs = Enumerable.Range(0, 5).Select(_ => t.Submit(end)).ToList();
         var bcs = Enumerable.Range(0, 3).Select(_ => t.Submit(end, EngineId.Bcs0)).ToList();
@@ -23,7 +22,7 @@ public class TimelineTests
         Assert.Equal([1u, 2u, 3u], bcs.Select(f => f.Seqno));
         Assert.Single(rcs.Select(f => f.FenceContext).Distinct());
         Assert.NotEqual(rcs[0].FenceContext, bcs[0].FenceContext);
-        foreach (DmaFence? f in rcs.Concat(bcs)) { Assert.True(f.Wait(Poll.Bound)); Assert.Equal(1, f.Status); }
+        foreach (DmaFence? f in rcs.Concat(bcs)) { Assert.True(f.Wait(Bound.Long)); Assert.Equal(1, f.Status); }
         Timeline tl = ((Request)rcs[0]).Timeline;
         Assert.Equal(5u, tl.Seqno);
         Assert.Equal(5u, tl.Breadcrumb);
@@ -32,7 +31,7 @@ public class TimelineTests
     [Fact]
     public void RequestsOnATimelineCompleteInOrderWithMonotonicBreadcrumbs()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer sem = t.NewBuffer();
         TestBuffer target = t.NewBuffer();
         // The head request holds the engine on a semaphore so every later request is queued before any completes.
@@ -49,7 +48,7 @@ public class TimelineTests
         Assert.All(rest, f => Assert.False(f.IsSignaled));
 
         sem[0] = 1;
-        Assert.True(rest[^1].Wait(Poll.Bound));
+        Assert.True(rest[^1].Wait(Bound.Long));
         IReadOnlyList<(uint Seqno, uint Breadcrumb, int Status)> log = rec.Await(21);
         Assert.Equal(Enumerable.Range(1, 21).Select(i => (uint)i), log.Select(e => e.Seqno));
         for (int i = 0; i < log.Count; i++)
@@ -70,7 +69,7 @@ public class TimelineTests
     [Fact]
     public void GatedTimelineReleasesInOrder()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         var gate = new DmaFence();
         var rec = new SignalRecorder();
@@ -87,7 +86,7 @@ public class TimelineTests
         Assert.All(Enumerable.Range(0, 10), i => Assert.Equal(0u, target[i]));
 
         gate.Signal();
-        Assert.True(later[^1].Wait(Poll.Bound));
+        Assert.True(later[^1].Wait(Bound.Long));
         IReadOnlyList<(uint Seqno, uint Breadcrumb, int Status)> log = rec.Await(10);
         Assert.Equal(Enumerable.Range(1, 10).Select(i => (uint)i), log.Select(e => e.Seqno));
         Assert.All(log, e => Assert.Equal(1, e.Status));
@@ -97,7 +96,7 @@ public class TimelineTests
     [Fact]
     public void ContextsOnOneEngineHaveIndependentTimelines()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         Assert.Equal(0, t.Dev.CreateContext(t.Client, out int a));
         Assert.Equal(0, t.Dev.CreateContext(t.Client, out int b));
         TestBuffer target = t.NewBuffer();
@@ -109,7 +108,7 @@ public class TimelineTests
         Assert.Equal(1u, fa.Seqno);
         Assert.Equal([1u, 2u], new[] { fb1.Seqno, fb2.Seqno });
         Assert.NotEqual(fa.FenceContext, fb1.FenceContext);
-        Assert.True(fb2.Wait(Poll.Bound));
+        Assert.True(fb2.Wait(Bound.Long));
         Assert.Equal(1, fb1.Status);
         Assert.Equal(1, fb2.Status);
         Assert.Equal(3u, target[2]);
@@ -117,7 +116,7 @@ public class TimelineTests
         Assert.Equal(0u, target[0]);
 
         gate.Signal();
-        Assert.True(fa.Wait(Poll.Bound));
+        Assert.True(fa.Wait(Bound.Long));
         Assert.Equal(1, fa.Status);
         Assert.Equal(1u, target[0]);
     }

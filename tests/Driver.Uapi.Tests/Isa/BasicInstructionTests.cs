@@ -1,7 +1,6 @@
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Isa;
-using Driver.Testing;
 using Driver.Testing.Devices;
 using Driver.Testing.Gt;
 
@@ -13,21 +12,21 @@ public class BasicInstructionTests
     [Fact]
     public void BatchBufferEndAloneCompletes()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         DmaFence f = t.Submit(new BatchBuilder().End());
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(1, f.Status);
     }
 
     [Fact]
     public void NoopsAreSkippedIncludingIgnoredBits()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         // NOOP ignores bits 22:0; a long NOOP sled also crosses several safe points.
         BatchBuilder b = new BatchBuilder().Noop(600).Emit(0x007FFFFF, 0x00000001).StoreDword(target.At(0), 0x11).End();
         DmaFence f = t.Submit(b);
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(1, f.Status);
         Assert.Equal(0x11u, target[0]);
     }
@@ -35,10 +34,10 @@ public class BasicInstructionTests
     [Fact]
     public void InstructionsAfterBatchBufferEndDoNotRun()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         DmaFence f = t.Submit(new BatchBuilder().StoreDword(target.At(0), 1).End().StoreDword(target.At(1), 2).End());
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(1, f.Status);
         Assert.Equal(1u, target[0]);
         Assert.Equal(0u, target[1]);
@@ -52,7 +51,7 @@ public class BasicInstructionTests
     [InlineData(EngineId.Ccs0)]
     public void StoresLandInEveryTargetOnEveryEngine(EngineId engine)
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer a = t.NewBuffer();
         TestBuffer b = t.NewBuffer(3 * 4096);
         DmaFence f = t.Submit(new BatchBuilder()
@@ -61,7 +60,7 @@ public class BasicInstructionTests
             .StoreDword(b.At(2048), 42)
             .StoreDword(a.At(0), 0xcafe) // a later store to the same dword wins
             .End(), engine);
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(1, f.Status);
         Assert.Equal(0xcafeu, a[0]);
         Assert.Equal(0xffffffffu, a[1023]);
@@ -72,10 +71,10 @@ public class BasicInstructionTests
     [Fact]
     public void ArbCheckIsAnArbitrationPointThatOtherwiseDoesNothing()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         DmaFence f = t.Submit(new BatchBuilder().ArbCheck().StoreDword(target.At(0), 5).ArbCheck().ArbCheck().End());
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(1, f.Status);
         Assert.Equal(5u, target[0]);
         Assert.Equal(0, t.Dev.Reset.TotalEngineResets);
@@ -87,10 +86,10 @@ public class BasicInstructionTests
     [InlineData(2_000_000u)]
     public void WorkCompletes(uint nanoseconds)
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         DmaFence f = t.Submit(new BatchBuilder().Work(nanoseconds).StoreDword(target.At(0), 9).Work(nanoseconds).End(), EngineId.Ccs0);
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(1, f.Status);
         Assert.Equal(9u, target[0]);
     }
@@ -98,7 +97,7 @@ public class BasicInstructionTests
     [Fact]
     public void BatchMayStartAtAnOffset()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         TestBuffer batch = t.NewBuffer();
         // Dword 0..2 would store 1; the batch starts at byte 12 and stores 2 only.
@@ -110,7 +109,7 @@ public class BasicInstructionTests
             BatchHandle = batch.Handle,
             BatchOffset = 12,
         }, out DmaFence? f));
-        Assert.True(f!.Wait(Poll.Bound));
+        Assert.True(f!.Wait(Bound.Long));
         Assert.Equal(1, f.Status);
         Assert.Equal(0u, target[0]);
         Assert.Equal(2u, target[1]);

@@ -1,6 +1,5 @@
 using Driver.Core.Fences;
 using Driver.Engines.Isa;
-using Driver.Testing;
 using Driver.Testing.Devices;
 using Driver.Testing.Gt;
 
@@ -24,7 +23,7 @@ public class ConditionalEndTests
     [InlineData(CompareOp.NotEqual, 10u, false)]
     public void EndsOrContinues(CompareOp op, uint memory, bool ends)
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer buf = t.NewBuffer();
         buf[0] = memory;
         DmaFence f = t.Submit(new BatchBuilder()
@@ -32,7 +31,7 @@ public class ConditionalEndTests
             .ConditionalEnd(buf.At(0), op, 10)
             .StoreDword(buf.At(2), 2)
             .End());
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(1, f.Status);
         Assert.Equal(1u, buf[1]);
         Assert.Equal(ends ? 0u : 2u, buf[2]);

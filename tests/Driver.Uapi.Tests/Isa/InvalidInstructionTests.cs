@@ -3,7 +3,6 @@ using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Execution;
 using Driver.Engines.Isa;
-using Driver.Testing;
 using Driver.Testing.Devices;
 using Driver.Testing.Gt;
 
@@ -51,7 +50,7 @@ public class InvalidInstructionTests
     [MemberData(nameof(Cases))]
     public void FaultsResetsTheEngineAndTheNextBatchRuns(string name)
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         TestBuffer batch = t.NewBuffer();
         batch.Write(new BatchBuilder()
@@ -60,7 +59,7 @@ public class InvalidInstructionTests
             .StoreDword(target.At(1), 2)
             .End());
         DmaFence f = t.Submit(batch, EngineId.Vecs0, 0, null, target);
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, f.Status);
         Assert.Equal(1u, target[0]);
         Assert.Equal(0u, target[1]);
@@ -79,9 +78,9 @@ public class InvalidInstructionTests
     [Fact]
     public void FaultIsReportedAsGuiltyInResetStats()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         DmaFence f = t.Submit(new BatchBuilder().Emit(0xDEAD_BEEF));
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, f.Status);
         Assert.Equal(0, t.Dev.GetResetStats(t.Client, 0, out ResetStats stats));
         Assert.Equal(1, stats.BatchActive);

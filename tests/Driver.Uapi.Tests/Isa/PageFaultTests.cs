@@ -3,7 +3,6 @@ using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Execution;
 using Driver.Engines.Isa;
-using Driver.Testing;
 using Driver.Testing.Devices;
 using Driver.Testing.Gt;
 
@@ -37,14 +36,14 @@ public class PageFaultTests
     [MemberData(nameof(Cases))]
     public void UnmappedAccessFaultsAndResetsTheEngine(string name)
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         TestBuffer batch = t.NewBuffer();
         batch.Write(new BatchBuilder().StoreDword(target.At(0), 1)
             .Emit(Build(name, target).ToArray())
             .StoreDword(target.At(1), 2).End());
         DmaFence f = t.Submit(batch, EngineId.Rcs0, 0, null, target);
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, f.Status);
         Assert.Equal(1u, target[0]);
         Assert.Equal(0u, target[1]);
@@ -58,11 +57,11 @@ public class PageFaultTests
     [Fact]
     public void FetchPastTheEndOfTheBatchFaults()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         // A fresh object is all zeros: 1024 NOOPs and no BATCH_BUFFER_END. Nothing is bound after it.
         TestBuffer batch = t.NewBuffer(4096, fixedOffset: 0x1000_0000);
         DmaFence f = t.Submit(batch, EngineId.Ccs0);
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, f.Status);
         EngineFault fault = t.Engine(EngineId.Ccs0).LastFault!;
         Assert.Equal(FaultKind.PageFault, fault.Kind);
@@ -79,9 +78,9 @@ public class PageFaultTests
     [InlineData(EngineId.Ccs0)]
     public void OnlyTheFaultingEngineIsReset(EngineId engine)
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         DmaFence f = t.Submit(new BatchBuilder().StoreDword(Unmapped, 1).End(), engine);
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, f.Status);
         foreach (EngineId other in EngineIds.All)
         {
@@ -98,15 +97,15 @@ public class PageFaultTests
     [Fact]
     public void QueuedRequestsBehindAFaultStillRun()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer target = t.NewBuffer();
         DmaFence bad = t.Submit(new BatchBuilder().StoreDword(Unmapped, 1).End());
         var good = Enumerable.Range(0, 4).Select(i => t.Submit(new BatchBuilder().StoreDword(target.At(i), (uint)i + 1).End())).ToList();
-        Assert.True(bad.Wait(Poll.Bound));
+        Assert.True(bad.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, bad.Status);
         for (int i = 0; i < good.Count; i++)
         {
-            Assert.True(good[i].Wait(Poll.Bound));
+            Assert.True(good[i].Wait(Bound.Long));
             Assert.Equal(1, good[i].Status);
             Assert.Equal((uint)i + 1, target[i]);
         }

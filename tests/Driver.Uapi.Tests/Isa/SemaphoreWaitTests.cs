@@ -1,7 +1,6 @@
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Isa;
-using Driver.Testing;
 using Driver.Testing.Devices;
 using Driver.Testing.Gt;
 
@@ -25,7 +24,7 @@ public class SemaphoreWaitTests
     {
         Assert.False(Mi.Evaluate(op, failing, Data));
         Assert.True(Mi.Evaluate(op, satisfying, Data));
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer sem = t.NewBuffer();
         sem[0] = failing;
         TestBuffer batch = t.NewBuffer();
@@ -37,13 +36,13 @@ public class SemaphoreWaitTests
         DmaFence f = t.Submit(batch, EngineId.Vcs0, 0, null, sem);
 
         // The engine is polling the semaphore: its head sits on the wait instruction.
-        Assert.True(Poll.Until(() => t.Engine(EngineId.Vcs0).Head == batch.Address + 12), "engine never reached the semaphore");
+        Poll.Until(() => t.Engine(EngineId.Vcs0).Head == batch.Address + 12, "engine never reached the semaphore");
         Assert.Equal(1u, sem[1]);
         Assert.Equal(0u, sem[2]);
         Assert.False(f.IsSignaled);
 
         sem[0] = satisfying;
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(1, f.Status);
         Assert.Equal(2u, sem[2]);
         Assert.Equal(0, t.Dev.Reset.TotalEngineResets);
@@ -52,15 +51,15 @@ public class SemaphoreWaitTests
     [Fact]
     public void WaitingSemaphoreYieldsToHeartbeatsAndIsNotAHang()
     {
-        using var t = new TestDevice(TestDevice.StarvationTolerant());
+        using var t = TestDevice.StarvationTolerant();
         TestBuffer sem = t.NewBuffer();
         DmaFence f = t.Submit(new BatchBuilder().SemaphoreWait(sem.At(0), CompareOp.Equal, 1).StoreDword(sem.At(1), 2).End(), EngineId.Rcs0);
         long pulses = t.Dev.Heartbeat.Pulses;
         // A second pulse is only sent once the first was taken: the semaphore poll is an arbitration point.
-        Assert.True(Poll.Until(() => t.Dev.Heartbeat.Pulses >= pulses + 2), "the waiting batch never yielded to a pulse");
+        Poll.Until(() => t.Dev.Heartbeat.Pulses >= pulses + 2, "the waiting batch never yielded to a pulse");
         Assert.False(f.IsSignaled);
         sem[0] = 1;
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(1, f.Status);
         Assert.Equal(2u, sem[1]);
         Assert.Equal(0, t.Dev.Reset.TotalEngineResets);
@@ -75,11 +74,11 @@ public class SemaphoreWaitTests
     [InlineData(CompareOp.NotEqual, 0u)]
     public void AlreadySatisfiedDoesNotBlock(CompareOp op, uint value)
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer sem = t.NewBuffer();
         sem[0] = value;
         DmaFence f = t.Submit(new BatchBuilder().SemaphoreWait(sem.At(0), op, Data).StoreDword(sem.At(1), 1).End());
-        Assert.True(f.Wait(Poll.Bound));
+        Assert.True(f.Wait(Bound.Long));
         Assert.Equal(1, f.Status);
         Assert.Equal(1u, sem[1]);
     }
@@ -87,14 +86,14 @@ public class SemaphoreWaitTests
     [Fact]
     public void AnotherEngineCanReleaseTheSemaphore()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer sem = t.NewBuffer();
         DmaFence waiter = t.Submit(new BatchBuilder().SemaphoreWait(sem.At(0), CompareOp.Equal, 1).StoreDword(sem.At(1), 2).End(), EngineId.Rcs0);
-        Assert.True(Poll.Until(() => t.Engine(EngineId.Rcs0).Head != 0));
+        Poll.Until(() => t.Engine(EngineId.Rcs0).Head != 0, "rcs0 to start the waiting batch");
         Assert.False(waiter.IsSignaled);
         DmaFence releaser = t.Submit(new BatchBuilder().StoreDword(sem.At(0), 1).End(), EngineId.Bcs0);
-        Assert.True(releaser.Wait(Poll.Bound));
-        Assert.True(waiter.Wait(Poll.Bound));
+        Assert.True(releaser.Wait(Bound.Long));
+        Assert.True(waiter.Wait(Bound.Long));
         Assert.Equal(1, waiter.Status);
         Assert.Equal(2u, sem[1]);
     }

@@ -27,7 +27,7 @@ public class BufferObjectTests
     [Fact]
     public void NewObjectsReadZerosEvenAfterMemoryWasReused()
     {
-        using var t = new TestDevice();
+        using var t = TestDevice.Fast();
         TestBuffer first = t.NewBuffer(8192);
         for (int i = 0; i < 2048; i++)
         {
@@ -55,7 +55,7 @@ public class BufferObjectTests
         Assert.Equal(Errno.EINVAL, e.Errno);
         Assert.Equal(0, memory.UsedPages);
 
-        using var t = new TestDevice();
+        using var t = TestDevice.Fast();
         Assert.Equal(-Errno.EINVAL, t.Dev.CreateBuffer(t.Client, size, out _));
         t.AssertWorks();
     }
@@ -70,7 +70,7 @@ public class BufferObjectTests
         DriverException e = Assert.Throws<DriverException>(() => new BufferObject(memory, 4096, flags));
         Assert.Equal(Errno.EINVAL, e.Errno);
 
-        using var t = new TestDevice();
+        using var t = TestDevice.Fast();
         Assert.Equal(-Errno.EINVAL, t.Dev.CreateBuffer(t.Client, 4096, out _, flags));
         t.AssertWorks();
     }
@@ -78,7 +78,7 @@ public class BufferObjectTests
     [Fact]
     public void ClientsCannotCreateKernelObjects()
     {
-        using var t = new TestDevice();
+        using var t = TestDevice.Fast();
         Assert.Equal(-Errno.EINVAL, t.Dev.CreateBuffer(t.Client, 4096, out _, BoFlags.Kernel));
         Assert.Equal(0, t.Dev.CreateBuffer(t.Client, 4096, out _, BoFlags.Capture));
     }

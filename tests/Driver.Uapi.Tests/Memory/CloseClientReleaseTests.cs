@@ -1,6 +1,5 @@
 using Driver.Core.Fences;
 using Driver.Engines.Isa;
-using Driver.Testing;
 using Driver.Testing.Devices;
 
 namespace Driver.Uapi.Tests.Memory;
@@ -14,7 +13,7 @@ public class CloseClientReleaseTests
     [Fact]
     public void AClosedClientsObjectsAreFreedIdleOrBusy()
     {
-        using var t = new TestDevice();
+        using var t = TestDevice.Fast();
         t.AssertWorks();
         long basePages = t.Dev.Gt.Memory.UsedPages;
         int baseNodes = t.Dev.Gt.Ggtt.NodeCount;
@@ -27,12 +26,12 @@ public class CloseClientReleaseTests
 
         Assert.Equal(0, t.Dev.CloseClient(client));
 
-        Assert.True(fence!.Wait(Poll.Bound));
+        Assert.True(fence!.Wait(Bound.Long));
         // The busy objects are released in the fence's callback, which may still be running when IsSignaled reads true.
-        Assert.True(Poll.Until(() => t.Dev.Gt.Memory.UsedPages <= basePages + NewStatusPage),
-            $"{t.Dev.Gt.Memory.UsedPages - basePages} pages left after the client closed");
-        Assert.True(Poll.Until(() => t.Dev.Gt.Ggtt.NodeCount <= baseNodes + NewStatusPage),
-            $"{t.Dev.Gt.Ggtt.NodeCount - baseNodes} GGTT nodes left after the client closed");
+        Poll.Until(() => t.Dev.Gt.Memory.UsedPages <= basePages + NewStatusPage, "the closed client's pages freed",
+            () => $"{t.Dev.Gt.Memory.UsedPages - basePages} pages left");
+        Poll.Until(() => t.Dev.Gt.Ggtt.NodeCount <= baseNodes + NewStatusPage, "the closed client's GGTT nodes removed",
+            () => $"{t.Dev.Gt.Ggtt.NodeCount - baseNodes} GGTT nodes left");
     }
 
     // The client's contexts took status-page slots (HWSP), from a page that may be new: at most one, never freed.

@@ -32,7 +32,7 @@ public class DeviceMemoryTests
     {
         // Small device memory: the status pages and a few objects fit, a large object does not.
         DeviceConfig config = DeviceConfig.Fast() with { Gt = new GtConfig { MemoryBytes = 1 << 20, GgttBytes = 16 << 20 } };
-        using var t = new TestDevice(config);
+        using var t = TestDevice.With(config);
         Assert.Equal(-Errno.ENOMEM, t.Dev.CreateBuffer(t.Client, 2 << 20, out _));
         DeviceMemory memory = t.Dev.Gt.Memory;
         long used = memory.UsedPages;
@@ -50,7 +50,7 @@ public class DeviceMemoryTests
     [Fact]
     public void ClosingAnIdleObjectReturnsItsPages()
     {
-        using var t = new TestDevice();
+        using var t = TestDevice.Fast();
         long before = t.Dev.Gt.Memory.UsedPages;
         Assert.Equal(0, t.Dev.CreateBuffer(t.Client, 5 * 4096, out int h));
         Assert.Equal(before + 5, t.Dev.Gt.Memory.UsedPages);

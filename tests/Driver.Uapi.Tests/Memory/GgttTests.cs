@@ -1,7 +1,6 @@
 using Driver.Core.Errors;
 using Driver.Core.Memory;
 using Driver.Core.Requests;
-using Driver.Testing;
 using Driver.Testing.Devices;
 using Driver.Testing.Gt;
 
@@ -158,7 +157,7 @@ public class GgttTests
         h.Gt.Ggtt.Remove(target.Object);
         batch.Write(new Driver.Engines.Isa.BatchBuilder().StoreDword(address, 7).End());
         Request rq = h.Submit(batch);
-        Assert.True(rq.Wait(Poll.Bound));
+        Assert.True(rq.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, rq.Status);
         Assert.Equal(0u, target[2]);
         Assert.Equal(Driver.Engines.Execution.FaultKind.PageFault, h.Gt[Driver.Core.Hw.EngineId.Rcs0].LastFault!.Kind);
@@ -167,7 +166,7 @@ public class GgttTests
     [Fact]
     public void UapiBindChecksFixedOffsets()
     {
-        using var t = new TestDevice();
+        using var t = TestDevice.Fast();
         Assert.Equal(0, t.Dev.CreateBuffer(t.Client, 8192, out int h1));
         Assert.Equal(0, t.Dev.CreateBuffer(t.Client, 4096, out int h2));
         Assert.Equal(-Errno.EINVAL, t.Dev.Bind(t.Client, h1, out _, 0x100010));

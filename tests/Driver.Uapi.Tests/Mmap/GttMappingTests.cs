@@ -2,7 +2,8 @@ using Driver.Core.Errors;
 using Driver.Core.Ggtt;
 using Driver.Core.Memory;
 using Driver.Reset.Mmap;
-using static Driver.Testing.Devices.MmapTestDevice;
+using Driver.Testing.Devices;
+using static Driver.Testing.Devices.GttMappings;
 
 namespace Driver.Uapi.Tests.Mmap;
 
@@ -15,17 +16,18 @@ public class GttMappingTests
     [InlineData(TilingMode.Y, 384, 12288)]
     public void GttMmapSeesTheSurfaceLinearlyWhileMemoryHoldsItTiled(TilingMode tiling, int stride, int size)
     {
-        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
+        using var t = TestDevice.Mmap(MmapResetPolicy.Revoke);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         (GttMapping? gtt, BufferMapping? linear) = Map(dev, c, tiling, stride, size);
 
         Fill(gtt, 0x1000_0000);
         AssertFilled(gtt, 0x1000_0000);
         // The linear CPU mapping shows the tiled layout: the dword at tiled offset t holds linear position t's value.
-        for (long t = 0; t < size; t += 4)
+        for (long tiled = 0; tiled < size; tiled += 4)
         {
-            long l = TileGeometry.TiledToLinear(tiling, stride, t);
-            Assert.Equal(0x1000_0000u + (uint)(l / 4), linear[t / 4]);
+            long l = TileGeometry.TiledToLinear(tiling, stride, tiled);
+            Assert.Equal(0x1000_0000u + (uint)(l / 4), linear[tiled / 4]);
         }
         // And the other way: writing the linear mapping at a tiled offset shows up at its linear position.
         Assert.Equal(0, linear.Write(4092, 0xfeedface));
@@ -38,7 +40,8 @@ public class GttMappingTests
     [Fact]
     public void UntiledGttMmapIsLinearAndUsesNoFence()
     {
-        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
+        using var t = TestDevice.Mmap(MmapResetPolicy.Revoke);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         (GttMapping? gtt, BufferMapping? linear) = Map(dev, c, TilingMode.None, 0, 8192);
         Fill(gtt, 7);
@@ -56,7 +59,8 @@ public class GttMappingTests
     [Fact]
     public void FirstAccessFaultsBindsAndAssignsAFenceOnce()
     {
-        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
+        using var t = TestDevice.Mmap(MmapResetPolicy.Revoke);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         (GttMapping? gtt, BufferMapping _) = Map(dev, c, TilingMode.Y, 256, 16384);
         Assert.Null(gtt.Object.Binding);
@@ -77,7 +81,8 @@ public class GttMappingTests
     [Fact]
     public void StealingAFenceRevokesTheOldMappingWhichRefaultsWithItsDataIntact()
     {
-        using GpuDevice dev = Create(MmapResetPolicy.Revoke, fences: 8);
+        using var t = TestDevice.Mmap(MmapResetPolicy.Revoke, fenceRegisters: 8);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         GttMapping[] maps = Enumerable.Range(0, 9).Select(_ => Map(dev, c, TilingMode.X, 1024, 8192).Gtt).ToArray();
         for (int i = 0; i < 8; i++)
@@ -110,38 +115,27 @@ public class GttMappingTests
     public void StealsRacingWithAccessesNeverMisroute()
     {
         // Two threads, each with five X-tiled objects, over eight registers: faults keep stealing from the other
-        // thread's objects while it accesses them. The shootdown after each zap keeps every access detiled.
-        using GpuDevice dev = Create(MmapResetPolicy.Glitch, fences: 8);
+        // thread's objects while it accesses them. The shootdown after each zap keeps every access detiled. Each thread
+        // does at least two rounds whatever the clock says: ten objects over eight registers then steal even if a
+        // loaded machine runs the two threads one after the other.
+        using var t = TestDevice.Mmap(MmapResetPolicy.Glitch, fenceRegisters: 8);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         GttMapping[][] sets = Enumerable.Range(0, 2).Select(_ => Enumerable.Range(0, 5).Select(_ => Map(dev, c, TilingMode.X, 512, 4096).Gtt).ToArray()).ToArray();
         DateTime deadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(400);
-        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
-        Thread[] threads = sets.Select((set, t) => new Thread(() =>
+        TestThread[] threads = sets.Select((set, id) => TestThread.Start($"accessor {id}", () =>
         {
-            try
+            for (int round = 0; round < 200 && (round < 2 || DateTime.UtcNow < deadline); round++)
             {
-                for (int round = 0; round < 200 && DateTime.UtcNow < deadline; round++)
+                foreach (GttMapping? m in set)
                 {
-                    foreach (GttMapping? m in set)
-                    {
-                        Fill(m, (uint)(t << 28 | round << 12));
-                        AssertFilled(m, (uint)(t << 28 | round << 12));
-                    }
+                    Fill(m, (uint)(id << 28 | round << 12));
+                    AssertFilled(m, (uint)(id << 28 | round << 12));
                 }
             }
-            catch (Exception e) { failures.Enqueue(e); }
         })).ToArray();
-        foreach (Thread? t in threads)
-        {
-            t.Start();
-        }
+        TestThread.JoinAll(threads);
 
-        foreach (Thread? t in threads)
-        {
-            Assert.True(t.Join(Bound));
-        }
-
-        Assert.Empty(failures);
         Assert.True(dev.Mmaps.Fences.Steals > 0);
         Assert.Equal(0, dev.Mmaps.GlitchedReads);
         Assert.Equal(0, dev.Mmaps.MisplacedWrites);
@@ -153,7 +147,8 @@ public class GttMappingTests
     [InlineData(MmapResetPolicy.Revoke)]
     public void AccessesWithTheirEntryPresentAllocateNothing(MmapResetPolicy policy)
     {
-        using GpuDevice dev = Create(policy);
+        using var t = TestDevice.Mmap(policy);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         (GttMapping? gtt, BufferMapping _) = Map(dev, c, TilingMode.Y, 512, 16384);
         Fill(gtt, 1); // faults once, registers this thread with the access epoch (and stop machine)
@@ -188,7 +183,8 @@ public class GttMappingTests
     [Fact]
     public void MapGttRejectsBadInput()
     {
-        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
+        using var t = TestDevice.Mmap(MmapResetPolicy.Revoke);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         dev.CreateBuffer(c, 16384, out int h);
         Assert.Equal(-Errno.ENOENT, dev.MapGtt(c, h + 100, TilingMode.X, 1024, out GttMapping? m));
@@ -219,7 +215,8 @@ public class GttMappingTests
     [Fact]
     public void AccessAfterUnmapOrCloseFailsWithEfaultAndTheFenceIsFreed()
     {
-        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
+        using var t = TestDevice.Mmap(MmapResetPolicy.Revoke);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         dev.CreateBuffer(c, 8192, out int h);
         dev.MapGtt(c, h, TilingMode.X, 512, out GttMapping? a);

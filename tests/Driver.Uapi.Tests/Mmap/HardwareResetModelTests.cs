@@ -1,7 +1,8 @@
 using Driver.Core.Ggtt;
 using Driver.Reset.Mmap;
 using Driver.Reset.Recovery;
-using static Driver.Testing.Devices.MmapTestDevice;
+using Driver.Testing.Devices;
+using static Driver.Testing.Devices.GttMappings;
 
 namespace Driver.Uapi.Tests.Mmap;
 
@@ -33,7 +34,8 @@ public class HardwareResetModelTests
     [Fact]
     public void AFullResetKeepsTheGgttAndRestoresTheFenceRegisters()
     {
-        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
+        using var t = TestDevice.Mmap(MmapResetPolicy.Revoke);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         (GttMapping gtt, _) = Map(dev, c, TilingMode.X, Stride, Size);
         Fill(gtt, 0x2000_0000);
@@ -51,7 +53,8 @@ public class HardwareResetModelTests
     [Fact]
     public void WedgingClearsTheFenceRegistersWithoutRevokeOrRestoreAndAccessesGlitchUntilUnwedged()
     {
-        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
+        using var t = TestDevice.Mmap(MmapResetPolicy.Revoke);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         (GttMapping gtt, _) = Map(dev, c, TilingMode.X, Stride, Size);
         Fill(gtt, 0x3000_0000);
@@ -85,7 +88,8 @@ public class HardwareResetModelTests
     [Fact]
     public void AFailedFullResetWedgesWithoutRestoringTheFenceRegisters()
     {
-        using GpuDevice dev = Create(MmapResetPolicy.Revoke);
+        using var t = TestDevice.Mmap(MmapResetPolicy.Revoke);
+        GpuDevice dev = t.Dev;
         dev.OpenClient(out int c);
         (GttMapping gtt, _) = Map(dev, c, TilingMode.Y, 128, Size);
         Fill(gtt, 0x4000_0000);

@@ -3,6 +3,7 @@ using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Reset.Events;
+using Driver.Testing.Devices;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -22,7 +23,8 @@ public sealed class BanTests
     [Fact]
     public void BannableContextIsBannedOnItsThirdHangAndItsClientCarriesOn()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int bad = CreateContext(dev, c);
         int good = CreateContext(dev, c);
@@ -56,7 +58,8 @@ public sealed class BanTests
     [Fact]
     public void NonRecoverableContextIsBannedOnItsFirstHangWithItsQueuedWork()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int ctx = CreateContext(dev, c);
         int good = CreateContext(dev, c);
@@ -85,7 +88,8 @@ public sealed class BanTests
     [Fact]
     public void NonBannableContextIsNeverBanned()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int admin = OpenClient(dev, privileged: true);
         int user = OpenClient(dev);
         int ctx = CreateContext(dev, admin);
@@ -113,7 +117,8 @@ public sealed class BanTests
     [Fact]
     public void RepeatedBansBanTheClient()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         // Each non-recoverable context is banned on its first hang: +3, and +1 for a hang within 60 s of the last.
         int[] expectedScores = [4, 8, 12];
@@ -138,7 +143,8 @@ public sealed class BanTests
     public void HangsFartherApartThanTheBanWindowDoNotBan()
     {
         var window = TimeSpan.FromTicks(10); // one microsecond: any two hangs are farther apart
-        using var dev = new GpuDevice(Config(reset: r => r with { BanWindow = window }));
+        using var t = TestDevice.Fast(reset: r => r with { BanWindow = window });
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int ctx = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);

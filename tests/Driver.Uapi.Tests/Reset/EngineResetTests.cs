@@ -3,6 +3,7 @@ using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Execution;
 using Driver.Reset.Events;
+using Driver.Testing.Devices;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -17,7 +18,8 @@ public sealed class EngineResetTests
     [Fact]
     public void HeartbeatResetsOnlyTheHungEngineAndBlamesOnlyTheSpinner()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int guilty = OpenClient(dev);
         int innocent = OpenClient(dev);
         int innocentCtx = CreateContext(dev, innocent);
@@ -57,7 +59,8 @@ public sealed class EngineResetTests
     [Fact]
     public void ForcedResetOfAnIdleEngineCountsOnceAndTheEngineStillWorks()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         var target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);
@@ -77,7 +80,8 @@ public sealed class EngineResetTests
     [Fact]
     public void ForcedResetOfABusyEngineBlamesTheActiveRequestAndReplaysTheQueue()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int busyCtx = CreateContext(dev, c);
         int queuedCtx = CreateContext(dev, c);
@@ -101,13 +105,14 @@ public sealed class EngineResetTests
     [Fact]
     public void PreemptibleSpinnerSurvivesHeartbeatsAndCompletesWhenEnded()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
 
         // Every pulse preempts the spinner at its arbitration point and completes; several must go by.
         long pulses = dev.Heartbeat.Pulses;
-        WaitUntil(() => dev.Heartbeat.Pulses >= pulses + 4, "four heartbeat pulses");
+        Poll.Until(() => dev.Heartbeat.Pulses >= pulses + 4, "four heartbeat pulses");
 
         Assert.False(spin.Fence.IsSignaled);
         spin.End();
@@ -121,7 +126,8 @@ public sealed class EngineResetTests
     [Fact]
     public void PreemptibleSpinnerIsNotBlamedWhileItsEngineThreadCannotRun()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
         // A clock made of heartbeats on another engine.
@@ -129,21 +135,21 @@ public sealed class EngineResetTests
         // Wait until bcs0 has a pulse pending, then stop its thread as a starved host thread would be stopped: it
         // cannot take the preemption, but it is not refusing it either.
         long pulses = dev.Heartbeat.Pulses;
-        WaitUntil(() => dev.Heartbeat.Pulses >= pulses + 2, "the first heartbeats");
+        Poll.Until(() => dev.Heartbeat.Pulses >= pulses + 2, "the first heartbeats");
         Engine bcs = dev.Gt[EngineId.Bcs0];
-        Assert.True(bcs.Park(Bound));
+        Assert.True(bcs.Park(Bound.Long));
         try
         {
             pulses = dev.Heartbeat.Pulses;
             // Eight intervals: far past the preempt timeout and the priority ladder.
-            WaitUntil(() => dev.Heartbeat.Pulses >= pulses + 8, "eight vcs0 heartbeats");
+            Poll.Until(() => dev.Heartbeat.Pulses >= pulses + 8, "eight vcs0 heartbeats");
         }
         finally
         {
             bcs.Unpark();
         }
         pulses = dev.Heartbeat.Pulses;
-        WaitUntil(() => dev.Heartbeat.Pulses >= pulses + 3, "three more heartbeats");
+        Poll.Until(() => dev.Heartbeat.Pulses >= pulses + 3, "three more heartbeats");
 
         Assert.False(spin.Fence.IsSignaled, "the preemptible spinner was reset");
         Assert.Equal(0L, dev.Heartbeat.HangsReported);
@@ -157,7 +163,8 @@ public sealed class EngineResetTests
     [Fact]
     public void InvalidInstructionIsResetAtOnceWithoutTheHeartbeat()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         var target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);

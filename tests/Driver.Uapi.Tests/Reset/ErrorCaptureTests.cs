@@ -3,6 +3,7 @@ using Driver.Core.Hw;
 using Driver.Engines.Isa;
 using Driver.Reset.Capture;
 using Driver.Reset.Events;
+using Driver.Testing.Devices;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -17,7 +18,8 @@ public sealed class ErrorCaptureTests
     [Fact]
     public void HangCaptureHoldsEngineContextBatchAddressAndSpinnerInstructions()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int ctx = CreateContext(dev, c);
         int[] counts = new int[Enum.GetValues<GpuEventKind>().Length];
@@ -74,7 +76,8 @@ public sealed class ErrorCaptureTests
     [Fact]
     public void OnlyTheFirstHangIsKeptUntilTheErrorFileIsWritten()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         using (Spinner first = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true }))
         {
@@ -105,7 +108,8 @@ public sealed class ErrorCaptureTests
     [Fact]
     public void FaultCaptureNamesTheFaultingInstruction()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         using var spin = Spinner.Start(dev, c, new SpinnerOptions { Engine = EngineId.Vcs0, InvalidCs = true });
         AssertStatus(-Errno.EIO, spin.Fence, "faulting spinner");
@@ -130,7 +134,8 @@ public sealed class ErrorCaptureTests
     [Fact]
     public void NothingIsCapturedWhenCaptureIsDisabled()
     {
-        using var dev = new GpuDevice(Config(reset: r => r with { CaptureErrorState = false }));
+        using var t = TestDevice.Fast(reset: r => r with { CaptureErrorState = false });
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         using Spinner hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
         AssertStatus(-Errno.EIO, hang.Fence, "hung spinner");

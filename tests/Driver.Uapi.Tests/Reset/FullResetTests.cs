@@ -3,6 +3,7 @@ using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Reset.Events;
 using Driver.Reset.Recovery;
+using Driver.Testing.Devices;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -20,7 +21,8 @@ public sealed class FullResetTests
     [Fact]
     public void HangEscalatesToFullResetWhenEngineResetIsDisabled()
     {
-        using var dev = new GpuDevice(Config(reset: r => r with { EngineResetEnabled = false }));
+        using var t = TestDevice.Fast(reset: r => r with { EngineResetEnabled = false });
+        GpuDevice dev = t.Dev;
         int guilty = OpenClient(dev);
         int innocent = OpenClient(dev);
         int spinCtx = CreateContext(dev, innocent);
@@ -32,7 +34,7 @@ public sealed class FullResetTests
         // Running, not hung, on other engines: a preemptible spinner and a batch parked on a semaphore.
         using Spinner spin = StartSpinner(dev, innocent, new SpinnerOptions { Context = spinCtx, Engine = EngineId.Bcs0 });
         var gate = new GatedStore(dev, innocent, gateCtx, EngineId.Ccs0, target.Slot(2), 0x3333);
-        WaitUntil(() => gate.Started, "the gated batch to start");
+        Poll.Until(() => gate.Started, "the gated batch to start");
         gate.ClearStarted();
 
         using Spinner hang = StartSpinner(dev, guilty, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
@@ -52,7 +54,7 @@ public sealed class FullResetTests
         // The innocent running requests were marked -EAGAIN and replayed from their first instruction.
         Assert.False(spin.Fence.IsSignaled);
         Assert.Equal(-Errno.EAGAIN, spin.Fence.Error);
-        WaitUntil(() => gate.Started, "the gated batch to be replayed");
+        Poll.Until(() => gate.Started, "the gated batch to be replayed");
         Assert.False(gate.Fence.IsSignaled);
         Assert.Equal(-Errno.EAGAIN, gate.Fence.Error);
         gate.Open();
@@ -72,7 +74,8 @@ public sealed class FullResetTests
     [Fact]
     public void FailedEngineResetEscalatesToFullReset()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int other = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
@@ -104,7 +107,8 @@ public sealed class FullResetTests
     [InlineData(GtReset.FullResetRetries)]
     public void FullResetRetriesOvercomeUpToThreeFailures(int failures)
     {
-        using var dev = new GpuDevice(Config(reset: r => r with { EngineResetEnabled = false }));
+        using var t = TestDevice.Fast(reset: r => r with { EngineResetEnabled = false });
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int other = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
@@ -132,7 +136,8 @@ public sealed class FullResetTests
     [InlineData(GtReset.FullResetRetries + 3)]
     public void FullResetFailingEveryRetryWedges(int failures)
     {
-        using var dev = new GpuDevice(Config(reset: r => r with { EngineResetEnabled = false }));
+        using var t = TestDevice.Fast(reset: r => r with { EngineResetEnabled = false });
+        GpuDevice dev = t.Dev;
         List<(string, DmaFence)> fences = SubmitInFlightWork(dev, out TargetBuffer? target);
         dev.Reset.Faults.FailFullResets(failures);
 
@@ -160,11 +165,12 @@ public sealed class FullResetTests
     [Fact]
     public void HungFullResetIsWedgedByTheWatchdog()
     {
-        using var dev = new GpuDevice(Config(reset: r => r with
+        using var t = TestDevice.Fast(reset: r => r with
         {
             EngineResetEnabled = false,
             WedgeTimeout = TimeSpan.FromMilliseconds(300),
-        }));
+        });
+        GpuDevice dev = t.Dev;
         List<(string, DmaFence)> fences = SubmitInFlightWork(dev, out TargetBuffer? target);
         dev.Reset.Faults.HangFullResets(1);
 
@@ -189,7 +195,8 @@ public sealed class FullResetTests
     [Fact]
     public void HangWedgesWhenNoResetIsAvailable()
     {
-        using var dev = new GpuDevice(Config(reset: r => r with { EngineResetEnabled = false, FullResetEnabled = false }));
+        using var t = TestDevice.Fast(reset: r => r with { EngineResetEnabled = false, FullResetEnabled = false });
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int other = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
@@ -215,17 +222,19 @@ public sealed class FullResetTests
     [Fact]
     public void ASlowFullResetIsNotFollowedByASecondOneBlamingReplayedWork()
     {
-        using var dev = new GpuDevice(Config(reset: r => r with { EngineResetEnabled = false }));
+        using var t = TestDevice.Fast(reset: r => r with { EngineResetEnabled = false });
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int innocentCtx = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
         TimeSpan interval = dev.Config.Reset.HeartbeatInterval;
         // A slow reset: it waits (engines running) until the heartbeat has reported the still-spinning batch again,
-        // then (engines parked, rcs0's requests rewound, nothing running there) for up to ten more intervals or until
-        // the heartbeat reports once more. A heartbeat still counting the pulse it sent before the reset reported
-        // then, with nothing running to blame; that report was handled as a new hang once this reset was done, and
-        // the second full reset blamed the replayed innocent batch (-EIO).
-        long reportsAtRestore = -1;
+        // then (engines parked, rcs0's requests rewound, nothing running there) until the heartbeat has had ten more
+        // intervals to act, or reports once more. A heartbeat still counting the pulse it sent before the reset
+        // reported then, with nothing running to blame; that report was handled as a new hang once this reset was
+        // done, and the second full reset blamed the replayed innocent batch (-EIO).
+        long reportsAtRestore = -1, reportsAfterRestore = -1;
+        Func<bool> heartbeatHadItsChance = HeartbeatSweptAfter(dev, interval * 10);
         var slow = new HoldResetUntil(
             atPrepare: () => dev.Heartbeat.HangsReported >= 2,
             atRestore: () =>
@@ -236,9 +245,9 @@ public sealed class FullResetTests
                     reportsAtRestore = dev.Heartbeat.HangsReported;
                 }
 
-                return dev.Heartbeat.HangsReported > reportsAtRestore;
-            },
-            restoreBound: interval * 10);
+                reportsAfterRestore = dev.Heartbeat.HangsReported;
+                return reportsAfterRestore > reportsAtRestore || heartbeatHadItsChance();
+            });
         dev.Reset.AddObserver(slow);
 
         using Spinner hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
@@ -246,9 +255,10 @@ public sealed class FullResetTests
 
         AssertStatus(-Errno.EIO, hang.Fence, "hung spinner");
         Assert.True(slow.PrepareConditionMet, "the heartbeat did not report the hang again while the reset waited");
-        WaitUntil(() => queued.Started, "the queued batch to run after the reset");
+        Poll.Until(() => queued.Started, "the queued batch to run after the reset");
         WaitRecoveryIdle(dev);
-        Assert.False(slow.RestoreConditionMet, "the heartbeat reported a hang with rcs0 parked and idle");
+        Assert.True(slow.RestoreConditionMet, "the reset went on before the heartbeat had its chance to report");
+        Assert.True(reportsAfterRestore == reportsAtRestore, "the heartbeat reported a hang with rcs0 parked and idle");
         Assert.False(queued.Fence.IsSignaled, "the replayed batch was reset");
         queued.Open();
         AssertStatus(1, queued.Fence, "batch queued behind the hang");
@@ -261,40 +271,55 @@ public sealed class FullResetTests
     [Fact]
     public void AHeartbeatArmedBeforeAResetFromElsewhereDoesNotBlameWhatRunsAfterIt()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int innocentCtx = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
-        // A long preempt timeout, so the reset below lands inside it.
-        var preemptTimeout = TimeSpan.FromMilliseconds(300);
-        dev.Heartbeat.SetPreemptTimeout(preemptTimeout);
-        long reportsAtRestore = -1;
-        // The reset waits after its rewind (engines parked, nothing running on rcs0) until the heartbeat reports or
-        // twice the preempt timeout has passed.
+        // The heartbeat arms rcs0's preempt timeout before the reset below, which must land inside it: no wall-clock
+        // window will do on a loaded machine, so the timeout is longer than anything here waits, and rcs0's heartbeat
+        // is stopped the moment it arms it (on the heartbeat thread, before its next look at rcs0), so the pulse never
+        // escalates to a "stopped heartbeat" either. Once the reset has parked the engines and rewound rcs0, the
+        // timeout is cut to 1 ms: the one armed before the reset has then expired, and the reset holds until the
+        // heartbeat has swept twice with it (or reported).
+        dev.Heartbeat.SetPreemptTimeout(Bound.Long);
+        dev.Heartbeat.PreemptArmed += id =>
+        {
+            if (id == EngineId.Rcs0)
+            {
+                dev.Heartbeat.SetInterval(EngineId.Rcs0, TimeSpan.Zero);
+            }
+        };
+        Func<bool>? heartbeatHadItsChance = null;
         var slow = new HoldResetUntil(
             atRestore: () =>
             {
-                if (reportsAtRestore < 0)
+                if (heartbeatHadItsChance is null)
                 {
-                    reportsAtRestore = dev.Heartbeat.HangsReported;
+                    dev.Heartbeat.SetPreemptTimeout(TimeSpan.FromMilliseconds(1));
+                    heartbeatHadItsChance = HeartbeatSweptAfter(dev, TimeSpan.Zero);
                 }
 
-                return dev.Heartbeat.HangsReported > reportsAtRestore;
-            },
-            restoreBound: preemptTimeout * 2);
+                return dev.Heartbeat.HangsReported > 0 || heartbeatHadItsChance();
+            });
         dev.Reset.AddObserver(slow);
 
         using Spinner hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
         var queued = new GatedStore(dev, c, innocentCtx, EngineId.Rcs0, target.Slot(0), 0x5AFE);
         // The heartbeat asks rcs0 to preempt (its preempt timeout is armed, the spinner keeps running)...
-        WaitUntil(() => dev.Gt[EngineId.Rcs0].PendingPreemption is not null, "the heartbeat to ask rcs0 to preempt");
+        Poll.Until(() => dev.Gt[EngineId.Rcs0].PendingPreemption is not null, "the heartbeat to ask rcs0 to preempt");
         // ...and a reset from elsewhere deals with the hang before that timeout expires.
         dev.ForceFullReset("reset from elsewhere");
 
         AssertStatus(-Errno.EIO, hang.Fence, "spinner blamed by the full reset");
-        WaitUntil(() => queued.Started, "the queued batch to run after the reset");
+        Assert.True(slow.RestoreConditionMet, "the reset went on before the heartbeat had its chance to report");
+        // The batch running after the reset: the expired timeout from before the reset must not blame it either (rcs0
+        // sends no new pulse: its heartbeat is stopped).
+        Poll.Until(() => queued.Started, "the queued batch to run after the reset");
+        Poll.Until(HeartbeatSweptAfter(dev, TimeSpan.Zero), "two heartbeat sweeps while the queued batch runs");
+        dev.Heartbeat.SetPreemptTimeout(Bound.Long);
         WaitRecoveryIdle(dev);
-        Assert.False(slow.RestoreConditionMet, "the heartbeat reported a hang for a pulse sent before the reset");
+        Assert.True(dev.Heartbeat.HangsReported == 0, "the heartbeat reported a hang for a pulse sent before the reset");
         Assert.False(queued.Fence.IsSignaled, "the batch running after the reset was reset");
         queued.Open();
         AssertStatus(1, queued.Fence, "batch queued behind the hang");
@@ -309,7 +334,8 @@ public sealed class FullResetTests
     [InlineData(4)]
     public void ConcurrentFullResetRequestsPiggyBackOnOneReset(int callers)
     {
-        using var dev = new GpuDevice(Config(reset: r => r with { EngineResetEnabled = false }));
+        using var t = TestDevice.Fast(reset: r => r with { EngineResetEnabled = false });
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
         // The first caller's reset waits inside, with BACKOFF held, until every caller has entered HandleError (each
@@ -321,22 +347,13 @@ public sealed class FullResetTests
         using var barrier = new Barrier(callers);
         // Written by each caller before it exits; read after Join, which orders the writes before the reads.
         bool[] returned = new bool[callers];
-        Thread[] threads = Enumerable.Range(0, callers).Select(i => new Thread(() =>
+        TestThread[] threads = Enumerable.Range(0, callers).Select(i => TestThread.Start($"caller {i}", () =>
         {
-            barrier.SignalAndWait(Bound);
+            Assert.True(barrier.SignalAndWait(Bound.Long));
             dev.Reset.HandleError(s_rcs, ErrorFlags.None, $"caller {i}");
             returned[i] = true;
-        })
-        { IsBackground = true }).ToArray();
-        foreach (Thread? t in threads)
-        {
-            t.Start();
-        }
-
-        foreach (Thread? t in threads)
-        {
-            Assert.True(t.Join(Bound), "a HandleError caller did not return");
-        }
+        })).ToArray();
+        TestThread.JoinAll(threads);
 
         Assert.All(returned, Assert.True);
         Assert.True(gate.PrepareConditionMet, "the reset ran before every caller had entered HandleError");

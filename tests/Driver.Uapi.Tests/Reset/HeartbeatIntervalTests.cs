@@ -1,5 +1,6 @@
 using Driver.Core.Hw;
 using Driver.Reset.Events;
+using Driver.Testing.Devices;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -14,7 +15,8 @@ public sealed class HeartbeatIntervalTests
     [Fact]
     public void ZeroIntervalLetsANonPreemptibleSpinnerRunOnThatEngine()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         dev.Heartbeat.SetInterval(EngineId.Rcs0, TimeSpan.Zero);
         Assert.Equal(TimeSpan.Zero, dev.Heartbeat.GetInterval(EngineId.Rcs0));
@@ -24,7 +26,7 @@ public sealed class HeartbeatIntervalTests
         // Ten intervals are well past the three or four a hang on a watched engine takes to be found and reset.
         using Spinner clock = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
         long pulses = dev.Heartbeat.Pulses;
-        WaitUntil(() => dev.Heartbeat.Pulses >= pulses + 10, "ten bcs0 heartbeats", () =>
+        Poll.Until(() => dev.Heartbeat.Pulses >= pulses + 10, "ten bcs0 heartbeats", () =>
             $"pulses {dev.Heartbeat.Pulses - pulses}, bcs0 spinner {clock.Fence}, rcs0 spinner {hang.Fence}, " +
             $"hangs reported {dev.Heartbeat.HangsReported}, engine resets {dev.Reset.TotalEngineResets}");
 

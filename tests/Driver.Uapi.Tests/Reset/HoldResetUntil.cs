@@ -5,12 +5,10 @@ namespace Driver.Uapi.Tests.Reset;
 /// <summary>
 /// A reset observer that holds the first full reset until conditions hold: in its prepare step (reset mutex and
 /// BACKOFF held, engines still running) until <paramref name="atPrepare"/>, and right after its rewind (engines
-/// parked, their requests taken and rewound) until <paramref name="atRestore"/>. Each wait is bounded (by
-/// <see cref="ResetKit.Bound"/>, or <paramref name="restoreBound"/> for the second); whether the condition held is
-/// recorded.
+/// parked, their requests taken and rewound) until <paramref name="atRestore"/>. Each wait is bounded by
+/// <see cref="Bound.Long"/> and, on a driver thread, never throws: whether the condition held is recorded.
 /// </summary>
-internal sealed class HoldResetUntil(Func<bool>? atPrepare = null, Func<bool>? atRestore = null, TimeSpan? restoreBound = null)
-    : IResetObserver
+internal sealed class HoldResetUntil(Func<bool>? atPrepare = null, Func<bool>? atRestore = null) : IResetObserver
 {
     private int _prepares;
     private int _restores;
@@ -29,7 +27,7 @@ internal sealed class HoldResetUntil(Func<bool>? atPrepare = null, Func<bool>? a
             return;
         }
 
-        PrepareConditionMet = Hold(atPrepare, ResetKit.Bound);
+        PrepareConditionMet = Poll.TryUntil(atPrepare);
     }
 
     /// <inheritdoc/>
@@ -43,20 +41,9 @@ internal sealed class HoldResetUntil(Func<bool>? atPrepare = null, Func<bool>? a
             return;
         }
 
-        RestoreConditionMet = Hold(atRestore, restoreBound ?? ResetKit.Bound);
+        RestoreConditionMet = Poll.TryUntil(atRestore);
     }
 
     /// <inheritdoc/>
     public void OnResetFinish() { }
-
-    private static bool Hold(Func<bool> condition, TimeSpan bound)
-    {
-        DateTime deadline = DateTime.UtcNow + bound;
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(1);
-        }
-
-        return condition();
-    }
 }

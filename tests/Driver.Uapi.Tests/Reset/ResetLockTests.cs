@@ -1,6 +1,6 @@
 using Driver.Core.Hw;
 using Driver.Reset.Recovery;
-using static Driver.Uapi.Tests.Reset.ResetKit;
+using Driver.Testing.Devices;
 
 namespace Driver.Uapi.Tests.Reset;
 
@@ -18,7 +18,8 @@ public sealed class ResetLockTests
     [InlineData(true)]
     public void ResetLockBlocksWhileTheResetRunsAndTheResetWaitsForHolders(bool viaForceFullReset)
     {
-        using var dev = new GpuDevice(Config(reset: r => r with { EngineResetEnabled = false }));
+        using var t = TestDevice.Fast(reset: r => r with { EngineResetEnabled = false });
+        GpuDevice dev = t.Dev;
         GtReset reset = dev.Reset;
         var order = new ResetOrderObserver(reset);
         reset.AddObserver(order);
@@ -27,25 +28,23 @@ public sealed class ResetLockTests
         using var holderIn = new ManualResetEventSlim(false);
         bool holderLocked = false, holderSawBackoff = false;
         long holderLeft = 0;
-        var holder = new Thread(() =>
+        var holder = TestThread.Start("holder", () =>
         {
-            holderLocked = reset.ResetLock(Bound);
+            holderLocked = reset.ResetLock(Bound.Long);
             holderIn.Set();
             if (!holderLocked)
             {
                 return;
             }
             // Stay inside until the reset has announced itself by setting BACKOFF (bounded), then leave.
-            holderSawBackoff = SpinUntil(() => reset.IsBackoff);
+            holderSawBackoff = Poll.TryUntil(() => reset.IsBackoff);
             holderLeft = order.Next();
             reset.ResetUnlock();
-        })
-        { IsBackground = true };
-        holder.Start();
-        Assert.True(holderIn.Wait(Bound));
+        });
+        Assert.True(holderIn.Wait(Bound.Long));
         Assert.True(holderLocked);
 
-        var resetter = new Thread(() =>
+        var resetter = TestThread.Start("resetter", () =>
         {
             if (viaForceFullReset)
             {
@@ -55,13 +54,13 @@ public sealed class ResetLockTests
             {
                 reset.HandleError(EngineIds.AllMask, ErrorFlags.None, "reset lock test");
             }
-        })
-        { IsBackground = true };
-        resetter.Start();
-        Assert.True(resetter.Join(Bound), "the full reset did not finish");
-        Assert.True(holder.Join(Bound));
+        });
+        resetter.Join();
+        holder.Join();
+        Assert.NotNull(order.ShortTry);
+        order.ShortTry.Join();
         Assert.NotNull(order.LateLocker);
-        Assert.True(order.LateLocker.Join(Bound), "the blocked ResetLock caller never returned");
+        order.LateLocker.Join();
 
         Assert.Equal(1, reset.ResetCount);
         Assert.False(dev.IsWedged);
@@ -69,23 +68,9 @@ public sealed class ResetLockTests
         Assert.True(holderLeft < order.HardwareReset,
             $"the hardware reset (#{order.HardwareReset}) ran before the lock holder left (#{holderLeft})");
         Assert.False(order.ShortTryAcquired, "ResetLock succeeded inside the hardware reset");
+        Assert.True(order.LateLockerWaited, "the late ResetLock caller never waited on the reset");
         Assert.True(order.LateLockerAcquired > order.Finish,
             $"ResetLock got in (#{order.LateLockerAcquired}) before the reset finished (#{order.Finish})");
         Assert.False(reset.IsBackoff);
-    }
-
-    private static bool SpinUntil(Func<bool> condition)
-    {
-        DateTime deadline = DateTime.UtcNow + Bound;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            Thread.Sleep(1);
-        }
-        return true;
     }
 }

@@ -6,8 +6,9 @@ namespace Driver.Uapi.Tests.Reset;
 /// Observes the first full reset for <see cref="ResetLockTests"/>. Inside the hardware step (BACKOFF set, registers
 /// clobbered) it (1) runs a ResetLock with a short timeout on another thread and waits for it to return: it can only
 /// time out, because BACKOFF cannot clear before this hook returns; (2) starts a thread whose ResetLock has a long
-/// timeout and waits (bounded) until that thread blocks: it must get in only after <see cref="OnResetFinish"/>.
-/// Sequence numbers order the hooks against the lock users.
+/// timeout and waits (bounded) until <see cref="GtReset.ResetLockWaits"/> shows that thread found BACKOFF and went
+/// to wait: it must get in only after <see cref="OnResetFinish"/>. Sequence numbers order the hooks against the lock
+/// users. Runs on the resetting thread, so nothing here throws: outcomes are recorded for the test to assert.
 /// </summary>
 internal sealed class ResetOrderObserver(GtReset reset) : IResetObserver
 {
@@ -22,11 +23,17 @@ internal sealed class ResetOrderObserver(GtReset reset) : IResetObserver
     /// <summary>Whether the short ResetLock inside the hardware step got in (or never returned).</summary>
     public bool ShortTryAcquired { get; private set; }
 
+    /// <summary>Whether the long ResetLock was seen waiting on BACKOFF while the hardware step ran.</summary>
+    public bool LateLockerWaited { get; private set; }
+
     /// <summary>Sequence number at which the long ResetLock got in, 0 if it did not.</summary>
     public long LateLockerAcquired { get; private set; }
 
     /// <summary>The thread running the long ResetLock.</summary>
-    public Thread? LateLocker { get; private set; }
+    public TestThread? LateLocker { get; private set; }
+
+    /// <summary>The thread running the short ResetLock.</summary>
+    public TestThread? ShortTry { get; private set; }
 
     /// <summary>Takes the next sequence number.</summary>
     public long Next() => Interlocked.Increment(ref _sequence);
@@ -44,38 +51,31 @@ internal sealed class ResetOrderObserver(GtReset reset) : IResetObserver
 
         HardwareReset = Next();
         bool acquired = true;
-        var shortTry = new Thread(() =>
+        ShortTry = TestThread.Start("short ResetLock", () =>
         {
-            acquired = reset.ResetLock(TimeSpan.FromMilliseconds(20));
+            acquired = reset.ResetLock(Bound.Short);
             if (acquired)
             {
                 reset.ResetUnlock();
             }
-        })
-        { IsBackground = true };
-        shortTry.Start();
-        ShortTryAcquired = !shortTry.Join(ResetKit.Bound) || acquired;
+        });
+        ShortTryAcquired = !ShortTry.TryJoin() || acquired;
 
-        var late = new Thread(() =>
+        // Counted after the short try has returned, so a new wait can only be the late locker's.
+        long waits = reset.ResetLockWaits;
+        LateLocker = TestThread.Start("late ResetLock", () =>
         {
-            if (!reset.ResetLock(ResetKit.Bound))
+            if (!reset.ResetLock(Bound.Long))
             {
                 return;
             }
 
             LateLockerAcquired = Next();
             reset.ResetUnlock();
-        })
-        { IsBackground = true };
-        LateLocker = late;
-        late.Start();
-        // Wait until it blocks in ResetLock, so it is really waiting on this reset (bounded; the ordering assertion
-        // holds either way).
-        DateTime deadline = DateTime.UtcNow + ResetKit.Bound;
-        while ((late.ThreadState & ThreadState.WaitSleepJoin) == 0 && LateLockerAcquired == 0 && DateTime.UtcNow < deadline)
-        {
-            Thread.Yield();
-        }
+        });
+        // Hold the hardware step until the late locker is really waiting on this reset (or, wrongly, got in).
+        LateLockerWaited = Poll.TryUntil(() => reset.ResetLockWaits > waits || LateLockerAcquired != 0)
+            && LateLockerAcquired == 0;
     }
 
     /// <inheritdoc/>

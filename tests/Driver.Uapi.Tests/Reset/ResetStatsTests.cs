@@ -1,6 +1,7 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
+using Driver.Testing.Devices;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -20,7 +21,8 @@ public sealed class ResetStatsTests
     [InlineData(false)]
     public void OnlyTheHungContextIsGuiltyAcrossFourClientsOfFourContexts(bool engineReset)
     {
-        using var dev = new GpuDevice(Config(reset: r => r with { EngineResetEnabled = engineReset }));
+        using var t = TestDevice.Fast(reset: r => r with { EngineResetEnabled = engineReset });
+        GpuDevice dev = t.Dev;
         // Client 0 is privileged (sees reset_count); every client has its default context and three more.
         int[] clients = Enumerable.Range(0, Clients).Select(i => OpenClient(dev, privileged: i == 0)).ToArray();
         int[][] contexts = clients.Select(c => new[] { 0 }.Concat(Enumerable.Range(0, ContextsPerClient - 1).Select(_ => CreateContext(dev, c))).ToArray()).ToArray();
@@ -77,7 +79,8 @@ public sealed class ResetStatsTests
     [Fact]
     public void OneFullResetCountsOnceAndOnlyPrivilegedClientsSeeIt()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int admin = OpenClient(dev, privileged: true);
         int user = OpenClient(dev);
         Assert.Equal(new ResetStats(0, 0, 0), Stats(dev, admin, 0));
@@ -92,7 +95,8 @@ public sealed class ResetStatsTests
     [Fact]
     public void BadArgumentsAreRefused()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int ctx = CreateContext(dev, c);
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Gt;
+using Driver.Testing.Devices;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -23,7 +24,8 @@ public sealed class TimelineOrderTests
     [InlineData(WedgeStrategy.StopMachine)]
     public void RequestReleasedOnAnotherThreadIsNotOvertakenByItsSuccessor(WedgeStrategy strategy)
     {
-        using var dev = new GpuDevice(Config(strategy));
+        using var t = TestDevice.Fast(strategy);
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         var target = new TargetBuffer(dev, c, Iterations * 2 * 4);
         var stores = new StoreBatches(dev, c, Iterations * 2);
@@ -35,12 +37,11 @@ public sealed class TimelineOrderTests
             DmaFence held = stores.Store(0, EngineId.Bcs0, target.Slot(2 * n), (uint)(2 * n + 1), [external]);
             // A fresh thread releases the held request (and submits it, from its fence callback) while this thread
             // submits the next request of the same timeline.
-            var releaser = new Thread(() => external.Signal()) { IsBackground = true };
-            releaser.Start();
+            var releaser = TestThread.Start("releaser", () => external.Signal());
             DmaFence next = stores.Store(0, EngineId.Bcs0, target.Slot(2 * n + 1), (uint)(2 * n + 2));
             submitted.Add((held, 2 * n));
             submitted.Add((next, 2 * n + 1));
-            Assert.True(releaser.Join(Bound));
+            releaser.Join();
         }
 
         foreach ((DmaFence? fence, int slot) in submitted)

@@ -4,6 +4,7 @@ using Driver.Core.Hw;
 using Driver.Engines.Execution;
 using Driver.Engines.Gt;
 using Driver.Reset.Events;
+using Driver.Testing.Devices;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -23,7 +24,8 @@ public sealed class WedgeTests
     [InlineData(WedgeStrategy.StopMachine)]
     public void WedgeCancelsSpinnersAndEveryQueuedAndDependentBatch(WedgeStrategy strategy)
     {
-        using var dev = new GpuDevice(Config(strategy));
+        using var t = TestDevice.Fast(strategy);
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int ctx = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
@@ -78,7 +80,8 @@ public sealed class WedgeTests
     [InlineData(WedgeStrategy.StopMachine)]
     public void WedgedDeviceRefusesWorkButStillCreatesBuffers(WedgeStrategy strategy)
     {
-        using var dev = new GpuDevice(Config(strategy));
+        using var t = TestDevice.Fast(strategy);
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         var stores = new StoreBatches(dev, c);
         var target = new TargetBuffer(dev, c);
@@ -107,7 +110,8 @@ public sealed class WedgeTests
     [InlineData(WedgeStrategy.StopMachine)]
     public void RequestHeldOnAnExternalFenceStaysPendingThroughTheWedge(WedgeStrategy strategy)
     {
-        using var dev = new GpuDevice(Config(strategy));
+        using var t = TestDevice.Fast(strategy);
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int ctx = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
@@ -132,19 +136,19 @@ public sealed class WedgeTests
     [InlineData(WedgeStrategy.StopMachine)]
     public void WaiterOnASpinnerIsWokenByAWedgeFromAnotherThread(WedgeStrategy strategy)
     {
-        using var dev = new GpuDevice(Config(strategy));
+        using var t = TestDevice.Fast(strategy);
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Vecs0 });
         int result = int.MinValue;
-        var waiter = new Thread(() => result = GpuDevice.WaitFence(spin.Fence, (long)Bound.TotalNanoseconds)) { IsBackground = true };
-        waiter.Start();
-        // Let the waiter block first (bounded), so the wedge has a sleeper to wake.
-        WaitUntil(() => (waiter.ThreadState & ThreadState.WaitSleepJoin) != 0, "the waiter to block");
+        var waiter = TestThread.Start("waiter", () => result = GpuDevice.WaitFence(spin.Fence, Bound.LongNs));
+        // Let the waiter block first, so the wedge has a sleeper to wake.
+        Poll.Until(() => spin.Fence.Waiters > 0, "the waiter to block on the spinner's fence");
         Assert.False(spin.Fence.IsSignaled);
 
         dev.Wedge();
 
-        Assert.True(waiter.Join(Bound), "the waiter was not woken by the wedge");
+        waiter.Join();
         Assert.Equal(0, result);
         Assert.Equal(-Errno.EIO, spin.Fence.Status);
     }
@@ -154,7 +158,8 @@ public sealed class WedgeTests
     [InlineData(WedgeStrategy.StopMachine)]
     public void UnwedgeRestoresDefaultSubmission(WedgeStrategy strategy)
     {
-        using var dev = new GpuDevice(Config(strategy));
+        using var t = TestDevice.Fast(strategy);
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         var target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);
@@ -199,7 +204,8 @@ public sealed class WedgeTests
     [Fact]
     public void WedgedOnInitCannotBeUnwedged()
     {
-        using var dev = new GpuDevice(Config());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         var stores = new StoreBatches(dev, c);
         dev.Reset.SetWedgedOnInit("initialisation failed");
@@ -220,7 +226,8 @@ public sealed class WedgeTests
     [InlineData(WedgeStrategy.StopMachine)]
     public void FullResetUnwedgesTheDevice(WedgeStrategy strategy)
     {
-        using var dev = new GpuDevice(Config(strategy));
+        using var t = TestDevice.Fast(strategy);
+        GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         var target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);

@@ -1,6 +1,5 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
-using Driver.Testing;
 using Driver.Testing.Devices;
 using Driver.Testing.Gt;
 
@@ -59,14 +58,14 @@ public class UnknownIdTests
     [MemberData(nameof(Ioctls))]
     public void UnknownIdIsEnoentAndTheDeviceStillWorks(string ioctl)
     {
-        using var t = new TestDevice();
+        using var t = TestDevice.Fast();
         TestBuffer batch = t.NewBuffer();
         batch.Write(new Driver.Engines.Isa.BatchBuilder().End());
         int[] results = CallWithUnknownIds(ioctl, t.Dev, t.Client, batch.Handle);
         Assert.All(results, r => Assert.Equal(-Errno.ENOENT, r));
         // The good handle was not disturbed by the failed calls.
         Assert.Equal(0, t.Dev.Execbuf(new ExecbufArgs { Client = t.Client, Engine = 0, BatchHandle = batch.Handle }, out DmaFence? f));
-        Assert.True(f!.Wait(Poll.Bound));
+        Assert.True(f!.Wait(Bound.Long));
         Assert.Equal(1, f.Status);
         t.AssertWorks();
     }
@@ -74,7 +73,7 @@ public class UnknownIdTests
     [Fact]
     public void DestroyedAndClosedIdsAreEnoent()
     {
-        using var t = new TestDevice();
+        using var t = TestDevice.Fast();
         Assert.Equal(0, t.Dev.CreateContext(t.Client, out int ctx));
         Assert.Equal(0, t.Dev.DestroyContext(t.Client, ctx));
         Assert.Equal(-Errno.ENOENT, t.Dev.DestroyContext(t.Client, ctx));
@@ -95,7 +94,7 @@ public class UnknownIdTests
     [Fact]
     public void HandlesArePerClient()
     {
-        using var t = new TestDevice();
+        using var t = TestDevice.Fast();
         TestBuffer mine = t.NewBuffer();
         Assert.Equal(0, t.Dev.OpenClient(out int other));
         Assert.Equal(0, t.Dev.CreateBuffer(other, 4096, out int theirs));

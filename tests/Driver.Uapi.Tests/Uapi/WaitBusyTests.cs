@@ -2,7 +2,6 @@ using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Isa;
-using Driver.Testing;
 using Driver.Testing.Devices;
 using Driver.Testing.Gt;
 
@@ -14,9 +13,9 @@ public class WaitBusyTests
     [Fact]
     public void WaitTimesOutOnABusyObjectThenSucceedsOnceIdle()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         using var spin = Spinner.Start(t.Dev, t.Client);
-        Assert.True(spin.WaitStarted(Poll.Bound));
+        Assert.True(spin.WaitStarted(Bound.Long));
         Assert.Equal(0, t.Dev.Busy(t.Client, spin.Handle, out bool busy));
         Assert.True(busy);
         Assert.Equal(-Errno.ETIME, t.Dev.Wait(t.Client, spin.Handle, 0));
@@ -25,7 +24,7 @@ public class WaitBusyTests
         Assert.Equal(0, spin.Fence.Status);
 
         spin.End();
-        Assert.Equal(0, t.Dev.Wait(t.Client, spin.Handle, (long)Poll.Bound.TotalMilliseconds * 1_000_000));
+        Assert.Equal(0, t.Dev.Wait(t.Client, spin.Handle, Bound.LongNs));
         Assert.Equal(0, t.Dev.Busy(t.Client, spin.Handle, out busy));
         Assert.False(busy);
         Assert.Equal(0, t.Dev.Wait(t.Client, spin.Handle, 0));
@@ -35,7 +34,7 @@ public class WaitBusyTests
     [Fact]
     public void ObjectsUsedByABatchAreBusyUntilItCompletes()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer data = t.NewBuffer();
         TestBuffer unused = t.NewBuffer();
         var gate = new DmaFence();
@@ -52,7 +51,7 @@ public class WaitBusyTests
         Assert.Equal(-Errno.ETIME, t.Dev.Wait(t.Client, data.Handle, 0));
 
         gate.Signal();
-        Assert.True(held.Wait(Poll.Bound));
+        Assert.True(held.Wait(Bound.Long));
         Assert.Equal(0, t.Dev.Busy(t.Client, data.Handle, out busy));
         Assert.False(busy);
         Assert.Equal(0, t.Dev.Wait(t.Client, data.Handle, 0));
@@ -62,24 +61,24 @@ public class WaitBusyTests
     [Fact]
     public void WaitOnAFailedBatchSucceeds()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         TestBuffer batch = t.NewBuffer();
         batch.Write(new BatchBuilder().Emit(0xDEAD_BEEF));
         DmaFence f = t.Submit(batch);
-        Assert.Equal(0, t.Dev.Wait(t.Client, batch.Handle, (long)Poll.Bound.TotalMilliseconds * 1_000_000));
+        Assert.Equal(0, t.Dev.Wait(t.Client, batch.Handle, Bound.LongNs));
         Assert.Equal(-Errno.EIO, f.Status);
     }
 
     [Fact]
     public async Task VeryLongWaitIsNotAnImmediateTimeout()
     {
-        using var t = new TestDevice(heartbeat: false);
+        using var t = TestDevice.WithoutHeartbeat();
         using var spin = Spinner.Start(t.Dev, t.Client);
-        Assert.True(spin.WaitStarted(Poll.Bound));
+        Assert.True(spin.WaitStarted(Bound.Long));
         spin.SetTimeout(TimeSpan.FromMilliseconds(50));
         // long.MaxValue ns is "wait as long as it takes"; run it on the side so a broken wait cannot hang the test.
         Task<int> wait = Task.Run(() => t.Dev.Wait(t.Client, spin.Handle, long.MaxValue));
-        Assert.Equal(0, await wait.WaitAsync(Poll.Bound));
+        Assert.Equal(0, await wait.WaitAsync(Bound.Long));
         Assert.Equal(1, spin.Fence.Status);
     }
 

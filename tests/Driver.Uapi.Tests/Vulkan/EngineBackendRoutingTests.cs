@@ -5,14 +5,13 @@ using Driver.Core.Hw;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
 using Driver.Engines.Isa;
+using Driver.Testing.Devices;
 
 namespace Driver.Uapi.Tests.Vulkan;
 
 /// <summary>Engine.UseBackend without Vulkan: a recording backend takes the engine's requests, through wedge and unwedge.</summary>
 public class EngineBackendRoutingTests
 {
-    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(10);
-
     /// <summary>Completes every request at once on the submitting thread (as a backend may), recording it.</summary>
     private sealed class RecordingBackend : IEngineBackend
     {
@@ -38,7 +37,8 @@ public class EngineBackendRoutingTests
     [Fact]
     public void TheBackendTakesTheEnginesRequestsAndSurvivesWedgeAndUnwedge()
     {
-        using var dev = new GpuDevice(DeviceConfig.Fast());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         var backend = new RecordingBackend();
         Engine engine = dev.Gt[EngineId.Vcs0];
         engine.UseBackend(backend);
@@ -48,7 +48,7 @@ public class EngineBackendRoutingTests
         dev.Write(c, batch, 0, new BatchBuilder().End().ToArray());
 
         Assert.Equal(0, Submit(dev, c, batch, out DmaFence? first));
-        Assert.True(first!.Wait(s_bound));
+        Assert.True(first!.Wait(Bound.Long));
         Assert.Equal(1, first.Status);
         Assert.Single(backend.Seen);
         Assert.Equal(0, engine.Submitted);
@@ -58,14 +58,14 @@ public class EngineBackendRoutingTests
         Assert.True(dev.Unwedge());
         // Unwedge restores the default handler: still the backend.
         Assert.Equal(0, Submit(dev, c, batch, out DmaFence? after));
-        Assert.True(after!.Wait(s_bound));
+        Assert.True(after!.Wait(Bound.Long));
         Assert.Equal(1, after.Status);
         Assert.Equal(2, backend.Seen.Count);
 
         engine.UseBackend(null);
         Assert.Null(engine.Backend);
         Assert.Equal(0, Submit(dev, c, batch, out DmaFence? simulated));
-        Assert.True(simulated!.Wait(s_bound));
+        Assert.True(simulated!.Wait(Bound.Long));
         Assert.Equal(2, backend.Seen.Count);
         Assert.Equal(1, engine.Submitted);
     }
@@ -73,7 +73,8 @@ public class EngineBackendRoutingTests
     [Fact]
     public void AttachingWhileWedgedLeavesTheNopHandlerUntilUnwedge()
     {
-        using var dev = new GpuDevice(DeviceConfig.Fast());
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
         var backend = new RecordingBackend();
         Engine engine = dev.Gt[EngineId.Vcs0];
         dev.Wedge();
@@ -86,7 +87,7 @@ public class EngineBackendRoutingTests
         dev.CreateBuffer(c, 4096, out int batch);
         dev.Write(c, batch, 0, new BatchBuilder().End().ToArray());
         Assert.Equal(0, Submit(dev, c, batch, out DmaFence? f));
-        Assert.True(f!.Wait(s_bound));
+        Assert.True(f!.Wait(Bound.Long));
         Assert.Single(backend.Seen);
     }
 }
