@@ -11,9 +11,10 @@ public sealed class TestThread
     private readonly Thread _thread;
     private ExceptionDispatchInfo? _failure;
 
-    private TestThread(string name, Action body)
+    private TestThread(string name, Action body, int maxStackSize)
     {
-        _thread = new Thread(() =>
+        _thread = new Thread(
+            () =>
         {
             try
             {
@@ -24,7 +25,7 @@ public sealed class TestThread
                 // Published by the thread's exit, which Join observes.
                 _failure = ExceptionDispatchInfo.Capture(e);
             }
-        })
+        }, maxStackSize)
         {
             IsBackground = true,
             Name = name,
@@ -37,10 +38,13 @@ public sealed class TestThread
     /// <summary>The underlying thread (for <see cref="Thread.IsAlive"/>).</summary>
     public Thread Thread => _thread;
 
-    /// <summary>Starts <paramref name="body"/> on a new background thread named <paramref name="name"/>.</summary>
-    public static TestThread Start(string name, Action body)
+    /// <summary>
+    /// Starts <paramref name="body"/> on a new background thread named <paramref name="name"/>, with a stack of
+    /// <paramref name="maxStackSize"/> bytes (0: the runtime's default), for tests that prove a path does not recurse.
+    /// </summary>
+    public static TestThread Start(string name, Action body, int maxStackSize = 0)
     {
-        var thread = new TestThread(name, body);
+        var thread = new TestThread(name, body, maxStackSize);
         thread._thread.Start();
         return thread;
     }

@@ -40,9 +40,7 @@ public class DeferredCallbackTests
             Assert.True(fences[i].AddCallback(new SignalNext(fences[i + 1])));
         }
 
-        var thread = new Thread(() => fences[0].Signal(), 128 * 1024);
-        thread.Start();
-        Assert.True(thread.Join(TimeSpan.FromSeconds(10)));
+        TestThread.Start("small-stack-signaller", () => fences[0].Signal(), 128 * 1024).Join();
         Assert.Equal(1, fences[0].Status);
         Assert.All(fences.Skip(1), f => Assert.Equal(-5, f.Status));
     }

@@ -32,9 +32,8 @@ public class WedgeChainTests
         Assert.All(chain, rq => Assert.Equal(0, rq.Status));
 
         // 256 KiB: a chain of 20,000 recursive signals overflowed a stack this size before the deferral.
-        var wedger = new Thread(() => rig.Reset.SetWedged("test: wedge a long chain"), 256 * 1024) { Name = "small-stack-wedger" };
-        wedger.Start();
-        Assert.True(wedger.Join(Bound.Long), "the wedge did not finish");
+        var wedger = TestThread.Start("small-stack-wedger", () => rig.Reset.SetWedged("test: wedge a long chain"), 256 * 1024);
+        wedger.Join();
 
         Assert.True(rig.Reset.IsWedged);
         Assert.Equal(-Errno.EIO, head.Request.Status);
