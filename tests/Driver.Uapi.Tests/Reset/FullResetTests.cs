@@ -222,7 +222,9 @@ public sealed class FullResetTests
     [Fact]
     public void ASlowFullResetIsNotFollowedByASecondOneBlamingReplayedWork()
     {
-        using var t = TestDevice.Fast(reset: r => r with { EngineResetEnabled = false });
+        // The reset holds in its prepare step for as long as the heartbeat takes to report again: on a loaded machine
+        // that may exceed Fast's 2 s wedge watchdog, which would take the held reset for a hung one.
+        using var t = TestDevice.Fast(reset: r => r with { EngineResetEnabled = false, WedgeTimeout = 3 * Bound.Long });
         GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         int innocentCtx = CreateContext(dev, c);
@@ -334,7 +336,9 @@ public sealed class FullResetTests
     [InlineData(4)]
     public void ConcurrentFullResetRequestsPiggyBackOnOneReset(int callers)
     {
-        using var t = TestDevice.Fast(reset: r => r with { EngineResetEnabled = false });
+        // The reset holds in its prepare step until every caller is in (see the gate below): not to be taken for a hung
+        // reset by Fast's 2 s wedge watchdog on a loaded machine.
+        using var t = TestDevice.Fast(reset: r => r with { EngineResetEnabled = false, WedgeTimeout = 3 * Bound.Long });
         GpuDevice dev = t.Dev;
         int c = OpenClient(dev);
         using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
