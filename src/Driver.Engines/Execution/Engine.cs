@@ -319,7 +319,7 @@ public sealed class Engine : IStoppable, IDisposable
     {
         // Written only by this thread; read racily by the heartbeat as a measure of "the engine got CPU time".
         Volatile.Write(ref _safePoints, _safePoints + 1);
-        if (_heldBetweenSafePoints is { } hold)
+        if (Volatile.Read(ref _heldBetweenSafePoints) is { } hold)
         {
             HeldBetweenSafePoints(hold);
         }
@@ -446,7 +446,7 @@ public sealed class Engine : IStoppable, IDisposable
     /// at park requests or cancels, until <paramref name="release"/> is set, so parks time out as they would on an
     /// engine stuck in a non-preemptible batch. Null removes the hook.
     /// </summary>
-    public void HoldBetweenSafePoints(ManualResetEventSlim? release) => _heldBetweenSafePoints = release;
+    public void HoldBetweenSafePoints(ManualResetEventSlim? release) => Volatile.Write(ref _heldBetweenSafePoints, release);
 
     /// <summary>Whether the engine thread sits in the <see cref="HoldBetweenSafePoints"/> hook now.</summary>
     public bool IsHeldBetweenSafePoints => Volatile.Read(ref _inHold) != 0;
