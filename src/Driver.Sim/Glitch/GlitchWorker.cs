@@ -40,7 +40,9 @@ internal sealed class GlitchWorker
     public void Run()
     {
         long accesses = 0, maxStall = 0, mismatches = 0, failures = 0;
-        for (int pass = 0; !_stopRequested(); pass++)
+        // At least one pass, even when the stop came before this thread first ran (a loaded machine): a run whose
+        // users made no access measures nothing.
+        for (int pass = 0; pass == 0 || !_stopRequested(); pass++)
         {
             uint pattern = s_patterns[pass % s_patterns.Length];
             foreach (GttMapping m in _mappings)
