@@ -539,13 +539,32 @@ public sealed class Engine : IStoppable, IDisposable
     }
 
     /// <summary>
-    /// The engine thread's half of <see cref="CancelWhenStopped"/>, at a safe point: everything held (the abandoned
-    /// active request, the signal list, the replay queue, the submission queue) is cancelled with -EIO and signalled,
-    /// then counted as retired.
+    /// The engine thread's half of <see cref="CancelWhenStopped"/>, at a safe point: everything held is cancelled
+    /// (<see cref="CancelHeld"/>).
     /// </summary>
     private void CancelHeldOnThread()
     {
         Interlocked.Exchange(ref _cancelPending, 0);
+        CancelHeld();
+    }
+
+    /// <summary>
+    /// engine->reset.cancel (execlists_reset_cancel) on a parked engine: everything held is cancelled
+    /// (<see cref="CancelHeld"/>). Work handed to a backend is the backend's to cancel.
+    /// </summary>
+    public void CancelParked()
+    {
+        AssertParked();
+        CancelHeld();
+    }
+
+    /// <summary>
+    /// Cancels everything the engine holds (the abandoned active request, the signal list, the replay queue, the
+    /// submission queue) with -EIO and signals it; only then, with every one of them signalled, are they counted as
+    /// retired, so the engine never looks idle with a fence still pending. Engine thread, or whoever parked it.
+    /// </summary>
+    private void CancelHeld()
+    {
         List<Request> held = TakeHeld();
         Volatile.Write(ref _preempt, null);
         foreach (Request rq in held)

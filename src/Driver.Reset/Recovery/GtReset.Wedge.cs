@@ -204,16 +204,7 @@ public sealed partial class GtReset
     private static void Cancel(Engine engine)
     {
         engine.Backend?.Cancel();
-        List<Request> taken = engine.TakeAllRequests();
-        foreach (Request rq in taken)
-        {
-            if (!rq.IsSignaled)
-            {
-                Engine.CancelOnCpu(rq);
-            }
-        }
-        // Only now, with every one of them signalled, may the engine look idle.
-        engine.RetireTaken(taken.Count);
+        engine.CancelParked();
     }
 
     /// <summary>
