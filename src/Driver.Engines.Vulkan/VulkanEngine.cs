@@ -47,7 +47,7 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     private int _dead;
     private volatile bool _wedged;
 
-    /// <summary>Set by <see cref="Cancel"/>; the engine thread aborts its batch and cancels its queue, then clears it.</summary>
+    /// <summary>Set by <see cref="ResetCancel"/>; the engine thread aborts its batch and cancels its queue, then clears it.</summary>
     private volatile bool _cancelRequested;
     private volatile bool _executing;
     private long _submitted;
@@ -129,7 +129,7 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     }
 
     /// <inheritdoc/>
-    public void Cancel()
+    public void ResetCancel()
     {
         _cancelRequested = true;
         _doorbell.Set();

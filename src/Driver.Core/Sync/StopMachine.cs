@@ -238,6 +238,37 @@ public sealed class StopMachine
         }
     }
 
+    /// <summary>
+    /// Waits until no thread is still inside a region that began before this call, without parking anyone: closes
+    /// the gate, drains the regions, reopens it. The grace-period half of <see cref="Run"/>, for a stopper that must
+    /// publish a change even when a participant will not park (a wedge whose engine does not stop: "stop_machine
+    /// cannot fail"). Returns false, with the gate reopened, if the regions did not drain within
+    /// <paramref name="timeout"/>.
+    /// </summary>
+    public bool WaitForRegions(TimeSpan timeout)
+    {
+        var deadline = SyncDeadline.From(timeout);
+        if (IsInRegion)
+        {
+            throw new InvalidOperationException($"StopMachine '{Name}': WaitForRegions() from inside a region would wait for itself.");
+        }
+
+        if (!_runLock.TryEnter(deadline.Remaining))
+        {
+            return false;
+        }
+
+        try
+        {
+            Volatile.Write(ref _runner, Thread.CurrentThread);
+            return StopTheWorld(deadline);
+        }
+        finally
+        {
+            Resume([], 0);
+        }
+    }
+
     /// <summary>Closes the gate and waits for every thread inside a region to leave.</summary>
     private bool StopTheWorld(SyncDeadline deadline)
     {

@@ -17,10 +17,10 @@ public sealed class CommandStreamer
     public const int SafePointInterval = 256;
 
     private readonly Ggtt _ggtt;
-    private readonly Engine _engine;
+    private readonly ExeclistsEngine _engine;
 
     /// <summary>Creates the command streamer of <paramref name="engine"/>.</summary>
-    public CommandStreamer(Ggtt ggtt, Engine engine)
+    public CommandStreamer(Ggtt ggtt, ExeclistsEngine engine)
     {
         _ggtt = ggtt;
         _engine = engine;

@@ -1,96 +1,44 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Collections.Concurrent;
 using Driver.Core.Errors;
 using Driver.Core.Hw;
 using Driver.Core.Locking;
-using Driver.Core.Memory;
 using Driver.Core.Requests;
 using Driver.Core.Sync;
 
 namespace Driver.Engines.Execution;
 
 /// <summary>
-/// One engine: a dedicated thread draining its request queue and executing batches with its command streamer.
-/// Every submission reaches it through <see cref="SubmitRequest"/> (the kernel's <c>engine->submit_request</c>),
-/// which hang recovery swaps for a nop handler when the device is wedged.
+/// An engine as the rest of the driver sees it (the kernel's <c>struct intel_engine_cs</c>): its submission hook
+/// <see cref="SubmitRequest"/> and the vtable a reset drives it through, <c>engine->reset.{prepare, rewind, cancel,
+/// finish}</c>. How the engine executes, and how it keeps its queues, is the implementation's private business:
+/// <see cref="ExeclistsEngine"/> (a thread running the command streamer), or a mock in tests
+/// (<c>Driver.Engines.Mock.MockEngine</c>, after gt/mock_engine.c).
 /// </summary>
 /// <remarks>
-/// <para>Queues: <see cref="_port"/> (a multi-producer queue) takes submissions from any thread;
-/// <see cref="_replay"/> holds what a reset rewound, and is drained first so replays keep their order ahead of
-/// newer submissions.</para>
-/// <para>Parking: <see cref="Park(TimeSpan)"/> asks the thread to stop at its next safe point (between requests, or inside a
-/// batch at jumps, arbitration points, polls and every few hundred instructions) and waits for it there. While parked,
-/// the engine-owned state (<see cref="Active"/>, the replay queue, the breadcrumbs, requests' execution fields)
-/// belongs to whoever parked it: the park handshake's monitor is the barrier both ways.</para>
+/// <para>The reset core (GtReset) keeps only policy: who is guilty, bans, escalation, wedging. It never touches an
+/// engine's queues; it calls, in this order, <see cref="ResetPrepareBegin"/>/<see cref="ResetPrepareWait"/>, then
+/// <see cref="ResetRewind"/> or <see cref="ResetCancel"/>, then <see cref="ResetFinish"/>. Whether a request is
+/// guilty is decided back in the core through <see cref="IRequestReset"/>.</para>
+/// <para>Contract every implementation keeps, and the mock-engine tests check: every request the engine was given
+/// ends signalled exactly once, error before signal; a rewind replays what was not finished in order; a cancel
+/// leaves the engine holding nothing; <see cref="Completed"/> never passes <see cref="Submitted"/>.</para>
 /// </remarks>
-public sealed class Engine : IStoppable, IDisposable
+public abstract class Engine : IStoppable, IDisposable
 {
 #pragma warning disable IDE1006 // thread-static fields are t_camelCase, which editorconfig cannot tell apart
     [ThreadStatic] private static Engine? t_current;
 #pragma warning restore IDE1006
 
-    /// <summary>
-    /// Submissions from any thread, drained by the engine thread alone: a multi-producer queue whose enqueue is
-    /// lock-free (ConcurrentQueue: one interlocked slot reservation; a new segment only when one fills). The engine
-    /// needs no waiting machinery from it: its own doorbell (<see cref="Kick"/>) wakes it.
-    /// </summary>
-    private readonly ConcurrentQueue<Request> _port = new();
-    private readonly Queue<Request> _replay = new();
-    private readonly Breadcrumbs _breadcrumbs = new();
-    private readonly CommandStreamer _cs;
-    private readonly EngineOptions _options;
-    private readonly Thread _thread;
-
-    /// <summary>Wakes the idle thread; set by submitters only when <see cref="_sleeping"/> says it sleeps.</summary>
-    private readonly ManualResetEventSlim _doorbell = new(false, spinCount: 0);
-
-    /// <summary>
-    /// Monitor of the park handshake: guards <see cref="_parkRequests"/> and <see cref="_parked"/>. Its exit/enter is
-    /// the barrier that hands the engine-owned state to the parker and back.
-    /// </summary>
-    private readonly DriverMonitor _park = new("engine->park");
-
     private Action<Request> _submitRequest;
-    private Request? _active;
-    private Request? _preempt;
-    private int _skipBanned;
-    private int _sleeping;
-    private int _parkRequests;
-    private bool _parked;
+    private Action<Request> _defaultSubmitRequest;
 
-    /// <summary>
-    /// Asleep on the doorbell at a safe point (idle, or backing off in a spinning batch). A dozing engine counts as
-    /// parked: it touches nothing engine-owned while asleep, and on waking it parks for real, under the same monitor
-    /// hold, if a park is pending. Parking it therefore does not wait for its thread to be scheduled. Guarded by
-    /// <see cref="_park"/>.
-    /// </summary>
-    private bool _dozing;
-    private long _resetGeneration;
-
-    /// <summary>
-    /// Set by <see cref="CancelWhenStopped"/> for an engine the wedge could not park: the engine thread cancels
-    /// everything it holds at its next safe point (see <see cref="CancelHeldOnThread"/>).
-    /// </summary>
-    private int _cancelPending;
-
-    /// <summary>Test hook: while set, the engine thread is held between safe points, deaf to parks (see <see cref="HoldBetweenSafePoints"/>).</summary>
-    private ManualResetEventSlim? _heldBetweenSafePoints;
-    private volatile bool _stopping;
-    private long _submitted;
-    private long _completed;
-    private long _faults;
-
-    /// <summary>Creates and starts the engine thread.</summary>
-    public Engine(EngineId id, Ggtt ggtt, EngineOptions? options = null)
+    /// <summary>Sets up the submission hook to <see cref="Queue"/>.</summary>
+    protected Engine(EngineId id)
     {
         Id = id;
-        _options = options ?? new EngineOptions();
-        _cs = new CommandStreamer(ggtt, this);
+        // Bound to the most derived Queue: delegate creation resolves the override on the object's runtime type.
         _defaultSubmitRequest = Queue;
         _submitRequest = _defaultSubmitRequest;
-        _thread = new Thread(Run) { Name = id.Name(), IsBackground = true };
-        _thread.Start();
     }
 
     /// <summary>Engine id.</summary>
@@ -102,9 +50,13 @@ public sealed class Engine : IStoppable, IDisposable
     /// <summary>The engine whose thread is running the caller, or null.</summary>
     public static Engine? Current => t_current;
 
+    /// <summary>Declares the calling thread to be <paramref name="engine"/>'s own (null: no engine's).</summary>
+    protected static void SetCurrent(Engine? engine) => t_current = engine;
+
     /// <summary>
-    /// The submission handler every request passes through. Read inside the submit epoch's read section (or a
-    /// stop-machine region), so whoever swaps it can wait until no thread still runs the old one.
+    /// The submission handler every request passes through. Read inside the submit read side (an epoch section or a
+    /// stop-machine region, see <c>ISubmitReadSide</c>), so whoever swaps it can wait until no thread still runs the
+    /// old one.
     /// </summary>
     public Action<Request> SubmitRequest
     {
@@ -114,8 +66,8 @@ public sealed class Engine : IStoppable, IDisposable
     }
 
     /// <summary>
-    /// The normal handler: queue the request to this engine's thread, or hand it to the backend installed with
-    /// <see cref="UseBackend"/>. An unwedge restores <see cref="SubmitRequest"/> to this.
+    /// The normal handler: <see cref="Queue"/>, or the backend installed with <see cref="UseBackend"/>. An unwedge
+    /// restores <see cref="SubmitRequest"/> to this.
     /// </summary>
     public Action<Request> DefaultSubmitRequest
     {
@@ -123,14 +75,12 @@ public sealed class Engine : IStoppable, IDisposable
         private set => Volatile.Write(ref _defaultSubmitRequest, value);
     }
 
-    private Action<Request> _defaultSubmitRequest;
-
-    /// <summary>The backend executing this engine's requests, or null for the simulated command streamer.</summary>
+    /// <summary>The backend executing this engine's requests, or null for the engine's own execution.</summary>
     public IEngineBackend? Backend { get; private set; }
 
     /// <summary>
-    /// Routes this engine's submissions to <paramref name="backend"/> (null: back to the simulated command streamer).
-    /// The backend becomes the <see cref="DefaultSubmitRequest"/>, so the routing survives a wedge, which swaps
+    /// Routes this engine's submissions to <paramref name="backend"/> (null: back to the engine itself). The backend
+    /// becomes the <see cref="DefaultSubmitRequest"/>, so the routing survives a wedge, which swaps
     /// <see cref="SubmitRequest"/> for a nop handler and restores the default on unwedge. The live handler changes
     /// only when it is the default: a wedged engine keeps its nop handler until unwedged. Requests already queued
     /// here stay here.
@@ -146,331 +96,147 @@ public sealed class Engine : IStoppable, IDisposable
     }
 
     /// <summary>
-    /// Error interrupt: called on the engine thread when the command streamer faults. When set (hang recovery is
-    /// present) the engine then stalls at the fault until a reset aborts the batch; it must not block. When null the
-    /// faulting request fails with -EIO and the engine carries on.
+    /// Error interrupt: called on the engine's thread when execution faults. When set (hang recovery is present) the
+    /// engine then stalls at the fault until a reset aborts the batch; it must not block. When null the faulting
+    /// request fails with -EIO and the engine carries on.
     /// </summary>
     public Action<Engine, EngineFault>? ErrorInterrupt { get; set; }
 
-    /// <summary>The request being executed, or null (written by the engine thread; stable while parked).</summary>
-    public Request? Active => Volatile.Read(ref _active);
+    // ---- state read by hang detection, capture and statistics ---------------------------------------------------
+
+    /// <summary>The request being executed, or null (stable while the engine is prepared for a reset).</summary>
+    public abstract Request? Active { get; }
 
     /// <summary>The command streamer's head (ACTHD).</summary>
-    public uint Head => _cs.Head;
+    public virtual uint Head => 0;
 
     /// <summary>The last fault.</summary>
-    public EngineFault? LastFault => _cs.LastFault;
+    public virtual EngineFault? LastFault => null;
 
     /// <summary>Requests handed to <see cref="Queue"/>.</summary>
-    public long Submitted => Interlocked.Read(ref _submitted);
+    public abstract long Submitted { get; }
 
-    /// <summary>Requests that left the engine: executed, dropped as already complete, or taken by a reset.</summary>
-    public long Completed => Interlocked.Read(ref _completed);
+    /// <summary>Requests that left the engine: executed, dropped as already complete, or finished by a reset.</summary>
+    public abstract long Completed { get; }
 
-    /// <summary>Command streamer faults.</summary>
-    public long Faults => Interlocked.Read(ref _faults);
+    /// <summary>Execution faults.</summary>
+    public virtual long Faults => 0;
 
     /// <summary>Instructions executed.</summary>
-    public long Instructions => _cs.Instructions;
+    public virtual long Instructions => 0;
 
     /// <summary>Queued or executing work exists.</summary>
-    public bool IsBusy => Submitted != Completed || Active is not null;
+    public virtual bool IsBusy => Submitted != Completed || Active is not null;
 
+    /// <summary>Whether the engine is stopped at a safe point now (prepared for a reset, or idle and parkable).</summary>
+    public abstract bool IsParked { get; }
 
-    /// <summary>Whether the thread is parked now.</summary>
-    public bool IsParked { get { using (_park.Acquire()) { return _parked || _dozing; } } }
+    /// <summary>Reset generation: bumped by every reset of this engine.</summary>
+    public abstract long ResetGeneration { get; }
 
-    /// <summary>Reset generation: bumped by every reset of this engine; a parked batch aborts when it changed.</summary>
-    public long ResetGeneration => Interlocked.Read(ref _resetGeneration);
+    /// <summary>
+    /// How far the engine has actually run (safe points passed). Hang detection measures timeouts in this progress
+    /// as well as in wall time, because a simulated engine only runs when its thread gets a CPU.
+    /// </summary>
+    public abstract long SafePoints { get; }
 
-    /// <summary>Queues a request for execution (the default <see cref="SubmitRequest"/>). Lock-free.</summary>
-    public void Queue(Request rq)
-    {
-        Interlocked.Increment(ref _submitted);
-        _port.Enqueue(rq);
-        Kick();
-    }
+    /// <summary>A preemption requested and not yet taken.</summary>
+    public abstract Request? PendingPreemption { get; }
+
+    // ---- submission and scheduling --------------------------------------------------------------------------------
+
+    /// <summary>Queues a request for execution (the default <see cref="SubmitRequest"/>). Must not block.</summary>
+    public abstract void Queue(Request rq);
 
     /// <summary>
     /// Asks the engine to run <paramref name="pulse"/> at its next arbitration point, ahead of the current batch
     /// (preemption to a higher-priority request). A batch with no arbitration point never lets it run.
     /// </summary>
-    public void RequestPreemption(Request pulse)
-    {
-        Volatile.Write(ref _preempt, pulse);
-        Kick();
-    }
+    public abstract void RequestPreemption(Request pulse);
 
     /// <summary>
-    /// Asks the engine to drop the queued requests of banned contexts at its next arbitration point, ahead of work
-    /// queued before them (-EIO, signalled at once), as i915's scheduler does when it next picks (a timeslice or a
-    /// preemption): a closed context's work does not wait behind another context's long batch. The running batch is
-    /// left alone, and a request queued behind an unfinished one of its own timeline keeps its place.
+    /// Asks the engine to drop the queued requests of banned contexts at its next arbitration point (-EIO, signalled
+    /// at once), as i915's scheduler does when it next picks.
     /// </summary>
-    public void SkipBannedQueued()
-    {
-        Volatile.Write(ref _skipBanned, 1);
-        Kick();
-    }
+    public abstract void SkipBannedQueued();
 
-    /// <summary>A preemption requested and not yet taken.</summary>
-    public Request? PendingPreemption => Volatile.Read(ref _preempt);
+    // ---- parking (IStoppable) -------------------------------------------------------------------------------------
 
-    // ---- parking (IStoppable) -------------------------------------------------------------------------------
+    /// <summary>Asks the engine to stop at its next safe point, without waiting. Follow with <see cref="WaitParked"/>.</summary>
+    public abstract void RequestPark();
 
     /// <summary>
-    /// Stops the engine thread at its next safe point and waits until it is there. Nested parks count. Returns false
-    /// (and withdraws the request) when it did not park within <paramref name="timeout"/>.
+    /// Waits for the engine to be stopped. On timeout the request made by <see cref="RequestPark"/> is withdrawn and
+    /// false returned.
     /// </summary>
+    public abstract bool WaitParked(TimeSpan timeout);
+
+    /// <summary>Stops the engine at its next safe point and waits (nested parks count); false on timeout.</summary>
     public bool Park(TimeSpan timeout)
     {
         RequestPark();
         return WaitParked(timeout);
     }
 
-    /// <summary>
-    /// First half of <see cref="Park(TimeSpan)"/>: asks the thread to park without waiting, so several engines can be
-    /// asked at once and their parking overlaps. Must be followed by <see cref="WaitParked"/>.
-    /// </summary>
-    public void RequestPark()
-    {
-        if (Thread.CurrentThread == _thread)
-        {
-            throw new InvalidOperationException($"{Name} cannot park itself");
-        }
+    /// <summary>Releases one park; the engine resumes when none remain.</summary>
+    public abstract void Unpark();
 
-        using (_park.Acquire())
-        {
-            _parkRequests++;
-        }
-
-        Kick();
-    }
+    // ---- engine->reset -----------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Second half of <see cref="Park(TimeSpan)"/>: waits for the thread to be parked. On timeout the request made by
-    /// <see cref="RequestPark"/> is withdrawn and false returned.
+    /// engine->reset.prepare, first half: ask the engine to stop at its next safe point without waiting, so that a
+    /// full reset's engines stop in parallel. Must be followed by <see cref="ResetPrepareWait"/>.
     /// </summary>
-    public bool WaitParked(TimeSpan timeout)
+    public virtual void ResetPrepareBegin() => RequestPark();
+
+    /// <summary>
+    /// engine->reset.prepare, second half: waits until the engine stopped. True: it is prepared, and stays so until
+    /// <see cref="ResetFinish"/>. False: it did not stop within <paramref name="timeout"/> (a batch that ignores
+    /// every safe point), and is not prepared: only <see cref="ResetCancelWhenStopped"/> may be used on it.
+    /// </summary>
+    public virtual bool ResetPrepareWait(TimeSpan timeout) => WaitParked(timeout);
+
+    /// <summary>Both halves of engine->reset.prepare.</summary>
+    public bool ResetPrepare(TimeSpan timeout)
     {
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        using (_park.Acquire())
-        {
-            while (!_parked && !_dozing)
-            {
-                long remaining = deadline - Stopwatch.GetTimestamp();
-                if (remaining <= 0 || _stopping)
-                {
-                    _parkRequests--;
-                    _park.PulseAll();
-                    return _parked || _dozing;
-                }
-                _park.Wait((int)Math.Max(1, remaining * 1000 / Stopwatch.Frequency));
-            }
-
-            AssertInvariants();
-            return true;
-        }
-    }
-
-    /// <summary>Parks with the default timeout.</summary>
-    public bool Park() => Park(_options.ParkTimeout);
-
-    /// <summary>Releases one park; the thread resumes when none remain.</summary>
-    public void Unpark()
-    {
-        using (_park.Acquire())
-        {
-            if (_parkRequests == 0)
-            {
-                throw new InvalidOperationException($"{Name} is not parked");
-            }
-
-            if (--_parkRequests == 0)
-            {
-                _park.PulseAll();
-            }
-
-            AssertInvariants();
-        }
+        ResetPrepareBegin();
+        return ResetPrepareWait(timeout);
     }
 
     /// <summary>
-    /// The park handshake's state and the engine's accounting, checked in Debug builds under <see cref="_park"/>:
-    /// park requests never go negative, a thread is never parked and dozing at once, and no more requests have left
-    /// the engine than reached it (read in that order, so a concurrent submit cannot make it look otherwise).
+    /// engine->reset.rewind (execlists_reset_rewind), on a prepared engine after its hardware reset: the batch in
+    /// flight is abandoned; the active request, if it had started, is handed to
+    /// <paramref name="reset"/>.<see cref="IRequestReset.ResetRequest"/> with <paramref name="stalled"/> as its
+    /// guilt (the core decides the error and the ban); requests already complete are signalled; everything else is
+    /// replayed in order, ahead of newer submissions, a banned context's skipped with -EIO.
     /// </summary>
-    [Conditional("DEBUG")]
-    private void AssertInvariants()
-    {
-        Debug.Assert(_parkRequests >= 0, $"{Name}: {_parkRequests} park requests");
-        Debug.Assert(!(_parked && _dozing), $"{Name}: parked and dozing at once");
-        long completed = Completed;
-        long submitted = Submitted;
-        Debug.Assert(completed <= submitted, $"{Name}: {completed} requests left the engine but only {submitted} reached it");
-    }
+    public abstract void ResetRewind(bool stalled, IRequestReset reset);
 
     /// <summary>
-    /// Safe point, called by the engine thread between requests and by the command streamer inside batches. Returns
-    /// true when the engine was reset while parked here: the current batch must be abandoned.
+    /// engine->reset.cancel (execlists_reset_cancel), on a prepared engine: the batch in flight is abandoned and every
+    /// request the engine holds, a backend's included (<see cref="IEngineBackend.ResetCancel"/>), completes with
+    /// -EIO. The caller has made sure nothing new reaches the engine (the wedge's nop handler and grace period).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool SafePoint()
-    {
-        // Written only by this thread; read racily by the heartbeat as a measure of "the engine got CPU time".
-        Volatile.Write(ref _safePoints, _safePoints + 1);
-        if (Volatile.Read(ref _heldBetweenSafePoints) is { } hold)
-        {
-            HeldBetweenSafePoints(hold);
-        }
-
-        return (Volatile.Read(ref _parkRequests) != 0 && ParkHere()) || Volatile.Read(ref _cancelPending) != 0;
-    }
+    public abstract void ResetCancel();
 
     /// <summary>
-    /// Safe points passed so far: how far the engine thread has actually run. Hang detection measures timeouts in
-    /// this progress as well as in wall time, because a simulated engine only runs when its thread gets a CPU.
+    /// engine->reset.cancel for an engine that did not stop when asked: it abandons its batch and cancels everything
+    /// it holds by itself, -EIO, at its next safe point (or as it stops). Never waits.
     /// </summary>
-    public long SafePoints => Volatile.Read(ref _safePoints);
-    private long _safePoints;
+    public abstract void ResetCancelWhenStopped();
 
-    private bool ParkHere()
-    {
-        long generation = Interlocked.Read(ref _resetGeneration);
-        using (_park.Acquire())
-        {
-            _parked = true;
-            _park.PulseAll();
-            while (_parkRequests > 0 && !_stopping)
-            {
-                _park.Wait();
-            }
+    /// <summary>Whether a <see cref="ResetCancelWhenStopped"/> is still waiting for the engine to stop.</summary>
+    public abstract bool IsCancelPending { get; }
 
-            _parked = false;
-        }
-        // The monitor exit above is the acquire side of the handshake: whatever the parker changed (queues, Active,
-        // request fields) is visible from here on. The other side is the parker's own monitor use in Park/Unpark.
-        return Interlocked.Read(ref _resetGeneration) != generation;
-    }
+    /// <summary>engine->reset.finish: the engine resumes (with its rewound requests first).</summary>
+    public virtual void ResetFinish() => Unpark();
 
-    // ---- reset primitives: call only while parked --------------------------------------------------------------
-
-    /// <summary>
-    /// Takes every request the engine holds, in execution order: the active one, the signal list, the replay queue,
-    /// then everything in the submission channel. Engine must be parked by the caller. The taken requests still
-    /// count as the engine's outstanding work (<see cref="IsBusy"/> stays true): those put back with
-    /// <see cref="Replay"/> are counted when they execute, the others must be handed to <see cref="RetireTaken"/>
-    /// once they are signalled, so the engine never looks idle in the middle of a rewind.
-    /// </summary>
-    public List<Request> TakeAllRequests()
-    {
-        AssertParked();
-        return TakeHeld();
-    }
-
-    /// <summary>
-    /// Everything the engine holds, in execution order, leaving it holding nothing: the engine thread itself, or whoever
-    /// parked it (the park handshake orders those accesses).
-    /// </summary>
-    private List<Request> TakeHeld()
-    {
-        var all = new List<Request>();
-        _breadcrumbs.Drain(all);
-        Request? active = Active;
-        if (active is not null && !all.Contains(active))
-        {
-            all.Insert(0, active);
-        }
-
-        while (_replay.Count > 0)
-        {
-            all.Add(_replay.Dequeue());
-        }
-
-        while (_port.TryDequeue(out Request? rq))
-        {
-            all.Add(rq);
-        }
-
-        Volatile.Write(ref _active, null);
-        return all;
-    }
-
-    /// <summary>
-    /// Puts requests taken by <see cref="TakeAllRequests"/> back, to run before anything still in the channel.
-    /// Engine must be parked.
-    /// </summary>
-    public void Replay(IEnumerable<Request> requests)
-    {
-        AssertParked();
-        foreach (Request rq in requests)
-        {
-            _replay.Enqueue(rq);
-        }
-    }
-
-    /// <summary>
-    /// Accounts <paramref name="count"/> requests taken by <see cref="TakeAllRequests"/> and finished by the reset
-    /// path (cancelled, or already complete) instead of being replayed. Call after they are signalled.
-    /// </summary>
-    public void RetireTaken(int count) => Interlocked.Add(ref _completed, count);
-
-    /// <summary>Marks the engine reset: a batch parked mid-way is abandoned when the engine resumes.</summary>
-    public void MarkReset()
-    {
-        AssertParked();
-        Interlocked.Increment(ref _resetGeneration);
-        Volatile.Write(ref _preempt, null);
-    }
-
-    /// <summary>
-    /// engine->reset.cancel for an engine that did not stop when asked (the wedge could not park it): from its next
-    /// safe point the engine thread abandons the batch it runs and cancels everything it holds, -EIO, as
-    /// <see cref="TakeAllRequests"/> + <see cref="CancelOnCpu"/> would have done while parked. The caller has already
-    /// made sure nothing new reaches this engine's queue (the nop handler is installed and a grace period passed), so
-    /// what the engine finds then is everything it will ever hold until it is unwedged.
-    /// </summary>
-    public void CancelWhenStopped()
-    {
-        Interlocked.Exchange(ref _cancelPending, 1);
-        Interlocked.Increment(ref _resetGeneration);
-        Kick();
-        _doorbell.Set();
-    }
-
-    /// <summary>Whether a <see cref="CancelWhenStopped"/> is still waiting for the engine to reach a safe point.</summary>
-    public bool IsCancelPending => Volatile.Read(ref _cancelPending) != 0;
-
-    /// <summary>
-    /// Test hook for hardware that does not stop: the engine thread is held at its next safe point, before it looks
-    /// at park requests or cancels, until <paramref name="release"/> is set, so parks time out as they would on an
-    /// engine stuck in a non-preemptible batch. Null removes the hook.
-    /// </summary>
-    public void HoldBetweenSafePoints(ManualResetEventSlim? release) => Volatile.Write(ref _heldBetweenSafePoints, release);
-
-    /// <summary>Whether the engine thread sits in the <see cref="HoldBetweenSafePoints"/> hook now.</summary>
-    public bool IsHeldBetweenSafePoints => Volatile.Read(ref _inHold) != 0;
-    private int _inHold;
-
-    private void HeldBetweenSafePoints(ManualResetEventSlim release)
-    {
-        Volatile.Write(ref _inHold, 1);
-        try
-        {
-            while (!release.Wait(50) && !_stopping)
-            {
-            }
-        }
-        finally
-        {
-            Volatile.Write(ref _inHold, 0);
-        }
-    }
+    // ---- completion from the CPU ---------------------------------------------------------------------------------
 
     /// <summary>
     /// Cancels a request from the CPU (the kernel's <c>i915_request_mark_eio</c> followed by completion): -EIO,
-    /// payload skipped, breadcrumb written, fence signalled. Used by the wedge's nop handler and cancel, and for
-    /// banned work. Does not count as the engine retiring it.
+    /// payload skipped, marked complete, fence signalled. Used by the wedge's nop handler and cancel, and for banned
+    /// work. Does not count as the engine retiring it.
     /// </summary>
     public static void CancelOnCpu(Request rq)
     {
@@ -483,7 +249,7 @@ public sealed class Engine : IStoppable, IDisposable
     /// Completes a request from the CPU and signals it (cancel, nop-submit and preemption paths, any thread). Only the
     /// request is marked complete (i915_request_mark_complete); the timeline's breadcrumb is the engine's to write, in
     /// order, so an earlier request of the timeline that never ran does not look complete. Does not count as the
-    /// engine retiring it: a request still queued here is counted when dequeued.
+    /// engine retiring it: a request still queued is counted when the engine dequeues it.
     /// </summary>
     public static void CompleteOnCpu(Request rq)
     {
@@ -493,353 +259,8 @@ public sealed class Engine : IStoppable, IDisposable
         finally { Lockdep.EndSignalling(cookie); }
     }
 
-    private void AssertParked()
-    {
-        using (_park.Acquire())
-        {
-            if (!_parked && !_dozing && !_stopping && _thread.IsAlive)
-            {
-                throw new InvalidOperationException($"{Name} is not parked");
-            }
-        }
-    }
-
-    // ---- the engine thread ------------------------------------------------------------------------------------
-
-    private void Run()
-    {
-        t_current = this;
-        try
-        {
-            while (!_stopping)
-            {
-                SafePoint();
-                if (Volatile.Read(ref _cancelPending) != 0)
-                {
-                    CancelHeldOnThread();
-                }
-
-                ArbitrationPoint();
-                Request? rq = Dequeue();
-                if (rq is null) { Idle(); continue; }
-                Execute(rq);
-            }
-        }
-        finally
-        {
-            // A cancel that arrived as the engine stopped is still owed: every fence signals.
-            if (Volatile.Read(ref _cancelPending) != 0)
-            {
-                CancelHeldOnThread();
-            }
-
-            using (_park.Acquire()) { _parked = true; _park.PulseAll(); }
-            Lockdep.Default.ThreadExit();
-        }
-    }
-
-    /// <summary>
-    /// The engine thread's half of <see cref="CancelWhenStopped"/>, at a safe point: everything held is cancelled
-    /// (<see cref="CancelHeld"/>).
-    /// </summary>
-    private void CancelHeldOnThread()
-    {
-        Interlocked.Exchange(ref _cancelPending, 0);
-        CancelHeld();
-    }
-
-    /// <summary>
-    /// engine->reset.cancel (execlists_reset_cancel) on a parked engine: everything held is cancelled
-    /// (<see cref="CancelHeld"/>). Work handed to a backend is the backend's to cancel.
-    /// </summary>
-    public void CancelParked()
-    {
-        AssertParked();
-        CancelHeld();
-    }
-
-    /// <summary>
-    /// Cancels everything the engine holds (the abandoned active request, the signal list, the replay queue, the
-    /// submission queue) with -EIO and signals it; only then, with every one of them signalled, are they counted as
-    /// retired, so the engine never looks idle with a fence still pending. Engine thread, or whoever parked it.
-    /// </summary>
-    private void CancelHeld()
-    {
-        List<Request> held = TakeHeld();
-        Volatile.Write(ref _preempt, null);
-        foreach (Request rq in held)
-        {
-            if (!rq.IsSignaled)
-            {
-                CancelOnCpu(rq);
-            }
-        }
-
-        Interlocked.Add(ref _completed, held.Count);
-    }
-
-    private Request? Dequeue()
-    {
-        if (_replay.Count > 0)
-        {
-            return _replay.Dequeue();
-        }
-
-        return _port.TryDequeue(out Request? rq) ? rq : null;
-    }
-
-    private void Execute(Request rq)
-    {
-        if (rq.IsSignaled || rq.IsCompleted)
-        {
-            // Already finished elsewhere: a pulse that ran through preemption, or a request cancelled on the CPU.
-            // Signal it if that has not happened yet: every fence signals.
-            if (!rq.IsSignaled)
-            {
-                CompleteOnCpu(rq);
-            }
-
-            Interlocked.Increment(ref _completed);
-            return;
-        }
-        // Full barrier between publishing Active and reading the ban (pairs with the ban's Interlocked write, made
-        // before the context is revoked): either the revoke sees this request active, or we see the ban here.
-        Interlocked.Exchange(ref _active, rq);
-        if (rq.Context.IsBanned && !rq.Skip)
-        {
-            // A banned context's queued work is skipped at submission to the hardware (__i915_request_submit).
-            rq.SetErrorOnce(-Errno.EIO);
-            rq.Skip = true;
-        }
-        _breadcrumbs.Add(rq);
-        if (!rq.Skip && !rq.IsPulse)
-        {
-            if (!rq.Started)
-            {
-                rq.Started = true;
-                rq.StartedTimestamp = Stopwatch.GetTimestamp();
-            }
-            else if (rq.Replays > 0)
-            {
-                rq.ReplayStartedTimestamp = Stopwatch.GetTimestamp();
-            }
-            ExecStatus status = _cs.Run(rq);
-            if (status == ExecStatus.Aborted)
-            {
-                return;
-            }
-
-            if (status == ExecStatus.Faulted && HandleFault(rq))
-            {
-                return;
-            }
-        }
-        // Breadcrumb, then the interrupt: no safe point in between, so a reset never sees a written breadcrumb
-        // whose request is still Active.
-        rq.Timeline.WriteBreadcrumb(rq.Seqno);
-        Volatile.Write(ref _active, null);
-        Interlocked.Increment(ref _completed);
-        _breadcrumbs.Interrupt();
-    }
-
-    /// <summary>Returns true when the batch was abandoned by a reset.</summary>
-    private bool HandleFault(Request rq)
-    {
-        Interlocked.Increment(ref _faults);
-        Action<Engine, EngineFault>? handler = ErrorInterrupt;
-        if (handler is null)
-        {
-            rq.SetErrorOnce(-Errno.EIO);
-            return false;
-        }
-        handler(this, _cs.LastFault!);
-        // The hardware stops at a fault: stay here until hang recovery resets the engine.
-        while (!_stopping)
-        {
-            if (SafePoint() || Doze(TimeSpan.FromMilliseconds(50)))
-            {
-                return true;
-            }
-        }
-        return true;
-    }
-
-    /// <summary>Arbitration point: run a pending preemption request, if any, and drop banned work if asked to.</summary>
-    internal void ArbitrationPoint()
-    {
-        if (Volatile.Read(ref _skipBanned) != 0)
-        {
-            DropBannedQueued();
-        }
-
-        if (Volatile.Read(ref _preempt) is null)
-        {
-            return;
-        }
-
-        Request? pulse = Interlocked.Exchange(ref _preempt, null);
-        if (pulse is null || pulse.IsCompleted)
-        {
-            return;
-        }
-        // The pulse has no payload: preempting to it is writing its breadcrumb and signalling it. The preempted batch
-        // then resumes where it was. The pulse stays in the queue and is dropped there as already completed.
-        CompleteOnCpu(pulse);
-    }
-
-    /// <summary>
-    /// Engine thread only (it owns the queues): cancels queued requests of banned contexts, keeping the order of
-    /// everything else. A cancelled request is completed on the CPU, which marks only that request complete, so it
-    /// may be cancelled ahead of an earlier request of its timeline that is still active or queued: the earlier one
-    /// still runs (or is cancelled in its turn) and signals with its own status.
-    /// </summary>
-    private void DropBannedQueued()
-    {
-        Volatile.Write(ref _skipBanned, 0);
-        while (_port.TryDequeue(out Request? queued))
-        {
-            _replay.Enqueue(queued);
-        }
-
-        for (int n = _replay.Count; n > 0; n--)
-        {
-            Request rq = _replay.Dequeue();
-            if (!rq.IsPulse && rq.Context.IsBanned && !rq.IsSignaled && !rq.IsCompleted)
-            {
-                CancelOnCpu(rq);
-                Interlocked.Increment(ref _completed);
-                continue;
-            }
-
-            _replay.Enqueue(rq);
-        }
-    }
-
-    private void Idle()
-    {
-        ArbitrationPoint();
-        if (_options.BusyPoll)
-        {
-            Thread.SpinWait(20);
-            return;
-        }
-        _doorbell.Reset();
-        Volatile.Write(ref _sleeping, 1);
-        // Full barrier: the _sleeping store must be visible before we look at the queue once more. The other side is
-        // the barrier in Kick(), between a submitter's channel write and its read of _sleeping.
-        Interlocked.MemoryBarrier();
-        if (_port.TryDequeue(out Request? rq))
-        {
-            Volatile.Write(ref _sleeping, 0);
-            _replay.Enqueue(rq);
-            return;
-        }
-        if (Volatile.Read(ref _preempt) is null && Volatile.Read(ref _skipBanned) == 0)
-        {
-            SleepParked(TimeSpan.FromMilliseconds(100));
-        }
-
-        Volatile.Write(ref _sleeping, 0);
-    }
-
-    /// <summary>
-    /// Waits on the doorbell (already reset, <see cref="_sleeping"/> already published) as a dozing, i.e. parkable,
-    /// engine; on waking, parks for real if a park arrived meanwhile. Engine thread, at a safe point only.
-    /// </summary>
-    private void SleepParked(TimeSpan timeout)
-    {
-        using (_park.Acquire())
-        {
-            if (_parkRequests > 0 || _stopping)
-            {
-                return;
-            }
-
-            _dozing = true;
-        }
-        _doorbell.Wait(timeout);
-        using (_park.Acquire())
-        {
-            _dozing = false;
-            // The parker may already be working on engine-owned state, believing us parked: stay parked until it
-            // is done, before returning to anything that touches that state.
-            if (_parkRequests > 0 && !_stopping)
-            {
-                _parked = true;
-                _park.PulseAll();
-                while (_parkRequests > 0 && !_stopping)
-                {
-                    _park.Wait();
-                }
-
-                _parked = false;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Polling backoff for loops and semaphores in a batch: spin first, then yield, then doze on the doorbell, so a
-    /// machine with more spinning engines than cores still makes progress (a CPU write ending a spinner is seen
-    /// within about a millisecond) while a park request, which rings the doorbell, is answered at once.
-    /// </summary>
-    internal bool Backoff(ref long spins)
-    {
-        long n = ++spins;
-        if (n < 64)
-        {
-            return false;
-        }
-
-        if (n < 512) { if ((n & 7) == 0) { Thread.Yield(); } return false; }
-        // A long spinner dozes every time round: asleep it is parkable at once (a reset or wedge need not wait for
-        // its thread to be scheduled) and it leaves the CPU to others; a CPU write ending it is seen within 1 ms.
-        return Doze(TimeSpan.FromMilliseconds(1));
-    }
-
-    /// <summary>
-    /// Sleeps up to <paramref name="timeout"/> at a safe point inside a batch, woken early by a park request, a
-    /// preemption or a submission; parkable while asleep (see <see cref="_dozing"/>). Returns true when the engine
-    /// was reset meanwhile: the batch must be abandoned before executing anything more.
-    /// </summary>
-    internal bool Doze(TimeSpan timeout)
-    {
-        long generation = Interlocked.Read(ref _resetGeneration);
-        _doorbell.Reset();
-        Volatile.Write(ref _sleeping, 1);
-        // Full barrier: pairs with Kick(), so a preemption or park requested after this is not slept through.
-        Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _preempt) is null)
-        {
-            SleepParked(timeout);
-        }
-
-        Volatile.Write(ref _sleeping, 0);
-        return Interlocked.Read(ref _resetGeneration) != generation;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Kick()
-    {
-        // Pairs with the barrier in Idle(): either the engine sees our queued item, or we see it sleeping.
-        Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _sleeping) != 0)
-        {
-            _doorbell.Set();
-        }
-    }
-
-    /// <summary>Stops the thread (bounded join).</summary>
-    public void Dispose()
-    {
-        _stopping = true;
-        using (_park.Acquire())
-        {
-            _park.PulseAll();
-        }
-
-        _doorbell.Set();
-        _thread.Join(TimeSpan.FromSeconds(5));
-    }
+    /// <summary>Stops the engine (bounded).</summary>
+    public abstract void Dispose();
 
     /// <inheritdoc/>
     public override string ToString() => Name;

@@ -22,10 +22,16 @@ public interface IEngineBackend
     bool IsBusy { get; }
 
     /// <summary>
-    /// engine->reset.cancel, for the GT wedge: the batch executing is aborted and every request the backend holds is
-    /// completed with -EIO, soon and without the caller waiting (any thread, inside a signalling section: must not
-    /// block). The wedge has already stopped new submissions reaching the backend. Later submissions (after an
-    /// unwedge) run normally.
+    /// The backend's part of engine->reset.cancel (<see cref="Engine.ResetCancel"/>), for the GT wedge: the batch
+    /// executing is aborted and every request the backend holds is completed with -EIO, soon and without the caller
+    /// waiting (any thread, inside a signalling section: must not block). The wedge has already stopped new
+    /// submissions reaching the backend. Later submissions (after an unwedge) run normally.
     /// </summary>
-    void Cancel();
+    /// <remarks>
+    /// The other steps of the vtable have nothing to do for a backend: a GT engine reset stops and rewinds the
+    /// engine's own queues, while work handed to a backend runs on another device, whose hangs the backend detects
+    /// and recovers from itself (the Vulkan backend's device-loss replay). Only a wedge must reach into it, because
+    /// the wedge promises every fence ends.
+    /// </remarks>
+    void ResetCancel();
 }

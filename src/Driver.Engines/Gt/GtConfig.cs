@@ -1,3 +1,4 @@
+using Driver.Core.Hw;
 using Driver.Engines.Execution;
 
 namespace Driver.Engines.Gt;
@@ -27,6 +28,15 @@ public sealed record GtConfig
     /// </summary>
     public TimeSpan ForeignFenceTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Read side around SubmitRequest; leave at <see cref="SubmitReadSide.Strategy"/> except in benchmarks.</summary>
-    public SubmitReadSide SubmitReadSide { get; init; } = SubmitReadSide.Strategy;
+    /// <summary>
+    /// Builds the read side around SubmitRequest; null (the default) uses the <see cref="WedgeStrategy"/>'s own. Set
+    /// only by benchmarks comparing baselines.
+    /// </summary>
+    public Func<IntelGt, ISubmitReadSide>? ReadSide { get; init; }
+
+    /// <summary>
+    /// Builds each engine; null (the default) builds the simulated <see cref="ExeclistsEngine"/>. Tests of the reset
+    /// core supply a mock engine (gt/mock_engine.c).
+    /// </summary>
+    public Func<EngineId, IntelGt, Engine>? EngineFactory { get; init; }
 }

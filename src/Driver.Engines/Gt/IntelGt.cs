@@ -19,15 +19,6 @@ public sealed class IntelGt : IDisposable
     private readonly Engine[] _engines;
     private readonly Action<Request> _submitNotify;
     private int _nextClientId;
-    private readonly SubmitReadSide _readSide;
-
-    /// <summary>The wedge strategy's read side is the epoch (else stop-machine regions); read once per submission.</summary>
-    private readonly bool _epochReadSide;
-
-    // Comparison baselines for benchmarks only (SubmitReadSide): deliberately the plain .NET primitives being
-    // measured, not validated driver locks. Never used with the default configuration.
-    private readonly ReaderWriterLockSlim _submitRwLock = new(LockRecursionPolicy.SupportsRecursion);
-    private readonly object _submitMonitor = new();
 
     /// <summary>Builds the GT and starts its engine threads.</summary>
     public IntelGt(GtConfig? config = null)
@@ -36,7 +27,7 @@ public sealed class IntelGt : IDisposable
         Memory = new DeviceMemory(Config.MemoryBytes);
         Ggtt = new Ggtt(Config.GgttBytes);
         StatusPages = new StatusPageAllocator(Memory, Ggtt);
-        _engines = EngineIds.All.Select(id => new Engine(id, Ggtt,
+        _engines = EngineIds.All.Select(id => Config.EngineFactory?.Invoke(id, this) ?? new ExeclistsEngine(id, Ggtt,
             (Config.BusyPollEngines & id.Mask()) != 0 ? Config.Engine with { BusyPoll = true } : Config.Engine)).ToArray();
         foreach (Engine e in _engines)
         {
@@ -45,8 +36,9 @@ public sealed class IntelGt : IDisposable
 
         KernelClient = new Client(NextClientId(), "kernel", privileged: true, StatusPages, isKernel: true);
         _submitNotify = SubmitNotify;
-        _readSide = Config.SubmitReadSide;
-        _epochReadSide = Config.WedgeStrategy == WedgeStrategy.Epoch;
+        ReadSide = Config.ReadSide?.Invoke(this) ?? (Config.WedgeStrategy == WedgeStrategy.Epoch
+            ? new EpochReadSide(SubmitEpoch)
+            : new StopMachineReadSide(StopMachine));
     }
 
     /// <summary>Configuration.</summary>
@@ -78,6 +70,12 @@ public sealed class IntelGt : IDisposable
     /// request. Runs on the submitting thread under the timeline mutex: it must be quick and take no driver lock.
     /// </summary>
     public Action<Request>? RequestCreated { get; set; }
+
+    /// <summary>
+    /// What guards every submission against the wedge's handler swap: the wedge strategy's own read side, unless the
+    /// configuration supplied another (benchmark baselines).
+    /// </summary>
+    public ISubmitReadSide ReadSide { get; }
 
     /// <summary>Active wedge strategy.</summary>
     public WedgeStrategy WedgeStrategy => Config.WedgeStrategy;
@@ -132,96 +130,18 @@ public sealed class IntelGt : IDisposable
     private bool IsOurs(Request rq) => rq.Context.Client.StatusPages == StatusPages;
 
     /// <summary>
-    /// Runs <paramref name="rq"/> through its engine's current <see cref="Engine.SubmitRequest"/> inside the read
-    /// side that matches the wedge strategy.
+    /// submit_notify: runs <paramref name="rq"/> through its engine's current <see cref="Engine.SubmitRequest"/> inside
+    /// the read side.
     /// </summary>
     private void SubmitNotify(Request rq)
     {
-        Engine engine = _engines[(int)rq.Engine];
-        if (_readSide != SubmitReadSide.Strategy)
-        {
-            SubmitNotifyBaseline(engine, rq);
-            return;
-        }
-        if (_epochReadSide)
-        {
-            // Read side: the wedge swaps SubmitRequest and then waits a grace period (Epoch.Synchronize) for every
-            // section that may still be running the old handler.
-            using (SubmitEpoch.Read())
-            {
-                engine.SubmitRequest(rq);
-            }
-        }
-        else if (Engine.Current is not null)
-        {
-            // An engine thread (signalling a dependency) is stopped by being parked, and it never parks while
-            // submitting, so it needs no region; entering one could block it where it cannot reach its safe point.
-            engine.SubmitRequest(rq);
-        }
-        else
-        {
-            StopMachine.EnterRegion();
-            try { engine.SubmitRequest(rq); }
-            finally { StopMachine.ExitRegion(); }
-        }
+        ReadSide.Submit(_engines[(int)rq.Engine], rq);
         // Only now is rq in its engine's queue (or already completed by a nop handler), so only now may a successor
         // on its timeline rely on the engine's FIFO instead of awaiting it (CreateAndSubmit reads this under the
         // timeline mutex). Marked before the hand-over, a successor built in between was queued ahead of rq, and its
         // breadcrumb then made rq look completed: rq signalled without its payload ever running. The Interlocked
         // exchange orders the queue write above before the flag.
         rq.MarkSubmitted();
-    }
-
-    /// <summary>The comparison read sides of <see cref="SubmitReadSide"/> (benchmarks).</summary>
-    private void SubmitNotifyBaseline(Engine engine, Request rq)
-    {
-        switch (_readSide)
-        {
-            case SubmitReadSide.ReaderWriterLock:
-                // Reentrant: a submission can signal a fence whose callback submits again on this thread.
-                _submitRwLock.EnterReadLock();
-                try { engine.SubmitRequest(rq); }
-                finally { _submitRwLock.ExitReadLock(); }
-                break;
-            case SubmitReadSide.Monitor:
-                lock (_submitMonitor)
-                {
-                    engine.SubmitRequest(rq);
-                }
-
-                break;
-            default:
-                engine.SubmitRequest(rq);
-                break;
-        }
-    }
-
-    /// <summary>
-    /// Runs <paramref name="swap"/> on the write side of the configured comparison read side (a baseline's
-    /// equivalent of the grace period). Returns false when the read side is the wedge strategy's own.
-    /// </summary>
-    public bool SwapUnderBaselineWriteSide(Action swap)
-    {
-        switch (_readSide)
-        {
-            case SubmitReadSide.ReaderWriterLock:
-                _submitRwLock.EnterWriteLock();
-                try { swap(); }
-                finally { _submitRwLock.ExitWriteLock(); }
-                return true;
-            case SubmitReadSide.Monitor:
-                lock (_submitMonitor)
-                {
-                    swap();
-                }
-
-                return true;
-            case SubmitReadSide.Unprotected:
-                swap();
-                return true;
-            default:
-                return false;
-        }
     }
 
     /// <summary>Stops every engine thread.</summary>

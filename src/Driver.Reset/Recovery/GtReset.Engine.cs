@@ -7,8 +7,9 @@ namespace Driver.Reset.Recovery;
 public sealed partial class GtReset
 {
     /// <summary>
-    /// Per-engine reset (__intel_engine_reset_bh): prepare (park the engine at a safe point) → hardware reset of this
-    /// engine only, one try → rewind (the started active request is guilty) → resume → finish. The caller holds the
+    /// Per-engine reset (__intel_engine_reset_bh): engine->reset.prepare (the engine stops at a safe point) → hardware
+    /// reset of this engine only, one try → engine->reset.rewind (the started active request is guilty) →
+    /// engine->reset.finish. The caller holds the
     /// engine's RESET_ENGINE bit (<see cref="HandleError"/>, or a selftest under <see cref="EngineResetLock"/>).
     /// Returns false when the reset failed and must escalate.
     /// </summary>
@@ -23,7 +24,7 @@ public sealed partial class GtReset
         }
 
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (!engine.Park(Config.StopTimeout))
+        if (!engine.ResetPrepare(Config.StopTimeout))
         {
             ResetFailed(engine.Id.Mask(), $"{engine.Name} did not stop for its reset");
             return false;
@@ -37,13 +38,12 @@ public sealed partial class GtReset
                 ResetFailed(engine.Id.Mask(), $"failed to reset {engine.Name} (injected)");
                 return false;
             }
-            Rewind(engine, stalled: true);
-            engine.MarkReset();
+            engine.ResetRewind(stalled: true, this);
         }
         finally
         {
             // Resume + finish: the engine continues with the rewound requests ahead of newer submissions.
-            engine.Unpark();
+            engine.ResetFinish();
         }
         Events.Raise(GpuEventKind.EngineReset, engine.Id.Mask(), reason, start);
         return true;

@@ -11,9 +11,13 @@ public sealed partial class GtReset
     /// <summary>Retries of a timed-out full reset (RESET_MAX_RETRIES).</summary>
     public const int FullResetRetries = 3;
 
-    /// <summary>Set by the wedge-on-timeout watchdog; releases a hung hardware reset.</summary>
-    private volatile bool _watchdogFired;
-    private readonly ManualResetEventSlim _watchdogEvent = new(false);
+    /// <summary>
+    /// The wedge-on-timeout watchdog of the full reset in progress (intel_gt_reset_global), or null outside one (a
+    /// selftest driving <see cref="ResetFull(uint, string)"/> itself). Written and read under the reset's BACKOFF.
+    /// </summary>
+    private WedgeOnTimeout? _watchdog;
+
+    private bool WatchdogFired => _watchdog?.Fired ?? false;
 
     /// <summary>
     /// intel_gt_reset_global: uevents ERROR=1 and RESET=1, the full reset under a wedge-on-timeout watchdog, then
@@ -25,16 +29,17 @@ public sealed partial class GtReset
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         Events.Raise(GpuEventKind.Uevent, stalledMask, ErrorUevent);
         Events.Raise(GpuEventKind.Uevent, stalledMask, ResetUevent);
-        _watchdogFired = false;
-        _watchdogEvent.Reset();
-        using (var watchdog = new Timer(_ =>
-               {
-                   _log.Error("reset took longer than {Timeout}: wedging", Config.WedgeTimeout);
-                   _watchdogFired = true;
-                   _watchdogEvent.Set();
-               }, null, Config.WedgeTimeout, Timeout.InfiniteTimeSpan))
+        _watchdog = new WedgeOnTimeout(_time, Config.WedgeTimeout,
+            () => _log.Error("reset took longer than {Timeout}: wedging", Config.WedgeTimeout));
+        try
         {
             ResetFull(stalledMask, reason, notify: false);
+        }
+        finally
+        {
+            // Disarmed for good before BACKOFF is released: a late firing cannot fail the next reset.
+            _watchdog.Dispose();
+            _watchdog = null;
         }
         if (!IsWedged)
         {
@@ -134,8 +139,7 @@ public sealed partial class GtReset
                     // (intel_ggtt_restore_fences). The GGTT's PTEs survived the reset (gen6+): nothing to rewrite.
                     foreach (Engine engine in _gt.Engines)
                     {
-                        Rewind(engine, stalled: (stalledMask & engine.Id.Mask()) != 0);
-                        engine.MarkReset();
+                        engine.ResetRewind(stalled: (stalledMask & engine.Id.Mask()) != 0, this);
                     }
                     foreach (IResetObserver o in Observers)
                     {
@@ -161,7 +165,7 @@ public sealed partial class GtReset
             {
                 foreach (Engine e in parked)
                 {
-                    e.Unpark();
+                    e.ResetFinish();
                 }
             }
             foreach (IResetObserver o in Observers)
@@ -174,20 +178,20 @@ public sealed partial class GtReset
     }
 
     /// <summary>
-    /// reset_prepare: park every engine; returns those that parked. All are asked first and then waited for, so the
-    /// engines reach their safe points in parallel.
+    /// reset_prepare: engine->reset.prepare on every engine; returns those that stopped. All are asked first and then
+    /// waited for, so the engines reach their safe points in parallel.
     /// </summary>
     private List<Engine> PrepareAll()
     {
         foreach (Engine engine in _gt.Engines)
         {
-            engine.RequestPark();
+            engine.ResetPrepareBegin();
         }
 
         var parked = new List<Engine>(_gt.Engines.Count);
         foreach (Engine engine in _gt.Engines)
         {
-            if (engine.WaitParked(Config.StopTimeout))
+            if (engine.ResetPrepareWait(Config.StopTimeout))
             {
                 parked.Add(engine);
             }
@@ -203,12 +207,12 @@ public sealed partial class GtReset
     private bool DoReset()
     {
         bool ok = HardwareReset(HardwareResetPath.FullReset);
-        for (int i = 0; !ok && i < FullResetRetries && !_watchdogFired; i++)
+        for (int i = 0; !ok && i < FullResetRetries && !WatchdogFired; i++)
         {
             Thread.Sleep(10 * (i + 1));
             ok = HardwareReset(HardwareResetPath.FullReset);
         }
-        return ok && !_watchdogFired;
+        return ok && !WatchdogFired;
     }
 
     /// <summary>
@@ -223,7 +227,15 @@ public sealed partial class GtReset
         {
             // A reset that never completes: only the wedge-on-timeout watchdog gets us out.
             _log.Warning("full reset hung (injected)");
-            _watchdogEvent.Wait(Config.WedgeTimeout + TimeSpan.FromSeconds(5));
+            if (_watchdog is { } watchdog)
+            {
+                watchdog.WaitFired(Config.WedgeTimeout + TimeSpan.FromSeconds(5));
+            }
+            else
+            {
+                Thread.Sleep(Config.WedgeTimeout);
+            }
+
             return false;
         }
         foreach (IResetObserver o in Observers)

@@ -4,7 +4,6 @@ using Driver.Core.Hw;
 using Driver.Core.Locking;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
-using Driver.Engines.Gt;
 using Driver.Reset.Events;
 
 namespace Driver.Reset.Recovery;
@@ -91,7 +90,7 @@ public sealed partial class GtReset
     /// It cannot fail half-way, as the kernel's cannot: an engine that does not stop when asked (not parked by the
     /// caller, nor within <see cref="ResetConfig.StopTimeout"/> here) still gets the nop handler and the grace period,
     /// WEDGED is still set, and its requests are cancelled by the engine itself at its next safe point
-    /// (<see cref="Engine.CancelWhenStopped"/>). <paramref name="parkedByCaller"/>: the engines a failing full reset
+    /// (<see cref="Engine.ResetCancelWhenStopped"/>). <paramref name="parkedByCaller"/>: the engines a failing full reset
     /// already parked (possibly not all of them); null to prepare them here.
     /// </remarks>
     private void SetWedgedLocked(string reason, IReadOnlyCollection<Engine>? parkedByCaller)
@@ -110,15 +109,10 @@ public sealed partial class GtReset
         _log.Error("wedging the GPU: {Reason}", reason);
         try
         {
-            // Even if recovery is hopeless, a reset stops the engines: a batch parked mid-way is abandoned. The
-            // hardware reset clears the fence registers, and nothing here revokes the user mmaps first or restores
-            // the registers after: a tiled GTT mmap access now goes through undetiled (the glitch window, opened
-            // for as long as the GT stays wedged).
-            foreach (Engine engine in stopped)
-            {
-                engine.MarkReset();
-            }
-
+            // Even if recovery is hopeless, a reset stops the engines: a batch parked mid-way is abandoned (by the
+            // cancel below, which runs before any stopped engine resumes). The hardware reset clears the fence
+            // registers, and nothing here revokes the user mmaps first or restores the registers after: a tiled GTT
+            // mmap access now goes through undetiled (the glitch window, opened for as long as the GT stays wedged).
             HardwareReset(HardwareResetPath.Wedge);
 
             long swapStart = Stopwatch.GetTimestamp();
@@ -129,12 +123,12 @@ public sealed partial class GtReset
             {
                 if (stopped.Contains(engine))
                 {
-                    Cancel(engine);
+                    engine.ResetCancel();
                 }
                 else
                 {
                     _log.ForContext("Engine", engine.Name).Error("{Engine} did not stop: its requests are cancelled when it does", engine.Name);
-                    engine.CancelWhenStopped();
+                    engine.ResetCancelWhenStopped();
                 }
             }
         }
@@ -142,7 +136,7 @@ public sealed partial class GtReset
         {
             foreach (Engine e in ours)
             {
-                e.Unpark();
+                e.ResetFinish();
             }
         }
         LastWedgeDuration = Stopwatch.GetElapsedTime(start);
@@ -153,59 +147,18 @@ public sealed partial class GtReset
 
     /// <summary>
     /// Installs <paramref name="handler"/> on every engine and returns once no thread can still be running the old
-    /// one: after a grace period of the submit epoch, or inside a stop-the-world.
+    /// one, through the GT's read side: after a grace period of the submit epoch, or with the world stopped (falling
+    /// back to draining the submitters' regions when an engine will not stop). It cannot fail: nothing reaches an
+    /// engine's queue after the cancel that follows.
     /// </summary>
-    private void SwapSubmitRequests(Action<Request> handler)
-    {
-        if (_gt.SwapUnderBaselineWriteSide(() => { foreach (Engine engine in _gt.Engines) { engine.SubmitRequest = handler; } }))
-        {
-            return;
-        }
-
-        if (_gt.WedgeStrategy == WedgeStrategy.Epoch)
+    private void SwapSubmitRequests(Action<Request> handler) =>
+        _gt.ReadSide.Publish(() =>
         {
             foreach (Engine engine in _gt.Engines)
             {
                 engine.SubmitRequest = handler;
             }
-            // synchronize_rcu_expedited(): a submitter that read the old handler inside its read section has left
-            // it when this returns, so nothing reaches an engine queue after Cancel() below drained it.
-            _gt.SubmitEpoch.Synchronize();
-        }
-        else
-        {
-            // stop_machine(): nobody is inside a submission while the handlers change. Engines parked by our
-            // prepare are already stopped; the nested park returns at once.
-            bool stopped = _gt.StopMachine.Run(() =>
-            {
-                foreach (Engine engine in _gt.Engines)
-                {
-                    engine.SubmitRequest = handler;
-                }
-            }, Config.StopTimeout * 4);
-            if (!stopped)
-            {
-                // Could not stop the world: swap anyway and fall back to a grace period so no fence is lost.
-                _log.Error("stop_machine timed out; falling back to a grace period");
-                foreach (Engine engine in _gt.Engines)
-                {
-                    engine.SubmitRequest = handler;
-                }
-
-                _gt.SubmitEpoch.Synchronize();
-            }
-        }
-    }
-
-    /// <summary>
-    /// Cancels every request the engine holds (execlists_reset_cancel): -EIO, completed, signalled. Engine parked. Work
-    /// handed to a backend (Vulkan) is cancelled by the backend itself, promptly and without waiting here.
-    /// </summary>
-    private static void Cancel(Engine engine)
-    {
-        engine.Backend?.Cancel();
-        engine.CancelParked();
-    }
+        }, Config.StopTimeout * 4);
 
     /// <summary>
     /// intel_gt_unset_wedged: wait (bounded) for the last request of every timeline, require a full hardware reset
@@ -304,8 +257,7 @@ public sealed partial class GtReset
 
             foreach (Engine engine in _gt.Engines)
             {
-                Cancel(engine);
-                engine.MarkReset();
+                engine.ResetCancel();
                 // No grace period needed: submission is still gated by WEDGED at the uAPI until we clear it.
                 engine.SubmitRequest = engine.DefaultSubmitRequest;
             }
@@ -314,7 +266,7 @@ public sealed partial class GtReset
         {
             foreach (Engine e in parked)
             {
-                e.Unpark();
+                e.ResetFinish();
             }
         }
         ClearBitAndWake(ResetFlags.Wedged);

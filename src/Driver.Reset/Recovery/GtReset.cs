@@ -42,9 +42,14 @@ public sealed partial class GtReset
     private long _resetLockWaits;
 
     /// <summary>Creates the reset state of <paramref name="gt"/>.</summary>
-    public GtReset(IntelGt gt, ResetConfig? config = null, ILogger? log = null)
+    /// <param name="gt">The GT.</param>
+    /// <param name="config">Settings; defaults are i915's.</param>
+    /// <param name="log">The driver log.</param>
+    /// <param name="time">The clock of the reset's watchdog (tests fire it by hand); the system clock by default.</param>
+    public GtReset(IntelGt gt, ResetConfig? config = null, ILogger? log = null, TimeProvider? time = null)
     {
         _gt = gt;
+        _time = time ?? TimeProvider.System;
         Config = config ?? new ResetConfig();
         _log = log ?? Serilog.Core.Logger.None;
         Bans = new BanPolicy(Config, Events);
@@ -54,6 +59,7 @@ public sealed partial class GtReset
     }
 
     private readonly ErrorCapture _capture;
+    private readonly TimeProvider _time;
 
     /// <summary>The driver log (the kernel log of this GT).</summary>
     public ILogger Log => _log;

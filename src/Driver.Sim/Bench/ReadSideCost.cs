@@ -4,6 +4,7 @@ using Driver.Core.Hw;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
 using Driver.Engines.Gt;
+using Driver.Sim.Bench.ReadSides;
 
 namespace Driver.Sim.Bench;
 
@@ -19,22 +20,22 @@ internal static class ReadSideCost
 {
     public static IEnumerable<BenchFigure> Run(BenchSettings s)
     {
-        SubmitReadSide[] sides = new[] { SubmitReadSide.Strategy, SubmitReadSide.Unprotected, SubmitReadSide.ReaderWriterLock, SubmitReadSide.Monitor };
-        Dictionary<SubmitReadSide, List<double>> one = sides.ToDictionary(x => x, _ => new List<double>());
-        Dictionary<SubmitReadSide, List<double>> two = sides.ToDictionary(x => x, _ => new List<double>());
+        BaselineReadSide[] sides = new[] { BaselineReadSide.Strategy, BaselineReadSide.Unprotected, BaselineReadSide.ReaderWriterLock, BaselineReadSide.Monitor };
+        Dictionary<BaselineReadSide, List<double>> one = sides.ToDictionary(x => x, _ => new List<double>());
+        Dictionary<BaselineReadSide, List<double>> two = sides.ToDictionary(x => x, _ => new List<double>());
         int perThread = s.ThroughputRequests / 2;
         for (int r = 0; r < s.Repetitions; r++)
         {
             // Rotate the order: whichever runs first in a repetition inherits the previous one's garbage.
             for (int k = 0; k < sides.Length; k++)
             {
-                SubmitReadSide side = sides[(r + k) % sides.Length];
+                BaselineReadSide side = sides[(r + k) % sides.Length];
                 one[side].Add(NanosPerSubmit(side, 1, perThread));
                 two[side].Add(NanosPerSubmit(side, 2, perThread / 2));
             }
         }
-        var baseline = Summary.Of(one[SubmitReadSide.Unprotected]);
-        var epoch = Summary.Of(one[SubmitReadSide.Strategy]);
+        var baseline = Summary.Of(one[BaselineReadSide.Unprotected]);
+        var epoch = Summary.Of(one[BaselineReadSide.Strategy]);
         yield return new BenchFigure
         {
             Id = "readside-epoch",
@@ -52,7 +53,7 @@ internal static class ReadSideCost
             Id = "readside-rwlock",
             Title = "submit under ReaderWriterLockSlim read lock, 1 thread",
             Unit = "ns/submit",
-            Value = Summary.Of(one[SubmitReadSide.ReaderWriterLock]),
+            Value = Summary.Of(one[BaselineReadSide.ReaderWriterLock]),
             ComparisonTitle = "unprotected submit",
             Comparison = baseline,
             Target = "reported",
@@ -62,17 +63,17 @@ internal static class ReadSideCost
             Id = "readside-monitor",
             Title = "submit under a Monitor, 1 thread",
             Unit = "ns/submit",
-            Value = Summary.Of(one[SubmitReadSide.Monitor]),
+            Value = Summary.Of(one[BaselineReadSide.Monitor]),
             ComparisonTitle = "unprotected submit",
             Comparison = baseline,
             Target = "reported",
         };
-        var baseline2 = Summary.Of(two[SubmitReadSide.Unprotected]);
-        foreach ((SubmitReadSide side, string? id, string? title) in new[]
+        var baseline2 = Summary.Of(two[BaselineReadSide.Unprotected]);
+        foreach ((BaselineReadSide side, string? id, string? title) in new[]
                  {
-                     (SubmitReadSide.Strategy, "readside-epoch-2t", "epoch read section"),
-                     (SubmitReadSide.ReaderWriterLock, "readside-rwlock-2t", "ReaderWriterLockSlim read lock"),
-                     (SubmitReadSide.Monitor, "readside-monitor-2t", "Monitor"),
+                     (BaselineReadSide.Strategy, "readside-epoch-2t", "epoch read section"),
+                     (BaselineReadSide.ReaderWriterLock, "readside-rwlock-2t", "ReaderWriterLockSlim read lock"),
+                     (BaselineReadSide.Monitor, "readside-monitor-2t", "Monitor"),
                  })
         {
             yield return new BenchFigure
@@ -88,12 +89,21 @@ internal static class ReadSideCost
         }
     }
 
-    private static double NanosPerSubmit(SubmitReadSide side, int threads, int perThread)
+    /// <summary>The GT's read-side factory for <paramref name="side"/>; null keeps the wedge strategy's own.</summary>
+    private static Func<IntelGt, ISubmitReadSide>? Factory(BaselineReadSide side) => side switch
+    {
+        BaselineReadSide.Unprotected => _ => new UnprotectedReadSide(),
+        BaselineReadSide.ReaderWriterLock => _ => new RwLockReadSide(),
+        BaselineReadSide.Monitor => _ => new MonitorReadSide(),
+        _ => null,
+    };
+
+    private static double NanosPerSubmit(BaselineReadSide side, int threads, int perThread)
     {
         // Start every measurement from a clean heap, so no configuration pays for another's garbage.
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        using var bd = new BenchDevice(BenchDevice.Quiet(new GtConfig { SubmitReadSide = side }));
+        using var bd = new BenchDevice(BenchDevice.Quiet(new GtConfig { ReadSide = Factory(side) }));
         // Completing inline keeps every fence signalled (the invariant holds in benchmarks too) at the same fixed
         // cost for every read side.
         Action<Request> sink = Engine.CompleteOnCpu;

@@ -29,7 +29,6 @@ public static class DeviceInfo
                 MibLine("memory", gt.MemoryBytes, d.Gt.MemoryBytes),
                 MibLine("ggtt_size", gt.GgttBytes, d.Gt.GgttBytes),
                 Line("wedge_strategy", Strategy(gt.WedgeStrategy), Strategy(d.Gt.WedgeStrategy)),
-                Line("submit_read_side", gt.SubmitReadSide.ToString().ToLowerInvariant(), d.Gt.SubmitReadSide.ToString().ToLowerInvariant()),
                 IntLine("fence_registers", config.FenceRegisters, d.FenceRegisters),
                 Line("mmap_reset_policy", config.MmapResetPolicy.ToName(), d.MmapResetPolicy.ToName()),
             ]),

@@ -22,7 +22,7 @@ internal static class SoakStateDump
         {
             sb.AppendLine(CultureInfo.InvariantCulture,
                 $"  {e.Name}: submitted {e.Submitted}, completed {e.Completed}, active {e.Active?.ToString() ?? "none"}, " +
-                $"busy {YesNo(e.IsBusy)}, parked {YesNo(e.IsParked)}, held between safe points {YesNo(e.IsHeldBetweenSafePoints)}, " +
+                $"busy {YesNo(e.IsBusy)}, parked {YesNo(e.IsParked)}, held between safe points {YesNo(e is ExeclistsEngine { IsHeldBetweenSafePoints: true })}, " +
                 $"cancel pending {YesNo(e.IsCancelPending)}, resets {e.ResetGeneration}, safe points {e.SafePoints}");
         }
 

@@ -70,22 +70,25 @@ public sealed class ResetRig : IDisposable
     {
         var release = new ManualResetEventSlim(false);
         _holds.Add(release);
-        Gt[engine].HoldBetweenSafePoints(release);
-        Poll.Until(() => Gt[engine].IsHeldBetweenSafePoints, $"{engine.Name()} never reached a safe point to be held at");
+        Execlists(engine).HoldBetweenSafePoints(release);
+        Poll.Until(() => Execlists(engine).IsHeldBetweenSafePoints, $"{engine.Name()} never reached a safe point to be held at");
         return release;
     }
+
+    /// <summary>The simulated engine behind <paramref name="engine"/> (the rig never uses another kind).</summary>
+    public ExeclistsEngine Execlists(EngineId engine) => (ExeclistsEngine)Gt[engine];
 
     /// <summary>Lets a held engine go on.</summary>
     public void Release(EngineId engine, ManualResetEventSlim hold)
     {
-        Gt[engine].HoldBetweenSafePoints(null);
+        Execlists(engine).HoldBetweenSafePoints(null);
         hold.Set();
     }
 
     /// <summary>Releases every hold and stops the GT.</summary>
     public void Dispose()
     {
-        foreach (Engine engine in Gt.Engines)
+        foreach (ExeclistsEngine engine in Gt.Engines.Cast<ExeclistsEngine>())
         {
             engine.HoldBetweenSafePoints(null);
         }

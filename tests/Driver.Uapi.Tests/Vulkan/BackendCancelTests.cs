@@ -30,7 +30,7 @@ public class BackendCancelTests
 
         public void Submit(Request rq) => _held.Enqueue(rq);
 
-        public void Cancel()
+        public void ResetCancel()
         {
             Interlocked.Increment(ref _cancels);
             while (_held.TryDequeue(out Request? rq))

@@ -26,7 +26,7 @@ public class EngineBackendRoutingTests
         }
 
         // Holds nothing: every request completed in Submit.
-        public void Cancel()
+        public void ResetCancel()
         {
         }
     }

@@ -1,0 +1,751 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Driver.Core.Errors;
+using Driver.Core.Hw;
+using Driver.Core.Locking;
+using Driver.Core.Memory;
+using Driver.Core.Requests;
+
+namespace Driver.Engines.Execution;
+
+/// <summary>
+/// The simulated engine (what i915's execlists submission and the hardware are together): a dedicated thread draining
+/// its request queue and executing batches with its command streamer. Every submission reaches it through
+/// <see cref="Engine.SubmitRequest"/> (the kernel's <c>engine->submit_request</c>), which hang recovery swaps for a
+/// nop handler when the device is wedged; a reset drives it through the <c>engine->reset</c> vtable of
+/// <see cref="Engine"/>, and the queue surgery that involves is this class's alone.
+/// </summary>
+/// <remarks>
+/// <para>Queues: <see cref="_port"/> (a multi-producer queue) takes submissions from any thread;
+/// <see cref="_replay"/> holds what a reset rewound, and is drained first so replays keep their order ahead of
+/// newer submissions.</para>
+/// <para>Parking: <see cref="Engine.Park(TimeSpan)"/> asks the thread to stop at its next safe point (between requests, or inside a
+/// batch at jumps, arbitration points, polls and every few hundred instructions) and waits for it there. While parked,
+/// the engine-owned state (<see cref="Active"/>, the replay queue, the breadcrumbs, requests' execution fields)
+/// belongs to whoever parked it: the park handshake's monitor is the barrier both ways.</para>
+/// </remarks>
+public sealed class ExeclistsEngine : Engine
+{
+    /// <summary>
+    /// Submissions from any thread, drained by the engine thread alone: a multi-producer queue whose enqueue is
+    /// lock-free (ConcurrentQueue: one interlocked slot reservation; a new segment only when one fills). The engine
+    /// needs no waiting machinery from it: its own doorbell (<see cref="Kick"/>) wakes it.
+    /// </summary>
+    private readonly ConcurrentQueue<Request> _port = new();
+    private readonly Queue<Request> _replay = new();
+    private readonly Breadcrumbs _breadcrumbs = new();
+    private readonly CommandStreamer _cs;
+    private readonly EngineOptions _options;
+    private readonly Thread _thread;
+
+    /// <summary>Wakes the idle thread; set by submitters only when <see cref="_sleeping"/> says it sleeps.</summary>
+    private readonly ManualResetEventSlim _doorbell = new(false, spinCount: 0);
+
+    /// <summary>
+    /// Monitor of the park handshake: guards <see cref="_parkRequests"/> and <see cref="_parked"/>. Its exit/enter is
+    /// the barrier that hands the engine-owned state to the parker and back.
+    /// </summary>
+    private readonly DriverMonitor _park = new("engine->park");
+
+    private Request? _active;
+    private Request? _preempt;
+    private int _skipBanned;
+    private int _sleeping;
+    private int _parkRequests;
+    private bool _parked;
+
+    /// <summary>
+    /// Asleep on the doorbell at a safe point (idle, or backing off in a spinning batch). A dozing engine counts as
+    /// parked: it touches nothing engine-owned while asleep, and on waking it parks for real, under the same monitor
+    /// hold, if a park is pending. Parking it therefore does not wait for its thread to be scheduled. Guarded by
+    /// <see cref="_park"/>.
+    /// </summary>
+    private bool _dozing;
+    private long _resetGeneration;
+
+    /// <summary>
+    /// Set by <see cref="ResetCancelWhenStopped"/> for an engine the wedge could not park: the engine thread cancels
+    /// everything it holds at its next safe point (see <see cref="CancelHeldOnThread"/>).
+    /// </summary>
+    private int _cancelPending;
+
+    /// <summary>Test hook: while set, the engine thread is held between safe points, deaf to parks (see <see cref="HoldBetweenSafePoints"/>).</summary>
+    private ManualResetEventSlim? _heldBetweenSafePoints;
+    private volatile bool _stopping;
+    private long _submitted;
+    private long _completed;
+    private long _faults;
+
+    /// <summary>Creates and starts the engine thread.</summary>
+    public ExeclistsEngine(EngineId id, Ggtt ggtt, EngineOptions? options = null)
+        : base(id)
+    {
+        _options = options ?? new EngineOptions();
+        _cs = new CommandStreamer(ggtt, this);
+        _thread = new Thread(Run) { Name = id.Name(), IsBackground = true };
+        _thread.Start();
+    }
+
+    /// <inheritdoc/>
+    public override Request? Active => Volatile.Read(ref _active);
+
+    /// <inheritdoc/>
+    public override uint Head => _cs.Head;
+
+    /// <inheritdoc/>
+    public override EngineFault? LastFault => _cs.LastFault;
+
+    /// <inheritdoc/>
+    public override long Submitted => Interlocked.Read(ref _submitted);
+
+    /// <inheritdoc/>
+    public override long Completed => Interlocked.Read(ref _completed);
+
+    /// <inheritdoc/>
+    public override long Faults => Interlocked.Read(ref _faults);
+
+    /// <inheritdoc/>
+    public override long Instructions => _cs.Instructions;
+
+
+
+    /// <inheritdoc/>
+    public override bool IsParked { get { using (_park.Acquire()) { return _parked || _dozing; } } }
+
+    /// <summary>Reset generation: bumped by every reset of this engine; a parked batch aborts when it changed.</summary>
+    public override long ResetGeneration => Interlocked.Read(ref _resetGeneration);
+
+    /// <summary>Queues a request for execution (the default <see cref="Engine.SubmitRequest"/>). Lock-free.</summary>
+    public override void Queue(Request rq)
+    {
+        Interlocked.Increment(ref _submitted);
+        _port.Enqueue(rq);
+        Kick();
+    }
+
+    /// <summary>
+    /// Asks the engine to run <paramref name="pulse"/> at its next arbitration point, ahead of the current batch
+    /// (preemption to a higher-priority request). A batch with no arbitration point never lets it run.
+    /// </summary>
+    public override void RequestPreemption(Request pulse)
+    {
+        Volatile.Write(ref _preempt, pulse);
+        Kick();
+    }
+
+    /// <summary>
+    /// Asks the engine to drop the queued requests of banned contexts at its next arbitration point, ahead of work
+    /// queued before them (-EIO, signalled at once), as i915's scheduler does when it next picks (a timeslice or a
+    /// preemption): a closed context's work does not wait behind another context's long batch. The running batch is
+    /// left alone, and a request queued behind an unfinished one of its own timeline keeps its place.
+    /// </summary>
+    public override void SkipBannedQueued()
+    {
+        Volatile.Write(ref _skipBanned, 1);
+        Kick();
+    }
+
+    /// <inheritdoc/>
+    public override Request? PendingPreemption => Volatile.Read(ref _preempt);
+
+    // ---- parking (IStoppable) -------------------------------------------------------------------------------
+
+    /// <summary>
+    /// First half of <see cref="Engine.Park(TimeSpan)"/>: asks the thread to park without waiting, so several engines can be
+    /// asked at once and their parking overlaps. Must be followed by <see cref="WaitParked"/>.
+    /// </summary>
+    public override void RequestPark()
+    {
+        if (Thread.CurrentThread == _thread)
+        {
+            throw new InvalidOperationException($"{Name} cannot park itself");
+        }
+
+        using (_park.Acquire())
+        {
+            _parkRequests++;
+        }
+
+        Kick();
+    }
+
+    /// <summary>
+    /// Second half of <see cref="Engine.Park(TimeSpan)"/>: waits for the thread to be parked. On timeout the request made by
+    /// <see cref="RequestPark"/> is withdrawn and false returned.
+    /// </summary>
+    public override bool WaitParked(TimeSpan timeout)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        using (_park.Acquire())
+        {
+            while (!_parked && !_dozing)
+            {
+                long remaining = deadline - Stopwatch.GetTimestamp();
+                if (remaining <= 0 || _stopping)
+                {
+                    _parkRequests--;
+                    _park.PulseAll();
+                    return _parked || _dozing;
+                }
+                _park.Wait((int)Math.Max(1, remaining * 1000 / Stopwatch.Frequency));
+            }
+
+            AssertInvariants();
+            return true;
+        }
+    }
+
+    /// <summary>Parks with the default timeout.</summary>
+    public bool Park() => Park(_options.ParkTimeout);
+
+    /// <summary>Releases one park; the thread resumes when none remain.</summary>
+    public override void Unpark()
+    {
+        using (_park.Acquire())
+        {
+            if (_parkRequests == 0)
+            {
+                throw new InvalidOperationException($"{Name} is not parked");
+            }
+
+            if (--_parkRequests == 0)
+            {
+                _park.PulseAll();
+            }
+
+            AssertInvariants();
+        }
+    }
+
+    /// <summary>
+    /// The park handshake's state and the engine's accounting, checked in Debug builds under <see cref="_park"/>:
+    /// park requests never go negative, a thread is never parked and dozing at once, and no more requests have left
+    /// the engine than reached it (read in that order, so a concurrent submit cannot make it look otherwise).
+    /// </summary>
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(_parkRequests >= 0, $"{Name}: {_parkRequests} park requests");
+        Debug.Assert(!(_parked && _dozing), $"{Name}: parked and dozing at once");
+        long completed = Completed;
+        long submitted = Submitted;
+        Debug.Assert(completed <= submitted, $"{Name}: {completed} requests left the engine but only {submitted} reached it");
+    }
+
+    /// <summary>
+    /// Safe point, called by the engine thread between requests and by the command streamer inside batches. Returns
+    /// true when the engine was reset while parked here: the current batch must be abandoned.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool SafePoint()
+    {
+        // Written only by this thread; read racily by the heartbeat as a measure of "the engine got CPU time".
+        Volatile.Write(ref _safePoints, _safePoints + 1);
+        if (Volatile.Read(ref _heldBetweenSafePoints) is { } hold)
+        {
+            HeldBetweenSafePoints(hold);
+        }
+
+        return (Volatile.Read(ref _parkRequests) != 0 && ParkHere()) || Volatile.Read(ref _cancelPending) != 0;
+    }
+
+    /// <summary>
+    /// Safe points passed so far: how far the engine thread has actually run. Hang detection measures timeouts in
+    /// this progress as well as in wall time, because a simulated engine only runs when its thread gets a CPU.
+    /// </summary>
+    public override long SafePoints => Volatile.Read(ref _safePoints);
+    private long _safePoints;
+
+    private bool ParkHere()
+    {
+        long generation = Interlocked.Read(ref _resetGeneration);
+        using (_park.Acquire())
+        {
+            _parked = true;
+            _park.PulseAll();
+            while (_parkRequests > 0 && !_stopping)
+            {
+                _park.Wait();
+            }
+
+            _parked = false;
+        }
+        // The monitor exit above is the acquire side of the handshake: whatever the parker changed (queues, Active,
+        // request fields) is visible from here on. The other side is the parker's own monitor use in Park/Unpark.
+        return Interlocked.Read(ref _resetGeneration) != generation;
+    }
+
+    // ---- engine->reset: rewind and cancel run on a prepared (parked) engine -------------------------------------
+
+    /// <inheritdoc/>
+    public override void ResetRewind(bool stalled, IRequestReset reset)
+    {
+        AssertParked();
+        // The hardware reset: a batch parked mid-way is abandoned when the engine resumes.
+        Interlocked.Increment(ref _resetGeneration);
+        Volatile.Write(ref _preempt, null);
+        Request? active = Active;
+        List<Request> requests = TakeHeld();
+        int finished = 0;
+        foreach (Request rq in requests)
+        {
+            if (rq.IsSignaled)
+            {
+                finished++;
+                continue;
+            }
+
+            if (rq.IsCompleted)
+            {
+                // Already complete (we wrote its breadcrumb, or a nop/preemption path completed it on the CPU): only
+                // its signal is owed.
+                CompleteOnCpu(rq);
+                finished++;
+                continue;
+            }
+            // execlists_reset_active: only a request that had started is judged; one that had not (waiting on a
+            // semaphore, say) is replayed untouched, or the signalling chain behind it would break.
+            if (rq == active && rq.Started && !rq.IsPulse)
+            {
+                reset.ResetRequest(rq, stalled);
+            }
+
+            if (rq.Context.IsBanned && !rq.IsPulse)
+            {
+                rq.SetErrorOnce(-Errno.EIO);
+                rq.Skip = true;
+            }
+
+            rq.ResumeAddress = 0;
+            rq.Replays++;
+            _replay.Enqueue(rq);
+        }
+        // Counted only now, with every one of them signalled: the engine never looks idle mid-rewind. The replayed ones
+        // are counted when they execute again.
+        Interlocked.Add(ref _completed, finished);
+        AssertInvariants();
+    }
+
+    /// <summary>
+    /// Everything the engine holds, in execution order (the active request, the signal list, the replay queue, then
+    /// the submission queue), leaving it holding nothing: the engine thread itself, or whoever parked it (the park
+    /// handshake orders those accesses). The taken requests still count as outstanding (<see cref="Engine.IsBusy"/> stays
+    /// true) until the caller signals or requeues them.
+    /// </summary>
+    private List<Request> TakeHeld()
+    {
+        var all = new List<Request>();
+        _breadcrumbs.Drain(all);
+        Request? active = Active;
+        if (active is not null && !all.Contains(active))
+        {
+            all.Insert(0, active);
+        }
+
+        while (_replay.Count > 0)
+        {
+            all.Add(_replay.Dequeue());
+        }
+
+        while (_port.TryDequeue(out Request? rq))
+        {
+            all.Add(rq);
+        }
+
+        Volatile.Write(ref _active, null);
+        return all;
+    }
+
+    /// <inheritdoc/>
+    public override void ResetCancel()
+    {
+        AssertParked();
+        Backend?.ResetCancel();
+        Interlocked.Increment(ref _resetGeneration);
+        CancelHeld();
+        AssertInvariants();
+    }
+
+    /// <summary>
+    /// From the engine's next safe point its thread abandons the batch it runs and cancels everything it holds, -EIO,
+    /// as <see cref="ResetCancel"/> would have done while parked. The caller has already made sure nothing new reaches
+    /// this engine's queue (the nop handler is installed and a grace period passed), so what the engine finds then is
+    /// everything it will ever hold until it is unwedged.
+    /// </summary>
+    public override void ResetCancelWhenStopped()
+    {
+        Backend?.ResetCancel();
+        Interlocked.Exchange(ref _cancelPending, 1);
+        Interlocked.Increment(ref _resetGeneration);
+        Kick();
+        _doorbell.Set();
+    }
+
+    /// <inheritdoc/>
+    public override bool IsCancelPending => Volatile.Read(ref _cancelPending) != 0;
+
+    /// <summary>
+    /// Test hook for hardware that does not stop: the engine thread is held at its next safe point, before it looks
+    /// at park requests or cancels, until <paramref name="release"/> is set, so parks time out as they would on an
+    /// engine stuck in a non-preemptible batch. Null removes the hook.
+    /// </summary>
+    public void HoldBetweenSafePoints(ManualResetEventSlim? release) => Volatile.Write(ref _heldBetweenSafePoints, release);
+
+    /// <summary>Whether the engine thread sits in the <see cref="HoldBetweenSafePoints"/> hook now.</summary>
+    public bool IsHeldBetweenSafePoints => Volatile.Read(ref _inHold) != 0;
+    private int _inHold;
+
+    private void HeldBetweenSafePoints(ManualResetEventSlim release)
+    {
+        Volatile.Write(ref _inHold, 1);
+        try
+        {
+            while (!release.Wait(50) && !_stopping)
+            {
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _inHold, 0);
+        }
+    }
+
+    /// <summary>The engine->reset steps' precondition (GEM_BUG_ON): the engine is stopped, so its state is the caller's.</summary>
+    [Conditional("DEBUG")]
+    private void AssertParked()
+    {
+        using (_park.Acquire())
+        {
+            Debug.Assert(_parked || _dozing || _stopping || !_thread.IsAlive, $"{Name} is not prepared for a reset (not parked)");
+        }
+    }
+
+    // ---- the engine thread ------------------------------------------------------------------------------------
+
+    private void Run()
+    {
+        SetCurrent(this);
+        try
+        {
+            while (!_stopping)
+            {
+                SafePoint();
+                if (Volatile.Read(ref _cancelPending) != 0)
+                {
+                    CancelHeldOnThread();
+                }
+
+                ArbitrationPoint();
+                Request? rq = Dequeue();
+                if (rq is null) { Idle(); continue; }
+                Execute(rq);
+            }
+        }
+        finally
+        {
+            // A cancel that arrived as the engine stopped is still owed: every fence signals.
+            if (Volatile.Read(ref _cancelPending) != 0)
+            {
+                CancelHeldOnThread();
+            }
+
+            using (_park.Acquire()) { _parked = true; _park.PulseAll(); }
+            Lockdep.Default.ThreadExit();
+        }
+    }
+
+    /// <summary>
+    /// The engine thread's half of <see cref="ResetCancelWhenStopped"/>, at a safe point: everything held is cancelled
+    /// (<see cref="CancelHeld"/>).
+    /// </summary>
+    private void CancelHeldOnThread()
+    {
+        Interlocked.Exchange(ref _cancelPending, 0);
+        CancelHeld();
+    }
+
+    /// <summary>
+    /// Cancels everything the engine holds (the abandoned active request, the signal list, the replay queue, the
+    /// submission queue) with -EIO and signals it; only then, with every one of them signalled, are they counted as
+    /// retired, so the engine never looks idle with a fence still pending. Engine thread, or whoever parked it.
+    /// </summary>
+    private void CancelHeld()
+    {
+        List<Request> held = TakeHeld();
+        Volatile.Write(ref _preempt, null);
+        foreach (Request rq in held)
+        {
+            if (!rq.IsSignaled)
+            {
+                CancelOnCpu(rq);
+            }
+        }
+
+        Interlocked.Add(ref _completed, held.Count);
+    }
+
+    private Request? Dequeue()
+    {
+        if (_replay.Count > 0)
+        {
+            return _replay.Dequeue();
+        }
+
+        return _port.TryDequeue(out Request? rq) ? rq : null;
+    }
+
+    private void Execute(Request rq)
+    {
+        if (rq.IsSignaled || rq.IsCompleted)
+        {
+            // Already finished elsewhere: a pulse that ran through preemption, or a request cancelled on the CPU.
+            // Signal it if that has not happened yet: every fence signals.
+            if (!rq.IsSignaled)
+            {
+                CompleteOnCpu(rq);
+            }
+
+            Interlocked.Increment(ref _completed);
+            return;
+        }
+        // Full barrier between publishing Active and reading the ban (pairs with the ban's Interlocked write, made
+        // before the context is revoked): either the revoke sees this request active, or we see the ban here.
+        Interlocked.Exchange(ref _active, rq);
+        if (rq.Context.IsBanned && !rq.Skip)
+        {
+            // A banned context's queued work is skipped at submission to the hardware (__i915_request_submit).
+            rq.SetErrorOnce(-Errno.EIO);
+            rq.Skip = true;
+        }
+        _breadcrumbs.Add(rq);
+        if (!rq.Skip && !rq.IsPulse)
+        {
+            if (!rq.Started)
+            {
+                rq.Started = true;
+                rq.StartedTimestamp = Stopwatch.GetTimestamp();
+            }
+            else if (rq.Replays > 0)
+            {
+                rq.ReplayStartedTimestamp = Stopwatch.GetTimestamp();
+            }
+            ExecStatus status = _cs.Run(rq);
+            if (status == ExecStatus.Aborted)
+            {
+                return;
+            }
+
+            if (status == ExecStatus.Faulted && HandleFault(rq))
+            {
+                return;
+            }
+        }
+        // Breadcrumb, then the interrupt: no safe point in between, so a reset never sees a written breadcrumb
+        // whose request is still Active.
+        rq.Timeline.WriteBreadcrumb(rq.Seqno);
+        Volatile.Write(ref _active, null);
+        Interlocked.Increment(ref _completed);
+        _breadcrumbs.Interrupt();
+    }
+
+    /// <summary>Returns true when the batch was abandoned by a reset.</summary>
+    private bool HandleFault(Request rq)
+    {
+        Interlocked.Increment(ref _faults);
+        Action<Engine, EngineFault>? handler = ErrorInterrupt;
+        if (handler is null)
+        {
+            rq.SetErrorOnce(-Errno.EIO);
+            return false;
+        }
+        handler(this, _cs.LastFault!);
+        // The hardware stops at a fault: stay here until hang recovery resets the engine.
+        while (!_stopping)
+        {
+            if (SafePoint() || Doze(TimeSpan.FromMilliseconds(50)))
+            {
+                return true;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Arbitration point: run a pending preemption request, if any, and drop banned work if asked to.</summary>
+    internal void ArbitrationPoint()
+    {
+        if (Volatile.Read(ref _skipBanned) != 0)
+        {
+            DropBannedQueued();
+        }
+
+        if (Volatile.Read(ref _preempt) is null)
+        {
+            return;
+        }
+
+        Request? pulse = Interlocked.Exchange(ref _preempt, null);
+        if (pulse is null || pulse.IsCompleted)
+        {
+            return;
+        }
+        // The pulse has no payload: preempting to it is writing its breadcrumb and signalling it. The preempted batch
+        // then resumes where it was. The pulse stays in the queue and is dropped there as already completed.
+        CompleteOnCpu(pulse);
+    }
+
+    /// <summary>
+    /// Engine thread only (it owns the queues): cancels queued requests of banned contexts, keeping the order of
+    /// everything else. A cancelled request is completed on the CPU, which marks only that request complete, so it
+    /// may be cancelled ahead of an earlier request of its timeline that is still active or queued: the earlier one
+    /// still runs (or is cancelled in its turn) and signals with its own status.
+    /// </summary>
+    private void DropBannedQueued()
+    {
+        Volatile.Write(ref _skipBanned, 0);
+        while (_port.TryDequeue(out Request? queued))
+        {
+            _replay.Enqueue(queued);
+        }
+
+        for (int n = _replay.Count; n > 0; n--)
+        {
+            Request rq = _replay.Dequeue();
+            if (!rq.IsPulse && rq.Context.IsBanned && !rq.IsSignaled && !rq.IsCompleted)
+            {
+                CancelOnCpu(rq);
+                Interlocked.Increment(ref _completed);
+                continue;
+            }
+
+            _replay.Enqueue(rq);
+        }
+    }
+
+    private void Idle()
+    {
+        ArbitrationPoint();
+        if (_options.BusyPoll)
+        {
+            Thread.SpinWait(20);
+            return;
+        }
+        _doorbell.Reset();
+        Volatile.Write(ref _sleeping, 1);
+        // Full barrier: the _sleeping store must be visible before we look at the queue once more. The other side is
+        // the barrier in Kick(), between a submitter's channel write and its read of _sleeping.
+        Interlocked.MemoryBarrier();
+        if (_port.TryDequeue(out Request? rq))
+        {
+            Volatile.Write(ref _sleeping, 0);
+            _replay.Enqueue(rq);
+            return;
+        }
+        if (Volatile.Read(ref _preempt) is null && Volatile.Read(ref _skipBanned) == 0)
+        {
+            SleepParked(TimeSpan.FromMilliseconds(100));
+        }
+
+        Volatile.Write(ref _sleeping, 0);
+    }
+
+    /// <summary>
+    /// Waits on the doorbell (already reset, <see cref="_sleeping"/> already published) as a dozing, i.e. parkable,
+    /// engine; on waking, parks for real if a park arrived meanwhile. Engine thread, at a safe point only.
+    /// </summary>
+    private void SleepParked(TimeSpan timeout)
+    {
+        using (_park.Acquire())
+        {
+            if (_parkRequests > 0 || _stopping)
+            {
+                return;
+            }
+
+            _dozing = true;
+        }
+        _doorbell.Wait(timeout);
+        using (_park.Acquire())
+        {
+            _dozing = false;
+            // The parker may already be working on engine-owned state, believing us parked: stay parked until it
+            // is done, before returning to anything that touches that state.
+            if (_parkRequests > 0 && !_stopping)
+            {
+                _parked = true;
+                _park.PulseAll();
+                while (_parkRequests > 0 && !_stopping)
+                {
+                    _park.Wait();
+                }
+
+                _parked = false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Polling backoff for loops and semaphores in a batch: spin first, then yield, then doze on the doorbell, so a
+    /// machine with more spinning engines than cores still makes progress (a CPU write ending a spinner is seen
+    /// within about a millisecond) while a park request, which rings the doorbell, is answered at once.
+    /// </summary>
+    internal bool Backoff(ref long spins)
+    {
+        long n = ++spins;
+        if (n < 64)
+        {
+            return false;
+        }
+
+        if (n < 512) { if ((n & 7) == 0) { Thread.Yield(); } return false; }
+        // A long spinner dozes every time round: asleep it is parkable at once (a reset or wedge need not wait for
+        // its thread to be scheduled) and it leaves the CPU to others; a CPU write ending it is seen within 1 ms.
+        return Doze(TimeSpan.FromMilliseconds(1));
+    }
+
+    /// <summary>
+    /// Sleeps up to <paramref name="timeout"/> at a safe point inside a batch, woken early by a park request, a
+    /// preemption or a submission; parkable while asleep (see <see cref="_dozing"/>). Returns true when the engine
+    /// was reset meanwhile: the batch must be abandoned before executing anything more.
+    /// </summary>
+    internal bool Doze(TimeSpan timeout)
+    {
+        long generation = Interlocked.Read(ref _resetGeneration);
+        _doorbell.Reset();
+        Volatile.Write(ref _sleeping, 1);
+        // Full barrier: pairs with Kick(), so a preemption or park requested after this is not slept through.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _preempt) is null)
+        {
+            SleepParked(timeout);
+        }
+
+        Volatile.Write(ref _sleeping, 0);
+        return Interlocked.Read(ref _resetGeneration) != generation;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Kick()
+    {
+        // Pairs with the barrier in Idle(): either the engine sees our queued item, or we see it sleeping.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _sleeping) != 0)
+        {
+            _doorbell.Set();
+        }
+    }
+
+    /// <summary>Stops the thread (bounded join).</summary>
+    public override void Dispose()
+    {
+        _stopping = true;
+        using (_park.Acquire())
+        {
+            _park.PulseAll();
+        }
+
+        _doorbell.Set();
+        _thread.Join(TimeSpan.FromSeconds(5));
+    }
+
+}
