@@ -1,14 +1,17 @@
 namespace Driver.Uapi;
 
-/// <summary>Context parameters (I915_CONTEXT_PARAM_*).</summary>
+/// <summary>
+/// Context parameters, numbered as I915_CONTEXT_PARAM_* in i915_drm.h. The others (GTT_SIZE, NO_ERROR_CAPTURE,
+/// SSEU, VM, ENGINES, RINGSIZE, ...) are not modelled and are -EINVAL like unknown ones.
+/// </summary>
 public enum ContextParam
 {
-    /// <summary>Whether hangs may ban the context (0/1).</summary>
-    Bannable = 1,
-    /// <summary>Whether the context survives a reset it was hit by (0/1).</summary>
-    Recoverable = 2,
-    /// <summary>Whether its work keeps running after it is closed (0/1).</summary>
-    Persistence = 3,
-    /// <summary>Scheduling priority, -1023..1023.</summary>
-    Priority = 4,
+    /// <summary>I915_CONTEXT_PARAM_BANNABLE: whether hangs may ban the context (0/1; any non-zero sets it).</summary>
+    Bannable = 0x5,
+    /// <summary>I915_CONTEXT_PARAM_PRIORITY: scheduling priority, -1023..1023 (stored; not yet used to schedule).</summary>
+    Priority = 0x6,
+    /// <summary>I915_CONTEXT_PARAM_RECOVERABLE: whether the context survives a reset it was hit by (0/1).</summary>
+    Recoverable = 0x8,
+    /// <summary>I915_CONTEXT_PARAM_PERSISTENCE: whether its work keeps running after it is closed (0/1).</summary>
+    Persistence = 0xb,
 }

@@ -9,14 +9,26 @@ public sealed partial class GpuDevice
     public const uint ResetStatsValidFlags = 0;
 
     /// <summary>
-    /// Creates a context (CONTEXT_CREATE). -EIO while wedged or when the client is banned; ENOENT for an unknown client.
+    /// Flags of <see cref="CreateContext"/> that GpuSim takes: none. I915_CONTEXT_CREATE_FLAGS_USE_EXTENSIONS (bit 0)
+    /// and SINGLE_TIMELINE (bit 1) are not modelled, so they are -EINVAL like the kernel's unknown flags.
     /// </summary>
-    public int CreateContext(int clientId, out int contextId)
+    public const uint ContextCreateValidFlags = 0;
+
+    /// <summary>
+    /// Creates a context (CONTEXT_CREATE_EXT, i915_gem_context_create_ioctl). -ENOENT for an unknown client, -EINVAL
+    /// for unknown <paramref name="flags"/>, then -EIO while wedged, -EIO when the client is banned.
+    /// </summary>
+    public int CreateContext(int clientId, out int contextId, uint flags = 0)
     {
         contextId = 0;
         try
         {
             Client client = GetClient(clientId);
+            if ((flags & ~ContextCreateValidFlags) != 0)
+            {
+                return -Errno.EINVAL;
+            }
+
             if (IsWedged)
             {
                 return -Errno.EIO;
@@ -33,12 +45,27 @@ public sealed partial class GpuDevice
         catch (DriverException e) { return -e.Errno; }
     }
 
-    /// <summary>Destroys a context (CONTEXT_DESTROY), with the persistence rules of <see cref="CloseContext"/>.</summary>
-    public int DestroyContext(int clientId, int contextId)
+    /// <summary>
+    /// Destroys a context (CONTEXT_DESTROY, i915_gem_context_destroy_ioctl), with the persistence rules of
+    /// <see cref="CloseContext"/>. -EINVAL for a non-zero <paramref name="pad"/>, -ENOENT for the default context 0
+    /// (it cannot be destroyed) and for an unknown or already destroyed one.
+    /// </summary>
+    public int DestroyContext(int clientId, int contextId, uint pad = 0)
     {
         try
         {
-            CloseContext(GetClient(clientId).RemoveContext(contextId));
+            Client client = GetClient(clientId);
+            if (pad != 0)
+            {
+                return -Errno.EINVAL;
+            }
+
+            if (contextId == 0)
+            {
+                return -Errno.ENOENT;
+            }
+
+            CloseContext(client.RemoveContext(contextId));
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
@@ -65,42 +92,54 @@ public sealed partial class GpuDevice
         Kill(ctx, ctx.Persistent ? "closed without hangcheck" : "closed without persistence");
     }
 
-    /// <summary>Sets a context parameter (CONTEXT_SETPARAM). EINVAL for an unknown parameter or value.</summary>
-    public int SetContextParam(int clientId, int contextId, ContextParam param, long value)
+    /// <summary>
+    /// Sets a context parameter (CONTEXT_SETPARAM, i915_gem_context_setparam_ioctl / ctx_setparam). -ENOENT for an
+    /// unknown context; -EINVAL for an unknown parameter or a non-zero <paramref name="size"/>. Bannable,
+    /// Recoverable and Persistence take any non-zero value as "on". Bannable 0 needs privilege (-EPERM).
+    /// Persistence: no change is 0; turning it on without hangcheck is -EINVAL, off without engine reset -ENODEV
+    /// (__context_set_persistence). Priority: -1023..1023 else -EINVAL, above 0 needs privilege (-EPERM); it is
+    /// stored and read back but not yet used for scheduling.
+    /// </summary>
+    public int SetContextParam(int clientId, int contextId, ContextParam param, long value, uint size = 0)
     {
         try
         {
             GpuContext ctx = GetClient(clientId).GetContext(contextId);
+            if (param is not (ContextParam.Bannable or ContextParam.Recoverable or ContextParam.Persistence or ContextParam.Priority))
+            {
+                return -Errno.EINVAL;
+            }
+
+            // Every parameter GpuSim has is a plain value: the size field must be 0.
+            if (size != 0)
+            {
+                return -Errno.EINVAL;
+            }
+
+            bool on = value != 0;
             switch (param)
             {
-                case ContextParam.Bannable when value is 0 or 1:
-                    // Only privileged clients may make a context unbannable (i915 needs CAP_SYS_ADMIN for that).
-                    if (value == 0 && !ctx.Client.Privileged)
+                case ContextParam.Bannable:
+                    // Only privileged clients may make a context unbannable (CAP_SYS_ADMIN in i915).
+                    if (!on && !ctx.Client.Privileged)
                     {
                         return -Errno.EPERM;
                     }
 
-                    ctx.Bannable = value == 1;
+                    ctx.Bannable = on;
                     return 0;
-                case ContextParam.Recoverable when value is 0 or 1:
-                    ctx.Recoverable = value == 1;
+                case ContextParam.Recoverable:
+                    ctx.Recoverable = on;
                     return 0;
-                case ContextParam.Persistence when value is 0 or 1:
-                    // Persistent work must be watched by hangcheck; opting out needs a way to cancel the work
-                    // (preempt-to-idle, then an engine reset): __context_set_persistence.
-                    if (value == 1 && Config.Reset.HeartbeatInterval <= TimeSpan.Zero)
+                case ContextParam.Persistence:
+                    return SetPersistence(ctx, on);
+                default:
+                    // set_priority: the range first, then privilege to raise above the default (CAP_SYS_NICE).
+                    if (value is < -1023 or > 1023)
                     {
                         return -Errno.EINVAL;
                     }
 
-                    if (value == 0 && !Config.Reset.EngineResetEnabled)
-                    {
-                        return -Errno.ENODEV;
-                    }
-
-                    ctx.Persistent = value == 1;
-                    return 0;
-                case ContextParam.Priority when value is >= -1023 and <= 1023:
                     if (value > 0 && !ctx.Client.Privileged)
                     {
                         return -Errno.EPERM;
@@ -108,14 +147,41 @@ public sealed partial class GpuDevice
 
                     ctx.Priority = (int)value;
                     return 0;
-                default:
-                    return -Errno.EINVAL;
             }
         }
         catch (DriverException e) { return -e.Errno; }
     }
 
-    /// <summary>Reads a context parameter (CONTEXT_GETPARAM).</summary>
+    /// <summary>
+    /// __context_set_persistence: asking for the state the context is in is 0 whatever else holds; persistent work
+    /// must be watched by hangcheck (-EINVAL without it); opting out needs a way to cancel the work, preempt-to-idle
+    /// and then an engine reset (-ENODEV without engine reset).
+    /// </summary>
+    private int SetPersistence(GpuContext ctx, bool on)
+    {
+        if (ctx.Persistent == on)
+        {
+            return 0;
+        }
+
+        if (on && Config.Reset.HeartbeatInterval <= TimeSpan.Zero)
+        {
+            return -Errno.EINVAL;
+        }
+
+        if (!on && !Config.Reset.EngineResetEnabled)
+        {
+            return -Errno.ENODEV;
+        }
+
+        ctx.Persistent = on;
+        return 0;
+    }
+
+    /// <summary>
+    /// Reads a context parameter (CONTEXT_GETPARAM, i915_gem_context_getparam_ioctl): -ENOENT for an unknown context,
+    /// then -EINVAL for an unknown parameter; flags read back as 0 or 1. (The kernel also writes size = 0 back.)
+    /// </summary>
     public int GetContextParam(int clientId, int contextId, ContextParam param, out long value)
     {
         value = 0;
@@ -135,7 +201,7 @@ public sealed partial class GpuDevice
     }
 
     /// <summary>
-    /// GET_RESET_STATS: how often this context was guilty (batch_active) or an innocent victim (batch_pending), and
+    /// GET_RESET_STATS (i915_gem_context_reset_stats_ioctl): how often this context was guilty (batch_active) or an innocent victim (batch_pending), and
     /// the global reset count for privileged clients only (0 otherwise). ENOENT for an unknown context, EINVAL for
     /// unknown flags or a non-zero pad.
     /// </summary>

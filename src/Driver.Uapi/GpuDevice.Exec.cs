@@ -10,46 +10,77 @@ namespace Driver.Uapi;
 public sealed partial class GpuDevice
 {
     /// <summary>
-    /// Submits a batch (EXECBUFFER2). Returns 0 and the request's out-fence, or: -ENOENT (unknown client, context or
-    /// handle), -EINVAL (bad engine, offset or flags), -EIO (device wedged, or context banned).
+    /// Submits a batch (EXECBUFFER2). Returns 0 and the request's out-fence, or, in the order
+    /// i915_gem_execbuffer2_ioctl / i915_gem_do_execbuffer check them: -EFAULT (no arguments or a null list, as a
+    /// failed copy_from_user), -EINVAL (unknown flags, a misaligned batch offset, a null in-fence), -ENOENT (unknown
+    /// client or context), -EINVAL (bad engine), -EIO (device wedged), -ENOENT (unknown handle), -EINVAL (a handle
+    /// listed twice, a batch that is also written, a batch offset past the object), -EIO (context banned), -ENOENT
+    /// (context closed meanwhile). See docs/uapi.md.
     /// </summary>
     public int Execbuf(ExecbufArgs args, out DmaFence? outFence)
     {
         outFence = null;
+        if (args?.Objects is null || args.WriteObjects is null || args.InFences is null)
+        {
+            return -Errno.EFAULT;
+        }
+
+        // i915_gem_check_execbuffer: flags and the batch start offset before anything is looked up. The kernel
+        // wants 8-byte alignment; GpuSim keeps dword alignment on purpose (docs/uapi.md).
+        if ((args.Flags & ~ExecFlags.NoCapture) != 0 || args.BatchOffset < 0 || (args.BatchOffset & 3) != 0)
+        {
+            return -Errno.EINVAL;
+        }
+
+        // sync_file_get_fence failing on a bad in-fence fd is EINVAL, also before the context lookup.
+        foreach (DmaFence? f in args.InFences)
+        {
+            if (f is null)
+            {
+                return -Errno.EINVAL;
+            }
+        }
+
         try
         {
             Client client = GetClient(args.Client);
             GpuContext ctx = client.GetContext(args.Context);
+            // eb_select_engine: an unknown engine is EINVAL, then "ABI: report EIO if the GPU is already wedged"
+            // before any handle is looked up.
             if ((uint)args.Engine >= EngineIds.Count)
             {
                 return -Errno.EINVAL;
             }
 
-            if ((args.Flags & ~ExecFlags.NoCapture) != 0)
-            {
-                return -Errno.EINVAL;
-            }
-
-            BufferObject batch = client.GetObject(args.BatchHandle);
-            if (!batch.IsValidDwordOffset(args.BatchOffset))
-            {
-                return -Errno.EINVAL;
-            }
-
-            BufferObject[] objects = Lookup(client, args.Objects);
-            BufferObject[] written = Lookup(client, args.WriteObjects);
-            foreach (DmaFence? f in args.InFences)
-            {
-                if (f is null)
-                {
-                    return -Errno.EINVAL;
-                }
-            }
-            // The wedge and ban checks come after argument validation, as in i915: bad input is EINVAL/ENOENT
-            // even on a dead device.
-            if (IsWedged || ctx.IsBanned || ctx.IsClosed)
+            if (IsWedged)
             {
                 return -Errno.EIO;
+            }
+
+            // eb_lookup_vmas: unknown handles are ENOENT, an object listed twice (eb_validate_vma) or a batch that
+            // is also written ("self-modifying batch buffer") EINVAL, then the batch range.
+            BufferObject batch = client.GetObject(args.BatchHandle);
+            BufferObject[] objects = Lookup(client, args.Objects);
+            BufferObject[] written = Lookup(client, args.WriteObjects);
+            if (HasDuplicate(args))
+            {
+                return -Errno.EINVAL;
+            }
+
+            if (args.WriteObjects.Contains(args.BatchHandle) || !batch.IsValidDwordOffset(args.BatchOffset))
+            {
+                return -Errno.EINVAL;
+            }
+
+            // eb_pin_engine: a banned context is EIO; eb_request_add: a context closed meanwhile is ENOENT.
+            if (ctx.IsBanned)
+            {
+                return -Errno.EIO;
+            }
+
+            if (ctx.IsClosed)
+            {
+                return -Errno.ENOENT;
             }
 
             uint batchAddress = Gt.Ggtt.Insert(batch).Offset + (uint)args.BatchOffset;
@@ -81,6 +112,33 @@ public sealed partial class GpuDevice
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
+    }
+
+    /// <summary>
+    /// Whether a handle appears twice among the batch, the read and the written objects: the kernel's execbuf lists
+    /// every object once (with EXEC_OBJECT_WRITE when written), and a second entry for one object is EINVAL.
+    /// </summary>
+    private static bool HasDuplicate(ExecbufArgs args)
+    {
+        var seen = new HashSet<int> { args.BatchHandle };
+        foreach (int h in args.Objects)
+        {
+            if (!seen.Add(h))
+            {
+                return true;
+            }
+        }
+
+        foreach (int h in args.WriteObjects)
+        {
+            // The batch in the write list is the self-modifying case, reported by the caller.
+            if (h != args.BatchHandle && !seen.Add(h))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static BufferObject[] Lookup(Client client, IReadOnlyList<int> handles)
@@ -144,27 +202,67 @@ public sealed partial class GpuDevice
     }
 
     /// <summary>
-    /// Waits for an object to become idle (GEM_WAIT): 0 when idle, -ETIME if still busy after
-    /// <paramref name="timeoutNs"/> (0 = just poll), -ENOENT for an unknown handle.
+    /// The kernel's timer tick as GEM_WAIT sees it (one jiffy at HZ=250): a timed-out wait with less than this left
+    /// reports 0 left and -ETIME, not -EAGAIN (i915_gem_wait_ioctl's "we allow up to 1 jiffy").
+    /// </summary>
+    public const long WaitJiffyNs = 4_000_000;
+
+    /// <summary>
+    /// Waits for an object to become idle (GEM_WAIT, i915_gem_wait_ioctl) without writing the time left back; see
+    /// <see cref="Wait(int, int, ref long, uint)"/>.
     /// </summary>
     public int Wait(int clientId, int handle, long timeoutNs)
     {
-        try
-        {
-            BufferObject bo = GetClient(clientId).GetObject(handle);
-            return WaitFence(BusyFence(bo), timeoutNs);
-        }
-        catch (DriverException e) { return -e.Errno; }
+        long left = timeoutNs;
+        return Wait(clientId, handle, ref left);
     }
 
-    /// <summary>Waits for a fence (sync_file wait): 0 once signalled (read its status), -ETIME on timeout, -EINVAL for a negative timeout.</summary>
-    public static int WaitFence(DmaFence? fence, long timeoutNs)
+    /// <summary>
+    /// Waits for an object to become idle (GEM_WAIT, i915_gem_wait_ioctl). <paramref name="timeoutNs"/> &lt; 0 waits
+    /// for as long as it takes, 0 polls, &gt; 0 waits that long. Returns 0 once idle (whatever the status of the work),
+    /// -ETIME still busy, -EAGAIN when the wait ended early with time left, -EINVAL for non-zero
+    /// <paramref name="flags"/> (checked first), -ENOENT for an unknown handle. For a positive timeout the time left
+    /// is written back (0 once timed out); 0 and negative timeouts are left as they were.
+    /// </summary>
+    public int Wait(int clientId, int handle, ref long timeoutNs, uint flags = 0)
     {
-        if (timeoutNs < 0)
+        if (flags != 0)
         {
             return -Errno.EINVAL;
         }
 
+        try
+        {
+            BufferObject bo = GetClient(clientId).GetObject(handle);
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            int ret = WaitFence(BusyFence(bo), timeoutNs);
+            if (timeoutNs > 0)
+            {
+                long spentNs = (long)System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalNanoseconds;
+                timeoutNs = Math.Max(0, timeoutNs - spentNs);
+                if (ret == -Errno.ETIME && timeoutNs < WaitJiffyNs)
+                {
+                    timeoutNs = 0;
+                }
+
+                // "Asked to wait beyond the jiffie/scheduler precision?"
+                if (ret == -Errno.ETIME && timeoutNs != 0)
+                {
+                    ret = -Errno.EAGAIN;
+                }
+            }
+
+            return ret;
+        }
+        catch (DriverException e) { return -e.Errno; }
+    }
+
+    /// <summary>
+    /// Waits for a fence, as poll(2) on a sync_file does: 0 once signalled (read its status for the outcome), -ETIME
+    /// when <paramref name="timeoutNs"/> passes first; 0 polls and a negative timeout waits for as long as it takes.
+    /// </summary>
+    public static int WaitFence(DmaFence? fence, long timeoutNs)
+    {
         if (fence is null || fence.IsSignaled)
         {
             return 0;
@@ -173,6 +271,12 @@ public sealed partial class GpuDevice
         if (timeoutNs == 0)
         {
             return -Errno.ETIME;
+        }
+
+        if (timeoutNs < 0)
+        {
+            fence.Wait(Timeout.InfiniteTimeSpan);
+            return 0;
         }
 
         return fence.Wait(TimeSpan.FromTicks(Math.Max(1, timeoutNs / 100))) ? 0 : -Errno.ETIME;

@@ -7,8 +7,23 @@ namespace Driver.Uapi;
 
 public sealed partial class GpuDevice
 {
-    /// <summary>Creates a buffer object (GEM_CREATE). EINVAL for a bad size or flags, ENOMEM when memory is full. Works while wedged.</summary>
-    public int CreateBuffer(int clientId, long size, out int handle, BoFlags flags = BoFlags.None)
+    /// <summary>
+    /// The largest object GpuSim creates (its pages are allocated up front); larger is -EINVAL here where i915 would
+    /// create it (backed lazily) or answer -E2BIG: Driver.Core's Errno has no E2BIG yet (docs/uapi.md).
+    /// </summary>
+    public const long MaxBufferSize = 1L << 30;
+
+    /// <summary>Creates a buffer object (GEM_CREATE) without reading the rounded size back; see <see cref="CreateBuffer(int, ref long, out int, BoFlags)"/>.</summary>
+    public int CreateBuffer(int clientId, long size, out int handle, BoFlags flags = BoFlags.None) =>
+        CreateBuffer(clientId, ref size, out handle, flags);
+
+    /// <summary>
+    /// Creates a buffer object (GEM_CREATE, i915_gem_create_ioctl). <paramref name="size"/> is the kernel's u64: it is
+    /// rounded up to a whole page and written back; a size that rounds to 0 (0, or within a page of 2^64 as a
+    /// negative value here) is -EINVAL, one over <see cref="MaxBufferSize"/> -EINVAL too, -EINVAL for kernel-only flags,
+    /// -ENOMEM when device memory is full. Works while wedged.
+    /// </summary>
+    public int CreateBuffer(int clientId, ref long size, out int handle, BoFlags flags = BoFlags.None)
     {
         handle = 0;
         try
@@ -19,19 +34,47 @@ public sealed partial class GpuDevice
                 return -Errno.EINVAL;
             }
 
-            var bo = new BufferObject(Gt.Memory, size, flags);
+            // __i915_gem_object_create_user_ext: round_up in u64 arithmetic (which wraps to 0 for the last page of
+            // the range) and 0 is EINVAL.
+            ulong rounded = unchecked(((ulong)size + DeviceMemory.PageSize - 1) & ~(ulong)(DeviceMemory.PageSize - 1));
+            if (rounded == 0)
+            {
+                return -Errno.EINVAL;
+            }
+
+            if (rounded > MaxBufferSize)
+            {
+                return -Errno.EINVAL;
+            }
+
+            var bo = new BufferObject(Gt.Memory, (long)rounded, flags);
             handle = client.AddObject(bo);
+            size = bo.Size;
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
     }
 
-    /// <summary>Closes a handle (GEM_CLOSE): unbinds and frees the object once its last request is done.</summary>
+    /// <summary>
+    /// Closes a handle (GEM_CLOSE, drm_gem_close_ioctl): unbinds and frees the object once its last request is done.
+    /// An unknown or already closed handle is -EINVAL (drm_gem_handle_delete), not -ENOENT.
+    /// </summary>
     public int CloseBuffer(int clientId, int handle)
     {
         try
         {
-            ReleaseWhenIdle(GetClient(clientId).RemoveObject(handle));
+            Client client = GetClient(clientId);
+            BufferObject bo;
+            try
+            {
+                bo = client.RemoveObject(handle);
+            }
+            catch (DriverException e) when (e.Errno == Errno.ENOENT)
+            {
+                return -Errno.EINVAL;
+            }
+
+            ReleaseWhenIdle(bo);
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
@@ -85,23 +128,41 @@ public sealed partial class GpuDevice
         catch (DriverException e) { return -e.Errno; }
     }
 
-    /// <summary>Writes dwords at a byte offset (PWRITE). EINVAL when misaligned or out of range.</summary>
+    /// <summary>
+    /// Writes dwords at a byte offset (PWRITE, i915_gem_pwrite_ioctl): nothing to write is 0 before the handle is
+    /// looked up; -ENOENT for an unknown handle; -EINVAL when out of range, or (GpuSim only) not dword aligned.
+    /// </summary>
     public int Write(int clientId, int handle, long offset, ReadOnlySpan<uint> dwords)
     {
         try
         {
-            GetClient(clientId).GetObject(handle).WriteDwords(offset, dwords);
+            Client client = GetClient(clientId);
+            if (dwords.IsEmpty)
+            {
+                return 0;
+            }
+
+            client.GetObject(handle).WriteDwords(offset, dwords);
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
     }
 
-    /// <summary>Reads dwords from a byte offset (PREAD). EINVAL when misaligned or out of range.</summary>
+    /// <summary>
+    /// Reads dwords from a byte offset (PREAD, i915_gem_pread_ioctl): nothing to read is 0 before the handle is
+    /// looked up; -ENOENT for an unknown handle; -EINVAL when out of range, or (GpuSim only) not dword aligned.
+    /// </summary>
     public int Read(int clientId, int handle, long offset, Span<uint> dwords)
     {
         try
         {
-            BufferObject bo = GetClient(clientId).GetObject(handle);
+            Client client = GetClient(clientId);
+            if (dwords.IsEmpty)
+            {
+                return 0;
+            }
+
+            BufferObject bo = client.GetObject(handle);
             if (!bo.IsValidDwordOffset(offset) || offset + dwords.Length * 4L > bo.Size)
             {
                 return -Errno.EINVAL;

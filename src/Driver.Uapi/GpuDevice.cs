@@ -13,7 +13,8 @@ namespace Driver.Uapi;
 /// A simulated GPU device and its uAPI (the simulator's ioctls). Every entry point returns 0 or a negative errno,
 /// as the kernel's ioctls do; bad input never throws out of here and never leaves the device unusable.
 /// The other parts of this class hold the ioctls: objects (GpuDevice.Objects.cs), contexts (GpuDevice.Contexts.cs),
-/// execution and waits (GpuDevice.Exec.cs), debug controls (GpuDevice.Debug.cs).
+/// execution and waits (GpuDevice.Exec.cs), debug controls (GpuDevice.Debug.cs). docs/uapi.md maps each entry point
+/// to its kernel function, rule by rule, with GpuSim's deliberate deviations.
 /// </summary>
 public sealed partial class GpuDevice : IDisposable
 {
