@@ -98,15 +98,18 @@ public sealed partial class GpuDevice
             RequestFlags flags = (args.Flags & ExecFlags.NoCapture) != 0 ? RequestFlags.NoCapture : RequestFlags.None;
             Request rq = Gt.CreateAndSubmit(ctx, (EngineId)args.Engine, batchAddress, flags, awaits.Count == 0 ? null : awaits);
             batch.LastFence = rq;
+            batch.AddReader(rq);
             foreach (BufferObject bo in objects)
             {
                 bo.LastFence = rq;
+                bo.AddReader(rq);
             }
 
             foreach (BufferObject bo in written)
             {
                 bo.WriteFence = rq;
                 bo.LastFence = rq;
+                bo.AddReader(rq);
             }
             outFence = rq;
             return 0;
@@ -188,17 +191,30 @@ public sealed partial class GpuDevice
         return awaits;
     }
 
-    /// <summary>What an object is busy with: its pending last writer and last user, combined when both pend.</summary>
+    /// <summary>
+    /// What keeps an object busy: its pending writer, its last fence (a vgem fence merges in there) and every pending
+    /// reader (i915 waits on all of the reservation's fences for GEM_WAIT, GEM_BUSY and before the pages go). Null when
+    /// idle; one fence, or all of them merged.
+    /// </summary>
     private static DmaFence? BusyFence(BufferObject bo)
     {
-        DmaFence? w = bo.WriteFence is { IsSignaled: false } pw ? pw : null;
-        DmaFence? l = bo.LastFence is { IsSignaled: false } pl ? pl : null;
-        if (w is null || l is null || w == l)
+        List<DmaFence>? busy = null;
+        void Add(DmaFence? f)
         {
-            return l ?? w;
+            if (f is { IsSignaled: false } && !(busy ??= new List<DmaFence>()).Contains(f))
+            {
+                busy.Add(f);
+            }
         }
 
-        return new MergedFence([w, l]);
+        Add(bo.WriteFence);
+        Add(bo.LastFence);
+        foreach (DmaFence r in bo.Readers)
+        {
+            Add(r);
+        }
+
+        return busy is null || busy.Count == 0 ? null : busy.Count == 1 ? busy[0] : new MergedFence(busy);
     }
 
     /// <summary>

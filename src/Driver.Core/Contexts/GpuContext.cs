@@ -72,8 +72,27 @@ public sealed class GpuContext
     /// <summary>Bans the context; returns false if it already was.</summary>
     public bool Ban() => Interlocked.Exchange(ref _banned, 1) == 0;
 
-    /// <summary>Marks the context closed; returns false if it already was.</summary>
-    public bool Close() => Interlocked.Exchange(ref _closed, 1) == 0;
+    /// <summary>
+    /// Marks the context closed and lets go of its timelines (<see cref="Timeline.Close"/>): each one's breadcrumb
+    /// slot is freed once its last request signalled, and no request is built on it after that. Returns false if it
+    /// already was closed.
+    /// </summary>
+    public bool Close()
+    {
+        // Full barrier before the table is read: pairs with the one in GetTimeline, so a timeline created as the
+        // context closes is closed by one side or the other (Timeline.Close runs once).
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return false;
+        }
+
+        foreach (Timeline tl in Timelines)
+        {
+            tl.Close();
+        }
+
+        return true;
+    }
 
     /// <summary>The timeline on <paramref name="engine"/>, created on first use.</summary>
     public Timeline GetTimeline(EngineId engine)
@@ -84,8 +103,24 @@ public sealed class GpuContext
             return tl;
         }
 
-        var created = new Timeline(this, engine, _statusPages.Allocate());
-        return Interlocked.CompareExchange(ref _timelines[(int)engine], created, null) ?? created;
+        var created = new Timeline(this, engine, _statusPages);
+        Timeline? raced = Interlocked.CompareExchange(ref _timelines[(int)engine], created, null);
+        if (raced is not null)
+        {
+            // Another thread created it first: ours was never seen, its slot goes straight back.
+            created.Close();
+            return raced;
+        }
+
+        // The exchange is a full barrier before this read (pairs with Close): a Close that ran before the timeline was
+        // published did not see it, so it is closed here; it has no request, so its slot goes back at once and a
+        // request built on it fails (Timeline.TryGet).
+        if (IsClosed)
+        {
+            created.Close();
+        }
+
+        return created;
     }
 
     /// <summary>Timelines created so far.</summary>

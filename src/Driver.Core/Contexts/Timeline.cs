@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Driver.Core.Hw;
 using Driver.Core.Locking;
@@ -10,17 +11,33 @@ namespace Driver.Core.Contexts;
 /// the engine writes each finished request's seqno into the timeline's breadcrumb (its status-page dword).
 /// Completion is read from the breadcrumb, never from the request: that is what the interrupt path trusts.
 /// </summary>
+/// <remarks>
+/// Lifetime of the breadcrumb slot (intel_timeline_put, whose HWSP cacheline outlives the timeline until its last
+/// request retired): <see cref="_refs"/> counts the context's reference, dropped by <see cref="Close"/>, plus one per
+/// request not yet signalled (<see cref="TryGet"/> at creation, <see cref="Put"/> at the signal). When it reaches
+/// zero the slot goes back to the allocator: no request of this timeline can write it any more, since the engine
+/// writes a breadcrumb before its request signals, so a new timeline given the slot never sees an old seqno land on
+/// its own.
+/// </remarks>
 public sealed class Timeline
 {
     private static long s_nextFenceContext;
     private readonly StatusSlot _hwsp;
+    private readonly StatusPageAllocator _statusPages;
 
-    /// <summary>Creates a timeline with its breadcrumb slot.</summary>
-    public Timeline(GpuContext context, EngineId engine, StatusSlot hwsp)
+    /// <summary>The context's reference plus one per unsignalled request; the slot is freed at zero.</summary>
+    private int _refs = 1;
+
+    /// <summary>Whether <see cref="Close"/> dropped the context's reference (exactly once).</summary>
+    private int _closed;
+
+    /// <summary>Creates a timeline with a breadcrumb slot from <paramref name="statusPages"/>.</summary>
+    public Timeline(GpuContext context, EngineId engine, StatusPageAllocator statusPages)
     {
         Context = context;
         Engine = engine;
-        _hwsp = hwsp;
+        _statusPages = statusPages;
+        _hwsp = statusPages.Allocate();
         FenceContext = (ulong)Interlocked.Increment(ref s_nextFenceContext);
     }
 
@@ -51,6 +68,59 @@ public sealed class Timeline
     /// <summary>Allocates the next seqno; caller holds <see cref="Mutex"/>.</summary>
     public uint NextSeqno() => ++Seqno;
 
+    /// <summary>
+    /// Whether the breadcrumb slot went back to the allocator: the timeline was closed and every request of it has
+    /// signalled. No request can be built on it any more (<see cref="TryGet"/> fails).
+    /// </summary>
+    public bool IsReleased => Volatile.Read(ref _refs) == 0;
+
+    /// <summary>
+    /// Takes a reference for a new request, unless the slot was already freed (kref_get_unless_zero): a request is
+    /// built only on a timeline whose slot it can keep alive until it signals. Paired with <see cref="Put"/>.
+    /// </summary>
+    public bool TryGet()
+    {
+        int refs = Volatile.Read(ref _refs);
+        while (refs > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _refs, refs + 1, refs);
+            if (seen == refs)
+            {
+                return true;
+            }
+
+            refs = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Drops a reference taken by <see cref="TryGet"/> (a request signalled); the last one frees the slot. Any thread,
+    /// fence signalling included: the allocator's free path takes only a leaf spin lock.
+    /// </summary>
+    public void Put()
+    {
+        int refs = Interlocked.Decrement(ref _refs);
+        Debug.Assert(refs >= 0, $"{this}: timeline reference dropped more often than taken");
+        if (refs == 0)
+        {
+            _statusPages.Free(_hwsp);
+        }
+    }
+
+    /// <summary>
+    /// The context lets go of the timeline (closed or destroyed, or its client closed): drops the context's reference
+    /// once, however often it is called. Requests still in flight keep the slot until they signal.
+    /// </summary>
+    public void Close()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) == 0)
+        {
+            Put();
+        }
+    }
+
     /// <summary>The seqno last written to the breadcrumb.</summary>
     public uint Breadcrumb
     {
@@ -67,5 +137,14 @@ public sealed class Timeline
     /// that sees this seqno (the reader is <see cref="Breadcrumb"/>, read by the breadcrumbs interrupt path).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WriteBreadcrumb(uint seqno) => Volatile.Write(ref _hwsp.Page[_hwsp.Index], seqno);
+    public void WriteBreadcrumb(uint seqno)
+    {
+        // The writing request holds a reference until it signals, which comes after this write (GEM_BUG_ON: a write
+        // into a freed slot would land in whichever timeline got it next).
+        Debug.Assert(Volatile.Read(ref _refs) > 0, $"{this}: breadcrumb {seqno} written after the slot was freed");
+        Volatile.Write(ref _hwsp.Page[_hwsp.Index], seqno);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Context} {Engine.Name()}";
 }

@@ -67,6 +67,34 @@ public sealed class BufferObject
     private Fences.DmaFence? _lastFence;
 
     /// <summary>
+    /// Every request that used the object and had not signalled when the next one was added (its reservation's shared
+    /// fences): the object is idle only once all of them have signalled. <see cref="LastFence"/> alone is not enough
+    /// for that: requests on different engines complete in any order, so the last one submitted may signal while an
+    /// earlier one is still queued behind a hang, and an object released then (a closed client's) had its GGTT range
+    /// reused while that request still read or wrote it. Signalled fences are pruned at each <see cref="AddReader"/>.
+    /// </summary>
+    public IReadOnlyList<Fences.DmaFence> Readers => Volatile.Read(ref _readers);
+    private Fences.DmaFence[] _readers = [];
+
+    /// <summary>Adds a request that uses the object (dma_resv_add_fence, shared), dropping the readers that signalled.</summary>
+    public void AddReader(Fences.DmaFence fence)
+    {
+        // Copy-on-write with compare-and-swap: execbufs of several threads may add to one object at once.
+        Fences.DmaFence[] old = Volatile.Read(ref _readers);
+        while (true)
+        {
+            Fences.DmaFence[] updated = [.. old.Where(f => !f.IsSignaled), fence];
+            Fences.DmaFence[] seen = Interlocked.CompareExchange(ref _readers, updated, old);
+            if (seen == old)
+            {
+                return;
+            }
+
+            old = seen;
+        }
+    }
+
+    /// <summary>
     /// The fence of the last writer (its reservation's exclusive fence): a request written with EXEC_OBJECT_WRITE or
     /// an external writer such as a vgem fence. Every later user of the object waits for it (implicit
     /// synchronisation); <see cref="LastFence"/> is set along with it.

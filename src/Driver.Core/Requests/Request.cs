@@ -37,10 +37,19 @@ public sealed class Request : DmaFence
     /// </summary>
     private int _submitError;
 
-    /// <summary>Creates a request; the caller holds the timeline mutex and passes the seqno it allocated.</summary>
+    /// <summary>
+    /// Creates a request; the caller holds the timeline mutex and passes the seqno it allocated. The request keeps
+    /// the timeline's breadcrumb slot alive until it signals; EIO when the timeline was already released (its
+    /// context closed and idle).
+    /// </summary>
     public Request(Timeline timeline, uint seqno, uint batchAddress, RequestFlags flags)
         : base(timeline.FenceContext, seqno)
     {
+        if (!timeline.TryGet())
+        {
+            throw new DriverException(Errno.EIO, $"{timeline} was released (its context is closed)");
+        }
+
         Timeline = timeline;
         Context = timeline.Context;
         BatchAddress = batchAddress;
@@ -108,7 +117,10 @@ public sealed class Request : DmaFence
     public bool IsCompleted
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Volatile.Read(ref _completeOnCpu) != 0 || Timeline.HasPassed(Seqno);
+        // IsSignaled last: a request that signalled may have let its timeline's slot go, and a reader racing with
+        // that may read a zero or a new owner's seqno there; both were written after the signal, so the acquire read
+        // of the breadcrumb makes the signal visible here (i915_request_completed also trusts the signalled bit).
+        get => Volatile.Read(ref _completeOnCpu) != 0 || Timeline.HasPassed(Seqno) || IsSignaled;
     }
 
     /// <summary>
@@ -212,6 +224,12 @@ public sealed class Request : DmaFence
             Volatile.Read(ref _onReady)!(this);
         }
     }
+
+    /// <summary>
+    /// i915_request_retire's timeline put: the breadcrumb has been written (or will never be: completed on the CPU) and
+    /// the fence has signalled, so this request no longer needs the timeline's slot.
+    /// </summary>
+    protected override void OnSignaled() => Timeline.Put();
 
     /// <inheritdoc/>
     public override string ToString() => $"{Context} {Engine.Name()}:{Seqno}";

@@ -1,4 +1,6 @@
 using Driver.Core.Fences;
+using Driver.Core.Hw;
+using Driver.Core.Memory;
 using Driver.Engines.Isa;
 using Driver.Testing.Devices;
 
@@ -34,6 +36,41 @@ public class CloseClientReleaseTests
             () => $"{t.Dev.Gt.Ggtt.NodeCount - baseNodes} GGTT nodes left");
     }
 
-    // The client's contexts took status-page slots (HWSP), from a page that may be new: at most one, never freed.
+    [Fact]
+    public void AnObjectStaysBoundUntilEveryRequestThatUsedItSignalsNotJustTheLast()
+    {
+        // i915 releases an object's pages once every fence of its reservation signalled (shared fences included). The
+        // last execbuf's fence alone is not enough: here it runs on another engine and signals first, while the
+        // earlier request still waits behind a spinner and will store into the object. Found by the soak: a closed
+        // client's target range was reused by the next round while an orphaned batch still wrote there (stray stores).
+        // Heartbeat on: the closed client's persistent work keeps running (without one it would be cancelled).
+        using var t = TestDevice.StarvationTolerant();
+        using var spin = Spinner.Start(t.Dev, t.Client, new SpinnerOptions { Engine = EngineId.Vcs0 });
+        Assert.True(spin.WaitStarted(Bound.Long));
+        Assert.Equal(0, t.Dev.OpenClient(out int client, name: "closing"));
+        Assert.Equal(0, t.Dev.CreateBuffer(client, 4096, out int target));
+        Assert.Equal(0, t.Dev.Bind(client, target, out uint targetAddress));
+        Assert.Equal(0, t.Dev.Map(client, target, out BufferMapping? map));
+        Assert.Equal(0, t.Dev.CreateBuffer(client, 4096, out int store));
+        Assert.Equal(0, t.Dev.Write(client, store, 0, new BatchBuilder().StoreDword(targetAddress, 7).End().ToArray()));
+        Assert.Equal(0, t.Dev.CreateBuffer(client, 4096, out int nop));
+        Assert.Equal(0, t.Dev.Write(client, nop, 0, new BatchBuilder().End().ToArray()));
+        Assert.Equal(0, t.Dev.Execbuf(new ExecbufArgs { Client = client, Engine = (int)EngineId.Vcs0, BatchHandle = store, Objects = [target] }, out DmaFence? queued));
+        Assert.Equal(0, t.Dev.Execbuf(new ExecbufArgs { Client = client, Engine = (int)EngineId.Rcs0, BatchHandle = nop, Objects = [target] }, out DmaFence? last));
+        Assert.True(last!.Wait(Bound.Long));
+
+        Assert.Equal(0, t.Dev.CloseClient(client));
+
+        Assert.False(queued!.IsSignaled);
+        Assert.NotNull(map!.Object.Binding);
+        spin.End();
+        Assert.True(queued.Wait(Bound.Long));
+        Assert.Equal(1, queued.Status);
+        Assert.Equal(7u, map.Object.ReadDword(0));
+        Poll.Until(() => map.Object.Binding is null, "the object released once its last pending request signalled");
+    }
+
+    // The client's contexts took status-page slots (HWSP), from a page that may be new: at most one, kept for reuse
+    // when its slots are freed.
     private const int NewStatusPage = 1;
 }
