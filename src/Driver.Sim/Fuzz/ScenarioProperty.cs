@@ -46,7 +46,7 @@ public sealed class ScenarioProperty(ScenarioCorpus corpus)
         }
         catch (Exception e)
         {
-            throw new FuzzViolationException([$"the loader threw {e.GetType().Name} instead of a scenario error: {e.Message}"]);
+            throw new FuzzViolationException([$"the loader threw {e.GetType().Name} instead of a scenario error: {e.Message}{Environment.NewLine}{e.StackTrace}"]);
         }
 
         if (Runnable(scenario))
