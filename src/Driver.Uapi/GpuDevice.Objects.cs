@@ -20,7 +20,17 @@ public sealed partial class GpuDevice
             }
 
             var bo = new BufferObject(Gt.Memory, size, flags);
-            handle = client.AddObject(bo);
+            try
+            {
+                handle = client.AddObject(bo);
+            }
+            catch (DriverException)
+            {
+                // The client was closed meanwhile: nobody else holds the object.
+                bo.Free();
+                throw;
+            }
+
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
