@@ -38,9 +38,9 @@ internal sealed class FenceWatch : FenceCallback
     /// <inheritdoc/>
     public override void Invoke(DmaFence fence)
     {
-        if (Interlocked.Increment(ref _calls) == 1)
-        {
-            Volatile.Write(ref _statusAtSignal, fence.Status);
-        }
+        // The first signal's status, published before the count that the checker waits on (a signalled fence's
+        // status is never 0, so 0 means "not yet recorded").
+        Interlocked.CompareExchange(ref _statusAtSignal, fence.Status, 0);
+        Interlocked.Increment(ref _calls);
     }
 }
