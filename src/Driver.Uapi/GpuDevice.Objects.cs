@@ -48,7 +48,17 @@ public sealed partial class GpuDevice
             }
 
             var bo = new BufferObject(Gt.Memory, (long)rounded, flags);
-            handle = client.AddObject(bo);
+            try
+            {
+                handle = client.AddObject(bo);
+            }
+            catch (DriverException)
+            {
+                // The client was closed meanwhile: nobody else holds the object.
+                bo.Free();
+                throw;
+            }
+
             size = bo.Size;
             return 0;
         }

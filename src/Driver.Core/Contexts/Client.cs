@@ -70,11 +70,12 @@ public sealed class Client
     /// <summary>Marks the client closed; false if it already was.</summary>
     public bool Close() => Interlocked.Exchange(ref _closed, 1) == 0;
 
-    /// <summary>Creates a context with the next id.</summary>
+    /// <summary>Creates a context with the next id (ENOENT once the client is closed).</summary>
     public GpuContext CreateContext(bool isKernel = false)
     {
         using (_tableLock.Acquire())
         {
+            ThrowIfClosed();
             var ctx = new GpuContext(this, _nextContext++, _statusPages, isKernel);
             _contexts.Add(ctx.Id, ctx);
             return ctx;
@@ -121,11 +122,12 @@ public sealed class Client
         }
     }
 
-    /// <summary>Adds an object; returns its new handle.</summary>
+    /// <summary>Adds an object; returns its new handle (ENOENT once the client is closed: the caller still owns it).</summary>
     public int AddObject(BufferObject bo)
     {
         using (_tableLock.Acquire())
         {
+            ThrowIfClosed();
             int handle = _nextHandle++;
             _objects.Add(handle, bo);
             return handle;
@@ -175,6 +177,21 @@ public sealed class Client
             {
                 return _objects.Values.ToArray();
             }
+        }
+    }
+
+    /// <summary>
+    /// Refuses a new handle or context once <see cref="Close"/> ran; called under the table lock. Closing sets the
+    /// flag before it empties the tables (under that lock), so an ioctl that looked the client up just before the
+    /// close either adds before the tables are emptied (and its object or context is released with the rest) or sees
+    /// the flag. Found by the uAPI fuzzer: a GEM_CREATE racing the close added its object after the close had taken
+    /// the objects, and the object's memory was never freed (the next 4 KiB create failed with ENOMEM).
+    /// </summary>
+    private void ThrowIfClosed()
+    {
+        if (IsClosed)
+        {
+            throw DriverException.NoEnt($"{Name} is closed");
         }
     }
 

@@ -61,6 +61,7 @@ public static class GpusimCli
         root.Subcommands.Add(Vulkan.VulkanSmokeCommand.Build());
         root.Subcommands.Add(Glitch.GlitchCommand.Build());
         root.Subcommands.Add(Igt.IgtCommand.Build());
+        root.Subcommands.Add(Fuzz.FuzzCommand.Build());
         return root;
     }
 

@@ -109,6 +109,11 @@ public static class ScenarioValidator
                     Error($"$.device.engines.{name}", $"unknown engine {Q(name)}; engines are {string.Join(", ", EngineIds.All.Select(e => e.Name()))}");
                     continue;
                 }
+                if (!NotNull($"$.device.engines.{name}", engine))
+                {
+                    continue;
+                }
+
                 Range($"$.device.engines.{name}.vkTimeoutMs", engine.VkTimeoutMs, 1, 600_000);
                 if (engine.VkTimeoutMs is not null && engine.Backend != EngineBackendName.Vulkan)
                 {
@@ -301,6 +306,11 @@ public static class ScenarioValidator
             foreach ((string? engine, EngineExpect? counts) in e.Engines ?? new Dictionary<string, EngineExpect>())
             {
                 Engine($"{path}.engines.{engine}", engine);
+                if (!NotNull($"{path}.engines.{engine}", counts))
+                {
+                    continue;
+                }
+
                 NoAll($"{path}.engines.{engine}.requests", counts.Requests);
                 NoAll($"{path}.engines.{engine}.resets", counts.Resets);
             }
@@ -328,26 +338,45 @@ public static class ScenarioValidator
                     Error(p, $"no step is named {Q(name)}");
                 }
 
-                Fences(p, w);
+                if (NotNull(p, w))
+                {
+                    Fences(p, w);
+                }
             }
         }
 
         private void Fences(string path, FenceExpect f)
         {
-            foreach (string key in f.Errors?.Keys ?? [])
+            foreach ((string key, CountRange? count) in f.Errors ?? new Dictionary<string, CountRange>())
             {
                 CheckErrno($"{path}.errors.{key}", key);
+                NotNull($"{path}.errors.{key}", count);
             }
 
-            foreach (string key in f.Rejected?.Keys ?? [])
+            foreach ((string key, CountRange? count) in f.Rejected ?? new Dictionary<string, CountRange>())
             {
                 CheckErrno($"{path}.rejected.{key}", key);
+                NotNull($"{path}.rejected.{key}", count);
             }
 
             for (int i = 0; i < (f.AllowedErrors?.Count ?? 0); i++)
             {
                 CheckErrno($"{path}.allowedErrors[{i}]", f.AllowedErrors![i]);
             }
+        }
+
+        /// <summary>
+        /// A dictionary's value may not be null: the serializer lets <c>"name": null</c> through for any value type of
+        /// a map (found by fuzzing: a null workload or engine expectation threw NullReferenceException here).
+        /// </summary>
+        private bool NotNull(string path, object? value)
+        {
+            if (value is null)
+            {
+                Error(path, "must not be null");
+            }
+
+            return value is not null;
         }
 
         private void CheckErrno(string path, string name)

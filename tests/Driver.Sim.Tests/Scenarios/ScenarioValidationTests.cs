@@ -33,6 +33,16 @@ public class ScenarioValidationTests
         { "{ \"name\": \"t\", \"clients\": [ { \"name\": \"a\", \"contexts\": [ { \"name\": \"c\", \"priority\": 5 } ] } ], \"phases\": [ { \"steps\": [ { \"type\": \"wedge\" } ] } ] }", "$.clients[0].contexts[0].priority", "privileged" },
         { "{ \"name\": \"t\",\n " + Clients, "$", "the file ends before the JSON does" },
         { WithStep("{ \"type\": \"batches\", \"client\": \"a\", \"count\": 1000000, \"storesPerBatch\": 4 }", ", \"device\": { \"memoryMb\": 16 }"), "$.phases[0].steps[0].count", "MiB" },
+        // Found by the scenario fuzzer: a null list element reached the validator (NullReferenceException).
+        { "{ \"name\": \"t\", " + Clients + ", \"phases\": [ { \"steps\": [ { \"type\": \"wedge\" } ] }, null ] }", "$.phases[1]", "must not be null" },
+        { WithStep("null"), "$.phases[0].steps[0]", "must not be null" },
+        // Found by the scenario fuzzer: null map values reached the validator (NullReferenceException).
+        { WithStep("{ \"type\": \"wedge\", \"name\": \"w\" }", ", \"expect\": { \"workloads\": { \"w\": null } }"), "$.expect.workloads.w", "must not be null" },
+        { WithStep("{ \"type\": \"wedge\" }", ", \"expect\": { \"engines\": { \"rcs0\": null } }"), "$.expect.engines.rcs0", "must not be null" },
+        { WithStep("{ \"type\": \"wedge\" }", ", \"expect\": { \"fences\": { \"errors\": { \"EIO\": null } } }"), "$.expect.fences.errors.EIO", "must not be null" },
+        { WithStep("{ \"type\": \"wedge\" }", ", \"device\": { \"engines\": { \"rcs0\": null } }"), "$.device.engines.rcs0", "must not be null" },
+        // Found by the scenario fuzzer: a string where device.engines' object belongs named the CLR Dictionary type.
+        { WithStep("{ \"type\": \"wedge\" }", ", \"device\": { \"engines\": \"vulkan\" }"), "$.device.engines", "expected an object" },
     };
 
     [Theory]
@@ -45,6 +55,7 @@ public class ScenarioValidationTests
         Assert.Contains(path + ":", e.Message);
         Assert.Contains(problem, e.Message);
         Assert.DoesNotContain("   at ", e.Message);
+        Assert.DoesNotContain("System.", e.Message);
     }
 
     [Fact]

@@ -12,6 +12,31 @@ namespace Driver.Uapi.Tests.Memory;
 /// </summary>
 public class CloseClientReleaseTests
 {
+    /// <summary>
+    /// An ioctl that looked its client up just before the file was closed must not add to the closed client's
+    /// tables: the close has already released them, so an object added then was never freed. (Found by the uAPI
+    /// fuzzer: GEM_CREATE of 256 MiB racing CLOSE leaked the whole device memory; the next create got ENOMEM.)
+    /// </summary>
+    [Fact]
+    public void AClosedClientTakesNoNewObjectOrContext()
+    {
+        using var t = TestDevice.Fast();
+        int id = t.Client;
+        Core.Contexts.Client client = t.Dev.Clients.Single(c => c.Id == id);
+        long basePages = t.Dev.Gt.Memory.UsedPages;
+        Assert.Equal(0, t.Dev.CloseClient(id));
+        var bo = new Core.Memory.BufferObject(t.Dev.Gt.Memory, 4096, Core.Memory.BoFlags.None);
+
+        Core.Errors.DriverException objectRefused = Assert.Throws<Core.Errors.DriverException>(() => client.AddObject(bo));
+        Core.Errors.DriverException contextRefused = Assert.Throws<Core.Errors.DriverException>(() => client.CreateContext());
+
+        Assert.Equal(Core.Errors.Errno.ENOENT, objectRefused.Errno);
+        Assert.Equal(Core.Errors.Errno.ENOENT, contextRefused.Errno);
+        Assert.Empty(client.Objects);
+        bo.Free();
+        Assert.Equal(basePages, t.Dev.Gt.Memory.UsedPages);
+    }
+
     [Fact]
     public void AClosedClientsObjectsAreFreedIdleOrBusy()
     {

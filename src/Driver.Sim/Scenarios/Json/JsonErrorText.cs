@@ -81,7 +81,7 @@ public static partial class JsonErrorText
     /// <summary>Describes a CLR type name the way a scenario author thinks of it.</summary>
     private static string Expected(string clrType)
     {
-        if (clrType.Contains("System.Int32", StringComparison.Ordinal))
+        if (clrType.Contains("System.Int32", StringComparison.Ordinal) || clrType.Contains("System.Int64", StringComparison.Ordinal))
         {
             return "an integer";
         }
@@ -91,7 +91,9 @@ public static partial class JsonErrorText
             return "true or false";
         }
 
-        if (clrType.Contains("IReadOnlyDictionary", StringComparison.Ordinal))
+        // Any dictionary (IReadOnlyDictionary or Dictionary, as device.engines is): found by fuzzing, the concrete
+        // Dictionary`2[...] was printed as it was.
+        if (clrType.Contains("Dictionary`2", StringComparison.Ordinal))
         {
             return "an object";
         }
@@ -114,7 +116,8 @@ public static partial class JsonErrorText
                 .Select(f => f.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? f.Name);
             return "one of: " + string.Join(", ", names.Select(n => $"\"{n}\""));
         }
-        return type is not null ? "an object" : clrType;
+        // Never a CLR type name in a message for scenario authors.
+        return type is not null ? "an object" : "a value of another type";
     }
 
     [GeneratedRegex(@"Path: (?<path>\S+) \| LineNumber: (?<line>\d+)")]

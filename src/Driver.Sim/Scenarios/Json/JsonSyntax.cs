@@ -5,7 +5,7 @@ namespace Driver.Sim.Scenarios.Json;
 
 /// <summary>
 /// The strict syntax check of a scenario file, before it is deserialized: plain JSON (no comments, no trailing
-/// commas) and no key twice in one object. JsonDocument and the serializer both keep the last of two duplicate keys
+/// commas), no key twice in one object and no null array element. JsonDocument and the serializer both keep the last of two duplicate keys
 /// without a word, so a scenario that sets "heartbeatMs" twice would run with whichever came last. Problems are
 /// reported as line, JSON path and a message in the author's terms; System.Text.Json's own messages (byte offsets,
 /// "isFinalBlock", a byte that is not in the file) are not shown: the text at the error position is described.
@@ -43,6 +43,13 @@ public static class JsonSyntax
                     obj.Keys[property] = line;
                     continue;
                 }
+                // No list of a scenario holds nulls, and neither the serializer nor the validator expects one: found by
+                // fuzzing, "phases": [ …, null ] reached the validator as a null phase and threw NullReferenceException.
+                if (token == JsonTokenType.Null && frames.Count > 0 && frames.Peek().Keys is null)
+                {
+                    return new ScenarioError(ChildPath(frames, null), "an array element must not be null", LineOf(utf8, reader.TokenStartIndex));
+                }
+
                 if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
                 {
                     frames.Push(new Frame(ChildPath(frames, property), token == JsonTokenType.StartObject ? new Dictionary<string, long>(StringComparer.Ordinal) : null));

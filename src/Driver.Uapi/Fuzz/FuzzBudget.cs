@@ -1,0 +1,60 @@
+using System.Globalization;
+
+namespace Driver.Uapi.Fuzz;
+
+/// <summary>
+/// How long and how hard one fuzz property runs: the seed that makes its case sequence repeatable, a time bound and
+/// a case bound (whichever comes first), the time given to shrinking a failure, and optionally one CsCheck seed to
+/// replay alone. The test suite's small budget can be raised with environment variables (<see cref="FromEnvironment"/>).
+/// </summary>
+public sealed record FuzzBudget
+{
+    /// <summary>GPUSIM_FUZZ_SECONDS: seconds per property (instead of the suite's small default; no case bound then).</summary>
+    public const string SecondsVariable = "GPUSIM_FUZZ_SECONDS";
+
+    /// <summary>GPUSIM_FUZZ_SEED: the seed of the case sequence (a fresh one each run when unset).</summary>
+    public const string SeedVariable = "GPUSIM_FUZZ_SEED";
+
+    /// <summary>GPUSIM_FUZZ_REPLAY: a CsCheck seed printed by a failure, to run that one case alone.</summary>
+    public const string ReplayVariable = "GPUSIM_FUZZ_REPLAY";
+
+    /// <summary>Seed of the case sequence: case i is generated from (i, Seed).</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Time bound of the exploration.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Case bound of the exploration.</summary>
+    public int MaxCases { get; init; } = int.MaxValue;
+
+    /// <summary>Seconds CsCheck may spend looking for a smaller failing case once one failed.</summary>
+    public int ShrinkSeconds { get; init; } = 10;
+
+    /// <summary>A CsCheck seed to run alone (a replay), or null to explore.</summary>
+    public string? Replay { get; init; }
+
+    /// <summary>
+    /// The suite's budget: <paramref name="seconds"/> and <paramref name="maxCases"/> unless
+    /// <see cref="SecondsVariable"/> asks for longer (then time alone bounds it); the seed from
+    /// <see cref="SeedVariable"/> or a fresh one; a replay from <see cref="ReplayVariable"/>.
+    /// </summary>
+    public static FuzzBudget FromEnvironment(double seconds, int maxCases)
+    {
+        FuzzBudget budget = new()
+        {
+            Seed = Environment.GetEnvironmentVariable(SeedVariable) is { Length: > 0 } s
+                ? int.Parse(s, CultureInfo.InvariantCulture)
+                : Random.Shared.Next(1, int.MaxValue),
+            Duration = TimeSpan.FromSeconds(seconds),
+            MaxCases = maxCases,
+            ShrinkSeconds = 5,
+            Replay = Environment.GetEnvironmentVariable(ReplayVariable) is { Length: > 0 } r ? r : null,
+        };
+        if (Environment.GetEnvironmentVariable(SecondsVariable) is { Length: > 0 } text)
+        {
+            budget = budget with { Duration = TimeSpan.FromSeconds(double.Parse(text, CultureInfo.InvariantCulture)), MaxCases = int.MaxValue, ShrinkSeconds = 20 };
+        }
+
+        return budget;
+    }
+}

@@ -1,0 +1,32 @@
+using System.Globalization;
+
+namespace Driver.Uapi.Fuzz;
+
+/// <summary>What one fuzz property did: cases run, time spent, and the (shrunk) failure if one was found.</summary>
+public sealed record FuzzReport
+{
+    /// <summary>Target name (batches, uapi, scenarios).</summary>
+    public required string Target { get; init; }
+
+    /// <summary>Seed of the case sequence.</summary>
+    public required int Seed { get; init; }
+
+    /// <summary>Cases run in the exploration (shrinking not counted).</summary>
+    public required int Cases { get; init; }
+
+    /// <summary>Seconds spent, shrinking included.</summary>
+    public required double Seconds { get; init; }
+
+    /// <summary>The failure (problems, minimal case), or null when every case held.</summary>
+    public string? Failure { get; init; }
+
+    /// <summary>CsCheck seed of the smallest failing case found: replays it alone.</summary>
+    public string? FailingSeed { get; init; }
+
+    /// <summary>Whether every case held.</summary>
+    public bool Passed => Failure is null;
+
+    /// <summary>One line for the console.</summary>
+    public string Summary => string.Create(CultureInfo.InvariantCulture,
+        $"{Target}: {Cases} cases in {Seconds:0.0} s, seed {Seed}: {(Passed ? "ok" : $"FAILED (replay the minimal case with CsCheck seed {FailingSeed})")}");
+}

@@ -1,0 +1,49 @@
+using Driver.Sim.Fuzz;
+using Driver.Sim.Tests.Scenarios;
+using Driver.Uapi.Fuzz;
+using Xunit.Abstractions;
+
+namespace Driver.Sim.Tests.Fuzz;
+
+/// <summary>
+/// Mutated shipped scenarios (<see cref="ScenarioProperty"/>): the loader gives a clear scenario error or a valid
+/// scenario, never another exception; a cheap valid one runs to the end within a bound. A small budget here;
+/// GPUSIM_FUZZ_SECONDS runs it longer, GPUSIM_FUZZ_SEED repeats a run, GPUSIM_FUZZ_REPLAY replays a minimal failing
+/// case (or <c>gpusim fuzz --target scenarios</c>).
+/// </summary>
+[Collection(ScenarioCollection.Name)]
+public sealed class ScenarioFuzzTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void MutatedScenariosGiveAClearErrorOrRunToTheEnd()
+    {
+        var budget = FuzzBudget.FromEnvironment(seconds: 8, maxCases: 300);
+        output.WriteLine($"scenarios: seed {budget.Seed} (set {FuzzBudget.SeedVariable} to repeat)");
+        var property = new ScenarioProperty(ScenarioCorpus.FromDirectory(ScenarioFiles.Directory));
+        FuzzReport report = FuzzRunner.Run("scenarios", ScenarioGenerators.Case(property.Corpus.Files.Count), property.Run,
+            c => $"{c}{Environment.NewLine}{property.Text(c)}", budget);
+        output.WriteLine(report.Summary);
+        Assert.True(report.Passed, $"{report.Summary}{Environment.NewLine}{report.Failure}");
+    }
+
+    [Fact]
+    public void TheCorpusIsTheShippedScenariosWithoutTheSchema()
+    {
+        var corpus = ScenarioCorpus.FromDirectory(ScenarioFiles.Directory);
+
+        Assert.Contains(corpus.Files, f => f.Name == "default.json");
+        Assert.DoesNotContain(corpus.Files, f => f.Name.EndsWith(".schema.json", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MutationsChangeTheTextAndTheSameCaseGivesTheSameText()
+    {
+        string json = File.ReadAllText(ScenarioFiles.Path("default"));
+        ScenarioMutation[] mutations = [new(ScenarioMutationKind.Replace, 3, 0, 0), new(ScenarioMutationKind.Truncate, 0, 0, 500)];
+
+        string once = ScenarioMutator.Apply(json, mutations);
+
+        Assert.NotEqual(json, once);
+        Assert.Equal(once, ScenarioMutator.Apply(json, mutations));
+    }
+}
