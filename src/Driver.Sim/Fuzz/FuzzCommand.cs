@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Driver.Sim.Cli;
-using Driver.Uapi.Fuzz;
+using Driver.Fuzz;
 
 namespace Driver.Sim.Fuzz;
 

@@ -1,7 +1,7 @@
 using Driver.Sim.Runner;
 using Driver.Sim.Scenarios;
 using Driver.Sim.Scenarios.Model;
-using Driver.Uapi.Fuzz;
+using Driver.Fuzz;
 
 namespace Driver.Sim.Fuzz;
 

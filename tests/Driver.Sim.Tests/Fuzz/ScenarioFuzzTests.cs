@@ -1,6 +1,6 @@
 using Driver.Sim.Fuzz;
 using Driver.Sim.Tests.Scenarios;
-using Driver.Uapi.Fuzz;
+using Driver.Fuzz;
 using Xunit.Abstractions;
 
 namespace Driver.Sim.Tests.Fuzz;

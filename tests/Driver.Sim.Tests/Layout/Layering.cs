@@ -17,6 +17,7 @@ public static class Layering
         ["Driver.Reset"] = 2,
         ["Driver.Uapi"] = 3,
         ["Driver.Igt"] = 4,
+        ["Driver.Fuzz"] = 4,
         ["Driver.Igt.Subtests"] = 5,
         ["Driver.Sim"] = 6,
     };
@@ -43,6 +44,7 @@ public static class Layering
         ["System.CommandLine"] = ["Driver.Sim"],
         ["Spectre.Console"] = ["Driver.Sim"],
         ["BenchmarkDotNet"] = ["Driver.Bench"],
+        ["CsCheck"] = ["Driver.Fuzz", "Driver.Fuzz.Tests"],
     };
 
     /// <summary>Every broken rule in <paramref name="graph"/>, one line each; empty when the layering holds.</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>
 /// How long and how hard one fuzz property runs: the seed that makes its case sequence repeatable, a time bound and

@@ -3,7 +3,9 @@ using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Memory;
 
-namespace Driver.Uapi.Fuzz;
+using Driver.Uapi;
+
+namespace Driver.Fuzz;
 
 /// <summary>
 /// The batch fuzzer's property: on a fresh device, write the case's program into a batch object (beside a target

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>What one fuzz property did: cases run, time spent, and the (shrunk) failure if one was found.</summary>
 public sealed record FuzzReport

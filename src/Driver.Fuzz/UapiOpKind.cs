@@ -1,4 +1,4 @@
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>The uAPI calls the uAPI fuzzer makes (and a spinner's end, which is a CPU write).</summary>
 public enum UapiOpKind

@@ -1,6 +1,8 @@
 using Driver.Core.Fences;
 
-namespace Driver.Uapi.Fuzz;
+using Driver.Uapi;
+
+namespace Driver.Fuzz;
 
 /// <summary>
 /// What the uAPI fuzzer's threads share: per client slot the client id and the handles and contexts it handed out;

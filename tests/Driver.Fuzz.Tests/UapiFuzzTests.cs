@@ -1,7 +1,6 @@
-using Driver.Uapi.Fuzz;
 using Xunit.Abstractions;
 
-namespace Driver.Uapi.Tests.Fuzz;
+namespace Driver.Fuzz.Tests;
 
 /// <summary>
 /// Random uAPI call sequences from several threads over shared clients (<see cref="UapiProperty"/>): invalid handles,

@@ -1,7 +1,6 @@
 using CsCheck;
-using Driver.Uapi.Fuzz;
 
-namespace Driver.Uapi.Tests.Fuzz;
+namespace Driver.Fuzz.Tests;
 
 /// <summary>
 /// The fuzz runner itself: a failing property is reported with a CsCheck seed that replays its case, shrunk

@@ -1,7 +1,6 @@
-using Driver.Uapi.Fuzz;
 using Xunit.Abstractions;
 
-namespace Driver.Uapi.Tests.Fuzz;
+namespace Driver.Fuzz.Tests;
 
 /// <summary>
 /// Random and malformed batches through execbuf (<see cref="BatchProperty"/>): random dwords, jumps out of bounds and

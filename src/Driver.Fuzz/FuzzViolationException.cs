@@ -1,4 +1,4 @@
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>What a fuzz property throws when a case broke a rule: every problem found, one per line.</summary>
 public sealed class FuzzViolationException(IReadOnlyList<string> problems)

@@ -1,4 +1,4 @@
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>A uAPI fuzz case: one call sequence per thread, run concurrently over shared clients.</summary>
 public sealed record UapiCase(IReadOnlyList<UapiOp[]> Threads)

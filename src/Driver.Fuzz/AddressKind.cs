@@ -1,4 +1,4 @@
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>Where an address operand of a fuzzed instruction points (resolved when the batch is written).</summary>
 public enum AddressKind

@@ -1,4 +1,4 @@
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>
 /// A batch fuzz case: the program laid at the start of the batch object (the rest is zero: NOOPs up to the end),

@@ -1,4 +1,4 @@
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>
 /// One uAPI call: its kind, the client slot, a reference (a non-negative one picks one of the slot's handles,

@@ -1,6 +1,6 @@
 using CsCheck;
 
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>CsCheck generators of uAPI call sequences: two or three threads of up to 20 calls over two client slots.</summary>
 public static class UapiGenerators

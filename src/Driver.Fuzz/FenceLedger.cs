@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>
 /// Every fence a fuzz case created, and the invariant check over them after the case: each signals within a bound,

@@ -1,4 +1,4 @@
-namespace Driver.Uapi.Tests.Fuzz;
+namespace Driver.Fuzz.Tests;
 
 /// <summary>
 /// The fuzz properties run alone: each case builds a device with five engine threads, a heartbeat and a reset worker,

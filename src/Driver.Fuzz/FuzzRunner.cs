@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using CsCheck;
 
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>
 /// Runs one fuzz property with CsCheck: case i of a run is generated from the CsCheck seed built from (i,

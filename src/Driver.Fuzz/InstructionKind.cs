@@ -1,4 +1,4 @@
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>What a fuzzed instruction is (docs/isa.md), valid or not.</summary>
 public enum InstructionKind

@@ -1,7 +1,7 @@
 using CsCheck;
 using Driver.Engines.Isa;
 
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>
 /// CsCheck generators of batch cases: mostly well-formed instructions with operands aimed at the interesting places

@@ -4,7 +4,9 @@ using Driver.Core.Hw;
 using Driver.Core.Locking;
 using Driver.Engines.Isa;
 
-namespace Driver.Uapi.Fuzz;
+using Driver.Uapi;
+
+namespace Driver.Fuzz;
 
 /// <summary>The checks every fuzz case ends with, whatever it did to the device.</summary>
 public static class FuzzChecks

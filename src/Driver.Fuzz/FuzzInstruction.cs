@@ -1,6 +1,6 @@
 using Driver.Engines.Isa;
 
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>
 /// One fuzzed instruction: its kind, its address operand, a value (stored value, compare data, nanoseconds, raw

@@ -3,7 +3,9 @@ using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Isa;
 
-namespace Driver.Uapi.Fuzz;
+using Driver.Uapi;
+
+namespace Driver.Fuzz;
 
 /// <summary>
 /// The uAPI fuzzer's property: the case's threads make their calls concurrently over shared clients on a fresh device

@@ -1,4 +1,4 @@
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>An address operand: a <see cref="AddressKind"/> and a dword index within it (or the raw value).</summary>
 public readonly record struct FuzzAddress(AddressKind Kind, uint Value)

@@ -1,6 +1,6 @@
 using Driver.Core.Fences;
 
-namespace Driver.Uapi.Fuzz;
+namespace Driver.Fuzz;
 
 /// <summary>
 /// One fence of a fuzz case and a callback on it counting the signals it sees and the status at the first one, so
