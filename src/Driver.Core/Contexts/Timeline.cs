@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Locking;
 using Driver.Core.Requests;
@@ -12,7 +13,6 @@ namespace Driver.Core.Contexts;
 /// </summary>
 public sealed class Timeline
 {
-    private static long s_nextFenceContext;
     private readonly StatusSlot _hwsp;
 
     /// <summary>Creates a timeline with its breadcrumb slot.</summary>
@@ -21,7 +21,7 @@ public sealed class Timeline
         Context = context;
         Engine = engine;
         _hwsp = hwsp;
-        FenceContext = (ulong)Interlocked.Increment(ref s_nextFenceContext);
+        FenceContext = DmaFence.ContextAlloc();
     }
 
     /// <summary>Owning context.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Driver.Core.Errors;
+using Driver.Core.Resv;
 
 namespace Driver.Core.Memory;
 
@@ -56,27 +57,10 @@ public sealed class BufferObject
     public GgttNode? Binding { get; internal set; }
 
     /// <summary>
-    /// The fence of the last request that used this object (its reservation's fence): the object is busy until it
-    /// signals. Written by execbuf, read by wait and busy queries.
+    /// The reservation object: every fence using the buffer, by usage, under its ww_mutex. Execbuf adds its request
+    /// (WRITE or READ), vgem its fences; GEM_BUSY, GEM_WAIT and implicit sync read it.
     /// </summary>
-    public Fences.DmaFence? LastFence
-    {
-        get => Volatile.Read(ref _lastFence);
-        set => Volatile.Write(ref _lastFence, value);
-    }
-    private Fences.DmaFence? _lastFence;
-
-    /// <summary>
-    /// The fence of the last writer (its reservation's exclusive fence): a request written with EXEC_OBJECT_WRITE or
-    /// an external writer such as a vgem fence. Every later user of the object waits for it (implicit
-    /// synchronisation); <see cref="LastFence"/> is set along with it.
-    /// </summary>
-    public Fences.DmaFence? WriteFence
-    {
-        get => Volatile.Read(ref _writeFence);
-        set => Volatile.Write(ref _writeFence, value);
-    }
-    private Fences.DmaFence? _writeFence;
+    public DmaResv Resv { get; } = new();
 
     /// <summary>GGTT address of byte 0, or throws when unbound.</summary>
     public uint GgttOffset => Binding?.Offset ?? throw new InvalidOperationException("buffer is not bound into the GGTT");
