@@ -1,9 +1,12 @@
+using System.Diagnostics;
 using Driver.Core.Contexts;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Memory;
+using Driver.Core.Locking;
 using Driver.Core.Requests;
+using Driver.Core.Resv;
 
 namespace Driver.Uapi;
 
@@ -94,23 +97,8 @@ public sealed partial class GpuDevice
                 Gt.Ggtt.Insert(bo);
             }
 
-            List<DmaFence> awaits = ImplicitFences(args.InFences, batch, objects, written);
             RequestFlags flags = (args.Flags & ExecFlags.NoCapture) != 0 ? RequestFlags.NoCapture : RequestFlags.None;
-            Request rq = Gt.CreateAndSubmit(ctx, (EngineId)args.Engine, batchAddress, flags, awaits.Count == 0 ? null : awaits);
-            batch.LastFence = rq;
-            batch.AddReader(rq);
-            foreach (BufferObject bo in objects)
-            {
-                bo.LastFence = rq;
-                bo.AddReader(rq);
-            }
-
-            foreach (BufferObject bo in written)
-            {
-                bo.WriteFence = rq;
-                bo.LastFence = rq;
-                bo.AddReader(rq);
-            }
+            Request rq = SubmitReserved(ctx, (EngineId)args.Engine, batchAddress, flags, args.InFences, batch, objects, written);
             outFence = rq;
             return 0;
         }
@@ -161,60 +149,109 @@ public sealed partial class GpuDevice
     }
 
     /// <summary>
-    /// The explicit in-fences plus implicit synchronisation (i915_request_await_object): every object's pending
-    /// last writer, and for a written object also its pending last reader, so writes stay ordered against earlier
-    /// users whatever engine they ran on. The single last-reader fence is an approximation of the reservation's
-    /// shared-fence list. Awaited fences propagate a fatal error, as explicit in-fences do.
+    /// The locked part of execbuf: every object's reservation locked in one acquire context (eb_lock_vmas, with the
+    /// -EDEADLK back-off), the request built awaiting the explicit in-fences and what implicit sync demands
+    /// (i915_request_await_object: a writer awaits every READ-and-before fence, a reader the WRITE-and-before ones,
+    /// dma_resv_usage_rw), its fence added to each reservation (WRITE for written objects, READ otherwise:
+    /// i915_vma_move_to_active), and the locks dropped. Fences are awaited by the request, never waited for here:
+    /// nothing blocks on a fence under the reservation locks, and the reset path takes none of them.
     /// </summary>
-    private static List<DmaFence> ImplicitFences(IReadOnlyList<DmaFence> inFences, BufferObject batch,
-        BufferObject[] read, BufferObject[] written)
+    private Request SubmitReserved(GpuContext ctx, EngineId engine, uint batchAddress, RequestFlags flags,
+        IReadOnlyList<DmaFence> inFences, BufferObject batch, BufferObject[] read, BufferObject[] written)
     {
-        var awaits = new List<DmaFence>(inFences);
-        void Add(DmaFence? f)
-        {
-            if (f is { IsSignaled: false } && !awaits.Contains(f))
-            {
-                awaits.Add(f);
-            }
-        }
-        Add(batch.WriteFence);
-        foreach (BufferObject bo in read)
-        {
-            Add(bo.WriteFence);
-        }
+        var objects = new BufferObject[1 + read.Length + written.Length];
+        objects[0] = batch;
+        read.CopyTo(objects, 1);
+        written.CopyTo(objects, 1 + read.Length);
+        int firstWritten = 1 + read.Length;
 
-        foreach (BufferObject bo in written)
+        using var ww = new WwAcquireContext(DmaResv.Class);
+        var held = new List<BufferObject>(objects.Length);
+        try
         {
-            Add(bo.WriteFence);
-            Add(bo.LastFence);
+            LockObjects(ww, objects, held);
+            var awaits = new List<DmaFence>(inFences);
+            for (int i = 0; i < objects.Length; i++)
+            {
+                BufferObject bo = objects[i];
+                // eb_validate_vmas: one slot per object for this request's fence, reserved while locked.
+                bo.Resv.ReserveFences(1);
+                foreach (DmaFence f in bo.Resv.GetFences(DmaResv.UsageRw(i >= firstWritten)))
+                {
+                    if (!awaits.Contains(f))
+                    {
+                        awaits.Add(f);
+                    }
+                }
+            }
+
+            Request rq = Gt.CreateAndSubmit(ctx, engine, batchAddress, flags, awaits.Count == 0 ? null : awaits);
+            // Added before any lock is dropped: the next execbuf on these objects, however it races with this one,
+            // either finds this fence or ran entirely before it and is in this request's awaits.
+            for (int i = 0; i < objects.Length; i++)
+            {
+                objects[i].Resv.AddFence(rq, i >= firstWritten ? DmaResvUsage.Write : DmaResvUsage.Read);
+            }
+
+            return rq;
         }
-        return awaits;
+        finally
+        {
+            foreach (BufferObject bo in held)
+            {
+                bo.Resv.Unlock();
+            }
+
+            held.Clear();
+        }
     }
 
     /// <summary>
-    /// What keeps an object busy: its pending writer, its last fence (a vgem fence merges in there) and every pending
-    /// reader (i915 waits on all of the reservation's fences for GEM_WAIT, GEM_BUSY and before the pages go). Null when
-    /// idle; one fence, or all of them merged.
+    /// eb_lock_vmas with i915_gem_ww_ctx_backoff: locks every object in <paramref name="ww"/>. On -EDEADLK (an older
+    /// transaction wants what this one holds) every lock is dropped, the contended one is taken with
+    /// dma_resv_lock_slow, and the pass starts over; -EALREADY then skips that one. <paramref name="held"/> lists
+    /// what is locked, for the caller to unlock.
     /// </summary>
-    private static DmaFence? BusyFence(BufferObject bo)
+    private static void LockObjects(WwAcquireContext ww, BufferObject[] objects, List<BufferObject> held)
     {
-        List<DmaFence>? busy = null;
-        void Add(DmaFence? f)
+        BufferObject? contended = null;
+        while (true)
         {
-            if (f is { IsSignaled: false } && !(busy ??= new List<DmaFence>()).Contains(f))
+            if (contended is not null)
             {
-                busy.Add(f);
+                contended.Resv.LockSlow(ww);
+                held.Add(contended);
+                contended = null;
             }
-        }
 
-        Add(bo.WriteFence);
-        Add(bo.LastFence);
-        foreach (DmaFence r in bo.Readers)
-        {
-            Add(r);
-        }
+            foreach (BufferObject bo in objects)
+            {
+                int err = bo.Resv.LockResv(ww);
+                if (err == 0)
+                {
+                    held.Add(bo);
+                }
+                else if (err != -Errno.EALREADY)
+                {
+                    Debug.Assert(err == -Errno.EDEADLK, $"dma_resv_lock failed with {err}");
+                    contended = bo;
+                    break;
+                }
+            }
 
-        return busy is null || busy.Count == 0 ? null : busy.Count == 1 ? busy[0] : new MergedFence(busy);
+            if (contended is null)
+            {
+                ww.Done();
+                return;
+            }
+
+            foreach (BufferObject bo in held)
+            {
+                bo.Resv.Unlock();
+            }
+
+            held.Clear();
+        }
     }
 
     /// <summary>
@@ -251,7 +288,8 @@ public sealed partial class GpuDevice
         {
             BufferObject bo = GetClient(clientId).GetObject(handle);
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            int ret = WaitFence(BusyFence(bo), timeoutNs);
+            // i915_gem_object_wait_reservation with I915_WAIT_ALL: every fence up to READ, without the lock.
+            int ret = bo.Resv.WaitTimeout(DmaResv.UsageRw(write: true), timeoutNs) > 0 ? 0 : -Errno.ETIME;
             if (timeoutNs > 0)
             {
                 long spentNs = (long)System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalNanoseconds;
@@ -304,7 +342,8 @@ public sealed partial class GpuDevice
         busy = false;
         try
         {
-            busy = BusyFence(GetClient(clientId).GetObject(handle)) is not null;
+            // i915_gem_busy_ioctl walks the reservation up to READ, unlocked.
+            busy = !GetClient(clientId).GetObject(handle).Resv.TestSignaled(DmaResvUsage.Read);
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }

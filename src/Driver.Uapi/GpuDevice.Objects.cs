@@ -2,6 +2,7 @@ using Driver.Core.Contexts;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Memory;
+using Driver.Core.Resv;
 
 namespace Driver.Uapi;
 
@@ -93,7 +94,8 @@ public sealed partial class GpuDevice
     /// <summary>Releases an object whose handle is gone: now if idle, else when its last fence signals.</summary>
     private void ReleaseWhenIdle(BufferObject bo)
     {
-        DmaFence? last = BusyFence(bo);
+        // Every fence counts here, BOOKKEEP included: the pages must outlive all work that may touch them.
+        DmaFence? last = bo.Resv.GetSingleton(DmaResvUsage.Bookkeep);
         // AddCallback refuses a fence that has signalled, even one that signalled after a check made here: then
         // the object is idle and released now (ignoring the refusal leaked its pages and GGTT range).
         if (last is null || !last.AddCallback(new Core.Fences.ActionFenceCallback(_ => Release(bo))))

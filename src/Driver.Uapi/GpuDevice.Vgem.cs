@@ -3,6 +3,7 @@ using Driver.Core.Contexts;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Memory;
+using Driver.Core.Resv;
 
 namespace Driver.Uapi;
 
@@ -34,26 +35,36 @@ public sealed partial class GpuDevice
             Client client = GetClient(clientId);
             BufferObject bo = client.GetObject(handle);
             bool write = (flags & VgemFenceWrite) != 0;
-            DmaFence? busy = BusyFence(bo);
-            if (write ? busy is not null : bo.WriteFence is { IsSignaled: false })
+            // vgem_fence_attach_ioctl: a conflicting fence is -EBUSY (dma_resv_test_signaled with
+            // dma_resv_usage_rw), then the fence joins the reservation under its lock. Tested under the lock here,
+            // so two attaches cannot both pass the test.
+            bo.Resv.LockResv(null);
+            int id;
+            try
             {
-                return -Errno.EBUSY;
+                if (!bo.Resv.TestSignaled(DmaResv.UsageRw(write)))
+                {
+                    return -Errno.EBUSY;
+                }
+
+                // vgem_fence_create: each fence on a context of its own.
+                var fence = new ExternalFence(Config.VgemFenceTimeout, DmaFence.ContextAlloc(), 1);
+                VgemFenceTable table = _vgemFences.GetOrAdd(clientId, _ => new VgemFenceTable());
+                id = table.Add(fence);
+                if (id == 0)
+                {
+                    fence.Dispose();
+                    return -Errno.ENOENT;
+                }
+
+                bo.Resv.ReserveFences(1);
+                bo.Resv.AddFence(fence, write ? DmaResvUsage.Write : DmaResvUsage.Read);
+            }
+            finally
+            {
+                bo.Resv.Unlock();
             }
 
-            var fence = new ExternalFence(Config.VgemFenceTimeout);
-            VgemFenceTable table = _vgemFences.GetOrAdd(clientId, _ => new VgemFenceTable());
-            int id = table.Add(fence);
-            if (id == 0)
-            {
-                fence.Dispose();
-                return -Errno.ENOENT;
-            }
-            if (write)
-            {
-                bo.WriteFence = fence;
-            }
-
-            bo.LastFence = busy is null ? fence : new MergedFence([busy, fence]);
             fenceId = id;
             // A client closed meanwhile may have missed this table: its fences must not outlive it.
             if (client.IsClosed)

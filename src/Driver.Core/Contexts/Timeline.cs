@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Locking;
 using Driver.Core.Requests;
@@ -21,7 +22,6 @@ namespace Driver.Core.Contexts;
 /// </remarks>
 public sealed class Timeline
 {
-    private static long s_nextFenceContext;
     private readonly StatusSlot _hwsp;
     private readonly StatusPageAllocator _statusPages;
 
@@ -38,7 +38,7 @@ public sealed class Timeline
         Engine = engine;
         _statusPages = statusPages;
         _hwsp = statusPages.Allocate();
-        FenceContext = (ulong)Interlocked.Increment(ref s_nextFenceContext);
+        FenceContext = DmaFence.ContextAlloc();
     }
 
     /// <summary>Owning context.</summary>

@@ -28,12 +28,14 @@ public static class Errno
     public const int EINVAL = 22;
     /// <summary>No space left (address space exhausted).</summary>
     public const int ENOSPC = 28;
-    /// <summary>Resource deadlock would occur (fence freed with callbacks pending).</summary>
+    /// <summary>Resource deadlock would occur (fence freed with callbacks pending; a ww_mutex context must back off).</summary>
     public const int EDEADLK = 35;
     /// <summary>Timer expired (a bounded wait ran out, or amdgpu's timed-out job).</summary>
     public const int ETIME = 62;
     /// <summary>Connection timed out: waiting on a foreign fence timed out (non-fatal for i915).</summary>
     public const int ETIMEDOUT = 110;
+    /// <summary>Operation already in progress: a ww_mutex already held by the locking acquire context.</summary>
+    public const int EALREADY = 114;
     /// <summary>Operation canceled (drm_sched karma, VRAM lost).</summary>
     public const int ECANCELED = 125;
 
@@ -60,6 +62,7 @@ public static class Errno
         EDEADLK => "EDEADLK",
         ETIME => "ETIME",
         ETIMEDOUT => "ETIMEDOUT",
+        EALREADY => "EALREADY",
         ECANCELED => "ECANCELED",
         0 => "0",
         var n => n.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -70,6 +70,19 @@ public class DmaFence
         Seqno = seqno;
     }
 
+    /// <summary>
+    /// dma_fence_context_alloc: <paramref name="num"/> new fence contexts, returning the first. Contexts are unique
+    /// across the process (timelines, vgem fences), so fences of one context are ordered by seqno; 0 is never
+    /// allocated and stands for "no context".
+    /// </summary>
+    public static ulong ContextAlloc(int num = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(num);
+        return (ulong)Interlocked.Add(ref s_nextContext, num) - (ulong)num + 1;
+    }
+
+    private static long s_nextContext;
+
     /// <summary>Fence context (a timeline id, like <c>dma_fence.context</c>).</summary>
     public ulong FenceContext { get; protected set; }
 

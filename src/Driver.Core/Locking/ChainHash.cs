@@ -11,9 +11,13 @@ internal static class ChainHash
     public const ulong Empty = 0x9E3779B97F4A7C15UL;
 
     /// <summary>The key of <paramref name="previous"/>'s chain followed by this acquisition.</summary>
-    public static ulong Extend(ulong previous, int nodeId, AcquireKind kind, bool trylock)
+    /// <remarks>
+    /// <paramref name="nested"/> (taken under a nest lock) is part of the key: a chain validated as nested (no
+    /// recursion report) must not hide the same chain taken without its nest lock.
+    /// </remarks>
+    public static ulong Extend(ulong previous, int nodeId, AcquireKind kind, bool trylock, bool nested = false)
     {
-        ulong item = ((ulong)(uint)nodeId << 3) | ((ulong)kind << 1) | (trylock ? 1UL : 0UL);
+        ulong item = ((ulong)(uint)nodeId << 3) | ((ulong)kind << 1) | (trylock ? 1UL : 0UL) | (nested ? 1UL << 62 : 0UL);
         // splitmix64 finaliser over (previous, item): every bit of both moves every bit of the result.
         ulong z = previous + 0x9E3779B97F4A7C15UL * (item + 1);
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;

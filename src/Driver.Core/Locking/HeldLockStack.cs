@@ -84,6 +84,71 @@ internal sealed class HeldLockStack
         return false;
     }
 
+    /// <summary>True when <paramref name="instance"/> has a live entry of <paramref name="validator"/> (a nest lock is held).</summary>
+    public bool HoldsInstance(object instance, LockValidator validator, int epoch)
+    {
+        for (int i = Count - 1; i >= 0; i--)
+        {
+            if (ReferenceEquals(_items[i].Instance, instance) && _items[i].IsLive(validator, epoch))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Replaces entry <paramref name="index"/> (a merged entry whose reference count changed).</summary>
+    public void Set(int index, in HeldLock entry) => _items[index] = entry;
+
+    /// <summary>
+    /// Releases one nested instance of <paramref name="node"/> (the kernel's find_held_lock: an exact instance
+    /// match, else a merged entry of the class): a merged entry loses a reference, its last one or a single entry
+    /// is removed.
+    /// False when the thread holds neither.
+    /// </summary>
+    public bool RemoveNested(object instance, LockNode node)
+    {
+        int found = -1;
+        for (int i = Count - 1; i >= 0; i--)
+        {
+            if (ReferenceEquals(_items[i].Instance, instance))
+            {
+                found = i;
+                break;
+            }
+        }
+
+        if (found < 0)
+        {
+            for (int i = Count - 1; i >= 0; i--)
+            {
+                if (ReferenceEquals(_items[i].Node, node) && _items[i].References > 0)
+                {
+                    found = i;
+                    break;
+                }
+            }
+        }
+
+        if (found < 0)
+        {
+            return false;
+        }
+
+        if (_items[found].References > 1)
+        {
+            // A merged entry keeps standing for the rest.
+            _items[found] = _items[found].WithReferences(_items[found].References - 1);
+        }
+        else
+        {
+            RemoveAt(found);
+        }
+
+        return true;
+    }
+
     /// <summary>Removes every entry of <paramref name="validator"/>, live or stale.</summary>
     public void RemoveAll(LockValidator validator)
     {
@@ -143,7 +208,7 @@ internal sealed class HeldLockStack
                 continue;
             }
 
-            key = ChainHash.Extend(key, entry.Node.Id, entry.Kind, entry.Trylock);
+            key = ChainHash.Extend(key, entry.Node.Id, entry.Kind, entry.Trylock, entry.Nested);
             _items[i] = entry.WithChainKey(key);
         }
     }

@@ -15,6 +15,27 @@ public sealed partial class LockValidator
     internal void OnTryAcquired(LockNode node, object instance, AcquireKind kind) =>
         Track(node, instance, kind, trylock: true, push: true);
 
+    /// <summary>
+    /// mutex_acquire_nest: a blocking acquisition of <paramref name="node"/> under the nest lock
+    /// <paramref name="nestLock"/> (a ww acquire context), which this thread holds. Another instance of the class on
+    /// top of the held stack, also nested, absorbs it (its reference count grows); one further down is not recursion
+    /// while the nest lock is held (check_deadlock: "we're holding the nest_lock, which serializes this lock's
+    /// nesting behaviour") and adds no dependency. Without the nest lock held it is validated like a plain acquisition.
+    /// </summary>
+    internal void OnAcquireNested(LockNode node, object instance, object nestLock) =>
+        Track(node, instance, AcquireKind.Exclusive, trylock: false, push: true, nestLock);
+
+    /// <summary>A successful trylock under <paramref name="nestLock"/>; see <see cref="OnAcquireNested"/>.</summary>
+    internal void OnTryAcquiredNested(LockNode node, object instance, object nestLock) =>
+        Track(node, instance, AcquireKind.Exclusive, trylock: true, push: true, nestLock);
+
+    /// <summary>
+    /// Releases a lock taken by <see cref="OnAcquireNested"/>: its own entry, or one reference of a merged entry of
+    /// its class. False when the thread holds neither (caller decides whether to report).
+    /// </summary>
+    internal bool OnReleaseNested(object instance, LockNode node) =>
+        HeldLockStack.CurrentOrNull?.RemoveNested(instance, node) ?? false;
+
     /// <summary>Pops the innermost entry of <paramref name="instance"/>; false when the thread holds none (caller decides whether to report).</summary>
     internal bool OnRelease(object instance) => HeldLockStack.CurrentOrNull?.Remove(instance) ?? false;
 
@@ -34,20 +55,28 @@ public sealed partial class LockValidator
         Raise(added);
     }
 
-    private void Track(LockNode node, object instance, AcquireKind kind, bool trylock, bool push)
+    private void Track(LockNode node, object instance, AcquireKind kind, bool trylock, bool push, object? nestLock = null)
     {
         HeldLockStack stack = HeldLockStack.Current;
         int epoch = Epoch;
         int top = stack.FindTop(this, epoch);
-        ulong key = ChainHash.Extend(top >= 0 ? stack[top].ChainKey : ChainHash.Empty, node.Id, kind, trylock);
+        bool nested = nestLock is not null && stack.HoldsInstance(nestLock, this, epoch);
+        if (nested && push && top >= 0 && ReferenceEquals(stack[top].Node, node) && stack[top].Nested)
+        {
+            // __lock_acquire: the same class on top, under its nest lock: one more reference, no new chain.
+            stack.Set(top, stack[top].WithReferences(Math.Max(1, stack[top].References) + 1));
+            return;
+        }
+
+        ulong key = ChainHash.Extend(top >= 0 ? stack[top].ChainKey : ChainHash.Empty, node.Id, kind, trylock, nested);
         if (!_chains.TryGetValue(key, out CallSite? site))
         {
-            site = ValidateNewChain(stack, epoch, node, kind, trylock, key);
+            site = ValidateNewChain(stack, epoch, node, kind, trylock, key, nested);
         }
 
         if (push)
         {
-            stack.Push(new HeldLock(node, instance, kind, trylock, epoch, key, site));
+            stack.Push(new HeldLock(node, instance, kind, trylock, epoch, key, site, nested));
         }
     }
 
@@ -56,7 +85,7 @@ public sealed partial class LockValidator
     /// locks (the innermost one, and further out past trylocked ones, as check_prevs_add does) with a cycle search
     /// for each. Trylocks only register the chain.
     /// </summary>
-    private CallSite ValidateNewChain(HeldLockStack stack, int epoch, LockNode node, AcquireKind kind, bool trylock, ulong key)
+    private CallSite ValidateNewChain(HeldLockStack stack, int epoch, LockNode node, AcquireKind kind, bool trylock, ulong key, bool nested)
     {
         var site = CallSite.Capture();
         List<LockdepReport>? added = null;
@@ -68,7 +97,7 @@ public sealed partial class LockValidator
             }
 
             _chainValidations++;
-            if (!trylock && !CheckRecursion(stack, epoch, node, kind, site, ref added))
+            if (!trylock && !CheckRecursion(stack, epoch, node, kind, nested, site, ref added))
             {
                 AddDependencies(stack, epoch, node, kind, site, ref added);
             }
@@ -82,10 +111,11 @@ public sealed partial class LockValidator
 
     /// <summary>
     /// check_deadlock: is <paramref name="node"/> already held by this thread? A shared re-acquisition of a shared
-    /// hold is allowed (and, as in the kernel, adds no dependencies); anything else is reported. Returns true when
-    /// the acquisition must add no dependencies.
+    /// hold is allowed (and, as in the kernel, adds no dependencies), and so is a nested one (taken under its held
+    /// nest lock); anything else is reported. Returns true when the acquisition must add no dependencies.
     /// </summary>
-    private bool CheckRecursion(HeldLockStack stack, int epoch, LockNode node, AcquireKind kind, CallSite site, ref List<LockdepReport>? added)
+    private bool CheckRecursion(
+        HeldLockStack stack, int epoch, LockNode node, AcquireKind kind, bool nested, CallSite site, ref List<LockdepReport>? added)
     {
         for (int i = 0; i < stack.Count; i++)
         {
@@ -96,6 +126,11 @@ public sealed partial class LockValidator
             }
 
             if (kind != AcquireKind.Exclusive && held.Kind != AcquireKind.Exclusive)
+            {
+                return true;
+            }
+
+            if (nested)
             {
                 return true;
             }

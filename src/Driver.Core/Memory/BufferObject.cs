@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Driver.Core.Errors;
+using Driver.Core.Resv;
 
 namespace Driver.Core.Memory;
 
@@ -56,55 +57,10 @@ public sealed class BufferObject
     public GgttNode? Binding { get; internal set; }
 
     /// <summary>
-    /// The fence of the last request that used this object (its reservation's fence): the object is busy until it
-    /// signals. Written by execbuf, read by wait and busy queries.
+    /// The reservation object: every fence using the buffer, by usage, under its ww_mutex. Execbuf adds its request
+    /// (WRITE or READ), vgem its fences; GEM_BUSY, GEM_WAIT and implicit sync read it.
     /// </summary>
-    public Fences.DmaFence? LastFence
-    {
-        get => Volatile.Read(ref _lastFence);
-        set => Volatile.Write(ref _lastFence, value);
-    }
-    private Fences.DmaFence? _lastFence;
-
-    /// <summary>
-    /// Every request that used the object and had not signalled when the next one was added (its reservation's shared
-    /// fences): the object is idle only once all of them have signalled. <see cref="LastFence"/> alone is not enough
-    /// for that: requests on different engines complete in any order, so the last one submitted may signal while an
-    /// earlier one is still queued behind a hang, and an object released then (a closed client's) had its GGTT range
-    /// reused while that request still read or wrote it. Signalled fences are pruned at each <see cref="AddReader"/>.
-    /// </summary>
-    public IReadOnlyList<Fences.DmaFence> Readers => Volatile.Read(ref _readers);
-    private Fences.DmaFence[] _readers = [];
-
-    /// <summary>Adds a request that uses the object (dma_resv_add_fence, shared), dropping the readers that signalled.</summary>
-    public void AddReader(Fences.DmaFence fence)
-    {
-        // Copy-on-write with compare-and-swap: execbufs of several threads may add to one object at once.
-        Fences.DmaFence[] old = Volatile.Read(ref _readers);
-        while (true)
-        {
-            Fences.DmaFence[] updated = [.. old.Where(f => !f.IsSignaled), fence];
-            Fences.DmaFence[] seen = Interlocked.CompareExchange(ref _readers, updated, old);
-            if (seen == old)
-            {
-                return;
-            }
-
-            old = seen;
-        }
-    }
-
-    /// <summary>
-    /// The fence of the last writer (its reservation's exclusive fence): a request written with EXEC_OBJECT_WRITE or
-    /// an external writer such as a vgem fence. Every later user of the object waits for it (implicit
-    /// synchronisation); <see cref="LastFence"/> is set along with it.
-    /// </summary>
-    public Fences.DmaFence? WriteFence
-    {
-        get => Volatile.Read(ref _writeFence);
-        set => Volatile.Write(ref _writeFence, value);
-    }
-    private Fences.DmaFence? _writeFence;
+    public DmaResv Resv { get; } = new();
 
     /// <summary>GGTT address of byte 0, or throws when unbound.</summary>
     public uint GgttOffset => Binding?.Offset ?? throw new InvalidOperationException("buffer is not bound into the GGTT");
