@@ -78,7 +78,13 @@ public static class UapiProperty
         FuzzViolationException.ThrowIfAny(all);
     }
 
-    private static long Timeout(long ns) => ns <= 0 ? ns : Math.Min(ns, MaxWaitNs);
+    /// <summary>
+    /// A wait's timeout as the fuzzer passes it: 0 (a poll) as generated, anything else bounded by
+    /// <see cref="MaxWaitNs"/>. A negative timeout means "forever" (i915_gem_wait_ioctl), and a preemptible spinner
+    /// never ends by itself, so an unbounded wait would hang the case; the forever convention itself is covered by
+    /// the GEM_WAIT ioctl tests. Bounded, it still crosses resets and closes racing on other threads.
+    /// </summary>
+    private static long Timeout(long ns) => ns == 0 ? 0 : ns < 0 ? MaxWaitNs : Math.Min(ns, MaxWaitNs);
 
     private static int Call(UapiWorld w, FenceLedger ledger, UapiOp op)
     {

@@ -72,7 +72,12 @@ public sealed class Timeline
     /// Whether the breadcrumb slot went back to the allocator: the timeline was closed and every request of it has
     /// signalled. No request can be built on it any more (<see cref="TryGet"/> fails).
     /// </summary>
-    public bool IsReleased => Volatile.Read(ref _refs) == 0;
+    /// <remarks>
+    /// Set only after the slot is back in the allocator (not when the count reaches zero), so whoever sees it true can
+    /// count on the slot being allocatable.
+    /// </remarks>
+    public bool IsReleased => Volatile.Read(ref _released) != 0;
+    private int _released;
 
     /// <summary>
     /// Takes a reference for a new request, unless the slot was already freed (kref_get_unless_zero): a request is
@@ -106,6 +111,7 @@ public sealed class Timeline
         if (refs == 0)
         {
             _statusPages.Free(_hwsp);
+            Volatile.Write(ref _released, 1);
         }
     }
 
