@@ -63,6 +63,44 @@ public sealed partial class GpuDevice
         return data.Length;
     }
 
+    /// <summary>
+    /// Writes an engine's timeslice_duration_ms (sysfs engine/NAME/timeslice_duration_ms): how long a request keeps
+    /// the engine while another context's request of equal priority waits; zero disables timeslicing. -EINVAL for a
+    /// negative duration or an unknown engine.
+    /// </summary>
+    public int SetTimesliceDuration(EngineId engine, TimeSpan duration)
+    {
+        if ((uint)engine >= EngineIds.Count || duration < TimeSpan.Zero)
+        {
+            return -Errno.EINVAL;
+        }
+
+        Gt[engine].TimesliceDuration = duration;
+        return 0;
+    }
+
+    /// <summary>Reads an engine's timeslice_duration_ms.</summary>
+    public TimeSpan GetTimesliceDuration(EngineId engine) => Gt[engine].TimesliceDuration;
+
+    /// <summary>
+    /// Writes an engine's preempt_timeout_ms (sysfs engine/NAME/preempt_timeout_ms): how long a running batch may
+    /// refuse to yield to a request that should replace it before the engine is reset; zero disables it. -EINVAL for
+    /// a negative timeout or an unknown engine.
+    /// </summary>
+    public int SetPreemptTimeout(EngineId engine, TimeSpan timeout)
+    {
+        if ((uint)engine >= EngineIds.Count || timeout < TimeSpan.Zero)
+        {
+            return -Errno.EINVAL;
+        }
+
+        Gt[engine].PreemptTimeout = timeout;
+        return 0;
+    }
+
+    /// <summary>Reads an engine's preempt_timeout_ms.</summary>
+    public TimeSpan GetPreemptTimeout(EngineId engine) => Gt[engine].PreemptTimeout;
+
     /// <summary>Reads an engine's heartbeat interval.</summary>
     public TimeSpan GetHeartbeatInterval(EngineId engine) => Heartbeat.GetInterval(engine);
 }

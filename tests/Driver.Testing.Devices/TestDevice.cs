@@ -45,7 +45,10 @@ public sealed class TestDevice : IDisposable
         return new TestDevice(reset is null ? fast : fast with { Reset = reset(fast.Reset) }, log);
     }
 
-    /// <summary><see cref="Fast"/> with heartbeat pulses off on every engine: a running batch is never reset for not yielding.</summary>
+    /// <summary>
+    /// <see cref="Fast"/> with heartbeat pulses and the preempt timeout off on every engine: a running batch is never
+    /// reset for not yielding, neither to a pulse nor to another context's work waiting for its timeslice.
+    /// </summary>
     public static TestDevice WithoutHeartbeat()
     {
         TestDevice t = Fast();
@@ -53,6 +56,8 @@ public sealed class TestDevice : IDisposable
         {
             t.Dev.Heartbeat.SetInterval(id, TimeSpan.Zero);
         }
+
+        t.Dev.Heartbeat.SetPreemptTimeout(TimeSpan.Zero);
 
         return t;
     }

@@ -62,6 +62,18 @@ public sealed class Timeline
     /// <summary>Last request created on this timeline; guarded by <see cref="Mutex"/>.</summary>
     public Request? Last { get; set; }
 
+    /// <summary>
+    /// Engine-owned: the oldest of this timeline's requests waiting in its engine's queue (the head of the list
+    /// linked by <see cref="Request.SchedTimelineNext"/>); the engine runs a timeline's requests in this order.
+    /// </summary>
+    public Request? SchedFirst { get; set; }
+
+    /// <summary>Engine-owned: the newest of this timeline's requests waiting in its engine's queue.</summary>
+    public Request? SchedLast { get; set; }
+
+    /// <summary>Engine-owned: how many of this timeline's requests wait in its engine's queue.</summary>
+    public int SchedQueued { get; set; }
+
     /// <summary>GGTT address of the breadcrumb (for error states).</summary>
     public uint BreadcrumbAddress => _hwsp.GgttAddress;
 

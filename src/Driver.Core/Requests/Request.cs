@@ -73,8 +73,35 @@ public sealed class Request : DmaFence
     /// <summary>Options.</summary>
     public RequestFlags Flags { get; }
 
-    /// <summary>Scheduling priority; raised by the heartbeat for its pulses.</summary>
-    public int Priority { get; set; }
+    /// <summary>
+    /// Scheduling priority (i915's rq->sched.attr.priority): the context's I915_CONTEXT_PARAM_PRIORITY when the
+    /// request was built, or a kernel pulse's own. Only ever raised afterwards, through its engine's
+    /// <c>Schedule</c> (the heartbeat's ladder) or by priority inheritance from a later request of its timeline.
+    /// </summary>
+    public int Priority
+    {
+        get => Volatile.Read(ref _priority);
+        set => Volatile.Write(ref _priority, value);
+    }
+    private int _priority;
+
+    /// <summary>Engine-owned: the engine's priority list holding the request while it waits there (null otherwise).</summary>
+    public object? SchedList { get; set; }
+
+    /// <summary>Engine-owned: the previous request in <see cref="SchedList"/>.</summary>
+    public Request? SchedPrev { get; set; }
+
+    /// <summary>Engine-owned: the next request in <see cref="SchedList"/>.</summary>
+    public Request? SchedNext { get; set; }
+
+    /// <summary>Engine-owned: the next request of the same timeline waiting in its engine's queue.</summary>
+    public Request? SchedTimelineNext { get; set; }
+
+    /// <summary>
+    /// Engine-owned: nanoseconds of an MI_WORK left when the request was preempted inside it, resumed at
+    /// <see cref="ResumeAddress"/>; 0 otherwise.
+    /// </summary>
+    public uint ResumeWorkNs { get; set; }
 
     /// <summary>Creation time (Stopwatch timestamp).</summary>
     public long CreatedTimestamp { get; }
@@ -97,7 +124,10 @@ public sealed class Request : DmaFence
     /// </summary>
     public bool Skip { get; set; }
 
-    /// <summary>Where to resume the batch after a preemption (engine-owned); 0 = from <see cref="BatchAddress"/>.</summary>
+    /// <summary>
+    /// Where to resume the batch after a preemption (engine-owned; the context image's RING_HEAD); 0 = from
+    /// <see cref="BatchAddress"/>.
+    /// </summary>
     public uint ResumeAddress { get; set; }
 
     /// <summary>Marked guilty by a reset.</summary>

@@ -77,6 +77,19 @@ public sealed class Breadcrumbs
         return n;
     }
 
+    /// <summary>
+    /// Takes back the request last added, which was preempted before its breadcrumb: it is no longer the engine's to
+    /// signal until it runs again, and the requests that run meanwhile must not wait behind it to be signalled.
+    /// </summary>
+    public void RemoveLast(Request rq)
+    {
+        int last = (_head + _count - 1) & (_ring.Length - 1);
+        Debug.Assert(_count > 0 && _ring[last] == rq, $"{rq} preempted but not the last request on the signal list");
+        _ring[last] = null;
+        _count--;
+        AssertInvariants();
+    }
+
     /// <summary>Removes every request (for a reset's rewind, engine parked), in order.</summary>
     public void Drain(List<Request> into)
     {

@@ -10,6 +10,9 @@ namespace Driver.Engines.Execution;
 /// Decodes and executes batch dwords fetched through the GGTT, on its engine's thread. Safe points (where the engine
 /// may park for a reset or a stop-the-world) are taken every <see cref="SafePointInterval"/> instructions, at every
 /// jump, arbitration point, semaphore poll and work slice, so even a batch that jumps to itself can be stopped.
+/// Arbitration points — MI_ARB_CHECK, a semaphore poll, a slice of MI_WORK — are where the engine may be taken
+/// for another request (<see cref="ExecStatus.Preempted"/>); a backward jump is a safe point but not an
+/// arbitration point, so a loop without MI_ARB_CHECK cannot be preempted.
 /// </summary>
 public sealed class CommandStreamer
 {
@@ -41,6 +44,10 @@ public sealed class CommandStreamer
     public ExecStatus Run(Request rq)
     {
         uint ip = rq.ResumeAddress != 0 ? rq.ResumeAddress : rq.BatchAddress;
+        // A batch preempted inside an MI_WORK resumes at that instruction with what was left of it.
+        uint resumeWorkNs = rq.ResumeWorkNs;
+        rq.ResumeAddress = 0;
+        rq.ResumeWorkNs = 0;
         int sinceSafePoint = 0;
         long spins = 0;
         while (true)
@@ -85,10 +92,14 @@ public sealed class CommandStreamer
                         return ExecStatus.Aborted;
                     }
 
-                    _engine.ArbitrationPoint();
                     if (Banned(rq))
                     {
                         return ExecStatus.Completed;
+                    }
+
+                    if (_engine.ArbitrationPoint())
+                    {
+                        return Preempted(rq, ip + 4, 0);
                     }
 
                     ip += 4;
@@ -140,10 +151,15 @@ public sealed class CommandStreamer
                                 return ExecStatus.Aborted;
                             }
 
-                            _engine.ArbitrationPoint();
                             if (Banned(rq))
                             {
                                 return ExecStatus.Completed;
+                            }
+
+                            if (_engine.ArbitrationPoint())
+                            {
+                                // Resumes by polling again.
+                                return Preempted(rq, ip, 0);
                             }
 
                             if (_engine.Backoff(ref spins))
@@ -218,9 +234,21 @@ public sealed class CommandStreamer
                             return Fault(FaultKind.PageFault, rq, ip, cmd, "WORK operand unmapped");
                         }
 
-                        if (DoWork(ip, ns))
+                        if (resumeWorkNs != 0)
+                        {
+                            ns = resumeWorkNs;
+                            resumeWorkNs = 0;
+                        }
+
+                        uint left = DoWork(ip, ns, out bool aborted);
+                        if (aborted)
                         {
                             return ExecStatus.Aborted;
+                        }
+
+                        if (left != 0)
+                        {
+                            return Preempted(rq, ip, left);
                         }
 
                         ip += 8;
@@ -251,30 +279,40 @@ public sealed class CommandStreamer
         return true;
     }
 
-    /// <summary>Busy for <paramref name="ns"/> nanoseconds with safe points every millisecond; true if aborted.</summary>
-    private bool DoWork(uint ip, uint ns)
+    /// <summary>
+    /// Busy for <paramref name="ns"/> nanoseconds with a safe point and an arbitration point every slice. Returns 0
+    /// when done (or <paramref name="aborted"/> by a reset), else the nanoseconds left when it was preempted.
+    /// </summary>
+    private uint DoWork(uint ip, uint ns, out bool aborted)
     {
+        aborted = false;
         long end = Stopwatch.GetTimestamp() + (long)(ns * (double)Stopwatch.Frequency / 1e9);
         while (true)
         {
             long remaining = end - Stopwatch.GetTimestamp();
             if (remaining <= 0)
             {
-                return false;
+                return 0;
             }
 
             if (SafePoint(ip))
             {
-                return true;
+                aborted = true;
+                return 0;
             }
 
-            _engine.ArbitrationPoint();
+            if (_engine.ArbitrationPoint())
+            {
+                return (uint)Math.Max(1, remaining * 1_000_000_000 / Stopwatch.Frequency);
+            }
+
             long remainingUs = remaining * 1_000_000 / Stopwatch.Frequency;
             if (remainingUs > 2000)
             {
                 if (_engine.Doze(TimeSpan.FromMilliseconds(1)))
                 {
-                    return true;
+                    aborted = true;
+                    return 0;
                 }
             }
             else if (remainingUs > 100)
@@ -286,6 +324,17 @@ public sealed class CommandStreamer
                 Thread.SpinWait(20);
             }
         }
+    }
+
+    /// <summary>
+    /// Taken off the engine at an arbitration point: where to resume (the context image's RING_HEAD), and what is
+    /// left of an MI_WORK it was inside.
+    /// </summary>
+    private static ExecStatus Preempted(Request rq, uint resumeAt, uint workNsLeft)
+    {
+        rq.ResumeAddress = resumeAt;
+        rq.ResumeWorkNs = workNsLeft;
+        return ExecStatus.Preempted;
     }
 
     /// <summary>

@@ -140,8 +140,50 @@ public abstract class Engine : IStoppable, IDisposable
     /// </summary>
     public abstract long SafePoints { get; }
 
-    /// <summary>A preemption requested and not yet taken.</summary>
-    public abstract Request? PendingPreemption { get; }
+    /// <summary>
+    /// The request the engine's preempt timer is armed against (execlists.preempt_target): the active request, which
+    /// a queued request of higher priority, or of equal priority once its timeslice expired, is waiting to replace.
+    /// Null when no preemption is pending.
+    /// </summary>
+    public abstract Request? PreemptTarget { get; }
+
+    // ---- engine->props (sysfs engine/NAME/...) ---------------------------------------------------------------------
+
+    /// <summary>
+    /// timeslice_duration_ms: how long the active request keeps the engine while a request of equal priority from
+    /// another timeline waits; zero disables timeslicing (equal priorities then run in order).
+    /// </summary>
+    public TimeSpan TimesliceDuration
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _timesliceTicks));
+        set => Interlocked.Exchange(ref _timesliceTicks, Math.Max(0, value.Ticks));
+    }
+    private long _timesliceTicks = TimeSpan.FromMilliseconds(1).Ticks;
+
+    /// <summary>
+    /// preempt_timeout_ms: how long a batch may refuse a preemption (no arbitration point) before
+    /// <see cref="PreemptTimeoutInterrupt"/> is raised; zero disables it. A banned context's batch gets
+    /// <see cref="BannedPreemptTimeout"/> whatever this says.
+    /// </summary>
+    public TimeSpan PreemptTimeout
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _preemptTimeoutTicks));
+        set => Interlocked.Exchange(ref _preemptTimeoutTicks, Math.Max(0, value.Ticks));
+    }
+    private long _preemptTimeoutTicks = TimeSpan.FromMilliseconds(640).Ticks;
+
+    /// <summary>INTEL_CONTEXT_BANNED_PREEMPT_TIMEOUT_MS: a banned or closed context is thrown off within 1 ms.</summary>
+    public static readonly TimeSpan BannedPreemptTimeout = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>
+    /// Preempt timer expiry (the ERROR_PREEMPT of execlists_submission_tasklet): called on the engine's thread with the
+    /// active request, still the preempt target, that refused to yield in time. It must hand the hang over and never
+    /// block. Null: the timer is never acted on.
+    /// </summary>
+    public Action<Engine, Request>? PreemptTimeoutInterrupt { get; set; }
+
+    /// <summary>Called on the engine's thread when it arms its preempt timer (tests that must act at that moment).</summary>
+    public Action<Engine>? PreemptArmed { get; set; }
 
     // ---- submission and scheduling --------------------------------------------------------------------------------
 
@@ -149,10 +191,11 @@ public abstract class Engine : IStoppable, IDisposable
     public abstract void Queue(Request rq);
 
     /// <summary>
-    /// Asks the engine to run <paramref name="pulse"/> at its next arbitration point, ahead of the current batch
-    /// (preemption to a higher-priority request). A batch with no arbitration point never lets it run.
+    /// Raises a submitted request's priority (engine->sched_engine->schedule, i915_schedule): only upwards. Lock-free;
+    /// the engine moves it in its queue at its next look, and a higher priority than the running request's preempts
+    /// it at its next arbitration point (or arms the preempt timer if the batch never reaches one).
     /// </summary>
-    public abstract void RequestPreemption(Request pulse);
+    public abstract void Schedule(Request rq, int priority);
 
     /// <summary>
     /// Asks the engine to drop the queued requests of banned contexts at its next arbitration point (-EIO, signalled

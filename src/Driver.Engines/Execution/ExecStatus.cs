@@ -7,6 +7,11 @@ public enum ExecStatus
     Completed,
     /// <summary>The command streamer faulted; see the engine's last fault.</summary>
     Faulted,
+    /// <summary>
+    /// Taken off the engine at an arbitration point for another request (a higher priority, or an expired
+    /// timeslice): the batch resumes at <c>Request.ResumeAddress</c> when it runs again.
+    /// </summary>
+    Preempted,
     /// <summary>The engine was reset while parked in this batch: the reset decided the request's fate.</summary>
     Aborted,
 }

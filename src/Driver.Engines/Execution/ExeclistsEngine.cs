@@ -17,9 +17,16 @@ namespace Driver.Engines.Execution;
 /// <see cref="Engine"/>, and the queue surgery that involves is this class's alone.
 /// </summary>
 /// <remarks>
-/// <para>Queues: <see cref="_port"/> (a multi-producer queue) takes submissions from any thread;
-/// <see cref="_replay"/> holds what a reset rewound, and is drained first so replays keep their order ahead of
-/// newer submissions.</para>
+/// <para>Queues: <see cref="_port"/> (a multi-producer queue) takes submissions from any thread; the engine thread
+/// moves them into <see cref="_sched"/>, its priority queue (i915's priolists), whenever it looks: between requests,
+/// at arbitration points and at safe points inside a batch. What a reset rewound goes back there ahead of newer
+/// submissions of its priority.</para>
+/// <para>Scheduling (execlists_dequeue): the highest priority runs first; at an arbitration point a request of
+/// another timeline with a higher priority takes the engine at once (need_preempt), and one of equal priority once
+/// the active request has had its timeslice (timeslice_expired, <see cref="Engine.TimesliceDuration"/>). The
+/// preempted batch goes back to the queue and resumes where it was. A batch with no arbitration point cannot be
+/// taken off: at its safe points the engine arms its preempt timer against it (set_preempt_timeout) and, when the
+/// timer expires with that request still active, raises <see cref="Engine.PreemptTimeoutInterrupt"/>.</para>
 /// <para>Parking: <see cref="Engine.Park(TimeSpan)"/> asks the thread to stop at its next safe point (between requests, or inside a
 /// batch at jumps, arbitration points, polls and every few hundred instructions) and waits for it there. While parked,
 /// the engine-owned state (<see cref="Active"/>, the replay queue, the breadcrumbs, requests' execution fields)
@@ -33,7 +40,12 @@ public sealed class ExeclistsEngine : Engine
     /// needs no waiting machinery from it: its own doorbell (<see cref="Kick"/>) wakes it.
     /// </summary>
     private readonly ConcurrentQueue<Request> _port = new();
-    private readonly Queue<Request> _replay = new();
+
+    /// <summary>Requests whose priority was raised (<see cref="Schedule"/>), for the engine thread to move; rare.</summary>
+    private readonly ConcurrentQueue<Request> _reschedule = new();
+
+    /// <summary>Ready requests by priority; engine-owned.</summary>
+    private readonly SchedQueue _sched = new();
     private readonly Breadcrumbs _breadcrumbs = new();
     private readonly CommandStreamer _cs;
     private readonly EngineOptions _options;
@@ -49,8 +61,23 @@ public sealed class ExeclistsEngine : Engine
     private readonly DriverMonitor _park = new("engine->park");
 
     private Request? _active;
-    private Request? _preempt;
     private int _skipBanned;
+
+    /// <summary>Engine-owned: when the active request began its current timeslice (Stopwatch ticks).</summary>
+    private long _sliceStart;
+
+    /// <summary>Engine-owned: set while the command streamer runs a batch (the preempt timer is looked at then).</summary>
+    private bool _inBatch;
+
+    /// <summary>The preempt timer's target (execlists.preempt_target); written by the engine thread only.</summary>
+    private Request? _preemptTarget;
+    private long _preemptArmedAt;
+    private long _preemptTimeoutTicks;
+    private long _preemptArmedProgress;
+    private bool _preemptArmedBanned;
+    private bool _preemptFired;
+    private long _preemptions;
+    private readonly Action<Request> _cancelBanned;
     private int _sleeping;
     private int _parkRequests;
     private bool _parked;
@@ -83,6 +110,12 @@ public sealed class ExeclistsEngine : Engine
     {
         _options = options ?? new EngineOptions();
         _cs = new CommandStreamer(ggtt, this);
+        TimesliceDuration = _options.TimesliceDuration;
+        _cancelBanned = rq =>
+        {
+            CancelOnCpu(rq);
+            Interlocked.Increment(ref _completed);
+        };
         _thread = new Thread(Run) { Name = id.Name(), IsBackground = true };
         _thread.Start();
     }
@@ -108,7 +141,8 @@ public sealed class ExeclistsEngine : Engine
     /// <inheritdoc/>
     public override long Instructions => _cs.Instructions;
 
-
+    /// <summary>Batches taken off the engine at an arbitration point for another request (statistics, tests).</summary>
+    public long Preemptions => Interlocked.Read(ref _preemptions);
 
     /// <inheritdoc/>
     public override bool IsParked { get { using (_park.Acquire()) { return _parked || _dozing; } } }
@@ -124,13 +158,17 @@ public sealed class ExeclistsEngine : Engine
         Kick();
     }
 
-    /// <summary>
-    /// Asks the engine to run <paramref name="pulse"/> at its next arbitration point, ahead of the current batch
-    /// (preemption to a higher-priority request). A batch with no arbitration point never lets it run.
-    /// </summary>
-    public override void RequestPreemption(Request pulse)
+    /// <inheritdoc/>
+    public override void Schedule(Request rq, int priority)
     {
-        Volatile.Write(ref _preempt, pulse);
+        // i915_schedule only ever raises a priority.
+        if (priority <= rq.Priority)
+        {
+            return;
+        }
+
+        rq.Priority = priority;
+        _reschedule.Enqueue(rq);
         Kick();
     }
 
@@ -147,7 +185,7 @@ public sealed class ExeclistsEngine : Engine
     }
 
     /// <inheritdoc/>
-    public override Request? PendingPreemption => Volatile.Read(ref _preempt);
+    public override Request? PreemptTarget => Volatile.Read(ref _preemptTarget);
 
     // ---- parking (IStoppable) -------------------------------------------------------------------------------
 
@@ -247,7 +285,17 @@ public sealed class ExeclistsEngine : Engine
             HeldBetweenSafePoints(hold);
         }
 
-        return (Volatile.Read(ref _parkRequests) != 0 && ParkHere()) || Volatile.Read(ref _cancelPending) != 0;
+        if ((Volatile.Read(ref _parkRequests) != 0 && ParkHere()) || Volatile.Read(ref _cancelPending) != 0)
+        {
+            return true;
+        }
+
+        if (_inBatch)
+        {
+            PreemptTimer();
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -284,7 +332,6 @@ public sealed class ExeclistsEngine : Engine
         AssertParked();
         // The hardware reset: a batch parked mid-way is abandoned when the engine resumes.
         Interlocked.Increment(ref _resetGeneration);
-        Volatile.Write(ref _preempt, null);
         Request? active = Active;
         List<Request> requests = TakeHeld();
         int finished = 0;
@@ -306,9 +353,16 @@ public sealed class ExeclistsEngine : Engine
             }
             // execlists_reset_active: only a request that had started is judged; one that had not (waiting on a
             // semaphore, say) is replayed untouched, or the signalling chain behind it would break.
-            if (rq == active && rq.Started && !rq.IsPulse)
+            if (rq == active)
             {
-                reset.ResetRequest(rq, stalled);
+                if (rq.Started && !rq.IsPulse)
+                {
+                    reset.ResetRequest(rq, stalled);
+                }
+                // reset_active: the active context is rewound to the start of its request. A batch preempted earlier
+                // and waiting in the queue keeps its place: its context image was saved, the reset never touched it.
+                rq.ResumeAddress = 0;
+                rq.ResumeWorkNs = 0;
             }
 
             if (rq.Context.IsBanned && !rq.IsPulse)
@@ -317,9 +371,10 @@ public sealed class ExeclistsEngine : Engine
                 rq.Skip = true;
             }
 
-            rq.ResumeAddress = 0;
             rq.Replays++;
-            _replay.Enqueue(rq);
+            // Back in execution order: each timeline's requests stay in seqno order, and everything rewound is
+            // ahead of submissions its engine had not yet seen (the port drained into this list too).
+            _sched.Add(rq);
         }
         // Counted only now, with every one of them signalled: the engine never looks idle mid-rewind. The replayed ones
         // are counted when they execute again.
@@ -328,8 +383,8 @@ public sealed class ExeclistsEngine : Engine
     }
 
     /// <summary>
-    /// Everything the engine holds, in execution order (the active request, the signal list, the replay queue, then
-    /// the submission queue), leaving it holding nothing: the engine thread itself, or whoever parked it (the park
+    /// Everything the engine holds, in execution order (the signal list with the active request, the priority queue
+    /// in the order it would run, then the submission queue), leaving it holding nothing: the engine thread itself, or whoever parked it (the park
     /// handshake orders those accesses). The taken requests still count as outstanding (<see cref="Engine.IsBusy"/> stays
     /// true) until the caller signals or requeues them.
     /// </summary>
@@ -343,17 +398,16 @@ public sealed class ExeclistsEngine : Engine
             all.Insert(0, active);
         }
 
-        while (_replay.Count > 0)
-        {
-            all.Add(_replay.Dequeue());
-        }
-
+        _sched.Drain(all);
         while (_port.TryDequeue(out Request? rq))
         {
             all.Add(rq);
         }
 
+        _reschedule.Clear();
         Volatile.Write(ref _active, null);
+        // cancel_port_requests: the timers go with the ports.
+        DisarmPreemptTimer();
         return all;
     }
 
@@ -436,8 +490,8 @@ public sealed class ExeclistsEngine : Engine
                     CancelHeldOnThread();
                 }
 
-                ArbitrationPoint();
-                Request? rq = Dequeue();
+                PullQueued();
+                Request? rq = _sched.Pop();
                 if (rq is null) { Idle(); continue; }
                 Execute(rq);
             }
@@ -473,7 +527,6 @@ public sealed class ExeclistsEngine : Engine
     private void CancelHeld()
     {
         List<Request> held = TakeHeld();
-        Volatile.Write(ref _preempt, null);
         foreach (Request rq in held)
         {
             if (!rq.IsSignaled)
@@ -483,16 +536,6 @@ public sealed class ExeclistsEngine : Engine
         }
 
         Interlocked.Add(ref _completed, held.Count);
-    }
-
-    private Request? Dequeue()
-    {
-        if (_replay.Count > 0)
-        {
-            return _replay.Dequeue();
-        }
-
-        return _port.TryDequeue(out Request? rq) ? rq : null;
     }
 
     private void Execute(Request rq)
@@ -521,18 +564,38 @@ public sealed class ExeclistsEngine : Engine
         _breadcrumbs.Add(rq);
         if (!rq.Skip && !rq.IsPulse)
         {
+            long now = Stopwatch.GetTimestamp();
             if (!rq.Started)
             {
                 rq.Started = true;
-                rq.StartedTimestamp = Stopwatch.GetTimestamp();
+                rq.StartedTimestamp = now;
             }
-            else if (rq.Replays > 0)
+            else if (rq.Replays > 0 && rq.ResumeAddress == 0)
             {
-                rq.ReplayStartedTimestamp = Stopwatch.GetTimestamp();
+                rq.ReplayStartedTimestamp = now;
             }
-            ExecStatus status = _cs.Run(rq);
+            // A fresh timeslice for every request put on the engine (start_timeslice).
+            _sliceStart = now;
+            _inBatch = true;
+            ExecStatus status;
+            try
+            {
+                status = _cs.Run(rq);
+            }
+            finally
+            {
+                _inBatch = false;
+                DisarmPreemptTimer();
+            }
+
             if (status == ExecStatus.Aborted)
             {
+                return;
+            }
+
+            if (status == ExecStatus.Preempted)
+            {
+                Unsubmit(rq);
                 return;
             }
 
@@ -571,27 +634,154 @@ public sealed class ExeclistsEngine : Engine
         return true;
     }
 
-    /// <summary>Arbitration point: run a pending preemption request, if any, and drop banned work if asked to.</summary>
-    internal void ArbitrationPoint()
+    /// <summary>
+    /// The preempted request leaves the engine (execlists_unwind_incomplete_requests): off the signal list, back into
+    /// the queue ahead of its timeline's newer requests; to the tail of its priority when its timeslice expired, to
+    /// the head when a higher priority took the engine. It resumes at its <c>ResumeAddress</c>.
+    /// </summary>
+    private void Unsubmit(Request rq)
     {
+        _breadcrumbs.RemoveLast(rq);
+        Volatile.Write(ref _active, null);
+        _sched.Requeue(rq, timesliceExpired: _switchForTimeslice);
+        Interlocked.Increment(ref _preemptions);
+    }
+
+    /// <summary>Why the last arbitration point gave the engine away: an expired timeslice (else a higher priority).</summary>
+    private bool _switchForTimeslice;
+
+    /// <summary>need_preempt's floor: a queued request preempts only above max(active, NORMAL - 1).</summary>
+    private const int NormalPriorityFloor = -1;
+
+    /// <summary>
+    /// Engine thread only (it owns the queues): takes in new submissions and raised priorities, and drops banned work
+    /// when asked to. The kernel does this bookkeeping on the submitting CPU under the engine's lock; here it is done
+    /// wherever the engine thread looks, which orders it without one.
+    /// </summary>
+    private void PullQueued()
+    {
+        while (_port.TryDequeue(out Request? rq))
+        {
+            _sched.Add(rq);
+        }
+
+        while (_reschedule.TryDequeue(out Request? rq))
+        {
+            _sched.Reschedule(rq);
+        }
+
         if (Volatile.Read(ref _skipBanned) != 0)
         {
             DropBannedQueued();
         }
+    }
 
-        if (Volatile.Read(ref _preempt) is null)
+    /// <summary>
+    /// Whether something queued should take the engine from <paramref name="active"/> now: 1 for a higher priority
+    /// (need_preempt: above max(active, NORMAL - 1)), 2 for an equal or higher one once the active request has had
+    /// its timeslice (timeslice_expired), 0 otherwise. The active timeline's own queued requests never count: they
+    /// run after it.
+    /// </summary>
+    private int WantsSwitch(Request active, long now)
+    {
+        int other = _sched.BestOtherPriority(active.Timeline);
+        if (other == int.MinValue)
         {
+            return 0;
+        }
+
+        int prio = active.Priority;
+        if (other > Math.Max(prio, NormalPriorityFloor))
+        {
+            return 1;
+        }
+
+        long slice = TimesliceDuration.Ticks;
+        if (other >= prio && slice > 0 && Stopwatch.GetElapsedTime(_sliceStart, now).Ticks >= slice)
+        {
+            return 2;
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Arbitration point, on the engine thread inside a batch: true when the batch must give the engine to another
+    /// request now (the command streamer then returns <see cref="ExecStatus.Preempted"/>).
+    /// </summary>
+    internal bool ArbitrationPoint()
+    {
+        PullQueued();
+        Request? active = _active;
+        if (active is null || _sched.Count == 0)
+        {
+            return false;
+        }
+
+        int why = WantsSwitch(active, Stopwatch.GetTimestamp());
+        _switchForTimeslice = why == 2;
+        return why != 0;
+    }
+
+    /// <summary>Safe points a batch must pass with its preempt timer expired before the timer fires.</summary>
+    private const long MinPreemptProgress = 4;
+
+    /// <summary>
+    /// The preempt timer, looked at by the engine thread at every safe point inside a batch. When a switch is wanted
+    /// the batch would take at its next arbitration point, the timer is armed against the active request
+    /// (set_preempt_timeout: the sysfs preempt timeout, or <see cref="Engine.BannedPreemptTimeout"/> for a banned
+    /// context); a batch that yields never lets it expire. Expired with that request still active — and with the
+    /// engine having run a few safe points since it was armed, so a host that merely descheduled the engine thread
+    /// does not count as a batch refusing to yield — it raises <see cref="Engine.PreemptTimeoutInterrupt"/> once.
+    /// </summary>
+    private void PreemptTimer()
+    {
+        Request active = _active!;
+        if (_sched.Count == 0 && _port.IsEmpty && _reschedule.IsEmpty)
+        {
+            if (_preemptTarget is not null)
+            {
+                DisarmPreemptTimer();
+            }
+
             return;
         }
 
-        Request? pulse = Interlocked.Exchange(ref _preempt, null);
-        if (pulse is null || pulse.IsCompleted)
+        PullQueued();
+        long now = Stopwatch.GetTimestamp();
+        if (WantsSwitch(active, now) == 0)
         {
+            DisarmPreemptTimer();
             return;
         }
-        // The pulse has no payload: preempting to it is writing its breadcrumb and signalling it. The preempted batch
-        // then resumes where it was. The pulse stays in the queue and is dropped there as already completed.
-        CompleteOnCpu(pulse);
+
+        bool banned = active.Context.IsBanned;
+        if (_preemptTarget != active || (banned && !_preemptArmedBanned))
+        {
+            // Armed afresh, or re-armed with the short timeout once the context is banned (kill_engines' pulse).
+            TimeSpan timeout = banned ? BannedPreemptTimeout : PreemptTimeout;
+            _preemptTimeoutTicks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+            _preemptArmedAt = now;
+            _preemptArmedProgress = _safePoints;
+            _preemptArmedBanned = banned;
+            _preemptFired = false;
+            Volatile.Write(ref _preemptTarget, active);
+            PreemptArmed?.Invoke(this);
+            return;
+        }
+
+        if (!_preemptFired && _preemptTimeoutTicks > 0 && now - _preemptArmedAt >= _preemptTimeoutTicks
+            && _safePoints - _preemptArmedProgress >= MinPreemptProgress)
+        {
+            _preemptFired = true;
+            PreemptTimeoutInterrupt?.Invoke(this, active);
+        }
+    }
+
+    private void DisarmPreemptTimer()
+    {
+        _preemptFired = false;
+        Volatile.Write(ref _preemptTarget, null);
     }
 
     /// <summary>
@@ -605,26 +795,17 @@ public sealed class ExeclistsEngine : Engine
         Volatile.Write(ref _skipBanned, 0);
         while (_port.TryDequeue(out Request? queued))
         {
-            _replay.Enqueue(queued);
+            _sched.Add(queued);
         }
 
-        for (int n = _replay.Count; n > 0; n--)
-        {
-            Request rq = _replay.Dequeue();
-            if (!rq.IsPulse && rq.Context.IsBanned && !rq.IsSignaled && !rq.IsCompleted)
-            {
-                CancelOnCpu(rq);
-                Interlocked.Increment(ref _completed);
-                continue;
-            }
-
-            _replay.Enqueue(rq);
-        }
+        _sched.RemoveWhere(s_bannedQueued, _cancelBanned);
     }
+
+    private static readonly Func<Request, bool> s_bannedQueued =
+        rq => !rq.IsPulse && rq.Context.IsBanned && !rq.IsSignaled && !rq.IsCompleted;
 
     private void Idle()
     {
-        ArbitrationPoint();
         if (_options.BusyPoll)
         {
             Thread.SpinWait(20);
@@ -635,16 +816,13 @@ public sealed class ExeclistsEngine : Engine
         // Full barrier: the _sleeping store must be visible before we look at the queue once more. The other side is
         // the barrier in Kick(), between a submitter's channel write and its read of _sleeping.
         Interlocked.MemoryBarrier();
-        if (_port.TryDequeue(out Request? rq))
+        if (!_port.IsEmpty || !_reschedule.IsEmpty || Volatile.Read(ref _skipBanned) != 0)
         {
             Volatile.Write(ref _sleeping, 0);
-            _replay.Enqueue(rq);
             return;
         }
-        if (Volatile.Read(ref _preempt) is null && Volatile.Read(ref _skipBanned) == 0)
-        {
-            SleepParked(TimeSpan.FromMilliseconds(100));
-        }
+
+        SleepParked(TimeSpan.FromMilliseconds(100));
 
         Volatile.Write(ref _sleeping, 0);
     }
@@ -713,9 +891,10 @@ public sealed class ExeclistsEngine : Engine
         long generation = Interlocked.Read(ref _resetGeneration);
         _doorbell.Reset();
         Volatile.Write(ref _sleeping, 1);
-        // Full barrier: pairs with Kick(), so a preemption or park requested after this is not slept through.
+        // Full barrier: pairs with Kick(), so a submission, a raised priority or a park requested after this is not
+        // slept through: the batch looks at them at its next safe point.
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _preempt) is null)
+        if (_port.IsEmpty && _reschedule.IsEmpty)
         {
             SleepParked(timeout);
         }

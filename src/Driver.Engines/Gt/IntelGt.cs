@@ -88,11 +88,12 @@ public sealed class IntelGt : IDisposable
 
     /// <summary>
     /// Builds a request on <paramref name="context"/>'s timeline for <paramref name="engine"/>, awaiting
-    /// <paramref name="inFences"/>, and submits it (now, or when its last in-fence signals). Returns the request,
-    /// which is its own out-fence.
+    /// <paramref name="inFences"/>, and submits it (now, or when its last in-fence signals). Its priority is the
+    /// context's, unless <paramref name="priority"/> gives it its own (a kernel pulse's: heartbeat_commit). Returns
+    /// the request, which is its own out-fence.
     /// </summary>
     public Request CreateAndSubmit(GpuContext context, EngineId engine, uint batchAddress, RequestFlags flags = RequestFlags.None,
-        IReadOnlyList<DmaFence>? inFences = null)
+        IReadOnlyList<DmaFence>? inFences = null, int? priority = null)
     {
         Timeline tl = context.GetTimeline(engine);
         // The timeline mutex orders seqno allocation with submission: a request is committed before the next one on
@@ -100,9 +101,14 @@ public sealed class IntelGt : IDisposable
         using (tl.Mutex.Acquire())
         {
             var rq = new Request(tl, tl.NextSeqno(), batchAddress, flags);
+            if (priority is { } p)
+            {
+                rq.Priority = p;
+            }
+
             Request? prev = tl.Last;
             // Timeline order: a predecessor still held on its own dependencies must complete first. One already
-            // submitted is ahead of us in the engine's FIFO, which orders us for free.
+            // submitted is ahead of us in the engine's queue, which keeps a timeline's requests in order.
             if (prev is not null && !prev.IsSubmitted && !prev.IsSignaled)
             {
                 rq.Await(prev, propagateError: false);

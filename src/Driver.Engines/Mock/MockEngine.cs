@@ -99,8 +99,8 @@ public sealed class MockEngine : Engine
     /// <inheritdoc/>
     public override long SafePoints => Interlocked.Read(ref _safePoints);
 
-    /// <inheritdoc/>
-    public override Request? PendingPreemption => Volatile.Read(ref _preempt);
+    /// <summary>The mock has no preempt timer (it does not timeslice): never armed.</summary>
+    public override Request? PreemptTarget => null;
 
     /// <inheritdoc/>
     public override bool IsCancelPending { get { lock (_hw) { return _cancelPending; } } }
@@ -112,8 +112,23 @@ public sealed class MockEngine : Engine
         _port.Enqueue(rq);
     }
 
-    /// <inheritdoc/>
-    public override void RequestPreemption(Request pulse) => Volatile.Write(ref _preempt, pulse);
+    /// <summary>
+    /// Raises the priority. The mock keeps its FIFO; a kernel pulse raised above the running request is taken at the
+    /// next safe point instead (it has no payload: preempting to it is completing it).
+    /// </summary>
+    public override void Schedule(Request rq, int priority)
+    {
+        if (priority <= rq.Priority)
+        {
+            return;
+        }
+
+        rq.Priority = priority;
+        if (rq.IsPulse && (Active is not { } active || priority > active.Priority))
+        {
+            Volatile.Write(ref _preempt, rq);
+        }
+    }
 
     /// <inheritdoc/>
     public override void SkipBannedQueued()

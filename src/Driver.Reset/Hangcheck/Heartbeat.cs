@@ -12,10 +12,13 @@ namespace Driver.Reset.Hangcheck;
 
 /// <summary>
 /// Hang detection by heartbeat (intel_engine_heartbeat.c) on one thread for all engines. A busy engine gets a
-/// kernel pulse each interval. A pulse still pending one interval later has its priority raised (MIN → NORMAL →
-/// HEARTBEAT → BARRIER); once above the running work it asks the engine to preempt to it and arms the preempt
-/// timeout; a batch that will not yield (no arbitration point) is then reset for "preemption time out", and a pulse
-/// stuck at BARRIER gets "stopped heartbeat". Engine faults (error interrupts) are reported at once.
+/// kernel pulse each interval, at the lowest priority. A pulse still pending one interval later has its priority
+/// raised through the engine's scheduler (heartbeat(): MIN → NORMAL → HEARTBEAT → BARRIER): at NORMAL it already
+/// shares the engine by timeslicing, above the running work it preempts it. A batch that will not yield (no
+/// arbitration point) is caught by the engine's preempt timer, which the engine arms when the pulse cannot get in
+/// and which reports here ("preemption time out"); a pulse stuck at BARRIER for one more period (at least twice the
+/// preempt timeout: next_heartbeat's final extension) gets "stopped heartbeat". Engine faults (error interrupts) are
+/// reported at once.
 /// </summary>
 public sealed class Heartbeat : IDisposable
 {
@@ -26,6 +29,7 @@ public sealed class Heartbeat : IDisposable
     private readonly Thread _thread;
     private readonly ManualResetEventSlim _stop = new(false);
     private readonly long[] _intervalTicks = new long[EngineIds.Count];
+    private readonly long _defaultIntervalTicks;
     private long _preemptTimeoutTicks;
 
     /// <summary>Starts the heartbeat thread and installs the engines' error interrupt handlers.</summary>
@@ -40,10 +44,14 @@ public sealed class Heartbeat : IDisposable
             _intervalTicks[i] = ToTicks(reset.Config.HeartbeatInterval);
         }
 
+        _defaultIntervalTicks = ToTicks(reset.Config.HeartbeatInterval);
         _preemptTimeoutTicks = ToTicks(reset.Config.PreemptTimeout);
         foreach (Engine engine in gt.Engines)
         {
             engine.ErrorInterrupt = OnEngineError;
+            engine.PreemptTimeout = reset.Config.PreemptTimeout;
+            engine.PreemptTimeoutInterrupt = OnPreemptTimeout;
+            engine.PreemptArmed = e => PreemptArmed?.Invoke(e.Id);
         }
 
         _thread = new Thread(Run) { Name = "heartbeat", IsBackground = true };
@@ -67,10 +75,16 @@ public sealed class Heartbeat : IDisposable
     private long _sweeps;
 
     /// <summary>
-    /// Raised on the heartbeat thread when it arms an engine's preempt timeout (having asked the engine to preempt to
-    /// its pulse), before it looks at any engine again: for tests that must act at that very moment.
+    /// Raised on an engine's thread when it arms its preempt timer (a queued request, such as a raised pulse, waits
+    /// to replace the running batch), before it runs on: for tests that must act at that very moment.
     /// </summary>
     public event Action<EngineId>? PreemptArmed;
+
+    /// <summary>
+    /// Raised on the heartbeat thread at each step of an engine's pulse ladder, with the pulse's new priority: the
+    /// fresh pulse (<see cref="PulsePriority.Min"/>), then each raise (heartbeat()).
+    /// </summary>
+    public event Action<EngineId, int>? PulseStep;
 
     /// <summary>Sets one engine's heartbeat interval (sysfs heartbeat_interval_ms); zero disables it.</summary>
     public void SetInterval(EngineId engine, TimeSpan interval) => Interlocked.Exchange(ref _intervalTicks[(int)engine], ToTicks(interval));
@@ -78,8 +92,32 @@ public sealed class Heartbeat : IDisposable
     /// <summary>The engine's heartbeat interval.</summary>
     public TimeSpan GetInterval(EngineId engine) => TimeSpan.FromSeconds(Interlocked.Read(ref _intervalTicks[(int)engine]) / (double)Stopwatch.Frequency);
 
-    /// <summary>Sets the preempt timeout for every engine; zero disables it.</summary>
-    public void SetPreemptTimeout(TimeSpan timeout) => Interlocked.Exchange(ref _preemptTimeoutTicks, ToTicks(timeout));
+    /// <summary>Sets the preempt timeout (preempt_timeout_ms) of every engine; zero disables it.</summary>
+    public void SetPreemptTimeout(TimeSpan timeout)
+    {
+        Interlocked.Exchange(ref _preemptTimeoutTicks, ToTicks(timeout));
+        foreach (Engine engine in _gt.Engines)
+        {
+            engine.PreemptTimeout = timeout;
+        }
+    }
+
+    /// <summary>
+    /// The engine's preempt timer expired with its target still running (execlists_submission_tasklet's
+    /// ERROR_PREEMPT): reset the engine, unless the target has left the engine by the time the reset worker gets to
+    /// it ("only allow ourselves to force reset the currently active context"). Without engine reset the timer is
+    /// not armed in i915 (intel_engine_has_preempt_reset): the heartbeat escalates instead. Engine thread; never blocks.
+    /// </summary>
+    private void OnPreemptTimeout(Engine engine, Request target)
+    {
+        if (!_reset.CanResetEngine || _reset.IsWedged)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _hangs);
+        _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, "preemption time out", target, activeOn: engine);
+    }
 
     private void OnEngineError(Engine engine, EngineFault fault)
     {
@@ -90,9 +128,10 @@ public sealed class Heartbeat : IDisposable
 
     /// <summary>
     /// Revokes a closed, banned context from the engines (kill_engines): its queued work is dropped at each engine's
-    /// next arbitration point; where it is running, a pulse at heartbeat priority preempts it at its next arbitration
-    /// point (the engine then ends it with -EIO) and arms the preempt timeout, so a batch that never yields is reset.
-    /// Without a heartbeat the engine is reset at once.
+    /// next arbitration point; where it is running, a BARRIER pulse (intel_engine_pulse) preempts it at its next
+    /// arbitration point (the engine then ends it with -EIO), and the engine's preempt timer, armed because the pulse
+    /// cannot get in, is 1 ms for a banned context (INTEL_CONTEXT_BANNED_PREEMPT_TIMEOUT_MS): a batch that never
+    /// yields is reset almost at once. Without a heartbeat the engine is reset at once.
     /// </summary>
     public void Revoke(GpuContext context) => _revokes.Enqueue(context);
 
@@ -126,21 +165,20 @@ public sealed class Heartbeat : IDisposable
                     _worker.Queue(engine.Id.Mask(), ErrorFlags.None, $"context {ctx} revoked on {engine.Name}", active);
                     continue;
                 }
+
+                // __intel_engine_pulse: a pulse at BARRIER priority, the heartbeat's own if it has none (idle_pulse),
+                // and a full period before the heartbeat looks at it again.
+                Request pulse = _gt.CreateAndSubmit(_gt.KernelClient.DefaultContext, engine.Id, 0, RequestFlags.Pulse,
+                    priority: PulsePriority.Barrier);
+                Interlocked.Increment(ref _pulses);
                 if (beat.Systole is null || beat.Systole.IsSignaled)
                 {
                     beat.Generation = engine.ResetGeneration;
-                    beat.Systole = _gt.CreateAndSubmit(_gt.KernelClient.DefaultContext, engine.Id, 0, RequestFlags.Pulse);
-                    Interlocked.Increment(ref _pulses);
+                    beat.Systole = pulse;
+                    beat.ProgressAtRaise = engine.SafePoints;
                 }
-                beat.Systole.Priority = Math.Max(beat.Systole.Priority, PulsePriority.Heartbeat);
+
                 beat.Emitted = now;
-                engine.RequestPreemption(beat.Systole);
-                if (beat.PreemptArmedAt == 0)
-                {
-                    beat.PreemptArmedAt = now;
-                    beat.ProgressAtArm = engine.SafePoints;
-                    PreemptArmed?.Invoke(engine.Id);
-                }
             }
         }
     }
@@ -206,17 +244,6 @@ public sealed class Heartbeat : IDisposable
             systole = null;
         }
 
-        long preempt = Interlocked.Read(ref _preemptTimeoutTicks);
-        if (systole is not null && beat.PreemptArmedAt != 0 && preempt > 0 && now - beat.PreemptArmedAt >= preempt
-            && Ran(engine, beat.ProgressAtArm))
-        {
-            // The running batch refused to yield to a higher-priority request in time. Start a fresh heartbeat cycle:
-            // the pulse will complete after the reset, and escalating it further would report this hang twice.
-            ReportHang(engine, beat, "preemption time out");
-            beat.Clear(now);
-            return;
-        }
-
         long interval = Interlocked.Read(ref _intervalTicks[(int)engine.Id]);
         if (interval <= 0)
         {
@@ -225,7 +252,7 @@ public sealed class Heartbeat : IDisposable
 
         if (systole is not null)
         {
-            if (now - beat.Emitted < interval)
+            if (now - beat.Emitted < NextDelay(systole, interval))
             {
                 return;
             }
@@ -233,17 +260,13 @@ public sealed class Heartbeat : IDisposable
             beat.Emitted = now;
             if (systole.Priority < PulsePriority.Barrier)
             {
-                // Raise gradually, so high-priority work may finish naturally before being preempted.
-                systole.Priority = PulsePriority.Raise(systole.Priority);
+                // Raise gradually, so high-priority work may finish naturally before being preempted; the engine
+                // moves the pulse up its queue, timeslices with it or preempts to it, and arms its preempt timer when
+                // the running batch will not let it in.
+                int raised = PulsePriority.Raise(systole.Priority);
+                engine.Schedule(systole, raised);
                 beat.ProgressAtRaise = engine.SafePoints;
-                Request? active = engine.Active;
-                if (beat.PreemptArmedAt == 0 && (active is null || systole.Priority > active.Priority))
-                {
-                    engine.RequestPreemption(systole);
-                    beat.PreemptArmedAt = now;
-                    beat.ProgressAtArm = engine.SafePoints;
-                    PreemptArmed?.Invoke(engine.Id);
-                }
+                PulseStep?.Invoke(engine.Id, raised);
             }
             else if (Ran(engine, beat.ProgressAtRaise))
             {
@@ -259,11 +282,27 @@ public sealed class Heartbeat : IDisposable
         }
 
         beat.Generation = engine.ResetGeneration;
-        Request pulse = _gt.CreateAndSubmit(_gt.KernelClient.DefaultContext, engine.Id, 0, RequestFlags.Pulse);
-        pulse.Priority = PulsePriority.Min;
-        beat.Systole = pulse;
+        // heartbeat(): a fresh pulse goes in at I915_PRIORITY_MIN, behind everything.
+        beat.Systole = _gt.CreateAndSubmit(_gt.KernelClient.DefaultContext, engine.Id, 0, RequestFlags.Pulse,
+            priority: PulsePriority.Min);
         beat.Emitted = now;
         Interlocked.Increment(ref _pulses);
+        PulseStep?.Invoke(engine.Id, PulsePriority.Min);
+    }
+
+    /// <summary>
+    /// next_heartbeat: one interval, except that a pulse already at BARRIER gets at least twice the preempt timeout,
+    /// so the final, highest-priority try has time for a preemption to be attempted and time out (only at the default
+    /// interval, as i915 does).
+    /// </summary>
+    private long NextDelay(Request systole, long interval)
+    {
+        if (systole.Priority >= PulsePriority.Barrier && interval == _defaultIntervalTicks)
+        {
+            return Math.Max(interval, 2 * Interlocked.Read(ref _preemptTimeoutTicks));
+        }
+
+        return interval;
     }
 
     /// <summary>Safe points an engine must pass, without taking a pending preemption, before it counts as refusing it.</summary>
@@ -305,6 +344,8 @@ public sealed class Heartbeat : IDisposable
         foreach (Engine engine in _gt.Engines)
         {
             engine.ErrorInterrupt = null;
+            engine.PreemptTimeoutInterrupt = null;
+            engine.PreemptArmed = null;
         }
     }
 
@@ -313,8 +354,6 @@ public sealed class Heartbeat : IDisposable
     {
         public Request? Systole;
         public long Emitted;
-        public long PreemptArmedAt;
-        public long ProgressAtArm;
         public long ProgressAtRaise;
 
         /// <summary>The engine's reset generation when <see cref="Systole"/> was sent.</summary>
@@ -324,7 +363,6 @@ public sealed class Heartbeat : IDisposable
         public void Clear(long now)
         {
             Systole = null;
-            PreemptArmedAt = 0;
             LastIdle = now;
         }
     }

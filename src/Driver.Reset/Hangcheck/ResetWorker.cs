@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Driver.Core.Locking;
 using Driver.Core.Requests;
+using Driver.Engines.Execution;
 using Driver.Reset.Recovery;
 using Serilog.Context;
 
@@ -41,8 +42,11 @@ public sealed class ResetWorker : IDisposable
     /// <summary>Reports queued and not yet handled.</summary>
     public int Pending => Volatile.Read(ref _pending);
 
-    /// <summary>Queues a hang report. Lock-free; callable from engine threads.</summary>
-    public void Queue(uint engineMask, ErrorFlags flags, string reason, Request? blame)
+    /// <summary>
+    /// Queues a hang report. Lock-free; callable from engine threads. With <paramref name="activeOn"/> (a preempt
+    /// timeout) the report holds only while <paramref name="blame"/> is still that engine's active request.
+    /// </summary>
+    public void Queue(uint engineMask, ErrorFlags flags, string reason, Request? blame, Engine? activeOn = null)
     {
         if (_stopping)
         {
@@ -50,7 +54,7 @@ public sealed class ResetWorker : IDisposable
         }
 
         Interlocked.Increment(ref _pending);
-        _queue.Enqueue(new Work(engineMask, flags, reason, blame));
+        _queue.Enqueue(new Work(engineMask, flags, reason, blame, activeOn));
         // After the enqueue: the worker either finds the report on its next TryDequeue or is woken by this.
         _doorbell.Set();
     }
@@ -75,6 +79,13 @@ public sealed class ResetWorker : IDisposable
             {
                 // Stale report: the request blamed has finished (a previous reset already dealt with it).
                 if (work.Blame is { IsSignaled: true } || (work.Blame is not null && work.Blame.Guilty))
+                {
+                    continue;
+                }
+                // A preempt timeout: the engine is reset only while the request that refused to yield is still the
+                // one running (execlists_submission_tasklet: rq == preempt_target); if it has since yielded or
+                // finished, whatever runs now is not to blame.
+                if (work.ActiveOn is { } engine && engine.Active != work.Blame)
                 {
                     continue;
                 }
@@ -110,5 +121,5 @@ public sealed class ResetWorker : IDisposable
         _thread.Join(TimeSpan.FromSeconds(10));
     }
 
-    private readonly record struct Work(uint EngineMask, ErrorFlags Flags, string Reason, Request? Blame);
+    private readonly record struct Work(uint EngineMask, ErrorFlags Flags, string Reason, Request? Blame, Engine? ActiveOn);
 }

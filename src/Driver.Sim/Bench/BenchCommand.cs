@@ -74,7 +74,7 @@ public static class BenchCommand
         var sw = Stopwatch.StartNew();
         // A live progress display on a terminal; plain progress lines otherwise (CI logs), none with --quiet.
         bool live = Progress.ProgressDisplay.Enabled(report, request.Quiet);
-        var progress = new BenchProgress(request.Only.Count > 0 ? request.Only.Count : BenchSuite.Groups.Count);
+        var progress = new BenchProgress(request.Only.Count > 0 ? request.Only.Count : BenchSuite.Groups.Count - BenchSuite.OnRequest.Count);
         IReadOnlyList<BenchFigure> figures = Progress.ProgressDisplay.Run(live, progress, () => BenchSuite.Run(new BenchSettings(request.Quick), request.Only, g =>
         {
             progress.Started(g);

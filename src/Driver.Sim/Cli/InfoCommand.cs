@@ -24,6 +24,7 @@ public static class InfoCommand
         // The same ranges as a scenario's device (ScenarioValidator), so info shows only devices a run could have.
         Option<int?> heartbeat = NumberOptions.Int("--heartbeat-ms", 0, 600_000, "Heartbeat interval (0 disables hang detection)", "MS");
         Option<int?> preempt = NumberOptions.Int("--preempt-timeout-ms", 0, 600_000, "Preempt timeout", "MS");
+        Option<int?> timeslice = NumberOptions.Int("--timeslice-ms", 0, 600_000, "Timeslice between equal-priority contexts (0 disables timeslicing)", "MS");
         var engineReset = new Option<bool>("--engine-reset") { Description = "Per-engine reset available" };
         var noEngineReset = new Option<bool>("--no-engine-reset") { Description = "No per-engine reset: every hang is a full reset" };
         var fullReset = new Option<bool>("--full-reset") { Description = "Full reset available" };
@@ -32,7 +33,7 @@ public static class InfoCommand
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
 
         var command = new Command("info", "Show the device as configured: engines, GGTT, hang detection, reset capabilities, wedge strategy");
-        foreach (Option o in new Option[] { scenario, wedge, heartbeat, preempt, engineReset, noEngineReset, fullReset, noFullReset, memory, json })
+        foreach (Option o in new Option[] { scenario, wedge, heartbeat, preempt, timeslice, engineReset, noEngineReset, fullReset, noFullReset, memory, json })
         {
             command.Options.Add(o);
         }
@@ -64,6 +65,7 @@ public static class InfoCommand
             {
                 HeartbeatMs = parse.GetValue(heartbeat) ?? spec.HeartbeatMs,
                 PreemptTimeoutMs = parse.GetValue(preempt) ?? spec.PreemptTimeoutMs,
+                TimesliceMs = parse.GetValue(timeslice) ?? spec.TimesliceMs,
                 EngineReset = parse.GetValue(engineReset) ? true : parse.GetValue(noEngineReset) ? false : spec.EngineReset,
                 FullReset = parse.GetValue(fullReset) ? true : parse.GetValue(noFullReset) ? false : spec.FullReset,
                 MemoryMb = parse.GetValue(memory) ?? spec.MemoryMb,

@@ -67,6 +67,7 @@ public static class DeviceInfo
                 Line("mask", $"0x{engine.Mask():x}", null) with { Json = JsonValue.Create(engine.Mask()) },
                 MsLine("heartbeat_interval_ms", r.HeartbeatInterval, d.Reset.HeartbeatInterval),
                 MsLine("preempt_timeout_ms", r.PreemptTimeout, d.Reset.PreemptTimeout),
+                MsLine("timeslice_duration_ms", gt.Engine.TimesliceDuration, d.Gt.Engine.TimesliceDuration),
                 Line("reset", Capabilities(r.EngineResetEnabled, r.FullResetEnabled), Capabilities(d.Reset.EngineResetEnabled, d.Reset.FullResetEnabled)),
                 MsLine("park_timeout_ms", gt.Engine.ParkTimeout, d.Gt.Engine.ParkTimeout),
                 Line("idle", busyPoll ? "busy-poll" : "sleep", "sleep"),

@@ -20,6 +20,7 @@ public static class DeviceConfigFactory
         {
             MemoryBytes = spec.MemoryMb is { } mb ? (long)mb << 20 : defaults.Gt.MemoryBytes,
             WedgeStrategy = strategy,
+            Engine = defaults.Gt.Engine with { TimesliceDuration = Ms(spec.TimesliceMs) ?? defaults.Gt.Engine.TimesliceDuration },
         };
         ResetConfig r = defaults.Reset;
         ResetConfig reset = r with

@@ -97,6 +97,7 @@ public static class ScenarioValidator
         {
             Range("$.device.heartbeatMs", d.HeartbeatMs, 0, 600_000);
             Range("$.device.preemptTimeoutMs", d.PreemptTimeoutMs, 0, 600_000);
+            Range("$.device.timesliceMs", d.TimesliceMs, 0, 600_000);
             Range("$.device.banWindowMs", d.BanWindowMs, 0, 3_600_000);
             Range("$.device.hangsToBan", d.HangsToBan, 1, 100);
             Range("$.device.wedgeTimeoutMs", d.WedgeTimeoutMs, 1, 600_000);

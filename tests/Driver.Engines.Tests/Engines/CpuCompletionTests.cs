@@ -21,7 +21,9 @@ public sealed class CpuCompletionTests : IDisposable
     [Fact]
     public void ALaterRequestCompletedOnTheCpuLeavesTheEarlierOneToRunAndSignalWithItsOwnStatus()
     {
-        // A spinner of another context holds rcs0, so both requests of ctx wait in the engine's queue.
+        // A spinner of another context holds rcs0, so both requests of ctx wait in the engine's queue (timeslicing
+        // off, timeslice_duration_ms = 0: equal priorities do not take turns).
+        _h.Gt[EngineId.Rcs0].TimesliceDuration = TimeSpan.Zero;
         TestBuffer spin = _h.NewBuffer();
         spin.Write(new BatchBuilder().ArbCheck().Jump(spin.Address));
         Request spinner = _h.Submit(spin);

@@ -33,6 +33,9 @@ public sealed class EngineBusyAccountingTests
     {
         using var h = new GtHarness();
         Engine engine = h.Gt[EngineId.Rcs0];
+        // Timeslicing off (timeslice_duration_ms = 0): equal priorities run in order, so the requests below stay
+        // queued behind the waiter instead of taking turns with it at its semaphore (an arbitration point).
+        engine.TimesliceDuration = TimeSpan.Zero;
         TestBuffer gate = h.NewBuffer();
         // A batch waiting on a semaphore keeps the engine busy with requests queued behind it, each on a context of
         // its own.
@@ -65,6 +68,9 @@ public sealed class EngineBusyAccountingTests
     {
         using var h = new GtHarness();
         Engine engine = h.Gt[EngineId.Rcs0];
+        // Timeslicing off (timeslice_duration_ms = 0): equal priorities run in order, so the requests below stay
+        // queued behind the waiter instead of taking turns with it at its semaphore (an arbitration point).
+        engine.TimesliceDuration = TimeSpan.Zero;
         TestBuffer gate = h.NewBuffer();
         Request waiter = h.Submit(new BatchBuilder().SemaphoreWait(gate.Address, CompareOp.NotEqual, 0).End());
         var queued = Enumerable.Range(0, 3).Select(_ => h.Submit(new BatchBuilder().End(), context: h.Client.CreateContext())).ToList();

@@ -66,6 +66,9 @@ public sealed class BanTests
         var target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);
         Assert.Equal(0, dev.SetContextParam(c, ctx, ContextParam.Recoverable, 0));
+        // Timeslicing off (timeslice_duration_ms = 0): the other context's store waits behind the spinner, which is
+        // still the active request when the reset comes.
+        Assert.Equal(0, dev.SetTimesliceDuration(EngineId.Bcs0, TimeSpan.Zero));
 
         using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Context = ctx, Engine = EngineId.Bcs0 });
         DmaFence queued = stores.Store(ctx, EngineId.Bcs0, target.Slot(0), 1);

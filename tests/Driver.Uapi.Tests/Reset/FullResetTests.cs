@@ -309,7 +309,7 @@ public sealed class FullResetTests
         using Spinner hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
         var queued = new GatedStore(dev, c, innocentCtx, EngineId.Rcs0, target.Slot(0), 0x5AFE);
         // The heartbeat asks rcs0 to preempt (its preempt timeout is armed, the spinner keeps running)...
-        Poll.Until(() => dev.Gt[EngineId.Rcs0].PendingPreemption is not null, "the heartbeat to ask rcs0 to preempt");
+        Poll.Until(() => dev.Gt[EngineId.Rcs0].PreemptTarget is not null, "the heartbeat to ask rcs0 to preempt");
         // ...and a reset from elsewhere deals with the hang before that timeout expires.
         dev.ForceFullReset("reset from elsewhere");
 
@@ -377,6 +377,10 @@ public sealed class FullResetTests
         int other = CreateContext(dev, c);
         target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);
+        // Timeslicing off on both (timeslice_duration_ms = 0): the other context's stores stay queued behind the
+        // spinners instead of getting a timeslice at their MI_ARB_CHECK.
+        Assert.Equal(0, dev.SetTimesliceDuration(EngineId.Rcs0, TimeSpan.Zero));
+        Assert.Equal(0, dev.SetTimesliceDuration(EngineId.Bcs0, TimeSpan.Zero));
         Spinner rcs = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
         Spinner bcs = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Bcs0 });
         return

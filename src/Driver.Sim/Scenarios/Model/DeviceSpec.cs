@@ -9,6 +9,9 @@ public sealed record DeviceSpec
     /// <summary>How long a batch may refuse to yield to a raised pulse before its engine is reset, in ms.</summary>
     public int? PreemptTimeoutMs { get; init; }
 
+    /// <summary>Timeslice between equal-priority contexts on an engine, in ms (0 disables timeslicing; default 1).</summary>
+    public int? TimesliceMs { get; init; }
+
     /// <summary>Per-engine reset available; off escalates every hang to a full reset.</summary>
     public bool? EngineReset { get; init; }
 
