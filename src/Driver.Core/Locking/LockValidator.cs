@@ -49,10 +49,7 @@ public sealed partial class LockValidator
     }
 
     /// <summary>The driver-wide validator; enabled at startup when the environment variable GPUSIM_LOCKDEP is "1".</summary>
-    public static LockValidator Default { get; } = new()
-    {
-        Enabled = Environment.GetEnvironmentVariable("GPUSIM_LOCKDEP") == "1",
-    };
+    public static LockValidator Default { get; } = CreateDefault();
 
     /// <summary>
     /// Whether lock operations are validated. Off, a lock operation costs one extra field read over the bare lock.
@@ -213,6 +210,13 @@ public sealed partial class LockValidator
         }
 
         Track(_fenceClass.Node0, _fenceClass, AcquireKind.Exclusive, trylock: false, push: false);
+    }
+
+    private static LockValidator CreateDefault()
+    {
+        var v = new LockValidator { Enabled = Environment.GetEnvironmentVariable("GPUSIM_LOCKDEP") == "1" };
+        v.PrimeKernelMaps();
+        return v;
     }
 
     /// <summary>Allocates a graph node id.</summary>

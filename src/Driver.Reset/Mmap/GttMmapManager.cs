@@ -180,7 +180,13 @@ public sealed class GttMmapManager : IResetObserver
     {
         using (_lock.Acquire())
         {
-            mapping.Zap();
+            // munmap: the mm's mmap_lock for write, then the zap (unmap_region → the mmu notifiers).
+            using (Lockdep.MmapLock.Hold())
+            using (Lockdep.Default.MmuNotifier.Hold())
+            {
+                mapping.Zap();
+            }
+
             mapping.State.Remove(mapping);
         }
     }
@@ -194,6 +200,16 @@ public sealed class GttMmapManager : IResetObserver
     /// (stealing the least recently used one), and install the mapping's PTEs. Returns 0 or -errno.
     /// </summary>
     internal int Fault(GttMapping mapping)
+    {
+        // The CPU's page fault runs with the mm's mmap_lock held for read (do_user_addr_fault → handle_mm_fault →
+        // vm_ops->fault): everything the handler takes or waits for is ordered after mmap_lock.
+        using (Lockdep.MmapLock.HoldRead())
+        {
+            return FaultLocked(mapping);
+        }
+    }
+
+    private int FaultLocked(GttMapping mapping)
     {
         Interlocked.Increment(ref _faults);
         bool resetLocked = false;
@@ -304,7 +320,12 @@ public sealed class GttMmapManager : IResetObserver
                     {
                         if (obj.Tiling != TilingMode.None)
                         {
-                            obj.ZapMappings();
+                            // unmap_mapping_range: i_mmap_rwsem, and the mmu notifiers run for the zapped range.
+                            using (Lockdep.IMmapRwsem.HoldRead())
+                            using (Lockdep.Default.MmuNotifier.Hold())
+                            {
+                                obj.ZapMappings();
+                            }
                         }
                     }
                 }
