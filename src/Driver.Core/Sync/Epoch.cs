@@ -58,11 +58,20 @@ public sealed class Epoch
     /// <summary>Creates an epoch domain.</summary>
     /// <param name="name">Diagnostic name, e.g. <c>"engine.submit_request"</c>.</param>
     public Epoch(string name)
+        : this(name, Lockdep.Default)
+    {
+    }
+
+    /// <summary>Creates an epoch domain whose lockdep map belongs to <paramref name="validator"/> (tests).</summary>
+    /// <param name="name">Diagnostic name, also the lockdep class of its map.</param>
+    /// <param name="validator">The validator that sees its read sections and grace periods.</param>
+    public Epoch(string name, LockValidator validator)
     {
         ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(validator);
         Name = name;
         _readers = new ReaderRegistry(ReaderRegistryIds.Allocate());
-        DepMap = new LockdepMap(name);
+        DepMap = new LockdepMap(validator.Class(name));
     }
 
     /// <summary>Recycles the slot-table id; stale per-thread entries are rejected by their registry tag.</summary>

@@ -178,10 +178,11 @@ public sealed class GttMmapManager : IResetObserver
     /// <summary>munmap of <paramref name="mapping"/>.</summary>
     internal void Unmap(GttMapping mapping)
     {
+        // munmap: the mm's mmap_lock for write around the whole unmap, the zap (unmap_region → the mmu notifiers)
+        // and the driver's vm_ops->close.
+        using (Lockdep.MmapLock.Hold())
         using (_lock.Acquire())
         {
-            // munmap: the mm's mmap_lock for write, then the zap (unmap_region → the mmu notifiers).
-            using (Lockdep.MmapLock.Hold())
             using (Lockdep.Default.MmuNotifier.Hold())
             {
                 mapping.Zap();
@@ -320,12 +321,7 @@ public sealed class GttMmapManager : IResetObserver
                     {
                         if (obj.Tiling != TilingMode.None)
                         {
-                            // unmap_mapping_range: i_mmap_rwsem, and the mmu notifiers run for the zapped range.
-                            using (Lockdep.IMmapRwsem.HoldRead())
-                            using (Lockdep.Default.MmuNotifier.Hold())
-                            {
-                                obj.ZapMappings();
-                            }
+                            obj.ZapMappings();
                         }
                     }
                 }
