@@ -12,7 +12,8 @@ namespace Driver.Core.Locking;
 /// dependency A → B; a new dependency that closes a cycle (any length) is a possible deadlock. The per-thread
 /// held-lock sequence is hashed into a chain key and cached once validated, so the steady state does one hash
 /// lookup per acquisition and no stack walk. Known limits: dependencies between instances of one class are merged
-/// (use subclasses); a handed-off lock is tracked by no thread while in transit; read locks are modelled as
+/// (use subclasses); a handed-off lock is tracked by no thread while in transit (its releaser's held locks are
+/// committed at the release, see LockValidator.CrossRelease.cs); read locks are modelled as
 /// documented on <see cref="DriverRwLock"/>.
 /// </remarks>
 public sealed partial class LockValidator
