@@ -98,11 +98,18 @@ public sealed partial class GpuDevice
         DmaFence? last = bo.Resv.GetSingleton(DmaResvUsage.Bookkeep);
         // AddCallback refuses a fence that has signalled, even one that signalled after a check made here: then
         // the object is idle and released now (ignoring the refusal leaked its pages and GGTT range).
-        if (last is null || !last.AddCallback(new Core.Fences.ActionFenceCallback(_ => Release(bo))))
+        // Not released inside the callback: it runs in the fence's signalling section, and the release revokes the
+        // object's mmaps (unmap_mapping_range: i_mmap_rwsem, the mmu notifiers, which may wait on fences) and waits
+        // for a TLB shootdown. As i915_gem_free_object does, the callback only queues the release on a worker.
+        if (last is null || !last.AddCallback(new Core.Fences.ActionFenceCallback(_ => QueueRelease(bo))))
         {
             Release(bo);
         }
     }
+
+    /// <summary>The free worker (i915's mm.free_work): releases <paramref name="bo"/> outside the signalling section.</summary>
+    private void QueueRelease(BufferObject bo) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Device.Release(state.Bo), (Device: this, Bo: bo), preferLocal: false);
 
     private void Release(BufferObject bo)
     {

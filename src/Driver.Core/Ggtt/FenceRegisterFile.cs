@@ -29,6 +29,12 @@ public sealed class FenceRegisterFile
     /// </summary>
     private readonly DriverMutex _lock = new("ggtt->fence_lock");
 
+    // Orders the register writes and the slots' Owner/Binding updates against RestoreAll, which rewrites the
+    // registers from the software copy inside a reset (a fence-signalling section). Apart from _lock because a steal
+    // holds _lock across the previous holder's revoke (zap + TLB shootdown, which waits for user accesses): the reset
+    // must not wait for that. Taken inside _lock; nothing is taken inside it.
+    private readonly DriverMutex _regLock = new("ggtt->fence_reg_lock");
+
     private long _useClock;
     private long _steals;
     private long _writes;
@@ -141,10 +147,14 @@ public sealed class FenceRegisterFile
                 Interlocked.Increment(ref _steals);
             }
             var binding = new FenceBinding(victimIndex, value, size);
-            victim.Owner = owner;
-            victim.Binding = binding;
             victim.LastUse = now;
-            WriteRegister(victimIndex, value);
+            using (_regLock.Acquire())
+            {
+                victim.Owner = owner;
+                victim.Binding = binding;
+                WriteRegister(victimIndex, value);
+            }
+
             return binding;
         }
     }
@@ -163,9 +173,12 @@ public sealed class FenceRegisterFile
                 return;
             }
 
-            slot.Owner = null;
-            slot.Binding = null;
-            WriteRegister(binding.Index, FenceValue.Cleared);
+            using (_regLock.Acquire())
+            {
+                slot.Owner = null;
+                slot.Binding = null;
+                WriteRegister(binding.Index, FenceValue.Cleared);
+            }
         }
     }
 
@@ -184,7 +197,9 @@ public sealed class FenceRegisterFile
     /// <summary>Rewrites every register from the software copy, each in the ordered way (i915_gem_restore_fences).</summary>
     public void RestoreAll()
     {
-        using (_lock.Acquire())
+        // Only the register lock: a steal in progress (holding _lock across its revoke) then writes its own register
+        // after this restore, or has already updated the copy this restore writes.
+        using (_regLock.Acquire())
         {
             for (int i = 0; i < _slots.Length; i++)
             {
@@ -196,7 +211,7 @@ public sealed class FenceRegisterFile
     /// <summary>
     /// The ordered write (fence_write): low half 0 so that the register is invalid while the high half changes,
     /// then the high half, then the low half with VALID. Release stores: a lookup that sees the final low half
-    /// (acquire in <see cref="ReadLow"/>) also sees the high half. Caller holds <see cref="_lock"/>.
+    /// (acquire in <see cref="ReadLow"/>) also sees the high half. Caller holds <see cref="_regLock"/>.
     /// </summary>
     private void WriteRegister(int index, FenceValue value)
     {

@@ -7,7 +7,8 @@ public sealed partial class DriverMutex
     /// Takes the mutex on this thread (validated like <see cref="Lock()"/>, so its ordering against locks this thread
     /// holds is checked), then detaches it from the thread: it stays locked, "in transit", until some thread calls
     /// <see cref="UnlockHandedOff"/> with the returned ticket. While in transit no thread's held-lock stack has it,
-    /// so nothing is reported about it (and, a known limit shared with the kernel, nothing is learnt from it either).
+    /// so nothing is reported about it; what the releasing thread holds at <see cref="UnlockHandedOff"/> is learnt
+    /// then (class → each held lock), as cross-release's commit step would.
     /// </summary>
     public HandOffTicket LockForHandOff()
     {
@@ -44,6 +45,14 @@ public sealed partial class DriverMutex
             }
 
             throw new SynchronizationLockException($"DriverMutex '{Class.Name}' is not handed off with this ticket.");
+        }
+
+        // The commit of the hand-off (cross-release): the mutex was held all along, so whatever this thread took
+        // before releasing it was taken while it was held. Records class → each lock held here, which makes the 2009
+        // AB-BA (the releaser needs B, someone holding B waits for the mutex) a reported cycle.
+        if (_validator.Enabled)
+        {
+            _validator.CommitCrossRelease(Class.Node0);
         }
 
         // _transitClear was allocated before the ticket existed, and the ticket reached this thread through whatever

@@ -12,7 +12,8 @@ namespace Driver.Core.Locking;
 /// dependency A → B; a new dependency that closes a cycle (any length) is a possible deadlock. The per-thread
 /// held-lock sequence is hashed into a chain key and cached once validated, so the steady state does one hash
 /// lookup per acquisition and no stack walk. Known limits: dependencies between instances of one class are merged
-/// (use subclasses); a handed-off lock is tracked by no thread while in transit; read locks are modelled as
+/// (use subclasses); a handed-off lock is tracked by no thread while in transit (its releaser's held locks are
+/// committed at the release, see LockValidator.CrossRelease.cs); read locks are modelled as
 /// documented on <see cref="DriverRwLock"/>.
 /// </remarks>
 public sealed partial class LockValidator
@@ -49,10 +50,7 @@ public sealed partial class LockValidator
     }
 
     /// <summary>The driver-wide validator; enabled at startup when the environment variable GPUSIM_LOCKDEP is "1".</summary>
-    public static LockValidator Default { get; } = new()
-    {
-        Enabled = Environment.GetEnvironmentVariable("GPUSIM_LOCKDEP") == "1",
-    };
+    public static LockValidator Default { get; } = CreateDefault();
 
     /// <summary>
     /// Whether lock operations are validated. Off, a lock operation costs one extra field read over the bare lock.
@@ -213,6 +211,13 @@ public sealed partial class LockValidator
         }
 
         Track(_fenceClass.Node0, _fenceClass, AcquireKind.Exclusive, trylock: false, push: false);
+    }
+
+    private static LockValidator CreateDefault()
+    {
+        var v = new LockValidator { Enabled = Environment.GetEnvironmentVariable("GPUSIM_LOCKDEP") == "1" };
+        v.PrimeKernelMaps();
+        return v;
     }
 
     /// <summary>Allocates a graph node id.</summary>

@@ -10,8 +10,27 @@ public static class Lockdep
     public static bool Enabled
     {
         get => LockValidator.Default.Enabled;
-        set => LockValidator.Default.Enabled = value;
+        set
+        {
+            LockValidator.Default.Enabled = value;
+            LockValidator.Default.PrimeKernelMaps();
+        }
     }
+
+    /// <summary>mmap_lock of the driver-wide validator.</summary>
+    public static LockdepMap MmapLock => LockValidator.Default.MmapLock;
+
+    /// <summary>i_mmap_rwsem of the driver-wide validator.</summary>
+    public static LockdepMap IMmapRwsem => LockValidator.Default.IMmapRwsem;
+
+    /// <summary>fs_reclaim of the driver-wide validator.</summary>
+    public static LockdepMap FsReclaim => LockValidator.Default.FsReclaim;
+
+    /// <summary>cpu_hotplug_lock of the driver-wide validator.</summary>
+    public static LockdepMap CpuHotplugLock => LockValidator.Default.CpuHotplugLock;
+
+    /// <summary><see cref="LockValidator.MightAlloc"/> on the driver-wide validator.</summary>
+    public static void MightAlloc() => LockValidator.Default.MightAlloc();
 
     /// <summary><see cref="LockValidator.BeginSignalling"/> on the driver-wide validator.</summary>
     public static bool BeginSignalling() => LockValidator.Default.BeginSignalling();

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Driver.Core.Errors;
+using Driver.Core.Locking;
 using Driver.Core.Resv;
 
 namespace Driver.Core.Memory;
@@ -19,6 +20,8 @@ public sealed class BufferObject
     /// <summary>Allocates a BO of <paramref name="size"/> bytes (rounded up to whole pages).</summary>
     public BufferObject(DeviceMemory memory, long size, BoFlags flags)
     {
+        // The backing store is allocated with GFP_KERNEL (shmem): reclaim may run, and reclaim may wait on fences.
+        Lockdep.MightAlloc();
         if (size <= 0)
         {
             throw DriverException.Inval($"buffer size {size} must be positive");

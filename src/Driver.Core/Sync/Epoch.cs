@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using Driver.Core.Locking;
 
 namespace Driver.Core.Sync;
 
@@ -57,10 +58,20 @@ public sealed class Epoch
     /// <summary>Creates an epoch domain.</summary>
     /// <param name="name">Diagnostic name, e.g. <c>"engine.submit_request"</c>.</param>
     public Epoch(string name)
+        : this(name, Lockdep.Default)
+    {
+    }
+
+    /// <summary>Creates an epoch domain whose lockdep map belongs to <paramref name="validator"/> (tests).</summary>
+    /// <param name="name">Diagnostic name, also the lockdep class of its map.</param>
+    /// <param name="validator">The validator that sees its read sections and grace periods.</param>
+    public Epoch(string name, LockValidator validator)
     {
         ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(validator);
         Name = name;
         _readers = new ReaderRegistry(ReaderRegistryIds.Allocate());
+        DepMap = new LockdepMap(validator.Class(name));
     }
 
     /// <summary>Recycles the slot-table id; stale per-thread entries are rejected by their registry tag.</summary>
@@ -79,6 +90,14 @@ public sealed class Epoch
     /// <summary>True if the current thread is inside a read section of this epoch.</summary>
     public bool IsReadLocked => _readers.TryGetCurrentThreadSlot()?.Hot.Nesting > 0;
 
+    /// <summary>
+    /// The lockdep map of the domain (srcu_struct's dep_map): readers hold it as recursive readers, as
+    /// srcu_read_lock does, and <see cref="Synchronize(TimeSpan)"/> acquires and releases it exclusively, as
+    /// synchronize_srcu does since 6.2. A grace period started with a lock held that some reader takes inside its
+    /// section, or inside a section of the same domain, is then reported like an AB-BA on a lock.
+    /// </summary>
+    public LockdepMap DepMap { get; }
+
     /// <summary>Number of grace periods completed by <see cref="Synchronize()"/> (shared ones count once).</summary>
     public long GracePeriods => Volatile.Read(ref _counters.GracePeriods); // statistics: atomic read, no ordering implied
 
@@ -91,6 +110,7 @@ public sealed class Epoch
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void ReadLock()
     {
+        DepMap.AcquireRecursiveRead();
         ReaderSlot slot = _readers.GetOrRegisterCurrentThread();
         if (slot.Hot.Nesting++ == 0)
         {
@@ -128,12 +148,15 @@ public sealed class Epoch
             // the grace period (retiring / freeing the old object) can be observed by this section.
             Volatile.Write(ref slot.Hot.State, 0);
         }
+
+        DepMap.Release();
     }
 
     /// <summary>Enters a read-side section and returns a scope whose Dispose leaves it; allocation-free.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public EpochReadScope Read()
     {
+        DepMap.AcquireRecursiveRead();
         ReaderSlot slot = _readers.GetOrRegisterCurrentThread();
         if (slot.Hot.Nesting++ == 0)
         {
@@ -141,7 +164,7 @@ public sealed class Epoch
             long epoch = Volatile.Read(ref _counters.Current);
             Volatile.Write(ref slot.Hot.State, epoch | ActiveBit);
         }
-        return new EpochReadScope(slot);
+        return new EpochReadScope(slot, DepMap);
     }
 
     /// <summary>Thrown by a scope disposed more times than its section was entered.</summary>
@@ -170,6 +193,10 @@ public sealed class Epoch
             throw new InvalidOperationException(
                 $"Epoch '{Name}': Synchronize() called inside a read section of the same epoch would wait for itself.");
         }
+
+        // synchronize_srcu's lock_map_acquire/release: the grace period waits for every reader, hence for every
+        // lock a reader may take inside its section.
+        DepMap.Wait();
 
         var deadline = SyncDeadline.From(timeout);
 

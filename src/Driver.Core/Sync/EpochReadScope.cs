@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Driver.Core.Locking;
 
 namespace Driver.Core.Sync;
 
@@ -15,10 +16,14 @@ public readonly struct EpochReadScope : IDisposable
     /// </summary>
     private readonly ReaderSlot? _slot;
 
+    /// <summary>The domain's lockdep map, held (recursive read) by the section.</summary>
+    private readonly LockdepMap? _map;
+
     /// <summary>Wraps a section that the caller has already entered on <paramref name="slot"/>.</summary>
-    internal EpochReadScope(ReaderSlot slot)
+    internal EpochReadScope(ReaderSlot slot, LockdepMap map)
     {
         _slot = slot;
+        _map = map;
     }
 
     /// <summary>Leaves the section (as <see cref="Epoch.ReadUnlock"/>); a default instance does nothing.</summary>
@@ -41,5 +46,7 @@ public readonly struct EpochReadScope : IDisposable
             // Release store, as in Epoch.ReadUnlock: pairs with the acquire load of State in WaitForReader().
             Volatile.Write(ref slot.Hot.State, 0);
         }
+
+        _map!.Release();
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
+using Driver.Core.Locking;
 
 namespace Driver.Core.Sync;
 
@@ -188,6 +189,22 @@ public sealed class StopMachine
     public bool Run(Action action, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(action);
+        // stop_machine() = cpus_read_lock() + stop_machine_cpuslocked(): the stop is ordered after cpu_hotplug_lock,
+        // and whatever the stopper holds is ordered before it (the 2018 splat's chain runs through it).
+        Lockdep.CpuHotplugLock.AcquireRead();
+        try
+        {
+            return RunCpusLocked(action, timeout);
+        }
+        finally
+        {
+            Lockdep.CpuHotplugLock.Release();
+        }
+    }
+
+    /// <summary>stop_machine_cpuslocked: <see cref="Run"/> with cpu_hotplug_lock already held for read.</summary>
+    private bool RunCpusLocked(Action action, TimeSpan timeout)
+    {
         var deadline = SyncDeadline.From(timeout);
 
         // Only a value this very thread stored can equal CurrentThread, so no cross-thread ordering is needed.

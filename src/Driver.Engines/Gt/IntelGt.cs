@@ -1,6 +1,7 @@
 using Driver.Core.Contexts;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
+using Driver.Core.Locking;
 using Driver.Core.Memory;
 using Driver.Core.Requests;
 using Driver.Core.Sync;
@@ -100,6 +101,9 @@ public sealed class IntelGt : IDisposable
         // its timeline is built, so two requests of one timeline reach the engine in seqno order.
         using (tl.Mutex.Acquire())
         {
+            // __i915_request_create: the request comes from a slab with GFP_KERNEL under the timeline mutex, so
+            // timeline->mutex → fs_reclaim (→ dma_fence_map: reclaim may wait on fences).
+            Lockdep.MightAlloc();
             var rq = new Request(tl, tl.NextSeqno(), batchAddress, flags);
             if (priority is { } p)
             {

@@ -1,5 +1,6 @@
 using Driver.Core.Errors;
 using Driver.Core.Ggtt;
+using Driver.Core.Locking;
 using Driver.Core.Memory;
 using Driver.Core.Sync;
 
@@ -91,6 +92,8 @@ public sealed class GttMapping : IDisposable
     /// </summary>
     public int Read(long offset, out uint value)
     {
+        // might_fault: a CPU access through a mapping may fault, which takes the mm's mmap_lock for read.
+        Lockdep.MmapLock.MightLockRead();
         if ((ulong)offset > (ulong)_lastDword || (offset & 3) != 0)
         {
             value = 0;
@@ -116,6 +119,8 @@ public sealed class GttMapping : IDisposable
     /// <summary>Writes the dword at linear byte <paramref name="offset"/> of the surface; errors as <see cref="Read"/>.</summary>
     public int Write(long offset, uint value)
     {
+        // might_fault: a CPU access through a mapping may fault, which takes the mm's mmap_lock for read.
+        Lockdep.MmapLock.MightLockRead();
         if ((ulong)offset > (ulong)_lastDword || (offset & 3) != 0)
         {
             return -Errno.EINVAL;

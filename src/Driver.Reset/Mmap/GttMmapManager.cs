@@ -178,9 +178,16 @@ public sealed class GttMmapManager : IResetObserver
     /// <summary>munmap of <paramref name="mapping"/>.</summary>
     internal void Unmap(GttMapping mapping)
     {
+        // munmap: the mm's mmap_lock for write around the whole unmap, the zap (unmap_region → the mmu notifiers)
+        // and the driver's vm_ops->close.
+        using (Lockdep.MmapLock.Hold())
         using (_lock.Acquire())
         {
-            mapping.Zap();
+            using (Lockdep.Default.MmuNotifier.Hold())
+            {
+                mapping.Zap();
+            }
+
             mapping.State.Remove(mapping);
         }
     }
@@ -194,6 +201,16 @@ public sealed class GttMmapManager : IResetObserver
     /// (stealing the least recently used one), and install the mapping's PTEs. Returns 0 or -errno.
     /// </summary>
     internal int Fault(GttMapping mapping)
+    {
+        // The CPU's page fault runs with the mm's mmap_lock held for read (do_user_addr_fault → handle_mm_fault →
+        // vm_ops->fault): everything the handler takes or waits for is ordered after mmap_lock.
+        using (Lockdep.MmapLock.HoldRead())
+        {
+            return FaultLocked(mapping);
+        }
+    }
+
+    private int FaultLocked(GttMapping mapping)
     {
         Interlocked.Increment(ref _faults);
         bool resetLocked = false;

@@ -1,3 +1,4 @@
+using Driver.Core.Locking;
 using Driver.Core.Ggtt;
 using Driver.Core.Memory;
 
@@ -80,6 +81,10 @@ internal sealed class GttObject : IFenceOwner
     /// <summary>Zaps the CPU PTEs of every mapping; returns how many had entries present. Manager lock held.</summary>
     public int ZapMappings()
     {
+        // unmap_mapping_range: the address space's i_mmap_rwsem for read, and the mmu notifiers of the zapped range
+        // (which may wait on fences: a zap must not run inside a fence-signalling section).
+        using LockdepMap.Scope iMmap = Lockdep.IMmapRwsem.HoldRead();
+        using LockdepMap.Scope notifier = Lockdep.Default.MmuNotifier.Hold();
         int zapped = 0;
         foreach (GttMapping m in _mappings)
         {

@@ -77,6 +77,14 @@ public sealed partial class GtReset
     private void ResetFull(uint stalledMask, string reason, bool notify)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        // gt_revoke, before the signalling section and under BACKOFF with the SRCU readers (fault paths) flushed:
+        // revoking user mmaps takes i_mmap_rwsem and runs the mmu notifiers, which may wait on fences, and the TLB
+        // shootdown / stop of the mmap users waits for user threads; none of it may happen inside the section.
+        foreach (IResetObserver o in Observers)
+        {
+            o.OnResetPrepare();
+        }
+
         bool cookie = Lockdep.BeginSignalling();
         try
         {
@@ -96,10 +104,6 @@ public sealed partial class GtReset
     {
         using (_mutex.Acquire())
         {
-            foreach (IResetObserver o in Observers)
-            {
-                o.OnResetPrepare();
-            }
             // Clear any previous failed attempt at recovery: time to try again.
             if (!UnsetWedgedLocked())
             {

@@ -164,20 +164,46 @@ public sealed partial class GtReset
     /// </summary>
     public void HandleError(uint engineMask, ErrorFlags flags, string reason)
     {
-        // Recovery is what makes every fence signal: it is a signalling section, so it must never wait on a fence,
-        // nor take a lock that someone holds while waiting on one (the validator checks both).
+        // Recovery is what makes every fence signal: the per-engine resets and the full reset proper are signalling
+        // sections, so they must never wait on a fence, nor take a lock that someone holds while waiting on one
+        // (the validator checks both). What cannot be inside one runs between them, as in intel_gt_reset ("Revoking
+        // cpu mmap ptes cannot be done from a dma_fence critical section"): setting BACKOFF, the SRCU grace period
+        // that flushes the fault paths, and the revoke of the user mmaps (ResetFull's prepare).
         bool cookie = Lockdep.BeginSignalling();
         try
         {
-            HandleErrorSignalling(engineMask, flags, reason);
+            engineMask = HandleErrorEngines(engineMask, flags, reason);
         }
         finally
         {
             Lockdep.EndSignalling(cookie);
         }
+
+        if (engineMask == 0)
+        {
+            return;
+        }
+
+        // Full reset needs the mutex; stop anyone else trying to do one. If a full reset is already under way it
+        // will deal with our engines too: wait for it and piggy-back instead of resetting twice.
+        if (TestAndSetBit(ResetFlags.Backoff))
+        {
+            WaitForBitClear(ResetFlags.Backoff);
+            return;
+        }
+        try
+        {
+            QuiesceForFullReset();
+            ResetGlobal(engineMask, reason);
+        }
+        finally
+        {
+            LeaveBackoff();
+        }
     }
 
-    private void HandleErrorSignalling(uint engineMask, ErrorFlags flags, string reason)
+    /// <summary>The error's log, event, capture and per-engine resets; returns the engines still to reset in full.</summary>
+    private uint HandleErrorEngines(uint engineMask, ErrorFlags flags, string reason)
     {
         engineMask &= EngineIds.AllMask;
         EngineLog(engineMask).Warning("GPU HANG: {Reason}, engine mask 0x{Mask:x}", reason, engineMask);
@@ -216,27 +242,7 @@ public sealed partial class GtReset
                 }
             }
         }
-        if (engineMask == 0)
-        {
-            return;
-        }
-
-        // Full reset needs the mutex; stop anyone else trying to do one. If a full reset is already under way it
-        // will deal with our engines too: wait for it and piggy-back instead of resetting twice.
-        if (TestAndSetBit(ResetFlags.Backoff))
-        {
-            WaitForBitClear(ResetFlags.Backoff);
-            return;
-        }
-        try
-        {
-            QuiesceForFullReset();
-            ResetGlobal(engineMask, reason);
-        }
-        finally
-        {
-            LeaveBackoff();
-        }
+        return engineMask;
     }
 
     /// <summary>

@@ -7,7 +7,10 @@ namespace Driver.Reset.Recovery;
 /// </summary>
 public interface IResetObserver
 {
-    /// <summary>Before the hardware reset: revoke what must not be used across it (user mmaps).</summary>
+    /// <summary>
+    /// Before the hardware reset: revoke what must not be used across it (user mmaps). Called under BACKOFF, with
+    /// every ResetLock() holder flushed, outside the reset's fence-signalling section and the reset mutex.
+    /// </summary>
     void OnResetPrepare();
 
     /// <summary>

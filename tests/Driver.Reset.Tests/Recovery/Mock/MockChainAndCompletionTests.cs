@@ -4,6 +4,7 @@ using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Requests;
 using Driver.Engines.Execution;
+using Driver.Reset.Recovery;
 
 namespace Driver.Reset.Tests.Recovery.Mock;
 
