@@ -70,6 +70,8 @@ public class CloseClientReleaseTests
         // client's target range was reused by the next round while an orphaned batch still wrote there (stray stores).
         // Heartbeat on: the closed client's persistent work keeps running (without one it would be cancelled).
         using var t = TestDevice.StarvationTolerant();
+        // The earlier request must stay queued behind the spinner: no timeslice lets it in.
+        Assert.Equal(0, t.Dev.SetTimesliceDuration(EngineId.Vcs0, TimeSpan.Zero));
         using var spin = Spinner.Start(t.Dev, t.Client, new SpinnerOptions { Engine = EngineId.Vcs0 });
         Assert.True(spin.WaitStarted(Bound.Long));
         Assert.Equal(0, t.Dev.OpenClient(out int client, name: "closing"));

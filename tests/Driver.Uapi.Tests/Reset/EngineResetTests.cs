@@ -87,6 +87,9 @@ public sealed class EngineResetTests
         int queuedCtx = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);
+        // The spinner must be the active request when the reset comes: no timeslice lets the queued store in first
+        // (with one, whichever runs at that moment is the one blamed, as on i915).
+        Assert.Equal(0, dev.SetTimesliceDuration(EngineId.Ccs0, TimeSpan.Zero));
         using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Context = busyCtx, Engine = EngineId.Ccs0 });
         DmaFence queued = stores.Store(queuedCtx, EngineId.Ccs0, target.Slot(0), 0x5151);
 
