@@ -118,13 +118,9 @@ public sealed class I915Hangman : IIgtBinary
         var background = new List<Spinner>();
         foreach (EngineId other in EngineIds.All)
         {
-            // The simulator's engines run their queue in order, with no timeslicing: a background spinner on the
-            // target engine would keep the hanging one from ever starting, so only the other engines get one.
-            if (other == target)
-            {
-                continue;
-            }
-
+            // Every engine gets a background spinner, the target too: it gives the target something to timeslice
+            // with, so the non-preemptible hanger behind it gets in, refuses to yield, and is caught by the preempt
+            // timeout; the spinner itself is only preempted, and must come out unaffected.
             int ctx = IgtGem.ContextCreate(t, dev, fd);
             IgtGem.SetParam(t, dev, fd, ctx, ContextParam.Bannable, 0);
             background.Add(IgtSpin.New(t, dev, fd, new SpinnerOptions { Context = ctx, Engine = other, FenceOut = true }));

@@ -20,6 +20,8 @@ public class RewindCompletionTests
     public void AnEngineResetReplaysTheEarlierRequestItsLaterSiblingCompletedOnTheCpuSkipped()
     {
         using var rig = new ResetRig();
+        // The spinner keeps the engine (no timeslice): the earlier request must still be queued at the reset.
+        rig[EngineId.Rcs0].TimesliceDuration = TimeSpan.Zero;
         ResetRig.Spinner hung = rig.Spin(EngineId.Rcs0);
         GpuContext ctx = rig.Harness.Client.CreateContext();
         TestBuffer target = rig.Harness.NewBuffer();

@@ -31,7 +31,9 @@ public sealed class FullResetTests
         var target = new TargetBuffer(dev, innocent);
         var stores = new StoreBatches(dev, innocent);
 
-        // Running, not hung, on other engines: a preemptible spinner and a batch parked on a semaphore.
+        // Running, not hung, on other engines: a preemptible spinner and a batch parked on a semaphore. The spinner
+        // keeps bcs0 to itself (no timeslice), so the queued store really waits behind an innocent victim.
+        Assert.Equal(0, dev.SetTimesliceDuration(EngineId.Bcs0, TimeSpan.Zero));
         using Spinner spin = StartSpinner(dev, innocent, new SpinnerOptions { Context = spinCtx, Engine = EngineId.Bcs0 });
         var gate = new GatedStore(dev, innocent, gateCtx, EngineId.Ccs0, target.Slot(2), 0x3333);
         Poll.Until(() => gate.Started, "the gated batch to start");
@@ -113,6 +115,8 @@ public sealed class FullResetTests
         int other = CreateContext(dev, c);
         var target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);
+        // The spinner must be the active request at the reset and the store queued behind it: no timeslice.
+        Assert.Equal(0, dev.SetTimesliceDuration(EngineId.Rcs0, TimeSpan.Zero));
         using Spinner spin = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0 });
         DmaFence queued = stores.Store(other, EngineId.Rcs0, target.Slot(0), 0x99);
         dev.Reset.Faults.FailFullResets(failures);
