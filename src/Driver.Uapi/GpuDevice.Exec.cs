@@ -86,6 +86,9 @@ public sealed partial class GpuDevice
                 return -Errno.ENOENT;
             }
 
+            // i915_gem_object_userptr_submit_init: userptr pages built (-EFAULT once unmapped) before anything is
+            // bound or locked; GpuDevice.Userptr.cs.
+            UserptrExec? userptr = UserptrSubmitInit(batch, objects, written);
             uint batchAddress = Gt.Ggtt.Insert(batch).Offset + (uint)args.BatchOffset;
             foreach (BufferObject bo in objects)
             {
@@ -98,7 +101,24 @@ public sealed partial class GpuDevice
             }
 
             RequestFlags flags = (args.Flags & ExecFlags.NoCapture) != 0 ? RequestFlags.NoCapture : RequestFlags.None;
-            Request rq = SubmitReserved(ctx, (EngineId)args.Engine, batchAddress, flags, args.InFences, batch, objects, written);
+            IReadOnlyList<DmaFence> inFences = userptr is null ? args.InFences : [.. args.InFences, userptr.Gate];
+            Request rq;
+            try
+            {
+                rq = SubmitReserved(ctx, (EngineId)args.Engine, batchAddress, flags, inFences, batch, objects, written);
+            }
+            catch
+            {
+                userptr?.Open(0);
+                throw;
+            }
+
+            // eb_move_to_gpu's userptr check under the notifier lock: -EAGAIN when an invalidation ran meanwhile.
+            if (userptr is not null && UserptrSubmitDone(userptr) is var err && err != 0)
+            {
+                return err;
+            }
+
             outFence = rq;
             return 0;
         }

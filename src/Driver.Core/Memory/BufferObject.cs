@@ -14,7 +14,7 @@ namespace Driver.Core.Memory;
 public sealed class BufferObject
 {
     private static long s_nextId;
-    private readonly DeviceMemory _memory;
+    private readonly DeviceMemory? _memory;
     private int _freed;
 
     /// <summary>Allocates a BO of <paramref name="size"/> bytes (rounded up to whole pages).</summary>
@@ -41,6 +41,25 @@ public sealed class BufferObject
         Size = (size + DeviceMemory.PageSize - 1) / DeviceMemory.PageSize * DeviceMemory.PageSize;
         Flags = flags;
         Pages = memory.Allocate((int)(Size / DeviceMemory.PageSize));
+        Id = Interlocked.Increment(ref s_nextId);
+    }
+
+    /// <summary>
+    /// A userptr object: backed by <paramref name="pages"/>, pages a process owns (its simulated CPU mm), not by device
+    /// memory, so they are not counted against it. The owner repoints the slots of <see cref="Pages"/> when it gets
+    /// the pages again after an invalidation (and rewrites the GGTT PTEs with <see cref="Ggtt.RefreshPtes"/>).
+    /// </summary>
+    public BufferObject(uint[][] pages, BoFlags flags)
+    {
+        ArgumentNullException.ThrowIfNull(pages);
+        if (pages.Length == 0 || (flags & ~(BoFlags.Kernel | BoFlags.Capture)) != 0)
+        {
+            throw DriverException.Inval("a userptr object needs pages and known flags");
+        }
+
+        Size = (long)pages.Length * DeviceMemory.PageSize;
+        Flags = flags;
+        Pages = pages;
         Id = Interlocked.Increment(ref s_nextId);
     }
 
@@ -102,7 +121,7 @@ public sealed class BufferObject
     {
         if (Interlocked.Exchange(ref _freed, 1) == 0)
         {
-            _memory.Free(Pages.Length);
+            _memory?.Free(Pages.Length);
         }
     }
 

@@ -74,6 +74,21 @@ public sealed class Ggtt
         }
     }
 
+    /// <summary>
+    /// Rewrites the PTEs of a bound <paramref name="bo"/> from its current <see cref="BufferObject.Pages"/> (a userptr
+    /// object that got its pages again after an mmu-notifier invalidation); nothing when unbound.
+    /// </summary>
+    public void RefreshPtes(BufferObject bo)
+    {
+        using (_mutex.Acquire())
+        {
+            if (bo.Binding is { } node)
+            {
+                WritePtes(node);
+            }
+        }
+    }
+
     /// <summary>Unbinds <paramref name="bo"/> if bound: its PTEs are cleared, later accesses fault.</summary>
     public void Remove(BufferObject bo)
     {
