@@ -116,6 +116,7 @@ public sealed partial class GpuDevice
         // Before the unbind: no GTT mmap or fence register may still point at the range.
         Mmaps.ReleaseObject(bo);
         Gt.Ggtt.Remove(bo);
+        DetachImport(bo);
         bo.Free();
     }
 

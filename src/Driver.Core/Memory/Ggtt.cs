@@ -95,6 +95,23 @@ public sealed class Ggtt
         }
     }
 
+    /// <summary>
+    /// Rewrites the PTEs of <paramref name="bo"/>'s binding, if any, from its current pages: after a move
+    /// (<see cref="BufferObject.ReplacePages"/>), the binding follows the object to its new placement. Under the
+    /// GGTT mutex, ordered against Insert/Remove of the same range.
+    /// </summary>
+    public void RefreshPtes(BufferObject bo)
+    {
+        ArgumentNullException.ThrowIfNull(bo);
+        using (_mutex.Acquire())
+        {
+            if (bo.Binding is { } node)
+            {
+                WritePtes(node);
+            }
+        }
+    }
+
     /// <summary>The page backing <paramref name="address"/>, or null if not present.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint[]? PageAt(uint address)
