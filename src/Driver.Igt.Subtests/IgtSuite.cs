@@ -7,7 +7,7 @@ public static class IgtSuite
     [
         new GemEio(), new I915Hangman(), new GemResetStats(), new GemExecFence(), new GemCtxPersistence(),
         new GemCtxExec(), new GemExecWhisper(), new GemExecNop(), new VgemBasic(), new VgemSlow(),
-        new SelftestHangcheck(), new GemMmapGtt(), new GemUserptrBlits(),
+        new SelftestHangcheck(), new GemMmapGtt(), new GemUserptrBlits(), new PrimeBusy(),
     ]));
 
     /// <summary>Every subtest of the ported binaries.</summary>

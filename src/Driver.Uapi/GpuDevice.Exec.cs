@@ -191,6 +191,8 @@ public sealed partial class GpuDevice
         {
             LockObjects(ww, objects, held);
             var awaits = new List<DmaFence>(inFences);
+            // Imports first map again if an exporter's move made their mapping stale (GpuDevice.Prime.cs).
+            RevalidateImports(objects, awaits);
             for (int i = 0; i < objects.Length; i++)
             {
                 BufferObject bo = objects[i];

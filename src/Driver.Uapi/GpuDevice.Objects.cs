@@ -117,6 +117,7 @@ public sealed partial class GpuDevice
         Mmaps.ReleaseObject(bo);
         Gt.Ggtt.Remove(bo);
         ReleaseUserptr(bo);
+        DetachImport(bo);
         bo.Free();
     }
 

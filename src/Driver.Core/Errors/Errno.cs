@@ -14,6 +14,8 @@ public static class Errno
     public const int EINTR = 4;
     /// <summary>I/O error: guilty request, wedged device, banned context.</summary>
     public const int EIO = 5;
+    /// <summary>Bad file descriptor (a dma-buf fd that is no dma-buf).</summary>
+    public const int EBADF = 9;
     /// <summary>Try again: innocent victim of a reset (non-fatal).</summary>
     public const int EAGAIN = 11;
     /// <summary>Out of memory.</summary>
@@ -54,6 +56,7 @@ public static class Errno
         EIO => "EIO",
         EAGAIN => "EAGAIN",
         ENOMEM => "ENOMEM",
+        EBADF => "EBADF",
         EFAULT => "EFAULT",
         EBUSY => "EBUSY",
         ENODEV => "ENODEV",

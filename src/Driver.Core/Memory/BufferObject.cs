@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Driver.Core.Errors;
 using Driver.Core.Locking;
@@ -14,6 +15,7 @@ namespace Driver.Core.Memory;
 public sealed class BufferObject
 {
     private static long s_nextId;
+    // Null for an import (another device's pages, the exporter's to free) and for a userptr object (the process's pages).
     private readonly DeviceMemory? _memory;
     private int _freed;
 
@@ -41,6 +43,7 @@ public sealed class BufferObject
         Size = (size + DeviceMemory.PageSize - 1) / DeviceMemory.PageSize * DeviceMemory.PageSize;
         Flags = flags;
         Pages = memory.Allocate((int)(Size / DeviceMemory.PageSize));
+        Resv = new DmaResv();
         Id = Interlocked.Increment(ref s_nextId);
     }
 
@@ -60,8 +63,28 @@ public sealed class BufferObject
         Size = (long)pages.Length * DeviceMemory.PageSize;
         Flags = flags;
         Pages = pages;
+        Resv = new DmaResv();
         Id = Interlocked.Increment(ref s_nextId);
     }
+
+    /// <summary>
+    /// An imported object (drm_gem_prime_import): the exporter's pages as mapped by an attachment, and the exporter's
+    /// reservation object itself (obj->resv = dma_buf->resv), so implicit sync spans both devices. Allocates nothing.
+    /// </summary>
+    public BufferObject(BufferObject exporter, uint[][] mappedPages)
+    {
+        ArgumentNullException.ThrowIfNull(exporter);
+        ArgumentNullException.ThrowIfNull(mappedPages);
+        Size = exporter.Size;
+        Flags = exporter.Flags;
+        Pages = mappedPages;
+        Resv = exporter.Resv;
+        IsImport = true;
+        Id = Interlocked.Increment(ref s_nextId);
+    }
+
+    /// <summary>Whether this object is another device's buffer imported through a dma-buf attachment.</summary>
+    public bool IsImport { get; }
 
     /// <summary>Device-unique id (handles are per client; this is for logs and error states).</summary>
     public long Id { get; }
@@ -73,7 +96,7 @@ public sealed class BufferObject
     public BoFlags Flags { get; }
 
     /// <summary>Backing pages.</summary>
-    public uint[][] Pages { get; }
+    public uint[][] Pages { get; private set; }
 
     /// <summary>The GGTT binding, or null when unbound; written under the GGTT lock.</summary>
     public GgttNode? Binding { get; internal set; }
@@ -82,7 +105,7 @@ public sealed class BufferObject
     /// The reservation object: every fence using the buffer, by usage, under its ww_mutex. Execbuf adds its request
     /// (WRITE or READ), vgem its fences; GEM_BUSY, GEM_WAIT and implicit sync read it.
     /// </summary>
-    public DmaResv Resv { get; } = new();
+    public DmaResv Resv { get; }
 
     /// <summary>GGTT address of byte 0, or throws when unbound.</summary>
     public uint GgttOffset => Binding?.Offset ?? throw new InvalidOperationException("buffer is not bound into the GGTT");
@@ -116,7 +139,22 @@ public sealed class BufferObject
         }
     }
 
-    /// <summary>Releases the pages back to device memory (once).</summary>
+    /// <summary>
+    /// Points the object at <paramref name="pages"/> (a move's destination, or an importer's new mapping) and returns
+    /// the old ones. The caller orders it against every user of the old pages: a move does it once every fence of
+    /// the reservation it awaited has signalled, an importer under the reservation lock before its next use, which
+    /// awaits the move's KERNEL fence. GGTT PTEs are not rewritten here (Ggtt.RefreshPtes).
+    /// </summary>
+    public uint[][] ReplacePages(uint[][] pages)
+    {
+        ArgumentNullException.ThrowIfNull(pages);
+        Debug.Assert(pages.Length == Pages.Length, "a move or a new mapping keeps the object's size");
+        uint[][] old = Pages;
+        Pages = pages;
+        return old;
+    }
+
+    /// <summary>Releases the pages back to device memory (once); nothing for an import, whose pages are the exporter's.</summary>
     public void Free()
     {
         if (Interlocked.Exchange(ref _freed, 1) == 0)

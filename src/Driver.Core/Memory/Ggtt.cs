@@ -74,21 +74,6 @@ public sealed class Ggtt
         }
     }
 
-    /// <summary>
-    /// Rewrites the PTEs of a bound <paramref name="bo"/> from its current <see cref="BufferObject.Pages"/> (a userptr
-    /// object that got its pages again after an mmu-notifier invalidation); nothing when unbound.
-    /// </summary>
-    public void RefreshPtes(BufferObject bo)
-    {
-        using (_mutex.Acquire())
-        {
-            if (bo.Binding is { } node)
-            {
-                WritePtes(node);
-            }
-        }
-    }
-
     /// <summary>Unbinds <paramref name="bo"/> if bound: its PTEs are cleared, later accesses fault.</summary>
     public void Remove(BufferObject bo)
     {
@@ -107,6 +92,24 @@ public sealed class Ggtt
             }
 
             bo.Binding = null;
+        }
+    }
+
+    /// <summary>
+    /// Rewrites the PTEs of <paramref name="bo"/>'s binding, if any, from its current pages: after a move
+    /// (<see cref="BufferObject.ReplacePages"/>) the binding follows the object to its new placement; after an
+    /// mmu-notifier invalidation a userptr object's binding follows the pages it got again. Nothing when unbound.
+    /// Under the GGTT mutex, ordered against Insert/Remove of the same range.
+    /// </summary>
+    public void RefreshPtes(BufferObject bo)
+    {
+        ArgumentNullException.ThrowIfNull(bo);
+        using (_mutex.Acquire())
+        {
+            if (bo.Binding is { } node)
+            {
+                WritePtes(node);
+            }
         }
     }
 

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Driver.Core.Memory;
+using Driver.Core.Resv;
+
+namespace Driver.Core.Prime;
+
+/// <summary>
+/// An exported buffer (struct dma_buf, the fd PRIME_HANDLE_TO_FD returns): the exporter's <see cref="BufferObject"/>,
+/// its reservation object shared with every importer, and the dynamic attachments. Any device may import it.
+/// </summary>
+/// <remarks>
+/// Everything that changes the attachments or the placement runs under <see cref="Resv"/>'s lock, which is what
+/// orders a move (<see cref="BeginMove"/> → move_notify → KERNEL fence) against an importer's
+/// <see cref="DmaBufAttachment.Map"/>: an importer mapping before the move got the old placement and was notified;
+/// one mapping after it gets the destination and finds the KERNEL fence in the reservation.
+/// </remarks>
+public sealed class DmaBuf
+{
+    // Under Resv's lock; the list object is replaced, never mutated, so an enumeration under the lock is stable.
+    private DmaBufAttachment[] _attachments = [];
+
+    // A running move's destination (TTM's bo->resource is switched at the start of a pipelined move). Written under
+    // the lock; cleared by EndMove once the old pages are no longer used.
+    private uint[][]? _destination;
+
+    /// <summary>Exports <paramref name="bo"/> (dma_buf_export).</summary>
+    public DmaBuf(BufferObject bo)
+    {
+        ArgumentNullException.ThrowIfNull(bo);
+        Debug.Assert(!bo.IsImport, "re-exporting an import: export the original");
+        Object = bo;
+    }
+
+    /// <summary>The exporter's object.</summary>
+    public BufferObject Object { get; }
+
+    /// <summary>The shared reservation object (dma_buf->resv).</summary>
+    public DmaResv Resv => Object.Resv;
+
+    /// <summary>Attachments, a snapshot.</summary>
+    public IReadOnlyList<DmaBufAttachment> Attachments => Volatile.Read(ref _attachments);
+
+    /// <summary>Number of move_notify rounds (dma_buf_move_notify calls).</summary>
+    public int MoveNotifyCount { get; private set; }
+
+    /// <summary>The pages an importer mapping now gets: a running move's destination, else the object's pages. Under the lock.</summary>
+    internal uint[][] Placement => Volatile.Read(ref _destination) ?? Object.Pages;
+
+    /// <summary>
+    /// dma_buf_dynamic_attach: attaches <paramref name="importer"/>, taking the reservation lock as the kernel does
+    /// for a dynamic attachment. The caller must hold no reservation lock of this buffer.
+    /// </summary>
+    public DmaBufAttachment DynamicAttach(IDmaBufImporter importer)
+    {
+        ArgumentNullException.ThrowIfNull(importer);
+        var attach = new DmaBufAttachment(this, importer);
+        Resv.LockResv(null);
+        try
+        {
+            Volatile.Write(ref _attachments, [.. _attachments, attach]);
+        }
+        finally
+        {
+            Resv.Unlock();
+        }
+
+        return attach;
+    }
+
+    /// <summary>dma_buf_detach: under the reservation lock; a detached attachment is never notified again.</summary>
+    public void Detach(DmaBufAttachment attach)
+    {
+        ArgumentNullException.ThrowIfNull(attach);
+        Resv.LockResv(null);
+        try
+        {
+            attach.IsDetached = true;
+            Volatile.Write(ref _attachments, _attachments.Where(a => a != attach).ToArray());
+        }
+        finally
+        {
+            Resv.Unlock();
+        }
+    }
+
+    /// <summary>
+    /// The exporter starts moving the buffer to <paramref name="destination"/>: under the reservation lock, the
+    /// destination becomes the placement importers map, and every importer is told (dma_buf_move_notify). The caller
+    /// then adds the move's KERNEL fence before unlocking.
+    /// </summary>
+    public void BeginMove(uint[][] destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        AssertHeld();
+        Debug.Assert(Volatile.Read(ref _destination) is null, "a second move before the first ended: await its KERNEL fence");
+        Volatile.Write(ref _destination, destination);
+        MoveNotify();
+    }
+
+    /// <summary>
+    /// The move is done (the object points at the destination): no running move any more. Without the lock: the
+    /// placement an importer reads is the same pages before and after.
+    /// </summary>
+    public void EndMove() => Volatile.Write(ref _destination, null);
+
+    /// <summary>
+    /// dma_buf_move_notify: calls every attachment's <see cref="IDmaBufImporter.MoveNotify"/>. The caller holds the
+    /// reservation lock (dma_resv_assert_held in the kernel): that lock is what keeps an importer from mapping or
+    /// submitting between the notify and the KERNEL fence the mover adds next.
+    /// </summary>
+    public void MoveNotify()
+    {
+        AssertHeld();
+        MoveNotifyCount++;
+        foreach (DmaBufAttachment attach in _attachments)
+        {
+            attach.Invalidate();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"dma-buf of {Object}";
+
+    [Conditional("DEBUG")]
+    private void AssertHeld() =>
+        Debug.Assert(Resv.Lock.IsHeldByCurrentThread, "dma_buf_move_notify without the reservation lock (dma_resv_assert_held)");
+}
