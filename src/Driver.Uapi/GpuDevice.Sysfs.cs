@@ -101,6 +101,32 @@ public sealed partial class GpuDevice
     /// <summary>Reads an engine's preempt_timeout_ms.</summary>
     public TimeSpan GetPreemptTimeout(EngineId engine) => Gt[engine].PreemptTimeout;
 
+    /// <summary>
+    /// The largest max_busywait_duration_ns sysfs takes: two jiffies (max_spin_store refuses more, since a longer
+    /// spin would cost more than the sleep it avoids).
+    /// </summary>
+    public const long MaxBusywaitLimitNs = 2 * WaitJiffyNs;
+
+    /// <summary>
+    /// Writes an engine's max_busywait_duration_ns (sysfs engine/NAME/max_busywait_duration_ns): how long a wait on
+    /// one of its requests (GEM_WAIT, a sync_file poll, any fence wait) spins before sleeping; zero sleeps at once.
+    /// Applies to waits begun afterwards. -EINVAL for a negative duration, one over <see cref="MaxBusywaitLimitNs"/>
+    /// or an unknown engine.
+    /// </summary>
+    public int SetMaxBusywaitDuration(EngineId engine, long durationNs)
+    {
+        if ((uint)engine >= EngineIds.Count || durationNs < 0 || durationNs > MaxBusywaitLimitNs)
+        {
+            return -Errno.EINVAL;
+        }
+
+        Gt[engine].Props.MaxBusywaitDurationNs = durationNs;
+        return 0;
+    }
+
+    /// <summary>Reads an engine's max_busywait_duration_ns.</summary>
+    public long GetMaxBusywaitDuration(EngineId engine) => Gt[engine].Props.MaxBusywaitDurationNs;
+
     /// <summary>Reads an engine's heartbeat interval.</summary>
     public TimeSpan GetHeartbeatInterval(EngineId engine) => Heartbeat.GetInterval(engine);
 }

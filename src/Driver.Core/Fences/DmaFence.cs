@@ -124,7 +124,7 @@ public class DmaFence
     /// </summary>
     public int SignalAttempts => (IsSignaled ? 1 : 0) + Volatile.Read(ref _refusedSignals);
 
-    /// <summary>Threads blocked in <see cref="Wait(TimeSpan)"/> now (past their spin, about to sleep or asleep).</summary>
+    /// <summary>Threads blocked in <see cref="Wait(TimeSpan)"/> now (past their busywait, about to sleep or asleep).</summary>
     public int Waiters => Volatile.Read(ref _interest) & (CallbackInterest - 1);
 
     /// <summary>
@@ -333,32 +333,62 @@ public class DmaFence
         }
     }
 
+    /// <summary>
+    /// CONFIG_DRM_I915_MAX_REQUEST_BUSYWAIT: 8 µs, how long a fence wait spins before it sleeps unless the fence says
+    /// otherwise (<see cref="BusywaitNs"/>; a request uses its engine's max_busywait_duration_ns).
+    /// </summary>
+    public const long DefaultMaxBusywaitDurationNs = 8_000;
+
+    /// <summary>
+    /// How long a wait on this fence spins before it sleeps, in ns, read once per wait; 0 sleeps at once. A spinning
+    /// waiter is not registered in <see cref="_interest"/>, so a signal that lands during the spin costs the
+    /// signaller nothing and the waiter no wake-up.
+    /// </summary>
+    protected virtual long BusywaitNs => DefaultMaxBusywaitDurationNs;
+
+    /// <summary>The calling thread's fence-wait counters since it started (see <see cref="FenceWaitCounters"/>).</summary>
+    public static FenceWaitCounters CurrentThreadWaitCounters => new(t_busywaits, t_busywaitHits, t_sleeps);
+
+#pragma warning disable IDE1006 // thread-static fields are t_camelCase, which editorconfig cannot tell apart
+    [ThreadStatic] private static long t_busywaits;
+    [ThreadStatic] private static long t_busywaitHits;
+    [ThreadStatic] private static long t_sleeps;
+#pragma warning restore IDE1006
+
     private bool WaitSlow(TimeSpan timeout)
     {
-        // Spin briefly first: most fences in the simulator signal within microseconds.
-        var spin = new SpinWait();
-        for (int i = 0; i < 10; i++)
+        long deadline = Deadline(timeout);
+        // i915_request_wait: spin for the busywait first (__i915_spin_request), since a completion within it is seen
+        // without the cost of a sleep and a wake-up; only then register as a waiter and sleep.
+        long busywaitNs = BusywaitNs;
+        if (busywaitNs > 0)
         {
-            if (IsSignaled)
+            t_busywaits++;
+            if (Busywait(busywaitNs, deadline))
             {
+                t_busywaitHits++;
                 return true;
             }
-
-            spin.SpinOnce(sleep1Threshold: -1);
         }
-        long deadline = Deadline(timeout);
         // Full barrier: publishes this waiter before the state check below; pairs with the CAS in Signal().
         Interlocked.Increment(ref _interest);
         try
         {
             using (Sync.Acquire())
             {
+                bool slept = false;
                 while (!IsSignaled)
                 {
                     long remaining = deadline - Stopwatch.GetTimestamp();
                     if (remaining <= 0)
                     {
                         return false;
+                    }
+
+                    if (!slept)
+                    {
+                        slept = true;
+                        t_sleeps++;
                     }
                     // In double: remaining * 1000 overflows a long for the far deadlines of very long waits.
                     int ms = (int)Math.Clamp(remaining * 1000.0 / Stopwatch.Frequency, 1, int.MaxValue);
@@ -371,6 +401,30 @@ public class DmaFence
         {
             Interlocked.Decrement(ref _interest);
         }
+    }
+
+    /// <summary>
+    /// Spins until the fence signals, <paramref name="busywaitNs"/> pass or the wait's <paramref name="deadline"/>
+    /// comes, whichever is first; true when it signalled. Yields now and then (SpinWait), as __i915_spin_request
+    /// gives way on need_resched: on a machine with fewer cores than runnable threads the spinner must not keep the
+    /// engine thread it waits for off the CPU.
+    /// </summary>
+    private bool Busywait(long busywaitNs, long deadline)
+    {
+        long now = Stopwatch.GetTimestamp();
+        double ticks = busywaitNs * (double)Stopwatch.Frequency / 1e9;
+        long end = ticks >= deadline - now ? deadline : now + (long)ticks;
+        var spin = new SpinWait();
+        while (!IsSignaled)
+        {
+            if (Stopwatch.GetTimestamp() >= end)
+            {
+                return false;
+            }
+
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+        return true;
     }
 
     /// <summary>

@@ -67,6 +67,21 @@ public sealed class Request : DmaFence
     /// <summary>The engine it runs on.</summary>
     public EngineId Engine => Timeline.Engine;
 
+    /// <summary>
+    /// Its engine's properties (rq->engine->props), set by whoever builds the request for an engine; null for a
+    /// request built without one (the default busywait then applies).
+    /// </summary>
+    public EngineProps? Props { get; set; }
+
+    /// <summary>
+    /// i915_request_wait spins for its engine's max_busywait_duration_ns, but only once the request is on its way to
+    /// the hardware (__i915_spin_request spins only for a running request: a request still held on its dependencies
+    /// may be far from done). Here "submitted" stands for running: a request submitted to an idle engine is the next
+    /// thing its engine thread executes, and waking that thread is the simulated hardware's start-up time.
+    /// </summary>
+    protected override long BusywaitNs =>
+        IsSubmitted ? Props?.MaxBusywaitDurationNs ?? DefaultMaxBusywaitDurationNs : 0;
+
     /// <summary>GGTT address of the first batch dword (0 for a pulse, which has no batch).</summary>
     public uint BatchAddress { get; }
 

@@ -150,6 +150,12 @@ public abstract class Engine : IStoppable, IDisposable
     // ---- engine->props (sysfs engine/NAME/...) ---------------------------------------------------------------------
 
     /// <summary>
+    /// The properties a waiter on this engine's requests reads (max_busywait_duration_ns); every request built for
+    /// the engine points at them.
+    /// </summary>
+    public EngineProps Props { get; } = new();
+
+    /// <summary>
     /// timeslice_duration_ms: how long the active request keeps the engine while a request of equal priority from
     /// another timeline waits; zero disables timeslicing (equal priorities then run in order).
     /// </summary>

@@ -111,6 +111,7 @@ public sealed class ExeclistsEngine : Engine
         _options = options ?? new EngineOptions();
         _cs = new CommandStreamer(ggtt, this);
         TimesliceDuration = _options.TimesliceDuration;
+        Props.MaxBusywaitDurationNs = _options.MaxBusywaitDurationNs;
         _cancelBanned = rq =>
         {
             CancelOnCpu(rq);

@@ -104,7 +104,7 @@ public sealed class IntelGt : IDisposable
             // __i915_request_create: the request comes from a slab with GFP_KERNEL under the timeline mutex, so
             // timeline->mutex → fs_reclaim (→ dma_fence_map: reclaim may wait on fences).
             Lockdep.MightAlloc();
-            var rq = new Request(tl, tl.NextSeqno(), batchAddress, flags);
+            var rq = new Request(tl, tl.NextSeqno(), batchAddress, flags) { Props = this[engine].Props };
             if (priority is { } p)
             {
                 rq.Priority = p;

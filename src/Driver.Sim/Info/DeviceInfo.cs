@@ -68,6 +68,7 @@ public static class DeviceInfo
                 MsLine("heartbeat_interval_ms", r.HeartbeatInterval, d.Reset.HeartbeatInterval),
                 MsLine("preempt_timeout_ms", r.PreemptTimeout, d.Reset.PreemptTimeout),
                 MsLine("timeslice_duration_ms", gt.Engine.TimesliceDuration, d.Gt.Engine.TimesliceDuration),
+                LongLine("max_busywait_duration_ns", gt.Engine.MaxBusywaitDurationNs, d.Gt.Engine.MaxBusywaitDurationNs),
                 Line("reset", Capabilities(r.EngineResetEnabled, r.FullResetEnabled), Capabilities(d.Reset.EngineResetEnabled, d.Reset.FullResetEnabled)),
                 MsLine("park_timeout_ms", gt.Engine.ParkTimeout, d.Gt.Engine.ParkTimeout),
                 Line("idle", busyPoll ? "busy-poll" : "sleep", "sleep"),
@@ -91,6 +92,9 @@ public static class DeviceInfo
     /// <summary>"yes"/"no" in the text (as debugfs writes it); true/false in JSON.</summary>
     private static InfoLine BoolLine(string key, bool value, bool defaultValue) =>
         Line(key, YesNo(value), YesNo(defaultValue)) with { Json = JsonValue.Create(value) };
+
+    private static InfoLine LongLine(string key, long value, long defaultValue) =>
+        Line(key, value.ToString(CultureInfo.InvariantCulture), defaultValue.ToString(CultureInfo.InvariantCulture)) with { Json = JsonValue.Create(value) };
 
     private static InfoLine IntLine(string key, int value, int? defaultValue) =>
         Line(key, N(value), defaultValue is { } d ? N(d) : null) with { Json = JsonValue.Create(value) };
