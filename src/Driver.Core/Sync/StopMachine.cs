@@ -35,9 +35,10 @@ namespace Driver.Core.Sync;
 /// on the stopping thread, within the same overall timeout.
 /// </para>
 /// </remarks>
-public sealed class StopMachine
+public sealed partial class StopMachine
 {
     private readonly ReaderRegistry _regions;
+    private readonly LockValidator _validator;
     private readonly Lock _runLock = new();
     private readonly Lock _participantsLock = new();
 
@@ -54,10 +55,21 @@ public sealed class StopMachine
     /// <summary>Creates a stop machine.</summary>
     /// <param name="name">Diagnostic name.</param>
     public StopMachine(string name)
+        : this(name, Lockdep.Default)
+    {
+    }
+
+    /// <summary>Creates a stop machine validated by <paramref name="validator"/> (tests pass a private one).</summary>
+    /// <param name="name">Diagnostic name; the stop's lock class is <c>stop_machine:NAME</c>.</param>
+    /// <param name="validator">Validator of the stop's map and of the cpu_hotplug_lock it takes.</param>
+    public StopMachine(string name, LockValidator validator)
     {
         ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(validator);
         Name = name;
+        _validator = validator;
         _regions = new ReaderRegistry(ReaderRegistryIds.Allocate());
+        DepMap = new LockdepMap(validator.Class($"stop_machine:{name}"));
     }
 
     /// <summary>Recycles the slot-table id; stale per-thread entries are rejected by their registry tag.</summary>
@@ -144,7 +156,10 @@ public sealed class StopMachine
         if (Volatile.Read(ref _stopping.Value) != 0)
         {
             EnterRegionSlow(slot);
+            return;
         }
+
+        AcquireRegionMap();
     }
 
     /// <summary>Leaves a stoppable region.</summary>
@@ -163,6 +178,13 @@ public sealed class StopMachine
             // Release: the region's accesses complete before Run() can see us gone. Pairs with the
             // acquire load in WaitForRegion(), so the action observes everything the region did.
             Volatile.Write(ref slot.Hot.State, 0);
+            ReleaseRegionMap();
+
+            // The end of a region is a safe point (preempt_enable): a registered CPU parks here if a stop is waiting.
+            if (Volatile.Read(ref _stopping.Value) != 0)
+            {
+                ExitRegionSlow();
+            }
         }
     }
 
@@ -191,14 +213,14 @@ public sealed class StopMachine
         ArgumentNullException.ThrowIfNull(action);
         // stop_machine() = cpus_read_lock() + stop_machine_cpuslocked(): the stop is ordered after cpu_hotplug_lock,
         // and whatever the stopper holds is ordered before it (the 2018 splat's chain runs through it).
-        Lockdep.CpuHotplugLock.AcquireRead();
+        _validator.CpuHotplugLock.AcquireRead();
         try
         {
             return RunCpusLocked(action, timeout);
         }
         finally
         {
-            Lockdep.CpuHotplugLock.Release();
+            _validator.CpuHotplugLock.Release();
         }
     }
 
@@ -225,6 +247,9 @@ public sealed class StopMachine
             return false;
         }
 
+        // The stop as a writer: whatever the stopper holds is ordered before every region, safe point and the action.
+        DepMap.Acquire();
+
         // Acquire: pairs with the release publication in Register()/Unregister().
         IStoppable[] participants = Volatile.Read(ref _participants);
         int parked = 0;
@@ -232,7 +257,7 @@ public sealed class StopMachine
         {
             // Read back only by this thread (nested-Run and stopper-enters-region checks).
             Volatile.Write(ref _runner, Thread.CurrentThread);
-            if (!StopTheWorld(deadline))
+            if (!StopTheWorld(deadline, stopCpus: true))
             {
                 return false;
             }
@@ -251,6 +276,7 @@ public sealed class StopMachine
         }
         finally
         {
+            DepMap.Release();
             Resume(participants, parked);
         }
     }
@@ -270,6 +296,8 @@ public sealed class StopMachine
             throw new InvalidOperationException($"StopMachine '{Name}': WaitForRegions() from inside a region would wait for itself.");
         }
 
+        // synchronize-like: waits for every region, so it is ordered after whatever a region may wait for.
+        DepMap.Wait();
         if (!_runLock.TryEnter(deadline.Remaining))
         {
             return false;
@@ -278,7 +306,7 @@ public sealed class StopMachine
         try
         {
             Volatile.Write(ref _runner, Thread.CurrentThread);
-            return StopTheWorld(deadline);
+            return StopTheWorld(deadline, stopCpus: false);
         }
         finally
         {
@@ -287,7 +315,7 @@ public sealed class StopMachine
     }
 
     /// <summary>Closes the gate and waits for every thread inside a region to leave.</summary>
-    private bool StopTheWorld(SyncDeadline deadline)
+    private bool StopTheWorld(SyncDeadline deadline, bool stopCpus)
     {
         // Close the gate before raising the flag: a thread that sees the flag must find the gate shut,
         // otherwise it would busy-loop through an open gate in EnterRegionSlow() for the whole stop.
@@ -324,7 +352,8 @@ public sealed class StopMachine
             _regions.RemoveDeadThreads();
         }
 
-        return true;
+        // Then every registered CPU to a safe point (same barrier: a CPU either shows Running here or sees the flag).
+        return !stopCpus || WaitForCpus(deadline);
     }
 
     /// <summary>Unparks what was parked (last first), reopens the gate, releases the run lock; exceptions from Unpark are rethrown afterwards.</summary>
@@ -365,19 +394,32 @@ public sealed class StopMachine
             return;
         }
 
+        // A registered CPU waiting at the gate is at a safe point: the stop need not wait for it.
+        StopMachineCpu? cpu = CurrentCpu;
         try
         {
             while (true)
             {
                 // Back out (release) so the stopper does not wait for a thread that has not really entered.
                 Volatile.Write(ref slot.Hot.State, 0);
+                if (cpu is not null)
+                {
+                    Volatile.Write(ref cpu.State.Value, StopMachineCpu.Stopped);
+                }
+
                 Interlocked.Increment(ref _gateWaits);
                 _gate.Wait();
 
                 // Retry exactly as the fast path does (same Dekker with StopTheWorld()).
+                if (cpu is not null)
+                {
+                    Volatile.Write(ref cpu.State.Value, StopMachineCpu.Running);
+                }
+
                 Volatile.Write(ref slot.Hot.State, 1);
                 if (Volatile.Read(ref _stopping.Value) == 0)
                 {
+                    AcquireRegionMap();
                     return;
                 }
             }
@@ -386,6 +428,11 @@ public sealed class StopMachine
         {
             // E.g. ThreadInterruptedException from the wait: leave the thread outside, as it was.
             Volatile.Write(ref slot.Hot.State, 0);
+            if (cpu is not null)
+            {
+                Volatile.Write(ref cpu.State.Value, StopMachineCpu.Running);
+            }
+
             slot.Hot.Nesting--;
             throw;
         }

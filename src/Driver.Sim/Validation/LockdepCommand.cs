@@ -56,6 +56,27 @@ public static class LockdepCommand
                 : $"epoch-wedge: {reports.Count} unexpected report(s)");
             return reports.Count == 0 ? 0 : 1;
         }
+        if (name == LockdepDemos.StopMachineSplat)
+        {
+            // The same threads under both designs, epoch/revoke first (its edges stay in the graph for the second run).
+            IReadOnlyList<LockdepReport> epoch = StopMachineSplatDemo.Run(stopMachine: false);
+            foreach (LockdepReport r in epoch)
+            {
+                output.WriteLine(r.Text);
+            }
+
+            output.WriteLine($"epoch wedge + revoke mmap policy: {epoch.Count} report(s)");
+            IReadOnlyList<LockdepReport> stop = StopMachineSplatDemo.Run(stopMachine: true);
+            LockdepReport? splat = stop.FirstOrDefault(r => r.Kind == LockdepReportKind.CircularDependency);
+            if (splat is not null)
+            {
+                output.WriteLine(splat.Text);
+            }
+
+            output.WriteLine($"stop-machine wedge + stop-machine mmap policy: {stop.Count} report(s)");
+            return epoch.Count == 0 && splat is not null ? 0 : 1;
+        }
+
         var demos = new LockdepDemos();
         if (!demos.Names.Contains(name))
         {

@@ -11,7 +11,10 @@ namespace Driver.Sim.Validation;
 /// </summary>
 public sealed class LockdepDemos
 {
-    /// <summary>Name of the 2018 i915 reset / stop_machine splat demo.</summary>
+    /// <summary>
+    /// Name of the 2018 i915 reset / stop_machine splat demo. Here a replay with the kernel's own 2018 classes; the CLI
+    /// runs <see cref="StopMachineSplatDemo"/> under this name instead, the same splat from the driver's real paths.
+    /// </summary>
     public const string StopMachineSplat = "stop-machine-splat";
 
     /// <summary>Name of the fence wait under a reservation lock vs. signalling-path demo.</summary>
