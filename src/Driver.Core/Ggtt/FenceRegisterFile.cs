@@ -19,6 +19,13 @@ public sealed class FenceRegisterFile
     /// </summary>
     private readonly uint[] _regs;
 
+    /// <summary>
+    /// Per register, the cause the last <see cref="ClearAll"/> was given (the reset path that cleared it), stored
+    /// before the register's cleared halves (release): an access that reads a cleared register and then this
+    /// (<see cref="ClearedBy"/>) learns which clear misrouted it, or a later one, never an earlier one.
+    /// </summary>
+    private readonly int[] _clearedBy;
+
     /// <summary>Software copy; guarded by <see cref="_lock"/>.</summary>
     private readonly FenceSlot[] _slots;
 
@@ -48,6 +55,7 @@ public sealed class FenceRegisterFile
         }
 
         _regs = new uint[2 * count];
+        _clearedBy = new int[count];
         _slots = new FenceSlot[count];
         for (int i = 0; i < count; i++)
         {
@@ -185,14 +193,27 @@ public sealed class FenceRegisterFile
     /// <summary>
     /// What a full hardware reset does to the registers: all read as 0 (invalid) until <see cref="RestoreAll"/>.
     /// The software copy is untouched. Not ordered with assignment (the hardware does not take the driver's lock).
+    /// <paramref name="cause"/> (the caller's code for the reset path) is recorded per register first, for
+    /// <see cref="ClearedBy"/>.
     /// </summary>
-    public void ClearAll()
+    public void ClearAll(int cause = 0)
     {
-        for (int i = 0; i < _regs.Length; i++)
+        for (int i = 0; i < _slots.Length; i++)
         {
-            Volatile.Write(ref _regs[i], 0);
+            // The cause before the halves (release): whoever sees this clear's zero sees this cause, or a later one.
+            Volatile.Write(ref _clearedBy[i], cause);
+            Volatile.Write(ref _regs[2 * i], 0);
+            Volatile.Write(ref _regs[2 * i + 1], 0);
         }
     }
+
+    /// <summary>
+    /// The cause given to the last <see cref="ClearAll"/> of register <paramref name="index"/>. Read after finding
+    /// the register invalid (acquire, in <see cref="ReadLow"/>): the clear that invalidated it or a later one, which
+    /// cannot come in between while the reader's access is one the clearing path waits for (a revoke's shootdown).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int ClearedBy(int index) => Volatile.Read(ref _clearedBy[index]);
 
     /// <summary>Rewrites every register from the software copy, each in the ordered way (i915_gem_restore_fences).</summary>
     public void RestoreAll()

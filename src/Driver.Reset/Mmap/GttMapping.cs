@@ -3,6 +3,7 @@ using Driver.Core.Ggtt;
 using Driver.Core.Locking;
 using Driver.Core.Memory;
 using Driver.Core.Sync;
+using Driver.Reset.Recovery;
 
 namespace Driver.Reset.Mmap;
 
@@ -166,6 +167,7 @@ public sealed class GttMapping : IDisposable
         {
             uint pte;
             ApertureRoute route = default;
+            HardwareResetPath cause = default;
             value = 0;
             // The access is a read-side section of the access epoch: finding the entry present, reading the fence
             // register and touching memory happen as one step with respect to a zap followed by Shootdown(), as a
@@ -179,7 +181,13 @@ public sealed class GttMapping : IDisposable
                 pte = Volatile.Read(ref _ptes[offset >> 12]);
                 if (pte != 0)
                 {
-                    route = _aperture.Read(_object.Node!, (uint)offset, _object.Fence, out value);
+                    FenceBinding? fence = _object.Fence;
+                    route = _aperture.Read(_object.Node!, (uint)offset, fence, out value);
+                    if (route != _expected)
+                    {
+                        // Inside the section, with the register the access used: see GlitchCause.
+                        cause = _manager.GlitchCause(fence);
+                    }
                 }
             }
             finally
@@ -190,7 +198,7 @@ public sealed class GttMapping : IDisposable
             {
                 if (route != _expected)
                 {
-                    _manager.NoteMisroutedRead(_object, offset, route);
+                    _manager.NoteMisroutedRead(_object, offset, route, cause);
                 }
 
                 return 0;
@@ -209,13 +217,19 @@ public sealed class GttMapping : IDisposable
         {
             uint pte;
             ApertureRoute route = default;
+            HardwareResetPath cause = default;
             _access.ReadLock(); // see ReadAccess
             try
             {
                 pte = Volatile.Read(ref _ptes[offset >> 12]);
                 if (pte != 0)
                 {
-                    route = _aperture.Write(_object.Node!, (uint)offset, _object.Fence, value);
+                    FenceBinding? fence = _object.Fence;
+                    route = _aperture.Write(_object.Node!, (uint)offset, fence, value);
+                    if (route != _expected)
+                    {
+                        cause = _manager.GlitchCause(fence);
+                    }
                 }
             }
             finally
@@ -226,7 +240,7 @@ public sealed class GttMapping : IDisposable
             {
                 if (route != _expected)
                 {
-                    _manager.NoteMisroutedWrite(_object, offset, route);
+                    _manager.NoteMisroutedWrite(_object, offset, route, cause);
                 }
 
                 return 0;

@@ -42,7 +42,10 @@ public sealed class GttMmapManager : IResetObserver
     /// <summary>Misrouted accesses (reads and writes) by the hardware reset that opened their window.</summary>
     private readonly long[] _glitchesByPath = new long[Enum.GetValues<HardwareResetPath>().Length];
 
-    /// <summary>The path of the last hardware reset: a misrouted access always falls in the window it opened.</summary>
+    /// <summary>
+    /// The path of the last hardware reset, for a misrouted access that used no fence register (none does while its
+    /// PTE is present: see <see cref="GlitchCause"/>).
+    /// </summary>
     private int _lastResetPath;
     private long _faults;
     private long _revocations;
@@ -265,23 +268,44 @@ public sealed class GttMmapManager : IResetObserver
         }
     }
 
-    /// <summary>An access with its PTE present was not routed as its object needs: count it if it hit the wrong place.</summary>
-    internal void NoteMisroutedRead(GttObject obj, long offset, ApertureRoute route)
+    /// <summary>
+    /// Test hook, called on the accessing thread after a misrouted access left its read section and before it is
+    /// counted: whatever it does (a full reset, say) happens between the two. Null in normal operation.
+    /// </summary>
+    public Action? MisrouteNoteHook { get; set; }
+
+    /// <summary>
+    /// Which hardware reset path misrouted an access through <paramref name="fence"/> (the register it used, read
+    /// before the access): the one that cleared that register, as recorded with the clear. Called inside the
+    /// access's read section, so a full reset under the revoke policy cannot clear it again in between (its
+    /// shootdown waits for the section). Not the path of the last reset at the time the access is counted: a full
+    /// reset may run in between and would be charged with a wedge's glitch.
+    /// </summary>
+    internal HardwareResetPath GlitchCause(FenceBinding? fence) =>
+        (HardwareResetPath)(fence is null ? Volatile.Read(ref _lastResetPath) : Fences.ClearedBy(fence.Index));
+
+    /// <summary>
+    /// An access with its PTE present was not routed as its object needs: count it, against the reset path that
+    /// caused it (<see cref="GlitchCause"/>), if it hit the wrong place.
+    /// </summary>
+    internal void NoteMisroutedRead(GttObject obj, long offset, ApertureRoute route, HardwareResetPath cause)
     {
+        MisrouteNoteHook?.Invoke();
         if (IsMisplaced(obj, offset, route))
         {
             Interlocked.Increment(ref _glitchedReads);
-            Interlocked.Increment(ref _glitchesByPath[Volatile.Read(ref _lastResetPath)]);
+            Interlocked.Increment(ref _glitchesByPath[(int)cause]);
         }
     }
 
     /// <summary>As <see cref="NoteMisroutedRead"/> for a write.</summary>
-    internal void NoteMisroutedWrite(GttObject obj, long offset, ApertureRoute route)
+    internal void NoteMisroutedWrite(GttObject obj, long offset, ApertureRoute route, HardwareResetPath cause)
     {
+        MisrouteNoteHook?.Invoke();
         if (IsMisplaced(obj, offset, route))
         {
             Interlocked.Increment(ref _misplacedWrites);
-            Interlocked.Increment(ref _glitchesByPath[Volatile.Read(ref _lastResetPath)]);
+            Interlocked.Increment(ref _glitchesByPath[(int)cause]);
         }
     }
 
@@ -340,13 +364,13 @@ public sealed class GttMmapManager : IResetObserver
     }
 
     /// <summary>
-    /// A hardware reset cleared every fence register: a glitch window opens. Noted before the clear, so any access
-    /// that the clear misroutes is charged to this path.
+    /// A hardware reset cleared every fence register: a glitch window opens. The path is recorded with each cleared
+    /// register, so an access the clear misroutes is charged to this path (<see cref="GlitchCause"/>).
     /// </summary>
     public void OnHardwareReset(HardwareResetPath path)
     {
         Volatile.Write(ref _lastResetPath, (int)path);
-        Fences.ClearAll();
+        Fences.ClearAll((int)path);
     }
 
     /// <summary>The GGTT is back: rewrite the fence registers from the software copy; the window closes.</summary>

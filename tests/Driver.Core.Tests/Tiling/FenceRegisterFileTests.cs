@@ -98,6 +98,27 @@ public class FenceRegisterFileTests
         Assert.Equal(stolen.Value, file.Read(stolen.Index));
     }
 
+    // What cleared a register is kept with it, so an access misrouted through it can be charged to that reset path
+    // (a wedge's __intel_gt_reset or intel_gt_reset's) however late it is counted; the restore does not erase it.
+    [Fact]
+    public void ClearAllRecordsItsCausePerRegisterUntilTheNextClear()
+    {
+        var file = new FenceRegisterFile(8);
+        FenceBinding b = file.Assign(new RecordingFenceOwner("o"), 0x40000, 0x8000, TilingMode.X, 1024);
+
+        file.ClearAll(2);
+        file.RestoreAll();
+        Assert.Equal(b.Value, file.Read(b.Index));
+        for (int i = 0; i < file.Count; i++)
+        {
+            Assert.Equal(2, file.ClearedBy(i));
+        }
+
+        file.ClearAll(1);
+        Assert.Equal(1, file.ClearedBy(b.Index));
+        Assert.False(file.Read(b.Index).IsValid);
+    }
+
     [Fact]
     public void ClearAllIsTheHardwareResetAndRestoreAllRewritesTheSoftwareCopy()
     {

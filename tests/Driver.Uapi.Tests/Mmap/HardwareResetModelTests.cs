@@ -102,4 +102,41 @@ public class HardwareResetModelTests
         Assert.False(dev.Mmaps.Fences.Read(fence).IsValid);
         Assert.True(dev.Mmaps.Fences.SoftwareValue(fence).IsValid);
     }
+
+    // intel_gt_reset revokes the mmaps (revoke_mmaps) before its hardware reset; __intel_gt_set_wedged does not. A
+    // glitch belongs to the reset that cleared the register the access went through, even when the access is only
+    // counted after a full reset (which unwedges and restores) has run: charged to the full reset, the soak's mmap
+    // user took a wedge's glitched pass for a failure of the revoke policy.
+    [Fact]
+    public void AWedgeGlitchCountedAfterAFullResetRanIsChargedToTheWedge()
+    {
+        using var t = TestDevice.Mmap(MmapResetPolicy.Revoke);
+        GpuDevice dev = t.Dev;
+        dev.OpenClient(out int c);
+        (GttMapping gtt, _) = Map(dev, c, TilingMode.X, Stride, Size);
+        Fill(gtt, 0x5000_0000);
+        dev.Wedge("test");
+        int resets = 0;
+        dev.Mmaps.MisrouteNoteHook = () =>
+        {
+            // On the accessing thread, between its read section and its count: the full reset's shootdown does not
+            // wait for it, exactly as for a thread preempted there.
+            if (resets++ == 0)
+            {
+                dev.ForceFullReset("test: between a misrouted access and its count");
+            }
+        };
+
+        // Byte 512 of row 0 is the second X tile's: undetiled, it lands in the first tile (the wrong place).
+        Assert.Equal(0, gtt.Read(512, out _));
+        dev.Mmaps.MisrouteNoteHook = null;
+
+        Assert.Equal(1, resets);
+        Assert.False(dev.IsWedged);
+        Assert.Equal(1, dev.Mmaps.GlitchedReads);
+        Assert.Equal(1, dev.Mmaps.GlitchesOn(HardwareResetPath.Wedge));
+        Assert.Equal(0, dev.Mmaps.GlitchesOn(HardwareResetPath.FullReset));
+        // The full reset restored the register: the mapping detiles again.
+        AssertFilled(gtt, 0x5000_0000);
+    }
 }
