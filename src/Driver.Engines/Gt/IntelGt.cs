@@ -28,6 +28,7 @@ public sealed class IntelGt : IDisposable
         Memory = new DeviceMemory(Config.MemoryBytes);
         Ggtt = new Ggtt(Config.GgttBytes);
         StatusPages = new StatusPageAllocator(Memory, Ggtt);
+        StopMachine = new StopMachine("stop_machine", Lockdep.Default, takesCpuHotplugLock: Config.WedgeStopMachineHotplugLockdep);
         _engines = EngineIds.All.Select(id => Config.EngineFactory?.Invoke(id, this) ?? new ExeclistsEngine(id, Ggtt,
             (Config.BusyPollEngines & id.Mask()) != 0 ? Config.Engine with { BusyPoll = true } : Config.Engine)).ToArray();
         foreach (Engine e in _engines)
@@ -64,7 +65,7 @@ public sealed class IntelGt : IDisposable
     public Epoch SubmitEpoch { get; } = new("submit_request");
 
     /// <summary>The stop-the-world alternative (used by the stop-machine wedge strategy).</summary>
-    public StopMachine StopMachine { get; } = new("stop_machine");
+    public StopMachine StopMachine { get; }
 
     /// <summary>
     /// Called with every request as it is created (tracing, statistics). Null (the default) costs one branch per

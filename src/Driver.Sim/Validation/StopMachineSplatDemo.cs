@@ -35,6 +35,8 @@ public static class StopMachineSplatDemo
             var fast = DeviceConfig.Fast(stopMachine ? WedgeStrategy.StopMachine : WedgeStrategy.Epoch);
             using var dev = new GpuDevice(fast with
             {
+                // The wedge's stop_machine takes cpu_hotplug_lock here, as the kernel's does: that is the splat.
+                Gt = fast.Gt with { WedgeStopMachineHotplugLockdep = true },
                 MmapResetPolicy = stopMachine ? MmapResetPolicy.StopMachine : MmapResetPolicy.Revoke,
             });
             dev.OpenClient(out int client);
