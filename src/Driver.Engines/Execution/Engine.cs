@@ -262,6 +262,51 @@ public abstract class Engine : IStoppable, IDisposable
     public abstract void ResetRewind(bool stalled, IRequestReset reset);
 
     /// <summary>
+    /// The rewind's decision for one request an engine held when it was reset, in execution order (the part of
+    /// execlists_reset_rewind every implementation shares). Returns false when the request is finished here (already
+    /// signalled, or complete and now signalled): the caller counts it retired. Returns true when it must be replayed:
+    /// the <paramref name="active"/> one, if it had started, is judged by <paramref name="reset"/> (__i915_request_reset,
+    /// execlists_reset_active: one that had not started is replayed untouched, or the signalling chain behind it would
+    /// break) and restarts from the beginning of its batch; a banned context's request is skipped with -EIO.
+    /// </summary>
+    protected static bool RewindOne(Request rq, Request? active, bool stalled, IRequestReset reset)
+    {
+        if (rq.IsSignaled)
+        {
+            return false;
+        }
+
+        if (rq.IsCompleted)
+        {
+            // Complete (the engine wrote its breadcrumb, or a nop/preemption path completed it on the CPU): only its
+            // signal is owed.
+            CompleteOnCpu(rq);
+            return false;
+        }
+
+        if (rq == active)
+        {
+            if (rq.Started && !rq.IsPulse)
+            {
+                reset.ResetRequest(rq, stalled);
+            }
+            // reset_active: the active context is rewound to the start of its request. A batch preempted earlier and
+            // waiting in the queue keeps its place: its context image was saved, the reset never touched it.
+            rq.ResumeAddress = 0;
+            rq.ResumeWorkNs = 0;
+        }
+
+        if (rq.Context.IsBanned && !rq.IsPulse)
+        {
+            rq.SetErrorOnce(-Errno.EIO);
+            rq.Skip = true;
+        }
+
+        rq.Replays++;
+        return true;
+    }
+
+    /// <summary>
     /// engine->reset.cancel (execlists_reset_cancel), on a prepared engine: the batch in flight is abandoned and every
     /// request the engine holds, a backend's included (<see cref="IEngineBackend.ResetCancel"/>), completes with
     /// -EIO. The caller has made sure nothing new reaches the engine (the wedge's nop handler and grace period).

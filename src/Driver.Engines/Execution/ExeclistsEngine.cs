@@ -338,41 +338,11 @@ public sealed class ExeclistsEngine : Engine
         int finished = 0;
         foreach (Request rq in requests)
         {
-            if (rq.IsSignaled)
+            if (!RewindOne(rq, active, stalled, reset))
             {
                 finished++;
                 continue;
             }
-
-            if (rq.IsCompleted)
-            {
-                // Already complete (we wrote its breadcrumb, or a nop/preemption path completed it on the CPU): only
-                // its signal is owed.
-                CompleteOnCpu(rq);
-                finished++;
-                continue;
-            }
-            // execlists_reset_active: only a request that had started is judged; one that had not (waiting on a
-            // semaphore, say) is replayed untouched, or the signalling chain behind it would break.
-            if (rq == active)
-            {
-                if (rq.Started && !rq.IsPulse)
-                {
-                    reset.ResetRequest(rq, stalled);
-                }
-                // reset_active: the active context is rewound to the start of its request. A batch preempted earlier
-                // and waiting in the queue keeps its place: its context image was saved, the reset never touched it.
-                rq.ResumeAddress = 0;
-                rq.ResumeWorkNs = 0;
-            }
-
-            if (rq.Context.IsBanned && !rq.IsPulse)
-            {
-                rq.SetErrorOnce(-Errno.EIO);
-                rq.Skip = true;
-            }
-
-            rq.Replays++;
             // Back in execution order: each timeline's requests stay in seqno order, and everything rewound is
             // ahead of submissions its engine had not yet seen (the port drained into this list too).
             _sched.Add(rq);

@@ -258,29 +258,12 @@ public sealed class MockEngine : Engine
             int finished = 0;
             foreach (Request rq in held)
             {
-                if (rq.IsSignaled || rq.IsCompleted)
+                if (!RewindOne(rq, active, stalled, reset))
                 {
-                    if (!rq.IsSignaled)
-                    {
-                        CompleteOnCpu(rq);
-                    }
-
                     finished++;
                     continue;
                 }
 
-                if (rq == active && rq.Started && !rq.IsPulse)
-                {
-                    reset.ResetRequest(rq, stalled);
-                }
-
-                if (rq.Context.IsBanned && !rq.IsPulse)
-                {
-                    rq.SetErrorOnce(-Errno.EIO);
-                    rq.Skip = true;
-                }
-
-                rq.Replays++;
                 _fifo.Enqueue(rq);
             }
 
