@@ -18,6 +18,7 @@ public static class Layering
         ["Driver.Uapi"] = 3,
         ["Driver.Igt"] = 4,
         ["Driver.Fuzz"] = 4,
+        ["Driver.Drm"] = 4,
         ["Driver.Igt.Subtests"] = 5,
         ["Driver.Sim"] = 6,
     };

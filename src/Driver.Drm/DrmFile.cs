@@ -1,0 +1,18 @@
+namespace Driver.Drm;
+
+/// <summary>
+/// One open of the device node (struct drm_file): a GpuDevice client owned by the process that opened it, shared by
+/// every descriptor copy (dup, fork, SCM_RIGHTS) until the last closes. The driver keeps its per-file state in
+/// <see cref="State"/>.
+/// </summary>
+public sealed class DrmFile(int clientId, int pid)
+{
+    /// <summary>The GpuDevice client this file is.</summary>
+    public int ClientId { get; } = clientId;
+
+    /// <summary>The process that opened it.</summary>
+    public int Pid { get; } = pid;
+
+    /// <summary>The driver's per-file state (handles to mmap offsets, etc.).</summary>
+    public object? State { get; set; }
+}

@@ -1,0 +1,34 @@
+using Driver.Core.Fences;
+
+namespace Driver.Drm;
+
+/// <summary>
+/// The process an ioctl came from, as the driver side sees it: its memory (copy_from_user / copy_to_user, done by the
+/// server with process_vm_readv/writev) and its file descriptors (sync_file fences). The server implements it per
+/// call; tests implement it over a byte array.
+/// </summary>
+public interface IDrmCaller
+{
+    /// <summary>The calling process id (for drm_file's pid and for logs).</summary>
+    int Pid { get; }
+
+    /// <summary>copy_from_user: false when any byte of the range cannot be read (the ioctl answers -EFAULT).</summary>
+    bool TryRead(ulong address, Span<byte> destination);
+
+    /// <summary>copy_to_user: false when any byte of the range cannot be written (the ioctl answers -EFAULT).</summary>
+    bool TryWrite(ulong address, ReadOnlySpan<byte> source);
+
+    /// <summary>
+    /// sync_file_get_fence: the fence behind the caller's file descriptor <paramref name="fd"/>, or null when the
+    /// descriptor is not a sync_file of this server (the ioctl answers -EINVAL, as i915 does for a bad in-fence).
+    /// </summary>
+    DmaFence? GetSyncFileFence(int fd);
+
+    /// <summary>
+    /// sync_file_create + fd_install: gives the caller a new sync_file descriptor for <paramref name="fence"/>. The
+    /// descriptor's number is known only once the caller has received it, so it is written, as a 32-bit int, at
+    /// <paramref name="patchAddress"/> in the caller's memory after the ioctl returns 0 (as i915 stores the out-fence fd
+    /// in the upper half of execbuffer2.rsvd2). Returns 0 or a negative errno (-EMFILE, -ENOMEM).
+    /// </summary>
+    int InstallSyncFile(DmaFence fence, ulong patchAddress);
+}

@@ -1,0 +1,28 @@
+namespace Driver.Drm;
+
+/// <summary>
+/// The driver side of the DRM shim (drm_driver and its file_operations): what the server calls for each client
+/// request. One device per server; every method may be called concurrently from many threads, and <see cref="Ioctl"/>
+/// may block (waits, throttles, drop_caches) without holding up the others.
+/// </summary>
+public interface IDrmDriver : IDisposable
+{
+    /// <summary>drm_open: a process opened the device node; returns the new file's state.</summary>
+    DrmFile Open(int pid);
+
+    /// <summary>drm_release: the last descriptor of <paramref name="file"/> closed (or its process died).</summary>
+    void Release(DrmFile file);
+
+    /// <summary>drm_ioctl: 0 (or a positive result) or a negative errno, i915's exact one on every error path.</summary>
+    int Ioctl(DrmFile file, uint request, ulong argument, IDrmCaller caller);
+
+    /// <summary>sync_file_ioctl on a fence descriptor (SYNC_IOC_MERGE, SYNC_IOC_FILE_INFO): 0 or a negative errno.</summary>
+    int SyncFileIoctl(int fd, uint request, ulong argument, IDrmCaller caller);
+
+    /// <summary>
+    /// mmap of the device node at a fake offset (from GEM_MMAP_OFFSET / MMAP_GTT): the runs of the shared memory arena
+    /// that back [<paramref name="offset"/>, +<paramref name="length"/>), in order, or a negative errno (-EINVAL for an
+    /// offset no object owns, -EACCES for another file's offset).
+    /// </summary>
+    int Mmap(DrmFile file, ulong offset, ulong length, out IReadOnlyList<ArenaRun> runs);
+}
