@@ -25,4 +25,20 @@ public interface IDrmDriver : IDisposable
     /// offset no object owns, -EACCES for another file's offset).
     /// </summary>
     int Mmap(DrmFile file, ulong offset, ulong length, out IReadOnlyList<ArenaRun> runs);
+
+    /// <summary>
+    /// The device's virtual files, as paths relative to three roots: <c>debugfs/</c> (the kernel's
+    /// /sys/kernel/debug/dri/N), <c>sysfs/</c> (the card's sysfs directory, /sys/class/drm/cardN, with engine/ and
+    /// gt/ below it) and <c>module/</c> (/sys/module/i915/parameters). Directories are implied by the paths.
+    /// </summary>
+    IReadOnlyList<string> VirtualFiles { get; }
+
+    /// <summary>A fresh snapshot of a virtual file's content, taken when a process opens it: 0 or a negative errno.</summary>
+    int ReadVirtualFile(string path, out byte[] content);
+
+    /// <summary>
+    /// One write() to a virtual file, handled synchronously (it may block, as i915_gem_drop_caches waits for idle):
+    /// the number of bytes consumed, or a negative errno that the writer's write() returns.
+    /// </summary>
+    int WriteVirtualFile(string path, ReadOnlySpan<byte> data);
 }
