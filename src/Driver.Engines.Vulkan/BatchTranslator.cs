@@ -67,60 +67,36 @@ internal static class BatchTranslator
                     break;
                 case MiOpcode.StoreDwordImm:
                     {
-                        if (Mi.Length(cmd) != 1 || (cmd & 0x007FFF00) != 0)
-                        {
-                            throw Fault(ip, "STORE_DWORD_IMM length must be 1");
-                        }
-
-                        if (!ggtt.TryRead(ip + 4, out uint address) || !ggtt.TryRead(ip + 8, out uint value))
-                        {
-                            throw Fault(ip, "STORE_DWORD_IMM operands unmapped");
-                        }
-
+                        (MiForm form, uint address, uint value) = Operands(ggtt, ip, cmd);
                         if (!ggtt.TryRead(address, out _))
                         {
                             throw Fault(ip, $"store to unmapped 0x{address:x8}");
                         }
 
                         insns.Add(new Insn(InsnKind.Store, ip, address, value));
-                        ip += 12;
+                        ip += form.Dwords * 4;
                         break;
                     }
                 case MiOpcode.SemaphoreWait:
                 case MiOpcode.ConditionalBatchBufferEnd:
                     {
                         bool semaphore = Mi.Opcode(cmd) == MiOpcode.SemaphoreWait;
-                        CompareOp op = Mi.Compare(cmd);
-                        if (Mi.Length(cmd) != 1 || (uint)op > (uint)CompareOp.NotEqual || (cmd & 0x007F8F00) != 0)
-                        {
-                            throw Fault(ip, "compare instruction with bad length or compare op");
-                        }
-
-                        if (!ggtt.TryRead(ip + 4, out uint data) || !ggtt.TryRead(ip + 8, out uint address))
-                        {
-                            throw Fault(ip, "compare operands unmapped");
-                        }
-
+                        (MiForm form, uint address, uint data) = Operands(ggtt, ip, cmd);
                         if (!ggtt.TryRead(address, out _))
                         {
                             throw Fault(ip, semaphore ? $"semaphore poll of unmapped 0x{address:x8}" : $"conditional end reads unmapped 0x{address:x8}");
                         }
 
+                        // The kernels end a conditional end when its condition holds; the instruction's comparison
+                        // says "continue" (the hardware meaning), so the condition is its negation.
+                        CompareOp op = semaphore ? Mi.Compare(cmd) : Mi.Negate(Mi.Compare(cmd));
                         insns.Add(new Insn(semaphore ? InsnKind.Semaphore : InsnKind.ConditionalEnd, ip, address, data, op));
-                        ip += 12;
+                        ip += form.Dwords * 4;
                         break;
                     }
                 case MiOpcode.BatchBufferStart:
                     {
-                        if (Mi.Length(cmd) != 0 || (cmd & 0x007FFF00) != 0)
-                        {
-                            throw Fault(ip, "BATCH_BUFFER_START length must be 0");
-                        }
-
-                        if (!ggtt.TryRead(ip + 4, out uint target))
-                        {
-                            throw Fault(ip, "BATCH_BUFFER_START operand unmapped");
-                        }
+                        (_, uint target, _) = Operands(ggtt, ip, cmd);
 
                         if (target > ip)
                         {
@@ -136,15 +112,7 @@ internal static class BatchTranslator
                     }
                 case MiOpcode.Work:
                     {
-                        if (Mi.Length(cmd) != 0 || (cmd & 0x007FFF00) != 0)
-                        {
-                            throw Fault(ip, "WORK length must be 0");
-                        }
-
-                        if (!ggtt.TryRead(ip + 4, out uint ns))
-                        {
-                            throw Fault(ip, "WORK operand unmapped");
-                        }
+                        (_, _, uint ns) = Operands(ggtt, ip, cmd);
 
                         insns.Add(new Insn(InsnKind.Work, ip, 0, ns));
                         ip += 8;
@@ -260,6 +228,31 @@ internal static class BatchTranslator
 
         program.Conditions.Add(new VulkanCondition(program.SlotFor(head), head, CompareOp.NotEqual, original, ConditionKind.LoopHead));
         program.Ops.Add(new VulkanOp(VulkanOpKind.Spin, first, program.Conditions.Count - first, SpinMode.Loop));
+    }
+
+    /// <summary>The header's form and its address and data operands, as the command streamer decodes them; throws its faults.</summary>
+    private static (MiForm Form, uint Address, uint Data) Operands(Ggtt ggtt, uint ip, uint cmd)
+    {
+        var form = MiForm.Decode(cmd);
+        if (form.Error is { } error)
+        {
+            throw Fault(ip, error);
+        }
+
+        uint address = 0, high = 0, data = 0;
+        if ((form.AddressAt != 0 && !ggtt.TryRead(ip + (uint)form.AddressAt * 4, out address))
+            || (form.Wide && !ggtt.TryRead(ip + (uint)form.AddressAt * 4 + 4, out high))
+            || (form.DataAt != 0 && !ggtt.TryRead(ip + (uint)form.DataAt * 4, out data)))
+        {
+            throw Fault(ip, "instruction operands unmapped");
+        }
+
+        if (high != 0)
+        {
+            throw Fault(ip, $"address 0x{high:x8}{address:x8} is beyond the 4 GiB GGTT");
+        }
+
+        return (form, address, data);
     }
 
     private static BatchTranslationException Fault(uint ip, string reason) => new(Errno.EIO, ip, reason);

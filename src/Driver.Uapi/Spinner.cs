@@ -13,7 +13,7 @@ namespace Driver.Uapi;
 /// 0x00C  loop: NOOP                      ; End() writes BATCH_BUFFER_END here
 /// 0x010  ARB_CHECK                       ; NOOP with NoPreemption
 /// 0x014  NOOP                            ; an invalid instruction with InvalidCs
-/// 0x018  COND_BATCH_BUFFER_END condition != 0
+/// 0x018  COND_BATCH_BUFFER_END condition == 0 ; continues while 0: ends once the condition is set
 /// 0x024  BATCH_BUFFER_START loop
 /// 0xF00  poll dword, 0xF04 condition dword
 /// </code>
@@ -80,7 +80,7 @@ public sealed class Spinner : IDisposable
             .Noop()
             .Emit(options.NoPreemption ? Mi.Noop : Mi.ArbCheck)
             .Emit(options.InvalidCs ? InvalidInstruction : Mi.Noop)
-            .ConditionalEnd(address + ConditionOffset, CompareOp.NotEqual, 0)
+            .ConditionalEnd(address + ConditionOffset, CompareOp.Equal, 0)
             .Jump(address + LoopOffset);
         device.Write(client, handle, 0, b.ToArray());
         err = device.Execbuf(new ExecbufArgs

@@ -57,7 +57,7 @@ public class BatchTranslatorTests
     public void ASpinLoopPollsItsConditionalEndsAndItsHead()
     {
         uint batch = Map();
-        BatchBuilder b = new BatchBuilder().StoreDword(batch + 0xF00, 1).Noop().ArbCheck().ConditionalEnd(batch + 0xF04, CompareOp.NotEqual, 0).Jump(batch + 0xC);
+        BatchBuilder b = new BatchBuilder().StoreDword(batch + 0xF00, 1).Noop().ArbCheck().ConditionalEnd(batch + 0xF04, CompareOp.Equal, 0).Jump(batch + 0xC);
         uint[] dwords = b.ToArray();
         for (int i = 0; i < dwords.Length; i++)
         {
@@ -67,7 +67,8 @@ public class BatchTranslatorTests
         VulkanProgram p = BatchTranslator.Translate(_ggtt, batch);
         Assert.Equal([VulkanOpKind.Store, VulkanOpKind.Spin], p.Ops.Select(o => o.Kind));
         Assert.Equal((SpinMode.Loop, 0, 2), (p.Ops[1].Mode, p.Ops[1].First, p.Ops[1].Count));
-        Assert.Equal(ConditionKind.ConditionalEnd, p.Conditions[0].Kind);
+        // The instruction continues while the condition dword == 0: the kernel's exit condition is its negation.
+        Assert.Equal(new VulkanCondition(p.SlotFor(batch + 0xF04), batch + 0xF04, CompareOp.NotEqual, 0, ConditionKind.ConditionalEnd), p.Conditions[0]);
         Assert.Equal(new VulkanCondition(p.SlotFor(batch + 0xC), batch + 0xC, CompareOp.NotEqual, Mi.Noop, ConditionKind.LoopHead), p.Conditions[1]);
     }
 

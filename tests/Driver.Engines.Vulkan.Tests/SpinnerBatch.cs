@@ -19,7 +19,7 @@ internal sealed class SpinnerBatch
         BatchBuilder b = new BatchBuilder().StoreDword(addr + PollOffset, 1).Noop().ArbCheck();
         if (withConditionalEnd)
         {
-            b.ConditionalEnd(addr + ConditionOffset, CompareOp.NotEqual, 0);
+            b.ConditionalEnd(addr + ConditionOffset, CompareOp.Equal, 0);
         }
 
         b.Jump(addr + LoopOffset);

@@ -107,14 +107,9 @@ public sealed class CommandStreamer
 
                 case MiOpcode.StoreDwordImm:
                     {
-                        if (Mi.Length(cmd) != 1 || (cmd & 0x007FFF00) != 0)
+                        if (!Decode(rq, ip, cmd, out MiForm form, out uint address, out uint value, out ExecStatus status))
                         {
-                            return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "STORE_DWORD_IMM length must be 1");
-                        }
-
-                        if (!_ggtt.TryRead(ip + 4, out uint address) || !_ggtt.TryRead(ip + 8, out uint value))
-                        {
-                            return Fault(FaultKind.PageFault, rq, ip, cmd, "STORE_DWORD_IMM operands unmapped");
+                            return status;
                         }
 
                         if (!_ggtt.TryWrite(address, value))
@@ -122,16 +117,18 @@ public sealed class CommandStreamer
                             return Fault(FaultKind.PageFault, rq, ip, cmd, $"store to unmapped 0x{address:x8}");
                         }
 
-                        ip += 12;
+                        ip += form.Dwords * 4;
                         break;
                     }
 
                 case MiOpcode.SemaphoreWait:
                     {
-                        if (!DecodeCompare(rq, ip, cmd, out CompareOp op, out uint data, out uint address, out ExecStatus status))
+                        if (!Decode(rq, ip, cmd, out MiForm form, out uint address, out uint data, out ExecStatus status))
                         {
                             return status;
                         }
+
+                        CompareOp op = Mi.Compare(cmd);
 
                         spins = 0;
                         while (true)
@@ -167,13 +164,13 @@ public sealed class CommandStreamer
                                 return ExecStatus.Aborted;
                             }
                         }
-                        ip += 12;
+                        ip += form.Dwords * 4;
                         break;
                     }
 
                 case MiOpcode.ConditionalBatchBufferEnd:
                     {
-                        if (!DecodeCompare(rq, ip, cmd, out CompareOp op, out uint data, out uint address, out ExecStatus status))
+                        if (!Decode(rq, ip, cmd, out MiForm form, out uint address, out uint data, out ExecStatus status))
                         {
                             return status;
                         }
@@ -183,25 +180,23 @@ public sealed class CommandStreamer
                             return Fault(FaultKind.PageFault, rq, ip, cmd, $"conditional end reads unmapped 0x{address:x8}");
                         }
 
-                        if (Mi.Evaluate(op, value, data))
+                        // The hardware meaning (both forms): the comparison says "continue"; the batch ends when it
+                        // fails. IGT's gen8+ spinner compares GT against BATCH_BUFFER_END and is ended by writing
+                        // BATCH_BUFFER_END into its condition dword.
+                        if (!Mi.Evaluate(Mi.Compare(cmd), value, data))
                         {
                             return ExecStatus.Completed;
                         }
 
-                        ip += 12;
+                        ip += form.Dwords * 4;
                         break;
                     }
 
                 case MiOpcode.BatchBufferStart:
                     {
-                        if (Mi.Length(cmd) != 0 || (cmd & 0x007FFF00) != 0)
+                        if (!Decode(rq, ip, cmd, out _, out uint target, out _, out ExecStatus status))
                         {
-                            return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "BATCH_BUFFER_START length must be 0");
-                        }
-
-                        if (!_ggtt.TryRead(ip + 4, out uint target))
-                        {
-                            return Fault(FaultKind.PageFault, rq, ip, cmd, "BATCH_BUFFER_START operand unmapped");
+                            return status;
                         }
 
                         if (target <= ip)
@@ -224,14 +219,9 @@ public sealed class CommandStreamer
 
                 case MiOpcode.Work:
                     {
-                        if (Mi.Length(cmd) != 0 || (cmd & 0x007FFF00) != 0)
+                        if (!Decode(rq, ip, cmd, out _, out _, out uint ns, out ExecStatus status))
                         {
-                            return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "WORK length must be 0");
-                        }
-
-                        if (!_ggtt.TryRead(ip + 4, out uint ns))
-                        {
-                            return Fault(FaultKind.PageFault, rq, ip, cmd, "WORK operand unmapped");
+                            return status;
                         }
 
                         if (resumeWorkNs != 0)
@@ -261,21 +251,37 @@ public sealed class CommandStreamer
         }
     }
 
-    private bool DecodeCompare(Request rq, uint ip, uint cmd, out CompareOp op, out uint data, out uint address, out ExecStatus status)
+    /// <summary>
+    /// Decodes the header <paramref name="cmd"/> (<see cref="MiForm"/>) and fetches its address and data operands.
+    /// False, with the fault taken, for an invalid header (invalid instruction), an unmapped operand or a 64-bit
+    /// address above the 4 GiB GGTT (page faults: nothing maps there, as nothing maps an unbound GGTT address).
+    /// </summary>
+    private bool Decode(Request rq, uint ip, uint cmd, out MiForm form, out uint address, out uint data, out ExecStatus status)
     {
-        op = Mi.Compare(cmd);
-        data = address = 0;
+        form = MiForm.Decode(cmd);
+        address = data = 0;
         status = ExecStatus.Faulted;
-        if (Mi.Length(cmd) != 1 || (uint)op > (uint)CompareOp.NotEqual || (cmd & 0x007F8F00) != 0)
+        if (form.Error is { } error)
         {
-            Fault(FaultKind.InvalidInstruction, rq, ip, cmd, "compare instruction with bad length or compare op");
+            Fault(FaultKind.InvalidInstruction, rq, ip, cmd, error);
             return false;
         }
-        if (!_ggtt.TryRead(ip + 4, out data) || !_ggtt.TryRead(ip + 8, out address))
+
+        uint high = 0;
+        if ((form.AddressAt != 0 && !_ggtt.TryRead(ip + (uint)form.AddressAt * 4, out address))
+            || (form.Wide && !_ggtt.TryRead(ip + (uint)form.AddressAt * 4 + 4, out high))
+            || (form.DataAt != 0 && !_ggtt.TryRead(ip + (uint)form.DataAt * 4, out data)))
         {
-            Fault(FaultKind.PageFault, rq, ip, cmd, "compare operands unmapped");
+            Fault(FaultKind.PageFault, rq, ip, cmd, "instruction operands unmapped");
             return false;
         }
+
+        if (high != 0)
+        {
+            Fault(FaultKind.PageFault, rq, ip, cmd, $"address 0x{high:x8}{address:x8} is beyond the 4 GiB GGTT");
+            return false;
+        }
+
         return true;
     }
 

@@ -23,7 +23,19 @@ public sealed class BatchBuilder
     /// <summary>Appends a semaphore wait.</summary>
     public BatchBuilder SemaphoreWait(uint address, CompareOp op, uint data) => Emit(Mi.SemaphoreWait(address, op, data));
 
-    /// <summary>Appends a conditional batch end.</summary>
+    /// <summary>Appends a gen8+ store (64-bit address).</summary>
+    public BatchBuilder StoreDword64(ulong address, uint value) => Emit(Mi.StoreDword64(address, value));
+
+    /// <summary>Appends a gen8+ polling semaphore wait (64-bit address).</summary>
+    public BatchBuilder SemaphoreWait64(ulong address, CompareOp op, uint data) => Emit(Mi.SemaphoreWait64(address, op, data));
+
+    /// <summary>Appends a gen8+ conditional batch end (64-bit address): continues while the compare holds.</summary>
+    public BatchBuilder ConditionalEnd64(ulong address, CompareOp op, uint data) => Emit(Mi.ConditionalBatchBufferEnd64(address, op, data));
+
+    /// <summary>Appends a gen8+ jump (64-bit address).</summary>
+    public BatchBuilder Jump64(ulong address) => Emit(Mi.BatchBufferStart64(address));
+
+    /// <summary>Appends a conditional batch end: continues while memory op data holds, ends when it fails.</summary>
     public BatchBuilder ConditionalEnd(uint address, CompareOp op, uint data) => Emit(Mi.ConditionalBatchBufferEnd(address, op, data));
 
     /// <summary>Appends a jump.</summary>

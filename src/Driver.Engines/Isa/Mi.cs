@@ -1,6 +1,10 @@
 namespace Driver.Engines.Isa;
 
-/// <summary>Encoders for the instruction set (see docs/isa.md). Length fields count dwords minus two.</summary>
+/// <summary>
+/// Encoders for the instruction set (see docs/isa.md). Length fields count dwords minus two. Two forms of the
+/// addressed instructions: GpuSim's short forms (a 32-bit GGTT address) and the gen8+ forms real i915 batches use (a
+/// 64-bit address in two dwords, the <c>…64</c> encoders); the length field tells them apart.
+/// </summary>
 public static class Mi
 {
     /// <summary>Header dword for <paramref name="opcode"/> with extra <paramref name="flags"/> bits.</summary>
@@ -14,6 +18,18 @@ public static class Mi
 
     /// <summary>Compare op (bits 14:12).</summary>
     public static CompareOp Compare(uint header) => (CompareOp)((header >> 12) & 0x7);
+
+    /// <summary>MI_CONDITIONAL_BATCH_BUFFER_END's compare bit (21): compare memory with the data dword.</summary>
+    public const uint DoCompare = 1u << 21;
+
+    /// <summary>MI_SEMAPHORE_WAIT's poll bit (15): re-read the address until the compare holds.</summary>
+    public const uint SemaphorePoll = 1u << 15;
+
+    /// <summary>MI_BATCH_BUFFER_START's address space indicator (bit 8): the context's ppGTT (GpuSim has one space).</summary>
+    public const uint AddressSpacePpgtt = 1u << 8;
+
+    /// <summary>MI_STORE_DWORD_IMM / MI_SEMAPHORE_WAIT "use global GTT" (bit 22): GpuSim has one space, accepted as is.</summary>
+    public const uint UseGgtt = 1u << 22;
 
     /// <summary>MI_NOOP.</summary>
     public const uint Noop = 0;
@@ -31,12 +47,34 @@ public static class Mi
     public static uint[] SemaphoreWait(uint address, CompareOp op, uint data) =>
         [Header(MiOpcode.SemaphoreWait, ((uint)op << 12) | 1), data, address];
 
-    /// <summary>MI_CONDITIONAL_BATCH_BUFFER_END: 3 dwords (header, data, address); ends the batch if memory <paramref name="op"/> data.</summary>
+    /// <summary>
+    /// MI_CONDITIONAL_BATCH_BUFFER_END: 3 dwords (header, data, address). The hardware meaning: execution continues
+    /// while memory <paramref name="op"/> data holds; the batch ends when the comparison fails.
+    /// </summary>
     public static uint[] ConditionalBatchBufferEnd(uint address, CompareOp op, uint data) =>
         [Header(MiOpcode.ConditionalBatchBufferEnd, ((uint)op << 12) | 1), data, address];
 
     /// <summary>MI_BATCH_BUFFER_START: 2 dwords (header, address).</summary>
     public static uint[] BatchBufferStart(uint address) => [Header(MiOpcode.BatchBufferStart), address];
+
+    /// <summary>MI_STORE_DWORD_IMM, gen8+ form: 4 dwords (header, address low, address high, value).</summary>
+    public static uint[] StoreDword64(ulong address, uint value) =>
+        [Header(MiOpcode.StoreDwordImm, 2), (uint)address, (uint)(address >> 32), value];
+
+    /// <summary>MI_SEMAPHORE_WAIT, gen8+ form: 4 dwords (header with the poll bit, data, address low, address high).</summary>
+    public static uint[] SemaphoreWait64(ulong address, CompareOp op, uint data) =>
+        [Header(MiOpcode.SemaphoreWait, SemaphorePoll | ((uint)op << 12) | 2), data, (uint)address, (uint)(address >> 32)];
+
+    /// <summary>
+    /// MI_CONDITIONAL_BATCH_BUFFER_END, gen8+ form: 4 dwords (header with the compare bit, data, address low, address
+    /// high); continues while memory <paramref name="op"/> data holds, ends when it fails.
+    /// </summary>
+    public static uint[] ConditionalBatchBufferEnd64(ulong address, CompareOp op, uint data) =>
+        [Header(MiOpcode.ConditionalBatchBufferEnd, DoCompare | ((uint)op << 12) | 2), data, (uint)address, (uint)(address >> 32)];
+
+    /// <summary>MI_BATCH_BUFFER_START, gen8+ form: 3 dwords (header with bit 8, address low, address high).</summary>
+    public static uint[] BatchBufferStart64(ulong address) =>
+        [Header(MiOpcode.BatchBufferStart, AddressSpacePpgtt | 1), (uint)address, (uint)(address >> 32)];
 
     /// <summary>GPUSIM_WORK: 2 dwords (header, nanoseconds).</summary>
     public static uint[] Work(uint nanoseconds) => [Header(MiOpcode.Work), nanoseconds];
@@ -51,5 +89,17 @@ public static class Mi
         CompareOp.Equal => a == b,
         CompareOp.NotEqual => a != b,
         _ => false,
+    };
+
+    /// <summary>The comparison that holds exactly when <paramref name="op"/> fails (op 0..5).</summary>
+    public static CompareOp Negate(CompareOp op) => op switch
+    {
+        CompareOp.Greater => CompareOp.LessOrEqual,
+        CompareOp.GreaterOrEqual => CompareOp.Less,
+        CompareOp.Less => CompareOp.GreaterOrEqual,
+        CompareOp.LessOrEqual => CompareOp.Greater,
+        CompareOp.Equal => CompareOp.NotEqual,
+        CompareOp.NotEqual => CompareOp.Equal,
+        _ => op,
     };
 }

@@ -128,7 +128,7 @@ internal sealed class BatchesRunner : IStepRunner
             if (dependency)
             {
                 int lastOfPrevious = i * _stores - 1;
-                b.ConditionalEnd(AddressOf(lastOfPrevious), CompareOp.NotEqual, _valueOf[lastOfPrevious]);
+                b.ConditionalEnd(AddressOf(lastOfPrevious), CompareOp.Equal, _valueOf[lastOfPrevious]);
             }
             else
             {

@@ -23,7 +23,7 @@ public class NoRecoveryTests
     [Theory]
     [InlineData(0xDEAD_BEEFu)]
     [InlineData(0x0080_0000u)] // opcode 0x01
-    [InlineData(0x1000_0002u)] // STORE_DWORD_IMM with length 2
+    [InlineData(0x1000_0003u)] // STORE_DWORD_IMM with length 3
     public void InvalidInstructionFailsTheRequestAndTheEngineCarriesOn(uint bad)
     {
         using var h = new GtHarness();

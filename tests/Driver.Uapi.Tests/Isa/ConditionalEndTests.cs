@@ -5,22 +5,25 @@ using Driver.Testing.Gt;
 
 namespace Driver.Uapi.Tests.Isa;
 
-/// <summary>COND_BATCH_BUFFER_END ends the batch when memory satisfies the comparison, else execution continues.</summary>
+/// <summary>
+/// COND_BATCH_BUFFER_END with the hardware meaning: execution continues while memory satisfies the comparison, and
+/// the batch ends when it fails (IGT's gen8+ igt_spin loops while its condition dword is greater than BB_END).
+/// </summary>
 public class ConditionalEndTests
 {
     [Theory]
-    [InlineData(CompareOp.Greater, 11u, true)]
-    [InlineData(CompareOp.Greater, 10u, false)]
-    [InlineData(CompareOp.GreaterOrEqual, 10u, true)]
-    [InlineData(CompareOp.GreaterOrEqual, 9u, false)]
-    [InlineData(CompareOp.Less, 9u, true)]
-    [InlineData(CompareOp.Less, 10u, false)]
-    [InlineData(CompareOp.LessOrEqual, 10u, true)]
-    [InlineData(CompareOp.LessOrEqual, 11u, false)]
-    [InlineData(CompareOp.Equal, 10u, true)]
-    [InlineData(CompareOp.Equal, 11u, false)]
-    [InlineData(CompareOp.NotEqual, 11u, true)]
-    [InlineData(CompareOp.NotEqual, 10u, false)]
+    [InlineData(CompareOp.Greater, 11u, false)]
+    [InlineData(CompareOp.Greater, 10u, true)]
+    [InlineData(CompareOp.GreaterOrEqual, 10u, false)]
+    [InlineData(CompareOp.GreaterOrEqual, 9u, true)]
+    [InlineData(CompareOp.Less, 9u, false)]
+    [InlineData(CompareOp.Less, 10u, true)]
+    [InlineData(CompareOp.LessOrEqual, 10u, false)]
+    [InlineData(CompareOp.LessOrEqual, 11u, true)]
+    [InlineData(CompareOp.Equal, 10u, false)]
+    [InlineData(CompareOp.Equal, 11u, true)]
+    [InlineData(CompareOp.NotEqual, 11u, false)]
+    [InlineData(CompareOp.NotEqual, 10u, true)]
     public void EndsOrContinues(CompareOp op, uint memory, bool ends)
     {
         using var t = TestDevice.WithoutHeartbeat();

@@ -46,7 +46,7 @@ public sealed class ErrorCaptureTests
         Assert.Equal(hang.Address, engine.BatchAddress);
         Assert.InRange(engine.Head, hang.Address, hang.Address + Spinner.PollOffset);
         // The dump covers the spinner's loop: its conditional end and the jump back.
-        uint[] condEnd = Mi.ConditionalBatchBufferEnd(hang.Address + Spinner.ConditionOffset, CompareOp.NotEqual, 0);
+        uint[] condEnd = Mi.ConditionalBatchBufferEnd(hang.Address + Spinner.ConditionOffset, CompareOp.Equal, 0);
         uint[] jump = Mi.BatchBufferStart(hang.Address + Spinner.LoopOffset);
         Assert.True(Contains(engine.BatchDwords, condEnd), "batch dump lacks the spinner's conditional end");
         Assert.True(Contains(engine.BatchDwords, jump), "batch dump lacks the spinner's jump");

@@ -115,7 +115,7 @@ public class ImplicitSyncTests
                 batches[n, i].Write(new BatchBuilder()
                     .StoreDword(shared.At(0), id)
                     .Work(20_000)
-                    .ConditionalEnd(shared.At(0), CompareOp.Equal, id)
+                    .ConditionalEnd(shared.At(0), CompareOp.NotEqual, id)
                     .StoreDword(shared.At(1), Overlap)
                     .End());
             }
