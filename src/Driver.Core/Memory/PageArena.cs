@@ -147,7 +147,10 @@ public sealed unsafe class PageArena
         }
     }
 
-    /// <summary>Gives pages back (once each; a memfd's are released to the system at once).</summary>
+    /// <summary>
+    /// Gives pages back (once each; a memfd's are released to the system at once). A page that is free already is
+    /// a caller's bug (asserted); it is skipped rather than listed twice, which would hand it to two objects.
+    /// </summary>
     public void Free(ReadOnlySpan<long> numbers)
     {
         lock (_lock)
@@ -162,11 +165,13 @@ public sealed unsafe class PageArena
                     count++;
                 }
 
-                Release(start, count);
+                if (Release(start, count))
+                {
+                    _used -= count;
+                }
+
                 i += (int)count;
             }
-
-            _used -= numbers.Length;
         }
     }
 
@@ -201,23 +206,30 @@ public sealed unsafe class PageArena
         return filled;
     }
 
-    private void Release(long start, long count)
+    /// <summary>Puts [start, +count) back on the free list; false (nothing done) when any of it is free already.</summary>
+    private bool Release(long start, long count)
     {
-        Debug.Assert(start >= 0 && start + count <= _highWater, "freeing pages never handed out");
-        if (Fd >= 0)
-        {
-            // Best effort: the memory goes back now; if the punch fails, zeroing on allocation still holds.
-            _ = LibC.Fallocate(Fd, LibC.FallocPunchHole, start * PageSize, count * PageSize);
-        }
-
         int at = _free.FindIndex(e => e.Start > start);
         if (at < 0)
         {
             at = _free.Count;
         }
 
-        Debug.Assert(at == 0 || _free[at - 1].Start + _free[at - 1].Count <= start, "double free (overlaps a free extent)");
-        Debug.Assert(at == _free.Count || start + count <= _free[at].Start, "double free (overlaps a free extent)");
+        bool overlaps = start < 0 || start + count > _highWater
+            || (at > 0 && _free[at - 1].Start + _free[at - 1].Count > start)
+            || (at < _free.Count && start + count > _free[at].Start);
+        if (overlaps)
+        {
+            Debug.Assert(false, $"double free of arena pages [{start}, +{count})");
+            return false;
+        }
+
+        if (Fd >= 0)
+        {
+            // Best effort: the memory goes back now; if the punch fails, zeroing on allocation still holds.
+            _ = LibC.Fallocate(Fd, LibC.FallocPunchHole, start * PageSize, count * PageSize);
+        }
+
         bool joinsPrevious = at > 0 && _free[at - 1].Start + _free[at - 1].Count == start;
         bool joinsNext = at < _free.Count && start + count == _free[at].Start;
         if (joinsPrevious && joinsNext)
@@ -237,6 +249,8 @@ public sealed unsafe class PageArena
         {
             _free.Insert(at, (start, count));
         }
+
+        return true;
     }
 
     private void Zero(long start, long count)

@@ -130,6 +130,20 @@ public sealed class PageArenaTests
         }
     }
 
+    /// <summary>A double free is a bug (GEM_BUG_ON-style assert) and never lists a page twice.</summary>
+    [Fact]
+    public void DoubleFreeAssertsAndKeepsTheFreeListSound()
+    {
+        ThrowingAssertListener.Install();
+        var arena = new PageArena(4 * Page);
+        long[] pages = arena.TryAllocate(2)!;
+        arena.Free(pages);
+        Assert.Throws<DebugAssertException>(() => arena.Free(pages));
+        Assert.Equal(0, arena.UsedPages);
+        Assert.Equal(1, arena.FreeExtents);
+        Assert.Equal(4, arena.TryAllocate(4)!.Distinct().Count());
+    }
+
     /// <summary>A 1 GiB device costs nothing until touched: the memfd is sparse.</summary>
     [Fact]
     public void LargeArenaIsSparse()
