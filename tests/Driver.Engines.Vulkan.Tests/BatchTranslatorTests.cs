@@ -37,6 +37,37 @@ public class BatchTranslatorTests
         Assert.False(p.NeedsPump);
     }
 
+    /// <summary>
+    /// IGT's gen12 igt_spin (4-dword store, COND_BB_END GT against BATCH_BUFFER_END, 3-dword BB_START): a store, then a
+    /// loop whose exit conditions are the negated compare (the instruction's compare says continue) and its head.
+    /// </summary>
+    [Fact]
+    public void Gen12IgtSpinTranslatesToALoopOnItsNegatedCondition()
+    {
+        uint poll = Map();
+        uint batch = Map();
+        uint condition = batch + 4096 - 8;
+        uint[] dwords = new BatchBuilder()
+            .StoreDword64(poll, 1)
+            .Noop(12)                                                    // up to byte 64, IGT's loop start
+            .ArbCheck()
+            .ConditionalEnd64(condition, CompareOp.Greater, Mi.BatchBufferEnd)
+            .Jump64(batch + 64)
+            .ToArray();
+        for (int i = 0; i < dwords.Length; i++)
+        {
+            _ggtt.TryWrite(batch + (uint)i * 4, dwords[i]);
+        }
+
+        _ggtt.TryWrite(condition, 0xffff_ffff);
+        VulkanProgram p = BatchTranslator.Translate(_ggtt, batch);
+        Assert.Equal([VulkanOpKind.Store, VulkanOpKind.Spin], p.Ops.Select(o => o.Kind));
+        Assert.Equal(new VulkanStore(p.SlotFor(poll), poll, 1), p.Stores[0]);
+        Assert.Equal(SpinMode.Loop, p.Ops[1].Mode);
+        Assert.Equal(new VulkanCondition(p.SlotFor(condition), condition, CompareOp.LessOrEqual, Mi.BatchBufferEnd, ConditionKind.ConditionalEnd), p.Conditions[0]);
+        Assert.Equal(ConditionKind.LoopHead, p.Conditions[1].Kind);
+    }
+
     [Fact]
     public void WaitsWorkAndConditionalEndsSplitTheStores()
     {
