@@ -74,6 +74,12 @@ public sealed unsafe class PageArena
     /// <summary>Unmaps the arena: reached only when nothing references it any more (see the remarks).</summary>
     ~PageArena()
     {
+        if (_base == null)
+        {
+            // The constructor threw before anything was mapped (a finalizer runs on a partly built object too).
+            return;
+        }
+
         if (Fd >= 0)
         {
             _ = LibC.Munmap((nint)_base, (nuint)Size);
