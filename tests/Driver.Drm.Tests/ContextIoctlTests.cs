@@ -163,6 +163,20 @@ public class ContextIoctlTests
         Assert.Equal(-Errno.ENOENT, SetParam(h, 55, ParamBannable, 1));
         Assert.Equal(-Errno.ENOENT, GetParam(h, 55, ParamBannable, out _));
         Assert.Equal(-Errno.EINVAL, GetParam(h, 0, ParamBanPeriod, out _));
+        // set_sseu: shorter than the struct -EINVAL; gen != 11 -ENODEV.
+        Assert.Equal(-Errno.EINVAL, SetParam(h, 0, ParamSseu, h.Caller.Alloc(SseuSize)));
+        Assert.Equal(-Errno.ENODEV, SetParam(h, 0, ParamSseu, h.Caller.Alloc(SseuSize), SseuSize));
+    }
+
+    [Fact]
+    public void EnginesCannotBeSetTwice()
+    {
+        // set_proto_ctx_engines: "Cannot set engines twice" -EINVAL, even on a proto-context.
+        using var h = DrmHarness.Fast();
+        uint ctx = h.CreateContext();
+        (ulong at, uint size) = Engines(h, (0, 0));
+        Assert.Equal(0, SetParam(h, ctx, ParamEngines, at, size));
+        Assert.Equal(-Errno.EINVAL, SetParam(h, ctx, ParamEngines, at, size));
     }
 
     [Fact]

@@ -166,6 +166,19 @@ public class GemIoctlTests
     }
 
     [Fact]
+    public void MmapReturnsTheMemoryMapsRuns()
+    {
+        // i915_gem_mmap: the offset names the object; its pages are what the memory map says they are.
+        using var h = DrmHarness.Fast(new I915DriverOptions { MemoryMap = new FakeMemoryMap() });
+        uint bo = h.Create(8192);
+        ArgBuffer a = MmapOffset(bo, GemLayout.MmapOffsetWc);
+        Assert.Equal(0, h.Ioctl(Requests.GemMmapOffset, a));
+        Assert.Equal(0, h.Driver.Mmap(h.File, a.U64(8), 8192, out IReadOnlyList<ArenaRun> runs));
+        Assert.Equal(0, h.Dev.LookupObject(h.File.ClientId, (int)bo, out Driver.Core.Memory.BufferObject? obj));
+        Assert.Equal([new ArenaRun(FakeMemoryMap.ArenaOffset(obj!), 8192)], runs);
+    }
+
+    [Fact]
     public void LegacyMmapIsEopnotsupp()
     {
         // i915_gem_mmap_ioctl on parts past gen12.0: -EOPNOTSUPP (what gem_has_legacy_mmap probes).

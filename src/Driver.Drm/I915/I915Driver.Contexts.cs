@@ -119,6 +119,9 @@ public sealed partial class I915Driver
                 return SetProtoEngines(c.Caller, state, size, p.U64(ParamValue));
             case ParamVm:
                 return size != 0 ? -Errno.EINVAL : -Errno.ENOENT;
+            case ParamSseu:
+                // set_proto_ctx_sseu: shorter than drm_i915_gem_context_param_sseu -EINVAL; only gen11 reconfigures.
+                return size < SseuSize ? -Errno.EINVAL : -Errno.ENODEV;
             case ParamBannable:
                 return size != 0 ? -Errno.EINVAL : !Options.Privileged && value == 0 ? -Errno.EPERM : 0;
             case ParamRecoverable:
@@ -169,6 +172,12 @@ public sealed partial class I915Driver
     /// </summary>
     private static int SetProtoEngines(IDrmCaller caller, I915ContextState state, uint size, ulong user)
     {
+        // "Cannot set engines twice"
+        if (state.Engines is not null)
+        {
+            return -Errno.EINVAL;
+        }
+
         if (size < EnginesHeader || (size - EnginesHeader) % ClassInstanceSize != 0)
         {
             return -Errno.EINVAL;
@@ -256,7 +265,16 @@ public sealed partial class I915Driver
 
         I915ContextState state = c.State.Context(id);
         ulong param = c.Arg.U64(ParamParam);
-        if (state.Finalized && param is ParamEngines or ParamVm)
+        if (!state.Finalized)
+        {
+            // set_proto_ctx_param: checked as a proto-context (persistence without the same-state shortcut), then
+            // applied to the GpuDevice context, which exists from creation in GpuSim.
+            ret = CheckProtoParam(c, state, c.Arg);
+            return ret != 0 ? ret : ApplyDeviceParam(c.Client, id, c.Arg);
+        }
+
+        // ctx_setparam.
+        if (param is ParamEngines or ParamVm)
         {
             return -Errno.EINVAL;
         }
@@ -266,7 +284,7 @@ public sealed partial class I915Driver
             return Device.SetContextParam(c.Client, id, dp, c.Arg.S64(ParamValue), c.Arg.U32(ParamSizeField));
         }
 
-        return CheckProtoParam(c, state, c.Arg);
+        return param is ParamNoErrorCapture or ParamSseu ? CheckProtoParam(c, state, c.Arg) : -Errno.EINVAL;
     }
 
     /// <summary>

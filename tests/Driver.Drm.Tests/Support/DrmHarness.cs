@@ -12,10 +12,10 @@ namespace Driver.Drm.Tests.Support;
 /// </summary>
 public sealed class DrmHarness : IDisposable
 {
-    private DrmHarness(TestDevice t)
+    private DrmHarness(TestDevice t, I915DriverOptions? options = null)
     {
         T = t;
-        Driver = new I915Driver(t.Dev);
+        Driver = new I915Driver(t.Dev, options);
         File = Driver.Open(Caller.Pid);
     }
 
@@ -36,6 +36,9 @@ public sealed class DrmHarness : IDisposable
 
     /// <summary>A fast device.</summary>
     public static DrmHarness Fast() => new(TestDevice.Fast());
+
+    /// <summary>A fast device whose driver has <paramref name="options"/>.</summary>
+    public static DrmHarness Fast(I915DriverOptions options) => new(TestDevice.Fast(), options);
 
     /// <summary>A fast device without heartbeat pulses: a batch that waits is never reset for it.</summary>
     public static DrmHarness WithoutHeartbeat() => new(TestDevice.WithoutHeartbeat());

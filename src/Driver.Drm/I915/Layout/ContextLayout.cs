@@ -59,6 +59,9 @@ public static class ContextLayout
     /// <summary>I915_ENGINE_CLASS_INVALID_NONE as u16.</summary>
     public const ushort InstanceInvalidNone = 0xffff;
 
+    /// <summary>sizeof(struct drm_i915_gem_context_param_sseu): class/instance, flags, slice and subslice masks, min/max EUs, rsvd.</summary>
+    public const int SseuSize = 32;
+
     /// <summary>sizeof(struct drm_i915_reset_stats): ctx_id, flags, reset_count, batch_active, batch_pending, pad (u32 each).</summary>
     public const int ResetStatsSize = 24;
 
