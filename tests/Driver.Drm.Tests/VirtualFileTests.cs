@@ -79,13 +79,13 @@ public class VirtualFileTests
     [Fact]
     public void ParamsAndDeviceFiles()
     {
-        // i915_param_*_write: a non-number that is no boolean -EINVAL; bools read Y/N in sysfs.
+        // i915_param_uint_write: a non-number that is no boolean -EINVAL; bools read Y/N (debugfs_create_bool, param_get_bool).
         using var h = DrmHarness.Fast();
         Assert.Equal(-Errno.EINVAL, Write(h, "module/reset", "maybe"));
         Assert.Equal(1, Write(h, "module/enable_hangcheck", "0"));
         Assert.False(h.Dev.EnableHangcheck);
         Assert.Equal("N\n", Read(h, "module/enable_hangcheck"));
-        Assert.Equal("no\n", Read(h, "debugfs/i915_params/enable_hangcheck"));
+        Assert.Equal("N\n", Read(h, "debugfs/i915_params/enable_hangcheck"));
         Assert.Equal("0\n", Read(h, "module/enable_guc"));
         Assert.Equal("226:0\n", Read(h, "sysfs/dev"));
         Assert.StartsWith("i915 ", Read(h, "debugfs/name"), StringComparison.Ordinal);

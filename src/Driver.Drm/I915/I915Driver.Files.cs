@@ -80,7 +80,7 @@ public sealed partial class I915Driver
         };
         if (text is null && ParamName(path) is { } param)
         {
-            text = ReadParam(param, path.StartsWith("module/", StringComparison.Ordinal));
+            text = ReadParam(param);
         }
 
         if (text is null && EngineFile(path, out EngineId engine, out string? attr, out bool defaults))
@@ -205,8 +205,8 @@ public sealed partial class I915Driver
         return name is not null && s_params.Contains(name) ? name : null;
     }
 
-    /// <summary>The module parameters: reset (uint), enable_hangcheck (bool: "Y"/"N" in sysfs, yes/no in debugfs), request_timeout_ms, enable_guc (0: execlists).</summary>
-    private string ReadParam(string name, bool module)
+    /// <summary>The module parameters: reset (uint), enable_hangcheck (bool: Y/N), request_timeout_ms, enable_guc (0: execlists).</summary>
+    private string ReadParam(string name)
     {
         switch (name)
         {
@@ -217,7 +217,8 @@ public sealed partial class I915Driver
                 }
 
             case "enable_hangcheck":
-                return module ? (Device.EnableHangcheck ? "Y\n" : "N\n") : (Device.EnableHangcheck ? "yes\n" : "no\n");
+                // param_get_bool and debugfs_create_bool's read both print Y or N.
+                return Device.EnableHangcheck ? "Y\n" : "N\n";
             case "request_timeout_ms":
                 lock (_filesLock)
                 {

@@ -175,6 +175,4 @@ public sealed partial class I915Driver : IDrmDriver
 
         return t;
     }
-
-    private sealed record IoctlEntry(uint Dir, int Size, Func<IoctlCall, int> Handler);
 }
