@@ -99,6 +99,20 @@ public class VirtualFileTests
     }
 
     [Fact]
+    public void WritingAMaskToI915WedgedCapturesAnErrorState()
+    {
+        // i915_hangman error-state-basic: "1" to i915_wedged is intel_gt_handle_error(rcs0, I915_ERROR_CAPTURE).
+        using var h = DrmHarness.Fast();
+        Assert.Equal(0, Write(h, "sysfs/error", ""));
+        Assert.Null(h.Dev.ReadErrorState());
+        Assert.Equal(2, Write(h, "debugfs/i915_wedged", "1\n"));
+        Assert.NotNull(h.Dev.ReadErrorState());
+        // The text has times relative to the read: compare its first line only.
+        Assert.Equal(h.Dev.ReadErrorFile().Split('\n')[0], Read(h, "sysfs/error").Split('\n')[0]);
+        Assert.False(h.Dev.IsWedged);
+    }
+
+    [Fact]
     public void ErrorFileIsClearedByAWrite()
     {
         // error_state_write drops the held error state.
