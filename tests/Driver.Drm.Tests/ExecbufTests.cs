@@ -99,6 +99,27 @@ public class ExecbufTests
     }
 
     [Fact]
+    public void IgtProbesSeeRelocationsAndAlignment()
+    {
+        // gem_has_relocations: a relocation naming handle 0 is -ENOENT (eb_relocate_entry finds no target).
+        // gem_allows_obj_alignment: a second execbuf asking for 8 KiB alignment moves the object (eb_vma_misplaced).
+        using var h = DrmHarness.Fast();
+        uint bo = h.Create();
+        ulong relocs = h.Caller.Put(new byte[RelocSize]);
+        Assert.Equal(-Errno.ENOENT, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Object(bo, relocationCount: 1, relocs: relocs))));
+
+        uint batch = BatchWithEnd(h);
+        uint filler = h.Create();
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Object(filler), Object(batch))));
+        ArgBuffer a = Execbuf(h, 0, 0, Object(batch, alignment: 0x2000));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, a));
+        Assert.Equal(0, h.Wait(batch, Bound.LongNs));
+        ulong offset = h.Caller.U64(a.U64(BuffersPtr) + ObjOffset);
+        Assert.NotEqual(0ul, offset);
+        Assert.Equal(0ul, offset & 0x1fff);
+    }
+
+    [Fact]
     public void RelocationErrors()
     {
         // eb_relocate_entry: a target not in the list -ENOENT; several write domains -EINVAL; a non-GPU domain

@@ -388,7 +388,14 @@ public sealed partial class I915Driver
             try
             {
                 uint alignment = (uint)Math.Clamp(o.Alignment, DeviceMemory.PageSize, 1UL << 31);
-                ggtt.Insert(o.Object!, null, alignment);
+                // eb_vma_misplaced: bound off the asked alignment, it is unbound (once idle) and placed again.
+                if (o.Object!.Binding is { } b && (b.Offset & (alignment - 1)) != 0)
+                {
+                    o.Object.Resv.WaitTimeout(DmaResvUsage.Bookkeep, -1);
+                    ggtt.Remove(o.Object);
+                }
+
+                ggtt.Insert(o.Object, null, alignment);
             }
             catch (DriverException e)
             {
