@@ -196,9 +196,22 @@ public class ExecbufTests
     }
 
     [Fact]
-    public void WedgedIsEioAndBannedContextEio()
+    public void BannedContextIsEio()
     {
-        // eb_select_engine: "ABI: report EIO if the GPU is already wedged"; eb_pin_engine: a banned context -EIO.
+        // eb_pin_engine: intel_context_is_banned -EIO, after the objects were looked up (an unknown handle first).
+        using var h = DrmHarness.Fast();
+        uint ctx = h.CreateContext();
+        uint batch = BatchWithEnd(h);
+        Assert.Equal(0, h.Dev.LookupContext(h.File.ClientId, (int)ctx, out Driver.Core.Contexts.GpuContext? context));
+        context!.Ban();
+        Assert.Equal(-Errno.ENOENT, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, ctx, Object(999), Object(batch))));
+        Assert.Equal(-Errno.EIO, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, ctx, Object(batch))));
+    }
+
+    [Fact]
+    public void WedgedIsEio()
+    {
+        // eb_select_engine: "ABI: report EIO if the GPU is already wedged".
         using var h = DrmHarness.Fast();
         uint batch = BatchWithEnd(h);
         h.Dev.Wedge();
