@@ -11,7 +11,7 @@ namespace Driver.Sim.Bench;
 /// </summary>
 public static class ScaleSvgWriter
 {
-    private const double Width = 900, Height = 560, Left = 70, Right = 300, Top = 50, Bottom = 60;
+    private const double Width = 1000, Height = 560, Left = 70, Right = 360, Top = 50, Bottom = 60;
     private const double PlotWidth = Width - Left - Right, PlotHeight = Height - Top - Bottom;
     private const string Svg = "http://www.w3.org/2000/svg";
 
