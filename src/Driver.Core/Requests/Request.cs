@@ -227,7 +227,10 @@ public sealed class Request : DmaFence
 
     /// <summary>
     /// i915_request_retire's put: the engine is done with a request it signalled through its breadcrumb and no longer
-    /// points at it from any queue, signal list or Active. Drops the in-flight reference, once.
+    /// points at it from any queue, signal list or Active. Drops the in-flight reference, once. Never from inside a
+    /// fence callback: a signal made there defers the fence's own callbacks until the outer callback returns, and
+    /// recycling the request before they ran would hand them its next incarnation (the engine retires from its
+    /// breadcrumb interrupt, which no callback calls).
     /// </summary>
     public void Retire()
     {
