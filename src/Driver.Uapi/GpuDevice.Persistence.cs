@@ -14,7 +14,7 @@ public sealed partial class GpuDevice
 
     /// <summary>The engines on which <paramref name="ctx"/> still has unfinished work.</summary>
     private static IEnumerable<EngineId> PendingEngines(GpuContext ctx) =>
-        ctx.Timelines.Where(tl => tl.Last is { IsSignaled: false }).Select(tl => tl.Engine);
+        ctx.Timelines.Where(tl => tl.IsLastPending).Select(tl => tl.Engine);
 
     /// <summary>Whether hangcheck watches <paramref name="engine"/> (its heartbeat is on).</summary>
     private bool HasHeartbeat(EngineId engine) =>

@@ -59,8 +59,69 @@ public sealed class Timeline
     /// <summary>Last seqno allocated; guarded by <see cref="Mutex"/>.</summary>
     public uint Seqno { get; private set; }
 
-    /// <summary>Last request created on this timeline; guarded by <see cref="Mutex"/>.</summary>
-    public Request? Last { get; set; }
+    /// <summary>
+    /// Last request created on this timeline; written under <see cref="Mutex"/>, and holding a counted reference on
+    /// the request (the setter takes one on the new request and puts the old one's), so the builder of the next
+    /// request, under the mutex, always finds its predecessor intact. A thread that reads it without the mutex holds
+    /// no reference: the request may be recycled under it (see <see cref="Request"/>'s remarks); use
+    /// <see cref="GetLast"/> or <see cref="IsLastPending"/> there.
+    /// </summary>
+    public Request? Last
+    {
+        get => Volatile.Read(ref _last);
+        set
+        {
+            value?.Get();
+            Request? old = _last;
+            Volatile.Write(ref _last, value);
+            old?.Put();
+        }
+    }
+    private Request? _last;
+
+    /// <summary>
+    /// dma_fence_get_rcu_safe on <see cref="Last"/>: a counted reference on the timeline's last request (the caller
+    /// puts it), or null. Takes a reference, then re-checks that <see cref="Last"/> still points at it: a request
+    /// recycled between the load and the reference is another request now, and the load is retried.
+    /// </summary>
+    public Request? GetLast()
+    {
+        while (true)
+        {
+            Request? rq = Volatile.Read(ref _last);
+            if (rq is null)
+            {
+                return null;
+            }
+
+            if (rq.TryGet())
+            {
+                if (Volatile.Read(ref _last) == rq)
+                {
+                    return rq;
+                }
+
+                rq.Put();
+            }
+        }
+    }
+
+    /// <summary>Whether the timeline's last request is still pending (read safely, see <see cref="GetLast"/>).</summary>
+    public bool IsLastPending
+    {
+        get
+        {
+            Request? rq = GetLast();
+            if (rq is null)
+            {
+                return false;
+            }
+
+            bool pending = !rq.IsSignaled;
+            rq.Put();
+            return pending;
+        }
+    }
 
     /// <summary>
     /// Engine-owned: the oldest of this timeline's requests waiting in its engine's queue (the head of the list

@@ -216,6 +216,25 @@ public class DmaFence
         return true;
     }
 
+    /// <summary>
+    /// Makes a signalled fence nobody holds pending again on a new context and seqno, for a slab that recycles its
+    /// objects (<c>Request</c>'s pool, SLAB_TYPESAFE_BY_RCU). The caller owns the only reference: no waiter, no
+    /// callback, no signaller can still be on it. The internal monitor is kept, so a recycled fence that was once
+    /// waited on never allocates one again.
+    /// </summary>
+    protected void Reinitialize(ulong context, uint seqno)
+    {
+        Debug.Assert(IsSignaled, "a fence is recycled only after it signalled");
+        Debug.Assert(Waiters == 0 && _callbacks is null, "a recycled fence still had waiters or callbacks");
+        FenceContext = context;
+        Seqno = seqno;
+        _refusedSignals = 0;
+        _signalTimestamp = 0;
+        _interest = 0;
+        // Last, with release semantics: whoever sees the fence pending again sees the fields above.
+        Volatile.Write(ref _word, 0);
+    }
+
     /// <summary>Hook for subclasses, run after waiters were woken and callbacks ran.</summary>
     protected virtual void OnSignaled() { }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Driver.Core.Contexts;
 using Driver.Core.Errors;
@@ -12,10 +14,27 @@ namespace Driver.Core.Requests;
 /// allocation per submission.
 /// </summary>
 /// <remarks>
-/// Lifecycle: created under the timeline mutex → held until every in-fence has signalled (the submit gate) →
+/// <para>Lifecycle: created under the timeline mutex → held until every in-fence has signalled (the submit gate) →
 /// submitted through the engine's SubmitRequest → executed by the engine thread → breadcrumb written → signalled by
-/// the engine's breadcrumbs. Fields marked "engine-owned" are written only by the engine thread, or by the reset path
-/// while that engine is parked; the park handshake orders those accesses.
+/// the engine's breadcrumbs → retired by the engine (<see cref="Retire"/>) → freed when its last reference goes
+/// (<see cref="Put"/>) and, when it came from a <see cref="RequestPool"/>, recycled for a later request. Fields marked
+/// "engine-owned" are written only by the engine thread, or by the reset path while that engine is parked; the park
+/// handshake orders those accesses.</para>
+/// <para>Recycling (i915's request slab, SLAB_TYPESAFE_BY_RCU) and the rule that keeps it safe: a request is counted
+/// (a kref): its creator's reference (what <see cref="RequestPool.Rent"/> and IntelGt.CreateAndSubmit return), the
+/// engine's in-flight one (dropped by <see cref="Retire"/>, only on the engine's own breadcrumb signal: a request
+/// completed on the CPU — cancelled, wedged, preempted pulse — keeps it and is never recycled), its timeline's
+/// <see cref="Timeline.Last"/>, and one per later request that lists it in <see cref="InFences"/>. Only when every
+/// one of them is put does the object go back to its pool, with <see cref="Generation"/> bumped, and only after it
+/// signalled. Hence: <b>whoever holds a counted reference sees its own request for as long as it holds it</b> —
+/// seqno, error, status, signal time — however many requests are recycled meanwhile. A caller that never puts its
+/// reference (every out-fence handed to a user through the uapi: sync files, reservation objects, the heartbeat's
+/// pulses) keeps the request out of recycling for good, which is the default. A reader holding no counted
+/// reference (the RCU readers of SLAB_TYPESAFE_BY_RCU: one that loaded a pointer from an engine or a timeline) may
+/// find the object recycled under it; it must take a reference with <see cref="TryGet()"/> and then re-check that
+/// it still has the request it meant, by the pointer it loaded it from (<see cref="Timeline.GetLast"/>, like
+/// dma_fence_get_rcu_safe) or by the <see cref="Generation"/> it saw (<see cref="TryGet(int)"/>), before it trusts
+/// anything it reads.</para>
 /// </remarks>
 public sealed class Request : DmaFence
 {
@@ -32,6 +51,27 @@ public sealed class Request : DmaFence
     private List<DmaFence>? _inFences;
 
     /// <summary>
+    /// Counted references (see the remarks): the creator's and the engine's in-flight one to begin with. At zero the
+    /// request is freed (<see cref="Free"/>).
+    /// </summary>
+    private int _refs = 2;
+
+    /// <summary>Set once by <see cref="Retire"/>: the in-flight reference is put exactly once.</summary>
+    private int _retired;
+
+    /// <summary>Bumped every time the request is freed; see <see cref="Generation"/>.</summary>
+    private int _generation;
+
+    /// <summary>The slab this request returns to when freed; null for one built with the public constructor.</summary>
+    private readonly RequestPool? _pool;
+
+    /// <summary>Dependency callback nodes of this incarnation (linked by their Next), kept for the next one.</summary>
+    private DependencyCallback? _usedDependencies;
+
+    /// <summary>Dependency callback nodes free for reuse by the next incarnation's <see cref="Await"/>.</summary>
+    private DependencyCallback? _spareDependencies;
+
+    /// <summary>
     /// The submit fence's error (i915_sw_fence.error): the first error of an awaited fence, fatal or not, set once by
     /// compare-and-swap from 0 (i915_sw_fence_set_error_once). Applied to the request when it is submitted.
     /// </summary>
@@ -43,26 +83,209 @@ public sealed class Request : DmaFence
     /// context closed and idle).
     /// </summary>
     public Request(Timeline timeline, uint seqno, uint batchAddress, RequestFlags flags)
+        : this(timeline, seqno, batchAddress, flags, pool: null)
+    {
+    }
+
+    /// <summary>A request of <paramref name="pool"/>, which it goes back to when freed.</summary>
+    internal Request(Timeline timeline, uint seqno, uint batchAddress, RequestFlags flags, RequestPool? pool)
         : base(timeline.FenceContext, seqno)
     {
         if (!timeline.TryGet())
         {
-            throw new DriverException(Errno.EIO, $"{timeline} was released (its context is closed)");
+            throw Released(timeline);
         }
 
+        _pool = pool;
+        Initialize(timeline, batchAddress, flags);
+    }
+
+    /// <summary>The EIO of a request built on a timeline whose slot was already released.</summary>
+    internal static DriverException Released(Timeline timeline) =>
+        new(Errno.EIO, $"{timeline} was released (its context is closed)");
+
+    [MemberNotNull(nameof(Timeline), nameof(Context))]
+    private void Initialize(Timeline timeline, uint batchAddress, RequestFlags flags)
+    {
         Timeline = timeline;
         Context = timeline.Context;
         BatchAddress = batchAddress;
         Flags = flags;
         Priority = timeline.Context.Priority;
-        CreatedTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+        CreatedTimestamp = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>
+    /// Recycles a freed request as a new one on <paramref name="timeline"/> (__i915_request_create on an object from
+    /// the slab). The caller took the timeline reference (<see cref="Timeline.TryGet"/>) and owns the object: its
+    /// counted references are zero, so only RCU readers can still look at it, and they re-check
+    /// <see cref="Generation"/>, bumped when it was freed. The references are published last.
+    /// </summary>
+    internal void Reuse(Timeline timeline, uint seqno, uint batchAddress, RequestFlags flags)
+    {
+        Debug.Assert(Volatile.Read(ref _refs) == 0, $"{this} recycled while still referenced");
+        Debug.Assert(SchedList is null && SchedPrev is null && SchedNext is null && SchedTimelineNext is null,
+            $"{this} recycled while still on an engine queue");
+        _pendingDependencies = 1;
+        _submitted = 0;
+        _completeOnCpu = 0;
+        _onReady = null;
+        _submitError = 0;
+        _retired = 0;
+        Props = null;
+        ResumeWorkNs = 0;
+        StartedTimestamp = 0;
+        ReplayStartedTimestamp = 0;
+        Started = false;
+        Skip = false;
+        ResumeAddress = 0;
+        Guilty = false;
+        Replays = 0;
+        Initialize(timeline, batchAddress, flags);
+        Reinitialize(timeline.FenceContext, seqno);
+        // Release: whoever takes a reference (TryGet) sees the new incarnation whole, generation included.
+        Volatile.Write(ref _refs, 2);
+    }
+
+    /// <summary>
+    /// Bumped each time the request is freed (possibly to be recycled as another one). A reader holding no counted
+    /// reference that noted the generation can tell, with <see cref="TryGet(int)"/>, whether the object is still the
+    /// request it saw.
+    /// </summary>
+    public int Generation => Volatile.Read(ref _generation);
+
+    /// <summary>Counted references now (diagnostics and tests).</summary>
+    public int References => Volatile.Read(ref _refs);
+
+    /// <summary>
+    /// i915_request_get: takes another counted reference; the caller already holds one (or the object cannot be
+    /// freed under it for another reason), so the count is above zero.
+    /// </summary>
+    public Request Get()
+    {
+        int refs = Interlocked.Increment(ref _refs);
+        Debug.Assert(refs > 1, $"{this}: reference taken on a freed request");
+        return this;
+    }
+
+    /// <summary>
+    /// kref_get_unless_zero (dma_fence_get_rcu): takes a counted reference unless the request was already freed.
+    /// A true answer alone does not say it is still the request the caller meant: it may have been recycled; the
+    /// caller re-checks where it found it, or uses <see cref="TryGet(int)"/>.
+    /// </summary>
+    public bool TryGet()
+    {
+        int refs = Volatile.Read(ref _refs);
+        while (refs > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _refs, refs + 1, refs);
+            if (seen == refs)
+            {
+                return true;
+            }
+
+            refs = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Takes a counted reference only if the object is still the request of <paramref name="generation"/>: not
+    /// freed, and not recycled since. False: the request the caller saw is gone (it had signalled before it could be
+    /// freed); nothing is held.
+    /// </summary>
+    public bool TryGet(int generation)
+    {
+        if (!TryGet())
+        {
+            return false;
+        }
+        // The reference pins the incarnation: the generation cannot change while it is held.
+        if (Generation == generation)
+        {
+            return true;
+        }
+
+        Put();
+        return false;
+    }
+
+    /// <summary>
+    /// i915_request_put: drops a counted reference. The last one frees the request, which goes back to its pool to be
+    /// recycled; after its own put the caller must not touch the object.
+    /// </summary>
+    public void Put()
+    {
+        int refs = Interlocked.Decrement(ref _refs);
+        Debug.Assert(refs >= 0, $"{this}: reference dropped more often than taken");
+        if (refs == 0)
+        {
+            Free();
+        }
+    }
+
+    /// <summary>
+    /// i915_request_retire's put: the engine is done with a request it signalled through its breadcrumb and no longer
+    /// points at it from any queue, signal list or Active. Drops the in-flight reference, once. Never from inside a
+    /// fence callback: a signal made there defers the fence's own callbacks until the outer callback returns, and
+    /// recycling the request before they ran would hand them its next incarnation (the engine retires from its
+    /// breadcrumb interrupt, which no callback calls).
+    /// </summary>
+    public void Retire()
+    {
+        if (Interlocked.Exchange(ref _retired, 1) == 0)
+        {
+            Put();
+        }
+    }
+
+    /// <summary>
+    /// i915_fence_release: the last reference went. Only a signalled request is recycled (one freed unsignalled would
+    /// break "every fence signals": a driver bug, so it is left to the garbage collector instead).
+    /// </summary>
+    private void Free()
+    {
+        if (!IsSignaled)
+        {
+            Debug.Fail($"{this} freed before it signalled");
+            return;
+        }
+
+        if (_inFences is { } inFences)
+        {
+            foreach (DmaFence f in inFences)
+            {
+                if (f is Request r)
+                {
+                    r.Put();
+                }
+            }
+
+            inFences.Clear();
+        }
+        // Callback nodes go to the spare list, except those that armed a timer: the timer's callback may still run
+        // late and must never find the node re-armed for another request.
+        while (_usedDependencies is { } node)
+        {
+            _usedDependencies = node.NextUsed;
+            node.NextUsed = null;
+            if (!node.HadTimer)
+            {
+                node.NextUsed = _spareDependencies;
+                _spareDependencies = node;
+            }
+        }
+
+        Interlocked.Increment(ref _generation);
+        _pool?.Return(this);
     }
 
     /// <summary>The timeline the request is on.</summary>
-    public Timeline Timeline { get; }
+    public Timeline Timeline { get; private set; }
 
     /// <summary>The context it belongs to.</summary>
-    public GpuContext Context { get; }
+    public GpuContext Context { get; private set; }
 
     /// <summary>The engine it runs on.</summary>
     public EngineId Engine => Timeline.Engine;
@@ -83,10 +306,10 @@ public sealed class Request : DmaFence
         IsSubmitted ? Props?.MaxBusywaitDurationNs ?? DefaultMaxBusywaitDurationNs : 0;
 
     /// <summary>GGTT address of the first batch dword (0 for a pulse, which has no batch).</summary>
-    public uint BatchAddress { get; }
+    public uint BatchAddress { get; private set; }
 
     /// <summary>Options.</summary>
-    public RequestFlags Flags { get; }
+    public RequestFlags Flags { get; private set; }
 
     /// <summary>
     /// Scheduling priority (i915's rq->sched.attr.priority): the context's I915_CONTEXT_PARAM_PRIORITY when the
@@ -119,7 +342,7 @@ public sealed class Request : DmaFence
     public uint ResumeWorkNs { get; set; }
 
     /// <summary>Creation time (Stopwatch timestamp).</summary>
-    public long CreatedTimestamp { get; }
+    public long CreatedTimestamp { get; private set; }
 
     /// <summary>Time the engine began executing it, 0 if never (engine-owned).</summary>
     public long StartedTimestamp { get; set; }
@@ -175,6 +398,9 @@ public sealed class Request : DmaFence
     /// </summary>
     public void MarkCompleteOnCpu() => Volatile.Write(ref _completeOnCpu, 1);
 
+    /// <summary>Whether <see cref="MarkCompleteOnCpu"/> was called on this request.</summary>
+    public bool IsCompletedOnCpu => Volatile.Read(ref _completeOnCpu) != 0;
+
     /// <summary>Fences this request awaited (for error states and tests); empty for most requests.</summary>
     public IReadOnlyList<DmaFence> InFences => (IReadOnlyList<DmaFence>?)_inFences ?? [];
 
@@ -197,7 +423,8 @@ public sealed class Request : DmaFence
 
         if (propagateError)
         {
-            (_inFences ??= new List<DmaFence>()).Add(fence);
+            // A request listed here is kept from recycling while this one lives: InFences must name what it awaited.
+            (_inFences ??= new List<DmaFence>()).Add(fence is Request r ? r.Get() : fence);
         }
 
         if (fence.IsSignaled)
@@ -207,7 +434,11 @@ public sealed class Request : DmaFence
         }
 
         Interlocked.Increment(ref _pendingDependencies);
-        var callback = new DependencyCallback(this, propagateError);
+        DependencyCallback callback = _spareDependencies ?? new DependencyCallback();
+        _spareDependencies = callback.NextUsed;
+        callback.Arm(this, propagateError);
+        callback.NextUsed = _usedDependencies;
+        _usedDependencies = callback;
         if (!fence.AddCallback(callback))
         {
             callback.Invoke(fence);
@@ -283,10 +514,27 @@ public sealed class Request : DmaFence
     /// One awaited fence: runs once, on the fence's signal or, for a bounded wait, on the timeout, whichever comes
     /// first (the exchange on <see cref="_fired"/> decides).
     /// </summary>
-    private sealed class DependencyCallback(Request request, bool propagateError) : FenceCallback
+    private sealed class DependencyCallback : FenceCallback
     {
+        private Request? _request;
+        private bool _propagateError;
         private int _fired;
         private Timer? _timer;
+
+        /// <summary>Next node on the owning request's used or spare list (owned by that request).</summary>
+        public DependencyCallback? NextUsed;
+
+        /// <summary>Whether a timer was ever armed on this node (such a node is never reused).</summary>
+        public bool HadTimer => _timer is not null;
+
+        /// <summary>Prepares the node for one awaited fence of <paramref name="request"/>.</summary>
+        public void Arm(Request request, bool propagateError)
+        {
+            Debug.Assert(_timer is null && Owner is null, "a dependency node reused while still armed");
+            _request = request;
+            _propagateError = propagateError;
+            Volatile.Write(ref _fired, 0);
+        }
 
         public override void Invoke(DmaFence fence)
         {
@@ -296,7 +544,7 @@ public sealed class Request : DmaFence
             }
 
             _timer?.Dispose();
-            request.DependencySignalled(fence.Error, propagateError);
+            _request!.DependencySignalled(fence.Error, _propagateError);
         }
 
         /// <summary>
@@ -315,7 +563,7 @@ public sealed class Request : DmaFence
 
                 fence.RemoveCallback(this);
                 _timer?.Dispose();
-                request.DependencySignalled(-Errno.ETIMEDOUT, propagateError: true);
+                _request!.DependencySignalled(-Errno.ETIMEDOUT, propagateError: true);
             }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _timer.Change(timeout, Timeout.InfiniteTimeSpan);
         }

@@ -64,7 +64,14 @@ public sealed class Breadcrumbs
                 _ring[_head] = null;
                 _head = (_head + 1) & (_ring.Length - 1);
                 _count--;
-                rq.Signal();
+                // The engine lets go here: off the signal list, Active already cleared. Only a request whose signal
+                // is this one and whose completion came from its breadcrumb is retired (its in-flight reference put,
+                // so it can be recycled): one completed on the CPU may still be in a CPU completer's hands.
+                if (rq.Signal() && !rq.IsCompletedOnCpu)
+                {
+                    rq.Retire();
+                }
+
                 n++;
             }
         }

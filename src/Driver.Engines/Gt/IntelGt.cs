@@ -61,6 +61,13 @@ public sealed class IntelGt : IDisposable
     /// <summary>The kernel's own client; its default context sends heartbeat pulses.</summary>
     public Client KernelClient { get; }
 
+    /// <summary>
+    /// The request slab every request is rented from. A request goes back only when its creator put its reference
+    /// (<see cref="Request.Put"/>); the uapi never does for the out-fences it hands to users, so only callers that
+    /// opt in (benchmarks, in-kernel users that drop their request) make the steady state allocation-free.
+    /// </summary>
+    public RequestPool Requests { get; } = new();
+
     /// <summary>The epoch protecting <see cref="Engine.SubmitRequest"/> readers (used by the epoch wedge strategy).</summary>
     public Epoch SubmitEpoch { get; } = new("submit_request");
 
@@ -92,7 +99,8 @@ public sealed class IntelGt : IDisposable
     /// Builds a request on <paramref name="context"/>'s timeline for <paramref name="engine"/>, awaiting
     /// <paramref name="inFences"/>, and submits it (now, or when its last in-fence signals). Its priority is the
     /// context's, unless <paramref name="priority"/> gives it its own (a kernel pulse's: heartbeat_commit). Returns
-    /// the request, which is its own out-fence.
+    /// the request, which is its own out-fence, with the creator's counted reference: a caller that puts it
+    /// (<see cref="Request.Put"/>) when done lets the request be recycled once it has retired.
     /// </summary>
     public Request CreateAndSubmit(GpuContext context, EngineId engine, uint batchAddress, RequestFlags flags = RequestFlags.None,
         IReadOnlyList<DmaFence>? inFences = null, int? priority = null)
@@ -105,7 +113,8 @@ public sealed class IntelGt : IDisposable
             // __i915_request_create: the request comes from a slab with GFP_KERNEL under the timeline mutex, so
             // timeline->mutex → fs_reclaim (→ dma_fence_map: reclaim may wait on fences).
             Lockdep.MightAlloc();
-            var rq = new Request(tl, tl.NextSeqno(), batchAddress, flags) { Props = this[engine].Props };
+            Request rq = Requests.Rent(tl, tl.NextSeqno(), batchAddress, flags);
+            rq.Props = this[engine].Props;
             if (priority is { } p)
             {
                 rq.Priority = p;

@@ -145,7 +145,7 @@ public sealed class Heartbeat : IDisposable
             // (i915 picks again at the next timeslice and skips a banned context), not after the batches ahead.
             foreach (Timeline tl in ctx.Timelines)
             {
-                if (tl.Last is { IsSignaled: false })
+                if (tl.IsLastPending)
                 {
                     _gt[tl.Engine].SkipBannedQueued();
                 }

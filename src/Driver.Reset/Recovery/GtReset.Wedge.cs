@@ -213,16 +213,29 @@ public sealed partial class GtReset
         long deadline = Stopwatch.GetTimestamp() + (long)(Config.UnwedgeWaitTimeout.TotalSeconds * Stopwatch.Frequency);
         foreach (Timeline tl in ActiveTimelines?.Invoke() ?? [])
         {
-            Request? last = tl.Last;
-            if (last is null || last.IsSignaled)
+            // A counted reference for the wait: tl.Last read without the timeline mutex may be recycled under us.
+            Request? last = tl.GetLast();
+            if (last is null)
             {
                 continue;
             }
 
-            var remaining = TimeSpan.FromSeconds(Math.Max(0, (deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency));
-            if (!last.Wait(remaining))
+            try
             {
-                _log.Warning("unwedge: {Request} still pending after the wait bound", last);
+                if (last.IsSignaled)
+                {
+                    continue;
+                }
+
+                var remaining = TimeSpan.FromSeconds(Math.Max(0, (deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency));
+                if (!last.Wait(remaining))
+                {
+                    _log.Warning("unwedge: {Request} still pending after the wait bound", last);
+                }
+            }
+            finally
+            {
+                last.Put();
             }
         }
     }

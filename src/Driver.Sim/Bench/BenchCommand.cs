@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace Driver.Sim.Bench;
 
 /// <summary>
-/// <c>gpusim bench [--quick] [--json FILE] [--only GROUP...]</c>: the macro benchmarks of the whole simulator, each
+/// <c>gpusim bench [--quick] [--json FILE] [--svg FILE] [--only GROUP...]</c>: the macro benchmarks of the whole simulator, each
 /// figure printed beside its comparison measured in the same run, as a ratio, with median and spread. Refuses to
 /// measure a Debug build (its figures say nothing about the design; <c>--allow-debug</c> overrides), and the JSON
 /// records the build configuration either way.
@@ -26,18 +26,21 @@ public static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "Fewer repetitions and smaller runs (under a minute on 2 cores)" };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to FILE ('-' for stdout; the table then goes to stderr)", HelpName = "FILE" };
         var only = new Option<string[]>("--only") { Description = $"Run only these groups: {string.Join(", ", BenchSuite.Groups)}", AllowMultipleArgumentsPerToken = true };
+        var svg = new Option<string?>("--svg") { Description = "Write the scale group's log-log plot as SVG to FILE", HelpName = "FILE" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display or progress lines" };
         var allowDebug = new Option<bool>("--allow-debug") { Description = "Measure even a Debug build (the figures are then 2-3x off; the JSON says which build it was)" };
-        var cmd = new Command("bench", "Macro benchmarks: throughput, latency, read-side cost, wedge latency, engine reset, lock validator");
+        var cmd = new Command("bench", "Macro benchmarks: throughput, latency, read-side cost, wedge latency, engine reset, lock validator, scale");
         cmd.Options.Add(quick);
         cmd.Options.Add(json);
         cmd.Options.Add(only);
+        cmd.Options.Add(svg);
         cmd.Options.Add(quiet);
         cmd.Options.Add(allowDebug);
         cmd.SetAction(pr => Run(new BenchRequest
         {
             Quick = pr.GetValue(quick),
             JsonPath = pr.GetValue(json),
+            SvgPath = pr.GetValue(svg),
             Only = pr.GetValue(only) ?? [],
             Quiet = pr.GetValue(quiet),
             AllowDebug = pr.GetValue(allowDebug),
@@ -64,7 +67,11 @@ public static class BenchCommand
             stderr.WriteLine("(or add --allow-debug to measure this build anyway)");
             return ExitCodes.Usage;
         }
-        Outputs outputs = new Outputs().File("--json", "figures", request.JsonPath);
+        if (request.SvgPath is not null && request.Only.Count > 0 && !request.Only.Contains("scale"))
+        {
+            return CliMessages.Usage(stderr, "bench", "--svg plots the scale group, which --only leaves out; add --only scale");
+        }
+        Outputs outputs = new Outputs().File("--json", "figures", request.JsonPath).File("--svg", "scale plot", request.SvgPath);
         if (!outputs.Check(stderr))
         {
             return ExitCodes.Usage;
@@ -75,7 +82,9 @@ public static class BenchCommand
         // A live progress display on a terminal; plain progress lines otherwise (CI logs), none with --quiet.
         bool live = Progress.ProgressDisplay.Enabled(report, request.Quiet);
         var progress = new BenchProgress(request.Only.Count > 0 ? request.Only.Count : BenchSuite.Groups.Count - BenchSuite.OnRequest.Count);
-        IReadOnlyList<BenchFigure> figures = Progress.ProgressDisplay.Run(live, progress, () => BenchSuite.Run(new BenchSettings(request.Quick), request.Only, g =>
+        ScaleReport? scale = null;
+        var settings = new BenchSettings(request.Quick) { ScaleReported = r => scale = r };
+        IReadOnlyList<BenchFigure> figures = Progress.ProgressDisplay.Run(live, progress, () => BenchSuite.Run(settings, request.Only, g =>
         {
             progress.Started(g);
             if (!live && !request.Quiet)
@@ -84,6 +93,16 @@ public static class BenchCommand
             }
         }));
         Print(figures, report);
+        if (scale is not null)
+        {
+            report.WriteLine();
+            report.WriteLine("scale (cost at each size; k: growth exponent, the slope of log cost against log n):");
+            report.Write(scale.ToTable());
+            if (request.SvgPath is { } svgPath)
+            {
+                OutputFile.WriteAllText(svgPath, ScaleSvgWriter.ToSvg(scale) + Environment.NewLine, stdout);
+            }
+        }
         report.WriteLine($"{figures.Count} figures in {sw.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s on {Environment.ProcessorCount} CPUs ({Configuration} build); "
             + $"targets met: {figures.Count(f => f.Met == true)}, missed: {figures.Count(f => f.Met == false)}");
         if (request.JsonPath is { } jsonPath)

@@ -28,6 +28,9 @@ internal sealed class BenchDevice : IDisposable
     /// <summary>GGTT address of the nop batch.</summary>
     public uint NopBatch { get; }
 
+    /// <summary>A fresh client (a DRM file of its own), privileged like the bench's own.</summary>
+    public Client NewClient(string name) => new(Gt.NextClientId(), name, privileged: true, Gt.StatusPages);
+
     /// <summary>A fresh context (its own timelines).</summary>
     public GpuContext NewContext() => _client.CreateContext();
 

@@ -12,6 +12,9 @@ public sealed record BenchRequest
     /// <summary>Only these groups; all when empty.</summary>
     public IReadOnlyCollection<string> Only { get; init; } = [];
 
+    /// <summary>Where to write the scale group's log-log plot as SVG; null for nowhere.</summary>
+    public string? SvgPath { get; init; }
+
     /// <summary>No progress display or lines.</summary>
     public bool Quiet { get; init; }
 

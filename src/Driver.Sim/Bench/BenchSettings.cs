@@ -13,4 +13,8 @@ public sealed record BenchSettings(bool Quick)
     public int LockIterations => Quick ? 2_000_000 : 10_000_000;
     /// <summary>Queued requests per engine in the wedge benchmark.</summary>
     public int WedgeQueued => 1_000;
+    /// <summary>Sizes and work of the scale group.</summary>
+    public ScaleSizes Scale { get; init; } = Quick ? ScaleSizes.Quick : ScaleSizes.Full;
+    /// <summary>Called with the scale group's report (its table and plot), when that group runs.</summary>
+    public Action<ScaleReport>? ScaleReported { get; init; }
 }

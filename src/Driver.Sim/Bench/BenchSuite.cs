@@ -4,7 +4,7 @@ namespace Driver.Sim.Bench;
 public static class BenchSuite
 {
     /// <summary>Names of the groups, for <c>--only</c>.</summary>
-    public static IReadOnlyList<string> Groups { get; } = ["throughput", "latency", "readside", "wedge", "reset", "hangcheck", "mmap", "lockdep"];
+    public static IReadOnlyList<string> Groups { get; } = ["throughput", "latency", "readside", "wedge", "reset", "hangcheck", "mmap", "lockdep", "scale"];
 
     /// <summary>
     /// Groups run only when named with <c>--only</c>: "hangcheck" waits out i915's real heartbeat intervals
@@ -36,6 +36,7 @@ public static class BenchSuite
                 "reset" => EngineResetLatency.Run(settings),
                 "hangcheck" => HangDetection.Run(settings),
                 "mmap" => MmapThroughput.Run(settings),
+                "scale" => ScaleBench.Run(settings),
                 _ => LockCost.Run(settings),
             };
             figures.AddRange(run);
