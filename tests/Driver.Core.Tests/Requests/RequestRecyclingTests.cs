@@ -14,7 +14,7 @@ namespace Driver.Core.Tests.Requests;
 /// </summary>
 public class RequestRecyclingTests
 {
-    private readonly StatusPageAllocator _pages = new(new DeviceMemory(64 * DeviceMemory.PageSize), new Memory.Ggtt(64 * DeviceMemory.PageSize));
+    private readonly StatusPageAllocator _pages = new(new DeviceMemory(64 * DeviceMemory.PageSize), new Driver.Core.Memory.Ggtt(64 * DeviceMemory.PageSize));
     private readonly RequestPool _pool = new(capacity: 64);
     private readonly Timeline _tl;
 
