@@ -25,7 +25,7 @@ public static class LockdepCommand
     }
 
     /// <summary>Every demonstration name.</summary>
-    public static IReadOnlyList<string> Names => [.. new LockdepDemos().Names, EpochWedgeDemo.Name, MixedResetRulesDemo.Name];
+    public static IReadOnlyList<string> Names => [StopMachineSplatDemo.Name, .. new LockdepDemos().Names, EpochWedgeDemo.Name, MixedResetRulesDemo.Name];
 
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Run(bool list, string? name, TextWriter output, TextWriter error)
@@ -61,7 +61,7 @@ public static class LockdepCommand
         {
             return RunMixedResetRules(output);
         }
-        if (name == LockdepDemos.StopMachineSplat)
+        if (name == StopMachineSplatDemo.Name)
         {
             // The same threads under both designs, epoch/revoke first (its edges stay in the graph for the second run).
             IReadOnlyList<LockdepReport> epoch = StopMachineSplatDemo.Run(stopMachine: false);
