@@ -78,13 +78,14 @@ public sealed class ResvDeadlockWatchdog : IDisposable
 
             ResvWait? victim = cycle.FirstOrDefault(w => w.Breaker is not null);
             string text = Format(cycle, victim, now);
-            victim?.Break(BreakErrno);
+            // Reported before the break: whoever the break releases finds the report already there.
             lock (_reports)
             {
                 _reports.Add(text);
             }
 
             _onReport?.Invoke(text);
+            victim?.Break(BreakErrno);
             return text;
         }
 
