@@ -1,7 +1,7 @@
 using Driver.Core.Contexts;
 using Driver.Core.Fences;
-using Driver.Core.Locking;
 using Driver.Core.Hw;
+using Driver.Core.Locking;
 using Driver.Core.Memory;
 using Driver.Core.Requests;
 using Driver.Engines.Gt;

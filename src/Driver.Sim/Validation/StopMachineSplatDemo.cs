@@ -1,6 +1,6 @@
 using System.Runtime.ExceptionServices;
-using Driver.Core.Locking;
 using Driver.Core.Ggtt;
+using Driver.Core.Locking;
 using Driver.Engines.Gt;
 using Driver.Reset.Mmap;
 using Driver.Reset.Recovery;
