@@ -1,3 +1,4 @@
+using Driver.Core.Resv;
 using Driver.Engines.Gt;
 using Driver.Reset.Mmap;
 using Driver.Reset.Recovery;
@@ -27,6 +28,16 @@ public sealed record DeviceConfig
     /// "revoke"); the kernel's behaviour, revoke, by default.
     /// </summary>
     public MmapResetPolicy MmapResetPolicy { get; init; } = MmapResetPolicy.Revoke;
+
+    /// <summary>The device's name in reports (the deadlock watchdog's, a scenario's "peer"); "card0" by default.</summary>
+    public string Name { get; init; } = "card0";
+
+    /// <summary>
+    /// Which reset-locking rule the driver keeps (configuration name <c>resetLockingRule</c>: "i915", "amdgpu"):
+    /// i915's (waits on fences under reservation locks allowed, the reset takes none) by default. A device sharing a
+    /// buffer with a device of the other rule can deadlock when a hang strikes (docs/prime.md).
+    /// </summary>
+    public ResetLockingRule ResetLockingRule { get; init; } = ResetLockingRule.I915;
 
     /// <summary>Number of fence (detiling) registers: 8, 16 or 32.</summary>
     public int FenceRegisters { get; init; } = 16;

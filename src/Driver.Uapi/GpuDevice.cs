@@ -37,6 +37,11 @@ public sealed partial class GpuDevice : IDisposable
         Gt = new IntelGt(Config.Gt);
         Reset = new GtReset(Gt, Config.Reset, _log);
         Reset.ActiveTimelines = AllTimelines;
+        if (Config.ResetLockingRule == Core.Resv.ResetLockingRule.Amdgpu)
+        {
+            Reset.EvictResources = EvictResources;
+        }
+
         Worker = new ResetWorker(Reset);
         Heartbeat = new Heartbeat(Gt, Reset, Worker);
         Mmaps = CreateMmaps();

@@ -1,6 +1,7 @@
 using Driver.Core.Contexts;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
+using Driver.Core.Locking;
 using Driver.Core.Memory;
 using Driver.Core.Requests;
 using Driver.Engines.Gt;
@@ -17,6 +18,12 @@ public sealed class GtHarness : IDisposable
     /// <summary>Builds a small GT (submission protected by <paramref name="strategy"/>) and a client.</summary>
     public GtHarness(WedgeStrategy strategy = WedgeStrategy.Epoch)
     {
+        if (strategy == WedgeStrategy.StopMachine)
+        {
+            // Half of the 2018 splat (KnownSplats): expected in a process that may have run the other half.
+            KnownSplats.StopMachine2018();
+        }
+
         Gt = new IntelGt(new GtConfig { MemoryBytes = 32L << 20, GgttBytes = 64L << 20, WedgeStrategy = strategy });
         Client = new Client(Gt.NextClientId(), "harness", privileged: false, Gt.StatusPages);
     }

@@ -44,6 +44,21 @@ public sealed class LockClass
         return Interlocked.CompareExchange(ref _subclassNodes[subclass], created, null) ?? created;
     }
 
+    /// <summary>The nodes created so far.</summary>
+    internal IEnumerable<LockNode> Nodes
+    {
+        get
+        {
+            for (int i = 0; i < _subclassNodes.Length; i++)
+            {
+                if (Volatile.Read(ref _subclassNodes[i]) is { } n)
+                {
+                    yield return n;
+                }
+            }
+        }
+    }
+
     /// <summary>Throws unless 0 &lt;= <paramref name="subclass"/> &lt; <see cref="MaxSubclasses"/>.</summary>
     internal static void CheckSubclass(int subclass)
     {

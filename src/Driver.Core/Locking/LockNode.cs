@@ -49,6 +49,13 @@ internal sealed class LockNode
         _edgesByTarget.Add(edge.To, edge);
     }
 
+    /// <summary>Forgets every outgoing edge (<see cref="LockValidator.ResetGraph"/>). Caller holds the graph lock.</summary>
+    public void ClearEdges()
+    {
+        _edges = null;
+        _edgesByTarget = null;
+    }
+
     /// <summary>Returns <see cref="Name"/>.</summary>
     public override string ToString() => Name;
 }

@@ -131,6 +131,36 @@ public sealed partial class LockValidator
     }
 
     /// <summary>
+    /// A reboot, as far as lockdep goes: forgets every dependency, validated chain, cross-release commit, report and
+    /// report key (the locks and their classes stay), makes every lock tracked now stale, and primes the kernel maps
+    /// again. For a process that runs several independent configurations one after the other on this validator with
+    /// every driver thread stopped between them (a <c>gpusim lockdep</c> demo comparing designs); never while
+    /// another thread holds a validated lock it will release.
+    /// </summary>
+    public void ResetGraph()
+    {
+        lock (_graphLock)
+        {
+            foreach (LockClass cls in _classes.Values)
+            {
+                foreach (LockNode node in cls.Nodes)
+                {
+                    node.ClearEdges();
+                }
+            }
+
+            _chains.Clear();
+            _commits.Clear();
+            _reports.Clear();
+            _reportKeys.Clear();
+            Interlocked.Increment(ref _epoch);
+        }
+
+        Volatile.Write(ref _primed, 0);
+        PrimeKernelMaps();
+    }
+
+    /// <summary>
     /// Driver threads call this as their last act: reports the locks of this validator the thread still holds
     /// ("lock held when returning to user space!") and forgets them. The locks themselves stay held.
     /// </summary>

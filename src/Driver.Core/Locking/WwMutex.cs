@@ -38,6 +38,9 @@ public sealed class WwMutex
     /// <summary>True when the calling thread holds the mutex.</summary>
     public bool IsHeldByCurrentThread => ReferenceEquals(Volatile.Read(ref _owner), Thread.CurrentThread);
 
+    /// <summary>The owner thread (a snapshot, for deadlock reports); null when free.</summary>
+    public Thread? Owner => Volatile.Read(ref _owner);
+
     /// <summary>The context it is held in (ww->ctx); null when free or held without one.</summary>
     public WwAcquireContext? Context => Volatile.Read(ref _ctx);
 

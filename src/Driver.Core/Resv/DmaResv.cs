@@ -32,11 +32,23 @@ public sealed class DmaResv
     // shrink back to num_fences at every unlock so that each locked section reserves what it adds). Under Lock.
     private int _maxFences;
 
+    private static int s_nextId;
+
     /// <summary>Creates an empty reservation object (dma_resv_init).</summary>
     public DmaResv()
     {
         Lock = new WwMutex(Class);
+        Id = Interlocked.Increment(ref s_nextId);
     }
+
+    /// <summary>A process-wide number, for reports ("dma_resv#7").</summary>
+    public int Id { get; }
+
+    /// <summary>What the buffer is called in reports (a scenario's buffer name), or null.</summary>
+    public string? Label { get; set; }
+
+    /// <summary>"dma_resv#ID" or "dma_resv#ID (label)".</summary>
+    public string DisplayName => Label is null ? $"dma_resv#{Id}" : $"dma_resv#{Id} ({Label})";
 
     /// <summary>The reservation lock.</summary>
     public WwMutex Lock { get; }
@@ -222,7 +234,7 @@ public sealed class DmaResv
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"dma_resv ({Count} fences)";
+    public override string ToString() => $"{DisplayName} ({Count} fences)";
 
     private static bool WaitOne(DmaFence fence, TimeSpan timeout, CancellationToken cancel, out bool interrupted)
     {

@@ -39,7 +39,6 @@ public sealed partial class StopMachine
 {
     private readonly ReaderRegistry _regions;
     private readonly LockValidator _validator;
-    private readonly bool _takesCpuHotplugLock;
     private readonly Lock _runLock = new();
     private readonly Lock _participantsLock = new();
 
@@ -64,18 +63,7 @@ public sealed partial class StopMachine
     /// <param name="name">Diagnostic name; the stop's lock class is <c>stop_machine:NAME</c>.</param>
     /// <param name="validator">Validator of the stop's map and of the cpu_hotplug_lock it takes.</param>
     public StopMachine(string name, LockValidator validator)
-        : this(name, validator, takesCpuHotplugLock: true)
     {
-    }
-
-    /// <summary>
-    /// As <see cref="StopMachine(string, LockValidator)"/>; <paramref name="takesCpuHotplugLock"/> false leaves the
-    /// cpu_hotplug_lock annotation out (the stop's own map is still validated). See <c>GtConfig.WedgeStopMachineHotplugLockdep</c>
-    /// for the one user that needs that.
-    /// </summary>
-    public StopMachine(string name, LockValidator validator, bool takesCpuHotplugLock)
-    {
-        _takesCpuHotplugLock = takesCpuHotplugLock;
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(validator);
         Name = name;
@@ -235,10 +223,6 @@ public sealed partial class StopMachine
                 $"StopMachine '{Name}': Run() from inside a region would wait for itself to leave.");
         }
 
-        if (!_takesCpuHotplugLock)
-        {
-            return RunCpusLocked(action, timeout);
-        }
         // stop_machine() = cpus_read_lock() + stop_machine_cpuslocked(): the stop is ordered after cpu_hotplug_lock,
         // and whatever the stopper holds is ordered before it (the 2018 splat's chain runs through it).
         _validator.CpuHotplugLock.AcquireRead();

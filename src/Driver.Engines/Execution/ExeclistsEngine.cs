@@ -60,6 +60,20 @@ public sealed class ExeclistsEngine : Engine
     /// </summary>
     private readonly DriverMonitor _park = new("engine->park");
 
+    /// <summary>Class name of the park handshake's cross-release map (<see cref="s_parkHandshake"/>).</summary>
+    public const string ParkHandshakeClassName = "&engine->park_handshake";
+
+    // The park handshake as a completion (cross-release, LockValidator.CrossRelease.cs): a parker (reset prepare, a
+    // stop_machine participant) waits for the engine thread to reach a safe point, so it waits for whatever that
+    // thread holds when it gets there. The parker records held → this map (Wait) before it waits; the engine thread
+    // records this map → what it holds (Complete) when it parks or dozes. Both outside engine->park, which is only
+    // the handshake's own short-held guard. One class for every engine, as lockdep keys a completion by its site.
+    private static readonly LockdepMap s_parkHandshake = new(ParkHandshakeClassName);
+
+    // Test hook: a lock the engine thread holds while it completes the park handshake (the bug the cross-release
+    // annotation exists to catch); null in the driver.
+    private DriverMutex? _heldAtParkForTest;
+
     private Request? _active;
     private int _skipBanned;
 
@@ -215,6 +229,8 @@ public sealed class ExeclistsEngine : Engine
     /// </summary>
     public override bool WaitParked(TimeSpan timeout)
     {
+        // wait_for_completion of the park: ordered after every lock this thread holds (cross-release's wait side).
+        s_parkHandshake.Wait();
         long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         using (_park.Acquire())
         {
@@ -273,6 +289,39 @@ public sealed class ExeclistsEngine : Engine
     }
 
     /// <summary>
+    /// complete() of the park handshake (cross-release's commit): a parker waits for what this thread holds now.
+    /// Engine thread, at a safe point, engine->park not held.
+    /// </summary>
+    private void CompleteParkHandshake()
+    {
+        DriverMutex? held = Volatile.Read(ref _heldAtParkForTest);
+        if (held is null)
+        {
+            s_parkHandshake.Complete();
+        }
+        else
+        {
+            using (held.Acquire())
+            {
+                s_parkHandshake.Complete();
+            }
+        }
+
+        // Counted once the commit is recorded and the test lock released.
+        Interlocked.Increment(ref _parkCompletions);
+    }
+
+    /// <summary>
+    /// Test hook: the engine thread holds <paramref name="mutex"/> whenever it completes the park handshake (at its
+    /// next park or doze), as a driver bug holding a lock across a safe point would; null removes it.
+    /// </summary>
+    internal void HoldAtParkForTest(DriverMutex? mutex) => Volatile.Write(ref _heldAtParkForTest, mutex);
+
+    /// <summary>Times the engine thread completed the park handshake (parked or dozed), for tests.</summary>
+    internal int ParkCompletionsForTest => Volatile.Read(ref _parkCompletions);
+    private int _parkCompletions;
+
+    /// <summary>
     /// Safe point, called by the engine thread between requests and by the command streamer inside batches. Returns
     /// true when the engine was reset while parked here: the current batch must be abandoned.
     /// </summary>
@@ -308,6 +357,7 @@ public sealed class ExeclistsEngine : Engine
 
     private bool ParkHere()
     {
+        CompleteParkHandshake();
         long generation = Interlocked.Read(ref _resetGeneration);
         using (_park.Acquire())
         {
@@ -804,6 +854,8 @@ public sealed class ExeclistsEngine : Engine
     /// </summary>
     private void SleepParked(TimeSpan timeout)
     {
+        // A dozing engine counts as parked: this is a completion of the handshake too.
+        CompleteParkHandshake();
         using (_park.Acquire())
         {
             if (_parkRequests > 0 || _stopping)

@@ -35,16 +35,6 @@ public sealed record GtConfig
     public Func<IntelGt, ISubmitReadSide>? ReadSide { get; init; }
 
     /// <summary>
-    /// Whether the wedge's stop_machine (the stop-machine <see cref="WedgeStrategy"/>) is annotated as taking
-    /// cpu_hotplug_lock, as the kernel's stop_machine() does. With it, a stop-machine wedge inside the reset (under
-    /// gt->reset.mutex, in the fence-signalling section) closes the 2018 splat's cycle as soon as the same process has
-    /// seen cpu_hotplug_lock → mmap_lock (the stop-machine mmap policy, a perf-like reader): the validator then reports
-    /// it, which is the point of `gpusim lockdep --demo stop-machine-splat` (which sets this). Off by default so the
-    /// runs and tests that merely use the stop-machine design for comparison stay at zero reports.
-    /// </summary>
-    public bool WedgeStopMachineHotplugLockdep { get; init; }
-
-    /// <summary>
     /// Builds each engine; null (the default) builds the simulated <see cref="ExeclistsEngine"/>. Tests of the reset
     /// core supply a mock engine (gt/mock_engine.c).
     /// </summary>

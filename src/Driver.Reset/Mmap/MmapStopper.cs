@@ -1,3 +1,4 @@
+using Driver.Core.Locking;
 using Driver.Core.Sync;
 using Serilog;
 
@@ -11,6 +12,11 @@ namespace Driver.Reset.Mmap;
 /// </summary>
 internal sealed class MmapStopper
 {
+    // The "world stopped" event as a completion (cross-release): the reset thread waits for the helper to stop the
+    // world, i.e. for everything the helper holds then (cpu_hotplug_lock, the stop itself). Wait on the reset thread
+    // before it blocks; Complete on the helper right before it sets the event.
+    private static readonly LockdepMap s_stopped = new("&mmap_stopper->stopped");
+
     private readonly StopMachine _machine;
     private readonly TimeSpan _holdLimit;
     private readonly ILogger _log;
@@ -49,6 +55,7 @@ internal sealed class MmapStopper
             {
                 // Written before Set(): the reset thread reads it after Wait() returns (the event orders them).
                 held = true;
+                s_stopped.Complete();
                 stopped.Set();
                 // Bounded: if the reset never calls Resume (a bug), users are released rather than hung forever.
                 if (!release.Wait(_holdLimit))
@@ -56,6 +63,7 @@ internal sealed class MmapStopper
                     _log.Error("mmap stop_machine held for {Limit} without a resume: releasing the mmap users", _holdLimit);
                 }
             }, timeout);
+            s_stopped.Complete();
             stopped.Set();
         })
         {
@@ -63,6 +71,7 @@ internal sealed class MmapStopper
             Name = "mmap stop_machine",
         };
         thread.Start();
+        s_stopped.Wait();
         stopped.Wait();
         if (!held)
         {

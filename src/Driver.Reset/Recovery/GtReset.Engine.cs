@@ -38,6 +38,9 @@ public sealed partial class GtReset
                 ResetFailed(engine.Id.Mask(), $"failed to reset {engine.Name} (injected)");
                 return false;
             }
+            // amdgpu's rule: the recovery re-validates shared buffers under their reservation locks before the hung
+            // request's fence is signalled (null under i915's: nothing here takes a reservation lock).
+            EvictResources?.Invoke(engine.Id.Mask());
             engine.ResetRewind(stalled: true, this);
         }
         finally

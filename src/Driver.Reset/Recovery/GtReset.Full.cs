@@ -121,6 +121,9 @@ public sealed partial class GtReset
             bool ok = false;
             try
             {
+                // amdgpu's rule (amdgpu_device_gpu_recover → amdgpu_device_evict_resources): reservation locks
+                // taken inside the signalling section, under gt->reset.mutex. Null under i915's.
+                EvictResources?.Invoke(stalledMask);
                 if (!CanResetFull)
                 {
                     // i915 reports this at debug level when the module parameter turned resets off on purpose.

@@ -146,6 +146,14 @@ public sealed partial class GtReset
     /// </summary>
     public long ResetLockWaits => Interlocked.Read(ref _resetLockWaits);
 
+    /// <summary>
+    /// amdgpu_device_evict_resources as a hook, for a driver whose reset takes reservation locks (the amdgpu
+    /// reset-locking rule): every reset calls it inside its fence-signalling section, with the engines of
+    /// <c>mask</c> stopped and before their hung requests are rewound (their fences signalled). Null for i915's rule:
+    /// intel_gt_reset touches no buffer object. Set once, before the device runs.
+    /// </summary>
+    public Action<uint>? EvictResources { get; set; }
+
     /// <summary>Adds an observer of full resets.</summary>
     public void AddObserver(IResetObserver observer)
     {

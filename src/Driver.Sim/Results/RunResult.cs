@@ -59,4 +59,7 @@ public sealed record RunResult
     /// <summary>The held error state's text (the first captured; at most one), not in the JSON; see <c>--error-state</c>.</summary>
     [JsonIgnore]
     public IReadOnlyList<string> ErrorStateDumps { get; init; } = [];
+
+    /// <summary>The deadlock watchdog's reports (who waits for whom), oldest first; empty without one.</summary>
+    public IReadOnlyList<string> Deadlocks { get; init; } = [];
 }

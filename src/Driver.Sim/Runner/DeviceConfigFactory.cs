@@ -1,3 +1,4 @@
+using Driver.Core.Resv;
 using Driver.Engines.Gt;
 using Driver.Reset.Mmap;
 using Driver.Reset.Recovery;
@@ -41,7 +42,14 @@ public static class DeviceConfigFactory
             MmapResetPolicyName.Revoke => MmapResetPolicy.Revoke,
             _ => defaults.MmapResetPolicy,
         };
-        return new DeviceConfig { Gt = gt, Reset = reset, MmapResetPolicy = mmapPolicy };
+        return new DeviceConfig
+        {
+            Gt = gt,
+            Reset = reset,
+            MmapResetPolicy = mmapPolicy,
+            Name = spec.Name ?? defaults.Name,
+            ResetLockingRule = spec.ResetLockingRule == ResetLockingRuleName.Amdgpu ? ResetLockingRule.Amdgpu : ResetLockingRule.I915,
+        };
     }
 
     private static TimeSpan? Ms(int? ms) => ms is { } v ? TimeSpan.FromMilliseconds(v) : null;

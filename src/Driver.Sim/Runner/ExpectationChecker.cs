@@ -55,6 +55,27 @@ public static class ExpectationChecker
             c.Count($"{path}.guilty", e.Guilty, ctx.Guilty);
             c.Count($"{path}.innocent", e.Innocent, ctx.Innocent);
         }
+        c.Count("$.expect.deadlocks", expect.Deadlocks, result.Deadlocks.Count);
+        for (int i = 0; i < (expect.DeadlockReport?.Count ?? 0); i++)
+        {
+            string text = expect.DeadlockReport![i];
+            if (result.Deadlocks.Count == 0)
+            {
+                c.Fail($"$.expect.deadlockReport[{i}]", $"expected a deadlock report containing '{text}', the watchdog reported none");
+                continue;
+            }
+
+            string? missing = result.Deadlocks.FirstOrDefault(r => !r.Contains(text, StringComparison.Ordinal));
+            if (missing is not null)
+            {
+                c.Fail($"$.expect.deadlockReport[{i}]", $"the deadlock report does not contain '{text}':\n{missing}");
+            }
+            else
+            {
+                c.Pass();
+            }
+        }
+
         foreach ((string? name, FenceExpect? w) in expect.Workloads ?? new Dictionary<string, FenceExpect>())
         {
             string path = $"$.expect.workloads.{name}";
@@ -81,6 +102,8 @@ public static class ExpectationChecker
             Checked++;
             Failures.Add($"{path}: {message}");
         }
+
+        public void Pass() => Checked++;
 
         public void Equal(string path, bool expected, bool actual)
         {

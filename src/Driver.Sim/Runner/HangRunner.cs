@@ -53,6 +53,7 @@ internal sealed class HangRunner : IStepRunner
                 Engine = _engine,
                 NoPreemption = _spec.Spinner == SpinnerKind.NoPreemption,
                 InvalidCs = _spec.Spinner == SpinnerKind.InvalidCs,
+                Objects = (_spec.Objects ?? []).Select(n => _session.SharedBuffers[n].DeviceHandle).ToArray(),
             };
             int err = Spinner.Create(_session.Device, _client.Id, options, out Spinner? spinner);
             if (err != 0)

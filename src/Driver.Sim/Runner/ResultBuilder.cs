@@ -58,10 +58,19 @@ internal static class ResultBuilder
             Workloads = workloads,
             ErrorStateDumps = dev.Reset.ErrorStates.First is { } first ? [first.ToText()] : [],
             Passed = false,
+            Deadlocks = Snapshot(session.Deadlocks),
         };
         ExpectResult? expect = scenario.Expect is { } expectSpec ? ExpectationChecker.Check(expectSpec, result) : null;
         bool passed = fences.Unsignaled == 0 && checks.StoresMismatched == 0 && checks.StoresStray == 0 && expect?.Passed != false;
         return result with { Expect = expect, Passed = passed };
+    }
+
+    private static string[] Snapshot(List<string> deadlocks)
+    {
+        lock (deadlocks)
+        {
+            return deadlocks.ToArray();
+        }
     }
 
     private static FenceCounts Sum(IEnumerable<FenceCounts> parts)

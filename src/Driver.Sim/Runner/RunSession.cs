@@ -26,4 +26,13 @@ internal sealed class RunSession(GpuDevice device, ILogger log, int seed, TimeSp
 
     /// <summary>Clients by name.</summary>
     public IReadOnlyDictionary<string, ClientHandle> Clients { get; } = clients;
+
+    /// <summary>The peer device (<c>peer</c>), or null.</summary>
+    public GpuDevice? Peer { get; init; }
+
+    /// <summary>Shared buffers by name.</summary>
+    public IReadOnlyDictionary<string, SharedBuffer> SharedBuffers { get; init; } = new Dictionary<string, SharedBuffer>();
+
+    /// <summary>The deadlock watchdog's reports so far (locked on itself).</summary>
+    public List<string> Deadlocks { get; } = [];
 }

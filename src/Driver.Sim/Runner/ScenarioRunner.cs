@@ -1,6 +1,11 @@
 using System.Diagnostics;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
+using Driver.Core.Locking;
+using Driver.Core.Prime;
+using Driver.Core.Resv;
+using Driver.Engines.Gt;
+using Driver.Reset.Mmap;
 using Driver.Sim.Results;
 using Driver.Sim.Scenarios.Model;
 using Driver.Uapi;
@@ -31,7 +36,39 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
         using var device = new GpuDevice(config, log);
         vulkan.Attach(device, scenario.Device, log);
         _options.Trace?.AttachTo(device);
-        var session = new RunSession(device, log, seed, drain, OpenClients(device));
+        using GpuDevice? peer = scenario.Peer is { } peerSpec
+            ? new GpuDevice(DeviceConfigFactory.Create(peerSpec with { Name = peerSpec.Name ?? "peer" }), log)
+            : null;
+        // The runs that combine designs lockdep reports as a known deadlock carry its expectation (KnownSplats): the
+        // report stays out of the validator's count; anything else still counts.
+        if (peer is not null || config.ResetLockingRule != ResetLockingRule.I915)
+        {
+            KnownSplats.MixedResetRules();
+        }
+
+        if (config.Gt.WedgeStrategy == WedgeStrategy.StopMachine || config.MmapResetPolicy == MmapResetPolicy.StopMachine)
+        {
+            KnownSplats.StopMachine2018();
+        }
+
+        Dictionary<string, ClientHandle> clients = OpenClients(device);
+        var session = new RunSession(device, log, seed, drain, clients)
+        {
+            Peer = peer,
+            SharedBuffers = ShareBuffers(device, peer, clients),
+        };
+        // Stopped (disposed) before the devices: the last waits it may break are over by the drain.
+        using ResvDeadlockWatchdog? watchdog = scenario.DeadlockWatchdogMs is { } bound
+            ? new ResvDeadlockWatchdog(TimeSpan.FromMilliseconds(bound), report =>
+            {
+                lock (session.Deadlocks)
+                {
+                    session.Deadlocks.Add(report);
+                }
+
+                log.Error("deadlock watchdog: a waits-for cycle was broken:\n{Report}", report);
+            })
+            : null;
         List<PhaseRun> phases = BuildRunners(session);
         foreach (IStepRunner? runner in phases.SelectMany(p => p.Runners))
         {
@@ -114,6 +151,32 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
         return clients;
     }
 
+    /// <summary>
+    /// Creates each shared buffer in its client, exports it (PRIME_HANDLE_TO_FD) and imports it into the peer's one
+    /// client (PRIME_FD_TO_HANDLE).
+    /// </summary>
+    private Dictionary<string, SharedBuffer> ShareBuffers(GpuDevice device, GpuDevice? peer, Dictionary<string, ClientHandle> clients)
+    {
+        var shared = new Dictionary<string, SharedBuffer>();
+        if (peer is null || scenario.SharedBuffers is not { Count: > 0 } specs)
+        {
+            return shared;
+        }
+
+        Check(peer.OpenClient(out int peerClient, name: "peer"), "open the peer's client");
+        foreach (SharedBufferSpec spec in specs)
+        {
+            int client = clients[spec.Client].Id;
+            Check(device.CreateBuffer(client, spec.Size, out int handle), $"create shared buffer {spec.Name}");
+            Check(device.PrimeHandleToFd(client, handle, out DmaBuf? buf), $"export shared buffer {spec.Name}");
+            Check(peer.PrimeFdToHandle(peerClient, buf, out int imported), $"import shared buffer {spec.Name} into the peer");
+            buf!.Resv.Label = spec.Name;
+            shared[spec.Name] = new SharedBuffer(spec.Name, client, handle, peerClient, imported, buf.Resv);
+        }
+
+        return shared;
+    }
+
     private static void SetParam(GpuDevice device, int client, int ctx, ContextParam param, bool? value)
     {
         if (value is { } v)
@@ -137,6 +200,7 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
                 {
                     BatchesStep b => new BatchesRunner(b, name, session),
                     HangStep h => new HangRunner(h, name, session),
+                    SetDomainStep d => new SetDomainRunner(d, name, session),
                     _ => new ActionRunner(step, name, session),
                 });
             }

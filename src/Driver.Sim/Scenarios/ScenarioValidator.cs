@@ -62,7 +62,7 @@ public static class ScenarioValidator
 
             Range("$.drainTimeoutMs", s.DrainTimeoutMs, 1, 600_000);
             _device = s.Device ?? new DeviceSpec();
-            Device(_device);
+            Device("$.device", _device);
             // What the batches steps may allocate: device memory, and the GGTT they are all bound into at once.
             var defaults = new Driver.Engines.Gt.GtConfig();
             long memory = _device.MemoryMb is { } mb ? (long)mb << 20 : defaults.MemoryBytes;
@@ -77,6 +77,7 @@ public static class ScenarioValidator
                 Client($"$.clients[{i}]", s.Clients[i]);
             }
 
+            Sharing(s);
             if (s.Phases.Count == 0)
             {
                 Error("$.phases", "at least one phase is needed");
@@ -90,35 +91,94 @@ public static class ScenarioValidator
             if (s.Expect is { } e)
             {
                 Expect("$.expect", e);
+                if ((e.Deadlocks is not null || e.DeadlockReport is not null) && s.DeadlockWatchdogMs is null)
+                {
+                    Error(e.Deadlocks is not null ? "$.expect.deadlocks" : "$.expect.deadlockReport",
+                        "deadlock expectations need the watchdog: set deadlockWatchdogMs");
+                }
             }
         }
 
-        private void Device(DeviceSpec d)
+        private readonly Dictionary<string, string> _sharedBuffers = new(StringComparer.Ordinal);
+        private bool _hasPeer;
+
+        /// <summary>The peer device, the shared buffers and the deadlock watchdog.</summary>
+        private void Sharing(Scenario s)
         {
-            Range("$.device.heartbeatMs", d.HeartbeatMs, 0, 600_000);
-            Range("$.device.preemptTimeoutMs", d.PreemptTimeoutMs, 0, 600_000);
-            Range("$.device.timesliceMs", d.TimesliceMs, 0, 600_000);
-            Range("$.device.banWindowMs", d.BanWindowMs, 0, 3_600_000);
-            Range("$.device.hangsToBan", d.HangsToBan, 1, 100);
-            Range("$.device.wedgeTimeoutMs", d.WedgeTimeoutMs, 1, 600_000);
-            Range("$.device.memoryMb", d.MemoryMb, 16, 2048);
-            Range("$.device.vkDevice", d.VkDevice, 0, 63);
+            Range("$.deadlockWatchdogMs", s.DeadlockWatchdogMs, 10, 600_000);
+            if (s.Peer is { } peer)
+            {
+                _hasPeer = true;
+                Device("$.peer", peer);
+                if (peer.Engines?.Values.Any(e => e?.Backend == EngineBackendName.Vulkan) == true)
+                {
+                    Error("$.peer.engines", "the peer device runs simulated engines only (no \"backend\": \"vulkan\")");
+                }
+            }
+
+            for (int i = 0; i < (s.SharedBuffers?.Count ?? 0); i++)
+            {
+                string path = $"$.sharedBuffers[{i}]";
+                SharedBufferSpec? b = s.SharedBuffers![i];
+                if (!NotNull(path, b))
+                {
+                    continue;
+                }
+
+                if (!_hasPeer)
+                {
+                    Error(path, "a shared buffer is imported by the peer device: add \"peer\"");
+                }
+
+                if (string.IsNullOrWhiteSpace(b!.Name))
+                {
+                    Error($"{path}.name", "must not be empty");
+                }
+                else if (!_sharedBuffers.TryAdd(b.Name, b.Client))
+                {
+                    Error($"{path}.name", $"duplicate shared buffer name {Q(b.Name)}");
+                }
+
+                if (!_contexts.ContainsKey(b.Client))
+                {
+                    Error($"{path}.client", $"unknown client {Q(b.Client)}");
+                }
+
+                Range($"{path}.size", b.Size, 1, 64 << 20);
+            }
+        }
+
+        private void Device(string p, DeviceSpec d)
+        {
+            Range($"{p}.heartbeatMs", d.HeartbeatMs, 0, 600_000);
+            Range($"{p}.preemptTimeoutMs", d.PreemptTimeoutMs, 0, 600_000);
+            Range($"{p}.timesliceMs", d.TimesliceMs, 0, 600_000);
+            Range($"{p}.banWindowMs", d.BanWindowMs, 0, 3_600_000);
+            Range($"{p}.hangsToBan", d.HangsToBan, 1, 100);
+            Range($"{p}.wedgeTimeoutMs", d.WedgeTimeoutMs, 1, 600_000);
+            Range($"{p}.memoryMb", d.MemoryMb, 16, 2048);
+            Range($"{p}.vkDevice", d.VkDevice, 0, 63);
+            if (d.Name is { } deviceName && string.IsNullOrWhiteSpace(deviceName))
+            {
+                Error($"{p}.name", "must not be empty");
+            }
+
             foreach ((string? name, EngineSpec? engine) in d.Engines ?? [])
             {
                 if (!EngineIds.TryParse(name, out _))
                 {
-                    Error($"$.device.engines.{name}", $"unknown engine {Q(name)}; engines are {string.Join(", ", EngineIds.All.Select(e => e.Name()))}");
+                    Error($"{p}.engines.{name}", $"unknown engine {Q(name)}; engines are {string.Join(", ", EngineIds.All.Select(e => e.Name()))}");
                     continue;
                 }
-                if (!NotNull($"$.device.engines.{name}", engine))
+                if (!NotNull($"{p}.engines.{name}", engine))
                 {
                     continue;
                 }
 
-                Range($"$.device.engines.{name}.vkTimeoutMs", engine.VkTimeoutMs, 1, 600_000);
+                Range($"{p}.engines.{name}.vkTimeoutMs", engine.VkTimeoutMs, 1, 600_000);
                 if (engine.VkTimeoutMs is not null && engine.Backend != EngineBackendName.Vulkan)
                 {
-                    Error($"$.device.engines.{name}.vkTimeoutMs", "only applies to an engine with \"backend\": \"vulkan\"");
+                    Error($"{p}.engines.{name}.vkTimeoutMs", "only applies to an engine with \"backend\": \"vulkan\"");
                 }
             }
         }
@@ -228,9 +288,39 @@ public static class ScenarioValidator
                         Error($"{path}.endAfterMs", "a \"plain\" spinner is never reset, so it needs endAfterMs");
                     }
 
+                    for (int i = 0; i < (h.Objects?.Count ?? 0); i++)
+                    {
+                        string o = h.Objects![i];
+                        if (!_sharedBuffers.TryGetValue(o ?? "", out string? owner))
+                        {
+                            Error($"{path}.objects[{i}]", $"unknown shared buffer {Q(o ?? "null")} (declare it in sharedBuffers)");
+                        }
+                        else if (owner != h.Client)
+                        {
+                            Error($"{path}.objects[{i}]", $"shared buffer {Q(o!)} belongs to client {Q(owner)}, not {Q(h.Client)}: handles are per client");
+                        }
+                    }
+
                     break;
                 case ResetStep r:
                     Engines($"{path}.engines", r.Engines);
+                    break;
+                case SetDomainStep d:
+                    if (d.Device is not ("device" or "peer"))
+                    {
+                        Error($"{path}.device", $"must be \"device\" or \"peer\" (got {Q(d.Device ?? "null")})");
+                    }
+                    else if (d.Device == "peer" && !_hasPeer)
+                    {
+                        Error($"{path}.device", "there is no peer device: add \"peer\"");
+                    }
+
+                    if (!_sharedBuffers.ContainsKey(d.Buffer ?? ""))
+                    {
+                        Error($"{path}.buffer", $"unknown shared buffer {Q(d.Buffer ?? "null")} (declare it in sharedBuffers)");
+                    }
+
+                    Range($"{path}.timeoutMs", d.TimeoutMs, 1, 600_000);
                     break;
                 case SleepStep sl:
                     Range($"{path}.ms", sl.Ms, 0, 600_000);
@@ -319,6 +409,15 @@ public static class ScenarioValidator
             NoAll($"{path}.resets.full", e.Resets?.Full);
             NoAll($"{path}.resets.failed", e.Resets?.Failed);
             NoAll($"{path}.wedgeEvents", e.WedgeEvents);
+            NoAll($"{path}.deadlocks", e.Deadlocks);
+            for (int i = 0; i < (e.DeadlockReport?.Count ?? 0); i++)
+            {
+                if (string.IsNullOrEmpty(e.DeadlockReport![i]))
+                {
+                    Error($"{path}.deadlockReport[{i}]", "must not be empty");
+                }
+            }
+
             NoAll($"{path}.errorStates", e.ErrorStates);
             NoAll($"{path}.checks.storesVerified", e.Checks?.StoresVerified);
             NoAll($"{path}.checks.storesMismatched", e.Checks?.StoresMismatched);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Driver.Core.Locking;
+using Driver.Core.Resv;
 using Driver.Sim.Cli;
 
 namespace Driver.Sim.Validation;
@@ -16,7 +17,7 @@ public static class LockdepCommand
     {
         var list = new Option<bool>("--list") { Description = "List the demonstrations" };
         var demo = new Option<string?>("--demo") { Description = "Run one demonstration by name (see --list)", HelpName = "NAME" };
-        var cmd = new Command("lockdep", "Lock validator demonstrations: the 2018 stop_machine splat, a fence wait under a reservation lock, the epoch wedge");
+        var cmd = new Command("lockdep", "Lock validator demonstrations: the 2018 stop_machine splat, a fence wait under a reservation lock, the epoch wedge, the mixed reset-locking rules");
         cmd.Options.Add(list);
         cmd.Options.Add(demo);
         cmd.SetAction(pr => Run(pr.GetValue(list), pr.GetValue(demo), pr.InvocationConfiguration.Output, pr.InvocationConfiguration.Error));
@@ -24,7 +25,7 @@ public static class LockdepCommand
     }
 
     /// <summary>Every demonstration name.</summary>
-    public static IReadOnlyList<string> Names => [.. new LockdepDemos().Names, EpochWedgeDemo.Name];
+    public static IReadOnlyList<string> Names => [StopMachineSplatDemo.Name, .. new LockdepDemos().Names, EpochWedgeDemo.Name, MixedResetRulesDemo.Name];
 
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Run(bool list, string? name, TextWriter output, TextWriter error)
@@ -56,7 +57,11 @@ public static class LockdepCommand
                 : $"epoch-wedge: {reports.Count} unexpected report(s)");
             return reports.Count == 0 ? 0 : 1;
         }
-        if (name == LockdepDemos.StopMachineSplat)
+        if (name == MixedResetRulesDemo.Name)
+        {
+            return RunMixedResetRules(output);
+        }
+        if (name == StopMachineSplatDemo.Name)
         {
             // The same threads under both designs, epoch/revoke first (its edges stay in the graph for the second run).
             IReadOnlyList<LockdepReport> epoch = StopMachineSplatDemo.Run(stopMachine: false);
@@ -90,5 +95,40 @@ public static class LockdepCommand
         }
         output.WriteLine(report.Text);
         return 0;
+    }
+
+    /// <summary>
+    /// The mixed rules (amdgpu exporter, i915 importer) must report the cycle through dma_resv and dma_fence_map;
+    /// each fix (both i915, both amdgpu) must report nothing on the same paths.
+    /// </summary>
+    private static int RunMixedResetRules(TextWriter output)
+    {
+        IReadOnlyList<LockdepReport> mixed = MixedResetRulesDemo.Run(ResetLockingRule.Amdgpu, ResetLockingRule.I915);
+        LockdepReport? cycle = mixed.FirstOrDefault(r =>
+            LockValidator.IsCycleThrough(r, DmaResv.Class.MutexClass.Name, LockValidator.FenceMapClassName));
+        if (cycle is not null)
+        {
+            output.WriteLine(cycle.Text);
+        }
+
+        output.WriteLine($"mixed rules (amdgpu exporter, i915 importer): {mixed.Count} report(s)");
+        bool safe = true;
+        foreach ((ResetLockingRule exporter, ResetLockingRule importer, string fix) in new[]
+        {
+            (ResetLockingRule.I915, ResetLockingRule.I915, "the reset takes no dma_resv"),
+            (ResetLockingRule.Amdgpu, ResetLockingRule.Amdgpu, "no fence wait under dma_resv"),
+        })
+        {
+            IReadOnlyList<LockdepReport> reports = MixedResetRulesDemo.Run(exporter, importer);
+            foreach (LockdepReport r in reports)
+            {
+                output.WriteLine(r.Text);
+            }
+
+            output.WriteLine($"safe: both {ResetLockingRuleNames.Name(exporter)} ({fix}): {reports.Count} report(s)");
+            safe &= reports.Count == 0;
+        }
+
+        return cycle is not null && safe ? 0 : 1;
     }
 }

@@ -5,25 +5,21 @@ using Driver.Core.Locking;
 namespace Driver.Sim.Validation;
 
 /// <summary>
-/// Replays known lockdep splats with real threads and real locks on a caller-supplied (private) validator, for
-/// <c>gpusim lockdep --demo NAME</c>. The threads run one after another, so the deadlock each demo describes is
+/// Replays a known lockdep splat with real threads and real locks on a caller-supplied (private) validator, for
+/// <c>gpusim lockdep --demo NAME</c>. The 2018 stop_machine splat is not replayed here from invented lock classes: it
+/// comes from the driver's own paths (<see cref="StopMachineSplatDemo"/>), and so does the mixed reset-locking rules
+/// cycle (<see cref="MixedResetRulesDemo"/>). The threads run one after another, so the deadlock each demo describes is
 /// only ever possible, never real: lockdep reports it from the dependencies alone.
 /// </summary>
 public sealed class LockdepDemos
 {
-    /// <summary>
-    /// Name of the 2018 i915 reset / stop_machine splat demo. Here a replay with the kernel's own 2018 classes; the CLI
-    /// runs <see cref="StopMachineSplatDemo"/> under this name instead, the same splat from the driver's real paths.
-    /// </summary>
-    public const string StopMachineSplat = "stop-machine-splat";
-
     /// <summary>Name of the fence wait under a reservation lock vs. signalling-path demo.</summary>
     public const string ReservationFenceWait = "reservation-fence-wait";
 
     private static readonly TimeSpan s_threadTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The demos <see cref="Run"/> knows.</summary>
-    public IReadOnlyList<string> Names { get; } = [StopMachineSplat, ReservationFenceWait];
+    public IReadOnlyList<string> Names { get; } = [ReservationFenceWait];
 
     /// <summary>
     /// Runs demo <paramref name="name"/> on <paramref name="validator"/> (which it enables; pass a private one) and
@@ -37,9 +33,6 @@ public sealed class LockdepDemos
         int before = validator.Reports.Count;
         switch (name)
         {
-            case StopMachineSplat:
-                RunStopMachineSplat(validator);
-                break;
             case ReservationFenceWait:
                 RunReservationFenceWait(validator);
                 break;
@@ -59,62 +52,6 @@ public sealed class LockdepDemos
         }
 
         return circular ?? (reports.Count > before ? reports[before] : null);
-    }
-
-    /// <summary>
-    /// The 2018 splat: i915's reset path calls stop_machine (cpus_read_lock → cpu_hotplug_lock) under struct_mutex,
-    /// while cpu_hotplug_lock → pmus_lock → cpuctx_mutex → mmap_sem → struct_mutex already exists via CPU hotplug,
-    /// perf and the GEM mmap fault handler.
-    /// </summary>
-    private static void RunStopMachineSplat(LockValidator v)
-    {
-        var structMutex = new DriverMutex(v.Class("struct_mutex"));
-        var cpuHotplugLock = new DriverRwLock(v.Class("cpu_hotplug_lock"));
-        var pmusLock = new DriverMutex(v.Class("pmus_lock"));
-        var cpuctxMutex = new DriverMutex(v.Class("cpuctx_mutex"));
-        var mmapSem = new DriverRwLock(v.Class("mmap_sem"));
-
-        RunThread("cpuhp/1", v, () => PerfEventInitCpu(cpuHotplugLock, pmusLock, cpuctxMutex));
-        RunThread("perf", v, () => PerfRead(cpuctxMutex, mmapSem));
-        RunThread("gem_mmap", v, () => I915GemFault(mmapSem, structMutex));
-        RunThread("i915_reset", v, () => I915ResetDevice(structMutex, cpuHotplugLock));
-    }
-
-    /// <summary>CPU bring-up: cpus_write_lock, then perf_event_init_cpu takes pmus_lock and each context's mutex.</summary>
-    private static void PerfEventInitCpu(DriverRwLock cpuHotplugLock, DriverMutex pmusLock, DriverMutex cpuctxMutex)
-    {
-        using (cpuHotplugLock.Write())
-        using (pmusLock.Acquire())
-        using (cpuctxMutex.Acquire())
-        {
-        }
-    }
-
-    /// <summary>perf read under the context mutex faults on the user buffer: mmap_sem for read.</summary>
-    private static void PerfRead(DriverMutex cpuctxMutex, DriverRwLock mmapSem)
-    {
-        using (cpuctxMutex.Acquire())
-        using (mmapSem.Read())
-        {
-        }
-    }
-
-    /// <summary>i915_gem_fault: the page-fault path holds mmap_sem and takes struct_mutex.</summary>
-    private static void I915GemFault(DriverRwLock mmapSem, DriverMutex structMutex)
-    {
-        using (mmapSem.Read())
-        using (structMutex.Acquire())
-        {
-        }
-    }
-
-    /// <summary>The reset path: under struct_mutex, stop_machine takes cpu_hotplug_lock for read — the splat.</summary>
-    private static void I915ResetDevice(DriverMutex structMutex, DriverRwLock cpuHotplugLock)
-    {
-        using (structMutex.Acquire())
-        using (cpuHotplugLock.Read())
-        {
-        }
     }
 
     /// <summary>

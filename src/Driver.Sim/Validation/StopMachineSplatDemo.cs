@@ -1,6 +1,6 @@
 using System.Runtime.ExceptionServices;
-using Driver.Core.Locking;
 using Driver.Core.Ggtt;
+using Driver.Core.Locking;
 using Driver.Engines.Gt;
 using Driver.Reset.Mmap;
 using Driver.Reset.Recovery;
@@ -19,6 +19,9 @@ namespace Driver.Sim.Validation;
 /// </summary>
 public static class StopMachineSplatDemo
 {
+    /// <summary>The demo's name for <c>gpusim lockdep --demo</c>.</summary>
+    public const string Name = "stop-machine-splat";
+
     private static readonly TimeSpan s_threadTimeout = TimeSpan.FromSeconds(20);
 
     /// <summary>Runs the scenario under one design and returns the reports it raised on the default validator.</summary>
@@ -33,10 +36,9 @@ public static class StopMachineSplatDemo
         try
         {
             var fast = DeviceConfig.Fast(stopMachine ? WedgeStrategy.StopMachine : WedgeStrategy.Epoch);
+            // The wedge's stop_machine takes cpu_hotplug_lock, as the kernel's does: that is the splat.
             using var dev = new GpuDevice(fast with
             {
-                // The wedge's stop_machine takes cpu_hotplug_lock here, as the kernel's does: that is the splat.
-                Gt = fast.Gt with { WedgeStopMachineHotplugLockdep = true },
                 MmapResetPolicy = stopMachine ? MmapResetPolicy.StopMachine : MmapResetPolicy.Revoke,
             });
             dev.OpenClient(out int client);

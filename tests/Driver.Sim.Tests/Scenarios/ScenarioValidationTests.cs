@@ -43,6 +43,17 @@ public class ScenarioValidationTests
         { WithStep("{ \"type\": \"wedge\" }", ", \"device\": { \"engines\": { \"rcs0\": null } }"), "$.device.engines.rcs0", "must not be null" },
         // Found by the scenario fuzzer: a string where device.engines' object belongs named the CLR Dictionary type.
         { WithStep("{ \"type\": \"wedge\" }", ", \"device\": { \"engines\": \"vulkan\" }"), "$.device.engines", "expected an object" },
+        // Two devices sharing buffers (prime-mixed-reset-rules): what the peer, the shared buffers and setDomain refer to.
+        { WithStep("{ \"type\": \"wedge\" }", ", \"device\": { \"resetLockingRule\": \"radeon\" }"), "$.device.resetLockingRule", "amdgpu" },
+        { WithStep("{ \"type\": \"wedge\" }", ", \"sharedBuffers\": [ { \"name\": \"s\", \"client\": \"a\" } ]"), "$.sharedBuffers[0]", "add \"peer\"" },
+        { WithStep("{ \"type\": \"wedge\" }", ", \"peer\": {}, \"sharedBuffers\": [ { \"name\": \"s\", \"client\": \"zz\" } ]"), "$.sharedBuffers[0].client", "unknown client 'zz'" },
+        { WithStep("{ \"type\": \"wedge\" }", ", \"peer\": {}, \"sharedBuffers\": [ { \"name\": \"s\", \"client\": \"a\" }, { \"name\": \"s\", \"client\": \"a\" } ]"), "$.sharedBuffers[1].name", "duplicate shared buffer" },
+        { WithStep("{ \"type\": \"setDomain\", \"buffer\": \"s\" }", ", \"sharedBuffers\": []"), "$.phases[0].steps[0].device", "no peer device" },
+        { WithStep("{ \"type\": \"setDomain\", \"buffer\": \"nope\" }", ", \"peer\": {}"), "$.phases[0].steps[0].buffer", "unknown shared buffer 'nope'" },
+        { WithStep("{ \"type\": \"setDomain\", \"buffer\": \"s\", \"device\": \"gpu\" }", ", \"peer\": {}, \"sharedBuffers\": [ { \"name\": \"s\", \"client\": \"a\" } ]"), "$.phases[0].steps[0].device", "\"device\" or \"peer\"" },
+        { "{ \"name\": \"t\", \"clients\": [ { \"name\": \"a\" }, { \"name\": \"b\" } ], \"peer\": {}, \"sharedBuffers\": [ { \"name\": \"s\", \"client\": \"b\" } ], \"phases\": [ { \"steps\": [ { \"type\": \"hang\", \"client\": \"a\", \"engine\": \"rcs0\", \"objects\": [\"s\"] } ] } ] }", "$.phases[0].steps[0].objects[0]", "handles are per client" },
+        { WithStep("{ \"type\": \"wedge\" }", ", \"expect\": { \"deadlocks\": 1 }"), "$.expect.deadlocks", "deadlockWatchdogMs" },
+        { WithStep("{ \"type\": \"wedge\" }", ", \"deadlockWatchdogMs\": 1"), "$.deadlockWatchdogMs", "between 10 and" },
     };
 
     [Theory]

@@ -21,6 +21,8 @@ public class SchemaTests
         { "unwedgeStep", typeof(UnwedgeStep) },
         { "resetStep", typeof(ResetStep) },
         { "sleepStep", typeof(SleepStep) },
+        { "setDomainStep", typeof(SetDomainStep) },
+        { "sharedBuffer", typeof(SharedBufferSpec) },
         { "expect", typeof(ExpectSpec) },
         { "fenceExpect", typeof(FenceExpect) },
         { "engineExpect", typeof(EngineExpect) },

@@ -3,6 +3,12 @@ namespace Driver.Sim.Scenarios.Model;
 /// <summary>Device configuration overrides; anything left out keeps i915's default.</summary>
 public sealed record DeviceSpec
 {
+    /// <summary>The device's name in reports (the deadlock watchdog's); "card0" for the device, "peer" for the peer.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Which reset-locking rule the driver keeps (default i915).</summary>
+    public ResetLockingRuleName? ResetLockingRule { get; init; }
+
     /// <summary>Heartbeat interval in ms (0 disables hang detection by heartbeat).</summary>
     public int? HeartbeatMs { get; init; }
 

@@ -29,6 +29,12 @@ public sealed record ExpectSpec
     /// <summary>Per-context hang accounting.</summary>
     public IReadOnlyList<ContextExpect>? Contexts { get; init; }
 
+    /// <summary>Reports of the deadlock watchdog (<c>deadlockWatchdogMs</c>).</summary>
+    public CountRange? Deadlocks { get; init; }
+
+    /// <summary>Text every deadlock report must contain (who waits for whom: functions, devices, the errno).</summary>
+    public IReadOnlyList<string>? DeadlockReport { get; init; }
+
     /// <summary>Fence outcomes of named steps, keyed by step name.</summary>
     public IReadOnlyDictionary<string, FenceExpect>? Workloads { get; init; }
 }

@@ -24,6 +24,9 @@ public sealed record HangStep : StepSpec
     /// <summary>Wait (bounded by the drain timeout) for each spinner's fence before going on.</summary>
     public bool WaitDone { get; init; }
 
+    /// <summary>Shared buffers (<c>sharedBuffers</c>, created by this step's client) the spinner reads: its fence joins their reservations.</summary>
+    public IReadOnlyList<string>? Objects { get; init; }
+
     /// <summary>End the spinner after this many ms (igt_spin_set_timeout); required for "plain".</summary>
     public int? EndAfterMs { get; init; }
 

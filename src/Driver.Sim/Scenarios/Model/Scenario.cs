@@ -24,6 +24,21 @@ public sealed record Scenario
     /// <summary>Overrides of the device configuration.</summary>
     public DeviceSpec? Device { get; init; }
 
+    /// <summary>
+    /// A second device in the same process (same fields as <see cref="Device"/>; Vulkan engines are not supported
+    /// there): it imports every buffer of <see cref="SharedBuffers"/>, and setDomain steps may wait on its side.
+    /// </summary>
+    public DeviceSpec? Peer { get; init; }
+
+    /// <summary>Buffers created on the device, exported (PRIME) and imported into the peer, by name; needs a peer.</summary>
+    public IReadOnlyList<SharedBufferSpec>? SharedBuffers { get; init; }
+
+    /// <summary>
+    /// Starts the reservation deadlock watchdog with this bound in ms: a waits-for cycle whose every wait is older is
+    /// printed and broken (the waiter under the lock gets -EDEADLK). Off when left out.
+    /// </summary>
+    public int? DeadlockWatchdogMs { get; init; }
+
     /// <summary>The clients (open DRM files) and their contexts.</summary>
     public required IReadOnlyList<ClientSpec> Clients { get; init; }
 

@@ -10,6 +10,7 @@ namespace Driver.Sim.Scenarios.Model;
 [JsonDerivedType(typeof(UnwedgeStep), "unwedge")]
 [JsonDerivedType(typeof(ResetStep), "reset")]
 [JsonDerivedType(typeof(SleepStep), "sleep")]
+[JsonDerivedType(typeof(SetDomainStep), "setDomain")]
 public abstract record StepSpec
 {
     /// <summary>Unique name; expectations on one workload (<c>expect.workloads</c>) refer to it.</summary>
