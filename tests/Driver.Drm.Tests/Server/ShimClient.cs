@@ -26,6 +26,16 @@ internal static class ShimClient
         return output;
     }
 
+    /// <summary>Compiles <paramref name="source"/> (C11) and runs it; its exit code and output.</summary>
+    public static (int Code, string Output) CompileAndRun(string source)
+    {
+        string dir = Directory.CreateTempSubdirectory("gpusim-shim-c-").FullName;
+        string c = Path.Combine(dir, "probe.c"), exe = Path.Combine(dir, "probe");
+        File.WriteAllText(c, source);
+        (int code, string text) = Run("cc", ["-std=c11", "-Wall", "-Werror", "-o", exe, c], null);
+        return code != 0 ? (code, text) : Run(exe, [], null);
+    }
+
     /// <summary>Runs one scenario with the shim preloaded; its exit code and output.</summary>
     public static (int Code, string Output) Scenario(string socketPath, string scenario) =>
         Run(s_binary.Value, [scenario], new Dictionary<string, string>

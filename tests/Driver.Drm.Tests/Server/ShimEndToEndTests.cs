@@ -65,4 +65,15 @@ public sealed class ShimEndToEndTests : IDisposable
 
     [ShimFact]
     public void A_blocking_ioctl_does_not_hold_up_another_thread() => Run("threads");
+
+    [ShimFact]
+    public void Wire_structs_have_the_sizes_the_server_reads()
+    {
+        // native/drm-shim/shim.h and ShimProtocol describe one format: compile the C side's sizeof and compare.
+        string header = Path.Combine(RepoPaths.Root!, "native", "drm-shim", "shim.h");
+        (int code, string output) = ShimClient.CompileAndRun(
+            $"#include \"{header}\"\nint main(void) {{ printf(\"%zu %zu %zu\", sizeof(struct shim_request), sizeof(struct shim_reply), sizeof(struct shim_run)); return 0; }}\n");
+        Assert.True(code == 0, output);
+        Assert.Equal($"{Driver.Drm.Server.ShimProtocol.RequestSize} {Driver.Drm.Server.ShimProtocol.ReplySize} {Driver.Drm.Server.ShimProtocol.RunSize}", output.Trim());
+    }
 }
