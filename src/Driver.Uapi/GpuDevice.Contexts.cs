@@ -83,7 +83,9 @@ public sealed partial class GpuDevice
             return;
         }
 
-        bool unwatched = PendingEngines(ctx).Any(e => !HasHeartbeat(e)) || Config.Reset.HeartbeatInterval <= TimeSpan.Zero;
+        // context_close: without enable_hangcheck even persistent work is killed (kill_context).
+        bool unwatched = PendingEngines(ctx).Any(e => !HasHeartbeat(e)) || Config.Reset.HeartbeatInterval <= TimeSpan.Zero
+            || !EnableHangcheck;
         if (ctx.Persistent && !unwatched)
         {
             AddOrphan(ctx);
@@ -164,7 +166,7 @@ public sealed partial class GpuDevice
             return 0;
         }
 
-        if (on && Config.Reset.HeartbeatInterval <= TimeSpan.Zero)
+        if (on && (Config.Reset.HeartbeatInterval <= TimeSpan.Zero || !EnableHangcheck))
         {
             return -Errno.EINVAL;
         }

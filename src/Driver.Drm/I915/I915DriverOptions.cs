@@ -1,0 +1,23 @@
+namespace Driver.Drm.I915;
+
+/// <summary>What the i915 driver front reports about the device it fronts, and how it treats its clients.</summary>
+public sealed record I915DriverOptions
+{
+    /// <summary>The PCI device id GETPARAM CHIPSET_ID reports: Tiger Lake GT2 (0x9a49), a gen12.0 part, by default.</summary>
+    public int ChipsetId { get; init; } = 0x9a49;
+
+    /// <summary>The PCI revision GETPARAM REVISION reports.</summary>
+    public int Revision { get; init; } = 1;
+
+    /// <summary>
+    /// Whether clients count as CAP_SYS_ADMIN / CAP_SYS_NICE (IGT runs as root: unbannable contexts, raised
+    /// priorities and the global reset count in GET_RESET_STATS need it).
+    /// </summary>
+    public bool Privileged { get; init; } = true;
+
+    /// <summary>Where objects lie in the shared arena, for mmap.</summary>
+    public IGemMemoryMap MemoryMap { get; init; } = new UnbackedGemMemoryMap();
+
+    /// <summary>The DRM minor (card number) the virtual files name (debugfs dri/N, sysfs 226:N).</summary>
+    public int Minor { get; init; }
+}

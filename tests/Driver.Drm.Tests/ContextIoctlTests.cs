@@ -1,0 +1,215 @@
+using Driver.Core.Errors;
+using Driver.Drm.I915;
+using Driver.Drm.Tests.Support;
+using static Driver.Drm.I915.Layout.ContextLayout;
+
+namespace Driver.Drm.Tests;
+
+/// <summary>CONTEXT_CREATE(_EXT), CONTEXT_DESTROY, CONTEXT_GET/SETPARAM, GET_RESET_STATS.</summary>
+public class ContextIoctlTests
+{
+    /// <summary>i915_context_param_engines in user memory; returns its address and size.</summary>
+    private static (ulong At, uint Size) Engines(DrmHarness h, params (ushort Class, ushort Instance)[] engines)
+    {
+        var e = new ArgBuffer(new byte[EnginesHeader + engines.Length * ClassInstanceSize]);
+        for (int i = 0; i < engines.Length; i++)
+        {
+            e.SetU16(EnginesHeader + i * 4, engines[i].Class);
+            e.SetU16(EnginesHeader + i * 4 + 2, engines[i].Instance);
+        }
+
+        return (h.Caller.Put(e.Data), (uint)e.Data.Length);
+    }
+
+    private static ulong SetParamExt(DrmHarness h, ulong param, ulong value, uint size = 0, uint ctxId = 0, ulong next = 0)
+    {
+        var ext = new ArgBuffer(new byte[ExtSize + ParamSize]);
+        ext.SetU64(ExtNext, next);
+        ext.SetU32(ExtName, CreateExtSetParam);
+        ext.SetU32(ExtSize + ParamCtx, ctxId);
+        ext.SetU32(ExtSize + ParamSizeField, size);
+        ext.SetU64(ExtSize + ParamParam, param);
+        ext.SetU64(ExtSize + ParamValue, value);
+        return h.Caller.Put(ext.Data);
+    }
+
+    private static int CreateExt(DrmHarness h, uint flags, ulong extensions, out uint id)
+    {
+        ArgBuffer a = DrmHarness.Arg(CreateSize);
+        a.SetU32(CreateFlags, flags);
+        a.SetU64(CreateExtensions, extensions);
+        int ret = h.Ioctl(Requests.ContextCreateExt, a);
+        id = a.U32(CreateId);
+        return ret;
+    }
+
+    /// <summary>A context made with CREATE_EXT and an ENGINES setparam (asserts success).</summary>
+    public static uint CreateWithEngines(DrmHarness h, params (ushort Class, ushort Instance)[] engines)
+    {
+        (ulong at, uint size) = Engines(h, engines);
+        Assert.Equal(0, CreateExt(h, CreateUseExtensions, SetParamExt(h, ParamEngines, at, size), out uint id));
+        return id;
+    }
+
+    private static int SetParam(DrmHarness h, uint ctx, ulong param, ulong value, uint size = 0)
+    {
+        ArgBuffer a = DrmHarness.Arg(ParamSize);
+        a.SetU32(ParamCtx, ctx);
+        a.SetU32(ParamSizeField, size);
+        a.SetU64(ParamParam, param);
+        a.SetU64(ParamValue, value);
+        return h.Ioctl(Requests.ContextSetParam, a);
+    }
+
+    private static int GetParam(DrmHarness h, uint ctx, ulong param, out ulong value, uint size = 0, ulong pointer = 0)
+    {
+        ArgBuffer a = DrmHarness.Arg(ParamSize);
+        a.SetU32(ParamCtx, ctx);
+        a.SetU32(ParamSizeField, size);
+        a.SetU64(ParamParam, param);
+        a.SetU64(ParamValue, pointer);
+        int ret = h.Ioctl(Requests.ContextGetParam, a);
+        value = param == ParamEngines ? a.U32(ParamSizeField) : a.U64(ParamValue);
+        return ret;
+    }
+
+    [Fact]
+    public void CreateAndDestroy()
+    {
+        // i915_gem_context_create_ioctl / i915_gem_context_destroy_ioctl: pad -EINVAL, 0 -ENOENT, twice -ENOENT.
+        using var h = DrmHarness.Fast();
+        uint ctx = h.CreateContext();
+        Assert.NotEqual(0u, ctx);
+        ArgBuffer d = DrmHarness.Arg(DestroySize);
+        d.SetU32(0, ctx);
+        d.SetU32(4, 1);
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.ContextDestroy, d));
+        d.SetU32(4, 0);
+        Assert.Equal(0, h.Ioctl(Requests.ContextDestroy, d));
+        Assert.Equal(-Errno.ENOENT, h.Ioctl(Requests.ContextDestroy, d));
+        d.SetU32(0, 0);
+        Assert.Equal(-Errno.ENOENT, h.Ioctl(Requests.ContextDestroy, d));
+    }
+
+    [Fact]
+    public void CreateErrors()
+    {
+        // i915_gem_context_create_ioctl: unknown flags -EINVAL (the plain create's pad reads as flags), then -EIO
+        // while wedged; create_setparam: ctx_id non-zero -EINVAL; an unknown extension -EINVAL.
+        using var h = DrmHarness.Fast();
+        ArgBuffer plain = DrmHarness.Arg(8);
+        plain.SetU32(4, 4);
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.ContextCreate, plain));
+        Assert.Equal(-Errno.EINVAL, CreateExt(h, CreateUseExtensions, SetParamExt(h, ParamBannable, 1, ctxId: 3), out _));
+        var unknown = new ArgBuffer(new byte[ExtSize]);
+        unknown.SetU32(ExtName, 1);
+        Assert.Equal(-Errno.EINVAL, CreateExt(h, CreateUseExtensions, h.Caller.Put(unknown.Data), out _));
+        Assert.Equal(-Errno.EINVAL, CreateExt(h, CreateUseExtensions, SetParamExt(h, ParamBanPeriod, 1), out _));
+        Assert.Equal(-Errno.ENOENT, CreateExt(h, CreateUseExtensions, SetParamExt(h, ParamVm, 1), out _));
+        Assert.Equal(0, CreateExt(h, CreateSingleTimeline, 0, out _));
+        h.Dev.Wedge();
+        Assert.Equal(-Errno.EIO, h.Ioctl(Requests.ContextCreate, DrmHarness.Arg(8)));
+    }
+
+    [Fact]
+    public void CreateExtSetparamChainApplies()
+    {
+        // A chain of SETPARAM extensions: each applied to the new context.
+        using var h = DrmHarness.Fast();
+        ulong second = SetParamExt(h, ParamPersistence, 0);
+        Assert.Equal(0, CreateExt(h, CreateUseExtensions, SetParamExt(h, ParamBannable, 0, next: second), out uint id));
+        Assert.Equal(0, GetParam(h, id, ParamBannable, out ulong v));
+        Assert.Equal(0ul, v);
+        Assert.Equal(0, GetParam(h, id, ParamPersistence, out v));
+        Assert.Equal(0ul, v);
+    }
+
+    [Fact]
+    public void EnginesAreSettableOnlyOnProtoContexts()
+    {
+        // set_proto_ctx_engines: a bad size -EINVAL, an unknown engine -ENOENT; ctx_setparam of a finalized context
+        // (looked up by GETPARAM) ENGINES -EINVAL. get_engines: size 0 asks for the size.
+        using var h = DrmHarness.Fast();
+        uint ctx = h.CreateContext();
+        (ulong at, uint size) = Engines(h, (0, 0), (2, 0));
+        Assert.Equal(-Errno.EINVAL, SetParam(h, ctx, ParamEngines, at, size - 1));
+        (ulong bad, uint badSize) = Engines(h, (7, 0));
+        Assert.Equal(-Errno.ENOENT, SetParam(h, ctx, ParamEngines, bad, badSize));
+        Assert.Equal(0, SetParam(h, ctx, ParamEngines, at, size));
+        Assert.Equal(0, GetParam(h, ctx, ParamEngines, out ulong needed));
+        Assert.Equal(size, needed);
+        ulong back = h.Caller.Alloc((int)size);
+        Assert.Equal(-Errno.EINVAL, GetParam(h, ctx, ParamEngines, out _, size - 4, back));
+        Assert.Equal(0, GetParam(h, ctx, ParamEngines, out _, size, back));
+        Assert.Equal(h.Caller.Get(at, (int)size), h.Caller.Get(back, (int)size));
+        Assert.Equal(-Errno.EINVAL, SetParam(h, ctx, ParamEngines, at, size));
+        Assert.Equal(0, GetParam(h, 0, ParamEngines, out needed));
+        Assert.Equal(0ul, needed);
+    }
+
+    [Fact]
+    public void ParamErrors()
+    {
+        // ctx_setparam: BAN_PERIOD, NO_ZEROMAP, RINGSIZE, GTT_SIZE, unknown -EINVAL; a size on a plain value
+        // -EINVAL; priority out of range -EINVAL; an unknown context -ENOENT (get and set).
+        using var h = DrmHarness.Fast();
+        Assert.Equal(-Errno.EINVAL, SetParam(h, 0, ParamBanPeriod, 1));
+        Assert.Equal(-Errno.EINVAL, SetParam(h, 0, ParamNoZeromap, 1));
+        Assert.Equal(-Errno.EINVAL, SetParam(h, 0, ParamGttSize, 1));
+        Assert.Equal(-Errno.EINVAL, SetParam(h, 0, 0x99, 1));
+        Assert.Equal(-Errno.EINVAL, SetParam(h, 0, ParamBannable, 1, size: 4));
+        Assert.Equal(-Errno.EINVAL, SetParam(h, 0, ParamNoErrorCapture, 1, size: 4));
+        Assert.Equal(-Errno.EINVAL, SetParam(h, 0, ParamPriority, 2000));
+        Assert.Equal(-Errno.ENOENT, SetParam(h, 55, ParamBannable, 1));
+        Assert.Equal(-Errno.ENOENT, GetParam(h, 55, ParamBannable, out _));
+        Assert.Equal(-Errno.EINVAL, GetParam(h, 0, ParamBanPeriod, out _));
+    }
+
+    [Fact]
+    public void ParamsReadBack()
+    {
+        // i915_gem_context_getparam_ioctl: GTT_SIZE is the address space, flags 0/1, priority as set.
+        using var h = DrmHarness.Fast();
+        Assert.Equal(0, GetParam(h, 0, ParamGttSize, out ulong v));
+        Assert.Equal((ulong)h.Dev.Gt.Ggtt.Size, v);
+        Assert.Equal(0, SetParam(h, 0, ParamNoErrorCapture, 1));
+        Assert.Equal(0, GetParam(h, 0, ParamNoErrorCapture, out v));
+        Assert.Equal(1ul, v);
+        Assert.Equal(0, SetParam(h, 0, ParamPriority, unchecked((ulong)-5)));
+        Assert.Equal(0, GetParam(h, 0, ParamPriority, out v));
+        Assert.Equal(-5L, (long)v);
+        Assert.Equal(0, SetParam(h, 0, ParamRecoverable, 0));
+        Assert.Equal(0, GetParam(h, 0, ParamRecoverable, out v));
+        Assert.Equal(0ul, v);
+    }
+
+    [Fact]
+    public void PersistenceNeedsHangcheck()
+    {
+        // __context_set_persistence: turning it on without enable_hangcheck -EINVAL.
+        using var h = DrmHarness.Fast();
+        uint ctx = h.CreateContext();
+        Assert.Equal(0, SetParam(h, ctx, ParamPersistence, 0));
+        h.Driver.WriteVirtualFile("module/enable_hangcheck", "N"u8);
+        Assert.Equal(-Errno.EINVAL, SetParam(h, ctx, ParamPersistence, 1));
+    }
+
+    [Fact]
+    public void ResetStatsErrors()
+    {
+        // i915_gem_context_reset_stats_ioctl: flags or pad -EINVAL before the lookup; -ENOENT.
+        using var h = DrmHarness.Fast();
+        ArgBuffer a = DrmHarness.Arg(ResetStatsSize);
+        a.SetU32(0, 55);
+        a.SetU32(4, 1);
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.GetResetStats, a));
+        a.SetU32(4, 0);
+        a.SetU32(20, 1);
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.GetResetStats, a));
+        a.SetU32(20, 0);
+        Assert.Equal(-Errno.ENOENT, h.Ioctl(Requests.GetResetStats, a));
+        a.SetU32(0, 0);
+        Assert.Equal(0, h.Ioctl(Requests.GetResetStats, a));
+        Assert.Equal(0u, a.U32(12));
+    }
+}

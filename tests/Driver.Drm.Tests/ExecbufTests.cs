@@ -1,0 +1,286 @@
+using Driver.Core.Errors;
+using Driver.Core.Fences;
+using Driver.Core.Hw;
+using Driver.Core.Requests;
+using Driver.Drm.I915;
+using Driver.Drm.I915.Layout;
+using Driver.Drm.Tests.Support;
+using Driver.Engines.Isa;
+using static Driver.Drm.I915.Layout.ExecbufLayout;
+using static Driver.Drm.Tests.Support.ExecBuilder;
+
+namespace Driver.Drm.Tests;
+
+/// <summary>EXECBUFFER2(_WR) through the binary struct: batches that run, relocations, softpin, fences, hangs, errnos.</summary>
+public class ExecbufTests
+{
+    private const uint TargetAddress = 0x1000_0000;
+
+    private static uint BatchWithEnd(DrmHarness h, params uint[] dwords)
+    {
+        uint batch = h.Create();
+        h.Write(batch, 0, [.. dwords, Mi.BatchBufferEnd]);
+        return batch;
+    }
+
+    [Fact]
+    public void StoreDwordIntoSoftpinnedObjectIsReadBackWithPread()
+    {
+        // A batch storing a dword at a softpinned address (EXEC_OBJECT_PINNED | EXEC_OBJECT_WRITE); the engine runs
+        // it; PREAD after GEM_WAIT sees the value.
+        using var h = DrmHarness.Fast();
+        uint target = h.Create();
+        uint batch = BatchWithEnd(h, Mi.StoreDword(TargetAddress + 8, 0xdeadbeef));
+        ArgBuffer a = Execbuf(h, 0, 0,
+            Object(target, ObjPinned | ObjWrite, TargetAddress),
+            Object(batch));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, a));
+        Assert.Equal(0, h.Wait(target, Bound.LongNs));
+        Assert.Equal(new uint[] { 0, 0, 0xdeadbeef }, h.Read(target, 0, 3));
+    }
+
+    [Fact]
+    public void BusyReportsTheWritersClassWhileTheBatchRuns()
+    {
+        // i915_gem_busy_ioctl: the writer's class + 1 low, its read bit (0x10000 << class) high.
+        using var h = DrmHarness.WithoutHeartbeat();
+        uint target = h.Create();
+        uint batch = h.Create();
+        // Spins on a dword of the target until the CPU writes it (SEMAPHORE_WAIT, short form): busy meanwhile.
+        h.Write(batch, 0, [.. Mi.SemaphoreWait(TargetAddress, CompareOp.Equal, 1), Mi.BatchBufferEnd]);
+        ArgBuffer a = Execbuf(h, RingBlt, 0, Object(target, ObjPinned | ObjWrite, TargetAddress), Object(batch));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, a));
+        ArgBuffer busy = DrmHarness.Arg(GemLayout.BusySize);
+        busy.SetU32(0, target);
+        Assert.Equal(0, h.Ioctl(Requests.GemBusy, busy));
+        Assert.Equal(((uint)EngineClass.Copy + 1) | (0x10000u << (int)EngineClass.Copy), busy.U32(4));
+        busy.SetU32(0, batch);
+        Assert.Equal(0, h.Ioctl(Requests.GemBusy, busy));
+        Assert.Equal(0x10000u << (int)EngineClass.Copy, busy.U32(4));
+        // Through a mapping: PWRITE would wait for the batch first (I915_WAIT_ALL), which waits for this write.
+        h.CpuWrite(target, 0, 1);
+        Assert.Equal(0, h.Wait(target, Bound.LongNs));
+    }
+
+    [Fact]
+    public void RelocationWritesTheAddressAndUpdatesPresumedOffsets()
+    {
+        // eb_relocate_entry: target + delta written as 64 bits; the presumed offset written back to the entry;
+        // the epilogue writes each object's offset to the exec list.
+        using var h = DrmHarness.Fast();
+        uint target = h.Create();
+        uint batch = h.Create();
+        h.Write(batch, 0, Mi.BatchBufferEnd, 0, 0, 0);
+        ulong relocs = h.Caller.Put(Reloc(target, 8, delta: 0x40));
+        ArgBuffer a = Execbuf(h, 0, 0, Object(target), Object(batch, relocationCount: 1, relocs: relocs));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, a));
+        Assert.Equal(0, h.Wait(batch, Bound.LongNs));
+        ulong targetAt = h.Caller.U64(a.U64(BuffersPtr) + ObjOffset);
+        Assert.NotEqual(0ul, targetAt);
+        Assert.Equal(targetAt, h.Caller.U64(relocs + RelocPresumed));
+        uint[] written = h.Read(batch, 8, 2);
+        Assert.Equal(targetAt + 0x40, written[0] | ((ulong)written[1] << 32));
+    }
+
+    [Fact]
+    public void HandleLutRelocationNamesTheIndex()
+    {
+        // I915_EXEC_HANDLE_LUT: target_handle is an index into the exec list; past it -ENOENT.
+        using var h = DrmHarness.Fast();
+        uint target = h.Create();
+        uint batch = h.Create();
+        h.Write(batch, 0, Mi.BatchBufferEnd, 0, 0, 0);
+        ulong relocs = h.Caller.Put(Reloc(0, 8));
+        ArgBuffer a = Execbuf(h, HandleLut, 0, Object(target), Object(batch, relocationCount: 1, relocs: relocs));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, a));
+        relocs = h.Caller.Put(Reloc(2, 8));
+        a = Execbuf(h, HandleLut, 0, Object(target), Object(batch, relocationCount: 1, relocs: relocs));
+        Assert.Equal(-Errno.ENOENT, h.Ioctl(Requests.Execbuffer2, a));
+    }
+
+    [Fact]
+    public void RelocationErrors()
+    {
+        // eb_relocate_entry: a target not in the list -ENOENT; several write domains -EINVAL; a non-GPU domain
+        // -EINVAL; past the object or misaligned -EINVAL; unreadable entries -EFAULT.
+        using var h = DrmHarness.Fast();
+        uint target = h.Create();
+        uint other = h.Create();
+        uint batch = BatchWithEnd(h);
+        int Submit(byte[] reloc, ulong? ptr = null)
+        {
+            ulong relocs = ptr ?? h.Caller.Put(reloc);
+            return h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Object(target), Object(batch, relocationCount: 1, relocs: relocs)));
+        }
+
+        Assert.Equal(-Errno.ENOENT, Submit(Reloc(other, 8)));
+        Assert.Equal(-Errno.EINVAL, Submit(Reloc(target, 8, write: 6)));
+        Assert.Equal(-Errno.EINVAL, Submit(Reloc(target, 8, read: GemLayout.DomainCpu)));
+        Assert.Equal(-Errno.EINVAL, Submit(Reloc(target, 4092)));
+        Assert.Equal(-Errno.EINVAL, Submit(Reloc(target, 6)));
+        Assert.Equal(-Errno.EFAULT, Submit([], FakeCaller.BadAddress));
+    }
+
+    [Fact]
+    public void ArgumentErrorsInKernelOrder()
+    {
+        // i915_gem_execbuffer2_ioctl / i915_gem_check_execbuffer / i915_gem_do_execbuffer.
+        using var h = DrmHarness.Fast();
+        uint batch = BatchWithEnd(h);
+        int Submit(ulong flags, Action<ArgBuffer>? edit = null, uint ctx = 0, params byte[][] objects)
+        {
+            ArgBuffer a = Execbuf(h, flags, ctx, objects.Length == 0 ? [Object(batch)] : objects);
+            edit?.Invoke(a);
+            return h.Ioctl(Requests.Execbuffer2Wr, a);
+        }
+
+        Assert.Equal(-Errno.EINVAL, Submit(0, a => a.SetU32(BufferCount, 0)));       // check_buffer_count
+        Assert.Equal(-Errno.EINVAL, Submit(1UL << 22));                               // __I915_EXEC_UNKNOWN_FLAGS
+        Assert.Equal(-Errno.EINVAL, Submit(ResourceStreamer));                        // __I915_EXEC_ILLEGAL_FLAGS
+        Assert.Equal(-Errno.EINVAL, Submit(0, a => a.SetU32(NumCliprects, 1)));       // DRI1 cliprects
+        Assert.Equal(-Errno.EINVAL, Submit(0, a => a.SetU32(Dr1, 1)));
+        Assert.Equal(0, Submit(0, a => a.SetU32(Dr4, 0xffffffff)));                   // UXA's garbage DR4 is fixed up
+        Assert.Equal(-Errno.EINVAL, Submit(0, a => a.SetU32(BatchStartOffset, 4)));   // 8-byte alignment
+        Assert.Equal(-Errno.EINVAL, Submit(0, a => a.SetU32(BatchLen, 12)));
+        Assert.Equal(-Errno.EFAULT, Submit(0, a => a.SetU64(BuffersPtr, FakeCaller.BadAddress)));
+        Assert.Equal(-Errno.ENODEV, Submit(Secure));                                  // gen11+
+        Assert.Equal(-Errno.EINVAL, Submit(FenceIn, a => a.SetU64(Rsvd2, 12345)));    // sync_file_get_fence fails
+        Assert.Equal(-Errno.ENOENT, Submit(0, ctx: 77));                              // eb_select_context
+        Assert.Equal(-Errno.EINVAL, Submit(5));                                       // user_ring_map
+        Assert.Equal(-Errno.EINVAL, Submit(RingRender | (1UL << 13)));                // BSD bits on another ring
+        Assert.Equal(-Errno.ENOENT, Submit(0, objects: [Object(999), Object(batch)]));
+        Assert.Equal(-Errno.EINVAL, Submit(0, objects: [Object(batch), Object(batch)]));
+        Assert.Equal(-Errno.EINVAL, Submit(0, objects: [Object(batch, ObjWrite)]));    // self-modifying batch
+        Assert.Equal(-Errno.EINVAL, Submit(0, a => a.SetU32(BatchStartOffset, 4096))); // out-of-bounds batch
+        Assert.Equal(-Errno.EINVAL, Submit(0, objects: [Object(batch, 1UL << 8)]));    // __EXEC_OBJECT_UNKNOWN_FLAGS
+        Assert.Equal(-Errno.EINVAL, Submit(0, objects: [Object(batch, ObjNeedsGtt)])); // full ppGTT
+        Assert.Equal(-Errno.EINVAL, Submit(0, objects: [Object(batch, alignment: 3)]));
+        Assert.Equal(-Errno.EINVAL, Submit(0, objects: [Object(batch, ObjPinned, 0x1000_0800)]));
+        Assert.Equal(-Errno.EINVAL, Submit(FenceSubmit));                             // not modelled
+    }
+
+    [Fact]
+    public void FenceArraysNameSyncobjsThatDoNotExist()
+    {
+        // add_fence_array: no entries is 0; an entry with unknown flags -EINVAL; else drm_syncobj_find fails: -ENOENT.
+        using var h = DrmHarness.Fast();
+        uint batch = BatchWithEnd(h);
+        ArgBuffer a = Execbuf(h, FenceArray, 0, Object(batch));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, a));
+        a.SetU32(NumCliprects, 1);
+        a.SetU64(CliprectsPtr, h.Caller.Put([1, 0, 0, 0, 1, 0, 0, 0]));
+        Assert.Equal(-Errno.ENOENT, h.Ioctl(Requests.Execbuffer2, a));
+        a.SetU64(CliprectsPtr, h.Caller.Put([1, 0, 0, 0, 4, 0, 0, 0]));
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2, a));
+    }
+
+    [Fact]
+    public void WedgedIsEioAndBannedContextEio()
+    {
+        // eb_select_engine: "ABI: report EIO if the GPU is already wedged"; eb_pin_engine: a banned context -EIO.
+        using var h = DrmHarness.Fast();
+        uint batch = BatchWithEnd(h);
+        h.Dev.Wedge();
+        Assert.Equal(-Errno.EIO, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Object(batch))));
+    }
+
+    [Fact]
+    public void OutFenceFdIsReturnedInRsvd2OnlyWithWr()
+    {
+        // I915_EXEC_FENCE_OUT: the fd goes to the upper half of rsvd2, the in-fence kept in the lower half.
+        using var h = DrmHarness.Fast();
+        uint batch = BatchWithEnd(h);
+        var gate = new DmaFence(DmaFence.ContextAlloc(), 1);
+        int inFd = h.Caller.AddFence(gate);
+        ArgBuffer a = Execbuf(h, FenceIn | FenceOut, 0, Object(batch));
+        a.SetU64(Rsvd2, (uint)inFd);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
+        Assert.Equal((uint)inFd, (uint)a.U64(Rsvd2));
+        int outFd = (int)(a.U64(Rsvd2) >> 32);
+        DmaFence done = h.Fence(outFd);
+        // The in-fence holds the batch back.
+        Assert.Equal(-Errno.ETIME, h.Wait(batch, 0));
+        Assert.False(done.IsSignaled);
+        gate.Signal();
+        Assert.True(done.Wait(Bound.Long));
+        Assert.Equal(1, done.Status);
+
+        // The write-only EXECBUFFER2 copies nothing back: no descriptor.
+        ArgBuffer w = Execbuf(h, FenceOut, 0, Object(batch));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, w));
+        Assert.Equal(0ul, w.U64(Rsvd2));
+    }
+
+    [Fact]
+    public void HangingBatchIsResetAndCountedInResetStats()
+    {
+        // A batch jumping to itself (BB_START relocated to the batch) never ends: the heartbeat resets the engine,
+        // the out-fence signals -EIO and GET_RESET_STATS counts the context guilty (batch_active).
+        using var h = DrmHarness.Fast();
+        uint ctx = h.CreateContext();
+        uint batch = h.Create();
+        h.Write(batch, 0, Mi.BatchBufferStart(0));
+        ulong relocs = h.Caller.Put(Reloc(batch, 4));
+        ArgBuffer a = Execbuf(h, FenceOut, ctx, Object(batch, relocationCount: 1, relocs: relocs));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
+        DmaFence hang = h.Fence((int)(a.U64(Rsvd2) >> 32));
+        Assert.True(hang.Wait(Bound.Long), "the hang was not reset");
+        Assert.Equal(-Errno.EIO, hang.Status);
+
+        ArgBuffer stats = DrmHarness.Arg(ContextLayout.ResetStatsSize);
+        stats.SetU32(0, ctx);
+        Assert.Equal(0, h.Ioctl(Requests.GetResetStats, stats));
+        Assert.Equal(1u, stats.U32(12));
+        Assert.Equal(0u, stats.U32(16));
+        // reset_count is i915_reset_count, full resets only: an engine reset leaves it as it was.
+        Assert.Equal((uint)h.Dev.Reset.ResetCount, stats.U32(8));
+    }
+
+    [Fact]
+    public void EngineMapIndexSelectsTheEngine()
+    {
+        // eb_select_engine with user engines: the ring bits index the map; a hole or past the end -EINVAL.
+        using var h = DrmHarness.Fast();
+        uint ctx = ContextIoctlTests.CreateWithEngines(h, (1, 0), (ContextLayout.ClassInvalid, ContextLayout.InstanceInvalidNone));
+        uint batch = BatchWithEnd(h);
+        ArgBuffer a = Execbuf(h, FenceOut, ctx, Object(batch));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
+        DmaFence f = h.Fence((int)(a.U64(Rsvd2) >> 32));
+        Assert.Equal(EngineId.Bcs0, Assert.IsType<Request>(f).Engine);
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2Wr, Execbuf(h, 1, ctx, Object(batch))));
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2Wr, Execbuf(h, 2, ctx, Object(batch))));
+    }
+
+    [Fact]
+    public void LegacyRingsMapToEngines()
+    {
+        // eb_select_legacy_ring: DEFAULT/RENDER rcs0, BSD vcs0, BLT bcs0, VEBOX vecs0.
+        using var h = DrmHarness.Fast();
+        uint batch = BatchWithEnd(h);
+        foreach ((ulong ring, EngineId engine) in new[]
+        {
+            (RingDefault, EngineId.Rcs0), (RingRender, EngineId.Rcs0), (RingBsd, EngineId.Vcs0),
+            (RingBlt, EngineId.Bcs0), (RingVebox, EngineId.Vecs0),
+        })
+        {
+            ArgBuffer a = Execbuf(h, ring | FenceOut, 0, Object(batch));
+            Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
+            Assert.Equal(engine, Assert.IsType<Request>(h.Fence((int)(a.U64(Rsvd2) >> 32))).Engine);
+        }
+    }
+
+    [Fact]
+    public void SoftpinOverAnotherObjectEvictsItWhenIdle()
+    {
+        // i915_gem_evict_for_node: an idle object of a user in the way is unbound; one of the same execbuf -ENOSPC.
+        using var h = DrmHarness.Fast();
+        uint a1 = h.Create();
+        uint a2 = h.Create();
+        uint batch = BatchWithEnd(h);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Object(a1, ObjPinned, TargetAddress), Object(batch))));
+        Assert.Equal(0, h.Wait(batch, Bound.LongNs));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Object(a2, ObjPinned, TargetAddress), Object(batch))));
+        Assert.Equal(-Errno.ENOSPC, h.Ioctl(Requests.Execbuffer2,
+            Execbuf(h, 0, 0, Object(a1, ObjPinned, TargetAddress), Object(a2, ObjPinned, TargetAddress), Object(batch))));
+    }
+}

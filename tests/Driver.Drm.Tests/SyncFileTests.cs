@@ -1,0 +1,91 @@
+using Driver.Core.Errors;
+using Driver.Core.Fences;
+using Driver.Drm.I915;
+using Driver.Drm.Tests.Support;
+using static Driver.Drm.I915.Layout.SyncFileLayout;
+
+namespace Driver.Drm.Tests;
+
+/// <summary>sync_file_ioctl: SYNC_IOC_MERGE, SYNC_IOC_FILE_INFO.</summary>
+public class SyncFileTests
+{
+    private static int Merge(DrmHarness h, int fd, int fd2, out int merged, uint flags = 0)
+    {
+        var a = new ArgBuffer(new byte[MergeSize]);
+        a.SetCString(MergeName, 32, "merge");
+        a.SetS32(MergeFd2, fd2);
+        a.SetU32(MergeFlags, flags);
+        ulong at = h.Caller.Put(a.Data);
+        int ret = h.Driver.SyncFileIoctl(fd, Requests.SyncMerge, at, h.Caller);
+        h.Caller.CompleteCall(ret);
+        merged = h.Caller.S32(at + MergeFence);
+        return ret;
+    }
+
+    private static int Info(DrmHarness h, int fd, uint slots, out ArgBuffer info, out ArgBuffer list)
+    {
+        var a = new ArgBuffer(new byte[InfoSize]);
+        ulong fences = h.Caller.Alloc((int)Math.Max(slots, 1) * FenceInfoSize);
+        a.SetU32(InfoNumFences, slots);
+        a.SetU64(InfoFences, fences);
+        ulong at = h.Caller.Put(a.Data);
+        int ret = h.Driver.SyncFileIoctl(fd, Requests.SyncFileInfo, at, h.Caller);
+        info = new ArgBuffer(h.Caller.Get(at, InfoSize));
+        list = new ArgBuffer(h.Caller.Get(fences, (int)Math.Max(slots, 1) * FenceInfoSize));
+        return ret;
+    }
+
+    [Fact]
+    public void MergeGivesOneFenceOverBoth()
+    {
+        // sync_file_merge: the new fd's fence signals once both have; FILE_INFO lists both, status 0 until then.
+        using var h = DrmHarness.Fast();
+        var f1 = new DmaFence(DmaFence.ContextAlloc(), 1);
+        var f2 = new DmaFence(DmaFence.ContextAlloc(), 1);
+        int fd1 = h.Caller.AddFence(f1);
+        int fd2 = h.Caller.AddFence(f2);
+        Assert.Equal(0, Merge(h, fd1, fd2, out int merged));
+        Assert.True(h.Caller.HasFd(merged));
+        Assert.Equal(0, Info(h, merged, 0, out ArgBuffer info, out _));
+        Assert.Equal(2u, info.U32(InfoNumFences));
+        Assert.Equal(0, info.S32(InfoStatus));
+        f1.Signal();
+        f2.SetError(-Errno.EIO);
+        f2.Signal();
+        Assert.True(h.Fence(merged).IsSignaled);
+        Assert.Equal(0, Info(h, merged, 2, out info, out ArgBuffer list));
+        Assert.Equal(-Errno.EIO, info.S32(InfoStatus));
+        Assert.Equal(1, list.S32(FenceStatus));
+        Assert.Equal(-Errno.EIO, list.S32(FenceInfoSize + FenceStatus));
+    }
+
+    [Fact]
+    public void MergeOfOneContextKeepsTheLaterFence()
+    {
+        // dma_fence_unwrap_merge: one fence per context, the later seqno; a single fence left is that fence.
+        ulong ctx = DmaFence.ContextAlloc();
+        var early = new DmaFence(ctx, 1);
+        var late = new DmaFence(ctx, 2);
+        Assert.Same(late, I915Driver.MergeFences(early, late));
+        late.Signal();
+        early.Signal();
+        Assert.True(I915Driver.MergeFences(early, late).IsSignaled);
+    }
+
+    [Fact]
+    public void Errors()
+    {
+        // sync_file_ioctl_merge: flags -EINVAL, fd2 no sync_file -ENOENT; fence_info: too few slots -EINVAL;
+        // an unknown request or a descriptor that is no sync_file -ENOTTY.
+        using var h = DrmHarness.Fast();
+        int fd1 = h.Caller.AddFence(new DmaFence(DmaFence.ContextAlloc(), 1));
+        int fd2 = h.Caller.AddFence(new DmaFence(DmaFence.ContextAlloc(), 1));
+        Assert.Equal(-Errno.EINVAL, Merge(h, fd1, fd2, out _, flags: 1));
+        Assert.Equal(-Errno.ENOENT, Merge(h, fd1, 999, out _));
+        Assert.Equal(0, Merge(h, fd1, fd2, out int merged));
+        Assert.Equal(-Errno.EINVAL, Info(h, merged, 1, out _, out _));
+        Assert.Equal(-Errno.ENOTTY, h.Driver.SyncFileIoctl(fd1, DrmIoctl.Encode(3, DrmIoctl.SyncType, 9, 8), h.Caller.Alloc(8), h.Caller));
+        Assert.Equal(-Errno.ENOTTY, h.Driver.SyncFileIoctl(999, Requests.SyncFileInfo, h.Caller.Alloc(InfoSize), h.Caller));
+        Assert.Equal(-Errno.EFAULT, h.Driver.SyncFileIoctl(fd1, Requests.SyncFileInfo, FakeCaller.BadAddress, h.Caller));
+    }
+}
