@@ -128,7 +128,7 @@ public sealed partial class GpuDevice
             }
 
             // Allocated before the lock: the allocation may reclaim, which may wait on fences.
-            uint[][] destination = Gt.Memory.Allocate(bo.Pages.Length);
+            PageList destination = Gt.Memory.Allocate(bo.Pages.Count);
             List<DmaFence> prior;
             DmaFence move;
             _exports.TryGetValue(bo, out DmaBuf? buf);
@@ -137,7 +137,7 @@ public sealed partial class GpuDevice
             {
                 if (_moves.TryGetValue(bo, out DmaFence? running) && !running.IsSignaled)
                 {
-                    Gt.Memory.Free(destination.Length);
+                    Gt.Memory.Free(destination);
                     return -Errno.EBUSY;
                 }
 
@@ -169,7 +169,7 @@ public sealed partial class GpuDevice
         catch (DriverException e) { return -e.Errno; }
     }
 
-    private void QueueMoveCopy(BufferObject bo, uint[][] destination, DmaBuf? buf, DmaFence move) =>
+    private void QueueMoveCopy(BufferObject bo, PageList destination, DmaBuf? buf, DmaFence move) =>
         ThreadPool.UnsafeQueueUserWorkItem(
             static s => s.Device.CompleteMove(s.Bo, s.Destination, s.Buf, s.Move),
             (Device: this, Bo: bo, Destination: destination, Buf: buf, Move: move), preferLocal: false);
@@ -179,21 +179,15 @@ public sealed partial class GpuDevice
     /// <paramref name="move"/>. Copies, points the object and its GGTT binding at the destination, frees the old
     /// pages, and signals the KERNEL fence last (what it publishes: the new contents).
     /// </summary>
-    private void CompleteMove(BufferObject bo, uint[][] destination, DmaBuf? buf, DmaFence move)
+    private void CompleteMove(BufferObject bo, PageList destination, DmaBuf? buf, DmaFence move)
     {
-        uint[][] source = bo.Pages;
-        for (int i = 0; i < source.Length; i++)
-        {
-            for (int d = 0; d < source[i].Length; d++)
-            {
-                Volatile.Write(ref destination[i][d], Volatile.Read(ref source[i][d]));
-            }
-        }
+        PageList source = bo.Pages;
+        source.CopyTo(destination);
 
         bo.ReplacePages(destination);
         Gt.Ggtt.RefreshPtes(bo);
         buf?.EndMove();
-        Gt.Memory.Free(source.Length);
+        Gt.Memory.Free(source);
         move.Signal();
     }
 

@@ -80,17 +80,14 @@ public sealed partial class GpuDevice
         try
         {
             Client client = GetClient(clientId);
-            uint[][] pages = new uint[size / DeviceMemory.PageSize][];
-            if (mm.GetUserPages(address, pages) != 0)
+            int count = (int)(size / DeviceMemory.PageSize);
+            if (mm.GetUserPages(address, count, out PageList? pages) != 0)
             {
                 // Not mapped (no PROBE): placeholder pages nobody sees; the first execbuf's build fails with -EFAULT.
-                for (int i = 0; i < pages.Length; i++)
-                {
-                    pages[i] = new uint[DeviceMemory.DwordsPerPage];
-                }
+                pages = mm.Placeholder(count);
             }
 
-            var bo = new BufferObject(pages, BoFlags.None);
+            var bo = new BufferObject(pages!, BoFlags.None);
             var userptr = new UserptrObject(this, bo, mm, address);
             _userptrs[bo] = userptr;
             try

@@ -90,8 +90,7 @@ public sealed class UserptrObject : IMmuIntervalNotifierOps
                     return 0;
                 }
 
-                uint[][] pages = new uint[Object.Pages.Length][];
-                int err = Mm.GetUserPages(Address, pages);
+                int err = Mm.GetUserPages(Address, Object.Pages.Count, out PageList? pages);
                 if (err != 0)
                 {
                     return err;
@@ -114,10 +113,8 @@ public sealed class UserptrObject : IMmuIntervalNotifierOps
                         continue;
                     }
 
-                    for (int i = 0; i < pages.Length; i++)
-                    {
-                        Volatile.Write(ref Object.Pages[i], pages[i]);
-                    }
+                    // One store: a reader of the object sees the old backing or the new one, never a mix.
+                    Object.ReplacePages(pages!);
 
                     Volatile.Write(ref _notifierSeq, seq);
                     Interlocked.Increment(ref _builds);

@@ -79,7 +79,7 @@ public sealed class StatusPageAllocator(DeviceMemory memory, Memory.Ggtt ggtt)
         // Zeroed here, not at the next Allocate: a reader that raced with the last signal and reads this dword sees
         // zero or a later owner's seqno, both written after that signal, and so finds the request signalled when it
         // looks again (Request.IsCompleted).
-        Array.Clear(slot.Page, slot.Index, SlotDwords);
+        slot.Page.Clear(slot.Index, SlotDwords);
         using (_freeLock.Acquire())
         {
             _free.Push(slot);

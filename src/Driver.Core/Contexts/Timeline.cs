@@ -143,7 +143,7 @@ public sealed class Timeline
     public uint Breadcrumb
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Volatile.Read(ref _hwsp.Page[_hwsp.Index]);
+        get => _hwsp.Page.ReadDword(_hwsp.Index);
     }
 
     /// <summary>Whether <paramref name="seqno"/> has passed (wrap-safe comparison, as i915_seqno_passed).</summary>
@@ -160,7 +160,7 @@ public sealed class Timeline
         // The writing request holds a reference until it signals, which comes after this write (GEM_BUG_ON: a write
         // into a freed slot would land in whichever timeline got it next).
         Debug.Assert(Volatile.Read(ref _refs) > 0, $"{this}: breadcrumb {seqno} written after the slot was freed");
-        Volatile.Write(ref _hwsp.Page[_hwsp.Index], seqno);
+        _hwsp.Page.WriteDword(_hwsp.Index, seqno);
     }
 
     /// <inheritdoc/>

@@ -21,7 +21,7 @@ namespace Driver.Core.Ggtt;
 /// reset and only the fence registers are lost. That is why an access in the glitch window lands in the object at its linear offset — the
 /// wrong place — rather than in the scratch page.</para>
 /// </remarks>
-public sealed class Aperture
+public sealed unsafe class Aperture
 {
     private readonly Memory.Ggtt _ggtt;
     private readonly FenceRegisterFile _fences;
@@ -45,13 +45,16 @@ public sealed class Aperture
     public ApertureRoute Read(GgttNode node, uint offset, FenceBinding? fence, out uint value)
     {
         uint target = Route(node.Offset + offset, fence, out ApertureRoute route);
-        uint[]? page = Translate(node, target);
-        if (page is null)
+        nint page = Translate(node, target);
+        if (page == 0)
         {
             value = 0;
             return ApertureRoute.Scratch;
         }
-        value = Volatile.Read(ref page[(target & 0xfff) >> 2]);
+        value = Volatile.Read(ref *(uint*)(page + (nint)(target & 0xfff)));
+        // The GGTT keeps the page mapped until here: the node is bound, so its object's arena is in the GGTT's set.
+        GC.KeepAlive(node);
+        GC.KeepAlive(this);
         return route;
     }
 
@@ -60,13 +63,15 @@ public sealed class Aperture
     public ApertureRoute Write(GgttNode node, uint offset, FenceBinding? fence, uint value)
     {
         uint target = Route(node.Offset + offset, fence, out ApertureRoute route);
-        uint[]? page = Translate(node, target);
-        if (page is null)
+        nint page = Translate(node, target);
+        if (page == 0)
         {
             return ApertureRoute.Scratch;
         }
 
-        Volatile.Write(ref page[(target & 0xfff) >> 2], value);
+        Volatile.Write(ref *(uint*)(page + (nint)(target & 0xfff)), value);
+        GC.KeepAlive(node);
+        GC.KeepAlive(this);
         return route;
     }
 
@@ -93,9 +98,18 @@ public sealed class Aperture
 
     /// <summary>The page behind GGTT <paramref name="address"/>: through <paramref name="node"/> when inside it, else the PTEs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private uint[]? Translate(GgttNode node, uint address)
+    private nint Translate(GgttNode node, uint address)
     {
         uint inNode = address - node.Offset;
-        return inNode < (ulong)node.Size ? node.Object.Pages[inNode >> 12] : _ggtt.PageAt(address);
+        if (inNode < (ulong)node.Size)
+        {
+            // The object's current pages; the list is immutable and the node keeps the object alive.
+            PageList pages = node.Object.Pages;
+            nint page = (nint)pages.PageAddress((int)(inNode >> 12));
+            GC.KeepAlive(pages);
+            return page;
+        }
+
+        return _ggtt.PteAt(address);
     }
 }

@@ -7,17 +7,19 @@ using Driver.Core.Resv;
 namespace Driver.Core.Memory;
 
 /// <summary>
-/// A buffer object (GEM object): a size, backing pages in device memory, and at most one binding into the GGTT.
+/// A buffer object (GEM object): a size, backing pages in a <see cref="PageArena"/> (device memory, a process's
+/// pages for userptr, the exporter's for an import), and at most one binding into the GGTT.
 /// Its contents are read and written dword-wise by the CPU (through <see cref="BufferMapping"/>) and by engines
 /// (through the GGTT); both go through <see cref="Volatile"/> accesses so that a CPU write such as a spinner's
 /// BATCH_BUFFER_END is seen by an engine thread polling the same dword.
 /// </summary>
-public sealed class BufferObject
+public sealed unsafe class BufferObject
 {
     private static long s_nextId;
     // Null for an import (another device's pages, the exporter's to free) and for a userptr object (the process's pages).
     private readonly DeviceMemory? _memory;
     private int _freed;
+    private PageList _pages;
 
     /// <summary>Allocates a BO of <paramref name="size"/> bytes (rounded up to whole pages).</summary>
     public BufferObject(DeviceMemory memory, long size, BoFlags flags)
@@ -42,27 +44,27 @@ public sealed class BufferObject
         _memory = memory;
         Size = (size + DeviceMemory.PageSize - 1) / DeviceMemory.PageSize * DeviceMemory.PageSize;
         Flags = flags;
-        Pages = memory.Allocate((int)(Size / DeviceMemory.PageSize));
+        _pages = memory.Allocate((int)(Size / DeviceMemory.PageSize));
         Resv = new DmaResv();
         Id = Interlocked.Increment(ref s_nextId);
     }
 
     /// <summary>
     /// A userptr object: backed by <paramref name="pages"/>, pages a process owns (its simulated CPU mm), not by device
-    /// memory, so they are not counted against it. The owner repoints the slots of <see cref="Pages"/> when it gets
-    /// the pages again after an invalidation (and rewrites the GGTT PTEs with <see cref="Ggtt.RefreshPtes"/>).
+    /// memory, so they are not counted against it. The owner replaces <see cref="Pages"/> when it gets the pages again
+    /// after an invalidation (and rewrites the GGTT PTEs with <see cref="Ggtt.RefreshPtes"/>).
     /// </summary>
-    public BufferObject(uint[][] pages, BoFlags flags)
+    public BufferObject(PageList pages, BoFlags flags)
     {
         ArgumentNullException.ThrowIfNull(pages);
-        if (pages.Length == 0 || (flags & ~(BoFlags.Kernel | BoFlags.Capture)) != 0)
+        if (pages.Count == 0 || (flags & ~(BoFlags.Kernel | BoFlags.Capture)) != 0)
         {
             throw DriverException.Inval("a userptr object needs pages and known flags");
         }
 
-        Size = (long)pages.Length * DeviceMemory.PageSize;
+        Size = (long)pages.Count * DeviceMemory.PageSize;
         Flags = flags;
-        Pages = pages;
+        _pages = pages;
         Resv = new DmaResv();
         Id = Interlocked.Increment(ref s_nextId);
     }
@@ -71,13 +73,13 @@ public sealed class BufferObject
     /// An imported object (drm_gem_prime_import): the exporter's pages as mapped by an attachment, and the exporter's
     /// reservation object itself (obj->resv = dma_buf->resv), so implicit sync spans both devices. Allocates nothing.
     /// </summary>
-    public BufferObject(BufferObject exporter, uint[][] mappedPages)
+    public BufferObject(BufferObject exporter, PageList mappedPages)
     {
         ArgumentNullException.ThrowIfNull(exporter);
         ArgumentNullException.ThrowIfNull(mappedPages);
         Size = exporter.Size;
         Flags = exporter.Flags;
-        Pages = mappedPages;
+        _pages = mappedPages;
         Resv = exporter.Resv;
         IsImport = true;
         Id = Interlocked.Increment(ref s_nextId);
@@ -95,8 +97,14 @@ public sealed class BufferObject
     /// <summary>Creation flags.</summary>
     public BoFlags Flags { get; }
 
-    /// <summary>Backing pages.</summary>
-    public uint[][] Pages { get; private set; }
+    /// <summary>Backing pages (replaced whole by <see cref="ReplacePages"/>, so a reader sees one placement or the other).</summary>
+    public PageList Pages => Volatile.Read(ref _pages);
+
+    /// <summary>
+    /// The backing as byte runs of <see cref="PageList.Arena"/> (for device memory, of <see cref="DeviceMemory.ArenaFd"/>)
+    /// in object order: what a client maps to see the object. Most objects are one run.
+    /// </summary>
+    public IReadOnlyList<PageRun> ArenaRuns() => Pages.Runs();
 
     /// <summary>The GGTT binding, or null when unbound; written under the GGTT lock.</summary>
     public GgttNode? Binding { get; internal set; }
@@ -112,13 +120,23 @@ public sealed class BufferObject
 
     /// <summary>Reads the dword at byte <paramref name="offset"/> (4-aligned, in range: caller checked).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint ReadDword(long offset) =>
-        Volatile.Read(ref Pages[offset >> 12][(offset & 0xfff) >> 2]);
+    public uint ReadDword(long offset)
+    {
+        PageList pages = Pages;
+        uint value = Volatile.Read(ref *(uint*)(pages.PageAddress((int)(offset >> 12)) + (offset & 0xfff)));
+        // The list (and so its arena's mapping) stays alive until the access is done: see PageArena.
+        GC.KeepAlive(pages);
+        return value;
+    }
 
     /// <summary>Writes the dword at byte <paramref name="offset"/> (4-aligned, in range: caller checked).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WriteDword(long offset, uint value) =>
-        Volatile.Write(ref Pages[offset >> 12][(offset & 0xfff) >> 2], value);
+    public void WriteDword(long offset, uint value)
+    {
+        PageList pages = Pages;
+        Volatile.Write(ref *(uint*)(pages.PageAddress((int)(offset >> 12)) + (offset & 0xfff)), value);
+        GC.KeepAlive(pages);
+    }
 
     /// <summary>Whether <paramref name="offset"/> names a whole dword inside the object.</summary>
     /// <remarks>Compared as <c>offset &lt;= Size - 4</c>: <c>offset + 4</c> overflows for offsets near
@@ -145,13 +163,11 @@ public sealed class BufferObject
     /// the reservation it awaited has signalled, an importer under the reservation lock before its next use, which
     /// awaits the move's KERNEL fence. GGTT PTEs are not rewritten here (Ggtt.RefreshPtes).
     /// </summary>
-    public uint[][] ReplacePages(uint[][] pages)
+    public PageList ReplacePages(PageList pages)
     {
         ArgumentNullException.ThrowIfNull(pages);
-        Debug.Assert(pages.Length == Pages.Length, "a move or a new mapping keeps the object's size");
-        uint[][] old = Pages;
-        Pages = pages;
-        return old;
+        Debug.Assert(pages.Count == Pages.Count, "a move or a new mapping keeps the object's size");
+        return Interlocked.Exchange(ref _pages, pages);
     }
 
     /// <summary>Releases the pages back to device memory (once); nothing for an import, whose pages are the exporter's.</summary>
@@ -159,7 +175,7 @@ public sealed class BufferObject
     {
         if (Interlocked.Exchange(ref _freed, 1) == 0)
         {
-            _memory?.Free(Pages.Length);
+            _memory?.Free(Pages);
         }
     }
 

@@ -3,18 +3,18 @@ using Driver.Core.Errors;
 namespace Driver.Core.Memory;
 
 /// <summary>
-/// Simulated device memory: a budget of 4 KiB pages. A page is a <c>uint[1024]</c>, the unit the GGTT maps and the
-/// command streamer reads dwords from. New pages read back as zeros, as freshly allocated GEM objects do.
+/// Simulated device memory: one <see cref="PageArena"/> of 4 KiB pages — on Linux a memfd that a DRM server can hand
+/// to its clients (<see cref="ArenaFd"/>), so GEM memory is truly shared between a test process and the simulator.
+/// Pages are what the GGTT maps and the command streamer reads dwords from. New pages read back as zeros, as freshly
+/// allocated GEM objects do; an allocation beyond the size is ENOMEM.
 /// </summary>
 public sealed class DeviceMemory
 {
     /// <summary>Bytes per page.</summary>
-    public const int PageSize = 4096;
+    public const int PageSize = PageArena.PageSize;
 
     /// <summary>Dwords per page.</summary>
     public const int DwordsPerPage = PageSize / 4;
-
-    private long _usedPages;
 
     /// <summary>Creates a memory of <paramref name="sizeBytes"/> (a multiple of the page size).</summary>
     public DeviceMemory(long sizeBytes)
@@ -24,37 +24,46 @@ public sealed class DeviceMemory
             throw new ArgumentOutOfRangeException(nameof(sizeBytes), "device memory is a positive multiple of 4096 bytes");
         }
 
-        TotalPages = sizeBytes / PageSize;
+        Arena = new PageArena(sizeBytes, "gpusim-device-memory");
     }
 
+    /// <summary>The arena the pages come from.</summary>
+    public PageArena Arena { get; }
+
+    /// <summary>The arena's memfd, for a DRM server to pass to clients (they map it MAP_SHARED); -1 when not a memfd.</summary>
+    public int ArenaFd => Arena.Fd;
+
+    /// <summary>The arena's size in bytes (what a client maps).</summary>
+    public long ArenaSize => Arena.Size;
+
     /// <summary>Page budget.</summary>
-    public long TotalPages { get; }
+    public long TotalPages => Arena.PageCount;
 
     /// <summary>Pages currently allocated.</summary>
-    public long UsedPages => Volatile.Read(ref _usedPages);
+    public long UsedPages => Arena.UsedPages;
 
-    /// <summary>Allocates <paramref name="count"/> zeroed pages, or throws ENOMEM when the budget is exhausted.</summary>
-    public uint[][] Allocate(int count)
+    /// <summary>Allocates <paramref name="count"/> zeroed pages, or throws ENOMEM when the memory is exhausted.</summary>
+    public PageList Allocate(int count)
     {
         if (count <= 0)
         {
             throw DriverException.Inval("page count must be positive");
         }
 
-        if (Interlocked.Add(ref _usedPages, count) > TotalPages)
-        {
-            Interlocked.Add(ref _usedPages, -count);
-            throw new DriverException(Errno.ENOMEM, $"device memory exhausted ({TotalPages} pages)");
-        }
-        uint[][] pages = new uint[count][];
-        for (int i = 0; i < count; i++)
-        {
-            pages[i] = new uint[DwordsPerPage];
-        }
-
-        return pages;
+        long[] numbers = Arena.TryAllocate(count)
+            ?? throw new DriverException(Errno.ENOMEM, $"device memory exhausted ({TotalPages} pages)");
+        return new PageList(Arena, numbers);
     }
 
-    /// <summary>Returns pages to the budget.</summary>
-    public void Free(int count) => Interlocked.Add(ref _usedPages, -count);
+    /// <summary>Returns <paramref name="pages"/> (allocated here, once) to the memory.</summary>
+    public void Free(PageList pages)
+    {
+        ArgumentNullException.ThrowIfNull(pages);
+        if (pages.Arena != Arena)
+        {
+            throw new ArgumentException("pages of another arena", nameof(pages));
+        }
+
+        Arena.Free(pages.Numbers);
+    }
 }

@@ -7,15 +7,27 @@ namespace Driver.Core.Memory;
 /// <summary>
 /// The global GTT: a 32-bit GPU address space whose page table entries point at device-memory pages. Engines fetch
 /// batches and store dwords through it; an address with no PTE faults. The first page is never handed out, so a
-/// null address always faults. On gen6+ the PTEs live in memory a GPU reset does not touch: a full reset leaves
+/// null address always faults. A PTE is the raw address of a page in a <see cref="PageArena"/>: one load and one
+/// dereference per access. On gen6+ the PTEs live in memory a GPU reset does not touch: a full reset leaves
 /// them as they were (what it loses is engine state and the fence registers).
 /// </summary>
-public sealed class Ggtt
+public sealed unsafe class Ggtt
 {
     private const int PageShift = 12;
 
-    /// <summary>PTEs: one page reference per 4 KiB of address space; null = not present. Read lock-free by engines.</summary>
-    private readonly uint[]?[] _ptes;
+    /// <summary>
+    /// PTEs: the address of the page backing each 4 KiB of address space; 0 = not present. Read lock-free by engines,
+    /// each PTE a single aligned word, so a reader sees the old page or the new one.
+    /// </summary>
+    private readonly nint[] _ptes;
+
+    /// <summary>
+    /// Every arena a PTE ever pointed into, guarded by <see cref="_mutex"/>: the references that keep those arenas
+    /// mapped for as long as a reader of this GGTT may hold an address it loaded from a PTE (PageArena's lifetime
+    /// rule; readers keep this GGTT alive across their access). Arenas are few: the device's, a userptr mm's, an
+    /// exporter's.
+    /// </summary>
+    private readonly HashSet<PageArena> _arenas = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Bound nodes sorted by offset; guarded by <see cref="_mutex"/>.</summary>
     private readonly List<GgttNode> _nodes = new();
@@ -32,7 +44,7 @@ public sealed class Ggtt
         }
 
         Size = sizeBytes;
-        _ptes = new uint[]?[sizeBytes >> PageShift];
+        _ptes = new nint[sizeBytes >> PageShift];
     }
 
     /// <summary>Size of the address space in bytes.</summary>
@@ -88,7 +100,7 @@ public sealed class Ggtt
             long first = node.Offset >> PageShift;
             for (long i = 0; i < node.Size >> PageShift; i++)
             {
-                Volatile.Write(ref _ptes[first + i], null);
+                Volatile.Write(ref _ptes[first + i], 0);
             }
 
             bo.Binding = null;
@@ -113,21 +125,30 @@ public sealed class Ggtt
         }
     }
 
-    /// <summary>The page backing <paramref name="address"/>, or null if not present.</summary>
+    /// <summary>Whether a PTE maps <paramref name="address"/>.</summary>
+    public bool IsPresent(uint address) => PteAt(address) != 0;
+
+    /// <summary>
+    /// The address of the page backing <paramref name="address"/>, or 0 if not present. The caller keeps this GGTT
+    /// alive until it is done with the page (which keeps the page's arena mapped).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint[]? PageAt(uint address)
+    internal nint PteAt(uint address)
     {
-        long index = address >> PageShift;
-        return index < _ptes.Length ? Volatile.Read(ref _ptes[index]) : null;
+        nint[] ptes = _ptes;
+        uint index = address >> PageShift;
+        return index < (uint)ptes.Length ? Volatile.Read(ref ptes[index]) : 0;
     }
 
     /// <summary>Reads a dword through the GGTT; false when the address faults (no PTE or misaligned).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryRead(uint address, out uint value)
     {
-        uint[]? page = PageAt(address);
-        if (page is null || (address & 3) != 0) { value = 0; return false; }
-        value = Volatile.Read(ref page[(address & 0xfff) >> 2]);
+        nint page = PteAt(address);
+        if (page == 0 || (address & 3) != 0) { value = 0; return false; }
+        value = Volatile.Read(ref *(uint*)(page + (nint)(address & 0xfff)));
+        // Ordered after the dereference: this GGTT, and through _arenas the page's arena, is alive until here.
+        GC.KeepAlive(this);
         return true;
     }
 
@@ -135,13 +156,14 @@ public sealed class Ggtt
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryWrite(uint address, uint value)
     {
-        uint[]? page = PageAt(address);
-        if (page is null || (address & 3) != 0)
+        nint page = PteAt(address);
+        if (page == 0 || (address & 3) != 0)
         {
             return false;
         }
 
-        Volatile.Write(ref page[(address & 0xfff) >> 2], value);
+        Volatile.Write(ref *(uint*)(page + (nint)(address & 0xfff)), value);
+        GC.KeepAlive(this);
         return true;
     }
 
@@ -165,10 +187,12 @@ public sealed class Ggtt
     private void WritePtes(GgttNode node)
     {
         long first = node.Offset >> PageShift;
-        uint[][] pages = node.Object.Pages;
-        for (int i = 0; i < pages.Length; i++)
+        PageList pages = node.Object.Pages;
+        // The arena is recorded before any PTE points into it (both under the mutex; readers only follow PTEs).
+        _arenas.Add(pages.Arena);
+        for (int i = 0; i < pages.Count; i++)
         {
-            Volatile.Write(ref _ptes[first + i], pages[i]);
+            Volatile.Write(ref _ptes[first + i], (nint)pages.PageAddress(i));
         }
     }
 

@@ -21,7 +21,7 @@ public sealed class DmaBuf
 
     // A running move's destination (TTM's bo->resource is switched at the start of a pipelined move). Written under
     // the lock; cleared by EndMove once the old pages are no longer used.
-    private uint[][]? _destination;
+    private PageList? _destination;
 
     /// <summary>Exports <paramref name="bo"/> (dma_buf_export).</summary>
     public DmaBuf(BufferObject bo)
@@ -44,7 +44,7 @@ public sealed class DmaBuf
     public int MoveNotifyCount { get; private set; }
 
     /// <summary>The pages an importer mapping now gets: a running move's destination, else the object's pages. Under the lock.</summary>
-    internal uint[][] Placement => Volatile.Read(ref _destination) ?? Object.Pages;
+    internal PageList Placement => Volatile.Read(ref _destination) ?? Object.Pages;
 
     /// <summary>
     /// dma_buf_dynamic_attach: attaches <paramref name="importer"/>, taking the reservation lock as the kernel does
@@ -88,7 +88,7 @@ public sealed class DmaBuf
     /// destination becomes the placement importers map, and every importer is told (dma_buf_move_notify). The caller
     /// then adds the move's KERNEL fence before unlocking.
     /// </summary>
-    public void BeginMove(uint[][] destination)
+    public void BeginMove(PageList destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
         AssertHeld();

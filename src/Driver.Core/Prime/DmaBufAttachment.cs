@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Driver.Core.Memory;
 
 namespace Driver.Core.Prime;
 
@@ -41,7 +42,7 @@ public sealed class DmaBufAttachment
     /// buffer's current placement — a move's destination while the move runs, so the importer must not touch them
     /// before the reservation's KERNEL fences signal (dma_buf_map_attachment's contract with dynamic importers).
     /// </summary>
-    public uint[][] Map()
+    public PageList Map()
     {
         AssertHeld();
         Debug.Assert(!IsDetached, "dma_buf_map_attachment of a detached attachment");

@@ -12,10 +12,20 @@ namespace Driver.Core.Userptr;
 /// (mn_itree_inv_start_range), each overlapping subscriber's invalidate callback runs, the pages change, the sequence
 /// goes even again and waiting <see cref="MmuIntervalNotifier.ReadBegin"/> callers wake (mn_itree_inv_end).
 /// </summary>
+/// <remarks>
+/// The pages live in the mm's own <see cref="PageArena"/> (a sparse memfd on Linux), the same page type device memory
+/// uses, so a userptr object's backing is a <see cref="PageList"/> like any other. A page replaced by a migration or
+/// dropped by munmap is never handed out again: a driver that keeps using stale pages (a userptr binding whose
+/// invalidation timed out) reads the old contents, as it would on the kernel's still-pinned page, and never another
+/// mapping's memory.
+/// </remarks>
 public sealed class CpuMm
 {
     /// <summary>The first address <see cref="Mmap"/> hands out (page 0 stays unmapped, as NULL does).</summary>
     private const long FirstAddress = 0x10000;
+
+    /// <summary>Default arena size: virtual only (sparse), so generous; pages are never reused (see the remarks).</summary>
+    private const long DefaultArenaBytes = 1L << 30;
 
     /// <summary>
     /// mmap_write_lock: serialises the writers (munmap, migrate) so one invalidation runs at a time, and is held across
@@ -31,7 +41,8 @@ public sealed class CpuMm
     /// </summary>
     private readonly object _gate = new();
 
-    private readonly Dictionary<long, uint[]> _pages = new();
+    /// <summary>Address page → arena page number; guarded by <see cref="_gate"/>.</summary>
+    private readonly Dictionary<long, long> _pages = new();
     private readonly List<MmuIntervalNotifier> _subs = new();
 
     /// <summary>subscriptions->invalidate_seq: even when idle, odd while an invalidation with subscribers runs.</summary>
@@ -39,6 +50,15 @@ public sealed class CpuMm
 
     private long _next = FirstAddress;
     private long _invalidations;
+
+    /// <summary>Creates an empty address space whose pages come from an arena of <paramref name="arenaBytes"/>.</summary>
+    public CpuMm(long arenaBytes = DefaultArenaBytes)
+    {
+        Arena = new PageArena(arenaBytes, "gpusim-cpu-mm");
+    }
+
+    /// <summary>The arena the process's pages are in.</summary>
+    public PageArena Arena { get; }
 
     /// <summary>Invalidations that found at least one subscriber.</summary>
     public long Invalidations => Interlocked.Read(ref _invalidations);
@@ -49,12 +69,13 @@ public sealed class CpuMm
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pages);
         lock (_gate)
         {
+            long[] numbers = AllocatePages(pages);
             long address = _next;
             // A guard page between mappings, so that a range never runs into the next mapping by accident.
             _next += (pages + 1L) * DeviceMemory.PageSize;
             for (int i = 0; i < pages; i++)
             {
-                _pages.Add(address / DeviceMemory.PageSize + i, new uint[DeviceMemory.DwordsPerPage]);
+                _pages.Add(address / DeviceMemory.PageSize + i, numbers[i]);
             }
 
             return address;
@@ -75,22 +96,20 @@ public sealed class CpuMm
     /// <summary>A CPU load: false (SIGSEGV) when <paramref name="address"/> is not mapped or not dword aligned.</summary>
     public bool TryRead(long address, out uint value)
     {
-        uint[]? page = PageAt(address);
-        if (page is null || (address & 3) != 0) { value = 0; return false; }
-        value = Volatile.Read(ref page[(address & 0xfff) >> 2]);
+        if (!PageAt(address, out Page page) || (address & 3) != 0) { value = 0; return false; }
+        value = page.ReadDword((int)((address & 0xfff) >> 2));
         return true;
     }
 
     /// <summary>A CPU store: false (SIGSEGV) when <paramref name="address"/> is not mapped or not dword aligned.</summary>
     public bool TryWrite(long address, uint value)
     {
-        uint[]? page = PageAt(address);
-        if (page is null || (address & 3) != 0)
+        if (!PageAt(address, out Page page) || (address & 3) != 0)
         {
             return false;
         }
 
-        Volatile.Write(ref page[(address & 0xfff) >> 2], value);
+        page.WriteDword((int)((address & 0xfff) >> 2), value);
         return true;
     }
 
@@ -112,29 +131,40 @@ public sealed class CpuMm
     }
 
     /// <summary>
-    /// pin_user_pages_fast: the pages of [<paramref name="address"/>, + <paramref name="pages"/>.Length pages) into
-    /// <paramref name="pages"/>. 0, or -EFAULT when any page is not mapped (nothing is written then).
+    /// pin_user_pages_fast: the <paramref name="count"/> pages from <paramref name="address"/> as a backing.
+    /// 0, or -EFAULT when any page is not mapped (<paramref name="pages"/> is null then).
     /// </summary>
-    public int GetUserPages(long address, uint[][] pages)
+    public int GetUserPages(long address, int count, out PageList? pages)
     {
-        ArgumentNullException.ThrowIfNull(pages);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        pages = null;
         lock (_gate)
         {
             long first = address / DeviceMemory.PageSize;
-            for (int i = 0; i < pages.Length; i++)
+            long[] numbers = new long[count];
+            for (int i = 0; i < count; i++)
             {
-                if (!_pages.ContainsKey(first + i))
+                if (!_pages.TryGetValue(first + i, out numbers[i]))
                 {
                     return -Errno.EFAULT;
                 }
             }
 
-            for (int i = 0; i < pages.Length; i++)
-            {
-                pages[i] = _pages[first + i];
-            }
-
+            pages = new PageList(Arena, numbers);
             return 0;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> fresh zeroed pages of this mm's arena mapped at no address: a placeholder backing for a
+    /// userptr object whose range is not mapped yet (nobody sees them; its first build fails with -EFAULT).
+    /// </summary>
+    public PageList Placeholder(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        lock (_gate)
+        {
+            return new PageList(Arena, AllocatePages(count));
         }
     }
 
@@ -192,13 +222,19 @@ public sealed class CpuMm
         }
     }
 
-    private uint[]? PageAt(long address)
+    private bool PageAt(long address, out Page page)
     {
         lock (_gate)
         {
-            return _pages.TryGetValue(address / DeviceMemory.PageSize, out uint[]? page) ? page : null;
+            bool mapped = _pages.TryGetValue(address / DeviceMemory.PageSize, out long number);
+            page = new Page(Arena, number);
+            return mapped;
         }
     }
+
+    /// <summary>Fresh pages of the arena (ENOMEM when it is used up: pages are never reused). Under the gate.</summary>
+    private long[] AllocatePages(int count) =>
+        Arena.TryAllocate(count) ?? throw new DriverException(Errno.ENOMEM, $"cpu mm arena exhausted ({Arena.PageCount} pages)");
 
     private void Change(MmuNotifierRange range)
     {
@@ -247,9 +283,11 @@ public sealed class CpuMm
                     {
                         _pages.Remove(p);
                     }
-                    else if (_pages.TryGetValue(p, out uint[]? old))
+                    else if (_pages.TryGetValue(p, out long old))
                     {
-                        _pages[p] = (uint[])old.Clone();
+                        long moved = AllocatePages(1)[0];
+                        new PageList(Arena, [old]).CopyTo(new PageList(Arena, [moved]));
+                        _pages[p] = moved;
                     }
                 }
 

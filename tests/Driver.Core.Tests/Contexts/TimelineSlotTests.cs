@@ -13,7 +13,7 @@ namespace Driver.Core.Tests.Contexts;
 /// </summary>
 public class TimelineSlotTests
 {
-    private readonly StatusPageAllocator _pages = new(new DeviceMemory(64 * DeviceMemory.PageSize), new Memory.Ggtt(64 * DeviceMemory.PageSize));
+    private readonly StatusPageAllocator _pages = new(new DeviceMemory(64 * DeviceMemory.PageSize), new Core.Memory.Ggtt(64 * DeviceMemory.PageSize));
 
     private Client NewClient() => new(1, "slots", privileged: false, _pages);
 
@@ -42,13 +42,13 @@ public class TimelineSlotTests
         StatusSlot b = _pages.Allocate();
         Assert.NotEqual(a.GgttAddress, b.GgttAddress);
         Assert.Equal(StatusPageAllocator.SlotDwords * 4u, b.GgttAddress - a.GgttAddress);
-        a.Page[a.Index] = 1234;
+        a.Page.WriteDword(a.Index, 1234);
         _pages.Free(a);
         Assert.Equal(1, _pages.LiveSlots);
 
         StatusSlot again = _pages.Allocate();
         Assert.Equal(a.GgttAddress, again.GgttAddress);
-        Assert.Equal(0u, again.Page[again.Index]);
+        Assert.Equal(0u, again.Page.ReadDword(again.Index));
         Assert.Equal(1, _pages.Pages);
     }
 

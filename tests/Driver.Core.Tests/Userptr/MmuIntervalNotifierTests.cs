@@ -1,5 +1,6 @@
 using Driver.Core.Errors;
 using Driver.Core.Locking;
+using Driver.Core.Memory;
 using Driver.Core.Userptr;
 
 namespace Driver.Core.Tests.Userptr;
@@ -91,9 +92,8 @@ public sealed class MmuIntervalNotifierTests
         cpu.Join(Bound.Long);
         reader.Join(Bound.Long);
         Assert.False(sub.ReadRetry(seq));
-        uint[][] pages = new uint[1][];
-        Assert.Equal(0, mm.GetUserPages(a, pages));
-        Assert.Equal(42u, pages[0][0]); // migrated: same contents
+        Assert.Equal(0, mm.GetUserPages(a, 1, out PageList? pages));
+        Assert.Equal(42u, pages![0].ReadDword(0)); // migrated: same contents
     }
 
     /// <summary>munmap removes the pages: CPU access faults and pin_user_pages is -EFAULT.</summary>
@@ -103,9 +103,8 @@ public sealed class MmuIntervalNotifierTests
         var mm = new CpuMm();
         long a = mm.Mmap(2);
         mm.Munmap(a + Page, Page);
-        uint[][] pages = new uint[2][];
-        Assert.Equal(-Errno.EFAULT, mm.GetUserPages(a, pages));
-        Assert.Null(pages[0]);
+        Assert.Equal(-Errno.EFAULT, mm.GetUserPages(a, 2, out PageList? pages));
+        Assert.Null(pages);
         Assert.True(mm.TryWrite(a, 1));
         Assert.False(mm.TryWrite(a + Page, 1));
         Assert.False(mm.TryRead(a + Page, out _));

@@ -41,12 +41,12 @@ public class MmapResetTests
             HardwareReset = () =>
             {
                 atHardwareReset = Enumerable.Range(0, fences.Count).Select(fences.Read).ToArray();
-                ggttAtHardwareReset = dev.Gt.Ggtt.PageAt(node.Offset) is not null;
+                ggttAtHardwareReset = dev.Gt.Ggtt.IsPresent(node.Offset);
             },
             Restore = () =>
             {
                 atRestore = fences.Read(index);
-                ggttAtRestore = dev.Gt.Ggtt.PageAt(node.Offset) is not null;
+                ggttAtRestore = dev.Gt.Ggtt.IsPresent(node.Offset);
             },
         });
 

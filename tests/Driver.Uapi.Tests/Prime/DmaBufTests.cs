@@ -1,6 +1,7 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
+using Driver.Core.Memory;
 using Driver.Core.Prime;
 using Driver.Core.Requests;
 using Driver.Core.Resv;
@@ -113,7 +114,7 @@ public class DmaBufTests
     {
         using var p = new PrimeTestPair(TestDevice.WithoutHeartbeat(), TestDevice.WithoutHeartbeat());
         p.Shared[0] = 5;
-        uint[][] oldPages = p.Shared.Object.Pages;
+        PageList oldPages = p.Shared.Object.Pages;
         using var reader = Spinner.Start(p.Exporter.Dev, p.Exporter.Client, new SpinnerOptions { Engine = EngineId.Vcs0, Objects = [p.Shared.Handle] });
         Assert.True(reader.WaitStarted(Bound.Long));
 
@@ -138,7 +139,7 @@ public class DmaBufTests
         Assert.Same(p.Shared.Object.Pages, p.Imported.Object.Pages);
         Assert.Equal(5u, p.Shared[0]);
         Assert.Equal(0x77u, p.Shared[1]);
-        Assert.Equal(0u, oldPages[0][1]);
+        Assert.Equal(0u, oldPages[0].ReadDword(1));
 
         // The exporter's own GGTT binding followed the move: its GPU reads the new contents (a stale PTE would show
         // the old page's 0 and the semaphore would never pass).
