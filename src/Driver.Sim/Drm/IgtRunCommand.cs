@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Driver.Drm;
 using Driver.Drm.Server;
 using Driver.Igt;
 using Driver.Sim.Cli;
@@ -70,13 +69,13 @@ public static class IgtRunCommand
         {
             return ExitCodes.Usage;
         }
-        using IDrmDriver? driver = DrmDrivers.Create(settings.Driver, out int arenaFd, out string? error);
+        using Logger log = LogSetup.Create(stderr, new LogOptions { File = settings.ServerLog, ConsoleLevel = Serilog.Events.LogEventLevel.Error });
+        using DrmDriverInstance? driver = DrmDrivers.Create(settings.Driver, log, out string? error);
         if (driver is null)
         {
             return CliMessages.Usage(stderr, "igt-run", error!);
         }
-        using Logger log = LogSetup.Create(stderr, new LogOptions { File = settings.ServerLog, ConsoleLevel = Serilog.Events.LogEventLevel.Error });
-        using var server = new DrmServer(driver, new DrmServerOptions { ArenaFd = arenaFd, Log = log });
+        using var server = new DrmServer(driver.Driver, new DrmServerOptions { ArenaFd = driver.ArenaFd, Log = log });
         bool ipc = ShimLauncher.CanUseIpcNamespace;
         if (!ipc && ShimLauncher.HostMsgMnb() is int mnb && mnb < ShimLauncher.MsgMnb)
         {

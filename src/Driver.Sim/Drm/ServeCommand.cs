@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Driver.Drm;
 using Driver.Drm.Server;
 using Driver.Sim.Cli;
 using Driver.Sim.Logging;
@@ -44,16 +43,16 @@ public static class ServeCommand
         {
             return ExitCodes.Usage;
         }
-        using IDrmDriver? driver = DrmDrivers.Create(driverName, out int arenaFd, out string? error);
+        using Logger log = LogSetup.Create(stderr, new LogOptions { File = logFile, ConsoleLevel = Serilog.Events.LogEventLevel.Error });
+        using DrmDriverInstance? driver = DrmDrivers.Create(driverName, log, out string? error);
         if (driver is null)
         {
             return CliMessages.Usage(stderr, "serve", error!);
         }
-        using Logger log = LogSetup.Create(stderr, new LogOptions { File = logFile, ConsoleLevel = Serilog.Events.LogEventLevel.Error });
         DrmServer server;
         try
         {
-            server = new DrmServer(driver, new DrmServerOptions { SocketPath = socketPath, ArenaFd = arenaFd, Log = log });
+            server = new DrmServer(driver.Driver, new DrmServerOptions { SocketPath = socketPath, ArenaFd = driver.ArenaFd, Log = log });
         }
         catch (IOException e)
         {
