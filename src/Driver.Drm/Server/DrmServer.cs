@@ -45,7 +45,7 @@ public sealed unsafe class DrmServer : IDisposable
         {
             throw new InvalidOperationException($"temporary directory path too long for the shim: {root}");
         }
-        _tree = new VirtualTree(driver, root);
+        _tree = new VirtualTree(driver, root, line => _log.Information("kmsg: {Line}", line));
         SocketPath = _options.SocketPath ?? Path.Combine(_directory, "drm.sock");
         _listenFd = Listen(SocketPath);
         _acceptThread = new Thread(AcceptLoop) { IsBackground = true, Name = "drm-accept" };

@@ -16,12 +16,16 @@ internal sealed class VirtualTree
         ("module/", "module"),
     ];
 
+    /// <summary>The virtual path of /dev/kmsg: its writes go to <see cref="KernelLog"/>, not to the driver.</summary>
+    public const string Kmsg = "kmsg";
+
     private readonly IDrmDriver _driver;
     private readonly HashSet<string> _files;
 
-    public VirtualTree(IDrmDriver driver, string root)
+    public VirtualTree(IDrmDriver driver, string root, Action<string>? kernelLog = null)
     {
         _driver = driver;
+        KernelLog = kernelLog ?? (_ => { });
         Root = root;
         _files = new HashSet<string>(driver.VirtualFiles, StringComparer.Ordinal);
         foreach ((_, string dir) in s_roots)
@@ -45,6 +49,9 @@ internal sealed class VirtualTree
             }
         }
     }
+
+    /// <summary>Where lines written to /dev/kmsg go (IGT marks each subtest's start and end there).</summary>
+    public Action<string> KernelLog { get; }
 
     /// <summary>The tree's directory.</summary>
     public string Root { get; }
@@ -78,8 +85,17 @@ internal sealed class VirtualTree
     }
 
     /// <summary>One write() to a driver file: the bytes consumed or a negative errno.</summary>
-    public int Write(string virtualPath, ReadOnlySpan<byte> data) =>
-        _files.Contains(virtualPath) ? _driver.WriteVirtualFile(virtualPath, data) : -2; // ENOENT
+    public int Write(string virtualPath, ReadOnlySpan<byte> data)
+    {
+        if (virtualPath == Kmsg)
+        {
+            // devkmsg_write: one record per write, an optional "<level>" prefix.
+            string line = System.Text.Encoding.UTF8.GetString(data).TrimEnd('\n');
+            KernelLog(line.Length > 2 && line[0] == '<' && line.IndexOf('>') is > 0 and < 5 and int end ? line[(end + 1)..] : line);
+            return data.Length;
+        }
+        return _files.Contains(virtualPath) ? _driver.WriteVirtualFile(virtualPath, data) : -2; // ENOENT
+    }
 
     private int Refresh(string virtualPath, string real)
     {

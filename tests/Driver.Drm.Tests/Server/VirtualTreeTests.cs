@@ -47,4 +47,14 @@ public sealed class VirtualTreeTests : IDisposable
         Assert.Equal(-16, tree.Write("debugfs/busy", "x"u8)); // -EBUSY
         Assert.Equal(-2, tree.Write("debugfs/nothing", "x"u8)); // not a driver file: -ENOENT
     }
+
+    [Fact]
+    public void Kmsg_writes_go_to_the_kernel_log_without_the_level()
+    {
+        var lines = new List<string>();
+        var tree = new VirtualTree(_driver, _root, lines.Add);
+        Assert.Equal(40, tree.Write(VirtualTree.Kmsg, "<6>[IGT] gem_eio: starting subtest wait\n"u8));
+        Assert.Equal(8, tree.Write(VirtualTree.Kmsg, "no level"u8));
+        Assert.Equal(["[IGT] gem_eio: starting subtest wait", "no level"], lines);
+    }
 }
