@@ -62,6 +62,8 @@ public static class GpusimCli
         root.Subcommands.Add(Glitch.GlitchCommand.Build());
         root.Subcommands.Add(Igt.IgtCommand.Build());
         root.Subcommands.Add(Fuzz.FuzzCommand.Build());
+        root.Subcommands.Add(Drm.ServeCommand.Build());
+        root.Subcommands.Add(Drm.IgtRunCommand.Build());
         return root;
     }
 

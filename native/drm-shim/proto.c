@@ -1,0 +1,287 @@
+/* The connection to the server: DRM files (one socket per open), per-thread reply channels, fd passing. */
+#include "shim.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SHIM_NAME_PREFIX "gpusim-drm:"
+
+static const char *s_socket_path;
+static int s_socket_checked;
+static char s_root[SHIM_PATH_MAX];
+static volatile int s_root_known;
+static int s_arena_fd = -1;
+static pid_t s_ptracer_for; /* the process that has already named the server its ptracer */
+static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned s_counter;
+
+/* The calling thread's reply channel; a fork child inherits the forking thread's, so it is valid only for t_pid. */
+static __thread int t_fd = -1;
+static __thread pid_t t_pid;
+static __thread uint64_t t_token;
+
+int shim_enabled(void)
+{
+	if (!s_socket_checked) {
+		const char *p = getenv("GPUSIM_DRM_SOCKET");
+		s_socket_path = p && *p ? p : NULL;
+		s_socket_checked = 1;
+	}
+	return s_socket_path != NULL;
+}
+
+int shim_arena_fd(void)
+{
+	return s_arena_fd;
+}
+
+void shim_set_arena_fd(int fd)
+{
+	pthread_mutex_lock(&s_lock);
+	if (s_arena_fd < 0) {
+		s_arena_fd = fd;
+		fd = -1;
+	}
+	pthread_mutex_unlock(&s_lock);
+	if (fd >= 0)
+		close(fd);
+}
+
+static int connect_server(int sock)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	if (strlen(s_socket_path) >= sizeof(addr.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(addr.sun_path, s_socket_path);
+	while (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+static int send_request(int fd, const struct shim_request *req)
+{
+	for (;;) {
+		ssize_t n = send(fd, req, sizeof(*req), MSG_NOSIGNAL);
+		if (n == (ssize_t)sizeof(*req))
+			return 0;
+		if (n < 0 && errno == EINTR)
+			continue; /* the server has not seen it: send again */
+		return n < 0 ? -errno : -EIO;
+	}
+}
+
+/* Receives one reply; fds (at most SHIM_MAX_FDS) come with it by SCM_RIGHTS. */
+static int recv_reply(int fd, struct shim_reply *reply, size_t size, int *fds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * SHIM_MAX_FDS)];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = reply, .iov_len = size };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+	ssize_t n;
+	unsigned got = 0;
+
+	do {
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR); /* the request is in flight: wait on (drm ioctls restart too) */
+	if (n < 0)
+		return -errno;
+	if (n < (ssize_t)sizeof(struct shim_reply))
+		return -EIO; /* EOF: the server went away */
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		unsigned count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (unsigned i = 0; i < count && got < SHIM_MAX_FDS; i++)
+			memcpy(&fds[got++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	}
+	for (unsigned i = got; i < SHIM_MAX_FDS; i++)
+		fds[i] = -1;
+	if (reply->nfds > got)
+		reply->nfds = got;
+	return 0;
+}
+
+static void fill(struct shim_request *req, uint32_t op)
+{
+	req->magic = SHIM_MAGIC;
+	req->op = op;
+	req->pid = getpid();
+	req->tid = gettid();
+}
+
+/* The calling thread's channel, connected on first use (and again in a fork child). */
+static int channel(uint64_t *token)
+{
+	pid_t pid = getpid();
+	if (t_fd >= 0 && t_pid == pid) {
+		*token = t_token;
+		return t_fd;
+	}
+	if (t_fd >= 0)
+		close(t_fd); /* the parent's thread's channel, inherited by fork: ours is our own */
+	t_fd = -1;
+	if (!shim_enabled())
+		return -ENODEV;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect_server(fd) < 0) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	struct shim_request req = { 0 };
+	struct shim_reply reply;
+	int fds[SHIM_MAX_FDS];
+	fill(&req, SHIM_OP_CHANNEL);
+	int err = send_request(fd, &req);
+	if (!err)
+		err = recv_reply(fd, &reply, sizeof(reply), fds);
+	if (!err && reply.status < 0)
+		err = reply.status;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	if (!s_root_known) {
+		pthread_mutex_lock(&s_lock);
+		memcpy(s_root, reply.root, sizeof(s_root));
+		s_root[sizeof(s_root) - 1] = 0;
+		s_root_known = 1;
+		pthread_mutex_unlock(&s_lock);
+	}
+	if (s_ptracer_for != pid) {
+		/* Yama ptrace_scope=1: let the server's process_vm_readv/writev reach us (EINVAL without Yama). */
+		prctl(PR_SET_PTRACER, (unsigned long)reply.server_pid, 0, 0, 0);
+		s_ptracer_for = pid;
+	}
+	t_fd = fd;
+	t_pid = pid;
+	t_token = reply.token;
+	*token = t_token;
+	return fd;
+}
+
+const char *shim_root(void)
+{
+	uint64_t token;
+	if (!s_root_known && channel(&token) < 0)
+		return NULL;
+	return s_root_known && s_root[0] ? s_root : NULL;
+}
+
+long shim_call(int fd, struct shim_request *req, struct shim_reply *reply, size_t reply_size, int *fds)
+{
+	uint64_t token;
+	int ch = channel(&token);
+	if (ch < 0)
+		return ch;
+	uint32_t op = req->op;
+	fill(req, op);
+	req->token = token;
+	int err = send_request(fd >= 0 ? fd : ch, req);
+	if (!err)
+		err = recv_reply(ch, reply, reply_size, fds);
+	if (err) {
+		if (fd < 0 || err != -EBADF) {
+			close(ch); /* a broken channel: the next call connects afresh */
+			t_fd = -1;
+		}
+		return err;
+	}
+	return reply->status;
+}
+
+void shim_patch_fds(const struct shim_reply *reply, const int *fds)
+{
+	for (uint32_t i = 0; i < reply->nfds; i++) {
+		if (reply->patch[i]) {
+			int32_t v = fds[i];
+			memcpy((void *)(uintptr_t)reply->patch[i], &v, sizeof(v));
+		}
+	}
+}
+
+int shim_open_file(int minor, int flags)
+{
+	if (!shim_enabled()) {
+		errno = ENOENT;
+		return -1;
+	}
+	int sock = socket(AF_UNIX, SOCK_SEQPACKET | ((flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0), 0);
+	if (sock < 0)
+		return -1;
+	/* The socket's own abstract name marks it as a DRM fd of the given minor, for fstat and every later call, in
+	 * whatever process holds a copy (dup, fork, SCM_RIGHTS). */
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&s_lock);
+	unsigned n = ++s_counter;
+	pthread_mutex_unlock(&s_lock);
+	int len = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, SHIM_NAME_PREFIX "%d:%d:%u:%lx", minor,
+			   (int)getpid(), n, (unsigned long)ts.tv_nsec);
+	struct shim_request req = { 0 };
+	struct shim_reply reply;
+	int fds[SHIM_MAX_FDS];
+	int err = 0;
+	if (bind(sock, (struct sockaddr *)&addr, offsetof(struct sockaddr_un, sun_path) + 1 + len) < 0 ||
+	    connect_server(sock) < 0)
+		err = -errno;
+	fill(&req, SHIM_OP_FILE);
+	req.request = (uint32_t)minor;
+	if (!err)
+		err = send_request(sock, &req);
+	if (!err)
+		err = recv_reply(sock, &reply, sizeof(reply), fds); /* only the opener holds it yet: no race */
+	if (!err && reply.status < 0)
+		err = reply.status;
+	if (err) {
+		close(sock);
+		errno = -err;
+		return -1;
+	}
+	for (uint32_t i = 0; i < reply.nfds; i++)
+		shim_set_arena_fd(fds[i]);
+	/* A channel now, so that the server's pid is our ptracer before the first ioctl. */
+	uint64_t token;
+	channel(&token);
+	return sock;
+}
+
+int shim_is_drm_fd(int fd, int *minor)
+{
+	struct stat st;
+	if (fd < 0 || !shim_enabled() || real_fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	struct sockaddr_un addr;
+	socklen_t len = sizeof(addr);
+	if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0 || len <= offsetof(struct sockaddr_un, sun_path) + 1 ||
+	    addr.sun_path[0] != 0)
+		return 0;
+	size_t plen = strlen(SHIM_NAME_PREFIX);
+	if (len < offsetof(struct sockaddr_un, sun_path) + 1 + plen || memcmp(addr.sun_path + 1, SHIM_NAME_PREFIX, plen))
+		return 0;
+	if (minor)
+		*minor = atoi(addr.sun_path + 1 + plen);
+	return 1;
+}
+
+const char *shim_root_known(void)
+{
+	return s_root_known && s_root[0] ? s_root : NULL;
+}

@@ -1,0 +1,19 @@
+using Serilog;
+
+namespace Driver.Drm.Server;
+
+/// <summary>How a <see cref="DrmServer"/> is set up.</summary>
+public sealed record DrmServerOptions
+{
+    /// <summary>The listening socket's path; null for one in the server's own temporary directory.</summary>
+    public string? SocketPath { get; init; }
+
+    /// <summary>
+    /// The shared memory arena's fd (a memfd that GEM memory lives in), sent to each client once so it can map GEM
+    /// objects; -1 when the driver has none (a client's mmap of the device then fails with ENODEV).
+    /// </summary>
+    public int ArenaFd { get; init; } = -1;
+
+    /// <summary>Where requests and file lifecycles are logged (Debug: each file, Verbose: each ioctl).</summary>
+    public ILogger Log { get; init; } = Serilog.Core.Logger.None;
+}

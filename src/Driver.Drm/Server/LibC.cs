@@ -1,0 +1,146 @@
+using System.Runtime.InteropServices;
+
+namespace Driver.Drm.Server;
+
+/// <summary>
+/// The few libc calls the server needs that .NET does not offer: SOCK_SEQPACKET unix sockets with SCM_RIGHTS, pipes
+/// for sync_file fds, and process_vm_readv/writev for the callers' ioctl arguments. Linux x86-64/aarch64 layouts.
+/// </summary>
+internal static unsafe partial class LibC
+{
+    public const int AfUnix = 1;
+    public const int SockSeqPacket = 5;
+    public const int SockCloexec = 0x80000;
+    public const int OCloexec = 0x80000;
+    public const int SolSocket = 1;
+    public const int ScmRights = 1;
+    public const int MsgNoSignal = 0x4000;
+    public const int ShutRdWr = 2;
+    public const int Eintr = 4;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int bind(int fd, byte* address, uint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int listen(int fd, int backlog);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int accept4(int fd, void* address, void* length, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint recv(int fd, void* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint sendmsg(int fd, MsgHdr* message, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int shutdown(int fd, int how);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int pipe2(int* fds, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint write(int fd, void* buffer, nuint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint readlink([MarshalAs(UnmanagedType.LPUTF8Str)] string path, byte* buffer, nuint size);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint process_vm_readv(int pid, IoVec* local, nuint localCount, IoVec* remote, nuint remoteCount, nuint flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint process_vm_writev(int pid, IoVec* local, nuint localCount, IoVec* remote, nuint remoteCount, nuint flags);
+
+    /// <summary>readlink as a string, or null.</summary>
+    public static string? ReadLink(string path)
+    {
+        byte* buffer = stackalloc byte[512];
+        nint n = readlink(path, buffer, 511);
+        return n <= 0 ? null : System.Text.Encoding.UTF8.GetString(buffer, (int)n);
+    }
+
+    /// <summary>
+    /// Sends one message with <paramref name="fds"/> attached by SCM_RIGHTS (the kernel installs copies in the
+    /// receiver). Returns false when the peer is gone.
+    /// </summary>
+    public static bool SendWithFds(int socket, ReadOnlySpan<byte> data, ReadOnlySpan<int> fds)
+    {
+        // cmsghdr: size_t len, int level, int type, then the fds; CMSG_SPACE rounds to 8.
+        int controlLength = fds.Length == 0 ? 0 : 16 + ((fds.Length * 4 + 7) & ~7);
+        byte* control = stackalloc byte[Math.Max(controlLength, 8)];
+        new Span<byte>(control, Math.Max(controlLength, 8)).Clear();
+        if (fds.Length > 0)
+        {
+            *(nuint*)control = (nuint)(16 + fds.Length * 4);
+            *(int*)(control + 8) = SolSocket;
+            *(int*)(control + 12) = ScmRights;
+            for (int i = 0; i < fds.Length; i++)
+            {
+                ((int*)(control + 16))[i] = fds[i];
+            }
+        }
+        fixed (byte* p = data)
+        {
+            var iov = new IoVec { Base = p, Length = (nuint)data.Length };
+            var msg = new MsgHdr { Iov = &iov, IovLength = 1, Control = fds.Length == 0 ? null : control, ControlLength = (nuint)controlLength };
+            while (true)
+            {
+                nint n = sendmsg(socket, &msg, MsgNoSignal);
+                if (n >= 0)
+                {
+                    return n == data.Length;
+                }
+                if (Marshal.GetLastPInvokeError() != Eintr)
+                {
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// <summary>Receives one message; 0 at EOF, negative errno on error.</summary>
+    public static int Receive(int socket, Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                nint n = recv(socket, p, (nuint)buffer.Length, 0);
+                if (n >= 0)
+                {
+                    return (int)n;
+                }
+                int err = Marshal.GetLastPInvokeError();
+                if (err != Eintr)
+                {
+                    return -err;
+                }
+            }
+        }
+    }
+}

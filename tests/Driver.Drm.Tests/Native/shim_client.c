@@ -1,0 +1,241 @@
+/* A client of the DRM shim for Driver.Drm.Tests: run under LD_PRELOAD=libgpusim-drm-shim.so against a server with the
+ * tests' FakeDrmDriver. Each scenario prints "ok SCENARIO" and exits 0, or prints "FAIL line: what" and exits 1. The
+ * fake ioctl numbers match FakeDrmDriver. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/ioctl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CHECK(cond)                                                                                    \
+	do {                                                                                           \
+		if (!(cond)) {                                                                         \
+			printf("FAIL %d: %s (errno %d %s)\n", __LINE__, #cond, errno, strerror(errno)); \
+			fflush(stdout);                                                                \
+			exit(1);                                                                       \
+		}                                                                                      \
+	} while (0)
+
+struct version { /* struct drm_version's layout */
+	int major, minor, patch;
+	size_t name_len;
+	char *name;
+	size_t date_len;
+	char *date;
+	size_t desc_len;
+	char *desc;
+};
+
+#define IOCTL_VERSION _IOWR('d', 0x00, struct version)
+#define FAKE_WHOAMI _IO('d', 0x70)
+#define FAKE_RELEASES _IO('d', 0x71)
+#define FAKE_FENCE _IOW('d', 0x72, int)
+#define FAKE_SIGNAL _IO('d', 0x73)
+#define FAKE_POKE _IOW('d', 0x74, uint32_t)
+#define FAKE_PEEK _IO('d', 0x75)
+#define FAKE_BLOCK _IO('d', 0x76)
+#define FAKE_UNBLOCK _IO('d', 0x77)
+#define FAKE_SYNC_STATUS _IOWR('>', 0x7f, int)
+
+static int open_card(void)
+{
+	int fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0);
+	return fd;
+}
+
+static void version(int fd)
+{
+	char name[16] = { 0 };
+	struct version v = { .name_len = sizeof(name) - 1, .name = name };
+	CHECK(ioctl(fd, IOCTL_VERSION, &v) == 0);
+	CHECK(!strcmp(name, "i915") && v.name_len == 4);
+}
+
+static void slurp(const char *path, char *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY);
+	CHECK(fd >= 0);
+	ssize_t r = read(fd, buf, n - 1);
+	CHECK(r >= 0);
+	buf[r] = 0;
+	close(fd);
+}
+
+static int basic(void)
+{
+	int fd = open_card();
+	struct stat st;
+	CHECK(fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 226 && minor(st.st_rdev) == 0);
+	struct stat st2;
+	CHECK(stat("/dev/dri/card0", &st2) == 0 && st2.st_rdev == st.st_rdev && st2.st_ino == st.st_ino);
+	CHECK(access("/dev/dri/card0", R_OK | W_OK) == 0);
+	CHECK(open("/dev/dri/card1", O_RDWR) < 0 && errno == ENOENT);
+	version(fd);
+	char path[64], link[64] = { 0 };
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	CHECK(readlink(path, link, sizeof(link) - 1) == 14 && !strcmp(link, "/dev/dri/card0"));
+	int again = open(path, O_RDWR); /* a new file, as the kernel's re-open through /proc */
+	CHECK(again >= 0);
+	CHECK(ioctl(again, FAKE_WHOAMI) != ioctl(fd, FAKE_WHOAMI));
+	close(again);
+	errno = 0;
+	CHECK(ioctl(fd, _IO('d', 0x7e)) == -1 && errno == ENOTTY); /* the driver's errno comes back */
+	return 0;
+}
+
+static int forked(void)
+{
+	int fd = open_card();
+	int me = ioctl(fd, FAKE_WHOAMI);
+	CHECK(me > 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* The child's copy is the same file. */
+		CHECK(ioctl(fd, FAKE_WHOAMI) == me);
+		version(fd);
+		_exit(0);
+	}
+	int status;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(ioctl(fd, FAKE_RELEASES) == 0); /* the child's exit closed a copy, not the file */
+	int copy = dup(fd);
+	CHECK(copy >= 0);
+	close(fd);
+	CHECK(ioctl(copy, FAKE_WHOAMI) == me);
+	return 0;
+}
+
+static int mapped(void)
+{
+	int fd = open_card();
+	volatile uint32_t *map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0x10000);
+	CHECK(map != MAP_FAILED);
+	uint32_t value = 0x12345678;
+	CHECK(ioctl(fd, FAKE_POKE, &value) == 0);
+	CHECK(map[0] == 0x12345678); /* the server's write, seen through the mapping */
+	map[0] = 0x0badcafe;
+	CHECK(ioctl(fd, FAKE_PEEK) == 0x0badcafe); /* ours, seen by the server */
+	CHECK(munmap((void *)map, 4096) == 0);
+	errno = 0;
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0x20000) == MAP_FAILED && errno == EINVAL);
+	return 0;
+}
+
+static int fenced(void)
+{
+	int fd = open_card();
+	int fence = -1;
+	CHECK(ioctl(fd, FAKE_FENCE, &fence) == 0 && fence >= 0);
+	struct pollfd p = { .fd = fence, .events = POLLIN };
+	CHECK(poll(&p, 1, 0) == 0);
+	int status = -1;
+	CHECK(ioctl(fence, FAKE_SYNC_STATUS, &status) == 0 && status == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* The child's copy of the fence fd names the same fence and wakes with it. */
+		struct pollfd c = { .fd = fence, .events = POLLIN };
+		CHECK(poll(&c, 1, 10000) == 1 && (c.revents & POLLIN));
+		int s = -1;
+		CHECK(ioctl(fence, FAKE_SYNC_STATUS, &s) == 0 && s == 1);
+		_exit(0);
+	}
+	CHECK(ioctl(fd, FAKE_SIGNAL) == 0);
+	CHECK(poll(&p, 1, 10000) == 1 && (p.revents & POLLIN));
+	CHECK(ioctl(fence, FAKE_SYNC_STATUS, &status) == 0 && status == 1);
+	int st;
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return 0;
+}
+
+static int vfiles(void)
+{
+	char buf[64];
+	int card = open_card();
+	(void)card;
+	struct stat st;
+	CHECK(stat("/sys/kernel/debug/.", &st) == 0 && S_ISDIR(st.st_mode));
+	slurp("/sys/kernel/debug/dri/0/i915_wedged", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "0\n"));
+	int w = open("/sys/kernel/debug/dri/0/i915_wedged", O_WRONLY);
+	CHECK(w >= 0);
+	CHECK(write(w, "1", 1) == 1);
+	close(w);
+	int dir = open("/sys/kernel/debug/dri/0", O_RDONLY | O_DIRECTORY);
+	CHECK(dir >= 0);
+	int r = openat(dir, "i915_wedged", O_RDONLY); /* relative to a directory fd, as IGT does */
+	CHECK(r >= 0);
+	ssize_t n = read(r, buf, sizeof(buf) - 1);
+	CHECK(n == 2 && buf[0] == '1');
+	close(r);
+	int busy = openat(dir, "busy", O_WRONLY);
+	CHECK(busy >= 0);
+	errno = 0;
+	CHECK(write(busy, "x", 1) == -1 && errno == EBUSY); /* the driver's errno is the writer's */
+	close(busy);
+	slurp("/sys/module/i915/parameters/reset", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "1\n"));
+	DIR *d = opendir("/sys/class/drm/card0/engine");
+	CHECK(d != NULL);
+	int seen = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		seen |= !strcmp(e->d_name, "rcs0");
+	closedir(d);
+	CHECK(seen);
+	slurp("/sys/dev/char/226:0/engine/rcs0/name", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "rcs0\n"));
+	return 0;
+}
+
+static int blocked_result = -1;
+
+static void *blocker(void *arg)
+{
+	int fd = *(int *)arg;
+	blocked_result = ioctl(fd, FAKE_BLOCK) == 0 ? 0 : errno;
+	return NULL;
+}
+
+static int threads(void)
+{
+	int fd = open_card();
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, blocker, &fd) == 0);
+	/* While the other thread blocks in the driver, this one's ioctls still answer (each thread has its channel). */
+	version(fd);
+	CHECK(ioctl(fd, FAKE_UNBLOCK) == 0);
+	CHECK(pthread_join(t, NULL) == 0);
+	CHECK(blocked_result == 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(void);
+	} scenarios[] = { { "basic", basic }, { "fork", forked }, { "mmap", mapped },
+			  { "fence", fenced }, { "vfiles", vfiles }, { "threads", threads } };
+	setvbuf(stdout, NULL, _IONBF, 0);
+	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		if (!strcmp(argv[1], scenarios[i].name)) {
+			int rc = scenarios[i].run();
+			printf("ok %s\n", argv[1]);
+			return rc;
+		}
+	}
+	printf("usage: shim_client basic|fork|mmap|fence|vfiles|threads\n");
+	return 2;
+}

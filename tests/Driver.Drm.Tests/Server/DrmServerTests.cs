@@ -1,0 +1,129 @@
+using Driver.Drm.Server;
+
+namespace Driver.Drm.Tests.Server;
+
+/// <summary>The server's file lifecycle and request routing, driven from C# sockets (no shim, no compiler needed).</summary>
+public sealed class DrmServerTests : IDisposable
+{
+    private readonly FakeDrmDriver _driver = new();
+    private readonly DrmServer _server;
+
+    public DrmServerTests()
+    {
+        _server = new DrmServer(_driver, new DrmServerOptions { ArenaFd = _driver.ArenaFd });
+    }
+
+    public void Dispose()
+    {
+        _server.Dispose();
+        _driver.Dispose();
+    }
+
+    private TestSocket OpenFile()
+    {
+        var file = new TestSocket(_server.SocketPath);
+        file.Send(TestSocket.Request(ShimProtocol.OpFile));
+        Assert.Equal(0, file.Receive().Status);
+        return file;
+    }
+
+    private (TestSocket Channel, ulong Token) OpenChannel()
+    {
+        var channel = new TestSocket(_server.SocketPath);
+        channel.Send(TestSocket.Request(ShimProtocol.OpChannel));
+        (int status, ulong token) = channel.Receive();
+        Assert.Equal(0, status);
+        return (channel, token);
+    }
+
+    [Fact]
+    public void Open_on_connect_release_at_eof()
+    {
+        // drm_open per open(); drm_release when the last reference goes (here: the only socket closes).
+        TestSocket file = OpenFile();
+        Assert.Equal(1, _driver.Opens);
+        Assert.Equal(1, _server.OpenFiles);
+        file.Dispose();
+        Poll.Until(() => _driver.Releases == 1 && _server.OpenFiles == 0, "file released at EOF", () => $"{_driver.Releases} released", Bound.Long);
+    }
+
+    [Fact]
+    public void Ioctl_is_answered_on_the_callers_channel()
+    {
+        using TestSocket file = OpenFile();
+        (TestSocket channel, ulong token) = OpenChannel();
+        using (channel)
+        {
+            file.Send(TestSocket.Request(ShimProtocol.OpIoctl, token, FakeDrmDriver.WhoAmI));
+            Assert.Equal(1, channel.Receive().Status); // the first client's id
+            file.Send(TestSocket.Request(ShimProtocol.OpIoctl, token, 0x64ee));
+            Assert.Equal(-25, channel.Receive().Status); // the driver's -ENOTTY comes back as it is
+        }
+    }
+
+    [Fact]
+    public void Release_waits_for_a_request_in_flight()
+    {
+        // drm_release runs after the last fput, and an ioctl in flight holds a reference: closing the socket under a
+        // blocked ioctl releases the file only once that ioctl has answered.
+        TestSocket file = OpenFile();
+        (TestSocket blocked, ulong blockedToken) = OpenChannel();
+        (TestSocket other, ulong otherToken) = OpenChannel();
+        using (blocked)
+        using (other)
+        {
+            file.Send(TestSocket.Request(ShimProtocol.OpIoctl, blockedToken, FakeDrmDriver.Block));
+            file.Send(TestSocket.Request(ShimProtocol.OpIoctl, otherToken, FakeDrmDriver.ReleaseCount));
+            Assert.Equal(0, other.Receive().Status); // answered while the first ioctl still blocks
+            file.Send(TestSocket.Request(ShimProtocol.OpIoctl, otherToken, FakeDrmDriver.Unblock));
+            Assert.Equal(0, other.Receive().Status);
+            file.Dispose();
+            Assert.Equal(0, blocked.Receive().Status);
+            Poll.Until(() => _driver.Releases == 1, "released after the blocked ioctl answered", () => $"{_driver.Releases} released", Bound.Long);
+        }
+    }
+
+    [Fact]
+    public void A_request_for_a_closed_channel_is_dropped_and_the_file_still_released()
+    {
+        TestSocket file = OpenFile();
+        file.Send(TestSocket.Request(ShimProtocol.OpIoctl, token: 999_999, request: FakeDrmDriver.WhoAmI));
+        file.Dispose();
+        Poll.Until(() => _driver.Releases == 1, "released", () => $"{_driver.Releases} released", Bound.Long);
+    }
+
+    [Fact]
+    public void Malformed_first_message_closes_the_connection_without_a_file()
+    {
+        using var bad = new TestSocket(_server.SocketPath);
+        bad.Send([1, 2, 3]);
+        using TestSocket file = OpenFile(); // the server is still serving
+        Assert.Equal(1, _driver.Opens);
+    }
+
+    [Fact]
+    public void Virtual_file_write_and_open_on_the_channel()
+    {
+        (TestSocket channel, ulong token) = OpenChannel();
+        using (channel)
+        {
+            channel.Send(TestSocket.Request(ShimProtocol.OpVfileOpen, token, request: 0, path: "debugfs/i915_wedged"));
+            Assert.Equal(0, channel.Receive().Status);
+            Assert.Equal("0\n", File.ReadAllText(Path.Combine(_server.TreeRoot, "debug", "dri", "0", "i915_wedged")));
+            channel.Send(TestSocket.Request(ShimProtocol.OpVfileOpen, token, request: 0, path: "debugfs/missing"));
+            Assert.Equal(0, channel.Receive().Status); // not a driver file: the file system decides
+            channel.Send(TestSocket.Request(ShimProtocol.OpVfileWrite, token, arg: 0, length: 1u << 21, path: "debugfs/i915_wedged"));
+            Assert.Equal(-22, channel.Receive().Status); // over the write limit: -EINVAL
+        }
+    }
+
+    [Fact]
+    public void Dispose_releases_open_files_and_removes_the_socket()
+    {
+        using TestSocket file = OpenFile();
+        string socket = _server.SocketPath;
+        _server.Dispose();
+        Assert.Equal(1, _driver.Releases);
+        Assert.False(File.Exists(socket));
+    }
+}

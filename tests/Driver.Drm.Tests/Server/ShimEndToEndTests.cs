@@ -1,0 +1,79 @@
+using Driver.Drm.Server;
+
+namespace Driver.Drm.Tests.Server;
+
+/// <summary>
+/// A real process (Native/shim_client.c) under LD_PRELOAD of the shim, against a <see cref="DrmServer"/> over
+/// <see cref="FakeDrmDriver"/>: device open, fstat, ioctls, fork and dup sharing, mmap, fence fds, debugfs/sysfs.
+/// Every file a client opened is released once it has exited (drm_release at the last fput).
+/// </summary>
+public sealed class ShimEndToEndTests : IDisposable
+{
+    private readonly FakeDrmDriver _driver = new();
+    private readonly DrmServer _server;
+
+    public ShimEndToEndTests()
+    {
+        _server = new DrmServer(_driver, new DrmServerOptions { ArenaFd = _driver.ArenaFd });
+    }
+
+    public void Dispose()
+    {
+        _server.Dispose();
+        _driver.Dispose();
+    }
+
+    private void Run(string scenario)
+    {
+        (int code, string output) = ShimClient.Scenario(_server.SocketPath, scenario);
+        Assert.True(code == 0 && output.Contains($"ok {scenario}", StringComparison.Ordinal), $"exit {code}: {output}");
+        // drm_release: every file the client opened is released once its last fd copy is gone (the client exited).
+        Poll.Until(() => _driver.Releases == _driver.Opens && _server.OpenFiles == 0, "every file released",
+            () => $"{_driver.Opens} opened, {_driver.Releases} released", Bound.Long);
+    }
+
+    [ShimFact]
+    public void Open_stat_version_and_reopen_through_proc()
+    {
+        Run("basic");
+        Assert.Equal(2, _driver.Opens); // /proc/self/fd/N re-open is a second file (drm_open again)
+    }
+
+    [ShimFact]
+    public void Fork_and_dup_share_one_file_released_at_the_last_close()
+    {
+        Run("fork");
+        Assert.Equal(1, _driver.Opens);
+    }
+
+    [ShimFact]
+    public void Mmap_shares_arena_memory_both_ways() => Run("mmap");
+
+    [ShimFact]
+    public void Fence_fd_polls_when_the_fence_signals_in_parent_and_child()
+    {
+        Run("fence");
+        Assert.Equal(1, _server.SyncFilesCreated);
+    }
+
+    [ShimFact]
+    public void Virtual_files_read_snapshots_and_writes_reach_the_driver()
+    {
+        Run("vfiles");
+        Assert.Equal(1, _driver.Wedged);
+    }
+
+    [ShimFact]
+    public void A_blocking_ioctl_does_not_hold_up_another_thread() => Run("threads");
+
+    [ShimFact]
+    public void Wire_structs_have_the_sizes_the_server_reads()
+    {
+        // native/drm-shim/shim.h and ShimProtocol describe one format: compile the C side's sizeof and compare.
+        string header = Path.Combine(RepoPaths.Root!, "native", "drm-shim", "shim.h");
+        (int code, string output) = ShimClient.CompileAndRun(
+            $"#include \"{header}\"\nint main(void) {{ printf(\"%zu %zu %zu\", sizeof(struct shim_request), sizeof(struct shim_reply), sizeof(struct shim_run)); return 0; }}\n");
+        Assert.True(code == 0, output);
+        Assert.Equal($"{Driver.Drm.Server.ShimProtocol.RequestSize} {Driver.Drm.Server.ShimProtocol.ReplySize} {Driver.Drm.Server.ShimProtocol.RunSize}", output.Trim());
+    }
+}
