@@ -77,11 +77,13 @@ public sealed class SteadyStateAllocationTests : IDisposable
         long mine = GC.GetAllocatedBytesForCurrentThread() - mine0;
         long total = GC.GetTotalAllocatedBytes(precise: true) - total0;
 
-        // The submitting thread: exact per thread. Every thread (engine threads, the test runner's own): the
-        // collection runs alone, and the runner's bookkeeping while this test runs is a few kilobytes, so the bound
-        // is 1 B per request averaged (100 KB), far below the 200 B a request object costs when it is not recycled.
+        // The submitting thread: exact per thread. Every thread (engine threads, the runtime's and the test runner's
+        // own): the collection runs alone, but the process keeps allocating a little that does not come from the path
+        // (1.5 B/request was seen on a loaded 2-core CI run, 0.001 on a quiet one). Anything the path allocated per
+        // request would be a whole object, 24 B at the least (a request is 208 B), so 8 B/request averaged still
+        // fails on any per-request allocation while tolerating the background.
         Assert.True(mine < N / 10, $"submitting thread: {mine} B over {N} requests");
-        Assert.True(total < N, $"all threads: {total} B over {N} requests ({total / (double)N:F2} B/request)");
+        Assert.True(total < 8L * N, $"all threads: {total} B over {N} requests ({total / (double)N:F2} B/request)");
         Assert.True(_h.Gt.Requests.Recycled >= N, $"only {_h.Gt.Requests.Recycled} requests recycled");
     }
 

@@ -78,8 +78,13 @@ public class CloseClientReleaseTests
         Assert.Equal(0, t.Dev.CreateBuffer(client, 4096, out int target));
         Assert.Equal(0, t.Dev.Bind(client, target, out uint targetAddress));
         Assert.Equal(0, t.Dev.Map(client, target, out BufferMapping? map));
+        // The witness belongs to the client that stays open: the target's pages go back to device memory (zeroed) the
+        // moment the queued request signals, so after that only the witness can show that the batch ran its stores.
+        Assert.Equal(0, t.Dev.CreateBuffer(t.Client, 4096, out int witness));
+        Assert.Equal(0, t.Dev.Bind(t.Client, witness, out uint witnessAddress));
         Assert.Equal(0, t.Dev.CreateBuffer(client, 4096, out int store));
-        Assert.Equal(0, t.Dev.Write(client, store, 0, new BatchBuilder().StoreDword(targetAddress, 7).End().ToArray()));
+        Assert.Equal(0, t.Dev.Write(client, store, 0,
+            new BatchBuilder().StoreDword(targetAddress, 7).StoreDword(witnessAddress, 7).End().ToArray()));
         Assert.Equal(0, t.Dev.CreateBuffer(client, 4096, out int nop));
         Assert.Equal(0, t.Dev.Write(client, nop, 0, new BatchBuilder().End().ToArray()));
         Assert.Equal(0, t.Dev.Execbuf(new ExecbufArgs { Client = client, Engine = (int)EngineId.Vcs0, BatchHandle = store, Objects = [target] }, out DmaFence? queued));
@@ -93,7 +98,9 @@ public class CloseClientReleaseTests
         spin.End();
         Assert.True(queued.Wait(Bound.Long));
         Assert.Equal(1, queued.Status);
-        Assert.Equal(7u, map.Object.ReadDword(0));
+        Span<uint> seen = stackalloc uint[1];
+        Assert.Equal(0, t.Dev.Read(t.Client, witness, 0, seen));
+        Assert.Equal(7u, seen[0]);
         Poll.Until(() => map.Object.Binding is null, "the object released once its last pending request signalled");
     }
 
