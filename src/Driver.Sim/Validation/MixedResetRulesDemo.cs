@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using Driver.Core.Hw;
 using Driver.Core.Locking;
 using Driver.Core.Prime;
@@ -21,7 +20,6 @@ public static class MixedResetRulesDemo
     /// <summary>The demo's name for <c>gpusim lockdep --demo</c>.</summary>
     public const string Name = "mixed-reset-rules";
 
-    private static readonly TimeSpan s_threadTimeout = TimeSpan.FromSeconds(20);
 
     /// <summary>
     /// Runs the paths with the exporter keeping <paramref name="exporter"/>'s rule and the importer
@@ -50,9 +48,9 @@ public static class MixedResetRulesDemo
 
             // i915_gem_set_domain_ioctl on the import: the wait for the buffer's fences, under its dma_resv when the
             // importer keeps i915's rule.
-            RunThread("set_domain", () =>
+            DemoThread.Run("set_domain", () =>
             {
-                int err = imp.SetDomain(impClient, imported, write: true, timeoutNs: (long)s_threadTimeout.TotalNanoseconds);
+                int err = imp.SetDomain(impClient, imported, write: true, timeoutNs: (long)DemoThread.Timeout.TotalNanoseconds);
                 if (err != 0)
                 {
                     throw new InvalidOperationException($"demo: set-domain failed with {err}");
@@ -61,7 +59,7 @@ public static class MixedResetRulesDemo
 
             // The exporter's engine reset, a fence-signalling section: under amdgpu's rule it takes the shared
             // dma_resv to re-validate the buffer.
-            RunThread("gpu_recover", () => exp.ForceReset(EngineId.Rcs0.Mask(), "lockdep demo: recover"));
+            DemoThread.Run("gpu_recover", () => exp.ForceReset(EngineId.Rcs0.Mask(), "lockdep demo: recover"));
         }
         finally
         {
@@ -72,32 +70,5 @@ public static class MixedResetRulesDemo
         {
             return reports.ToArray();
         }
-    }
-
-    private static void RunThread(string name, Action body)
-    {
-        ExceptionDispatchInfo? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                body();
-            }
-            catch (Exception e)
-            {
-                failure = ExceptionDispatchInfo.Capture(e);
-            }
-        })
-        {
-            Name = name,
-            IsBackground = true,
-        };
-        thread.Start();
-        if (!thread.Join(s_threadTimeout))
-        {
-            throw new TimeoutException($"lockdep demo thread '{name}' did not finish within {s_threadTimeout.TotalSeconds} s");
-        }
-
-        failure?.Throw();
     }
 }

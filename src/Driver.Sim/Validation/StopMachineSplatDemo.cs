@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using Driver.Core.Ggtt;
 using Driver.Core.Locking;
 using Driver.Engines.Gt;
@@ -22,7 +21,6 @@ public static class StopMachineSplatDemo
     /// <summary>The demo's name for <c>gpusim lockdep --demo</c>.</summary>
     public const string Name = "stop-machine-splat";
 
-    private static readonly TimeSpan s_threadTimeout = TimeSpan.FromSeconds(20);
 
     /// <summary>Runs the scenario under one design and returns the reports it raised on the default validator.</summary>
     /// <param name="stopMachine">True: stop-machine wedge and mmap policy; false: epoch wedge and revoke policy.</param>
@@ -46,7 +44,7 @@ public static class StopMachineSplatDemo
             GttMapping faulted = MapTiled(dev, client);
 
             // perf-like reader: get_online_cpus() held across a copy_to_user() that faults on a GTT mmap.
-            RunThread("perf", () =>
+            DemoThread.Run("perf", () =>
             {
                 using (validator.CpuHotplugLock.HoldRead())
                 {
@@ -55,10 +53,10 @@ public static class StopMachineSplatDemo
             });
 
             // i915_gem_fault on its own: mmap_lock → the driver's fault locks.
-            RunThread("gem_mmap", () => _ = faulted.Read(0, out _));
+            DemoThread.Run("gem_mmap", () => _ = faulted.Read(0, out _));
 
             // The full reset fails, so it wedges: under the stop-machine design, stop_machine() from the reset.
-            RunThread("i915_reset", () =>
+            DemoThread.Run("i915_reset", () =>
             {
                 dev.Reset.Faults.FailFullResets(GtReset.FullResetRetries + 1);
                 dev.ForceFullReset("lockdep demo: the reset fails");
@@ -84,32 +82,5 @@ public static class StopMachineSplatDemo
         }
 
         return mapping!;
-    }
-
-    private static void RunThread(string name, Action body)
-    {
-        ExceptionDispatchInfo? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                body();
-            }
-            catch (Exception e)
-            {
-                failure = ExceptionDispatchInfo.Capture(e);
-            }
-        })
-        {
-            Name = name,
-            IsBackground = true,
-        };
-        thread.Start();
-        if (!thread.Join(s_threadTimeout))
-        {
-            throw new TimeoutException($"lockdep demo thread '{name}' did not finish within {s_threadTimeout.TotalSeconds} s");
-        }
-
-        failure?.Throw();
     }
 }
