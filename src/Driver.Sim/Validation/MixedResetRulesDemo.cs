@@ -20,7 +20,6 @@ public static class MixedResetRulesDemo
     /// <summary>The demo's name for <c>gpusim lockdep --demo</c>.</summary>
     public const string Name = "mixed-reset-rules";
 
-
     /// <summary>
     /// Runs the paths with the exporter keeping <paramref name="exporter"/>'s rule and the importer
     /// <paramref name="importer"/>'s, on a freshly reset default validator; returns the reports raised.

@@ -21,7 +21,6 @@ public static class StopMachineSplatDemo
     /// <summary>The demo's name for <c>gpusim lockdep --demo</c>.</summary>
     public const string Name = "stop-machine-splat";
 
-
     /// <summary>Runs the scenario under one design and returns the reports it raised on the default validator.</summary>
     /// <param name="stopMachine">True: stop-machine wedge and mmap policy; false: epoch wedge and revoke policy.</param>
     public static IReadOnlyList<LockdepReport> Run(bool stopMachine)
