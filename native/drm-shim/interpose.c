@@ -384,7 +384,8 @@ static ssize_t do_readlink(const char *path, char *buf, size_t size)
 		errno = EINVAL; /* a device node is not a link */
 		return -1;
 	}
-	return real_readlink(kind == SHIM_PATH_TREE ? out : path, buf, size);
+	/* /proc/self/fd/N of a tree file stays the kernel's link (to the tree file); other tree paths are rewritten. */
+	return real_readlink(kind == SHIM_PATH_TREE && strncmp(path, "/proc/", 6) ? out : path, buf, size);
 }
 
 EXPORT ssize_t readlink(const char *path, char *buf, size_t size)
