@@ -137,20 +137,54 @@ EXPORT void *mmap64(void *addr, size_t length, int prot, int flags, int fd, off_
 }
 
 /* A write to a driver file (i915_wedged, i915_gem_drop_caches, a param) is a synchronous server call: it may block
- * and its errno is the writer's. */
+ * and its errno is the writer's. Every way of writing one goes there: write, pwrite (sysfs attributes ignore the
+ * offset), writev (kernfs gathers the vector into one store) and FILE writes (shim_vfile_fdopen). */
+static int vfile_of(int fd, char *vpath, size_t vlen)
+{
+	shim_resolve();
+	return fd > 2 && shim_enabled() && shim_vfile_lookup(fd, vpath, vlen);
+}
+
 EXPORT ssize_t write(int fd, const void *buf, size_t count)
 {
 	char vpath[SHIM_PATH_MAX];
-	shim_resolve();
-	if (fd > 2 && shim_enabled() && shim_vfile_lookup(fd, vpath, sizeof(vpath))) {
-		struct shim_request req = { 0 };
-		struct shim_reply reply;
-		int fds[SHIM_MAX_FDS];
-		req.op = SHIM_OP_VFILE_WRITE;
-		req.arg = (uint64_t)(uintptr_t)buf;
-		req.length = count;
-		snprintf(req.path, sizeof(req.path), "%s", vpath);
-		return finish(shim_call(-1, &req, &reply, sizeof(reply), fds));
-	}
+	if (vfile_of(fd, vpath, sizeof(vpath)))
+		return finish(shim_vfile_write(vpath, buf, count));
 	return real_write(fd, buf, count);
+}
+
+EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
+{
+	char vpath[SHIM_PATH_MAX];
+	if (vfile_of(fd, vpath, sizeof(vpath)))
+		return finish(shim_vfile_write(vpath, buf, count));
+	return real_pwrite(fd, buf, count, offset);
+}
+
+EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off_t offset)
+{
+	return pwrite(fd, buf, count, offset);
+}
+
+EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	char vpath[SHIM_PATH_MAX];
+	if (!vfile_of(fd, vpath, sizeof(vpath)))
+		return real_writev(fd, iov, iovcnt);
+	size_t total = 0;
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	char *buf = malloc(total ? total : 1);
+	if (!buf) {
+		errno = ENOMEM;
+		return -1;
+	}
+	size_t pos = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		memcpy(buf + pos, iov[i].iov_base, iov[i].iov_len);
+		pos += iov[i].iov_len;
+	}
+	long status = shim_vfile_write(vpath, buf, total);
+	free(buf);
+	return finish(status);
 }

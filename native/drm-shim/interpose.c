@@ -118,6 +118,75 @@ static ssize_t kmsg_write(void *cookie, const char *buf, size_t size)
 	return status < 0 ? (ssize_t)size : (ssize_t)status; /* a lost marker is no error of the writer's */
 }
 
+/* A FILE on a driver file opened for writing: reads, seeks and close go to the fd, each flushed write is one write()
+ * of the driver file, as the kernel sees glibc's flushes. */
+struct vfile_cookie {
+	int fd;
+	char vpath[SHIM_PATH_MAX];
+};
+
+static ssize_t vfile_cookie_read(void *cookie, char *buf, size_t size)
+{
+	return read(((struct vfile_cookie *)cookie)->fd, buf, size);
+}
+
+static ssize_t vfile_cookie_write(void *cookie, const char *buf, size_t size)
+{
+	long status = shim_vfile_write(((struct vfile_cookie *)cookie)->vpath, buf, size);
+	if (status < 0) {
+		errno = (int)-status;
+		return -1;
+	}
+	return (ssize_t)status;
+}
+
+static int vfile_cookie_seek(void *cookie, off64_t *offset, int whence)
+{
+	off64_t r = lseek64(((struct vfile_cookie *)cookie)->fd, *offset, whence);
+	if (r < 0)
+		return -1;
+	*offset = r;
+	return 0;
+}
+
+static int vfile_cookie_close(void *cookie)
+{
+	int r = close(((struct vfile_cookie *)cookie)->fd);
+	free(cookie);
+	return r;
+}
+
+FILE *shim_vfile_fdopen(int fd, const char *vpath, const char *mode)
+{
+	struct vfile_cookie *c = malloc(sizeof(*c));
+	if (!c) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->fd = fd;
+	snprintf(c->vpath, sizeof(c->vpath), "%s", vpath);
+	cookie_io_functions_t io = { .read = vfile_cookie_read, .write = vfile_cookie_write, .seek = vfile_cookie_seek,
+				     .close = vfile_cookie_close };
+	FILE *f = fopencookie(c, mode, io);
+	if (!f)
+		free(c);
+	return f;
+}
+
+static int writes(const char *mode)
+{
+	return strchr(mode, 'w') || strchr(mode, 'a') || strchr(mode, '+');
+}
+
+EXPORT FILE *fdopen(int fd, const char *mode)
+{
+	char vpath[SHIM_PATH_MAX];
+	shim_resolve();
+	if (fd > 2 && shim_enabled() && writes(mode) && shim_vfile_lookup(fd, vpath, sizeof(vpath)))
+		return shim_vfile_fdopen(fd, vpath, mode);
+	return real_fdopen(fd, mode);
+}
+
 static FILE *do_fopen(const char *path, const char *mode)
 {
 	char out[PATH_MAX], vpath[SHIM_PATH_MAX];
@@ -137,7 +206,20 @@ static FILE *do_fopen(const char *path, const char *mode)
 			cookie_io_functions_t io = { .write = kmsg_write };
 			return fopencookie(NULL, mode, io);
 		}
-		/* Reads get a snapshot; writes through a FILE are not forwarded (IGT writes these files with write()). */
+		if (vpath[0] && writes(mode)) {
+			/* The open as fopen makes it, then a FILE whose writes reach the driver. */
+			int flags = (strchr(mode, '+') ? O_RDWR : strchr(mode, 'r') ? O_RDONLY : O_WRONLY) |
+				    (strchr(mode, 'w') ? O_CREAT | O_TRUNC : 0) | (strchr(mode, 'a') ? O_CREAT | O_APPEND : 0) |
+				    (strchr(mode, 'e') ? O_CLOEXEC : 0);
+			int fd = do_openat(AT_FDCWD, path, flags, 0666);
+			if (fd < 0)
+				return NULL;
+			FILE *f = shim_vfile_fdopen(fd, vpath, mode);
+			if (!f)
+				close(fd);
+			return f;
+		}
+		/* A reader gets a snapshot. */
 		if (vpath[0]) {
 			int r = shim_vfile_open(vpath, O_RDONLY);
 			if (r < 0) {
@@ -302,7 +384,8 @@ static ssize_t do_readlink(const char *path, char *buf, size_t size)
 		errno = EINVAL; /* a device node is not a link */
 		return -1;
 	}
-	return real_readlink(kind == SHIM_PATH_TREE ? out : path, buf, size);
+	/* /proc/self/fd/N of a tree file stays the kernel's link (to the tree file); other tree paths are rewritten. */
+	return real_readlink(kind == SHIM_PATH_TREE && strncmp(path, "/proc/", 6) ? out : path, buf, size);
 }
 
 EXPORT ssize_t readlink(const char *path, char *buf, size_t size)

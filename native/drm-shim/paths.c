@@ -109,8 +109,23 @@ int shim_classify(int dirfd, const char *path, char *out, size_t outlen, char *v
 		if (m == -2)
 			return SHIM_PATH_PLAIN;
 		int fd = proc_fd(path);
-		if (fd >= 0)
-			return shim_is_drm_fd(fd, minor) ? SHIM_PATH_REOPEN : SHIM_PATH_PLAIN;
+		if (fd >= 0) {
+			if (shim_is_drm_fd(fd, minor))
+				return SHIM_PATH_REOPEN;
+			/* A re-open of a tree file by its fd (IGT's __open_attr reopens an attribute O_RDWR this way): the
+			 * same file, so the same driver file. */
+			const char *root = shim_root_known();
+			char link[64];
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+			ssize_t n = root ? real_readlink(link, out, outlen - 1) : -1;
+			if (n <= 0)
+				return SHIM_PATH_PLAIN;
+			out[n] = 0;
+			if (!after_prefix(out, root))
+				return SHIM_PATH_PLAIN;
+			vpath_of(root, out, vpath, vlen);
+			return SHIM_PATH_TREE;
+		}
 		/* igt_is_mountpoint compares "debug/." with "debug/..": the parent stays the real /sys/kernel. */
 		if (!strcmp(path, "/sys/kernel/debug/.."))
 			return SHIM_PATH_PLAIN;
@@ -167,6 +182,18 @@ int shim_vfile_open(const char *vpath, int flags)
 	req.request = (uint32_t)flags;
 	snprintf(req.path, sizeof(req.path), "%s", vpath);
 	return (int)shim_call(-1, &req, &reply, sizeof(reply), fds);
+}
+
+long shim_vfile_write(const char *vpath, const void *buf, size_t count)
+{
+	struct shim_request req = { 0 };
+	struct shim_reply reply;
+	int fds[SHIM_MAX_FDS];
+	req.op = SHIM_OP_VFILE_WRITE;
+	req.arg = (uint64_t)(uintptr_t)buf;
+	req.length = count;
+	snprintf(req.path, sizeof(req.path), "%s", vpath);
+	return shim_call(-1, &req, &reply, sizeof(reply), fds);
 }
 
 /* Files opened for writing, by inode (dup and fork keep the inode), so each write() becomes a server call. */

@@ -26,6 +26,7 @@ static unsigned s_counter;
 static __thread int t_fd = -1;
 static __thread pid_t t_pid;
 static __thread uint64_t t_token;
+static __thread uint64_t t_seq; /* the thread's last request number */
 
 int shim_enabled(void)
 {
@@ -81,8 +82,11 @@ static int send_request(int fd, const struct shim_request *req)
 	}
 }
 
-/* Receives one reply; fds (at most SHIM_MAX_FDS) come with it by SCM_RIGHTS. */
-static int recv_reply(int fd, struct shim_reply *reply, size_t size, int *fds)
+/* Receives one reply; fds (at most SHIM_MAX_FDS) come with it by SCM_RIGHTS. A signal whose handler ran while we
+ * waited (recvmsg fails EINTR only for a handler without SA_RESTART; with it the kernel restarts recvmsg, as it would
+ * restart the ioctl) is passed on once as INTERRUPT of request seq (0: none to interrupt): the server's interruptible
+ * waits in that request end, as signal_pending ends them in the kernel, and the reply still comes. */
+static int recv_reply_seq(int fd, struct shim_reply *reply, size_t size, int *fds, uint64_t seq)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * SHIM_MAX_FDS)];
@@ -94,9 +98,25 @@ static int recv_reply(int fd, struct shim_reply *reply, size_t size, int *fds)
 	ssize_t n;
 	unsigned got = 0;
 
-	do {
+	int interrupted = 0;
+	for (;;) {
 		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-	} while (n < 0 && errno == EINTR); /* the request is in flight: wait on (drm ioctls restart too) */
+		if (n >= 0 || errno != EINTR)
+			break;
+		if (seq && !interrupted) {
+			struct shim_request irq = { 0 };
+			irq.magic = SHIM_MAGIC;
+			irq.op = SHIM_OP_INTERRUPT;
+			irq.pid = getpid();
+			irq.tid = gettid();
+			irq.token = t_token;
+			irq.seq = seq;
+			int saved = errno;
+			interrupted = send_request(fd, &irq) == 0;
+			errno = saved;
+		}
+		/* the request is in flight: its reply comes whatever happens */
+	}
 	if (n < 0)
 		return -errno;
 	if (n < (ssize_t)sizeof(struct shim_reply))
@@ -113,6 +133,11 @@ static int recv_reply(int fd, struct shim_reply *reply, size_t size, int *fds)
 	if (reply->nfds > got)
 		reply->nfds = got;
 	return 0;
+}
+
+static int recv_reply(int fd, struct shim_reply *reply, size_t size, int *fds)
+{
+	return recv_reply_seq(fd, reply, size, fds, 0);
 }
 
 static void fill(struct shim_request *req, uint32_t op)
@@ -193,9 +218,10 @@ long shim_call(int fd, struct shim_request *req, struct shim_reply *reply, size_
 	uint32_t op = req->op;
 	fill(req, op);
 	req->token = token;
+	req->seq = ++t_seq;
 	int err = send_request(fd >= 0 ? fd : ch, req);
 	if (!err)
-		err = recv_reply(ch, reply, reply_size, fds);
+		err = recv_reply_seq(ch, reply, reply_size, fds, req->seq);
 	if (err) {
 		if (fd < 0 || err != -EBADF) {
 			close(ch); /* a broken channel: the next call connects afresh */
@@ -203,7 +229,7 @@ long shim_call(int fd, struct shim_request *req, struct shim_reply *reply, size_
 		}
 		return err;
 	}
-	return reply->status;
+	return reply->status == -SHIM_ERESTARTSYS ? -EINTR : reply->status;
 }
 
 void shim_patch_fds(const struct shim_reply *reply, const int *fds)

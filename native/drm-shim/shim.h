@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/types.h>
 
 #define SHIM_MAGIC 0x4d495347u /* "GSIM" little-endian */
@@ -32,7 +33,11 @@ enum shim_op {
 	SHIM_OP_SYNC_IOCTL = 5,  /* on the channel: fd = a sync_file fd of the caller, request, arg */
 	SHIM_OP_VFILE_OPEN = 6,  /* on the channel: path = virtual path, request = open flags */
 	SHIM_OP_VFILE_WRITE = 7, /* on the channel: path, arg = buffer address, length */
+	SHIM_OP_INTERRUPT = 8,   /* on the channel, no reply: a signal interrupted request seq (signal_pending) */
 };
+
+#define SHIM_ERESTARTSYS 512 /* the kernel's -ERESTARTSYS: the caller sees EINTR (the shim interrupts only for a
+				handler without SA_RESTART, whose recvmsg returned EINTR) */
 
 struct shim_request {
 	uint32_t magic;
@@ -44,6 +49,7 @@ struct shim_request {
 	int32_t fd;       /* the caller's fd number (SYNC_IOCTL) */
 	uint64_t arg;     /* ioctl argument / mmap offset / write buffer, an address in the caller */
 	uint64_t length;  /* mmap or write length */
+	uint64_t seq;     /* the calling thread's request number (> 0); INTERRUPT names the one a signal interrupted */
 	char path[SHIM_PATH_MAX];
 };
 
@@ -88,6 +94,9 @@ extern ssize_t (*real_readlink)(const char *, char *, size_t);
 extern int (*real_ioctl)(int, unsigned long, ...);
 extern void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 extern ssize_t (*real_write)(int, const void *, size_t);
+extern ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
+extern ssize_t (*real_writev)(int, const struct iovec *, int);
+extern FILE *(*real_fdopen)(int, const char *);
 extern int (*real_access)(const char *, int);
 extern int (*real_faccessat)(int, const char *, int, int);
 extern void *(*real_opendir)(const char *);
@@ -106,6 +115,10 @@ int shim_classify(int dirfd, const char *path, char *out, size_t outlen, char *v
 void shim_fake_node_stat(int minor, struct stat *st);
 int shim_vfile_open(const char *vpath, int flags);
 void shim_vfile_remember(int fd, const char *vpath);
+/* One write() of a driver file as a server call: bytes written or -errno. */
+long shim_vfile_write(const char *vpath, const void *buf, size_t count);
+/* A FILE on fd whose writes are server calls (glibc's own write() is past our interposers). */
+FILE *shim_vfile_fdopen(int fd, const char *vpath, const char *mode);
 int shim_vfile_lookup(int fd, char *vpath, size_t vlen);
 
 #endif

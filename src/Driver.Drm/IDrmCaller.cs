@@ -12,6 +12,13 @@ public interface IDrmCaller
     /// <summary>The calling process id (for drm_file's pid and for logs).</summary>
     int Pid { get; }
 
+    /// <summary>
+    /// signal_pending(current) for the call's interruptible waits: fires when a signal interrupts the caller while
+    /// the call runs (the shim's INTERRUPT), and the wait ends with -EINTR (the kernel's -ERESTARTSYS, seen as EINTR by
+    /// a handler without SA_RESTART, the only kind the shim passes on). None by default.
+    /// </summary>
+    CancellationToken SignalPending => CancellationToken.None;
+
     /// <summary>copy_from_user: false when any byte of the range cannot be read (the ioctl answers -EFAULT).</summary>
     bool TryRead(ulong address, Span<byte> destination);
 

@@ -284,7 +284,7 @@ public sealed partial class GpuDevice
 
     /// <summary>
     /// Waits for an object to become idle (GEM_WAIT, i915_gem_wait_ioctl) without writing the time left back; see
-    /// <see cref="Wait(int, int, ref long, uint)"/>.
+    /// <see cref="Wait(int, int, ref long, uint, CancellationToken)"/>.
     /// </summary>
     public int Wait(int clientId, int handle, long timeoutNs)
     {
@@ -297,9 +297,10 @@ public sealed partial class GpuDevice
     /// for as long as it takes, 0 polls, &gt; 0 waits that long. Returns 0 once idle (whatever the status of the work),
     /// -ETIME still busy, -EAGAIN when the wait ended early with time left, -EINVAL for non-zero
     /// <paramref name="flags"/> (checked first), -ENOENT for an unknown handle. For a positive timeout the time left
-    /// is written back (0 once timed out); 0 and negative timeouts are left as they were.
+    /// is written back (0 once timed out); 0 and negative timeouts are left as they were. The wait is interruptible
+    /// (I915_WAIT_INTERRUPTIBLE): -EINTR when <paramref name="signalPending"/> fires first, the time left written back.
     /// </summary>
-    public int Wait(int clientId, int handle, ref long timeoutNs, uint flags = 0)
+    public int Wait(int clientId, int handle, ref long timeoutNs, uint flags = 0, CancellationToken signalPending = default)
     {
         if (flags != 0)
         {
@@ -311,7 +312,8 @@ public sealed partial class GpuDevice
             BufferObject bo = GetClient(clientId).GetObject(handle);
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
             // i915_gem_object_wait_reservation with I915_WAIT_ALL: every fence up to READ, without the lock.
-            int ret = bo.Resv.WaitTimeout(DmaResv.UsageRw(write: true), timeoutNs) > 0 ? 0 : -Errno.ETIME;
+            long left = bo.Resv.WaitTimeout(DmaResv.UsageRw(write: true), timeoutNs, signalPending);
+            int ret = left > 0 ? 0 : left < 0 ? (int)left : -Errno.ETIME;
             if (timeoutNs > 0)
             {
                 long spentNs = (long)System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalNanoseconds;

@@ -17,4 +17,9 @@ public sealed class I915ContextState
 
     /// <summary>I915_CONTEXT_PARAM_NO_ERROR_CAPTURE.</summary>
     public bool NoErrorCapture { get; set; }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<EngineId, IntelRing> _rings = new();
+
+    /// <summary>The context's ring on <paramref name="engine"/> (each intel_context has its own).</summary>
+    public IntelRing Ring(EngineId engine) => _rings.GetOrAdd(engine, static _ => new IntelRing());
 }

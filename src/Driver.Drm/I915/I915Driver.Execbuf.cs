@@ -115,6 +115,14 @@ public sealed partial class I915Driver
             return -Errno.EIO;
         }
 
+        // eb_pin_timeline's eb_throttle: while the context's ring on this engine is (nearly) full, wait for a request
+        // to retire, interruptibly: a signal ends it with -EINTR and nothing submitted.
+        IntelRing? ring = Options.RingThrottle ? ctxState.Ring(engine) : null;
+        if (ring is not null && ring.WaitForSpace(c.Caller.SignalPending) is var throttled && throttled != 0)
+        {
+            return throttled;
+        }
+
         ret = PlaceObjects(c, objects);
         if (ret != 0)
         {
@@ -144,6 +152,8 @@ public sealed partial class I915Driver
         {
             return ret;
         }
+
+        ring?.Add(outFence!);
 
         WriteBackOffsets(c, a.U64(BuffersPtr), objects);
         // The fd is installed once the caller gets the reply; with the write-only EXECBUFFER2 nothing is copied back,

@@ -271,8 +271,9 @@ public sealed partial class I915Driver
             return ret;
         }
 
-        bo!.Resv.WaitTimeout(DmaResv.UsageRw(write != 0), -1);
-        return 0;
+        // i915_gem_object_wait with I915_WAIT_INTERRUPTIBLE: a signal ends it (-ERESTARTSYS, EINTR to the caller).
+        long left = bo!.Resv.WaitTimeout(DmaResv.UsageRw(write != 0), -1, c.Caller.SignalPending);
+        return left < 0 ? (int)left : 0;
     }
 
     /// <summary>SW_FINISH (i915_gem_sw_finish_ioctl): -ENOENT for an unknown handle, else 0 (nothing to flush).</summary>
@@ -445,7 +446,7 @@ public sealed partial class I915Driver
     private int GemWait(IoctlCall c)
     {
         long timeout = c.Arg.S64(GemLayout.WaitTimeout);
-        int ret = Device.Wait(c.Client, (int)c.Arg.U32(GemLayout.WaitHandle), ref timeout, c.Arg.U32(GemLayout.WaitFlags));
+        int ret = Device.Wait(c.Client, (int)c.Arg.U32(GemLayout.WaitHandle), ref timeout, c.Arg.U32(GemLayout.WaitFlags), c.Caller.SignalPending);
         c.Arg.SetS64(GemLayout.WaitTimeout, timeout);
         return ret;
     }

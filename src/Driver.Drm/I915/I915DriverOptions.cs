@@ -18,6 +18,12 @@ public sealed record I915DriverOptions
     /// <summary>Where objects lie in the shared arena, for mmap.</summary>
     public IGemMemoryMap MemoryMap { get; init; } = new UnbackedGemMemoryMap();
 
+    /// <summary>
+    /// Whether execbuf waits for ring space (eb_throttle, <see cref="IntelRing"/>): on, as in i915, so a client that
+    /// queues behind a hung or spinning batch blocks interruptibly rather than growing its queue without bound.
+    /// </summary>
+    public bool RingThrottle { get; init; } = true;
+
     /// <summary>The DRM minor (card number) the virtual files name (debugfs dri/N, sysfs 226:N).</summary>
     public int Minor { get; init; }
 }

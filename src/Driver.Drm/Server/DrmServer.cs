@@ -215,7 +215,12 @@ public sealed unsafe class DrmServer : IDisposable
             {
                 break;
             }
-            if (ShimProtocol.Parse(buffer.AsSpan(0, n)) is { Op: ShimProtocol.OpSyncIoctl or ShimProtocol.OpVfileOpen or ShimProtocol.OpVfileWrite } r)
+            ShimRequest? parsed = ShimProtocol.Parse(buffer.AsSpan(0, n));
+            if (parsed is { Op: ShimProtocol.OpInterrupt } irq)
+            {
+                channel.Interrupt(irq.Seq); // read here, not queued: the worker is busy with the request it names
+            }
+            else if (parsed is { Op: ShimProtocol.OpSyncIoctl or ShimProtocol.OpVfileOpen or ShimProtocol.OpVfileWrite } r)
             {
                 channel.Post(r, null);
             }
@@ -231,7 +236,7 @@ public sealed unsafe class DrmServer : IDisposable
     {
         foreach ((ShimRequest r, FileConnection? file) in channel.Take())
         {
-            var caller = new ProcessCaller(r.Pid, _syncFiles);
+            var caller = new ProcessCaller(r.Pid, _syncFiles) { SignalPending = channel.Begin(r.Seq) };
             IReadOnlyList<ArenaRun>? runs = null;
             int[] fds = [];
             int status;
@@ -243,6 +248,10 @@ public sealed unsafe class DrmServer : IDisposable
             {
                 _log.Error(e, "drm server: request {Op} {Request:x} of pid {Pid} threw", r.Op, r.Request, r.Pid);
                 status = -Eio;
+            }
+            finally
+            {
+                channel.End();
             }
             List<ulong> patches = [];
             if (status >= 0)

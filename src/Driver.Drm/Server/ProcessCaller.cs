@@ -14,6 +14,9 @@ internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles) : I
     /// <inheritdoc/>
     public int Pid { get; } = pid;
 
+    /// <inheritdoc/>
+    public CancellationToken SignalPending { get; init; }
+
     /// <summary>The sync_file read ends to send with the reply, and where each fd number goes.</summary>
     public IReadOnlyList<(int Fd, ulong Patch)> Installed => _installed;
 

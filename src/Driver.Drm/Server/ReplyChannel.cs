@@ -10,6 +10,10 @@ namespace Driver.Drm.Server;
 internal sealed class ReplyChannel(int fd, ulong token) : IDisposable
 {
     private readonly BlockingCollection<(ShimRequest Request, FileConnection? File)> _work = new();
+    private readonly Lock _signalLock = new();
+    private ulong _interrupted;
+    private ulong _running;
+    private CancellationTokenSource? _signal;
 
     /// <summary>The server's end of the channel socket.</summary>
     public int Fd { get; } = fd;
@@ -30,6 +34,55 @@ internal sealed class ReplyChannel(int fd, ulong token) : IDisposable
         }
     }
 
+    /// <summary>
+    /// The worker starts request <paramref name="seq"/>: its signal_pending, already set when an INTERRUPT for it came
+    /// first (the interrupt travels on the channel, the request on the DRM fd: either may arrive first).
+    /// </summary>
+    public CancellationToken Begin(ulong seq)
+    {
+        lock (_signalLock)
+        {
+            _running = seq;
+            _signal = new CancellationTokenSource();
+            if (seq != 0 && seq <= _interrupted)
+            {
+                _signal.Cancel();
+            }
+
+            return _signal.Token;
+        }
+    }
+
+    /// <summary>The worker finished its request: a later INTERRUPT for it is stale.</summary>
+    public void End()
+    {
+        lock (_signalLock)
+        {
+            _running = 0;
+            _signal?.Dispose();
+            _signal = null;
+        }
+    }
+
+    /// <summary>
+    /// A signal interrupted the client thread while it waited for request <paramref name="seq"/> (its handler has no
+    /// SA_RESTART): the request's interruptible waits end (-EINTR), now or when it reaches one. The thread's requests
+    /// are numbered upwards, so an interrupt for a request already answered touches none after it.
+    /// </summary>
+    public void Interrupt(ulong seq)
+    {
+        // Under the lock: End must not dispose the source while it is cancelled. Cancel runs the waits' wake-ups,
+        // which take no lock of the channel.
+        lock (_signalLock)
+        {
+            _interrupted = Math.Max(_interrupted, seq);
+            if (_running == seq)
+            {
+                _signal?.Cancel();
+            }
+        }
+    }
+
     /// <summary>No more requests: the worker drains what is queued and stops.</summary>
     public void Complete() => _work.CompleteAdding();
 
@@ -37,5 +90,9 @@ internal sealed class ReplyChannel(int fd, ulong token) : IDisposable
     public IEnumerable<(ShimRequest Request, FileConnection? File)> Take() => _work.GetConsumingEnumerable();
 
     /// <inheritdoc/>
-    public void Dispose() => _work.Dispose();
+    public void Dispose()
+    {
+        _work.Dispose();
+        _signal?.Dispose();
+    }
 }

@@ -15,7 +15,7 @@ internal static class ShimProtocol
     public const int MaxRuns = 1024;
 
     /// <summary>sizeof(struct shim_request).</summary>
-    public const int RequestSize = 48 + PathMax;
+    public const int RequestSize = 56 + PathMax;
 
     /// <summary>sizeof(struct shim_reply), without the runs that follow it.</summary>
     public const int ReplySize = 24 + (8 * MaxFds) + PathMax;
@@ -29,6 +29,7 @@ internal static class ShimProtocol
     public const uint OpSyncIoctl = 5;
     public const uint OpVfileOpen = 6;
     public const uint OpVfileWrite = 7;
+    public const uint OpInterrupt = 8;
 
     /// <summary>Parses a request, or null when it is malformed (wrong size or magic).</summary>
     public static ShimRequest? Parse(ReadOnlySpan<byte> m)
@@ -37,7 +38,7 @@ internal static class ShimProtocol
         {
             return null;
         }
-        ReadOnlySpan<byte> path = m.Slice(48, PathMax);
+        ReadOnlySpan<byte> path = m.Slice(56, PathMax);
         int end = path.IndexOf((byte)0);
         return new ShimRequest(
             Op: BinaryPrimitives.ReadUInt32LittleEndian(m[4..]),
@@ -48,6 +49,7 @@ internal static class ShimProtocol
             Fd: BinaryPrimitives.ReadInt32LittleEndian(m[28..]),
             Arg: BinaryPrimitives.ReadUInt64LittleEndian(m[32..]),
             Length: BinaryPrimitives.ReadUInt64LittleEndian(m[40..]),
+            Seq: BinaryPrimitives.ReadUInt64LittleEndian(m[48..]),
             Path: Encoding.UTF8.GetString(end < 0 ? path : path[..end]));
     }
 

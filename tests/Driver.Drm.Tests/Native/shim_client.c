@@ -8,12 +8,14 @@
 #include <linux/ioctl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -47,6 +49,7 @@ struct version { /* struct drm_version's layout */
 #define FAKE_PEEK _IO('d', 0x75)
 #define FAKE_BLOCK _IO('d', 0x76)
 #define FAKE_UNBLOCK _IO('d', 0x77)
+#define FAKE_BLOCK_INTR _IO('d', 0x78)
 #define FAKE_SYNC_STATUS _IOWR('>', 0x7f, int)
 
 static int open_card(void)
@@ -199,6 +202,50 @@ static int vfiles(void)
 	return 0;
 }
 
+/* Every way IGT writes a driver file reaches the driver: a FILE (fopen + fprintf + fclose), a /proc/self/fd re-open
+ * turned into a FILE (lib/i915/gem_engine_topology.c's __open_attr), pwrite and writev. */
+static void expect_wedged(const char *want)
+{
+	char buf[64];
+	slurp("/sys/kernel/debug/dri/0/i915_wedged", buf, sizeof(buf));
+	if (strcmp(buf, want)) {
+		printf("FAIL: i915_wedged reads %s, wanted %s", buf, want);
+		exit(1);
+	}
+}
+
+static int vwrites(void)
+{
+	int card = open_card();
+	(void)card;
+	FILE *f = fopen("/sys/kernel/debug/dri/0/i915_wedged", "w");
+	CHECK(f != NULL);
+	CHECK(fprintf(f, "%d", 2) == 1);
+	CHECK(fclose(f) == 0);
+	expect_wedged("2\n");
+	int ro = open("/sys/kernel/debug/dri/0/i915_wedged", O_RDONLY);
+	CHECK(ro >= 0);
+	char link[64];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", ro);
+	int rw = open(link, O_RDWR);
+	CHECK(rw >= 0);
+	close(ro);
+	f = fdopen(rw, "w");
+	CHECK(f != NULL);
+	CHECK(fprintf(f, "%d", 3) == 1);
+	CHECK(fclose(f) == 0);
+	expect_wedged("3\n");
+	int w = open("/sys/kernel/debug/dri/0/i915_wedged", O_WRONLY);
+	CHECK(w >= 0);
+	CHECK(pwrite(w, "4", 1, 0) == 1);
+	expect_wedged("4\n");
+	struct iovec iov[2] = { { .iov_base = "5", .iov_len = 1 }, { .iov_base = "6", .iov_len = 1 } };
+	CHECK(writev(w, iov, 2) == 2);
+	expect_wedged("56\n");
+	close(w);
+	return 0;
+}
+
 static int blocked_result = -1;
 
 static void *blocker(void *arg)
@@ -221,13 +268,61 @@ static int threads(void)
 	return 0;
 }
 
+/* A signal interrupts an ioctl blocked in the server: without SA_RESTART it fails EINTR after the handler ran (the
+ * kernel's -ERESTARTSYS), with SA_RESTART it waits on and completes. */
+static volatile sig_atomic_t handled;
+static pthread_t main_thread;
+static int intr_fd;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	handled++;
+}
+
+static void *kick(void *arg)
+{
+	usleep(20000); /* let the ioctl reach the server (an earlier interrupt is kept for it anyway) */
+	pthread_kill(main_thread, SIGUSR1);
+	if (arg) { /* SA_RESTART: the ioctl goes on waiting, so end the wait the ordinary way */
+		while (!handled)
+			usleep(1000);
+		ioctl(intr_fd, FAKE_UNBLOCK);
+	}
+	return NULL;
+}
+
+static int interrupted(void)
+{
+	intr_fd = open_card();
+	main_thread = pthread_self();
+	struct sigaction sa = { .sa_handler = on_signal };
+	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, kick, NULL) == 0);
+	errno = 0;
+	CHECK(ioctl(intr_fd, FAKE_BLOCK_INTR) == -1 && errno == EINTR);
+	CHECK(handled == 1);
+	CHECK(pthread_join(t, NULL) == 0);
+	version(intr_fd); /* the interrupt was for that request only */
+	handled = 0;
+	sa.sa_flags = SA_RESTART;
+	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+	CHECK(pthread_create(&t, NULL, kick, (void *)1) == 0);
+	CHECK(ioctl(intr_fd, FAKE_BLOCK) == 0);
+	CHECK(handled == 1);
+	CHECK(pthread_join(t, NULL) == 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		int (*run)(void);
 	} scenarios[] = { { "basic", basic }, { "fork", forked }, { "mmap", mapped },
-			  { "fence", fenced }, { "vfiles", vfiles }, { "threads", threads } };
+			  { "fence", fenced }, { "vfiles", vfiles }, { "threads", threads },
+			  { "vwrites", vwrites }, { "intr", interrupted } };
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		if (!strcmp(argv[1], scenarios[i].name)) {

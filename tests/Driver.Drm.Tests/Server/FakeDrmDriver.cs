@@ -22,9 +22,13 @@ internal sealed class FakeDrmDriver : IDrmDriver
     public const uint Peek = 0x6475;
     public const uint Block = 0x6476;
     public const uint Unblock = 0x6477;
+    public const uint BlockInterruptible = 0x6478;
     public const uint SyncStatus = 0xC0043E7F;
     public const ulong MapOffset = 0x10000;
     public const long ArenaPage = 4096;
+
+    private const int Erestartsys = 512;
+    private int _interrupted;
 
     private const int Enotty = 25, Einval = 22, Efault = 14, Ebusy = 16, Eacces = 13, Etimedout = 110, Enoent = 2;
 
@@ -51,6 +55,9 @@ internal sealed class FakeDrmDriver : IDrmDriver
     public int Releases => Volatile.Read(ref _releases);
 
     public int Wedged => Volatile.Read(ref _wedged);
+
+    /// <summary>Interruptible waits a signal ended.</summary>
+    public int Interrupted => Volatile.Read(ref _interrupted);
 
     public IReadOnlyList<string> VirtualFiles { get; } =
         ["debugfs/name", "debugfs/i915_wedged", "debugfs/busy", "sysfs/engine/rcs0/name", "module/reset"];
@@ -106,6 +113,15 @@ internal sealed class FakeDrmDriver : IDrmDriver
             case Unblock:
                 _unblock.Set();
                 return 0;
+            case BlockInterruptible:
+                // An interruptible wait that only a signal ends: -ERESTARTSYS, as the kernel's wait returns it.
+                if (!caller.SignalPending.WaitHandle.WaitOne(Bound.Long))
+                {
+                    return -Etimedout;
+                }
+
+                Interlocked.Increment(ref _interrupted);
+                return -Erestartsys;
             default:
                 return -Enotty;
         }

@@ -64,7 +64,23 @@ public sealed class ShimEndToEndTests : IDisposable
     }
 
     [ShimFact]
+    public void Driver_file_writes_by_FILE_reopen_pwrite_and_writev_reach_the_driver()
+    {
+        Run("vwrites");
+        Assert.Equal(56, _driver.Wedged);
+    }
+
+    [ShimFact]
     public void A_blocking_ioctl_does_not_hold_up_another_thread() => Run("threads");
+
+    [ShimFact]
+    public void A_signal_interrupts_a_blocked_ioctl_with_EINTR_and_SA_RESTART_waits_on()
+    {
+        // The shim's INTERRUPT ends the server's interruptible wait (signal_pending); -ERESTARTSYS reaches the caller
+        // as EINTR. With SA_RESTART the kernel restarts the shim's recvmsg, as it would restart the ioctl.
+        Run("intr");
+        Assert.Equal(1, _driver.Interrupted);
+    }
 
     [ShimFact]
     public void Wire_structs_have_the_sizes_the_server_reads()

@@ -15,7 +15,7 @@ internal sealed class TestSocket : IDisposable
         _socket.ReceiveTimeout = (int)Bound.Long.TotalMilliseconds;
     }
 
-    public static byte[] Request(uint op, ulong token = 0, uint request = 0, ulong arg = 0, ulong length = 0, string path = "")
+    public static byte[] Request(uint op, ulong token = 0, uint request = 0, ulong arg = 0, ulong length = 0, string path = "", ulong seq = 0)
     {
         byte[] m = new byte[ShimProtocol.RequestSize];
         BinaryPrimitives.WriteUInt32LittleEndian(m, ShimProtocol.Magic);
@@ -26,7 +26,8 @@ internal sealed class TestSocket : IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(m.AsSpan(24), request);
         BinaryPrimitives.WriteUInt64LittleEndian(m.AsSpan(32), arg);
         BinaryPrimitives.WriteUInt64LittleEndian(m.AsSpan(40), length);
-        System.Text.Encoding.UTF8.GetBytes(path, m.AsSpan(48));
+        BinaryPrimitives.WriteUInt64LittleEndian(m.AsSpan(48), seq);
+        System.Text.Encoding.UTF8.GetBytes(path, m.AsSpan(56));
         return m;
     }
 

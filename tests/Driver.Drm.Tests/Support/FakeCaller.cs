@@ -24,6 +24,9 @@ public sealed class FakeCaller : IDrmCaller
     /// <inheritdoc/>
     public int Pid => 4242;
 
+    /// <summary>signal_pending for the calls made through this caller (a test cancels it to "deliver a signal").</summary>
+    public CancellationToken SignalPending { get; set; }
+
     /// <summary>When set, InstallSyncFile answers this errno (a full descriptor table).</summary>
     public int InstallError { get; set; }
 
