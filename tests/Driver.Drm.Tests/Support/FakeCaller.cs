@@ -24,6 +24,12 @@ public sealed class FakeCaller : IDrmCaller
     /// <inheritdoc/>
     public int Pid => 4242;
 
+    /// <summary>The capabilities this caller lacks (a process that dropped root): every other one is held.</summary>
+    public HashSet<int> Lacks { get; } = new();
+
+    /// <inheritdoc/>
+    public bool Capable(int capability) => !Lacks.Contains(capability);
+
     /// <summary>When set, InstallSyncFile answers this errno (a full descriptor table).</summary>
     public int InstallError { get; set; }
 
