@@ -38,4 +38,11 @@ public interface IDrmCaller
     /// in the upper half of execbuffer2.rsvd2). Returns 0 or a negative errno (-EMFILE, -ENOMEM).
     /// </summary>
     int InstallSyncFile(DmaFence fence, ulong patchAddress);
+
+    /// <summary>
+    /// capable(<paramref name="capability"/>): whether the calling process's effective credentials hold the capability
+    /// (<see cref="Capabilities"/>), decided per ioctl as the kernel checks current's creds, not the opener's. An
+    /// in-process caller has no credentials of its own and counts as root.
+    /// </summary>
+    bool Capable(int capability) => true;
 }

@@ -226,4 +226,67 @@ public class ContextIoctlTests
         Assert.Equal(0, h.Ioctl(Requests.GetResetStats, a));
         Assert.Equal(0u, a.U32(12));
     }
+
+    [Fact]
+    public void ResetCountOnlyForCallerWithSysAdmin()
+    {
+        // i915_gem_context_reset_stats_ioctl: reset_count is i915_reset_count only when capable(CAP_SYS_ADMIN), which
+        // checks the calling process's creds: the same file read by a process that dropped root says 0
+        // (gem_reset_stats@reset-count-* forks a child that drops root and reads through the inherited fd).
+        using var h = DrmHarness.Fast();
+        h.Dev.ForceFullReset("test");
+        Assert.True(h.Dev.Reset.ResetCount > 0);
+        ArgBuffer a = DrmHarness.Arg(ResetStatsSize);
+        Assert.Equal(0, h.Ioctl(Requests.GetResetStats, a));
+        Assert.Equal((uint)h.Dev.Reset.ResetCount, a.U32(8));
+
+        h.Caller.Lacks.Add(Capabilities.SysAdmin);
+        a.SetU32(8, 0xffffffff);
+        Assert.Equal(0, h.Ioctl(Requests.GetResetStats, a));
+        Assert.Equal(0u, a.U32(8));
+
+        h.Caller.Lacks.Clear();
+        Assert.Equal(0, h.Ioctl(Requests.GetResetStats, a));
+        Assert.Equal((uint)h.Dev.Reset.ResetCount, a.U32(8));
+    }
+
+    [Fact]
+    public void UnbannableAndRaisedPriorityNeedCallerCapability()
+    {
+        // ctx_setparam / set_proto_ctx_param: BANNABLE=0 needs CAP_SYS_ADMIN, priority above 0 CAP_SYS_NICE, both
+        // capable() on the caller (-EPERM); range errors come first (-EINVAL); lowering needs nothing.
+        using var h = DrmHarness.Fast();
+        uint proto = h.CreateContext();
+        uint live = h.CreateContext();
+        ArgBuffer stats = DrmHarness.Arg(ResetStatsSize);
+        stats.SetU32(0, live);
+        Assert.Equal(0, h.Ioctl(Requests.GetResetStats, stats)); // the lookup finalizes it
+        h.Caller.Lacks.Add(Capabilities.SysAdmin);
+        h.Caller.Lacks.Add(Capabilities.SysNice);
+        foreach (uint ctx in new[] { proto, live })
+        {
+            Assert.Equal(-Errno.EPERM, SetParam(h, ctx, ParamBannable, 0));
+            Assert.Equal(0, SetParam(h, ctx, ParamBannable, 1));
+            Assert.Equal(-Errno.EPERM, SetParam(h, ctx, ParamPriority, 1));
+            Assert.Equal(-Errno.EINVAL, SetParam(h, ctx, ParamPriority, 1024));
+            Assert.Equal(0, SetParam(h, ctx, ParamPriority, unchecked((ulong)-5)));
+        }
+
+        h.Caller.Lacks.Clear();
+        Assert.Equal(0, SetParam(h, live, ParamBannable, 0));
+        Assert.Equal(0, SetParam(h, live, ParamPriority, 1));
+    }
+
+    [Fact]
+    public void CapEffIsReadFromProcStatus()
+    {
+        // capable(): bit N of /proc/PID/status's CapEff is capability N.
+        Assert.True(Capabilities.TryParseCapEff("Name:\tx\nCapInh:\t0\nCapEff:\t0000000000200000\nCapBnd:\t1\n", out ulong mask));
+        Assert.Equal(1ul << Capabilities.SysAdmin, mask);
+        Assert.False(Capabilities.TryParseCapEff("Name:\tx\n", out _));
+        bool root = Capabilities.TryParseCapEff(File.ReadAllText("/proc/self/status"), out ulong own) &&
+                    (own & (1ul << Capabilities.SysAdmin)) != 0;
+        Assert.Equal(root, Capabilities.Effective(Environment.ProcessId, Capabilities.SysAdmin));
+        Assert.False(Capabilities.Effective(int.MaxValue, Capabilities.SysAdmin));
+    }
 }

@@ -123,7 +123,7 @@ public sealed partial class I915Driver
                 // set_proto_ctx_sseu: shorter than drm_i915_gem_context_param_sseu -EINVAL; only gen11 reconfigures.
                 return size < SseuSize ? -Errno.EINVAL : -Errno.ENODEV;
             case ParamBannable:
-                return size != 0 ? -Errno.EINVAL : !Options.Privileged && value == 0 ? -Errno.EPERM : 0;
+                return size != 0 ? -Errno.EINVAL : value == 0 && !Capable(c, Capabilities.SysAdmin) ? -Errno.EPERM : 0;
             case ParamRecoverable:
                 return size != 0 ? -Errno.EINVAL : 0;
             case ParamPriority:
@@ -132,7 +132,7 @@ public sealed partial class I915Driver
                     return -Errno.EINVAL;
                 }
 
-                return value is < -1023 or > 1023 ? -Errno.EINVAL : value > 0 && !Options.Privileged ? -Errno.EPERM : 0;
+                return value is < -1023 or > 1023 ? -Errno.EINVAL : value > 0 && !Capable(c, Capabilities.SysNice) ? -Errno.EPERM : 0;
             case ParamPersistence:
                 if (size != 0)
                 {
@@ -279,6 +279,15 @@ public sealed partial class I915Driver
             return -Errno.EINVAL;
         }
 
+        // ctx_setparam's capable() checks are on the caller's credentials: the device client only knows the driver's.
+        uint sz = c.Arg.U32(ParamSizeField);
+        long v = c.Arg.S64(ParamValue);
+        if (sz == 0 && ((param == ParamBannable && v == 0 && !Capable(c, Capabilities.SysAdmin)) ||
+                        (param == ParamPriority && v is > 0 and <= 1023 && !Capable(c, Capabilities.SysNice))))
+        {
+            return -Errno.EPERM;
+        }
+
         if (DeviceParam(param) is { } dp)
         {
             return Device.SetContextParam(c.Client, id, dp, c.Arg.S64(ParamValue), c.Arg.U32(ParamSizeField));
@@ -377,7 +386,8 @@ public sealed partial class I915Driver
 
     /// <summary>
     /// GET_RESET_STATS (i915_gem_context_reset_stats_ioctl): GpuDevice.GetResetStats (-EINVAL flags or pad, -ENOENT);
-    /// reset_count is the global count for a privileged client, else 0.
+    /// reset_count is the global count only when the caller is capable(CAP_SYS_ADMIN) now, else 0: the check is on the
+    /// calling process's credentials, so a child that dropped root after fork sees 0 on the fd it inherited.
     /// </summary>
     private int GetResetStats(IoctlCall c)
     {
@@ -389,9 +399,12 @@ public sealed partial class I915Driver
         }
 
         c.State.Context(id).Finalized = true;
-        c.Arg.SetU32(8, (uint)stats.ResetCount);
+        c.Arg.SetU32(8, Capable(c, Capabilities.SysAdmin) ? (uint)stats.ResetCount : 0);
         c.Arg.SetU32(12, (uint)stats.BatchActive);
         c.Arg.SetU32(16, (uint)stats.BatchPending);
         return 0;
     }
+
+    /// <summary>capable(): the driver's <see cref="I915DriverOptions.Privileged"/> and the calling process's credentials.</summary>
+    private bool Capable(IoctlCall c, int capability) => Options.Privileged && c.Caller.Capable(capability);
 }

@@ -10,8 +10,9 @@ public sealed record I915DriverOptions
     public int Revision { get; init; } = 1;
 
     /// <summary>
-    /// Whether clients count as CAP_SYS_ADMIN / CAP_SYS_NICE (IGT runs as root: unbannable contexts, raised
-    /// priorities and the global reset count in GET_RESET_STATS need it).
+    /// Whether clients may count as CAP_SYS_ADMIN / CAP_SYS_NICE (unbannable contexts, raised priorities and the
+    /// global reset count in GET_RESET_STATS need it). When true, each such ioctl still asks the calling process's
+    /// credentials (<see cref="IDrmCaller.Capable"/>), as the kernel's capable() does; false denies them all.
     /// </summary>
     public bool Privileged { get; init; } = true;
 

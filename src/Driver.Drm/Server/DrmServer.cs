@@ -40,6 +40,13 @@ public sealed unsafe class DrmServer : IDisposable
         _options = options ?? new DrmServerOptions();
         _log = _options.Log;
         _directory = Directory.CreateTempSubdirectory("gpusim-drm-").FullName;
+        // A client that dropped root (IGT's igt_drop_root in a fork child) still reaches its device, as a device node
+        // open for it stays usable: the directory (0700 as created) is searchable and the socket writable by all.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
         string root = Path.Combine(_directory, "tree");
         if (Encoding.UTF8.GetByteCount(root) >= ShimProtocol.PathMax)
         {
@@ -89,6 +96,12 @@ public sealed unsafe class DrmServer : IDisposable
             int err = Marshal.GetLastPInvokeError();
             LibC.close(fd);
             throw new IOException($"cannot listen on {path}: errno {err}");
+        }
+        // connect() needs write permission on the socket file, for unprivileged clients too.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead |
+                UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
         }
         return fd;
     }

@@ -69,6 +69,9 @@ internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles) : I
         return 0;
     }
 
+    /// <summary>capable(): the calling process's effective capability set, read when the ioctl asks.</summary>
+    public bool Capable(int capability) => Capabilities.Effective(Pid, capability);
+
     /// <summary>Closes the server's copies of the read ends (after the reply sent them, or when it failed).</summary>
     public void CloseInstalled()
     {

@@ -37,6 +37,19 @@ public sealed class DrmServerTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void A_client_that_dropped_root_can_still_connect()
+    {
+        // IGT's igt_drop_root (gem_reset_stats@reset-count-*) setuid()s a fork child that keeps using the inherited
+        // device fd; its thread's first request connects a reply channel, so the socket must be writable by any uid
+        // and its directory searchable (capable() then says no, as it would in the kernel).
+        UnixFileMode dir = File.GetUnixFileMode(Path.GetDirectoryName(_server.SocketPath)!);
+        Assert.True(dir.HasFlag(UnixFileMode.OtherExecute), $"socket directory mode {dir}");
+        UnixFileMode socket = File.GetUnixFileMode(_server.SocketPath);
+        Assert.True(socket.HasFlag(UnixFileMode.OtherWrite), $"socket mode {socket}");
+    }
+
+    [Fact]
     public void Open_on_connect_release_at_eof()
     {
         // drm_open per open(); drm_release when the last reference goes (here: the only socket closes).

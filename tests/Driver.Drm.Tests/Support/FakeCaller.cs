@@ -27,6 +27,12 @@ public sealed class FakeCaller : IDrmCaller
     /// <summary>signal_pending for the calls made through this caller (a test cancels it to "deliver a signal").</summary>
     public CancellationToken SignalPending { get; set; }
 
+    /// <summary>The capabilities this caller lacks (a process that dropped root): every other one is held.</summary>
+    public HashSet<int> Lacks { get; } = new();
+
+    /// <inheritdoc/>
+    public bool Capable(int capability) => !Lacks.Contains(capability);
+
     /// <summary>When set, InstallSyncFile answers this errno (a full descriptor table).</summary>
     public int InstallError { get; set; }
 
