@@ -32,6 +32,8 @@ enum shim_op {
 	SHIM_OP_SYNC_IOCTL = 5,  /* on the channel: fd = a sync_file fd of the caller, request, arg */
 	SHIM_OP_VFILE_OPEN = 6,  /* on the channel: path = virtual path, request = open flags */
 	SHIM_OP_VFILE_WRITE = 7, /* on the channel: path, arg = buffer address, length */
+	SHIM_OP_UEVENT_MONITOR = 16, /* on a new connection: it is a udev monitor (udev.c); acknowledged, then each
+	                                uevent arrives as one message in the kernel's netlink format */
 };
 
 struct shim_request {
