@@ -34,6 +34,8 @@ enum shim_op {
 	SHIM_OP_VFILE_OPEN = 6,  /* on the channel: path = virtual path, request = open flags */
 	SHIM_OP_VFILE_WRITE = 7, /* on the channel: path, arg = buffer address, length */
 	SHIM_OP_INTERRUPT = 8,   /* on the channel, no reply: a signal interrupted request seq (signal_pending) */
+	SHIM_OP_UEVENT_MONITOR = 16, /* on a new connection: it is a udev monitor (udev.c); acknowledged, then each
+	                                uevent arrives as one message in the kernel's netlink format */
 };
 
 #define SHIM_ERESTARTSYS 512 /* the kernel's -ERESTARTSYS: the caller sees EINTR (the shim interrupts only for a

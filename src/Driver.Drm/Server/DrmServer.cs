@@ -23,6 +23,7 @@ public sealed unsafe class DrmServer : IDisposable
     private readonly ILogger _log;
     private readonly SyncFileTable _syncFiles = new();
     private readonly VirtualTree _tree;
+    private readonly UeventMonitors _uevents;
     private readonly ConcurrentDictionary<ulong, ReplyChannel> _channels = new();
     private readonly HashSet<int> _connections = [];
     private readonly Lock _connectionsLock = new();
@@ -53,6 +54,7 @@ public sealed unsafe class DrmServer : IDisposable
             throw new InvalidOperationException($"temporary directory path too long for the shim: {root}");
         }
         _tree = new VirtualTree(driver, root, line => _log.Information("kmsg: {Line}", line));
+        _uevents = new UeventMonitors(driver, CloseConnection);
         SocketPath = _options.SocketPath ?? Path.Combine(_directory, "drm.sock");
         _listenFd = Listen(SocketPath);
         _acceptThread = new Thread(AcceptLoop) { IsBackground = true, Name = "drm-accept" };
@@ -67,6 +69,12 @@ public sealed unsafe class DrmServer : IDisposable
 
     /// <summary>DRM files open now (opened and not yet released).</summary>
     public int OpenFiles => Volatile.Read(ref _openFiles);
+
+    /// <summary>udev monitors connected now (shim processes listening for the device's uevents).</summary>
+    public int UeventMonitors => _uevents.Count;
+
+    /// <summary>Uevent messages delivered to monitors so far.</summary>
+    public long UeventsSent => _uevents.Sent;
 
     /// <summary>sync_file fds handed out so far.</summary>
     public int SyncFilesCreated => _syncFiles.Count;
@@ -145,6 +153,9 @@ public sealed unsafe class DrmServer : IDisposable
                 break;
             case { Op: ShimProtocol.OpChannel } r:
                 ServeChannel(fd, r, buffer);
+                break;
+            case { Op: ShimProtocol.OpUeventMonitor }:
+                _uevents.Serve(fd);
                 break;
             default:
                 CloseConnection(fd);
@@ -356,6 +367,7 @@ public sealed unsafe class DrmServer : IDisposable
         {
             return;
         }
+        _uevents.Dispose();
         LibC.shutdown(_listenFd, LibC.ShutRdWr); // wakes accept4
         _acceptThread.Join(TimeSpan.FromSeconds(5));
         LibC.close(_listenFd);

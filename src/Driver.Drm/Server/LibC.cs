@@ -53,6 +53,9 @@ internal static unsafe partial class LibC
     public static partial nint recv(int fd, void* buffer, nuint length, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
+    public static partial nint send(int fd, void* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
     public static partial nint sendmsg(int fd, MsgHdr* message, int flags);
 
     [LibraryImport("libc", SetLastError = true)]

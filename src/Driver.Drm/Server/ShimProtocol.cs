@@ -31,6 +31,9 @@ internal static class ShimProtocol
     public const uint OpVfileWrite = 7;
     public const uint OpInterrupt = 8;
 
+    /// <summary>On a new connection: it is a udev monitor (UeventMonitors); numbered apart from the other ops.</summary>
+    public const uint OpUeventMonitor = 16;
+
     /// <summary>Parses a request, or null when it is malformed (wrong size or magic).</summary>
     public static ShimRequest? Parse(ReadOnlySpan<byte> m)
     {

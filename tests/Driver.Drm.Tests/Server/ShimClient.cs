@@ -36,6 +36,9 @@ internal static class ShimClient
         return code != 0 ? (code, text) : Run(exe, [], null);
     }
 
+    /// <summary>Runs a tool (the compiler) without the shim; its exit code and output.</summary>
+    public static (int Code, string Output) RunTool(string file, string[] args) => Run(file, args, null);
+
     /// <summary>Runs one scenario with the shim preloaded; its exit code and output.</summary>
     public static (int Code, string Output) Scenario(string socketPath, string scenario) =>
         Run(s_binary.Value, [scenario], new Dictionary<string, string>
