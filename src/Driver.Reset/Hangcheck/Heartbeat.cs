@@ -82,7 +82,7 @@ public sealed class Heartbeat : IDisposable
 
     /// <summary>
     /// Raised on the heartbeat thread at each step of an engine's pulse ladder, with the pulse's new priority: the
-    /// fresh pulse (<see cref="PulsePriority.Min"/>), then each raise (heartbeat()).
+    /// fresh pulse (<see cref="PulsePriority.Min"/>), then each raise (heartbeat()), announced just before the engine is told of it.
     /// </summary>
     public event Action<EngineId, int>? PulseStep;
 
@@ -264,9 +264,11 @@ public sealed class Heartbeat : IDisposable
                 // moves the pulse up its queue, timeslices with it or preempts to it, and arms its preempt timer when
                 // the running batch will not let it in.
                 int raised = PulsePriority.Raise(systole.Priority);
+                // Announced before the schedule: the engine thread may act on the raise (arm its preempt timer, raise
+                // PreemptArmed) at once, and an observer must already know the step that caused it.
+                PulseStep?.Invoke(engine.Id, raised);
                 engine.Schedule(systole, raised);
                 beat.ProgressAtRaise = engine.SafePoints;
-                PulseStep?.Invoke(engine.Id, raised);
             }
             else if (Ran(engine, beat.ProgressAtRaise))
             {
