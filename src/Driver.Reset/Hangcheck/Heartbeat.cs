@@ -18,7 +18,7 @@ namespace Driver.Reset.Hangcheck;
 /// arbitration point) is caught by the engine's preempt timer, which the engine arms when the pulse cannot get in
 /// and which reports here ("preemption time out"); a pulse stuck at BARRIER for one more period (at least twice the
 /// preempt timeout: next_heartbeat's final extension) gets "stopped heartbeat". Engine faults (error interrupts) are
-/// reported at once.
+/// reported at once where engine reset is available; otherwise the faulted engine is left to the heartbeat.
 /// </summary>
 public sealed class Heartbeat : IDisposable
 {
@@ -119,8 +119,20 @@ public sealed class Heartbeat : IDisposable
         _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, "preemption time out", target, activeOn: engine);
     }
 
+    /// <summary>
+    /// The engine's CS error interrupt (GT_CS_MASTER_ERROR_INTERRUPT → execlists_submission_tasklet → execlists_reset,
+    /// "CS error"): that path only ever resets the one engine, and returns at once when engine reset is unavailable
+    /// (intel_has_reset_engine: i915.reset &lt; 2). The engine then stays stopped at the fault with its request
+    /// still active (busy) until something else recovers it: the heartbeat escalates to a full reset (a wedge with
+    /// reset=0), or the user resets or wedges by hand. Engine thread; never blocks.
+    /// </summary>
     private void OnEngineError(Engine engine, EngineFault fault)
     {
+        if (!_reset.CanResetEngine || _reset.IsWedged)
+        {
+            return;
+        }
+
         // Called on the engine thread, which then stalls at the fault: hand the hang over, never block here.
         Interlocked.Increment(ref _hangs);
         _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, $"{engine.Name} command streamer error: {fault}", fault.Request);

@@ -221,6 +221,14 @@ public sealed partial class GtReset
         }
     }
 
+    /// <summary>
+    /// Waits until no full reset is in progress (BACKOFF clear), as intel_gt_debugfs_reset_store does before it
+    /// applies for a reset of its own ("flush any previous reset"): a manual reset asked for while another one is
+    /// still finishing is then done, not merged into the one that is ending (<see cref="HandleError"/> piggy-backs
+    /// on a full reset already under way). Unbounded, like the kernel's wait_event: a reset always finishes.
+    /// </summary>
+    public void FlushPreviousReset() => WaitForBitClear(ResetFlags.Backoff);
+
     /// <summary>The error's log, event, capture and per-engine resets; returns the engines still to reset in full.</summary>
     private uint HandleErrorEngines(uint engineMask, ErrorFlags flags, string reason)
     {
