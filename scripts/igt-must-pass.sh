@@ -17,12 +17,19 @@ if [ -d "$igt_src" ] && [ -x "$igt_src/build.sh" ]; then
         [gem_reset_stats]="params,reset-stats-render,ban-render,ban-ctx-render,reset-count-render,unrelated-ctx-render,close-pending-render"
         [gem_ctx_persistence]="idempotent,file,process,hang,heartbeat-hang"
     )
+    # Listed by the issue, but failing on real i915 too, for a reason in IGT itself: the subtest passes here only if
+    # it fails the way i915 does (its output has the signature), and counts as skipped with that reason.
+    # reset-stats-render: its sync_gpu() (gem_quiescent_gpu → igt_terminate_spins) ends the hang spinner right after
+    # injecting it, before any hangcheck can see it, so no context is guilty; Intel's CI blocklists the binary.
+    declare -A fails_on_i915=(
+        [gem_reset_stats@reset-stats-render]="expected 'Guilty' [1], found 'No error' [0]"
+    )
     mkdir -p "$igt_out"
     if ! "$igt_src/build.sh" "$igt_out/build-root" "${!must_pass[@]}" </dev/null >"$igt_out/build.log" 2>&1; then
         igt_line="igt: FAILED to build the IGT tests (see $igt_out/build.log)"
         igt_failed=1
     else
-        igt_pass=0 igt_skip=0 igt_total=0 not_passing=()
+        igt_pass=0 igt_skip=0 igt_xfail=0 igt_total=0 not_passing=()
         for bin in gem_exec_fence gem_eio i915_hangman gem_reset_stats gem_ctx_persistence; do
             binary=$(find "$igt_out/build-root" -type f -perm -u+x -name "$bin" -path "*tests*" | head -n 1)
             IFS=, read -r -a subs <<<"${must_pass[$bin]}"
@@ -37,7 +44,15 @@ if [ -d "$igt_src" ] && [ -x "$igt_src/build.sh" ]; then
             echo "igt: $bin ran in $(( $(date +%s) - start )) s (output in $igt_out/$bin.log)"
             for sub in "${subs[@]}"; do
                 result=$(grep -A6 "\"igt@$bin@$sub\": {" "$igt_out/$bin/results.json" 2>/dev/null | grep -o '"result": "[a-z-]*"' | head -n 1 | cut -d'"' -f4)
-                if [ "$result" = "pass" ]; then
+                signature=${fails_on_i915[$bin@$sub]:-}
+                if [ -n "$signature" ]; then
+                    if [ "$result" = "fail" ] && grep -A3 "^Starting subtest: $sub\$" "$igt_out/$bin.log" | grep -qF "$signature"; then
+                        igt_skip=$((igt_skip + 1)) igt_xfail=$((igt_xfail + 1))
+                        echo "igt: $bin@$sub fails as on i915 (\"$signature\"): counted as skipped"
+                    else
+                        not_passing+=("$bin@$sub(${result:-no result}, where i915 fails with \"$signature\")")
+                    fi
+                elif [ "$result" = "pass" ]; then
                     igt_pass=$((igt_pass + 1))
                 elif [ "$result" = "skip" ]; then
                     igt_skip=$((igt_skip + 1))
@@ -51,6 +66,7 @@ if [ -d "$igt_src" ] && [ -x "$igt_src/build.sh" ]; then
         # (fail, crash, timeout, none) as failed.
         echo "igt-counts: $igt_pass $((igt_total - igt_pass - igt_skip)) $igt_skip"
         igt_line="igt: $igt_pass of $igt_total must-pass subtests passed"
+        [ "$igt_xfail" -eq 0 ] || igt_line="$igt_line, $igt_xfail failed as on i915"
         if [ ${#not_passing[@]} -gt 0 ]; then
             echo "igt: not yet passing: ${not_passing[*]}"
             if [ "${GPUSIM_IGT_ENFORCE:-0}" = "1" ]; then
