@@ -1,13 +1,14 @@
 using Driver.Core.Fences;
+using Driver.Drm.Syncobj;
 
 namespace Driver.Drm.Server;
 
 /// <summary>
 /// The process behind one shim request: its memory through process_vm_readv/writev (copy_from_user/copy_to_user; a
-/// fault is a short transfer, answered -EFAULT by the driver), its sync_file fds through the server's table. New
-/// sync_files wait in <see cref="Installed"/> until the reply carries them.
+/// fault is a short transfer, answered -EFAULT by the driver), its sync_file and syncobj fds through the server's
+/// tables. New fds wait in <see cref="Installed"/> until the reply carries them.
 /// </summary>
-internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles) : IDrmCaller
+internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles, SyncobjFileTable? syncobjFiles = null) : IDrmCaller
 {
     private readonly List<(int Fd, ulong Patch)> _installed = [];
 
@@ -17,7 +18,7 @@ internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles) : I
     /// <inheritdoc/>
     public CancellationToken SignalPending { get; init; }
 
-    /// <summary>The sync_file read ends to send with the reply, and where each fd number goes.</summary>
+    /// <summary>The sync_file and syncobj read ends to send with the reply, and where each fd number goes.</summary>
     public IReadOnlyList<(int Fd, ulong Patch)> Installed => _installed;
 
     /// <inheritdoc/>
@@ -61,6 +62,29 @@ internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles) : I
             return -24; // EMFILE: more new fds than one reply carries
         }
         int fd = syncFiles.Create(fence);
+        if (fd < 0)
+        {
+            return fd;
+        }
+        _installed.Add((fd, patchAddress));
+        return 0;
+    }
+
+    /// <inheritdoc/>
+    public DrmSyncobj? GetSyncobjFile(int fd) => syncobjFiles?.Lookup(Pid, fd);
+
+    /// <inheritdoc/>
+    public int InstallSyncobjFile(DrmSyncobj syncobj, ulong patchAddress)
+    {
+        if (syncobjFiles is null)
+        {
+            return -19; // ENODEV: this caller was made without a syncobj table
+        }
+        if (_installed.Count >= ShimProtocol.MaxFds)
+        {
+            return -24; // EMFILE: more new fds than one reply carries
+        }
+        int fd = syncobjFiles.Create(syncobj);
         if (fd < 0)
         {
             return fd;
