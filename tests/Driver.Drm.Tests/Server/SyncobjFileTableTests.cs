@@ -10,6 +10,15 @@ public sealed partial class SyncobjFileTableTests
     [LibraryImport("libc", SetLastError = true)]
     private static partial int dup(int fd);
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint mmap(nint address, nuint length, int prot, int flags, int fd, nint offset);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int mprotect(nint address, nuint length, int prot);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int munmap(nint address, nuint length);
+
     [Fact]
     public void Fd_and_its_dup_name_the_syncobj_and_other_fds_do_not()
     {
@@ -51,5 +60,34 @@ public sealed partial class SyncobjFileTableTests
         Assert.Same(syncobj, caller.GetSyncobjFile(caller.Installed[0].Fd));
         caller.CloseInstalled();
         Assert.Empty(caller.Installed);
+    }
+
+    [Fact]
+    public unsafe void Caller_reads_write_only_mappings_as_copy_from_user_does_and_faults_on_prot_none()
+    {
+        // copy_from_user on x86 reads a PROT_WRITE-only page (test_invalid_fence_array's fence page: -ENOENT, not
+        // -EFAULT); PROT_NONE faults.
+        const int ProtNone = 0, ProtRead = 1, ProtWrite = 2, MapSharedAnon = 0x01 | 0x20;
+        nint page = mmap(0, 8192, ProtWrite, MapSharedAnon, -1, 0);
+        Assert.NotEqual(-1, page);
+        try
+        {
+            Assert.Equal(0, mprotect(page + 4096, 4096, ProtNone)); // a guard page right after
+            ((byte*)page)[5] = 42;
+            var caller = new ProcessCaller(Environment.ProcessId, new SyncFileTable());
+            byte[] copy = new byte[8];
+            Assert.True(caller.TryRead((ulong)page, copy));
+            Assert.Equal(42, copy[5]);
+            Assert.False(caller.TryRead((ulong)page + 4090, copy)); // runs into the guard page
+            Assert.Equal(0, mprotect(page, 4096, ProtRead));
+            Assert.True(caller.TryRead((ulong)page, copy));
+            Assert.False(caller.TryWrite((ulong)page, copy)); // copy_to_user needs a writable page
+            Assert.Equal(0, mprotect(page, 4096, ProtNone));
+            Assert.False(caller.TryRead((ulong)page, copy));
+        }
+        finally
+        {
+            munmap(page, 8192);
+        }
     }
 }
