@@ -75,8 +75,8 @@ public class ExecFenceArrayTests
     [Fact]
     public void EntryErrorsInKernelOrder()
     {
-        // add_fence_array: flags beyond WAIT|SIGNAL -EINVAL before the lookup; add_timeline_fence: an unknown handle
-        // -ENOENT; WAIT on a syncobj with no fence -EINVAL (test_syncobj_invalid_wait), unless it also SIGNALs.
+        // add_fence_array: flags beyond WAIT|SIGNAL -EINVAL before the lookup; an unknown handle -ENOENT; WAIT on a
+        // syncobj with no fence -EINVAL (test_syncobj_invalid_wait), WAIT|SIGNAL too; SIGNAL alone needs none.
         using var h = DrmHarness.Fast();
         uint batch = BatchWithEnd(h);
         uint s = h.CreateSyncobj();
@@ -84,9 +84,11 @@ public class ExecFenceArrayTests
         Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2, WithFences(h, batch, (99, 4))));
         Assert.Equal(-Errno.ENOENT, h.Ioctl(Requests.Execbuffer2, WithFences(h, batch, (99, FenceWait))));
         Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2, WithFences(h, batch, (s, FenceWait))));
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2, WithFences(h, batch, (s, FenceWait | FenceSignal))));
         Assert.Null(h.Syncobj(s).Fence);
-        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, WithFences(h, batch, (s, FenceWait | FenceSignal))));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, WithFences(h, batch, (s, FenceSignal))));
         Assert.NotNull(h.Syncobj(s).Fence);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, WithFences(h, batch, (s, FenceWait | FenceSignal))));
     }
 
     [Fact]
@@ -197,9 +199,11 @@ public class ExecFenceArrayTests
     [Fact]
     public void TimelineFencesExtensionAtPointZeroActsAsTheArray()
     {
-        // parse_timeline_fences: count 0 is nothing; unknown flags -EINVAL; then add_timeline_fence with the point;
-        // point 0 is a binary syncobj. A point on a fence that is no dma_fence_chain is -EINVAL to wait on
-        // (dma_fence_chain_find_seqno); signalling a point needs timelines, which GpuSim does not model.
+        // parse_execbuf2_extensions: with FENCE_ARRAY -EINVAL. parse_timeline_fences: count 0 is nothing; unknown
+        // flags -EINVAL; then add_timeline_fence_array with the point: WAIT|SIGNAL on an empty syncobj is fine here
+        // (only SIGNAL acts); point 0 is a binary syncobj. A point on a fence that is no dma_fence_chain is -EINVAL to
+        // wait on (dma_fence_chain_find_seqno); WAIT|SIGNAL at a point -EINVAL; signalling a point needs timelines,
+        // which GpuSim does not model (-EOPNOTSUPP).
         using var h = DrmHarness.Fast();
         uint batch = BatchWithEnd(h);
         uint s = h.CreateSyncobj();
@@ -214,11 +218,15 @@ public class ExecFenceArrayTests
             return a;
         }
 
+        ArgBuffer both = Ext(FenceWait, 0, count: 0);
+        both.SetU64(ExecbufLayout.Flags, UseExtensions | FenceArray);
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2, both));
         Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Ext(FenceWait, 0, count: 0)));
         Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2, Ext(8, 0)));
         Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2, Ext(FenceWait, 0)));
-        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Ext(FenceSignal, 0)));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Ext(FenceWait | FenceSignal, 0)));
         Assert.NotNull(h.Syncobj(s).Fence);
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2, Ext(FenceWait | FenceSignal, 5)));
         Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Ext(FenceWait, 0)));
         Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2, Ext(FenceWait, 5)));
         Assert.Equal(-Errno.EOPNOTSUPP, h.Ioctl(Requests.Execbuffer2, Ext(FenceSignal, 5)));

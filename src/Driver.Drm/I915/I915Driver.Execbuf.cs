@@ -51,8 +51,10 @@ public sealed partial class I915Driver
             return -Errno.ENODEV;
         }
 
+        // parse_execbuf2_extensions: the extension chain reuses cliprects_ptr, so FENCE_ARRAY with it is -EINVAL.
         var fences = new List<ExecFence>();
-        ret = (flags & UseExtensions) != 0 ? ExecbufExtensions(c, a, fences) : AddFenceArray(c, a, flags, fences);
+        ret = (flags & UseExtensions) == 0 ? 0 : (flags & FenceArray) != 0 ? -Errno.EINVAL : ExecbufExtensions(c, a, fences);
+        ret = ret != 0 ? ret : AddFenceArray(c, a, flags, fences);
         if (ret != 0)
         {
             return ret;
@@ -274,8 +276,9 @@ public sealed partial class I915Driver
 
     /// <summary>
     /// add_fence_array: FENCE_ARRAY's drm_i915_gem_exec_fence entries at cliprects_ptr, num_cliprects of them (none is
-    /// nothing); the range not addressable -EFAULT; each entry read (-EFAULT), flags beyond WAIT|SIGNAL -EINVAL, then
-    /// add_timeline_fence at point 0.
+    /// nothing); the range not addressable -EFAULT; each entry read (-EFAULT), flags beyond WAIT|SIGNAL -EINVAL, the
+    /// syncobj (drm_syncobj_find: -ENOENT); a WAIT entry takes its fence, and one without a fence is -EINVAL (WAIT|SIGNAL
+    /// too: unlike the timeline extension).
     /// </summary>
     private static int AddFenceArray(IoctlCall c, ArgBuffer a, ulong flags, List<ExecFence> fences)
     {
@@ -314,21 +317,31 @@ public sealed partial class I915Driver
                 return -Errno.EINVAL;
             }
 
-            int ret = AddTimelineFence(c, entry.U32(off), 0, fenceFlags, fences);
-            if (ret != 0)
+            if (c.File.Syncobjs.Find(entry.U32(off)) is not { } syncobj)
             {
-                return ret;
+                return -Errno.ENOENT;
             }
+
+            // Only a WAIT entry takes the fence, and needs one (even when it also signals).
+            DmaFence? fence = null;
+            if ((fenceFlags & FenceWait) != 0 && (fence = syncobj.Fence) is null)
+            {
+                return -Errno.EINVAL;
+            }
+
+            fences.Add(new ExecFence(syncobj, fenceFlags, fence));
         }
 
         return 0;
     }
 
     /// <summary>
-    /// add_timeline_fence: the handle (drm_syncobj_find: -ENOENT); its fence taken now; WAIT on a syncobj without a
-    /// fence is -EINVAL unless the entry also signals. A point names a dma_fence_chain link, which GpuSim's syncobjs
-    /// never hold (no timelines, GET_CAP SYNCOBJ_TIMELINE 0): waiting on a point of a fence that is no chain is
-    /// dma_fence_chain_find_seqno's -EINVAL, and signalling a point is -EOPNOTSUPP (not modelled).
+    /// add_timeline_fence_array, per entry: the handle (drm_syncobj_find: -ENOENT); the syncobj's fence taken whatever
+    /// the flags (so a SIGNAL-only entry waits for the previous fence too, as i915 does); no fence with flags but no
+    /// SIGNAL -EINVAL; a point names a dma_fence_chain link, which GpuSim's syncobjs never hold (GET_CAP
+    /// SYNCOBJ_TIMELINE 0): dma_fence_chain_find_seqno on a fence that is no chain is -EINVAL, returned unless the
+    /// entry signals; no fence and no SIGNAL: the entry is dropped; WAIT|SIGNAL at a point -EINVAL ("wait and signal
+    /// the same timeline point"); SIGNAL at a point needs a chain: -EOPNOTSUPP (not modelled).
     /// </summary>
     private static int AddTimelineFence(IoctlCall c, uint handle, ulong point, uint flags, List<ExecFence> fences)
     {
@@ -338,25 +351,28 @@ public sealed partial class I915Driver
         }
 
         DmaFence? fence = syncobj.Fence;
-        if (fence is null && flags != 0 && (flags & FenceSignal) == 0)
+        bool signal = (flags & FenceSignal) != 0;
+        if (fence is null && flags != 0 && !signal)
         {
             return -Errno.EINVAL;
         }
 
-        if (point != 0)
+        if (fence is not null && point != 0 && !signal)
         {
-            if ((flags & FenceSignal) != 0)
-            {
-                return -Errno.EOPNOTSUPP;
-            }
-
-            if (fence is not null)
-            {
-                return -Errno.EINVAL;
-            }
+            return -Errno.EINVAL;
         }
 
-        fences.Add(new ExecFence(syncobj, flags, (flags & FenceWait) != 0 ? fence : null));
+        if (fence is null && !signal)
+        {
+            return 0;
+        }
+
+        if (point != 0 && signal)
+        {
+            return (flags & FenceWait) != 0 ? -Errno.EINVAL : -Errno.EOPNOTSUPP;
+        }
+
+        fences.Add(new ExecFence(syncobj, flags, fence));
         return 0;
     }
 
