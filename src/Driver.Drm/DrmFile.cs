@@ -1,3 +1,5 @@
+using Driver.Drm.Syncobj;
+
 namespace Driver.Drm;
 
 /// <summary>
@@ -12,6 +14,9 @@ public sealed class DrmFile(int clientId, int pid)
 
     /// <summary>The process that opened it.</summary>
     public int Pid { get; } = pid;
+
+    /// <summary>The file's syncobj handles (drm_file.syncobj_idr), dropped at release.</summary>
+    public DrmSyncobjTable Syncobjs { get; } = new();
 
     /// <summary>The driver's per-file state (handles to mmap offsets, etc.).</summary>
     public object? State { get; set; }

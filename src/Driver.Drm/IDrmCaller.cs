@@ -1,4 +1,6 @@
+using Driver.Core.Errors;
 using Driver.Core.Fences;
+using Driver.Drm.Syncobj;
 
 namespace Driver.Drm;
 
@@ -38,6 +40,19 @@ public interface IDrmCaller
     /// in the upper half of execbuffer2.rsvd2). Returns 0 or a negative errno (-EMFILE, -ENOMEM).
     /// </summary>
     int InstallSyncFile(DmaFence fence, ulong patchAddress);
+
+    /// <summary>
+    /// The syncobj behind the caller's file descriptor <paramref name="fd"/> (an fd from SYNCOBJ_HANDLE_TO_FD, in this
+    /// or another process), or null when it is no syncobj fd of this server (drm_syncobj_fd_to_handle's -EINVAL).
+    /// </summary>
+    DrmSyncobj? GetSyncobjFile(int fd) => null;
+
+    /// <summary>
+    /// drm_syncobj_get_fd + fd_install: gives the caller a new descriptor naming <paramref name="syncobj"/>; its number
+    /// is written as a 32-bit int at <paramref name="patchAddress"/> once the ioctl has returned 0, as for
+    /// <see cref="InstallSyncFile"/>. Returns 0 or a negative errno (-EMFILE; -ENODEV where the caller has no fds).
+    /// </summary>
+    int InstallSyncobjFile(DrmSyncobj syncobj, ulong patchAddress) => -Errno.ENODEV;
 
     /// <summary>
     /// capable(<paramref name="capability"/>): whether the calling process's effective credentials hold the capability

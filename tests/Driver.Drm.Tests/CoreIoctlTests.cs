@@ -62,20 +62,21 @@ public class CoreIoctlTests
     }
 
     [Fact]
-    public void UnknownNumbersAreEinvalAndSyncobjsEopnotsupp()
+    public void UnknownNumbersAreEinvalAndTimelineSyncobjsEopnotsupp()
     {
-        // drm_ioctl: a number past the core table or the driver's is -EINVAL; drm_syncobj_*_ioctl without
-        // DRIVER_SYNCOBJ is -EOPNOTSUPP.
+        // drm_ioctl: a number past the core table or the driver's is -EINVAL; drm_syncobj_timeline_wait_ioctl (and
+        // the other timeline ones) without DRIVER_SYNCOBJ_TIMELINE is -EOPNOTSUPP.
         using var h = DrmHarness.Fast();
         Assert.Equal(-Errno.EINVAL, h.Ioctl(DrmIoctl.Iowr(0xd5, 8), DrmHarness.Arg(8)));
         Assert.Equal(-Errno.EINVAL, h.Ioctl(DrmIoctl.Iowr(DrmIoctl.CommandBase + 0x5f, 8), DrmHarness.Arg(8)));
-        Assert.Equal(-Errno.EOPNOTSUPP, h.Ioctl(DrmIoctl.Iowr(0xbf, 8), DrmHarness.Arg(8)));
+        Assert.Equal(-Errno.EOPNOTSUPP, h.Ioctl(DrmIoctl.Iowr(0xca, 48), DrmHarness.Arg(48)));
     }
 
     [Fact]
     public void GetCapAnswersKnownCapsAndEinvalOthers()
     {
-        // drm_getcap: TIMESTAMP_MONOTONIC 1, SYNCOBJ follows DRIVER_SYNCOBJ (none here), unknown -EINVAL.
+        // drm_getcap: TIMESTAMP_MONOTONIC 1, SYNCOBJ follows DRIVER_SYNCOBJ (1), SYNCOBJ_TIMELINE follows
+        // DRIVER_SYNCOBJ_TIMELINE (0 here), unknown -EINVAL.
         using var h = DrmHarness.Fast();
         ArgBuffer a = DrmHarness.Arg(DrmCoreLayout.GetCapSize);
         a.SetU64(0, DrmCoreLayout.CapTimestampMonotonic);
@@ -83,6 +84,9 @@ public class CoreIoctlTests
         Assert.Equal(1ul, a.U64(8));
         a.SetU64(0, DrmCoreLayout.CapSyncobj);
         a.SetU64(8, 7);
+        Assert.Equal(0, h.Ioctl(Requests.GetCap, a));
+        Assert.Equal(1ul, a.U64(8));
+        a.SetU64(0, DrmCoreLayout.CapSyncobjTimeline);
         Assert.Equal(0, h.Ioctl(Requests.GetCap, a));
         Assert.Equal(0ul, a.U64(8));
         a.SetU64(0, 0x99);

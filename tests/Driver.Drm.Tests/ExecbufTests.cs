@@ -183,7 +183,7 @@ public class ExecbufTests
     [Fact]
     public void FenceArraysNameSyncobjsThatDoNotExist()
     {
-        // add_fence_array: no entries is 0; an entry with unknown flags -EINVAL; else drm_syncobj_find fails: -ENOENT.
+        // add_fence_array: no entries is 0; an entry with unknown flags -EINVAL; drm_syncobj_find fails: -ENOENT.
         using var h = DrmHarness.Fast();
         uint batch = BatchWithEnd(h);
         ArgBuffer a = Execbuf(h, FenceArray, 0, Object(batch));

@@ -32,8 +32,10 @@ public class ParamQueryTests
         Assert.Equal(7, v);
         Assert.Equal(0, GetParam(h, I915Param.HasExecFence, out v));
         Assert.Equal(1, v);
-        // No syncobjs: no fence arrays, no timeline fences.
+        // Binary syncobjs: fence arrays; no timeline fences.
         Assert.Equal(0, GetParam(h, I915Param.HasExecFenceArray, out v));
+        Assert.Equal(1, v);
+        Assert.Equal(0, GetParam(h, I915Param.HasExecTimelineFences, out v));
         Assert.Equal(0, v);
         Assert.Equal(0, GetParam(h, I915Param.HasAliasingPpgtt, out v));
         Assert.Equal(2, v);

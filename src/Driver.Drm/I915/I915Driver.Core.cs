@@ -59,8 +59,8 @@ public sealed partial class I915Driver
     }
 
     /// <summary>
-    /// DRM_IOCTL_GET_CAP (drm_getcap): TIMESTAMP_MONOTONIC 1, PRIME import|export, SYNCOBJ and SYNCOBJ_TIMELINE 0
-    /// (GpuSim has no syncobjs), then the modesetting caps i915 answers; anything else -EINVAL.
+    /// DRM_IOCTL_GET_CAP (drm_getcap): TIMESTAMP_MONOTONIC 1, PRIME import|export, SYNCOBJ 1 (binary syncobjs),
+    /// SYNCOBJ_TIMELINE 0 (GpuSim has no timeline points), then the modesetting caps i915 answers; anything else -EINVAL.
     /// </summary>
     private int GetCap(IoctlCall c)
     {
@@ -69,7 +69,7 @@ public sealed partial class I915Driver
         {
             case DrmCoreLayout.CapTimestampMonotonic: value = 1; break;
             case DrmCoreLayout.CapPrime: value = 3; break;
-            case DrmCoreLayout.CapSyncobj:
+            case DrmCoreLayout.CapSyncobj: value = 1; break;
             case DrmCoreLayout.CapSyncobjTimeline: value = 0; break;
             case DrmCoreLayout.CapDumbBuffer: value = 1; break;
             case DrmCoreLayout.CapVblankHighCrtc: value = 1; break;

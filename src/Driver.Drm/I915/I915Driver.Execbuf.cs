@@ -17,7 +17,7 @@ public sealed partial class I915Driver
     /// EXECBUFFER2 and EXECBUFFER2_WR (i915_gem_execbuffer2_ioctl, i915_gem_do_execbuffer), in the kernel's order:
     /// buffer count (-EINVAL), i915_gem_check_execbuffer (illegal flags, cliprects, DR1/DR4, 8-byte alignment of the
     /// batch start and length: -EINVAL), the exec list (-EFAULT), SECURE (-ENODEV on gen11+), execbuf extensions and
-    /// fence arrays (no syncobjs: a named one is -ENOENT), the in-fence (-EINVAL), the context (-ENOENT), the engine
+    /// fence arrays (add_fence_array: -EFAULT, -EINVAL, -ENOENT), the in-fence (-EINVAL), the context (-ENOENT), the engine
     /// (-EINVAL), wedged (-EIO), each object (-ENOENT, eb_validate_vma's -EINVAL, a handle twice -EINVAL), the batch
     /// (self-modifying or out of bounds: -EINVAL), a banned context (-EIO), placement (softpin: -EINVAL outside the
     /// address space, -ENOSPC over a pinned neighbour), relocations (-ENOENT, -EINVAL, -EFAULT), then the submission
@@ -51,7 +51,10 @@ public sealed partial class I915Driver
             return -Errno.ENODEV;
         }
 
-        ret = (flags & UseExtensions) != 0 ? ExecbufExtensions(c, a) : AddFenceArray(c, a, flags);
+        // parse_execbuf2_extensions: the extension chain reuses cliprects_ptr, so FENCE_ARRAY with it is -EINVAL.
+        var fences = new List<ExecFence>();
+        ret = (flags & UseExtensions) == 0 ? 0 : (flags & FenceArray) != 0 ? -Errno.EINVAL : ExecbufExtensions(c, a, fences);
+        ret = ret != 0 ? ret : AddFenceArray(c, a, flags, fences);
         if (ret != 0)
         {
             return ret;
@@ -144,7 +147,7 @@ public sealed partial class I915Driver
             BatchOffset = (long)start,
             Objects = objects.Where(o => o != batch && (o.Flags & ObjWrite) == 0).Select(o => (int)o.Handle).ToArray(),
             WriteObjects = objects.Where(o => o != batch && (o.Flags & ObjWrite) != 0).Select(o => (int)o.Handle).ToArray(),
-            InFences = inFence is null ? [] : [inFence],
+            InFences = AwaitFences(inFence, fences),
             Flags = ctxState.NoErrorCapture ? ExecFlags.NoCapture : ExecFlags.None,
         };
         ret = Device.Execbuf(args, out DmaFence? outFence);
@@ -154,6 +157,7 @@ public sealed partial class I915Driver
         }
 
         ring?.Add(outFence!);
+        SignalFenceArray(fences, outFence!);
 
         WriteBackOffsets(c, a.U64(BuffersPtr), objects);
         // The fd is installed once the caller gets the reply; with the write-only EXECBUFFER2 nothing is copied back,
@@ -195,10 +199,12 @@ public sealed partial class I915Driver
     }
 
     /// <summary>
-    /// parse_execbuf2_extensions: -EINVAL with cliprects; the chain at cliprects_ptr. TIMELINE_FENCES (0) with fences
-    /// names syncobjs, which GpuSim has none of: an entry with unknown flags is -EINVAL, else -ENOENT.
+    /// parse_execbuf2_extensions: -EINVAL with cliprects; the chain at cliprects_ptr; an unknown extension is
+    /// -EINVAL. TIMELINE_FENCES (parse_timeline_fences): -EFAULT for the extension; none is nothing; a count past
+    /// what the kernel can allocate -EINVAL; handles or values not addressable -EFAULT; then each entry as
+    /// add_timeline_fence takes it (<see cref="AddTimelineFence"/>).
     /// </summary>
-    private static int ExecbufExtensions(IoctlCall c, ArgBuffer a)
+    private static int ExecbufExtensions(IoctlCall c, ArgBuffer a, List<ExecFence> fences)
     {
         if (a.U32(NumCliprects) != 0)
         {
@@ -219,12 +225,62 @@ public sealed partial class I915Driver
                 return -Errno.EFAULT;
             }
 
-            return ext.U64(ContextLayout.ExtSize) == 0 ? 0 : FirstSyncobj(c.Caller, ext.U64(ContextLayout.ExtSize + 8));
+            ulong count = ext.U64(ContextLayout.ExtSize);
+            if (count == 0)
+            {
+                return 0;
+            }
+
+            // min(ULONG_MAX / sizeof(exec_fence), SIZE_MAX / sizeof(struct eb_fence)): 32 bytes each.
+            if (count > ulong.MaxValue / 32)
+            {
+                return -Errno.EINVAL;
+            }
+
+            ulong handles = ext.U64(ContextLayout.ExtSize + 8);
+            ulong values = ext.U64(ContextLayout.ExtSize + 16);
+            if (!AccessOk(handles, count * FenceSize) || !AccessOk(values, count * 8))
+            {
+                return -Errno.EFAULT;
+            }
+
+            for (ulong i = 0; i < count; i++)
+            {
+                var entry = ArgBuffer.ReadUser(c.Caller, handles + (i * FenceSize), FenceSize);
+                if (entry is null)
+                {
+                    return -Errno.EFAULT;
+                }
+
+                if ((entry.U32(4) & ~FenceFlagsKnown) != 0)
+                {
+                    return -Errno.EINVAL;
+                }
+
+                var point = ArgBuffer.ReadUser(c.Caller, values + (i * 8), 8);
+                if (point is null)
+                {
+                    return -Errno.EFAULT;
+                }
+
+                int ret = AddTimelineFence(c, entry.U32(0), point.U64(0), entry.U32(4), fences);
+                if (ret != 0)
+                {
+                    return ret;
+                }
+            }
+
+            return 0;
         });
     }
 
-    /// <summary>add_fence_array: FENCE_ARRAY's entries at cliprects_ptr, num_cliprects of them; none is 0.</summary>
-    private static int AddFenceArray(IoctlCall c, ArgBuffer a, ulong flags)
+    /// <summary>
+    /// add_fence_array: FENCE_ARRAY's drm_i915_gem_exec_fence entries at cliprects_ptr, num_cliprects of them (none is
+    /// nothing); the range not addressable -EFAULT; each entry read (-EFAULT), flags beyond WAIT|SIGNAL -EINVAL, the
+    /// syncobj (drm_syncobj_find: -ENOENT); a WAIT entry takes its fence, and one without a fence is -EINVAL (WAIT|SIGNAL
+    /// too: unlike the timeline extension).
+    /// </summary>
+    private static int AddFenceArray(IoctlCall c, ArgBuffer a, ulong flags, List<ExecFence> fences)
     {
         if ((flags & FenceArray) == 0 || a.U32(NumCliprects) == 0)
         {
@@ -232,22 +288,128 @@ public sealed partial class I915Driver
         }
 
         ulong n = a.U32(NumCliprects);
-        return !AccessOk(a.U64(CliprectsPtr), n * FenceSize) ? -Errno.EFAULT : FirstSyncobj(c.Caller, a.U64(CliprectsPtr));
-    }
-
-    /// <summary>
-    /// The first drm_i915_gem_exec_fence of an array: -EFAULT unreadable, -EINVAL for flags beyond WAIT|SIGNAL, else
-    /// -ENOENT (drm_syncobj_find finds no syncobj: GpuSim has none).
-    /// </summary>
-    private static int FirstSyncobj(IDrmCaller caller, ulong at)
-    {
-        var fence = ArgBuffer.ReadUser(caller, at, FenceSize);
-        if (fence is null)
+        ulong at = a.U64(CliprectsPtr);
+        if (!AccessOk(at, n * FenceSize))
         {
             return -Errno.EFAULT;
         }
 
-        return (fence.U32(4) & ~3u) != 0 ? -Errno.EINVAL : -Errno.ENOENT;
+        // One read for the whole array; where it faults, entry by entry so the entries before the fault still count
+        // (their errors come first, as the kernel copies one at a time).
+        var all = ArgBuffer.ReadUser(c.Caller, at, (int)n * FenceSize);
+        for (ulong i = 0; i < n; i++)
+        {
+            ArgBuffer? entry = all;
+            int off = (int)i * FenceSize;
+            if (all is null)
+            {
+                entry = ArgBuffer.ReadUser(c.Caller, at + (i * FenceSize), FenceSize);
+                off = 0;
+                if (entry is null)
+                {
+                    return -Errno.EFAULT;
+                }
+            }
+
+            uint fenceFlags = entry!.U32(off + 4);
+            if ((fenceFlags & ~FenceFlagsKnown) != 0)
+            {
+                return -Errno.EINVAL;
+            }
+
+            if (c.File.Syncobjs.Find(entry.U32(off)) is not { } syncobj)
+            {
+                return -Errno.ENOENT;
+            }
+
+            // Only a WAIT entry takes the fence, and needs one (even when it also signals).
+            DmaFence? fence = null;
+            if ((fenceFlags & FenceWait) != 0 && (fence = syncobj.Fence) is null)
+            {
+                return -Errno.EINVAL;
+            }
+
+            fences.Add(new ExecFence(syncobj, fenceFlags, fence));
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// add_timeline_fence_array, per entry: the handle (drm_syncobj_find: -ENOENT); the syncobj's fence taken whatever
+    /// the flags (so a SIGNAL-only entry waits for the previous fence too, as i915 does); no fence with flags but no
+    /// SIGNAL -EINVAL; a point names a dma_fence_chain link, which GpuSim's syncobjs never hold (GET_CAP
+    /// SYNCOBJ_TIMELINE 0): dma_fence_chain_find_seqno on a fence that is no chain is -EINVAL, returned unless the
+    /// entry signals; no fence and no SIGNAL: the entry is dropped; WAIT|SIGNAL at a point -EINVAL ("wait and signal
+    /// the same timeline point"); SIGNAL at a point needs a chain: -EOPNOTSUPP (not modelled).
+    /// </summary>
+    private static int AddTimelineFence(IoctlCall c, uint handle, ulong point, uint flags, List<ExecFence> fences)
+    {
+        if (c.File.Syncobjs.Find(handle) is not { } syncobj)
+        {
+            return -Errno.ENOENT;
+        }
+
+        DmaFence? fence = syncobj.Fence;
+        bool signal = (flags & FenceSignal) != 0;
+        if (fence is null && flags != 0 && !signal)
+        {
+            return -Errno.EINVAL;
+        }
+
+        if (fence is not null && point != 0 && !signal)
+        {
+            return -Errno.EINVAL;
+        }
+
+        if (fence is null && !signal)
+        {
+            return 0;
+        }
+
+        if (point != 0 && signal)
+        {
+            return (flags & FenceWait) != 0 ? -Errno.EINVAL : -Errno.EOPNOTSUPP;
+        }
+
+        fences.Add(new ExecFence(syncobj, flags, fence));
+        return 0;
+    }
+
+    /// <summary>
+    /// await_fence_array with the FENCE_IN sync_file: every fence the request waits for, each once (an array may name
+    /// one syncobj thousands of times).
+    /// </summary>
+    private static DmaFence[] AwaitFences(DmaFence? inFence, List<ExecFence> fences)
+    {
+        var set = new HashSet<DmaFence>(ReferenceEqualityComparer.Instance);
+        var list = new List<DmaFence>();
+        if (inFence is not null && set.Add(inFence))
+        {
+            list.Add(inFence);
+        }
+
+        foreach (ExecFence f in fences)
+        {
+            if (f.Await is { } w && set.Add(w))
+            {
+                list.Add(w);
+            }
+        }
+
+        return [.. list];
+    }
+
+    /// <summary>signal_fence_array: each SIGNAL entry's syncobj now holds the request's fence (drm_syncobj_replace_fence).</summary>
+    private static void SignalFenceArray(List<ExecFence> fences, DmaFence request)
+    {
+        foreach (ExecFence f in fences)
+        {
+            if ((f.Flags & FenceSignal) != 0)
+            {
+                f.Syncobj.ReplaceFence(request);
+            }
+        }
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ namespace Driver.Drm.I915;
 /// argument with the exact layout (Layout/) and answering i915's errno on every error path. docs/uapi.md maps each
 /// ioctl to GpuDevice. The other parts: core DRM (I915Driver.Core.cs), GETPARAM and QUERY (I915Driver.Params.cs), GEM
 /// objects (I915Driver.Gem.cs), execbuf (I915Driver.Execbuf.cs), contexts (I915Driver.Contexts.cs), sync_file
-/// (I915Driver.SyncFile.cs), virtual files (I915Driver.Files.cs).
+/// (I915Driver.SyncFile.cs), syncobjs (I915Driver.Syncobj.cs), virtual files (I915Driver.Files.cs).
 /// </summary>
 public sealed partial class I915Driver : IDrmDriver
 {
@@ -66,6 +66,8 @@ public sealed partial class I915Driver : IDrmDriver
         }
 
         MmapOffsets.Revoke(file);
+        // drm_syncobj_release: the handles go; a syncobj an fd (or another file) still names lives on.
+        file.Syncobjs.Clear();
         Device.CloseClient(file.ClientId);
     }
 
@@ -166,12 +168,21 @@ public sealed partial class I915Driver : IDrmDriver
             [DrmIoctl.I915GemVmDestroy] = new(W, 16, VmDestroy),
             [DrmIoctl.I915GemCreateExt] = new(Rw, Layout.GemLayout.CreateExtSize, GemCreateExt),
         };
-        // The syncobj ioctls exist in drm core, but each answers -EOPNOTSUPP on a driver without DRIVER_SYNCOBJ,
-        // which is what GpuSim is (GET_CAP SYNCOBJ says 0).
+        // The syncobj range of drm core: the timeline ones (TIMELINE_WAIT, QUERY, TRANSFER, TIMELINE_SIGNAL,
+        // EVENTFD) answer -EOPNOTSUPP on a driver without DRIVER_SYNCOBJ_TIMELINE, which GpuSim is (GET_CAP
+        // SYNCOBJ_TIMELINE says 0); the binary ones are DRIVER_SYNCOBJ's (I915Driver.Syncobj.cs).
         for (uint nr = DrmIoctl.SyncobjFirst; nr <= DrmIoctl.SyncobjLast; nr++)
         {
             t[nr] = new(Rw, 0, static _ => -Errno.EOPNOTSUPP);
         }
+
+        t[Layout.SyncobjLayout.NrCreate] = new(Rw, Layout.SyncobjLayout.CreateSize, SyncobjCreate);
+        t[Layout.SyncobjLayout.NrDestroy] = new(Rw, Layout.SyncobjLayout.DestroySize, SyncobjDestroy);
+        t[Layout.SyncobjLayout.NrHandleToFd] = new(Rw, Layout.SyncobjLayout.HandleSize, SyncobjHandleToFd);
+        t[Layout.SyncobjLayout.NrFdToHandle] = new(Rw, Layout.SyncobjLayout.HandleSize, SyncobjFdToHandle);
+        t[Layout.SyncobjLayout.NrWait] = new(Rw, Layout.SyncobjLayout.WaitSize, SyncobjWaitIoctl);
+        t[Layout.SyncobjLayout.NrReset] = new(Rw, Layout.SyncobjLayout.ArraySize, SyncobjReset);
+        t[Layout.SyncobjLayout.NrSignal] = new(Rw, Layout.SyncobjLayout.ArraySize, SyncobjSignal);
 
         return t;
     }

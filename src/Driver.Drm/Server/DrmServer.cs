@@ -22,6 +22,7 @@ public sealed unsafe class DrmServer : IDisposable
     private readonly DrmServerOptions _options;
     private readonly ILogger _log;
     private readonly SyncFileTable _syncFiles = new();
+    private readonly SyncobjFileTable _syncobjFiles = new();
     private readonly VirtualTree _tree;
     private readonly UeventMonitors _uevents;
     private readonly ConcurrentDictionary<ulong, ReplyChannel> _channels = new();
@@ -78,6 +79,9 @@ public sealed unsafe class DrmServer : IDisposable
 
     /// <summary>sync_file fds handed out so far.</summary>
     public int SyncFilesCreated => _syncFiles.Count;
+
+    /// <summary>syncobj fds handed out so far.</summary>
+    public int SyncobjFilesCreated => _syncobjFiles.Count;
 
     private static int Listen(string path)
     {
@@ -260,7 +264,7 @@ public sealed unsafe class DrmServer : IDisposable
     {
         foreach ((ShimRequest r, FileConnection? file) in channel.Take())
         {
-            var caller = new ProcessCaller(r.Pid, _syncFiles) { SignalPending = channel.Begin(r.Seq) };
+            var caller = new ProcessCaller(r.Pid, _syncFiles, _syncobjFiles) { SignalPending = channel.Begin(r.Seq) };
             IReadOnlyList<ArenaRun>? runs = null;
             int[] fds = [];
             int status;

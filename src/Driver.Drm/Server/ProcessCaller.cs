@@ -1,13 +1,14 @@
 using Driver.Core.Fences;
+using Driver.Drm.Syncobj;
 
 namespace Driver.Drm.Server;
 
 /// <summary>
 /// The process behind one shim request: its memory through process_vm_readv/writev (copy_from_user/copy_to_user; a
-/// fault is a short transfer, answered -EFAULT by the driver), its sync_file fds through the server's table. New
-/// sync_files wait in <see cref="Installed"/> until the reply carries them.
+/// fault is a short transfer, answered -EFAULT by the driver), its sync_file and syncobj fds through the server's
+/// tables. New fds wait in <see cref="Installed"/> until the reply carries them.
 /// </summary>
-internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles) : IDrmCaller
+internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles, SyncobjFileTable? syncobjFiles = null) : IDrmCaller
 {
     private readonly List<(int Fd, ulong Patch)> _installed = [];
 
@@ -17,7 +18,7 @@ internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles) : I
     /// <inheritdoc/>
     public CancellationToken SignalPending { get; init; }
 
-    /// <summary>The sync_file read ends to send with the reply, and where each fd number goes.</summary>
+    /// <summary>The sync_file and syncobj read ends to send with the reply, and where each fd number goes.</summary>
     public IReadOnlyList<(int Fd, ulong Patch)> Installed => _installed;
 
     /// <inheritdoc/>
@@ -31,8 +32,77 @@ internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles) : I
         {
             var local = new LibC.IoVec { Base = p, Length = (nuint)destination.Length };
             var remote = new LibC.IoVec { Base = (void*)address, Length = (nuint)destination.Length };
-            return LibC.process_vm_readv(Pid, &local, 1, &remote, 1, 0) == destination.Length;
+            if (LibC.process_vm_readv(Pid, &local, 1, &remote, 1, 0) == destination.Length)
+            {
+                return true;
+            }
         }
+        return ReadWriteOnly(address, destination);
+    }
+
+    /// <summary>
+    /// copy_from_user succeeds on any x86 user mapping that is present, write- or exec-only ones included (the page
+    /// tables cannot refuse a read of a writable page), but process_vm_readv wants VM_READ. So where it failed and
+    /// every byte lies in a mapping with some access (/proc/pid/maps), the bytes come through /proc/pid/mem, whose
+    /// forced access reads them; a PROT_NONE or unmapped byte is still a fault.
+    /// </summary>
+    private bool ReadWriteOnly(ulong address, Span<byte> destination)
+    {
+        ulong end = address + (ulong)destination.Length;
+        if (end < address || !Accessible(address, end))
+        {
+            return false;
+        }
+        try
+        {
+            using Microsoft.Win32.SafeHandles.SafeFileHandle mem = File.OpenHandle($"/proc/{Pid}/mem", FileMode.Open, FileAccess.Read);
+            return RandomAccess.Read(mem, destination, (long)address) == destination.Length;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether mappings with r, w or x cover [<paramref name="start"/>, <paramref name="end"/>) without a gap.</summary>
+    private bool Accessible(ulong start, ulong end)
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines($"/proc/{Pid}/maps");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        ulong at = start;
+        foreach (string line in lines)
+        {
+            // "start-end perms offset dev inode path", sorted by address.
+            int dash = line.IndexOf('-', StringComparison.Ordinal);
+            int space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (dash < 0 || space < dash || line.Length < space + 4
+                || !ulong.TryParse(line.AsSpan(0, dash), System.Globalization.NumberStyles.HexNumber, null, out ulong lo)
+                || !ulong.TryParse(line.AsSpan(dash + 1, space - dash - 1), System.Globalization.NumberStyles.HexNumber, null, out ulong hi))
+            {
+                continue;
+            }
+            if (hi <= at)
+            {
+                continue;
+            }
+            if (lo > at || line.AsSpan(space + 1, 3).SequenceEqual("---"))
+            {
+                return false;
+            }
+            at = hi;
+            if (at >= end)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <inheritdoc/>
@@ -61,6 +131,29 @@ internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles) : I
             return -24; // EMFILE: more new fds than one reply carries
         }
         int fd = syncFiles.Create(fence);
+        if (fd < 0)
+        {
+            return fd;
+        }
+        _installed.Add((fd, patchAddress));
+        return 0;
+    }
+
+    /// <inheritdoc/>
+    public DrmSyncobj? GetSyncobjFile(int fd) => syncobjFiles?.Lookup(Pid, fd);
+
+    /// <inheritdoc/>
+    public int InstallSyncobjFile(DrmSyncobj syncobj, ulong patchAddress)
+    {
+        if (syncobjFiles is null)
+        {
+            return -19; // ENODEV: this caller was made without a syncobj table
+        }
+        if (_installed.Count >= ShimProtocol.MaxFds)
+        {
+            return -24; // EMFILE: more new fds than one reply carries
+        }
+        int fd = syncobjFiles.Create(syncobj);
         if (fd < 0)
         {
             return fd;

@@ -56,8 +56,8 @@ internal sealed unsafe class SyncFileTable
         LibC.close(writeFd);
     }
 
-    /// <summary>"pipe:[1234]" → 1234.</summary>
-    private static ulong? InodeOf(string link)
+    /// <summary>"pipe:[1234]" → 1234 (the syncobj fds are pipes too: <see cref="SyncobjFileTable"/>).</summary>
+    internal static ulong? InodeOf(string link)
     {
         string? target = LibC.ReadLink(link);
         return target is not null && target.StartsWith("pipe:[", StringComparison.Ordinal) && target.EndsWith(']')

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
+using Driver.Drm.Syncobj;
 
 namespace Driver.Drm.Tests.Support;
 
@@ -18,6 +19,8 @@ public sealed class FakeCaller : IDrmCaller
     private readonly byte[] _memory = new byte[8 << 20];
     private readonly Dictionary<int, DmaFence> _fds = new();
     private readonly List<(DmaFence Fence, ulong Patch)> _pending = new();
+    private readonly Dictionary<int, DrmSyncobj> _syncobjFds = new();
+    private readonly List<(DrmSyncobj Syncobj, ulong Patch)> _pendingSyncobjs = new();
     private ulong _next = Base;
     private int _nextFd = 100;
 
@@ -111,6 +114,28 @@ public sealed class FakeCaller : IDrmCaller
         return 0;
     }
 
+    /// <inheritdoc/>
+    public DrmSyncobj? GetSyncobjFile(int fd) => _syncobjFds.TryGetValue(fd, out DrmSyncobj? s) ? s : null;
+
+    /// <inheritdoc/>
+    public int InstallSyncobjFile(DrmSyncobj syncobj, ulong patchAddress)
+    {
+        if (InstallError != 0)
+        {
+            return InstallError;
+        }
+
+        _pendingSyncobjs.Add((syncobj, patchAddress));
+        return 0;
+    }
+
+    /// <summary>close() of a descriptor (a sync_file or a syncobj fd).</summary>
+    public void Close(int fd)
+    {
+        _fds.Remove(fd);
+        _syncobjFds.Remove(fd);
+    }
+
     /// <summary>Gives <paramref name="fence"/> a descriptor, as a sync_file made elsewhere.</summary>
     public int AddFence(DmaFence fence)
     {
@@ -131,9 +156,19 @@ public sealed class FakeCaller : IDrmCaller
                 BinaryPrimitives.WriteInt32LittleEndian(bytes, fd);
                 Set(patch, bytes);
             }
+
+            foreach ((DrmSyncobj syncobj, ulong patch) in _pendingSyncobjs)
+            {
+                int fd = _nextFd++;
+                _syncobjFds.Add(fd, syncobj);
+                byte[] bytes = new byte[4];
+                BinaryPrimitives.WriteInt32LittleEndian(bytes, fd);
+                Set(patch, bytes);
+            }
         }
 
         _pending.Clear();
+        _pendingSyncobjs.Clear();
     }
 
     /// <summary>Whether <paramref name="fd"/> is an open sync_file.</summary>

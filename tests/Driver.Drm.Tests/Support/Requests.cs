@@ -70,4 +70,18 @@ public static class Requests
     public static uint SyncMerge => DrmIoctl.Encode(3, DrmIoctl.SyncType, DrmIoctl.SyncMerge, SyncFileLayout.MergeSize);
     /// <summary>SYNC_IOC_FILE_INFO.</summary>
     public static uint SyncFileInfo => DrmIoctl.Encode(3, DrmIoctl.SyncType, DrmIoctl.SyncFileInfo, SyncFileLayout.InfoSize);
+    /// <summary>DRM_IOCTL_SYNCOBJ_CREATE.</summary>
+    public static uint SyncobjCreate => DrmIoctl.Iowr(SyncobjLayout.NrCreate, SyncobjLayout.CreateSize);
+    /// <summary>DRM_IOCTL_SYNCOBJ_DESTROY.</summary>
+    public static uint SyncobjDestroy => DrmIoctl.Iowr(SyncobjLayout.NrDestroy, SyncobjLayout.DestroySize);
+    /// <summary>DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD.</summary>
+    public static uint SyncobjHandleToFd => DrmIoctl.Iowr(SyncobjLayout.NrHandleToFd, SyncobjLayout.HandleSize);
+    /// <summary>DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE.</summary>
+    public static uint SyncobjFdToHandle => DrmIoctl.Iowr(SyncobjLayout.NrFdToHandle, SyncobjLayout.HandleSize);
+    /// <summary>DRM_IOCTL_SYNCOBJ_WAIT.</summary>
+    public static uint SyncobjWait => DrmIoctl.Iowr(SyncobjLayout.NrWait, SyncobjLayout.WaitSize);
+    /// <summary>DRM_IOCTL_SYNCOBJ_RESET.</summary>
+    public static uint SyncobjReset => DrmIoctl.Iowr(SyncobjLayout.NrReset, SyncobjLayout.ArraySize);
+    /// <summary>DRM_IOCTL_SYNCOBJ_SIGNAL.</summary>
+    public static uint SyncobjSignal => DrmIoctl.Iowr(SyncobjLayout.NrSignal, SyncobjLayout.ArraySize);
 }

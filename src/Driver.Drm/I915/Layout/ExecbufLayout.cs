@@ -67,6 +67,12 @@ public static class ExecbufLayout
 
     /// <summary>sizeof(struct drm_i915_gem_exec_fence): u32 handle, u32 flags.</summary>
     public const int FenceSize = 8;
+    /// <summary>I915_EXEC_FENCE_WAIT: the request waits for the syncobj's fence.</summary>
+    public const uint FenceWait = 1 << 0;
+    /// <summary>I915_EXEC_FENCE_SIGNAL: the syncobj gets the request's fence.</summary>
+    public const uint FenceSignal = 1 << 1;
+    /// <summary>WAIT|SIGNAL: anything else is __I915_EXEC_FENCE_UNKNOWN_FLAGS.</summary>
+    public const uint FenceFlagsKnown = FenceWait | FenceSignal;
 
     /// <summary>I915_EXEC_RING_MASK.</summary>
     public const ulong RingMask = 0x3f;

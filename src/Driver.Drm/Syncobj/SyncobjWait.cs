@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using Driver.Core.Errors;
+using Driver.Core.Fences;
+
+namespace Driver.Drm.Syncobj;
+
+/// <summary>drm_syncobj_array_wait_timeout and drm_timeout_abs_to_jiffies: SYNCOBJ_WAIT over an array of syncobjs.</summary>
+public static class SyncobjWait
+{
+    /// <summary>DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL: every fence, not the first, ends the wait.</summary>
+    public const uint WaitAll = 1 << 0;
+
+    /// <summary>DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT: a syncobj without a fence is waited for until it gets one.</summary>
+    public const uint WaitForSubmit = 1 << 1;
+
+    /// <summary>CLOCK_MONOTONIC now, in nanoseconds (the clock of the absolute timeouts; Stopwatch reads it on Linux).</summary>
+    public static long MonotonicNowNs() => (long)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency));
+
+    /// <summary>
+    /// drm_timeout_abs_to_jiffies: an absolute CLOCK_MONOTONIC deadline as the time left; 0 (or any time past) means
+    /// do not wait at all.
+    /// </summary>
+    public static long AbsToRelativeNs(long timeoutNsec)
+    {
+        if (timeoutNsec <= 0)
+        {
+            return 0;
+        }
+
+        long left = timeoutNsec - MonotonicNowNs();
+        return Math.Max(left, 0);
+    }
+
+    /// <summary>
+    /// drm_syncobj_array_wait_timeout: waits up to <paramref name="timeoutNs"/> for the first (or, with WAIT_ALL, every)
+    /// syncobj's fence to signal. Each syncobj's fence is taken when the wait starts; without WAIT_FOR_SUBMIT a
+    /// syncobj with none is -EINVAL at once, with it the first fence it gets is waited for. Signalled already: 0 even
+    /// with no time to wait; time out: -ETIME; a signal: -EINTR (-ERESTARTSYS). <paramref name="firstSignaled"/> is
+    /// the index of the first signalled syncobj, ~0 when none was found signalled before the wait ended.
+    /// </summary>
+    public static int Wait(IReadOnlyList<DrmSyncobj> syncobjs, uint flags, long timeoutNs, CancellationToken signalPending,
+        out uint firstSignaled)
+    {
+        ArgumentNullException.ThrowIfNull(syncobjs);
+        firstSignaled = ~0u;
+        int n = syncobjs.Count;
+        bool forSubmit = (flags & WaitForSubmit) != 0;
+        bool all = (flags & WaitAll) != 0;
+        var fences = new DmaFence?[n];
+        // Set by any fence signalling or any syncobj getting a fence; the loop re-checks everything on each wake.
+        // Not disposed: a fence callback racing with the removal below may still Set it (it then lives until GC).
+        var wake = new ManualResetEventSlim(false);
+        Action<DrmSyncobj> changed = _ => wake.Set();
+        var hooked = new List<(DmaFence Fence, FenceCallback Callback)>();
+        var seen = new HashSet<DmaFence>(ReferenceEqualityComparer.Instance);
+        bool firstPass = true;
+        try
+        {
+            for (int i = 0; i < n; i++)
+            {
+                fences[i] = forSubmit ? syncobjs[i].AddChangeWaiter(changed) : syncobjs[i].Fence;
+                if (fences[i] is null && !forSubmit)
+                {
+                    return -Errno.EINVAL;
+                }
+            }
+
+            long deadline = timeoutNs >= long.MaxValue / 2 ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeoutNs * (Stopwatch.Frequency / 1e9));
+            while (true)
+            {
+                wake.Reset();
+                int signalled = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    if (fences[i] is null && syncobjs[i].Fence is { } submitted)
+                    {
+                        fences[i] = submitted;
+                    }
+
+                    if (fences[i] is not { } f)
+                    {
+                        continue;
+                    }
+
+                    if (!f.IsSignaled && seen.Add(f))
+                    {
+                        var cb = new ActionFenceCallback(_ => wake.Set());
+                        if (f.AddCallback(cb))
+                        {
+                            hooked.Add((f, cb));
+                        }
+                    }
+
+                    if (f.IsSignaled)
+                    {
+                        // The kernel notes the first signalled one before waiting, and after it only when not WAIT_ALL.
+                        if (signalled++ == 0 && (firstPass || !all))
+                        {
+                            firstSignaled = (uint)i;
+                        }
+                    }
+                }
+
+                if ((all && signalled == n) || (!all && signalled > 0))
+                {
+                    return 0;
+                }
+
+                firstPass = false;
+
+                long left = deadline == long.MaxValue ? long.MaxValue : deadline - Stopwatch.GetTimestamp();
+                if (left <= 0)
+                {
+                    return -Errno.ETIME;
+                }
+
+                if (signalPending.IsCancellationRequested)
+                {
+                    return -Errno.EINTR;
+                }
+
+                int ms = left == long.MaxValue ? Timeout.Infinite
+                    : (int)Math.Min(int.MaxValue - 1, Math.Ceiling(left * 1000.0 / Stopwatch.Frequency));
+                try
+                {
+                    wake.Wait(ms, signalPending);
+                }
+                catch (OperationCanceledException)
+                {
+                    return -Errno.EINTR;
+                }
+            }
+        }
+        finally
+        {
+            foreach ((DmaFence f, FenceCallback cb) in hooked)
+            {
+                f.RemoveCallback(cb);
+            }
+
+            if (forSubmit)
+            {
+                foreach (DrmSyncobj s in syncobjs)
+                {
+                    s.RemoveChangeWaiter(changed);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Runtime.InteropServices;
+using Driver.Drm.Server;
+using Driver.Drm.Syncobj;
+
+namespace Driver.Drm.Tests.Server;
+
+/// <summary>syncobj fds as pipes: named by inode across dup (and so fork and SCM_RIGHTS), distinct from sync_files.</summary>
+public sealed partial class SyncobjFileTableTests
+{
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int dup(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint mmap(nint address, nuint length, int prot, int flags, int fd, nint offset);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int mprotect(nint address, nuint length, int prot);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int munmap(nint address, nuint length);
+
+    [Fact]
+    public void Fd_and_its_dup_name_the_syncobj_and_other_fds_do_not()
+    {
+        // drm_syncobj_fd_to_handle: the fd's file is the syncobj's; any other file (stdin, a sync_file) is not.
+        var table = new SyncobjFileTable();
+        var syncFiles = new SyncFileTable();
+        var syncobj = new DrmSyncobj();
+        int fd = table.Create(syncobj);
+        Assert.True(fd >= 0);
+        int copy = dup(fd);
+        int fenceFd = syncFiles.Create(new Driver.Core.Fences.DmaFence());
+        try
+        {
+            Assert.Same(syncobj, table.Lookup(Environment.ProcessId, fd));
+            Assert.Same(syncobj, table.Lookup(Environment.ProcessId, copy));
+            Assert.Null(table.Lookup(Environment.ProcessId, 0));
+            Assert.Null(table.Lookup(Environment.ProcessId, -1));
+            Assert.Null(table.Lookup(Environment.ProcessId, fenceFd));
+            Assert.Null(syncFiles.Lookup(Environment.ProcessId, fd));
+            Assert.Equal(1, table.Count);
+        }
+        finally
+        {
+            LibC.close(fd);
+            LibC.close(copy);
+            LibC.close(fenceFd);
+        }
+    }
+
+    [Fact]
+    public void Caller_installs_syncobj_fds_with_the_reply()
+    {
+        // drm_syncobj_get_fd: the new fd travels with the reply; its number goes where the driver asked.
+        var caller = new ProcessCaller(Environment.ProcessId, new SyncFileTable(), new SyncobjFileTable());
+        var syncobj = new DrmSyncobj();
+        Assert.Equal(0, caller.InstallSyncobjFile(syncobj, 0x1234));
+        Assert.Single(caller.Installed);
+        Assert.Equal(0x1234ul, caller.Installed[0].Patch);
+        Assert.Same(syncobj, caller.GetSyncobjFile(caller.Installed[0].Fd));
+        caller.CloseInstalled();
+        Assert.Empty(caller.Installed);
+    }
+
+    [Fact]
+    public unsafe void Caller_reads_write_only_mappings_as_copy_from_user_does_and_faults_on_prot_none()
+    {
+        // copy_from_user on x86 reads a PROT_WRITE-only page (test_invalid_fence_array's fence page: -ENOENT, not
+        // -EFAULT); PROT_NONE faults.
+        const int ProtNone = 0, ProtRead = 1, ProtWrite = 2, MapSharedAnon = 0x01 | 0x20;
+        nint page = mmap(0, 8192, ProtWrite, MapSharedAnon, -1, 0);
+        Assert.NotEqual(-1, page);
+        try
+        {
+            Assert.Equal(0, mprotect(page + 4096, 4096, ProtNone)); // a guard page right after
+            ((byte*)page)[5] = 42;
+            var caller = new ProcessCaller(Environment.ProcessId, new SyncFileTable());
+            byte[] copy = new byte[8];
+            Assert.True(caller.TryRead((ulong)page, copy));
+            Assert.Equal(42, copy[5]);
+            Assert.False(caller.TryRead((ulong)page + 4090, copy)); // runs into the guard page
+            Assert.Equal(0, mprotect(page, 4096, ProtRead));
+            Assert.True(caller.TryRead((ulong)page, copy));
+            Assert.False(caller.TryWrite((ulong)page, copy)); // copy_to_user needs a writable page
+            Assert.Equal(0, mprotect(page, 4096, ProtNone));
+            Assert.False(caller.TryRead((ulong)page, copy));
+        }
+        finally
+        {
+            munmap(page, 8192);
+        }
+    }
+}
