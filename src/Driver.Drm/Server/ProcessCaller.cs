@@ -1,11 +1,12 @@
 using Driver.Core.Fences;
+using Driver.Core.Prime;
 
 namespace Driver.Drm.Server;
 
 /// <summary>
 /// The process behind one shim request: its memory through process_vm_readv/writev (copy_from_user/copy_to_user; a
-/// fault is a short transfer, answered -EFAULT by the driver), its sync_file fds through the server's table. New
-/// sync_files wait in <see cref="Installed"/> until the reply carries them.
+/// fault is a short transfer, answered -EFAULT by the driver), its sync_file and dma-buf fds through the server's
+/// table. New ones wait in <see cref="Installed"/> until the reply carries them.
 /// </summary>
 internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles) : IDrmCaller
 {
@@ -61,6 +62,25 @@ internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles) : I
             return -24; // EMFILE: more new fds than one reply carries
         }
         int fd = syncFiles.Create(fence);
+        if (fd < 0)
+        {
+            return fd;
+        }
+        _installed.Add((fd, patchAddress));
+        return 0;
+    }
+
+    /// <inheritdoc/>
+    public int GetDmaBuf(int fd, out DmaBuf? buf) => syncFiles.LookupDmaBuf(Pid, fd, out buf);
+
+    /// <inheritdoc/>
+    public int InstallDmaBuf(DmaBuf buf, ulong patchAddress)
+    {
+        if (_installed.Count >= ShimProtocol.MaxFds)
+        {
+            return -24; // EMFILE: more new fds than one reply carries
+        }
+        int fd = syncFiles.CreateDmaBuf(buf);
         if (fd < 0)
         {
             return fd;
