@@ -460,7 +460,6 @@ public sealed class VgemDriver : IDrmDriver
             return id < 0 ? id : -Errno.ENOENT;
         }
 
-        state.FencedObjects[id] = obj;
         arg.SetU32(VgemLayout.AttachOutFence, (uint)id);
         _log.Information("vgem: pid {Pid} attached fence {Fence} ({Usage}) to {Bo}", caller.Pid, id, write ? "write" : "read", obj.Bo);
         return 0;
@@ -479,18 +478,14 @@ public sealed class VgemDriver : IDrmDriver
         }
 
         int id = (int)arg.U32(VgemLayout.SignalFence);
-        ExternalFence? fence = state.Fences.Get(id);
-        // The other fences of the reservation now are the importers' requests on the object: the work the fence
-        // plugged (IGT's cork), counted for the log before they are let go.
-        int plugged = fence is not null && state.FencedObjects.TryGetValue(id, out VgemObject? obj)
-            ? obj.Bo.Resv.GetFences(DmaResvUsage.Bookkeep).Count(f => f != fence && !f.IsSignaled)
-            : 0;
+        // The fence's pending callbacks are the importers' requests awaiting it: the work it plugged (IGT's cork),
+        // counted for the log before they are let go.
+        int plugged = state.Fences.Get(id)?.PendingCallbacks ?? 0;
         int ret = state.Fences.Signal(id);
         if (ret != -Errno.ENOENT)
         {
-            state.FencedObjects.TryRemove(id, out _);
-            _log.Information("vgem: pid {Pid} signalled fence {Fence} = {Ret}; {Plugged} requests of importers were waiting on it",
-                caller.Pid, id, Errno.Name(ret), plugged);
+            _log.Information("vgem: pid {Pid} signalled fence {Fence} = {Ret}; {Plugged} requests were waiting on it",
+                caller.Pid, id, ret == 0 ? "0" : Errno.Name(ret), plugged);
         }
 
         return ret;

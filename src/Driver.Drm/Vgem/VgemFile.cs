@@ -17,9 +17,6 @@ internal sealed class VgemFile
     /// <summary>The file's fences (vfile->fence_idr).</summary>
     public VgemFenceTable Fences { get; } = new();
 
-    /// <summary>The object each fence id was attached to (for the server log: who waits on it when it signals).</summary>
-    public System.Collections.Concurrent.ConcurrentDictionary<int, VgemObject> FencedObjects { get; } = new();
-
     /// <summary>A new handle for <paramref name="obj"/>; under <see cref="Lock"/>.</summary>
     public int Add(VgemObject obj)
     {

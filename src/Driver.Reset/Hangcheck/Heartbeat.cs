@@ -121,6 +121,14 @@ public sealed class Heartbeat : IDisposable
 
     private void OnEngineError(Engine engine, EngineFault fault)
     {
+        // execlists_reset: a CS error is answered by an engine reset only; without one (intel_has_reset_engine false,
+        // e.g. i915.reset=0) nothing is done and the engine stays stalled at the fault, as any hang, until the
+        // heartbeat escalates or someone wedges or resets the device.
+        if (!_reset.CanResetEngine)
+        {
+            return;
+        }
+
         // Called on the engine thread, which then stalls at the fault: hand the hang over, never block here.
         Interlocked.Increment(ref _hangs);
         _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, $"{engine.Name} command streamer error: {fault}", fault.Request);
