@@ -1,3 +1,4 @@
+using Driver.Core.Locking;
 using Driver.Core.Resv;
 using Driver.Engines.Gt;
 using Driver.Reset.Mmap;
@@ -57,4 +58,24 @@ public sealed record DeviceConfig
             UnwedgeWaitTimeout = TimeSpan.FromSeconds(1),
         },
     };
+
+    /// <summary>
+    /// Opens the process-lifetime expectation of each deadlock GpuSim models on purpose that this configuration's
+    /// designs produce (<see cref="KnownSplats"/>): the 2018 splat for either stop-machine design, the mixed-rules
+    /// cycle for the amdgpu rule or a peer device. Lockdep is class-based, so the other half may come from another
+    /// device of the process; the expectation absorbs only the cycle it names.
+    /// </summary>
+    /// <param name="withPeer">Whether the device shares buffers with a peer device (either rule then mixes).</param>
+    public void ExpectKnownSplats(bool withPeer = false)
+    {
+        if (Gt.WedgeStrategy == WedgeStrategy.StopMachine || MmapResetPolicy == MmapResetPolicy.StopMachine)
+        {
+            KnownSplats.StopMachine2018();
+        }
+
+        if (withPeer || ResetLockingRule != ResetLockingRule.I915)
+        {
+            KnownSplats.MixedResetRules();
+        }
+    }
 }

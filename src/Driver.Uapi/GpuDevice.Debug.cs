@@ -8,11 +8,14 @@ public sealed partial class GpuDevice
 {
     /// <summary>
     /// Forces recovery on the engines in <paramref name="engineMask"/>, like writing the mask to debugfs
-    /// i915_wedged: per-engine resets first, a full reset for what is left (which also unwedges a wedged device).
-    /// Synchronous.
+    /// i915_wedged (intel_gt_debugfs_reset_store): a full reset still finishing is waited for first, then per-engine
+    /// resets, a full reset for what is left (which also unwedges a wedged device). Synchronous.
     /// </summary>
-    public void ForceReset(uint engineMask = EngineIds.AllMask, string reason = "manual reset") =>
+    public void ForceReset(uint engineMask = EngineIds.AllMask, string reason = "manual reset")
+    {
+        Reset.FlushPreviousReset();
         Reset.HandleError(engineMask, ErrorFlags.Capture, reason);
+    }
 
     /// <summary>Forces a full device reset of every engine (i915_reset), whatever engine reset support says.</summary>
     public void ForceFullReset(string reason = "manual full reset") => Reset.ResetFullExclusive(EngineIds.AllMask, reason);

@@ -26,7 +26,7 @@ public class CoreIoctlTests
         Assert.Equal(0xc010646cu, Requests.GemWait);
         Assert.Equal(0xc0186472u, Requests.GetResetStats);
         Assert.Equal(0xc0186475u, Requests.ContextSetParam);
-        Assert.Equal(0xc0186479u, Requests.Query);
+        Assert.Equal(0xc0106479u, Requests.Query); // struct drm_i915_query is 16 bytes (what IGT sends)
         Assert.Equal(0x00006458u, Requests.GemThrottle);
         Assert.Equal(0xc0303e03u, Requests.SyncMerge);
         Assert.Equal(0xc0383e04u, Requests.SyncFileInfo);

@@ -286,6 +286,45 @@ public class ExecbufTests
     }
 
     [Fact]
+    public void EngineMapIgnoresTheBsdSelectorBits()
+    {
+        // eb_select_engine: with user engines the index is flags & I915_EXEC_RING_MASK and nothing else; the BSD
+        // selector bits (I915_EXEC_BSD_MASK) only mean something to eb_select_legacy_ring, so with a map they are
+        // neither checked nor used, and index 2 | BSD_RING1 is index 2 — not "BSD with a selector".
+        using var h = DrmHarness.Fast();
+        uint ctx = ContextIoctlTests.CreateWithEngines(h, (1, 0), (0, 0), (2, 0));
+        uint batch = BatchWithEnd(h);
+        foreach ((ulong flags, EngineId engine) in new[]
+        {
+            (0UL | (1UL << 13), EngineId.Bcs0), (1UL | BsdMask, EngineId.Rcs0), (RingBsd | (2UL << 13), EngineId.Vcs0),
+        })
+        {
+            ArgBuffer a = Execbuf(h, flags | FenceOut, ctx, Object(batch));
+            Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
+            Assert.Equal(engine, Assert.IsType<Request>(h.Fence((int)(a.U64(Rsvd2) >> 32))).Engine);
+        }
+
+        // Without a map the same bits on a ring other than BSD are eb_select_legacy_ring's -EINVAL.
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2, Execbuf(h, RingBlt | (1UL << 13), 0, Object(batch))));
+    }
+
+    [Fact]
+    public void AnEmptyEngineMapRefusesEveryIndex()
+    {
+        // set_proto_ctx_engines takes a map of no engines (size == the header); i915_gem_context_get_engine then finds
+        // no engine at any index (idx >= num_engines): -EINVAL, where the legacy ring selection would have run it.
+        using var h = DrmHarness.Fast();
+        uint ctx = ContextIoctlTests.CreateWithEngines(h);
+        uint batch = BatchWithEnd(h);
+        foreach (ulong ring in new[] { RingDefault, RingRender, RingBlt, RingMask })
+        {
+            Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2, Execbuf(h, ring, ctx, Object(batch))));
+        }
+
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, RingDefault, 0, Object(batch))));
+    }
+
+    [Fact]
     public void LegacyRingsMapToEngines()
     {
         // eb_select_legacy_ring: DEFAULT/RENDER rcs0, BSD vcs0, BLT bcs0, VEBOX vecs0.

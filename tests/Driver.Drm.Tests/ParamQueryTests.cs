@@ -95,7 +95,7 @@ public class ParamQueryTests
         item.SetU64(QueryLayout.ItemData, data);
         ulong items = h.Caller.Put(item.Data);
         ArgBuffer q = DrmHarness.Arg(QueryLayout.QuerySize);
-        q.SetU64(QueryLayout.QueryNumItems, 1);
+        q.SetU32(QueryLayout.QueryNumItems, 1);
         q.SetU64(QueryLayout.QueryItems, items);
         return (items, q);
     }

@@ -1,8 +1,6 @@
 using Driver.Core.Fences;
 using Driver.Core.Hw;
-using Driver.Core.Locking;
 using Driver.Core.Memory;
-using Driver.Core.Resv;
 using Driver.Engines.Execution;
 using Driver.Engines.Gt;
 using Driver.Engines.Isa;
@@ -32,17 +30,8 @@ public sealed class TestDevice : IDisposable
 
     private TestDevice(DeviceConfig config, ILogger? log = null)
     {
-        // A test using either stop-machine design carries the 2018 splat's expectation; one with the amdgpu rule the
-        // mixed-rules cycle's (KnownSplats: lockdep is class-based, so the other half may come from another test).
-        if (config.Gt.WedgeStrategy == WedgeStrategy.StopMachine || config.MmapResetPolicy == MmapResetPolicy.StopMachine)
-        {
-            KnownSplats.StopMachine2018();
-        }
-
-        if (config.ResetLockingRule != ResetLockingRule.I915)
-        {
-            KnownSplats.MixedResetRules();
-        }
+        // A test using either stop-machine design or the amdgpu rule carries that known splat's expectation.
+        config.ExpectKnownSplats();
 
         Dev = new GpuDevice(config, log);
         _client = new Lazy<int>(() => OpenClient());

@@ -34,9 +34,17 @@ public static class KnownSplats
     public static ExpectedReportScope MixedResetRules() => LazyInitializer.EnsureInitialized(ref s_mixedRules, static () =>
         Lockdep.Default.ExpectReports(IsMixedResetRules, "the mixed reset-locking rules cycle: both rules in one process"));
 
-    /// <summary>A circular dependency through cpu_hotplug_lock and the mm's mmap_lock.</summary>
+    /// <summary>
+    /// A circular dependency through the mm's mmap_lock and a stop_machine: cpu_hotplug_lock, or a stop machine's own
+    /// region (<see cref="Sync.StopMachine.ClassPrefix"/>). The second form is the same family seen from the mmap
+    /// side: the stop-machine mmap policy's reset stops its users (BACKOFF → the stop → its region → mmap_lock, as
+    /// its users fault inside the region) while a revoke-policy device's fault waits out BACKOFF under mmap_lock.
+    /// No single device has both halves; the per-process graph joins two devices' policies, as it joins the wedge's.
+    /// </summary>
     public static bool IsStopMachine2018(LockdepReport report) =>
-        LockValidator.IsCycleThrough(report, LockValidator.CpuHotplugLockClassName, LockValidator.MmapLockClassName);
+        LockValidator.IsCycleThrough(report, LockValidator.MmapLockClassName)
+        && report.Chain.Any(c => c == LockValidator.CpuHotplugLockClassName
+            || c.StartsWith(Sync.StopMachine.ClassPrefix, StringComparison.Ordinal));
 
     /// <summary>A circular dependency through the reservation lock class and dma_fence_map.</summary>
     public static bool IsMixedResetRules(LockdepReport report) =>

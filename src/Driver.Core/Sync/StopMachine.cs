@@ -59,6 +59,9 @@ public sealed partial class StopMachine
     {
     }
 
+    /// <summary>What every stop machine's lock class name starts with: <c>stop_machine:NAME</c>.</summary>
+    public const string ClassPrefix = "stop_machine:";
+
     /// <summary>Creates a stop machine validated by <paramref name="validator"/> (tests pass a private one).</summary>
     /// <param name="name">Diagnostic name; the stop's lock class is <c>stop_machine:NAME</c>.</param>
     /// <param name="validator">Validator of the stop's map and of the cpu_hotplug_lock it takes.</param>
@@ -69,7 +72,7 @@ public sealed partial class StopMachine
         Name = name;
         _validator = validator;
         _regions = new ReaderRegistry(ReaderRegistryIds.Allocate());
-        DepMap = new LockdepMap(validator.Class($"stop_machine:{name}"));
+        DepMap = new LockdepMap(validator.Class(ClassPrefix + name));
     }
 
     /// <summary>Recycles the slot-table id; stale per-thread entries are rejected by their registry tag.</summary>

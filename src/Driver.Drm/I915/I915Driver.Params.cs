@@ -130,7 +130,7 @@ public sealed partial class I915Driver
             return -Errno.EINVAL;
         }
 
-        ulong count = c.Arg.U64(QueryLayout.QueryNumItems);
+        ulong count = c.Arg.U32(QueryLayout.QueryNumItems);
         ulong items = c.Arg.U64(QueryLayout.QueryItems);
         Span<byte> bytes = stackalloc byte[4];
         for (ulong i = 0; i < count; i++)

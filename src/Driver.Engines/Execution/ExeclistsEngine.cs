@@ -647,7 +647,7 @@ public sealed class ExeclistsEngine : Engine
         // The hardware stops at a fault: stay here until hang recovery resets the engine.
         while (!_stopping)
         {
-            if (SafePoint() || Doze(TimeSpan.FromMilliseconds(50)))
+            if (SafePoint() || Doze(TimeSpan.FromMilliseconds(50), stalled: true))
             {
                 return true;
             }
@@ -909,7 +909,14 @@ public sealed class ExeclistsEngine : Engine
     /// preemption or a submission; parkable while asleep (see <see cref="_dozing"/>). Returns true when the engine
     /// was reset meanwhile: the batch must be abandoned before executing anything more.
     /// </summary>
-    internal bool Doze(TimeSpan timeout)
+    internal bool Doze(TimeSpan timeout) => Doze(timeout, stalled: false);
+
+    /// <summary>
+    /// <see cref="Doze(TimeSpan)"/>; with <paramref name="stalled"/> (the command streamer is stopped at a fault) it
+    /// sleeps even with work queued or priorities raised: none of that can run before a reset, which parks the
+    /// sleeping engine and wakes it, so looking at the queues would only spin the thread hot.
+    /// </summary>
+    private bool Doze(TimeSpan timeout, bool stalled)
     {
         long generation = Interlocked.Read(ref _resetGeneration);
         _doorbell.Reset();
@@ -917,7 +924,7 @@ public sealed class ExeclistsEngine : Engine
         // Full barrier: pairs with Kick(), so a submission, a raised priority or a park requested after this is not
         // slept through: the batch looks at them at its next safe point.
         Interlocked.MemoryBarrier();
-        if (_port.IsEmpty && _reschedule.IsEmpty)
+        if (stalled || (_port.IsEmpty && _reschedule.IsEmpty))
         {
             SleepParked(timeout);
         }

@@ -18,7 +18,7 @@ namespace Driver.Reset.Hangcheck;
 /// arbitration point) is caught by the engine's preempt timer, which the engine arms when the pulse cannot get in
 /// and which reports here ("preemption time out"); a pulse stuck at BARRIER for one more period (at least twice the
 /// preempt timeout: next_heartbeat's final extension) gets "stopped heartbeat". Engine faults (error interrupts) are
-/// reported at once.
+/// reported at once where engine reset is available; otherwise the faulted engine is left to the heartbeat.
 /// </summary>
 public sealed class Heartbeat : IDisposable
 {
@@ -30,7 +30,6 @@ public sealed class Heartbeat : IDisposable
     private readonly ManualResetEventSlim _stop = new(false);
     private readonly long[] _intervalTicks = new long[EngineIds.Count];
     private readonly long _defaultIntervalTicks;
-    private long _preemptTimeoutTicks;
 
     /// <summary>Starts the heartbeat thread and installs the engines' error interrupt handlers.</summary>
     public Heartbeat(IntelGt gt, GtReset reset, ResetWorker worker)
@@ -45,7 +44,6 @@ public sealed class Heartbeat : IDisposable
         }
 
         _defaultIntervalTicks = ToTicks(reset.Config.HeartbeatInterval);
-        _preemptTimeoutTicks = ToTicks(reset.Config.PreemptTimeout);
         foreach (Engine engine in gt.Engines)
         {
             engine.ErrorInterrupt = OnEngineError;
@@ -92,10 +90,12 @@ public sealed class Heartbeat : IDisposable
     /// <summary>The engine's heartbeat interval.</summary>
     public TimeSpan GetInterval(EngineId engine) => TimeSpan.FromSeconds(Interlocked.Read(ref _intervalTicks[(int)engine]) / (double)Stopwatch.Frequency);
 
-    /// <summary>Sets the preempt timeout (preempt_timeout_ms) of every engine; zero disables it.</summary>
+    /// <summary>
+    /// Sets the preempt timeout (preempt_timeout_ms) of every engine; zero disables it. The heartbeat reads each
+    /// engine's own value when it needs one (next_heartbeat reads engine->props), so a per-engine sysfs write counts too.
+    /// </summary>
     public void SetPreemptTimeout(TimeSpan timeout)
     {
-        Interlocked.Exchange(ref _preemptTimeoutTicks, ToTicks(timeout));
         foreach (Engine engine in _gt.Engines)
         {
             engine.PreemptTimeout = timeout;
@@ -119,12 +119,16 @@ public sealed class Heartbeat : IDisposable
         _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, "preemption time out", target, activeOn: engine);
     }
 
+    /// <summary>
+    /// The engine's CS error interrupt (GT_CS_MASTER_ERROR_INTERRUPT → execlists_submission_tasklet → execlists_reset,
+    /// "CS error"): that path only ever resets the one engine, and returns at once when engine reset is unavailable
+    /// (intel_has_reset_engine: i915.reset &lt; 2). The engine then stays stopped at the fault with its request
+    /// still active (busy) until something else recovers it: the heartbeat escalates to a full reset (a wedge with
+    /// reset=0), or the user resets or wedges by hand. Engine thread; never blocks.
+    /// </summary>
     private void OnEngineError(Engine engine, EngineFault fault)
     {
-        // execlists_reset: a CS error is answered by an engine reset only; without one (intel_has_reset_engine false,
-        // e.g. i915.reset=0) nothing is done and the engine stays stalled at the fault, as any hang, until the
-        // heartbeat escalates or someone wedges or resets the device.
-        if (!_reset.CanResetEngine)
+        if (!_reset.CanResetEngine || _reset.IsWedged)
         {
             return;
         }
@@ -223,10 +227,13 @@ public sealed class Heartbeat : IDisposable
             }
         }
 
-        long preempt = Interlocked.Read(ref _preemptTimeoutTicks);
-        if (preempt > 0)
+        foreach (Engine engine in _gt.Engines)
         {
-            smallest = Math.Min(smallest, preempt);
+            long preempt = ToTicks(engine.PreemptTimeout);
+            if (preempt > 0)
+            {
+                smallest = Math.Min(smallest, preempt);
+            }
         }
 
         if (smallest == long.MaxValue)
@@ -260,7 +267,7 @@ public sealed class Heartbeat : IDisposable
 
         if (systole is not null)
         {
-            if (now - beat.Emitted < NextDelay(systole, interval))
+            if (now - beat.Emitted < NextDelay(engine, systole, interval))
             {
                 return;
             }
@@ -301,15 +308,16 @@ public sealed class Heartbeat : IDisposable
     }
 
     /// <summary>
-    /// next_heartbeat: one interval, except that a pulse already at BARRIER gets at least twice the preempt timeout,
-    /// so the final, highest-priority try has time for a preemption to be attempted and time out (only at the default
-    /// interval, as i915 does).
+    /// next_heartbeat: one interval, except that a pulse already at BARRIER gets at least twice the engine's preempt
+    /// timeout as it is now (engine->props.preempt_timeout_ms, which sysfs changes per engine), so the final,
+    /// highest-priority try has time for a preemption to be attempted and time out (only at the default interval, as
+    /// i915 does).
     /// </summary>
-    private long NextDelay(Request systole, long interval)
+    private long NextDelay(Engine engine, Request systole, long interval)
     {
         if (systole.Priority >= PulsePriority.Barrier && interval == _defaultIntervalTicks)
         {
-            return Math.Max(interval, 2 * Interlocked.Read(ref _preemptTimeoutTicks));
+            return Math.Max(interval, 2 * ToTicks(engine.PreemptTimeout));
         }
 
         return interval;

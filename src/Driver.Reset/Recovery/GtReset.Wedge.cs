@@ -177,10 +177,7 @@ public sealed partial class GtReset
         // The unwedge resets the hardware (__intel_gt_reset(gt, ALL_ENGINES)), clearing the fence registers. Like the
         // kernel's it revokes no mmap first (the observers' prepare is a full reset's step), but it still runs under
         // BACKOFF with every ResetLock() holder flushed, so no fault path is halfway through a register meanwhile.
-        while (TestAndSetBit(ResetFlags.Backoff))
-        {
-            WaitForBitClear(ResetFlags.Backoff);
-        }
+        EnterBackoff();
 
         try
         {

@@ -36,6 +36,17 @@ public sealed partial class GtReset
     /// <summary>Serialises full resets, wedging and unwedging (gt->reset.mutex).</summary>
     private readonly DriverMutex _mutex = new("gt->reset.mutex");
 
+    /// <summary>Class name of the BACKOFF bit's cross-release map (<see cref="s_backoff"/>).</summary>
+    public const string BackoffClassName = "&gt->reset.flags#BACKOFF";
+
+    // BACKOFF is a bit lock: whoever sets it owns the full reset until LeaveBackoff, and whoever finds it set sleeps
+    // on gt->reset.queue until the owner is done. The kernel sleeps there with wait_on_bit, which lockdep cannot see,
+    // so a waiter holding a lock the reset needs would deadlock unreported. As a cross-release map: the owner holds
+    // it for as long as it owns the bit (EnterBackoff → LeaveBackoff, one thread), so every lock the reset takes is
+    // recorded after it, and every waiter records its held locks → it before sleeping (WaitForBitClear). One class
+    // for every GT, as lockdep keys a wait by its site.
+    private static readonly LockdepMap s_backoff = new(BackoffClassName);
+
     private int _resetCount;
     private int _failedResets;
     private int _wedgeCount;
@@ -194,7 +205,7 @@ public sealed partial class GtReset
 
         // Full reset needs the mutex; stop anyone else trying to do one. If a full reset is already under way it
         // will deal with our engines too: wait for it and piggy-back instead of resetting twice.
-        if (TestAndSetBit(ResetFlags.Backoff))
+        if (!TryEnterBackoff())
         {
             WaitForBitClear(ResetFlags.Backoff);
             return;
@@ -209,6 +220,14 @@ public sealed partial class GtReset
             LeaveBackoff();
         }
     }
+
+    /// <summary>
+    /// Waits until no full reset is in progress (BACKOFF clear), as intel_gt_debugfs_reset_store does before it
+    /// applies for a reset of its own ("flush any previous reset"): a manual reset asked for while another one is
+    /// still finishing is then done, not merged into the one that is ending (<see cref="HandleError"/> piggy-backs
+    /// on a full reset already under way). Unbounded, like the kernel's wait_event: a reset always finishes.
+    /// </summary>
+    public void FlushPreviousReset() => WaitForBitClear(ResetFlags.Backoff);
 
     /// <summary>The error's log, event, capture and per-engine resets; returns the engines still to reset in full.</summary>
     private uint HandleErrorEngines(uint engineMask, ErrorFlags flags, string reason)
@@ -261,10 +280,7 @@ public sealed partial class GtReset
     /// </summary>
     public void ResetFullExclusive(uint stalledMask, string reason)
     {
-        while (TestAndSetBit(ResetFlags.Backoff))
-        {
-            WaitForBitClear(ResetFlags.Backoff);
-        }
+        EnterBackoff();
 
         try
         {
@@ -286,10 +302,7 @@ public sealed partial class GtReset
     /// </summary>
     public IDisposable ResetGlobalLock()
     {
-        while (TestAndSetBit(ResetFlags.Backoff))
-        {
-            WaitForBitClear(ResetFlags.Backoff);
-        }
+        EnterBackoff();
 
         QuiesceForFullReset();
         return new Releaser(LeaveBackoff);
@@ -375,13 +388,38 @@ public sealed partial class GtReset
     }
 
     /// <summary>Undoes the BACKOFF owner's bits (every engine bit, then BACKOFF) and wakes the waiters.</summary>
+    /// <summary>Sets BACKOFF if it is clear and takes its map: true when this thread now owns the full reset.</summary>
+    private bool TryEnterBackoff()
+    {
+        if (TestAndSetBit(ResetFlags.Backoff))
+        {
+            return false;
+        }
+
+        s_backoff.Acquire();
+        return true;
+    }
+
+    /// <summary>Waits out every other owner of BACKOFF, then owns it (a full reset of our own, no piggy-back).</summary>
+    private void EnterBackoff()
+    {
+        while (!TryEnterBackoff())
+        {
+            WaitForBitClear(ResetFlags.Backoff);
+        }
+    }
+
+    /// <summary>Ends the ownership <see cref="TryEnterBackoff"/> began, on the thread that began it.</summary>
     private void LeaveBackoff()
     {
+        Debug.Assert(IsBackoff, "LeaveBackoff without BACKOFF set");
         for (int id = 0; id < EngineIds.Count; id++)
         {
             ClearBit(ResetFlags.ResetEngine + id);
         }
 
+        // Released before the bit clears: once a waiter can run, this thread no longer holds the reset.
+        s_backoff.Release();
         ClearBitAndWake(ResetFlags.Backoff);
     }
 
@@ -453,6 +491,13 @@ public sealed partial class GtReset
 
     private bool WaitForBitClear(int bit, long deadline)
     {
+        if (bit == ResetFlags.Backoff)
+        {
+            // wait_on_bit(BACKOFF) as cross-release's wait: ordered after every lock this thread holds, and before
+            // every lock the owner takes while it holds the bit (s_backoff).
+            s_backoff.Wait();
+        }
+
         using (_queue.Acquire())
         {
             while (TestBit(bit))

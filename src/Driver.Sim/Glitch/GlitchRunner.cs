@@ -40,7 +40,10 @@ public static class GlitchRunner
             throw new ArgumentException($"object size {options.ObjectBytes} is not whole X and Y tile rows", nameof(options));
         }
 
-        using var dev = new GpuDevice(new DeviceConfig { MmapResetPolicy = options.Policy });
+        var config = new DeviceConfig { MmapResetPolicy = options.Policy };
+        // The stop-machine policy is half of the 2018 splat's family (KnownSplats); the other half may be another run's.
+        config.ExpectKnownSplats();
+        using var dev = new GpuDevice(config);
         dev.OpenClient(out int client, name: "glitch");
         var mappings = new List<GttMapping>();
         var workers = new GlitchWorker[options.Threads];

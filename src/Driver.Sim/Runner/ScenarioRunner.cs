@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
-using Driver.Core.Locking;
 using Driver.Core.Prime;
 using Driver.Core.Resv;
-using Driver.Engines.Gt;
-using Driver.Reset.Mmap;
 using Driver.Sim.Results;
 using Driver.Sim.Scenarios.Model;
 using Driver.Uapi;
@@ -41,15 +38,7 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
             : null;
         // The runs that combine designs lockdep reports as a known deadlock carry its expectation (KnownSplats): the
         // report stays out of the validator's count; anything else still counts.
-        if (peer is not null || config.ResetLockingRule != ResetLockingRule.I915)
-        {
-            KnownSplats.MixedResetRules();
-        }
-
-        if (config.Gt.WedgeStrategy == WedgeStrategy.StopMachine || config.MmapResetPolicy == MmapResetPolicy.StopMachine)
-        {
-            KnownSplats.StopMachine2018();
-        }
+        config.ExpectKnownSplats(withPeer: peer is not null);
 
         Dictionary<string, ClientHandle> clients = OpenClients(device);
         var session = new RunSession(device, log, seed, drain, clients)

@@ -49,12 +49,9 @@ public sealed class SoakRunner(SoakOptions options)
     {
         // The revoke policy: a full reset revokes every GTT mmap and the next access faults it back (no glitches).
         DeviceConfig config = DeviceConfig.Fast(options.WedgeStrategy) with { MmapResetPolicy = MmapResetPolicy.Revoke };
-        if (options.WedgeStrategy == WedgeStrategy.StopMachine)
-        {
-            // Half of the 2018 splat (stop_machine() inside the reset); a process that also ran the stop-machine mmap
-            // policy (a test process) has the other half: that cycle is expected, nothing else (KnownSplats).
-            KnownSplats.StopMachine2018();
-        }
+        // Half of the 2018 splat under the stop-machine wedge (stop_machine() inside the reset); a process that also ran
+        // the stop-machine mmap policy (a test process) has the other half: that cycle is expected, nothing else.
+        config.ExpectKnownSplats();
 
         var device = new GpuDevice(config, options.Log);
         bool tornDown = false;

@@ -13,14 +13,14 @@ public static class QueryLayout
     /// <summary>getparam.value (a user pointer to an int).</summary>
     public const int GetParamValue = 8;
 
-    /// <summary>sizeof(struct drm_i915_query): u64 num_items, u32 flags, 4 bytes padding, u64 items_ptr.</summary>
-    public const int QuerySize = 24;
-    /// <summary>query.num_items.</summary>
+    /// <summary>sizeof(struct drm_i915_query): u32 num_items, u32 flags, u64 items_ptr (DRM_IOCTL_I915_QUERY's size is 16).</summary>
+    public const int QuerySize = 16;
+    /// <summary>query.num_items (u32).</summary>
     public const int QueryNumItems = 0;
-    /// <summary>query.flags.</summary>
-    public const int QueryFlags = 8;
+    /// <summary>query.flags (u32).</summary>
+    public const int QueryFlags = 4;
     /// <summary>query.items_ptr.</summary>
-    public const int QueryItems = 16;
+    public const int QueryItems = 8;
 
     /// <summary>sizeof(struct drm_i915_query_item): u64 query_id, s32 length, u32 flags, u64 data_ptr.</summary>
     public const int ItemSize = 24;
