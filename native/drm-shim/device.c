@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/ioctl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -31,11 +32,12 @@ static long drm_ioctl(int fd, unsigned long request, void *arg)
 	req.op = SHIM_OP_IOCTL;
 	req.request = (uint32_t)request;
 	req.arg = (uint64_t)(uintptr_t)arg;
+	reply.status = INT32_MIN; /* stays so when no reply came: then an error is the transport's, not the driver's */
 	long status = shim_call(fd, &req, &reply, sizeof(reply), fds);
 	if (status >= 0)
-		shim_patch_fds(&reply, fds); /* new sync_file fds: their numbers go where the server said */
-	else if (status == -EBADF || status == -ENOTCONN || status == -EPIPE)
-		status = -ENODEV; /* the server went away under us */
+		shim_patch_fds(&reply, fds); /* new sync_file and dma-buf fds: their numbers go where the server said */
+	else if (reply.status == INT32_MIN && (status == -EBADF || status == -ENOTCONN || status == -EPIPE))
+		status = -ENODEV; /* the server went away under us (a driver's -EBADF, PRIME's, is passed on) */
 	return finish(status);
 }
 

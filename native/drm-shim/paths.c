@@ -104,7 +104,8 @@ int shim_classify(int dirfd, const char *path, char *out, size_t outlen, char *v
 		int m = node_minor(path);
 		if (m >= 0) {
 			*minor = m;
-			return m == 0 || m == 128 ? SHIM_PATH_NODE : SHIM_PATH_MISSING;
+			/* card0 and renderD128 (i915), card1 (vgem): the server answers ENOENT at open for one it lacks. */
+			return m == 0 || m == 1 || m == 128 ? SHIM_PATH_NODE : SHIM_PATH_MISSING;
 		}
 		if (m == -2)
 			return SHIM_PATH_PLAIN;

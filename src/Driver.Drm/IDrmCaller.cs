@@ -1,5 +1,6 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
+using Driver.Core.Prime;
 using Driver.Drm.Syncobj;
 
 namespace Driver.Drm;
@@ -53,6 +54,24 @@ public interface IDrmCaller
     /// <see cref="InstallSyncFile"/>. Returns 0 or a negative errno (-EMFILE; -ENODEV where the caller has no fds).
     /// </summary>
     int InstallSyncobjFile(DrmSyncobj syncobj, ulong patchAddress) => -Errno.ENODEV;
+
+    /// <summary>
+    /// dma_buf_get: 0 and the dma-buf behind the caller's descriptor <paramref name="fd"/>; -EBADF when the descriptor
+    /// is not open, -EINVAL when it is open but no dma-buf of this server (as drm_gem_prime_fd_to_handle answers).
+    /// A caller without dma-buf descriptors has none open.
+    /// </summary>
+    int GetDmaBuf(int fd, out DmaBuf? buf)
+    {
+        buf = null;
+        return -Errno.EBADF;
+    }
+
+    /// <summary>
+    /// dma_buf_fd + fd_install (PRIME_HANDLE_TO_FD): gives the caller a new descriptor for <paramref name="buf"/>,
+    /// its number written, as a 32-bit int, at <paramref name="patchAddress"/> after the ioctl returns 0, as for
+    /// <see cref="InstallSyncFile"/>. Returns 0 or a negative errno (-EMFILE); -ENODEV for a caller that cannot hold one.
+    /// </summary>
+    int InstallDmaBuf(DmaBuf buf, ulong patchAddress) => -Errno.ENODEV;
 
     /// <summary>
     /// capable(<paramref name="capability"/>): whether the calling process's effective credentials hold the capability

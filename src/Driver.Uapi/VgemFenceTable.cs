@@ -8,7 +8,7 @@ namespace Driver.Uapi;
 /// One client's vgem fences (vgem_file's fence idr): ids from 1, never reused. Signalling a fence empties its slot,
 /// so a second signal of the same id is ENOENT, as in vgem_fence_signal_ioctl.
 /// </summary>
-internal sealed class VgemFenceTable
+public sealed class VgemFenceTable
 {
     /// <summary>Guards the id table (vfile->fence_lock); a leaf lock, never held while signalling.</summary>
     private readonly DriverSpinLock _lock = new("vfile->fence_lock");

@@ -270,6 +270,32 @@ public class DmaFence
         }
     }
 
+    /// <summary>
+    /// Callbacks registered and not yet run: the asynchronous waiters (requests awaiting this fence), for diagnostics.
+    /// A snapshot under the fence lock.
+    /// </summary>
+    public int PendingCallbacks
+    {
+        get
+        {
+            if (Volatile.Read(ref _callbacks) is null)
+            {
+                return 0;
+            }
+
+            using (Sync.Acquire())
+            {
+                int n = 0;
+                for (FenceCallback? c = _callbacks; c is not null; c = c.Next)
+                {
+                    n++;
+                }
+
+                return n;
+            }
+        }
+    }
+
     /// <summary>Removes a registered callback that has not run yet. Returns false if it was not queued here.</summary>
     public bool RemoveCallback(FenceCallback callback)
     {

@@ -55,6 +55,16 @@ public static class DrmIoctl
     public const uint GemClose = 0x09;
     /// <summary>DRM_IOCTL_GET_CAP.</summary>
     public const uint GetCap = 0x0c;
+    /// <summary>DRM_IOCTL_PRIME_HANDLE_TO_FD.</summary>
+    public const uint PrimeHandleToFd = 0x2d;
+    /// <summary>DRM_IOCTL_PRIME_FD_TO_HANDLE.</summary>
+    public const uint PrimeFdToHandle = 0x2e;
+    /// <summary>DRM_IOCTL_MODE_CREATE_DUMB.</summary>
+    public const uint ModeCreateDumb = 0xb2;
+    /// <summary>DRM_IOCTL_MODE_MAP_DUMB.</summary>
+    public const uint ModeMapDumb = 0xb3;
+    /// <summary>DRM_IOCTL_MODE_DESTROY_DUMB.</summary>
+    public const uint ModeDestroyDumb = 0xb4;
     /// <summary>DRM_IOCTL_SET_MASTER.</summary>
     public const uint SetMaster = 0x1e;
     /// <summary>DRM_IOCTL_DROP_MASTER.</summary>

@@ -1,4 +1,3 @@
-using System.Text;
 using Driver.Core.Errors;
 using Driver.Drm.I915.Layout;
 
@@ -19,32 +18,8 @@ public sealed partial class I915Driver
     /// DRM_IOCTL_VERSION (drm_version): 1.6.0 and, per string, drm_copy_field: as many bytes as the user's buffer
     /// holds (not NUL-terminated), the full length written back; -EFAULT when a buffer cannot be written.
     /// </summary>
-    private int GetVersion(IoctlCall c)
-    {
-        ArgBuffer a = c.Arg;
-        a.SetS32(DrmCoreLayout.VersionMajor, 1);
-        a.SetS32(DrmCoreLayout.VersionMinor, 6);
-        a.SetS32(DrmCoreLayout.VersionPatch, 0);
-        foreach ((int lenAt, int ptrAt, string value) in new[]
-        {
-            (DrmCoreLayout.VersionNameLen, DrmCoreLayout.VersionName, DriverName),
-            (DrmCoreLayout.VersionDateLen, DrmCoreLayout.VersionDate, DriverDate),
-            (DrmCoreLayout.VersionDescLen, DrmCoreLayout.VersionDesc, DriverDesc),
-        })
-        {
-            byte[] bytes = Encoding.ASCII.GetBytes(value);
-            ulong room = a.U64(lenAt);
-            int len = (int)Math.Min((ulong)bytes.Length, room);
-            a.SetU64(lenAt, (ulong)bytes.Length);
-            ulong buf = a.U64(ptrAt);
-            if (len > 0 && buf != 0 && !c.Caller.TryWrite(buf, bytes.AsSpan(0, len)))
-            {
-                return -Errno.EFAULT;
-            }
-        }
-
-        return 0;
-    }
+    private int GetVersion(IoctlCall c) =>
+        DrmVersion.Write(c.Arg, c.Caller, 1, 6, 0, DriverName, DriverDate, DriverDesc);
 
     /// <summary>DRM_IOCTL_GEM_CLOSE (drm_gem_close_ioctl): -EINVAL for an unknown handle (drm_gem_handle_delete).</summary>
     private int GemClose(IoctlCall c)
@@ -53,6 +28,10 @@ public sealed partial class I915Driver
         lock (c.State.Lock)
         {
             c.State.Caching.Remove(handle);
+            foreach (Core.Prime.DmaBuf buf in c.State.PrimeHandles.Where(kv => kv.Value == handle).Select(kv => kv.Key).ToArray())
+            {
+                c.State.PrimeHandles.Remove(buf);
+            }
         }
 
         return Device.CloseBuffer(c.Client, handle);

@@ -10,8 +10,9 @@ namespace Driver.Drm.I915;
 /// user's struct is shorter than the kernel's) and each handler one i915 ioctl, decoding its struct from the
 /// argument with the exact layout (Layout/) and answering i915's errno on every error path. docs/uapi.md maps each
 /// ioctl to GpuDevice. The other parts: core DRM (I915Driver.Core.cs), GETPARAM and QUERY (I915Driver.Params.cs), GEM
-/// objects (I915Driver.Gem.cs), execbuf (I915Driver.Execbuf.cs), contexts (I915Driver.Contexts.cs), sync_file
-/// (I915Driver.SyncFile.cs), syncobjs (I915Driver.Syncobj.cs), virtual files (I915Driver.Files.cs).
+/// objects (I915Driver.Gem.cs), PRIME (I915Driver.Prime.cs), execbuf (I915Driver.Execbuf.cs), contexts
+/// (I915Driver.Contexts.cs), sync_file (I915Driver.SyncFile.cs), syncobjs (I915Driver.Syncobj.cs), virtual files
+/// (I915Driver.Files.cs).
 /// </summary>
 public sealed partial class I915Driver : IDrmDriver
 {
@@ -140,6 +141,8 @@ public sealed partial class I915Driver : IDrmDriver
             [DrmIoctl.GemClose] = new(W, Layout.DrmCoreLayout.GemCloseSize, GemClose),
             [DrmIoctl.GetCap] = new(Rw, Layout.DrmCoreLayout.GetCapSize, GetCap),
             [DrmIoctl.SetMaster] = new(0, 0, SetMaster),
+            [DrmIoctl.PrimeHandleToFd] = new(Rw, Layout.PrimeLayout.Size, PrimeHandleToFd),
+            [DrmIoctl.PrimeFdToHandle] = new(Rw, Layout.PrimeLayout.Size, PrimeFdToHandle),
             [DrmIoctl.DropMaster] = new(0, 0, DropMaster),
             [DrmIoctl.I915GetParam] = new(Rw, Layout.QueryLayout.GetParamSize, GetParam),
             [DrmIoctl.I915GemBusy] = new(Rw, Layout.GemLayout.BusySize, GemBusy),

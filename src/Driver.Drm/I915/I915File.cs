@@ -15,6 +15,12 @@ public sealed class I915File(int clientId)
     /// <summary>Per handle: the caching mode set by SET_CACHING (absent: the default, CACHED on an LLC part).</summary>
     public Dictionary<int, uint> Caching { get; } = new();
 
+    /// <summary>
+    /// Per imported dma-buf: the handle this file has for it (the file's prime.dmabufs), so importing the same buffer
+    /// again gives the same handle (drm_prime_lookup_buf_handle). An entry goes with its handle's GEM_CLOSE.
+    /// </summary>
+    public Dictionary<Driver.Core.Prime.DmaBuf, int> PrimeHandles { get; } = new();
+
     /// <summary>The context's state (created empty if the driver has not seen it yet).</summary>
     public I915ContextState Context(int id)
     {

@@ -15,7 +15,7 @@ namespace Driver.Drm.Server;
 /// </summary>
 public sealed unsafe class DrmServer : IDisposable
 {
-    private const int Eio = 5, Efault = 14, Enomem = 12, Einval = 22, Enodev = 19;
+    private const int Enoent = 2, Eio = 5, Efault = 14, Enomem = 12, Einval = 22, Enodev = 19;
     private const int MaxWrite = 1 << 20;
 
     private readonly IDrmDriver _driver;
@@ -82,6 +82,8 @@ public sealed unsafe class DrmServer : IDisposable
 
     /// <summary>syncobj fds handed out so far.</summary>
     public int SyncobjFilesCreated => _syncobjFiles.Count;
+    /// <summary>dma-buf fds handed out so far (PRIME_HANDLE_TO_FD).</summary>
+    public int DmaBufsCreated => _syncFiles.DmaBufCount;
 
     private static int Listen(string path)
     {
@@ -169,10 +171,21 @@ public sealed unsafe class DrmServer : IDisposable
 
     private void ServeFile(int fd, ShimRequest open, byte[] buffer)
     {
+        // The minor picks the device (drm_minor_acquire): a further card of its own driver, card0 and renderD128 the
+        // main one; a node nobody serves does not exist.
+        int minor = (int)open.Request;
+        IDrmDriver? driver = _options.MinorDrivers.TryGetValue(minor, out IDrmDriver? other) ? other
+            : minor is 0 or 128 ? _driver : null;
+        if (driver is null)
+        {
+            LibC.SendWithFds(fd, ShimProtocol.Reply(-Enoent), []);
+            CloseConnection(fd);
+            return;
+        }
         DrmFile file;
         try
         {
-            file = _driver.Open(open.Pid);
+            file = driver.Open(open.Pid);
         }
         catch (Exception e)
         {
@@ -183,7 +196,7 @@ public sealed unsafe class DrmServer : IDisposable
         }
         Interlocked.Increment(ref _openFiles);
         _log.Debug("drm server: pid {Pid} opened minor {Minor}: client {Client}", open.Pid, open.Request, file.ClientId);
-        var conn = new FileConnection(fd, file);
+        var conn = new FileConnection(fd, file, driver);
         int[] arena = _options.ArenaFd >= 0 ? [_options.ArenaFd] : [];
         LibC.SendWithFds(fd, ShimProtocol.Reply(0, fdCount: arena.Length), arena);
         while (true)
@@ -218,7 +231,7 @@ public sealed unsafe class DrmServer : IDisposable
     {
         try
         {
-            _driver.Release(conn.File);
+            conn.Driver.Release(conn.File);
         }
         catch (Exception e)
         {
@@ -308,13 +321,13 @@ public sealed unsafe class DrmServer : IDisposable
         {
             case ShimProtocol.OpIoctl:
                 {
-                    int status = _driver.Ioctl(file!.File, r.Request, r.Arg, caller);
+                    int status = file!.Driver.Ioctl(file.File, r.Request, r.Arg, caller);
                     _log.Verbose("drm server: pid {Pid}/{Tid} ioctl {Request:x8} = {Status}", r.Pid, r.Tid, r.Request, status);
                     return status;
                 }
             case ShimProtocol.OpMmap:
                 {
-                    int status = _driver.Mmap(file!.File, r.Arg, r.Length, out IReadOnlyList<ArenaRun> found);
+                    int status = file!.Driver.Mmap(file.File, r.Arg, r.Length, out IReadOnlyList<ArenaRun> found);
                     _log.Verbose("drm server: pid {Pid} mmap {Offset:x}+{Length:x} = {Status}", r.Pid, r.Arg, r.Length, status);
                     if (status < 0)
                     {

@@ -14,6 +14,13 @@ public sealed record DrmServerOptions
     /// </summary>
     public int ArenaFd { get; init; } = -1;
 
+    /// <summary>
+    /// Further devices by the minor of their node (a card minor below 64, e.g. vgem as card1): an open of that minor
+    /// is a file of that driver, and its ioctls and mmaps go there. Every other minor (card0, renderD128) is the main
+    /// driver's. The server owns none of them.
+    /// </summary>
+    public IReadOnlyDictionary<int, IDrmDriver> MinorDrivers { get; init; } = new Dictionary<int, IDrmDriver>();
+
     /// <summary>Where requests and file lifecycles are logged (Debug: each file, Verbose: each ioctl).</summary>
     public ILogger Log { get; init; } = Serilog.Core.Logger.None;
 }

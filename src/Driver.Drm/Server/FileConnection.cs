@@ -5,7 +5,7 @@ namespace Driver.Drm.Server;
 /// last copy closing (or the last holder dying), which releases the file once its requests in flight have answered,
 /// as drm_release runs only after the last fput.
 /// </summary>
-internal sealed class FileConnection(int fd, DrmFile file)
+internal sealed class FileConnection(int fd, DrmFile file, IDrmDriver driver)
 {
     private readonly Lock _lock = new();
     private int _inFlight;
@@ -17,6 +17,9 @@ internal sealed class FileConnection(int fd, DrmFile file)
 
     /// <summary>The file it is.</summary>
     public DrmFile File { get; } = file;
+
+    /// <summary>The driver of the node it opened (the minor picks it).</summary>
+    public IDrmDriver Driver { get; } = driver;
 
     /// <summary>A request of this file was queued to a channel.</summary>
     public void Begin()

@@ -1,12 +1,13 @@
 using Driver.Core.Fences;
+using Driver.Core.Prime;
 using Driver.Drm.Syncobj;
 
 namespace Driver.Drm.Server;
 
 /// <summary>
 /// The process behind one shim request: its memory through process_vm_readv/writev (copy_from_user/copy_to_user; a
-/// fault is a short transfer, answered -EFAULT by the driver), its sync_file and syncobj fds through the server's
-/// tables. New fds wait in <see cref="Installed"/> until the reply carries them.
+/// fault is a short transfer, answered -EFAULT by the driver), its sync_file, syncobj and dma-buf fds through the
+/// server's tables. New fds wait in <see cref="Installed"/> until the reply carries them.
 /// </summary>
 internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles, SyncobjFileTable? syncobjFiles = null) : IDrmCaller
 {
@@ -124,20 +125,8 @@ internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles, Syn
     public DmaFence? GetSyncFileFence(int fd) => syncFiles.Lookup(Pid, fd);
 
     /// <inheritdoc/>
-    public int InstallSyncFile(DmaFence fence, ulong patchAddress)
-    {
-        if (_installed.Count >= ShimProtocol.MaxFds)
-        {
-            return -24; // EMFILE: more new fds than one reply carries
-        }
-        int fd = syncFiles.Create(fence);
-        if (fd < 0)
-        {
-            return fd;
-        }
-        _installed.Add((fd, patchAddress));
-        return 0;
-    }
+    public int InstallSyncFile(DmaFence fence, ulong patchAddress) =>
+        ReplyFull ? -24 : Queue(syncFiles.Create(fence), patchAddress); // EMFILE: more new fds than one reply carries
 
     /// <inheritdoc/>
     public DrmSyncobj? GetSyncobjFile(int fd) => syncobjFiles?.Lookup(Pid, fd);
@@ -149,11 +138,22 @@ internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles, Syn
         {
             return -19; // ENODEV: this caller was made without a syncobj table
         }
-        if (_installed.Count >= ShimProtocol.MaxFds)
-        {
-            return -24; // EMFILE: more new fds than one reply carries
-        }
-        int fd = syncobjFiles.Create(syncobj);
+        return ReplyFull ? -24 : Queue(syncobjFiles.Create(syncobj), patchAddress);
+    }
+
+    /// <inheritdoc/>
+    public int GetDmaBuf(int fd, out DmaBuf? buf) => syncFiles.LookupDmaBuf(Pid, fd, out buf);
+
+    /// <inheritdoc/>
+    public int InstallDmaBuf(DmaBuf buf, ulong patchAddress) =>
+        ReplyFull ? -24 : Queue(syncFiles.CreateDmaBuf(buf), patchAddress);
+
+    /// <summary>Whether the reply already carries as many new fds as it can (installing one more is -EMFILE).</summary>
+    private bool ReplyFull => _installed.Count >= ShimProtocol.MaxFds;
+
+    /// <summary>Queues a new descriptor for the reply, or passes on the negative errno that creating it gave.</summary>
+    private int Queue(int fd, ulong patchAddress)
+    {
         if (fd < 0)
         {
             return fd;

@@ -2,8 +2,12 @@ using Driver.Drm;
 
 namespace Driver.Sim.Drm;
 
-/// <summary>A driver for the shim's server, the arena fd its clients map (-1 for none) and the device it owns.</summary>
-internal sealed class DrmDriverInstance(IDrmDriver driver, int arenaFd, IDisposable? device) : IDisposable
+/// <summary>
+/// A driver for the shim's server, the arena fd its clients map (-1 for none), the device it owns, and further
+/// drivers by node minor (vgem as card1 beside i915).
+/// </summary>
+internal sealed class DrmDriverInstance(IDrmDriver driver, int arenaFd, IDisposable? device,
+    IReadOnlyDictionary<int, IDrmDriver>? minorDrivers = null) : IDisposable
 {
     /// <summary>The driver.</summary>
     public IDrmDriver Driver { get; } = driver;
@@ -11,9 +15,16 @@ internal sealed class DrmDriverInstance(IDrmDriver driver, int arenaFd, IDisposa
     /// <summary>The shared memory arena's fd, or -1.</summary>
     public int ArenaFd { get; } = arenaFd;
 
+    /// <summary>Further drivers by the minor of their node (the server's <c>MinorDrivers</c>).</summary>
+    public IReadOnlyDictionary<int, IDrmDriver> MinorDrivers { get; } = minorDrivers ?? new Dictionary<int, IDrmDriver>();
+
     /// <inheritdoc/>
     public void Dispose()
     {
+        foreach (IDrmDriver other in MinorDrivers.Values)
+        {
+            other.Dispose();
+        }
         Driver.Dispose();
         device?.Dispose();
     }

@@ -1,4 +1,6 @@
+using Driver.Drm;
 using Driver.Drm.I915;
+using Driver.Drm.Vgem;
 using Driver.Uapi;
 using Serilog;
 
@@ -25,8 +27,12 @@ internal static class DrmDrivers
             case "i915":
                 {
                     var device = new GpuDevice(new DeviceConfig(), log);
-                    var driver = new I915Driver(device, new I915DriverOptions { MemoryMap = new ArenaGemMemoryMap() }, log);
-                    return new DrmDriverInstance(driver, device.Gt.Memory.ArenaFd, device);
+                    var memoryMap = new ArenaGemMemoryMap();
+                    var driver = new I915Driver(device, new I915DriverOptions { MemoryMap = memoryMap }, log);
+                    // vgem as card1, its objects in the same system memory (the one arena the server hands out), so
+                    // IGT's cork (a vgem fence on a dma-buf i915 imports) plugs i915's queues.
+                    var vgem = new VgemDriver(device.Gt.Memory, memoryMap, log: log);
+                    return new DrmDriverInstance(driver, device.Gt.Memory.ArenaFd, device, new Dictionary<int, IDrmDriver> { [1] = vgem });
                 }
             case "probe":
                 return new DrmDriverInstance(new ProbeDrmDriver(), -1, null);

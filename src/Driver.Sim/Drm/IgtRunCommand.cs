@@ -75,7 +75,7 @@ public static class IgtRunCommand
         {
             return CliMessages.Usage(stderr, "igt-run", error!);
         }
-        using var server = new DrmServer(driver.Driver, new DrmServerOptions { ArenaFd = driver.ArenaFd, Log = log });
+        using var server = new DrmServer(driver.Driver, new DrmServerOptions { ArenaFd = driver.ArenaFd, MinorDrivers = driver.MinorDrivers, Log = log });
         bool ipc = ShimLauncher.CanUseIpcNamespace;
         if (!ipc && ShimLauncher.HostMsgMnb() is int mnb && mnb < ShimLauncher.MsgMnb)
         {

@@ -52,7 +52,7 @@ public static class ServeCommand
         DrmServer server;
         try
         {
-            server = new DrmServer(driver.Driver, new DrmServerOptions { SocketPath = socketPath, ArenaFd = driver.ArenaFd, Log = log });
+            server = new DrmServer(driver.Driver, new DrmServerOptions { SocketPath = socketPath, ArenaFd = driver.ArenaFd, MinorDrivers = driver.MinorDrivers, Log = log });
         }
         catch (IOException e)
         {

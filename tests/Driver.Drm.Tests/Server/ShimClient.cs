@@ -36,6 +36,30 @@ internal static class ShimClient
         return code != 0 ? (code, text) : Run(exe, [], null);
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<string>> s_others = new();
+
+    /// <summary>
+    /// Runs another client, Native/<paramref name="name"/>.c (built once), with the shim preloaded and
+    /// <paramref name="scenario"/> as its argument; its exit code and output.
+    /// </summary>
+    public static (int Code, string Output) Other(string name, string socketPath, string scenario)
+    {
+        string binary = s_others.GetOrAdd(name, n => new Lazy<string>(() =>
+        {
+            string dir = Directory.CreateTempSubdirectory("gpusim-shim-client-").FullName;
+            string output = Path.Combine(dir, n);
+            (int code, string text) = Run("cc", ["-std=c11", "-Wall", "-Wextra", "-Werror", "-o", output,
+                Path.Combine(AppContext.BaseDirectory, "Native", n + ".c")], null);
+            Assert.True(code == 0, $"cc failed: {text}");
+            return output;
+        })).Value;
+        return Run(binary, [scenario], new Dictionary<string, string>
+        {
+            ["LD_PRELOAD"] = ShimPath,
+            ["GPUSIM_DRM_SOCKET"] = socketPath,
+        });
+    }
+
     /// <summary>Runs a tool (the compiler) without the shim; its exit code and output.</summary>
     public static (int Code, string Output) RunTool(string file, string[] args) => Run(file, args, null);
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
+using Driver.Core.Prime;
 using Driver.Drm.Syncobj;
 
 namespace Driver.Drm.Tests.Support;
@@ -21,6 +22,8 @@ public sealed class FakeCaller : IDrmCaller
     private readonly List<(DmaFence Fence, ulong Patch)> _pending = new();
     private readonly Dictionary<int, DrmSyncobj> _syncobjFds = new();
     private readonly List<(DrmSyncobj Syncobj, ulong Patch)> _pendingSyncobjs = new();
+    private readonly Dictionary<int, DmaBuf> _dmaBufs = new();
+    private readonly List<(DmaBuf Buf, ulong Patch)> _pendingBufs = new();
     private ulong _next = Base;
     private int _nextFd = 100;
 
@@ -129,12 +132,36 @@ public sealed class FakeCaller : IDrmCaller
         return 0;
     }
 
-    /// <summary>close() of a descriptor (a sync_file or a syncobj fd).</summary>
+    /// <inheritdoc/>
+    public int GetDmaBuf(int fd, out DmaBuf? buf)
+    {
+        // dma_buf_get: an open descriptor that is no dma-buf (a sync_file here) is -EINVAL, none at all -EBADF.
+        buf = _dmaBufs.TryGetValue(fd, out DmaBuf? b) ? b : null;
+        return buf is not null ? 0 : _fds.ContainsKey(fd) || _syncobjFds.ContainsKey(fd) ? -Errno.EINVAL : -Errno.EBADF;
+    }
+
+    /// <inheritdoc/>
+    public int InstallDmaBuf(DmaBuf buf, ulong patchAddress)
+    {
+        if (InstallError != 0)
+        {
+            return InstallError;
+        }
+
+        _pendingBufs.Add((buf, patchAddress));
+        return 0;
+    }
+
+    /// <summary>close() of a descriptor (a sync_file, a syncobj fd or a dma-buf fd).</summary>
     public void Close(int fd)
     {
         _fds.Remove(fd);
         _syncobjFds.Remove(fd);
+        _dmaBufs.Remove(fd);
     }
+
+    /// <summary>The dma-buf behind descriptor <paramref name="fd"/>, or null.</summary>
+    public DmaBuf? DmaBufOf(int fd) => _dmaBufs.TryGetValue(fd, out DmaBuf? b) ? b : null;
 
     /// <summary>Gives <paramref name="fence"/> a descriptor, as a sync_file made elsewhere.</summary>
     public int AddFence(DmaFence fence)
@@ -165,14 +192,24 @@ public sealed class FakeCaller : IDrmCaller
                 BinaryPrimitives.WriteInt32LittleEndian(bytes, fd);
                 Set(patch, bytes);
             }
+
+            foreach ((DmaBuf buf, ulong patch) in _pendingBufs)
+            {
+                int fd = _nextFd++;
+                _dmaBufs.Add(fd, buf);
+                byte[] bytes = new byte[4];
+                BinaryPrimitives.WriteInt32LittleEndian(bytes, fd);
+                Set(patch, bytes);
+            }
         }
 
         _pending.Clear();
         _pendingSyncobjs.Clear();
+        _pendingBufs.Clear();
     }
 
     /// <summary>Whether <paramref name="fd"/> is an open sync_file.</summary>
-    public bool HasFd(int fd) => _fds.ContainsKey(fd);
+    public bool HasFd(int fd) => _fds.ContainsKey(fd) || _dmaBufs.ContainsKey(fd);
 
     /// <summary>An address no mapping covers (a fault).</summary>
     public static ulong BadAddress => 0x8;

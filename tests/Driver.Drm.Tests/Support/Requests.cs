@@ -12,6 +12,20 @@ public static class Requests
     public static uint GetCap => DrmIoctl.Iowr(DrmIoctl.GetCap, DrmCoreLayout.GetCapSize);
     /// <summary>DRM_IOCTL_GEM_CLOSE.</summary>
     public static uint GemClose => DrmIoctl.Iow(DrmIoctl.GemClose, DrmCoreLayout.GemCloseSize);
+    /// <summary>DRM_IOCTL_PRIME_HANDLE_TO_FD.</summary>
+    public static uint PrimeHandleToFd => DrmIoctl.Iowr(DrmIoctl.PrimeHandleToFd, PrimeLayout.Size);
+    /// <summary>DRM_IOCTL_PRIME_FD_TO_HANDLE.</summary>
+    public static uint PrimeFdToHandle => DrmIoctl.Iowr(DrmIoctl.PrimeFdToHandle, PrimeLayout.Size);
+    /// <summary>DRM_IOCTL_MODE_CREATE_DUMB.</summary>
+    public static uint CreateDumb => DrmIoctl.Iowr(DrmIoctl.ModeCreateDumb, Vgem.Layout.VgemLayout.CreateDumbSize);
+    /// <summary>DRM_IOCTL_MODE_MAP_DUMB.</summary>
+    public static uint MapDumb => DrmIoctl.Iowr(DrmIoctl.ModeMapDumb, Vgem.Layout.VgemLayout.MapDumbSize);
+    /// <summary>DRM_IOCTL_MODE_DESTROY_DUMB.</summary>
+    public static uint DestroyDumb => DrmIoctl.Iowr(DrmIoctl.ModeDestroyDumb, Vgem.Layout.VgemLayout.DestroyDumbSize);
+    /// <summary>DRM_IOCTL_VGEM_FENCE_ATTACH.</summary>
+    public static uint VgemFenceAttach => DrmIoctl.Iowr(Vgem.VgemIoctl.FenceAttach, Vgem.Layout.VgemLayout.FenceAttachSize);
+    /// <summary>DRM_IOCTL_VGEM_FENCE_SIGNAL.</summary>
+    public static uint VgemFenceSignal => DrmIoctl.Iow(Vgem.VgemIoctl.FenceSignal, Vgem.Layout.VgemLayout.FenceSignalSize);
     /// <summary>DRM_IOCTL_SET_MASTER.</summary>
     public static uint SetMaster => DrmIoctl.Io(DrmIoctl.SetMaster);
     /// <summary>DRM_IOCTL_DROP_MASTER.</summary>

@@ -1,14 +1,12 @@
 using Driver.Core.Memory;
-using Driver.Drm;
-using Driver.Drm.I915;
 
-namespace Driver.Sim.Drm;
+namespace Driver.Drm.I915;
 
 /// <summary>
 /// GEM objects' pages as runs of the device memory arena (the memfd the DRM server hands its clients), so a client's
 /// mmap of an object maps the very pages the engines read and write.
 /// </summary>
-internal sealed class ArenaGemMemoryMap : IGemMemoryMap
+public sealed class ArenaGemMemoryMap : IGemMemoryMap
 {
     private const int Einval = 22;
 
