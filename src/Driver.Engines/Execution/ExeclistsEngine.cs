@@ -159,6 +159,13 @@ public sealed class ExeclistsEngine : Engine
     /// <summary>Batches taken off the engine at an arbitration point for another request (statistics, tests).</summary>
     public long Preemptions => Interlocked.Read(ref _preemptions);
 
+    /// <summary>
+    /// Times a submitter (or a priority raise, a park, a ban) found the engine thread asleep and rang its doorbell: the
+    /// wake-ups the submission path cost (statistics, the bench). Counted on that slow path only.
+    /// </summary>
+    public long DoorbellRings => Interlocked.Read(ref _doorbellRings);
+    private long _doorbellRings;
+
     /// <inheritdoc/>
     public override bool IsParked { get { using (_park.Acquire()) { return _parked || _dozing; } } }
 
@@ -972,6 +979,7 @@ public sealed class ExeclistsEngine : Engine
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _sleeping) != 0)
         {
+            Interlocked.Increment(ref _doorbellRings);
             _doorbell.Set();
         }
     }
