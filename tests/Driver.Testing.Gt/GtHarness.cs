@@ -4,6 +4,7 @@ using Driver.Core.Hw;
 using Driver.Core.Locking;
 using Driver.Core.Memory;
 using Driver.Core.Requests;
+using Driver.Engines.Execution;
 using Driver.Engines.Gt;
 using Driver.Engines.Isa;
 
@@ -15,8 +16,11 @@ namespace Driver.Testing.Gt;
 /// </summary>
 public sealed class GtHarness : IDisposable
 {
-    /// <summary>Builds a small GT (submission protected by <paramref name="strategy"/>) and a client.</summary>
-    public GtHarness(WedgeStrategy strategy = WedgeStrategy.Epoch)
+    /// <summary>
+    /// Builds a small GT (submission protected by <paramref name="strategy"/>, engines with <paramref name="engine"/>'s
+    /// options, the defaults when null) and a client.
+    /// </summary>
+    public GtHarness(WedgeStrategy strategy = WedgeStrategy.Epoch, EngineOptions? engine = null)
     {
         if (strategy == WedgeStrategy.StopMachine)
         {
@@ -24,7 +28,7 @@ public sealed class GtHarness : IDisposable
             KnownSplats.StopMachine2018();
         }
 
-        Gt = new IntelGt(new GtConfig { MemoryBytes = 32L << 20, GgttBytes = 64L << 20, WedgeStrategy = strategy });
+        Gt = new IntelGt(new GtConfig { MemoryBytes = 32L << 20, GgttBytes = 64L << 20, WedgeStrategy = strategy, Engine = engine ?? new() });
         Client = new Client(Gt.NextClientId(), "harness", privileged: false, Gt.StatusPages);
     }
 

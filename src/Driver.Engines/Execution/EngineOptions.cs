@@ -19,6 +19,18 @@ public sealed record EngineOptions
     /// </summary>
     public long MaxBusywaitDurationNs { get; init; } = Driver.Core.Fences.DmaFence.DefaultMaxBusywaitDurationNs;
 
+    /// <summary>
+    /// How long an engine that ran out of work keeps looking at its queue before it sleeps on its doorbell, in ns; 0
+    /// sleeps at once. Real hardware never sleeps, so this is the model's own price: a submission arriving within it
+    /// costs the submitter no wake-up of the engine thread (the futex wake was most of the nop path's time, see
+    /// docs/benchmarks.md), while an engine idle for longer still gives its CPU back. The spin yields (SpinWait), so on
+    /// a machine with fewer cores than threads it does not keep the submitter it waits for off the CPU.
+    /// </summary>
+    public long IdleSpinNs { get; init; } = DefaultIdleSpinNs;
+
+    /// <summary>Default <see cref="IdleSpinNs"/>: 20 µs, a few submissions' worth at the nop path's rate.</summary>
+    public const long DefaultIdleSpinNs = 20_000;
+
     /// <summary>How long <see cref="Engine.Park(TimeSpan)"/> waits for the engine to reach a safe point by default.</summary>
     public TimeSpan ParkTimeout { get; init; } = TimeSpan.FromSeconds(1);
 }
