@@ -2,6 +2,8 @@
 #include "shim.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <linux/ioctl.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -74,6 +76,53 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 	return real_ioctl(fd, request, arg);
 }
 
+/* Live mappings of the device and their tokens: the server keeps the mapped object alive until every copy of a
+ * token is closed (i915's vma holds the object until vm_close). munmap of a whole mapping closes its token; fork
+ * copies tokens with the mappings and exit closes them. A partial munmap keeps the token (the object lives on until
+ * the rest goes or the process exits). */
+struct shim_mapping {
+	char *base;
+	size_t length;
+	int token;
+	struct shim_mapping *next;
+};
+static struct shim_mapping *s_mappings;
+static pthread_mutex_t s_mappings_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void remember_mapping(char *base, size_t length, int token)
+{
+	struct shim_mapping *m = malloc(sizeof(*m));
+	if (!m)
+		return; /* the token stays open: the object lives until exit, never reused under the mapping */
+	m->base = base;
+	m->length = length;
+	m->token = token;
+	pthread_mutex_lock(&s_mappings_lock);
+	m->next = s_mappings;
+	s_mappings = m;
+	pthread_mutex_unlock(&s_mappings_lock);
+}
+
+/* Closes the tokens of the mappings [addr, +length) covers whole, after the range is unmapped. */
+static void forget_mappings(char *addr, size_t length)
+{
+	pthread_mutex_lock(&s_mappings_lock);
+	for (struct shim_mapping **p = &s_mappings; *p;) {
+		struct shim_mapping *m = *p;
+		/* munmap works in whole pages: compare the page-rounded ends. */
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		char *end = addr + ((length + page - 1) & ~(page - 1));
+		if (m->base >= addr && m->base + ((m->length + page - 1) & ~(page - 1)) <= end) {
+			*p = m->next;
+			close(m->token);
+			free(m);
+		} else {
+			p = &m->next;
+		}
+	}
+	pthread_mutex_unlock(&s_mappings_lock);
+}
+
 /* mmap of a DRM fd at a fake offset: reserve the range, then map the arena runs that back it over it. */
 static void *drm_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
 {
@@ -90,12 +139,20 @@ static void *drm_mmap(void *addr, size_t length, int prot, int flags, int fd, of
 	req.length = length;
 	req.request = shim_arena_fd() < 0; /* ask for the arena fd too (a process that inherited the DRM fd by exec) */
 	long status = shim_call(fd, &req, reply, size, fds);
-	for (uint32_t i = 0; status >= 0 && i < reply->nfds; i++)
-		shim_set_arena_fd(fds[i]);
+	/* The arena fd first when asked for, then the mapping's token when the driver keeps one. */
+	uint32_t nfds = status >= 0 ? reply->nfds : 0;
+	uint32_t first = 0;
+	if (req.request && nfds > 0)
+		shim_set_arena_fd(fds[first++]);
+	int token = nfds > first ? fds[nfds - 1] : -1;
+	if (token >= 0)
+		fcntl(token, F_SETFD, FD_CLOEXEC); /* exec drops the mappings, so it drops the token too */
 	int arena = shim_arena_fd();
 	if (status >= 0 && arena < 0)
 		status = -ENODEV;
 	if (status < 0) {
+		if (token >= 0)
+			close(token);
 		free(reply);
 		errno = (int)-status;
 		return MAP_FAILED;
@@ -103,7 +160,11 @@ static void *drm_mmap(void *addr, size_t length, int prot, int flags, int fd, of
 	char *base = real_mmap(addr, length, PROT_NONE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)), -1, 0);
 	if (base == MAP_FAILED) {
+		int err = errno;
+		if (token >= 0)
+			close(token);
 		free(reply);
+		errno = err;
 		return MAP_FAILED;
 	}
 	size_t pos = 0;
@@ -114,7 +175,9 @@ static void *drm_mmap(void *addr, size_t length, int prot, int flags, int fd, of
 		if (real_mmap(base + pos, len, prot, MAP_SHARED | MAP_FIXED, arena, (off_t)reply->runs[i].offset) ==
 		    MAP_FAILED) {
 			int err = errno;
-			munmap(base, length);
+			real_munmap(base, length);
+			if (token >= 0)
+				close(token);
 			free(reply);
 			errno = err;
 			return MAP_FAILED;
@@ -122,7 +185,18 @@ static void *drm_mmap(void *addr, size_t length, int prot, int flags, int fd, of
 		pos += len;
 	}
 	free(reply);
+	if (token >= 0)
+		remember_mapping(base, length, token);
 	return base;
+}
+
+EXPORT int munmap(void *addr, size_t length)
+{
+	shim_resolve();
+	int ret = real_munmap(addr, length);
+	if (ret == 0 && __atomic_load_n(&s_mappings, __ATOMIC_ACQUIRE))
+		forget_mappings(addr, length);
+	return ret;
 }
 
 EXPORT void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)

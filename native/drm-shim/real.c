@@ -12,6 +12,7 @@ int (*real_fstatat)(int, const char *, struct stat *, int);
 ssize_t (*real_readlink)(const char *, char *, size_t);
 int (*real_ioctl)(int, unsigned long, ...);
 void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+int (*real_munmap)(void *, size_t);
 ssize_t (*real_write)(int, const void *, size_t);
 ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
 ssize_t (*real_writev)(int, const struct iovec *, int);
@@ -35,6 +36,7 @@ static void resolve_once(void)
 	RESOLVE(real_readlink, "readlink");
 	RESOLVE(real_ioctl, "ioctl");
 	RESOLVE(real_mmap, "mmap");
+	RESOLVE(real_munmap, "munmap");
 	RESOLVE(real_write, "write");
 	RESOLVE(real_pwrite, "pwrite");
 	RESOLVE(real_writev, "writev");

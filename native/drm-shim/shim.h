@@ -95,6 +95,7 @@ extern int (*real_fstatat)(int, const char *, struct stat *, int);
 extern ssize_t (*real_readlink)(const char *, char *, size_t);
 extern int (*real_ioctl)(int, unsigned long, ...);
 extern void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+extern int (*real_munmap)(void *, size_t);
 extern ssize_t (*real_write)(int, const void *, size_t);
 extern ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
 extern ssize_t (*real_writev)(int, const struct iovec *, int);

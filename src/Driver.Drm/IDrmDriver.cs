@@ -22,9 +22,12 @@ public interface IDrmDriver : IDisposable
     /// <summary>
     /// mmap of the device node at a fake offset (from GEM_MMAP_OFFSET / MMAP_GTT): the runs of the shared memory arena
     /// that back [<paramref name="offset"/>, +<paramref name="length"/>), in order, or a negative errno (-EINVAL for an
-    /// offset no object owns, -EACCES for another file's offset).
+    /// offset no object owns, -EACCES for another file's offset). <paramref name="mapping"/> is what the mapping keeps
+    /// alive (i915_gem_mmap: the vma holds a reference to the object, not to the file, so the object's pages outlive
+    /// its handles and the file until the last munmap); the server disposes it once no process maps the range any
+    /// more. Null when the driver keeps nothing.
     /// </summary>
-    int Mmap(DrmFile file, ulong offset, ulong length, out IReadOnlyList<ArenaRun> runs);
+    int Mmap(DrmFile file, ulong offset, ulong length, out IReadOnlyList<ArenaRun> runs, out IDisposable? mapping);
 
     /// <summary>
     /// The device's virtual files, as paths relative to three roots: <c>debugfs/</c> (the kernel's

@@ -111,7 +111,87 @@ public sealed partial class GpuDevice
     private void QueueRelease(BufferObject bo) =>
         ThreadPool.UnsafeQueueUserWorkItem(static state => state.Device.Release(state.Bo), (Device: this, Bo: bo), preferLocal: false);
 
+    /// <summary>Guards <see cref="_pageHolds"/>; a leaf lock.</summary>
+    private readonly object _pageHoldsLock = new();
+
+    /// <summary>Objects a CPU mapping keeps alive: live mappings, and whether the release waits for their end.</summary>
+    private readonly Dictionary<BufferObject, (int Mappings, bool ReleasePending)> _pageHolds = new();
+
+    /// <summary>
+    /// A CPU mapping of <paramref name="bo"/> made by a process (i915_gem_mmap: the vma holds a reference to the
+    /// object, dropped at vm_close): until the returned hold is disposed the object is not released, even once its
+    /// last handle is closed and its last request has retired, so its pages cannot be handed to another object while
+    /// the process can still write through the mapping.
+    /// </summary>
+    public IDisposable HoldPages(BufferObject bo)
+    {
+        ArgumentNullException.ThrowIfNull(bo);
+        lock (_pageHoldsLock)
+        {
+            _pageHolds[bo] = _pageHolds.TryGetValue(bo, out (int Mappings, bool ReleasePending) h)
+                ? (h.Mappings + 1, h.ReleasePending)
+                : (1, false);
+        }
+
+        return new PageHold(this, bo);
+    }
+
+    /// <summary>Number of objects a CPU mapping still keeps alive (for tests and the debugfs).</summary>
+    public int HeldObjects { get { lock (_pageHoldsLock) { return _pageHolds.Count; } } }
+
+    private void DropPageHold(BufferObject bo)
+    {
+        bool release = false;
+        lock (_pageHoldsLock)
+        {
+            (int mappings, bool pending) = _pageHolds[bo];
+            if (mappings > 1)
+            {
+                _pageHolds[bo] = (mappings - 1, pending);
+            }
+            else
+            {
+                _pageHolds.Remove(bo);
+                release = pending;
+            }
+        }
+
+        // vm_close's i915_gem_object_put was the last reference: the release the handle close deferred runs now.
+        if (release)
+        {
+            ReleaseNow(bo);
+        }
+    }
+
+    private sealed class PageHold(GpuDevice device, BufferObject bo) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                device.DropPageHold(bo);
+            }
+        }
+    }
+
     private void Release(BufferObject bo)
+    {
+        // A process still maps the object: it is released when the last mapping goes (DropPageHold).
+        lock (_pageHoldsLock)
+        {
+            if (_pageHolds.TryGetValue(bo, out (int Mappings, bool ReleasePending) h))
+            {
+                _pageHolds[bo] = (h.Mappings, true);
+                return;
+            }
+        }
+
+        ReleaseNow(bo);
+    }
+
+    private void ReleaseNow(BufferObject bo)
     {
         // Before the unbind: no GTT mmap or fence register may still point at the range.
         Mmaps.ReleaseObject(bo);

@@ -158,10 +158,10 @@ public class GemIoctlTests
         Assert.Equal(0, h.Ioctl(Requests.GemMmapOffset, a));
         ulong offset = a.U64(8);
         DrmFile other = h.Driver.Open(7);
-        Assert.Equal(-Errno.EINVAL, h.Driver.Mmap(h.File, offset + 4096, 4096, out _));
-        Assert.Equal(-Errno.EINVAL, h.Driver.Mmap(h.File, offset, 8192, out _));
-        Assert.Equal(-Errno.EACCES, h.Driver.Mmap(other, offset, 4096, out _));
-        Assert.Equal(-Errno.ENODEV, h.Driver.Mmap(h.File, offset, 4096, out _));
+        Assert.Equal(-Errno.EINVAL, h.Driver.Mmap(h.File, offset + 4096, 4096, out _, out _));
+        Assert.Equal(-Errno.EINVAL, h.Driver.Mmap(h.File, offset, 8192, out _, out _));
+        Assert.Equal(-Errno.EACCES, h.Driver.Mmap(other, offset, 4096, out _, out _));
+        Assert.Equal(-Errno.ENODEV, h.Driver.Mmap(h.File, offset, 4096, out _, out _));
         h.Driver.Release(other);
     }
 
@@ -173,9 +173,53 @@ public class GemIoctlTests
         uint bo = h.Create(8192);
         ArgBuffer a = MmapOffset(bo, GemLayout.MmapOffsetWc);
         Assert.Equal(0, h.Ioctl(Requests.GemMmapOffset, a));
-        Assert.Equal(0, h.Driver.Mmap(h.File, a.U64(8), 8192, out IReadOnlyList<ArenaRun> runs));
+        Assert.Equal(0, h.Driver.Mmap(h.File, a.U64(8), 8192, out IReadOnlyList<ArenaRun> runs, out IDisposable? mapping));
+        mapping?.Dispose();
         Assert.Equal(0, h.Dev.LookupObject(h.File.ClientId, (int)bo, out Driver.Core.Memory.BufferObject? obj));
         Assert.Equal([new ArenaRun(FakeMemoryMap.ArenaOffset(obj!), 8192)], runs);
+    }
+
+    [Fact]
+    public void MmapHoldsTheObjectUntilTheMappingGoes()
+    {
+        // i915_gem_mmap: the vma holds a reference to the object (vm_close puts it), so closing the last handle and
+        // the file leaves the pages allocated while the process can still write through the mapping; they are freed
+        // at the last unmap, and not before (another object must never get pages a live mapping reaches).
+        using var h = DrmHarness.Fast(new I915DriverOptions { MemoryMap = new FakeMemoryMap() });
+        long before = h.Dev.Gt.Memory.UsedPages;
+        uint bo = h.Create(8192);
+        ArgBuffer a = MmapOffset(bo, GemLayout.MmapOffsetWb);
+        Assert.Equal(0, h.Ioctl(Requests.GemMmapOffset, a));
+        Assert.Equal(0, h.Driver.Mmap(h.File, a.U64(8), 8192, out _, out IDisposable? first));
+        Assert.Equal(0, h.Driver.Mmap(h.File, a.U64(8), 4096, out _, out IDisposable? second));
+        Assert.NotNull(first);
+        Assert.NotNull(second);
+        Assert.Equal(0, h.Dev.CloseBuffer(h.File.ClientId, (int)bo));
+        Assert.Equal(before + 2, h.Dev.Gt.Memory.UsedPages);
+        Assert.Equal(1, h.Dev.HeldObjects);
+        first!.Dispose();
+        first.Dispose(); // a second dispose is no second vm_close
+        Assert.Equal(before + 2, h.Dev.Gt.Memory.UsedPages);
+        second!.Dispose();
+        Assert.Equal(before, h.Dev.Gt.Memory.UsedPages);
+        Assert.Equal(0, h.Dev.HeldObjects);
+    }
+
+    [Fact]
+    public void UnmappingALiveObjectFreesNothing()
+    {
+        // vm_close's put is not the last reference while the handle lives: the object stays, and its handle's
+        // close then frees it as usual (i915_gem_close_object → the last put).
+        using var h = DrmHarness.Fast(new I915DriverOptions { MemoryMap = new FakeMemoryMap() });
+        long before = h.Dev.Gt.Memory.UsedPages;
+        uint bo = h.Create(4096);
+        ArgBuffer a = MmapOffset(bo, GemLayout.MmapOffsetWb);
+        Assert.Equal(0, h.Ioctl(Requests.GemMmapOffset, a));
+        Assert.Equal(0, h.Driver.Mmap(h.File, a.U64(8), 4096, out _, out IDisposable? mapping));
+        mapping!.Dispose();
+        Assert.Equal(before + 1, h.Dev.Gt.Memory.UsedPages);
+        Assert.Equal(0, h.Dev.CloseBuffer(h.File.ClientId, (int)bo));
+        Assert.Equal(before, h.Dev.Gt.Memory.UsedPages);
     }
 
     [Fact]

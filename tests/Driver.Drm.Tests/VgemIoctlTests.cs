@@ -85,10 +85,10 @@ public class VgemIoctlTests
         ulong offset = a.U64(VgemLayout.MapDumbOffset);
         Assert.Equal(MmapOffsetTable.FirstOffset, offset);
         Assert.Equal(0, v.Vgem.LookupObject(v.File, (int)h, out BufferObject? bo));
-        Assert.Equal(0, v.Vgem.Mmap(v.File, offset, 4096, out IReadOnlyList<ArenaRun> runs));
+        Assert.Equal(0, v.Vgem.Mmap(v.File, offset, 4096, out IReadOnlyList<ArenaRun> runs, out _));
         Assert.Equal(FakeMemoryMap.ArenaOffset(bo!), Assert.Single(runs).ArenaOffset);
         DrmFile other = v.Vgem.Open(v.Caller.Pid);
-        Assert.Equal(-Errno.EACCES, v.Vgem.Mmap(other, offset, 4096, out _));
+        Assert.Equal(-Errno.EACCES, v.Vgem.Mmap(other, offset, 4096, out _, out _));
         v.Vgem.Release(other);
 
         a.SetU32(VgemLayout.MapDumbHandle, 99);

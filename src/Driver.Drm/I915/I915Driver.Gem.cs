@@ -335,11 +335,24 @@ public sealed partial class I915Driver
     }
 
     /// <inheritdoc/>
-    public int Mmap(DrmFile file, ulong offset, ulong length, out IReadOnlyList<ArenaRun> runs)
+    public int Mmap(DrmFile file, ulong offset, ulong length, out IReadOnlyList<ArenaRun> runs, out IDisposable? mapping)
     {
         runs = [];
+        mapping = null;
         int ret = MmapOffsets.Lookup(file, offset, length, out BufferObject? bo);
-        return ret != 0 ? ret : Options.MemoryMap.Runs(bo!, length, out runs);
+        if (ret == 0)
+        {
+            ret = Options.MemoryMap.Runs(bo!, length, out runs);
+        }
+
+        // i915_gem_mmap: the vma holds the object (vm_open/vm_close get and put it), so its pages are not freed
+        // while any process still maps them, whatever happens to its handles or the file.
+        if (ret == 0)
+        {
+            mapping = Device.HoldPages(bo!);
+        }
+
+        return ret;
     }
 
     /// <summary>

@@ -279,11 +279,12 @@ public sealed unsafe class DrmServer : IDisposable
         {
             var caller = new ProcessCaller(r.Pid, _syncFiles, _syncobjFiles) { SignalPending = channel.Begin(r.Seq) };
             IReadOnlyList<ArenaRun>? runs = null;
+            IDisposable? mapping = null;
             int[] fds = [];
             int status;
             try
             {
-                status = Handle(r, file, caller, out runs);
+                status = Handle(r, file, caller, out runs, out mapping);
             }
             catch (Exception e)
             {
@@ -305,7 +306,18 @@ public sealed unsafe class DrmServer : IDisposable
                 fds = [_options.ArenaFd];
                 patches = [0];
             }
+            int token = mapping is null ? -1 : MappingWatch.Start(mapping, _log);
+            if (token >= 0)
+            {
+                // The mapping's token rides last; the shim keeps it open for as long as the range is mapped.
+                fds = [.. fds, token];
+                patches = [.. patches, 0];
+            }
             LibC.SendWithFds(channel.Fd, ShimProtocol.Reply(status, patches, runs: runs), fds);
+            if (token >= 0)
+            {
+                LibC.close(token);
+            }
             caller.CloseInstalled();
             if (file is not null && file.End())
             {
@@ -314,9 +326,10 @@ public sealed unsafe class DrmServer : IDisposable
         }
     }
 
-    private int Handle(ShimRequest r, FileConnection? file, ProcessCaller caller, out IReadOnlyList<ArenaRun>? runs)
+    private int Handle(ShimRequest r, FileConnection? file, ProcessCaller caller, out IReadOnlyList<ArenaRun>? runs, out IDisposable? mapping)
     {
         runs = null;
+        mapping = null;
         switch (r.Op)
         {
             case ShimProtocol.OpIoctl:
@@ -327,7 +340,7 @@ public sealed unsafe class DrmServer : IDisposable
                 }
             case ShimProtocol.OpMmap:
                 {
-                    int status = file!.Driver.Mmap(file.File, r.Arg, r.Length, out IReadOnlyList<ArenaRun> found);
+                    int status = file!.Driver.Mmap(file.File, r.Arg, r.Length, out IReadOnlyList<ArenaRun> found, out IDisposable? hold);
                     _log.Verbose("drm server: pid {Pid} mmap {Offset:x}+{Length:x} = {Status}", r.Pid, r.Arg, r.Length, status);
                     if (status < 0)
                     {
@@ -335,9 +348,11 @@ public sealed unsafe class DrmServer : IDisposable
                     }
                     if (found.Count > ShimProtocol.MaxRuns)
                     {
+                        hold?.Dispose();
                         return -Enomem;
                     }
                     runs = found;
+                    mapping = hold;
                     return status;
                 }
             case ShimProtocol.OpSyncIoctl:

@@ -152,8 +152,10 @@ public sealed class VgemDriver : IDrmDriver
     public int SyncFileIoctl(int fd, uint request, ulong argument, IDrmCaller caller) => -Errno.ENOTTY;
 
     /// <inheritdoc/>
-    public int Mmap(DrmFile file, ulong offset, ulong length, out IReadOnlyList<ArenaRun> runs)
+    public int Mmap(DrmFile file, ulong offset, ulong length, out IReadOnlyList<ArenaRun> runs, out IDisposable? mapping)
     {
+        // Nothing to hold: a vgem object once mapped is kept until the server exits (docs/drm-shim.md, vgem limits).
+        mapping = null;
         runs = [];
         int ret = MmapOffsets.Lookup(file, offset, length, out BufferObject? bo);
         return ret != 0 ? ret : _memoryMap.Runs(bo!, length, out runs);

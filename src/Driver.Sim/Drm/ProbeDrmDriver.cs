@@ -83,9 +83,10 @@ internal sealed class ProbeDrmDriver : IDrmDriver
     public int SyncFileIoctl(int fd, uint request, ulong argument, IDrmCaller caller) => -Einval;
 
     /// <inheritdoc/>
-    public int Mmap(DrmFile file, ulong offset, ulong length, out IReadOnlyList<ArenaRun> runs)
+    public int Mmap(DrmFile file, ulong offset, ulong length, out IReadOnlyList<ArenaRun> runs, out IDisposable? mapping)
     {
         runs = [];
+        mapping = null;
         return -Enodev;
     }
 

@@ -50,6 +50,7 @@ struct version { /* struct drm_version's layout */
 #define FAKE_BLOCK _IO('d', 0x76)
 #define FAKE_UNBLOCK _IO('d', 0x77)
 #define FAKE_BLOCK_INTR _IO('d', 0x78)
+#define FAKE_MAPPINGS _IO('d', 0x79)
 #define FAKE_SYNC_STATUS _IOWR('>', 0x7f, int)
 
 static int open_card(void)
@@ -134,6 +135,32 @@ static int mapped(void)
 	CHECK(munmap((void *)map, 4096) == 0);
 	errno = 0;
 	CHECK(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0x20000) == MAP_FAILED && errno == EINVAL);
+	return 0;
+}
+
+/* The driver's hold on a mapping (i915_gem_mmap's object reference) lasts while any process maps the range: past
+ * a fork child's exit and the DRM fd's close, until munmap; a mapping left at exit is dropped by the exit. */
+static int unmapped(void)
+{
+	int fd = open_card();
+	void *map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0x10000);
+	CHECK(map != MAP_FAILED);
+	CHECK(ioctl(fd, FAKE_MAPPINGS) == 1);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0); /* its copy of the mapping goes, the parent's stays */
+	int st;
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st));
+	close(fd);
+	fd = open_card();
+	CHECK(ioctl(fd, FAKE_MAPPINGS) == 1); /* the file's release does not end the mapping */
+	CHECK(munmap(map, 4096) == 0);
+	int live = -1;
+	for (int i = 0; i < 1000 && (live = ioctl(fd, FAKE_MAPPINGS)) != 0; i++)
+		usleep(10000);
+	CHECK(live == 0);
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0x10000) != MAP_FAILED); /* left to the exit */
+	CHECK(ioctl(fd, FAKE_MAPPINGS) == 1);
 	return 0;
 }
 
@@ -320,7 +347,7 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*run)(void);
-	} scenarios[] = { { "basic", basic }, { "fork", forked }, { "mmap", mapped },
+	} scenarios[] = { { "basic", basic }, { "fork", forked }, { "mmap", mapped }, { "unmap", unmapped },
 			  { "fence", fenced }, { "vfiles", vfiles }, { "threads", threads },
 			  { "vwrites", vwrites }, { "intr", interrupted } };
 	setvbuf(stdout, NULL, _IONBF, 0);

@@ -23,6 +23,7 @@ internal sealed class FakeDrmDriver : IDrmDriver
     public const uint Block = 0x6476;
     public const uint Unblock = 0x6477;
     public const uint BlockInterruptible = 0x6478;
+    public const uint Mappings = 0x6479;
     public const uint SyncStatus = 0xC0043E7F;
     public const ulong MapOffset = 0x10000;
     public const long ArenaPage = 4096;
@@ -76,6 +77,8 @@ internal sealed class FakeDrmDriver : IDrmDriver
         {
             case Version:
                 return DrmVersion(argument, caller);
+            case Mappings:
+                return LiveMappings;
             case WhoAmI:
                 return file.ClientId;
             case ReleaseCount:
@@ -171,15 +174,36 @@ internal sealed class FakeDrmDriver : IDrmDriver
         return caller.TryWrite(argument, status) ? 0 : -Efault;
     }
 
-    public int Mmap(DrmFile file, ulong offset, ulong length, out IReadOnlyList<ArenaRun> runs)
+    public int Mmap(DrmFile file, ulong offset, ulong length, out IReadOnlyList<ArenaRun> runs, out IDisposable? mapping)
     {
         runs = [];
+        mapping = null;
         if (offset != MapOffset || length > 4096)
         {
             return -Einval;
         }
         runs = [new ArenaRun(ArenaPage, (long)length)];
+        Interlocked.Increment(ref _liveMappings);
+        mapping = new MappingHold(this);
         return 0;
+    }
+
+    private int _liveMappings;
+
+    /// <summary>Mappings made and not yet released by the server (every process that mapped them unmapped or died).</summary>
+    public int LiveMappings => Volatile.Read(ref _liveMappings);
+
+    private sealed class MappingHold(FakeDrmDriver driver) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                Interlocked.Decrement(ref driver._liveMappings);
+            }
+        }
     }
 
     public int ReadVirtualFile(string path, out byte[] content)

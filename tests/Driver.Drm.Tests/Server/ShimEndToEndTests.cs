@@ -49,6 +49,16 @@ public sealed class ShimEndToEndTests : IDisposable
     [ShimFact]
     public void Mmap_shares_arena_memory_both_ways() => Run("mmap");
 
+    // i915_gem_mmap: the vma holds the object until vm_close (munmap, or the exit of the last process mapping it),
+    // not the DRM file: the driver's hold ends at munmap in the scenario and at the exit for the mapping it leaves.
+    [ShimFact]
+    public void Mapping_hold_lasts_until_munmap_or_exit_not_the_file_close()
+    {
+        Run("unmap");
+        Poll.Until(() => _driver.LiveMappings == 0, "the mapping left at exit dropped",
+            () => $"{_driver.LiveMappings} live", Bound.Long);
+    }
+
     [ShimFact]
     public void Fence_fd_polls_when_the_fence_signals_in_parent_and_child()
     {
