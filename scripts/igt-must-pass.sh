@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds IGT's five hang/reset tests from the shared snapshot and runs issue 19's must-pass subtests, unmodified, under
 # the DRM shim with `gpusim igt-run` (after `dotnet build`). Usage: scripts/igt-must-pass.sh IGT_DIR OUT_DIR.
-# Prints each binary's time, the subtests not yet passing, and last one line "igt: ..." with the count. Exits 1 when
-# the tests cannot be built, or when a must-pass subtest does not pass and GPUSIM_IGT_ENFORCE=1; otherwise 0.
+# Prints each binary's time, the subtests not yet passing, and last one line "igt: ..." with the count. A subtest that
+# does not pass is run once more on its own before it counts. Exits 1 when the tests cannot be built, or when a
+# must-pass subtest does not pass (unless GPUSIM_IGT_ENFORCE=0, which only reports); otherwise 0.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 igt_src=${1:?usage: scripts/igt-must-pass.sh IGT_DIR OUT_DIR}
@@ -29,7 +30,7 @@ if [ -d "$igt_src" ] && [ -x "$igt_src/build.sh" ]; then
         igt_line="igt: FAILED to build the IGT tests (see $igt_out/build.log)"
         igt_failed=1
     else
-        igt_pass=0 igt_skip=0 igt_xfail=0 igt_total=0 not_passing=()
+        igt_pass=0 igt_skip=0 igt_xfail=0 igt_retried=0 igt_total=0 not_passing=()
         for bin in gem_exec_fence gem_eio i915_hangman gem_reset_stats gem_ctx_persistence; do
             binary=$(find "$igt_out/build-root" -type f -perm -u+x -name "$bin" -path "*tests*" | head -n 1)
             IFS=, read -r -a subs <<<"${must_pass[$bin]}"
@@ -54,11 +55,24 @@ if [ -d "$igt_src" ] && [ -x "$igt_src/build.sh" ]; then
                     fi
                 elif [ "$result" = "pass" ]; then
                     igt_pass=$((igt_pass + 1))
-                elif [ "$result" = "skip" ]; then
-                    igt_skip=$((igt_skip + 1))
-                    not_passing+=("$bin@$sub(skip)")
                 else
-                    not_passing+=("$bin@$sub(${result:-no result})")
+                    # Once more on its own, on a fresh server: the timing subtests share 2 cores with whatever else
+                    # runs. Both outcomes are printed; a subtest that fails twice is a failure.
+                    first=${result:-no result}
+                    retry="$igt_out/retry/$bin@$sub"
+                    mkdir -p "$retry"
+                    dotnet run --no-build --project src/Driver.Sim -- igt-run "$binary" --run-subtest "$sub" \
+                        --results "$retry" --timeout 600 </dev/null >"$retry.log" 2>&1 || true
+                    result=$(grep -A6 "\"igt@$bin@$sub\": {" "$retry/results.json" 2>/dev/null | grep -o '"result": "[a-z-]*"' | head -n 1 | cut -d'"' -f4)
+                    echo "igt: $bin@$sub: $first, then ${result:-no result} on its own (output in $retry.log)"
+                    if [ "$result" = "pass" ]; then
+                        igt_pass=$((igt_pass + 1)) igt_retried=$((igt_retried + 1))
+                    elif [ "$result" = "skip" ]; then
+                        igt_skip=$((igt_skip + 1))
+                        not_passing+=("$bin@$sub(skip)")
+                    else
+                        not_passing+=("$bin@$sub($first, then ${result:-no result})")
+                    fi
                 fi
             done
         done
@@ -67,12 +81,13 @@ if [ -d "$igt_src" ] && [ -x "$igt_src/build.sh" ]; then
         echo "igt-counts: $igt_pass $((igt_total - igt_pass - igt_skip)) $igt_skip"
         igt_line="igt: $igt_pass of $igt_total must-pass subtests passed"
         [ "$igt_xfail" -eq 0 ] || igt_line="$igt_line, $igt_xfail failed as on i915"
+        [ "$igt_retried" -eq 0 ] || igt_line="$igt_line ($igt_retried of the passes on a second run)"
         if [ ${#not_passing[@]} -gt 0 ]; then
             echo "igt: not yet passing: ${not_passing[*]}"
-            if [ "${GPUSIM_IGT_ENFORCE:-0}" = "1" ]; then
+            if [ "${GPUSIM_IGT_ENFORCE:-1}" = "1" ]; then
                 igt_failed=1
             else
-                igt_line="$igt_line (reported, not enforced: GPUSIM_IGT_ENFORCE=1 makes it fail CI)"
+                igt_line="$igt_line (reported, not enforced: GPUSIM_IGT_ENFORCE=0)"
             fi
         fi
     fi
