@@ -1,3 +1,5 @@
+using Driver.Core.Errors;
+
 namespace Driver.Drm.I915;
 
 /// <summary>
@@ -32,6 +34,45 @@ public static class DrmIoctl
 
     /// <summary>_IOC_DIR.</summary>
     public static uint Dir(uint request) => request >> 30;
+
+    /// <summary>
+    /// drm_ioctl's argument handling, the same for every DRM driver: the argument is copied in and out by the
+    /// intersection of the user's direction bits and the kernel's (<paramref name="kernelDir"/>), in a buffer
+    /// zero-filled to the larger of the user's and the kernel's sizes (an older, shorter user struct reads as zeros);
+    /// a fault on the way in is -EFAULT before the handler runs, one on the way out replaces the handler's return, and
+    /// the argument is copied back whatever the handler returned. A <see cref="DriverException"/> is its errno.
+    /// </summary>
+    public static int Call(uint request, ulong argument, IDrmCaller caller, uint kernelDir, int kernelSize, Func<ArgBuffer, int> handler)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(handler);
+        int userSize = Size(request);
+        uint dir = Dir(request);
+        int inSize = (dir & kernelDir & DirWrite) != 0 ? userSize : 0;
+        int outSize = (dir & kernelDir & DirRead) != 0 ? userSize : 0;
+        byte[] data = new byte[Math.Max(Math.Max(inSize, outSize), kernelSize)];
+        if (inSize > 0 && !caller.TryRead(argument, data.AsSpan(0, inSize)))
+        {
+            return -Errno.EFAULT;
+        }
+
+        int ret;
+        try
+        {
+            ret = handler(new ArgBuffer(data));
+        }
+        catch (DriverException e)
+        {
+            ret = -e.Errno;
+        }
+
+        if (outSize > 0 && !caller.TryWrite(argument, data.AsSpan(0, outSize)))
+        {
+            ret = -Errno.EFAULT;
+        }
+
+        return ret;
+    }
 
     /// <summary>_IOC(dir, type, nr, size).</summary>
     public static uint Encode(uint dir, uint type, uint nr, int size) => (dir << 30) | ((uint)size << 16) | (type << 8) | nr;

@@ -85,38 +85,13 @@ public sealed partial class I915Driver : IDrmDriver
             return -Errno.EINVAL;
         }
 
-        int userSize = DrmIoctl.Size(request);
-        uint dir = DrmIoctl.Dir(request);
-        int inSize = (dir & entry.Dir & DrmIoctl.DirWrite) != 0 ? userSize : 0;
-        int outSize = (dir & entry.Dir & DrmIoctl.DirRead) != 0 ? userSize : 0;
-        byte[] data = new byte[Math.Max(Math.Max(inSize, outSize), entry.Size)];
-        if (inSize > 0 && !caller.TryRead(argument, data.AsSpan(0, inSize)))
-        {
-            return -Errno.EFAULT;
-        }
-
         if (file.State is not I915File state)
         {
             return -Errno.EINVAL;
         }
 
-        var call = new IoctlCall(file, state, new ArgBuffer(data), caller, request, argument);
-        int ret;
-        try
-        {
-            ret = entry.Handler(call);
-        }
-        catch (DriverException e)
-        {
-            ret = -e.Errno;
-        }
-
-        // drm_ioctl copies the argument back whatever the handler returned.
-        if (outSize > 0 && !caller.TryWrite(argument, data.AsSpan(0, outSize)))
-        {
-            ret = -Errno.EFAULT;
-        }
-
+        int ret = DrmIoctl.Call(request, argument, caller, entry.Dir, entry.Size,
+            arg => entry.Handler(new IoctlCall(file, state, arg, caller, request, argument)));
         if (ret < 0)
         {
             _log.Debug("ioctl 0x{Cmd:x8} pid={Pid} ret={Ret}", request, caller.Pid, Errno.Name(ret));

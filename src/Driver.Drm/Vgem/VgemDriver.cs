@@ -115,31 +115,8 @@ public sealed class VgemDriver : IDrmDriver
             return -Errno.EINVAL;
         }
 
-        int userSize = DrmIoctl.Size(request);
-        uint dir = DrmIoctl.Dir(request);
-        int inSize = (dir & entry.Dir & DrmIoctl.DirWrite) != 0 ? userSize : 0;
-        int outSize = (dir & entry.Dir & DrmIoctl.DirRead) != 0 ? userSize : 0;
-        byte[] data = new byte[Math.Max(Math.Max(inSize, outSize), entry.Size)];
-        if (inSize > 0 && !caller.TryRead(argument, data.AsSpan(0, inSize)))
-        {
-            return -Errno.EFAULT;
-        }
-
-        int ret;
-        try
-        {
-            ret = entry.Handler(file, state, new ArgBuffer(data), caller, argument);
-        }
-        catch (DriverException e)
-        {
-            ret = -e.Errno;
-        }
-
-        if (outSize > 0 && !caller.TryWrite(argument, data.AsSpan(0, outSize)))
-        {
-            ret = -Errno.EFAULT;
-        }
-
+        int ret = DrmIoctl.Call(request, argument, caller, entry.Dir, entry.Size,
+            arg => entry.Handler(file, state, arg, caller, argument));
         if (ret < 0)
         {
             _log.Debug("vgem: ioctl 0x{Cmd:x8} pid={Pid} ret={Ret}", request, caller.Pid, Errno.Name(ret));
