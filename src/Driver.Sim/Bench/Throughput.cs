@@ -103,6 +103,22 @@ internal static class Throughput
         return (n / seconds, alloc / (double)n, rings / (double)n);
     }
 
+    /// <summary>Waits for the window slot's previous request (if any) and puts it, so its slab entry is reused.</summary>
+    private static void PutOldest(Request? old)
+    {
+        if (old is null)
+        {
+            return;
+        }
+
+        if (!old.Wait(TimeSpan.FromSeconds(60)))
+        {
+            throw new TimeoutException("throughput run did not finish");
+        }
+
+        old.Put();
+    }
+
     /// <summary>
     /// Submits <paramref name="n"/> nop requests keeping at most <see cref="Window"/> in flight; returns the last one
     /// (still referenced by the window).
@@ -113,15 +129,7 @@ internal static class Throughput
         for (int i = start; i < start + n; i++)
         {
             ref Request? slot = ref window[i % window.Length];
-            if (slot is { } old)
-            {
-                if (!old.Wait(TimeSpan.FromSeconds(60)))
-                {
-                    throw new TimeoutException("throughput run did not finish");
-                }
-
-                old.Put();
-            }
+            PutOldest(slot);
 
             slot = last = bd.Gt.CreateAndSubmit(ctx, EngineId.Rcs0, bd.NopBatch);
         }
@@ -198,15 +206,7 @@ internal static class Throughput
         for (int i = start; i < start + n; i++)
         {
             ref Request? slot = ref window[i % window.Length];
-            if (slot is { } old)
-            {
-                if (!old.Wait(TimeSpan.FromSeconds(60)))
-                {
-                    throw new TimeoutException("throughput run did not finish");
-                }
-
-                old.Put();
-            }
+            PutOldest(slot);
 
             slot = bd.Gt.CreateAndSubmit(ctx, (EngineId)(i % EngineIds.Count), bd.NopBatch);
         }
