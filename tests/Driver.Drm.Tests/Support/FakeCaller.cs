@@ -176,36 +176,27 @@ public sealed class FakeCaller : IDrmCaller
     {
         if (ret == 0)
         {
-            foreach ((DmaFence fence, ulong patch) in _pending)
-            {
-                int fd = AddFence(fence);
-                byte[] bytes = new byte[4];
-                BinaryPrimitives.WriteInt32LittleEndian(bytes, fd);
-                Set(patch, bytes);
-            }
-
-            foreach ((DrmSyncobj syncobj, ulong patch) in _pendingSyncobjs)
-            {
-                int fd = _nextFd++;
-                _syncobjFds.Add(fd, syncobj);
-                byte[] bytes = new byte[4];
-                BinaryPrimitives.WriteInt32LittleEndian(bytes, fd);
-                Set(patch, bytes);
-            }
-
-            foreach ((DmaBuf buf, ulong patch) in _pendingBufs)
-            {
-                int fd = _nextFd++;
-                _dmaBufs.Add(fd, buf);
-                byte[] bytes = new byte[4];
-                BinaryPrimitives.WriteInt32LittleEndian(bytes, fd);
-                Set(patch, bytes);
-            }
+            InstallPending(_pending, _fds);
+            InstallPending(_pendingSyncobjs, _syncobjFds);
+            InstallPending(_pendingBufs, _dmaBufs);
         }
 
         _pending.Clear();
         _pendingSyncobjs.Clear();
         _pendingBufs.Clear();
+    }
+
+    /// <summary>Gives each pending object the next descriptor in <paramref name="table"/> and writes its number where asked.</summary>
+    private void InstallPending<T>(List<(T Obj, ulong Patch)> pending, Dictionary<int, T> table)
+    {
+        foreach ((T obj, ulong patch) in pending)
+        {
+            int fd = _nextFd++;
+            table.Add(fd, obj);
+            byte[] bytes = new byte[4];
+            BinaryPrimitives.WriteInt32LittleEndian(bytes, fd);
+            Set(patch, bytes);
+        }
     }
 
     /// <summary>Whether <paramref name="fd"/> is an open sync_file.</summary>
