@@ -24,22 +24,74 @@ static long finish(long status)
 	return status;
 }
 
+static void remember_mapping(char *base, size_t length, int token);
+
+/* A reply that shares user pages (GEM_USERPTR): the runs replace [at, +their length) of our address space, each
+ * first filled with the bytes it replaces, so the process's pages are the object's from now on (a CPU store through
+ * the pointer is seen by the GPU and the other way round). The range stays a shared mapping of the arena; its token
+ * keeps the object's pages until a munmap covers the whole range or the last process mapping it exits. Every page
+ * reads (the server checked the maps), PROT_WRITE-only ones included on x86. */
+static long share_user_range(char *at, const struct shim_reply *reply, int token)
+{
+	int arena = shim_arena_fd();
+	size_t pos = 0;
+	if (arena < 0)
+		return -ENODEV;
+	for (uint32_t i = 0; i < reply->nruns; i++) {
+		size_t len = reply->runs[i].length;
+		off_t off = (off_t)reply->runs[i].offset;
+		char *tmp = real_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, arena, off);
+		if (tmp == MAP_FAILED)
+			return -errno;
+		memcpy(tmp, at + pos, len);
+		real_munmap(tmp, len);
+		if (real_mmap(at + pos, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, arena, off) == MAP_FAILED)
+			return -errno;
+		pos += len;
+	}
+	if (token >= 0)
+		remember_mapping(at, pos, token);
+	return 0;
+}
+
 /* An ioctl on a DRM fd: the request goes on the fd itself (the server knows the file by its connection), the reply
  * on this thread's channel, so concurrent and blocking ioctls of one file never wait for each other. */
 static long drm_ioctl(int fd, unsigned long request, void *arg)
 {
 	struct shim_request req = { 0 };
-	struct shim_reply reply;
+	size_t size = sizeof(struct shim_reply) + SHIM_MAX_RUNS * sizeof(struct shim_run);
+	struct shim_reply *reply = malloc(size); /* room for runs: a reply may share user pages */
 	int fds[SHIM_MAX_FDS];
+	if (!reply)
+		return finish(-ENOMEM);
 	req.op = SHIM_OP_IOCTL;
 	req.request = (uint32_t)request;
 	req.arg = (uint64_t)(uintptr_t)arg;
-	reply.status = INT32_MIN; /* stays so when no reply came: then an error is the transport's, not the driver's */
-	long status = shim_call(fd, &req, &reply, sizeof(reply), fds);
-	if (status >= 0)
-		shim_patch_fds(&reply, fds); /* new sync_file and dma-buf fds: their numbers go where the server said */
-	else if (reply.status == INT32_MIN && (status == -EBADF || status == -ENOTCONN || status == -EPIPE))
+	reply->status = INT32_MIN; /* stays so when no reply came: then an error is the transport's, not the driver's */
+	reply->nruns = 0;
+	long status = shim_call(fd, &req, reply, size, fds);
+	if (status >= 0) {
+		uint32_t nfds = reply->nfds;
+		int token = -1;
+		if (reply->nruns > 0 && reply->token) {
+			/* The mapping's token rides last, with no patch address. */
+			if (nfds > 0 && !reply->patch[nfds - 1]) {
+				token = fds[--nfds];
+				fcntl(token, F_SETFD, FD_CLOEXEC);
+			}
+			reply->nfds = nfds;
+			long err = share_user_range((char *)(uintptr_t)reply->token, reply, token);
+			if (err < 0) {
+				if (token >= 0)
+					close(token);
+				status = err;
+			}
+		}
+		shim_patch_fds(reply, fds); /* new sync_file and dma-buf fds: their numbers go where the server said */
+	} else if (reply->status == INT32_MIN && (status == -EBADF || status == -ENOTCONN || status == -EPIPE)) {
 		status = -ENODEV; /* the server went away under us (a driver's -EBADF, PRIME's, is passed on) */
+	}
+	free(reply);
 	return finish(status);
 }
 

@@ -375,7 +375,8 @@ static ssize_t do_readlink(const char *path, char *buf, size_t size)
 	shim_resolve();
 	int kind = shim_classify(AT_FDCWD, path, out, sizeof(out), vpath, sizeof(vpath), &minor);
 	if (kind == SHIM_PATH_REOPEN) {
-		int n = snprintf(name, sizeof(name), minor >= 128 ? "/dev/dri/renderD%d" : "/dev/dri/card%d", minor);
+		int n = minor == SHIM_SW_SYNC_MINOR ? snprintf(name, sizeof(name), "%s", SHIM_SW_SYNC_PATH)
+			: snprintf(name, sizeof(name), minor >= 128 ? "/dev/dri/renderD%d" : "/dev/dri/card%d", minor);
 		size_t len = (size_t)n < size ? (size_t)n : size; /* readlink truncates and does not terminate */
 		memcpy(buf, name, len);
 		return (ssize_t)len;

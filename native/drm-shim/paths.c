@@ -127,6 +127,10 @@ int shim_classify(int dirfd, const char *path, char *out, size_t outlen, char *v
 			vpath_of(root, out, vpath, vlen);
 			return SHIM_PATH_TREE;
 		}
+		if (!strcmp(path, SHIM_SW_SYNC_PATH)) {
+			*minor = SHIM_SW_SYNC_MINOR;
+			return SHIM_PATH_NODE;
+		}
 		/* igt_is_mountpoint compares "debug/." with "debug/..": the parent stays the real /sys/kernel. */
 		if (!strcmp(path, "/sys/kernel/debug/.."))
 			return SHIM_PATH_PLAIN;
@@ -168,6 +172,10 @@ void shim_fake_node_stat(int minor, struct stat *st)
 	memset(st, 0, sizeof(*st));
 	st->st_mode = S_IFCHR | 0666;
 	st->st_rdev = makedev(SHIM_DRM_MAJOR, minor);
+	if (minor == SHIM_SW_SYNC_MINOR) {
+		st->st_mode = S_IFREG | 0600; /* a debugfs file, not a device node */
+		st->st_rdev = 0;
+	}
 	st->st_dev = makedev(0, 5); /* devtmpfs-like, the same for every node */
 	st->st_ino = 0x47530000u + (unsigned)minor; /* stable: the same file for every open and stat */
 	st->st_nlink = 1;

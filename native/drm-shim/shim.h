@@ -23,6 +23,10 @@
 #define SHIM_MAX_FDS 8
 #define SHIM_MAX_RUNS 1024
 #define SHIM_DRM_MAJOR 226
+/* The sw_sync timeline device (/sys/kernel/debug/sync/sw_sync) travels as one more "minor": each open is a new
+ * timeline (a connection, as a DRM file is), its ioctls IOCTL requests. Far above DRM's minors. */
+#define SHIM_SW_SYNC_MINOR 0x5357
+#define SHIM_SW_SYNC_PATH "/sys/kernel/debug/sync/sw_sync"
 
 /* Requests; the first message on a new connection says what the connection is (FILE or CHANNEL). */
 enum shim_op {

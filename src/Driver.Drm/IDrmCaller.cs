@@ -74,6 +74,34 @@ public interface IDrmCaller
     int InstallDmaBuf(DmaBuf buf, ulong patchAddress) => -Errno.ENODEV;
 
     /// <summary>
+    /// probe_range: whether every page of [<paramref name="address"/>, +<paramref name="length"/>) lies in some
+    /// mapping of the caller (PROT_NONE ones included). By default: whether the first byte of each page reads.
+    /// </summary>
+    bool IsMapped(ulong address, ulong length)
+    {
+        Span<byte> one = stackalloc byte[1];
+        for (ulong at = address; at - address < length; at += 4096)
+        {
+            if (!TryRead(at, one))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// GEM_USERPTR's sharing of user pages: the caller's [<paramref name="address"/>, +the runs' length) becomes the
+    /// device memory arena's <paramref name="runs"/> (their bytes first set to the range's current contents), so that
+    /// the process's pages and the object's are one from the call's return on (the shim maps the runs
+    /// MAP_SHARED|MAP_FIXED over the range). <paramref name="hold"/> lives while any process maps them and is
+    /// disposed after. 0, or a negative errno (then the hold is the driver's to drop); -ENODEV for a caller whose
+    /// pages cannot be replaced (in-process callers).
+    /// </summary>
+    int ShareUserRange(ulong address, IReadOnlyList<ArenaRun> runs, IDisposable hold) => -Errno.ENODEV;
+
+    /// <summary>
     /// capable(<paramref name="capability"/>): whether the calling process's effective credentials hold the capability
     /// (<see cref="Capabilities"/>), decided per ioctl as the kernel checks current's creds, not the opener's. An
     /// in-process caller has no credentials of its own and counts as root.

@@ -158,6 +158,8 @@ public static class DrmIoctl
     public const uint I915GemGetCaching = CommandBase + 0x30;
     /// <summary>DRM_I915_GET_RESET_STATS.</summary>
     public const uint I915GetResetStats = CommandBase + 0x32;
+    /// <summary>DRM_I915_GEM_USERPTR.</summary>
+    public const uint I915GemUserptr = CommandBase + 0x33;
     /// <summary>DRM_I915_GEM_CONTEXT_GETPARAM.</summary>
     public const uint I915GemContextGetParam = CommandBase + 0x34;
     /// <summary>DRM_I915_GEM_CONTEXT_SETPARAM.</summary>

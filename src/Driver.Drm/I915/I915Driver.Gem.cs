@@ -204,6 +204,12 @@ public sealed partial class I915Driver
             return -Errno.EINVAL;
         }
 
+        // i915_gem_userptr_pread / _pwrite: "no longer allowed", before any wait.
+        if (IsUserptr(bo))
+        {
+            return -Errno.EINVAL;
+        }
+
         bo.Resv.WaitTimeout(DmaResv.UsageRw(write), -1);
         byte[] buffer = new byte[(int)Math.Min(size, CopyChunk)];
         for (ulong done = 0; done < size;)
@@ -325,7 +331,8 @@ public sealed partial class I915Driver
             return ret;
         }
 
-        if (type == GemLayout.MmapOffsetFixed)
+        // __assign_mmap_offset: i915_gem_object_never_mmap (userptr's I915_GEM_OBJECT_NO_MMAP) is -ENODEV first.
+        if (type == GemLayout.MmapOffsetFixed || IsUserptr(bo!))
         {
             return -Errno.ENODEV;
         }

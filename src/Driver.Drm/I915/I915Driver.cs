@@ -123,6 +123,7 @@ public sealed partial class I915Driver : IDrmDriver
             [DrmIoctl.I915GemBusy] = new(Rw, Layout.GemLayout.BusySize, GemBusy),
             [DrmIoctl.I915GemThrottle] = new(0, 0, GemThrottle),
             [DrmIoctl.I915GemCreate] = new(Rw, Layout.GemLayout.CreateSize, GemCreate),
+            [DrmIoctl.I915GemUserptr] = new(Rw, Layout.UserptrLayout.Size, GemUserptr),
             [DrmIoctl.I915GemPread] = new(W, Layout.GemLayout.RwSize, GemPread),
             [DrmIoctl.I915GemPwrite] = new(W, Layout.GemLayout.RwSize, GemPwrite),
             [DrmIoctl.I915GemMmap] = new(Rw, Layout.GemLayout.MmapSize, GemMmapLegacy),

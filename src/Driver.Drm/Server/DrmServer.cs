@@ -295,6 +295,20 @@ public sealed unsafe class DrmServer : IDisposable
             {
                 channel.End();
             }
+            ulong sharedAt = 0;
+            if (caller.Shared is { } shared)
+            {
+                // GEM_USERPTR: the runs go over the caller's range (the reply's token field names it), and the hold
+                // rides as the mapping's token, as an mmap's does. A call that failed after sharing keeps nothing.
+                if (status >= 0)
+                {
+                    (sharedAt, runs, mapping) = (shared.Address, shared.Runs, shared.Hold);
+                }
+                else
+                {
+                    shared.Hold.Dispose();
+                }
+            }
             List<ulong> patches = [];
             if (status >= 0)
             {
@@ -313,7 +327,7 @@ public sealed unsafe class DrmServer : IDisposable
                 fds = [.. fds, token];
                 patches = [.. patches, 0];
             }
-            LibC.SendWithFds(channel.Fd, ShimProtocol.Reply(status, patches, runs: runs), fds);
+            LibC.SendWithFds(channel.Fd, ShimProtocol.Reply(status, patches, token: sharedAt, runs: runs), fds);
             if (token >= 0)
             {
                 LibC.close(token);

@@ -65,8 +65,45 @@ internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles, Syn
         }
     }
 
+    /// <summary>
+    /// The range GEM_USERPTR shares (<see cref="ShareUserRange"/>): the reply carries its runs and its address, and
+    /// the shim maps them over the range; the hold rides as the mapping's token.
+    /// </summary>
+    public (ulong Address, IReadOnlyList<ArenaRun> Runs, IDisposable Hold)? Shared { get; private set; }
+
+    /// <inheritdoc/>
+    public bool IsMapped(ulong address, ulong length) =>
+        address + length >= address && Covered(address, address + length, allowNone: true);
+
+    /// <inheritdoc/>
+    public int ShareUserRange(ulong address, IReadOnlyList<ArenaRun> runs, IDisposable hold)
+    {
+        if (Shared is not null || runs.Count > ShimProtocol.MaxRuns)
+        {
+            return -12; // ENOMEM: one shared range per call, of at most one reply's runs
+        }
+        ulong length = 0;
+        foreach (ArenaRun run in runs)
+        {
+            length += (ulong)run.Length;
+        }
+        // The shim copies the range's bytes into the runs before it maps them over it: every page must read
+        // (PROT_NONE would fault in the shim). A range that does not is left alone (the object is not shared).
+        if (!Accessible(address, address + length))
+        {
+            hold.Dispose();
+            return 0;
+        }
+        Shared = (address, runs, hold);
+        return 0;
+    }
+
     /// <summary>Whether mappings with r, w or x cover [<paramref name="start"/>, <paramref name="end"/>) without a gap.</summary>
-    private bool Accessible(ulong start, ulong end)
+    private bool Accessible(ulong start, ulong end) => Covered(start, end, allowNone: false);
+
+    /// <summary>Whether mappings cover [<paramref name="start"/>, <paramref name="end"/>) without a gap (and, unless
+    /// <paramref name="allowNone"/>, none of them PROT_NONE).</summary>
+    private bool Covered(ulong start, ulong end, bool allowNone)
     {
         string[] lines;
         try
@@ -93,7 +130,7 @@ internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles, Syn
             {
                 continue;
             }
-            if (lo > at || line.AsSpan(space + 1, 3).SequenceEqual("---"))
+            if (lo > at || (!allowNone && line.AsSpan(space + 1, 3).SequenceEqual("---")))
             {
                 return false;
             }

@@ -1,5 +1,6 @@
 using Driver.Drm;
 using Driver.Drm.I915;
+using Driver.Drm.SwSync;
 using Driver.Drm.Vgem;
 using Driver.Uapi;
 using Serilog;
@@ -32,7 +33,10 @@ internal static class DrmDrivers
                     // vgem as card1, its objects in the same system memory (the one arena the server hands out), so
                     // IGT's cork (a vgem fence on a dma-buf i915 imports) plugs i915's queues.
                     var vgem = new VgemDriver(device.Gt.Memory, memoryMap, log: log);
-                    return new DrmDriverInstance(driver, device.Gt.Memory.ArenaFd, device, new Dictionary<int, IDrmDriver> { [1] = vgem });
+                    // sw_sync (/sys/kernel/debug/sync/sw_sync): IGT's fence cork and sw_sync tests make timelines there.
+                    var swSync = new SwSyncDriver(log);
+                    return new DrmDriverInstance(driver, device.Gt.Memory.ArenaFd, device,
+                        new Dictionary<int, IDrmDriver> { [1] = vgem, [SwSyncDriver.Minor] = swSync });
                 }
             case "probe":
                 return new DrmDriverInstance(new ProbeDrmDriver(), -1, null);

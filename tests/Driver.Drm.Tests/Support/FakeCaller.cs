@@ -152,6 +152,16 @@ public sealed class FakeCaller : IDrmCaller
         return 0;
     }
 
+    /// <summary>The user ranges GEM_USERPTR shared (the shim would map the runs over each), in call order.</summary>
+    public List<(ulong Address, IReadOnlyList<ArenaRun> Runs, IDisposable Hold)> Shared { get; } = new();
+
+    /// <inheritdoc/>
+    public int ShareUserRange(ulong address, IReadOnlyList<ArenaRun> runs, IDisposable hold)
+    {
+        Shared.Add((address, runs, hold));
+        return 0;
+    }
+
     /// <summary>close() of a descriptor (a sync_file, a syncobj fd or a dma-buf fd).</summary>
     public void Close(int fd)
     {

@@ -26,6 +26,8 @@ public static class Requests
     public static uint VgemFenceAttach => DrmIoctl.Iowr(Vgem.VgemIoctl.FenceAttach, Vgem.Layout.VgemLayout.FenceAttachSize);
     /// <summary>DRM_IOCTL_VGEM_FENCE_SIGNAL.</summary>
     public static uint VgemFenceSignal => DrmIoctl.Iow(Vgem.VgemIoctl.FenceSignal, Vgem.Layout.VgemLayout.FenceSignalSize);
+    /// <summary>DRM_IOCTL_I915_GEM_USERPTR.</summary>
+    public static uint GemUserptr => DrmIoctl.Iowr(DrmIoctl.I915GemUserptr, UserptrLayout.Size);
     /// <summary>DRM_IOCTL_SET_MASTER.</summary>
     public static uint SetMaster => DrmIoctl.Io(DrmIoctl.SetMaster);
     /// <summary>DRM_IOCTL_DROP_MASTER.</summary>
