@@ -31,6 +31,14 @@ public sealed record EngineOptions
     /// <summary>Default <see cref="IdleSpinNs"/>: 20 µs, a few submissions' worth at the nop path's rate.</summary>
     public const long DefaultIdleSpinNs = 20_000;
 
+    /// <summary>
+    /// Whether a submission that rings a sleeping engine's doorbell first narrows the engine thread's affinity to the
+    /// submitter's CPU (the thread widens it back as soon as it runs): i915's submission tasklet runs on the CPU that
+    /// raised it, and on a VM a wake-up sent to a halted vCPU costs several times one queued on the waker's (see
+    /// <see cref="WakeAffinity"/>). Linux only; a no-op elsewhere.
+    /// </summary>
+    public bool WakeOnSubmitterCpu { get; init; } = true;
+
     /// <summary>How long <see cref="Engine.Park(TimeSpan)"/> waits for the engine to reach a safe point by default.</summary>
     public TimeSpan ParkTimeout { get; init; } = TimeSpan.FromSeconds(1);
 }

@@ -54,6 +54,9 @@ public sealed class ExeclistsEngine : Engine
     /// <summary>Wakes the idle thread; set by submitters only when <see cref="_sleeping"/> says it sleeps.</summary>
     private readonly ManualResetEventSlim _doorbell = new(false, spinCount: 0);
 
+    /// <summary>Puts a submission's wake-up of the sleeping thread on the submitter's CPU (see <see cref="WakeAffinity"/>).</summary>
+    private readonly WakeAffinity _wakeAffinity = new();
+
     /// <summary>
     /// Monitor of the park handshake: guards <see cref="_parkRequests"/> and <see cref="_parked"/>. Its exit/enter is
     /// the barrier that hands the engine-owned state to the parker and back.
@@ -164,6 +167,12 @@ public sealed class ExeclistsEngine : Engine
     /// wake-ups the submission path cost (statistics, the bench). Counted on that slow path only.
     /// </summary>
     public long DoorbellRings => Interlocked.Read(ref _doorbellRings);
+
+    /// <summary>Doorbell rings whose wake-up was steered onto the ringing thread's CPU (<see cref="EngineOptions.WakeOnSubmitterCpu"/>).</summary>
+    public long SteeredWakeups => _wakeAffinity.Steers;
+
+    /// <summary>The engine thread's wake steering, for tests.</summary>
+    internal WakeAffinity WakeAffinityForTest => _wakeAffinity;
     private long _doorbellRings;
 
     /// <inheritdoc/>
@@ -508,6 +517,11 @@ public sealed class ExeclistsEngine : Engine
     private void Run()
     {
         SetCurrent(this);
+        if (_options.WakeOnSubmitterCpu)
+        {
+            _wakeAffinity.Register();
+        }
+
         try
         {
             while (!_stopping)
@@ -900,6 +914,8 @@ public sealed class ExeclistsEngine : Engine
     /// </summary>
     private void SleepParked(TimeSpan timeout)
     {
+        // A submitter's steering that raced with an earlier wake-up is undone here at the latest.
+        _wakeAffinity.RestoreIfSteered();
         // A dozing engine counts as parked: this is a completion of the handshake too.
         CompleteParkHandshake();
         using (_park.Acquire())
@@ -912,6 +928,7 @@ public sealed class ExeclistsEngine : Engine
             _dozing = true;
         }
         _doorbell.Wait(timeout);
+        _wakeAffinity.RestoreIfSteered();
         using (_park.Acquire())
         {
             _dozing = false;
@@ -987,6 +1004,7 @@ public sealed class ExeclistsEngine : Engine
         if (Volatile.Read(ref _sleeping) != 0)
         {
             Interlocked.Increment(ref _doorbellRings);
+            _wakeAffinity.SteerToCurrentCpu();
             _doorbell.Set();
         }
     }

@@ -3,6 +3,7 @@ using Driver.Core.Contexts;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Requests;
+using Driver.Engines.Execution;
 using Driver.Engines.Gt;
 
 namespace Driver.Sim.Bench;
@@ -29,6 +30,8 @@ internal static class Latency
         var polling = new List<double>();
         var pollingP99 = new List<double>();
         var hits = new List<double>();
+        var unsteered = new List<double>();
+        var unsteeredP99 = new List<double>();
         int reps = Math.Max(3, s.Repetitions / 2);
         for (int r = 0; r < reps; r++)
         {
@@ -37,6 +40,8 @@ internal static class Latency
             spin.Add(m); spinP99.Add(p); hits.Add(hit);
             (m, p, _) = Measure(new GtConfig(), 0, s.LatencySamples);
             noSpin.Add(m); noSpinP99.Add(p);
+            (m, p, _) = Measure(new GtConfig { Engine = new EngineOptions { WakeOnSubmitterCpu = false } }, DmaFence.DefaultMaxBusywaitDurationNs, s.LatencySamples);
+            unsteered.Add(m); unsteeredP99.Add(p);
             (m, p, _) = Measure(new GtConfig { BusyPollEngines = EngineId.Bcs0.Mask() }, DmaFence.DefaultMaxBusywaitDurationNs, s.LatencySamples);
             polling.Add(m); pollingP99.Add(p);
         }
@@ -53,6 +58,18 @@ internal static class Latency
             Target = "median <= 15 µs",
             Met = med.Median <= 15,
             Note = $"the engine thread sleeps on its doorbell between samples; the waiter saw the signal while spinning in {Summary.Of(hits).Median:0}% of waits",
+        };
+        var unsteeredMed = Summary.Of(unsteered);
+        yield return new BenchFigure
+        {
+            Id = "latency-unsteered",
+            Title = "submit → waiter returns, idle engine, busywait 8 µs, wake-up not steered to the submitter's CPU, median",
+            Unit = "µs",
+            Value = unsteeredMed,
+            ComparisonTitle = "unsteered p99",
+            Comparison = Summary.Of(unsteeredP99),
+            Target = "reported",
+            Note = "EngineOptions.WakeOnSubmitterCpu off, beside latency-median: the scheduler puts the engine thread's wake-up where it likes, on a quiet VM an idle (halted) vCPU",
         };
         yield return new BenchFigure
         {

@@ -50,7 +50,8 @@ public static class SummaryView
         fences.AddRow(r.Fences.Unsignaled == 0 ? "unsignaled" : "[red]unsignaled[/]", N(r.Fences.Unsignaled));
         foreach ((string? errno, int n) in r.Fences.Rejected)
         {
-            fences.AddRow($"execbuf refused -{Esc(errno)}", N(n));
+            // Both execbuf and set-domain refusals land here (the scenario's "rejected" counts): name the ioctl generically.
+            fences.AddRow($"refused by its ioctl -{Esc(errno)}", N(n));
         }
 
         Table stores = Table(1, "Stores", "Count");
