@@ -1,4 +1,5 @@
 using Driver.Core.Errors;
+using Driver.Core.Hw;
 using Driver.Drm.I915;
 using Driver.Drm.Tests.Support;
 using static Driver.Drm.I915.Layout.ContextLayout;
@@ -122,6 +123,20 @@ public class ContextIoctlTests
         Assert.Equal(0ul, v);
         Assert.Equal(0, GetParam(h, id, ParamPersistence, out v));
         Assert.Equal(0ul, v);
+    }
+
+    [Fact]
+    public void AnEngineMapNamingTheComputeClassIsEnoentOnTigerLake()
+    {
+        // intel_engine_lookup_user finds no COMPUTE engine on a part without one (set_proto_ctx_engines -ENOENT);
+        // a part that has ccs0 maps it.
+        using var h = DrmHarness.Fast();
+        (ulong at, uint size) = Engines(h, (4, 0));
+        Assert.Equal(-Errno.ENOENT, SetParam(h, h.CreateContext(), ParamEngines, at, size));
+
+        using var withCompute = DrmHarness.Fast(new I915DriverOptions { Engines = EngineIds.All });
+        (at, size) = Engines(withCompute, (4, 0));
+        Assert.Equal(0, SetParam(withCompute, withCompute.CreateContext(), ParamEngines, at, size));
     }
 
     [Fact]

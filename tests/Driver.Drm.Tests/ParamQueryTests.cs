@@ -42,8 +42,9 @@ public class ParamQueryTests
         // i915_cmd_parser_get_version: 0 when no engine parses (gen12).
         Assert.Equal(0, GetParam(h, I915Param.CmdParserVersion, out v));
         Assert.Equal(0, v);
+        // intel_engines_has_context_isolation: a bit per class Tiger Lake has (render, copy, video, video-enhance).
         Assert.Equal(0, GetParam(h, I915Param.HasContextIsolation, out v));
-        Assert.Equal(0x1f, v);
+        Assert.Equal(0xf, v);
     }
 
     [Fact]
@@ -105,9 +106,11 @@ public class ParamQueryTests
     [Fact]
     public void QueryEngineInfoSizesThenLists()
     {
-        // query_engine_info via copy_query_item: length 0 returns the size; then the engines by class.
+        // query_engine_info via copy_query_item: length 0 returns the size; then the engines by class. Tiger Lake
+        // (the default part, 0x9a49) has rcs0, bcs0, vcs0 and vecs0, and no compute engine.
         using var h = DrmHarness.Fast();
-        int total = QueryLayout.ListHeader + EngineIds.Count * QueryLayout.EngineInfoSize;
+        const int Count = 4;
+        int total = QueryLayout.ListHeader + Count * QueryLayout.EngineInfoSize;
         (ulong items, ArgBuffer q) = Items(h, QueryLayout.QueryEngineInfo, 0, 0);
         Assert.Equal(0, h.Ioctl(Requests.Query, q));
         Assert.Equal(total, h.Caller.S32(items + QueryLayout.ItemLength));
@@ -117,9 +120,27 @@ public class ParamQueryTests
         Assert.Equal(0, h.Ioctl(Requests.Query, q));
         Assert.Equal(total, h.Caller.S32(items + QueryLayout.ItemLength));
         var reply = new ArgBuffer(h.Caller.Get(data, total));
+        Assert.Equal((uint)Count, reply.U32(0));
+        Assert.Equal(new ushort[] { 0, 1, 2, 3 },
+            Enumerable.Range(0, Count).Select(i => reply.U16(QueryLayout.ListHeader + i * QueryLayout.EngineInfoSize)));
+    }
+
+    [Fact]
+    public void APartWithAComputeEngineListsItAndItsClass()
+    {
+        // The engine set is the part's (I915DriverOptions.Engines): one with ccs0 lists it, class 4 (COMPUTE).
+        using var h = DrmHarness.Fast(new I915DriverOptions { Engines = EngineIds.All });
+        int total = QueryLayout.ListHeader + EngineIds.Count * QueryLayout.EngineInfoSize;
+        ulong data = h.Caller.Alloc(total);
+        (ulong items, ArgBuffer q) = Items(h, QueryLayout.QueryEngineInfo, total, data);
+        Assert.Equal(0, h.Ioctl(Requests.Query, q));
+        Assert.Equal(total, h.Caller.S32(items + QueryLayout.ItemLength));
+        var reply = new ArgBuffer(h.Caller.Get(data, total));
         Assert.Equal((uint)EngineIds.Count, reply.U32(0));
         Assert.Equal(new ushort[] { 0, 1, 2, 3, 4 },
             Enumerable.Range(0, EngineIds.Count).Select(i => reply.U16(QueryLayout.ListHeader + i * QueryLayout.EngineInfoSize)));
+        Assert.Equal(0, GetParam(h, I915Param.HasContextIsolation, out int v));
+        Assert.Equal(0x1f, v);
     }
 
     [Fact]
@@ -127,7 +148,7 @@ public class ParamQueryTests
     {
         // i915_query_ioctl: per-item errors are written to item.length; the ioctl itself returns 0.
         using var h = DrmHarness.Fast();
-        int total = QueryLayout.ListHeader + EngineIds.Count * QueryLayout.EngineInfoSize;
+        int total = QueryLayout.ListHeader + I915DriverOptions.TigerLakeEngines.Count * QueryLayout.EngineInfoSize;
         (ulong items, ArgBuffer q) = Items(h, QueryLayout.QueryEngineInfo, total - 1, h.Caller.Alloc(total));
         Assert.Equal(0, h.Ioctl(Requests.Query, q));
         Assert.Equal(-Errno.EINVAL, h.Caller.S32(items + QueryLayout.ItemLength));

@@ -1,6 +1,7 @@
 using System.Text;
 using Driver.Core.Errors;
 using Driver.Core.Hw;
+using Driver.Drm.I915;
 using Driver.Drm.Tests.Support;
 
 namespace Driver.Drm.Tests;
@@ -15,6 +16,24 @@ public class VirtualFileTests
     }
 
     private static int Write(DrmHarness h, string path, string text) => h.Driver.WriteVirtualFile(path, Encoding.ASCII.GetBytes(text));
+
+    [Fact]
+    public void TigerLakeHasNoCcs0InSysfsNorInEngineInfo()
+    {
+        // The trees follow the part's engines: Tiger Lake has no compute engine, so no engine/ccs0 directory (its
+        // files ENOENT) and no ccs0 in i915_engine_info, though the simulated device behind the driver has one.
+        using var h = DrmHarness.Fast();
+        Assert.DoesNotContain(h.Driver.VirtualFiles, f => f.StartsWith("sysfs/engine/ccs0/", StringComparison.Ordinal));
+        Assert.Contains("sysfs/engine/vecs0/name", h.Driver.VirtualFiles);
+        Assert.Equal(-Errno.ENOENT, h.Driver.ReadVirtualFile("sysfs/engine/ccs0/name", out _));
+        Assert.Equal(-Errno.ENOENT, Write(h, "sysfs/engine/ccs0/heartbeat_interval_ms", "100"));
+        string info = Read(h, "debugfs/i915_engine_info");
+        Assert.Contains("vecs0", info);
+        Assert.DoesNotContain("ccs0", info);
+
+        using var withCompute = DrmHarness.Fast(new I915DriverOptions { Engines = EngineIds.All });
+        Assert.Equal("ccs0\n", Read(withCompute, "sysfs/engine/ccs0/name"));
+    }
 
     [Fact]
     public void WedgeThroughI915WedgedMakesThrottleEio()

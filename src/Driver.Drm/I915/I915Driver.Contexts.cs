@@ -170,7 +170,7 @@ public sealed partial class I915Driver
     /// each engine read (-EFAULT), an invalid class/instance pair left as a hole, an unknown engine -ENOENT; the
     /// engine extensions (load balance, bond, parallel submit) are not modelled: -EINVAL.
     /// </summary>
-    private static int SetProtoEngines(IDrmCaller caller, I915ContextState state, uint size, ulong user)
+    private int SetProtoEngines(IDrmCaller caller, I915ContextState state, uint size, ulong user)
     {
         // "Cannot set engines twice"
         if (state.Engines is not null)
@@ -206,12 +206,12 @@ public sealed partial class I915Driver
             }
 
             // intel_engine_lookup_user: one engine per class, instance 0.
-            if (instance != 0 || !EngineIds.All.Any(e => (int)e.Class() == cls))
+            if (instance != 0 || !Options.Engines.Any(e => (int)e.Class() == cls))
             {
                 return -Errno.ENOENT;
             }
 
-            map[n] = EngineIds.All.First(e => (int)e.Class() == cls);
+            map[n] = Options.Engines.First(e => (int)e.Class() == cls);
         }
 
         var header = ArgBuffer.ReadUser(caller, user, EnginesHeader);

@@ -50,7 +50,7 @@ public sealed partial class I915Driver
                 files.Add("module/" + p);
             }
 
-            foreach (EngineId e in EngineIds.All)
+            foreach (EngineId e in Options.Engines)
             {
                 string dir = "sysfs/engine/" + e.Name() + "/";
                 files.AddRange(new[] { "name", "class", "instance", "mmio_base", "capabilities", "known_capabilities" }.Select(f => dir + f));
@@ -281,7 +281,8 @@ public sealed partial class I915Driver
         return 0;
     }
 
-    private static bool EngineFile(string path, out EngineId engine, out string? attr, out bool defaults)
+    /// <summary>Parses sysfs/engine/NAME/[.defaults/]ATTR; false for an engine the part does not have.</summary>
+    private bool EngineFile(string path, out EngineId engine, out string? attr, out bool defaults)
     {
         engine = EngineId.Rcs0;
         attr = null;
@@ -292,7 +293,7 @@ public sealed partial class I915Driver
         }
 
         string[] parts = path["sysfs/engine/".Length..].Split('/');
-        if (parts.Length is < 2 or > 3 || !EngineIds.TryParse(parts[0], out engine))
+        if (parts.Length is < 2 or > 3 || !EngineIds.TryParse(parts[0], out engine) || !Options.Engines.Contains(engine))
         {
             return false;
         }
@@ -364,7 +365,7 @@ public sealed partial class I915Driver
         {
             if (_engineDefaults.Count == 0)
             {
-                foreach (EngineId id in EngineIds.All)
+                foreach (EngineId id in Options.Engines)
                 {
                     foreach (string a in s_engineFiles)
                     {
@@ -429,7 +430,7 @@ public sealed partial class I915Driver
         sb.Append(CultureInfo.InvariantCulture, $"GT awake? {(Device.Gt.Engines.Any(e => e.IsBusy) ? "yes" : "no")}\n");
         sb.Append(CultureInfo.InvariantCulture, $"Wedged? {(Device.IsWedged ? "yes" : "no")}\n");
         sb.Append(CultureInfo.InvariantCulture, $"Reset count: {Device.Reset.ResetCount}\n");
-        foreach (EngineId id in EngineIds.All)
+        foreach (EngineId id in Options.Engines)
         {
             sb.Append(CultureInfo.InvariantCulture, $"{id.Name()}\n\tBusy? {(Device.Gt[id].IsBusy ? "yes" : "no")}\n");
             sb.Append(CultureInfo.InvariantCulture, $"\tHeartbeat: {(long)Device.GetHeartbeatInterval(id).TotalMilliseconds} ms\n");

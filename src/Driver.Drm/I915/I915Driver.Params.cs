@@ -95,7 +95,7 @@ public sealed partial class I915Driver
                 value = 0; return 0;
             // intel_engines_has_context_isolation: a bit per uabi class whose engines isolate contexts.
             case I915Param.HasContextIsolation:
-                value = EngineIds.All.Aggregate(0, (m, e) => m | (1 << (int)e.Class())); return 0;
+                value = Options.Engines.Aggregate(0, (m, e) => m | (1 << (int)e.Class())); return 0;
             case I915Param.SliceMask: value = 1; return 0;
             case I915Param.SubsliceMask: value = 0x3f; return 0;
             case I915Param.CsTimestampFrequency: value = 19_200_000; return 0;
@@ -194,14 +194,15 @@ public sealed partial class I915Driver
     }
 
     /// <summary>query_engine_info: -EINVAL for item flags; the uabi engines in class order, each with a logical instance.</summary>
-    private static int QueryEngineInfo(IDrmCaller caller, ArgBuffer item)
+    private int QueryEngineInfo(IDrmCaller caller, ArgBuffer item)
     {
         if (item.U32(QueryLayout.ItemFlags) != 0)
         {
             return -Errno.EINVAL;
         }
 
-        int total = QueryLayout.ListHeader + EngineIds.Count * QueryLayout.EngineInfoSize;
+        IReadOnlyList<EngineId> engines = Options.Engines;
+        int total = QueryLayout.ListHeader + engines.Count * QueryLayout.EngineInfoSize;
         int ret = CheckQueryItem(caller, item, total);
         if (ret != 0)
         {
@@ -209,9 +210,9 @@ public sealed partial class I915Driver
         }
 
         var reply = new ArgBuffer(new byte[total]);
-        reply.SetU32(0, EngineIds.Count);
+        reply.SetU32(0, (uint)engines.Count);
         int n = 0;
-        foreach (EngineId e in EngineIds.All.OrderBy(e => (int)e.Class()))
+        foreach (EngineId e in engines.OrderBy(e => (int)e.Class()))
         {
             int at = QueryLayout.ListHeader + n++ * QueryLayout.EngineInfoSize;
             reply.SetU16(at, (ushort)e.Class());

@@ -1,3 +1,5 @@
+using Driver.Core.Hw;
+
 namespace Driver.Drm.I915;
 
 /// <summary>What the i915 driver front reports about the device it fronts, and how it treats its clients.</summary>
@@ -5,6 +7,21 @@ public sealed record I915DriverOptions
 {
     /// <summary>The PCI device id GETPARAM CHIPSET_ID reports: Tiger Lake GT2 (0x9a49), a gen12.0 part, by default.</summary>
     public int ChipsetId { get; init; } = 0x9a49;
+
+    /// <summary>
+    /// Tiger Lake's engines as i915 exposes them (tgl_info's platform_engine_mask less a fused-off second VDBOX):
+    /// rcs0, bcs0, vcs0, vecs0. Gen 12.0 has no compute engine: CCS arrives with gen 12.50 (DG2), and with it the
+    /// render/compute shared reset domain.
+    /// </summary>
+    public static IReadOnlyList<EngineId> TigerLakeEngines { get; } = [EngineId.Rcs0, EngineId.Bcs0, EngineId.Vcs0, EngineId.Vecs0];
+
+    /// <summary>
+    /// The part's uabi engines (the engines its engine_mask holds), in id order: what QUERY engine_info lists, what
+    /// an engine map may name, and which sysfs engine/ directories exist. Must agree with <see cref="ChipsetId"/>;
+    /// the device behind the driver may have more engines, which the driver then never uses. Tiger Lake's by
+    /// default.
+    /// </summary>
+    public IReadOnlyList<EngineId> Engines { get; init; } = TigerLakeEngines;
 
     /// <summary>The PCI revision GETPARAM REVISION reports.</summary>
     public int Revision { get; init; } = 1;

@@ -240,12 +240,14 @@ public sealed partial class GtReset
             _capture.Capture(engineMask, reason);
         }
 
+        // Engines whose reset failed: kept for the full reset, not retried here.
+        uint escalate = 0;
         if (CanResetEngine && !IsWedged)
         {
             foreach (Engine engine in _gt.Engines)
             {
                 uint bit = engine.Id.Mask();
-                if ((engineMask & bit) == 0)
+                if ((engineMask & ~escalate & bit) == 0)
                 {
                     continue;
                 }
@@ -258,9 +260,17 @@ public sealed partial class GtReset
 
                 try
                 {
-                    if (ResetEngine(engine, reason))
+                    // On a part with a shared reset domain the reset covers the engine's siblings too: a sibling
+                    // also in the mask needs no reset of its own. A failure escalates this engine alone, as i915's
+                    // intel_gt_handle_error does: the full reset judges only the hung engines' requests guilty, so a
+                    // sibling that merely shares the domain stays innocent there.
+                    if (ResetEngine(engine, reason, out uint domainMask))
                     {
-                        engineMask &= ~bit;
+                        engineMask &= ~domainMask;
+                    }
+                    else
+                    {
+                        escalate |= bit;
                     }
                 }
                 finally
@@ -269,7 +279,7 @@ public sealed partial class GtReset
                 }
             }
         }
-        return engineMask;
+        return engineMask | escalate;
     }
 
     /// <summary>
@@ -309,7 +319,7 @@ public sealed partial class GtReset
     }
 
     /// <summary>
-    /// The RESET_ENGINE bit of <paramref name="id"/>, for code that drives <see cref="ResetEngine"/> itself (the
+    /// The RESET_ENGINE bit of <paramref name="id"/>, for code that drives <see cref="ResetEngine(Engine, string)"/> itself (the
     /// selftests' test_and_set_bit(I915_RESET_ENGINE + id)): waits while another reset of the engine (or a full
     /// reset) holds it. Dispose to release (clear_and_wake_up_bit).
     /// </summary>

@@ -36,6 +36,17 @@ public sealed record ResetConfig
     /// <summary>Bound on waiting for active timelines when unwedging (external fences, 10 s in i915).</summary>
     public TimeSpan UnwedgeWaitTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Engines (a mask of <see cref="Driver.Core.Hw.EngineId"/> bits) that share one hardware reset domain, so an
+    /// engine reset of any of them resets all of them (get_reset_domain: from gen 12.50 every CCS is in the render
+    /// domain, GEN11_GRDOM_RENDER). Zero, the default, is a part whose engines each reset alone, as on gen 12.0
+    /// (Tiger Lake has no CCS); <see cref="RenderComputeDomain"/> is the gen 12.50+ (DG2) layout.
+    /// </summary>
+    public uint SharedResetDomain { get; init; }
+
+    /// <summary>rcs0 and ccs0 in one reset domain, as on the parts that have a compute engine (gen 12.50+).</summary>
+    public const uint RenderComputeDomain = (1u << (int)Driver.Core.Hw.EngineId.Rcs0) | (1u << (int)Driver.Core.Hw.EngineId.Ccs0);
+
     /// <summary>Capture an error state on hangs.</summary>
     public bool CaptureErrorState { get; init; } = true;
 }

@@ -21,11 +21,14 @@ public sealed class ResetRig : IDisposable
 
     private readonly List<ManualResetEventSlim> _holds = new();
 
-    /// <summary>Builds the GT and its reset state.</summary>
-    public ResetRig(WedgeStrategy strategy = WedgeStrategy.Epoch)
+    /// <summary>
+    /// Builds the GT and its reset state; <paramref name="sharedResetDomain"/> is the part's
+    /// <see cref="ResetConfig.SharedResetDomain"/> (none by default: every engine resets alone).
+    /// </summary>
+    public ResetRig(WedgeStrategy strategy = WedgeStrategy.Epoch, uint sharedResetDomain = 0)
     {
         Harness = new GtHarness(strategy);
-        Reset = new GtReset(Gt, new ResetConfig { StopTimeout = StopTimeout });
+        Reset = new GtReset(Gt, new ResetConfig { StopTimeout = StopTimeout, SharedResetDomain = sharedResetDomain });
         _nopBatch = Harness.NewBuffer();
         _nopBatch.Write(new BatchBuilder().End());
     }
