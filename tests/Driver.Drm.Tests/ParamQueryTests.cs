@@ -32,11 +32,11 @@ public class ParamQueryTests
         Assert.Equal(7, v);
         Assert.Equal(0, GetParam(h, I915Param.HasExecFence, out v));
         Assert.Equal(1, v);
-        // Binary syncobjs: fence arrays; no timeline fences.
+        // Syncobjs: fence arrays and timeline fences.
         Assert.Equal(0, GetParam(h, I915Param.HasExecFenceArray, out v));
         Assert.Equal(1, v);
         Assert.Equal(0, GetParam(h, I915Param.HasExecTimelineFences, out v));
-        Assert.Equal(0, v);
+        Assert.Equal(1, v);
         Assert.Equal(0, GetParam(h, I915Param.HasAliasingPpgtt, out v));
         Assert.Equal(2, v);
         // i915_cmd_parser_get_version: 0 when no engine parses (gen12).

@@ -49,7 +49,7 @@ public sealed partial class I915Driver
             case DrmCoreLayout.CapTimestampMonotonic: value = 1; break;
             case DrmCoreLayout.CapPrime: value = 3; break;
             case DrmCoreLayout.CapSyncobj: value = 1; break;
-            case DrmCoreLayout.CapSyncobjTimeline: value = 0; break;
+            case DrmCoreLayout.CapSyncobjTimeline: value = 1; break;
             case DrmCoreLayout.CapDumbBuffer: value = 1; break;
             case DrmCoreLayout.CapVblankHighCrtc: value = 1; break;
             case DrmCoreLayout.CapDumbPreferredDepth: value = 24; break;

@@ -6,6 +6,7 @@ using Driver.Core.Hw;
 using Driver.Core.Memory;
 using Driver.Core.Resv;
 using Driver.Drm.I915.Layout;
+using Driver.Drm.Syncobj;
 using Driver.Uapi;
 using static Driver.Drm.I915.Layout.ExecbufLayout;
 
@@ -231,8 +232,9 @@ public sealed partial class I915Driver
                 return 0;
             }
 
-            // min(ULONG_MAX / sizeof(exec_fence), SIZE_MAX / sizeof(struct eb_fence)): 32 bytes each.
-            if (count > ulong.MaxValue / 32)
+            // min(ULONG_MAX / sizeof(exec_fence), SIZE_MAX / sizeof(struct eb_fence)) less those of earlier
+            // extensions: 32 bytes each.
+            if (count > (ulong.MaxValue / 32) - (ulong)fences.Count)
             {
                 return -Errno.EINVAL;
             }
@@ -337,11 +339,12 @@ public sealed partial class I915Driver
 
     /// <summary>
     /// add_timeline_fence_array, per entry: the handle (drm_syncobj_find: -ENOENT); the syncobj's fence taken whatever
-    /// the flags (so a SIGNAL-only entry waits for the previous fence too, as i915 does); no fence with flags but no
-    /// SIGNAL -EINVAL; a point names a dma_fence_chain link, which GpuSim's syncobjs never hold (GET_CAP
-    /// SYNCOBJ_TIMELINE 0): dma_fence_chain_find_seqno on a fence that is no chain is -EINVAL, returned unless the
-    /// entry signals; no fence and no SIGNAL: the entry is dropped; WAIT|SIGNAL at a point -EINVAL ("wait and signal
-    /// the same timeline point"); SIGNAL at a point needs a chain: -EOPNOTSUPP (not modelled).
+    /// the flags; no fence with flags but no SIGNAL -EINVAL; the point looked up on it (dma_fence_chain_find_seqno:
+    /// -EINVAL when the timeline has not reached it, returned unless the entry signals, which then keeps the whole
+    /// fence, so signalling a new point waits for the timeline's head as i915 does); no fence (none, or the point
+    /// signalled and collected) and no SIGNAL: the entry is dropped; WAIT|SIGNAL at a point -EINVAL ("wait and signal
+    /// the same timeline point"); SIGNAL at a point adds that point (signal_fence_array's drm_syncobj_add_point).
+    /// Whatever fence the entry kept is awaited (await_fence_array), even with no flags.
     /// </summary>
     private static int AddTimelineFence(IoctlCall c, uint handle, ulong point, uint flags, List<ExecFence> fences)
     {
@@ -357,9 +360,20 @@ public sealed partial class I915Driver
             return -Errno.EINVAL;
         }
 
-        if (fence is not null && point != 0 && !signal)
+        int err = 0;
+        if (fence is not null)
         {
-            return -Errno.EINVAL;
+            DmaFence? found = fence;
+            err = DmaFenceChain.FindSeqno(ref found, point);
+            if (err == 0)
+            {
+                fence = found;
+            }
+        }
+
+        if (err != 0 && !signal)
+        {
+            return err;
         }
 
         if (fence is null && !signal)
@@ -367,12 +381,12 @@ public sealed partial class I915Driver
             return 0;
         }
 
-        if (point != 0 && signal)
+        if (point != 0 && signal && (flags & FenceWait) != 0)
         {
-            return (flags & FenceWait) != 0 ? -Errno.EINVAL : -Errno.EOPNOTSUPP;
+            return -Errno.EINVAL;
         }
 
-        fences.Add(new ExecFence(syncobj, flags, fence));
+        fences.Add(new ExecFence(syncobj, flags, fence, signal ? point : 0));
         return 0;
     }
 
@@ -400,12 +414,24 @@ public sealed partial class I915Driver
         return [.. list];
     }
 
-    /// <summary>signal_fence_array: each SIGNAL entry's syncobj now holds the request's fence (drm_syncobj_replace_fence).</summary>
+    /// <summary>
+    /// signal_fence_array: each SIGNAL entry's syncobj gets the request's fence, as timeline point
+    /// (drm_syncobj_add_point) or, at point 0, in place of its fence (drm_syncobj_replace_fence).
+    /// </summary>
     private static void SignalFenceArray(List<ExecFence> fences, DmaFence request)
     {
         foreach (ExecFence f in fences)
         {
-            if ((f.Flags & FenceSignal) != 0)
+            if ((f.Flags & FenceSignal) == 0)
+            {
+                continue;
+            }
+
+            if (f.Point != 0)
+            {
+                f.Syncobj.AddPoint(request, f.Point);
+            }
+            else
             {
                 f.Syncobj.ReplaceFence(request);
             }

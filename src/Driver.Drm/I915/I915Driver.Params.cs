@@ -87,10 +87,10 @@ public sealed partial class I915Driver
             case I915Param.HasExecBatchFirst:
             case I915Param.HasUserptrProbe:
             case I915Param.HasExecFenceArray:
-                value = 1; return 0;
-            // i915 says 1 for these; GpuSim has no timeline syncobjs (timeline fences) and no submit fences,
-            // so it says 0 and IGT skips what needs them instead of failing on them.
             case I915Param.HasExecTimelineFences:
+                value = 1; return 0;
+            // i915 says 1 for these; GpuSim has no submit fences, so it says 0 and IGT skips what needs them instead
+            // of failing on them.
             case I915Param.HasExecSubmitFence:
                 value = 0; return 0;
             // intel_engines_has_context_isolation: a bit per uabi class whose engines isolate contexts.

@@ -1,4 +1,5 @@
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Drm.Syncobj;
 using static Driver.Drm.I915.Layout.SyncobjLayout;
 
@@ -130,13 +131,205 @@ public sealed partial class I915Driver
         }
 
         long timeout = SyncobjWait.AbsToRelativeNs(c.Arg.S64(WaitTimeout));
-        ret = SyncobjWait.Wait(syncobjs, flags, timeout, c.Caller.SignalPending, out uint first);
+        ret = SyncobjWait.Wait(syncobjs, null, flags, timeout, c.Caller.SignalPending, out uint first);
         if (ret != 0)
         {
             return ret;
         }
 
         c.Arg.SetU32(WaitFirstSignaled, first);
+        return 0;
+    }
+
+    /// <summary>
+    /// drm_syncobj_timeline_wait_ioctl: -EINVAL for flags beyond WAIT_ALL|WAIT_FOR_SUBMIT|WAIT_AVAILABLE|WAIT_DEADLINE
+    /// or no handles; drm_syncobj_array_find's -EFAULT and -ENOENT; the points (NULL: all 0, else -EFAULT); then
+    /// drm_syncobj_array_wait_timeout on each syncobj's point (-EINVAL, -ETIME, -EINTR) and first_signaled.
+    /// </summary>
+    private static int SyncobjTimelineWait(IoctlCall c)
+    {
+        uint flags = c.Arg.U32(TimelineWaitFlags);
+        if ((flags & ~(SyncobjWait.WaitAll | SyncobjWait.WaitForSubmit | SyncobjWait.WaitAvailable | WaitDeadline)) != 0)
+        {
+            return -Errno.EINVAL;
+        }
+
+        uint count = c.Arg.U32(TimelineWaitCount);
+        if (count == 0)
+        {
+            return -Errno.EINVAL;
+        }
+
+        int ret = FindSyncobjArray(c, c.Arg.U64(TimelineWaitHandles), count, out DrmSyncobj[] syncobjs);
+        if (ret != 0 || (ret = ReadPoints(c, c.Arg.U64(TimelineWaitPoints), count, out ulong[] points)) != 0)
+        {
+            return ret;
+        }
+
+        long timeout = SyncobjWait.AbsToRelativeNs(c.Arg.S64(TimelineWaitTimeout));
+        ret = SyncobjWait.Wait(syncobjs, points, flags, timeout, c.Caller.SignalPending, out uint first);
+        if (ret != 0)
+        {
+            return ret;
+        }
+
+        c.Arg.SetU32(TimelineWaitFirstSignaled, first);
+        return 0;
+    }
+
+    /// <summary>
+    /// drm_syncobj_query_ioctl: -EINVAL for flags beyond LAST_SUBMITTED or no handles; drm_syncobj_array_find's
+    /// -EFAULT, -ENOENT; each syncobj's point written to points[i] (-EFAULT, stopping there): 0 for a fence that is
+    /// no chain (or none); with LAST_SUBMITTED the head's point; else the last signalled point — walking the head's
+    /// context back to its oldest node still held, that node's point when it signalled, else the point before it.
+    /// </summary>
+    private static int SyncobjQuery(IoctlCall c)
+    {
+        uint flags = c.Arg.U32(TimelineArrayFlags);
+        if ((flags & ~QueryLastSubmitted) != 0)
+        {
+            return -Errno.EINVAL;
+        }
+
+        uint count = c.Arg.U32(TimelineArrayCount);
+        if (count == 0)
+        {
+            return -Errno.EINVAL;
+        }
+
+        int ret = FindSyncobjArray(c, c.Arg.U64(TimelineArrayHandles), count, out DrmSyncobj[] syncobjs);
+        if (ret != 0)
+        {
+            return ret;
+        }
+
+        ulong points = c.Arg.U64(TimelineArrayPoints);
+        Span<byte> bytes = stackalloc byte[8];
+        for (int i = 0; i < count; i++)
+        {
+            ulong point = 0;
+            if (syncobjs[i].Fence is DmaFenceChain head)
+            {
+                if ((flags & QueryLastSubmitted) != 0)
+                {
+                    point = head.Point;
+                }
+                else
+                {
+                    DmaFenceChain last = head;
+                    for (DmaFence? iter = head; iter is DmaFenceChain node && node.FenceContext == head.FenceContext; iter = DmaFenceChain.Walk(iter))
+                    {
+                        last = node;
+                    }
+
+                    point = last.IsSignaled ? last.Point : last.PrevSeqno;
+                }
+            }
+
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, point);
+            if (!c.Caller.TryWrite(points + ((ulong)i * 8), bytes))
+            {
+                return -Errno.EFAULT;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// drm_syncobj_timeline_signal_ioctl: -EINVAL for flags or no handles; drm_syncobj_array_find's -EFAULT, -ENOENT;
+    /// the points (NULL: all 0, else -EFAULT) read before any change; then each syncobj gets a signalled fence at its
+    /// point (drm_syncobj_add_point of dma_fence_get_stub).
+    /// </summary>
+    private static int SyncobjTimelineSignal(IoctlCall c)
+    {
+        uint count = c.Arg.U32(TimelineArrayCount);
+        if (c.Arg.U32(TimelineArrayFlags) != 0 || count == 0)
+        {
+            return -Errno.EINVAL;
+        }
+
+        int ret = FindSyncobjArray(c, c.Arg.U64(TimelineArrayHandles), count, out DrmSyncobj[] syncobjs);
+        if (ret != 0 || (ret = ReadPoints(c, c.Arg.U64(TimelineArrayPoints), count, out ulong[] points)) != 0)
+        {
+            return ret;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            syncobjs[i].AddPoint(DrmSyncobj.Stub(), points[i]);
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// drm_syncobj_transfer_ioctl: -EINVAL for pad; the destination (-ENOENT), then the source's fence at src_point
+    /// (drm_syncobj_find_fence: -EINVAL for flags beyond WAIT_FOR_SUBMIT, -ENOENT, -EINVAL when missing, or its
+    /// wait's -ETIME/-EINTR); it becomes dst_point of the destination's timeline (drm_syncobj_transfer_to_timeline), or
+    /// at dst_point 0 the destination's fence (drm_syncobj_transfer_to_binary).
+    /// </summary>
+    private static int SyncobjTransfer(IoctlCall c)
+    {
+        if (c.Arg.U32(TransferPad) != 0)
+        {
+            return -Errno.EINVAL;
+        }
+
+        if (c.File.Syncobjs.Find(c.Arg.U32(TransferDstHandle)) is not { } dst)
+        {
+            return -Errno.ENOENT;
+        }
+
+        uint flags = c.Arg.U32(TransferFlags);
+        if ((flags & ~SyncobjWait.WaitForSubmit) != 0)
+        {
+            return -Errno.EINVAL;
+        }
+
+        if (c.File.Syncobjs.Find(c.Arg.U32(TransferSrcHandle)) is not { } src)
+        {
+            return -Errno.ENOENT;
+        }
+
+        int ret = SyncobjWait.FindFence(src, c.Arg.U64(TransferSrcPoint), flags, c.Caller.SignalPending, out DmaFence? fence);
+        if (ret != 0)
+        {
+            return ret;
+        }
+
+        ulong dstPoint = c.Arg.U64(TransferDstPoint);
+        if (dstPoint != 0)
+        {
+            dst.AddPoint(fence!, dstPoint);
+        }
+        else
+        {
+            dst.ReplaceFence(fence);
+        }
+
+        return 0;
+    }
+
+    /// <summary>The u64 points at <paramref name="points"/> (NULL: all 0), or -EFAULT.</summary>
+    private static int ReadPoints(IoctlCall c, ulong points, uint count, out ulong[] values)
+    {
+        values = new ulong[count];
+        if (points == 0)
+        {
+            return 0;
+        }
+
+        if (count > int.MaxValue / 8 || ArgBuffer.ReadUser(c.Caller, points, (int)count * 8) is not { } bytes)
+        {
+            return -Errno.EFAULT;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = bytes.U64(i * 8);
+        }
+
         return 0;
     }
 

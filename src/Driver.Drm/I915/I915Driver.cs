@@ -147,9 +147,9 @@ public sealed partial class I915Driver : IDrmDriver
             [DrmIoctl.I915GemVmDestroy] = new(W, 16, VmDestroy),
             [DrmIoctl.I915GemCreateExt] = new(Rw, Layout.GemLayout.CreateExtSize, GemCreateExt),
         };
-        // The syncobj range of drm core: the timeline ones (TIMELINE_WAIT, QUERY, TRANSFER, TIMELINE_SIGNAL,
-        // EVENTFD) answer -EOPNOTSUPP on a driver without DRIVER_SYNCOBJ_TIMELINE, which GpuSim is (GET_CAP
-        // SYNCOBJ_TIMELINE says 0); the binary ones are DRIVER_SYNCOBJ's (I915Driver.Syncobj.cs).
+        // The syncobj range of drm core: i915 has DRIVER_SYNCOBJ and DRIVER_SYNCOBJ_TIMELINE (GET_CAP SYNCOBJ_TIMELINE
+        // says 1), handled in I915Driver.Syncobj.cs; what is not modelled (EVENTFD, 0xcf; the unused numbers between)
+        // answers -EOPNOTSUPP.
         for (uint nr = DrmIoctl.SyncobjFirst; nr <= DrmIoctl.SyncobjLast; nr++)
         {
             t[nr] = new(Rw, 0, static _ => -Errno.EOPNOTSUPP);
@@ -162,6 +162,10 @@ public sealed partial class I915Driver : IDrmDriver
         t[Layout.SyncobjLayout.NrWait] = new(Rw, Layout.SyncobjLayout.WaitSize, SyncobjWaitIoctl);
         t[Layout.SyncobjLayout.NrReset] = new(Rw, Layout.SyncobjLayout.ArraySize, SyncobjReset);
         t[Layout.SyncobjLayout.NrSignal] = new(Rw, Layout.SyncobjLayout.ArraySize, SyncobjSignal);
+        t[Layout.SyncobjLayout.NrTimelineWait] = new(Rw, Layout.SyncobjLayout.TimelineWaitSize, SyncobjTimelineWait);
+        t[Layout.SyncobjLayout.NrQuery] = new(Rw, Layout.SyncobjLayout.TimelineArraySize, SyncobjQuery);
+        t[Layout.SyncobjLayout.NrTransfer] = new(Rw, Layout.SyncobjLayout.TransferSize, SyncobjTransfer);
+        t[Layout.SyncobjLayout.NrTimelineSignal] = new(Rw, Layout.SyncobjLayout.TimelineArraySize, SyncobjTimelineSignal);
 
         return t;
     }

@@ -4,8 +4,9 @@ namespace Driver.Drm.Syncobj;
 
 /// <summary>
 /// A DRM sync object (struct drm_syncobj): a container for at most one fence, replaced as work is submitted, shared by
-/// every handle and syncobj fd that names it (within and across files and processes). Waiters that asked for
-/// WAIT_FOR_SUBMIT are told whenever the fence changes (drm_syncobj's cb_list).
+/// every handle and syncobj fd that names it (within and across files and processes). As a timeline the fence is the
+/// head of a <see cref="DmaFenceChain"/>, one node per point (drm_syncobj_add_point). Waiters that asked for
+/// WAIT_FOR_SUBMIT or WAIT_AVAILABLE are told whenever the fence changes (drm_syncobj's cb_list).
 /// </summary>
 public sealed class DrmSyncobj
 {
@@ -51,12 +52,71 @@ public sealed class DrmSyncobj
         }
     }
 
-    /// <summary>drm_syncobj_assign_null_handle: a fence that is signalled already (dma_fence_get_stub).</summary>
-    public void AssignSignalled()
+    /// <summary>
+    /// drm_syncobj_add_point: <paramref name="fence"/> becomes timeline point <paramref name="point"/>, a chain node
+    /// after the current fence (an unordered point, at or below the head's, starts a new context: see
+    /// <see cref="DmaFenceChain"/>); change waiters are told, and the signalled links behind the new head are
+    /// garbage collected (the kernel's dma_fence_chain_for_each over the previous fence).
+    /// </summary>
+    public DmaFenceChain AddPoint(DmaFence fence, ulong point)
+    {
+        ArgumentNullException.ThrowIfNull(fence);
+        Action<DrmSyncobj>[] waiters;
+        DmaFenceChain chain;
+        DmaFence? prev;
+        lock (_lock)
+        {
+            prev = _fence;
+            chain = new DmaFenceChain(prev, fence, point);
+            _fence = chain;
+            waiters = [.. _changed];
+        }
+
+        foreach (Action<DrmSyncobj> w in waiters)
+        {
+            w(this);
+        }
+
+        DmaFence? f = prev;
+        while (f is not null)
+        {
+            f = DmaFenceChain.Walk(f);
+        }
+
+        return chain;
+    }
+
+    /// <summary>
+    /// drm_syncobj_find_fence without WAIT_FOR_SUBMIT: the fence for <paramref name="point"/> — the whole fence at
+    /// point 0, else the chain node covering it (dma_fence_chain_find_seqno), a signalled stub when that point is
+    /// signalled and collected already (dma_fence_get_stub). False (-EINVAL) when there is no fence, or the timeline
+    /// has not reached the point.
+    /// </summary>
+    public bool TryFindFence(ulong point, out DmaFence? fence)
+    {
+        fence = Fence;
+        if (fence is null || DmaFenceChain.FindSeqno(ref fence, point) != 0)
+        {
+            fence = null;
+            return false;
+        }
+
+        fence ??= Stub();
+        return true;
+    }
+
+    /// <summary>dma_fence_get_stub: a fence that is signalled already.</summary>
+    public static DmaFence Stub()
     {
         var stub = new DmaFence();
         stub.Signal();
-        ReplaceFence(stub);
+        return stub;
+    }
+
+    /// <summary>drm_syncobj_assign_null_handle: a fence that is signalled already (dma_fence_get_stub).</summary>
+    public void AssignSignalled()
+    {
+        ReplaceFence(Stub());
     }
 
     /// <summary>

@@ -4,7 +4,10 @@ using Driver.Core.Fences;
 
 namespace Driver.Drm.Syncobj;
 
-/// <summary>drm_syncobj_array_wait_timeout and drm_timeout_abs_to_jiffies: SYNCOBJ_WAIT over an array of syncobjs.</summary>
+/// <summary>
+/// drm_syncobj_array_wait_timeout and drm_timeout_abs_to_jiffies: SYNCOBJ_WAIT and SYNCOBJ_TIMELINE_WAIT over an array
+/// of syncobjs; drm_syncobj_find_fence.
+/// </summary>
 public static class SyncobjWait
 {
     /// <summary>DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL: every fence, not the first, ends the wait.</summary>
@@ -12,6 +15,12 @@ public static class SyncobjWait
 
     /// <summary>DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT: a syncobj without a fence is waited for until it gets one.</summary>
     public const uint WaitForSubmit = 1 << 1;
+
+    /// <summary>DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE: a point having a fence, not its signal, ends the wait.</summary>
+    public const uint WaitAvailable = 1 << 2;
+
+    /// <summary>DRM_SYNCOBJ_WAIT_FOR_SUBMIT_TIMEOUT: how long drm_syncobj_find_fence waits for a fence to appear.</summary>
+    public const long WaitForSubmitTimeoutNs = 5_000_000_000;
 
     /// <summary>CLOCK_MONOTONIC now, in nanoseconds (the clock of the absolute timeouts; Stopwatch reads it on Linux).</summary>
     public static long MonotonicNowNs() => (long)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency));
@@ -33,18 +42,23 @@ public static class SyncobjWait
 
     /// <summary>
     /// drm_syncobj_array_wait_timeout: waits up to <paramref name="timeoutNs"/> for the first (or, with WAIT_ALL, every)
-    /// syncobj's fence to signal. Each syncobj's fence is taken when the wait starts; without WAIT_FOR_SUBMIT a
-    /// syncobj with none is -EINVAL at once, with it the first fence it gets is waited for. Signalled already: 0 even
-    /// with no time to wait; time out: -ETIME; a signal: -EINTR (-ERESTARTSYS). <paramref name="firstSignaled"/> is
-    /// the index of the first signalled syncobj, ~0 when none was found signalled before the wait ended.
+    /// syncobj's fence at its point (<paramref name="points"/>, null: all 0, SYNCOBJ_WAIT) to signal — with
+    /// WAIT_AVAILABLE only for the point to have a fence. Each fence is looked up when the wait starts
+    /// (<see cref="DrmSyncobj.TryFindFence"/>); without WAIT_FOR_SUBMIT or WAIT_AVAILABLE one missing (no fence, or a
+    /// point the timeline has not reached) is -EINVAL at once, with either the wait goes on until the point appears.
+    /// Signalled already: 0 even with no time to wait; time out: -ETIME; a signal: -EINTR (-ERESTARTSYS).
+    /// <paramref name="firstSignaled"/> is the index of the first signalled syncobj, ~0 when none was found signalled
+    /// before the wait ended.
     /// </summary>
-    public static int Wait(IReadOnlyList<DrmSyncobj> syncobjs, uint flags, long timeoutNs, CancellationToken signalPending,
-        out uint firstSignaled)
+    public static int Wait(IReadOnlyList<DrmSyncobj> syncobjs, IReadOnlyList<ulong>? points, uint flags, long timeoutNs,
+        CancellationToken signalPending, out uint firstSignaled)
     {
         ArgumentNullException.ThrowIfNull(syncobjs);
+        Debug.Assert(points is null || points.Count == syncobjs.Count, "one point per syncobj");
         firstSignaled = ~0u;
         int n = syncobjs.Count;
-        bool forSubmit = (flags & WaitForSubmit) != 0;
+        bool forSubmit = (flags & (WaitForSubmit | WaitAvailable)) != 0;
+        bool available = (flags & WaitAvailable) != 0;
         bool all = (flags & WaitAll) != 0;
         var fences = new DmaFence?[n];
         // Set by any fence signalling or any syncobj getting a fence; the loop re-checks everything on each wake.
@@ -58,8 +72,13 @@ public static class SyncobjWait
         {
             for (int i = 0; i < n; i++)
             {
-                fences[i] = forSubmit ? syncobjs[i].AddChangeWaiter(changed) : syncobjs[i].Fence;
-                if (fences[i] is null && !forSubmit)
+                // drm_syncobj_fence_add_wait registers before its second look, so no fence change is missed.
+                if (forSubmit)
+                {
+                    syncobjs[i].AddChangeWaiter(changed);
+                }
+
+                if (!syncobjs[i].TryFindFence(points?[i] ?? 0, out fences[i]) && !forSubmit)
                 {
                     return -Errno.EINVAL;
                 }
@@ -72,7 +91,7 @@ public static class SyncobjWait
                 int signalled = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    if (fences[i] is null && syncobjs[i].Fence is { } submitted)
+                    if (fences[i] is null && syncobjs[i].TryFindFence(points?[i] ?? 0, out DmaFence? submitted))
                     {
                         fences[i] = submitted;
                     }
@@ -82,7 +101,7 @@ public static class SyncobjWait
                         continue;
                     }
 
-                    if (!f.IsSignaled && seen.Add(f))
+                    if (!available && !f.IsSignaled && seen.Add(f))
                     {
                         var cb = new ActionFenceCallback(_ => wake.Set());
                         if (f.AddCallback(cb))
@@ -91,7 +110,7 @@ public static class SyncobjWait
                         }
                     }
 
-                    if (f.IsSignaled)
+                    if (available || f.IsSignaled)
                     {
                         // The kernel notes the first signalled one before waiting, and after it only when not WAIT_ALL.
                         if (signalled++ == 0 && (firstPass || !all))
@@ -146,5 +165,39 @@ public static class SyncobjWait
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// drm_syncobj_find_fence: the fence of <paramref name="syncobj"/> at <paramref name="point"/>
+    /// (<see cref="DrmSyncobj.TryFindFence"/>). -EINVAL for flags beyond WAIT_FOR_SUBMIT; missing: -EINVAL, or with
+    /// WAIT_FOR_SUBMIT a wait of up to DRM_SYNCOBJ_WAIT_FOR_SUBMIT_TIMEOUT (5 s) for it to appear: -ETIME, a signal
+    /// -EINTR (-ERESTARTSYS).
+    /// </summary>
+    public static int FindFence(DrmSyncobj syncobj, ulong point, uint flags, CancellationToken signalPending, out DmaFence? fence)
+    {
+        ArgumentNullException.ThrowIfNull(syncobj);
+        fence = null;
+        if ((flags & ~WaitForSubmit) != 0)
+        {
+            return -Errno.EINVAL;
+        }
+
+        if (syncobj.TryFindFence(point, out fence))
+        {
+            return 0;
+        }
+
+        if ((flags & WaitForSubmit) == 0)
+        {
+            return -Errno.EINVAL;
+        }
+
+        int ret = Wait([syncobj], [point], WaitAvailable, WaitForSubmitTimeoutNs, signalPending, out _);
+        if (ret != 0)
+        {
+            return ret;
+        }
+
+        return syncobj.TryFindFence(point, out fence) ? 0 : -Errno.EINVAL;
     }
 }

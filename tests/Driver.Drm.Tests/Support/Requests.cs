@@ -100,4 +100,16 @@ public static class Requests
     public static uint SyncobjReset => DrmIoctl.Iowr(SyncobjLayout.NrReset, SyncobjLayout.ArraySize);
     /// <summary>DRM_IOCTL_SYNCOBJ_SIGNAL.</summary>
     public static uint SyncobjSignal => DrmIoctl.Iowr(SyncobjLayout.NrSignal, SyncobjLayout.ArraySize);
+
+    /// <summary>DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT.</summary>
+    public static uint SyncobjTimelineWait => DrmIoctl.Iowr(SyncobjLayout.NrTimelineWait, SyncobjLayout.TimelineWaitSize);
+
+    /// <summary>DRM_IOCTL_SYNCOBJ_QUERY.</summary>
+    public static uint SyncobjQuery => DrmIoctl.Iowr(SyncobjLayout.NrQuery, SyncobjLayout.TimelineArraySize);
+
+    /// <summary>DRM_IOCTL_SYNCOBJ_TRANSFER.</summary>
+    public static uint SyncobjTransfer => DrmIoctl.Iowr(SyncobjLayout.NrTransfer, SyncobjLayout.TransferSize);
+
+    /// <summary>DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL.</summary>
+    public static uint SyncobjTimelineSignal => DrmIoctl.Iowr(SyncobjLayout.NrTimelineSignal, SyncobjLayout.TimelineArraySize);
 }

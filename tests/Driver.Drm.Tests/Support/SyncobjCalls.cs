@@ -94,6 +94,75 @@ public static class SyncobjCalls
         return h.Ioctl(request, a);
     }
 
+    /// <summary>SYNCOBJ_TIMELINE_WAIT on <paramref name="handles"/> at <paramref name="points"/> until the absolute <paramref name="timeoutNsec"/>.</summary>
+    public static int TimelineWait(this DrmHarness h, uint[] handles, ulong[] points, long timeoutNsec, uint flags, out uint first, ulong? pointsPtr = null)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        ArgumentNullException.ThrowIfNull(handles);
+        ArgumentNullException.ThrowIfNull(points);
+        ArgBuffer a = DrmHarness.Arg(TimelineWaitSize);
+        a.SetU64(TimelineWaitHandles, handles.Length == 0 ? FakeCaller.Base : h.Caller.Put(Handles(handles)));
+        a.SetU64(TimelineWaitPoints, pointsPtr ?? h.Caller.Put(Points(points)));
+        a.SetS64(TimelineWaitTimeout, timeoutNsec);
+        a.SetU32(TimelineWaitCount, (uint)handles.Length);
+        a.SetU32(TimelineWaitFlags, flags);
+        a.SetU32(TimelineWaitFirstSignaled, 0xdead);
+        int ret = h.Ioctl(Requests.SyncobjTimelineWait, a);
+        first = a.U32(TimelineWaitFirstSignaled);
+        return ret;
+    }
+
+    /// <summary>SYNCOBJ_TIMELINE_SIGNAL of <paramref name="handles"/> at <paramref name="points"/>.</summary>
+    public static int TimelineSignal(this DrmHarness h, uint[] handles, ulong[] points, uint flags = 0, ulong? pointsPtr = null)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        ArgumentNullException.ThrowIfNull(handles);
+        ArgumentNullException.ThrowIfNull(points);
+        ArgBuffer a = DrmHarness.Arg(TimelineArraySize);
+        a.SetU64(TimelineArrayHandles, handles.Length == 0 ? FakeCaller.Base : h.Caller.Put(Handles(handles)));
+        a.SetU64(TimelineArrayPoints, pointsPtr ?? h.Caller.Put(Points(points)));
+        a.SetU32(TimelineArrayCount, (uint)handles.Length);
+        a.SetU32(TimelineArrayFlags, flags);
+        return h.Ioctl(Requests.SyncobjTimelineSignal, a);
+    }
+
+    /// <summary>SYNCOBJ_QUERY of <paramref name="handles"/>; the points in <paramref name="points"/>.</summary>
+    public static int Query(this DrmHarness h, uint[] handles, uint flags, out ulong[] points)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        ArgumentNullException.ThrowIfNull(handles);
+        ArgBuffer a = DrmHarness.Arg(TimelineArraySize);
+        ulong at = h.Caller.Alloc(Math.Max(8, handles.Length * 8));
+        a.SetU64(TimelineArrayHandles, handles.Length == 0 ? FakeCaller.Base : h.Caller.Put(Handles(handles)));
+        a.SetU64(TimelineArrayPoints, at);
+        a.SetU32(TimelineArrayCount, (uint)handles.Length);
+        a.SetU32(TimelineArrayFlags, flags);
+        int ret = h.Ioctl(Requests.SyncobjQuery, a);
+        points = [.. Enumerable.Range(0, handles.Length).Select(i => h.Caller.U64(at + ((ulong)i * 8)))];
+        return ret;
+    }
+
+    /// <summary>The last signalled point of one syncobj (SYNCOBJ_QUERY that must succeed).</summary>
+    public static ulong QueryPoint(this DrmHarness h, uint handle, uint flags = 0)
+    {
+        Assert.Equal(0, h.Query([handle], flags, out ulong[] points));
+        return points[0];
+    }
+
+    /// <summary>SYNCOBJ_TRANSFER of <paramref name="src"/>'s <paramref name="srcPoint"/> to <paramref name="dst"/>'s <paramref name="dstPoint"/>.</summary>
+    public static int Transfer(this DrmHarness h, uint src, ulong srcPoint, uint dst, ulong dstPoint, uint flags = 0, uint pad = 0)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        ArgBuffer a = DrmHarness.Arg(TransferSize);
+        a.SetU32(TransferSrcHandle, src);
+        a.SetU32(TransferDstHandle, dst);
+        a.SetU64(TransferSrcPoint, srcPoint);
+        a.SetU64(TransferDstPoint, dstPoint);
+        a.SetU32(TransferFlags, flags);
+        a.SetU32(TransferPad, pad);
+        return h.Ioctl(Requests.SyncobjTransfer, a);
+    }
+
     /// <summary>The syncobj behind a handle of the harness's file.</summary>
     public static DrmSyncobj Syncobj(this DrmHarness h, uint handle)
     {
@@ -105,6 +174,13 @@ public static class SyncobjCalls
     {
         byte[] bytes = new byte[handles.Length * 4];
         Buffer.BlockCopy(handles, 0, bytes, 0, bytes.Length);
+        return bytes;
+    }
+
+    private static byte[] Points(ulong[] points)
+    {
+        byte[] bytes = new byte[Math.Max(8, points.Length * 8)];
+        Buffer.BlockCopy(points, 0, bytes, 0, points.Length * 8);
         return bytes;
     }
 }
