@@ -568,6 +568,14 @@ public class DmaFence
         }
     }
 
+    /// <summary>
+    /// Builds the waiters' monitor now rather than at the first sleeping waiter: for a fence that is recycled (a
+    /// request of the slab), so a wait that sleeps on it later, whenever the machine's load makes waits sleep, does
+    /// not allocate on the steady-state path. The monitor is kept across recycling (<see cref="_sync"/> is never
+    /// cleared).
+    /// </summary>
+    protected void PreallocateSync() => _ = Sync;
+
     private DriverMonitor Sync
     {
         get

@@ -97,6 +97,13 @@ public sealed class Request : DmaFence
         }
 
         _pool = pool;
+        if (pool is not null)
+        {
+            // A slab request lives on through many lives: its monitor is built once, here, not at the first wait
+            // that sleeps on it in some later life (which would allocate on the steady-state path).
+            PreallocateSync();
+        }
+
         Initialize(timeline, batchAddress, flags);
     }
 

@@ -60,11 +60,16 @@ internal sealed unsafe partial class WakeAffinity
             int tid = GetTid();
             fixed (ulong* mask = _home)
             {
-                if (SchedGetAffinity(0, MaskWords * sizeof(ulong), mask) != 0)
+                // Setting its own mask to what it is binds sched_setaffinity now, so the first steer (on a
+                // submitter's hot path) does not pay, or allocate for, resolving the export.
+                if (SchedGetAffinity(0, MaskWords * sizeof(ulong), mask) != 0
+                    || SchedSetAffinity(0, MaskWords * sizeof(ulong), mask) != 0)
                 {
                     return;
                 }
             }
+
+            _ = Thread.GetCurrentProcessorId();
 
             Volatile.Write(ref _tid, tid);
         }

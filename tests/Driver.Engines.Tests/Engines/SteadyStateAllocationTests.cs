@@ -82,7 +82,10 @@ public sealed class SteadyStateAllocationTests : IDisposable
         // (1.5 B/request was seen on a loaded 2-core CI run, 0.001 on a quiet one). Anything the path allocated per
         // request would be a whole object, 24 B at the least (a request is 208 B), so 8 B/request averaged still
         // fails on any per-request allocation while tolerating the background.
-        Assert.True(mine < N / 10, $"submitting thread: {mine} B over {N} requests");
+        // The submitting thread's bound is 1 B/request averaged: the slab still grows by a few dozen requests (208 B
+        // each, 10-16 KB seen) when the machine's load shifts how many sit between the two threads (in flight, in the
+        // engine's magazine, awaiting retire) past what the warm-up saw; a per-request allocation is 24x over it.
+        Assert.True(mine < N, $"submitting thread: {mine} B over {N} requests");
         Assert.True(total < 8L * N, $"all threads: {total} B over {N} requests ({total / (double)N:F2} B/request)");
         Assert.True(_h.Gt.Requests.Recycled >= N, $"only {_h.Gt.Requests.Recycled} requests recycled");
     }
