@@ -28,6 +28,12 @@ public sealed record ExecbufArgs
     public IReadOnlyList<int> WriteObjects { get; init; } = [];
     /// <summary>In-fences: the batch does not start before they signal; a fatal error in one is inherited.</summary>
     public IReadOnlyList<DmaFence> InFences { get; init; } = [];
+    /// <summary>
+    /// Submit fences (I915_EXEC_FENCE_SUBMIT): the batch is held only until their requests begin executing, not until
+    /// they complete, so it runs alongside them; a foreign fence is awaited to its signal. A signaler whose payload is
+    /// skipped (it will never execute) hands down its error.
+    /// </summary>
+    public IReadOnlyList<DmaFence> SubmitFences { get; init; } = [];
     /// <summary>Flags.</summary>
     public ExecFlags Flags { get; init; }
 }

@@ -23,7 +23,7 @@ public sealed partial class GpuDevice
     public int Execbuf(ExecbufArgs args, out DmaFence? outFence)
     {
         outFence = null;
-        if (args?.Objects is null || args.WriteObjects is null || args.InFences is null)
+        if (args?.Objects is null || args.WriteObjects is null || args.InFences is null || args.SubmitFences is null)
         {
             return -Errno.EFAULT;
         }
@@ -37,6 +37,14 @@ public sealed partial class GpuDevice
 
         // sync_file_get_fence failing on a bad in-fence fd is EINVAL, also before the context lookup.
         foreach (DmaFence? f in args.InFences)
+        {
+            if (f is null)
+            {
+                return -Errno.EINVAL;
+            }
+        }
+
+        foreach (DmaFence? f in args.SubmitFences)
         {
             if (f is null)
             {
@@ -105,7 +113,8 @@ public sealed partial class GpuDevice
             Request rq;
             try
             {
-                rq = SubmitReserved(ctx, (EngineId)args.Engine, batchAddress, flags, inFences, batch, objects, written);
+                rq = SubmitReserved(ctx, (EngineId)args.Engine, batchAddress, flags, inFences, args.SubmitFences, batch,
+                    objects, written);
             }
             catch
             {
@@ -177,7 +186,8 @@ public sealed partial class GpuDevice
     /// nothing blocks on a fence under the reservation locks, and the reset path takes none of them.
     /// </summary>
     private Request SubmitReserved(GpuContext ctx, EngineId engine, uint batchAddress, RequestFlags flags,
-        IReadOnlyList<DmaFence> inFences, BufferObject batch, BufferObject[] read, BufferObject[] written)
+        IReadOnlyList<DmaFence> inFences, IReadOnlyList<DmaFence> submitFences, BufferObject batch, BufferObject[] read,
+        BufferObject[] written)
     {
         var objects = new BufferObject[1 + read.Length + written.Length];
         objects[0] = batch;
@@ -207,7 +217,8 @@ public sealed partial class GpuDevice
                 }
             }
 
-            Request rq = Gt.CreateAndSubmit(ctx, engine, batchAddress, flags, awaits.Count == 0 ? null : awaits);
+            Request rq = Gt.CreateAndSubmit(ctx, engine, batchAddress, flags, awaits.Count == 0 ? null : awaits,
+                submitFences: submitFences.Count == 0 ? null : submitFences);
             // Added before any lock is dropped: the next execbuf on these objects, however it races with this one,
             // either finds this fence or ran entirely before it and is in this request's awaits.
             for (int i = 0; i < objects.Length; i++)

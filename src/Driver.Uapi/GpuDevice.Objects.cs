@@ -94,6 +94,7 @@ public sealed partial class GpuDevice
     /// <summary>Releases an object whose handle is gone: now if idle, else when its last fence signals.</summary>
     private void ReleaseWhenIdle(BufferObject bo)
     {
+        _closing.TryAdd(bo, 0);
         // Every fence counts here, BOOKKEEP included: the pages must outlive all work that may touch them.
         DmaFence? last = bo.Resv.GetSingleton(DmaResvUsage.Bookkeep);
         // AddCallback refuses a fence that has signalled, even one that signalled after a check made here: then
@@ -176,6 +177,21 @@ public sealed partial class GpuDevice
         }
     }
 
+    /// <summary>
+    /// User objects whose last handle is closed and whose release still waits: for their work to end (released from
+    /// a worker once the last fence signals), or for the last process mapping them to unmap (which the shim reports
+    /// asynchronously, when the mapping's token closes). Removed as they are released.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<BufferObject, byte> _closing =
+        new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Whether <paramref name="bo"/> is a user's object whose handles are all closed but which is not released yet
+    /// (<see cref="_closing"/>): still a user object, not the driver's own, so softpin may evict it from the range it
+    /// wants (i915_gem_evict_for_node unbinds any vma that is not pinned, waiting for it when busy).
+    /// </summary>
+    public bool IsClosing(BufferObject bo) => _closing.ContainsKey(bo);
+
     private void Release(BufferObject bo)
     {
         // A process still maps the object: it is released when the last mapping goes (DropPageHold).
@@ -199,6 +215,7 @@ public sealed partial class GpuDevice
         ReleaseUserptr(bo);
         DetachImport(bo);
         bo.Free();
+        _closing.TryRemove(bo, out _);
     }
 
     /// <summary>

@@ -28,8 +28,11 @@ public class ParamQueryTests
         Assert.Equal(0x9a49, v);
         Assert.Equal(0, GetParam(h, I915Param.MmapGttVersion, out v));
         Assert.Equal(4, v);
+        // ENABLED | PRIORITY | PREEMPTION | SEMAPHORES.
         Assert.Equal(0, GetParam(h, I915Param.HasScheduler, out v));
-        Assert.Equal(7, v);
+        Assert.Equal(15, v);
+        Assert.Equal(0, GetParam(h, I915Param.HasExecSubmitFence, out v));
+        Assert.Equal(1, v);
         Assert.Equal(0, GetParam(h, I915Param.HasExecFence, out v));
         Assert.Equal(1, v);
         // Syncobjs: fence arrays and timeline fences.

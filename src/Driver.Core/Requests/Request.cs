@@ -5,6 +5,7 @@ using Driver.Core.Contexts;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
+using Driver.Core.Locking;
 
 namespace Driver.Core.Requests;
 
@@ -78,6 +79,20 @@ public sealed class Request : DmaFence
     private int _submitError;
 
     /// <summary>
+    /// rq->execute_cb: requests whose submission waits for this one to reach the hardware (<see cref="AwaitExecution"/>,
+    /// I915_EXEC_FENCE_SUBMIT). Pushed lock-free by their builders; taken whole, by one exchange, by whoever runs them
+    /// (<see cref="RunExecuteCallbacks"/>), so each runs exactly once. Null for almost every request.
+    /// </summary>
+    private ExecuteCallback? _executeCallbacks;
+
+    /// <summary>
+    /// I915_FENCE_FLAG_ACTIVE as the execute callbacks see it: set once the request reached the hardware
+    /// (<see cref="MarkExecuting"/>), or ended without ever doing so (<see cref="OnSignaled"/>); a preemption does not
+    /// clear it (the callbacks ran already). A builder that pushes a callback after this is set runs it itself.
+    /// </summary>
+    private int _executing;
+
+    /// <summary>
     /// Creates a request; the caller holds the timeline mutex and passes the seqno it allocated. The request keeps
     /// the timeline's breadcrumb slot alive until it signals; EIO when the timeline was already released (its
     /// context closed and idle).
@@ -138,6 +153,8 @@ public sealed class Request : DmaFence
         _completeOnCpu = 0;
         _onReady = null;
         _submitError = 0;
+        _executing = 0;
+        Debug.Assert(_executeCallbacks is null, $"{this} recycled with execute callbacks still pending");
         _retired = 0;
         Props = null;
         ResumeWorkNs = 0;
@@ -147,6 +164,7 @@ public sealed class Request : DmaFence
         Skip = false;
         ResumeAddress = 0;
         Guilty = false;
+        SemaphoreYieldMark = 0;
         Replays = 0;
         Initialize(timeline, batchAddress, flags);
         Reinitialize(timeline.FenceContext, seqno);
@@ -284,6 +302,7 @@ public sealed class Request : DmaFence
             }
         }
 
+        Debug.Assert(Volatile.Read(ref _executeCallbacks) is null, $"{this} freed with execute callbacks still pending");
         Interlocked.Increment(ref _generation);
         _pool?.Return(this);
     }
@@ -375,6 +394,14 @@ public sealed class Request : DmaFence
     /// </summary>
     public uint ResumeAddress { get; set; }
 
+    /// <summary>
+    /// Engine-owned: the engine's count of passed semaphores when this batch last gave its timeslice away at an
+    /// unsatisfied MI_SEMAPHORE_WAIT (timeslice_yield); 0 if it never did. Back on the engine and still waiting, it
+    /// yields again only if some semaphore was passed there meanwhile: otherwise nobody it could be waiting for made
+    /// progress, and it keeps its timeslice (batches all waiting on the CPU do not pass the engine round at full speed).
+    /// </summary>
+    public long SemaphoreYieldMark { get; set; }
+
     /// <summary>Marked guilty by a reset.</summary>
     public bool Guilty { get; set; }
 
@@ -459,6 +486,119 @@ public sealed class Request : DmaFence
     }
 
     /// <summary>
+    /// i915_request_await_execution (I915_EXEC_FENCE_SUBMIT): holds this request's submission until
+    /// <paramref name="signal"/>, a request of the same GT, is submitted to the hardware — begins executing — instead
+    /// of until it completes, so the two run at once on two engines, or take turns on one. The execution callback
+    /// (__await_execution's execute_cb) is run by <paramref name="signal"/>'s engine when it makes it active
+    /// (<see cref="MarkExecuting"/>, <see cref="NotifyExecute"/>); a signaler that ends without ever executing
+    /// (cancelled by a reset or a wedge, completed on the CPU) releases its waiters as it signals. When the signaler
+    /// goes to the hardware with its payload skipped (a fatal error from its own in-fences, a banned context, a
+    /// cancel) this request inherits that error, first one wins, as an awaited fence's would be
+    /// (i915_sw_fence_set_error_once); one that executes hands down nothing, whatever becomes of it later. A signaler
+    /// of this request's own timeline is ordered by the timeline already and is not awaited (the kernel's
+    /// fence->context check). Call before <see cref="Commit"/>. The caller holds a reference to
+    /// <paramref name="signal"/>; this request takes its own (listed in <see cref="InFences"/>).
+    /// </summary>
+    public void AwaitExecution(Request signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        if (Volatile.Read(ref _onReady) is not null)
+        {
+            throw new InvalidOperationException("request already committed");
+        }
+
+        if (signal == this || signal.FenceContext == FenceContext)
+        {
+            return;
+        }
+
+        (_inFences ??= new List<DmaFence>()).Add(signal.Get());
+        Interlocked.Increment(ref _pendingDependencies);
+        signal.AddExecuteCallback(new ExecuteCallback(this));
+    }
+
+    /// <summary>
+    /// Pushes <paramref name="node"/> on the execute callbacks, then, if this request has already been made active,
+    /// runs them itself (__await_execution's "second bite of the cherry"). The compare-and-swap is a full barrier
+    /// paired with the one the engine makes between <see cref="MarkExecuting"/> and <see cref="NotifyExecute"/>:
+    /// either the engine finds the node, or this finds the flag set; both may, and the exchange in
+    /// <see cref="RunExecuteCallbacks"/> gives each node to one of them.
+    /// </summary>
+    private void AddExecuteCallback(ExecuteCallback node)
+    {
+        ExecuteCallback? head = Volatile.Read(ref _executeCallbacks);
+        while (true)
+        {
+            node.Next = head;
+            ExecuteCallback? seen = Interlocked.CompareExchange(ref _executeCallbacks, node, head);
+            if (seen == head)
+            {
+                break;
+            }
+
+            head = seen;
+        }
+
+        if (Volatile.Read(ref _executing) != 0)
+        {
+            RunExecuteCallbacks();
+        }
+    }
+
+    /// <summary>
+    /// Engine-owned, first half of __i915_request_submit's execute-callback notification: the request is about to be
+    /// made active. The engine must make a full barrier after this and before <see cref="NotifyExecute"/> (it
+    /// publishes the request as active with one), so a builder pushing a callback concurrently is not missed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void MarkExecuting() => Volatile.Write(ref _executing, 1);
+
+    /// <summary>
+    /// Second half (__notify_execute_cb): runs the execute callbacks registered so far, once <see cref="Skip"/> is
+    /// settled (the ban check made). One read when there are none, which is almost always.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void NotifyExecute()
+    {
+        Debug.Assert(Volatile.Read(ref _executing) != 0, $"{this}: execute callbacks notified before MarkExecuting");
+        if (Volatile.Read(ref _executeCallbacks) is not null)
+        {
+            RunExecuteCallbacks();
+        }
+    }
+
+    /// <summary>Whether execute callbacks are registered and not yet run (tests, diagnostics).</summary>
+    public bool HasExecuteCallbacks => Volatile.Read(ref _executeCallbacks) is not null;
+
+    /// <summary>
+    /// Takes every execute callback registered and releases its waiter, with this request's error when its payload
+    /// is skipped (it will never execute). Inside a signalling section, as any other dependency release: the waiter
+    /// may be submitted from here, or cancelled and signalled by a wedged engine's nop handler.
+    /// </summary>
+    private void RunExecuteCallbacks()
+    {
+        ExecuteCallback? node = Interlocked.Exchange(ref _executeCallbacks, null);
+        if (node is null)
+        {
+            return;
+        }
+
+        int error = Skip ? Error : 0;
+        bool cookie = Lockdep.BeginSignalling();
+        try
+        {
+            while (node is not null)
+            {
+                ExecuteCallback next = node.Next!;
+                node.Next = null;
+                node.Waiter.DependencySignalled(error, propagateError: true);
+                node = next;
+            }
+        }
+        finally { Lockdep.EndSignalling(cookie); }
+    }
+
+    /// <summary>
     /// Ends construction: once every awaited fence has signalled, <paramref name="onReady"/> runs (on whichever
     /// thread signalled the last one, or on this one if none is pending) to submit the request.
     /// </summary>
@@ -512,10 +652,35 @@ public sealed class Request : DmaFence
     /// i915_request_retire's timeline put: the breadcrumb has been written (or will never be: completed on the CPU) and
     /// the fence has signalled, so this request no longer needs the timeline's slot.
     /// </summary>
-    protected override void OnSignaled() => Timeline.Put();
+    /// <remarks>
+    /// A request that signals without ever having been made active (cancelled while queued or held, completed on the
+    /// CPU) releases its execute-callback waiters here, with its error, so none waits forever. The exchange is a full
+    /// barrier before the list is read, as the engine's is (see <see cref="AddExecuteCallback"/>); a request that did
+    /// execute pays one read.
+    /// </remarks>
+    protected override void OnSignaled()
+    {
+        if (Volatile.Read(ref _executing) == 0)
+        {
+            Interlocked.Exchange(ref _executing, 1);
+            RunExecuteCallbacks();
+        }
+
+        Timeline.Put();
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"{Context} {Engine.Name()}:{Seqno}";
+
+    /// <summary>One waiter on this request's execution (the kernel's struct execute_cb).</summary>
+    private sealed class ExecuteCallback(Request waiter)
+    {
+        /// <summary>The request whose submission the callback releases.</summary>
+        public readonly Request Waiter = waiter;
+
+        /// <summary>Next node on the signaler's list.</summary>
+        public ExecuteCallback? Next;
+    }
 
     /// <summary>
     /// One awaited fence: runs once, on the fence's signal or, for a bounded wait, on the timeout, whichever comes

@@ -61,20 +61,30 @@ public sealed partial class I915Driver
             return ret;
         }
 
-        // FENCE_SUBMIT (start with the fence's request rather than after it) is not modelled: -EINVAL, and GETPARAM
-        // HAS_EXEC_SUBMIT_FENCE says 0 so IGT does not ask for it.
-        if ((flags & FenceSubmit) != 0)
-        {
-            return -Errno.EINVAL;
-        }
-
+        // i915_gem_do_execbuffer: FENCE_IN and FENCE_SUBMIT both name the sync_file in rsvd2's lower half, so asking
+        // for both is -EINVAL, as is a descriptor that is no sync_file (sync_file_get_fence).
         DmaFence? inFence = null;
-        if ((flags & FenceIn) != 0)
+        DmaFence? submitFence = null;
+        if ((flags & (FenceIn | FenceSubmit)) != 0)
         {
-            inFence = c.Caller.GetSyncFileFence((int)(uint)a.U64(Rsvd2));
-            if (inFence is null)
+            if ((flags & (FenceIn | FenceSubmit)) == (FenceIn | FenceSubmit))
             {
                 return -Errno.EINVAL;
+            }
+
+            DmaFence? fence = c.Caller.GetSyncFileFence((int)(uint)a.U64(Rsvd2));
+            if (fence is null)
+            {
+                return -Errno.EINVAL;
+            }
+
+            if ((flags & FenceSubmit) != 0)
+            {
+                submitFence = fence;
+            }
+            else
+            {
+                inFence = fence;
             }
         }
 
@@ -149,6 +159,8 @@ public sealed partial class I915Driver
             Objects = objects.Where(o => o != batch && (o.Flags & ObjWrite) == 0).Select(o => (int)o.Handle).ToArray(),
             WriteObjects = objects.Where(o => o != batch && (o.Flags & ObjWrite) != 0).Select(o => (int)o.Handle).ToArray(),
             InFences = AwaitFences(inFence, fences),
+            // i915_request_await_execution for FENCE_SUBMIT's fence.
+            SubmitFences = submitFence is null ? [] : [submitFence],
             Flags = ctxState.NoErrorCapture ? ExecFlags.NoCapture : ExecFlags.None,
         };
         ret = Device.Execbuf(args, out DmaFence? outFence);
@@ -617,7 +629,8 @@ public sealed partial class I915Driver
             }
 
             owned ??= Device.Clients.SelectMany(cl => cl.Objects).ToHashSet();
-            if (pinned.Contains(node.Object) || !owned.Contains(node.Object))
+            // A closed object not yet released (its work or a process's mapping still holds it) is a user's too.
+            if (pinned.Contains(node.Object) || (!owned.Contains(node.Object) && !Device.IsClosing(node.Object)))
             {
                 return -Errno.ENOSPC;
             }

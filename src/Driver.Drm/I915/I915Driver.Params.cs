@@ -63,8 +63,13 @@ public sealed partial class I915Driver
             case I915Param.HucStatus: return -Errno.ENODEV;
             case I915Param.PxpStatus: return -Errno.ENODEV;
             case I915Param.MmapGttVersion: value = 4; return 0;
+            // SEMAPHORES (intel_engines_driver_register's I915_ENGINE_HAS_SEMAPHORES): every engine's command streamer
+            // polls MI_SEMAPHORE_WAIT in memory it shares with the others, at an arbitration point, so batches on two
+            // engines (or, timesliced, on one) can wait for each other; and FENCE_SUBMIT starts a batch with its
+            // partner.
             case I915Param.HasScheduler:
-                value = I915Param.SchedulerCapEnabled | I915Param.SchedulerCapPriority | I915Param.SchedulerCapPreemption;
+                value = I915Param.SchedulerCapEnabled | I915Param.SchedulerCapPriority | I915Param.SchedulerCapPreemption
+                    | I915Param.SchedulerCapSemaphores;
                 return 0;
             case I915Param.MmapVersion:
             case I915Param.HasGem:
@@ -87,12 +92,11 @@ public sealed partial class I915Driver
             case I915Param.HasExecBatchFirst:
             case I915Param.HasUserptrProbe:
             case I915Param.HasExecFenceArray:
+            // Timeline syncobjs (DRM_I915_GEM_EXECBUFFER_EXT_TIMELINE_FENCES); I915_EXEC_FENCE_SUBMIT
+            // (Request.AwaitExecution).
             case I915Param.HasExecTimelineFences:
-                value = 1; return 0;
-            // i915 says 1 for these; GpuSim has no submit fences, so it says 0 and IGT skips what needs them instead
-            // of failing on them.
             case I915Param.HasExecSubmitFence:
-                value = 0; return 0;
+                value = 1; return 0;
             // intel_engines_has_context_isolation: a bit per uabi class whose engines isolate contexts.
             case I915Param.HasContextIsolation:
                 value = Options.Engines.Aggregate(0, (m, e) => m | (1 << (int)e.Class())); return 0;

@@ -140,6 +140,7 @@ public sealed class CommandStreamer
 
                             if (Mi.Evaluate(op, value, data))
                             {
+                                _engine.SemaphorePassed();
                                 break;
                             }
                             // A waiting semaphore is an arbitration point on hardware: preemption and resets get in here.
@@ -153,8 +154,12 @@ public sealed class CommandStreamer
                                 return ExecStatus.Completed;
                             }
 
-                            if (_engine.ArbitrationPoint())
+                            // An unsatisfied semaphore yields the timeslice (the semaphore-wait interrupt), unless the
+                            // batch yielded before and no semaphore was passed on this engine since (Request.SemaphoreYieldMark).
+                            bool yield = rq.SemaphoreYieldMark != _engine.SemaphorePasses;
+                            if (_engine.ArbitrationPoint(semaphoreYield: yield))
                             {
+                                rq.SemaphoreYieldMark = _engine.SemaphorePasses;
                                 // Resumes by polling again.
                                 return Preempted(rq, ip, 0);
                             }

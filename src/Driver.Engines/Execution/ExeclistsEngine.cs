@@ -594,6 +594,9 @@ public sealed class ExeclistsEngine : Engine
             Interlocked.Increment(ref _completed);
             return;
         }
+        // __i915_request_submit marks the request active for its execute callbacks (I915_EXEC_FENCE_SUBMIT waiters)
+        // before the barrier below, which also orders that flag before NotifyExecute's read of the callback list.
+        rq.MarkExecuting();
         // Full barrier between publishing Active and reading the ban (pairs with the ban's Interlocked write, made
         // before the context is revoked): either the revoke sees this request active, or we see the ban here.
         Interlocked.Exchange(ref _active, rq);
@@ -603,6 +606,8 @@ public sealed class ExeclistsEngine : Engine
             rq.SetErrorOnce(-Errno.EIO);
             rq.Skip = true;
         }
+        // __notify_execute_cb: submit-fence waiters go now, while this one starts (a skipped one hands down its error).
+        rq.NotifyExecute();
         _breadcrumbs.Add(rq);
         if (!rq.Skip && !rq.IsPulse)
         {
@@ -724,7 +729,7 @@ public sealed class ExeclistsEngine : Engine
     /// its timeslice (timeslice_expired), 0 otherwise. The active timeline's own queued requests never count: they
     /// run after it.
     /// </summary>
-    private int WantsSwitch(Request active, long now)
+    private int WantsSwitch(Request active, long now, bool yielding = false)
     {
         int other = _sched.BestOtherPriority(active.Timeline);
         if (other == int.MinValue)
@@ -739,7 +744,9 @@ public sealed class ExeclistsEngine : Engine
         }
 
         long slice = TimesliceDuration.Ticks;
-        if (other >= prio && slice > 0 && Stopwatch.GetElapsedTime(_sliceStart, now).Ticks >= slice)
+        // timeslice_expired: the slice ran out, or the batch gave it up (timeslice_yield: it is polling an unsatisfied
+        // semaphore, which the hardware reports with the semaphore-wait interrupt).
+        if (other >= prio && slice > 0 && (yielding || Stopwatch.GetElapsedTime(_sliceStart, now).Ticks >= slice))
         {
             return 2;
         }
@@ -749,9 +756,12 @@ public sealed class ExeclistsEngine : Engine
 
     /// <summary>
     /// Arbitration point, on the engine thread inside a batch: true when the batch must give the engine to another
-    /// request now (the command streamer then returns <see cref="ExecStatus.Preempted"/>).
+    /// request now (the command streamer then returns <see cref="ExecStatus.Preempted"/>). With
+    /// <paramref name="semaphoreYield"/> the batch waits on an unsatisfied MI_SEMAPHORE_WAIT and offers the rest of
+    /// its timeslice to a queued request of equal priority (execlists' yield on the semaphore-wait interrupt), so
+    /// batches taking turns through semaphores on one engine switch at each wait, not at each timeslice.
     /// </summary>
-    internal bool ArbitrationPoint()
+    internal bool ArbitrationPoint(bool semaphoreYield = false)
     {
         PullQueued();
         Request? active = _active;
@@ -760,10 +770,19 @@ public sealed class ExeclistsEngine : Engine
             return false;
         }
 
-        int why = WantsSwitch(active, Stopwatch.GetTimestamp());
+        int why = WantsSwitch(active, Stopwatch.GetTimestamp(), semaphoreYield);
         _switchForTimeslice = why == 2;
         return why != 0;
     }
+
+    /// <summary>
+    /// Engine-owned: MI_SEMAPHORE_WAITs passed on this engine, counted from 1 (a request's yield mark starts at 0);
+    /// see <see cref="Request.SemaphoreYieldMark"/>.
+    /// </summary>
+    internal long SemaphorePasses { get; private set; } = 1;
+
+    /// <summary>Counts a passed semaphore (engine thread).</summary>
+    internal void SemaphorePassed() => SemaphorePasses++;
 
     /// <summary>Safe points a batch must pass with its preempt timer expired before the timer fires.</summary>
     private const long MinPreemptProgress = 4;

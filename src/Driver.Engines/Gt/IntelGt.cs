@@ -104,9 +104,11 @@ public sealed class IntelGt : IDisposable
     /// context's, unless <paramref name="priority"/> gives it its own (a kernel pulse's: heartbeat_commit). Returns
     /// the request, which is its own out-fence, with the creator's counted reference: a caller that puts it
     /// (<see cref="Request.Put"/>) when done lets the request be recycled once it has retired.
+    /// <paramref name="submitFences"/> (I915_EXEC_FENCE_SUBMIT) are awaited only until their requests begin executing
+    /// (<see cref="AwaitExecution(Request, DmaFence)"/>).
     /// </summary>
     public Request CreateAndSubmit(GpuContext context, EngineId engine, uint batchAddress, RequestFlags flags = RequestFlags.None,
-        IReadOnlyList<DmaFence>? inFences = null, int? priority = null)
+        IReadOnlyList<DmaFence>? inFences = null, int? priority = null, IReadOnlyList<DmaFence>? submitFences = null)
     {
         Timeline tl = context.GetTimeline(engine);
         // The timeline mutex orders seqno allocation with submission: a request is committed before the next one on
@@ -142,10 +144,51 @@ public sealed class IntelGt : IDisposable
                 }
             }
 
+            if (submitFences is not null)
+            {
+                foreach (DmaFence f in submitFences)
+                {
+                    AwaitExecution(rq, f);
+                }
+            }
+
             tl.Last = rq;
             RequestCreated?.Invoke(rq);
             rq.Commit(_submitNotify);
             return rq;
+        }
+    }
+
+    /// <summary>
+    /// i915_request_await_execution: a sync_file's fence array is taken member by member; an already signalled fence
+    /// is skipped (nothing is inherited from it); a request of this GT is awaited until it begins executing
+    /// (<see cref="Request.AwaitExecution"/>); any other fence, which has no notion of execution, is awaited to its
+    /// signal like an ordinary in-fence, bounded as one (i915_request_await_external).
+    /// </summary>
+    private void AwaitExecution(Request rq, DmaFence fence)
+    {
+        if (fence is MergedFence merged)
+        {
+            foreach (DmaFence member in merged.Members)
+            {
+                AwaitExecution(rq, member);
+            }
+
+            return;
+        }
+
+        if (fence.IsSignaled)
+        {
+            return;
+        }
+
+        if (fence is Request signal && IsOurs(signal))
+        {
+            rq.AwaitExecution(signal);
+        }
+        else
+        {
+            rq.Await(fence, timeout: Config.ForeignFenceTimeout);
         }
     }
 

@@ -346,12 +346,16 @@ public sealed class MockEngine : Engine
             return;
         }
 
-        Volatile.Write(ref _active, rq);
+        // As the execlists engine: active for execute callbacks, a full barrier, then the callbacks (after the ban).
+        rq.MarkExecuting();
+        Interlocked.Exchange(ref _active, rq);
         if (rq.Context.IsBanned && !rq.Skip)
         {
             rq.SetErrorOnce(-Errno.EIO);
             rq.Skip = true;
         }
+
+        rq.NotifyExecute();
 
         _breadcrumbs.Add(rq);
         if (!rq.Skip && !rq.IsPulse)
