@@ -491,10 +491,10 @@ public sealed class Request : DmaFence
     /// of until it completes, so the two run at once on two engines, or take turns on one. The execution callback
     /// (__await_execution's execute_cb) is run by <paramref name="signal"/>'s engine when it makes it active
     /// (<see cref="MarkExecuting"/>, <see cref="NotifyExecute"/>); a signaler that ends without ever executing
-    /// (cancelled by a reset or a wedge, completed on the CPU) releases its waiters as it signals. When the signaler
-    /// goes to the hardware with its payload skipped (a fatal error from its own in-fences, a banned context, a
-    /// cancel) this request inherits that error, first one wins, as an awaited fence's would be
-    /// (i915_sw_fence_set_error_once); one that executes hands down nothing, whatever becomes of it later. A signaler
+    /// (cancelled by a reset or a wedge, completed on the CPU) releases its waiters as it signals. The release carries
+    /// no error, whatever the signaler's fate: i915's execute callback (irq_execute_cb) only completes the waiter's
+    /// submit fence, and a skipped or cancelled signaler still passes through __i915_request_submit, so its error stays
+    /// its own; a waiter whose signaler was cancelled by a wedge meets the wedged engine's nop handler itself. A signaler
     /// of this request's own timeline is ordered by the timeline already and is not awaited (the kernel's
     /// fence->context check). Call before <see cref="Commit"/>. The caller holds a reference to
     /// <paramref name="signal"/>; this request takes its own (listed in <see cref="InFences"/>).
@@ -571,8 +571,8 @@ public sealed class Request : DmaFence
     public bool HasExecuteCallbacks => Volatile.Read(ref _executeCallbacks) is not null;
 
     /// <summary>
-    /// Takes every execute callback registered and releases its waiter, with this request's error when its payload
-    /// is skipped (it will never execute). Inside a signalling section, as any other dependency release: the waiter
+    /// Takes every execute callback registered and releases its waiter, without an error (irq_execute_cb completes the
+    /// waiter's submit fence and nothing else). Inside a signalling section, as any other dependency release: the waiter
     /// may be submitted from here, or cancelled and signalled by a wedged engine's nop handler.
     /// </summary>
     private void RunExecuteCallbacks()
@@ -583,7 +583,6 @@ public sealed class Request : DmaFence
             return;
         }
 
-        int error = Skip ? Error : 0;
         bool cookie = Lockdep.BeginSignalling();
         try
         {
@@ -591,7 +590,7 @@ public sealed class Request : DmaFence
             {
                 ExecuteCallback next = node.Next!;
                 node.Next = null;
-                node.Waiter.DependencySignalled(error, propagateError: true);
+                node.Waiter.DependencySignalled(0, propagateError: false);
                 node = next;
             }
         }
@@ -654,7 +653,7 @@ public sealed class Request : DmaFence
     /// </summary>
     /// <remarks>
     /// A request that signals without ever having been made active (cancelled while queued or held, completed on the
-    /// CPU) releases its execute-callback waiters here, with its error, so none waits forever. The exchange is a full
+    /// CPU) releases its execute-callback waiters here, so none waits forever. The exchange is a full
     /// barrier before the list is read, as the engine's is (see <see cref="AddExecuteCallback"/>); a request that did
     /// execute pays one read.
     /// </remarks>

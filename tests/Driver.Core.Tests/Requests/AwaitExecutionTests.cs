@@ -9,7 +9,8 @@ namespace Driver.Core.Tests.Requests;
 /// <summary>
 /// Request.AwaitExecution, the core of I915_EXEC_FENCE_SUBMIT (i915_request_await_execution, __await_execution and
 /// __notify_execute_cb): the waiter is released when its signaler is made active on its engine, not when it completes;
-/// a signaler that never executes releases it as it signals, with its error; every waiter is released exactly once.
+/// a signaler that never executes releases it as it signals; the release never carries the signaler's error
+/// (irq_execute_cb completes the submit fence and nothing else); every waiter is released exactly once.
 /// The engine's part is played here by hand: MarkExecuting, a full barrier, NotifyExecute.
 /// </summary>
 public class AwaitExecutionTests
@@ -93,27 +94,29 @@ public class AwaitExecutionTests
     }
 
     [Fact]
-    public void ASignalerThatGoesToTheHardwareSkipped_HandsItsErrorDown()
+    public void ASignalerThatGoesToTheHardwareSkipped_HandsNothingDown()
     {
-        // A signaler whose own in-fence failed fatally is skipped when submitted (__i915_request_submit's
-        // __i915_request_skip): its waiter gets that error first, as an awaited fence's (i915_sw_fence_set_error_once),
-        // and skips its payload too.
+        // A signaler whose own in-fence failed fatally is skipped when submitted (__i915_request_skip in
+        // __i915_request_submit), but it is still submitted, and the execute callback it runs (irq_execute_cb) only
+        // completes the waiter's submit fence: the waiter keeps no error and runs its payload.
         Request signal = Build(NewTimeline(), null, _ => { });
         Request waiter = Build(NewTimeline(EngineId.Bcs0), rq => rq.AwaitExecution(signal), _ => { });
         signal.SetErrorOnce(-Errno.ENOENT);
         signal.Skip = true;
         Execute(signal);
 
-        Assert.Equal(-Errno.ENOENT, waiter.Error);
-        Assert.True(waiter.Skip);
+        Assert.Equal(-Errno.ENOENT, signal.Error);
+        Assert.Equal(0, waiter.Error);
+        Assert.False(waiter.Skip);
         Assert.False(waiter.IsSignaled);
     }
 
     [Fact]
-    public void ASignalerCancelledBeforeItExecutes_ReleasesItsWaiterWithEio_ErrorBeforeSignal()
+    public void ASignalerCancelledBeforeItExecutes_ReleasesItsWaiter_WhichMeetsTheWedgeItself_ErrorBeforeSignal()
     {
         // Cancelled while queued (a wedge's cancel, a reset's skip of banned work): it never reaches the hardware, so
-        // its waiters go as it signals, with -EIO; the waiter's own submission then meets whatever the engine does.
+        // its waiters go as it signals, with no error of its; the waiter's own submission then meets whatever the
+        // engine does — here a wedged engine's nop handler, which cancels it with -EIO in its turn.
         Request signal = Build(NewTimeline(), null, _ => { });
         Request? submitted = null;
         Request waiter = Build(NewTimeline(EngineId.Bcs0), rq => rq.AwaitExecution(signal), rq =>
