@@ -3,6 +3,7 @@ using System.Text;
 using Driver.Core.Errors;
 using Driver.Core.Hw;
 using Driver.Core.Memory;
+using Driver.Engines.Execution;
 
 namespace Driver.Drm.I915;
 
@@ -332,14 +333,8 @@ public sealed partial class I915Driver
         };
     }
 
-    private static uint MmioBase(EngineId e) => e switch
-    {
-        EngineId.Rcs0 => 0x2000,
-        EngineId.Bcs0 => 0x22000,
-        EngineId.Vcs0 => 0x1c0000,
-        EngineId.Vecs0 => 0x1c8000,
-        _ => 0x1a000,
-    };
+    // The command streamer decodes register addresses against the same bases.
+    private static uint MmioBase(EngineId e) => EngineMmio.MmioBase(e);
 
     private long EngineValue(EngineId e, string attr) => attr switch
     {

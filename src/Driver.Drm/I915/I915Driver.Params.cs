@@ -1,5 +1,6 @@
 using Driver.Core.Errors;
 using Driver.Core.Hw;
+using Driver.Engines.Execution;
 using Driver.Drm.I915.Layout;
 
 namespace Driver.Drm.I915;
@@ -102,7 +103,8 @@ public sealed partial class I915Driver
                 value = Options.Engines.Aggregate(0, (m, e) => m | (1 << (int)e.Class())); return 0;
             case I915Param.SliceMask: value = 1; return 0;
             case I915Param.SubsliceMask: value = 0x3f; return 0;
-            case I915Param.CsTimestampFrequency: value = 19_200_000; return 0;
+            // RING_TIMESTAMP's rate: the command streamer counts it at this very constant.
+            case I915Param.CsTimestampFrequency: value = (int)EngineMmio.CsTimestampFrequencyHz; return 0;
             case I915Param.MmapGttCoherent: value = 1; return 0;
             default: return -Errno.EINVAL;
         }

@@ -14,19 +14,21 @@ namespace Driver.Engines.Execution;
 /// for another request (<see cref="ExecStatus.Preempted"/>); a backward jump is a safe point but not an
 /// arbitration point, so a loop without MI_ARB_CHECK cannot be preempted.
 /// </summary>
-public sealed class CommandStreamer
+public sealed partial class CommandStreamer
 {
     /// <summary>Instructions between safe points in straight-line code.</summary>
     public const int SafePointInterval = 256;
 
     private readonly Ggtt _ggtt;
     private readonly ExeclistsEngine _engine;
+    private readonly uint _mmioBase;
 
     /// <summary>Creates the command streamer of <paramref name="engine"/>.</summary>
     public CommandStreamer(Ggtt ggtt, ExeclistsEngine engine)
     {
         _ggtt = ggtt;
         _engine = engine;
+        _mmioBase = EngineMmio.MmioBase(engine.Id);
     }
 
     /// <summary>Instruction pointer (the kernel's ACTHD): updated at safe points and faults, read by error capture.</summary>
@@ -199,6 +201,23 @@ public sealed class CommandStreamer
 
                 case MiOpcode.BatchBufferStart:
                     {
+                        if ((cmd & Mi.BatchPredicate) != 0)
+                        {
+                            // Predicated (gen12 PRM): the jump is ignored unless MI_PREDICATE_RESULT_1 bit 0 is set.
+                            cmd &= ~Mi.BatchPredicate;
+                            if (!PredicateSet(rq))
+                            {
+                                var skipped = MiForm.Decode(cmd);
+                                if (skipped.Error is { } error)
+                                {
+                                    return Fault(FaultKind.InvalidInstruction, rq, ip, cmd, error);
+                                }
+
+                                ip += skipped.Dwords * 4;
+                                break;
+                            }
+                        }
+
                         if (!Decode(rq, ip, cmd, out _, out uint target, out _, out ExecStatus status))
                         {
                             return status;
@@ -247,6 +266,47 @@ public sealed class CommandStreamer
                         }
 
                         ip += 8;
+                        break;
+                    }
+
+                case MiOpcode.LoadRegisterImm:
+                    {
+                        if (!LoadRegisterImm(rq, ip, cmd, out uint dwords))
+                        {
+                            return ExecStatus.Faulted;
+                        }
+
+                        ip += dwords * 4;
+                        break;
+                    }
+
+                case MiOpcode.LoadRegisterReg:
+                    if (!LoadRegisterReg(rq, ip, cmd))
+                    {
+                        return ExecStatus.Faulted;
+                    }
+
+                    ip += 12;
+                    break;
+
+                case MiOpcode.LoadRegisterMem:
+                case MiOpcode.StoreRegisterMem:
+                    if (!RegisterMem(rq, ip, cmd, load: opcode == MiOpcode.LoadRegisterMem))
+                    {
+                        return ExecStatus.Faulted;
+                    }
+
+                    ip += 16;
+                    break;
+
+                case MiOpcode.Math:
+                    {
+                        if (!AluMath(rq, ip, cmd, out uint dwords))
+                        {
+                            return ExecStatus.Faulted;
+                        }
+
+                        ip += dwords * 4;
                         break;
                     }
 

@@ -31,6 +31,18 @@ public static class Mi
     /// <summary>MI_STORE_DWORD_IMM / MI_SEMAPHORE_WAIT "use global GTT" (bit 22): GpuSim has one space, accepted as is.</summary>
     public const uint UseGgtt = 1u << 22;
 
+    /// <summary>
+    /// MI_BATCH_BUFFER_START's predication enable (bit 15): the jump is ignored unless bit 0 of the engine's
+    /// MI_PREDICATE_RESULT_1 is set (gen12 PRM, MI_BATCH_BUFFER_START "Predication Enable").
+    /// </summary>
+    public const uint BatchPredicate = 1u << 15;
+
+    /// <summary>MI_LOAD_REGISTER_IMM / LRM / SRM "CS MMIO" (bit 19): the register offset is relative to the engine's mmio_base.</summary>
+    public const uint CsMmio = 1u << 19;
+
+    /// <summary>MI_LOAD_REGISTER_REG "source CS MMIO" (bit 18): the source register is relative to the engine's mmio_base.</summary>
+    public const uint LrrSourceCsMmio = 1u << 18;
+
     /// <summary>MI_NOOP.</summary>
     public const uint Noop = 0;
 
@@ -75,6 +87,38 @@ public static class Mi
     /// <summary>MI_BATCH_BUFFER_START, gen8+ form: 3 dwords (header with bit 8, address low, address high).</summary>
     public static uint[] BatchBufferStart64(ulong address) =>
         [Header(MiOpcode.BatchBufferStart, AddressSpacePpgtt | 1), (uint)address, (uint)(address >> 32)];
+
+    /// <summary>MI_BATCH_BUFFER_START, gen8+ form with predication: jumps only when MI_PREDICATE_RESULT_1 bit 0 is set.</summary>
+    public static uint[] BatchBufferStart64Predicated(ulong address) =>
+        [Header(MiOpcode.BatchBufferStart, BatchPredicate | 1), (uint)address, (uint)(address >> 32)];
+
+    /// <summary>MI_LOAD_REGISTER_IMM: 1 + 2n dwords (header with length 2n-1, then register/value pairs).</summary>
+    public static uint[] LoadRegisterImm(params (uint Register, uint Value)[] writes)
+    {
+        uint[] dwords = new uint[1 + (2 * writes.Length)];
+        dwords[0] = Header(MiOpcode.LoadRegisterImm, (uint)((2 * writes.Length) - 1));
+        for (int i = 0; i < writes.Length; i++)
+        {
+            dwords[1 + (2 * i)] = writes[i].Register;
+            dwords[2 + (2 * i)] = writes[i].Value;
+        }
+
+        return dwords;
+    }
+
+    /// <summary>MI_LOAD_REGISTER_REG: 3 dwords (header, source register, destination register).</summary>
+    public static uint[] LoadRegisterReg(uint source, uint destination) => [Header(MiOpcode.LoadRegisterReg, 1), source, destination];
+
+    /// <summary>MI_LOAD_REGISTER_MEM, gen8+ form: 4 dwords (header, register, address low, address high).</summary>
+    public static uint[] LoadRegisterMem64(uint register, ulong address) =>
+        [Header(MiOpcode.LoadRegisterMem, 2), register, (uint)address, (uint)(address >> 32)];
+
+    /// <summary>MI_STORE_REGISTER_MEM, gen8+ form: 4 dwords (header, register, address low, address high).</summary>
+    public static uint[] StoreRegisterMem64(uint register, ulong address) =>
+        [Header(MiOpcode.StoreRegisterMem, 2), register, (uint)address, (uint)(address >> 32)];
+
+    /// <summary>MI_MATH: 1 + n dwords (header with length n-1, then n <see cref="Alu"/> instructions).</summary>
+    public static uint[] Math(params uint[] alu) => [Header(MiOpcode.Math, (uint)(alu.Length - 1)), .. alu];
 
     /// <summary>GPUSIM_WORK: 2 dwords (header, nanoseconds).</summary>
     public static uint[] Work(uint nanoseconds) => [Header(MiOpcode.Work), nanoseconds];

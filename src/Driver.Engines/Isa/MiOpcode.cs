@@ -13,10 +13,20 @@ public static class MiOpcode
     public const uint ArbCheck = 0x05;
     /// <summary>MI_BATCH_BUFFER_END: the batch is finished.</summary>
     public const uint BatchBufferEnd = 0x0A;
+    /// <summary>MI_MATH: run ALU instructions over the engine's GPRs (see <see cref="Alu"/>).</summary>
+    public const uint Math = 0x1A;
     /// <summary>MI_SEMAPHORE_WAIT: poll a dword until a comparison holds.</summary>
     public const uint SemaphoreWait = 0x1C;
     /// <summary>MI_STORE_DWORD_IMM: store an immediate dword to a GGTT address.</summary>
     public const uint StoreDwordImm = 0x20;
+    /// <summary>MI_LOAD_REGISTER_IMM: write immediates to N registers.</summary>
+    public const uint LoadRegisterImm = 0x22;
+    /// <summary>MI_STORE_REGISTER_MEM: store a register to memory.</summary>
+    public const uint StoreRegisterMem = 0x24;
+    /// <summary>MI_LOAD_REGISTER_MEM: load a register from memory.</summary>
+    public const uint LoadRegisterMem = 0x29;
+    /// <summary>MI_LOAD_REGISTER_REG: copy one register to another.</summary>
+    public const uint LoadRegisterReg = 0x2A;
     /// <summary>MI_BATCH_BUFFER_START: jump to a GGTT address (to itself: spin).</summary>
     public const uint BatchBufferStart = 0x31;
     /// <summary>MI_CONDITIONAL_BATCH_BUFFER_END: end the batch if a comparison on a dword holds.</summary>
