@@ -459,11 +459,24 @@ public class DmaFence
         long now = Stopwatch.GetTimestamp();
         double ticks = busywaitNs * (double)Stopwatch.Frequency / 1e9;
         long end = ticks >= deadline - now ? deadline : now + (long)ticks;
+        bool extended = false;
         var spin = new SpinWait();
         while (!IsSignaled)
         {
-            if (Stopwatch.GetTimestamp() >= end)
+            long t = Stopwatch.GetTimestamp();
+            if (t >= end)
             {
+                // __i915_spin_request spins for a *running* request, its budget timed from when it runs (on hardware
+                // that is at once; here the engine thread's wake-up comes first). A fence whose work began during the
+                // budget gets the budget again from that moment, once, so the spin is never longer than twice it.
+                long since = extended ? 0 : RunningSinceTimestamp;
+                extended = true;
+                if (since > 0 && since + (long)ticks > t)
+                {
+                    end = Math.Min(deadline, since + (long)ticks);
+                    continue;
+                }
+
                 return false;
             }
 
@@ -471,6 +484,13 @@ public class DmaFence
         }
         return true;
     }
+
+    /// <summary>
+    /// The <see cref="Stopwatch"/> timestamp at which the fence's work began running, 0 while it has not (or for a
+    /// fence without such a notion, the default): a busywait that runs out before it extends its budget from there
+    /// (see <see cref="Busywait"/>).
+    /// </summary>
+    protected virtual long RunningSinceTimestamp => 0;
 
     /// <summary>
     /// The <see cref="Stopwatch"/> timestamp <paramref name="timeout"/> from now, saturated at <see cref="long.MaxValue"/>

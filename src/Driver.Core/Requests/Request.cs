@@ -331,6 +331,12 @@ public sealed class Request : DmaFence
     protected override long BusywaitNs =>
         IsSubmitted ? Props?.MaxBusywaitDurationNs ?? DefaultMaxBusywaitDurationNs : 0;
 
+    /// <summary>
+    /// When the engine began executing the payload (<see cref="StartedTimestamp"/>, 0 before): a waiter whose busywait
+    /// ran out while the engine thread was still waking gets its budget from this moment (DmaFence.Busywait).
+    /// </summary>
+    protected override long RunningSinceTimestamp => StartedTimestamp;
+
     /// <summary>GGTT address of the first batch dword (0 for a pulse, which has no batch).</summary>
     public uint BatchAddress { get; private set; }
 
