@@ -57,6 +57,9 @@ public sealed class ExeclistsEngine : Engine
     /// <summary>Puts a submission's wake-up of the sleeping thread on the submitter's CPU (see <see cref="WakeAffinity"/>).</summary>
     private readonly WakeAffinity _wakeAffinity = new();
 
+    /// <summary>This engine's GT's engines, counted while awake: a wake-up is steered only on an idle GT.</summary>
+    private readonly WakeGroup _wakeGroup;
+
     /// <summary>
     /// Monitor of the park handshake: guards <see cref="_parkRequests"/> and <see cref="_parked"/>. Its exit/enter is
     /// the barrier that hands the engine-owned state to the parker and back.
@@ -122,10 +125,11 @@ public sealed class ExeclistsEngine : Engine
     private long _faults;
 
     /// <summary>Creates and starts the engine thread.</summary>
-    public ExeclistsEngine(EngineId id, Ggtt ggtt, EngineOptions? options = null)
+    public ExeclistsEngine(EngineId id, Ggtt ggtt, EngineOptions? options = null, WakeGroup? wakeGroup = null)
         : base(id)
     {
         _options = options ?? new EngineOptions();
+        _wakeGroup = wakeGroup ?? new WakeGroup();
         _cs = new CommandStreamer(ggtt, this);
         TimesliceDuration = _options.TimesliceDuration;
         Props.MaxBusywaitDurationNs = _options.MaxBusywaitDurationNs;
@@ -173,6 +177,9 @@ public sealed class ExeclistsEngine : Engine
 
     /// <summary>The engine thread's wake steering, for tests.</summary>
     internal WakeAffinity WakeAffinityForTest => _wakeAffinity;
+
+    /// <summary>The GT's awake-engine count this engine belongs to, for tests.</summary>
+    internal WakeGroup WakeGroupForTest => _wakeGroup;
     private long _doorbellRings;
 
     /// <inheritdoc/>
@@ -517,6 +524,7 @@ public sealed class ExeclistsEngine : Engine
     private void Run()
     {
         SetCurrent(this);
+        _wakeGroup.Woke();
         if (_options.WakeOnSubmitterCpu)
         {
             _wakeAffinity.Register();
@@ -547,6 +555,7 @@ public sealed class ExeclistsEngine : Engine
             }
 
             using (_park.Acquire()) { _parked = true; _park.PulseAll(); }
+            _wakeGroup.Sleeps();
             Lockdep.Default.ThreadExit();
         }
     }
@@ -946,7 +955,9 @@ public sealed class ExeclistsEngine : Engine
 
             _dozing = true;
         }
+        _wakeGroup.Sleeps();
         _doorbell.Wait(timeout);
+        _wakeGroup.Woke();
         _wakeAffinity.RestoreIfSteered();
         using (_park.Acquire())
         {
@@ -1023,7 +1034,13 @@ public sealed class ExeclistsEngine : Engine
         if (Volatile.Read(ref _sleeping) != 0)
         {
             Interlocked.Increment(ref _doorbellRings);
-            _wakeAffinity.SteerToCurrentCpu();
+            // Only onto an idle GT: with another engine awake, the machine's other CPUs are not halted and this
+            // engine would only queue behind the submitter (WakeGroup).
+            if (_wakeGroup.Awake == 0)
+            {
+                _wakeAffinity.SteerToCurrentCpu();
+            }
+
             _doorbell.Set();
         }
     }

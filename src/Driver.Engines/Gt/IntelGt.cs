@@ -32,8 +32,9 @@ public sealed class IntelGt : IDisposable
         // gt->reset.mutex, in the fence-signalling section) beside the stop-machine mmap policy is the 2018 splat,
         // and runs that combine them expect that report (docs/benchmarks.md, StopMachineSplatDemo).
         StopMachine = new StopMachine("stop_machine", Lockdep.Default);
+        var wakeGroup = new WakeGroup();
         _engines = EngineIds.All.Select(id => Config.EngineFactory?.Invoke(id, this) ?? new ExeclistsEngine(id, Ggtt,
-            (Config.BusyPollEngines & id.Mask()) != 0 ? Config.Engine with { BusyPoll = true } : Config.Engine)).ToArray();
+            (Config.BusyPollEngines & id.Mask()) != 0 ? Config.Engine with { BusyPoll = true } : Config.Engine, wakeGroup)).ToArray();
         foreach (Engine e in _engines)
         {
             StopMachine.Register(e);
