@@ -201,7 +201,9 @@ public sealed partial class CommandStreamer
 
                 case MiOpcode.BatchBufferStart:
                     {
-                        if ((cmd & Mi.BatchPredicate) != 0)
+                        // Predication is a bit of the gen8+ form (3 dwords, length 1); on GpuSim's own 2-dword form bit
+                        // 15 stays a stray bit, which the decode below refuses.
+                        if ((cmd & Mi.BatchPredicate) != 0 && (cmd & 0xff) == 1)
                         {
                             // Predicated (gen12 PRM): the jump is ignored unless MI_PREDICATE_RESULT_1 bit 0 is set.
                             cmd &= ~Mi.BatchPredicate;
