@@ -98,7 +98,11 @@ public sealed class ExeclistsEngine : Engine
     private bool _preemptFired;
     private long _preemptions;
     private readonly Action<Request> _cancelBanned;
+
+    /// <summary>0 awake; <see cref="SleepingIdle"/> asleep with no work; <see cref="SleepingInBatch"/> dozing inside a batch.</summary>
     private int _sleeping;
+    private const int SleepingIdle = 2;
+    private const int SleepingInBatch = 1;
     private int _parkRequests;
     private bool _parked;
 
@@ -888,7 +892,7 @@ public sealed class ExeclistsEngine : Engine
         }
 
         _doorbell.Reset();
-        Volatile.Write(ref _sleeping, 1);
+        Volatile.Write(ref _sleeping, SleepingIdle);
         // Full barrier: the _sleeping store must be visible before we look at the queue once more. The other side is
         // the barrier in Kick(), between a submitter's channel write and its read of _sleeping.
         Interlocked.MemoryBarrier();
@@ -1013,7 +1017,7 @@ public sealed class ExeclistsEngine : Engine
     {
         long generation = Interlocked.Read(ref _resetGeneration);
         _doorbell.Reset();
-        Volatile.Write(ref _sleeping, 1);
+        Volatile.Write(ref _sleeping, SleepingInBatch);
         // Full barrier: pairs with Kick(), so a submission, a raised priority or a park requested after this is not
         // slept through: the batch looks at them at its next safe point.
         Interlocked.MemoryBarrier();
@@ -1031,12 +1035,15 @@ public sealed class ExeclistsEngine : Engine
     {
         // Pairs with the barrier in Idle(): either the engine sees our queued item, or we see it sleeping.
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _sleeping) != 0)
+        int sleeping = Volatile.Read(ref _sleeping);
+        if (sleeping != 0)
         {
             Interlocked.Increment(ref _doorbellRings);
-            // Only onto an idle GT: with another engine awake, the machine's other CPUs are not halted and this
-            // engine would only queue behind the submitter (WakeGroup).
-            if (_wakeGroup.Awake == 0)
+            // Only an idle engine on an idle GT. A batch dozing on the engine (a spinner) is not ended by the ring, so
+            // nothing waits on this wake-up, and pulling its thread onto the submitter's CPU would only make the two
+            // contend; with another engine awake, the machine's other CPUs are not halted and this engine would only
+            // queue behind the submitter (WakeGroup).
+            if (sleeping == SleepingIdle && _wakeGroup.Awake == 0)
             {
                 _wakeAffinity.SteerToCurrentCpu();
             }
