@@ -98,6 +98,51 @@ public sealed class WakeAffinityTests
     }
 
     [LinuxFact]
+    public void ARingToAnEngineDozingInABatch_IsNotSteered()
+    {
+        // A spinner dozes on the engine between its polls (Backoff → Doze): a submission rings it, so the batch looks
+        // at priorities and timeslices, but the ring does not end it and nothing waits on that wake-up, so it is not
+        // steered (pulling the spinner's thread onto the submitter's CPU would only make the two contend).
+        using var h = new GtHarness(engine: new EngineOptions { IdleSpinNs = 0 });
+        var engine = (ExeclistsEngine)h.Gt[EngineId.Rcs0];
+        Poll.Until(() => engine.WakeAffinityForTest.Enabled, "the engine thread registered for steering", bound: Bound.Long);
+        TestBuffer started = h.NewBuffer();
+        TestBuffer batch = h.NewBuffer();
+        batch.Write(new BatchBuilder().StoreDword(started.At(0), 1).Emit(Mi.Noop).Jump(batch.Address + 12));
+        Request spin = h.Gt.CreateAndSubmit(h.Context, EngineId.Rcs0, batch.Address);
+        TestBuffer nop = Nop(h);
+        var queued = new List<Request>();
+        try
+        {
+            Poll.Until(() => started[0] == 1, "the spinner started", bound: Bound.Long);
+            long steered = engine.SteeredWakeups;
+            long rings = engine.DoorbellRings;
+            // The spinner dozes 1 ms at a time between short spins: submit while it dozes until one submission rings.
+            for (int i = 0; i < 100 && engine.DoorbellRings == rings; i++)
+            {
+                Poll.Until(() => engine.IsParked, "the spinner dozing", bound: Bound.Long);
+                queued.Add(SubmitNop(h, nop));
+            }
+
+            Assert.True(engine.DoorbellRings > rings, "no submission found the spinner dozing");
+            Assert.Equal(steered, engine.SteeredWakeups);
+        }
+        finally
+        {
+            batch[3] = Mi.BatchBufferEnd;
+            Assert.True(spin.Wait(Bound.Long), "the spinner did not end");
+            foreach (Request rq in queued)
+            {
+                Assert.True(rq.Wait(Bound.Long));
+                Assert.Equal(1, rq.Status);
+                rq.Put();
+            }
+
+            spin.Put();
+        }
+    }
+
+    [LinuxFact]
     public void WithSteeringOff_NothingIsSteered()
     {
         using var h = new GtHarness(engine: new EngineOptions { IdleSpinNs = 0, WakeOnSubmitterCpu = false });
