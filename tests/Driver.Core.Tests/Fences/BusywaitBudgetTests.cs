@@ -12,23 +12,30 @@ namespace Driver.Core.Tests.Fences;
 /// </summary>
 public class BusywaitBudgetTests
 {
-    [Fact]
-    public void AFenceWhoseWorkBeganDuringTheBudgetIsSpunOnFromThatMoment_AndASignalThenIsAHit()
+    /// <summary>A thread waiting on <paramref name="f"/>; the counters it saw, read after it is joined.</summary>
+    private static (TestThread Waiter, Func<FenceWaitCounters> Counters) StartWaiter(DmaFence f)
     {
-        // "Began" an hour from now: the renewed budget outlasts the test, so the signal certainly lands while it spins.
-        long hour = 3600 * Stopwatch.Frequency;
-        var f = new RunningSinceFence(1, now => now + hour);
         FenceWaitCounters counters = default;
         var waiter = TestThread.Start("waiter", () =>
         {
             Assert.True(f.Wait(Bound.Long));
             counters = DmaFence.CurrentThreadWaitCounters;
         });
+        return (waiter, () => counters);
+    }
+
+    [Fact]
+    public void AFenceWhoseWorkBeganDuringTheBudgetIsSpunOnFromThatMoment_AndASignalThenIsAHit()
+    {
+        // "Began" an hour from now: the renewed budget outlasts the test, so the signal certainly lands while it spins.
+        long hour = 3600 * Stopwatch.Frequency;
+        var f = new RunningSinceFence(1, now => now + hour);
+        (TestThread waiter, Func<FenceWaitCounters> counters) = StartWaiter(f);
         Assert.True(f.Asked.Wait(Bound.Long), "the busywait never ran out and asked");
         f.Signal();
         waiter.Join();
 
-        Assert.Equal(new FenceWaitCounters(Busywaits: 1, BusywaitHits: 1, Sleeps: 0), counters);
+        Assert.Equal(new FenceWaitCounters(Busywaits: 1, BusywaitHits: 1, Sleeps: 0), counters());
         Assert.Equal(1, f.TimesAsked);
     }
 
@@ -37,17 +44,12 @@ public class BusywaitBudgetTests
     {
         // 0: not running yet (the engine thread still waking): no renewal, the waiter sleeps and the signal wakes it.
         var f = new RunningSinceFence(1, _ => 0);
-        FenceWaitCounters counters = default;
-        var waiter = TestThread.Start("waiter", () =>
-        {
-            Assert.True(f.Wait(Bound.Long));
-            counters = DmaFence.CurrentThreadWaitCounters;
-        });
+        (TestThread waiter, Func<FenceWaitCounters> counters) = StartWaiter(f);
         Poll.Until(() => f.Waiters == 1, "the waiter to sleep");
         f.Signal();
         waiter.Join();
 
-        Assert.Equal(new FenceWaitCounters(Busywaits: 1, BusywaitHits: 0, Sleeps: 1), counters);
+        Assert.Equal(new FenceWaitCounters(Busywaits: 1, BusywaitHits: 0, Sleeps: 1), counters());
         Assert.Equal(1, f.TimesAsked);
     }
 
@@ -56,17 +58,12 @@ public class BusywaitBudgetTests
     {
         // Began "just now" every time it is asked: the renewed budget (1 ms) runs out too, and is not renewed again.
         var f = new RunningSinceFence(1_000_000, now => now);
-        FenceWaitCounters counters = default;
-        var waiter = TestThread.Start("waiter", () =>
-        {
-            Assert.True(f.Wait(Bound.Long));
-            counters = DmaFence.CurrentThreadWaitCounters;
-        });
+        (TestThread waiter, Func<FenceWaitCounters> counters) = StartWaiter(f);
         Poll.Until(() => f.Waiters == 1, "the waiter to sleep");
         f.Signal();
         waiter.Join();
 
-        Assert.Equal(new FenceWaitCounters(Busywaits: 1, BusywaitHits: 0, Sleeps: 1), counters);
+        Assert.Equal(new FenceWaitCounters(Busywaits: 1, BusywaitHits: 0, Sleeps: 1), counters());
         Assert.Equal(1, f.TimesAsked);
     }
 }

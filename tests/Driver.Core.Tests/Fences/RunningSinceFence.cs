@@ -4,7 +4,7 @@ namespace Driver.Core.Tests.Fences;
 
 /// <summary>
 /// A fence with a chosen busywait whose "running since" timestamp the test decides at the moment a busywait that ran
-/// out asks for it (<see cref="DmaFence"/> reads it only then): <see cref="Since"/> gets the current
+/// out asks for it (<see cref="DmaFence"/> reads it only then): <paramref name="since"/> gets the current
 /// <see cref="System.Diagnostics.Stopwatch"/> timestamp and returns what the work's start should be.
 /// </summary>
 internal sealed class RunningSinceFence(long busywaitNs, Func<long, long> since) : DmaFence
@@ -17,9 +17,6 @@ internal sealed class RunningSinceFence(long busywaitNs, Func<long, long> since)
     /// <summary>How many times it was asked.</summary>
     public int TimesAsked => Volatile.Read(ref _asked);
 
-    /// <summary>Decides the answer from the current timestamp.</summary>
-    public Func<long, long> Since { get; } = since;
-
     /// <inheritdoc/>
     protected override long BusywaitNs => busywaitNs;
 
@@ -28,7 +25,7 @@ internal sealed class RunningSinceFence(long busywaitNs, Func<long, long> since)
     {
         get
         {
-            long answer = Since(System.Diagnostics.Stopwatch.GetTimestamp());
+            long answer = since(System.Diagnostics.Stopwatch.GetTimestamp());
             Interlocked.Increment(ref _asked);
             Asked.Set();
             return answer;
