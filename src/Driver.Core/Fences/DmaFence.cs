@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Driver.Core.Errors;
 using Driver.Core.Locking;
+using Driver.Core.Sync;
 
 namespace Driver.Core.Fences;
 
@@ -45,6 +46,16 @@ public class DmaFence
     /// <summary>Registered callbacks (LIFO list), guarded by <see cref="_sync"/>.</summary>
     private FenceCallback? _callbacks;
 
+    /// <summary>
+    /// The first waiter asleep on this fence, published so that a signaller may steer its wake-up onto its own CPU
+    /// (<see cref="SteerWaiterWakeups"/>); guarded by <see cref="_sync"/>. Set and cleared by that waiter only, so
+    /// a steer (made under the lock while it is set) is always followed by the waiter's restore.
+    /// </summary>
+    private WakeAffinity? _sleeper;
+
+    /// <summary>Waiter wake-ups steered onto their signaller's CPU, by every fence.</summary>
+    private static long s_steeredWaiterWakeups;
+
     /// <summary><see cref="Stopwatch.GetTimestamp"/> at the signal; 0 before.</summary>
     private long _signalTimestamp;
 
@@ -55,7 +66,26 @@ public class DmaFence
     /// </summary>
 #pragma warning disable IDE1006 // thread-static fields are t_camelCase, which editorconfig cannot tell apart
     [ThreadStatic] private static DeferredCallbacks? t_deferred;
+
+    /// <summary>Whether signals made on this thread steer their sleeping waiter's wake-up (<see cref="SteerWaiterWakeups"/>).</summary>
+    [ThreadStatic] private static bool t_steerWaiters;
 #pragma warning restore IDE1006
+
+    /// <summary>
+    /// Set by a signalling thread (an engine's, around its interrupt) when the waiters it is about to wake should be
+    /// queued on its own CPU rather than placed by the scheduler: on an otherwise idle machine whose idle vCPUs halt,
+    /// a waiter woken onto a halted vCPU waits tens of microseconds for the host to run it (see
+    /// <see cref="WakeAffinity"/>). Only the first sleeping waiter of a fence is steered, and it widens its mask back
+    /// as soon as it runs. Cleared by the same thread when its signalling is done.
+    /// </summary>
+    public static bool SteerWaiterWakeups
+    {
+        get => t_steerWaiters;
+        set => t_steerWaiters = value;
+    }
+
+    /// <summary>How many sleeping waiters' wake-ups were steered onto their signaller's CPU, process-wide.</summary>
+    public static long SteeredWaiterWakeups => Interlocked.Read(ref s_steeredWaiterWakeups);
 
     /// <summary>
     /// <see cref="Signal"/> calls refused because the fence had already signalled. Counted on that refusal path only,
@@ -225,7 +255,7 @@ public class DmaFence
     protected void Reinitialize(ulong context, uint seqno)
     {
         Debug.Assert(IsSignaled, "a fence is recycled only after it signalled");
-        Debug.Assert(Waiters == 0 && _callbacks is null, "a recycled fence still had waiters or callbacks");
+        Debug.Assert(Waiters == 0 && _callbacks is null && _sleeper is null, "a recycled fence still had waiters or callbacks");
         FenceContext = context;
         Seqno = seqno;
         _refusedSignals = 0;
@@ -417,34 +447,55 @@ public class DmaFence
         }
         // Full barrier: publishes this waiter before the state check below; pairs with the CAS in Signal().
         Interlocked.Increment(ref _interest);
+        WakeAffinity? steerable = null;
         try
         {
             using (Sync.Acquire())
             {
-                bool slept = false;
-                while (!IsSignaled)
+                try
                 {
-                    long remaining = deadline - Stopwatch.GetTimestamp();
-                    if (remaining <= 0)
+                    bool slept = false;
+                    while (!IsSignaled)
                     {
-                        return false;
-                    }
+                        long remaining = deadline - Stopwatch.GetTimestamp();
+                        if (remaining <= 0)
+                        {
+                            return false;
+                        }
 
-                    if (!slept)
-                    {
-                        slept = true;
-                        t_sleeps++;
+                        if (!slept)
+                        {
+                            slept = true;
+                            t_sleeps++;
+                            // The first sleeper offers its wake-up for steering (NotifySlow, under this lock).
+                            if (_sleeper is null)
+                            {
+                                steerable = WakeAffinity.ForCurrentThread();
+                                _sleeper = steerable.Enabled ? steerable : null;
+                            }
+                        }
+                        // In double: remaining * 1000 overflows a long for the far deadlines of very long waits.
+                        int ms = (int)Math.Clamp(remaining * 1000.0 / Stopwatch.Frequency, 1, int.MaxValue);
+                        Sync.Wait(ms);
                     }
-                    // In double: remaining * 1000 overflows a long for the far deadlines of very long waits.
-                    int ms = (int)Math.Clamp(remaining * 1000.0 / Stopwatch.Frequency, 1, int.MaxValue);
-                    Sync.Wait(ms);
+                    return true;
                 }
-                return true;
+                finally
+                {
+                    // Withdrawn under the lock a steer is made under: no steer can come after this.
+                    if (steerable is not null && ReferenceEquals(_sleeper, steerable))
+                    {
+                        _sleeper = null;
+                    }
+                }
             }
         }
         finally
         {
             Interlocked.Decrement(ref _interest);
+            // Outside the lock: a steer made while this waiter slept is undone before it goes on (a syscall, only
+            // when one was made).
+            steerable?.RestoreIfSteered();
         }
     }
 
@@ -518,6 +569,12 @@ public class DmaFence
             for (FenceCallback? n = list; n is not null; n = n.Next)
             {
                 n.Owner = null;
+            }
+
+            // Under the lock, while the sleeper is still published: it withdraws (and then restores) under this lock.
+            if (t_steerWaiters && _sleeper is { } sleeper && sleeper.SteerToCurrentCpu())
+            {
+                Interlocked.Increment(ref s_steeredWaiterWakeups);
             }
 
             Sync.PulseAll();

@@ -35,7 +35,9 @@ public sealed record EngineOptions
     /// Whether a submission that rings a sleeping engine's doorbell first narrows the engine thread's affinity to the
     /// submitter's CPU (the thread widens it back as soon as it runs): i915's submission tasklet runs on the CPU that
     /// raised it, and on a VM a wake-up sent to a halted vCPU costs several times one queued on the waker's (see
-    /// <see cref="WakeAffinity"/>). Linux only; a no-op elsewhere.
+    /// <see cref="Driver.Core.Sync.WakeAffinity"/>); and whether the engine, completing the last request of a burst
+    /// on an idle GT, wakes a waiter asleep on it onto its own CPU the same way (<see
+    /// cref="Driver.Core.Fences.DmaFence.SteerWaiterWakeups"/>). Linux only; a no-op elsewhere.
     /// </summary>
     public bool WakeOnSubmitterCpu { get; init; } = true;
 

@@ -2,10 +2,12 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Locking;
 using Driver.Core.Memory;
 using Driver.Core.Requests;
+using Driver.Core.Sync;
 
 namespace Driver.Engines.Execution;
 
@@ -669,7 +671,26 @@ public sealed class ExeclistsEngine : Engine
         rq.Timeline.WriteBreadcrumb(rq.Seqno);
         Volatile.Write(ref _active, null);
         Interlocked.Increment(ref _completed);
-        _breadcrumbs.Interrupt();
+        // The last request of a burst on an otherwise idle GT: a waiter asleep on it is woken onto this CPU, which
+        // this thread is about to leave idle, rather than onto a halted one (WakeAffinity). With more queued, or
+        // another engine awake, the waiter is left to the scheduler: a submitter queued behind a busy engine thread
+        // would only slow both down.
+        if (_options.WakeOnSubmitterCpu && _sched.Count == 0 && _port.IsEmpty && _wakeGroup.Awake == 1)
+        {
+            DmaFence.SteerWaiterWakeups = true;
+            try
+            {
+                _breadcrumbs.Interrupt();
+            }
+            finally
+            {
+                DmaFence.SteerWaiterWakeups = false;
+            }
+        }
+        else
+        {
+            _breadcrumbs.Interrupt();
+        }
     }
 
     /// <summary>Returns true when the batch was abandoned by a reset.</summary>

@@ -3,7 +3,7 @@ namespace Driver.Engines.Execution;
 /// <summary>
 /// The engines of one GT, counted while their threads are awake (running, or spinning in their idle spin), so a
 /// submitter can tell an idle GT from a busy one when it rings a sleeping engine: only the first engine to wake on an
-/// idle GT has its wake-up steered onto the submitter's CPU (<see cref="WakeAffinity"/>). On a busy GT the other
+/// idle GT has its wake-up steered onto the submitter's CPU (<see cref="Driver.Core.Sync.WakeAffinity"/>). On a busy GT the other
 /// vCPUs are not halted, and stacking more engine threads on the submitter's CPU only makes them queue behind one
 /// another (measured: five engines from two submitters, 1.67 M requests/s steered every time against 2.06 M not).
 /// </summary>

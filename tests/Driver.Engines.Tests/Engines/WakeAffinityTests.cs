@@ -1,5 +1,7 @@
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Requests;
+using Driver.Core.Sync;
 using Driver.Engines.Execution;
 using Driver.Engines.Isa;
 using Driver.Testing.Gt;
@@ -142,6 +144,85 @@ public sealed class WakeAffinityTests
         }
     }
 
+    /// <summary>
+    /// Starts a thread that waits on <paramref name="rq"/> and reports how many of its wake-ups were steered, and its
+    /// CPU mask before the wait and once the wait returned.
+    /// </summary>
+    private static TestThread StartWaiter(Request rq, Action<bool, long, string, string> done) =>
+        TestThread.Start("waiter", () =>
+        {
+            var mine = WakeAffinity.ForCurrentThread();
+            long before = mine.Steers;
+            string home = AllowedCpus(0);
+            bool signalled = rq.Wait(Bound.Long);
+            done(signalled, mine.Steers - before, home, AllowedCpus(0));
+        });
+
+    [LinuxFact]
+    public void AWaiterAsleepOnTheLastRequestOfABurst_IsWokenOntoTheEnginesCpu_AndRunsWithItsOwnMaskAgain()
+    {
+        // The engine completes the only request it has, on a GT with no other engine awake: the waiter that slept
+        // past its busywait is woken onto the engine's CPU (DmaFence.SteerWaiterWakeups) and widens its mask back
+        // before Wait returns.
+        using var h = new GtHarness(engine: new EngineOptions { IdleSpinNs = 0 });
+        var engine = (ExeclistsEngine)h.Gt[EngineId.Rcs0];
+        Poll.Until(() => engine.WakeAffinityForTest.Enabled, "the engine thread registered for steering", bound: Bound.Long);
+        TestBuffer nop = Nop(h);
+        long steered = 0;
+        for (int i = 0; i < 5; i++)
+        {
+            var gate = new DmaFence();
+            Request rq = h.Gt.CreateAndSubmit(h.Context, EngineId.Rcs0, nop.Address, RequestFlags.None, [gate]);
+            (bool Signalled, long Steers, string Home, string After) seen = default;
+            TestThread waiter = StartWaiter(rq, (ok, n, home, after) => seen = (ok, n, home, after));
+            Poll.Until(() => rq.Waiters == 1, "the waiter asleep on the request", bound: Bound.Long);
+            Poll.Until(() => engine.WakeGroupForTest.Awake == 0, "every engine of the GT asleep", bound: Bound.Long);
+            Assert.True(gate.Signal());
+            waiter.Join();
+            Assert.True(seen.Signalled, $"request {i} did not signal");
+            Assert.Equal(1, rq.Status);
+            Assert.Equal(seen.Home, seen.After);
+            steered += seen.Steers;
+            rq.Put();
+        }
+
+        // One steer per wake-up at most; a doze of another engine timing out just then (100 ms) leaves one awake and
+        // that signal unsteered, so 3 to 5 of the 5.
+        Assert.InRange(steered, 3, 5);
+    }
+
+    [LinuxFact]
+    public void AWaiterOnARequestWithMoreQueuedBehindIt_IsLeftToTheScheduler()
+    {
+        // The engine has more to run after the request: its waiter is not pulled onto the engine's busy CPU.
+        using var h = new GtHarness(engine: new EngineOptions { IdleSpinNs = 0 });
+        var engine = (ExeclistsEngine)h.Gt[EngineId.Rcs0];
+        Poll.Until(() => engine.WakeAffinityForTest.Enabled, "the engine thread registered for steering", bound: Bound.Long);
+        TestBuffer started = h.NewBuffer();
+        TestBuffer batch = h.NewBuffer();
+        batch.Write(new BatchBuilder().StoreDword(started.At(0), 1).Emit(Mi.Noop).Jump(batch.Address + 12));
+        Request spin = h.Gt.CreateAndSubmit(h.Context, EngineId.Rcs0, batch.Address);
+        TestBuffer nop = Nop(h);
+        Request first = SubmitNop(h, nop);
+        Request second = SubmitNop(h, nop);
+        (bool Signalled, long Steers, string Home, string After) seen = default;
+        TestThread waiter = StartWaiter(first, (ok, n, home, after) => seen = (ok, n, home, after));
+        Poll.Until(() => started[0] == 1, "the spinner started", bound: Bound.Long);
+        Poll.Until(() => first.Waiters == 1, "the waiter asleep on the first request", bound: Bound.Long);
+        batch[3] = Mi.BatchBufferEnd;
+        waiter.Join();
+        Assert.True(seen.Signalled);
+        Assert.True(second.Wait(Bound.Long));
+        Assert.Equal(1, first.Status);
+        Assert.Equal(1, second.Status);
+        Assert.Equal(0L, seen.Steers);
+        Assert.Equal(seen.Home, seen.After);
+        foreach (Request rq in new[] { spin, first, second })
+        {
+            rq.Put();
+        }
+    }
+
     [LinuxFact]
     public void WithSteeringOff_NothingIsSteered()
     {
@@ -159,6 +240,19 @@ public sealed class WakeAffinityTests
         Assert.True(engine.DoorbellRings >= 1, "no submission found the engine asleep");
         Assert.Equal(0L, engine.SteeredWakeups);
         Assert.False(engine.WakeAffinityForTest.Enabled);
+
+        // Nor is a waiter's wake-up.
+        var gate = new DmaFence();
+        Request last = h.Gt.CreateAndSubmit(h.Context, EngineId.Rcs0, nop.Address, RequestFlags.None, [gate]);
+        (bool Signalled, long Steers) seen = default;
+        TestThread waiter = StartWaiter(last, (ok, n, _, _) => seen = (ok, n));
+        Poll.Until(() => last.Waiters == 1, "the waiter asleep on the request", bound: Bound.Long);
+        Poll.Until(() => engine.WakeGroupForTest.Awake == 0, "every engine of the GT asleep", bound: Bound.Long);
+        Assert.True(gate.Signal());
+        waiter.Join();
+        Assert.True(seen.Signalled);
+        Assert.Equal(0L, seen.Steers);
+        last.Put();
     }
 
     [LinuxFact]

@@ -1,26 +1,30 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Driver.Engines.Execution;
+namespace Driver.Core.Sync;
 
 /// <summary>
-/// Steers a sleeping engine thread's next wake-up onto the CPU of the thread that wakes it, the way i915's submission
-/// work runs on the submitting CPU (the execlists tasklet is per-CPU: it runs where it was scheduled).
+/// Steers a sleeping thread's next wake-up onto the CPU of the thread that wakes it: an idle engine's thread onto its
+/// submitter's CPU, the way i915's submission work runs on the submitting CPU (the execlists tasklet is per-CPU: it
+/// runs where it was scheduled), and a fence waiter onto the CPU of the engine that signals it, the way the waiter of
+/// a request on hardware is woken by an interrupt taken on whatever CPU is awake.
 /// </summary>
 /// <remarks>
 /// <para>Why: on a virtual machine whose idle vCPUs halt, the scheduler wakes a thread onto an idle (halted) vCPU
 /// when it has one, and leaving halt costs the host a VM entry: measured on the 2-vCPU dev machine with a C futex
 /// ping (a sleeper idle 200 µs, woken by a spinning waker), 40 µs to the wakee running, against 8 µs when the wakee
-/// is queued on the waker's own CPU (docs/benchmarks.md, "Idle-engine latency"). Linux has no futex flag asking for
-/// that placement (pipes' sync wake-ups still prefer an idle CPU), so the waker narrows the sleeper's affinity to its
-/// own CPU just before ringing, and the sleeper widens it back to its home mask as soon as it runs.</para>
-/// <para>Only an idle engine's doorbell pays for this (two sched_setaffinity calls); a busy engine, or one inside its
-/// idle spin, is never rung. A waker that narrows just as the sleeper wakes for another reason leaves it narrowed
-/// until the sleeper's next trip through its sleep (it restores on the way in as well as on the way out), which is
-/// bounded by its next idle moment or doze.</para>
+/// is queued on the waker's own CPU (docs/benchmarks.md, "Where the sleeping engine's wake-up lands"). Linux has no
+/// futex flag asking for that placement (pipes' sync wake-ups still prefer an idle CPU), so the waker narrows the
+/// sleeper's affinity to its own CPU just before waking it, and the sleeper widens it back to its home mask as soon
+/// as it runs.</para>
+/// <para>Only wake-ups onto what is likely an idle machine pay for this (two sched_setaffinity calls): the engine's
+/// doorbell steers only on an idle GT, and an engine steers a fence waiter only when it has nothing more queued (see
+/// <c>ExeclistsEngine</c>). A waker that narrows just as the sleeper wakes for another reason leaves it narrowed
+/// until the sleeper's next <see cref="RestoreIfSteered"/>, which each kind of sleeper runs on its way out of every
+/// sleep (the engine on its way in as well).</para>
 /// <para>Linux only; elsewhere, or where libc lacks the calls, it does nothing.</para>
 /// </remarks>
-internal sealed unsafe partial class WakeAffinity
+public sealed unsafe partial class WakeAffinity
 {
     /// <summary>cpu_set_t: 1024 bits.</summary>
     private const int MaskWords = 16;
@@ -38,11 +42,32 @@ internal sealed unsafe partial class WakeAffinity
 
     private long _steers;
 
+#pragma warning disable IDE1006 // thread-static fields are t_camelCase, which editorconfig cannot tell apart
+    [ThreadStatic] private static WakeAffinity? t_current;
+#pragma warning restore IDE1006
+
+    /// <summary>
+    /// The calling thread's own instance, registered on first use (two syscalls and one allocation per thread, once):
+    /// what a thread about to sleep on a fence publishes so that the signaller can steer its wake-up.
+    /// </summary>
+    public static WakeAffinity ForCurrentThread()
+    {
+        WakeAffinity? current = t_current;
+        if (current is null)
+        {
+            current = new WakeAffinity();
+            current.Register();
+            t_current = current;
+        }
+
+        return current;
+    }
+
     /// <summary>How many wake-ups were steered.</summary>
     public long Steers => Interlocked.Read(ref _steers);
 
     /// <summary>The registered sleeper's kernel thread id (0 when none), for tests that read its mask from /proc.</summary>
-    internal int ThreadIdForTest => Volatile.Read(ref _tid);
+    public int ThreadIdForTest => Volatile.Read(ref _tid);
 
     /// <summary>Whether <see cref="Register"/> found the calls it needs.</summary>
     public bool Enabled => Volatile.Read(ref _tid) != 0;
@@ -83,29 +108,33 @@ internal sealed unsafe partial class WakeAffinity
     /// A waker, just before it wakes the sleeper: narrows the sleeper's affinity to the waker's current CPU, when that
     /// CPU is one the sleeper may use at all.
     /// </summary>
-    public void SteerToCurrentCpu()
+    /// <returns>Whether the sleeper's mask was narrowed.</returns>
+    public bool SteerToCurrentCpu()
     {
         int tid = Volatile.Read(ref _tid);
         if (tid == 0)
         {
-            return;
+            return false;
         }
 
         int cpu = Thread.GetCurrentProcessorId();
         if ((uint)cpu >= MaskWords * 64 || (_home[cpu >> 6] & (1UL << (cpu & 63))) == 0)
         {
-            return;
+            return false;
         }
 
         ulong* one = stackalloc ulong[MaskWords];
         new Span<ulong>(one, MaskWords).Clear();
         one[cpu >> 6] = 1UL << (cpu & 63);
-        if (SchedSetAffinity(tid, MaskWords * sizeof(ulong), one) == 0)
+        if (SchedSetAffinity(tid, MaskWords * sizeof(ulong), one) != 0)
         {
-            Interlocked.Increment(ref _steers);
-            // After the narrowing: the sleeper that sees 1 widens a mask that is already narrow.
-            Volatile.Write(ref _steered, 1);
+            return false;
         }
+
+        Interlocked.Increment(ref _steers);
+        // After the narrowing: the sleeper that sees 1 widens a mask that is already narrow.
+        Volatile.Write(ref _steered, 1);
+        return true;
     }
 
     /// <summary>The sleeper, on its way into and out of a sleep: widens its mask back if a waker narrowed it.</summary>
