@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Drm.I915;
@@ -122,5 +123,46 @@ public class ExecSubmitFenceTests
         Assert.Equal(1, waiter.SignalAttempts);
         Assert.Equal(0u, h.Read(first, 0, 1)[0]);
         Assert.Equal(0u, h.Read(second, 0, 1)[0]);
+    }
+
+    [Fact]
+    public void AWedgeCancellingALongSubmitFenceChainDoesNotNestALevelPerLink()
+    {
+        // i915 runs an execute callback from irq_work (irq_execute_cb), never on the signaler's stack. A signaler
+        // cancelled by a wedge releases its FENCE_SUBMIT waiter as it signals; the waiter meets the nop handler and
+        // signals at once, releasing the next: released inline, that nests one level per link, and a long enough
+        // chain overflows the stack (fatal to the process). Released as a fence callback, the chain stays flat.
+        int shallow = StackDepthAtTheEndOfASubmitChain(2);
+        int deep = StackDepthAtTheEndOfASubmitChain(100);
+        Assert.True(deep - shallow < 50, $"stack depth at the chain's end: {shallow} frames for 2 links, {deep} for 100");
+    }
+
+    /// <summary>
+    /// A spinner and a signaler queued behind it on one context, then <paramref name="links"/> requests on contexts of
+    /// their own, each FENCE_SUBMIT on the one before; a wedge cancels the lot. The stack depth at which the last
+    /// request's fence callback runs.
+    /// </summary>
+    private static int StackDepthAtTheEndOfASubmitChain(int links)
+    {
+        using var h = DrmHarness.WithoutHeartbeat();
+        uint flag = h.Create();
+        uint ctx = h.CreateContext();
+        Assert.Equal(0, Submit(h, RingRender, 0, out _, ctx, flag, PageAddress, write: false,
+            Mi.SemaphoreWait(PageAddress, CompareOp.Equal, 1)));
+        Assert.Equal(0, Submit(h, RingRender, 0, out int fd, ctx, flag, PageAddress, write: false));
+        for (int i = 0; i < links; i++)
+        {
+            Assert.Equal(0, Submit(h, RingBlt | FenceSubmit, (uint)fd, out fd, h.CreateContext(), flag, PageAddress,
+                write: false));
+        }
+
+        DmaFence last = h.Fence(fd);
+        Assert.False(last.IsSignaled);
+        int depth = 0;
+        Assert.True(last.AddCallback(new ActionFenceCallback(_ => depth = new StackTrace().FrameCount)));
+        h.Dev.Wedge();
+        Assert.True(last.Wait(Bound.Long));
+        Assert.Equal(-Errno.EIO, last.Status);
+        return depth;
     }
 }

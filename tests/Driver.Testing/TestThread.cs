@@ -39,6 +39,12 @@ public sealed class TestThread
     public Thread Thread => _thread;
 
     /// <summary>
+    /// Whether the thread is blocked now (a monitor or event wait, a sleep, a join): with a condition published just
+    /// before the thread blocks (a fence's waiter count), it tells "about to sleep" from "asleep".
+    /// </summary>
+    public bool IsBlocked => (_thread.ThreadState & ThreadState.WaitSleepJoin) != 0;
+
+    /// <summary>
     /// Starts <paramref name="body"/> on a new background thread named <paramref name="name"/>, with a stack of
     /// <paramref name="maxStackSize"/> bytes (0: the runtime's default), for tests that prove a path does not recurse.
     /// </summary>

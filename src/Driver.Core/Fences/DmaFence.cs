@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Driver.Core.Errors;
 using Driver.Core.Locking;
 using Driver.Core.Sync;
@@ -594,6 +595,29 @@ public class DmaFence
             list = next;
         }
 
+        RunCallbacks(ordered!);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> (a single node, owned by the caller) as one of this fence's callbacks: now, when
+    /// this thread is not already running callbacks, or else queued behind the ones in progress. For a subclass's
+    /// own signal-time work that releases other fences' dependents (a request's execute callbacks, which in i915 run
+    /// from irq_work rather than on the signaller's stack), so a chain of such releases stays as flat as a chain of
+    /// callbacks.
+    /// </summary>
+    protected void RunAsCallback(FenceCallback callback)
+    {
+        Debug.Assert(callback.Next is null && callback.Owner is null, "RunAsCallback takes a node on no list");
+        Debug.Assert(IsSignaled, "a fence's callbacks run once it has signalled");
+        RunCallbacks(callback);
+    }
+
+    /// <summary>
+    /// Runs a detached, ordered callback list of this fence: as the outermost signaller on this thread, or queued
+    /// behind the callbacks it is already running.
+    /// </summary>
+    private void RunCallbacks(FenceCallback ordered)
+    {
         // A callback may signal another fence (a dependency that submits, a nop handler that completes at once, a
         // merged fence), whose callbacks may signal the next one: run inline, a chain of N fences would nest N deep
         // and overflow the stack. Like the kernel, which signals from irq_work instead of the signaller's stack, a
@@ -611,36 +635,45 @@ public class DmaFence
         // signalling section: a fence wait from a callback is a deadlock the lock validator reports.
         bool cookie = Lockdep.BeginSignalling();
         deferred.Running = true;
+        ExceptionDispatchInfo? failure = null;
         try
         {
-            Invoke(this, ordered);
+            Invoke(this, ordered, ref failure);
             while (deferred.Queue.TryDequeue(out (DmaFence Fence, FenceCallback? Callbacks) next))
             {
-                Invoke(next.Fence, next.Callbacks);
+                Invoke(next.Fence, next.Callbacks, ref failure);
             }
         }
         finally
         {
-            // Only reached with entries left when a callback threw (a driver bug): the rest still run, or their
-            // fences' dependents would never hear of the signal.
-            while (deferred.Queue.TryDequeue(out (DmaFence Fence, FenceCallback? Callbacks) next))
-            {
-                Invoke(next.Fence, next.Callbacks);
-            }
-
             deferred.Running = false;
             Lockdep.EndSignalling(cookie);
         }
+
+        // A callback that threw is a driver bug, reported to the signaller; but only after every other callback ran,
+        // this list's and the deferred ones', or their fences' dependents would never hear of the signal.
+        failure?.Throw();
     }
 
-    /// <summary>Runs a detached, ordered callback list of <paramref name="fence"/>.</summary>
-    private static void Invoke(DmaFence fence, FenceCallback? ordered)
+    /// <summary>
+    /// Runs a detached, ordered callback list of <paramref name="fence"/>, every node even if one throws: the first
+    /// exception is kept in <paramref name="failure"/> for the outermost signaller to rethrow.
+    /// </summary>
+    private static void Invoke(DmaFence fence, FenceCallback? ordered, ref ExceptionDispatchInfo? failure)
     {
         while (ordered is not null)
         {
             FenceCallback? next = ordered.Next;
             ordered.Next = null;
-            ordered.Invoke(fence);
+            try
+            {
+                ordered.Invoke(fence);
+            }
+            catch (Exception e)
+            {
+                failure ??= ExceptionDispatchInfo.Capture(e);
+            }
+
             ordered = next;
         }
     }

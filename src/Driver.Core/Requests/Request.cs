@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Driver.Core.Contexts;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
@@ -584,23 +585,41 @@ public sealed class Request : DmaFence
     private void RunExecuteCallbacks()
     {
         ExecuteCallback? node = Interlocked.Exchange(ref _executeCallbacks, null);
-        if (node is null)
+        if (node is not null)
         {
-            return;
+            ReleaseExecuteWaiters(node);
         }
+    }
 
+    /// <summary>
+    /// Releases the waiters of a list taken off <see cref="_executeCallbacks"/>, every one even if a release throws
+    /// (the first exception is rethrown after the last): a waiter left unreleased would never be submitted, and its
+    /// fence never signal.
+    /// </summary>
+    private static void ReleaseExecuteWaiters(ExecuteCallback? node)
+    {
+        ExceptionDispatchInfo? failure = null;
         bool cookie = Lockdep.BeginSignalling();
         try
         {
             while (node is not null)
             {
-                ExecuteCallback next = node.Next!;
+                ExecuteCallback? next = node.Next;
                 node.Next = null;
-                node.Waiter.DependencySignalled(0, propagateError: false);
+                try
+                {
+                    node.Waiter.DependencySignalled(0, propagateError: false);
+                }
+                catch (Exception e)
+                {
+                    failure ??= ExceptionDispatchInfo.Capture(e);
+                }
+
                 node = next;
             }
         }
         finally { Lockdep.EndSignalling(cookie); }
+        failure?.Throw();
     }
 
     /// <summary>
@@ -668,10 +687,23 @@ public sealed class Request : DmaFence
         if (Volatile.Read(ref _executing) == 0)
         {
             Interlocked.Exchange(ref _executing, 1);
-            RunExecuteCallbacks();
+            // As one of this fence's callbacks, not inline: a released waiter that meets a wedged engine's nop handler
+            // signals at once and releases its own waiters, so inline releases would nest one level per link of a
+            // submit-fence chain (i915 releases them from irq_work, irq_execute_cb, never on the signaller's stack).
+            ExecuteCallback? waiters = Interlocked.Exchange(ref _executeCallbacks, null);
+            if (waiters is not null)
+            {
+                RunAsCallback(new ExecuteRelease(waiters));
+            }
         }
 
         Timeline.Put();
+    }
+
+    /// <summary>A signalled request's execute-callback waiters, released as one of its fence callbacks.</summary>
+    private sealed class ExecuteRelease(ExecuteCallback waiters) : FenceCallback
+    {
+        public override void Invoke(DmaFence fence) => ReleaseExecuteWaiters(waiters);
     }
 
     /// <inheritdoc/>

@@ -21,7 +21,7 @@ namespace Driver.Core.Sync;
 /// doorbell steers only on an idle GT, and an engine steers a fence waiter only when it has nothing more queued (see
 /// <c>ExeclistsEngine</c>). A waker that narrows just as the sleeper wakes for another reason leaves it narrowed
 /// until the sleeper's next <see cref="RestoreIfSteered"/>, which each kind of sleeper runs on its way out of every
-/// sleep (the engine on its way in as well).</para>
+/// sleep (the engine also on its way in, and before every request it executes).</para>
 /// <para>Linux only; elsewhere, or where libc lacks the calls, it does nothing.</para>
 /// </remarks>
 public sealed unsafe partial class WakeAffinity

@@ -549,6 +549,9 @@ public sealed class ExeclistsEngine : Engine
                 PullQueued();
                 Request? rq = _sched.Pop();
                 if (rq is null) { Idle(); continue; }
+                // A steer that raced this thread's wake-up (the waker narrowed after the thread had already widened)
+                // is undone here at the latest, not at the next sleep, which a busy engine may not reach for long.
+                _wakeAffinity.RestoreIfSteered();
                 Execute(rq);
             }
         }

@@ -45,7 +45,7 @@ public class BusywaitBudgetTests
         // 0: not running yet (the engine thread still waking): no renewal, the waiter sleeps and the signal wakes it.
         var f = new RunningSinceFence(1, _ => 0);
         (TestThread waiter, Func<FenceWaitCounters> counters) = StartWaiter(f);
-        Poll.Until(() => f.Waiters == 1, "the waiter to sleep");
+        Poll.Until(() => f.Waiters == 1 && waiter.IsBlocked, "the waiter to sleep");
         f.Signal();
         waiter.Join();
 
@@ -59,7 +59,7 @@ public class BusywaitBudgetTests
         // Began "just now" every time it is asked: the renewed budget (1 ms) runs out too, and is not renewed again.
         var f = new RunningSinceFence(1_000_000, now => now);
         (TestThread waiter, Func<FenceWaitCounters> counters) = StartWaiter(f);
-        Poll.Until(() => f.Waiters == 1, "the waiter to sleep");
+        Poll.Until(() => f.Waiters == 1 && waiter.IsBlocked, "the waiter to sleep");
         f.Signal();
         waiter.Join();
 

@@ -93,4 +93,39 @@ public class DeferredCallbackTests
     {
         public override void Invoke(DmaFence fence) => action();
     }
+
+    private sealed class Throw(string message) : FenceCallback
+    {
+        public override void Invoke(DmaFence fence) => throw new InvalidOperationException(message);
+    }
+
+    [Fact]
+    public void ACallbackThatThrows_DoesNotStopTheOthers_AndTheSignallerHearsOfIt()
+    {
+        // A throwing callback is a driver bug, but the fences the other callbacks would signal must still signal:
+        // dma_fence_signal runs every callback of the list it took (a dma_fence_func_t cannot fail).
+        var log = new List<string>();
+        var a = new DmaFence();
+        var b = new DmaFence();
+        a.AddCallback(new Record(log, "a: first"));
+        a.AddCallback(new Throw("a's second callback"));
+        a.AddCallback(new SignalNext(b));
+        b.AddCallback(new Throw("b's callback"));
+        b.AddCallback(new Record(log, "b: after the throw"));
+
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => a.Signal());
+
+        // The first exception is the one reported, once every callback, deferred ones included, has run.
+        Assert.Equal("a's second callback", e.Message);
+        Assert.Equal(["a: first", "b: after the throw"], log);
+        Assert.Equal(1, a.Status);
+        Assert.Equal(-5, b.Status);
+
+        // The thread is not left believing it is still running callbacks: a later signal runs its own at once.
+        var c = new DmaFence();
+        bool ran = false;
+        c.AddCallback(new InlineCheck(() => ran = true));
+        c.Signal();
+        Assert.True(ran);
+    }
 }

@@ -26,7 +26,7 @@ public class DmaFenceBusywaitTests
             Assert.True(f.Wait(Bound.Long));
             counters = DmaFence.CurrentThreadWaitCounters;
         });
-        Poll.Until(() => f.Waiters == 1, "the waiter to block");
+        Poll.Until(() => f.Waiters == 1 && waiter.IsBlocked, "the waiter to block");
         f.Signal();
         waiter.Join();
         Assert.Equal(new FenceWaitCounters(Busywaits: 0, BusywaitHits: 0, Sleeps: 1), counters);
@@ -61,7 +61,7 @@ public class DmaFenceBusywaitTests
             Assert.True(f.Wait(Bound.Long));
             counters = DmaFence.CurrentThreadWaitCounters;
         });
-        Poll.Until(() => f.Waiters == 1, "the waiter to block");
+        Poll.Until(() => f.Waiters == 1 && waiter.IsBlocked, "the waiter to block");
         f.Signal();
         waiter.Join();
         Assert.Equal(new FenceWaitCounters(Busywaits: 1, BusywaitHits: 0, Sleeps: 1), counters);

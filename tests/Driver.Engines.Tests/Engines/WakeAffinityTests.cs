@@ -175,7 +175,7 @@ public sealed class WakeAffinityTests
             Request rq = h.Gt.CreateAndSubmit(h.Context, EngineId.Rcs0, nop.Address, RequestFlags.None, [gate]);
             (bool Signalled, long Steers, string Home, string After) seen = default;
             TestThread waiter = StartWaiter(rq, (ok, n, home, after) => seen = (ok, n, home, after));
-            Poll.Until(() => rq.Waiters == 1, "the waiter asleep on the request", bound: Bound.Long);
+            Poll.Until(() => rq.Waiters == 1 && waiter.IsBlocked, "the waiter asleep on the request", bound: Bound.Long);
             Poll.Until(() => engine.WakeGroupForTest.Awake == 0, "every engine of the GT asleep", bound: Bound.Long);
             Assert.True(gate.Signal());
             waiter.Join();
@@ -208,7 +208,7 @@ public sealed class WakeAffinityTests
         (bool Signalled, long Steers, string Home, string After) seen = default;
         TestThread waiter = StartWaiter(first, (ok, n, home, after) => seen = (ok, n, home, after));
         Poll.Until(() => started[0] == 1, "the spinner started", bound: Bound.Long);
-        Poll.Until(() => first.Waiters == 1, "the waiter asleep on the first request", bound: Bound.Long);
+        Poll.Until(() => first.Waiters == 1 && waiter.IsBlocked, "the waiter asleep on the first request", bound: Bound.Long);
         batch[3] = Mi.BatchBufferEnd;
         waiter.Join();
         Assert.True(seen.Signalled);
@@ -246,7 +246,7 @@ public sealed class WakeAffinityTests
         Request last = h.Gt.CreateAndSubmit(h.Context, EngineId.Rcs0, nop.Address, RequestFlags.None, [gate]);
         (bool Signalled, long Steers) seen = default;
         TestThread waiter = StartWaiter(last, (ok, n, _, _) => seen = (ok, n));
-        Poll.Until(() => last.Waiters == 1, "the waiter asleep on the request", bound: Bound.Long);
+        Poll.Until(() => last.Waiters == 1 && waiter.IsBlocked, "the waiter asleep on the request", bound: Bound.Long);
         Poll.Until(() => engine.WakeGroupForTest.Awake == 0, "every engine of the GT asleep", bound: Bound.Long);
         Assert.True(gate.Signal());
         waiter.Join();

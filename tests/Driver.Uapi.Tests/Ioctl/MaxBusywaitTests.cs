@@ -102,7 +102,7 @@ public class MaxBusywaitTests
             Assert.True(spin.Fence.Wait(Bound.Long));
             counters = DmaFence.CurrentThreadWaitCounters;
         });
-        Poll.Until(() => spin.Fence.Waiters == 1, "the waiter to block");
+        Poll.Until(() => spin.Fence.Waiters == 1 && waiter.IsBlocked, "the waiter to block");
         gate.Signal();
         Assert.True(spin.WaitStarted(Bound.Long));
         spin.End();
@@ -122,7 +122,7 @@ public class MaxBusywaitTests
             Assert.Equal(0, wait());
             counters = DmaFence.CurrentThreadWaitCounters;
         });
-        Poll.Until(() => spin.Fence.Waiters == 1, "the waiter to block");
+        Poll.Until(() => spin.Fence.Waiters == 1 && waiter.IsBlocked, "the waiter to block");
         spin.End();
         waiter.Join();
         return counters;
