@@ -44,5 +44,7 @@ public sealed class VgemShimEndToEndTests : IDisposable
         Assert.True(code == 0 && output.Contains("ok cork", StringComparison.Ordinal), $"exit {code}: {output}");
         Assert.Equal(1, _server.DmaBufsCreated);
         Poll.Until(() => _server.OpenFiles == 0, "every file released", () => $"{_server.OpenFiles} open", Bound.Long);
+        // dma_buf_release: the client exited, so its dma-buf fd's last copy closed and the server's entry went.
+        Poll.Until(() => _server.DmaBufsLive == 0, "the dma-buf fd released", () => $"{_server.DmaBufsLive} live", Bound.Long);
     }
 }
