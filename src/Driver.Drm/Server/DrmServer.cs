@@ -439,6 +439,9 @@ public sealed unsafe class DrmServer : IDisposable
         }
         SpinWait.SpinUntil(() => OpenFiles == 0, TimeSpan.FromSeconds(5));
         // After the files: a request still running may hand out one more pipe, refused once the watch is disposed.
+        _log.Information("drm server: fds handed out: {SyncFiles} sync_file, {DmaBufs} dma-buf, {Syncobjs} syncobj; "
+            + "still open at exit: {LiveSyncFiles}, {LiveDmaBufs}, {LiveSyncobjs}", SyncFilesCreated, DmaBufsCreated,
+            SyncobjFilesCreated, SyncFilesLive, DmaBufsLive, SyncobjFilesLive);
         _fdReleases.Dispose();
         try
         {

@@ -63,14 +63,15 @@ internal sealed unsafe class SyncFileTable(FdReleaseWatch watch)
 
     /// <summary>
     /// dma_buf_fd: a new pipe naming <paramref name="buf"/>; returns its read end (the caller sends it and closes it)
-    /// or a negative errno. Nothing is ever written into it (GpuSim's dma-buf fds carry no poll of the implicit
-    /// fences; docs/drm-shim.md): the write end only tells the release.
+    /// or a negative errno. One byte is written at once: poll() is ready from the start, as dma_buf_poll is for a
+    /// buffer with no unsignalled fences (GpuSim's dma-buf fds carry no poll of the implicit fences; docs/drm-shim.md).
     /// </summary>
     public int CreateDmaBuf(DmaBuf buf)
     {
-        int readFd = NewPipe(end => new DmaBufFile(buf, end), out DmaBufFile? _);
+        int readFd = NewPipe(end => new DmaBufFile(buf, end), out DmaBufFile? file);
         if (readFd >= 0)
         {
+            file!.End.WriteByte();
             Interlocked.Increment(ref _dmaBufs);
             Interlocked.Increment(ref _liveDmaBufs);
         }
@@ -115,8 +116,10 @@ internal sealed unsafe class SyncFileTable(FdReleaseWatch watch)
         }
         var end = new PipeWriteEnd(writeFd);
         T made = make(end);
-        // Entered before the watch starts: the release (not before the caller's read end closes) finds it.
-        _byInode[ino] = made;
+        // Entered before the watch starts: the release (not before the caller's read end closes) finds it. No entry
+        // can have this inode: a released pipe's entry goes before its write end closes and frees the inode.
+        bool added = _byInode.TryAdd(ino, made);
+        System.Diagnostics.Debug.Assert(added, "a pipe inode named two entries");
         int err = watch.Watch(end, () => Release(ino, made));
         if (err < 0)
         {

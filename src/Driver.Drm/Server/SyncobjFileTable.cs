@@ -7,8 +7,9 @@ namespace Driver.Drm.Server;
 /// <summary>
 /// syncobj fds (drm_syncobj_get_fd's anon file) as pipes, like the sync_file ones (<see cref="SyncFileTable"/>): the
 /// client holds the read end, passed by SCM_RIGHTS; the pipe's inode names the syncobj across dup, fork and fd passing,
-/// so FD_TO_HANDLE in any process finds it. Nothing is ever written, and the shim needs no change (only SYNC_IOC
-/// requests on a pipe go to the server, which answers -ENOTTY for a syncobj fd). The server keeps the write end until
+/// so FD_TO_HANDLE in any process finds it. One byte is written at once, so poll() is ready from the start, as for the
+/// kernel's syncobj file, which has no poll (the default mask). The shim needs no change (only SYNC_IOC requests on a
+/// pipe go to the server, which answers -ENOTTY for a syncobj fd). The server keeps the write end until
 /// the last copy of the read end is closed (<see cref="FdReleaseWatch"/>), then drops the entry and its reference to
 /// the syncobj (drm_syncobj_file_release).
 /// </summary>
@@ -41,7 +42,9 @@ internal sealed unsafe class SyncobjFileTable(FdReleaseWatch watch)
         }
         // Entered before the watch starts, while this read end keeps the release away. The write end the watch keeps
         // holds the inode, so no other pipe gets this number until the release below has dropped the entry.
-        _byInode[ino] = syncobj;
+        bool added = _byInode.TryAdd(ino, syncobj);
+        System.Diagnostics.Debug.Assert(added, "a pipe inode named two syncobjs");
+        end.WriteByte();
         int err = watch.Watch(end, () => _byInode.TryRemove(new KeyValuePair<ulong, DrmSyncobj>(ino, syncobj)));
         if (err < 0)
         {

@@ -103,6 +103,26 @@ public sealed partial class FdReleaseTests : IDisposable
     }
 
     [Fact]
+    public void Dma_buf_and_syncobj_fds_poll_ready_at_once()
+    {
+        // dma_buf_poll: no unsignalled fence, so ready; the syncobj file has no poll: the default mask, ready.
+        var syncFiles = new SyncFileTable(_watch);
+        var syncobjs = new SyncobjFileTable(_watch);
+        int buf = syncFiles.CreateDmaBuf(new DmaBuf(new BufferObject(new DeviceMemory(4 * 4096), 4096, BoFlags.None)));
+        int syncobj = syncobjs.Create(new DrmSyncobj());
+        try
+        {
+            Assert.Equal(1, Revents(buf, 0)); // POLLIN
+            Assert.Equal(1, Revents(syncobj, 0));
+        }
+        finally
+        {
+            LibC.close(buf);
+            LibC.close(syncobj);
+        }
+    }
+
+    [Fact]
     public void A_fence_whose_fd_was_released_signals_once_and_writes_into_no_reused_fd()
     {
         // sync_file_release drops the callback, not the fence: the fence still signals, once, and its byte goes
