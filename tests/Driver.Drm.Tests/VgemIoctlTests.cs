@@ -95,6 +95,73 @@ public class VgemIoctlTests
         Assert.Equal(-Errno.ENOENT, v.Ioctl(Requests.MapDumb, a));
     }
 
+    private static ulong MapDumb(VgemHarness v, uint handle)
+    {
+        ArgBuffer a = DrmHarness.Arg(VgemLayout.MapDumbSize);
+        a.SetU32(VgemLayout.MapDumbHandle, handle);
+        Assert.Equal(0, v.Ioctl(Requests.MapDumb, a));
+        return a.U64(VgemLayout.MapDumbOffset);
+    }
+
+    private static void GemClose(VgemHarness v, uint handle)
+    {
+        ArgBuffer close = DrmHarness.Arg(DrmCoreLayout.GemCloseSize);
+        close.SetU32(DrmCoreLayout.GemCloseHandle, handle);
+        Assert.Equal(0, v.Ioctl(Requests.GemClose, close));
+    }
+
+    [Fact]
+    public void AMappedObjectLivesUntilItsLastMappingGoes_ThenItsOffsetIsGone()
+    {
+        // drm_gem_mmap: each vma holds the object (drm_gem_vm_open/close); with no handle and no vma left it is freed
+        // and its fake offset with it (drm_gem_free_mmap_offset): a later mmap of that offset is -EINVAL.
+        using var v = VgemHarness.Fast();
+        uint h = v.Create();
+        ulong offset = MapDumb(v, h);
+        Assert.Equal(0, v.Vgem.Mmap(v.File, offset, 4096, out _, out IDisposable? first));
+        Assert.Equal(0, v.Vgem.Mmap(v.File, offset, 4096, out _, out IDisposable? second));
+        Assert.Equal(2, v.Vgem.LiveMappings);
+        GemClose(v, h);
+        Assert.Equal(1, v.Vgem.LiveObjects); // the mappings hold it
+        first!.Dispose();
+        first.Dispose(); // the server drops a hold once; a second Dispose changes nothing
+        Assert.Equal(1, v.Vgem.LiveObjects);
+        second!.Dispose();
+        Assert.Equal(0, v.Vgem.LiveObjects);
+        Assert.Equal(0, v.Vgem.LiveMappings);
+        Assert.Equal(-Errno.EINVAL, v.Vgem.Mmap(v.File, offset, 4096, out _, out IDisposable? none));
+        Assert.Null(none);
+    }
+
+    [Fact]
+    public void AnOffsetNeverMappedDoesNotKeepTheObject_ItGoesWithItsLastHandle()
+    {
+        // MAP_DUMB only makes the fake offset; it takes no reference: GEM_CLOSE of the last handle frees the object.
+        using var v = VgemHarness.Fast();
+        uint h = v.Create();
+        ulong offset = MapDumb(v, h);
+        GemClose(v, h);
+        Assert.Equal(0, v.Vgem.LiveObjects);
+        Assert.Equal(-Errno.EINVAL, v.Vgem.Mmap(v.File, offset, 4096, out _, out _));
+    }
+
+    [Fact]
+    public void AMappingOutlivesTheFileRelease()
+    {
+        // drm_release puts the file's handles, not the vmas: the object stays for the mapping, then goes.
+        using var v = VgemHarness.Fast();
+        DrmFile file = v.Vgem.Open(v.Caller.Pid);
+        uint h = v.Create(file);
+        ArgBuffer a = DrmHarness.Arg(VgemLayout.MapDumbSize);
+        a.SetU32(VgemLayout.MapDumbHandle, h);
+        Assert.Equal(0, v.Ioctl(Requests.MapDumb, a, file));
+        Assert.Equal(0, v.Vgem.Mmap(file, a.U64(VgemLayout.MapDumbOffset), 4096, out _, out IDisposable? mapping));
+        v.Vgem.Release(file);
+        Assert.Equal(1, v.Vgem.LiveObjects);
+        mapping!.Dispose();
+        Assert.Equal(0, v.Vgem.LiveObjects);
+    }
+
     [Fact]
     public void AttachChecksFlagsPadAndHandle()
     {

@@ -81,6 +81,20 @@ public sealed class MmapOffsetTable
         }
     }
 
+    /// <summary>drm_gem_free_mmap_offset: every offset of <paramref name="bo"/> goes, with the object.</summary>
+    public void Forget(BufferObject bo)
+    {
+        ArgumentNullException.ThrowIfNull(bo);
+        lock (_lock)
+        {
+            foreach (KeyValuePair<(long ObjectId, ulong Type), Node> kv in _byObject.Where(kv => kv.Value.Object == bo).ToArray())
+            {
+                _byObject.Remove(kv.Key);
+                _byOffset.Remove(kv.Value.Offset);
+            }
+        }
+    }
+
     private sealed class Node(BufferObject bo, ulong offset)
     {
         public BufferObject Object { get; } = bo;

@@ -21,8 +21,9 @@ public sealed unsafe class DrmServer : IDisposable
     private readonly IDrmDriver _driver;
     private readonly DrmServerOptions _options;
     private readonly ILogger _log;
-    private readonly SyncFileTable _syncFiles = new();
-    private readonly SyncobjFileTable _syncobjFiles = new();
+    private readonly FdReleaseWatch _fdReleases = new();
+    private readonly SyncFileTable _syncFiles;
+    private readonly SyncobjFileTable _syncobjFiles;
     private readonly VirtualTree _tree;
     private readonly UeventMonitors _uevents;
     private readonly ConcurrentDictionary<ulong, ReplyChannel> _channels = new();
@@ -41,6 +42,8 @@ public sealed unsafe class DrmServer : IDisposable
         _driver = driver;
         _options = options ?? new DrmServerOptions();
         _log = _options.Log;
+        _syncFiles = new SyncFileTable(_fdReleases);
+        _syncobjFiles = new SyncobjFileTable(_fdReleases);
         _directory = Directory.CreateTempSubdirectory("gpusim-drm-").FullName;
         // A client that dropped root (IGT's igt_drop_root in a fork child) still reaches its device, as a device node
         // open for it stays usable: the directory (0700 as created) is searchable and the socket writable by all.
@@ -80,10 +83,20 @@ public sealed unsafe class DrmServer : IDisposable
     /// <summary>sync_file fds handed out so far.</summary>
     public int SyncFilesCreated => _syncFiles.Count;
 
+    /// <summary>sync_file fds live now: handed out, and a copy still open in some process.</summary>
+    public int SyncFilesLive => _syncFiles.LiveCount;
+
     /// <summary>syncobj fds handed out so far.</summary>
     public int SyncobjFilesCreated => _syncobjFiles.Count;
+
+    /// <summary>syncobj fds live now: handed out, and a copy still open in some process.</summary>
+    public int SyncobjFilesLive => _syncobjFiles.LiveCount;
+
     /// <summary>dma-buf fds handed out so far (PRIME_HANDLE_TO_FD).</summary>
     public int DmaBufsCreated => _syncFiles.DmaBufCount;
+
+    /// <summary>dma-buf fds live now: handed out, and a copy still open in some process.</summary>
+    public int DmaBufsLive => _syncFiles.LiveDmaBufCount;
 
     private static int Listen(string path)
     {
@@ -425,6 +438,11 @@ public sealed unsafe class DrmServer : IDisposable
             }
         }
         SpinWait.SpinUntil(() => OpenFiles == 0, TimeSpan.FromSeconds(5));
+        // After the files: a request still running may hand out one more pipe, refused once the watch is disposed.
+        _log.Information("drm server: fds handed out: {SyncFiles} sync_file, {DmaBufs} dma-buf, {Syncobjs} syncobj; "
+            + "still open at exit: {LiveSyncFiles}, {LiveDmaBufs}, {LiveSyncobjs}", SyncFilesCreated, DmaBufsCreated,
+            SyncobjFilesCreated, SyncFilesLive, DmaBufsLive, SyncobjFilesLive);
+        _fdReleases.Dispose();
         try
         {
             File.Delete(SocketPath);

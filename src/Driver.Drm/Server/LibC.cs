@@ -17,6 +17,12 @@ internal static unsafe partial class LibC
     public const int MsgNoSignal = 0x4000;
     public const int ShutRdWr = 2;
     public const int Eintr = 4;
+    public const int EpollCloexec = 0x80000;
+    public const int EpollCtlAdd = 1;
+    public const int EpollCtlDel = 2;
+    public const uint EpollIn = 0x001;
+    public const uint EpollErr = 0x008;
+    public const int EfdCloexec = 0x80000;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct IoVec
@@ -69,6 +75,26 @@ internal static unsafe partial class LibC
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int socketpair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int epoll_create1(int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int epoll_ctl(int epfd, int op, int fd, byte* ev);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int epoll_wait(int epfd, byte* events, int maxEvents, int timeoutMs);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int eventfd(uint initval, int flags);
+
+    /// <summary>
+    /// sizeof(struct epoll_event): packed on x86-64 (u32 events, u64 data at 4), naturally aligned elsewhere (data at 8).
+    /// </summary>
+    public static int EpollEventSize => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
+
+    /// <summary>Where epoll_event's data field lies (see <see cref="EpollEventSize"/>).</summary>
+    public static int EpollDataOffset => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint write(int fd, void* buffer, nuint length);

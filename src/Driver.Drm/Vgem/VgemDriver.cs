@@ -45,6 +45,7 @@ public sealed class VgemDriver : IDrmDriver
     // before a file's table lock; never held while a fence signals.
     private readonly Lock _objectsLock = new();
     private readonly List<VgemObject> _exported = [];
+    private readonly Dictionary<BufferObject, VgemObject> _byBo = new(ReferenceEqualityComparer.Instance);
     private int _nextClient;
 
     /// <summary>
@@ -131,11 +132,56 @@ public sealed class VgemDriver : IDrmDriver
     /// <inheritdoc/>
     public int Mmap(DrmFile file, ulong offset, ulong length, out IReadOnlyList<ArenaRun> runs, out IDisposable? mapping)
     {
-        // Nothing to hold: a vgem object once mapped is kept until the server exits (docs/drm-shim.md, vgem limits).
+        // drm_gem_mmap: the vma holds the object (drm_gem_vm_open/close get and put it), so its pages stay while any
+        // process maps them, whatever happens to its handles. The lookup and the new hold are under the object lock,
+        // against a free (FreeIfUnused), which takes the offset away under the same lock.
         mapping = null;
         runs = [];
-        int ret = MmapOffsets.Lookup(file, offset, length, out BufferObject? bo);
-        return ret != 0 ? ret : _memoryMap.Runs(bo!, length, out runs);
+        VgemObject obj;
+        lock (_objectsLock)
+        {
+            int found = MmapOffsets.Lookup(file, offset, length, out BufferObject? bo);
+            if (found != 0)
+            {
+                return found;
+            }
+
+            obj = _byBo[bo!];
+            obj.Mappings++;
+        }
+
+        // Outside the lock (the memory map is not ordered against it); the hold keeps the pages meanwhile.
+        int ret = _memoryMap.Runs(obj.Bo, length, out runs);
+        if (ret != 0)
+        {
+            Unmap(obj);
+            return ret;
+        }
+
+        mapping = new MappingHold(this, obj);
+        return 0;
+    }
+
+    /// <summary>Live mmaps of vgem objects (held until munmap or the exit of the last process mapping them).</summary>
+    public int LiveMappings
+    {
+        get
+        {
+            lock (_objectsLock)
+            {
+                return _byBo.Values.Sum(o => o.Mappings);
+            }
+        }
+    }
+
+    /// <summary>drm_gem_vm_close: the mapping is gone; the object goes too if nothing else holds it.</summary>
+    private void Unmap(VgemObject obj)
+    {
+        lock (_objectsLock)
+        {
+            obj.Mappings--;
+            FreeIfUnused(obj);
+        }
     }
 
     /// <summary>vgem has no debugfs, sysfs or module files that GpuSim serves.</summary>
@@ -251,6 +297,7 @@ public sealed class VgemDriver : IDrmDriver
         lock (_objectsLock)
         {
             LiveObjects++;
+            _byBo.Add(obj.Bo, obj);
             lock (state.Lock)
             {
                 handle = state.Add(obj);
@@ -277,11 +324,16 @@ public sealed class VgemDriver : IDrmDriver
 
         lock (_objectsLock)
         {
-            // A mapped object lives as long as the driver: GpuSim does not see a client's munmap (docs/drm-shim.md).
-            obj.Mapped = true;
+            // The offset is made under the object lock, so it cannot outlive the object: a handle closed meanwhile
+            // (another thread of the client) freed it, and the free takes the object's offsets away.
+            if (obj.Freed)
+            {
+                return -Errno.ENOENT;
+            }
+
+            arg.SetU64(VgemLayout.MapDumbOffset, MmapOffsets.Assign(obj.Bo, 0, file));
         }
 
-        arg.SetU64(VgemLayout.MapDumbOffset, MmapOffsets.Assign(obj.Bo, 0, file));
         return 0;
     }
 
@@ -332,7 +384,8 @@ public sealed class VgemDriver : IDrmDriver
         lock (_objectsLock)
         {
             // obj->dma_buf: one dma-buf per object, every export a new descriptor of it. An exported object lives as
-            // long as the driver: GpuSim does not see the last descriptor close (docs/drm-shim.md).
+            // long as the driver: the server drops its descriptors' entry at the last close, but the exporter is not
+            // told, nor are importers' references counted (docs/drm-shim.md).
             if (obj.Export is null)
             {
                 obj.Export = new DmaBuf(obj.Bo);
@@ -478,19 +531,45 @@ public sealed class VgemDriver : IDrmDriver
         }
     }
 
-    /// <summary>
-    /// One handle fewer, under the object lock: an object no handle names any more is freed, unless it was exported or
-    /// mapped (then a descriptor or mapping GpuSim cannot see may still use it; it lives as long as the driver).
-    /// </summary>
+    /// <summary>One handle fewer, under the object lock; the object goes if nothing else holds it.</summary>
     private void Unref(VgemObject obj)
     {
-        if (--obj.Handles > 0 || obj.Export is not null || obj.Mapped)
+        --obj.Handles;
+        FreeIfUnused(obj);
+    }
+
+    /// <summary>
+    /// Under the object lock: an object no handle names and no process maps is freed, unless it was exported (a
+    /// dma-buf's importers and descriptors are not counted by the exporter in GpuSim; it lives as long as the driver).
+    /// Its mmap offsets go with it (drm_gem_free_mmap_offset), so no later mmap reaches the freed pages.
+    /// </summary>
+    private void FreeIfUnused(VgemObject obj)
+    {
+        if (obj.Handles > 0 || obj.Export is not null || obj.Mappings > 0)
         {
             return;
         }
 
+        System.Diagnostics.Debug.Assert(!obj.Freed, "a vgem object freed twice");
+        MmapOffsets.Forget(obj.Bo);
+        _byBo.Remove(obj.Bo);
+        obj.Freed = true;
         // Nobody else can reach the pages: the reservation's fences are vgem's own, which no longer gate anything.
         obj.Bo.Free();
         LiveObjects--;
+    }
+
+    /// <summary>One mmap's hold on its object (the vma's reference), dropped once, when the server sees the munmap.</summary>
+    private sealed class MappingHold(VgemDriver driver, VgemObject obj) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                driver.Unmap(obj);
+            }
+        }
     }
 }

@@ -5,8 +5,8 @@ namespace Driver.Drm.Vgem;
 
 /// <summary>
 /// One vgem GEM object (a shmem object in the kernel): its pages and reservation, how many handles name it across
-/// the device's files, and its dma-buf once exported (obj->dma_buf). Counts and the export change under the driver's
-/// object lock.
+/// the device's files and how many mmaps map it, and its dma-buf once exported (obj->dma_buf). Counts, the export and
+/// the free change under the driver's object lock.
 /// </summary>
 internal sealed class VgemObject(BufferObject bo)
 {
@@ -16,8 +16,11 @@ internal sealed class VgemObject(BufferObject bo)
     /// <summary>Handles naming it, over every file.</summary>
     public int Handles { get; set; }
 
-    /// <summary>Whether a file asked for its mmap offset (MAP_DUMB).</summary>
-    public bool Mapped { get; set; }
+    /// <summary>Live mmaps of it, over every process (each held until its munmap or its last holder's exit).</summary>
+    public int Mappings { get; set; }
+
+    /// <summary>Whether its pages were freed (no handle, mapping or export left).</summary>
+    public bool Freed { get; set; }
 
     /// <summary>The one dma-buf of the object, made on first export.</summary>
     public DmaBuf? Export { get; set; }

@@ -51,6 +51,7 @@ struct version { /* struct drm_version's layout */
 #define FAKE_UNBLOCK _IO('d', 0x77)
 #define FAKE_BLOCK_INTR _IO('d', 0x78)
 #define FAKE_MAPPINGS _IO('d', 0x79)
+#define FAKE_LIVE_FENCE_FDS _IO('d', 0x7a)
 #define FAKE_SYNC_STATUS _IOWR('>', 0x7f, int)
 
 static int open_card(void)
@@ -187,6 +188,53 @@ static int fenced(void)
 	CHECK(ioctl(fence, FAKE_SYNC_STATUS, &status) == 0 && status == 1);
 	int st;
 	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return 0;
+}
+
+/* The server's live sync_file count once it is want, or what it was when the bound (10 s) ran out. */
+static int live_fence_fds(int fd, int want)
+{
+	int live = -1;
+	for (int i = 0; i < 1000 && (live = ioctl(fd, FAKE_LIVE_FENCE_FDS)) != want; i++)
+		usleep(10000);
+	return live;
+}
+
+static int fence_closes(void)
+{
+	int fd = open_card();
+	/* sync_file_release at each close: the server's table does not grow with the fds made and closed. */
+	for (int i = 0; i < 500; i++) {
+		int fence = -1;
+		CHECK(ioctl(fd, FAKE_FENCE, &fence) == 0 && fence >= 0);
+		CHECK(close(fence) == 0);
+	}
+	CHECK(live_fence_fds(fd, 0) == 0);
+	/* A dup, then a fork child's copy, keep the file: it goes with the last copy, at the child's exit. */
+	int fence = -1;
+	CHECK(ioctl(fd, FAKE_FENCE, &fence) == 0 && fence >= 0);
+	int copy = dup(fence);
+	CHECK(copy >= 0 && close(fence) == 0);
+	int go[2];
+	CHECK(pipe(go) == 0);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		char c;
+		close(go[1]);
+		CHECK(read(go[0], &c, 1) == 0); /* EOF: the parent is done looking, exit and close the last copy */
+		_exit(0);
+	}
+	close(go[0]);
+	CHECK(close(copy) == 0);
+	for (int i = 0; i < 10; i++) { /* the child's copy keeps it: no release within 100 ms */
+		CHECK(ioctl(fd, FAKE_LIVE_FENCE_FDS) == 1);
+		usleep(10000);
+	}
+	close(go[1]);
+	int st;
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(live_fence_fds(fd, 0) == 0);
 	return 0;
 }
 
@@ -349,7 +397,7 @@ int main(int argc, char **argv)
 		int (*run)(void);
 	} scenarios[] = { { "basic", basic }, { "fork", forked }, { "mmap", mapped }, { "unmap", unmapped },
 			  { "fence", fenced }, { "vfiles", vfiles }, { "threads", threads },
-			  { "vwrites", vwrites }, { "intr", interrupted } };
+			  { "vwrites", vwrites }, { "intr", interrupted }, { "fenceclose", fence_closes } };
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		if (!strcmp(argv[1], scenarios[i].name)) {

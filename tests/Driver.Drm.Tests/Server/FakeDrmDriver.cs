@@ -24,6 +24,7 @@ internal sealed class FakeDrmDriver : IDrmDriver
     public const uint Unblock = 0x6477;
     public const uint BlockInterruptible = 0x6478;
     public const uint Mappings = 0x6479;
+    public const uint LiveFenceFds = 0x647a;
     public const uint SyncStatus = 0xC0043E7F;
     public const ulong MapOffset = 0x10000;
     public const long ArenaPage = 4096;
@@ -60,6 +61,9 @@ internal sealed class FakeDrmDriver : IDrmDriver
     /// <summary>Interruptible waits a signal ended.</summary>
     public int Interrupted => Volatile.Read(ref _interrupted);
 
+    /// <summary>What FAKE_LIVE_FENCE_FDS answers: the test points it at its server's live sync_file count.</summary>
+    public Func<int> LiveFenceFdsOf { get; set; } = () => -Enotty;
+
     public IReadOnlyList<string> VirtualFiles { get; } =
         ["debugfs/name", "debugfs/i915_wedged", "debugfs/busy", "sysfs/engine/rcs0/name", "module/reset"];
 
@@ -79,6 +83,8 @@ internal sealed class FakeDrmDriver : IDrmDriver
                 return DrmVersion(argument, caller);
             case Mappings:
                 return LiveMappings;
+            case LiveFenceFds:
+                return LiveFenceFdsOf();
             case WhoAmI:
                 return file.ClientId;
             case ReleaseCount:

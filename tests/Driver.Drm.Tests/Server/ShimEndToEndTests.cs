@@ -64,6 +64,19 @@ public sealed class ShimEndToEndTests : IDisposable
     {
         Run("fence");
         Assert.Equal(1, _server.SyncFilesCreated);
+        // sync_file_release: the client and its child exited, their copies closed, and the server's entry went.
+        Poll.Until(() => _server.SyncFilesLive == 0, "the fence fd released", () => $"{_server.SyncFilesLive} live", Bound.Long);
+    }
+
+    [ShimFact]
+    public void Fence_fds_closed_are_released_and_a_fork_childs_copy_keeps_one_until_its_exit()
+    {
+        // sync_file_release at the last fput: 500 fds made and closed leave nothing in the server; a dup and then
+        // a fork child's copy keep the file until the child exits (the client asks the count through a fake ioctl).
+        _driver.LiveFenceFdsOf = () => _server.SyncFilesLive;
+        Run("fenceclose");
+        Assert.Equal(501, _server.SyncFilesCreated);
+        Assert.Equal(0, _server.SyncFilesLive);
     }
 
     [ShimFact]

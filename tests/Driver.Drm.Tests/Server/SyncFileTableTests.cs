@@ -27,7 +27,8 @@ public sealed partial class SyncFileTableTests
     [Fact]
     public void Pipe_polls_once_the_fence_signals_and_names_its_fence()
     {
-        var table = new SyncFileTable();
+        using var watch = new FdReleaseWatch();
+        var table = new SyncFileTable(watch);
         var fence = new DmaFence(DmaFence.ContextAlloc(), 1);
         int fd = table.Create(fence);
         Assert.True(fd >= 0);
@@ -47,7 +48,8 @@ public sealed partial class SyncFileTableTests
     [Fact]
     public void A_signalled_fence_is_readable_at_once_and_other_fds_are_not_fences()
     {
-        var table = new SyncFileTable();
+        using var watch = new FdReleaseWatch();
+        var table = new SyncFileTable(watch);
         var fence = new DmaFence(DmaFence.ContextAlloc(), 1);
         fence.Signal();
         int fd = table.Create(fence);
@@ -66,7 +68,8 @@ public sealed partial class SyncFileTableTests
     [Fact]
     public unsafe void Caller_reads_and_writes_process_memory_and_faults_are_false()
     {
-        var caller = new ProcessCaller(Environment.ProcessId, new SyncFileTable());
+        using var watch = new FdReleaseWatch();
+        var caller = new ProcessCaller(Environment.ProcessId, new SyncFileTable(watch));
         byte[] source = [1, 2, 3, 4];
         byte[] copy = new byte[4];
         fixed (byte* s = source)

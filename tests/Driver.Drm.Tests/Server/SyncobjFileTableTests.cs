@@ -23,8 +23,9 @@ public sealed partial class SyncobjFileTableTests
     public void Fd_and_its_dup_name_the_syncobj_and_other_fds_do_not()
     {
         // drm_syncobj_fd_to_handle: the fd's file is the syncobj's; any other file (stdin, a sync_file) is not.
-        var table = new SyncobjFileTable();
-        var syncFiles = new SyncFileTable();
+        using var watch = new FdReleaseWatch();
+        var table = new SyncobjFileTable(watch);
+        var syncFiles = new SyncFileTable(watch);
         var syncobj = new DrmSyncobj();
         int fd = table.Create(syncobj);
         Assert.True(fd >= 0);
@@ -52,7 +53,8 @@ public sealed partial class SyncobjFileTableTests
     public void Caller_installs_syncobj_fds_with_the_reply()
     {
         // drm_syncobj_get_fd: the new fd travels with the reply; its number goes where the driver asked.
-        var caller = new ProcessCaller(Environment.ProcessId, new SyncFileTable(), new SyncobjFileTable());
+        using var watch = new FdReleaseWatch();
+        var caller = new ProcessCaller(Environment.ProcessId, new SyncFileTable(watch), new SyncobjFileTable(watch));
         var syncobj = new DrmSyncobj();
         Assert.Equal(0, caller.InstallSyncobjFile(syncobj, 0x1234));
         Assert.Single(caller.Installed);
@@ -74,7 +76,8 @@ public sealed partial class SyncobjFileTableTests
         {
             Assert.Equal(0, mprotect(page + 4096, 4096, ProtNone)); // a guard page right after
             ((byte*)page)[5] = 42;
-            var caller = new ProcessCaller(Environment.ProcessId, new SyncFileTable());
+            using var watch = new FdReleaseWatch();
+            var caller = new ProcessCaller(Environment.ProcessId, new SyncFileTable(watch));
             byte[] copy = new byte[8];
             Assert.True(caller.TryRead((ulong)page, copy));
             Assert.Equal(42, copy[5]);

@@ -44,5 +44,9 @@ public sealed class VgemShimEndToEndTests : IDisposable
         Assert.True(code == 0 && output.Contains("ok cork", StringComparison.Ordinal), $"exit {code}: {output}");
         Assert.Equal(1, _server.DmaBufsCreated);
         Poll.Until(() => _server.OpenFiles == 0, "every file released", () => $"{_server.OpenFiles} open", Bound.Long);
+        // dma_buf_release: the client exited, so its dma-buf fd's last copy closed and the server's entry went.
+        Poll.Until(() => _server.DmaBufsLive == 0, "the dma-buf fd released", () => $"{_server.DmaBufsLive} live", Bound.Long);
+        // drm_gem_vm_close at the exit: the client's mapping of the vgem object no longer holds it.
+        Poll.Until(() => _vgem.LiveMappings == 0, "the vgem mapping dropped", () => $"{_vgem.LiveMappings} live", Bound.Long);
     }
 }
