@@ -196,9 +196,11 @@ public class ExecTimelineFenceTests
     /// Submits <paramref name="batch"/> with <paramref name="gate"/> softpinned at the gate address, signalling
     /// <paramref name="fences"/>; returns the request.
     /// </summary>
-    private static DmaFence SubmitGated(DrmHarness h, uint gate, uint batch, params (uint Handle, uint Flags, ulong Point)[] fences)
+    private static DmaFence SubmitGated(DrmHarness h, uint gate, uint batch,
+        params (uint Handle, uint Flags, ulong Point)[] fences)
     {
-        ArgBuffer a = Execbuf(h, UseExtensions | FenceOut, h.CreateContext(), Object(gate, ObjPinned, GateAddress), Object(batch));
+        ArgBuffer a = Execbuf(h, UseExtensions | FenceOut, h.CreateContext(), Object(gate, ObjPinned, GateAddress),
+            Object(batch));
         a.SetU64(CliprectsPtr, Ext(h, fences));
         Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
         return h.Fence((int)(a.U64(Rsvd2) >> 32));
@@ -265,10 +267,10 @@ public class ExecTimelineFenceTests
     [Fact]
     public void AChainWithAForeignLinkIsStillBoundedByTheForeignFenceTimeout()
     {
-        // i915_request_await_external: the walk awaits point 2's request as a request, then meets point 1, whose fence
-        // is not i915's, and awaits the rest of the chain from there as an external fence (__i915_request_await_external,
-        // with I915_FENCE_TIMEOUT): the foreign part times out (-ETIMEDOUT, not fatal), our request still holds the
-        // waiter until it completes.
+        // i915_request_await_external: the walk awaits point 2's request as a request, then meets point 1, whose
+        // fence is not i915's, and awaits the rest of the chain from there as an external fence
+        // (__i915_request_await_external, with I915_FENCE_TIMEOUT): the foreign part times out (-ETIMEDOUT, not
+        // fatal), our request still holds the waiter until it completes.
         using var h = DrmHarness.WithForeignFenceTimeout(TimeSpan.FromMilliseconds(20));
         uint gate = h.Create();
         uint spin = h.Create();

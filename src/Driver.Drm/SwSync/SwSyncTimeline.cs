@@ -110,7 +110,8 @@ public sealed class SwSyncTimeline
             count = _pending.Count;
             foreach (DmaFence f in _pending.Values)
             {
-                f.SetError(-Errno.ENOENT); // error before signal; the point is no longer pending, so none signals it yet
+                // Error before signal; off the pending list, so nothing else signals it meanwhile.
+                f.SetError(-Errno.ENOENT);
                 _reached.Enqueue(f);
                 last = f;
             }
