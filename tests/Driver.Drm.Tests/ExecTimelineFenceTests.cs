@@ -319,6 +319,34 @@ public class ExecTimelineFenceTests
     }
 
     [Fact]
+    public void ASignalledForeignLinkBehindThePointIsCollectedAndBringsNoTimeout()
+    {
+        // dma_fence_chain_walk drops the links whose fence signalled: i915_request_await_external's walk then meets only
+        // point 2's request (ours, awaited without I915_FENCE_TIMEOUT) and ends, so the waiter neither times out on
+        // the foreign point 1 nor waits for anything that will not signal.
+        using var h = DrmHarness.WithForeignFenceTimeout(TimeSpan.FromMilliseconds(20));
+        uint gate = h.Create();
+        uint spin = h.Create();
+        h.Write(spin, 0, [.. Mi.SemaphoreWait(GateAddress, CompareOp.Equal, 1), Mi.BatchBufferEnd]);
+        ArgBuffer a = Execbuf(h, FenceOut, h.CreateContext(), Object(gate, ObjPinned, GateAddress), Object(spin));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
+        DmaFence spinner = h.Fence((int)(a.U64(Rsvd2) >> 32));
+        var foreign = new DmaFence(DmaFence.ContextAlloc(), 1);
+        uint s = h.CreateSyncobj();
+        DmaFenceChain one = h.Syncobj(s).AddPoint(foreign, 1);
+        DmaFenceChain two = h.Syncobj(s).AddPoint(spinner, 2);
+        foreign.Signal();
+        Assert.True(one.IsSignaled);
+        DmaFence waiter = SubmitWaiter(h, s, 2);
+        Assert.Null(two.Prev);
+
+        Assert.False(waiter.Wait(Bound.Short), "the waiter ran before the request at its point completed");
+        h.CpuWrite(gate, 0, 1);
+        Assert.True(waiter.Wait(Bound.Long));
+        Assert.Equal(1, waiter.Status);
+    }
+
+    [Fact]
     public void AChainOfOnlyAForeignFenceTimesOut()
     {
         // i915_request_await_external: a point whose fence is foreign is awaited, with the chain behind it, as one
