@@ -154,6 +154,215 @@ public class ExecTimelineFenceTests
     }
 
     [Fact]
+    public void AWaitOnAPointInheritsTheErrorOfTheRequestAtThatPoint()
+    {
+        // i915_request_await_external looks through a dma_fence_chain (dma_fence_chain_for_each) and awaits each
+        // i915 chain->fence as a request (i915_request_await_dma_fence): no I915_FENCE_TIMEOUT, and a failed
+        // signaler's error reaches the waiter exactly as through a binary syncobj. The chain node itself signals
+        // without an error (dma_fence_chain_irq_work), so awaiting the node as a foreign fence loses it.
+        // Review finding: fails while IntelGt.CreateAndSubmit awaits a DmaFenceChain as a foreign fence.
+        using var h = DrmHarness.Fast();
+        var gate = new DmaFence(DmaFence.ContextAlloc(), 1);
+        int gateFd = h.Caller.AddFence(gate);
+        uint timeline = h.CreateSyncobj();
+        uint binary = h.CreateSyncobj();
+        ArgBuffer first = WithTimeline(h, BatchWithEnd(h), (timeline, FenceSignal, 1), (binary, FenceSignal, 0));
+        first.SetU64(ExecbufLayout.Flags, UseExtensions | FenceIn);
+        first.SetU64(Rsvd2, (uint)gateFd);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, first));
+        DmaFence signaler = h.Syncobj(binary).Fence!;
+
+        uint viaTimeline = h.CreateSyncobj();
+        uint viaBinary = h.CreateSyncobj();
+        ArgBuffer a = Execbuf(h, UseExtensions, h.CreateContext(), Object(BatchWithEnd(h)));
+        a.SetU64(CliprectsPtr, Ext(h, [(timeline, FenceWait, 1), (viaTimeline, FenceSignal, 0)]));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, a));
+        a = Execbuf(h, UseExtensions, h.CreateContext(), Object(BatchWithEnd(h)));
+        a.SetU64(CliprectsPtr, Ext(h, [(binary, FenceWait, 0), (viaBinary, FenceSignal, 0)]));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, a));
+        DmaFence timelineWaiter = h.Syncobj(viaTimeline).Fence!;
+        DmaFence binaryWaiter = h.Syncobj(viaBinary).Fence!;
+
+        gate.SetError(-Errno.EIO);
+        gate.Signal();
+        Assert.True(timelineWaiter.Wait(Bound.Long));
+        Assert.True(binaryWaiter.Wait(Bound.Long));
+        Assert.Equal(-Errno.EIO, signaler.Status);
+        Assert.Equal(-Errno.EIO, binaryWaiter.Status);
+        Assert.Equal(-Errno.EIO, timelineWaiter.Status);
+    }
+
+    /// <summary>
+    /// Submits <paramref name="batch"/> with <paramref name="gate"/> softpinned at the gate address, signalling
+    /// <paramref name="fences"/>; returns the request.
+    /// </summary>
+    private static DmaFence SubmitGated(DrmHarness h, uint gate, uint batch,
+        params (uint Handle, uint Flags, ulong Point)[] fences)
+    {
+        ArgBuffer a = Execbuf(h, UseExtensions | FenceOut, h.CreateContext(), Object(gate, ObjPinned, GateAddress),
+            Object(batch));
+        a.SetU64(CliprectsPtr, Ext(h, fences));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
+        return h.Fence((int)(a.U64(Rsvd2) >> 32));
+    }
+
+    /// <summary>
+    /// A batch ending at once, on a new context and on the blitter (so that no engine queue orders it behind a render
+    /// batch), waiting for <paramref name="point"/> of <paramref name="timeline"/>.
+    /// </summary>
+    private static DmaFence SubmitWaiter(DrmHarness h, uint timeline, ulong point)
+    {
+        ArgBuffer a = Execbuf(h, RingBlt | UseExtensions | FenceOut, h.CreateContext(), Object(BatchWithEnd(h)));
+        a.SetU64(CliprectsPtr, Ext(h, [(timeline, FenceWait, point)]));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
+        return h.Fence((int)(a.U64(Rsvd2) >> 32));
+    }
+
+    [Fact]
+    public void AWaitOnAPointOverOurRunningRequestIsNotBoundedByTheForeignFenceTimeout()
+    {
+        // i915_request_await_external: dma_fence_chain_for_each hands the point's i915 fence to
+        // i915_request_await_dma_fence, which awaits it as a request (i915_request_await_request): no
+        // I915_FENCE_TIMEOUT, so the waiter does not run while the batch at the point still runs, however long.
+        var bound = TimeSpan.FromMilliseconds(20);
+        using var h = DrmHarness.WithForeignFenceTimeout(bound);
+        uint gate = h.Create();
+        uint spin = h.Create();
+        h.Write(spin, 0, [.. Mi.SemaphoreWait(GateAddress, CompareOp.Equal, 1), Mi.BatchBufferEnd]);
+        uint s = h.CreateSyncobj();
+        DmaFence spinner = SubmitGated(h, gate, spin, (s, FenceSignal, 1));
+        DmaFence waiter = SubmitWaiter(h, s, 1);
+
+        Assert.False(waiter.Wait(Bound.Short), "the waiter ran before the request at its point completed");
+        Assert.False(spinner.IsSignaled);
+        h.CpuWrite(gate, 0, 1);
+        Assert.True(waiter.Wait(Bound.Long));
+        Assert.Equal(1, spinner.Status);
+        Assert.Equal(1, waiter.Status);
+    }
+
+    [Fact]
+    public void AWaitOnAPointOverAHangingRequestTakesItsEioNotTheForeignFenceTimeout()
+    {
+        // i915_request_await_external → i915_request_await_dma_fence on the point's request: waited for without
+        // I915_FENCE_TIMEOUT until the heartbeat resets the hang; the request's fatal -EIO then reaches the waiter
+        // (i915_sw_fence_set_error_once on its submit fence), which skips its payload, as through a binary syncobj.
+        using var h = DrmHarness.WithForeignFenceTimeout(TimeSpan.FromMilliseconds(5), heartbeat: true);
+        uint hang = h.Create();
+        h.Write(hang, 0, Mi.BatchBufferStart(0));
+        ulong relocs = h.Caller.Put(Reloc(hang, 4));
+        uint s = h.CreateSyncobj();
+        ArgBuffer a = Execbuf(h, UseExtensions, h.CreateContext(), Object(hang, relocationCount: 1, relocs: relocs));
+        a.SetU64(CliprectsPtr, Ext(h, [(s, FenceSignal, 1)]));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, a));
+        DmaFence hung = Assert.IsType<DmaFenceChain>(h.Syncobj(s).Fence).Fence;
+        DmaFence waiter = SubmitWaiter(h, s, 1);
+
+        Assert.True(waiter.Wait(Bound.Long));
+        Assert.True(hung.IsSignaled, "the waiter ran before the request at its point completed");
+        Assert.Equal(-Errno.EIO, hung.Status);
+        Assert.Equal(-Errno.EIO, waiter.Status);
+    }
+
+    [Fact]
+    public void AChainWithAForeignLinkIsStillBoundedByTheForeignFenceTimeout()
+    {
+        // i915_request_await_external: the walk awaits point 2's request as a request, then meets point 1, whose
+        // fence is not i915's, and awaits the rest of the chain from there as an external fence
+        // (__i915_request_await_external, with I915_FENCE_TIMEOUT): the foreign part times out (-ETIMEDOUT, not
+        // fatal), our request still holds the waiter until it completes.
+        using var h = DrmHarness.WithForeignFenceTimeout(TimeSpan.FromMilliseconds(20));
+        uint gate = h.Create();
+        uint spin = h.Create();
+        h.Write(spin, 0, [.. Mi.SemaphoreWait(GateAddress, CompareOp.Equal, 1), Mi.BatchBufferEnd]);
+        ArgBuffer a = Execbuf(h, FenceOut, h.CreateContext(), Object(gate, ObjPinned, GateAddress), Object(spin));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
+        DmaFence spinner = h.Fence((int)(a.U64(Rsvd2) >> 32));
+        var foreign = new DmaFence(DmaFence.ContextAlloc(), 1);
+        uint s = h.CreateSyncobj();
+        h.Syncobj(s).AddPoint(foreign, 1);
+        h.Syncobj(s).AddPoint(spinner, 2);
+        DmaFence waiter = SubmitWaiter(h, s, 2);
+
+        Assert.False(waiter.Wait(Bound.Short), "the waiter ran before the request at its point completed");
+        h.CpuWrite(gate, 0, 1);
+        Assert.True(waiter.Wait(Bound.Long));
+        Assert.False(foreign.IsSignaled);
+        Assert.Equal(1, spinner.Status);
+        Assert.Equal(-Errno.ETIMEDOUT, waiter.Status);
+        foreign.Signal();
+    }
+
+    [Fact]
+    public void ASubmitFenceOnAPointAwaitsOurRequestThereToCompletionWithoutTheForeignFenceTimeout()
+    {
+        // i915_request_await_execution: a fence that is no i915 request (here the sync_file of a timeline point) goes
+        // to i915_request_await_external, whose chain walk awaits the point's request with
+        // i915_request_await_dma_fence — to its completion, not its start, and without I915_FENCE_TIMEOUT.
+        using var h = DrmHarness.WithForeignFenceTimeout(TimeSpan.FromMilliseconds(20));
+        uint gate = h.Create();
+        uint spin = h.Create();
+        h.Write(spin, 0, [.. Mi.SemaphoreWait(GateAddress, CompareOp.Equal, 1), Mi.BatchBufferEnd]);
+        uint s = h.CreateSyncobj();
+        DmaFence spinner = SubmitGated(h, gate, spin, (s, FenceSignal, 1));
+        int pointFd = h.Caller.AddFence(h.Syncobj(s).Fence!);
+        ArgBuffer a = Execbuf(h, RingBlt | FenceSubmit | FenceOut, h.CreateContext(), Object(BatchWithEnd(h)));
+        a.SetU64(Rsvd2, (uint)pointFd);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
+        DmaFence waiter = h.Fence((int)(a.U64(Rsvd2) >> 32));
+
+        Assert.False(waiter.Wait(Bound.Short), "the waiter ran before the request at the point completed");
+        h.CpuWrite(gate, 0, 1);
+        Assert.True(waiter.Wait(Bound.Long));
+        Assert.Equal(1, spinner.Status);
+        Assert.Equal(1, waiter.Status);
+    }
+
+    [Fact]
+    public void ASignalledForeignLinkBehindThePointIsCollectedAndBringsNoTimeout()
+    {
+        // dma_fence_chain_walk drops the links whose fence signalled: i915_request_await_external's walk then meets only
+        // point 2's request (ours, awaited without I915_FENCE_TIMEOUT) and ends, so the waiter neither times out on
+        // the foreign point 1 nor waits for anything that will not signal.
+        using var h = DrmHarness.WithForeignFenceTimeout(TimeSpan.FromMilliseconds(20));
+        uint gate = h.Create();
+        uint spin = h.Create();
+        h.Write(spin, 0, [.. Mi.SemaphoreWait(GateAddress, CompareOp.Equal, 1), Mi.BatchBufferEnd]);
+        ArgBuffer a = Execbuf(h, FenceOut, h.CreateContext(), Object(gate, ObjPinned, GateAddress), Object(spin));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
+        DmaFence spinner = h.Fence((int)(a.U64(Rsvd2) >> 32));
+        var foreign = new DmaFence(DmaFence.ContextAlloc(), 1);
+        uint s = h.CreateSyncobj();
+        DmaFenceChain one = h.Syncobj(s).AddPoint(foreign, 1);
+        DmaFenceChain two = h.Syncobj(s).AddPoint(spinner, 2);
+        foreign.Signal();
+        Assert.True(one.IsSignaled);
+        DmaFence waiter = SubmitWaiter(h, s, 2);
+        Assert.Null(two.Prev);
+
+        Assert.False(waiter.Wait(Bound.Short), "the waiter ran before the request at its point completed");
+        h.CpuWrite(gate, 0, 1);
+        Assert.True(waiter.Wait(Bound.Long));
+        Assert.Equal(1, waiter.Status);
+    }
+
+    [Fact]
+    public void AChainOfOnlyAForeignFenceTimesOut()
+    {
+        // i915_request_await_external: a point whose fence is foreign is awaited, with the chain behind it, as one
+        // external fence bounded by I915_FENCE_TIMEOUT.
+        using var h = DrmHarness.WithForeignFenceTimeout(TimeSpan.FromMilliseconds(20));
+        var foreign = new DmaFence(DmaFence.ContextAlloc(), 1);
+        uint s = h.CreateSyncobj();
+        h.Syncobj(s).AddPoint(foreign, 1);
+        DmaFence waiter = SubmitWaiter(h, s, 1);
+
+        Assert.True(waiter.Wait(Bound.Long), "the wait on the foreign point was not bounded");
+        Assert.Equal(-Errno.ETIMEDOUT, waiter.Status);
+        foreign.Signal();
+    }
+
+    [Fact]
     public void EveryExtensionNodeAddsItsFences()
     {
         // i915_user_extensions walks next_extension: each TIMELINE_FENCES node's entries are added

@@ -111,6 +111,53 @@ public sealed class SwSyncTests : IDisposable
     }
 
     [Fact]
+    public void ConcurrentIncsSignalThePointsInSeqnoOrder()
+    {
+        // sync_timeline_signal signals under obj->lock, so points of one timeline signal in seqno order whichever
+        // SW_SYNC_IOC_INC reached them, and an INC returns with the points it reached signalled. Several threads
+        // advance one timeline a step at a time; each point's callback records its seqno (and dawdles, to widen the
+        // window where a later INC could overtake).
+        const int Threads = 4;
+        const int Steps = 200;
+        var timeline = new SwSyncTimeline();
+        var points = new DmaFence[(Threads * Steps) + 1];
+        var order = new List<uint>();
+        for (uint seqno = 1; seqno < points.Length; seqno++)
+        {
+            points[seqno] = timeline.CreatePoint(seqno);
+            Assert.True(points[seqno].AddCallback(new ActionFenceCallback(f =>
+            {
+                lock (order)
+                {
+                    order.Add((uint)f.Seqno);
+                }
+
+                Thread.SpinWait(200);
+            })));
+        }
+
+        int notSignalledOnReturn = 0;
+        var workers = Enumerable.Range(0, Threads).Select(i => TestThread.Start($"inc{i}", () =>
+        {
+            for (int n = 0; n < Steps; n++)
+            {
+                uint before = timeline.Value;
+                Assert.Equal(1, timeline.Advance(1));
+                if (!points[before + 1].IsSignaled)
+                {
+                    Interlocked.Increment(ref notSignalledOnReturn);
+                }
+            }
+        })).ToList();
+        TestThread.JoinAll(workers);
+
+        Assert.Equal(Enumerable.Range(1, Threads * Steps).Select(i => (uint)i), order);
+        Assert.Equal(0, notSignalledOnReturn);
+        Assert.Equal(0, timeline.Pending);
+        Assert.All(points.Skip(1), p => Assert.Equal(1, p.SignalAttempts));
+    }
+
+    [Fact]
     public void UnknownCommandOrSizeIsEnotty()
     {
         // sw_sync_ioctl: switch on the whole command; anything else (another number, or a size) is -ENOTTY.

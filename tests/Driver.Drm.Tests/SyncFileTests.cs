@@ -1,8 +1,12 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
+using Driver.Core.Requests;
 using Driver.Drm.I915;
 using Driver.Drm.Tests.Support;
+using Driver.Engines.Isa;
+using static Driver.Drm.I915.Layout.ExecbufLayout;
 using static Driver.Drm.I915.Layout.SyncFileLayout;
+using static Driver.Drm.Tests.Support.ExecBuilder;
 
 namespace Driver.Drm.Tests;
 
@@ -57,6 +61,49 @@ public class SyncFileTests
         Assert.Equal(-Errno.EIO, info.S32(InfoStatus));
         Assert.Equal(1, list.S32(FenceStatus));
         Assert.Equal(-Errno.EIO, list.S32(FenceInfoSize + FenceStatus));
+    }
+
+    /// <summary>Execbuf of <paramref name="objects"/> (the batch last) on a new context of <paramref name="ring"/>
+    /// with FENCE_OUT, FENCE_IN <paramref name="inFd"/> when given; returns the out-fence's descriptor.</summary>
+    private static int Submit(DrmHarness h, ulong ring, int? inFd, params byte[][] objects)
+    {
+        ArgBuffer a = Execbuf(h, ring | FenceOut | (inFd is null ? 0 : FenceIn), h.CreateContext(), objects);
+        a.SetU64(Rsvd2, (ulong)(inFd ?? 0));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
+        return (int)(a.U64(Rsvd2) >> 32);
+    }
+
+    [Fact]
+    public void AMergeOfOurRequestsIsAwaitedAsRequestsWithoutTheForeignFenceTimeout()
+    {
+        // i915_request_await_dma_fence takes a dma_fence_array (the merged sync_file) member by member and awaits each
+        // i915 member as a request (i915_request_await_request): no I915_FENCE_TIMEOUT, so the waiter is held while one
+        // member still runs, and a member's fatal error (-EIO) reaches the waiter through its submit fence.
+        using var h = DrmHarness.WithForeignFenceTimeout(TimeSpan.FromMilliseconds(20));
+        const uint GateAddress = 0x1000_0000;
+        uint gate = h.Create();
+        uint spin = h.Create();
+        h.Write(spin, 0, [.. Mi.SemaphoreWait(GateAddress, CompareOp.Equal, 1), Mi.BatchBufferEnd]);
+        int spinFd = Submit(h, RingRender, null, Object(gate, ObjPinned, GateAddress), Object(spin));
+        var bad = new DmaFence(DmaFence.ContextAlloc(), 1);
+        uint end = h.Create();
+        h.Write(end, 0, Mi.BatchBufferEnd);
+        int failFd = Submit(h, RingBsd, h.Caller.AddFence(bad), Object(end));
+        Assert.Equal(0, Merge(h, spinFd, failFd, out int merged));
+        Assert.IsType<MergedFence>(h.Fence(merged));
+        Request waiter = Assert.IsType<Request>(h.Fence(Submit(h, RingBlt, merged, Object(end))));
+        // The members were awaited one by one, as requests, and not the array as one foreign fence.
+        Assert.Equal([h.Fence(spinFd), h.Fence(failFd)], waiter.InFences.OrderBy(f => f == h.Fence(failFd) ? 1 : 0));
+
+        bad.SetError(-Errno.EIO);
+        bad.Signal();
+        Assert.True(h.Fence(failFd).Wait(Bound.Long));
+        Assert.Equal(-Errno.EIO, h.Fence(failFd).Status);
+        Assert.False(waiter.Wait(Bound.Short), "the waiter ran while a request of the merge still ran");
+        h.CpuWrite(gate, 0, 1);
+        Assert.True(waiter.Wait(Bound.Long));
+        Assert.Equal(1, h.Fence(spinFd).Status);
+        Assert.Equal(-Errno.EIO, waiter.Status);
     }
 
     [Fact]

@@ -6,7 +6,6 @@ using Driver.Core.Hw;
 using Driver.Core.Memory;
 using Driver.Core.Resv;
 using Driver.Drm.I915.Layout;
-using Driver.Drm.Syncobj;
 using Driver.Uapi;
 using static Driver.Drm.I915.Layout.ExecbufLayout;
 

@@ -9,11 +9,19 @@ namespace Driver.Drm.SwSync;
 /// </summary>
 public sealed class SwSyncTimeline
 {
-    // Guards _value and _pending (obj->lock). Never held while a fence signals: the signals run after it is
-    // released, in seqno order, so a waiter's callback may create points on this timeline.
+    // Guards _value, _pending, _reached and _drainer (obj->lock). Never held while a fence signals, so a callback
+    // may create points on this timeline or advance it; the order the kernel gets from signalling under obj->lock
+    // comes instead from _reached, filled in seqno order under the lock and emptied by one drainer at a time.
     private readonly Lock _lock = new();
     private readonly SortedList<uint, DmaFence> _pending = new(SeqnoOrder.Instance);
+
+    // Points reached (and, on release, given -ENOENT) but not yet signalled, in the order they must signal.
+    private readonly Queue<DmaFence> _reached = new();
     private uint _value;
+
+    // The thread signalling _reached, or null: whoever queues points while another drains leaves them to it, so two
+    // concurrent increments cannot signal a later point before an earlier one (sync_timeline_signal's order).
+    private Thread? _drainer;
 
     /// <summary>dma_fence_context_alloc(1): the context of every point of this timeline.</summary>
     public ulong Context { get; } = DmaFence.ContextAlloc();
@@ -26,10 +34,12 @@ public sealed class SwSyncTimeline
 
     /// <summary>
     /// sync_pt_create: the point at <paramref name="seqno"/>. One the value has reached is signalled at once
-    /// (timeline_fence_signaled); a pending point at the same seqno is returned again rather than a second one.
+    /// (timeline_fence_signaled), after any reached point still being signalled; a pending point at the same seqno is
+    /// returned again rather than a second one.
     /// </summary>
     public DmaFence CreatePoint(uint seqno)
     {
+        DmaFence reached;
         lock (_lock)
         {
             if (_pending.TryGetValue(seqno, out DmaFence? other))
@@ -40,38 +50,52 @@ public sealed class SwSyncTimeline
             var pt = new DmaFence(Context, seqno);
             if (!IsLater(seqno, _value))
             {
-                pt.Signal(); // a new fence: no callbacks yet, so nothing runs under the lock
+                if (_drainer is null && _reached.Count == 0)
+                {
+                    pt.Signal(); // a new fence: no callbacks yet, so nothing runs under the lock
+                    return pt;
+                }
+
+                // Earlier points reached are still being signalled (the drainer may hold the last one, dequeued,
+                // about to signal it): this one signals after them, in order.
+                _reached.Enqueue(pt);
+                reached = pt;
+            }
+            else
+            {
+                _pending.Add(seqno, pt);
                 return pt;
             }
-
-            _pending.Add(seqno, pt);
-            return pt;
         }
+
+        Drain(reached);
+        return reached;
     }
 
     /// <summary>
     /// sync_timeline_signal: advances the value by <paramref name="increment"/> and signals, in order, every point it
-    /// reaches. Returns how many signalled.
+    /// reaches. Returns how many it reached. Points of this timeline signal in seqno order whichever thread reached
+    /// them; on return the points it reached have signalled, unless this thread is itself signalling this timeline (a
+    /// fence callback advancing it), in which case they signal as soon as the callback returns.
     /// </summary>
     public int Advance(uint increment)
     {
-        List<DmaFence> done = [];
+        DmaFence? last = null;
+        int count = 0;
         lock (_lock)
         {
             _value += increment;
             while (_pending.Count > 0 && !IsLater(_pending.Keys[0], _value))
             {
-                done.Add(_pending.Values[0]);
+                last = _pending.Values[0];
+                _reached.Enqueue(last);
                 _pending.RemoveAt(0);
+                count++;
             }
         }
 
-        foreach (DmaFence f in done)
-        {
-            f.Signal();
-        }
-
-        return done.Count;
+        Drain(last);
+        return count;
     }
 
     /// <summary>
@@ -79,20 +103,70 @@ public sealed class SwSyncTimeline
     /// </summary>
     public int Release()
     {
-        List<DmaFence> left;
+        DmaFence? last = null;
+        int count;
         lock (_lock)
         {
-            left = [.. _pending.Values];
+            count = _pending.Count;
+            foreach (DmaFence f in _pending.Values)
+            {
+                // Error before signal; off the pending list, so nothing else signals it meanwhile.
+                f.SetError(-Errno.ENOENT);
+                _reached.Enqueue(f);
+                last = f;
+            }
+
             _pending.Clear();
         }
 
-        foreach (DmaFence f in left)
+        Drain(last);
+        return count;
+    }
+
+    /// <summary>
+    /// Signals the points in <see cref="_reached"/> in queue order, unless another thread is doing so; then waits for
+    /// <paramref name="last"/>, the last point this caller queued, so that it has signalled on return, as the kernel's
+    /// caller finds it. The drainer re-checks the queue under the lock before it gives up the role, so no queued point
+    /// is left behind. Only the ioctls advance a timeline (never a fence callback of another), so the wait cannot close
+    /// a cycle between two drainers.
+    /// </summary>
+    private void Drain(DmaFence? last)
+    {
+        bool drain;
+        lock (_lock)
         {
-            f.SetError(-Errno.ENOENT); // error before signal
-            f.Signal();
+            drain = _drainer is null;
+            if (drain)
+            {
+                _drainer = Thread.CurrentThread;
+            }
+            else if (_drainer == Thread.CurrentThread)
+            {
+                // A callback run by this very drain: its points signal once it returns; waiting would wait on itself.
+                last = null;
+            }
         }
 
-        return left.Count;
+        if (!drain)
+        {
+            last?.Wait(Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        while (true)
+        {
+            DmaFence? next;
+            lock (_lock)
+            {
+                if (!_reached.TryDequeue(out next))
+                {
+                    _drainer = null;
+                    return;
+                }
+            }
+
+            next.Signal();
+        }
     }
 
     /// <summary>__dma_fence_is_later for 32-bit seqnos: <paramref name="a"/> after <paramref name="b"/>, wrapping.</summary>

@@ -138,10 +138,7 @@ public sealed class IntelGt : IDisposable
             {
                 foreach (DmaFence f in inFences)
                 {
-                    // i915_request_await_dma_fence: a request of this GT is awaited without a bound (recovery ends it),
-                    // a foreign fence with I915_FENCE_TIMEOUT. A merged fence of requests counts as foreign too, as a
-                    // sync_file array does when it spans devices.
-                    rq.Await(f, timeout: f is Request other && IsOurs(other) ? null : Config.ForeignFenceTimeout);
+                    AwaitDmaFence(rq, f);
                 }
             }
 
@@ -161,10 +158,71 @@ public sealed class IntelGt : IDisposable
     }
 
     /// <summary>
+    /// i915_request_await_dma_fence: a sync_file's fence array (<see cref="MergedFence"/>) is taken member by member (a
+    /// nested one too, which the kernel's merge never builds: dma_fence_unwrap_merge flattens); a request of this GT is
+    /// awaited as a request (i915_request_await_request): without a bound, since recovery, not a timer, ends a hung
+    /// one, and with its error passed on by the request's rules; anything else goes to <see cref="AwaitExternal"/>.
+    /// </summary>
+    private void AwaitDmaFence(Request rq, DmaFence fence)
+    {
+        if (fence is MergedFence merged)
+        {
+            foreach (DmaFence member in merged.Members)
+            {
+                AwaitDmaFence(rq, member);
+            }
+
+            return;
+        }
+
+        if (fence is Request other && IsOurs(other))
+        {
+            rq.Await(other);
+        }
+        else
+        {
+            AwaitExternal(rq, fence);
+        }
+    }
+
+    /// <summary>
+    /// i915_request_await_external: a fence that is not one of our requests is awaited with I915_FENCE_TIMEOUT
+    /// (<see cref="GtConfig.ForeignFenceTimeout"/>), except a timeline point (<see cref="DmaFenceChain"/>), which
+    /// signals without the error of the fence it wraps and so is looked through (dma_fence_chain_for_each): each link
+    /// whose fence is a request of ours is awaited as a request (i915_request_await_dma_fence on chain->fence); at the
+    /// first link whose fence is not (a foreign fence, or an array), the rest of the chain from that link is awaited as
+    /// one foreign fence, bounded (__i915_request_await_external). Links the walk
+    /// collects (<see cref="DmaFenceChain.Walk"/>) have a signalled fence, so nothing the point waits for is dropped,
+    /// and the walk ends on a chain's plain tail fence (a binary syncobj's), whose own kind then decides.
+    /// </summary>
+    private void AwaitExternal(Request rq, DmaFence fence)
+    {
+        if (fence is not DmaFenceChain)
+        {
+            rq.Await(fence, timeout: Config.ForeignFenceTimeout);
+            return;
+        }
+
+        for (DmaFence? iter = fence; iter is not null; iter = DmaFenceChain.Walk(iter))
+        {
+            // dma_fence_chain_contained: a link's own fence, or the tail fence itself.
+            DmaFence contained = iter is DmaFenceChain link ? link.Fence : iter;
+            if (contained is not Request other || !IsOurs(other))
+            {
+                rq.Await(iter, timeout: Config.ForeignFenceTimeout);
+                return;
+            }
+
+            rq.Await(other);
+        }
+    }
+
+    /// <summary>
     /// i915_request_await_execution: a sync_file's fence array is taken member by member; an already signalled fence
     /// is skipped (nothing is inherited from it); a request of this GT is awaited until it begins executing
     /// (<see cref="Request.AwaitExecution"/>); any other fence, which has no notion of execution, is awaited to its
-    /// signal like an ordinary in-fence, bounded as one (i915_request_await_external).
+    /// signal like an ordinary in-fence (i915_request_await_external): bounded as a foreign one, except that a
+    /// timeline point's requests of ours are awaited to completion without the bound (<see cref="AwaitExternal"/>).
     /// </summary>
     private void AwaitExecution(Request rq, DmaFence fence)
     {
@@ -189,7 +247,7 @@ public sealed class IntelGt : IDisposable
         }
         else
         {
-            rq.Await(fence, timeout: Config.ForeignFenceTimeout);
+            AwaitExternal(rq, fence);
         }
     }
 

@@ -1,4 +1,5 @@
 using Driver.Core.Fences;
+using Driver.Core.Hw;
 using Driver.Drm.I915;
 using Driver.Drm.I915.Layout;
 using Driver.Testing.Devices;
@@ -42,6 +43,27 @@ public sealed class DrmHarness : IDisposable
 
     /// <summary>A fast device without heartbeat pulses: a batch that waits is never reset for it.</summary>
     public static DrmHarness WithoutHeartbeat() => new(TestDevice.WithoutHeartbeat());
+
+    /// <summary>
+    /// A fast device whose wait on a foreign fence is bounded by <paramref name="foreignFenceTimeout"/>
+    /// (I915_FENCE_TIMEOUT), with heartbeat pulses and the preempt timeout off unless <paramref name="heartbeat"/>.
+    /// </summary>
+    public static DrmHarness WithForeignFenceTimeout(TimeSpan foreignFenceTimeout, bool heartbeat = false)
+    {
+        var fast = DeviceConfig.Fast();
+        var t = TestDevice.With(fast with { Gt = fast.Gt with { ForeignFenceTimeout = foreignFenceTimeout } });
+        if (!heartbeat)
+        {
+            foreach (EngineId id in EngineIds.All)
+            {
+                t.Dev.Heartbeat.SetInterval(id, TimeSpan.Zero);
+            }
+
+            t.Dev.Heartbeat.SetPreemptTimeout(TimeSpan.Zero);
+        }
+
+        return new(t);
+    }
 
     /// <summary>A CPU write through a mapping (what igt_spin_end does): no wait, unlike PWRITE.</summary>
     public void CpuWrite(uint handle, long offset, uint value)

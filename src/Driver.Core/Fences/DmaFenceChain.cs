@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Driver.Core.Fences;
+using Driver.Core.Errors;
 
-namespace Driver.Drm.Syncobj;
+namespace Driver.Core.Fences;
 
 /// <summary>
 /// One point of a syncobj timeline (struct dma_fence_chain, drivers/dma-buf/dma-fence-chain.c): a fence that wraps the
@@ -126,7 +126,7 @@ public sealed class DmaFenceChain : DmaFence
 
         if (fence is not DmaFenceChain head || head.Point < seqno)
         {
-            return -Driver.Core.Errors.Errno.EINVAL;
+            return -Errno.EINVAL;
         }
 
         DmaFence? iter = head;
