@@ -155,9 +155,13 @@ public sealed partial class GpuDevice : IDisposable
         }
 
         CloseAllVgemFences();
-        // A batch that never ends would keep its engine thread from stopping (the command streamer only leaves a
-        // batch through a reset): cancel everything first, as i915 wedges on driver unload.
-        if (Gt.Engines.Any(e => e.IsBusy))
+        // Cancel what is in flight first, as i915 wedges on driver unload (intel_gt_driver_unregister →
+        // intel_gt_set_wedged_on_fini): a batch that never ends would keep its engine thread from stopping (the
+        // command streamer only leaves a batch through a reset), and a request still held on an in-fence (a sw_sync
+        // or vgem fence, a foreign fence's timeout) would be released later onto a stopped engine and never signal;
+        // wedged, it meets the nop handler instead. A device with nothing in flight is not wedged (the wedge is
+        // logged and counted as one), which is where this differs from i915.
+        if (Gt.Engines.Any(e => e.IsBusy) || AllTimelines().Any(tl => tl.IsLastPending))
         {
             Reset.SetWedgedOnFini("device closed with work in flight");
         }

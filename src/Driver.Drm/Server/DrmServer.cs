@@ -280,6 +280,8 @@ public sealed unsafe class DrmServer : IDisposable
             }
         }
         _channels.TryRemove(channel.Token, out _);
+        // EOF: the thread has exited or its process died; whatever it was waiting in must not wait on for it.
+        channel.Die();
         channel.Complete();
         worker.Join(); // the worker sends on fd: close it only after
         channel.Dispose();

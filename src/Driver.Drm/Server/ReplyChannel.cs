@@ -13,6 +13,7 @@ internal sealed class ReplyChannel(int fd, ulong token) : IDisposable
     private readonly Lock _signalLock = new();
     private ulong _interrupted;
     private ulong _running;
+    private bool _dead;
     private CancellationTokenSource? _signal;
 
     /// <summary>The server's end of the channel socket.</summary>
@@ -44,7 +45,7 @@ internal sealed class ReplyChannel(int fd, ulong token) : IDisposable
         {
             _running = seq;
             _signal = new CancellationTokenSource();
-            if (seq != 0 && seq <= _interrupted)
+            if (_dead || (seq != 0 && seq <= _interrupted))
             {
                 _signal.Cancel();
             }
@@ -80,6 +81,22 @@ internal sealed class ReplyChannel(int fd, ulong token) : IDisposable
             {
                 _signal?.Cancel();
             }
+        }
+    }
+
+    /// <summary>
+    /// The client thread is gone (its channel reached EOF): it died, and a SIGKILL sends no INTERRUPT, but in the
+    /// kernel the fatal signal ends every interruptible wait of the dying task (fatal_signal_pending), so the ioctl
+    /// returns and the file's last reference can go. Here the request running now and every one still queued end
+    /// their interruptible waits at once.
+    /// </summary>
+    public void Die()
+    {
+        // Under the lock, as Interrupt: End must not dispose the source while it is cancelled.
+        lock (_signalLock)
+        {
+            _dead = true;
+            _signal?.Cancel();
         }
     }
 

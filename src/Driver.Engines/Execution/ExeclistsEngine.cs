@@ -466,6 +466,10 @@ public sealed class ExeclistsEngine : Engine
     {
         AssertParked();
         Backend?.ResetCancel();
+        // A cancel left pending by a wedge that found this engine running (ResetCancelWhenStopped) is done here: the
+        // engine parked at a safe point before its thread looked at the flag (a park is answered first). Left set, it
+        // would cancel, once the engine resumes, whatever an unwedge let through meanwhile.
+        Interlocked.Exchange(ref _cancelPending, 0);
         Interlocked.Increment(ref _resetGeneration);
         CancelHeld();
         AssertInvariants();

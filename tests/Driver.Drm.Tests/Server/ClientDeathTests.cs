@@ -3,7 +3,7 @@ using Driver.Drm.Server;
 namespace Driver.Drm.Tests.Server;
 
 /// <summary>
-/// Review finding: a client process that dies while one of its threads sits in an interruptible ioctl. In the kernel
+/// A client process that dies while one of its threads sits in an interruptible ioctl. In the kernel
 /// the SIGKILL ends the wait (fatal_signal_pending), the ioctl returns, and the last fput releases the file
 /// (drm_release: contexts closed, non-persistent work killed). Here the thread's channel reaching EOF must end the
 /// request's interruptible waits the same way; otherwise the worker stays blocked and the file is never released.

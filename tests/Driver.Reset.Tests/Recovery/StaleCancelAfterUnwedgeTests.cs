@@ -5,10 +5,10 @@ using Driver.Core.Requests;
 namespace Driver.Reset.Tests.Recovery;
 
 /// <summary>
-/// Review finding: a wedge leaves an engine that did not stop with a pending cancel
-/// (<c>ResetCancelWhenStopped</c>). If that engine is next parked before its thread looks at the flag (its safe point
-/// answers a park request before the cancel), the parker's own ResetCancel cancels everything it holds but leaves the
-/// flag set; once unwedged and resumed, the engine runs the stale cancel and fails fresh work with -EIO.
+/// A wedge leaves an engine that did not stop with a pending cancel (<c>ResetCancelWhenStopped</c>). If that engine is
+/// next parked before its thread looks at the flag (its safe point answers a park request first), the parker's
+/// ResetCancel does the cancel's work, and must also take over the flag: left set, the engine would run the stale
+/// cancel once resumed and fail fresh work with -EIO.
 /// intel_gt_unset_wedged: after a successful unwedge, new requests execute normally.
 /// </summary>
 public class StaleCancelAfterUnwedgeTests

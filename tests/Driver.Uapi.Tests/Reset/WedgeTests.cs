@@ -250,4 +250,26 @@ public sealed class WedgeTests
         AssertStatus(1, stores.Store(0, EngineId.Bcs0, target.Slot(0), 0xF00D), "store after the reset");
         Assert.Equal(0xF00Du, target[0]);
     }
+
+    [Fact]
+    public void ARequestHeldOnAnInFenceWhenTheDeviceCloses_SignalsEioWhenReleased()
+    {
+        // intel_gt_driver_unregister → intel_gt_set_wedged_on_fini: whatever is in flight at unload is cancelled. A
+        // request still held on an in-fence (a sw_sync point, a vgem fence) is released later; it must meet the nop
+        // handler, not a stopped engine where it would never signal.
+        var gate = new DmaFence();
+        DmaFence held;
+        using (var t = TestDevice.Fast(WedgeStrategy.Epoch))
+        {
+            GpuDevice dev = t.Dev;
+            int c = OpenClient(dev);
+            var target = new TargetBuffer(dev, c);
+            var stores = new StoreBatches(dev, c);
+            held = stores.Store(0, EngineId.Rcs0, target.Slot(0), 0xF00D, [gate]);
+            Assert.False(held.IsSignaled);
+        }
+
+        Assert.True(gate.Signal());
+        AssertStatus(-Errno.EIO, held, "the request released after the device closed");
+    }
 }
