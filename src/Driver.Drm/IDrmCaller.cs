@@ -43,6 +43,13 @@ public interface IDrmCaller
     int InstallSyncFile(DmaFence fence, ulong patchAddress);
 
     /// <summary>
+    /// get_unused_fd_flags for a sync_file that <see cref="InstallSyncFile"/> will install later in the same call:
+    /// 0 when the caller can take one more descriptor, else a negative errno (-EMFILE). Execbuf asks before it builds
+    /// anything, so a full table fails it with nothing submitted.
+    /// </summary>
+    int ReserveSyncFile() => 0;
+
+    /// <summary>
     /// The syncobj behind the caller's file descriptor <paramref name="fd"/> (an fd from SYNCOBJ_HANDLE_TO_FD, in this
     /// or another process), or null when it is no syncobj fd of this server (drm_syncobj_fd_to_handle's -EINVAL).
     /// </summary>

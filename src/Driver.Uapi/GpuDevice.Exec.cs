@@ -13,7 +13,9 @@ namespace Driver.Uapi;
 public sealed partial class GpuDevice
 {
     /// <summary>
-    /// Submits a batch (EXECBUFFER2). Returns 0 and the request's out-fence, or, in the order
+    /// Submits a batch (EXECBUFFER2). Returns 0 and the request's out-fence; -EAGAIN and the out-fence when the request
+    /// was submitted but a userptr object was invalidated meanwhile (the request carries -EAGAIN: whoever signals
+    /// syncobjs for it still does, as eb_requests_add and signal_fence_array run on that error); or, in the order
     /// i915_gem_execbuffer2_ioctl / i915_gem_do_execbuffer check them: -EFAULT (no arguments or a null list, as a
     /// failed copy_from_user), -EINVAL (unknown flags, a misaligned batch offset, a null in-fence), -ENOENT (unknown
     /// client or context), -EINVAL (bad engine), -EIO (device wedged), -ENOENT (unknown handle), -EINVAL (a handle
@@ -97,39 +99,52 @@ public sealed partial class GpuDevice
             // i915_gem_object_userptr_submit_init: userptr pages built (-EFAULT once unmapped) before anything is
             // bound or locked; GpuDevice.Userptr.cs.
             UserptrExec? userptr = UserptrSubmitInit(batch, objects, written);
-            uint batchAddress = Gt.Ggtt.Insert(batch).Offset + (uint)args.BatchOffset;
-            foreach (BufferObject bo in objects)
-            {
-                Gt.Ggtt.Insert(bo);
-            }
-
-            foreach (BufferObject bo in written)
-            {
-                Gt.Ggtt.Insert(bo);
-            }
-
-            RequestFlags flags = (args.Flags & ExecFlags.NoCapture) != 0 ? RequestFlags.NoCapture : RequestFlags.None;
-            IReadOnlyList<DmaFence> inFences = userptr is null ? args.InFences : [.. args.InFences, userptr.Gate];
-            Request rq;
+            // eb_reserve's pins: every binding stays where it is until the request's fence is in the reservations
+            // (an idle-looking object is otherwise fair game for another client's softpin eviction, and the batch
+            // would run against what was bound after it). Dropped on every way out, as eb_release_vmas does.
+            var pins = new GgttNode[1 + objects.Length + written.Length];
+            int pinned = 0;
             try
             {
-                rq = SubmitReserved(ctx, (EngineId)args.Engine, batchAddress, flags, inFences, args.SubmitFences, batch,
-                    objects, written);
-            }
-            catch
-            {
-                userptr?.Open(0);
-                throw;
-            }
+                pins[pinned++] = Gt.Ggtt.Insert(batch, pin: true);
+                uint batchAddress = pins[0].Offset + (uint)args.BatchOffset;
+                foreach (BufferObject bo in objects)
+                {
+                    pins[pinned++] = Gt.Ggtt.Insert(bo, pin: true);
+                }
 
-            // eb_move_to_gpu's userptr check under the notifier lock: -EAGAIN when an invalidation ran meanwhile.
-            if (userptr is not null && UserptrSubmitDone(userptr) is var err && err != 0)
-            {
-                return err;
-            }
+                foreach (BufferObject bo in written)
+                {
+                    pins[pinned++] = Gt.Ggtt.Insert(bo, pin: true);
+                }
 
-            outFence = rq;
-            return 0;
+                RequestFlags flags = (args.Flags & ExecFlags.NoCapture) != 0 ? RequestFlags.NoCapture : RequestFlags.None;
+                IReadOnlyList<DmaFence> inFences = userptr is null ? args.InFences : [.. args.InFences, userptr.Gate];
+                Request rq;
+                try
+                {
+                    rq = SubmitReserved(ctx, (EngineId)args.Engine, batchAddress, flags, inFences, args.SubmitFences, batch,
+                        objects, written);
+                }
+                catch
+                {
+                    userptr?.Open(0);
+                    throw;
+                }
+
+                // From here the request is submitted: the caller gets its fence whatever is returned, so that
+                // signal_fence_array and the ring's bookkeeping run for it (eb_requests_add runs on error too).
+                outFence = rq;
+                // eb_move_to_gpu's userptr check under the notifier lock: -EAGAIN when an invalidation ran meanwhile.
+                return userptr is null ? 0 : UserptrSubmitDone(userptr);
+            }
+            finally
+            {
+                for (int i = 0; i < pinned; i++)
+                {
+                    Ggtt.Unpin(pins[i]);
+                }
+            }
         }
         catch (DriverException e) { return -e.Errno; }
     }

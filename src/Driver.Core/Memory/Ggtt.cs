@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Driver.Core.Errors;
 using Driver.Core.Locking;
@@ -56,9 +57,11 @@ public sealed unsafe class Ggtt
     /// <summary>
     /// Binds <paramref name="bo"/>: at <paramref name="fixedOffset"/> when given (page aligned, free, in range, else
     /// EINVAL / ENOSPC), otherwise at the lowest free range aligned to <paramref name="alignment"/>. Binding an already
-    /// bound object returns its node (EINVAL if a different fixed offset is asked for).
+    /// bound object returns its node (EINVAL if a different fixed offset is asked for). With <paramref name="pin"/>
+    /// the node's pin count is taken in the same critical section (i915_vma_pin): no eviction can unbind it between
+    /// the insertion and the pin; the caller drops it with <see cref="Unpin"/>.
     /// </summary>
-    public GgttNode Insert(BufferObject bo, uint? fixedOffset = null, uint alignment = DeviceMemory.PageSize)
+    public GgttNode Insert(BufferObject bo, uint? fixedOffset = null, uint alignment = DeviceMemory.PageSize, bool pin = false)
     {
         if (alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment < DeviceMemory.PageSize)
         {
@@ -74,6 +77,11 @@ public sealed unsafe class Ggtt
                     throw DriverException.Inval($"{bo} is already bound at 0x{existing.Offset:x}");
                 }
 
+                if (pin)
+                {
+                    Interlocked.Increment(ref existing.PinCount);
+                }
+
                 return existing;
             }
             uint offset = fixedOffset is { } fixedAt ? CheckFixed(fixedAt, bo.Size) : FindFree(bo.Size, alignment);
@@ -82,29 +90,72 @@ public sealed unsafe class Ggtt
             _nodes.Insert(index < 0 ? _nodes.Count : index, node);
             WritePtes(node);
             bo.Binding = node;
+            if (pin)
+            {
+                node.PinCount = 1;
+            }
+
             return node;
         }
     }
 
-    /// <summary>Unbinds <paramref name="bo"/> if bound: its PTEs are cleared, later accesses fault.</summary>
+    /// <summary>
+    /// Drops one pin <see cref="Insert"/> took on <paramref name="node"/> (i915_vma_unpin). Lock-free: an eviction
+    /// racing with it sees the binding still pinned and gives up, as it would have a moment earlier.
+    /// </summary>
+    public static void Unpin(GgttNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        int left = Interlocked.Decrement(ref node.PinCount);
+        Debug.Assert(left >= 0, $"{node.Object} unpinned more often than pinned");
+    }
+
+    /// <summary>
+    /// Unbinds <paramref name="bo"/> unless its binding is pinned (__i915_vma_unbind's "is pinned" refusal): true
+    /// when it is unbound now (or was not bound), false when an execbuf still holds it. The pin count is read under
+    /// the mutex that <see cref="Insert"/> pins under, so the check and the unbind are one step against a pin.
+    /// </summary>
+    public bool TryRemoveUnpinned(BufferObject bo)
+    {
+        using (_mutex.Acquire())
+        {
+            if (bo.Binding is { } node && node.PinCount != 0)
+            {
+                return false;
+            }
+
+            RemoveLocked(bo);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Unbinds <paramref name="bo"/> if bound: its PTEs are cleared, later accesses fault. For the object's release,
+    /// when no execbuf can hold it any more; an eviction uses <see cref="TryRemoveUnpinned"/>.
+    /// </summary>
     public void Remove(BufferObject bo)
     {
         using (_mutex.Acquire())
         {
-            if (bo.Binding is not { } node)
-            {
-                return;
-            }
-
-            _nodes.Remove(node);
-            long first = node.Offset >> PageShift;
-            for (long i = 0; i < node.Size >> PageShift; i++)
-            {
-                Volatile.Write(ref _ptes[first + i], 0);
-            }
-
-            bo.Binding = null;
+            RemoveLocked(bo);
         }
+    }
+
+    private void RemoveLocked(BufferObject bo)
+    {
+        if (bo.Binding is not { } node)
+        {
+            return;
+        }
+
+        _nodes.Remove(node);
+        long first = node.Offset >> PageShift;
+        for (long i = 0; i < node.Size >> PageShift; i++)
+        {
+            Volatile.Write(ref _ptes[first + i], 0);
+        }
+
+        bo.Binding = null;
     }
 
     /// <summary>

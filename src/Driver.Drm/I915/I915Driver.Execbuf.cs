@@ -14,14 +14,23 @@ namespace Driver.Drm.I915;
 public sealed partial class I915Driver
 {
     /// <summary>
+    /// Test hook: runs in execbuf once the objects are placed (and pinned) and relocated, before the submission,
+    /// where another client's execbuf can be made to interleave. Null (one load) in production.
+    /// </summary>
+    internal Action? ExecbufBeforeSubmit { get; set; }
+
+    /// <summary>
     /// EXECBUFFER2 and EXECBUFFER2_WR (i915_gem_execbuffer2_ioctl, i915_gem_do_execbuffer), in the kernel's order:
     /// buffer count (-EINVAL), i915_gem_check_execbuffer (illegal flags, cliprects, DR1/DR4, 8-byte alignment of the
     /// batch start and length: -EINVAL), the exec list (-EFAULT), SECURE (-ENODEV on gen11+), execbuf extensions and
-    /// fence arrays (add_fence_array: -EFAULT, -EINVAL, -ENOENT), the in-fence (-EINVAL), the context (-ENOENT), the engine
-    /// (-EINVAL), wedged (-EIO), each object (-ENOENT, eb_validate_vma's -EINVAL, a handle twice -EINVAL), the batch
-    /// (self-modifying or out of bounds: -EINVAL), a banned context (-EIO), placement (softpin: -EINVAL outside the
-    /// address space, -ENOSPC over a pinned neighbour), relocations (-ENOENT, -EINVAL, -EFAULT), then the submission
-    /// through GpuDevice.Execbuf; the out-fence fd goes to the upper half of rsvd2, the new offsets to the exec list.
+    /// fence arrays (add_fence_array: -EFAULT, -EINVAL, -ENOENT), the in-fence (-EINVAL), the out-fence fd's
+    /// reservation (-EMFILE), the context (-ENOENT), the engine (-EINVAL), wedged (-EIO), each object (-ENOENT,
+    /// eb_validate_vma's -EINVAL, a handle twice -EINVAL), the batch (self-modifying or out of bounds: -EINVAL), a
+    /// banned context (-EIO), placement (softpin: -EINVAL outside the address space, -ENOSPC over a pinned
+    /// neighbour, this execbuf's or one another execbuf holds), relocations (-ENOENT, -EINVAL, -EFAULT), then the
+    /// submission through GpuDevice.Execbuf, the objects pinned from placement until then
+    /// (<see cref="PlaceAndSubmit"/>); the out-fence fd goes to the upper half of rsvd2, the new offsets to the exec
+    /// list.
     /// </summary>
     private int GemExecbuffer2(IoctlCall c)
     {
@@ -87,6 +96,15 @@ public sealed partial class I915Driver
             }
         }
 
+        // get_unused_fd_flags, right after the in-fence: the out-fence's descriptor is reserved before anything is
+        // built, so a caller that cannot take one more gets -EMFILE with nothing submitted.
+        bool fenceOut = (flags & FenceOut) != 0 && c.CopiesOut;
+        ret = fenceOut ? c.Caller.ReserveSyncFile() : 0;
+        if (ret != 0)
+        {
+            return ret;
+        }
+
         int ctxId = (int)(uint)a.U64(Rsvd1);
         ret = Device.LookupContext(c.Client, ctxId, out GpuContext? ctx);
         if (ret != 0)
@@ -136,7 +154,35 @@ public sealed partial class I915Driver
             return throttled;
         }
 
-        ret = PlaceObjects(c, objects);
+        // eb_reserve's pins, held from placement until the request's fence is in every reservation (or the execbuf
+        // failed), so no other execbuf's eviction moves an object under the addresses relocated into the batch.
+        var pins = new List<GgttNode>(objects.Length);
+        try
+        {
+            return PlaceAndSubmit(c, a, flags, ctxId, ctxState, engine, ring, objects, batch, start, inFence,
+                submitFence, fences, fenceOut, pins);
+        }
+        finally
+        {
+            // eb_release_vmas
+            foreach (GgttNode pin in pins)
+            {
+                Ggtt.Unpin(pin);
+            }
+        }
+    }
+
+    /// <summary>
+    /// i915_gem_do_execbuffer from eb_reserve on: placement and relocation under the pins taken into
+    /// <paramref name="pins"/>, the submission, then, whenever a request was submitted (even when execbuf fails
+    /// after it: a userptr invalidated meanwhile), eb_requests_add's bookkeeping and signal_fence_array; the
+    /// offsets and the out-fence only on success (the kernel drops the out-fence on error).
+    /// </summary>
+    private int PlaceAndSubmit(IoctlCall c, ArgBuffer a, ulong flags, int ctxId, I915ContextState ctxState,
+        EngineId engine, IntelRing? ring, ExecObject[] objects, ExecObject batch, ulong start, DmaFence? inFence,
+        DmaFence? submitFence, List<ExecFence> fences, bool fenceOut, List<GgttNode> pins)
+    {
+        int ret = PlaceObjects(c, objects, pins);
         if (ret != 0)
         {
             return ret;
@@ -148,6 +194,7 @@ public sealed partial class I915Driver
             return ret;
         }
 
+        ExecbufBeforeSubmit?.Invoke();
         var args = new ExecbufArgs
         {
             Client = c.Client,
@@ -163,23 +210,24 @@ public sealed partial class I915Driver
             Flags = ctxState.NoErrorCapture ? ExecFlags.NoCapture : ExecFlags.None,
         };
         ret = Device.Execbuf(args, out DmaFence? outFence);
+        if (outFence is null)
+        {
+            return ret;
+        }
+
+        ring?.Add(outFence);
+        SignalFenceArray(fences, outFence);
         if (ret != 0)
         {
             return ret;
         }
 
-        ring?.Add(outFence!);
-        SignalFenceArray(fences, outFence!);
-
         WriteBackOffsets(c, a.U64(BuffersPtr), objects);
         // The fd is installed once the caller gets the reply; with the write-only EXECBUFFER2 nothing is copied back,
-        // so no descriptor is made (i915 would make one the caller can never learn).
-        if ((flags & FenceOut) != 0 && c.CopiesOut)
-        {
-            return c.Caller.InstallSyncFile(outFence!, c.Argument + OutFenceFd);
-        }
-
-        return 0;
+        // so no descriptor is made (i915 would make one the caller can never learn). Its room was reserved above;
+        // a failure now (the server cannot make the pipe) is sync_file_create's -ENOMEM after the request was
+        // added: the error is returned with the request submitted and the syncobjs signalled, as i915 does.
+        return fenceOut ? c.Caller.InstallSyncFile(outFence, c.Argument + OutFenceFd) : 0;
     }
 
     /// <summary>i915_gem_check_execbuffer.</summary>
@@ -548,13 +596,14 @@ public sealed partial class I915Driver
     /// <summary>
     /// eb_reserve: softpinned objects first, at their offset (-EINVAL outside the address space or off their
     /// alignment); an object bound elsewhere is unbound once idle (i915_vma_unbind waits), and so is another client's
-    /// idle object in the way (i915_gem_evict_for_node); one of this execbuf, or the driver's own, in the way is
-    /// -ENOSPC. Then the rest wherever they are or fit.
+    /// idle object in the way (i915_gem_evict_for_node); a pinned one in the way (this execbuf's, or one another
+    /// execbuf placed and has not submitted yet), or the driver's own, is -ENOSPC. Then the rest wherever they are
+    /// or fit. Each object is pinned as it is placed, its node added to <paramref name="pins"/> for the caller to
+    /// unpin; an object pinned by another execbuf cannot be moved (-EAGAIN).
     /// </summary>
-    private int PlaceObjects(IoctlCall c, ExecObject[] objects)
+    private int PlaceObjects(IoctlCall c, ExecObject[] objects, List<GgttNode> pins)
     {
         Ggtt ggtt = Device.Gt.Ggtt;
-        var placed = new HashSet<BufferObject>();
         foreach (ExecObject o in objects.Where(o => (o.Flags & ObjPinned) != 0))
         {
             BufferObject bo = o.Object!;
@@ -565,31 +614,36 @@ public sealed partial class I915Driver
                 return -Errno.EINVAL;
             }
 
+            // i915_vma_unbind of a misplaced binding: refused (-EAGAIN, drmIoctl retries) while another execbuf
+            // still holds it pinned.
             if (bo.Binding is { } b && b.Offset != o.Offset)
             {
                 bo.Resv.WaitTimeout(DmaResvUsage.Bookkeep, -1);
-                ggtt.Remove(bo);
+                if (!ggtt.TryRemoveUnpinned(bo))
+                {
+                    return -Errno.EAGAIN;
+                }
             }
 
             if (bo.Binding is null)
             {
-                int ret = EvictRange(ggtt, (uint)o.Offset, size, placed);
+                int ret = EvictRange(ggtt, (uint)o.Offset, size);
                 if (ret != 0)
                 {
                     return ret;
                 }
-
-                try
-                {
-                    ggtt.Insert(bo, (uint)o.Offset);
-                }
-                catch (DriverException e)
-                {
-                    return -e.Errno;
-                }
             }
 
-            placed.Add(bo);
+            try
+            {
+                // Bound where asked now (or already): pinned in the same step, or -ENOSPC when another execbuf
+                // bound something in the range since the eviction; -EINVAL when it moved the object meanwhile.
+                pins.Add(ggtt.Insert(bo, (uint)o.Offset, pin: true));
+            }
+            catch (DriverException e)
+            {
+                return e.Errno == Errno.EINVAL ? -Errno.EAGAIN : -e.Errno;
+            }
         }
 
         foreach (ExecObject o in objects.Where(o => (o.Flags & ObjPinned) == 0))
@@ -601,10 +655,13 @@ public sealed partial class I915Driver
                 if (o.Object!.Binding is { } b && (b.Offset & (alignment - 1)) != 0)
                 {
                     o.Object.Resv.WaitTimeout(DmaResvUsage.Bookkeep, -1);
-                    ggtt.Remove(o.Object);
+                    if (!ggtt.TryRemoveUnpinned(o.Object))
+                    {
+                        return -Errno.EAGAIN;
+                    }
                 }
 
-                ggtt.Insert(o.Object, null, alignment);
+                pins.Add(ggtt.Insert(o.Object, null, alignment, pin: true));
             }
             catch (DriverException e)
             {
@@ -615,8 +672,12 @@ public sealed partial class I915Driver
         return 0;
     }
 
-    /// <summary>i915_gem_evict_for_node over [offset, +size): users' idle objects are unbound; the rest is -ENOSPC.</summary>
-    private int EvictRange(Ggtt ggtt, uint offset, ulong size, HashSet<BufferObject> pinned)
+    /// <summary>
+    /// i915_gem_evict_for_node over [offset, +size): users' objects are unbound once idle; a pinned one (this
+    /// execbuf's, or one that another execbuf in flight placed and has not yet submitted) and the driver's own are
+    /// -ENOSPC. The pin is checked again under the GGTT mutex at the unbind, after the wait.
+    /// </summary>
+    private int EvictRange(Ggtt ggtt, uint offset, ulong size)
     {
         HashSet<BufferObject>? owned = null;
         for (ulong at = offset; at < offset + size;)
@@ -629,13 +690,17 @@ public sealed partial class I915Driver
 
             owned ??= Device.Clients.SelectMany(cl => cl.Objects).ToHashSet();
             // A closed object not yet released (its work or a process's mapping still holds it) is a user's too.
-            if (pinned.Contains(node.Object) || (!owned.Contains(node.Object) && !Device.IsClosing(node.Object)))
+            if (node.IsPinned || (!owned.Contains(node.Object) && !Device.IsClosing(node.Object)))
             {
                 return -Errno.ENOSPC;
             }
 
             node.Object.Resv.WaitTimeout(DmaResvUsage.Bookkeep, -1);
-            ggtt.Remove(node.Object);
+            if (!ggtt.TryRemoveUnpinned(node.Object))
+            {
+                return -Errno.ENOSPC;
+            }
+
             at = (ulong)node.End;
         }
 

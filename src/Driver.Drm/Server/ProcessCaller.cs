@@ -166,6 +166,9 @@ internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles, Syn
         ReplyFull ? -24 : Queue(syncFiles.Create(fence), patchAddress); // EMFILE: more new fds than one reply carries
 
     /// <inheritdoc/>
+    public int ReserveSyncFile() => ReplyFull ? -24 : 0; // EMFILE: the reply already carries as many fds as it can
+
+    /// <inheritdoc/>
     public DrmSyncobj? GetSyncobjFile(int fd) => syncobjFiles?.Lookup(Pid, fd);
 
     /// <inheritdoc/>

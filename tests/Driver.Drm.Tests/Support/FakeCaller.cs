@@ -39,8 +39,14 @@ public sealed class FakeCaller : IDrmCaller
     /// <inheritdoc/>
     public bool Capable(int capability) => !Lacks.Contains(capability);
 
-    /// <summary>When set, InstallSyncFile answers this errno (a full descriptor table).</summary>
+    /// <summary>When set, InstallSyncFile answers this errno (the sync_file cannot be made).</summary>
     public int InstallError { get; set; }
+
+    /// <summary>When set, ReserveSyncFile answers this errno (a full descriptor table).</summary>
+    public int ReserveError { get; set; }
+
+    /// <inheritdoc/>
+    public int ReserveSyncFile() => ReserveError;
 
     /// <summary>Allocates <paramref name="size"/> bytes of zeroed user memory (16-byte aligned).</summary>
     public ulong Alloc(int size)

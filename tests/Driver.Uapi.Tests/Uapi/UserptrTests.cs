@@ -102,8 +102,10 @@ public class UserptrTests
             Assert.True(migrate.Thread.IsAlive);
         };
 
-        int err = ExecRaw(t, new BatchBuilder().StoreDword(gpu, 7).End(), written: [handle], out _);
+        int err = ExecRaw(t, new BatchBuilder().StoreDword(gpu, 7).End(), written: [handle], out DmaFence? failed);
         Assert.Equal(-Errno.EAGAIN, err);
+        // Submitted all the same: the caller gets the request, for signal_fence_array and the ring's bookkeeping.
+        Assert.Same(rq, failed);
         migrate!.Join(Bound.Long);
         Assert.True(rq!.IsSignaled);
         Assert.Equal(-Errno.EAGAIN, rq.Error);

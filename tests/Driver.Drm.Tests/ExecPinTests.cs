@@ -1,0 +1,189 @@
+using Driver.Core.Errors;
+using Driver.Core.Fences;
+using Driver.Core.Memory;
+using Driver.Core.Userptr;
+using Driver.Drm.I915;
+using Driver.Drm.I915.Layout;
+using Driver.Drm.Tests.Support;
+using Driver.Engines.Isa;
+using static Driver.Drm.I915.Layout.ExecbufLayout;
+using static Driver.Drm.Tests.Support.ExecBuilder;
+
+namespace Driver.Drm.Tests;
+
+/// <summary>
+/// Execbuf's pins and its epilogue: objects placed by an execbuf stay pinned until its request's fence is in their
+/// reservations (eb_reserve .. eb_release_vmas), so another client's softpin cannot evict them meanwhile
+/// (i915_gem_evict_for_node: -ENOSPC over a pinned vma); a request submitted by a failing execbuf still signals the
+/// syncobjs (signal_fence_array); the out-fence's descriptor is reserved before anything is built
+/// (get_unused_fd_flags).
+/// </summary>
+public class ExecPinTests
+{
+    private const uint TargetAddress = 0x1000_0000;
+    private const uint Page = 4096;
+
+    /// <summary>GEM_CREATE on <paramref name="file"/>; returns the handle.</summary>
+    private static uint CreateOn(DrmHarness h, DrmFile file)
+    {
+        ArgBuffer a = DrmHarness.Arg(GemLayout.CreateSize);
+        a.SetU64(0, Page);
+        Assert.Equal(0, h.Ioctl(file, Requests.GemCreate, a));
+        return a.U32(GemLayout.CreateHandle);
+    }
+
+    private static BufferObject Bo(DrmHarness h, DrmFile file, uint handle)
+    {
+        Assert.Equal(0, h.Dev.LookupObject(file.ClientId, (int)handle, out BufferObject? bo));
+        return bo!;
+    }
+
+    private static ulong Fences(DrmHarness h, uint syncobj, uint flags)
+    {
+        var a = new ArgBuffer(new byte[FenceSize]);
+        a.SetU32(0, syncobj);
+        a.SetU32(4, flags);
+        return h.Caller.Put(a.Data);
+    }
+
+    [Fact]
+    public void SoftpinOverAnObjectOfAnExecbufNotYetSubmitted_IsEnospc_AndTheBatchWritesWhereItWasRelocated()
+    {
+        // i915_gem_evict_for_node: a pinned vma in the range is -ENOSPC. Execbuf A holds its objects pinned from
+        // eb_reserve until its request is in their reservations; before that they carry no fence and look idle,
+        // yet B's softpin must not unbind one (A's batch was relocated against its address).
+        using var h = DrmHarness.Fast();
+        DrmFile other = h.Driver.Open(7);
+        uint target = h.Create();
+        uint batch = h.Create();
+        // MI_STORE_DWORD_IMM with a 64-bit address, relocated to target + 8.
+        h.Write(batch, 0, [.. Mi.StoreDword64(0, 0xa11ce), Mi.BatchBufferEnd]);
+        ulong relocs = h.Caller.Put(Reloc(target, 4, delta: 8, write: 2));
+        ArgBuffer execA = Execbuf(h, 0, 0, Object(target), Object(batch, relocationCount: 1, relocs: relocs));
+
+        uint theirs = CreateOn(h, other);
+        uint theirBatch = CreateOn(h, other);
+        Assert.Equal(0, h.Ioctl(other, Requests.GemPwrite, Pwrite(h, theirBatch, Mi.BatchBufferEnd)));
+        int during = int.MinValue;
+        uint placedAt = 0;
+        h.Driver.ExecbufBeforeSubmit = () =>
+        {
+            h.Driver.ExecbufBeforeSubmit = null;
+            placedAt = Bo(h, h.File, target).GgttOffset;
+            ArgBuffer execB = Execbuf(h, 0, 0, Object(theirs, ObjPinned | ObjWrite, placedAt), Object(theirBatch));
+            during = h.Ioctl(other, Requests.Execbuffer2, execB);
+        };
+
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, execA));
+        Assert.Equal(-Errno.ENOSPC, during);
+        Assert.Equal(0, h.Wait(target, Bound.LongNs));
+        // A's batch wrote at the address it was relocated to: into its own object, still bound there.
+        Assert.Equal(placedAt, Bo(h, h.File, target).GgttOffset);
+        Assert.Equal(new uint[] { 0, 0, 0xa11ce }, h.Read(target, 0, 3));
+        Assert.Null(Bo(h, other, theirs).Binding);
+        Assert.False(Bo(h, h.File, target).Binding!.IsPinned);
+        Assert.False(Bo(h, h.File, batch).Binding!.IsPinned);
+    }
+
+    [Fact]
+    public void SoftpinOverAnObjectOfASubmittedExecbuf_WaitsForItsFenceThenEvicts()
+    {
+        // eb_release_vmas drops the pins once the request is added: from then the object is busy, not pinned, and
+        // i915_gem_evict_for_node waits for it and unbinds it.
+        using var h = DrmHarness.WithoutHeartbeat();
+        DrmFile other = h.Driver.Open(7);
+        uint gate = h.Create();
+        uint batch = h.Create();
+        h.Write(batch, 0, [.. Mi.SemaphoreWait(TargetAddress, CompareOp.Equal, 1), Mi.BatchBufferEnd]);
+        ArgBuffer execA = Execbuf(h, FenceOut, 0, Object(gate, ObjPinned, TargetAddress), Object(batch));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, execA));
+        DmaFence spinning = h.Fence((int)(execA.U64(Rsvd2) >> 32));
+        Assert.False(Bo(h, h.File, gate).Binding!.IsPinned);
+
+        uint theirs = CreateOn(h, other);
+        uint theirBatch = CreateOn(h, other);
+        Assert.Equal(0, h.Ioctl(other, Requests.GemPwrite, Pwrite(h, theirBatch, Mi.BatchBufferEnd)));
+        ArgBuffer execB = Execbuf(h, 0, 0, Object(theirs, ObjPinned, TargetAddress), Object(theirBatch));
+        int ret = int.MinValue;
+        bool spinnerDoneFirst = false;
+        var b = TestThread.Start("softpin over the busy gate", () =>
+        {
+            ret = h.Ioctl(other, Requests.Execbuffer2, execB);
+            spinnerDoneFirst = spinning.IsSignaled;
+        });
+        // Still waiting for A's request: the eviction waits, it neither fails nor unbinds under the batch.
+        Assert.False(Poll.TryUntil(() => !b.Thread.IsAlive, Bound.Short));
+        h.CpuWrite(gate, 0, 1);
+        b.Join(Bound.Long);
+        Assert.Equal(0, ret);
+        Assert.True(spinnerDoneFirst);
+        Assert.Equal(0, spinning.Error);
+        Assert.Null(Bo(h, h.File, gate).Binding);
+        Assert.Equal(TargetAddress, Bo(h, other, theirs).GgttOffset);
+    }
+
+    [Fact]
+    public void UserptrInvalidatedBeforeTheSubmitCheck_IsEagain_YetTheSyncobjGetsTheRequest()
+    {
+        // eb_move_to_gpu's i915_gem_object_userptr_submit_done fails the execbuf with -EAGAIN after the request was
+        // built; eb_requests_add still adds it and signal_fence_array still runs (only the out-fence is dropped).
+        using var h = DrmHarness.WithoutHeartbeat();
+        var mm = new CpuMm();
+        long addr = mm.Mmap(1);
+        Assert.Equal(0, h.Dev.Userptr(h.File.ClientId, mm, addr, Page, 0, out int userptr));
+        uint batch = h.Create();
+        h.Write(batch, 0, [.. Mi.StoreDword(TargetAddress, 7), Mi.BatchBufferEnd]);
+        uint syncobj = h.CreateSyncobj();
+        ArgBuffer a = Execbuf(h, FenceArray, 0, Object((uint)userptr, ObjPinned | ObjWrite, TargetAddress), Object(batch));
+        a.SetU64(CliprectsPtr, Fences(h, syncobj, FenceSignal));
+        a.SetU32(NumCliprects, 1);
+        TestThread? migrate = null;
+        h.Dev.UserptrBeforeSubmitDone = obj =>
+        {
+            h.Dev.UserptrBeforeSubmitDone = null;
+            migrate = TestThread.Start("cpu-mm migrate", () => mm.Migrate(addr, Page));
+            Poll.Until(() => obj.Invalidations == 1, "the invalidate callback ran", () => $"{obj.Invalidations}", Bound.Long);
+        };
+
+        Assert.Equal(-Errno.EAGAIN, h.Ioctl(Requests.Execbuffer2, a));
+        migrate!.Join(Bound.Long);
+        DmaFence rq = Assert.IsAssignableFrom<DmaFence>(h.Syncobj(syncobj).Fence);
+        Assert.True(rq.Wait(Bound.Long));
+        Assert.Equal(-Errno.EAGAIN, rq.Error);
+    }
+
+    [Fact]
+    public void OutFenceWithoutRoomForADescriptor_IsEmfileWithNothingSubmitted()
+    {
+        // i915_gem_do_execbuffer: get_unused_fd_flags before anything is built; -EMFILE leaves the objects idle and
+        // the syncobjs as they were.
+        using var h = DrmHarness.Fast();
+        uint target = h.Create();
+        uint batch = h.Create();
+        h.Write(batch, 0, [.. Mi.StoreDword(TargetAddress, 7), Mi.BatchBufferEnd]);
+        uint syncobj = h.CreateSyncobj();
+        ArgBuffer a = Execbuf(h, FenceOut | FenceArray, 0, Object(target, ObjPinned | ObjWrite, TargetAddress), Object(batch));
+        a.SetU64(CliprectsPtr, Fences(h, syncobj, FenceSignal));
+        a.SetU32(NumCliprects, 1);
+        h.Caller.ReserveError = -Errno.EMFILE;
+        Assert.Equal(-Errno.EMFILE, h.Ioctl(Requests.Execbuffer2Wr, a));
+        Assert.Null(h.Syncobj(syncobj).Fence);
+        Assert.Empty(Bo(h, h.File, target).Resv.GetFences(Driver.Core.Resv.DmaResvUsage.Bookkeep));
+
+        h.Caller.ReserveError = 0;
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
+        Assert.True(h.Fence((int)(a.U64(Rsvd2) >> 32)).Wait(Bound.Long));
+        Assert.Equal(new uint[] { 7 }, h.Read(target, 0, 1));
+    }
+
+    private static ArgBuffer Pwrite(DrmHarness h, uint handle, params uint[] dwords)
+    {
+        byte[] bytes = new byte[dwords.Length * 4];
+        Buffer.BlockCopy(dwords, 0, bytes, 0, bytes.Length);
+        ArgBuffer a = DrmHarness.Arg(GemLayout.RwSize);
+        a.SetU32(GemLayout.RwHandle, handle);
+        a.SetU64(GemLayout.RwLength, (ulong)bytes.Length);
+        a.SetU64(GemLayout.RwData, h.Caller.Put(bytes));
+        return a;
+    }
+}
