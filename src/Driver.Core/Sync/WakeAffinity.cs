@@ -94,7 +94,7 @@ public sealed unsafe partial class WakeAffinity
                 }
             }
 
-            _ = Thread.GetCurrentProcessorId();
+            _ = SchedGetCpu();
 
             Volatile.Write(ref _tid, tid);
         }
@@ -117,7 +117,9 @@ public sealed unsafe partial class WakeAffinity
             return false;
         }
 
-        int cpu = Thread.GetCurrentProcessorId();
+        // The CPU this thread is on now: sched_getcpu (vDSO), not Thread.GetCurrentProcessorId, which the runtime
+        // caches per thread and refreshes only now and then, so after a migration it names the CPU the thread left.
+        int cpu = SchedGetCpu();
         if ((uint)cpu >= MaskWords * 64 || (_home[cpu >> 6] & (1UL << (cpu & 63))) == 0)
         {
             return false;
@@ -151,6 +153,9 @@ public sealed unsafe partial class WakeAffinity
             _ = SchedSetAffinity(0, MaskWords * sizeof(ulong), mask);
         }
     }
+
+    [LibraryImport("libc", EntryPoint = "sched_getcpu")]
+    private static partial int SchedGetCpu();
 
     [LibraryImport("libc", EntryPoint = "gettid")]
     private static partial int GetTid();
