@@ -238,12 +238,20 @@ public class DmaFence
             old = seen;
         }
         Volatile.Write(ref _signalTimestamp, Stopwatch.GetTimestamp());
-        if (Volatile.Read(ref _interest) != 0)
+        try
         {
-            NotifySlow();
+            if (Volatile.Read(ref _interest) != 0)
+            {
+                NotifySlow();
+            }
+        }
+        finally
+        {
+            // Even after a callback threw (rethrown once every callback ran): a request's own signal-time work
+            // (its timeline slot, its execute-callback waiters) is part of the signal, not of a callback.
+            OnSignaled();
         }
 
-        OnSignaled();
         return true;
     }
 

@@ -25,6 +25,12 @@ public sealed class Breadcrumbs
     /// <summary>Signals issued so far.</summary>
     public long Signalled { get; private set; }
 
+    /// <summary>Signals whose fence callbacks threw (each reported to <see cref="Fault"/>).</summary>
+    public long CallbackFaults { get; private set; }
+
+    /// <summary>Told of a fence callback that threw during <see cref="Interrupt"/>, on the engine thread.</summary>
+    public Action<Exception>? Fault { get; set; }
+
     /// <summary>Adds a request the engine is about to execute.</summary>
     public void Add(Request rq)
     {
@@ -67,7 +73,22 @@ public sealed class Breadcrumbs
                 // The engine lets go here: off the signal list, Active already cleared. Only a request whose signal
                 // is this one and whose completion came from its breadcrumb is retired (its in-flight reference put,
                 // so it can be recycled): one completed on the CPU may still be in a CPU completer's hands.
-                if (rq.Signal() && !rq.IsCompletedOnCpu)
+                bool signalled;
+                try
+                {
+                    signalled = rq.Signal();
+                }
+                catch (Exception e)
+                {
+                    // A fence callback threw (a driver bug; every other callback still ran, and the signal itself
+                    // happened before any of them): reported, and the interrupt goes on, so the requests after this
+                    // one are signalled too and the engine thread lives.
+                    signalled = true;
+                    CallbackFaults++;
+                    Fault?.Invoke(e);
+                }
+
+                if (signalled && !rq.IsCompletedOnCpu)
                 {
                     rq.Retire();
                 }

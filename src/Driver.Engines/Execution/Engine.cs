@@ -102,6 +102,12 @@ public abstract class Engine : IStoppable, IDisposable
     /// </summary>
     public Action<Engine, EngineFault>? ErrorInterrupt { get; set; }
 
+    /// <summary>
+    /// Told, on the engine's thread, of a fence callback that threw while the engine signalled a request (a driver
+    /// bug): the engine goes on signalling, and whoever sets this logs it. Must not block.
+    /// </summary>
+    public Action<Engine, Exception>? CallbackFault { get; set; }
+
     // ---- state read by hang detection, capture and statistics ---------------------------------------------------
 
     /// <summary>The request being executed, or null (stable while the engine is prepared for a reset).</summary>

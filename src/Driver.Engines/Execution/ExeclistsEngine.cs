@@ -136,6 +136,7 @@ public sealed class ExeclistsEngine : Engine
     {
         _options = options ?? new EngineOptions();
         _wakeGroup = wakeGroup ?? new WakeGroup();
+        _breadcrumbs.Fault = e => CallbackFault?.Invoke(this, e);
         _cs = new CommandStreamer(ggtt, this);
         TimesliceDuration = _options.TimesliceDuration;
         Props.MaxBusywaitDurationNs = _options.MaxBusywaitDurationNs;
@@ -180,6 +181,9 @@ public sealed class ExeclistsEngine : Engine
 
     /// <summary>Doorbell rings whose wake-up was steered onto the ringing thread's CPU (<see cref="EngineOptions.WakeOnSubmitterCpu"/>).</summary>
     public long SteeredWakeups => _wakeAffinity.Steers;
+
+    /// <summary>Signals of this engine whose fence callbacks threw (see <see cref="Engine.CallbackFault"/>).</summary>
+    public long CallbackFaults => _breadcrumbs.CallbackFaults;
 
     /// <summary>The engine thread's wake steering, for tests.</summary>
     internal WakeAffinity WakeAffinityForTest => _wakeAffinity;

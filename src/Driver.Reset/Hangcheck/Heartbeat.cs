@@ -47,6 +47,7 @@ public sealed class Heartbeat : IDisposable
         foreach (Engine engine in gt.Engines)
         {
             engine.ErrorInterrupt = OnEngineError;
+            engine.CallbackFault = (e, ex) => _reset.Log.Fatal(ex, "a fence callback threw while {Engine} signalled", e.Name);
             engine.PreemptTimeout = reset.Config.PreemptTimeout;
             engine.PreemptTimeoutInterrupt = OnPreemptTimeout;
             engine.PreemptArmed = e => PreemptArmed?.Invoke(e.Id);
@@ -207,7 +208,16 @@ public sealed class Heartbeat : IDisposable
 
             foreach (Engine engine in _gt.Engines)
             {
-                Beat(engine, _beats[(int)engine.Id], now);
+                try
+                {
+                    Beat(engine, _beats[(int)engine.Id], now);
+                }
+                catch (Exception e)
+                {
+                    // A bug on this path (a fence callback of a pulse, a reset it escalated to) must not kill the
+                    // thread that detects hangs: log it and keep beating, as the reset worker does.
+                    _reset.Log.Fatal(e, "heartbeat of {Engine} failed", engine.Name);
+                }
             }
 
             Interlocked.Increment(ref _sweeps);
@@ -362,6 +372,7 @@ public sealed class Heartbeat : IDisposable
         foreach (Engine engine in _gt.Engines)
         {
             engine.ErrorInterrupt = null;
+            engine.CallbackFault = null;
             engine.PreemptTimeoutInterrupt = null;
             engine.PreemptArmed = null;
         }
