@@ -1,4 +1,5 @@
 using Driver.Core.Contexts;
+using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Locking;
@@ -120,38 +121,58 @@ public sealed class IntelGt : IDisposable
             // timeline->mutex → fs_reclaim (→ dma_fence_map: reclaim may wait on fences).
             Lockdep.MightAlloc();
             Request rq = Requests.Rent(tl, tl.NextSeqno(), batchAddress, flags);
-            rq.Props = this[engine].Props;
-            if (priority is { } p)
+            try
             {
-                rq.Priority = p;
-            }
-
-            Request? prev = tl.Last;
-            // Timeline order: a predecessor still held on its own dependencies must complete first. One already
-            // submitted is ahead of us in the engine's queue, which keeps a timeline's requests in order.
-            if (prev is not null && !prev.IsSubmitted && !prev.IsSignaled)
-            {
-                rq.Await(prev, propagateError: false);
-            }
-
-            if (inFences is not null)
-            {
-                foreach (DmaFence f in inFences)
+                rq.Props = this[engine].Props;
+                if (priority is { } p)
                 {
-                    AwaitDmaFence(rq, f);
+                    rq.Priority = p;
                 }
-            }
 
-            if (submitFences is not null)
-            {
-                foreach (DmaFence f in submitFences)
+                Request? prev = tl.Last;
+                // Timeline order: a predecessor still held on its own dependencies must complete first. One already
+                // submitted is ahead of us in the engine's queue, which keeps a timeline's requests in order.
+                if (prev is not null && !prev.IsSubmitted && !prev.IsSignaled)
                 {
-                    AwaitExecution(rq, f);
+                    rq.Await(prev, propagateError: false);
                 }
+
+                if (inFences is not null)
+                {
+                    foreach (DmaFence f in inFences)
+                    {
+                        AwaitDmaFence(rq, f);
+                    }
+                }
+
+                if (submitFences is not null)
+                {
+                    foreach (DmaFence f in submitFences)
+                    {
+                        AwaitExecution(rq, f);
+                    }
+                }
+
+                tl.Last = rq;
+                RequestCreated?.Invoke(rq);
+            }
+            catch
+            {
+                // A request once created is always added, as i915's eb_request_add does on an error: skipped, with
+                // the error set, it still takes its place on the timeline and signals, so nothing built on its seqno
+                // or on the dependencies already registered waits for ever. The caller sees the exception.
+                rq.SetErrorOnce(-Errno.EIO);
+                rq.Skip = true;
+                if (tl.Last != rq)
+                {
+                    tl.Last = rq;
+                }
+
+                rq.Commit(_submitNotify);
+                rq.Put(); // the creator's reference, which no caller will hold
+                throw;
             }
 
-            tl.Last = rq;
-            RequestCreated?.Invoke(rq);
             rq.Commit(_submitNotify);
             return rq;
         }
