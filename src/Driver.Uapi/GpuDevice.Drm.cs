@@ -34,6 +34,21 @@ public sealed partial class GpuDevice
         catch (DriverException e) { return -e.Errno; }
     }
 
+    /// <summary>
+    /// <see cref="LookupObject"/> for an execbuf (eb_lookup_vmas' object reference): the object is held until
+    /// <see cref="DropExecbufHold"/>, so closing its last handle meanwhile does not release it under the execbuf.
+    /// </summary>
+    public int LookupObjectHeld(int clientId, int handle, out BufferObject? bo)
+    {
+        bo = null;
+        try
+        {
+            bo = GetClient(clientId).GetObjectHeld(handle);
+            return 0;
+        }
+        catch (DriverException e) { return -e.Errno; }
+    }
+
     /// <summary>i915_gem_context_lookup for the binary uAPI: 0 or -ENOENT (an unknown client or context).</summary>
     public int LookupContext(int clientId, int contextId, out GpuContext? ctx)
     {

@@ -54,6 +54,9 @@ public sealed partial class GpuDevice
             }
         }
 
+        // eb_lookup_vmas' object references: every object looked up is held until the submission is done, so a
+        // handle closed meanwhile does not release its object under this execbuf (dropped on every way out).
+        var held = new List<BufferObject>(1 + args.Objects.Count + args.WriteObjects.Count);
         try
         {
             Client client = GetClient(args.Client);
@@ -72,9 +75,10 @@ public sealed partial class GpuDevice
 
             // eb_lookup_vmas: unknown handles are ENOENT, an object listed twice (eb_validate_vma) or a batch that
             // is also written ("self-modifying batch buffer") EINVAL, then the batch range.
-            BufferObject batch = client.GetObject(args.BatchHandle);
-            BufferObject[] objects = Lookup(client, args.Objects);
-            BufferObject[] written = Lookup(client, args.WriteObjects);
+            BufferObject batch = client.GetObjectHeld(args.BatchHandle);
+            held.Add(batch);
+            BufferObject[] objects = LookupHeld(client, args.Objects, held);
+            BufferObject[] written = LookupHeld(client, args.WriteObjects, held);
             if (HasDuplicate(args))
             {
                 return -Errno.EINVAL;
@@ -147,6 +151,13 @@ public sealed partial class GpuDevice
             }
         }
         catch (DriverException e) { return -e.Errno; }
+        finally
+        {
+            foreach (BufferObject bo in held)
+            {
+                DropExecbufHold(bo);
+            }
+        }
     }
 
     /// <summary>
@@ -176,7 +187,7 @@ public sealed partial class GpuDevice
         return false;
     }
 
-    private static BufferObject[] Lookup(Client client, IReadOnlyList<int> handles)
+    private static BufferObject[] LookupHeld(Client client, IReadOnlyList<int> handles, List<BufferObject> held)
     {
         if (handles.Count == 0)
         {
@@ -186,7 +197,8 @@ public sealed partial class GpuDevice
         var objects = new BufferObject[handles.Count];
         for (int i = 0; i < objects.Length; i++)
         {
-            objects[i] = client.GetObject(handles[i]);
+            objects[i] = client.GetObjectHeld(handles[i]);
+            held.Add(objects[i]);
         }
 
         return objects;

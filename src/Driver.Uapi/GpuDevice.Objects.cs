@@ -85,10 +85,36 @@ public sealed partial class GpuDevice
                 return -Errno.EINVAL;
             }
 
-            ReleaseWhenIdle(bo);
+            ReleaseWhenUnheld(bo);
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
+    }
+
+    /// <summary>
+    /// An object's last handle is gone: released once no execbuf still holds it from its lookup
+    /// (<see cref="BufferObject.DeferReleaseIfHeld"/>; the last one releases it, <see cref="DropExecbufHold"/>), and
+    /// then once idle (<see cref="ReleaseWhenIdle"/>).
+    /// </summary>
+    private void ReleaseWhenUnheld(BufferObject bo)
+    {
+        if (!bo.DeferReleaseIfHeld())
+        {
+            ReleaseWhenIdle(bo);
+        }
+    }
+
+    /// <summary>
+    /// Drops an execbuf's hold on <paramref name="bo"/> (taken by <see cref="LookupObjectHeld"/> or the execbuf's own
+    /// lookup), after its submission: a release deferred meanwhile runs now, and waits for that submission's fence.
+    /// </summary>
+    public void DropExecbufHold(BufferObject bo)
+    {
+        ArgumentNullException.ThrowIfNull(bo);
+        if (bo.DropExecbufHold())
+        {
+            ReleaseWhenIdle(bo);
+        }
     }
 
     /// <summary>Releases an object whose handle is gone: now if idle, else when its last fence signals.</summary>

@@ -106,7 +106,7 @@ public sealed partial class GpuDevice : IDisposable
         // long soak, closing clients with objects open, grew by megabytes a minute towards ENOMEM).
         foreach (BufferObject bo in client.RemoveAllObjects())
         {
-            ReleaseWhenIdle(bo);
+            ReleaseWhenUnheld(bo);
         }
 
         return 0;

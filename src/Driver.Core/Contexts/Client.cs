@@ -143,6 +143,22 @@ public sealed class Client
         }
     }
 
+    /// <summary>
+    /// Looks up a handle for an execbuf and takes its hold on the object under the table lock
+    /// (<see cref="BufferObject.HoldForExecbuf"/>), ENOENT if unknown; the caller drops it when its submission is done.
+    /// </summary>
+    public BufferObject GetObjectHeld(int handle)
+    {
+        using (_tableLock.Acquire())
+        {
+            BufferObject bo = _objects.TryGetValue(handle, out BufferObject? found)
+                ? found
+                : throw DriverException.NoEnt($"no object with handle {handle} on {Name}");
+            bo.HoldForExecbuf();
+            return bo;
+        }
+    }
+
     /// <summary>Removes a handle (ENOENT if unknown).</summary>
     public BufferObject RemoveObject(int handle)
     {

@@ -170,6 +170,51 @@ public sealed unsafe class BufferObject
         return Interlocked.Exchange(ref _pages, pages);
     }
 
+    /// <summary>Execbufs between their lookup of this object and the end of their submission (see <see cref="HoldForExecbuf"/>).</summary>
+    private int _execbufHolds;
+
+    /// <summary>1 while a release waits for the last execbuf hold to go (see <see cref="DeferReleaseIfHeld"/>).</summary>
+    private int _releaseDeferred;
+
+    /// <summary>
+    /// An execbuf's reference from its handle lookup to the end of its submission (eb_lookup_vmas takes one on each
+    /// object, released with the vmas): the handle may be closed meanwhile, and the object must not be released
+    /// under an execbuf that is placing, relocating into and submitting it. Taken under the handle table's lock,
+    /// with the lookup (<c>Client.GetObjectHeld</c>), so a close that removed the handle first is seen by the lookup
+    /// and one that comes after sees the hold.
+    /// </summary>
+    public void HoldForExecbuf() => Interlocked.Increment(ref _execbufHolds);
+
+    /// <summary>
+    /// Drops an execbuf hold; true when it was the last and a release deferred by <see cref="DeferReleaseIfHeld"/>
+    /// is now the caller's to run (once the submission's fence is in the reservations, so the release waits for it).
+    /// </summary>
+    public bool DropExecbufHold()
+    {
+        int left = Interlocked.Decrement(ref _execbufHolds);
+        Debug.Assert(left >= 0, $"{this}: execbuf hold dropped more often than taken");
+        // Full barriers both: pairs with the exchange and read in DeferReleaseIfHeld; one of the two takes the 1.
+        return left == 0 && Interlocked.Exchange(ref _releaseDeferred, 0) == 1;
+    }
+
+    /// <summary>
+    /// The object's last handle is gone: true when an execbuf still holds it, and the last one to drop its hold will
+    /// run the release (<see cref="DropExecbufHold"/> returns true there); false when the caller releases it now.
+    /// </summary>
+    public bool DeferReleaseIfHeld()
+    {
+        // Published before the holds are read (both full barriers): a hold dropped to zero after this exchange sees
+        // the 1 and takes it; one dropped before is seen as zero here, and the exchange back decides who releases.
+        Interlocked.Exchange(ref _releaseDeferred, 1);
+        if (Volatile.Read(ref _execbufHolds) != 0)
+        {
+            return true;
+        }
+
+        // No hold left: take the release back, unless a hold dropped meanwhile took it already.
+        return Interlocked.Exchange(ref _releaseDeferred, 0) == 0;
+    }
+
     /// <summary>Releases the pages back to device memory (once); nothing for an import, whose pages are the exporter's.</summary>
     public void Free()
     {

@@ -126,11 +126,30 @@ public sealed partial class I915Driver
         }
 
         ret = LookupObjects(c, list, count, out ExecObject[] objects);
-        if (ret != 0)
+        try
         {
-            return ret;
+            return ret != 0 ? ret : ExecbufLookedUp(c, a, flags, ctxId, ctx!, ctxState, engine, objects, inFence,
+                submitFence, fences, fenceOut);
         }
+        finally
+        {
+            // eb_release_vmas' object puts: a handle closed meanwhile has its object released now, after the
+            // submission, so the release waits for it.
+            foreach (ExecObject o in objects)
+            {
+                if (o?.Object is { } bo)
+                {
+                    Device.DropExecbufHold(bo);
+                }
+            }
+        }
+    }
 
+    /// <summary>i915_gem_do_execbuffer from the objects' lookup on (they are held by the caller until it returns).</summary>
+    private int ExecbufLookedUp(IoctlCall c, ArgBuffer a, ulong flags, int ctxId, GpuContext ctx,
+        I915ContextState ctxState, EngineId engine, ExecObject[] objects, DmaFence? inFence, DmaFence? submitFence,
+        List<ExecFence> fences, bool fenceOut)
+    {
         ExecObject batch = objects[(flags & BatchFirst) != 0 ? 0 : objects.Length - 1];
         ulong start = a.U32(BatchStartOffset);
         ulong len = a.U32(BatchLen);
@@ -141,7 +160,7 @@ public sealed partial class I915Driver
         }
 
         // eb_pin_engine, before any object is placed or relocated.
-        if (ctx!.IsBanned)
+        if (ctx.IsBanned)
         {
             return -Errno.EIO;
         }
@@ -546,12 +565,13 @@ public sealed partial class I915Driver
             int at = i * ObjectSize;
             var o = new ExecObject(i, list.U32(at + ObjHandle), list.U32(at + ObjRelocationCount), list.U64(at + ObjRelocsPtr),
                 list.U64(at + ObjAlignment), list.U64(at + ObjOffset), list.U64(at + ObjFlags));
-            int ret = Device.LookupObject(c.Client, (int)o.Handle, out BufferObject? bo);
+            int ret = Device.LookupObjectHeld(c.Client, (int)o.Handle, out BufferObject? bo);
             if (ret != 0)
             {
                 return ret;
             }
 
+            // Held until the execbuf is done (DropHolds), even when a later entry fails the lookup.
             o.Object = bo;
             if ((o.Flags & (ObjUnknownFlags | ObjNeedsGtt)) != 0)
             {
