@@ -1,0 +1,76 @@
+using Driver.Core.Contexts;
+using Driver.Core.Errors;
+using Driver.Core.Fences;
+using Driver.Core.Hw;
+using Driver.Core.Requests;
+using Driver.Engines.Execution;
+using Driver.Engines.Isa;
+using Driver.Testing.Gt;
+
+namespace Driver.Engines.Tests.Engines;
+
+/// <summary>
+/// Review finding (review3): the fences of one fence context signal in seqno order. dma_resv_add_fence replaces a
+/// fence by a later one of its context, sync_file merges keep the later one, and the busy ioctl reads the resv, all
+/// trusting that a later fence of a timeline signals only once the earlier ones have. i915 skips a banned context's
+/// queued requests in __i915_request_submit, in ring order, so a queued request never completes before the request
+/// ahead of it on its ring. ExeclistsEngine.DropBannedQueued (run from PreemptTimer and ArbitrationPoint, inside the
+/// running batch) cancels and signals the later request while the earlier one still runs and still writes memory.
+/// A bare GT: no heartbeat, no reset; the running batch is ended by the test.
+/// </summary>
+public sealed class BannedQueueOrderTests : IDisposable
+{
+    private readonly GtHarness _h = new();
+    private Engine Rcs => _h.Gt[EngineId.Rcs0];
+
+    public void Dispose() => _h.Dispose();
+
+    [Fact]
+    public void ABannedContextsQueuedRequestDoesNotSignalWhileTheEarlierRequestOfItsTimelineStillRuns()
+    {
+        GpuContext ctx = _h.Client.CreateContext();
+        TestBuffer flags = _h.NewBuffer();
+        TestBuffer target = _h.NewBuffer();
+        // A batch with no arbitration point (it cannot be preempted): flags[0] = 1, then a loop storing 0xdead to
+        // target[0] (dwords 3..5) and jumping back to dword 3.
+        TestBuffer spin = _h.NewBuffer();
+        spin.Write(new BatchBuilder()
+            .StoreDword(flags.At(0), 1)
+            .StoreDword(target.At(0), 0xdead)
+            .Jump(spin.Address + 12));
+        Request running = _h.Submit(spin, context: ctx);
+        Poll.Until(() => flags[0] == 1, "the earlier request to start");
+        // The later request of the same timeline (same context, same engine): queued behind the running one.
+        Request queued = _h.Submit(new BatchBuilder().StoreDword(flags.At(1), 1).End(), context: ctx);
+
+        int runningSignalledWhenQueuedSignalled = -1;
+        if (!queued.AddCallback(new ActionFenceCallback(_ =>
+            Volatile.Write(ref runningSignalledWhenQueuedSignalled, running.IsSignaled ? 1 : 0))))
+        {
+            runningSignalledWhenQueuedSignalled = running.IsSignaled ? 1 : 0;
+        }
+
+        // kill_engines: the context is banned and its queued work is dropped at the engine's next arbitration point.
+        Assert.True(ctx.Ban());
+        Rcs.SkipBannedQueued();
+        // The engine passes safe points inside the running batch; each one looks at the queue (PreemptTimer).
+        long marks = Rcs.SafePoints;
+        Poll.Until(() => Rcs.SafePoints > marks + 16, "the engine to pass a few safe points after the skip request");
+
+        bool queuedSignalledEarly = queued.IsSignaled;
+        // Whatever happens, the earlier request is still running and still writing the object.
+        target[0] = 0;
+        Poll.Until(() => target[0] == 0xdead, "the earlier request to store again");
+        Assert.False(running.IsSignaled);
+
+        // Clean up: end the loop (dword 6 is the jump back: a BATCH_BUFFER_END there ends the batch).
+        spin[6] = Mi.BatchBufferEnd;
+        Assert.True(running.Wait(Bound.Long));
+        Assert.True(queued.Wait(Bound.Long));
+        Assert.Equal(-Errno.EIO, queued.Status);
+
+        // The order: the later request of the timeline signalled only once the earlier one had.
+        Assert.False(queuedSignalledEarly, "the later request signalled (-EIO) while the earlier one of its timeline was still running and writing memory");
+        Assert.Equal(1, Volatile.Read(ref runningSignalledWhenQueuedSignalled));
+    }
+}
