@@ -113,6 +113,13 @@ public abstract class Engine : IStoppable, IDisposable
     /// <summary>The request being executed, or null (stable while the engine is prepared for a reset).</summary>
     public abstract Request? Active { get; }
 
+    /// <summary>
+    /// How many times a request was made <see cref="Active"/> on this engine (a preempted one counts again when it
+    /// resumes): with <see cref="Active"/>, tells a request still running since a moment from one that left and came
+    /// back. 0 for an engine that does not count them.
+    /// </summary>
+    public virtual long Activations => 0;
+
     /// <summary>The command streamer's head (ACTHD).</summary>
     public virtual uint Head => 0;
 

@@ -100,6 +100,7 @@ public sealed class ExeclistsEngine : Engine
     private bool _preemptFired;
     private long _preemptions;
     private readonly Action<Request> _cancelBanned;
+    private readonly Func<Request, bool> _droppableBanned;
 
     /// <summary>0 awake; <see cref="SleepingIdle"/> asleep with no work; <see cref="SleepingInBatch"/> dozing inside a batch.</summary>
     private int _sleeping;
@@ -145,12 +146,26 @@ public sealed class ExeclistsEngine : Engine
             CancelOnCpu(rq);
             Interlocked.Increment(ref _completed);
         };
+        // A banned context's queued request, if nothing earlier of its timeline is unfinished on this engine: the
+        // first of its timeline in the queue (an earlier one queued goes first, in this same pass), and not behind
+        // the request running now. Completing it ahead of an earlier request that still runs would signal one
+        // context's fences out of order, and the reservations (which keep the later fence of a context) would call
+        // an object idle while the earlier batch still writes it; __i915_request_submit skips banned requests in
+        // ring order.
+        _droppableBanned = rq => !rq.IsPulse && rq.Context.IsBanned && !rq.IsSignaled && !rq.IsCompleted
+            && rq.Timeline.SchedFirst == rq && Volatile.Read(ref _active)?.Timeline != rq.Timeline;
         _thread = new Thread(Run) { Name = id.Name(), IsBackground = true };
         _thread.Start();
     }
 
     /// <inheritdoc/>
     public override Request? Active => Volatile.Read(ref _active);
+
+    /// <inheritdoc/>
+    public override long Activations => Volatile.Read(ref _activations);
+
+    /// <summary>Written by the engine thread only (<see cref="Execute"/>).</summary>
+    private long _activations;
 
     /// <inheritdoc/>
     public override uint Head => _cs.Head;
@@ -625,6 +640,8 @@ public sealed class ExeclistsEngine : Engine
         rq.MarkExecuting();
         // Full barrier between publishing Active and reading the ban (pairs with the ban's Interlocked write, made
         // before the context is revoked): either the revoke sees this request active, or we see the ban here.
+        // Before Active: a reader that sees this request active sees at least this activation.
+        Volatile.Write(ref _activations, _activations + 1);
         Interlocked.Exchange(ref _active, rq);
         if (rq.Context.IsBanned && !rq.Skip)
         {
@@ -892,9 +909,8 @@ public sealed class ExeclistsEngine : Engine
 
     /// <summary>
     /// Engine thread only (it owns the queues): cancels queued requests of banned contexts, keeping the order of
-    /// everything else. A cancelled request is completed on the CPU, which marks only that request complete, so it
-    /// may be cancelled ahead of an earlier request of its timeline that is still active or queued: the earlier one
-    /// still runs (or is cancelled in its turn) and signals with its own status.
+    /// everything else, and of each timeline: a request behind an earlier one of its timeline that still runs keeps
+    /// its place, and is skipped in its turn (<see cref="Execute"/>'s ban check).
     /// </summary>
     private void DropBannedQueued()
     {
@@ -904,11 +920,8 @@ public sealed class ExeclistsEngine : Engine
             _sched.Add(queued);
         }
 
-        _sched.RemoveWhere(s_bannedQueued, _cancelBanned);
+        _sched.RemoveWhere(_droppableBanned, _cancelBanned);
     }
-
-    private static readonly Func<Request, bool> s_bannedQueued =
-        rq => !rq.IsPulse && rq.Context.IsBanned && !rq.IsSignaled && !rq.IsCompleted;
 
     private void Idle()
     {

@@ -117,7 +117,9 @@ public sealed class Heartbeat : IDisposable
         }
 
         Interlocked.Increment(ref _hangs);
-        _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, "preemption time out", target, activeOn: engine);
+        // On the engine thread, with the target running: alive, and this is its activation.
+        _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, "preemption time out", target, activeOn: engine,
+            activation: engine.Activations);
     }
 
     /// <summary>
@@ -172,10 +174,14 @@ public sealed class Heartbeat : IDisposable
                     continue;
                 }
 
+                // Read as Active was: a request recycled in between fails the report's TryGet (ResetWorker.Queue).
+                int generation = active.Generation;
+
                 EngineBeat beat = _beats[(int)engine.Id];
                 if (Interlocked.Read(ref _intervalTicks[(int)engine.Id]) <= 0)
                 {
-                    _worker.Queue(engine.Id.Mask(), ErrorFlags.None, $"context {ctx} revoked on {engine.Name}", active);
+                    _worker.Queue(engine.Id.Mask(), ErrorFlags.None, $"context {ctx} revoked on {engine.Name}", active,
+                        blameGeneration: generation);
                     continue;
                 }
 
@@ -358,8 +364,10 @@ public sealed class Heartbeat : IDisposable
             return;
         }
 
+        // Read as Active was: a request that finished and was recycled in between is not blamed (ResetWorker.Queue).
+        int generation = active.Generation;
         Interlocked.Increment(ref _hangs);
-        _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, reason, active);
+        _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, reason, active, blameGeneration: generation);
     }
 
     private static long ToTicks(TimeSpan t) => (long)(t.TotalSeconds * Stopwatch.Frequency);

@@ -43,18 +43,32 @@ public sealed class ResetWorker : IDisposable
     public int Pending => Volatile.Read(ref _pending);
 
     /// <summary>
-    /// Queues a hang report. Lock-free; callable from engine threads. With <paramref name="activeOn"/> (a preempt
-    /// timeout) the report holds only while <paramref name="blame"/> is still that engine's active request.
+    /// Queues a hang report. Lock-free; callable from engine threads. The report holds a counted reference on
+    /// <paramref name="blame"/>, taken here only if the object is still the request of
+    /// <paramref name="blameGeneration"/> (the generation the reporter saw it at; by default the one it has now, for a
+    /// reporter that knows the request is alive, e.g. on the thread that runs it): a request that finished and was
+    /// recycled since is not blamed for its predecessor's hang (the report is dropped), and one that finishes while
+    /// the report waits cannot be recycled under it. With <paramref name="activeOn"/> (a preempt timeout) the report
+    /// holds only while <paramref name="blame"/> is still that engine's active request, and, given
+    /// <paramref name="activation"/> (<see cref="Engine.Activations"/> when the timer fired), still the same
+    /// activation of it: a target that yielded and came back is not the one that refused to yield.
     /// </summary>
-    public void Queue(uint engineMask, ErrorFlags flags, string reason, Request? blame, Engine? activeOn = null)
+    public void Queue(uint engineMask, ErrorFlags flags, string reason, Request? blame, Engine? activeOn = null,
+        int? blameGeneration = null, long? activation = null)
     {
         if (_stopping)
         {
             return;
         }
 
+        // i915_request_get_rcu on the request the reporter found: pinned to that incarnation, or the report is stale.
+        if (blame is not null && !blame.TryGet(blameGeneration ?? blame.Generation))
+        {
+            return;
+        }
+
         Interlocked.Increment(ref _pending);
-        _queue.Enqueue(new Work(engineMask, flags, reason, blame, activeOn));
+        _queue.Enqueue(new Work(engineMask, flags, reason, blame, activeOn, activation));
         // After the enqueue: the worker either finds the report on its next TryDequeue or is woken by this.
         _doorbell.Set();
     }
@@ -85,7 +99,8 @@ public sealed class ResetWorker : IDisposable
                 // A preempt timeout: the engine is reset only while the request that refused to yield is still the
                 // one running (execlists_submission_tasklet: rq == preempt_target); if it has since yielded or
                 // finished, whatever runs now is not to blame.
-                if (work.ActiveOn is { } engine && engine.Active != work.Blame)
+                if (work.ActiveOn is { } engine
+                    && (engine.Active != work.Blame || (work.Activation is { } a && engine.Activations != a)))
                 {
                     continue;
                 }
@@ -107,6 +122,8 @@ public sealed class ResetWorker : IDisposable
             }
             finally
             {
+                // The report's reference (Queue): the request may be recycled from here.
+                work.Blame?.Put();
                 Interlocked.Decrement(ref _pending);
             }
         }
@@ -121,5 +138,6 @@ public sealed class ResetWorker : IDisposable
         _thread.Join(TimeSpan.FromSeconds(10));
     }
 
-    private readonly record struct Work(uint EngineMask, ErrorFlags Flags, string Reason, Request? Blame, Engine? ActiveOn);
+    private readonly record struct Work(uint EngineMask, ErrorFlags Flags, string Reason, Request? Blame, Engine? ActiveOn,
+        long? Activation);
 }

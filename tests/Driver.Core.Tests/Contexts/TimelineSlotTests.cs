@@ -97,8 +97,8 @@ public class TimelineSlotTests
     [Fact]
     public void AnEarlierRequestStillOnTheEngineKeepsTheSlotWhenTheLastOneWasCancelled()
     {
-        // A banned context's queued request is completed on the CPU ahead of an earlier one still running
-        // (Engine.DropBannedQueued): the earlier one writes its breadcrumb later, so its reference holds the slot.
+        // A later request completed on the CPU ahead of an earlier one still running (a cancel that skips ahead):
+        // the earlier one writes its breadcrumb later, so its reference holds the slot.
         Client client = NewClient();
         GpuContext ctx = client.CreateContext();
         Timeline tl = ctx.GetTimeline(EngineId.Rcs0);

@@ -10,12 +10,11 @@ using Driver.Testing.Gt;
 namespace Driver.Engines.Tests.Engines;
 
 /// <summary>
-/// Review finding (review3): the fences of one fence context signal in seqno order. dma_resv_add_fence replaces a
-/// fence by a later one of its context, sync_file merges keep the later one, and the busy ioctl reads the resv, all
-/// trusting that a later fence of a timeline signals only once the earlier ones have. i915 skips a banned context's
-/// queued requests in __i915_request_submit, in ring order, so a queued request never completes before the request
-/// ahead of it on its ring. ExeclistsEngine.DropBannedQueued (run from PreemptTimer and ArbitrationPoint, inside the
-/// running batch) cancels and signals the later request while the earlier one still runs and still writes memory.
+/// The fences of one fence context signal in seqno order: dma_resv_add_fence replaces a fence by a later one of its
+/// context, sync_file merges keep the later one, and the busy ioctl reads the resv, all trusting that a later fence of
+/// a timeline signals only once the earlier ones have. i915 skips a banned context's queued requests in
+/// __i915_request_submit, in ring order; here DropBannedQueued (run inside the running batch, at its safe points)
+/// leaves a request queued behind a running one of its own timeline in its place.
 /// A bare GT: no heartbeat, no reset; the running batch is ended by the test.
 /// </summary>
 public sealed class BannedQueueOrderTests : IDisposable

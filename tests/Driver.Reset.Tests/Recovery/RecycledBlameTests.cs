@@ -7,13 +7,10 @@ using Driver.Reset.Recovery;
 namespace Driver.Reset.Tests.Recovery;
 
 /// <summary>
-/// Review finding (review3): hang reports carry the blamed request as a raw pointer loaded from
-/// <c>engine.Active</c> (Heartbeat.ReportHang, ProcessRevokes, OnPreemptTimeout), with no counted reference, and the
-/// reset worker drops a stale report by reading that object's <c>IsSignaled</c>/<c>Guilty</c> (and compares it with
-/// <c>engine.Active</c>). A request of the slab (SLAB_TYPESAFE_BY_RCU) can be freed and recycled meanwhile: the
-/// object is then another, pending request, the report is not dropped, and the engine is reset with an innocent
-/// request judged guilty. The Request remarks require such a reader to take a reference (TryGet(generation)) and
-/// re-check; i915's heartbeat holds a reference on its systole and decides in the same worker that resets.
+/// A hang report names the request the reporter found active, at the generation it saw it at: the report takes a
+/// counted reference on that incarnation (ResetWorker.Queue, TryGet(generation): i915_request_get_rcu and a re-check),
+/// so a request that finished and was recycled by the slab (SLAB_TYPESAFE_BY_RCU) meanwhile is not reset, nor judged
+/// guilty, for its predecessor's report.
 /// </summary>
 public sealed class RecycledBlameTests : IDisposable
 {
@@ -28,6 +25,8 @@ public sealed class RecycledBlameTests : IDisposable
         // The request the heartbeat blamed (its raw pointer, as ReportHang queues it): it then completes.
         Request blamed = _rig.Nop(EngineId.Rcs0, a);
         Assert.True(blamed.Wait(Bound.Long));
+        // The generation a reporter saw it at (Heartbeat reads it with Active).
+        int seen = blamed.Generation;
         Poll.Until(() => blamed.References == 2, "the engine to retire it (creator + timeline.Last left)");
         blamed.Put();
         // The next request of its timeline takes Timeline.Last's reference away: the last put frees it to this thread's
@@ -42,7 +41,7 @@ public sealed class RecycledBlameTests : IDisposable
 
         using (var worker = new ResetWorker(_rig.Reset))
         {
-            worker.Queue(EngineId.Rcs0.Mask(), ErrorFlags.None, "stopped heartbeat on rcs0", blamed);
+            worker.Queue(EngineId.Rcs0.Mask(), ErrorFlags.None, "stopped heartbeat on rcs0", blamed, blameGeneration: seen);
             Poll.Until(() => worker.Pending == 0, "the worker to take the report");
         }
 

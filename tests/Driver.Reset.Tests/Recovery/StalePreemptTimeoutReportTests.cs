@@ -9,11 +9,10 @@ using Driver.Reset.Recovery;
 namespace Driver.Reset.Tests.Recovery;
 
 /// <summary>
-/// Review finding (review3): a preempt-timeout report reaches the reset worker asynchronously, and the worker keeps it
-/// while <c>engine.Active == blame</c>. i915 checks "rq == execlists.preempt_target" in the same tasklet that resets
-/// (execlists_submission_tasklet → execlists_reset), so a target that yielded (the preemption it refused went through)
-/// is never reset for it. Here the target can yield to the request it held up, and run again, before the worker
-/// looks: the identity check then passes and the batch that did yield is reset and judged guilty.
+/// A preempt-timeout report reaches the reset worker asynchronously; i915 checks "rq == execlists.preempt_target" in
+/// the tasklet that resets (execlists_submission_tasklet → execlists_reset), so a target that yielded is never reset
+/// for it. Here the report carries the engine's activation count from when the timer fired (Engine.Activations): a
+/// target that yielded to the request it held up and runs again is a new activation, and is left alone.
 /// </summary>
 public sealed class StalePreemptTimeoutReportTests : IDisposable
 {
@@ -28,6 +27,9 @@ public sealed class StalePreemptTimeoutReportTests : IDisposable
         rcs.TimesliceDuration = TimeSpan.Zero;
         ResetRig.Spinner spin = _rig.Spin(EngineId.Rcs0, _rig.Harness.Client.CreateContext());
         Request target = spin.Request;
+        Poll.Until(() => rcs.Active == target, "the spinner to run");
+        // What the preempt timer's report carries when it fires now (Heartbeat.OnPreemptTimeout, engine thread).
+        long firedAt = rcs.Activations;
         long preemptions = ((ExeclistsEngine)rcs).Preemptions;
 
         // The report the engine raised (PreemptTimer → PreemptTimeoutInterrupt → Heartbeat.OnPreemptTimeout) is still in
@@ -42,7 +44,8 @@ public sealed class StalePreemptTimeoutReportTests : IDisposable
 
         using (var worker = new ResetWorker(_rig.Reset))
         {
-            worker.Queue(EngineId.Rcs0.Mask(), ErrorFlags.None, "preemption time out", target, activeOn: rcs);
+            worker.Queue(EngineId.Rcs0.Mask(), ErrorFlags.None, "preemption time out", target, activeOn: rcs,
+                activation: firedAt);
             Poll.Until(() => worker.Pending == 0, "the worker to take the report");
         }
 
