@@ -638,10 +638,10 @@ public sealed class ExeclistsEngine : Engine
         // __i915_request_submit marks the request active for its execute callbacks (I915_EXEC_FENCE_SUBMIT waiters)
         // before the barrier below, which also orders that flag before NotifyExecute's read of the callback list.
         rq.MarkExecuting();
-        // Full barrier between publishing Active and reading the ban (pairs with the ban's Interlocked write, made
-        // before the context is revoked): either the revoke sees this request active, or we see the ban here.
         // Before Active: a reader that sees this request active sees at least this activation.
         Volatile.Write(ref _activations, _activations + 1);
+        // Full barrier between publishing Active and reading the ban (pairs with the ban's Interlocked write, made
+        // before the context is revoked): either the revoke sees this request active, or we see the ban here.
         Interlocked.Exchange(ref _active, rq);
         if (rq.Context.IsBanned && !rq.Skip)
         {
