@@ -40,6 +40,26 @@ public sealed class WakeAffinityTests
         throw new InvalidOperationException($"no Cpus_allowed_list in {path}");
     }
 
+    /// <summary>rcs0 of <paramref name="h"/>, once its thread has registered for steering.</summary>
+    private static ExeclistsEngine SteeringRcs(GtHarness h)
+    {
+        var engine = (ExeclistsEngine)h.Gt[EngineId.Rcs0];
+        Poll.Until(() => engine.WakeAffinityForTest.Enabled, "the engine thread registered for steering", bound: Bound.Long);
+        return engine;
+    }
+
+    /// <summary>
+    /// A spinner on rcs0: it sets <c>started[0]</c>, then loops back to dword 3 (a BATCH_BUFFER_END written there ends
+    /// it).
+    /// </summary>
+    private static (Request Spin, TestBuffer Started, TestBuffer Batch) StartSpinner(GtHarness h)
+    {
+        TestBuffer started = h.NewBuffer();
+        TestBuffer batch = h.NewBuffer();
+        batch.Write(new BatchBuilder().StoreDword(started.At(0), 1).Emit(Mi.Noop).Jump(batch.Address + 12));
+        return (h.Gt.CreateAndSubmit(h.Context, EngineId.Rcs0, batch.Address), started, batch);
+    }
+
     [LinuxFact]
     public void ASubmissionToTheSleepingEngineIsSteered_AndTheEngineRunsWithItsOwnMaskAgain()
     {
@@ -75,8 +95,7 @@ public sealed class WakeAffinityTests
         // A busy GT: the machine's other CPUs are not halted, and stacking the engine on the submitter's CPU would
         // only queue it behind the submitter (WakeGroup). Another engine's thread is made to count as awake.
         using var h = new GtHarness(engine: new EngineOptions { IdleSpinNs = 0 });
-        var engine = (ExeclistsEngine)h.Gt[EngineId.Rcs0];
-        Poll.Until(() => engine.WakeAffinityForTest.Enabled, "the engine thread registered for steering", bound: Bound.Long);
+        ExeclistsEngine engine = SteeringRcs(h);
         TestBuffer nop = Nop(h);
         engine.WakeGroupForTest.Woke();
         try
@@ -106,12 +125,8 @@ public sealed class WakeAffinityTests
         // at priorities and timeslices, but the ring does not end it and nothing waits on that wake-up, so it is not
         // steered (pulling the spinner's thread onto the submitter's CPU would only make the two contend).
         using var h = new GtHarness(engine: new EngineOptions { IdleSpinNs = 0 });
-        var engine = (ExeclistsEngine)h.Gt[EngineId.Rcs0];
-        Poll.Until(() => engine.WakeAffinityForTest.Enabled, "the engine thread registered for steering", bound: Bound.Long);
-        TestBuffer started = h.NewBuffer();
-        TestBuffer batch = h.NewBuffer();
-        batch.Write(new BatchBuilder().StoreDword(started.At(0), 1).Emit(Mi.Noop).Jump(batch.Address + 12));
-        Request spin = h.Gt.CreateAndSubmit(h.Context, EngineId.Rcs0, batch.Address);
+        ExeclistsEngine engine = SteeringRcs(h);
+        (Request spin, TestBuffer started, TestBuffer batch) = StartSpinner(h);
         TestBuffer nop = Nop(h);
         var queued = new List<Request>();
         try
@@ -165,8 +180,7 @@ public sealed class WakeAffinityTests
         // past its busywait is woken onto the engine's CPU (DmaFence.SteerWaiterWakeups) and widens its mask back
         // before Wait returns.
         using var h = new GtHarness(engine: new EngineOptions { IdleSpinNs = 0 });
-        var engine = (ExeclistsEngine)h.Gt[EngineId.Rcs0];
-        Poll.Until(() => engine.WakeAffinityForTest.Enabled, "the engine thread registered for steering", bound: Bound.Long);
+        ExeclistsEngine engine = SteeringRcs(h);
         TestBuffer nop = Nop(h);
         long steered = 0;
         for (int i = 0; i < 5; i++)
@@ -196,12 +210,8 @@ public sealed class WakeAffinityTests
     {
         // The engine has more to run after the request: its waiter is not pulled onto the engine's busy CPU.
         using var h = new GtHarness(engine: new EngineOptions { IdleSpinNs = 0 });
-        var engine = (ExeclistsEngine)h.Gt[EngineId.Rcs0];
-        Poll.Until(() => engine.WakeAffinityForTest.Enabled, "the engine thread registered for steering", bound: Bound.Long);
-        TestBuffer started = h.NewBuffer();
-        TestBuffer batch = h.NewBuffer();
-        batch.Write(new BatchBuilder().StoreDword(started.At(0), 1).Emit(Mi.Noop).Jump(batch.Address + 12));
-        Request spin = h.Gt.CreateAndSubmit(h.Context, EngineId.Rcs0, batch.Address);
+        ExeclistsEngine engine = SteeringRcs(h);
+        (Request spin, TestBuffer started, TestBuffer batch) = StartSpinner(h);
         TestBuffer nop = Nop(h);
         Request first = SubmitNop(h, nop);
         Request second = SubmitNop(h, nop);
