@@ -108,6 +108,7 @@ public sealed partial class GpuDevice
             // would run against what was bound after it). Dropped on every way out, as eb_release_vmas does.
             var pins = new GgttNode[1 + objects.Length + written.Length];
             int pinned = 0;
+            bool submitted = false;
             try
             {
                 pins[pinned++] = Gt.Ggtt.Insert(batch, pin: true);
@@ -124,23 +125,26 @@ public sealed partial class GpuDevice
 
                 RequestFlags flags = (args.Flags & ExecFlags.NoCapture) != 0 ? RequestFlags.NoCapture : RequestFlags.None;
                 IReadOnlyList<DmaFence> inFences = userptr is null ? args.InFences : [.. args.InFences, userptr.Gate];
-                Request rq;
-                try
-                {
-                    rq = SubmitReserved(ctx, (EngineId)args.Engine, batchAddress, flags, inFences, args.SubmitFences, batch,
-                        objects, written);
-                }
-                catch
-                {
-                    userptr?.Open(0);
-                    throw;
-                }
+                Request rq = SubmitReserved(ctx, (EngineId)args.Engine, batchAddress, flags, inFences, args.SubmitFences,
+                    batch, objects, written);
+                submitted = true;
 
                 // From here the request is submitted: the caller gets its fence whatever is returned, so that
                 // signal_fence_array and the ring's bookkeeping run for it (eb_requests_add runs on error too).
                 outFence = rq;
                 // eb_move_to_gpu's userptr check under the notifier lock: -EAGAIN when an invalidation ran meanwhile.
                 return userptr is null ? 0 : UserptrSubmitDone(userptr);
+            }
+            catch
+            {
+                // Nothing submitted (a placement or the submission failed): the userptr gate is opened here, or it
+                // would hold nothing for its whole timeout.
+                if (!submitted)
+                {
+                    userptr?.Open(0);
+                }
+
+                throw;
             }
             finally
             {

@@ -2,6 +2,7 @@ using Driver.Core.Contexts;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Memory;
+using Driver.Core.Prime;
 using Driver.Core.Resv;
 
 namespace Driver.Uapi;
@@ -239,8 +240,15 @@ public sealed partial class GpuDevice
         Mmaps.ReleaseObject(bo);
         Gt.Ggtt.Remove(bo);
         ReleaseUserptr(bo);
+        // An exported object another device still imports keeps its pages until the last importer detaches (the
+        // dma-buf's reference on the object); its handle, binding and mappings here go now.
+        _exports.TryGetValue(bo, out DmaBuf? exported);
         DetachImport(bo);
-        bo.Free();
+        if (exported is null || !exported.DeferReleaseWhileAttached(bo.Free))
+        {
+            bo.Free();
+        }
+
         _closing.TryRemove(bo, out _);
     }
 

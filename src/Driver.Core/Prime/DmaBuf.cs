@@ -23,6 +23,10 @@ public sealed class DmaBuf
     // the lock; cleared by EndMove once the old pages are no longer used.
     private PageList? _destination;
 
+    // The exporter's release of its object, deferred while importers are attached (DeferReleaseWhileAttached): run by
+    // the last Detach. Under the lock.
+    private Action? _releaseWhenDetached;
+
     /// <summary>Exports <paramref name="bo"/> (dma_buf_export).</summary>
     public DmaBuf(BufferObject bo)
     {
@@ -67,15 +71,55 @@ public sealed class DmaBuf
         return attach;
     }
 
-    /// <summary>dma_buf_detach: under the reservation lock; a detached attachment is never notified again.</summary>
+    /// <summary>
+    /// dma_buf_detach: under the reservation lock; a detached attachment is never notified again. The last one to go
+    /// runs an exporter release deferred by <see cref="DeferReleaseWhileAttached"/> (after the lock is dropped).
+    /// </summary>
     public void Detach(DmaBufAttachment attach)
     {
         ArgumentNullException.ThrowIfNull(attach);
+        Action? release = null;
         Resv.LockResv(null);
         try
         {
             attach.IsDetached = true;
             Volatile.Write(ref _attachments, _attachments.Where(a => a != attach).ToArray());
+            if (_attachments.Length == 0)
+            {
+                release = _releaseWhenDetached;
+                _releaseWhenDetached = null;
+            }
+        }
+        finally
+        {
+            Resv.Unlock();
+        }
+
+        release?.Invoke();
+    }
+
+    /// <summary>
+    /// The exporter releases its object (its last handle closed, its work done): while importers are attached, the
+    /// dma-buf still holds the object (the reference drm_gem_prime_export takes, dropped only by
+    /// drm_gem_dmabuf_release), so <paramref name="release"/> (freeing the pages) is kept for the last
+    /// <see cref="Detach"/>, and true returned; false when nothing is attached and the caller releases now. An
+    /// importer's release waits for its own work on the shared reservation first, so the pages outlive every batch
+    /// that may touch them.
+    /// </summary>
+    public bool DeferReleaseWhileAttached(Action release)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        Resv.LockResv(null);
+        try
+        {
+            if (_attachments.Length == 0)
+            {
+                return false;
+            }
+
+            Debug.Assert(_releaseWhenDetached is null, $"{this}: its exporter released twice");
+            _releaseWhenDetached = release;
+            return true;
         }
         finally
         {
