@@ -70,6 +70,10 @@ public sealed class BannedQueueOrderTests : IDisposable
 
         // The order: the later request of the timeline signalled only once the earlier one had.
         Assert.False(queuedSignalledEarly, "the later request signalled (-EIO) while the earlier one of its timeline was still running and writing memory");
+        // A fence's callbacks run after its waiters are woken (and a busywaiting Wait returns at the signalled bit):
+        // wait for the callback to have recorded what it saw.
+        Poll.Until(() => Volatile.Read(ref runningSignalledWhenQueuedSignalled) != -1, "the later request's callback to run",
+            bound: Bound.Long);
         Assert.Equal(1, Volatile.Read(ref runningSignalledWhenQueuedSignalled));
     }
 }
