@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Driver.Core.Contexts;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
@@ -65,7 +66,7 @@ public sealed partial class GpuDevice
                 return -Errno.EINVAL;
             }
 
-            var import = new PrimeImport();
+            var import = new PrimeImport(Gt.Ggtt);
             import.Attachment = buf.DynamicAttach(import);
             // dma_buf_map_attachment under the reservation lock, as a dynamic importer must: the mapping and the
             // exporter's moves are ordered by that lock.
@@ -176,8 +177,9 @@ public sealed partial class GpuDevice
 
     /// <summary>
     /// The move's copy: every earlier user of the old pages is done (their fences signalled), every later one awaits
-    /// <paramref name="move"/>. Copies, points the object and its GGTT binding at the destination, frees the old
-    /// pages, and signals the KERNEL fence last (what it publishes: the new contents).
+    /// <paramref name="move"/>. Copies, points the object and its GGTT binding at the destination, then every
+    /// importer's (DmaBuf.EndMove), frees the old pages, and signals the KERNEL fence last (what it publishes: the
+    /// new contents, reached through every mapping).
     /// </summary>
     private void CompleteMove(BufferObject bo, PageList destination, DmaBuf? buf, DmaFence move)
     {
@@ -193,9 +195,8 @@ public sealed partial class GpuDevice
 
     /// <summary>
     /// Called by execbuf with every reservation of the call locked: an import whose mapping a move_notify made stale
-    /// is mapped again (dma_buf_map_attachment) and its GGTT binding rewritten, and the request awaits the
-    /// reservation's KERNEL fences before it may use the new mapping. A move that is still running leaves the
-    /// destination mapped and its fence awaited; the exporter's copy fills it first.
+    /// is mapped again (dma_buf_map_attachment), and the request awaits the reservation's KERNEL fences before it may
+    /// use the new mapping. A move that is still running is awaited; its completion moves the binding.
     /// </summary>
     private void RevalidateImports(BufferObject[] objects, List<DmaFence> awaits)
     {
@@ -208,9 +209,14 @@ public sealed partial class GpuDevice
 
             if (import.Attachment.NeedsMap)
             {
-                bo.ReplacePages(import.Attachment.Map());
+                // dma_buf_map_attachment again. While a move runs it hands out the destination, which the copy has
+                // not filled yet and which work submitted before the move must not see: the object and its binding
+                // stay on the old pages, where that work may still be running, and the move's completion switches
+                // them (PrimeImport.MoveCompleted) before signalling the KERNEL fence this request awaits.
+                PageList mapped = import.Attachment.Map();
                 import.Maps++;
-                Gt.Ggtt.RefreshPtes(bo);
+                Debug.Assert(ReferenceEquals(mapped, bo.Pages) || !bo.Resv.TestSignaled(DmaResvUsage.Kernel),
+                    $"{bo}: mapped pages other than its own with no move running");
             }
 
             // The rule for any mapping of a dynamic attachment, stale or not: use only after the KERNEL fences.

@@ -20,7 +20,7 @@ public sealed class DmaBuf
     private DmaBufAttachment[] _attachments = [];
 
     // A running move's destination (TTM's bo->resource is switched at the start of a pipelined move). Written under
-    // the lock; cleared by EndMove once the old pages are no longer used.
+    // the lock; cleared by EndMove, under it too, once the copy is made.
     private PageList? _destination;
 
     // The exporter's release of its object, deferred while importers are attached (DeferReleaseWhileAttached): run by
@@ -142,10 +142,30 @@ public sealed class DmaBuf
     }
 
     /// <summary>
-    /// The move is done (the object points at the destination): no running move any more. Without the lock: the
-    /// placement an importer reads is the same pages before and after.
+    /// The move is done (the object points at the destination, the copy is made, the old pages not yet freed): under
+    /// the reservation lock, no running move any more, and every attachment is switched to the new placement
+    /// (<see cref="IDmaBufImporter.MoveCompleted"/>) before the caller frees the old pages and signals the KERNEL
+    /// fence. The lock orders the switch against an importer's execbuf, which maps and binds under it.
     /// </summary>
-    public void EndMove() => Volatile.Write(ref _destination, null);
+    public void EndMove()
+    {
+        Resv.LockResv(null);
+        try
+        {
+            PageList? destination = Volatile.Read(ref _destination);
+            Debug.Assert(destination is not null, "EndMove without BeginMove");
+            Debug.Assert(ReferenceEquals(destination, Object.Pages), "EndMove before the exporter's object points at the destination");
+            Volatile.Write(ref _destination, null);
+            foreach (DmaBufAttachment attach in _attachments)
+            {
+                attach.Importer.MoveCompleted(attach, Object.Pages);
+            }
+        }
+        finally
+        {
+            Resv.Unlock();
+        }
+    }
 
     /// <summary>
     /// dma_buf_move_notify: calls every attachment's <see cref="IDmaBufImporter.MoveNotify"/>. The caller holds the
