@@ -33,6 +33,15 @@ public sealed partial class GpuDevice
         }
     }
 
+    /// <summary>A snapshot of the closed persistent contexts that had work in flight when last looked at.</summary>
+    private GpuContext[] Orphans()
+    {
+        using (_orphansLock.Acquire())
+        {
+            return [.. _orphans];
+        }
+    }
+
     /// <summary>
     /// The heartbeat of <paramref name="engine"/> was switched off: nothing could ever stop the work that closed
     /// persistent contexts left there, so it is cancelled (i915 marks such contexts exiting when they are next

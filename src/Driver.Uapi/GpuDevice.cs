@@ -132,16 +132,18 @@ public sealed partial class GpuDevice : IDisposable
         }
     }
 
+    /// <summary>
+    /// Every timeline that may have work in flight (i915's gt->timelines.active_list): the open files' contexts' and
+    /// those of closed persistent contexts still running (<see cref="_orphans"/>): a file's close leaves their
+    /// requests to finish, so the unwedge must wait for them and the unload cancel them as well.
+    /// </summary>
     private IEnumerable<Timeline> AllTimelines()
     {
-        foreach (Client c in Clients)
+        foreach (GpuContext ctx in Clients.SelectMany(c => c.Contexts).Concat(Orphans()))
         {
-            foreach (GpuContext ctx in c.Contexts)
+            foreach (Timeline tl in ctx.Timelines)
             {
-                foreach (Timeline tl in ctx.Timelines)
-                {
-                    yield return tl;
-                }
+                yield return tl;
             }
         }
     }

@@ -272,4 +272,57 @@ public sealed class WedgeTests
         Assert.True(gate.Signal());
         AssertStatus(-Errno.EIO, held, "the request released after the device closed");
     }
+
+    [Fact]
+    public void ARequestOfAClosedClientHeldOnAnInFenceWhenTheDeviceCloses_SignalsEioWhenReleased()
+    {
+        // The same at unload (intel_gt_set_wedged_on_fini) for a request whose file is already closed: a persistent
+        // context outlives its file (context_close leaves its requests to run), so what is in flight is not only what
+        // the open files hold.
+        var gate = new DmaFence();
+        DmaFence held;
+        using (var t = TestDevice.Fast(WedgeStrategy.Epoch))
+        {
+            GpuDevice dev = t.Dev;
+            int c = OpenClient(dev);
+            var target = new TargetBuffer(dev, c);
+            var stores = new StoreBatches(dev, c);
+            held = stores.Store(0, EngineId.Rcs0, target.Slot(0), 0xF00D, [gate]);
+            Assert.Equal(0, dev.CloseClient(c));
+            Assert.False(held.IsSignaled);
+        }
+
+        Assert.True(gate.Signal());
+        AssertStatus(-Errno.EIO, held, "the request of a closed file released after the device closed");
+    }
+
+    [Fact]
+    public void AnUnwedgeWaitsForARequestOfAClosedClientStillHeldOnAnInFence()
+    {
+        // __intel_gt_unset_wedged waits for the last request of every timeline on gt->timelines.active_list, closed
+        // persistent contexts' included. Released while the device is still wedged, the held request meets the nop
+        // handler (-EIO); had the unwedge not waited for it, it would reach the restored engine and run.
+        var gate = new DmaFence();
+        using var t = TestDevice.Fast(WedgeStrategy.Epoch);
+        GpuDevice dev = t.Dev;
+        int c = OpenClient(dev);
+        var target = new TargetBuffer(dev, c);
+        var stores = new StoreBatches(dev, c);
+        DmaFence held = stores.Store(0, EngineId.Rcs0, target.Slot(0), 0xF00D, [gate]);
+        Assert.Equal(0, dev.CloseClient(c));
+        dev.Wedge();
+        Assert.False(held.IsSignaled);
+
+        bool usable = false;
+        var unwedge = TestThread.Start("unwedge", () => usable = dev.Unwedge());
+        // Either the unwedge sleeps on the held request, or it has ended without waiting for it.
+        Poll.Until(() => held.Waiters > 0 || !unwedge.Thread.IsAlive, "the unwedge waits on the held request or ends");
+        Assert.True(unwedge.Thread.IsAlive, "the unwedge did not wait for the closed client's pending request");
+
+        Assert.True(gate.Signal());
+        unwedge.Join();
+        Assert.True(usable);
+        AssertStatus(-Errno.EIO, held, "the closed client's request, released while wedged");
+        Assert.Equal(0u, target[0]);
+    }
 }
