@@ -86,11 +86,12 @@ public sealed partial class GpuDevice
         // context_close: without enable_hangcheck even persistent work is killed (kill_context).
         bool unwatched = PendingEngines(ctx).Any(e => !HasHeartbeat(e)) || Config.Reset.HeartbeatInterval <= TimeSpan.Zero
             || !EnableHangcheck;
+        AddOrphan(ctx);
         if (ctx.Persistent && !unwatched)
         {
-            AddOrphan(ctx);
             return;
         }
+
         Kill(ctx, ctx.Persistent ? "closed without hangcheck" : "closed without persistence");
     }
 

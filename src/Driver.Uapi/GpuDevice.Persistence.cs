@@ -9,7 +9,11 @@ public sealed partial class GpuDevice
     /// <summary>Guards <see cref="_orphans"/>; a leaf lock.</summary>
     private readonly DriverSpinLock _orphansLock = new("i915->gem.contexts.lock");
 
-    /// <summary>Closed persistent contexts whose work may still be running (i915 keeps them on its context list).</summary>
+    /// <summary>
+    /// Closed contexts whose work may still be running or held: persistent ones left to finish, and killed ones whose
+    /// requests the engines have yet to skip. i915 keeps their timelines on gt->timelines.active_list until idle, and
+    /// so does GpuSim here: the unwedge waits for them and the unload wedge cancels them (<see cref="AllTimelines"/>).
+    /// </summary>
     private readonly List<GpuContext> _orphans = new();
 
     /// <summary>The engines on which <paramref name="ctx"/> still has unfinished work.</summary>
@@ -20,7 +24,7 @@ public sealed partial class GpuDevice
     private bool HasHeartbeat(EngineId engine) =>
         Config.Reset.HeartbeatInterval > TimeSpan.Zero && Heartbeat.GetInterval(engine) > TimeSpan.Zero;
 
-    /// <summary>Remembers a persistent context closed with work in flight, dropping orphans that went idle.</summary>
+    /// <summary>Remembers a context closed with work in flight, dropping orphans that went idle.</summary>
     private void AddOrphan(GpuContext ctx)
     {
         using (_orphansLock.Acquire())
@@ -52,8 +56,8 @@ public sealed partial class GpuDevice
         List<GpuContext> doomed;
         using (_orphansLock.Acquire())
         {
-            doomed = _orphans.Where(o => PendingEngines(o).Contains(engine)).ToList();
-            _orphans.RemoveAll(doomed.Contains);
+            // Killed ones stay listed: their work is still in flight until the engines skip it.
+            doomed = _orphans.Where(o => !o.IsBanned && PendingEngines(o).Contains(engine)).ToList();
         }
         foreach (GpuContext ctx in doomed)
         {

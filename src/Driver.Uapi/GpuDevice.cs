@@ -134,7 +134,7 @@ public sealed partial class GpuDevice : IDisposable
 
     /// <summary>
     /// Every timeline that may have work in flight (i915's gt->timelines.active_list): the open files' contexts' and
-    /// those of closed persistent contexts still running (<see cref="_orphans"/>): a file's close leaves their
+    /// those of closed contexts with work still in flight (<see cref="_orphans"/>): a file's close leaves their
     /// requests to finish, so the unwedge must wait for them and the unload cancel them as well.
     /// </summary>
     private IEnumerable<Timeline> AllTimelines()

@@ -325,4 +325,29 @@ public sealed class WedgeTests
         AssertStatus(-Errno.EIO, held, "the closed client's request, released while wedged");
         Assert.Equal(0u, target[0]);
     }
+
+    [Fact]
+    public void ARequestOfAKilledContextHeldOnAnInFenceWhenTheDeviceCloses_SignalsEioWhenReleased()
+    {
+        // A non-persistent context is killed at close (kill_context): its held request is skipped with -EIO once
+        // released, but only by an engine still running. At unload it is in flight like any other
+        // (intel_gt_set_wedged_on_fini), and must meet the nop handler.
+        var gate = new DmaFence();
+        DmaFence held;
+        using (var t = TestDevice.Fast(WedgeStrategy.Epoch))
+        {
+            GpuDevice dev = t.Dev;
+            int c = OpenClient(dev);
+            int ctx = CreateContext(dev, c);
+            Assert.Equal(0, dev.SetContextParam(c, ctx, ContextParam.Persistence, 0));
+            var target = new TargetBuffer(dev, c);
+            var stores = new StoreBatches(dev, c);
+            held = stores.Store(ctx, EngineId.Rcs0, target.Slot(0), 0xF00D, [gate]);
+            Assert.Equal(0, dev.CloseClient(c));
+            Assert.False(held.IsSignaled);
+        }
+
+        Assert.True(gate.Signal());
+        AssertStatus(-Errno.EIO, held, "the killed context's request released after the device closed");
+    }
 }
