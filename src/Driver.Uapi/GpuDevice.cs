@@ -126,6 +126,14 @@ public sealed partial class GpuDevice : IDisposable
 
     private Client GetClient(int clientId)
     {
+        // drm_ioctl → drm_dev_is_unplugged: every ioctl of a device being torn down fails with -ENODEV (a file's
+        // release still works: CloseClient does not come here). Racy by design, as the kernel's check is outside its
+        // SRCU section too: what slips past it is submitted after the unload wedge and meets the nop handler.
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new DriverException(Errno.ENODEV, "the device is closed");
+        }
+
         using (_clientsLock.Acquire())
         {
             return _clients.TryGetValue(clientId, out Client? c) ? c : throw DriverException.NoEnt($"no client {clientId}");
@@ -161,12 +169,12 @@ public sealed partial class GpuDevice : IDisposable
         // intel_gt_set_wedged_on_fini): a batch that never ends would keep its engine thread from stopping (the
         // command streamer only leaves a batch through a reset), and a request still held on an in-fence (a sw_sync
         // or vgem fence, a foreign fence's timeout) would be released later onto a stopped engine and never signal;
-        // wedged, it meets the nop handler instead. A device with nothing in flight is not wedged (the wedge is
-        // logged and counted as one), which is where this differs from i915.
-        if (Gt.Engines.Any(e => e.IsBusy) || AllTimelines().Any(tl => tl.IsLastPending))
-        {
-            Reset.SetWedgedOnFini("device closed with work in flight");
-        }
+        // wedged, it meets the nop handler instead. Always, as in i915: an ioctl that passed its -ENODEV check
+        // (GetClient) before _disposed was set may still be submitting, and whatever it submits after this meets the
+        // nop handler, not a stopped engine. With nothing in flight when looked at, the wedge is quiet (not logged as
+        // an error, not counted): a teardown, not a recovery.
+        bool busy = Gt.Engines.Any(e => e.IsBusy) || AllTimelines().Any(tl => tl.IsLastPending);
+        Reset.SetWedgedOnFini(busy ? "device closed with work in flight" : "device closed", quiet: !busy);
 
         Heartbeat.Dispose();
         Worker.Dispose();

@@ -25,7 +25,9 @@ public sealed partial class GtReset
     private static void NopSubmitRequest(Request rq) => Engine.CancelOnCpu(rq);
 
     /// <summary>intel_gt_set_wedged: declare the device dead; every fence still completes (with -EIO).</summary>
-    public void SetWedged(string reason)
+    public void SetWedged(string reason) => SetWedged(reason, quiet: false);
+
+    private void SetWedged(string reason, bool quiet)
     {
         if (IsWedged)
         {
@@ -40,7 +42,7 @@ public sealed partial class GtReset
             {
                 using (_mutex.Acquire())
                 {
-                    SetWedgedLocked(reason, parkedByCaller: null);
+                    SetWedgedLocked(reason, parkedByCaller: null, quiet);
                 }
             }
             finally
@@ -93,7 +95,7 @@ public sealed partial class GtReset
     /// (<see cref="Engine.ResetCancelWhenStopped"/>). <paramref name="parkedByCaller"/>: the engines a failing full reset
     /// already parked (possibly not all of them); null to prepare them here.
     /// </remarks>
-    private void SetWedgedLocked(string reason, IReadOnlyCollection<Engine>? parkedByCaller)
+    private void SetWedgedLocked(string reason, IReadOnlyCollection<Engine>? parkedByCaller, bool quiet = false)
     {
         if (IsWedged)
         {
@@ -106,7 +108,15 @@ public sealed partial class GtReset
         IReadOnlyCollection<Engine> stopped = parkedByCaller ?? ours;
         // Logged once the engines are stopped: a console write can take milliseconds (the first one of a process
         // even tens), and the engines would keep executing meanwhile.
-        _log.Error("wedging the GPU: {Reason}", reason);
+        if (quiet)
+        {
+            _log.Debug("wedging the GPU: {Reason}", reason);
+        }
+        else
+        {
+            _log.Error("wedging the GPU: {Reason}", reason);
+        }
+
         try
         {
             // Even if recovery is hopeless, a reset stops the engines: a batch parked mid-way is abandoned (by the
@@ -141,7 +151,11 @@ public sealed partial class GtReset
         }
         LastWedgeDuration = Stopwatch.GetElapsedTime(start);
         Interlocked.Increment(ref _wedgeCount);
-        Events.Raise(GpuEventKind.Wedged, 0, reason, start);
+        if (!quiet)
+        {
+            Events.Raise(GpuEventKind.Wedged, 0, reason, start);
+        }
+
         AssertInvariants();
     }
 
@@ -287,12 +301,16 @@ public sealed partial class GtReset
 
     /// <summary>
     /// Wedges the device for good at teardown (intel_gt_set_wedged_on_fini, WEDGED_ON_FINI): whatever still runs or
-    /// waits is cancelled with -EIO, so no engine is left inside a batch that never ends.
+    /// waits is cancelled with -EIO, so no engine is left inside a batch that never ends, and whatever is submitted
+    /// from now on, by a submitter that raced the teardown or an in-fence that signals later, meets the nop handler
+    /// and signals -EIO without an engine thread. <paramref name="quiet"/>: the caller saw nothing in flight; the wedge
+    /// is the same (the look was racy: a submitter may have slipped in since), and counted, but it is no recovery, so
+    /// it is logged at debug level and not raised as an event.
     /// </summary>
-    public void SetWedgedOnFini(string reason)
+    public void SetWedgedOnFini(string reason, bool quiet = false)
     {
         SetBit(ResetFlags.WedgedOnFini);
-        SetWedged(reason);
+        SetWedged(reason, quiet);
     }
 
     /// <summary>Wedges the device for good (initialisation failure, WEDGED_ON_INIT): it cannot be unwedged.</summary>
