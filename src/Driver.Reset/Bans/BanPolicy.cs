@@ -85,7 +85,9 @@ public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
             return true;
         }
 
-        using (_lock.Acquire()) { ContextsBanned++; _hangHistory.Remove(context); }
+        // The hang history stays: mark_guilty keeps hang_timestamp[] for the context's life, so a later fast hang of a
+        // banned context (it ran on two engines that hung together) is a ban again, +3 for its client.
+        using (_lock.Acquire()) { ContextsBanned++; }
         events.Raise(GpuEventKind.ContextBanned, 0, $"context {context} banned: {why}");
         return true;
     }
