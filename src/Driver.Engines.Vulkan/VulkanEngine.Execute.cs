@@ -16,7 +16,7 @@ public sealed partial class VulkanEngine
             Interlocked.Increment(ref _completed);
             return;
         }
-        if (rq.Context.IsBanned && !rq.Skip)
+        if (rq.Context.IsBannedOn(rq.Engine) && !rq.Skip)
         {
             // As __i915_request_submit: a banned context's work is skipped on its way to the hardware.
             rq.SetErrorOnce(-Errno.EIO);

@@ -90,7 +90,7 @@ public sealed partial class GpuDevice
             }
 
             // eb_pin_engine: a banned context is EIO; eb_request_add: a context closed meanwhile is ENOENT.
-            if (ctx.IsBanned)
+            if (ctx.IsBannedOn((EngineId)args.Engine))
             {
                 return -Errno.EIO;
             }

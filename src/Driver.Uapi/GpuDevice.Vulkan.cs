@@ -68,7 +68,7 @@ public sealed partial class GpuDevice
     /// <summary>A Vulkan hang: ban accounting and one Error event, as the heartbeat's hang report gives a simulated one.</summary>
     private void OnVulkanHang(EngineId engine, Request rq, string reason, Action<Request, string>? caller)
     {
-        if (Reset.Bans.MarkGuilty(rq.Context))
+        if (Reset.Bans.MarkGuilty(rq.Context, engine))
         {
             _log.Information("context {Context} banned after a Vulkan hang on {Engine}", rq.Context, engine.Name());
         }

@@ -12,6 +12,7 @@ public sealed class GpuContext
     private readonly StatusPageAllocator _statusPages;
     private int _guilty;
     private int _innocent;
+    /// <summary>Engines (<see cref="EngineId"/> mask bits) whose intel_context of this context is banned.</summary>
     private int _banned;
     private int _closed;
 
@@ -57,8 +58,17 @@ public sealed class GpuContext
     /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the last guilty hang, 0 if none.</summary>
     public long LastGuiltyTimestamp { get; set; }
 
-    /// <summary>Banned: every later submission fails with -EIO and its queued work is cancelled.</summary>
+    /// <summary>
+    /// Banned on at least one engine (for reports). What a ban refuses is per engine: see <see cref="IsBannedOn"/>.
+    /// </summary>
     public bool IsBanned => Volatile.Read(ref _banned) != 0;
+
+    /// <summary>
+    /// Whether the context is banned on <paramref name="engine"/> (intel_context_is_banned: i915 bans the hung
+    /// request's intel_context, the pair context/engine, not the GEM context): submissions there fail with -EIO and
+    /// its queued work there is skipped; its other engines are not affected.
+    /// </summary>
+    public bool IsBannedOn(EngineId engine) => (Volatile.Read(ref _banned) & (int)engine.Mask()) != 0;
 
     /// <summary>Closed by its client.</summary>
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
@@ -69,8 +79,17 @@ public sealed class GpuContext
     /// <summary>Counts an innocent reset.</summary>
     public void MarkInnocent() => Interlocked.Increment(ref _innocent);
 
-    /// <summary>Bans the context; returns false if it already was.</summary>
-    public bool Ban() => Interlocked.Exchange(ref _banned, 1) == 0;
+    /// <summary>
+    /// Bans the context on every engine (kill_engines revokes each of its intel_contexts); returns false if it was
+    /// already banned somewhere.
+    /// </summary>
+    public bool Ban() => Ban(EngineIds.AllMask);
+
+    /// <summary>
+    /// Bans the context on the engines of <paramref name="engineMask"/> (intel_context_ban of those intel_contexts);
+    /// returns false if it was already banned somewhere (the context's first ban is the one counted).
+    /// </summary>
+    public bool Ban(uint engineMask) => Interlocked.Or(ref _banned, (int)(engineMask & EngineIds.AllMask)) == 0;
 
     /// <summary>
     /// Marks the context closed and lets go of its timelines (<see cref="Timeline.Close"/>): each one's breadcrumb

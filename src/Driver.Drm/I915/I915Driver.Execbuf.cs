@@ -160,7 +160,7 @@ public sealed partial class I915Driver
         }
 
         // eb_pin_engine, before any object is placed or relocated.
-        if (ctx.IsBanned)
+        if (ctx.IsBannedOn(engine))
         {
             return -Errno.EIO;
         }

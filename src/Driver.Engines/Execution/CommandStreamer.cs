@@ -416,7 +416,7 @@ public sealed partial class CommandStreamer
     /// </summary>
     private static bool Banned(Request rq)
     {
-        if (!rq.Context.IsBanned)
+        if (!rq.Context.IsBannedOn(rq.Engine))
         {
             return false;
         }

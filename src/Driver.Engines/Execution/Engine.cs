@@ -309,7 +309,7 @@ public abstract class Engine : IStoppable, IDisposable
             rq.ResumeWorkNs = 0;
         }
 
-        if (rq.Context.IsBanned && !rq.IsPulse)
+        if (rq.Context.IsBannedOn(rq.Engine) && !rq.IsPulse)
         {
             rq.SetErrorOnce(-Errno.EIO);
             rq.Skip = true;

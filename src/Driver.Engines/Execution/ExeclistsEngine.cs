@@ -152,7 +152,7 @@ public sealed class ExeclistsEngine : Engine
         // context's fences out of order, and the reservations (which keep the later fence of a context) would call
         // an object idle while the earlier batch still writes it; __i915_request_submit skips banned requests in
         // ring order.
-        _droppableBanned = rq => !rq.IsPulse && rq.Context.IsBanned && !rq.IsSignaled && !rq.IsCompleted
+        _droppableBanned = rq => !rq.IsPulse && rq.Context.IsBannedOn(rq.Engine) && !rq.IsSignaled && !rq.IsCompleted
             && rq.Timeline.SchedFirst == rq && Volatile.Read(ref _active)?.Timeline != rq.Timeline;
         _thread = new Thread(Run) { Name = id.Name(), IsBackground = true };
         _thread.Start();
@@ -643,7 +643,7 @@ public sealed class ExeclistsEngine : Engine
         // Full barrier between publishing Active and reading the ban (pairs with the ban's Interlocked write, made
         // before the context is revoked): either the revoke sees this request active, or we see the ban here.
         Interlocked.Exchange(ref _active, rq);
-        if (rq.Context.IsBanned && !rq.Skip)
+        if (rq.Context.IsBannedOn(rq.Engine) && !rq.Skip)
         {
             // A banned context's queued work is skipped at submission to the hardware (__i915_request_submit).
             rq.SetErrorOnce(-Errno.EIO);
@@ -878,7 +878,7 @@ public sealed class ExeclistsEngine : Engine
             return;
         }
 
-        bool banned = active.Context.IsBanned;
+        bool banned = active.Context.IsBannedOn(active.Engine);
         if (_preemptTarget != active || (banned && !_preemptArmedBanned))
         {
             // Armed afresh, or re-armed with the short timeout once the context is banned (kill_engines' pulse).

@@ -321,7 +321,7 @@ public sealed class MockEngine : Engine
             for (int n = _fifo.Count; n > 0; n--)
             {
                 Request rq = _fifo.Dequeue();
-                if (!rq.IsPulse && rq.Context.IsBanned && !rq.IsSignaled && !rq.IsCompleted)
+                if (!rq.IsPulse && rq.Context.IsBannedOn(rq.Engine) && !rq.IsSignaled && !rq.IsCompleted)
                 {
                     CancelOnCpu(rq);
                     Interlocked.Increment(ref _completed);
@@ -349,7 +349,7 @@ public sealed class MockEngine : Engine
         // As the execlists engine: active for execute callbacks, a full barrier, then the callbacks (after the ban).
         rq.MarkExecuting();
         Interlocked.Exchange(ref _active, rq);
-        if (rq.Context.IsBanned && !rq.Skip)
+        if (rq.Context.IsBannedOn(rq.Engine) && !rq.Skip)
         {
             rq.SetErrorOnce(-Errno.EIO);
             rq.Skip = true;

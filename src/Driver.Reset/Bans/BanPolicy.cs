@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Driver.Core.Contexts;
+using Driver.Core.Hw;
 using Driver.Core.Locking;
 using Driver.Reset.Events;
 using Driver.Reset.Recovery;
@@ -24,9 +25,11 @@ public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
     public int ContextsBanned { get; private set; }
 
     /// <summary>
-    /// Accounts a guilty hang of <paramref name="context"/>; returns whether the context is now banned.
+    /// Accounts a guilty hang of <paramref name="context"/> on <paramref name="engine"/>; returns whether the context
+    /// is now banned there (__i915_request_reset → intel_context_ban bans the hung request's intel_context only: the
+    /// context's other engines keep running).
     /// </summary>
-    public bool MarkGuilty(GpuContext context)
+    public bool MarkGuilty(GpuContext context, EngineId engine)
     {
         if (context.IsKernel)
         {
@@ -35,7 +38,7 @@ public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
 
         if (context.IsClosed)
         {
-            return BanContext(context, "closed");
+            return BanContext(context, engine.Mask(), "closed");
         }
 
         context.MarkGuilty();
@@ -65,7 +68,7 @@ public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
             }
         }
         ClientMarkGuilty(context.Client, banned, now);
-        return banned && BanContext(context, context.Recoverable ? "repeated hangs" : "not recoverable");
+        return banned && BanContext(context, engine.Mask(), context.Recoverable ? "repeated hangs" : "not recoverable");
     }
 
     /// <summary>Accounts an innocent victim of a reset (reset stats: batch_pending).</summary>
@@ -77,15 +80,23 @@ public sealed class BanPolicy(ResetConfig config, GpuEventStream events)
         }
     }
 
-    /// <summary>Bans a context (also used when a non-persistent context is closed); returns true if newly banned.</summary>
-    public bool BanContext(GpuContext context, string why)
+    /// <summary>Bans a context on every engine (a closed context's kill_engines); returns true.</summary>
+    public bool BanContext(GpuContext context, string why) => BanContext(context, EngineIds.AllMask, why);
+
+    /// <summary>
+    /// Bans a context on the engines of <paramref name="engineMask"/>; returns true. The context's first ban is
+    /// counted and announced.
+    /// </summary>
+    public bool BanContext(GpuContext context, uint engineMask, string why)
     {
-        if (!context.Ban())
+        if (!context.Ban(engineMask))
         {
             return true;
         }
 
-        using (_lock.Acquire()) { ContextsBanned++; _hangHistory.Remove(context); }
+        // The hang history stays: mark_guilty keeps hang_timestamp[] for the context's life, so a later fast hang of a
+        // banned context (it ran on two engines that hung together) is a ban again, +3 for its client.
+        using (_lock.Acquire()) { ContextsBanned++; }
         events.Raise(GpuEventKind.ContextBanned, 0, $"context {context} banned: {why}");
         return true;
     }

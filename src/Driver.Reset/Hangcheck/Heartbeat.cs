@@ -118,8 +118,9 @@ public sealed class Heartbeat : IDisposable
 
         Interlocked.Increment(ref _hangs);
         // On the engine thread, with the target running: alive, and this is its activation.
+        // execlists_reset: an engine reset only, its failure left to the heartbeat (no full reset from here).
         _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, "preemption time out", target, activeOn: engine,
-            activation: engine.Activations);
+            activation: engine.Activations, engineOnly: true);
     }
 
     /// <summary>
@@ -138,7 +139,8 @@ public sealed class Heartbeat : IDisposable
 
         // Called on the engine thread, which then stalls at the fault: hand the hang over, never block here.
         Interlocked.Increment(ref _hangs);
-        _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, $"{engine.Name} command streamer error: {fault}", fault.Request);
+        _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, $"{engine.Name} command streamer error: {fault}", fault.Request,
+            engineOnly: true);
     }
 
     /// <summary>

@@ -53,8 +53,12 @@ public sealed class ResetWorker : IDisposable
     /// <paramref name="activation"/> (<see cref="Engine.Activations"/> when the timer fired), still the same
     /// activation of it: a target that yielded and came back is not the one that refused to yield.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="engineOnly"/> (the engine's own interrupts: preempt timeout, CS error) the report is
+    /// handled as execlists_reset does, by <see cref="GtReset.HandleEngineError"/>: no fallback to a full reset.
+    /// </remarks>
     public void Queue(uint engineMask, ErrorFlags flags, string reason, Request? blame, Engine? activeOn = null,
-        int? blameGeneration = null, long? activation = null)
+        int? blameGeneration = null, long? activation = null, bool engineOnly = false)
     {
         if (_stopping)
         {
@@ -68,7 +72,7 @@ public sealed class ResetWorker : IDisposable
         }
 
         Interlocked.Increment(ref _pending);
-        _queue.Enqueue(new Work(engineMask, flags, reason, blame, activeOn, activation));
+        _queue.Enqueue(new Work(engineMask, flags, reason, blame, activeOn, activation, engineOnly));
         // After the enqueue: the worker either finds the report on its next TryDequeue or is woken by this.
         _doorbell.Set();
     }
@@ -110,7 +114,14 @@ public sealed class ResetWorker : IDisposable
                 using (blame is null ? null : LogContext.PushProperty("Context", blame.Context.ToString()))
                 using (blame is null ? null : LogContext.PushProperty("Seqno", blame.Seqno))
                 {
-                    _reset.HandleError(work.EngineMask, work.Flags, work.Reason);
+                    if (work.EngineOnly)
+                    {
+                        _reset.HandleEngineError(work.EngineMask, work.Flags, work.Reason);
+                    }
+                    else
+                    {
+                        _reset.HandleError(work.EngineMask, work.Flags, work.Reason);
+                    }
                 }
 
                 Interlocked.Increment(ref _handled);
@@ -139,5 +150,5 @@ public sealed class ResetWorker : IDisposable
     }
 
     private readonly record struct Work(uint EngineMask, ErrorFlags Flags, string Reason, Request? Blame, Engine? ActiveOn,
-        long? Activation);
+        long? Activation, bool EngineOnly);
 }

@@ -26,7 +26,7 @@ public sealed partial class GtReset : IRequestReset
             rq.SetErrorOnce(-Errno.EIO);
             rq.Skip = true;
             log.Information("{Context} seqno {Seqno} guilty of the hang: {Errno}", rq.Context.ToString(), rq.Seqno, Errno.Name(-Errno.EIO));
-            if (Bans.MarkGuilty(rq.Context))
+            if (Bans.MarkGuilty(rq.Context, rq.Engine))
             {
                 log.Information("context {Context} banned after hang on {Engine}", rq.Context.ToString(), rq.Engine.Name());
             }

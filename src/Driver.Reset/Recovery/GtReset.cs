@@ -222,6 +222,27 @@ public sealed partial class GtReset
     }
 
     /// <summary>
+    /// execlists_reset, the submission tasklet's own engine reset (preemption time out, CS error): the same capture
+    /// and per-engine reset as <see cref="HandleError"/>, but intel_engine_reset's result is not looked at, so there
+    /// is no fallback to a full reset. An engine whose reset fails keeps running its hog, which is left to the
+    /// heartbeat ("stopped heartbeat" goes through <see cref="HandleError"/>); an engine whose RESET_ENGINE bit is
+    /// held (its reset, or a full reset, already under way) is left alone (test_and_set_bit → return).
+    /// </summary>
+    public void HandleEngineError(uint engineMask, ErrorFlags flags, string reason)
+    {
+        bool cookie = Lockdep.BeginSignalling();
+        try
+        {
+            // What is left (failed or skipped engines) is dropped: no intel_gt_handle_error on this path.
+            _ = HandleErrorEngines(engineMask, flags, reason);
+        }
+        finally
+        {
+            Lockdep.EndSignalling(cookie);
+        }
+    }
+
+    /// <summary>
     /// Waits until no full reset is in progress (BACKOFF clear), as intel_gt_debugfs_reset_store does before it
     /// applies for a reset of its own ("flush any previous reset"): a manual reset asked for while another one is
     /// still finishing is then done, not merged into the one that is ending (<see cref="HandleError"/> piggy-backs

@@ -83,6 +83,9 @@ public sealed class FullResetTests
         var target = new TargetBuffer(dev, c);
         var stores = new StoreBatches(dev, c);
         dev.Reset.Faults.FailEngineResets(1);
+        // The heartbeat's "stopped heartbeat" goes through intel_gt_handle_error, which falls back to a full reset; the
+        // preempt timeout's reset (execlists_reset) has no fallback, so it is off here.
+        Assert.Equal(0, dev.SetPreemptTimeout(EngineId.Vcs0, TimeSpan.Zero));
 
         using Spinner hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Vcs0, NoPreemption = true });
         DmaFence behind = stores.Store(other, EngineId.Vcs0, target.Slot(0), 0x4242);
