@@ -40,6 +40,13 @@ public sealed partial class VulkanEngine
         catch (BatchTranslationException e)
         {
             _log.Warning("{Engine}: {Request} not translatable: {Reason} (-{Errno})", Name, rq, e.Message, Errno.Name(e.Errno));
+            if (e.Errno == Errno.EIO)
+            {
+                // What the command streamer faults on: a CS error, which i915 resets the engine for with this request
+                // guilty (__i915_request_reset). -EINVAL (valid ISA with no translation) is the backend's limit, not a hang.
+                MarkGuilty(rq, $"command streamer fault: {e.Message}");
+            }
+
             Finish(rq, VulkanRequestOutcome.Rejected, -e.Errno, e.Message, queued, 0, 0, 0);
             return;
         }

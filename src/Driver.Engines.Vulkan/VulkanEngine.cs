@@ -164,6 +164,8 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
 
     private void Run()
     {
+        // The request dequeued and not yet finished: if the thread fails with it in hand, the catch below ends it.
+        Request? current = null;
         try
         {
             // Set up at once rather than on the first request, so that request is not charged for compiling kernels.
@@ -192,8 +194,10 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
                     continue;
                 }
                 _executing = true;
+                current = item.Rq;
                 try { Execute(item.Rq, item.Queued); }
                 finally { _executing = false; }
+                current = null;
             }
         }
         catch (Exception e)
@@ -201,6 +205,19 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
             // A bug here must not strand fences: log, wedge, and cancel whatever is queued now or later.
             _log.Fatal(e, "{Engine}: engine thread failed", Name);
             _wedged = true;
+            if (current is not null)
+            {
+                // Dequeued, so no drain will see it: end it here, once (Finish signals only an unsignalled request).
+                // Its batch may still be on the device; ReleaseResources below aborts and drains it.
+                try
+                {
+                    Finish(current, VulkanRequestOutcome.Failed, -Errno.EIO, $"engine thread failed: {e.Message}", Stopwatch.GetTimestamp(), 0, 0, 0);
+                }
+                catch (Exception again)
+                {
+                    _log.Fatal(again, "{Engine}: could not end {Request} after the failure", Name, current);
+                }
+            }
         }
         finally
         {

@@ -12,6 +12,6 @@ internal enum AcquireKind
     /// </summary>
     Read = 1,
 
-    /// <summary>Recursive reader that never blocks on readers or queued writers: the dma_fence signalling pseudo lock.</summary>
+    /// <summary>Recursive reader that never blocks on readers or queued writers (rcu_read_lock-like sections such as the epoch).</summary>
     RecursiveRead = 2,
 }

@@ -106,10 +106,11 @@ public sealed partial class DriverMonitor
         }
         finally
         {
-            // Re-acquisition after the sleep is an acquisition like any other: validated against what else is held.
+            // Re-acquisition after the sleep is an acquisition like any other (a blocking one, not a trylock): validated
+            // against what else is held, so a lock taken after the monitor and held across the wait is ordered before it.
             if (tracked)
             {
-                _validator.OnTryAcquired(Class.Node0, this, AcquireKind.Exclusive);
+                _validator.OnAcquire(Class.Node0, this, AcquireKind.Exclusive);
             }
         }
     }

@@ -111,8 +111,9 @@ public sealed partial class LockValidator
 
     /// <summary>
     /// check_deadlock: is <paramref name="node"/> already held by this thread? A shared re-acquisition of a shared
-    /// hold is allowed (and, as in the kernel, adds no dependencies), and so is a nested one (taken under its held
-    /// nest lock); anything else is reported. Returns true when the acquisition must add no dependencies.
+    /// hold is allowed (and, as in the kernel, still adds the dependencies of the locks held above the first hold),
+    /// and so is a nested one (taken under its held nest lock, adding none); anything else is reported. Returns true
+    /// when the acquisition must add no dependencies.
     /// </summary>
     private bool CheckRecursion(
         HeldLockStack stack, int epoch, LockNode node, AcquireKind kind, bool nested, CallSite site, ref List<LockdepReport>? added)
@@ -127,7 +128,9 @@ public sealed partial class LockValidator
 
             if (kind != AcquireKind.Exclusive && held.Kind != AcquireKind.Exclusive)
             {
-                return true;
+                // check_deadlock: read after read is not recursion, but validate_chain still runs check_prevs_add,
+                // so the locks taken since the first read are ordered before this one.
+                continue;
             }
 
             if (nested)
@@ -161,7 +164,12 @@ public sealed partial class LockValidator
                 continue;
             }
 
-            AddDependency(stack, epoch, held, node, kind, site, ref added);
+            // A read re-entering its own class (allowed by CheckRecursion): no class → same class dependency, which
+            // would be a cycle of one; the locks further out were ordered before it by its first acquisition.
+            if (!ReferenceEquals(held.Node, node))
+            {
+                AddDependency(stack, epoch, held, node, kind, site, ref added);
+            }
 
             // Locks further out are already connected to `held` by its own acquisition, unless it was a trylock,
             // which recorded nothing: then the next one out must depend on `node` directly.

@@ -193,9 +193,11 @@ public sealed partial class LockValidator
     }
 
     /// <summary>
-    /// dma_fence_begin_signalling: enters a fence signalling section, modelled as a recursive read acquisition of
-    /// the pseudo lock <see cref="FenceMapClassName"/>. Returns the cookie for <see cref="EndSignalling"/>: true when
-    /// nothing was acquired (already inside a section, or validation off), so nested sections are safe.
+    /// dma_fence_begin_signalling: enters a fence signalling section, modelled as the kernel does it: a successful
+    /// (non-recursive) read trylock of the pseudo lock <see cref="FenceMapClassName"/>. As a trylock it adds no
+    /// dependency on the section, and the locks taken inside depend on the section and, past it, on the locks held
+    /// around it (check_prevs_add walks past a trylock). Returns the cookie for <see cref="EndSignalling"/>: true
+    /// when nothing was acquired (already inside a section, or validation off), so nested sections are safe.
     /// </summary>
     public bool BeginSignalling()
     {
@@ -209,7 +211,7 @@ public sealed partial class LockValidator
             return true;
         }
 
-        OnAcquire(_fenceClass.Node0, _fenceClass, AcquireKind.RecursiveRead);
+        OnTryAcquired(_fenceClass.Node0, _fenceClass, AcquireKind.Read);
         return false;
     }
 

@@ -1,0 +1,43 @@
+using Driver.Core.Errors;
+using Driver.Core.Requests;
+using Driver.Engines.Isa;
+
+using Driver.Testing.Vulkan;
+
+namespace Driver.Engines.Vulkan.Tests;
+
+/// <summary>
+/// The engine thread's last-resort path: whatever throws while a request is in its hands (a bug, a hook that throws),
+/// that request's fence still signals, with -EIO, like everything queued behind it.
+/// </summary>
+[Collection(VulkanCollection.Name)]
+public class VulkanEngineThreadFailureTests(VulkanDeviceFixture fixture)
+{
+    /// <summary>
+    /// A guilty-accounting hook that throws (VulkanEngineOptions.OnGuilty is public; the device facade's runs the ban
+    /// policy and raises events) kills the engine thread while the hung request is dequeued but not finished: the
+    /// thread wedges and cancels its queue, but that request must not be stranded (every fence signals exactly once;
+    /// i915's nop_submit_request / __i915_request_skip end every request the wedge finds with -EIO).
+    /// </summary>
+    [VulkanFact]
+    public void ThrowingGuiltyHook_StillSignalsTheHungRequestWithEio()
+    {
+        var options = new VulkanEngineOptions
+        {
+            RequestTimeout = TimeSpan.FromMilliseconds(200),
+            OnGuilty = (_, _) => throw new InvalidOperationException("ban policy failed"),
+        };
+        using var rig = new VulkanTestRig(fixture.Device, options);
+        Assert.True(rig.Rcs.WaitReady(Bound.Long));
+        uint self = rig.Batch(Mi.BatchBufferStart(0)); // patched below to jump to itself: a hang
+        rig.Write(self + 4, self);
+
+        Request hung = rig.Submit(self);
+
+        Assert.True(hung.Wait(Bound.Long), $"hung request never signalled (engine wedged: {rig.Rcs.IsWedged})");
+        Assert.Equal(-Errno.EIO, hung.Status);
+        Request after = rig.Submit(rig.Batch(new BatchBuilder().End().ToArray()));
+        Assert.True(after.Wait(Bound.Long));
+        Assert.Equal(-Errno.EIO, after.Status);
+    }
+}
