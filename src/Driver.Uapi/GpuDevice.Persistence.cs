@@ -57,7 +57,7 @@ public sealed partial class GpuDevice
         using (_orphansLock.Acquire())
         {
             // Killed ones stay listed: their work is still in flight until the engines skip it.
-            doomed = _orphans.Where(o => !o.IsBanned && PendingEngines(o).Contains(engine)).ToList();
+            doomed = _orphans.Where(o => !o.IsBannedOn(engine) && PendingEngines(o).Contains(engine)).ToList();
         }
         foreach (GpuContext ctx in doomed)
         {
