@@ -95,6 +95,9 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     /// <summary>Whether the engine is wedged (its device could not be recreated): every request fails with -EIO.</summary>
     public bool IsWedged => _wedged;
 
+    /// <summary>Whether the engine thread has exited (stopped, or ended by a failure): submissions are cancelled.</summary>
+    public bool IsStopped => Volatile.Read(ref _dead) != 0;
+
     /// <inheritdoc/>
     public bool IsBusy => Submitted != Completed || _executing;
 
@@ -135,9 +138,17 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
         _doorbell.Set();
     }
 
-    /// <summary>Brings a wedged engine back when its device can be revived. True when usable.</summary>
+    /// <summary>
+    /// Brings a wedged engine back when its device can be revived. True when usable: never once the engine thread has
+    /// exited (stopped, or ended by a failure), since nothing would run what is submitted next; it is cancelled.
+    /// </summary>
     public bool Unwedge()
     {
+        if (IsStopped)
+        {
+            return false;
+        }
+
         if (!_wedged)
         {
             return true;

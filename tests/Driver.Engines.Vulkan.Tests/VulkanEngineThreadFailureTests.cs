@@ -40,4 +40,30 @@ public class VulkanEngineThreadFailureTests(VulkanDeviceFixture fixture)
         Assert.True(after.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, after.Status);
     }
+
+    /// <summary>
+    /// After its thread has died the engine cannot be brought back: an unwedge says so (intel_gt_unset_wedged reports
+    /// whether the GT is usable) instead of claiming a recovery after which every submission is still -EIO.
+    /// </summary>
+    [VulkanFact]
+    public void AnEngineWhoseThreadDied_IsNotReportedUsableByAnUnwedge()
+    {
+        var options = new VulkanEngineOptions
+        {
+            RequestTimeout = TimeSpan.FromMilliseconds(200),
+            OnGuilty = (_, _) => throw new InvalidOperationException("ban policy failed"),
+        };
+        using var rig = new VulkanTestRig(fixture.Device, options);
+        Assert.True(rig.Rcs.WaitReady(Bound.Long));
+        uint self = rig.Batch(Mi.BatchBufferStart(0));
+        rig.Write(self + 4, self);
+        Request hung = rig.Submit(self);
+        Assert.True(hung.Wait(Bound.Long));
+        Poll.Until(() => rig.Rcs.IsStopped, "the failed engine thread to exit");
+
+        Assert.False(rig.Rcs.Unwedge());
+        Request after = rig.Submit(rig.Batch(new BatchBuilder().End().ToArray()));
+        Assert.True(after.Wait(Bound.Long));
+        Assert.Equal(-Errno.EIO, after.Status);
+    }
 }
