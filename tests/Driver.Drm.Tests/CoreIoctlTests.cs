@@ -73,6 +73,21 @@ public class CoreIoctlTests
     }
 
     [Fact]
+    public void AnIoctlOfAnotherTypeIsEnottyAndRunsNothing()
+    {
+        // drm_ioctl: DRM_IOCTL_TYPE(cmd) != DRM_IOCTL_BASE returns -ENOTTY before the number is looked at. The shim
+        // forwards every ioctl on the device fd (isatty()'s TCGETS, a dma-buf's DMA_BUF_IOCTL_SYNC sent to the wrong
+        // fd), so another type's request whose number happens to be a DRM one must not run that DRM ioctl.
+        using var h = DrmHarness.Fast();
+        const uint TcGets = 0x5401; // _IO('T', 1): nr 1
+        uint dmaBufSync = DrmIoctl.Encode(DrmIoctl.DirWrite, 'b', 0, 8); // _IOW('b', 0, u64): nr 0 is DRM VERSION's
+        uint getParamOfAnotherType = DrmIoctl.Encode(DrmIoctl.DirRead | DrmIoctl.DirWrite, 'X', DrmIoctl.Nr(Requests.GetParam), QueryLayout.GetParamSize);
+        Assert.Equal(-Errno.ENOTTY, h.Ioctl(TcGets, DrmHarness.Arg(64)));
+        Assert.Equal(-Errno.ENOTTY, h.Ioctl(dmaBufSync, DrmHarness.Arg(8)));
+        Assert.Equal(-Errno.ENOTTY, h.Ioctl(getParamOfAnotherType, DrmHarness.Arg(QueryLayout.GetParamSize)));
+    }
+
+    [Fact]
     public void GetCapAnswersKnownCapsAndEinvalOthers()
     {
         // drm_getcap: TIMESTAMP_MONOTONIC 1, SYNCOBJ follows DRIVER_SYNCOBJ (1), SYNCOBJ_TIMELINE follows

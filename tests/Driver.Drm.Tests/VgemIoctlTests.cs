@@ -27,6 +27,14 @@ public class VgemIoctlTests
     }
 
     [Fact]
+    public void AnIoctlOfAnotherTypeIsEnotty()
+    {
+        // drm_ioctl, for vgem as for i915: a type other than DRM_IOCTL_BASE ('d') is -ENOTTY, whatever its number.
+        using var h = VgemHarness.Fast();
+        Assert.Equal(-Errno.ENOTTY, h.Ioctl(DrmIoctl.Encode(DrmIoctl.DirRead | DrmIoctl.DirWrite, 'b', 0, 64), DrmHarness.Arg(64)));
+    }
+
+    [Fact]
     public void SignalOfFenceZeroIsEnoent_AsVgemHasFencesProbes()
     {
         // vgem_fence_signal_ioctl: idr_replace of an id never allocated is -ENOENT; IGT's vgem_has_fences asks exactly that.

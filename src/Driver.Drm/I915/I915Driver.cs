@@ -77,8 +77,14 @@ public sealed partial class I915Driver : IDrmDriver
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(caller);
-        // drm_ioctl: the number picks the entry (core below DRM_COMMAND_BASE, the driver's from it to DRM_COMMAND_END);
-        // an unknown one is -EINVAL. The type byte is not checked, as drm_ioctl does not.
+        // drm_ioctl: a request of another type than DRM_IOCTL_BASE is -ENOTTY (the shim forwards every ioctl on the
+        // device fd: isatty()'s TCGETS, a dma-buf ioctl sent to the wrong fd); then the number picks the entry (core
+        // below DRM_COMMAND_BASE, the driver's from it to DRM_COMMAND_END); an unknown one is -EINVAL.
+        if (DrmIoctl.Type(request) != DrmIoctl.DrmType)
+        {
+            return -Errno.ENOTTY;
+        }
+
         if (!_ioctls.TryGetValue(DrmIoctl.Nr(request), out IoctlEntry? entry))
         {
             _log.Debug("invalid ioctl: pid={Pid}, cmd=0x{Cmd:x8}", caller.Pid, request);

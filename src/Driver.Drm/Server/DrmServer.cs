@@ -105,9 +105,14 @@ public sealed unsafe class DrmServer : IDisposable
         {
             throw new IOException($"socket path too long (at most 107 bytes): {path}");
         }
-        if (File.Exists(path))
+        if (LibC.IsSocket(path))
         {
             File.Delete(path); // a stale socket of an earlier server
+        }
+        else if (File.Exists(path) || Directory.Exists(path))
+        {
+            // Anything else there is the user's: bind() would fail with EADDRINUSE, said plainly instead.
+            throw new IOException($"cannot listen on {path}: it exists and is not a socket");
         }
         int fd = LibC.socket(LibC.AfUnix, LibC.SockSeqPacket | LibC.SockCloexec, 0);
         if (fd < 0)

@@ -108,6 +108,18 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint process_vm_writev(int pid, IoVec* local, nuint localCount, IoVec* remote, nuint remoteCount, nuint flags);
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte* buffer);
+
+    /// <summary>Whether <paramref name="path"/> itself (not a link's target) is a socket: lstat's S_ISSOCK.</summary>
+    public static bool IsSocket(string path)
+    {
+        const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100;
+        const uint StatxType = 1, TypeMask = 0xF000, Socket = 0xC000;
+        byte* buffer = stackalloc byte[256]; // struct statx; stx_mode is the u16 at 28
+        return statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType, buffer) == 0 && (*(ushort*)(buffer + 28) & TypeMask) == Socket;
+    }
+
     /// <summary>readlink as a string, or null.</summary>
     public static string? ReadLink(string path)
     {

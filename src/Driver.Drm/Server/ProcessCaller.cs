@@ -13,6 +13,12 @@ internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles, Syn
 {
     private readonly List<(int Fd, ulong Patch)> _installed = [];
 
+    /// <summary>
+    /// x86-64's largest TASK_SIZE_MAX (5-level paging; 0x7fff_ffff_f000 with 4 levels, where nothing is mapped
+    /// between the two): the end of user space, less the guard page.
+    /// </summary>
+    private const ulong TaskSizeMax = 0x00ff_ffff_ffff_f000;
+
     /// <inheritdoc/>
     public int Pid { get; } = pid;
 
@@ -50,7 +56,9 @@ internal sealed unsafe class ProcessCaller(int pid, SyncFileTable syncFiles, Syn
     private bool ReadWriteOnly(ulong address, Span<byte> destination)
     {
         ulong end = address + (ulong)destination.Length;
-        if (end < address || !Accessible(address, end))
+        // access_ok: nothing past TASK_SIZE_MAX is user memory, though maps lists the vsyscall page up there (and
+        // /proc/pid/mem's offset is signed).
+        if (end < address || end > TaskSizeMax || !Accessible(address, end))
         {
             return false;
         }

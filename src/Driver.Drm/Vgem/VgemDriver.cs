@@ -109,8 +109,14 @@ public sealed class VgemDriver : IDrmDriver
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(caller);
-        // drm_ioctl, as for i915: the number picks the entry, an unknown one is -EINVAL; the argument is copied in and
-        // out by the intersection of the user's and the kernel's directions, zero-filled to the kernel's size.
+        // drm_ioctl, as for i915: another type than DRM_IOCTL_BASE is -ENOTTY; the number picks the entry, an unknown
+        // one is -EINVAL; the argument is copied in and out by the intersection of the user's and the kernel's
+        // directions, zero-filled to the kernel's size.
+        if (DrmIoctl.Type(request) != DrmIoctl.DrmType)
+        {
+            return -Errno.ENOTTY;
+        }
+
         if (!_ioctls.TryGetValue(DrmIoctl.Nr(request), out Entry? entry) || file.State is not VgemFile state)
         {
             return -Errno.EINVAL;

@@ -56,7 +56,7 @@ public static class ServeCommand
         }
         catch (IOException e)
         {
-            CliMessages.Error(stderr, e.Message);
+            CliMessages.Error(stderr, socketPath is null ? e.Message : $"--socket: {e.Message}");
             return ExitCodes.Usage;
         }
         using (server)

@@ -56,6 +56,12 @@ public static class FuzzCommand
             return CliMessages.Usage(stderr, "fuzz", "--replay needs one --target (batches, uapi or scenarios): a CsCheck seed replays one generator's case");
         }
 
+        // A seed CsCheck cannot parse replays nothing: a bad command line, not a property the driver broke.
+        if (replay is not null && !IsSeed(replay, out string? why))
+        {
+            return CliMessages.Usage(stderr, "fuzz", $"--replay: '{replay}' is not a CsCheck seed ({why})");
+        }
+
         if (scenarioDir is not null && (!Directory.Exists(scenarioDir) || ScenarioCorpus.FromDirectory(scenarioDir).Files.Count == 0))
         {
             return CliMessages.Usage(stderr, "fuzz", $"--scenarios: '{scenarioDir}' is not a folder of scenario files");
@@ -94,6 +100,21 @@ public static class FuzzCommand
         }
 
         return reports.All(r => r.Passed) ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static bool IsSeed(string text, out string? why)
+    {
+        try
+        {
+            CsCheck.PCG.Parse(text);
+            why = null;
+            return true;
+        }
+        catch (CsCheck.CsCheckException e)
+        {
+            why = e.Message;
+            return false;
+        }
     }
 
     /// <summary>Runs one target's property within <paramref name="budget"/>.</summary>

@@ -30,7 +30,7 @@ public static class ScenarioLoader
 
         try
         {
-            json = File.ReadAllText(path);
+            json = ReadBounded(path);
         }
         catch (UnauthorizedAccessException)
         {
@@ -42,6 +42,32 @@ public static class ScenarioLoader
         }
         return Parse(json, path);
     }
+
+    /// <summary>
+    /// The file's text, read no further than <see cref="MaxFileChars"/>: a device, an endless pipe or a huge file given
+    /// by mistake is refused after that much, instead of filling memory.
+    /// </summary>
+    private static string ReadBounded(string path)
+    {
+        using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
+        var text = new System.Text.StringBuilder();
+        char[] chunk = new char[64 * 1024];
+        int n;
+        while ((n = reader.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (text.Length + n > MaxFileChars)
+            {
+                throw new ScenarioException(path, null, $"is larger than {MaxFileChars >> 20} MiB: not a scenario file");
+            }
+
+            text.Append(chunk, 0, n);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The most characters a scenario file may hold (the largest shipped one is a few KiB).</summary>
+    public const int MaxFileChars = 16 << 20;
 
     /// <summary>Loads the default scenario embedded in the executable.</summary>
     public static Scenario LoadDefault()

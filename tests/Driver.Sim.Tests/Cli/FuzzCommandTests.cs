@@ -24,6 +24,21 @@ public class FuzzCommandTests
         Gpusim.AssertNoInternals(err);
     }
 
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("!!!!!!!!!!!!!!")]
+    public void AMalformedReplaySeedIsAUsageErrorNotAFailedRun(string seed)
+    {
+        // Exit 1 says the driver broke a property; a --replay that is no CsCheck seed ran no case at all, so it is a
+        // bad command line (2) naming --replay, and no "replay:" line offering the same seed again.
+        (int code, string output, string err) = Gpusim.Run("fuzz", "--target", "batches", "--seconds", "1", "--replay", seed);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--replay", err);
+        Assert.DoesNotContain("FAILED", output + err);
+        Gpusim.AssertNoInternals(err);
+    }
+
     [Fact]
     public void AShortRunOfOneTargetPassesAndWritesJson()
     {

@@ -70,4 +70,22 @@ public sealed class ScenarioStrictnessTests : IDisposable
             Assert.Null(Driver.Sim.Scenarios.Json.JsonSyntax.Check(File.ReadAllText(file)));
         }
     }
+
+    [Fact]
+    public void AnEndlessScenarioFileIsRefusedNotReadIntoMemory()
+    {
+        // A --scenario that is no bounded file (a device, a pipe that never ends, a multi-gigabyte log given by
+        // mistake) is a bad scenario file: exit 2 naming it, after reading no more than a scenario could hold, not
+        // gigabytes of memory and an internal error (OutOfMemoryException, exit 70).
+        if (!File.Exists("/dev/zero"))
+        {
+            return;
+        }
+
+        (int code, string _, string err) = Gpusim.Run("info", "--scenario", "/dev/zero");
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("gpusim: error: /dev/zero", err);
+        Gpusim.AssertNoInternals(err);
+    }
 }
