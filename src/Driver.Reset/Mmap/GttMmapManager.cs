@@ -269,6 +269,14 @@ public sealed class GttMmapManager : IResetObserver
     }
 
     /// <summary>
+    /// Test hook, called on the accessing thread inside the access's read section, right after it found its PTE
+    /// present and before it reads the fence and touches the aperture: whatever it does (an munmap, a release, a
+    /// reset) happens while the access is in flight, as a CPU access between its TLB lookup and its memory cycle.
+    /// Null in normal operation.
+    /// </summary>
+    public Action<GttMapping>? AccessHook { get; set; }
+
+    /// <summary>
     /// Test hook, called on the accessing thread after a misrouted access left its read section and before it is
     /// counted: whatever it does (a full reset, say) happens between the two. Null in normal operation.
     /// </summary>
