@@ -1,5 +1,6 @@
 using Driver.Core.Errors;
 using Driver.Core.Ggtt;
+using Driver.Core.Memory;
 using Driver.Reset.Mmap;
 
 namespace Driver.Uapi;
@@ -28,7 +29,18 @@ public sealed partial class GpuDevice
         mapping = null;
         try
         {
-            mapping = Mmaps.Map(GetClient(clientId).GetObject(handle), tiling, stride);
+            // Held across the map: a GEM_CLOSE meanwhile releases the object (revoking this mapping) only after the
+            // mapping is registered, never before (which left a mapping of freed pages that a fault would bind).
+            BufferObject bo = GetObjectHeld(GetClient(clientId), handle);
+            try
+            {
+                mapping = Mmaps.Map(bo, tiling, stride);
+            }
+            finally
+            {
+                DropExecbufHold(bo);
+            }
+
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }

@@ -261,8 +261,16 @@ public sealed partial class GpuDevice
         offset = 0;
         try
         {
-            BufferObject bo = GetClient(clientId).GetObject(handle);
-            offset = Gt.Ggtt.Insert(bo, fixedOffset == 0 ? null : fixedOffset).Offset;
+            BufferObject bo = GetObjectHeld(GetClient(clientId), handle);
+            try
+            {
+                offset = Gt.Ggtt.Insert(bo, fixedOffset == 0 ? null : fixedOffset).Offset;
+            }
+            finally
+            {
+                DropExecbufHold(bo);
+            }
+
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
@@ -294,11 +302,27 @@ public sealed partial class GpuDevice
                 return 0;
             }
 
-            client.GetObject(handle).WriteDwords(offset, dwords);
+            BufferObject bo = GetObjectHeld(client, handle);
+            try
+            {
+                bo.WriteDwords(offset, dwords);
+            }
+            finally
+            {
+                DropExecbufHold(bo);
+            }
+
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
     }
+
+    /// <summary>
+    /// i915_gem_object_lookup's reference, for an ioctl that touches the object's pages or binding after the lookup:
+    /// until <see cref="DropExecbufHold"/> a GEM_CLOSE of the last handle from another thread only drops the handle,
+    /// and the release runs when the hold goes (the pages cannot be freed, and handed to another object, under it).
+    /// </summary>
+    private static BufferObject GetObjectHeld(Client client, int handle) => client.GetObjectHeld(handle);
 
     /// <summary>
     /// Reads dwords from a byte offset (PREAD, i915_gem_pread_ioctl): nothing to read is 0 before the handle is
@@ -314,15 +338,22 @@ public sealed partial class GpuDevice
                 return 0;
             }
 
-            BufferObject bo = client.GetObject(handle);
-            if (!bo.IsValidDwordOffset(offset) || offset + dwords.Length * 4L > bo.Size)
+            BufferObject bo = GetObjectHeld(client, handle);
+            try
             {
-                return -Errno.EINVAL;
-            }
+                if (!bo.IsValidDwordOffset(offset) || offset + dwords.Length * 4L > bo.Size)
+                {
+                    return -Errno.EINVAL;
+                }
 
-            for (int i = 0; i < dwords.Length; i++)
+                for (int i = 0; i < dwords.Length; i++)
+                {
+                    dwords[i] = bo.ReadDword(offset + i * 4L);
+                }
+            }
+            finally
             {
-                dwords[i] = bo.ReadDword(offset + i * 4L);
+                DropExecbufHold(bo);
             }
 
             return 0;

@@ -124,8 +124,10 @@ public sealed class Spinner : IDisposable
     /// <summary>Ends the spinner (igt_spin_end): BATCH_BUFFER_END into the loop and the condition set.</summary>
     public void End()
     {
-        _map[ConditionOffset / 4] = 1;
-        _map[LoopOffset / 4] = Mi.BatchBufferEnd;
+        // Not the throwing indexer: a SetTimeout timer may fire after Dispose released the object (Timer.Dispose
+        // does not wait for a callback already running), and the mapping then answers -EFAULT: nothing left to end.
+        _ = _map.Write(ConditionOffset, 1);
+        _ = _map.Write(LoopOffset, Mi.BatchBufferEnd);
     }
 
     /// <summary>Ends the spinner after <paramref name="after"/> (igt_spin_set_timeout).</summary>

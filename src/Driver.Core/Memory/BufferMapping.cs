@@ -4,9 +4,16 @@ namespace Driver.Core.Memory;
 
 /// <summary>
 /// A linear CPU mapping of a buffer object (like a WB mmap): dword-granular reads and writes at byte offsets.
-/// Accessors return 0 or a negative errno (<c>-EINVAL</c> for a misaligned or out-of-range offset) rather than
-/// throwing, so bad input from a user stays an errno; the indexer is the throwing convenience for tests.
+/// Accessors return 0 or a negative errno (<c>-EINVAL</c> for a misaligned or out-of-range offset, <c>-EFAULT</c>
+/// once the object was released) rather than throwing, so bad input from a user stays an errno; the indexer is the
+/// throwing convenience for tests.
 /// </summary>
+/// <remarks>
+/// The mapping holds no reference on the object (i915's vma does, until munmap; this in-process API has no unmap):
+/// once the object's last handle is closed and it is released, its pages may go to the next object created, so the
+/// mapping answers -EFAULT from then on, as a released object's GTT mmap does. The check is not ordered against a
+/// release running at the same moment on another thread (an access racing its own object's close).
+/// </remarks>
 public sealed class BufferMapping(BufferObject bo)
 {
     /// <summary>The mapped object.</summary>
@@ -15,15 +22,25 @@ public sealed class BufferMapping(BufferObject bo)
     /// <summary>Size of the mapping in bytes.</summary>
     public long Size => Object.Size;
 
-    /// <summary>Reads the dword at byte <paramref name="offset"/>. Returns 0 or -EINVAL.</summary>
+    /// <summary>Reads the dword at byte <paramref name="offset"/>. Returns 0, -EINVAL or -EFAULT.</summary>
     public int Read(long offset, out uint value)
     {
-        if (!Object.IsValidDwordOffset(offset)) { value = 0; return -Errno.EINVAL; }
+        value = 0;
+        if (!Object.IsValidDwordOffset(offset))
+        {
+            return -Errno.EINVAL;
+        }
+
+        if (Object.IsFreed)
+        {
+            return -Errno.EFAULT;
+        }
+
         value = Object.ReadDword(offset);
         return 0;
     }
 
-    /// <summary>Writes the dword at byte <paramref name="offset"/>. Returns 0 or -EINVAL.</summary>
+    /// <summary>Writes the dword at byte <paramref name="offset"/>. Returns 0, -EINVAL or -EFAULT.</summary>
     public int Write(long offset, uint value)
     {
         if (!Object.IsValidDwordOffset(offset))
@@ -31,19 +48,29 @@ public sealed class BufferMapping(BufferObject bo)
             return -Errno.EINVAL;
         }
 
+        if (Object.IsFreed)
+        {
+            return -Errno.EFAULT;
+        }
+
         Object.WriteDword(offset, value);
         return 0;
     }
 
-    /// <summary>Dword <paramref name="index"/>; throws <see cref="DriverException"/> (EINVAL) when out of range.</summary>
+    /// <summary>Dword <paramref name="index"/>; throws <see cref="DriverException"/> (EINVAL out of range, EFAULT released).</summary>
     public uint this[long index]
     {
-        get => Read(index * 4, out uint v) == 0 ? v : throw DriverException.Inval($"dword {index} outside {Object}");
+        get
+        {
+            int err = Read(index * 4, out uint v);
+            return err == 0 ? v : throw new DriverException(-err, $"dword {index} of {Object}: {Errno.Name(err)}");
+        }
         set
         {
-            if (Write(index * 4, value) != 0)
+            int err = Write(index * 4, value);
+            if (err != 0)
             {
-                throw DriverException.Inval($"dword {index} outside {Object}");
+                throw new DriverException(-err, $"dword {index} of {Object}: {Errno.Name(err)}");
             }
         }
     }

@@ -215,6 +215,12 @@ public sealed unsafe class BufferObject
         return Interlocked.Exchange(ref _releaseDeferred, 0) == 0;
     }
 
+    /// <summary>
+    /// Whether <see cref="Free"/> ran: the pages may belong to another object now, and a mapping that outlived the
+    /// release must not reach them (<see cref="BufferMapping"/> answers -EFAULT).
+    /// </summary>
+    public bool IsFreed => Volatile.Read(ref _freed) != 0;
+
     /// <summary>Releases the pages back to device memory (once); nothing for an import, whose pages are the exporter's.</summary>
     public void Free()
     {

@@ -181,6 +181,7 @@ public sealed class GttMapping : IDisposable
                 pte = Volatile.Read(ref _ptes[offset >> 12]);
                 if (pte != 0)
                 {
+                    _manager.AccessHook?.Invoke(this);
                     FenceBinding? fence = _object.Fence;
                     route = _aperture.Read(_object.Node!, (uint)offset, fence, out value);
                     if (route != _expected)
@@ -224,6 +225,7 @@ public sealed class GttMapping : IDisposable
                 pte = Volatile.Read(ref _ptes[offset >> 12]);
                 if (pte != 0)
                 {
+                    _manager.AccessHook?.Invoke(this);
                     FenceBinding? fence = _object.Fence;
                     route = _aperture.Write(_object.Node!, (uint)offset, fence, value);
                     if (route != _expected)

@@ -169,16 +169,20 @@ public sealed class GttMmapManager : IResetObserver
             }
 
             obj.MarkReleased();
-            if (obj.ZapMappings() > 0)
-            {
-                Shootdown();
-            }
+            // Always: the entries may have been zapped by a path whose shootdown has not finished yet (a reset's
+            // revoke waits for the accesses after dropping the lock), and the pages are freed once this returns.
+            obj.ZapMappings();
+            Shootdown();
 
             obj.ReleaseFence(Fences);
         }
     }
 
-    /// <summary>munmap of <paramref name="mapping"/>.</summary>
+    /// <summary>
+    /// munmap of <paramref name="mapping"/>: zap its PTEs, then the TLB flush (tlb_finish_mmu), so that when it
+    /// returns no access through the mapping is in flight: a GEM_CLOSE that follows may free the pages at once, and a
+    /// late store would land in whatever object gets them next.
+    /// </summary>
     internal void Unmap(GttMapping mapping)
     {
         // munmap: the mm's mmap_lock for write around the whole unmap, the zap (unmap_region → the mmu notifiers)
@@ -190,6 +194,10 @@ public sealed class GttMmapManager : IResetObserver
             {
                 mapping.Zap();
             }
+
+            // Even when nothing was present: another path (a reset's revoke) may have zapped the entries and not yet
+            // waited out the accesses that had found them present.
+            Shootdown();
 
             mapping.State.Remove(mapping);
         }
@@ -267,6 +275,14 @@ public sealed class GttMmapManager : IResetObserver
             }
         }
     }
+
+    /// <summary>
+    /// Test hook, called on the accessing thread inside the access's read section, right after it found its PTE
+    /// present and before it reads the fence and touches the aperture: whatever it does (an munmap, a release, a
+    /// reset) happens while the access is in flight, as a CPU access between its TLB lookup and its memory cycle.
+    /// Null in normal operation.
+    /// </summary>
+    public Action<GttMapping>? AccessHook { get; set; }
 
     /// <summary>
     /// Test hook, called on the accessing thread after a misrouted access left its read section and before it is
