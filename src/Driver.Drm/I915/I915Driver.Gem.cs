@@ -192,14 +192,28 @@ public sealed partial class I915Driver
             return -Errno.EFAULT;
         }
 
-        int ret = Device.LookupObject(c.Client, (int)c.Arg.U32(GemLayout.RwHandle), out BufferObject? bo);
+        // i915_gem_object_lookup's reference, put when the ioctl returns: a GEM_CLOSE from another thread meanwhile
+        // (during the wait below, or between two chunks) drops only the handle, and the pages go after the copy.
+        int ret = Device.LookupObjectHeld(c.Client, (int)c.Arg.U32(GemLayout.RwHandle), out BufferObject? bo);
         if (ret != 0)
         {
             return ret;
         }
 
+        try
+        {
+            return ReadWriteHeld(c, bo!, offset, size, data, write);
+        }
+        finally
+        {
+            Device.DropExecbufHold(bo!);
+        }
+    }
+
+    private int ReadWriteHeld(IoctlCall c, BufferObject bo, ulong offset, ulong size, ulong data, bool write)
+    {
         // range_overflows_t(u64, offset, size, obj size)
-        if (offset >= (ulong)bo!.Size || size > (ulong)bo.Size - offset)
+        if (offset >= (ulong)bo.Size || size > (ulong)bo.Size - offset)
         {
             return -Errno.EINVAL;
         }

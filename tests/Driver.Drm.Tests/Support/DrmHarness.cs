@@ -120,6 +120,17 @@ public sealed class DrmHarness : IDisposable
         return Ioctl(Requests.GemPwrite, a);
     }
 
+    /// <summary>PWRITE of <paramref name="length"/> bytes already in the caller's memory at <paramref name="data"/>; returns the result.</summary>
+    public int PwriteAt(uint handle, ulong offset, ulong data, int length)
+    {
+        ArgBuffer a = Arg(GemLayout.RwSize);
+        a.SetU32(GemLayout.RwHandle, handle);
+        a.SetU64(GemLayout.RwOffset, offset);
+        a.SetU64(GemLayout.RwLength, (ulong)length);
+        a.SetU64(GemLayout.RwData, data);
+        return Ioctl(Requests.GemPwrite, a);
+    }
+
     /// <summary>PREAD of <paramref name="count"/> dwords at <paramref name="offset"/> (asserts success).</summary>
     public uint[] Read(uint handle, ulong offset, int count)
     {

@@ -84,9 +84,13 @@ public sealed class FakeCaller : IDrmCaller
     private bool InRange(ulong address, int length) =>
         address >= Base && address - Base <= (ulong)_memory.Length && (ulong)length <= (ulong)_memory.Length - (address - Base);
 
+    /// <summary>Called with the address of every read of user memory before it is copied (to stop an ioctl mid-way).</summary>
+    public Action<ulong>? OnRead { get; set; }
+
     /// <inheritdoc/>
     public bool TryRead(ulong address, Span<byte> destination)
     {
+        OnRead?.Invoke(address);
         if (!InRange(address, destination.Length))
         {
             return false;
