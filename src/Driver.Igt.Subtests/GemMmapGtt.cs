@@ -114,6 +114,7 @@ public sealed class GemMmapGtt : IIgtBinary
         }
 
         t.Assert(map!.PresentPages > 0);
+        long faults = dev.Mmaps.Faults;
         t.AssertEq(Spinner.Create(dev, fd, new SpinnerOptions { NoPreemption = true, FenceOut = true, Objects = [handle] }, out Spinner? spin), 0);
         t.Assert(spin!.WaitStarted(IgtSpin.StartTimeout));
         t.AssertEq(dev.Busy(fd, handle, out bool busy), 0);
@@ -121,11 +122,15 @@ public sealed class GemMmapGtt : IIgtBinary
         t.AssertEq(IgtSync.Wait(spin.OutFence!, IgtTime.Limit(10)), 0);
         t.AssertEq(spin.OutFence!.Status, -Errno.EIO);
         t.Assert(dev.Reset.ResetCount >= 1);
+        // The reset zapped the tiled object's PTEs (intel_gt_reset -> revoke_mmaps -> i915_vma_revoke_mmap).
+        t.AssertEq(map.PresentPages, 0);
         for (long i = 0; i < 1024; i++)
         {
             t.AssertEq(map.Read(i * 4 * 97, out uint v), 0);
             t.AssertEqU32(v, (uint)i ^ 0xc0ffee00);
         }
+        // ... so the reads above faulted the object back in (i915_gem_fault -> vm_fault_gtt).
+        t.Assert(dev.Mmaps.Faults > faults);
         spin.Dispose();
         map.Dispose();
     }

@@ -1,4 +1,5 @@
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Core.Memory;
 using Driver.Igt.Lib;
@@ -54,7 +55,9 @@ public sealed class I915Hangman : IIgtBinary
 
     /// <summary>
     /// A batch of zeros (MI_NOOPs) with no end, bound at the very top of the GGTT so it runs off into unmapped space;
-    /// hangcheck must catch it well within 100 s (scaled).
+    /// hangcheck must catch it well within 100 s (scaled). IGT only checks that the wait ends; a batch that ended
+    /// without a hang would end the wait too, so here the batch must also have been killed by the reset (-EIO,
+    /// i915_request_set_error_once on the guilty request in __i915_request_reset).
     /// </summary>
     private static void HangcheckUnterminated(IgtContext t)
     {
@@ -63,13 +66,14 @@ public sealed class I915Hangman : IIgtBinary
         int handle = IgtGem.Create(t, dev, fd);
         uint top = (uint)(dev.Config.Gt.GgttBytes - DeviceMemory.PageSize);
         t.AssertEq(dev.Bind(fd, handle, out _, top), 0);
-        IgtGem.Execbuf(t, dev, new ExecbufArgs { Client = fd, Engine = 0, BatchHandle = handle });
+        DmaFence fence = IgtGem.Execbuf(t, dev, new ExecbufArgs { Client = fd, Engine = 0, BatchHandle = handle });
         if (IgtGem.Wait(dev, fd, handle, IgtTime.Seconds(100)) != 0)
         {
             // Need to manually trigger a hang to clean up before failing.
             dev.ForceReset();
             t.Fail("unterminated batch did not trigger a hang!");
         }
+        t.AssertF(fence.Status == -Errno.EIO, $"unterminated batch ended with {IgtSync.Status(fence)}, not killed by a hang (-EIO)");
         IgtAlive.Check(t, dev);
     }
 

@@ -5,12 +5,19 @@ namespace Driver.Igt.Tests;
 
 /// <summary>
 /// The IGT-style suite as xunit cases, one per subtest of <see cref="IgtSuite.Catalog"/>, run through the same
-/// runner as <c>gpusim igt</c>: the subtest must end SUCCESS (or SKIP, whose reason is printed), and the driver must
-/// not have warned about anything the subtest did not provoke on purpose.
+/// runner as <c>gpusim igt</c>: the subtest and each of its dynamic subtests must end SUCCESS, and the driver must
+/// not have warned about anything the subtest did not provoke on purpose. A SKIP is a failure (a subtest that found
+/// nothing to test passes vacuously), except for the subtests in <see cref="s_mayRunOutOfTime"/>.
 /// </summary>
 [Collection(IgtCollection.Name)]
 public sealed class IgtSubtestTests(ITestOutputHelper output)
 {
+    /// <summary>
+    /// Subtests whose requirement depends on the machine's speed: the gem_eio stress loops judge their wake-up
+    /// statistics only after 9 resets per engine within 20 s (as IGT does), and skip on a machine too slow for that.
+    /// </summary>
+    private static readonly HashSet<string> s_mayRunOutOfTime = ["igt@gem_eio@reset-stress", "igt@gem_eio@unwedge-stress"];
+
     /// <summary>Every subtest's igt@binary@subtest name.</summary>
     public static TheoryData<string> Subtests => new(IgtSuite.Catalog.Subtests.Select(s => s.FullName));
 
@@ -30,10 +37,10 @@ public sealed class IgtSubtestTests(ITestOutputHelper output)
             output.WriteLine(stderr.ToString());
         }
 
-        Assert.True(record.Result is IgtResult.Success or IgtResult.Skip,
-            $"{name}: {IgtRunner.Word(record.Result)}\n{stdout}\n{stderr}");
         foreach (IgtTestRecord r in record.SelfAndDynamic)
         {
+            bool ok = r.Result == IgtResult.Success || (r.Result == IgtResult.Skip && s_mayRunOutOfTime.Contains(name));
+            Assert.True(ok, $"{r.Name}: {IgtRunner.Word(r.Result)} (a skip tests nothing)\n{stdout}\n{stderr}");
             Assert.True(r.DmesgWarnings == 0, $"{r.Name}: {r.DmesgWarnings} unexpected driver warnings (dmesg-warn)\n{r.Dmesg}");
         }
     }

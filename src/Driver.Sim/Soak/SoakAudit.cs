@@ -89,7 +89,7 @@ internal sealed class SoakAudit
     }
 
     /// <summary>
-    /// Checks a fence after its wait: signalled once, status 1 / -EIO / -EAGAIN, the same as at its signal. Returns
+    /// Checks a fence after its wait: signalled once (one signal attempt), status 1 / -EIO / -EAGAIN, the same as at its signal. Returns
     /// the status (0 when unsignaled).
     /// </summary>
     public int CheckFence(SoakFence f)
@@ -105,6 +105,14 @@ internal sealed class SoakAudit
         if (status != 1 && status != -Errno.EIO && status != -Errno.EAGAIN)
         {
             Violation($"{f.What}: fence status {Errno.Name(status)} (only ok, EIO, EAGAIN are expected)");
+        }
+
+        // A second Signal() is refused by the fence (once-only) and runs no callback, so the SoakFence never sees it:
+        // only the fence's count of attempts shows a double completion of the same request.
+        int attempts = f.Fence.SignalAttempts;
+        if (attempts > 1)
+        {
+            Violation($"{f.What}: signalled {attempts} times (a second completion of the same fence)");
         }
 
         if (!f.WaitCallback(s_callbackBound))
