@@ -73,6 +73,16 @@ public sealed class Breadcrumbs
                 // The engine lets go here: off the signal list, Active already cleared. Only a request whose signal
                 // is this one and whose completion came from its breadcrumb is retired (its in-flight reference put,
                 // so it can be recycled): one completed on the CPU may still be in a CPU completer's hands.
+                if (rq.IsCompletedOnCpu)
+                {
+                    // Its CPU completer (a cancel) signals it: the mark comes before that completer's Signal, so
+                    // nothing is left unsignalled, and a second attempt from here would only be refused — which the
+                    // checkers that count attempts (DmaFence.SignalAttempts: the soak, the fuzz ledger) would read as
+                    // a double completion. Not retired here either, as before.
+                    n++;
+                    continue;
+                }
+
                 bool signalled;
                 try
                 {
@@ -88,6 +98,7 @@ public sealed class Breadcrumbs
                     Fault?.Invoke(e);
                 }
 
+                // Completed on the CPU after the check above: still in a CPU completer's hands, not retired here.
                 if (signalled && !rq.IsCompletedOnCpu)
                 {
                     rq.Retire();
