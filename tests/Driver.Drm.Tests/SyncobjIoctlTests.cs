@@ -169,6 +169,18 @@ public class SyncobjIoctlTests
     }
 
     [Fact]
+    public void WaitOnNoHandlesIsAccepted()
+    {
+        // drm_syncobj_wait_ioctl / drm_syncobj_timeline_wait_ioctl: count_handles 0 returns 0 before any lookup (IGT
+        // syncobj_wait@invalid-wait-zero-handles and syncobj_timeline@wait-zero-handles assert 0; the kernel stopped
+        // rejecting it, i915#9781). RESET, SIGNAL, QUERY and TIMELINE_SIGNAL still reject it with -EINVAL.
+        using var h = DrmHarness.Fast();
+        Assert.Equal(0, h.SyncobjWait([], 0, 0, out _));
+        Assert.Equal(0, h.TimelineWait([], [], 0, 0, out _));
+        Assert.Equal(-Errno.EINVAL, h.SyncobjArray(Requests.SyncobjReset, []));
+    }
+
+    [Fact]
     public void WaitTimesOutAtTheAbsoluteDeadlineWithEtime()
     {
         // drm_timeout_abs_to_jiffies: 0 or a time past does not wait; drm_syncobj_array_wait_timeout: nothing
