@@ -78,7 +78,8 @@ public sealed partial class I915Driver
     }
 
     /// <summary>
-    /// dma_fence_unwrap_merge: the members of both, flattened (arrays and timeline chains, <see cref="Unwrap"/>); one per fence context, the later seqno kept; the
+    /// dma_fence_unwrap_merge: the members of both, flattened (arrays and timeline chains, <see cref="Unwrap"/>); one
+    /// per fence context, the later seqno kept; the
     /// signalled ones dropped. Nothing left: a signalled fence; one left: that fence; else an all-of fence.
     /// </summary>
     public static DmaFence MergeFences(DmaFence a, DmaFence b)
