@@ -250,6 +250,34 @@ public class SyncobjIoctlTests
     }
 
     [Fact]
+    public void WaitForSubmitKeepsTheFenceAttachedEvenIfResetRightAfter()
+    {
+        // syncobj_wait_syncobj_func runs under the syncobj's lock as drm_syncobj_replace_fence installs a fence and
+        // takes that fence for the waiter: a RESET right after cannot take it back. The waiter then waits on it (here
+        // signalled: 0 at once), never sleeping on to -ETIME because the syncobj was empty again when it looked.
+        using var h = DrmHarness.Fast();
+        uint s = h.CreateSyncobj();
+        DrmSyncobj syncobj = h.Syncobj(s);
+        // Registered before the waiter, so told first: the RESET lands before the waiter is woken to look.
+        bool reset = false;
+        syncobj.AddChangeWaiter(so =>
+        {
+            if (!reset && so.Fence is not null)
+            {
+                reset = true;
+                so.ReplaceFence(null);
+            }
+        });
+        int ret = int.MinValue;
+        var waiter = TestThread.Start("syncobj-wait-submit-reset", () => ret = h.SyncobjWait([s], SyncobjCalls.Deadline(Bound.Long), ForSubmit, out _));
+        Poll.Until(() => syncobj.ChangeWaiterCount == 2, "the waiter registered on the syncobj");
+        syncobj.AssignSignalled();
+        Assert.True(reset);
+        Assert.True(waiter.TryJoin(Bound.Long + Bound.Long), "the waiter did not return");
+        Assert.Equal(0, ret);
+    }
+
+    [Fact]
     public void WaitIsInterruptedBySignals()
     {
         // The wait sleeps interruptibly: a signal ends it with -ERESTARTSYS, which the caller sees as -EINTR.

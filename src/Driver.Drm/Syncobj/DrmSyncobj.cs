@@ -132,6 +132,18 @@ public sealed class DrmSyncobj
         }
     }
 
+    /// <summary>Change waiters registered now (tests: a WAIT_FOR_SUBMIT waiter is asleep on this syncobj).</summary>
+    public int ChangeWaiterCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _changed.Count;
+            }
+        }
+    }
+
     /// <summary>drm_syncobj_remove_wait.</summary>
     public void RemoveChangeWaiter(Action<DrmSyncobj> onChange)
     {
