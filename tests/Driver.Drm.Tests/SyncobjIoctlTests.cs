@@ -260,7 +260,7 @@ public class SyncobjIoctlTests
         DrmSyncobj syncobj = h.Syncobj(s);
         // Registered before the waiter, so told first: the RESET lands before the waiter is woken to look.
         bool reset = false;
-        syncobj.AddChangeWaiter(so =>
+        syncobj.AddChangeWaiter((so, _) =>
         {
             if (!reset && so.Fence is not null)
             {

@@ -64,7 +64,10 @@ public static class SyncobjWait
         // Set by any fence signalling or any syncobj getting a fence; the loop re-checks everything on each wake.
         // Not disposed: a fence callback racing with the removal below may still Set it (it then lives until GC).
         var wake = new ManualResetEventSlim(false);
-        Action<DrmSyncobj> changed = _ => wake.Set();
+        // syncobj_wait_syncobj_func: the fence a change installs is taken for its waiter as it is installed (the first
+        // one holding the point), so a RESET or replace right after cannot hide it before the loop looks.
+        var submitted = new DmaFence?[n];
+        var changed = new Action<DrmSyncobj, DmaFence?>?[n];
         var hooked = new List<(DmaFence Fence, FenceCallback Callback)>();
         var seen = new HashSet<DmaFence>(ReferenceEqualityComparer.Instance);
         bool firstPass = true;
@@ -75,7 +78,18 @@ public static class SyncobjWait
                 // drm_syncobj_fence_add_wait registers before its second look, so no fence change is missed.
                 if (forSubmit)
                 {
-                    syncobjs[i].AddChangeWaiter(changed);
+                    int index = i;
+                    ulong point = points?[i] ?? 0;
+                    changed[i] = (_, installed) =>
+                    {
+                        if (DrmSyncobj.TryFindFenceIn(installed, point, out DmaFence? found))
+                        {
+                            Interlocked.CompareExchange(ref submitted[index], found ?? DrmSyncobj.Stub(), null);
+                        }
+
+                        wake.Set();
+                    };
+                    syncobjs[i].AddChangeWaiter(changed[i]!);
                 }
 
                 if (!syncobjs[i].TryFindFence(points?[i] ?? 0, out fences[i]) && !forSubmit)
@@ -91,9 +105,16 @@ public static class SyncobjWait
                 int signalled = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    if (fences[i] is null && syncobjs[i].TryFindFence(points?[i] ?? 0, out DmaFence? submitted))
+                    if (fences[i] is null)
                     {
-                        fences[i] = submitted;
+                        if (Volatile.Read(ref submitted[i]) is { } taken)
+                        {
+                            fences[i] = taken;
+                        }
+                        else if (syncobjs[i].TryFindFence(points?[i] ?? 0, out DmaFence? current))
+                        {
+                            fences[i] = current;
+                        }
                     }
 
                     if (fences[i] is not { } f)
@@ -157,11 +178,11 @@ public static class SyncobjWait
                 f.RemoveCallback(cb);
             }
 
-            if (forSubmit)
+            for (int i = 0; i < n; i++)
             {
-                foreach (DrmSyncobj s in syncobjs)
+                if (changed[i] is { } c)
                 {
-                    s.RemoveChangeWaiter(changed);
+                    syncobjs[i].RemoveChangeWaiter(c);
                 }
             }
         }
