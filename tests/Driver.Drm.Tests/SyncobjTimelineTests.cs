@@ -179,6 +179,37 @@ public class SyncobjTimelineTests
     }
 
     [Fact]
+    public void TransferWaitForSubmitKeepsTheFenceAttachedEvenIfResetRightAfter()
+    {
+        // drm_syncobj_find_fence with WAIT_FOR_SUBMIT: syncobj_wait_syncobj_func takes the fence as the source gets it;
+        // a RESET of the source right after does not take it back, so the transfer moves that fence (0), never
+        // -EINVAL for a source that was empty again when it looked.
+        using var h = DrmHarness.Fast();
+        uint src = h.CreateSyncobj();
+        uint dst = h.CreateSyncobj();
+        DrmSyncobj source = h.Syncobj(src);
+        // Registered before the transfer's waiter, so told first: the RESET lands before the waiter is woken to look.
+        bool reset = false;
+        source.AddChangeWaiter((so, _) =>
+        {
+            if (!reset && so.Fence is not null)
+            {
+                reset = true;
+                so.ReplaceFence(null);
+            }
+        });
+        int ret = int.MinValue;
+        var transfer = TestThread.Start("transfer-submit-reset", () => ret = h.Transfer(src, 0, dst, 0, flags: ForSubmit));
+        Poll.Until(() => source.ChangeWaiterCount == 2, "the transfer waits on the source");
+        var attached = new DmaFence(DmaFence.ContextAlloc(), 1);
+        source.ReplaceFence(attached);
+        Assert.True(reset);
+        Assert.True(transfer.TryJoin(Bound.Long), "the transfer did not return");
+        Assert.Equal(0, ret);
+        Assert.Same(attached, h.Syncobj(dst).Fence);
+    }
+
+    [Fact]
     public void GetCapAnnouncesTimelines()
     {
         // drm_getcap: SYNCOBJ_TIMELINE follows DRIVER_SYNCOBJ_TIMELINE, which i915 has.
