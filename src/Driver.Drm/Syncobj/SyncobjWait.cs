@@ -51,16 +51,25 @@ public static class SyncobjWait
     /// before the wait ended.
     /// </summary>
     public static int Wait(IReadOnlyList<DrmSyncobj> syncobjs, IReadOnlyList<ulong>? points, uint flags, long timeoutNs,
-        CancellationToken signalPending, out uint firstSignaled)
+        CancellationToken signalPending, out uint firstSignaled) =>
+        Wait(syncobjs, points, flags, timeoutNs, signalPending, out firstSignaled, new DmaFence?[syncobjs?.Count ?? 0]);
+
+    /// <summary>
+    /// <see cref="Wait(IReadOnlyList{DrmSyncobj}, IReadOnlyList{ulong}, uint, long, CancellationToken, out uint)"/>,
+    /// leaving in <paramref name="fences"/> the fence found for each syncobj (null: none yet), as the kernel's wait
+    /// entries hold them.
+    /// </summary>
+    private static int Wait(IReadOnlyList<DrmSyncobj> syncobjs, IReadOnlyList<ulong>? points, uint flags, long timeoutNs,
+        CancellationToken signalPending, out uint firstSignaled, DmaFence?[] fences)
     {
         ArgumentNullException.ThrowIfNull(syncobjs);
         Debug.Assert(points is null || points.Count == syncobjs.Count, "one point per syncobj");
+        Debug.Assert(fences.Length == syncobjs.Count, "one fence slot per syncobj");
         firstSignaled = ~0u;
         int n = syncobjs.Count;
         bool forSubmit = (flags & (WaitForSubmit | WaitAvailable)) != 0;
         bool available = (flags & WaitAvailable) != 0;
         bool all = (flags & WaitAll) != 0;
-        var fences = new DmaFence?[n];
         // Set by any fence signalling or any syncobj getting a fence; the loop re-checks everything on each wake.
         // Not disposed: a fence callback racing with the removal below may still Set it (it then lives until GC).
         var wake = new ManualResetEventSlim(false);
@@ -213,12 +222,16 @@ public static class SyncobjWait
             return -Errno.EINVAL;
         }
 
-        int ret = Wait([syncobj], [point], WaitAvailable, WaitForSubmitTimeoutNs, signalPending, out _);
+        // The fence the wait found (taken as the syncobj got it), not a second look a RESET may have emptied.
+        var found = new DmaFence?[1];
+        int ret = Wait([syncobj], [point], WaitAvailable, WaitForSubmitTimeoutNs, signalPending, out _, found);
         if (ret != 0)
         {
             return ret;
         }
 
-        return syncobj.TryFindFence(point, out fence) ? 0 : -Errno.EINVAL;
+        fence = found[0];
+        Debug.Assert(fence is not null, "WAIT_AVAILABLE ended with the point's fence");
+        return 0;
     }
 }
