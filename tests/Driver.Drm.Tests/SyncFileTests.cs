@@ -2,6 +2,7 @@ using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Requests;
 using Driver.Drm.I915;
+using Driver.Drm.I915.Layout;
 using Driver.Drm.Tests.Support;
 using Driver.Engines.Isa;
 using static Driver.Drm.I915.Layout.ExecbufLayout;
@@ -119,6 +120,49 @@ public class SyncFileTests
         late.Signal();
         early.Signal();
         Assert.True(I915Driver.MergeFences(early, late).IsSignaled);
+    }
+
+    [Fact]
+    public void MergeOfTwoPointsOfOneTimelineWaitsForTheLaterPoint()
+    {
+        // sync_file_ioctl_merge → dma_fence_unwrap_merge: the chain of each exported timeline point is unwrapped
+        // (dma_fence_unwrap_for_each walks dma_fence_chain) into the points' own fences, so the merge of point 1 and
+        // point 2 waits for both; and were the chains kept, the later of one context is the one with the higher
+        // 64-bit seqno (the point). Never the earlier point alone.
+        using var h = DrmHarness.Fast();
+        uint s = h.CreateSyncobj();
+        var one = new DmaFence(DmaFence.ContextAlloc(), 1);
+        var two = new DmaFence(DmaFence.ContextAlloc(), 1);
+        h.Syncobj(s).AddPoint(one, 1);
+        Assert.Equal(0, h.HandleToFd(s, SyncobjLayout.ExportSyncFile, out int fd1));
+        h.Syncobj(s).AddPoint(two, 2);
+        Assert.Equal(0, h.HandleToFd(s, SyncobjLayout.ExportSyncFile, out int fd2));
+        Assert.Equal(0, Merge(h, fd1, fd2, out int merged));
+        one.Signal();
+        Assert.False(h.Fence(merged).IsSignaled, "the merge of points 1 and 2 signalled while point 2 was pending");
+        two.Signal();
+        Assert.True(h.Fence(merged).IsSignaled);
+    }
+
+    [Fact]
+    public void FileInfoOfAnExportedTimelinePointReportsItsFencesError()
+    {
+        // sync_file_ioctl_fence_info lists the fences dma_fence_unwrap_for_each finds: for an exported timeline point
+        // (a dma_fence_chain, which itself signals without an error) that is the point's own fence, whose -EIO is
+        // each entry's status and the file's (the first error). A chain hiding it reports success for failed work.
+        using var h = DrmHarness.Fast();
+        uint s = h.CreateSyncobj();
+        var bad = new DmaFence(DmaFence.ContextAlloc(), 1);
+        h.Syncobj(s).AddPoint(bad, 1);
+        Assert.Equal(0, h.HandleToFd(s, SyncobjLayout.ExportSyncFile, out int fd));
+        bad.SetError(-Errno.EIO);
+        bad.Signal();
+        Assert.True(h.Fence(fd).IsSignaled);
+        Assert.Equal(0, Info(h, fd, 0, out ArgBuffer info, out _));
+        Assert.Equal(1u, info.U32(InfoNumFences));
+        Assert.Equal(0, Info(h, fd, 1, out info, out ArgBuffer list));
+        Assert.Equal(-Errno.EIO, list.S32(FenceStatus));
+        Assert.Equal(-Errno.EIO, info.S32(InfoStatus));
     }
 
     [Fact]

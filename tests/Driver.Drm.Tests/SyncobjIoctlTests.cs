@@ -150,14 +150,13 @@ public class SyncobjIoctlTests
     public void WaitArgumentErrors()
     {
         // drm_syncobj_wait_ioctl: flags beyond WAIT_ALL|WAIT_FOR_SUBMIT|WAIT_DEADLINE (WAIT_AVAILABLE included)
-        // -EINVAL, no handles -EINVAL; drm_syncobj_array_find: handles unreadable -EFAULT, an unknown one -ENOENT;
+        // -EINVAL (no handles: WaitOnNoHandlesIsAccepted); drm_syncobj_array_find: handles unreadable -EFAULT, an unknown one -ENOENT;
         // drm_syncobj_array_wait_timeout: without WAIT_FOR_SUBMIT a syncobj with no fence -EINVAL.
         using var h = DrmHarness.Fast();
         uint s = h.CreateSyncobj(CreateSignaled);
         uint empty = h.CreateSyncobj();
         Assert.Equal(-Errno.EINVAL, h.SyncobjWait([s], 0, 1 << 2, out _));
         Assert.Equal(-Errno.EINVAL, h.SyncobjWait([s], 0, 1 << 4, out _));
-        Assert.Equal(-Errno.EINVAL, h.SyncobjWait([], 0, 0, out _));
         Assert.Equal(-Errno.ENOENT, h.SyncobjWait([s, 99], 0, 0, out _));
         Assert.Equal(-Errno.EINVAL, h.SyncobjWait([s, empty], 0, 0, out _));
         Assert.Equal(0, h.SyncobjWait([s], 0, WaitDeadline, out _));
@@ -166,6 +165,18 @@ public class SyncobjIoctlTests
         a.SetU64(WaitHandles, FakeCaller.BadAddress);
         a.SetU32(WaitCount, 1);
         Assert.Equal(-Errno.EFAULT, h.Ioctl(Requests.SyncobjWait, a));
+    }
+
+    [Fact]
+    public void WaitOnNoHandlesIsAccepted()
+    {
+        // drm_syncobj_wait_ioctl / drm_syncobj_timeline_wait_ioctl: count_handles 0 returns 0 before any lookup (IGT
+        // syncobj_wait@invalid-wait-zero-handles and syncobj_timeline@wait-zero-handles assert 0; the kernel stopped
+        // rejecting it, i915#9781). RESET, SIGNAL, QUERY and TIMELINE_SIGNAL still reject it with -EINVAL.
+        using var h = DrmHarness.Fast();
+        Assert.Equal(0, h.SyncobjWait([], 0, 0, out _));
+        Assert.Equal(0, h.TimelineWait([], [], 0, 0, out _));
+        Assert.Equal(-Errno.EINVAL, h.SyncobjArray(Requests.SyncobjReset, []));
     }
 
     [Fact]
@@ -235,6 +246,34 @@ public class SyncobjIoctlTests
         Assert.Equal(int.MinValue, ret);
         fence.Signal();
         waiter.Join();
+        Assert.Equal(0, ret);
+    }
+
+    [Fact]
+    public void WaitForSubmitKeepsTheFenceAttachedEvenIfResetRightAfter()
+    {
+        // syncobj_wait_syncobj_func runs under the syncobj's lock as drm_syncobj_replace_fence installs a fence and
+        // takes that fence for the waiter: a RESET right after cannot take it back. The waiter then waits on it (here
+        // signalled: 0 at once), never sleeping on to -ETIME because the syncobj was empty again when it looked.
+        using var h = DrmHarness.Fast();
+        uint s = h.CreateSyncobj();
+        DrmSyncobj syncobj = h.Syncobj(s);
+        // Registered before the waiter, so told first: the RESET lands before the waiter is woken to look.
+        bool reset = false;
+        syncobj.AddChangeWaiter((so, _) =>
+        {
+            if (!reset && so.Fence is not null)
+            {
+                reset = true;
+                so.ReplaceFence(null);
+            }
+        });
+        int ret = int.MinValue;
+        var waiter = TestThread.Start("syncobj-wait-submit-reset", () => ret = h.SyncobjWait([s], SyncobjCalls.Deadline(Bound.Long), ForSubmit, out _));
+        Poll.Until(() => syncobj.ChangeWaiterCount == 2, "the waiter registered on the syncobj");
+        syncobj.AssignSignalled();
+        Assert.True(reset);
+        Assert.True(waiter.TryJoin(Bound.Long + Bound.Long), "the waiter did not return");
         Assert.Equal(0, ret);
     }
 

@@ -66,14 +66,13 @@ public class SyncobjTimelineTests
     [Fact]
     public void TimelineWaitErrnos()
     {
-        // drm_syncobj_timeline_wait_ioctl: flags beyond WAIT_ALL|FOR_SUBMIT|AVAILABLE|DEADLINE or no handles -EINVAL;
-        // drm_syncobj_array_find -ENOENT; points not readable -EFAULT; drm_syncobj_array_wait_timeout: a point the
+        // drm_syncobj_timeline_wait_ioctl: flags beyond WAIT_ALL|FOR_SUBMIT|AVAILABLE|DEADLINE -EINVAL (no handles: 0,
+        // SyncobjIoctlTests.WaitOnNoHandlesIsAccepted); drm_syncobj_array_find -ENOENT; points not readable -EFAULT; drm_syncobj_array_wait_timeout: a point the
         // timeline has not reached, without FOR_SUBMIT or AVAILABLE, -EINVAL; unsignalled at the deadline -ETIME.
         // SYNCOBJ_WAIT (binary) does not take WAIT_AVAILABLE.
         using var h = DrmHarness.Fast();
         uint s = h.CreateSyncobj();
         Assert.Equal(-Errno.EINVAL, h.TimelineWait([s], [1], 0, 1 << 4, out _));
-        Assert.Equal(-Errno.EINVAL, h.TimelineWait([], [], 0, 0, out _));
         Assert.Equal(-Errno.ENOENT, h.TimelineWait([99], [1], 0, 0, out _));
         Assert.Equal(-Errno.EFAULT, h.TimelineWait([s], [1], 0, 0, out _, pointsPtr: FakeCaller.BadAddress));
         Assert.Equal(-Errno.EINVAL, h.TimelineWait([s], [1], 0, 0, out _));
@@ -177,6 +176,37 @@ public class SyncobjTimelineTests
         five.Signal();
         Assert.Equal(10ul, h.QueryPoint(dst));
         Assert.Equal(0, h.SyncobjWait([bin], 0, 0, out _));
+    }
+
+    [Fact]
+    public void TransferWaitForSubmitKeepsTheFenceAttachedEvenIfResetRightAfter()
+    {
+        // drm_syncobj_find_fence with WAIT_FOR_SUBMIT: syncobj_wait_syncobj_func takes the fence as the source gets it;
+        // a RESET of the source right after does not take it back, so the transfer moves that fence (0), never
+        // -EINVAL for a source that was empty again when it looked.
+        using var h = DrmHarness.Fast();
+        uint src = h.CreateSyncobj();
+        uint dst = h.CreateSyncobj();
+        DrmSyncobj source = h.Syncobj(src);
+        // Registered before the transfer's waiter, so told first: the RESET lands before the waiter is woken to look.
+        bool reset = false;
+        source.AddChangeWaiter((so, _) =>
+        {
+            if (!reset && so.Fence is not null)
+            {
+                reset = true;
+                so.ReplaceFence(null);
+            }
+        });
+        int ret = int.MinValue;
+        var transfer = TestThread.Start("transfer-submit-reset", () => ret = h.Transfer(src, 0, dst, 0, flags: ForSubmit));
+        Poll.Until(() => source.ChangeWaiterCount == 2, "the transfer waits on the source");
+        var attached = new DmaFence(DmaFence.ContextAlloc(), 1);
+        source.ReplaceFence(attached);
+        Assert.True(reset);
+        Assert.True(transfer.TryJoin(Bound.Long), "the transfer did not return");
+        Assert.Equal(0, ret);
+        Assert.Same(attached, h.Syncobj(dst).Fence);
     }
 
     [Fact]

@@ -78,7 +78,8 @@ public sealed partial class I915Driver
     }
 
     /// <summary>
-    /// dma_fence_unwrap_merge: the members of both, flattened; one per fence context, the later seqno kept; the
+    /// dma_fence_unwrap_merge: the members of both, flattened (arrays and timeline chains, <see cref="Unwrap"/>); one
+    /// per fence context, the later seqno kept; the
     /// signalled ones dropped. Nothing left: a signalled fence; one left: that fence; else an all-of fence.
     /// </summary>
     public static DmaFence MergeFences(DmaFence a, DmaFence b)
@@ -114,8 +115,28 @@ public sealed partial class I915Driver
         };
     }
 
-    private static IEnumerable<DmaFence> Unwrap(DmaFence f) =>
-        f is MergedFence m ? m.Members.SelectMany(Unwrap) : [f];
+    /// <summary>
+    /// dma_fence_unwrap_for_each: the fences inside <paramref name="f"/> — an array's members, and for a timeline
+    /// point (dma_fence_chain) each not yet collected node's own fence, walking back (dma_fence_chain_for_each) — so
+    /// that a merge keeps every point's fence and FILE_INFO reports their errors (a chain signals without one).
+    /// </summary>
+    private static IEnumerable<DmaFence> Unwrap(DmaFence f) => f switch
+    {
+        MergedFence m => m.Members.SelectMany(Unwrap),
+        DmaFenceChain => UnwrapChain(f),
+        _ => [f],
+    };
+
+    private static IEnumerable<DmaFence> UnwrapChain(DmaFence head)
+    {
+        for (DmaFence? it = head; it is not null; it = DmaFenceChain.Walk(it))
+        {
+            foreach (DmaFence member in Unwrap(it is DmaFenceChain node ? node.Fence : it))
+            {
+                yield return member;
+            }
+        }
+    }
 
     /// <summary>
     /// sync_file_ioctl_fence_info: -EFAULT; -EINVAL for flags or pad; num_fences 0 asks for the count and the

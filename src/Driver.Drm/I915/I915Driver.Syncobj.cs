@@ -107,8 +107,8 @@ public sealed partial class I915Driver
 
     /// <summary>
     /// drm_syncobj_wait_ioctl: -EINVAL for flags beyond WAIT_ALL|WAIT_FOR_SUBMIT|WAIT_DEADLINE (WAIT_AVAILABLE is for
-    /// timelines only) or no handles; drm_syncobj_array_find's -EFAULT and -ENOENT; then the wait up to the absolute
-    /// timeout (drm_syncobj_array_wait_timeout: -EINVAL, -ETIME, -EINTR) and first_signaled.
+    /// timelines only); no handles is 0 at once; drm_syncobj_array_find's -EFAULT and -ENOENT; then the wait up to
+    /// the absolute timeout (drm_syncobj_array_wait_timeout: -EINVAL, -ETIME, -EINTR) and first_signaled.
     /// </summary>
     private static int SyncobjWaitIoctl(IoctlCall c)
     {
@@ -121,7 +121,8 @@ public sealed partial class I915Driver
         uint count = c.Arg.U32(WaitCount);
         if (count == 0)
         {
-            return -Errno.EINVAL;
+            // Nothing to wait for: done, nothing looked up or written (IGT syncobj_wait@invalid-wait-zero-handles).
+            return 0;
         }
 
         int ret = FindSyncobjArray(c, c.Arg.U64(WaitHandles), count, out DrmSyncobj[] syncobjs);
@@ -142,8 +143,9 @@ public sealed partial class I915Driver
     }
 
     /// <summary>
-    /// drm_syncobj_timeline_wait_ioctl: -EINVAL for flags beyond WAIT_ALL|WAIT_FOR_SUBMIT|WAIT_AVAILABLE|WAIT_DEADLINE
-    /// or no handles; drm_syncobj_array_find's -EFAULT and -ENOENT; the points (NULL: all 0, else -EFAULT); then
+    /// drm_syncobj_timeline_wait_ioctl: -EINVAL for flags beyond WAIT_ALL|WAIT_FOR_SUBMIT|WAIT_AVAILABLE|WAIT_DEADLINE;
+    /// no handles is 0 at once; drm_syncobj_array_find's -EFAULT and -ENOENT; the points (NULL: all 0, else -EFAULT);
+    /// then
     /// drm_syncobj_array_wait_timeout on each syncobj's point (-EINVAL, -ETIME, -EINTR) and first_signaled.
     /// </summary>
     private static int SyncobjTimelineWait(IoctlCall c)
@@ -157,7 +159,8 @@ public sealed partial class I915Driver
         uint count = c.Arg.U32(TimelineWaitCount);
         if (count == 0)
         {
-            return -Errno.EINVAL;
+            // Nothing to wait for: done (IGT syncobj_timeline@wait-zero-handles).
+            return 0;
         }
 
         int ret = FindSyncobjArray(c, c.Arg.U64(TimelineWaitHandles), count, out DrmSyncobj[] syncobjs);

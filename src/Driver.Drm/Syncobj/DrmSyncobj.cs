@@ -13,7 +13,7 @@ public sealed class DrmSyncobj
     // Orders the fence's replacement against the registration of change waiters (drm_syncobj's lock): a waiter
     // added under it either sees the new fence or is told of it.
     private readonly object _lock = new();
-    private readonly List<Action<DrmSyncobj>> _changed = [];
+    private readonly List<Action<DrmSyncobj, DmaFence?>> _changed = [];
     private DmaFence? _fence;
 
     /// <summary>drm_syncobj_fence_get: the current fence, or null while none was ever attached (or after a reset).</summary>
@@ -30,11 +30,12 @@ public sealed class DrmSyncobj
 
     /// <summary>
     /// drm_syncobj_replace_fence: attaches <paramref name="fence"/> (null detaches, as SYNCOBJ_RESET does) and tells
-    /// each change waiter, outside the lock so that a waiter may read the new fence.
+    /// each change waiter, outside the lock, which fence this change installed (syncobj_wait_syncobj_func reads it
+    /// under the lock): a later change cannot hide it from a waiter that has yet to look.
     /// </summary>
     public void ReplaceFence(DmaFence? fence)
     {
-        Action<DrmSyncobj>[] waiters;
+        Action<DrmSyncobj, DmaFence?>[] waiters;
         lock (_lock)
         {
             if (ReferenceEquals(_fence, fence))
@@ -46,9 +47,9 @@ public sealed class DrmSyncobj
             waiters = [.. _changed];
         }
 
-        foreach (Action<DrmSyncobj> w in waiters)
+        foreach (Action<DrmSyncobj, DmaFence?> w in waiters)
         {
-            w(this);
+            w(this, fence);
         }
     }
 
@@ -61,7 +62,7 @@ public sealed class DrmSyncobj
     public DmaFenceChain AddPoint(DmaFence fence, ulong point)
     {
         ArgumentNullException.ThrowIfNull(fence);
-        Action<DrmSyncobj>[] waiters;
+        Action<DrmSyncobj, DmaFence?>[] waiters;
         DmaFenceChain chain;
         DmaFence? prev;
         lock (_lock)
@@ -72,9 +73,9 @@ public sealed class DrmSyncobj
             waiters = [.. _changed];
         }
 
-        foreach (Action<DrmSyncobj> w in waiters)
+        foreach (Action<DrmSyncobj, DmaFence?> w in waiters)
         {
-            w(this);
+            w(this, chain);
         }
 
         DmaFence? f = prev;
@@ -92,9 +93,15 @@ public sealed class DrmSyncobj
     /// signalled and collected already (dma_fence_get_stub). False (-EINVAL) when there is no fence, or the timeline
     /// has not reached the point.
     /// </summary>
-    public bool TryFindFence(ulong point, out DmaFence? fence)
+    public bool TryFindFence(ulong point, out DmaFence? fence) => TryFindFenceIn(Fence, point, out fence);
+
+    /// <summary>
+    /// <see cref="TryFindFence"/> in <paramref name="current"/>, a fence this syncobj held (the
+    /// one a change installed, as a change waiter is told it).
+    /// </summary>
+    public static bool TryFindFenceIn(DmaFence? current, ulong point, out DmaFence? fence)
     {
-        fence = Fence;
+        fence = current;
         if (fence is null || DmaFenceChain.FindSeqno(ref fence, point) != 0)
         {
             fence = null;
@@ -120,10 +127,10 @@ public sealed class DrmSyncobj
     }
 
     /// <summary>
-    /// drm_syncobj_fence_add_wait: <paramref name="onChange"/> runs on each later fence change until removed;
-    /// returns the fence current at registration.
+    /// drm_syncobj_fence_add_wait: <paramref name="onChange"/> runs on each later fence change until removed, given
+    /// the fence that change installed; returns the fence current at registration.
     /// </summary>
-    public DmaFence? AddChangeWaiter(Action<DrmSyncobj> onChange)
+    public DmaFence? AddChangeWaiter(Action<DrmSyncobj, DmaFence?> onChange)
     {
         lock (_lock)
         {
@@ -132,8 +139,20 @@ public sealed class DrmSyncobj
         }
     }
 
+    /// <summary>Change waiters registered now (tests: a WAIT_FOR_SUBMIT waiter is asleep on this syncobj).</summary>
+    public int ChangeWaiterCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _changed.Count;
+            }
+        }
+    }
+
     /// <summary>drm_syncobj_remove_wait.</summary>
-    public void RemoveChangeWaiter(Action<DrmSyncobj> onChange)
+    public void RemoveChangeWaiter(Action<DrmSyncobj, DmaFence?> onChange)
     {
         lock (_lock)
         {

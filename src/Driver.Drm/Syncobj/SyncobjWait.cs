@@ -51,20 +51,32 @@ public static class SyncobjWait
     /// before the wait ended.
     /// </summary>
     public static int Wait(IReadOnlyList<DrmSyncobj> syncobjs, IReadOnlyList<ulong>? points, uint flags, long timeoutNs,
-        CancellationToken signalPending, out uint firstSignaled)
+        CancellationToken signalPending, out uint firstSignaled) =>
+        Wait(syncobjs, points, flags, timeoutNs, signalPending, out firstSignaled, new DmaFence?[syncobjs?.Count ?? 0]);
+
+    /// <summary>
+    /// <see cref="Wait(IReadOnlyList{DrmSyncobj}, IReadOnlyList{ulong}, uint, long, CancellationToken, out uint)"/>,
+    /// leaving in <paramref name="fences"/> the fence found for each syncobj (null: none yet), as the kernel's wait
+    /// entries hold them.
+    /// </summary>
+    private static int Wait(IReadOnlyList<DrmSyncobj> syncobjs, IReadOnlyList<ulong>? points, uint flags, long timeoutNs,
+        CancellationToken signalPending, out uint firstSignaled, DmaFence?[] fences)
     {
         ArgumentNullException.ThrowIfNull(syncobjs);
         Debug.Assert(points is null || points.Count == syncobjs.Count, "one point per syncobj");
+        Debug.Assert(fences.Length == syncobjs.Count, "one fence slot per syncobj");
         firstSignaled = ~0u;
         int n = syncobjs.Count;
         bool forSubmit = (flags & (WaitForSubmit | WaitAvailable)) != 0;
         bool available = (flags & WaitAvailable) != 0;
         bool all = (flags & WaitAll) != 0;
-        var fences = new DmaFence?[n];
         // Set by any fence signalling or any syncobj getting a fence; the loop re-checks everything on each wake.
         // Not disposed: a fence callback racing with the removal below may still Set it (it then lives until GC).
         var wake = new ManualResetEventSlim(false);
-        Action<DrmSyncobj> changed = _ => wake.Set();
+        // syncobj_wait_syncobj_func: the fence a change installs is taken for its waiter as it is installed (the first
+        // one holding the point), so a RESET or replace right after cannot hide it before the loop looks.
+        var submitted = new DmaFence?[n];
+        var changed = new Action<DrmSyncobj, DmaFence?>?[n];
         var hooked = new List<(DmaFence Fence, FenceCallback Callback)>();
         var seen = new HashSet<DmaFence>(ReferenceEqualityComparer.Instance);
         bool firstPass = true;
@@ -75,7 +87,18 @@ public static class SyncobjWait
                 // drm_syncobj_fence_add_wait registers before its second look, so no fence change is missed.
                 if (forSubmit)
                 {
-                    syncobjs[i].AddChangeWaiter(changed);
+                    int index = i;
+                    ulong point = points?[i] ?? 0;
+                    changed[i] = (_, installed) =>
+                    {
+                        if (DrmSyncobj.TryFindFenceIn(installed, point, out DmaFence? found))
+                        {
+                            Interlocked.CompareExchange(ref submitted[index], found ?? DrmSyncobj.Stub(), null);
+                        }
+
+                        wake.Set();
+                    };
+                    syncobjs[i].AddChangeWaiter(changed[i]!);
                 }
 
                 if (!syncobjs[i].TryFindFence(points?[i] ?? 0, out fences[i]) && !forSubmit)
@@ -91,9 +114,16 @@ public static class SyncobjWait
                 int signalled = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    if (fences[i] is null && syncobjs[i].TryFindFence(points?[i] ?? 0, out DmaFence? submitted))
+                    if (fences[i] is null)
                     {
-                        fences[i] = submitted;
+                        if (Volatile.Read(ref submitted[i]) is { } taken)
+                        {
+                            fences[i] = taken;
+                        }
+                        else if (syncobjs[i].TryFindFence(points?[i] ?? 0, out DmaFence? current))
+                        {
+                            fences[i] = current;
+                        }
                     }
 
                     if (fences[i] is not { } f)
@@ -157,11 +187,11 @@ public static class SyncobjWait
                 f.RemoveCallback(cb);
             }
 
-            if (forSubmit)
+            for (int i = 0; i < n; i++)
             {
-                foreach (DrmSyncobj s in syncobjs)
+                if (changed[i] is { } c)
                 {
-                    s.RemoveChangeWaiter(changed);
+                    syncobjs[i].RemoveChangeWaiter(c);
                 }
             }
         }
@@ -192,12 +222,16 @@ public static class SyncobjWait
             return -Errno.EINVAL;
         }
 
-        int ret = Wait([syncobj], [point], WaitAvailable, WaitForSubmitTimeoutNs, signalPending, out _);
+        // The fence the wait found (taken as the syncobj got it), not a second look a RESET may have emptied.
+        var found = new DmaFence?[1];
+        int ret = Wait([syncobj], [point], WaitAvailable, WaitForSubmitTimeoutNs, signalPending, out _, found);
         if (ret != 0)
         {
             return ret;
         }
 
-        return syncobj.TryFindFence(point, out fence) ? 0 : -Errno.EINVAL;
+        fence = found[0];
+        Debug.Assert(fence is not null, "WAIT_AVAILABLE ended with the point's fence");
+        return 0;
     }
 }
