@@ -37,7 +37,7 @@ public sealed partial class GpuDevice
         }
     }
 
-    /// <summary>A snapshot of the closed persistent contexts that had work in flight when last looked at.</summary>
+    /// <summary>A snapshot of the closed contexts that had work in flight when last looked at.</summary>
     private GpuContext[] Orphans()
     {
         using (_orphansLock.Acquire())

@@ -171,8 +171,8 @@ public sealed partial class GpuDevice : IDisposable
         // or vgem fence, a foreign fence's timeout) would be released later onto a stopped engine and never signal;
         // wedged, it meets the nop handler instead. Always, as in i915: an ioctl that passed its -ENODEV check
         // (GetClient) before _disposed was set may still be submitting, and whatever it submits after this meets the
-        // nop handler, not a stopped engine. With nothing in flight when looked at, the wedge is quiet (not logged as
-        // an error, not counted): a teardown, not a recovery.
+        // nop handler, not a stopped engine. With nothing in flight when looked at, the wedge is quiet (logged at
+        // debug level, no event raised): a teardown, not a recovery.
         bool busy = Gt.Engines.Any(e => e.IsBusy) || AllTimelines().Any(tl => tl.IsLastPending);
         Reset.SetWedgedOnFini(busy ? "device closed with work in flight" : "device closed", quiet: !busy);
 
