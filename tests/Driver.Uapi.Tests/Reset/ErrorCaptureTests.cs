@@ -1,9 +1,11 @@
 using Driver.Core.Errors;
+using Driver.Core.Fences;
 using Driver.Core.Hw;
 using Driver.Engines.Isa;
 using Driver.Reset.Capture;
 using Driver.Reset.Events;
 using Driver.Testing.Devices;
+using Driver.Testing.Gt;
 using static Driver.Uapi.Tests.Reset.ResetKit;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -103,6 +105,41 @@ public sealed class ErrorCaptureTests
 
         WaitRecoveryIdle(dev);
         Assert.Equal("vcs0", Assert.Single(dev.ReadErrorState()!.Engines).Engine);
+    }
+
+    /// <summary>
+    /// A hang of a NO_ERROR_CAPTURE request is not kept: record_context returns the context's no_error_capture as
+    /// "simulated", gt_record_engines ORs it into the dump, and i915_error_state_store stores no simulated dump. The
+    /// error file stays "No error state collected" and first_error stays free for the next real hang (IGT's
+    /// igt_hang sets NO_ERROR_CAPTURE on every hang it injects precisely so that those do not fill the error file).
+    /// </summary>
+    [Fact]
+    public void NoCaptureHangLeavesTheErrorFileClearForTheNextHang()
+    {
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
+        TestBuffer loop = t.NewBuffer();
+        loop.Write(new BatchBuilder().Jump(loop.Address));
+        Assert.Equal(0, dev.Execbuf(new ExecbufArgs
+        {
+            Client = t.Client,
+            Engine = (int)EngineId.Rcs0,
+            BatchHandle = loop.Handle,
+            Flags = ExecFlags.NoCapture,
+        }, out DmaFence? hang));
+        AssertStatus(-Errno.EIO, hang!, "NO_ERROR_CAPTURE hang");
+        WaitRecoveryIdle(dev);
+
+        Assert.Null(dev.ReadErrorState());
+        Assert.Equal(GpuErrorState.NoErrorState, dev.ReadErrorFile());
+
+        using (Spinner next = StartSpinner(dev, t.Client, new SpinnerOptions { Engine = EngineId.Bcs0, NoPreemption = true }))
+        {
+            AssertStatus(-Errno.EIO, next.Fence, "capturable hang");
+        }
+
+        WaitRecoveryIdle(dev);
+        Assert.Equal("bcs0", Assert.Single(dev.ReadErrorState()!.Engines).Engine);
     }
 
     [Fact]
