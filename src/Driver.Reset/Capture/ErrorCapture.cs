@@ -56,6 +56,9 @@ public sealed class ErrorCapture
         var engines = new List<EngineErrorState>();
         string? guilty = null;
         long epoch = jiffies;
+        // record_context: a NO_ERROR_CAPTURE context's request makes the whole dump "simulated", which
+        // i915_error_state_store logs but never keeps.
+        bool simulated = false;
         foreach (Engine engine in _gt.Engines)
         {
             if ((engineMask & engine.Id.Mask()) == 0)
@@ -71,6 +74,7 @@ public sealed class ErrorCapture
                     guilty = active.Context.ToString();
                 }
 
+                simulated |= (active.Flags & RequestFlags.NoCapture) != 0;
                 long ageMs = (long)Stopwatch.GetElapsedTime(active.CreatedTimestamp, now).TotalMilliseconds;
                 epoch = Math.Min(epoch, jiffies - ageMs);
             }
@@ -85,6 +89,7 @@ public sealed class ErrorCapture
             EpochJiffies = epoch,
             ResetCount = _resetCount(),
             Kernel = KernelLine,
+            Simulated = simulated,
         });
     }
 

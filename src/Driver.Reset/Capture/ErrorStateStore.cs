@@ -20,7 +20,7 @@ public sealed class ErrorStateStore
     public GpuErrorState? First { get { using (_lock.Acquire()) { return _first; } } }
 
     /// <summary>
-    /// Builds a state with the next id and keeps it if none is held. Returns the state built, kept or not (i915
+    /// Builds a state with the next id and keeps it if none is held and it is not simulated. Returns the state built, kept or not (i915
     /// logs every capture's error message, stored or not).
     /// </summary>
     public GpuErrorState Add(Func<int, GpuErrorState> build)
@@ -30,7 +30,13 @@ public sealed class ErrorStateStore
         {
             GpuErrorState s = build(_nextId++);
             _total++;
-            _first ??= s;
+            // i915_error_state_store: a simulated dump (a NO_ERROR_CAPTURE context hung) is never stored, so the
+            // next real hang still finds first_error free.
+            if (!s.Simulated)
+            {
+                _first ??= s;
+            }
+
             return s;
         }
     }

@@ -32,6 +32,12 @@ public sealed record GpuErrorState(int Id, DateTime Time, string Reason, uint En
     /// <summary>Full resets before the capture (i915_reset_count).</summary>
     public int ResetCount { get; init; }
 
+    /// <summary>
+    /// Whether a captured engine ran a NO_ERROR_CAPTURE request (i915_gpu_coredump.simulated): such a state is built
+    /// and logged but never held in the error file (i915_error_state_store).
+    /// </summary>
+    public bool Simulated { get; init; }
+
     /// <summary>The "Kernel:" line's release and machine.</summary>
     public string Kernel { get; init; } = "gpusim";
 
