@@ -66,20 +66,27 @@ public sealed class ErrorCapture
                 continue;
             }
 
-            Request? active = engine.Active;
-            if (active is not null)
+            Request? active = GetActive(engine);
+            try
             {
-                if (guilty is null && !active.Context.IsKernel)
+                if (active is not null)
                 {
-                    guilty = active.Context.ToString();
+                    if (guilty is null && !active.Context.IsKernel)
+                    {
+                        guilty = active.Context.ToString();
+                    }
+
+                    simulated |= (active.Flags & RequestFlags.NoCapture) != 0;
+                    long ageMs = (long)Stopwatch.GetElapsedTime(active.CreatedTimestamp, now).TotalMilliseconds;
+                    epoch = Math.Min(epoch, jiffies - ageMs);
                 }
 
-                simulated |= (active.Flags & RequestFlags.NoCapture) != 0;
-                long ageMs = (long)Stopwatch.GetElapsedTime(active.CreatedTimestamp, now).TotalMilliseconds;
-                epoch = Math.Min(epoch, jiffies - ageMs);
+                engines.Add(CaptureEngine(engine, active));
             }
-
-            engines.Add(CaptureEngine(engine, active));
+            finally
+            {
+                active?.Put();
+            }
         }
         return _store.Add(id => new GpuErrorState(id, time, reason, engineMask, guilty, engines)
         {
@@ -91,6 +98,29 @@ public sealed class ErrorCapture
             Kernel = KernelLine,
             Simulated = simulated,
         });
+    }
+
+    /// <summary>
+    /// The engine's active request with a counted reference the caller puts, or null when idle. The pointer is loaded
+    /// as an RCU reader of the request slab loads it (capture_engine: i915_request_get_rcu): the reference pins the
+    /// incarnation, and the engine is asked again whether it still runs that object, since a request that finished
+    /// meanwhile may have been freed and recycled as another context's request.
+    /// </summary>
+    private static Request? GetActive(Engine engine)
+    {
+        Request? rq = engine.Active;
+        if (rq is null || !rq.TryGet())
+        {
+            return null;
+        }
+
+        if (engine.Active == rq)
+        {
+            return rq;
+        }
+
+        rq.Put();
+        return null;
     }
 
     private EngineErrorState CaptureEngine(Engine engine, Request? active)
