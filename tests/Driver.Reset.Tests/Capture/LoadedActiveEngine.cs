@@ -20,13 +20,29 @@ internal sealed class LoadedActiveEngine(EngineId id) : Engine(id)
     /// <summary>Runs right after <see cref="Active"/> handed out the loaded request.</summary>
     public Action? AfterLoad { get; set; }
 
+    /// <summary>A request every read of <see cref="Active"/> returns while no <see cref="Loaded"/> one is pending.</summary>
+    public Request? Running { get; set; }
+
+    /// <summary>Runs when <see cref="Head"/> is read (ACTHD, which the capture reads before the batch).</summary>
+    public Action? OnHeadRead { get; set; }
+
+    /// <inheritdoc/>
+    public override uint Head
+    {
+        get
+        {
+            OnHeadRead?.Invoke();
+            return 0;
+        }
+    }
+
     /// <inheritdoc/>
     public override Request? Active
     {
         get
         {
-            Request? rq = Interlocked.Exchange(ref _loaded, null);
-            if (rq is not null)
+            Request? rq = Interlocked.Exchange(ref _loaded, null) ?? Running;
+            if (rq is not null && rq != Running)
             {
                 AfterLoad?.Invoke();
             }

@@ -68,4 +68,41 @@ public sealed class RecycledActiveCaptureTests : IDisposable
         Assert.True(vcs.Active is null, $"vcs0 captured as running {vcs.Active?.Context}, a bcs0 request of another client");
         Assert.Null(state.GuiltyContext);
     }
+
+    /// <summary>
+    /// capture_vma holds the batch vma, its object and (while busy) its pages before copying them, so the dump is
+    /// the batch's own bytes even if the request finishes and the object is freed meanwhile. Read through whatever
+    /// the GGTT maps at the batch address when the capture gets to it, the dump is another client's object.
+    /// </summary>
+    [Fact]
+    public void TheBatchDumpIsNeverAnotherObjectBoundWhereTheBatchWas()
+    {
+        const uint Secret = 0x5ec7e7;
+        var client = new Client(_gt.NextClientId(), "first", privileged: false, _gt.StatusPages);
+        var bo = new BufferObject(_gt.Memory, DeviceMemory.PageSize, BoFlags.None);
+        _gt.Ggtt.Insert(bo);
+        uint address = bo.GgttOffset;
+        bo.WriteDwords(0, new BatchBuilder().ArbCheck().Jump(address).ToArray());
+        Request spin = _gt.CreateAndSubmit(client.DefaultContext, EngineId.Rcs0, address, RequestFlags.None, null);
+        Poll.Until(() => spin.Started, "the spinner to start");
+        _vcs.Running = spin;
+        _vcs.OnHeadRead = () =>
+        {
+            _vcs.OnHeadRead = null;
+            // While the capture looks at the engine: the batch ends, the request signals, its object is released
+            // and another client's object is bound at the same address.
+            bo.WriteDwords(0, new BatchBuilder().End().ToArray());
+            Assert.True(spin.Wait(Bound.Long));
+            _gt.Ggtt.Remove(bo);
+            bo.Free();
+            var secret = new BufferObject(_gt.Memory, DeviceMemory.PageSize, BoFlags.None);
+            secret.WriteDwords(0, [Secret, Secret, Secret, Secret]);
+            _gt.Ggtt.Insert(secret, address);
+        };
+
+        GpuErrorState state = new ErrorCapture(_gt, new ErrorStateStore()).Capture(EngineId.Vcs0.Mask(), "freed batch");
+
+        EngineErrorState vcs = Assert.Single(state.Engines);
+        Assert.DoesNotContain(Secret, vcs.BatchDwords);
+    }
 }
