@@ -235,6 +235,40 @@ public sealed unsafe class Ggtt
         }
     }
 
+    /// <summary>
+    /// The node containing <paramref name="address"/> and its first <paramref name="maxBytes"/> bytes as dwords (fewer
+    /// when a page faults), read under the mutex that every unbind and PTE rewrite takes, and only when
+    /// <paramref name="stillOwned"/> says, under that mutex, that the node is still the one the caller means (the
+    /// error capture: its request has not signalled, so its batch cannot have been unbound and freed). Null, with no
+    /// dwords, when nothing is bound there or the check fails.
+    /// </summary>
+    public GgttNode? ReadNodeAt(uint address, int maxBytes, Func<GgttNode, bool> stillOwned, out uint[] dwords)
+    {
+        ArgumentNullException.ThrowIfNull(stillOwned);
+        dwords = [];
+        using (_mutex.Acquire())
+        {
+            GgttNode? node = _nodes.Find(n => address >= n.Offset && address < n.End);
+            if (node is null || !stillOwned(node))
+            {
+                return null;
+            }
+
+            uint[] read = new uint[(int)Math.Min(node.Size, Math.Max(maxBytes, 0)) / 4];
+            for (int i = 0; i < read.Length; i++)
+            {
+                if (!TryRead(node.Offset + (uint)i * 4, out read[i]))
+                {
+                    read = read[..i];
+                    break;
+                }
+            }
+
+            dwords = read;
+            return node;
+        }
+    }
+
     private void WritePtes(GgttNode node)
     {
         long first = node.Offset >> PageShift;

@@ -140,16 +140,22 @@ public sealed class ErrorCapture
         if (active is not null)
         {
             start = active.BatchAddress;
-            GgttNode? node = _gt.Ggtt.NodeAt(active.BatchAddress);
+            bool capture = (active.Flags & RequestFlags.NoCapture) == 0;
+            // capture_vma holds the batch's pages before copying them. GpuSim reads through the GGTT instead, under
+            // its mutex and only while the request is unsignalled: its batch is busy until then, so it can be neither
+            // evicted nor released (both wait for the fence, then unbind under that mutex), and what is bound at the
+            // batch address is the batch, not an object bound there after it was freed.
+            GgttNode? node = _gt.Ggtt.ReadNodeAt(active.BatchAddress, capture ? MaxBatchBytes : 0,
+                _ => !active.IsSignaled, out uint[] batch);
             if (node is not null)
             {
                 // RING_CTL's length field: the pages from START to the end of the object the CS fetches from.
                 long pages = Math.Clamp((node.End - start + DeviceMemory.PageSize - 1) / DeviceMemory.PageSize, 1, 512);
                 ctl = (uint)((pages - 1) << 12) | 1;
-                if ((active.Flags & RequestFlags.NoCapture) == 0)
+                if (capture)
                 {
                     dumpFrom = node.Offset;
-                    dwords = ReadDwords(node.Offset, (int)Math.Min(node.Size, MaxBatchBytes) / 4);
+                    dwords = batch;
                 }
             }
         }
@@ -173,19 +179,6 @@ public sealed class ErrorCapture
                 active.Context.Priority, active.Context.GuiltyCount, active.Context.InnocentCount,
                 active.Timeline.Breadcrumb),
         };
-    }
-
-    private uint[] ReadDwords(uint from, int count)
-    {
-        uint[] dwords = new uint[count];
-        for (int i = 0; i < count; i++)
-        {
-            if (!_gt.Ggtt.TryRead(from + (uint)i * 4, out dwords[i]))
-            {
-                return dwords[..i];
-            }
-        }
-        return dwords;
     }
 
     /// <summary>The engine field of gen8+ RING_FAULT_REG.</summary>
