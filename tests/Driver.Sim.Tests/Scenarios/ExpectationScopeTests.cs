@@ -42,4 +42,44 @@ public class ExpectationScopeTests
         Assert.Contains(r.Expect.Failures, f => f.StartsWith("$.expect.workloads.nap.errors.EIO:", StringComparison.Ordinal));
         Assert.False(r.Passed);
     }
+
+    [Fact]
+    public void OkAllFailsWhenPartOfTheStepsExecbufsWereRefused()
+    {
+        // A driver that refuses every tenth execbuf (ENOSPC) passed scenarios/unwedge.json: "after": {"ok": "all"}
+        // compared the ok fences with the fences returned, not with the batches the step tried to submit.
+        var fences = new FenceCounts
+        {
+            Submitted = 90,
+            Ok = 90,
+            Rejected = new SortedDictionary<string, int>(StringComparer.Ordinal) { ["ENOSPC"] = 10 },
+        };
+        ExpectSpec expect = new()
+        {
+            Workloads = new Dictionary<string, FenceExpect> { ["after"] = new() { Ok = new CountRange { IsAll = true } } },
+        };
+
+        ExpectResult r = ExpectationChecker.Check(expect, Result(fences, new WorkloadResult { Name = "after", Type = "batches", Fences = fences }));
+
+        Assert.False(r.Passed, "\"ok\": \"all\" passed with 10 of 100 execbufs refused");
+        Assert.Contains(r.Failures, f => f.StartsWith("$.expect.workloads.after.ok:", StringComparison.Ordinal));
+    }
+
+    private static RunResult Result(FenceCounts fences, WorkloadResult workload) => new()
+    {
+        Scenario = "checker",
+        Seed = 1,
+        DurationMs = 1,
+        RequestsPerSecond = 1,
+        Fences = fences,
+        Engines = new Dictionary<string, EngineCounts>(),
+        Resets = new ResetCounts(0, 0, 0),
+        Wedged = false,
+        Checks = new StoreChecks(),
+        Contexts = [],
+        ErrorStates = 0,
+        WedgeEvents = 0,
+        Workloads = [workload],
+        Passed = false,
+    };
 }
