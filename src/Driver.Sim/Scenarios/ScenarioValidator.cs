@@ -37,6 +37,7 @@ public static class ScenarioValidator
         public List<ScenarioError> Errors { get; } = new();
         private readonly Dictionary<string, HashSet<string>> _contexts = new();
         private readonly HashSet<string> _stepNames = new();
+        private readonly Dictionary<string, string> _stepPaths = new(StringComparer.Ordinal);
         private DeviceSpec _device = new();
         private long _memoryNeeded;
         private long _memoryAvailable;
@@ -87,6 +88,8 @@ public static class ScenarioValidator
             {
                 Phase($"$.phases[{i}]", s.Phases[i]);
             }
+
+            UnnamedStepNames(s);
 
             if (s.Expect is { } e)
             {
@@ -238,6 +241,25 @@ public static class ScenarioValidator
             }
         }
 
+        /// <summary>
+        /// ScenarioRunner names an unnamed step "phase&lt;p&gt;.&lt;type&gt;&lt;s&gt;" in the results: a step given the same
+        /// name explicitly would make two workloads of one name, and expect.workloads would check the first of them.
+        /// </summary>
+        private void UnnamedStepNames(Scenario s)
+        {
+            for (int p = 0; p < s.Phases.Count; p++)
+            {
+                IReadOnlyList<StepSpec> steps = s.Phases[p]?.Steps ?? [];
+                for (int i = 0; i < steps.Count; i++)
+                {
+                    if (steps[i] is { Name: null } step && _stepPaths.TryGetValue($"phase{p + 1}.{step.Kind}{i + 1}", out string? named))
+                    {
+                        Error(named, $"duplicate step name {Q($"phase{p + 1}.{step.Kind}{i + 1}")}: the results name the unnamed step $.phases[{p}].steps[{i}] so");
+                    }
+                }
+            }
+        }
+
         private void Step(string path, StepSpec step)
         {
             if (step.Name is { } name)
@@ -249,6 +271,10 @@ public static class ScenarioValidator
                 else if (!_stepNames.Add(name))
                 {
                     Error($"{path}.name", $"duplicate step name {Q(name)}");
+                }
+                else
+                {
+                    _stepPaths[name] = $"{path}.name";
                 }
             }
             switch (step)

@@ -54,6 +54,10 @@ public class ScenarioValidationTests
         { "{ \"name\": \"t\", \"clients\": [ { \"name\": \"a\" }, { \"name\": \"b\" } ], \"peer\": {}, \"sharedBuffers\": [ { \"name\": \"s\", \"client\": \"b\" } ], \"phases\": [ { \"steps\": [ { \"type\": \"hang\", \"client\": \"a\", \"engine\": \"rcs0\", \"objects\": [\"s\"] } ] } ] }", "$.phases[0].steps[0].objects[0]", "handles are per client" },
         { WithStep("{ \"type\": \"wedge\" }", ", \"expect\": { \"deadlocks\": 1 }"), "$.expect.deadlocks", "deadlockWatchdogMs" },
         { WithStep("{ \"type\": \"wedge\" }", ", \"deadlockWatchdogMs\": 1"), "$.deadlockWatchdogMs", "between 10 and" },
+        // ScenarioRunner names an unnamed step "phase<p>.<type><s>": a step given that name explicitly made two workloads
+        // of one name in the results, and expect.workloads checked the first of them, the other step.
+        { WithStep("{ \"type\": \"batches\", \"client\": \"a\", \"count\": 5 }, { \"type\": \"wedge\", \"name\": \"phase1.batches1\" }",
+            ", \"expect\": { \"workloads\": { \"phase1.batches1\": { \"submitted\": 0 } } }"), "$.phases[0].steps[1].name", "duplicate step name" },
     };
 
     [Theory]

@@ -22,12 +22,16 @@ public sealed record CountRange
     /// <summary>An exact count.</summary>
     public static CountRange Exactly(int n) => new() { Min = n, Max = n };
 
-    /// <summary>Whether <paramref name="actual"/> satisfies it; <paramref name="all"/> is the scope's total.</summary>
+    /// <summary>
+    /// Whether <paramref name="actual"/> satisfies it; <paramref name="all"/> is the scope's total. "all" of an empty
+    /// scope (a step whose every execbuf was refused, a step that submits nothing) claims something about no fence:
+    /// it fails rather than pass without having checked anything.
+    /// </summary>
     public bool Matches(long actual, long all) =>
-        IsAll ? actual == all : (Min is not { } lo || actual >= lo) && (Max is not { } hi || actual <= hi);
+        IsAll ? all > 0 && actual == all : (Min is not { } lo || actual >= lo) && (Max is not { } hi || actual <= hi);
 
     /// <summary>Text for failure messages ("3", "all (12)", "between 1 and 5", "at least 1").</summary>
-    public string Describe(long all) => IsAll ? $"all ({all})"
+    public string Describe(long all) => IsAll ? (all > 0 ? $"all ({all})" : "all, but there was none in scope")
         : Min == Max && Min is { } n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture)
         : Min is { } lo && Max is { } hi ? $"between {lo} and {hi}"
         : Min is { } l ? $"at least {l}"

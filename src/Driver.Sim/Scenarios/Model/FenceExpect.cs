@@ -6,7 +6,7 @@ public sealed record FenceExpect
     /// <summary>Execbufs that returned a fence.</summary>
     public CountRange? Submitted { get; init; }
 
-    /// <summary>Fences signalled without error.</summary>
+    /// <summary>Fences signalled without error; "all" here means every attempt in scope (none refused).</summary>
     public CountRange? Ok { get; init; }
 
     /// <summary>Fences signalled with an error, by errno name ("EIO", "EAGAIN", ...).</summary>
