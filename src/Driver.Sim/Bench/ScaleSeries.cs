@@ -24,7 +24,13 @@ public sealed record ScaleSeries
     [JsonPropertyName("points")] public required IReadOnlyList<ScalePoint> Points { get; init; }
 
     /// <summary>The growth exponent (NaN with fewer than two usable points).</summary>
-    [JsonPropertyName("exponent")] public double Exponent => Fit(Points);
+    [JsonIgnore] public double Exponent => Fit(Points);
+
+    /// <summary>
+    /// The exponent as written to --json: null where it is NaN, which JSON cannot hold (the serializer would throw
+    /// after the whole run, losing every figure).
+    /// </summary>
+    [JsonPropertyName("exponent")] public double? ExponentOrNull => double.IsFinite(Exponent) ? Exponent : null;
 
     /// <summary>
     /// Least-squares slope of log(value) against log(n) over the points with n and value above zero; NaN when fewer

@@ -95,4 +95,17 @@ public sealed class ScaleGroupTests
         Assert.Equal("", output);
         Assert.Contains("--svg plots the scale group", err);
     }
+
+    /// <summary>
+    /// A series with fewer than two usable points has no exponent (NaN), and --json writes it as null: JSON has no NaN,
+    /// and System.Text.Json throws on one, which would end a whole bench run without its file (found by review12).
+    /// </summary>
+    [Fact]
+    public void ASeriesWithoutAnExponentIsWrittenToJsonAsNull()
+    {
+        var series = new ScaleSeries { Id = "x", Title = "x", Size = "n", Unit = "ns", Points = [new ScalePoint(1, 5.0)] };
+        Assert.True(double.IsNaN(series.Exponent));
+        string json = System.Text.Json.JsonSerializer.Serialize(series);
+        Assert.Contains("\"exponent\":null", json);
+    }
 }
