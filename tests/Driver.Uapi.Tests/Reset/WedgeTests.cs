@@ -257,20 +257,7 @@ public sealed class WedgeTests
         // intel_gt_driver_unregister → intel_gt_set_wedged_on_fini: whatever is in flight at unload is cancelled. A
         // request still held on an in-fence (a sw_sync point, a vgem fence) is released later; it must meet the nop
         // handler, not a stopped engine where it would never signal.
-        var gate = new DmaFence();
-        DmaFence held;
-        using (var t = TestDevice.Fast(WedgeStrategy.Epoch))
-        {
-            GpuDevice dev = t.Dev;
-            int c = OpenClient(dev);
-            var target = new TargetBuffer(dev, c);
-            var stores = new StoreBatches(dev, c);
-            held = stores.Store(0, EngineId.Rcs0, target.Slot(0), 0xF00D, [gate]);
-            Assert.False(held.IsSignaled);
-        }
-
-        Assert.True(gate.Signal());
-        AssertStatus(-Errno.EIO, held, "the request released after the device closed");
+        AssertHeldRequestEndsWithEioAfterTheUnload(closeClient: false, persistent: true, "the request released after the device closed");
     }
 
     [Fact]
@@ -279,21 +266,16 @@ public sealed class WedgeTests
         // The same at unload (intel_gt_set_wedged_on_fini) for a request whose file is already closed: a persistent
         // context outlives its file (context_close leaves its requests to run), so what is in flight is not only what
         // the open files hold.
-        var gate = new DmaFence();
-        DmaFence held;
-        using (var t = TestDevice.Fast(WedgeStrategy.Epoch))
-        {
-            GpuDevice dev = t.Dev;
-            int c = OpenClient(dev);
-            var target = new TargetBuffer(dev, c);
-            var stores = new StoreBatches(dev, c);
-            held = stores.Store(0, EngineId.Rcs0, target.Slot(0), 0xF00D, [gate]);
-            Assert.Equal(0, dev.CloseClient(c));
-            Assert.False(held.IsSignaled);
-        }
+        AssertHeldRequestEndsWithEioAfterTheUnload(closeClient: true, persistent: true, "the request of a closed file released after the device closed");
+    }
 
-        Assert.True(gate.Signal());
-        AssertStatus(-Errno.EIO, held, "the request of a closed file released after the device closed");
+    [Fact]
+    public void ARequestOfAKilledContextHeldOnAnInFenceWhenTheDeviceCloses_SignalsEioWhenReleased()
+    {
+        // A non-persistent context is killed at close (kill_context): its held request is skipped with -EIO once
+        // released, but only by an engine still running. At unload it is in flight like any other
+        // (intel_gt_set_wedged_on_fini), and must meet the nop handler.
+        AssertHeldRequestEndsWithEioAfterTheUnload(closeClient: true, persistent: false, "the killed context's request released after the device closed");
     }
 
     [Fact]
@@ -305,10 +287,7 @@ public sealed class WedgeTests
         var gate = new DmaFence();
         using var t = TestDevice.Fast(WedgeStrategy.Epoch);
         GpuDevice dev = t.Dev;
-        int c = OpenClient(dev);
-        var target = new TargetBuffer(dev, c);
-        var stores = new StoreBatches(dev, c);
-        DmaFence held = stores.Store(0, EngineId.Rcs0, target.Slot(0), 0xF00D, [gate]);
+        (int c, DmaFence held) = SubmitHeldOnGate(dev, gate, persistent: true);
         Assert.Equal(0, dev.CloseClient(c));
         dev.Wedge();
         Assert.False(held.IsSignaled);
@@ -325,28 +304,45 @@ public sealed class WedgeTests
         AssertStatus(-Errno.EIO, held, "the closed client's request, released while wedged");
     }
 
-    [Fact]
-    public void ARequestOfAKilledContextHeldOnAnInFenceWhenTheDeviceCloses_SignalsEioWhenReleased()
+    /// <summary>
+    /// Opens a client and submits a store on rcs0 held on <paramref name="gate"/>, from the default context or, when
+    /// not <paramref name="persistent"/>, from a new non-persistent one (killed when its file closes).
+    /// </summary>
+    private static (int Client, DmaFence Held) SubmitHeldOnGate(GpuDevice dev, DmaFence gate, bool persistent)
     {
-        // A non-persistent context is killed at close (kill_context): its held request is skipped with -EIO once
-        // released, but only by an engine still running. At unload it is in flight like any other
-        // (intel_gt_set_wedged_on_fini), and must meet the nop handler.
+        int c = OpenClient(dev);
+        int ctx = 0;
+        if (!persistent)
+        {
+            ctx = CreateContext(dev, c);
+            Assert.Equal(0, dev.SetContextParam(c, ctx, ContextParam.Persistence, 0));
+        }
+
+        var target = new TargetBuffer(dev, c);
+        DmaFence held = new StoreBatches(dev, c).Store(ctx, EngineId.Rcs0, target.Slot(0), 0xF00D, [gate]);
+        Assert.False(held.IsSignaled);
+        return (c, held);
+    }
+
+    /// <summary>
+    /// A request held on an in-fence when the device closes (its file closed first or not) ends with -EIO once the
+    /// in-fence signals after the close.
+    /// </summary>
+    private static void AssertHeldRequestEndsWithEioAfterTheUnload(bool closeClient, bool persistent, string what)
+    {
         var gate = new DmaFence();
         DmaFence held;
         using (var t = TestDevice.Fast(WedgeStrategy.Epoch))
         {
-            GpuDevice dev = t.Dev;
-            int c = OpenClient(dev);
-            int ctx = CreateContext(dev, c);
-            Assert.Equal(0, dev.SetContextParam(c, ctx, ContextParam.Persistence, 0));
-            var target = new TargetBuffer(dev, c);
-            var stores = new StoreBatches(dev, c);
-            held = stores.Store(ctx, EngineId.Rcs0, target.Slot(0), 0xF00D, [gate]);
-            Assert.Equal(0, dev.CloseClient(c));
-            Assert.False(held.IsSignaled);
+            (int c, held) = SubmitHeldOnGate(t.Dev, gate, persistent);
+            if (closeClient)
+            {
+                Assert.Equal(0, t.Dev.CloseClient(c));
+                Assert.False(held.IsSignaled);
+            }
         }
 
         Assert.True(gate.Signal());
-        AssertStatus(-Errno.EIO, held, "the killed context's request released after the device closed");
+        AssertStatus(-Errno.EIO, held, what);
     }
 }
