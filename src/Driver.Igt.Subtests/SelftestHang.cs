@@ -72,7 +72,12 @@ internal sealed class SelftestHang
     {
         foreach (int batch in _batches)
         {
-            _dev.Write(_fd, batch, 0, [Mi.BatchBufferEnd]);
+            // A CPU store through a mapping (the selftest's vaddr), not PWRITE, which would wait for the very batch
+            // it is meant to end.
+            if (_dev.Map(_fd, batch, out BufferMapping? map) == 0)
+            {
+                _ = map!.Write(0, Mi.BatchBufferEnd);
+            }
         }
     }
 }

@@ -305,6 +305,16 @@ public sealed partial class GpuDevice
             BufferObject bo = GetObjectHeld(client, handle);
             try
             {
+                if (!bo.IsValidDwordOffset(offset) || offset + dwords.Length * 4L > bo.Size)
+                {
+                    return -Errno.EINVAL;
+                }
+
+                // i915_gem_shmem_pwrite → i915_gem_object_prepare_write: every GPU user, readers too (I915_WAIT_ALL),
+                // is waited out after the range check and before the copy, so an earlier batch's store cannot land
+                // on top of this write. In-process callers that must write while a batch runs (ending a spinner)
+                // use a CPU mapping, as IGT does.
+                bo.Resv.WaitTimeout(DmaResv.UsageRw(write: true), -1);
                 bo.WriteDwords(offset, dwords);
             }
             finally
@@ -346,6 +356,9 @@ public sealed partial class GpuDevice
                     return -Errno.EINVAL;
                 }
 
+                // i915_gem_shmem_pread → i915_gem_object_prepare_read: the last writer only (no I915_WAIT_ALL), so
+                // the copy sees every store of an execbuf that wrote the object.
+                bo.Resv.WaitTimeout(DmaResv.UsageRw(write: false), -1);
                 for (int i = 0; i < dwords.Length; i++)
                 {
                     dwords[i] = bo.ReadDword(offset + i * 4L);

@@ -57,6 +57,48 @@ public sealed class BufferMapping(BufferObject bo)
         return 0;
     }
 
+    /// <summary>
+    /// Writes <paramref name="dwords"/> from byte <paramref name="offset"/> through the mapping: unlike PWRITE it does
+    /// not wait for the GPU, which is what a CPU store into a running batch (ending a spinner) or into a free slot of
+    /// a batch pool whose other slots are executing needs. Returns 0, -EINVAL (misaligned or out of range) or -EFAULT.
+    /// </summary>
+    public int Write(long offset, ReadOnlySpan<uint> dwords)
+    {
+        if (!Object.IsValidDwordOffset(offset) || offset + dwords.Length * 4L > Object.Size)
+        {
+            return -Errno.EINVAL;
+        }
+
+        if (Object.IsFreed)
+        {
+            return -Errno.EFAULT;
+        }
+
+        Object.WriteDwords(offset, dwords);
+        return 0;
+    }
+
+    /// <summary>Reads dwords from byte <paramref name="offset"/> without waiting for the GPU. Returns 0, -EINVAL or -EFAULT.</summary>
+    public int Read(long offset, Span<uint> dwords)
+    {
+        if (!Object.IsValidDwordOffset(offset) || offset + dwords.Length * 4L > Object.Size)
+        {
+            return -Errno.EINVAL;
+        }
+
+        if (Object.IsFreed)
+        {
+            return -Errno.EFAULT;
+        }
+
+        for (int i = 0; i < dwords.Length; i++)
+        {
+            dwords[i] = Object.ReadDword(offset + i * 4L);
+        }
+
+        return 0;
+    }
+
     /// <summary>Dword <paramref name="index"/>; throws <see cref="DriverException"/> (EINVAL out of range, EFAULT released).</summary>
     public uint this[long index]
     {

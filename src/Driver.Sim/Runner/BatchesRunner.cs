@@ -29,6 +29,7 @@ internal sealed class BatchesRunner : IStepRunner
     private int[] _fenceIndex = [];
     private int _targetHandle;
     private int _batchHandle;
+    private BufferMapping? _batchMap;
     private uint _targetAddress;
     private int _targetDwords;
     private int _slotDwords;
@@ -83,6 +84,7 @@ internal sealed class BatchesRunner : IStepRunner
             int n = Encode(i, dwords, dependency: true);
             Check(dev.Write(_client.Id, _batchHandle, SlotOffset(i), dwords.AsSpan(0, n)), "write a batch");
         }
+        Check(dev.Map(_client.Id, _batchHandle, out _batchMap), "map the batch object");
         _fenceIndex = new int[count];
     }
 
@@ -173,7 +175,9 @@ internal sealed class BatchesRunner : IStepRunner
                 // Batch i-1 never ran: nothing to wait for, so drop the dependency check from this batch.
                 uint[] nops = new uint[_slotDwords];
                 int n = Encode(i, nops, dependency: false);
-                dev.Write(_client.Id, _batchHandle, SlotOffset(i), nops.AsSpan(0, n));
+                // Through a CPU mapping, not PWRITE: the earlier slots of this object are still executing, and a
+                // PWRITE waits for every GPU user of the object (i915_gem_object_prepare_write).
+                Check(_batchMap!.Write(SlotOffset(i), nops.AsSpan(0, n)), "rewrite a batch");
             }
             while (throttle && inFlight.Count >= _spec.MaxInFlight)
             {
@@ -223,7 +227,10 @@ internal sealed class BatchesRunner : IStepRunner
     public void Verify(StoreTally tally)
     {
         uint[] memory = new uint[_targetDwords];
-        Check(_session.Device.Read(_client.Id, _targetHandle, 0, memory), "read the target object");
+        // Through a mapping, not PREAD: PREAD waits for the object's writers without a bound, and a runner that
+        // found a fence still pending after its drain timeout must report it rather than hang here.
+        Check(_session.Device.Map(_client.Id, _targetHandle, out BufferMapping? target), "map the target object");
+        Check(target!.Read(0, memory), "read the target object");
         bool[] targeted = new bool[_targetDwords];
         for (int i = 0; i < _spec.Count; i++)
         {

@@ -201,7 +201,9 @@ internal sealed class SoakRound
     public void Verify()
     {
         uint[] memory = new uint[_targetDwords];
-        if (_device.Read(_client, _target, 0, memory) != 0)
+        // Through a mapping, not PREAD: PREAD waits for the object's writers without a bound, and the audit must
+        // report a fence that never signalled rather than hang on it.
+        if (_device.Map(_client, _target, out BufferMapping? target) != 0 || target!.Read(0, memory) != 0)
         {
             _audit.Violation($"{_name}: cannot read the target object");
             Release();

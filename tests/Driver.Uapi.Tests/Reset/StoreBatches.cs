@@ -1,5 +1,6 @@
 using Driver.Core.Fences;
 using Driver.Core.Hw;
+using Driver.Core.Memory;
 using Driver.Engines.Isa;
 
 namespace Driver.Uapi.Tests.Reset;
@@ -15,6 +16,7 @@ internal sealed class StoreBatches
     private readonly GpuDevice _dev;
     private readonly int _client;
     private readonly int _capacity;
+    private readonly BufferMapping _map;
     private int _next;
 
     /// <summary>Creates a pool for <paramref name="capacity"/> submissions by <paramref name="client"/>.</summary>
@@ -25,6 +27,8 @@ internal sealed class StoreBatches
         _capacity = capacity;
         Assert.Equal(0, dev.CreateBuffer(client, (long)capacity * BatchBytes, out int handle));
         Handle = handle;
+        Assert.Equal(0, dev.Map(client, handle, out BufferMapping? map));
+        _map = map!;
     }
 
     /// <summary>The batch object's handle.</summary>
@@ -52,7 +56,9 @@ internal sealed class StoreBatches
         }
 
         uint[] batch = builder.StoreDword(address, value).End().ToArray();
-        Assert.Equal(0, _dev.Write(_client, Handle, offset, batch));
+        // Through the mapping, not PWRITE: the pool's earlier slots may be executing or held on in-fences, and a
+        // PWRITE waits for every GPU user of the object (i915_gem_object_prepare_write).
+        Assert.Equal(0, _map.Write(offset, batch));
         return _dev.Execbuf(new ExecbufArgs
         {
             Client = _client,

@@ -1,0 +1,75 @@
+using Driver.Core.Fences;
+using Driver.Engines.Isa;
+using Driver.Testing.Devices;
+using Driver.Testing.Gt;
+
+namespace Driver.Uapi.Tests.Uapi;
+
+/// <summary>
+/// PREAD and PWRITE synchronise with the GPU before they copy: i915_gem_pread_ioctl waits for the object's last
+/// writer (i915_gem_object_wait without I915_WAIT_ALL), i915_gem_pwrite_ioctl for every user (I915_WAIT_ALL), so a
+/// pread after an execbuf that writes the object sees the batch's stores, and a pwrite is never overwritten by an
+/// earlier batch. (The binary uAPI's GemReadWrite does this; GpuDevice.Read/Write copied at once.)
+/// </summary>
+public class PreadPwriteSyncTests
+{
+    [Fact]
+    public void PreadWaitsForTheLastGpuWriter()
+    {
+        using var t = TestDevice.Fast();
+        TestBuffer target = t.NewBuffer();
+        var gate = new DmaFence();
+        DmaFence writer = ExecWriter(t, target, 0xc0ffee, gate);
+        uint seen = 0;
+        int err = int.MinValue;
+
+        var reader = TestThread.Start("pread", () =>
+        {
+            Span<uint> dword = stackalloc uint[1];
+            err = t.Dev.Read(t.Client, target.Handle, 0, dword);
+            seen = dword[0];
+        });
+
+        // The writer is held on its in-fence: the pread must still be waiting for it.
+        Assert.False(reader.TryJoin(Bound.Short), $"pread returned {err} (0x{seen:x}) before the batch writing the object ran");
+        gate.Signal();
+        reader.Join();
+        Assert.True(writer.Wait(Bound.Long));
+        Assert.Equal(0, err);
+        Assert.Equal(0xc0ffeeu, seen);
+    }
+
+    [Fact]
+    public void PwriteWaitsForAnEarlierGpuWriterSoItsDataIsTheLastWord()
+    {
+        using var t = TestDevice.Fast();
+        TestBuffer target = t.NewBuffer();
+        var gate = new DmaFence();
+        DmaFence writer = ExecWriter(t, target, 1, gate);
+        int err = int.MinValue;
+
+        var pwrite = TestThread.Start("pwrite", () => err = t.Dev.Write(t.Client, target.Handle, 0, [2u]));
+
+        Assert.False(pwrite.TryJoin(Bound.Short), $"pwrite returned {err} before the earlier batch writing the object ran");
+        gate.Signal();
+        pwrite.Join();
+        Assert.True(writer.Wait(Bound.Long));
+        Assert.Equal(0, err);
+        Assert.Equal(2u, target[0]);
+    }
+
+    private static DmaFence ExecWriter(TestDevice t, TestBuffer target, uint value, DmaFence gate)
+    {
+        TestBuffer batch = t.NewBuffer();
+        batch.Write(new BatchBuilder().StoreDword(target.At(0), value).End());
+        Assert.Equal(0, t.Dev.Execbuf(new ExecbufArgs
+        {
+            Client = t.Client,
+            Engine = 0,
+            BatchHandle = batch.Handle,
+            InFences = [gate],
+            WriteObjects = [target.Handle],
+        }, out DmaFence? fence));
+        return fence!;
+    }
+}
