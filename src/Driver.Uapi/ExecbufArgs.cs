@@ -34,6 +34,12 @@ public sealed record ExecbufArgs
     /// skipped (it will never execute) hands down its error.
     /// </summary>
     public IReadOnlyList<DmaFence> SubmitFences { get; init; } = [];
+    /// <summary>
+    /// Handles among the batch, <see cref="Objects"/> and <see cref="WriteObjects"/> marked EXEC_OBJECT_CAPTURE: if
+    /// the request hangs, the error state records their contents ("user" sections). A handle listed here but not
+    /// among the execbuf's objects is -EINVAL.
+    /// </summary>
+    public IReadOnlyList<int> CaptureObjects { get; init; } = [];
     /// <summary>Flags.</summary>
     public ExecFlags Flags { get; init; }
 }

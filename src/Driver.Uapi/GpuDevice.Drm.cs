@@ -6,7 +6,6 @@ namespace Driver.Uapi;
 
 public sealed partial class GpuDevice
 {
-    private int _enableHangcheck = 1;
 
     /// <summary>
     /// The i915.enable_hangcheck module parameter, writable at run time. Off, a closed persistent context's work is
@@ -15,8 +14,8 @@ public sealed partial class GpuDevice
     /// </summary>
     public bool EnableHangcheck
     {
-        get => Volatile.Read(ref _enableHangcheck) != 0;
-        set => Volatile.Write(ref _enableHangcheck, value ? 1 : 0);
+        get => Reset.EnableHangcheck;
+        set => Reset.EnableHangcheck = value;
     }
 
     /// <summary>

@@ -25,7 +25,8 @@ public sealed partial class GpuDevice
     public int Execbuf(ExecbufArgs args, out DmaFence? outFence)
     {
         outFence = null;
-        if (args?.Objects is null || args.WriteObjects is null || args.InFences is null || args.SubmitFences is null)
+        if (args?.Objects is null || args.WriteObjects is null || args.InFences is null || args.SubmitFences is null ||
+            args.CaptureObjects is null)
         {
             return -Errno.EFAULT;
         }
@@ -89,6 +90,16 @@ public sealed partial class GpuDevice
                 return -Errno.EINVAL;
             }
 
+            // EXEC_OBJECT_CAPTURE is a flag of an exec object: a capture handle that is not one of them has no
+            // binding to record (GpuSim's in-process form of the rule).
+            foreach (int h in args.CaptureObjects)
+            {
+                if (h != args.BatchHandle && !args.Objects.Contains(h) && !args.WriteObjects.Contains(h))
+                {
+                    return -Errno.EINVAL;
+                }
+            }
+
             // eb_pin_engine: a banned context is EIO; eb_request_add: a context closed meanwhile is ENOENT.
             if (ctx.IsBannedOn((EngineId)args.Engine))
             {
@@ -126,7 +137,7 @@ public sealed partial class GpuDevice
                 RequestFlags flags = (args.Flags & ExecFlags.NoCapture) != 0 ? RequestFlags.NoCapture : RequestFlags.None;
                 IReadOnlyList<DmaFence> inFences = userptr is null ? args.InFences : [.. args.InFences, userptr.Gate];
                 Request rq = SubmitReserved(ctx, (EngineId)args.Engine, batchAddress, flags, inFences, args.SubmitFences,
-                    batch, objects, written);
+                    batch, objects, written, CaptureAddresses(args, pins));
                 submitted = true;
 
                 // From here the request is submitted: the caller gets its fence whatever is returned, so that
@@ -162,6 +173,46 @@ public sealed partial class GpuDevice
                 DropExecbufHold(bo);
             }
         }
+    }
+
+    /// <summary>
+    /// eb_capture_stage: the GGTT addresses of the EXEC_OBJECT_CAPTURE objects, in the order given, from the execbuf's
+    /// pins (<paramref name="pins"/> holds the batch's, then <see cref="ExecbufArgs.Objects"/>', then
+    /// <see cref="ExecbufArgs.WriteObjects"/>'); null when none is marked, so a plain execbuf allocates nothing.
+    /// </summary>
+    private static uint[]? CaptureAddresses(ExecbufArgs args, GgttNode[] pins)
+    {
+        if (args.CaptureObjects.Count == 0)
+        {
+            return null;
+        }
+
+        uint[] addresses = new uint[args.CaptureObjects.Count];
+        for (int i = 0; i < addresses.Length; i++)
+        {
+            int h = args.CaptureObjects[i];
+            int read = IndexOf(args.Objects, h);
+            int slot = h == args.BatchHandle ? 0
+                : read >= 0 ? 1 + read
+                : 1 + args.Objects.Count + IndexOf(args.WriteObjects, h);
+            Debug.Assert(slot >= 0 && slot < pins.Length, "capture handles were checked to be exec objects");
+            addresses[i] = pins[slot].Offset;
+        }
+
+        return addresses;
+    }
+
+    private static int IndexOf(IReadOnlyList<int> handles, int handle)
+    {
+        for (int i = 0; i < handles.Count; i++)
+        {
+            if (handles[i] == handle)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>
@@ -218,7 +269,7 @@ public sealed partial class GpuDevice
     /// </summary>
     private Request SubmitReserved(GpuContext ctx, EngineId engine, uint batchAddress, RequestFlags flags,
         IReadOnlyList<DmaFence> inFences, IReadOnlyList<DmaFence> submitFences, BufferObject batch, BufferObject[] read,
-        BufferObject[] written)
+        BufferObject[] written, IReadOnlyList<uint>? captureList)
     {
         var objects = new BufferObject[1 + read.Length + written.Length];
         objects[0] = batch;
@@ -249,7 +300,7 @@ public sealed partial class GpuDevice
             }
 
             Request rq = Gt.CreateAndSubmit(ctx, engine, batchAddress, flags, awaits.Count == 0 ? null : awaits,
-                submitFences: submitFences.Count == 0 ? null : submitFences);
+                submitFences: submitFences.Count == 0 ? null : submitFences, captureList: captureList);
             // Added before any lock is dropped: the next execbuf on these objects, however it races with this one,
             // either finds this fence or ran entirely before it and is in this request's awaits.
             for (int i = 0; i < objects.Length; i++)

@@ -158,6 +158,7 @@ public sealed class Request : DmaFence
         Debug.Assert(_executeCallbacks is null, $"{this} recycled with execute callbacks still pending");
         _retired = 0;
         Props = null;
+        CaptureList = null;
         ResumeWorkNs = 0;
         StartedTimestamp = 0;
         ReplayStartedTimestamp = 0;
@@ -343,6 +344,14 @@ public sealed class Request : DmaFence
 
     /// <summary>Options.</summary>
     public RequestFlags Flags { get; private set; }
+
+    /// <summary>
+    /// GGTT addresses of the objects the execbuf marked EXEC_OBJECT_CAPTURE (i915's rq->capture_list), or null: the
+    /// error state records their contents when this request hangs. Set before the request is submitted and not
+    /// changed after; the objects are among its reservation's fences, so while it is unsignalled they stay bound
+    /// there (the capture reads them only then).
+    /// </summary>
+    public IReadOnlyList<uint>? CaptureList { get; set; }
 
     /// <summary>
     /// Scheduling priority (i915's rq->sched.attr.priority): the context's I915_CONTEXT_PARAM_PRIORITY when the

@@ -226,6 +226,9 @@ public sealed partial class I915Driver
             InFences = AwaitFences(inFence, fences),
             // i915_request_await_execution for FENCE_SUBMIT's fence.
             SubmitFences = submitFence is null ? [] : [submitFence],
+            // eb_capture_stage: tgl-class (graphics 12.0, integrated) takes EXEC_OBJECT_CAPTURE from any context;
+            // only discrete or later parts refuse it on a recoverable one.
+            CaptureObjects = objects.Where(o => (o.Flags & ObjCapture) != 0).Select(o => (int)o.Handle).ToArray(),
             Flags = ctxState.NoErrorCapture ? ExecFlags.NoCapture : ExecFlags.None,
         };
         ret = Device.Execbuf(args, out DmaFence? outFence);

@@ -107,10 +107,12 @@ public sealed class IntelGt : IDisposable
     /// the request, which is its own out-fence, with the creator's counted reference: a caller that puts it
     /// (<see cref="Request.Put"/>) when done lets the request be recycled once it has retired.
     /// <paramref name="submitFences"/> (I915_EXEC_FENCE_SUBMIT) are awaited only until their requests begin executing
-    /// (<see cref="AwaitExecution(Request, DmaFence)"/>).
+    /// (<see cref="AwaitExecution(Request, DmaFence)"/>). <paramref name="captureList"/> becomes the request's
+    /// <see cref="Request.CaptureList"/>.
     /// </summary>
     public Request CreateAndSubmit(GpuContext context, EngineId engine, uint batchAddress, RequestFlags flags = RequestFlags.None,
-        IReadOnlyList<DmaFence>? inFences = null, int? priority = null, IReadOnlyList<DmaFence>? submitFences = null)
+        IReadOnlyList<DmaFence>? inFences = null, int? priority = null, IReadOnlyList<DmaFence>? submitFences = null,
+        IReadOnlyList<uint>? captureList = null)
     {
         Timeline tl = context.GetTimeline(engine);
         // The timeline mutex orders seqno allocation with submission: a request is committed before the next one on
@@ -124,6 +126,7 @@ public sealed class IntelGt : IDisposable
             try
             {
                 rq.Props = this[engine].Props;
+                rq.CaptureList = captureList;
                 if (priority is { } p)
                 {
                     rq.Priority = p;

@@ -52,6 +52,12 @@ public sealed record EngineErrorState(
     /// <summary>The active request's context, or null.</summary>
     public CapturedContext? Context { get; init; }
 
+    /// <summary>
+    /// The EXEC_OBJECT_CAPTURE objects of the active request, in its execbuf's order (empty when it marked none, or
+    /// it asked for no capture).
+    /// </summary>
+    public IReadOnlyList<CapturedObject> UserObjects { get; init; } = [];
+
     /// <summary>Whether <see cref="BatchDwords"/> holds the batch (a NoCapture request's batch is left out).</summary>
     public bool HasBatch => BatchDwords.Count > 0;
 }

@@ -18,6 +18,16 @@ public sealed class ErrorCapture
     /// <summary>The most of a batch object captured (bytes); larger objects are cut there.</summary>
     public const int MaxBatchBytes = 1 << 20;
 
+    /// <summary>
+    /// The most EXEC_OBJECT_CAPTURE contents one error state holds (bytes). An object that would pass it is left out
+    /// whole, as i915 leaves out an object whose copy it could not allocate (i915_vma_coredump_create fails, the vma
+    /// is not listed): a reader compares a dumped object's size with the object's, so one is never cut.
+    /// </summary>
+    public const long MaxUserBytes = 64L << 20;
+
+    /// <summary>The most EXEC_OBJECT_CAPTURE objects one error state holds; the rest are left out.</summary>
+    public const int MaxUserObjects = 4096;
+
     private readonly IntelGt _gt;
     private readonly ErrorStateStore _store;
     private readonly Func<int> _resetCount;
@@ -33,6 +43,12 @@ public sealed class ErrorCapture
         _resetCount = resetCount ?? (() => 0);
         _engineResetCount = engineResetCount ?? (_ => 0);
     }
+
+    /// <summary>
+    /// The module parameters recorded with each state (i915_params_copy at capture, printed by err_print_params), as
+    /// name and value; none by default.
+    /// </summary>
+    public Func<IReadOnlyList<KeyValuePair<string, string>>> ModuleParams { get; init; } = static () => [];
 
     /// <summary>Kernel release and machine for the "Kernel:" line.</summary>
     public static string KernelLine { get; } =
@@ -97,6 +113,7 @@ public sealed class ErrorCapture
             ResetCount = _resetCount(),
             Kernel = KernelLine,
             Simulated = simulated,
+            ModuleParams = ModuleParams(),
         });
     }
 
@@ -163,6 +180,7 @@ public sealed class ErrorCapture
         return new EngineErrorState(engine.Name, head, active is null ? null : Describe(active),
             active?.BatchAddress ?? 0, dumpFrom, dwords, fault?.ToString(), [])
         {
+            UserObjects = CaptureUser(active),
             Class = engine.Id.Class(),
             Start = start,
             Ctl = ctl,
@@ -179,6 +197,39 @@ public sealed class ErrorCapture
                 active.Context.Priority, active.Context.GuiltyCount, active.Context.InnocentCount,
                 active.Timeline.Breadcrumb),
         };
+    }
+
+    /// <summary>
+    /// capture_user: the contents of the request's EXEC_OBJECT_CAPTURE objects, each read whole through the GGTT under
+    /// its mutex and only while the request is unsignalled (its objects are busy until then: neither evicted nor
+    /// released, so what is bound at each address is still that object). Nothing for a NO_ERROR_CAPTURE request.
+    /// </summary>
+    private List<CapturedObject> CaptureUser(Request? active)
+    {
+        var objects = new List<CapturedObject>();
+        if (active?.CaptureList is not { } list || (active.Flags & RequestFlags.NoCapture) != 0)
+        {
+            return objects;
+        }
+
+        long budget = MaxUserBytes;
+        foreach (uint address in list)
+        {
+            if (objects.Count == MaxUserObjects)
+            {
+                break;
+            }
+
+            GgttNode? node = _gt.Ggtt.ReadNodeAt(address, (int)Math.Min(budget, int.MaxValue),
+                n => n.Offset == address && n.Size <= budget && !active.IsSignaled, out uint[] contents);
+            if (node is not null && contents.Length * 4L == node.Size)
+            {
+                objects.Add(new CapturedObject(address, contents));
+                budget -= node.Size;
+            }
+        }
+
+        return objects;
     }
 
     /// <summary>The engine field of gen8+ RING_FAULT_REG.</summary>

@@ -38,6 +38,9 @@ public sealed record GpuErrorState(int Id, DateTime Time, string Reason, uint En
     /// </summary>
     public bool Simulated { get; init; }
 
+    /// <summary>The module parameters at capture, printed last as "i915.NAME=VALUE" lines (err_print_params).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ModuleParams { get; init; } = [];
+
     /// <summary>The "Kernel:" line's release and machine.</summary>
     public string Kernel { get; init; } = "gpusim";
 
@@ -119,6 +122,15 @@ public sealed record GpuErrorState(int Id, DateTime Time, string Reason, uint En
             PrintEngine(w, e);
         }
 
+        // __err_print_to_sgl ends with the capabilities and the parameters, so an object line is never the file's
+        // last: readers that strip the final newline (IGT's igt_sysfs_get) or look for the next '-' after an object
+        // line (gem_exec_capture's check_error_state) rely on text after it.
+        PrintCapabilities(w);
+        foreach (KeyValuePair<string, string> p in ModuleParams)
+        {
+            w.Line($"i915.{p.Key}={p.Value}");
+        }
+
         return w.ToString();
     }
 
@@ -126,6 +138,27 @@ public sealed record GpuErrorState(int Id, DateTime Time, string Reason, uint En
     {
         long us = t.Ticks / TimeSpan.TicksPerMicrosecond;
         return string.Create(CultureInfo.InvariantCulture, $"{us / 1_000_000} s {us % 1_000_000} us");
+    }
+
+    /// <summary>
+    /// err_print_capabilities: intel_device_info_print's lines for the device GpuSim claims to be
+    /// (<see cref="GpuIdentity"/>: a gen9 GT2 with system memory only, 4K/64K/2M pages, a full 4-level 48-bit ppGTT),
+    /// then intel_driver_caps_print's (the scheduler bits GETPARAM HAS_SCHEDULER reports: enabled, priority,
+    /// preemption, semaphores).
+    /// </summary>
+    private static void PrintCapabilities(ErrorStateWriter w)
+    {
+        w.Line($"graphics version: {GpuIdentity.GraphicsVersion}");
+        w.Line($"media version: {GpuIdentity.GraphicsVersion}");
+        w.Line($"gt: 2");
+        w.Line($"memory-regions: 0x1");
+        w.Line($"page-sizes: 0x211000");
+        w.Line($"platform: {GpuIdentity.Platform}");
+        w.Line($"ppgtt-size: 48");
+        w.Line($"ppgtt-type: 2");
+        w.Line($"dma_mask_size: 39");
+        w.Line($"Has logical contexts? yes");
+        w.Line($"scheduler: 0xf");
     }
 
     /// <summary>error_print_engine, then the per-engine lines and vmas of err_print_gt_engines.</summary>
@@ -174,6 +207,14 @@ public sealed record GpuErrorState(int Id, DateTime Time, string Reason, uint En
         {
             w.Line($"{e.Engine} --- batch = 0x00000000 {e.BatchDumpAddress:x8}");
             w.Line($"{ErrorObjectCodec.Encode(e.BatchDwords)}");
+        }
+
+        // intel_gpu_error_print_vma of each capture_user object: the address as two 32-bit halves, the contents as
+        // one object line.
+        foreach (CapturedObject o in e.UserObjects)
+        {
+            w.Line($"{e.Engine} --- user = 0x00000000 {o.Address:x8}");
+            w.Line($"{ErrorObjectCodec.Encode(o.Dwords)}");
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using Driver.Core.Contexts;
 using Driver.Core.Hw;
@@ -65,7 +66,10 @@ public sealed partial class GtReset
         _log = log ?? Serilog.Core.Logger.None;
         Bans = new BanPolicy(Config, Events);
         ErrorStates = new ErrorStateStore();
-        _capture = new ErrorCapture(gt, ErrorStates, () => ResetCount, EngineResetCount);
+        _capture = new ErrorCapture(gt, ErrorStates, () => ResetCount, EngineResetCount)
+        {
+            ModuleParams = () => [new("reset", ResetMethod.ToString(CultureInfo.InvariantCulture)), new("enable_hangcheck", EnableHangcheck ? "yes" : "no")],
+        };
         _nopSubmit = NopSubmitRequest;
     }
 
@@ -135,6 +139,17 @@ public sealed partial class GtReset
         get => Volatile.Read(ref _resetMethod);
         set => Volatile.Write(ref _resetMethod, value < 0 ? 2 : Math.Min(value, 2));
     }
+
+    /// <summary>
+    /// The i915.enable_hangcheck module parameter as the reset layer keeps it (what the device's policies read, and
+    /// what an error state records among its parameters).
+    /// </summary>
+    public bool EnableHangcheck
+    {
+        get => Volatile.Read(ref _enableHangcheck) != 0;
+        set => Volatile.Write(ref _enableHangcheck, value ? 1 : 0);
+    }
+    private int _enableHangcheck = 1;
 
     /// <summary>Whether a hang may be handled by resetting only its engine (intel_has_reset_engine).</summary>
     public bool CanResetEngine => Config.EngineResetEnabled && ResetMethod >= 2;
