@@ -123,6 +123,61 @@ public class ExecPinTests
     }
 
     [Fact]
+    public void SoftpinEviction_WaitsForWorkSubmittedOnTheVictimWhileItWaited()
+    {
+        // __i915_vma_unbind: once the vma is found unpinned, i915_vma_sync waits (under vm->mutex, which every new
+        // pin takes) for every request still active on it, including one that became active while the evictor
+        // waited for the first: unbinding under an active request lets its batch reach whatever is bound there next.
+        using var h = DrmHarness.WithoutHeartbeat();
+        const uint SecondGate = TargetAddress + 0x10_0000;
+        DrmFile other = h.Driver.Open(7);
+        uint gate = h.Create();
+        uint gate2 = h.Create();
+        uint batch1 = h.Create();
+        h.Write(batch1, 0, [.. Mi.SemaphoreWait(TargetAddress, CompareOp.Equal, 1), Mi.BatchBufferEnd]);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Object(gate, ObjPinned, TargetAddress), Object(batch1))));
+        DmaFence first = Assert.Single(Bo(h, h.File, gate).Resv.GetFences(Driver.Core.Resv.DmaResvUsage.Bookkeep));
+
+        uint theirs = CreateOn(h, other);
+        uint theirBatch = CreateOn(h, other);
+        Assert.Equal(0, h.Ioctl(other, Requests.GemPwrite, Pwrite(h, theirBatch, Mi.BatchBufferEnd)));
+        ArgBuffer execB = Execbuf(h, 0, 0, Object(theirs, ObjPinned, TargetAddress), Object(theirBatch));
+        int ret = int.MinValue;
+        DmaFence? second = null;
+        bool secondDoneFirst = false;
+        var b = TestThread.Start("softpin over the busy gate", () =>
+        {
+            ret = h.Ioctl(other, Requests.Execbuffer2, execB);
+            secondDoneFirst = second!.IsSignaled;
+        });
+        // The evictor sleeps on the first request: it has looked at the gate's reservation.
+        Poll.Until(() => first.Waiters > 0, "the softpin's eviction waits for the first request",
+            () => $"waiters {first.Waiters}, evictor alive {b.Thread.IsAlive}", Bound.Long);
+
+        // Meanwhile the owner submits more work on the gate: it waits on a second gate, then stores at gate + 8.
+        uint batch2 = h.Create();
+        h.Write(batch2, 0, [.. Mi.SemaphoreWait(SecondGate, CompareOp.Equal, 1), .. Mi.StoreDword(TargetAddress + 8, 0xbad), Mi.BatchBufferEnd]);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0,
+            Object(gate, ObjPinned | ObjWrite, TargetAddress), Object(gate2, ObjPinned, SecondGate), Object(batch2))));
+        second = Assert.Single(Bo(h, h.File, gate2).Resv.GetFences(Driver.Core.Resv.DmaResvUsage.Bookkeep));
+
+        h.CpuWrite(gate, 0, 1);
+        Assert.True(first.Wait(Bound.Long));
+        // Room for a wrong eviction to finish now; the right one still waits for the second request.
+        Poll.TryUntil(() => !b.Thread.IsAlive, Bound.Short);
+        h.CpuWrite(gate2, 0, 1);
+        b.Join(Bound.Long);
+        Assert.True(second.Wait(Bound.Long));
+
+        Assert.Equal(0, ret);
+        Assert.Equal(0, second.Error);
+        Assert.True(secondDoneFirst, "the softpin evicted the gate while a request using it was still active");
+        Assert.Equal(0u, Bo(h, other, theirs).ReadDword(8));
+        Assert.Equal(0xbadu, Bo(h, h.File, gate).ReadDword(8));
+        Assert.Equal(TargetAddress, Bo(h, other, theirs).GgttOffset);
+    }
+
+    [Fact]
     public void UserptrInvalidatedBeforeTheSubmitCheck_IsEagain_YetTheSyncobjGetsTheRequest()
     {
         // eb_move_to_gpu's i915_gem_object_userptr_submit_done fails the execbuf with -EAGAIN after the request was
