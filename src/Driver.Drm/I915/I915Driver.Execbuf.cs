@@ -638,8 +638,7 @@ public sealed partial class I915Driver
             // still holds it pinned.
             if (bo.Binding is { } b && b.Offset != o.Offset)
             {
-                bo.Resv.WaitTimeout(DmaResvUsage.Bookkeep, -1);
-                if (!ggtt.TryRemoveUnpinned(bo))
+                if (!UnbindWhenIdle(ggtt, bo))
                 {
                     return -Errno.EAGAIN;
                 }
@@ -674,8 +673,7 @@ public sealed partial class I915Driver
                 // eb_vma_misplaced: bound off the asked alignment, it is unbound (once idle) and placed again.
                 if (o.Object!.Binding is { } b && (b.Offset & (alignment - 1)) != 0)
                 {
-                    o.Object.Resv.WaitTimeout(DmaResvUsage.Bookkeep, -1);
-                    if (!ggtt.TryRemoveUnpinned(o.Object))
+                    if (!UnbindWhenIdle(ggtt, o.Object))
                     {
                         return -Errno.EAGAIN;
                     }
@@ -715,8 +713,7 @@ public sealed partial class I915Driver
                 return -Errno.ENOSPC;
             }
 
-            node.Object.Resv.WaitTimeout(DmaResvUsage.Bookkeep, -1);
-            if (!ggtt.TryRemoveUnpinned(node.Object))
+            if (!UnbindWhenIdle(ggtt, node.Object))
             {
                 return -Errno.ENOSPC;
             }
@@ -725,6 +722,29 @@ public sealed partial class I915Driver
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// i915_vma_unbind: waits for <paramref name="bo"/> to be idle, then unbinds it unless pinned (false). A request
+    /// that became active on it during the wait (its execbuf pinned, submitted and unpinned meanwhile) is waited for
+    /// too: the unbind checks idleness under the GGTT mutex (<see cref="Ggtt.TryRemoveIdle"/>), as __i915_vma_unbind
+    /// syncs under vm->mutex.
+    /// </summary>
+    private static bool UnbindWhenIdle(Ggtt ggtt, BufferObject bo)
+    {
+        while (true)
+        {
+            bo.Resv.WaitTimeout(DmaResvUsage.Bookkeep, -1);
+            if (ggtt.TryRemoveIdle(bo, out bool busy))
+            {
+                return true;
+            }
+
+            if (!busy)
+            {
+                return false;
+            }
+        }
     }
 
     /// <summary>
