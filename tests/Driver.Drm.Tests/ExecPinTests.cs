@@ -1,11 +1,13 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
+using Driver.Core.Ggtt;
 using Driver.Core.Memory;
 using Driver.Core.Userptr;
 using Driver.Drm.I915;
 using Driver.Drm.I915.Layout;
 using Driver.Drm.Tests.Support;
 using Driver.Engines.Isa;
+using Driver.Reset.Mmap;
 using static Driver.Drm.I915.Layout.ExecbufLayout;
 using static Driver.Drm.Tests.Support.ExecBuilder;
 
@@ -175,6 +177,42 @@ public class ExecPinTests
         Assert.Equal(0u, Bo(h, other, theirs).ReadDword(8));
         Assert.Equal(0xbadu, Bo(h, h.File, gate).ReadDword(8));
         Assert.Equal(TargetAddress, Bo(h, other, theirs).GgttOffset);
+    }
+
+    [Fact]
+    public void SoftpinEvictionOfAGttMappedObject_RevokesItsMappingAndFreesItsFenceRegister()
+    {
+        // __i915_vma_evict: before the range goes to another object, i915_vma_revoke_mmap zaps the user's GTT mmap
+        // PTEs (the aperture address would reach the new owner's pages) and i915_vma_revoke_fence clears the
+        // object's fence register (it would detile the new owner's range); the next access faults and binds anew.
+        using var h = DrmHarness.Fast();
+        DrmFile other = h.Driver.Open(7);
+        uint tiled = h.Create();
+        Assert.Equal(0, h.Dev.MapGtt(h.File.ClientId, (int)tiled, TilingMode.X, 512, out GttMapping? map));
+        using (map)
+        {
+            map![1] = 0x1234;
+            BufferObject bo = Bo(h, h.File, tiled);
+            uint at = bo.GgttOffset;
+            FenceRegisterFile fences = h.Dev.Mmaps.Fences;
+            int fence = Enumerable.Range(0, fences.Count).Single(i => fences.OwnerOf(i) is not null);
+            Assert.True(fences.Read(fence).IsValid);
+
+            uint theirs = CreateOn(h, other);
+            uint theirBatch = CreateOn(h, other);
+            Assert.Equal(0, h.Ioctl(other, Requests.GemPwrite, Pwrite(h, theirBatch, Mi.BatchBufferEnd)));
+            Assert.Equal(0, h.Ioctl(other, Requests.Execbuffer2, Execbuf(h, 0, 0, Object(theirs, ObjPinned, at), Object(theirBatch))));
+            Assert.Equal(at, Bo(h, other, theirs).GgttOffset);
+
+            Assert.Equal(0, map.PresentPages);
+            Assert.Null(fences.OwnerOf(fence));
+            Assert.Equal(FenceValue.Cleared, fences.Read(fence));
+
+            long faults = h.Dev.Mmaps.Faults;
+            Assert.Equal(0x1234u, map[1]);
+            Assert.True(h.Dev.Mmaps.Faults > faults, "the access after the eviction did not fault");
+            Assert.NotEqual(at, bo.GgttOffset);
+        }
     }
 
     [Fact]
