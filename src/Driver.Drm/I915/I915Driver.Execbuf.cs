@@ -728,14 +728,16 @@ public sealed partial class I915Driver
     /// i915_vma_unbind: waits for <paramref name="bo"/> to be idle, then unbinds it unless pinned (false). A request
     /// that became active on it during the wait (its execbuf pinned, submitted and unpinned meanwhile) is waited for
     /// too: the unbind checks idleness under the GGTT mutex (<see cref="Ggtt.TryRemoveIdle"/>), as __i915_vma_unbind
-    /// syncs under vm->mutex.
+    /// syncs under vm->mutex. A GTT mmap of the object is revoked and its fence register released with the unbind
+    /// (<c>GttMmapManager.Evict</c>, __i915_vma_evict).
     /// </summary>
-    private static bool UnbindWhenIdle(Ggtt ggtt, BufferObject bo)
+    private bool UnbindWhenIdle(Ggtt ggtt, BufferObject bo)
     {
         while (true)
         {
             bo.Resv.WaitTimeout(DmaResvUsage.Bookkeep, -1);
-            if (ggtt.TryRemoveIdle(bo, out bool busy))
+            bool busy = false;
+            if (Device.Mmaps.Evict(bo, () => ggtt.TryRemoveIdle(bo, out busy)))
             {
                 return true;
             }
