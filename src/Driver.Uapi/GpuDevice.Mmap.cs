@@ -22,7 +22,7 @@ public sealed partial class GpuDevice
     /// row (set_tiling + MMAP_OFFSET GTT): accesses see the surface linearly and are detiled by a fence register.
     /// ENOENT for an unknown client or handle; EINVAL for an unknown tiling, a stride that is not a multiple of the
     /// tile width (512 for X, 128 for Y; 0 for linear) or an object that is not whole tile rows; EBUSY to retile an
-    /// object that still has GTT mmaps. Works while wedged.
+    /// object that still has GTT mmaps; ENODEV for a userptr object (no mmap at all). Works while wedged.
     /// </summary>
     public int MapGtt(int clientId, int handle, TilingMode tiling, int stride, out GttMapping? mapping)
     {
@@ -34,6 +34,13 @@ public sealed partial class GpuDevice
             BufferObject bo = GetObjectHeld(GetClient(clientId), handle);
             try
             {
+                // __assign_mmap_offset: i915_gem_object_never_mmap (userptr's I915_GEM_OBJECT_NO_MMAP). The aperture
+                // would reach the pages the object was last built with, which a migration of the range leaves behind.
+                if (_userptrs.ContainsKey(bo))
+                {
+                    return -Errno.ENODEV;
+                }
+
                 mapping = Mmaps.Map(bo, tiling, stride);
             }
             finally

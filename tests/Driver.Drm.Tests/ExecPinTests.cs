@@ -1,11 +1,13 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
+using Driver.Core.Ggtt;
 using Driver.Core.Memory;
 using Driver.Core.Userptr;
 using Driver.Drm.I915;
 using Driver.Drm.I915.Layout;
 using Driver.Drm.Tests.Support;
 using Driver.Engines.Isa;
+using Driver.Reset.Mmap;
 using static Driver.Drm.I915.Layout.ExecbufLayout;
 using static Driver.Drm.Tests.Support.ExecBuilder;
 
@@ -120,6 +122,97 @@ public class ExecPinTests
         Assert.Equal(0, spinning.Error);
         Assert.Null(Bo(h, h.File, gate).Binding);
         Assert.Equal(TargetAddress, Bo(h, other, theirs).GgttOffset);
+    }
+
+    [Fact]
+    public void SoftpinEviction_WaitsForWorkSubmittedOnTheVictimWhileItWaited()
+    {
+        // __i915_vma_unbind: once the vma is found unpinned, i915_vma_sync waits (under vm->mutex, which every new
+        // pin takes) for every request still active on it, including one that became active while the evictor
+        // waited for the first: unbinding under an active request lets its batch reach whatever is bound there next.
+        using var h = DrmHarness.WithoutHeartbeat();
+        const uint SecondGate = TargetAddress + 0x10_0000;
+        DrmFile other = h.Driver.Open(7);
+        uint gate = h.Create();
+        uint gate2 = h.Create();
+        uint batch1 = h.Create();
+        h.Write(batch1, 0, [.. Mi.SemaphoreWait(TargetAddress, CompareOp.Equal, 1), Mi.BatchBufferEnd]);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Object(gate, ObjPinned, TargetAddress), Object(batch1))));
+        DmaFence first = Assert.Single(Bo(h, h.File, gate).Resv.GetFences(Driver.Core.Resv.DmaResvUsage.Bookkeep));
+
+        uint theirs = CreateOn(h, other);
+        uint theirBatch = CreateOn(h, other);
+        Assert.Equal(0, h.Ioctl(other, Requests.GemPwrite, Pwrite(h, theirBatch, Mi.BatchBufferEnd)));
+        ArgBuffer execB = Execbuf(h, 0, 0, Object(theirs, ObjPinned, TargetAddress), Object(theirBatch));
+        int ret = int.MinValue;
+        DmaFence? second = null;
+        bool secondDoneFirst = false;
+        var b = TestThread.Start("softpin over the busy gate", () =>
+        {
+            ret = h.Ioctl(other, Requests.Execbuffer2, execB);
+            secondDoneFirst = second!.IsSignaled;
+        });
+        // The evictor sleeps on the first request: it has looked at the gate's reservation.
+        Poll.Until(() => first.Waiters > 0, "the softpin's eviction waits for the first request",
+            () => $"waiters {first.Waiters}, evictor alive {b.Thread.IsAlive}", Bound.Long);
+
+        // Meanwhile the owner submits more work on the gate: it waits on a second gate, then stores at gate + 8.
+        uint batch2 = h.Create();
+        h.Write(batch2, 0, [.. Mi.SemaphoreWait(SecondGate, CompareOp.Equal, 1), .. Mi.StoreDword(TargetAddress + 8, 0xbad), Mi.BatchBufferEnd]);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0,
+            Object(gate, ObjPinned | ObjWrite, TargetAddress), Object(gate2, ObjPinned, SecondGate), Object(batch2))));
+        second = Assert.Single(Bo(h, h.File, gate2).Resv.GetFences(Driver.Core.Resv.DmaResvUsage.Bookkeep));
+
+        h.CpuWrite(gate, 0, 1);
+        Assert.True(first.Wait(Bound.Long));
+        // Room for a wrong eviction to finish now; the right one still waits for the second request.
+        Poll.TryUntil(() => !b.Thread.IsAlive, Bound.Short);
+        h.CpuWrite(gate2, 0, 1);
+        b.Join(Bound.Long);
+        Assert.True(second.Wait(Bound.Long));
+
+        Assert.Equal(0, ret);
+        Assert.Equal(0, second.Error);
+        Assert.True(secondDoneFirst, "the softpin evicted the gate while a request using it was still active");
+        Assert.Equal(0u, Bo(h, other, theirs).ReadDword(8));
+        Assert.Equal(0xbadu, Bo(h, h.File, gate).ReadDword(8));
+        Assert.Equal(TargetAddress, Bo(h, other, theirs).GgttOffset);
+    }
+
+    [Fact]
+    public void SoftpinEvictionOfAGttMappedObject_RevokesItsMappingAndFreesItsFenceRegister()
+    {
+        // __i915_vma_evict: before the range goes to another object, i915_vma_revoke_mmap zaps the user's GTT mmap
+        // PTEs (the aperture address would reach the new owner's pages) and i915_vma_revoke_fence clears the
+        // object's fence register (it would detile the new owner's range); the next access faults and binds anew.
+        using var h = DrmHarness.Fast();
+        DrmFile other = h.Driver.Open(7);
+        uint tiled = h.Create();
+        Assert.Equal(0, h.Dev.MapGtt(h.File.ClientId, (int)tiled, TilingMode.X, 512, out GttMapping? map));
+        using (map)
+        {
+            map![1] = 0x1234;
+            BufferObject bo = Bo(h, h.File, tiled);
+            uint at = bo.GgttOffset;
+            FenceRegisterFile fences = h.Dev.Mmaps.Fences;
+            int fence = Enumerable.Range(0, fences.Count).Single(i => fences.OwnerOf(i) is not null);
+            Assert.True(fences.Read(fence).IsValid);
+
+            uint theirs = CreateOn(h, other);
+            uint theirBatch = CreateOn(h, other);
+            Assert.Equal(0, h.Ioctl(other, Requests.GemPwrite, Pwrite(h, theirBatch, Mi.BatchBufferEnd)));
+            Assert.Equal(0, h.Ioctl(other, Requests.Execbuffer2, Execbuf(h, 0, 0, Object(theirs, ObjPinned, at), Object(theirBatch))));
+            Assert.Equal(at, Bo(h, other, theirs).GgttOffset);
+
+            Assert.Equal(0, map.PresentPages);
+            Assert.Null(fences.OwnerOf(fence));
+            Assert.Equal(FenceValue.Cleared, fences.Read(fence));
+
+            long faults = h.Dev.Mmaps.Faults;
+            Assert.Equal(0x1234u, map[1]);
+            Assert.True(h.Dev.Mmaps.Faults > faults, "the access after the eviction did not fault");
+            Assert.NotEqual(at, bo.GgttOffset);
+        }
     }
 
     [Fact]

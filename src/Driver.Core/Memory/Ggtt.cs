@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Driver.Core.Errors;
 using Driver.Core.Locking;
+using Driver.Core.Resv;
 
 namespace Driver.Core.Memory;
 
@@ -121,6 +122,36 @@ public sealed unsafe class Ggtt
         {
             if (bo.Binding is { } node && node.PinCount != 0)
             {
+                return false;
+            }
+
+            RemoveLocked(bo);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="TryRemoveUnpinned"/>, and also refused while <paramref name="bo"/>'s reservation still holds an
+    /// unsignalled fence (__i915_vma_unbind: i915_vma_sync under vm->mutex once the vma is found unpinned), with
+    /// <paramref name="busy"/> set: the caller waits and tries again. A request reaches a binding only through an
+    /// execbuf that pinned it under this mutex and added its fence before unpinning, so a binding found unpinned and
+    /// idle here has no request left that could reach whatever is bound there next.
+    /// </summary>
+    public bool TryRemoveIdle(BufferObject bo, out bool busy)
+    {
+        using (_mutex.Acquire())
+        {
+            busy = false;
+            // Read before the fences (acquire): an execbuf adds its fence before it unpins, so seeing its unpin
+            // means seeing its fence.
+            if (bo.Binding is { } node && Volatile.Read(ref node.PinCount) != 0)
+            {
+                return false;
+            }
+
+            if (bo.Binding is not null && !bo.Resv.TestSignaled(DmaResvUsage.Bookkeep))
+            {
+                busy = true;
                 return false;
             }
 

@@ -641,8 +641,7 @@ public sealed partial class I915Driver
             // still holds it pinned.
             if (bo.Binding is { } b && b.Offset != o.Offset)
             {
-                bo.Resv.WaitTimeout(DmaResvUsage.Bookkeep, -1);
-                if (!ggtt.TryRemoveUnpinned(bo))
+                if (!UnbindWhenIdle(ggtt, bo))
                 {
                     return -Errno.EAGAIN;
                 }
@@ -677,8 +676,7 @@ public sealed partial class I915Driver
                 // eb_vma_misplaced: bound off the asked alignment, it is unbound (once idle) and placed again.
                 if (o.Object!.Binding is { } b && (b.Offset & (alignment - 1)) != 0)
                 {
-                    o.Object.Resv.WaitTimeout(DmaResvUsage.Bookkeep, -1);
-                    if (!ggtt.TryRemoveUnpinned(o.Object))
+                    if (!UnbindWhenIdle(ggtt, o.Object))
                     {
                         return -Errno.EAGAIN;
                     }
@@ -718,8 +716,7 @@ public sealed partial class I915Driver
                 return -Errno.ENOSPC;
             }
 
-            node.Object.Resv.WaitTimeout(DmaResvUsage.Bookkeep, -1);
-            if (!ggtt.TryRemoveUnpinned(node.Object))
+            if (!UnbindWhenIdle(ggtt, node.Object))
             {
                 return -Errno.ENOSPC;
             }
@@ -728,6 +725,31 @@ public sealed partial class I915Driver
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// i915_vma_unbind: waits for <paramref name="bo"/> to be idle, then unbinds it unless pinned (false). A request
+    /// that became active on it during the wait (its execbuf pinned, submitted and unpinned meanwhile) is waited for
+    /// too: the unbind checks idleness under the GGTT mutex (<see cref="Ggtt.TryRemoveIdle"/>), as __i915_vma_unbind
+    /// syncs under vm->mutex. A GTT mmap of the object is revoked and its fence register released with the unbind
+    /// (<c>GttMmapManager.Evict</c>, __i915_vma_evict).
+    /// </summary>
+    private bool UnbindWhenIdle(Ggtt ggtt, BufferObject bo)
+    {
+        while (true)
+        {
+            bo.Resv.WaitTimeout(DmaResvUsage.Bookkeep, -1);
+            bool busy = false;
+            if (Device.Mmaps.Evict(bo, () => ggtt.TryRemoveIdle(bo, out busy)))
+            {
+                return true;
+            }
+
+            if (!busy)
+            {
+                return false;
+            }
+        }
     }
 
     /// <summary>

@@ -179,6 +179,36 @@ public sealed class GttMmapManager : IResetObserver
     }
 
     /// <summary>
+    /// __i915_vma_evict for an unbind of <paramref name="bo"/> from its GGTT range (an execbuf's eviction):
+    /// <paramref name="unbind"/> (which may refuse: pinned, busy) runs under the mmap lock, after the object's
+    /// mappings were zapped and drained (i915_vma_revoke_mmap), so no fault re-installs PTEs to the old range in
+    /// between; when it unbinds, the fence register is released too (i915_vma_revoke_fence), as the range may go to
+    /// another object at once. The next access faults and binds the object again. A refused unbind leaves only
+    /// zapped PTEs, which refault. Returns what <paramref name="unbind"/> returned.
+    /// </summary>
+    public bool Evict(BufferObject bo, Func<bool> unbind)
+    {
+        ArgumentNullException.ThrowIfNull(unbind);
+        using (_lock.Acquire())
+        {
+            if (!_objects.TryGetValue(bo, out GttObject? obj))
+            {
+                return unbind();
+            }
+
+            obj.ZapMappings();
+            Shootdown();
+            if (!unbind())
+            {
+                return false;
+            }
+
+            obj.ReleaseFence(Fences);
+            return true;
+        }
+    }
+
+    /// <summary>
     /// munmap of <paramref name="mapping"/>: zap its PTEs, then the TLB flush (tlb_finish_mmu), so that when it
     /// returns no access through the mapping is in flight: a GEM_CLOSE that follows may free the pages at once, and a
     /// late store would land in whatever object gets them next.

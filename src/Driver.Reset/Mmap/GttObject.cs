@@ -48,8 +48,9 @@ internal sealed class GttObject : IFenceOwner
     public int MappingCount => _mappings.Count;
 
     /// <summary>
-    /// The object's GGTT binding once a fault has bound it (it stays bound until <see cref="MarkReleased"/>). Written
-    /// under the manager's lock before the first PTEs are installed (release); read by accesses after a present PTE.
+    /// The object's GGTT binding once a fault has bound it (an eviction unbinds it only after zapping every mapping;
+    /// the next fault sets it again). Written under the manager's lock before the first PTEs are installed
+    /// (release); read by accesses after a present PTE.
     /// </summary>
     public GgttNode? Node
     {

@@ -1,9 +1,11 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
+using Driver.Core.Ggtt;
 using Driver.Core.Hw;
 using Driver.Core.Resv;
 using Driver.Core.Userptr;
 using Driver.Engines.Isa;
+using Driver.Reset.Mmap;
 using Driver.Testing.Devices;
 
 namespace Driver.Uapi.Tests.Uapi;
@@ -186,6 +188,28 @@ public class UserptrTests
         Assert.Equal(-Errno.EFAULT, ExecRaw(t, new BatchBuilder().End(), written: [late], out _));
         Assert.Equal(0, t.Dev.CloseBuffer(t.Client, handle));
         Assert.Equal(0, t.Dev.CloseBuffer(t.Client, late));
+    }
+
+    /// <summary>
+    /// __assign_mmap_offset: i915_gem_object_never_mmap (userptr's I915_GEM_OBJECT_NO_MMAP) makes a GTT mmap of a
+    /// userptr object -ENODEV. Allowed, the mapping would write through the aperture into the pages the object was
+    /// last built with, which a migration of the process's range leaves behind: the process never sees those writes.
+    /// </summary>
+    [Fact]
+    public void GttMmapOfAUserptrObject_IsEnodev()
+    {
+        using var t = TestDevice.WithoutHeartbeat();
+        var mm = new CpuMm();
+        long addr = mm.Mmap(1);
+        Assert.Equal(0, t.Dev.Userptr(t.Client, mm, addr, Page, 0, out int handle));
+        Assert.Equal(-Errno.ENODEV, t.Dev.MapGtt(t.Client, handle, TilingMode.None, 0, out GttMapping? map));
+        Assert.Null(map);
+        Assert.Equal(-Errno.ENODEV, t.Dev.MapGtt(t.Client, handle, TilingMode.X, 512, out _));
+        // The object itself stays usable.
+        Assert.Equal(0, t.Dev.Bind(t.Client, handle, out uint gpu));
+        Assert.True(Exec(t, new BatchBuilder().StoreDword(gpu, 0x600d).End(), written: [handle]).Wait(Bound.Long));
+        Assert.True(mm.TryRead(addr, out uint v));
+        Assert.Equal(0x600du, v);
     }
 
     /// <summary>i915_gem_userptr_ioctl's argument checks, in its order.</summary>
