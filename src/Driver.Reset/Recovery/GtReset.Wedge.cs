@@ -27,9 +27,15 @@ public sealed partial class GtReset
     /// <summary>intel_gt_set_wedged: declare the device dead; every fence still completes (with -EIO).</summary>
     public void SetWedged(string reason) => SetWedged(reason, quiet: false);
 
-    private void SetWedged(string reason, bool quiet)
+    /// <summary>
+    /// The wedge; <paramref name="terminalBit"/> (WEDGED_ON_INIT/FINI, or -1) is set under the reset mutex, right
+    /// before wedging: every unwedge (and full reset) checks it under that mutex, so one already past its check has
+    /// finished when the bit is set, and the wedge that follows is final. An already wedged GT still takes the mutex
+    /// for it: an unwedge under way would otherwise clear WEDGED after this returned.
+    /// </summary>
+    private void SetWedged(string reason, bool quiet, int terminalBit = -1)
     {
-        if (IsWedged)
+        if (IsWedged && terminalBit < 0)
         {
             return;
         }
@@ -42,6 +48,11 @@ public sealed partial class GtReset
             {
                 using (_mutex.Acquire())
                 {
+                    if (terminalBit >= 0)
+                    {
+                        SetBit(terminalBit);
+                    }
+
                     SetWedgedLocked(reason, parkedByCaller: null, quiet);
                 }
             }
@@ -307,16 +318,8 @@ public sealed partial class GtReset
     /// is the same (the look was racy: a submitter may have slipped in since), and counted, but it is no recovery, so
     /// it is logged at debug level and not raised as an event.
     /// </summary>
-    public void SetWedgedOnFini(string reason, bool quiet = false)
-    {
-        SetBit(ResetFlags.WedgedOnFini);
-        SetWedged(reason, quiet);
-    }
+    public void SetWedgedOnFini(string reason, bool quiet = false) => SetWedged(reason, quiet, ResetFlags.WedgedOnFini);
 
     /// <summary>Wedges the device for good (initialisation failure, WEDGED_ON_INIT): it cannot be unwedged.</summary>
-    public void SetWedgedOnInit(string reason)
-    {
-        SetBit(ResetFlags.WedgedOnInit);
-        SetWedged(reason);
-    }
+    public void SetWedgedOnInit(string reason) => SetWedged(reason, quiet: false, ResetFlags.WedgedOnInit);
 }
