@@ -43,7 +43,7 @@ public sealed partial class GtReset
         bool cookie = Lockdep.BeginSignalling();
         try
         {
-            HoldOffEngineResets();
+            uint taken = HoldOffEngineResets();
             try
             {
                 using (_mutex.Acquire())
@@ -58,7 +58,7 @@ public sealed partial class GtReset
             }
             finally
             {
-                AllowEngineResets();
+                AllowEngineResets(taken);
             }
         }
         finally
@@ -72,25 +72,41 @@ public sealed partial class GtReset
     /// no BACKOFF: it clobbers nothing a ResetLock holder uses). Wedging owns the whole GT: a per-engine reset
     /// running beside it would rewind an engine the wedge has parked too (parking nests), taking its requests from
     /// under the wedge's cancel (i915 serialises the two on the engine's scheduler lock instead; parking is this
-    /// simulator's equivalent, and it nests, so the bits do it). Order: engine bits, then the reset mutex.
+    /// simulator's equivalent, and it nests, so the bits do it). Order: engine bits, then the reset mutex. A bit the
+    /// calling thread already holds (<see cref="EngineResetLock"/>, <see cref="ResetGlobalLock"/>: the selftests wedge
+    /// under them, as igt_wedged_reset does, and intel_gt_set_wedged takes no bit) keeps every other reset out
+    /// already, and this thread is not resetting meanwhile: it is skipped, not waited for. Returns the bits taken.
     /// </summary>
-    private void HoldOffEngineResets()
+    private uint HoldOffEngineResets()
     {
+        uint taken = 0;
         for (int id = 0; id < EngineIds.Count; id++)
         {
+            if (HoldsEngineBitItself(id))
+            {
+                continue;
+            }
+
             while (TestAndSetBit(ResetFlags.ResetEngine + id))
             {
                 WaitForBitClear(ResetFlags.ResetEngine + id);
             }
+
+            taken |= 1u << id;
         }
+
+        return taken;
     }
 
-    /// <summary>Releases the bits taken by <see cref="HoldOffEngineResets"/> and wakes their waiters.</summary>
-    private void AllowEngineResets()
+    /// <summary>Releases the bits <see cref="HoldOffEngineResets"/> took (<paramref name="taken"/>) and wakes their waiters.</summary>
+    private void AllowEngineResets(uint taken)
     {
         for (int id = 0; id < EngineIds.Count; id++)
         {
-            ClearBitAndWake(ResetFlags.ResetEngine + id);
+            if ((taken & (1u << id)) != 0)
+            {
+                ClearBitAndWake(ResetFlags.ResetEngine + id);
+            }
         }
     }
 

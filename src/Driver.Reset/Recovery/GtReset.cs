@@ -351,8 +351,31 @@ public sealed partial class GtReset
         EnterBackoff();
 
         QuiesceForFullReset();
-        return new Releaser(LeaveBackoff);
+        for (int id = 0; id < EngineIds.Count; id++)
+        {
+            Volatile.Write(ref _engineBitOwners[id], Thread.CurrentThread);
+        }
+
+        return new Releaser(() =>
+        {
+            for (int id = 0; id < EngineIds.Count; id++)
+            {
+                Volatile.Write(ref _engineBitOwners[id], null);
+            }
+
+            LeaveBackoff();
+        });
     }
+
+    /// <summary>
+    /// The thread that holds each RESET_ENGINE bit through <see cref="EngineResetLock"/> or
+    /// <see cref="ResetGlobalLock"/> (null: none, or an internal holder). Written only by that thread, before the bit
+    /// is released, so <see cref="HoldsEngineBitItself"/> is exact for the calling thread whatever it reads of others.
+    /// </summary>
+    private readonly Thread?[] _engineBitOwners = new Thread?[EngineIds.Count];
+
+    /// <summary>Whether the calling thread holds engine <paramref name="id"/>'s RESET_ENGINE bit through one of the lock APIs.</summary>
+    private bool HoldsEngineBitItself(int id) => ReferenceEquals(Volatile.Read(ref _engineBitOwners[id]), Thread.CurrentThread);
 
     /// <summary>
     /// The RESET_ENGINE bit of <paramref name="id"/>, for code that drives <see cref="ResetEngine(Engine, string)"/> itself (the
@@ -367,7 +390,12 @@ public sealed partial class GtReset
             WaitForBitClear(bit);
         }
 
-        return new Releaser(() => ClearBitAndWake(bit));
+        Volatile.Write(ref _engineBitOwners[(int)id], Thread.CurrentThread);
+        return new Releaser(() =>
+        {
+            Volatile.Write(ref _engineBitOwners[(int)id], null);
+            ClearBitAndWake(bit);
+        });
     }
 
     private bool HoldsEveryEngineBit()
