@@ -286,15 +286,23 @@ public sealed unsafe class Ggtt
             }
 
             uint[] read = new uint[(int)Math.Min(node.Size, Math.Max(maxBytes, 0)) / 4];
-            for (int i = 0; i < read.Length; i++)
+            // A page at a time (node offsets are page aligned): a capture copies megabytes while the engine waits for
+            // its reset, so not a PTE lookup per dword. A snapshot: no ordering with writers beyond the mutex.
+            const int PageDwords = DeviceMemory.PageSize / 4;
+            for (int i = 0; i < read.Length; i += PageDwords)
             {
-                if (!TryRead(node.Offset + (uint)i * 4, out read[i]))
+                nint page = PteAt(node.Offset + (uint)i * 4);
+                if (page == 0)
                 {
                     read = read[..i];
                     break;
                 }
+
+                int n = Math.Min(PageDwords, read.Length - i);
+                new ReadOnlySpan<uint>((void*)page, n).CopyTo(read.AsSpan(i, n));
             }
 
+            GC.KeepAlive(this);
             dwords = read;
             return node;
         }
