@@ -225,12 +225,11 @@ public sealed class ExeclistsEngine : Engine
     public override void Schedule(Request rq, int priority)
     {
         // i915_schedule only ever raises a priority.
-        if (priority <= rq.Priority)
+        if (!rq.RaisePriority(priority))
         {
             return;
         }
 
-        rq.Priority = priority;
         _reschedule.Enqueue(rq);
         Kick();
     }

@@ -102,10 +102,7 @@ public sealed class SchedQueue
 
         PrioList top = _levels[0];
         Request first = top.Head!.Timeline.SchedFirst!;
-        if (first.Priority < top.Priority)
-        {
-            first.Priority = top.Priority;
-        }
+        first.RaisePriority(top.Priority);
 
         Remove(first);
         return first;
