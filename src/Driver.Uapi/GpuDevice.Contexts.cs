@@ -100,8 +100,8 @@ public sealed partial class GpuDevice
     /// unknown context; -EINVAL for an unknown parameter or a non-zero <paramref name="size"/>. Bannable,
     /// Recoverable and Persistence take any non-zero value as "on". Bannable 0 needs privilege (-EPERM).
     /// Persistence: no change is 0; turning it on without hangcheck is -EINVAL, off without engine reset -ENODEV
-    /// (__context_set_persistence). Priority: -1023..1023 else -EINVAL, above 0 needs privilege (-EPERM); it is
-    /// stored and read back but not yet used for scheduling.
+    /// (__context_set_persistence). Priority: -1023..1023 else -EINVAL, above 0 needs privilege (-EPERM); requests
+    /// built afterwards take it (the engines schedule by it and pass it on to the requests they wait on).
     /// </summary>
     public int SetContextParam(int clientId, int contextId, ContextParam param, long value, uint size = 0)
     {

@@ -6,16 +6,20 @@ namespace Driver.Uapi;
 
 public sealed partial class GpuDevice
 {
-
     /// <summary>
     /// The i915.enable_hangcheck module parameter, writable at run time. Off, a closed persistent context's work is
     /// cancelled rather than left running (nothing would stop a hog), persistence cannot be turned on
-    /// (proto_context_set_persistence: -EINVAL), and GETPARAM HAS_GPU_RESET reports 0.
+    /// (proto_context_set_persistence: -EINVAL), GETPARAM HAS_GPU_RESET reports 0, and the heartbeat declares no hang
+    /// (<see cref="Driver.Reset.Hangcheck.Heartbeat.HangcheckEnabled"/>).
     /// </summary>
     public bool EnableHangcheck
     {
         get => Reset.EnableHangcheck;
-        set => Reset.EnableHangcheck = value;
+        set
+        {
+            Reset.EnableHangcheck = value;
+            Heartbeat.HangcheckEnabled = value;
+        }
     }
 
     /// <summary>

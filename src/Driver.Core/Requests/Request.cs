@@ -356,7 +356,8 @@ public sealed class Request : DmaFence
     /// <summary>
     /// Scheduling priority (i915's rq->sched.attr.priority): the context's I915_CONTEXT_PARAM_PRIORITY when the
     /// request was built, or a kernel pulse's own. Only ever raised afterwards, through its engine's
-    /// <c>Schedule</c> (the heartbeat's ladder) or by priority inheritance from a later request of its timeline.
+    /// <c>Schedule</c> (the heartbeat's ladder), or by priority inheritance: from a request waiting on it (__i915_schedule)
+    /// or from a later request of its timeline.
     /// </summary>
     public int Priority
     {
@@ -364,6 +365,28 @@ public sealed class Request : DmaFence
         set => Volatile.Write(ref _priority, value);
     }
     private int _priority;
+
+    /// <summary>
+    /// Raises <see cref="Priority"/> to <paramref name="priority"/> if that is higher; never lowers it, however many
+    /// threads raise it at once (a submitter passing its priority to its signalers, the heartbeat, the engine's
+    /// in-timeline inheritance). True when this call raised it.
+    /// </summary>
+    public bool RaisePriority(int priority)
+    {
+        int current = Volatile.Read(ref _priority);
+        while (priority > current)
+        {
+            int seen = Interlocked.CompareExchange(ref _priority, priority, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+
+        return false;
+    }
 
     /// <summary>Engine-owned: the engine's priority list holding the request while it waits there (null otherwise).</summary>
     public object? SchedList { get; set; }

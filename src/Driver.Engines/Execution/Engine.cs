@@ -182,14 +182,24 @@ public abstract class Engine : IStoppable, IDisposable
     /// <summary>
     /// preempt_timeout_ms: how long a batch may refuse a preemption (no arbitration point) before
     /// <see cref="PreemptTimeoutInterrupt"/> is raised; zero disables it. A banned context's batch gets
-    /// <see cref="BannedPreemptTimeout"/> whatever this says.
+    /// <see cref="BannedPreemptTimeout"/> whatever this says. A write applies to a preemption already pending too: its
+    /// timer restarts with the new value, or stops at zero (preempt_timeout_store's set_timer_ms).
     /// </summary>
     public TimeSpan PreemptTimeout
     {
         get => TimeSpan.FromTicks(Interlocked.Read(ref _preemptTimeoutTicks));
-        set => Interlocked.Exchange(ref _preemptTimeoutTicks, Math.Max(0, value.Ticks));
+        set
+        {
+            Interlocked.Exchange(ref _preemptTimeoutTicks, Math.Max(0, value.Ticks));
+            // After the value: an engine that sees the new count reads the new value.
+            Interlocked.Increment(ref _preemptTimeoutWrites);
+        }
     }
     private long _preemptTimeoutTicks = TimeSpan.FromMilliseconds(640).Ticks;
+
+    /// <summary>Writes of <see cref="PreemptTimeout"/> so far: a pending preemption's timer re-arms when this moves.</summary>
+    protected long PreemptTimeoutWrites => Interlocked.Read(ref _preemptTimeoutWrites);
+    private long _preemptTimeoutWrites;
 
     /// <summary>INTEL_CONTEXT_BANNED_PREEMPT_TIMEOUT_MS: a banned or closed context is thrown off within 1 ms.</summary>
     public static readonly TimeSpan BannedPreemptTimeout = TimeSpan.FromMilliseconds(1);

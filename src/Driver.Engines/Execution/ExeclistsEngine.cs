@@ -98,6 +98,9 @@ public sealed class ExeclistsEngine : Engine
     private long _preemptArmedProgress;
     private bool _preemptArmedBanned;
     private bool _preemptFired;
+
+    /// <summary>The <see cref="Engine.PreemptTimeout"/> writes counted when the timer was last armed.</summary>
+    private long _preemptArmedWrites;
     private long _preemptions;
     private readonly Action<Request> _cancelBanned;
     private readonly Func<Request, bool> _droppableBanned;
@@ -225,12 +228,11 @@ public sealed class ExeclistsEngine : Engine
     public override void Schedule(Request rq, int priority)
     {
         // i915_schedule only ever raises a priority.
-        if (priority <= rq.Priority)
+        if (!rq.RaisePriority(priority))
         {
             return;
         }
 
-        rq.Priority = priority;
         _reschedule.Enqueue(rq);
         Kick();
     }
@@ -879,9 +881,14 @@ public sealed class ExeclistsEngine : Engine
         }
 
         bool banned = active.Context.IsBannedOn(active.Engine);
-        if (_preemptTarget != active || (banned && !_preemptArmedBanned))
+        long writes = PreemptTimeoutWrites;
+        if (_preemptTarget != active || (banned && !_preemptArmedBanned)
+            || (writes != _preemptArmedWrites && !_preemptFired && !banned))
         {
-            // Armed afresh, or re-armed with the short timeout once the context is banned (kill_engines' pulse).
+            // Armed afresh, or re-armed with the short timeout once the context is banned (kill_engines' pulse), or
+            // restarted with a preempt_timeout_ms written meanwhile (preempt_timeout_store: set_timer_ms on the
+            // pending preemption; 0 stops it).
+            _preemptArmedWrites = writes;
             TimeSpan timeout = banned ? BannedPreemptTimeout : PreemptTimeout;
             _preemptTimeoutTicks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
             _preemptArmedAt = now;

@@ -102,10 +102,7 @@ public sealed class SchedQueue
 
         PrioList top = _levels[0];
         Request first = top.Head!.Timeline.SchedFirst!;
-        if (first.Priority < top.Priority)
-        {
-            first.Priority = top.Priority;
-        }
+        first.RaisePriority(top.Priority);
 
         Remove(first);
         return first;
@@ -143,7 +140,9 @@ public sealed class SchedQueue
     /// </summary>
     public void Reschedule(Request rq)
     {
-        if (rq.SchedList is PrioList list && list.Priority != rq.Priority)
+        // Only a list of this queue: a raise is looked at some time after it was asked for, and a request that
+        // finished meanwhile may already be queued on another engine in a new life (the request slab).
+        if (rq.SchedList is PrioList list && list.Owner == this && list.Priority != rq.Priority)
         {
             Unlink(list, rq);
             LinkTail(Lookup(rq.Priority), rq);
@@ -240,7 +239,7 @@ public sealed class SchedQueue
             }
         }
 
-        PrioList list = _free.Count > 0 ? _free.Pop() : new PrioList();
+        PrioList list = _free.Count > 0 ? _free.Pop() : new PrioList(this);
         list.Priority = priority;
         _levels.Insert(i, list);
         return list;
@@ -313,8 +312,9 @@ public sealed class SchedQueue
     }
 
     /// <summary>One priority's FIFO (i915_priolist).</summary>
-    private sealed class PrioList
+    private sealed class PrioList(SchedQueue owner)
     {
+        public readonly SchedQueue Owner = owner;
         public int Priority;
         public Request? Head;
         public Request? Tail;

@@ -123,6 +123,7 @@ public sealed class IntelGt : IDisposable
             // timeline->mutex → fs_reclaim (→ dma_fence_map: reclaim may wait on fences).
             Lockdep.MightAlloc();
             Request rq = Requests.Rent(tl, tl.NextSeqno(), batchAddress, flags);
+            Request? prev;
             try
             {
                 rq.Props = this[engine].Props;
@@ -132,7 +133,7 @@ public sealed class IntelGt : IDisposable
                     rq.Priority = p;
                 }
 
-                Request? prev = tl.Last;
+                prev = tl.Last;
                 // Timeline order: a predecessor still held on its own dependencies must complete first. One already
                 // submitted is ahead of us in the engine's queue, which keeps a timeline's requests in order.
                 if (prev is not null && !prev.IsSubmitted && !prev.IsSignaled)
@@ -177,7 +178,50 @@ public sealed class IntelGt : IDisposable
             }
 
             rq.Commit(_submitNotify);
+            BumpSignalers(rq, prev);
             return rq;
+        }
+    }
+
+    /// <summary>
+    /// Priority inheritance (__i915_schedule, run by i915_request_add through __i915_request_queue): every request of
+    /// this GT that <paramref name="rq"/> waits on, directly or through its own signalers, and that has a lower
+    /// priority, is raised to <paramref name="rq"/>'s on its engine, so low-priority work a high-priority request
+    /// depends on is not starved by medium-priority work (priority inversion). A signaler already running has no
+    /// signalers left to raise. <paramref name="prev"/> is the previous request of the timeline, awaited in order.
+    /// </summary>
+    private void BumpSignalers(Request rq, Request? prev)
+    {
+        int prio = rq.Priority;
+        Stack<Request>? walk = null;
+        if (prev is not null)
+        {
+            Bump(prev, prio, ref walk);
+        }
+
+        for (Request? node = rq; node is not null; node = walk is { Count: > 0 } ? walk.Pop() : null)
+        {
+            foreach (DmaFence fence in node.InFences)
+            {
+                if (fence is Request signaler && IsOurs(signaler))
+                {
+                    Bump(signaler, prio, ref walk);
+                }
+            }
+        }
+    }
+
+    private void Bump(Request signaler, int prio, ref Stack<Request>? walk)
+    {
+        if (signaler.IsSignaled || signaler.Priority >= prio)
+        {
+            return;
+        }
+
+        this[signaler.Engine].Schedule(signaler, prio);
+        if (!signaler.Started)
+        {
+            (walk ??= new Stack<Request>()).Push(signaler);
         }
     }
 

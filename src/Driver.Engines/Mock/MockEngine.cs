@@ -118,12 +118,11 @@ public sealed class MockEngine : Engine
     /// </summary>
     public override void Schedule(Request rq, int priority)
     {
-        if (priority <= rq.Priority)
+        if (!rq.RaisePriority(priority))
         {
             return;
         }
 
-        rq.Priority = priority;
         if (rq.IsPulse && (Active is not { } active || priority > active.Priority))
         {
             Volatile.Write(ref _preempt, rq);

@@ -85,6 +85,18 @@ public sealed class Heartbeat : IDisposable
     /// </summary>
     public event Action<EngineId, int>? PulseStep;
 
+    /// <summary>
+    /// The i915.enable_hangcheck module parameter as the heartbeat reads it: off, a pulse is never raised nor a hang
+    /// declared (heartbeat(): without enable_hangcheck the worker drops its systole and does not re-arm), and a revoked
+    /// context's engine is reset at once, as with no heartbeat. The engines' preempt timers are not affected.
+    /// </summary>
+    public bool HangcheckEnabled
+    {
+        get => Volatile.Read(ref _hangcheckEnabled) != 0;
+        set => Volatile.Write(ref _hangcheckEnabled, value ? 1 : 0);
+    }
+    private int _hangcheckEnabled = 1;
+
     /// <summary>Sets one engine's heartbeat interval (sysfs heartbeat_interval_ms); zero disables it.</summary>
     public void SetInterval(EngineId engine, TimeSpan interval) => Interlocked.Exchange(ref _intervalTicks[(int)engine], ToTicks(interval));
 
@@ -180,7 +192,7 @@ public sealed class Heartbeat : IDisposable
                 int generation = active.Generation;
 
                 EngineBeat beat = _beats[(int)engine.Id];
-                if (Interlocked.Read(ref _intervalTicks[(int)engine.Id]) <= 0)
+                if (Interlocked.Read(ref _intervalTicks[(int)engine.Id]) <= 0 || !HangcheckEnabled)
                 {
                     _worker.Queue(engine.Id.Mask(), ErrorFlags.None, $"context {ctx} revoked on {engine.Name}", active,
                         blameGeneration: generation);
@@ -280,6 +292,14 @@ public sealed class Heartbeat : IDisposable
         long interval = Interlocked.Read(ref _intervalTicks[(int)engine.Id]);
         if (interval <= 0)
         {
+            return;
+        }
+
+        if (!HangcheckEnabled)
+        {
+            // heartbeat()'s exit without enable_hangcheck: the systole is dropped and nothing is re-armed, so no pulse
+            // ever climbs to a reset.
+            beat.Clear(now);
             return;
         }
 

@@ -236,4 +236,33 @@ public sealed class SchedulingTests : IDisposable
         Assert.Equal(1, low.Status);
         Assert.Equal(0u, flags[0]);
     }
+
+    [Fact]
+    public void AWaitersPriorityIsInheritedByItsQueuedSignalerOfAnotherContext()
+    {
+        // __i915_schedule (i915_request_add -> __i915_request_queue -> i915_schedule): a request's priority is passed
+        // to every signaler it waits on that has not yet run, whatever its timeline or engine, so low-priority work a
+        // high-priority request depends on is not starved by medium-priority work (priority inversion). Here the
+        // signaler of another context, queued at -100 behind a medium (0) spinner, is bumped to the waiter's 100:
+        // it preempts the spinner, and the waiter completes while the spinner still spins.
+        TestBuffer flags = _h.NewBuffer();
+        (TestBuffer spin, Request spinner) = Spin(flags.At(0), preemptible: true, Context(0));
+        Poll.Until(() => flags[0] == 1, "the medium-priority spinner to start");
+
+        TestBuffer target = _h.NewBuffer();
+        Request signaler = Store(target, 0, 0x10, Context(-100));
+        Request waiter = _h.Submit(new BatchBuilder().StoreDword(target.At(1), 0x20).End(), context: Context(100),
+            inFences: [signaler]);
+
+        bool done = waiter.Wait(Bound.Long);
+        bool spinnerStillSpinning = !spinner.IsSignaled;
+        End(spin);
+        Assert.True(spinner.Wait(Bound.Long));
+        Assert.True(done, $"the high-priority waiter starved behind its low-priority signaler (signaler priority {signaler.Priority}, started {signaler.Started})");
+        Assert.True(spinnerStillSpinning);
+        Assert.Equal(100, signaler.Priority);
+        Assert.Equal(1, signaler.Status);
+        Assert.Equal(1, waiter.Status);
+        Assert.Equal([0x10u, 0x20u], new[] { target[0], target[1] });
+    }
 }

@@ -41,4 +41,29 @@ public sealed class HeartbeatIntervalTests
         AssertStatus(1, hang.Fence, "spinner on the engine without heartbeat");
         AssertStatus(1, clock.Fence, "bcs0 spinner");
     }
+
+    [Fact]
+    public void EnableHangcheckOffStopsTheHeartbeatFromDeclaringAHang()
+    {
+        // heartbeat(): "if (!engine->i915->params.enable_hangcheck || !next_heartbeat(engine))" drops the systole and
+        // does not re-arm: with i915.enable_hangcheck=N written at run time the pulse never climbs its ladder, so a
+        // non-preemptible hog is not reset for "stopped heartbeat" (IGT sysfs_preempt_timeout@off turns hangcheck off
+        // this way, with preempt_timeout_ms 0, and expects the hog to live for 150 s).
+        using var t = TestDevice.Fast(reset: r => r with { HeartbeatInterval = TimeSpan.FromMilliseconds(20), PreemptTimeout = TimeSpan.Zero });
+        GpuDevice dev = t.Dev;
+        dev.EnableHangcheck = false;
+        int c = OpenClient(dev);
+
+        using Spinner hog = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
+        // Twenty intervals: far past the four or five the ladder takes to reset a hog with hangcheck on.
+        Poll.Until(HeartbeatSweptAfter(dev, TimeSpan.FromMilliseconds(400)), "the heartbeat to sweep past twenty intervals");
+        WaitRecoveryIdle(dev);
+
+        Assert.False(hog.Fence.IsSignaled, $"the hog was stopped with enable_hangcheck off (status {hog.Fence.Status})");
+        Assert.Equal(0L, dev.Heartbeat.HangsReported);
+        Assert.Equal(0, dev.Reset.TotalEngineResets);
+        Assert.Equal(0, dev.Reset.Events.Count(GpuEventKind.Error));
+        hog.End();
+        AssertStatus(1, hog.Fence, "the hog, ended by the CPU");
+    }
 }

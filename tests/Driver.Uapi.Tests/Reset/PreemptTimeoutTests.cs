@@ -186,4 +186,74 @@ public sealed class PreemptTimeoutTests
         spin.End();
         AssertStatus(1, spin.Fence, "the spinner");
     }
+
+    /// <summary>
+    /// A non-preemptible hog in a low-priority context with a default-priority store queued behind it on rcs0, which
+    /// has no heartbeat: the preemption stays pending, with the engine's preempt timer armed against the hog.
+    /// </summary>
+    private static (Spinner Hog, DmaFence Work) PendingPreemption(GpuDevice dev)
+    {
+        Assert.Equal(0, dev.SetHeartbeatInterval(EngineId.Rcs0, TimeSpan.Zero));
+        int c = OpenClient(dev);
+        int low = CreateContext(dev, c);
+        Assert.Equal(0, dev.SetContextParam(c, low, ContextParam.Priority, -1023));
+        int high = CreateContext(dev, c);
+        var target = new TargetBuffer(dev, c);
+        var stores = new StoreBatches(dev, c);
+        Spinner hog = StartSpinner(dev, c, new SpinnerOptions { Context = low, Engine = EngineId.Rcs0, NoPreemption = true });
+        DmaFence work = stores.Store(high, EngineId.Rcs0, target.Slot(0), 1);
+        Poll.Until(() => dev.Gt[EngineId.Rcs0].PreemptTarget == hog.Fence, "rcs0 to arm its preempt timer against the hog");
+        return (hog, work);
+    }
+
+    [Fact]
+    public void APreemptTimeoutWrittenWhileAPreemptionIsPendingAppliesToIt()
+    {
+        // preempt_timeout_store: "if (READ_ONCE(engine->execlists.pending[0])) set_timer_ms(&engine->execlists.preempt,
+        // timeout)": the new value re-arms the timer of the preemption already pending (IGT sysfs_preempt_timeout@off
+        // sets 0, then 1 with a hog holding off a higher priority, and waits for the hog's reset).
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
+        Assert.Equal(0, dev.SetPreemptTimeout(EngineId.Rcs0, TimeSpan.Zero));
+        (Spinner hog, DmaFence work) = PendingPreemption(dev);
+        using (hog)
+        {
+            long mark = dev.Gt[EngineId.Rcs0].SafePoints;
+            Poll.Until(() => dev.Gt[EngineId.Rcs0].SafePoints - mark > 1000, "the hog to run on with the timeout off");
+            Assert.False(hog.Fence.IsSignaled, "the hog was reset with preempt_timeout_ms 0");
+
+            Assert.Equal(0, dev.SetPreemptTimeout(EngineId.Rcs0, TimeSpan.FromMilliseconds(1)));
+
+            AssertStatus(-Errno.EIO, hog.Fence, "the hog, once preempt_timeout_ms is 1");
+            AssertStatus(1, work, "the higher-priority store");
+            WaitRecoveryIdle(dev);
+            Assert.Contains(dev.Reset.Events.History, e => e.Kind == GpuEventKind.EngineReset && e.Message == "preemption time out");
+        }
+    }
+
+    [Fact]
+    public void APreemptTimeoutOfZeroWrittenWhileAPreemptionIsPendingCancelsItsTimer()
+    {
+        // preempt_timeout_store: set_timer_ms(preempt, 0) cancels the pending preemption's timer: 0 disables the
+        // reset on preemption failure for the hog already holding off the queued work, not only for later ones.
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
+        Assert.Equal(0, dev.SetPreemptTimeout(EngineId.Rcs0, TimeSpan.FromMilliseconds(1000)));
+        (Spinner hog, DmaFence work) = PendingPreemption(dev);
+        using (hog)
+        {
+            Assert.Equal(0, dev.SetPreemptTimeout(EngineId.Rcs0, TimeSpan.Zero));
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long mark = dev.Gt[EngineId.Rcs0].SafePoints;
+            Poll.Until(() => clock.Elapsed > TimeSpan.FromMilliseconds(2500) && dev.Gt[EngineId.Rcs0].SafePoints - mark > 1000,
+                "the hog to run on past the old timeout");
+            WaitRecoveryIdle(dev);
+            Assert.False(hog.Fence.IsSignaled, $"the hog was reset after preempt_timeout_ms was set to 0 (status {hog.Fence.Status})");
+            Assert.Equal(0, dev.Reset.TotalEngineResets);
+            hog.End();
+            AssertStatus(1, hog.Fence, "the hog, ended by the CPU");
+            AssertStatus(1, work, "the higher-priority store");
+        }
+    }
 }
