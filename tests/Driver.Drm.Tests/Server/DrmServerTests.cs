@@ -106,6 +106,34 @@ public sealed class DrmServerTests : IDisposable
     }
 
     [Fact]
+    public void An_empty_message_on_a_file_socket_is_not_its_last_close()
+    {
+        // drm_release runs only at the last fput of the file: nothing a holder of the fd sends can release it under
+        // the other holders (a copy passed to another process by SCM_RIGHTS, a fork child). A zero-length
+        // SOCK_SEQPACKET message reads as 0 bytes, as EOF does, but the peer is still there: it is a malformed
+        // request, not the last close.
+        using TestSocket file = OpenFile();
+        (TestSocket channel, ulong token) = OpenChannel();
+        using (channel)
+        {
+            file.Send([]);
+            int? status = null;
+            try
+            {
+                file.Send(TestSocket.Request(ShimProtocol.OpIoctl, token, FakeDrmDriver.WhoAmI));
+                status = channel.Receive().Status;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // the server closed the file's socket (EPIPE) or never answered
+            }
+            Assert.True(_driver.Releases == 0, $"the file was released by an empty message ({_driver.Releases} releases)");
+            Assert.Equal(1, status); // the file still answers: the first client's id
+            Assert.Equal(1, _server.OpenFiles);
+        }
+    }
+
+    [Fact]
     public void Malformed_first_message_closes_the_connection_without_a_file()
     {
         using var bad = new TestSocket(_server.SocketPath);
