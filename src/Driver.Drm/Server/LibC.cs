@@ -167,7 +167,11 @@ internal static unsafe partial class LibC
         }
     }
 
-    /// <summary>Receives one message; 0 at EOF, negative errno on error.</summary>
+    /// <summary>
+    /// Receives one message; 0 at EOF, negative errno on error. A zero-length SOCK_SEQPACKET message also reads as
+    /// 0 bytes, but its sender is still there: it is skipped, so that only the peer's last close (or a shutdown) is
+    /// EOF. After the peer has gone (POLLRDHUP) a 0 is EOF, whatever a dead client queued last.
+    /// </summary>
     public static int Receive(int socket, Span<byte> buffer)
     {
         fixed (byte* p = buffer)
@@ -175,9 +179,13 @@ internal static unsafe partial class LibC
             while (true)
             {
                 nint n = recv(socket, p, (nuint)buffer.Length, 0);
-                if (n >= 0)
+                if (n > 0 || (n == 0 && PeerGone(socket)))
                 {
                     return (int)n;
+                }
+                if (n == 0)
+                {
+                    continue; // an empty message from a live peer: malformed, not the end
                 }
                 int err = Marshal.GetLastPInvokeError();
                 if (err != Eintr)
@@ -187,4 +195,36 @@ internal static unsafe partial class LibC
             }
         }
     }
+
+    /// <summary>Whether the socket's peer has closed or either end shut it down (unix_dgram_poll's POLLRDHUP).</summary>
+    private static bool PeerGone(int socket)
+    {
+        const short PollIn = 0x1, PollRdHup = 0x2000;
+        PollFd pfd = new() { Fd = socket, Events = PollRdHup };
+        while (true)
+        {
+            int n = poll(&pfd, 1, 0);
+            if (n >= 0)
+            {
+                // POLLHUP/POLLERR/POLLNVAL too (a socket that cannot be polled is not read from again); POLLIN
+                // alone is only the next message.
+                return n > 0 && (pfd.REvents & ~PollIn) != 0;
+            }
+            if (Marshal.GetLastPInvokeError() != Eintr)
+            {
+                return true;
+            }
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short REvents;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int poll(PollFd* fds, nuint count, int timeoutMs);
 }
