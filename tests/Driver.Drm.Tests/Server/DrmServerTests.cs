@@ -134,6 +134,26 @@ public sealed class DrmServerTests : IDisposable
     }
 
     [Fact]
+    public void A_file_and_its_requests_belong_to_the_connecting_process_not_to_the_pid_it_claims()
+    {
+        // drm_file_alloc: file->pid is the opener's (task_tgid(current)); an ioctl's copy_from_user/copy_to_user and
+        // capable() act on the calling task. The socket is open to every uid (a client that dropped root), so a
+        // client naming another process in its messages (pid 1 here) must not have the server read, write or vouch
+        // for that process: the pid is the peer's (SO_PEERCRED), whatever the message says.
+        const int Claimed = 1;
+        using var file = new TestSocket(_server.SocketPath);
+        file.Send(TestSocket.Request(ShimProtocol.OpFile, pid: Claimed));
+        Assert.Equal(0, file.Receive().Status);
+        Assert.Equal(Environment.ProcessId, _driver.LastOpenPid);
+        using var channel = new TestSocket(_server.SocketPath);
+        channel.Send(TestSocket.Request(ShimProtocol.OpChannel, pid: Claimed));
+        (int status, ulong token) = channel.Receive();
+        Assert.Equal(0, status);
+        file.Send(TestSocket.Request(ShimProtocol.OpIoctl, token, FakeDrmDriver.CallerPid, pid: Claimed));
+        Assert.Equal(Environment.ProcessId, channel.Receive().Status);
+    }
+
+    [Fact]
     public void Malformed_first_message_closes_the_connection_without_a_file()
     {
         using var bad = new TestSocket(_server.SocketPath);
