@@ -169,7 +169,12 @@ public sealed unsafe class DrmServer : IDisposable
     {
         byte[] buffer = new byte[ShimProtocol.RequestSize + 1];
         int n = LibC.Receive(fd, buffer);
-        ShimRequest? first = n > 0 ? ShimProtocol.Parse(buffer.AsSpan(0, n)) : null;
+        // The pid is the connecting process's (drm_file_alloc's task_tgid(current); copy_from_user and capable() act on
+        // the calling task), never the one the message names: the socket is open to every uid, and a claimed pid would
+        // have the server read, write and vouch for a process the client does not own.
+        int peer = LibC.PeerPid(fd);
+        ShimRequest? first = n > 0 && peer > 0 && ShimProtocol.Parse(buffer.AsSpan(0, n)) is { } claimed
+            ? claimed with { Pid = peer } : null;
         switch (first)
         {
             case { Op: ShimProtocol.OpFile } r:
@@ -262,7 +267,7 @@ public sealed unsafe class DrmServer : IDisposable
 
     private void ServeChannel(int fd, ShimRequest hello, byte[] buffer)
     {
-        var channel = new ReplyChannel(fd, (ulong)Interlocked.Increment(ref _nextToken));
+        var channel = new ReplyChannel(fd, (ulong)Interlocked.Increment(ref _nextToken), hello.Pid);
         _channels[channel.Token] = channel;
         var worker = new Thread(() => Work(channel)) { IsBackground = true, Name = $"drm-chan-{hello.Pid}/{hello.Tid}" };
         worker.Start();
@@ -295,8 +300,10 @@ public sealed unsafe class DrmServer : IDisposable
 
     private void Work(ReplyChannel channel)
     {
-        foreach ((ShimRequest r, FileConnection? file) in channel.Take())
+        foreach ((ShimRequest claimed, FileConnection? file) in channel.Take())
         {
+            // Whatever pid the request names, it runs for the thread whose channel answers it (the connecting process).
+            ShimRequest r = claimed with { Pid = channel.Pid };
             var caller = new ProcessCaller(r.Pid, _syncFiles, _syncobjFiles) { SignalPending = channel.Begin(r.Seq) };
             IReadOnlyList<ArenaRun>? runs = null;
             IDisposable? mapping = null;

@@ -196,6 +196,21 @@ internal static unsafe partial class LibC
         }
     }
 
+    /// <summary>
+    /// The pid of the process that connected the socket's peer end (SO_PEERCRED, in the server's pid namespace), as
+    /// the kernel recorded it at connect(): what a client writes in its messages cannot change it. -1 on failure.
+    /// </summary>
+    public static int PeerPid(int socket)
+    {
+        const int SoPeerCred = 17;
+        int* cred = stackalloc int[3]; // struct ucred: pid, uid, gid
+        uint length = 12;
+        return getsockopt(socket, SolSocket, SoPeerCred, cred, &length) == 0 && length >= 4 && cred[0] > 0 ? cred[0] : -1;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int getsockopt(int fd, int level, int name, void* value, uint* length);
+
     /// <summary>Whether the socket's peer has closed or either end shut it down (unix_dgram_poll's POLLRDHUP).</summary>
     private static bool PeerGone(int socket)
     {
