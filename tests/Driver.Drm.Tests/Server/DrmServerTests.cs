@@ -153,6 +153,45 @@ public sealed class DrmServerTests : IDisposable
         Assert.Equal(Environment.ProcessId, channel.Receive().Status);
     }
 
+    [ShimFact]
+    public void A_request_naming_another_processs_channel_is_not_run_for_it()
+    {
+        // An ioctl runs for the task that made it and returns to it (drm_ioctl: copy_from_user/copy_to_user on
+        // current's memory): no process can make one run as another or put an answer into another's wait. A request
+        // on a DRM file names its thread's channel by token; one naming a channel that another process connected
+        // (here a file request from this process with the token of channel_owner's channel) must not run there.
+        string dir = Directory.CreateTempSubdirectory("gpusim-channel-owner-").FullName;
+        string binary = Path.Combine(dir, "channel_owner");
+        (int cc, string ccOutput) = ShimClient.RunTool("cc", ["-std=c11", "-Wall", "-Wextra", "-Werror", "-o", binary,
+            Path.Combine(AppContext.BaseDirectory, "Native", "channel_owner.c")]);
+        Assert.True(cc == 0, $"cc failed: {ccOutput}");
+        var psi = new System.Diagnostics.ProcessStartInfo(binary, [_server.SocketPath])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        using System.Diagnostics.Process owner = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            string? line = owner.StandardOutput.ReadLine();
+            Assert.True(line is not null && line.StartsWith("token ", StringComparison.Ordinal), $"channel_owner said {line}");
+            ulong token = ulong.Parse(line["token ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+
+            using TestSocket file = OpenFile();
+            file.Send(TestSocket.Request(ShimProtocol.OpIoctl, token, FakeDrmDriver.WhoAmI));
+            Assert.True(owner.WaitForExit(Bound.Long), "channel_owner did not finish");
+            string rest = owner.StandardOutput.ReadToEnd().Trim();
+            Assert.True(rest == "none", $"another process's request was answered on channel_owner's channel: {rest}");
+        }
+        finally
+        {
+            if (!owner.HasExited)
+            {
+                owner.Kill();
+            }
+        }
+    }
+
     [Fact]
     public void Malformed_first_message_closes_the_connection_without_a_file()
     {
