@@ -157,6 +157,9 @@ public sealed unsafe class DrmServer : IDisposable
                 }
                 continue;
             }
+            // Before any reply: each later request then says which process sent it (a DRM file's requests name a
+            // channel, which must be the sender's own).
+            LibC.PassCredentials(fd);
             lock (_connectionsLock)
             {
                 _connections.Add(fd);
@@ -224,7 +227,7 @@ public sealed unsafe class DrmServer : IDisposable
         LibC.SendWithFds(fd, ShimProtocol.Reply(0, fdCount: arena.Length), arena);
         while (true)
         {
-            int n = LibC.Receive(fd, buffer);
+            int n = LibC.Receive(fd, buffer, out int sender);
             if (n <= 0)
             {
                 break; // EOF: the last copy of the fd closed
@@ -234,8 +237,15 @@ public sealed unsafe class DrmServer : IDisposable
                 _log.Warning("drm server: malformed request on a file of pid {Pid}", open.Pid);
                 continue;
             }
+            // An ioctl runs for the task that made it and returns to it: a token naming another process's channel
+            // (SCM_CREDENTIALS says who sent the request) names no channel of the sender's.
+            ReplyChannel? channel = _channels.TryGetValue(r.Token, out ReplyChannel? named) && named.Pid == sender ? named : null;
+            if (named is not null && channel is null)
+            {
+                _log.Warning("drm server: pid {Sender} named the channel of pid {Owner}: dropped", sender, named.Pid);
+            }
             conn.Begin();
-            if (!_channels.TryGetValue(r.Token, out ReplyChannel? channel) || !channel.Post(r, conn))
+            if (channel is null || !channel.Post(r, conn))
             {
                 // The asking thread's channel is gone (it exited): nobody waits for the answer.
                 if (conn.End())
