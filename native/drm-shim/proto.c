@@ -28,6 +28,39 @@ static __thread pid_t t_pid;
 static __thread uint64_t t_token;
 static __thread uint64_t t_seq; /* the thread's last request number */
 
+static pthread_key_t s_channel_key;
+static pthread_once_t s_channel_once = PTHREAD_ONCE_INIT;
+
+/* Whether fd is still a channel to the server (the program may have closed it and reused the number). */
+static int is_channel(int fd)
+{
+	struct sockaddr_un peer;
+	socklen_t len = sizeof(peer);
+	int type;
+	socklen_t tlen = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 || type != SOCK_SEQPACKET ||
+	    getpeername(fd, (struct sockaddr *)&peer, &len) < 0 || len <= offsetof(struct sockaddr_un, sun_path))
+		return 0;
+	size_t n = len - offsetof(struct sockaddr_un, sun_path);
+	return s_socket_path && strnlen(peer.sun_path, n) == strlen(s_socket_path) &&
+	       !memcmp(peer.sun_path, s_socket_path, strlen(s_socket_path));
+}
+
+/* A thread's exit (pthread key destructor): its channel goes with it, as the thread holds nothing of the kernel's once
+ * gone, so the server sees EOF and its worker ends. A fork child's inherited copy goes the same way. */
+static void channel_exit(void *unused)
+{
+	(void)unused;
+	if (t_fd >= 0 && is_channel(t_fd))
+		close(t_fd);
+	t_fd = -1;
+}
+
+static void channel_key_create(void)
+{
+	pthread_key_create(&s_channel_key, channel_exit);
+}
+
 int shim_enabled(void)
 {
 	if (!s_socket_checked) {
@@ -197,6 +230,8 @@ static int channel(uint64_t *token)
 	t_fd = fd;
 	t_pid = pid;
 	t_token = reply.token;
+	pthread_once(&s_channel_once, channel_key_create);
+	pthread_setspecific(s_channel_key, (void *)1); /* non-NULL: channel_exit runs at the thread's exit */
 	*token = t_token;
 	return fd;
 }

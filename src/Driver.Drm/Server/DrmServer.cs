@@ -157,6 +157,9 @@ public sealed unsafe class DrmServer : IDisposable
                 }
                 continue;
             }
+            // Before any reply: each later request then says which process sent it (a DRM file's requests name a
+            // channel, which must be the sender's own).
+            LibC.PassCredentials(fd);
             lock (_connectionsLock)
             {
                 _connections.Add(fd);
@@ -169,7 +172,12 @@ public sealed unsafe class DrmServer : IDisposable
     {
         byte[] buffer = new byte[ShimProtocol.RequestSize + 1];
         int n = LibC.Receive(fd, buffer);
-        ShimRequest? first = n > 0 ? ShimProtocol.Parse(buffer.AsSpan(0, n)) : null;
+        // The pid is the connecting process's (drm_file_alloc's task_tgid(current); copy_from_user and capable() act on
+        // the calling task), never the one the message names: the socket is open to every uid, and a claimed pid would
+        // have the server read, write and vouch for a process the client does not own.
+        int peer = LibC.PeerPid(fd);
+        ShimRequest? first = n > 0 && peer > 0 && ShimProtocol.Parse(buffer.AsSpan(0, n)) is { } claimed
+            ? claimed with { Pid = peer } : null;
         switch (first)
         {
             case { Op: ShimProtocol.OpFile } r:
@@ -219,7 +227,7 @@ public sealed unsafe class DrmServer : IDisposable
         LibC.SendWithFds(fd, ShimProtocol.Reply(0, fdCount: arena.Length), arena);
         while (true)
         {
-            int n = LibC.Receive(fd, buffer);
+            int n = LibC.Receive(fd, buffer, out int sender);
             if (n <= 0)
             {
                 break; // EOF: the last copy of the fd closed
@@ -229,8 +237,15 @@ public sealed unsafe class DrmServer : IDisposable
                 _log.Warning("drm server: malformed request on a file of pid {Pid}", open.Pid);
                 continue;
             }
+            // An ioctl runs for the task that made it and returns to it: a token naming another process's channel
+            // (SCM_CREDENTIALS says who sent the request) names no channel of the sender's.
+            ReplyChannel? channel = _channels.TryGetValue(r.Token, out ReplyChannel? named) && named.Pid == sender ? named : null;
+            if (named is not null && channel is null)
+            {
+                _log.Warning("drm server: pid {Sender} named the channel of pid {Owner}: dropped", sender, named.Pid);
+            }
             conn.Begin();
-            if (!_channels.TryGetValue(r.Token, out ReplyChannel? channel) || !channel.Post(r, conn))
+            if (channel is null || !channel.Post(r, conn))
             {
                 // The asking thread's channel is gone (it exited): nobody waits for the answer.
                 if (conn.End())
@@ -262,7 +277,7 @@ public sealed unsafe class DrmServer : IDisposable
 
     private void ServeChannel(int fd, ShimRequest hello, byte[] buffer)
     {
-        var channel = new ReplyChannel(fd, (ulong)Interlocked.Increment(ref _nextToken));
+        var channel = new ReplyChannel(fd, (ulong)Interlocked.Increment(ref _nextToken), hello.Pid);
         _channels[channel.Token] = channel;
         var worker = new Thread(() => Work(channel)) { IsBackground = true, Name = $"drm-chan-{hello.Pid}/{hello.Tid}" };
         worker.Start();
@@ -295,8 +310,10 @@ public sealed unsafe class DrmServer : IDisposable
 
     private void Work(ReplyChannel channel)
     {
-        foreach ((ShimRequest r, FileConnection? file) in channel.Take())
+        foreach ((ShimRequest claimed, FileConnection? file) in channel.Take())
         {
+            // Whatever pid the request names, it runs for the thread whose channel answers it (the connecting process).
+            ShimRequest r = claimed with { Pid = channel.Pid };
             var caller = new ProcessCaller(r.Pid, _syncFiles, _syncobjFiles) { SignalPending = channel.Begin(r.Seq) };
             IReadOnlyList<ArenaRun>? runs = null;
             IDisposable? mapping = null;

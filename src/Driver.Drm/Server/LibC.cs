@@ -167,7 +167,11 @@ internal static unsafe partial class LibC
         }
     }
 
-    /// <summary>Receives one message; 0 at EOF, negative errno on error.</summary>
+    /// <summary>
+    /// Receives one message; 0 at EOF, negative errno on error. A zero-length SOCK_SEQPACKET message also reads as
+    /// 0 bytes, but its sender is still there: it is skipped, so that only the peer's last close (or a shutdown) is
+    /// EOF. After the peer has gone (POLLRDHUP) a 0 is EOF, whatever a dead client queued last.
+    /// </summary>
     public static int Receive(int socket, Span<byte> buffer)
     {
         fixed (byte* p = buffer)
@@ -175,9 +179,13 @@ internal static unsafe partial class LibC
             while (true)
             {
                 nint n = recv(socket, p, (nuint)buffer.Length, 0);
-                if (n >= 0)
+                if (n > 0 || (n == 0 && PeerGone(socket)))
                 {
                     return (int)n;
+                }
+                if (n == 0)
+                {
+                    continue; // an empty message from a live peer: malformed, not the end
                 }
                 int err = Marshal.GetLastPInvokeError();
                 if (err != Eintr)
@@ -187,4 +195,133 @@ internal static unsafe partial class LibC
             }
         }
     }
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint recvmsg(int fd, MsgHdr* message, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setsockopt(int fd, int level, int name, void* value, uint length);
+
+    /// <summary>
+    /// SO_PASSCRED: from now on every message the peer sends carries its sender's pid (SCM_CREDENTIALS, filled in by
+    /// the kernel, so no client can choose it). False when the option could not be set.
+    /// </summary>
+    public static bool PassCredentials(int socket)
+    {
+        const int SoPassCred = 16;
+        int one = 1;
+        return setsockopt(socket, SolSocket, SoPassCred, &one, 4) == 0;
+    }
+
+    /// <summary>
+    /// <see cref="Receive(int, Span{byte})"/>, with the pid of the process that sent the message
+    /// (<paramref name="senderPid"/>; -1 when it carried no SCM_CREDENTIALS, see <see cref="PassCredentials"/>). Any
+    /// fds a client attached are closed: nothing the server reads takes them.
+    /// </summary>
+    public static int Receive(int socket, Span<byte> buffer, out int senderPid)
+    {
+        const int ControlLength = 1024, MsgCmsgCloexec = 0x40000000;
+        byte* control = stackalloc byte[ControlLength];
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                var iov = new IoVec { Base = p, Length = (nuint)buffer.Length };
+                var msg = new MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = ControlLength };
+                nint n = recvmsg(socket, &msg, MsgCmsgCloexec);
+                senderPid = n >= 0 ? TakeControl(control, msg.ControlLength) : -1;
+                if (n > 0 || (n == 0 && PeerGone(socket)))
+                {
+                    return (int)n;
+                }
+                if (n == 0)
+                {
+                    continue; // an empty message from a live peer: malformed, not the end
+                }
+                int err = Marshal.GetLastPInvokeError();
+                if (err != Eintr)
+                {
+                    return -err;
+                }
+            }
+        }
+    }
+
+    /// <summary>Walks a received control buffer: the SCM_CREDENTIALS pid (or -1), and closes any SCM_RIGHTS fds.</summary>
+    private static int TakeControl(byte* control, nuint length)
+    {
+        const int ScmCredentials = 2, Header = 16; // cmsghdr: size_t len, int level, int type; data 8-aligned
+        int pid = -1;
+        nuint at = 0;
+        while (at + Header <= length)
+        {
+            nuint len = *(nuint*)(control + at);
+            if (len < Header || at + len > length)
+            {
+                break;
+            }
+            int level = *(int*)(control + at + 8), type = *(int*)(control + at + 12);
+            byte* data = control + at + Header;
+            if (level == SolSocket && type == ScmCredentials && len >= Header + 12)
+            {
+                pid = *(int*)data; // struct ucred: pid, uid, gid
+            }
+            else if (level == SolSocket && type == ScmRights)
+            {
+                for (nuint i = 0; i + 4 <= len - Header; i += 4)
+                {
+                    close(*(int*)(data + i));
+                }
+            }
+            at += (len + 7) & ~(nuint)7;
+        }
+        return pid;
+    }
+
+    /// <summary>
+    /// The pid of the process that connected the socket's peer end (SO_PEERCRED, in the server's pid namespace), as
+    /// the kernel recorded it at connect(): what a client writes in its messages cannot change it. -1 on failure.
+    /// </summary>
+    public static int PeerPid(int socket)
+    {
+        const int SoPeerCred = 17;
+        int* cred = stackalloc int[3]; // struct ucred: pid, uid, gid
+        uint length = 12;
+        return getsockopt(socket, SolSocket, SoPeerCred, cred, &length) == 0 && length >= 4 && cred[0] > 0 ? cred[0] : -1;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int getsockopt(int fd, int level, int name, void* value, uint* length);
+
+    /// <summary>Whether the socket's peer has closed or either end shut it down (unix_dgram_poll's POLLRDHUP).</summary>
+    private static bool PeerGone(int socket)
+    {
+        const short PollIn = 0x1, PollRdHup = 0x2000;
+        PollFd pfd = new() { Fd = socket, Events = PollRdHup };
+        while (true)
+        {
+            int n = poll(&pfd, 1, 0);
+            if (n >= 0)
+            {
+                // POLLHUP/POLLERR/POLLNVAL too (a socket that cannot be polled is not read from again); POLLIN
+                // alone is only the next message.
+                return n > 0 && (pfd.REvents & ~PollIn) != 0;
+            }
+            if (Marshal.GetLastPInvokeError() != Eintr)
+            {
+                return true;
+            }
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short REvents;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int poll(PollFd* fds, nuint count, int timeoutMs);
 }

@@ -7,7 +7,7 @@ namespace Driver.Drm.Server;
 /// at a time as the thread makes them, on the channel's own worker, so one thread's blocking ioctl never holds up
 /// another's.
 /// </summary>
-internal sealed class ReplyChannel(int fd, ulong token) : IDisposable
+internal sealed class ReplyChannel(int fd, ulong token, int pid) : IDisposable
 {
     private readonly BlockingCollection<(ShimRequest Request, FileConnection? File)> _work = new();
     private readonly Lock _signalLock = new();
@@ -21,6 +21,9 @@ internal sealed class ReplyChannel(int fd, ulong token) : IDisposable
 
     /// <summary>Its token, which the client puts in each request.</summary>
     public ulong Token { get; } = token;
+
+    /// <summary>The process that connected it (SO_PEERCRED): every request it answers is that process's.</summary>
+    public int Pid { get; } = pid;
 
     /// <summary>Queues a request; false when the channel has closed (the request is dropped).</summary>
     public bool Post(ShimRequest request, FileConnection? file)

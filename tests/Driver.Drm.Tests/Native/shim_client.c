@@ -343,6 +343,43 @@ static int threads(void)
 	return 0;
 }
 
+/* Threads come and go; the fd table is the process's and an ioctl adds nothing to it. Each thread's channel (a socket
+ * in this process, two threads in the server) must go with the thread, or a process that runs many short-lived
+ * threads (gem_exec_parallel: 1024 per pass) runs out of fds. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	CHECK(d != NULL);
+	int n = 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void *one_version(void *arg)
+{
+	version(*(int *)arg);
+	return NULL;
+}
+
+static int thread_exit(void)
+{
+	int fd = open_card();
+	version(fd);
+	int before = count_fds();
+	for (int i = 0; i < 64; i++) {
+		pthread_t t;
+		CHECK(pthread_create(&t, NULL, one_version, &fd) == 0);
+		CHECK(pthread_join(t, NULL) == 0);
+	}
+	int after = count_fds();
+	if (after != before)
+		printf("FAIL %d: %d fds before 64 threads made an ioctl each and exited, %d after\n", __LINE__, before, after);
+	CHECK(after == before);
+	return 0;
+}
+
 /* A signal interrupts an ioctl blocked in the server: without SA_RESTART it fails EINTR after the handler ran (the
  * kernel's -ERESTARTSYS), with SA_RESTART it waits on and completes. */
 static volatile sig_atomic_t handled;
@@ -397,7 +434,8 @@ int main(int argc, char **argv)
 		int (*run)(void);
 	} scenarios[] = { { "basic", basic }, { "fork", forked }, { "mmap", mapped }, { "unmap", unmapped },
 			  { "fence", fenced }, { "vfiles", vfiles }, { "threads", threads },
-			  { "vwrites", vwrites }, { "intr", interrupted }, { "fenceclose", fence_closes } };
+			  { "vwrites", vwrites }, { "intr", interrupted }, { "fenceclose", fence_closes },
+			  { "threadexit", thread_exit } };
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		if (!strcmp(argv[1], scenarios[i].name)) {

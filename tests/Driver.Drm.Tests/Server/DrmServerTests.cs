@@ -106,6 +106,93 @@ public sealed class DrmServerTests : IDisposable
     }
 
     [Fact]
+    public void An_empty_message_on_a_file_socket_is_not_its_last_close()
+    {
+        // drm_release runs only at the last fput of the file: nothing a holder of the fd sends can release it under
+        // the other holders (a copy passed to another process by SCM_RIGHTS, a fork child). A zero-length
+        // SOCK_SEQPACKET message reads as 0 bytes, as EOF does, but the peer is still there: it is a malformed
+        // request, not the last close.
+        using TestSocket file = OpenFile();
+        (TestSocket channel, ulong token) = OpenChannel();
+        using (channel)
+        {
+            file.Send([]);
+            int? status = null;
+            try
+            {
+                file.Send(TestSocket.Request(ShimProtocol.OpIoctl, token, FakeDrmDriver.WhoAmI));
+                status = channel.Receive().Status;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // the server closed the file's socket (EPIPE) or never answered
+            }
+            Assert.True(_driver.Releases == 0, $"the file was released by an empty message ({_driver.Releases} releases)");
+            Assert.Equal(1, status); // the file still answers: the first client's id
+            Assert.Equal(1, _server.OpenFiles);
+        }
+    }
+
+    [Fact]
+    public void A_file_and_its_requests_belong_to_the_connecting_process_not_to_the_pid_it_claims()
+    {
+        // drm_file_alloc: file->pid is the opener's (task_tgid(current)); an ioctl's copy_from_user/copy_to_user and
+        // capable() act on the calling task. The socket is open to every uid (a client that dropped root), so a
+        // client naming another process in its messages (pid 1 here) must not have the server read, write or vouch
+        // for that process: the pid is the peer's (SO_PEERCRED), whatever the message says.
+        const int Claimed = 1;
+        using var file = new TestSocket(_server.SocketPath);
+        file.Send(TestSocket.Request(ShimProtocol.OpFile, pid: Claimed));
+        Assert.Equal(0, file.Receive().Status);
+        Assert.Equal(Environment.ProcessId, _driver.LastOpenPid);
+        using var channel = new TestSocket(_server.SocketPath);
+        channel.Send(TestSocket.Request(ShimProtocol.OpChannel, pid: Claimed));
+        (int status, ulong token) = channel.Receive();
+        Assert.Equal(0, status);
+        file.Send(TestSocket.Request(ShimProtocol.OpIoctl, token, FakeDrmDriver.CallerPid, pid: Claimed));
+        Assert.Equal(Environment.ProcessId, channel.Receive().Status);
+    }
+
+    [ShimFact]
+    public void A_request_naming_another_processs_channel_is_not_run_for_it()
+    {
+        // An ioctl runs for the task that made it and returns to it (drm_ioctl: copy_from_user/copy_to_user on
+        // current's memory): no process can make one run as another or put an answer into another's wait. A request
+        // on a DRM file names its thread's channel by token; one naming a channel that another process connected
+        // (here a file request from this process with the token of channel_owner's channel) must not run there.
+        string dir = Directory.CreateTempSubdirectory("gpusim-channel-owner-").FullName;
+        string binary = Path.Combine(dir, "channel_owner");
+        (int cc, string ccOutput) = ShimClient.RunTool("cc", ["-std=c11", "-Wall", "-Wextra", "-Werror", "-o", binary,
+            Path.Combine(AppContext.BaseDirectory, "Native", "channel_owner.c")]);
+        Assert.True(cc == 0, $"cc failed: {ccOutput}");
+        var psi = new System.Diagnostics.ProcessStartInfo(binary, [_server.SocketPath])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        using System.Diagnostics.Process owner = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            string? line = owner.StandardOutput.ReadLine();
+            Assert.True(line is not null && line.StartsWith("token ", StringComparison.Ordinal), $"channel_owner said {line}");
+            ulong token = ulong.Parse(line["token ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+
+            using TestSocket file = OpenFile();
+            file.Send(TestSocket.Request(ShimProtocol.OpIoctl, token, FakeDrmDriver.WhoAmI));
+            Assert.True(owner.WaitForExit(Bound.Long), "channel_owner did not finish");
+            string rest = owner.StandardOutput.ReadToEnd().Trim();
+            Assert.True(rest == "none", $"another process's request was answered on channel_owner's channel: {rest}");
+        }
+        finally
+        {
+            if (!owner.HasExited)
+            {
+                owner.Kill();
+            }
+        }
+    }
+
+    [Fact]
     public void Malformed_first_message_closes_the_connection_without_a_file()
     {
         using var bad = new TestSocket(_server.SocketPath);

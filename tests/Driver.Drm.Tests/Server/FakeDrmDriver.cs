@@ -25,6 +25,7 @@ internal sealed class FakeDrmDriver : IDrmDriver
     public const uint BlockInterruptible = 0x6478;
     public const uint Mappings = 0x6479;
     public const uint LiveFenceFds = 0x647a;
+    public const uint CallerPid = 0x647b;
     public const uint SyncStatus = 0xC0043E7F;
     public const ulong MapOffset = 0x10000;
     public const long ArenaPage = 4096;
@@ -67,8 +68,14 @@ internal sealed class FakeDrmDriver : IDrmDriver
     public IReadOnlyList<string> VirtualFiles { get; } =
         ["debugfs/name", "debugfs/i915_wedged", "debugfs/busy", "sysfs/engine/rcs0/name", "module/reset"];
 
+    /// <summary>The pid the last <see cref="Open"/> was given.</summary>
+    public int LastOpenPid => Volatile.Read(ref _lastOpenPid);
+
+    private int _lastOpenPid;
+
     public DrmFile Open(int pid)
     {
+        Volatile.Write(ref _lastOpenPid, pid);
         Interlocked.Increment(ref _opens);
         return new DrmFile(Interlocked.Increment(ref _nextClient), pid);
     }
@@ -87,6 +94,8 @@ internal sealed class FakeDrmDriver : IDrmDriver
                 return LiveFenceFdsOf();
             case WhoAmI:
                 return file.ClientId;
+            case CallerPid:
+                return caller.Pid;
             case ReleaseCount:
                 return Releases;
             case NewFence:

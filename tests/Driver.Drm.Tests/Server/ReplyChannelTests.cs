@@ -11,7 +11,7 @@ public sealed class ReplyChannelTests
     [Fact]
     public void Interrupt_fires_the_running_requests_signal()
     {
-        using var channel = new ReplyChannel(-1, 1);
+        using var channel = new ReplyChannel(-1, 1, Environment.ProcessId);
         CancellationToken signal = channel.Begin(5);
         Assert.False(signal.IsCancellationRequested);
         channel.Interrupt(5);
@@ -22,7 +22,7 @@ public sealed class ReplyChannelTests
     [Fact]
     public void An_interrupt_that_overtook_its_request_is_pending_when_it_starts()
     {
-        using var channel = new ReplyChannel(-1, 1);
+        using var channel = new ReplyChannel(-1, 1, Environment.ProcessId);
         channel.Interrupt(7);
         Assert.True(channel.Begin(7).IsCancellationRequested);
         channel.End();
@@ -31,7 +31,7 @@ public sealed class ReplyChannelTests
     [Fact]
     public void A_stale_interrupt_leaves_later_requests_alone()
     {
-        using var channel = new ReplyChannel(-1, 1);
+        using var channel = new ReplyChannel(-1, 1, Environment.ProcessId);
         channel.Begin(3);
         channel.End();
         channel.Interrupt(3); // its reply is already on its way: nothing to interrupt

@@ -97,6 +97,14 @@ public sealed class ShimEndToEndTests : IDisposable
     public void A_blocking_ioctl_does_not_hold_up_another_thread() => Run("threads");
 
     [ShimFact]
+    public void A_threads_channel_goes_with_the_thread()
+    {
+        // Threads share the process's fd table and an ioctl installs nothing in it (drm_ioctl runs in the caller's
+        // task): 64 threads that each made an ioctl and exited leave the process's fd count as it was.
+        Run("threadexit");
+    }
+
+    [ShimFact]
     public void A_signal_interrupts_a_blocked_ioctl_with_EINTR_and_SA_RESTART_waits_on()
     {
         // The shim's INTERRUPT ends the server's interruptible wait (signal_pending); -ERESTARTSYS reaches the caller

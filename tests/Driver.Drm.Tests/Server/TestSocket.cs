@@ -15,12 +15,12 @@ internal sealed class TestSocket : IDisposable
         _socket.ReceiveTimeout = (int)Bound.Long.TotalMilliseconds;
     }
 
-    public static byte[] Request(uint op, ulong token = 0, uint request = 0, ulong arg = 0, ulong length = 0, string path = "", ulong seq = 0)
+    public static byte[] Request(uint op, ulong token = 0, uint request = 0, ulong arg = 0, ulong length = 0, string path = "", ulong seq = 0, int? pid = null)
     {
         byte[] m = new byte[ShimProtocol.RequestSize];
         BinaryPrimitives.WriteUInt32LittleEndian(m, ShimProtocol.Magic);
         BinaryPrimitives.WriteUInt32LittleEndian(m.AsSpan(4), op);
-        BinaryPrimitives.WriteInt32LittleEndian(m.AsSpan(8), Environment.ProcessId);
+        BinaryPrimitives.WriteInt32LittleEndian(m.AsSpan(8), pid ?? Environment.ProcessId);
         BinaryPrimitives.WriteInt32LittleEndian(m.AsSpan(12), Environment.CurrentManagedThreadId);
         BinaryPrimitives.WriteUInt64LittleEndian(m.AsSpan(16), token);
         BinaryPrimitives.WriteUInt32LittleEndian(m.AsSpan(24), request);
