@@ -77,6 +77,8 @@ public sealed partial class SelftestHangcheck
         {
             Engine engine = dev.Gt[e];
             int ctx = IgtGem.ContextCreate(t, dev, fd);
+            // st_engine_heartbeat_disable's wakeref: an engine asleep is not reset (intel_engine_pm_get_if_awake).
+            using EngineAwakeHold awake = engine.HoldAwake();
             dev.Heartbeat.SetInterval(e, TimeSpan.Zero);
             dev.Reset.Faults.FailEngineResets(1);
             bool ok = ResetEngine(dev, e, "selftest reset_fail_engine");

@@ -106,6 +106,8 @@ public sealed partial class SelftestHangcheck : IIgtBinary
         {
             Engine engine = dev.Gt[e];
             t.AssertF(WaitForIdle(dev, e), $"{e.Name()} failed to idle before reset");
+            // st_engine_heartbeat_disable's wakeref: an engine asleep is not reset (intel_engine_pm_get_if_awake).
+            using EngineAwakeHold awake = engine.HoldAwake();
             int resetCount = dev.Reset.ResetCount;
             int engineCount = dev.Reset.EngineResetCount(e.Class());
             dev.Heartbeat.SetInterval(e, TimeSpan.Zero);

@@ -80,9 +80,10 @@ public class SyncFileTests
         // i915_request_await_dma_fence takes a dma_fence_array (the merged sync_file) member by member and awaits each
         // i915 member as a request (i915_request_await_request): no I915_FENCE_TIMEOUT, so the waiter is held while one
         // member still runs, and a member's fatal error (-EIO) reaches the waiter through its submit fence.
-        // 500 ms: long enough that the failing member's own foreign in-fence (signalled a few statements later) does not
-        // time out on a loaded machine, short enough that holding the waiter past it (1.5 s below) proves no timeout.
-        using var h = DrmHarness.WithForeignFenceTimeout(TimeSpan.FromMilliseconds(500));
+        // 2 s: long enough that the failing member's own foreign in-fence (signalled a few statements later) does not
+        // time out on a loaded machine (500 ms did, in CI beside other builds), short enough that holding the waiter
+        // past it (2.5 s below) proves no timeout.
+        using var h = DrmHarness.WithForeignFenceTimeout(TimeSpan.FromSeconds(2));
         const uint GateAddress = 0x1000_0000;
         uint gate = h.Create();
         uint spin = h.Create();
@@ -102,7 +103,7 @@ public class SyncFileTests
         bad.Signal();
         Assert.True(h.Fence(failFd).Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, h.Fence(failFd).Status);
-        Assert.False(waiter.Wait(TimeSpan.FromMilliseconds(1500)), "the waiter ran while a request of the merge still ran");
+        Assert.False(waiter.Wait(TimeSpan.FromMilliseconds(2500)), "the waiter ran while a request of the merge still ran");
         h.CpuWrite(gate, 0, 1);
         Assert.True(waiter.Wait(Bound.Long));
         Assert.Equal(1, h.Fence(spinFd).Status);

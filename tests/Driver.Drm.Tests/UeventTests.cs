@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Driver.Core.Hw;
 using Driver.Drm.I915;
 using Driver.Drm.Tests.Support;
 
@@ -50,7 +51,9 @@ public class UeventTests
         // intel_gt_handle_error: an engine reset that succeeds returns before intel_gt_reset_global: no uevent.
         using var h = DrmHarness.Fast();
         ConcurrentQueue<DrmUevent> seen = Listen(h, out IDisposable sub);
+        // rcs0 kept awake: the reset of an engine asleep would do nothing (intel_engine_pm_get_if_awake).
         using (sub)
+        using (h.Dev.Gt[EngineId.Rcs0].HoldAwake())
         {
             Assert.Equal(2, h.Driver.WriteVirtualFile("debugfs/i915_wedged", "1\n"u8));
         }

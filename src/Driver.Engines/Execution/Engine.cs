@@ -141,6 +141,32 @@ public abstract class Engine : IStoppable, IDisposable
     /// <summary>Queued or executing work exists.</summary>
     public virtual bool IsBusy => Submitted != Completed || Active is not null;
 
+    /// <summary>
+    /// Whether the engine is awake (intel_engine_pm_is_awake): it has work that has not left it, or someone holds it
+    /// awake (<see cref="HoldAwake"/>). An engine reset of an engine asleep does nothing and counts nothing
+    /// (__intel_engine_reset_bh: intel_engine_pm_get_if_awake). GpuSim parks an engine's wakeref as soon as its last
+    /// request leaves; i915 parks it a little after its last retire, which a reset cannot tell apart.
+    /// </summary>
+    public bool IsAwake => IsBusy || Volatile.Read(ref _awakeHolds) > 0;
+    private int _awakeHolds;
+
+    /// <summary>
+    /// intel_engine_pm_get for a holder outside the request path (a selftest that resets an idle engine keeps it awake,
+    /// as st_engine_heartbeat_disable does); the hold ends when the returned scope is disposed (intel_engine_pm_put).
+    /// </summary>
+    public EngineAwakeHold HoldAwake()
+    {
+        Interlocked.Increment(ref _awakeHolds);
+        return new EngineAwakeHold(this);
+    }
+
+    /// <summary>Drops a hold taken by <see cref="HoldAwake"/>.</summary>
+    internal void DropAwake()
+    {
+        int left = Interlocked.Decrement(ref _awakeHolds);
+        System.Diagnostics.Debug.Assert(left >= 0, $"{Name}: awake hold dropped twice");
+    }
+
     /// <summary>Whether the engine is stopped at a safe point now (prepared for a reset, or idle and parkable).</summary>
     public abstract bool IsParked { get; }
 

@@ -30,6 +30,14 @@ public sealed partial class GtReset
             return false;
         }
 
+        // intel_engine_pm_get_if_awake: an engine asleep has nothing that could hang; it is neither stopped nor
+        // counted, and the error counts as handled (a forced reset of every engine, debugfs i915_wedged -1, resets
+        // and counts only the busy ones).
+        if (!engine.IsAwake)
+        {
+            return true;
+        }
+
         // The siblings' bits keep a concurrent reset of a sibling (its own hang, a selftest) off the engines this
         // reset stops and rewinds. A sibling whose bit is already held is being reset by its holder right now, and
         // that reset covers the whole domain, ours included: it is left to its holder, not waited for (a reset

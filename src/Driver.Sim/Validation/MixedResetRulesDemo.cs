@@ -58,7 +58,15 @@ public static class MixedResetRulesDemo
 
             // The exporter's engine reset, a fence-signalling section: under amdgpu's rule it takes the shared
             // dma_resv to re-validate the buffer.
-            DemoThread.Run("gpu_recover", () => exp.ForceReset(EngineId.Rcs0.Mask(), "lockdep demo: recover"));
+            // Kept awake: a reset of an engine asleep does nothing (intel_engine_pm_get_if_awake), and the demo's
+            // engine has no work of its own.
+            DemoThread.Run("gpu_recover", () =>
+            {
+                using (exp.Gt[EngineId.Rcs0].HoldAwake())
+                {
+                    exp.ForceReset(EngineId.Rcs0.Mask(), "lockdep demo: recover");
+                }
+            });
         }
         finally
         {

@@ -46,6 +46,8 @@ public class ResetPreconditionTests
     public void AnEngineResetHoldingItsBitRuns()
     {
         using var rig = new ResetRig();
+        // Awake, as a selftest's intel_engine_pm_get keeps it: an engine asleep is not reset at all.
+        using (rig[EngineId.Bcs0].HoldAwake())
         using (rig.Reset.EngineResetLock(EngineId.Bcs0))
         {
             Assert.True(rig.Reset.ResetEngine(rig[EngineId.Bcs0], "test"));

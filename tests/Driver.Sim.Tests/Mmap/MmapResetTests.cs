@@ -252,9 +252,13 @@ public class MmapResetTests
         // The Resets must overlap the user's accesses: let it complete a round first (bounded).
         Poll.Until(() => Volatile.Read(ref rounds) > 0 || !user.Thread.IsAlive, "the user's first round");
         const int Resets = 20;
-        for (int i = 0; i < Resets; i++)
+        // Kept awake, or a forced reset of the idle engine would do nothing (intel_engine_pm_get_if_awake).
+        using (dev.Gt[EngineId.Rcs0].HoldAwake())
         {
-            dev.ForceReset(EngineId.Rcs0.Mask(), "engine reset under GTT mmaps");
+            for (int i = 0; i < Resets; i++)
+            {
+                dev.ForceReset(EngineId.Rcs0.Mask(), "engine reset under GTT mmaps");
+            }
         }
 
         Volatile.Write(ref stop, 1);

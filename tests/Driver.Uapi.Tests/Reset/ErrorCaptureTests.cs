@@ -177,7 +177,11 @@ public sealed class ErrorCaptureTests
         using Spinner hang = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
         AssertStatus(-Errno.EIO, hang.Fence, "hung spinner");
         WaitRecoveryIdle(dev);
-        dev.ForceReset(EngineId.Bcs0.Mask());
+        // Kept awake, or the forced reset of an idle engine would do nothing (intel_engine_pm_get_if_awake).
+        using (dev.Gt[EngineId.Bcs0].HoldAwake())
+        {
+            dev.ForceReset(EngineId.Bcs0.Mask());
+        }
 
         Assert.Null(dev.ReadErrorState());
         Assert.Equal(0, dev.Reset.ErrorStates.TotalCaptured);
