@@ -128,6 +128,18 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 	return real_ioctl(fd, request, arg);
 }
 
+/* A DRM fd is a socket here only: the kernel's shutdown(2) of one finds no socket behind the file (sock_from_file) and
+ * fails ENOTSOCK. Ours would end the connection, and with it the file for every copy of the fd. */
+EXPORT int shutdown(int fd, int how)
+{
+	shim_resolve();
+	if (shim_is_drm_fd(fd, NULL)) {
+		errno = ENOTSOCK;
+		return -1;
+	}
+	return real_shutdown(fd, how);
+}
+
 /* Live mappings of the device and their tokens: the server keeps the mapped object alive until every copy of a
  * token is closed (i915's vma holds the object until vm_close). munmap of a whole mapping closes its token; fork
  * copies tokens with the mappings and exit closes them. A partial munmap keeps the token (the object lives on until

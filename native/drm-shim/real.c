@@ -20,6 +20,7 @@ FILE *(*real_fdopen)(int, const char *);
 int (*real_access)(const char *, int);
 int (*real_faccessat)(int, const char *, int, int);
 void *(*real_opendir)(const char *);
+int (*real_shutdown)(int, int);
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 
@@ -44,6 +45,7 @@ static void resolve_once(void)
 	RESOLVE(real_access, "access");
 	RESOLVE(real_faccessat, "faccessat");
 	RESOLVE(real_opendir, "opendir");
+	RESOLVE(real_shutdown, "shutdown");
 }
 
 void shim_resolve(void)

@@ -107,6 +107,7 @@ extern FILE *(*real_fdopen)(int, const char *);
 extern int (*real_access)(const char *, int);
 extern int (*real_faccessat)(int, const char *, int, int);
 extern void *(*real_opendir)(const char *);
+extern int (*real_shutdown)(int, int);
 void shim_resolve(void);
 
 /* paths.c: what a path means */
