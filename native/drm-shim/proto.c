@@ -153,8 +153,10 @@ static int recv_reply_seq(int fd, struct shim_reply *reply, size_t size, int *fd
 	}
 	if (n < 0)
 		return -errno;
+	if (n == 0)
+		return -ENODEV; /* EOF: the server went away */
 	if (n < (ssize_t)sizeof(struct shim_reply))
-		return -EIO; /* EOF: the server went away */
+		return -EIO;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -255,6 +257,15 @@ const char *shim_root(void)
 	return s_root_known && s_root[0] ? s_root : NULL;
 }
 
+/* Whether a transport error means the server is gone (its socket removed, refusing, or the connection ended): then the
+ * caller gets ENODEV, what drm_ioctl and drm_gem_mmap answer for an unplugged device (drm_dev_is_unplugged), never
+ * EIO, which IGT reads from i915 as a wedged GPU. */
+static int server_gone(int err)
+{
+	return err == -ENOENT || err == -ECONNREFUSED || err == -ECONNRESET || err == -ENOTCONN || err == -EPIPE ||
+	       err == -ENODEV;
+}
+
 long shim_call(int fd, struct shim_request *req, struct shim_reply *reply, size_t reply_size, int *fds)
 {
 	uint64_t token;
@@ -266,7 +277,7 @@ long shim_call(int fd, struct shim_request *req, struct shim_reply *reply, size_
 	struct shim_reply hello;
 	int ch = nested ? open_channel(&token, &hello) : channel(&token);
 	if (ch < 0)
-		return ch;
+		return server_gone(ch) ? -ENODEV : ch;
 	uint32_t op = req->op;
 	fill(req, op);
 	req->token = token;
@@ -283,7 +294,7 @@ long shim_call(int fd, struct shim_request *req, struct shim_reply *reply, size_
 		t_fd = -1;
 	}
 	if (err)
-		return err;
+		return server_gone(err) ? -ENODEV : err;
 	return reply->status == -SHIM_ERESTARTSYS ? -EINTR : reply->status;
 }
 
