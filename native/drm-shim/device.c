@@ -128,50 +128,110 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 	return real_ioctl(fd, request, arg);
 }
 
+/* A DRM fd is a socket here only: the kernel's shutdown(2) of one finds no socket behind the file (sock_from_file) and
+ * fails ENOTSOCK. Ours would end the connection, and with it the file for every copy of the fd. */
+EXPORT int shutdown(int fd, int how)
+{
+	shim_resolve();
+	if (shim_is_drm_fd(fd, NULL)) {
+		errno = ENOTSOCK;
+		return -1;
+	}
+	return real_shutdown(fd, how);
+}
+
 /* Live mappings of the device and their tokens: the server keeps the mapped object alive until every copy of a
- * token is closed (i915's vma holds the object until vm_close). munmap of a whole mapping closes its token; fork
- * copies tokens with the mappings and exit closes them. A partial munmap keeps the token (the object lives on until
- * the rest goes or the process exits). */
+ * token is closed (i915's vma holds the object until vm_close). Each entry is a page-rounded range that still maps the
+ * object, with a token of its own, and follows what the kernel does to the vma: munmap of the whole range closes its
+ * token; munmap of an end trims it; munmap of the middle splits it, the second piece holding a copy of the token
+ * (split_vma's vm_open); mremap moves it (a copy for the new range, then the old range goes as by munmap); MAP_FIXED
+ * over it unmaps what it covers. fork copies tokens with the mappings and exit closes them. */
 struct shim_mapping {
 	char *base;
-	size_t length;
+	size_t length; /* page-rounded */
 	int token;
 	struct shim_mapping *next;
 };
 static struct shim_mapping *s_mappings;
 static pthread_mutex_t s_mappings_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void remember_mapping(char *base, size_t length, int token)
+static size_t page_round(size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	return (n + page - 1) & ~(page - 1);
+}
+
+static void add_mapping_locked(char *base, size_t length, int token)
 {
 	struct shim_mapping *m = malloc(sizeof(*m));
 	if (!m)
 		return; /* the token stays open: the object lives until exit, never reused under the mapping */
 	m->base = base;
-	m->length = length;
+	m->length = page_round(length);
 	m->token = token;
-	pthread_mutex_lock(&s_mappings_lock);
 	m->next = s_mappings;
 	s_mappings = m;
+}
+
+static void remember_mapping(char *base, size_t length, int token)
+{
+	pthread_mutex_lock(&s_mappings_lock);
+	add_mapping_locked(base, length, token);
 	pthread_mutex_unlock(&s_mappings_lock);
 }
 
-/* Closes the tokens of the mappings [addr, +length) covers whole, after the range is unmapped. */
-static void forget_mappings(char *addr, size_t length)
+/* [addr, +length) no longer maps what it mapped (munmap, MAP_FIXED over it, mremap away): each mapping it covers
+ * whole closes its token, each one it cuts keeps the pieces outside it. */
+static void unmap_range_locked(char *addr, size_t length)
 {
-	pthread_mutex_lock(&s_mappings_lock);
+	char *end = addr + page_round(length);
+	if (end == addr)
+		return;
 	for (struct shim_mapping **p = &s_mappings; *p;) {
 		struct shim_mapping *m = *p;
-		/* munmap works in whole pages: compare the page-rounded ends. */
-		size_t page = (size_t)sysconf(_SC_PAGESIZE);
-		char *end = addr + ((length + page - 1) & ~(page - 1));
-		if (m->base >= addr && m->base + ((m->length + page - 1) & ~(page - 1)) <= end) {
+		char *mend = m->base + m->length;
+		if (mend <= addr || m->base >= end) {
+			p = &m->next;
+			continue;
+		}
+		if (m->base >= addr && mend <= end) {
 			*p = m->next;
 			close(m->token);
 			free(m);
-		} else {
-			p = &m->next;
+			continue;
 		}
+		if (m->base < addr && mend > end) {
+			/* A hole in the middle: the tail becomes a mapping of its own with a copy of the token. Without one the
+			 * entry stays whole, its token open until exit: never closed while a page still maps the object. */
+			struct shim_mapping *tail = malloc(sizeof(*tail));
+			int copy = tail ? fcntl(m->token, F_DUPFD_CLOEXEC, 0) : -1;
+			if (copy < 0) {
+				free(tail);
+				p = &m->next;
+				continue;
+			}
+			tail->base = end;
+			tail->length = (size_t)(mend - end);
+			tail->token = copy;
+			tail->next = m->next;
+			m->next = tail;
+			m->length = (size_t)(addr - m->base);
+		} else if (m->base < addr) {
+			m->length = (size_t)(addr - m->base); /* the end went */
+		} else {
+			m->length = (size_t)(mend - end); /* the start went */
+			m->base = end;
+		}
+		p = &m->next;
 	}
+}
+
+static void unmap_range(char *addr, size_t length)
+{
+	if (!__atomic_load_n(&s_mappings, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&s_mappings_lock);
+	unmap_range_locked(addr, length);
 	pthread_mutex_unlock(&s_mappings_lock);
 }
 
@@ -237,6 +297,8 @@ static void *drm_mmap(void *addr, size_t length, int prot, int flags, int fd, of
 		pos += len;
 	}
 	free(reply);
+	if (flags & MAP_FIXED)
+		unmap_range(base, length); /* what the reservation replaced */
 	if (token >= 0)
 		remember_mapping(base, length, token);
 	return base;
@@ -246,8 +308,8 @@ EXPORT int munmap(void *addr, size_t length)
 {
 	shim_resolve();
 	int ret = real_munmap(addr, length);
-	if (ret == 0 && __atomic_load_n(&s_mappings, __ATOMIC_ACQUIRE))
-		forget_mappings(addr, length);
+	if (ret == 0)
+		unmap_range(addr, length);
 	return ret;
 }
 
@@ -256,12 +318,50 @@ EXPORT void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t 
 	shim_resolve();
 	if (fd >= 0 && shim_is_drm_fd(fd, NULL))
 		return drm_mmap(addr, length, prot, flags, fd, offset);
-	return real_mmap(addr, length, prot, flags, fd, offset);
+	void *r = real_mmap(addr, length, prot, flags, fd, offset);
+	if (r != MAP_FAILED && (flags & MAP_FIXED))
+		unmap_range(r, length); /* other memory over a mapping of the device unmaps it */
+	return r;
 }
 
 EXPORT void *mmap64(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
 {
 	return mmap(addr, length, prot, flags, fd, offset);
+}
+
+/* mremap of a mapping of the device: the new range maps the object with a copy of the token (the moved vma's vm_open),
+ * then the old range goes as by munmap unless it stays (MREMAP_DONTUNMAP, or old_size 0: a second mapping of the same
+ * pages). gem_mmap_offset@partial-remap moves the tail of a mapping elsewhere and unmaps it there. */
+EXPORT void *mremap(void *old, size_t old_size, size_t new_size, int flags, ...)
+{
+	void *want = NULL;
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+		va_start(ap, flags);
+		want = va_arg(ap, void *);
+		va_end(ap);
+	}
+	shim_resolve();
+	void *r = real_mremap(old, old_size, new_size, flags, want);
+	if (r == MAP_FAILED || !__atomic_load_n(&s_mappings, __ATOMIC_ACQUIRE))
+		return r;
+	pthread_mutex_lock(&s_mappings_lock);
+	int copy = -1;
+	for (struct shim_mapping *m = s_mappings; m; m = m->next) {
+		if ((char *)old >= m->base && (char *)old < m->base + m->length) {
+			copy = fcntl(m->token, F_DUPFD_CLOEXEC, 0);
+			break;
+		}
+	}
+	if (copy >= 0 || r != old) {
+		unmap_range_locked(r, new_size); /* what MREMAP_FIXED replaced */
+		if (!(flags & MREMAP_DONTUNMAP))
+			unmap_range_locked(old, old_size);
+		if (copy >= 0)
+			add_mapping_locked(r, new_size, copy);
+	}
+	pthread_mutex_unlock(&s_mappings_lock);
+	return r;
 }
 
 /* A write to a driver file (i915_wedged, i915_gem_drop_caches, a param) is a synchronous server call: it may block

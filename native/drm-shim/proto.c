@@ -27,6 +27,7 @@ static __thread int t_fd = -1;
 static __thread pid_t t_pid;
 static __thread uint64_t t_token;
 static __thread uint64_t t_seq; /* the thread's last request number */
+static __thread int t_calls;     /* shim_calls this thread is in: more than one when a signal handler's call nests */
 
 static pthread_key_t s_channel_key;
 static pthread_once_t s_channel_once = PTHREAD_ONCE_INIT;
@@ -152,8 +153,10 @@ static int recv_reply_seq(int fd, struct shim_reply *reply, size_t size, int *fd
 	}
 	if (n < 0)
 		return -errno;
+	if (n == 0)
+		return -ENODEV; /* EOF: the server went away */
 	if (n < (ssize_t)sizeof(struct shim_reply))
-		return -EIO; /* EOF: the server went away */
+		return -EIO;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -181,6 +184,33 @@ static void fill(struct shim_request *req, uint32_t op)
 	req->tid = gettid();
 }
 
+/* A new channel: connected and greeted; its token in *token, the server's answer in *reply. Returns the fd or -errno. */
+static int open_channel(uint64_t *token, struct shim_reply *reply)
+{
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect_server(fd) < 0) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	struct shim_request req = { 0 };
+	int fds[SHIM_MAX_FDS];
+	fill(&req, SHIM_OP_CHANNEL);
+	int err = send_request(fd, &req);
+	if (!err)
+		err = recv_reply(fd, reply, sizeof(*reply), fds);
+	if (!err && reply->status < 0)
+		err = reply->status;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*token = reply->token;
+	return fd;
+}
+
 /* The calling thread's channel, connected on first use (and again in a fork child). */
 static int channel(uint64_t *token)
 {
@@ -194,27 +224,10 @@ static int channel(uint64_t *token)
 	t_fd = -1;
 	if (!shim_enabled())
 		return -ENODEV;
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect_server(fd) < 0) {
-		int err = errno;
-		close(fd);
-		return -err;
-	}
-	struct shim_request req = { 0 };
 	struct shim_reply reply;
-	int fds[SHIM_MAX_FDS];
-	fill(&req, SHIM_OP_CHANNEL);
-	int err = send_request(fd, &req);
-	if (!err)
-		err = recv_reply(fd, &reply, sizeof(reply), fds);
-	if (!err && reply.status < 0)
-		err = reply.status;
-	if (err) {
-		close(fd);
-		return err;
-	}
+	int fd = open_channel(token, &reply);
+	if (fd < 0)
+		return fd;
 	if (!s_root_known) {
 		pthread_mutex_lock(&s_lock);
 		memcpy(s_root, reply.root, sizeof(s_root));
@@ -244,26 +257,44 @@ const char *shim_root(void)
 	return s_root_known && s_root[0] ? s_root : NULL;
 }
 
+/* Whether a transport error means the server is gone (its socket removed, refusing, or the connection ended): then the
+ * caller gets ENODEV, what drm_ioctl and drm_gem_mmap answer for an unplugged device (drm_dev_is_unplugged), never
+ * EIO, which IGT reads from i915 as a wedged GPU. */
+static int server_gone(int err)
+{
+	return err == -ENOENT || err == -ECONNREFUSED || err == -ECONNRESET || err == -ENOTCONN || err == -EPIPE ||
+	       err == -ENODEV;
+}
+
 long shim_call(int fd, struct shim_request *req, struct shim_reply *reply, size_t reply_size, int *fds)
 {
 	uint64_t token;
-	int ch = channel(&token);
+	/* A call made while this thread already waits in one is a signal handler's (IGT's exit handlers run inside
+	 * fatal_sig_handler, on whatever thread the signal caught). The server answers a channel's requests in order, so
+	 * on the thread's channel it would wait behind the call it interrupted and take that one's reply: it goes on a
+	 * channel of its own for the one call, as the kernel runs a handler's syscall whatever the task was doing. */
+	int nested = t_calls > 0 && t_fd >= 0 && t_pid == getpid();
+	struct shim_reply hello;
+	int ch = nested ? open_channel(&token, &hello) : channel(&token);
 	if (ch < 0)
-		return ch;
+		return server_gone(ch) ? -ENODEV : ch;
 	uint32_t op = req->op;
 	fill(req, op);
 	req->token = token;
 	req->seq = ++t_seq;
+	t_calls++;
 	int err = send_request(fd >= 0 ? fd : ch, req);
 	if (!err)
 		err = recv_reply_seq(ch, reply, reply_size, fds, req->seq);
-	if (err) {
-		if (fd < 0 || err != -EBADF) {
-			close(ch); /* a broken channel: the next call connects afresh */
-			t_fd = -1;
-		}
-		return err;
+	t_calls--;
+	if (nested) {
+		close(ch);
+	} else if (err && (fd < 0 || err != -EBADF)) {
+		close(ch); /* a broken channel: the next call connects afresh */
+		t_fd = -1;
 	}
+	if (err)
+		return server_gone(err) ? -ENODEV : err;
 	return reply->status == -SHIM_ERESTARTSYS ? -EINTR : reply->status;
 }
 

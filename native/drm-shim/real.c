@@ -20,6 +20,8 @@ FILE *(*real_fdopen)(int, const char *);
 int (*real_access)(const char *, int);
 int (*real_faccessat)(int, const char *, int, int);
 void *(*real_opendir)(const char *);
+int (*real_shutdown)(int, int);
+void *(*real_mremap)(void *, size_t, size_t, int, ...);
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 
@@ -44,6 +46,8 @@ static void resolve_once(void)
 	RESOLVE(real_access, "access");
 	RESOLVE(real_faccessat, "faccessat");
 	RESOLVE(real_opendir, "opendir");
+	RESOLVE(real_shutdown, "shutdown");
+	RESOLVE(real_mremap, "mremap");
 }
 
 void shim_resolve(void)

@@ -107,6 +107,8 @@ extern FILE *(*real_fdopen)(int, const char *);
 extern int (*real_access)(const char *, int);
 extern int (*real_faccessat)(int, const char *, int, int);
 extern void *(*real_opendir)(const char *);
+extern int (*real_shutdown)(int, int);
+extern void *(*real_mremap)(void *, size_t, size_t, int, ...);
 void shim_resolve(void);
 
 /* paths.c: what a path means */

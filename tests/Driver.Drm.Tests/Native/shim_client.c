@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -52,6 +53,7 @@ struct version { /* struct drm_version's layout */
 #define FAKE_BLOCK_INTR _IO('d', 0x78)
 #define FAKE_MAPPINGS _IO('d', 0x79)
 #define FAKE_LIVE_FENCE_FDS _IO('d', 0x7a)
+#define FAKE_BLOCKED _IO('d', 0x7c)
 #define FAKE_SYNC_STATUS _IOWR('>', 0x7f, int)
 
 static int open_card(void)
@@ -427,6 +429,168 @@ static int interrupted(void)
 	return 0;
 }
 
+/* A signal handler's ioctl runs on its own, as in the kernel: IGT's exit handlers run inside fatal_sig_handler
+ * (drmtest.c's cancel_work_at_exit writes i915_gem_drop_caches with DROP_RESET_ACTIVE to end the very work the
+ * interrupted thread may be blocked on), so the handler's call must neither queue behind the ioctl it interrupted nor
+ * take that one's answer. */
+static int nested_result = -2, nested_errno;
+
+static void on_nested_signal(int sig)
+{
+	(void)sig;
+	int saved = errno;
+	nested_result = ioctl(intr_fd, FAKE_UNBLOCK); /* what ends the interrupted thread's wait */
+	nested_errno = errno;
+	errno = saved;
+	handled++;
+}
+
+static void *kick_when_blocked(void *arg)
+{
+	(void)arg;
+	/* Signal once the main thread's FAKE_BLOCK is waiting in the server (bounded: 10 s). */
+	for (int i = 0; i < 1000 && ioctl(intr_fd, FAKE_BLOCKED) < 1; i++)
+		usleep(10000);
+	pthread_kill(main_thread, SIGUSR1);
+	return NULL;
+}
+
+static int nested(void)
+{
+	intr_fd = open_card();
+	main_thread = pthread_self();
+	struct sigaction sa = { .sa_handler = on_nested_signal, .sa_flags = SA_RESTART };
+	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, kick_when_blocked, NULL) == 0);
+	int r = ioctl(intr_fd, FAKE_BLOCK); /* ended by the handler's FAKE_UNBLOCK; else -ETIMEDOUT after 10 s */
+	CHECK(pthread_join(t, NULL) == 0);
+	CHECK(handled == 1);
+	if (nested_result != 0)
+		printf("FAIL %d: the handler's ioctl returned %d (errno %d %s), the interrupted one %d\n", __LINE__,
+		       nested_result, nested_errno, strerror(nested_errno), r);
+	CHECK(nested_result == 0);
+	CHECK(r == 0);
+	CHECK(ioctl(intr_fd, FAKE_WHOAMI) > 0); /* the thread's channel is still in step: its own answer comes back */
+	version(intr_fd);
+	return 0;
+}
+
+/* The server's live mapping count once it is want, or what it was when the bound (10 s) ran out. */
+static int live_mappings(int fd, int want)
+{
+	int live = -1;
+	for (int i = 0; i < 1000 && (live = ioctl(fd, FAKE_MAPPINGS)) != want; i++)
+		usleep(10000);
+	return live;
+}
+
+/* The driver's hold on a mapping lasts while any page of it stays mapped and ends when the last page goes, however
+ * it goes: munmap splits the vma and each piece's vm_close drops its reference (i915_gem_vm_close), mremap moves the
+ * vma (vm_open of the copy, vm_close of the old), and MAP_FIXED over it unmaps it. gem_mmap_offset's partial-unmap and
+ * partial-remap do the first two. */
+static int partial_unmap(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = open_card();
+	/* The head, then the tail. */
+	char *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0x10000);
+	CHECK(map != MAP_FAILED);
+	CHECK(ioctl(fd, FAKE_MAPPINGS) == 1);
+	CHECK(munmap(map, page) == 0);
+	CHECK(live_mappings(fd, 1) == 1);
+	CHECK(munmap(map + page, page) == 0);
+	CHECK(live_mappings(fd, 0) == 0);
+	/* A hole in the middle, then each end. */
+	map = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0x10000);
+	CHECK(map != MAP_FAILED);
+	CHECK(munmap(map + page, page) == 0);
+	CHECK(munmap(map, page) == 0);
+	CHECK(live_mappings(fd, 1) == 1);
+	map[2 * page] = 1; /* still the object's page */
+	CHECK(munmap(map + 2 * page, page) == 0);
+	CHECK(live_mappings(fd, 0) == 0);
+	/* gem_mmap_offset@partial-remap: unmap the head, move the tail elsewhere, unmap it there. */
+	char *dest = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(dest != MAP_FAILED);
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0x10000);
+	CHECK(map != MAP_FAILED);
+	CHECK(munmap(map, page) == 0);
+	char *moved = mremap(map + page, page, page, MREMAP_MAYMOVE | MREMAP_FIXED, dest);
+	CHECK(moved == dest);
+	CHECK(live_mappings(fd, 1) == 1);
+	moved[0] = 1;
+	CHECK(munmap(moved, page) == 0);
+	CHECK(live_mappings(fd, 0) == 0);
+	/* MAP_FIXED of other memory over the whole mapping. */
+	map = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0x10000);
+	CHECK(map != MAP_FAILED);
+	CHECK(mmap(map, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == map);
+	CHECK(live_mappings(fd, 0) == 0);
+	CHECK(munmap(map, page) == 0);
+	return 0;
+}
+
+/* shutdown(2) of a DRM fd: the kernel finds no socket behind the file (sock_from_file) and fails ENOTSOCK; the file
+ * and every copy of the fd stay as they were. */
+static int shutdown_fd(void)
+{
+	int fd = open_card();
+	int copy = dup(fd);
+	CHECK(copy >= 0);
+	errno = 0;
+	CHECK(shutdown(fd, SHUT_RDWR) == -1 && errno == ENOTSOCK);
+	version(fd);
+	version(copy);
+	return 0;
+}
+
+/* The server goes away (the C# test disposes it) while a thread waits in an ioctl: that ioctl and every later one fail
+ * ENODEV, what drm_ioctl answers for an unplugged device (drm_dev_is_unplugged), never EIO (IGT reads EIO from i915 as
+ * a wedged GPU) nor the socket's errnos; a thread or process that connects afresh gets the same; mmap too. */
+static int gone_fd;
+static int gone_errno;
+
+static void *block_until_gone(void *arg)
+{
+	(void)arg;
+	errno = 0;
+	gone_errno = ioctl(gone_fd, FAKE_BLOCK) == 0 ? 0 : errno;
+	return NULL;
+}
+
+static void *version_errno(void *arg)
+{
+	(void)arg;
+	char name[16] = { 0 };
+	struct version v = { .name_len = sizeof(name) - 1, .name = name };
+	errno = 0;
+	gone_errno = ioctl(gone_fd, IOCTL_VERSION, &v) == 0 ? 0 : errno;
+	return NULL;
+}
+
+static int server_gone(void)
+{
+	gone_fd = open_card();
+	version(gone_fd);
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, block_until_gone, NULL) == 0);
+	CHECK(pthread_join(t, NULL) == 0);
+	if (gone_errno != ENODEV)
+		printf("FAIL %d: the ioctl in flight failed errno %d %s\n", __LINE__, gone_errno, strerror(gone_errno));
+	CHECK(gone_errno == ENODEV);
+	version_errno(NULL); /* this thread's channel, made while the server was there */
+	CHECK(gone_errno == ENODEV);
+	CHECK(pthread_create(&t, NULL, version_errno, NULL) == 0); /* a new thread's channel finds no server */
+	CHECK(pthread_join(t, NULL) == 0);
+	if (gone_errno != ENODEV)
+		printf("FAIL %d: a new thread's ioctl failed errno %d %s\n", __LINE__, gone_errno, strerror(gone_errno));
+	CHECK(gone_errno == ENODEV);
+	errno = 0;
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_SHARED, gone_fd, 0x10000) == MAP_FAILED && errno == ENODEV);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -435,7 +599,9 @@ int main(int argc, char **argv)
 	} scenarios[] = { { "basic", basic }, { "fork", forked }, { "mmap", mapped }, { "unmap", unmapped },
 			  { "fence", fenced }, { "vfiles", vfiles }, { "threads", threads },
 			  { "vwrites", vwrites }, { "intr", interrupted }, { "fenceclose", fence_closes },
-			  { "threadexit", thread_exit } };
+			  { "threadexit", thread_exit }, { "nested", nested },
+			  { "partialunmap", partial_unmap }, { "shutdown", shutdown_fd },
+			  { "servergone", server_gone } };
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		if (!strcmp(argv[1], scenarios[i].name)) {

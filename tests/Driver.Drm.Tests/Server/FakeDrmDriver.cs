@@ -26,9 +26,13 @@ internal sealed class FakeDrmDriver : IDrmDriver
     public const uint Mappings = 0x6479;
     public const uint LiveFenceFds = 0x647a;
     public const uint CallerPid = 0x647b;
+    public const uint Blocked = 0x647c;
     public const uint SyncStatus = 0xC0043E7F;
     public const ulong MapOffset = 0x10000;
     public const long ArenaPage = 4096;
+
+    /// <summary>The most a mapping of <see cref="MapOffset"/> may cover (partial munmap and mremap need several pages).</summary>
+    public const ulong MapLength = 4 * 4096;
 
     private const int Erestartsys = 512;
     private int _interrupted;
@@ -43,6 +47,7 @@ internal sealed class FakeDrmDriver : IDrmDriver
     private int _opens;
     private int _releases;
     private int _wedged;
+    private int _blocked;
 
     public FakeDrmDriver()
     {
@@ -58,6 +63,12 @@ internal sealed class FakeDrmDriver : IDrmDriver
     public int Releases => Volatile.Read(ref _releases);
 
     public int Wedged => Volatile.Read(ref _wedged);
+
+    /// <summary>FAKE_BLOCK calls that have begun to wait.</summary>
+    public int BlockedCount => Volatile.Read(ref _blocked);
+
+    /// <summary>Ends every FAKE_BLOCK wait, as FAKE_UNBLOCK does.</summary>
+    public void EndBlocks() => _unblock.Set();
 
     /// <summary>Interruptible waits a signal ended.</summary>
     public int Interrupted => Volatile.Read(ref _interrupted);
@@ -96,6 +107,8 @@ internal sealed class FakeDrmDriver : IDrmDriver
                 return file.ClientId;
             case CallerPid:
                 return caller.Pid;
+            case Blocked:
+                return Volatile.Read(ref _blocked);
             case ReleaseCount:
                 return Releases;
             case NewFence:
@@ -127,6 +140,7 @@ internal sealed class FakeDrmDriver : IDrmDriver
                     return BinaryPrimitives.ReadInt32LittleEndian(value) & int.MaxValue;
                 }
             case Block:
+                Interlocked.Increment(ref _blocked);
                 return _unblock.Wait(Bound.Long) ? 0 : -Etimedout;
             case Unblock:
                 _unblock.Set();
@@ -193,7 +207,7 @@ internal sealed class FakeDrmDriver : IDrmDriver
     {
         runs = [];
         mapping = null;
-        if (offset != MapOffset || length > 4096)
+        if (offset != MapOffset || length > MapLength)
         {
             return -Einval;
         }

@@ -114,6 +114,49 @@ public sealed class ShimEndToEndTests : IDisposable
     }
 
     [ShimFact]
+    public void A_signal_handlers_ioctl_neither_waits_for_nor_takes_the_answer_of_the_ioctl_it_interrupted()
+    {
+        // drm_ioctl runs in the calling task whatever it interrupted: IGT's fatal_sig_handler runs exit handlers
+        // (drmtest.c cancel_work_at_exit: i915_gem_drop_caches DROP_RESET_ACTIVE) on the thread a signal caught,
+        // possibly blocked in an ioctl. The handler's FAKE_UNBLOCK must end the interrupted FAKE_BLOCK at once.
+        Run("nested");
+    }
+
+    [ShimFact]
+    public void A_mapping_hold_ends_when_its_last_page_goes_by_partial_munmaps_mremap_or_MAP_FIXED()
+    {
+        // i915_gem_vm_open/vm_close: a vma split by munmap, moved by mremap or replaced by MAP_FIXED drops its
+        // object reference when each piece goes; the hold must not outlive the last mapped page (gem_mmap_offset
+        // partial-unmap and partial-remap unmap a 2M mapping piecewise).
+        Run("partialunmap");
+        Assert.Equal(0, _driver.LiveMappings);
+    }
+
+    [ShimFact]
+    public void Shutdown_of_a_DRM_fd_fails_ENOTSOCK_and_leaves_the_file()
+    {
+        // __sys_shutdown -> sockfd_lookup_light -> sock_from_file: a DRM file is no socket, -ENOTSOCK; the shim's
+        // DRM fd is one, and its shutdown would end the file for every copy of the fd.
+        Run("shutdown");
+        Assert.Equal(1, _driver.Opens);
+    }
+
+    [ShimFact]
+    public void Once_the_server_is_gone_ioctls_and_mmap_fail_ENODEV_not_EIO()
+    {
+        // drm_ioctl / drm_gem_mmap: drm_dev_is_unplugged -> -ENODEV. The client blocks a thread in FAKE_BLOCK; the
+        // server goes away under it; the client then checks each call's errno (IGT reads EIO as a wedged GPU).
+        Task<(int Code, string Output)> client = Task.Run(() => ShimClient.Scenario(_server.SocketPath, "servergone"));
+        Poll.Until(() => _driver.BlockedCount == 1 || client.IsCompleted, "the client blocked in the server",
+            () => client.IsCompleted ? client.Result.Output : "not yet", Bound.Long);
+        _server.Dispose();
+        _driver.EndBlocks();
+        Assert.True(client.Wait(Bound.Long * 4), "the client did not finish");
+        (int code, string output) = client.Result;
+        Assert.True(code == 0 && output.Contains("ok servergone", StringComparison.Ordinal), $"exit {code}: {output}");
+    }
+
+    [ShimFact]
     public void Wire_structs_have_the_sizes_the_server_reads()
     {
         // native/drm-shim/shim.h and ShimProtocol describe one format: compile the C side's sizeof and compare.
