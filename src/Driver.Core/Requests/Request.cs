@@ -279,6 +279,50 @@ public sealed class Request : DmaFence
             return;
         }
 
+        if (t_freeing)
+        {
+            // Put by a request being freed on this thread (its InFences): queued for that Free's loop rather than freed
+            // here, so releasing a chain of N requests, each listing the one before, takes N turns of the loop and
+            // not N nested frames (dma_fence_chain_release unlinks its chain by hand for the same reason).
+            _nextFree = t_freeList;
+            t_freeList = this;
+            return;
+        }
+
+        t_freeing = true;
+        try
+        {
+            ReleaseOne();
+            while (t_freeList is { } next)
+            {
+                t_freeList = next._nextFree;
+                next._nextFree = null;
+                next.ReleaseOne();
+            }
+        }
+        finally
+        {
+            t_freeing = false;
+        }
+    }
+
+    /// <summary>
+    /// Whether this thread is inside <see cref="Free"/>: a request whose last reference goes meanwhile waits on
+    /// <see cref="t_freeList"/> (linked by <see cref="_nextFree"/>) for that Free's loop.
+    /// </summary>
+#pragma warning disable IDE1006 // thread-static fields are t_camelCase, which editorconfig cannot tell apart
+    [ThreadStatic] private static bool t_freeing;
+
+    /// <summary>Requests freed on this thread while it was inside <see cref="Free"/>, not yet released.</summary>
+    [ThreadStatic] private static Request? t_freeList;
+#pragma warning restore IDE1006
+
+    /// <summary>Next request on <see cref="t_freeList"/>.</summary>
+    private Request? _nextFree;
+
+    /// <summary>The body of <see cref="Free"/> for one request: its references on others go, then it goes to its pool.</summary>
+    private void ReleaseOne()
+    {
         if (_inFences is { } inFences)
         {
             foreach (DmaFence f in inFences)

@@ -123,7 +123,7 @@ public sealed class IntelGt : IDisposable
             // timeline->mutex → fs_reclaim (→ dma_fence_map: reclaim may wait on fences).
             Lockdep.MightAlloc();
             Request rq = Requests.Rent(tl, tl.NextSeqno(), batchAddress, flags);
-            Request? prev;
+            Request? prev = null;
             try
             {
                 rq.Props = this[engine].Props;
@@ -133,7 +133,10 @@ public sealed class IntelGt : IDisposable
                     rq.Priority = p;
                 }
 
-                prev = tl.Last;
+                // A counted reference of our own (i915 links prev into rq's scheduling dependencies, which it keeps
+                // until prev retires): storing rq into Timeline.Last below drops Last's, and prev, if its other
+                // holders let go meanwhile, could be recycled as another context's request before BumpSignalers.
+                prev = tl.Last?.Get();
                 // Timeline order: a predecessor still held on its own dependencies must complete first. One already
                 // submitted is ahead of us in the engine's queue, which keeps a timeline's requests in order.
                 if (prev is not null && !prev.IsSubmitted && !prev.IsSignaled)
@@ -174,11 +177,20 @@ public sealed class IntelGt : IDisposable
 
                 rq.Commit(_submitNotify);
                 rq.Put(); // the creator's reference, which no caller will hold
+                prev?.Put();
                 throw;
             }
 
             rq.Commit(_submitNotify);
-            BumpSignalers(rq, prev);
+            try
+            {
+                BumpSignalers(rq, prev);
+            }
+            finally
+            {
+                prev?.Put();
+            }
+
             return rq;
         }
     }

@@ -182,21 +182,31 @@ public sealed class Heartbeat : IDisposable
 
             foreach (Engine engine in _gt.Engines)
             {
-                Request? active = engine.Active;
-                if (active is null || active.Context != ctx)
+                Request? active = GetActive(engine);
+                if (active is null)
                 {
                     continue;
                 }
 
-                // Read as Active was: a request recycled in between fails the report's TryGet (ResetWorker.Queue).
-                int generation = active.Generation;
-
                 EngineBeat beat = _beats[(int)engine.Id];
-                if (Interlocked.Read(ref _intervalTicks[(int)engine.Id]) <= 0 || !HangcheckEnabled)
+                try
                 {
-                    _worker.Queue(engine.Id.Mask(), ErrorFlags.None, $"context {ctx} revoked on {engine.Name}", active,
-                        blameGeneration: generation);
-                    continue;
+                    if (active.Context != ctx)
+                    {
+                        continue;
+                    }
+
+                    if (Interlocked.Read(ref _intervalTicks[(int)engine.Id]) <= 0 || !HangcheckEnabled)
+                    {
+                        // Pinned by the reference: the generation of the request the engine still ran after the load.
+                        _worker.Queue(engine.Id.Mask(), ErrorFlags.None, $"context {ctx} revoked on {engine.Name}", active,
+                            blameGeneration: active.Generation);
+                        continue;
+                    }
+                }
+                finally
+                {
+                    active.Put();
                 }
 
                 // __intel_engine_pulse: a pulse at BARRIER priority, the heartbeat's own if it has none (idle_pulse),
@@ -380,16 +390,52 @@ public sealed class Heartbeat : IDisposable
     /// </summary>
     private void ReportHang(Engine engine, EngineBeat beat, string reason)
     {
-        Request? active = engine.Active;
-        if (active is null || engine.ResetGeneration != beat.Generation)
+        Request? active = GetActive(engine);
+        if (active is null)
         {
             return;
         }
 
-        // Read as Active was: a request that finished and was recycled in between is not blamed (ResetWorker.Queue).
-        int generation = active.Generation;
-        Interlocked.Increment(ref _hangs);
-        _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, reason, active, blameGeneration: generation);
+        try
+        {
+            if (engine.ResetGeneration != beat.Generation)
+            {
+                return;
+            }
+
+            // Pinned by the reference: a request that finished and was recycled after the report is queued is not
+            // blamed either (ResetWorker.Queue takes its own reference on this generation).
+            Interlocked.Increment(ref _hangs);
+            _worker.Queue(engine.Id.Mask(), ErrorFlags.Capture, reason, active, blameGeneration: active.Generation);
+        }
+        finally
+        {
+            active.Put();
+        }
+    }
+
+    /// <summary>
+    /// The engine's active request with a counted reference the caller puts, or null when idle. Loaded as an RCU
+    /// reader of the request slab loads it (i915_request_get_rcu, then the pointer re-checked as dma_fence_get_rcu_safe
+    /// does): a request that finished between the load and the reference may have been recycled as another request,
+    /// whose generation a read after the load would already give; the engine is asked again whether it still runs the
+    /// object, and the reference pins that incarnation.
+    /// </summary>
+    private static Request? GetActive(Engine engine)
+    {
+        Request? rq = engine.Active;
+        if (rq is null || !rq.TryGet())
+        {
+            return null;
+        }
+
+        if (engine.Active == rq)
+        {
+            return rq;
+        }
+
+        rq.Put();
+        return null;
     }
 
     private static long ToTicks(TimeSpan t) => (long)(t.TotalSeconds * Stopwatch.Frequency);

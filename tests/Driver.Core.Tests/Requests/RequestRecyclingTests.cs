@@ -219,4 +219,43 @@ public class RequestRecyclingTests
         Assert.True(bytes < N, $"{bytes} B allocated over {N} recycled requests ({bytes / (double)N:F2} B/request)");
         Assert.Equal(1L, _pool.Allocated);
     }
+
+    [Fact]
+    public void FreeingTheHeadOfALongAwaitChainDoesNotRecurseOncePerLink()
+    {
+        // Each request lists the one before it in its InFences, whose reference it puts when it is freed. i915 drops a
+        // request's dependencies at retire (i915_sched_node_fini), and dma_fence_chain_release unlinks a chain by hand
+        // "to avoid recursion and potential stack overflow": freeing the newest request of a long chain must not nest
+        // one Put/Free per link on the stack of whoever puts it.
+        const int Links = 20_000;
+        Request? prev = null;
+        Request first = null!;
+        for (int i = 0; i < Links; i++)
+        {
+            Request rq;
+            using (_tl.Mutex.Acquire())
+            {
+                rq = _pool.Rent(_tl, _tl.NextSeqno(), 0, RequestFlags.None);
+                if (prev is not null)
+                {
+                    rq.Await(prev);
+                }
+
+                rq.Commit(s_noSubmit);
+            }
+
+            Execute(rq);
+            // The creator lets go: the previous request is now held only by this one's InFences.
+            prev?.Put();
+            first ??= rq;
+            prev = rq;
+        }
+
+        Request head = prev!;
+        Assert.Equal(1, first.References);
+        TestThread.Start("small-stack-put", head.Put, 256 * 1024).Join();
+
+        Assert.Equal(0, head.References);
+        Assert.Equal(0, first.References);
+    }
 }
