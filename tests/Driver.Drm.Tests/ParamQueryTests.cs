@@ -206,4 +206,25 @@ public class ParamQueryTests
         Assert.Equal(0, reply.U16(QueryLayout.ListHeader));
         Assert.Equal(256ul << 20, reply.U64(QueryLayout.ListHeader + QueryLayout.RegionProbedSize));
     }
+
+    [Fact]
+    public void QueryItemWithANegativeLengthIsAnsweredAsIfLargeEnough()
+    {
+        // copy_query_item compares the item's s32 length with the unsigned total: a negative length (the errno an
+        // earlier call left in the item, as IGT's test_query_garbage_items and query-regions-garbage-items reuse it)
+        // converts to a huge size, passes the "too short" check, and the item is answered. Only 0 asks for the size.
+        using var h = DrmHarness.Fast();
+        int total = QueryLayout.ListHeader + QueryLayout.RegionInfoSize;
+        ulong data = h.Caller.Alloc(total);
+        (ulong items, ArgBuffer q) = Items(h, QueryLayout.QueryMemoryRegions, -Errno.EINVAL, data);
+        Assert.Equal(0, h.Ioctl(Requests.Query, q));
+        Assert.Equal(total, h.Caller.S32(items + QueryLayout.ItemLength));
+        Assert.Equal(1u, new ArgBuffer(h.Caller.Get(data, total)).U32(0));
+
+        // And with a bad pointer it is the copy that fails (-EFAULT), not the length (IGT: a bad data_ptr after
+        // the item came back -EFAULT).
+        (items, q) = Items(h, QueryLayout.QueryEngineInfo, -Errno.EFAULT, FakeCaller.BadAddress);
+        Assert.Equal(0, h.Ioctl(Requests.Query, q));
+        Assert.Equal(-Errno.EFAULT, h.Caller.S32(items + QueryLayout.ItemLength));
+    }
 }
