@@ -174,7 +174,8 @@ public sealed partial class I915Driver
     }
 
     /// <summary>
-    /// copy_query_item: length 0 asks for the size (returned); a shorter buffer is -EINVAL; the header is read
+    /// copy_query_item: length 0 asks for the size (returned); a shorter buffer is -EINVAL (compared unsigned, so a
+    /// negative length passes); the header is read
     /// (-EFAULT) and must be zero (count and rsvd, -EINVAL).
     /// </summary>
     private static int CheckQueryItem(IDrmCaller caller, ArgBuffer item, int total)
@@ -185,7 +186,9 @@ public sealed partial class I915Driver
             return total;
         }
 
-        if (length < total)
+        // The s32 length is compared as unsigned with the total: a negative one (an errno left in the item by an
+        // earlier call) reads as huge and passes.
+        if ((uint)length < (uint)total)
         {
             return -Errno.EINVAL;
         }
