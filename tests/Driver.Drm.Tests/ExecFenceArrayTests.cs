@@ -73,6 +73,24 @@ public class ExecFenceArrayTests
     }
 
     [Fact]
+    public void AHugeFenceCountIsEnomemNotAnException()
+    {
+        // add_fence_array: num_cliprects passes the overflow check and access_ok (2^29 entries of 8 bytes, 4 GiB, lie
+        // in user space), then krealloc of num_fences * sizeof(struct eb_fence) (16 GiB, past KMALLOC_MAX_SIZE) fails:
+        // -ENOMEM. GpuSim must answer an errno, not throw (the server would answer -EIO), and stay usable.
+        using var h = DrmHarness.Fast();
+        uint batch = BatchWithEnd(h);
+        uint s = h.CreateSyncobj();
+        ArgBuffer a = WithFences(h, batch, (s, FenceSignal));
+        a.SetU32(NumCliprects, 0x2000_0000);
+        Assert.Equal(-Errno.ENOMEM, h.Ioctl(Requests.Execbuffer2, a));
+        a.SetU32(NumCliprects, 0x1000_0000);
+        Assert.Equal(-Errno.ENOMEM, h.Ioctl(Requests.Execbuffer2, a));
+        a.SetU32(NumCliprects, 1);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, a));
+    }
+
+    [Fact]
     public void EntryErrorsInKernelOrder()
     {
         // add_fence_array: flags beyond WAIT|SIGNAL -EINVAL before the lookup; an unknown handle -ENOENT; WAIT on a
