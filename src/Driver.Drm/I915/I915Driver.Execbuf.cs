@@ -327,6 +327,11 @@ public sealed partial class I915Driver
                 return -Errno.EFAULT;
             }
 
+            if (!CanAllocateFences(fences.Count, count))
+            {
+                return -Errno.ENOMEM;
+            }
+
             for (ulong i = 0; i < count; i++)
             {
                 var entry = ArgBuffer.ReadUser(c.Caller, handles + (i * FenceSize), FenceSize);
@@ -359,9 +364,9 @@ public sealed partial class I915Driver
 
     /// <summary>
     /// add_fence_array: FENCE_ARRAY's drm_i915_gem_exec_fence entries at cliprects_ptr, num_cliprects of them (none is
-    /// nothing); the range not addressable -EFAULT; each entry read (-EFAULT), flags beyond WAIT|SIGNAL -EINVAL, the
-    /// syncobj (drm_syncobj_find: -ENOENT); a WAIT entry takes its fence, and one without a fence is -EINVAL (WAIT|SIGNAL
-    /// too: unlike the timeline extension).
+    /// nothing); the range not addressable -EFAULT; more than krealloc can hold -ENOMEM; each entry read (-EFAULT),
+    /// flags beyond WAIT|SIGNAL -EINVAL, the syncobj (drm_syncobj_find: -ENOENT); a WAIT entry takes its fence, and one
+    /// without a fence is -EINVAL (WAIT|SIGNAL too: unlike the timeline extension).
     /// </summary>
     private static int AddFenceArray(IoctlCall c, ArgBuffer a, ulong flags, List<ExecFence> fences)
     {
@@ -375,6 +380,11 @@ public sealed partial class I915Driver
         if (!AccessOk(at, n * FenceSize))
         {
             return -Errno.EFAULT;
+        }
+
+        if (!CanAllocateFences(fences.Count, n))
+        {
+            return -Errno.ENOMEM;
         }
 
         // One read for the whole array; where it faults, entry by entry so the entries before the fault still count
@@ -417,6 +427,15 @@ public sealed partial class I915Driver
 
         return 0;
     }
+
+    /// <summary>
+    /// The krealloc of eb->fences to (earlier + more) struct eb_fence (32 bytes each), kmalloc memory: past
+    /// KMALLOC_MAX_SIZE (4 MiB on x86-64) it fails, -ENOMEM. Also keeps the one read of a fence array in an int.
+    /// </summary>
+    private static bool CanAllocateFences(int earlier, ulong more) => more <= (KmallocMaxSize / 32) - (ulong)earlier;
+
+    /// <summary>KMALLOC_MAX_SIZE: 1 &lt;&lt; (MAX_PAGE_ORDER + PAGE_SHIFT).</summary>
+    private const ulong KmallocMaxSize = 1UL << 22;
 
     /// <summary>
     /// add_timeline_fence_array, per entry: the handle (drm_syncobj_find: -ENOENT); the syncobj's fence taken whatever
