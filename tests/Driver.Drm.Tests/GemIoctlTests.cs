@@ -148,6 +148,23 @@ public class GemIoctlTests
     }
 
     [Fact]
+    public void MmapOffsetExtensionsAreWalkedEfaultThenEinval()
+    {
+        // i915_gem_mmap_offset_ioctl walks extensions with i915_user_extensions and no table: an unreadable chain is
+        // -EFAULT (check_user_mbz's get_user), a readable extension -EINVAL (no name is known); IGT's
+        // gem_mmap_offset@bad-extensions asserts both.
+        using var h = DrmHarness.Fast();
+        uint bo = h.Create();
+        ArgBuffer a = MmapOffset(bo, GemLayout.MmapOffsetWb);
+        a.SetU64(GemLayout.MmapOffsetExtensions, FakeCaller.BadAddress);
+        Assert.Equal(-Errno.EFAULT, h.Ioctl(Requests.GemMmapOffset, a));
+        ArgBuffer ext = DrmHarness.Arg(ContextLayout.ExtSize);
+        ext.SetU32(ContextLayout.ExtName, uint.MaxValue);
+        a.SetU64(GemLayout.MmapOffsetExtensions, h.Caller.Put(ext.Data));
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.GemMmapOffset, a));
+    }
+
+    [Fact]
     public void MmapChecksOffsetOwnerAndLength()
     {
         // i915_gem_mmap: no node at the offset -EINVAL, another file's -EACCES; the memory map answers the rest
