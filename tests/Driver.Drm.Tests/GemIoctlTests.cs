@@ -127,12 +127,12 @@ public class GemIoctlTests
     [Fact]
     public void MmapOffsetErrorsAndStableOffsets()
     {
-        // i915_gem_mmap_offset_ioctl: extensions -EINVAL; an unknown type -EINVAL; -ENOENT; FIXED on an object with
+        // i915_gem_mmap_offset_ioctl: an extension -EINVAL; an unknown type -EINVAL; -ENOENT; FIXED on an object with
         // struct pages -ENODEV (__assign_mmap_offset). One offset per object and type.
         using var h = DrmHarness.Fast();
         uint bo = h.Create();
         ArgBuffer a = MmapOffset(bo, GemLayout.MmapOffsetWb);
-        a.SetU64(GemLayout.MmapOffsetExtensions, 8);
+        a.SetU64(GemLayout.MmapOffsetExtensions, h.Caller.Alloc(ContextLayout.ExtSize));
         Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.GemMmapOffset, a));
         Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.GemMmapOffset, MmapOffset(bo, 5)));
         Assert.Equal(-Errno.ENOENT, h.Ioctl(Requests.GemMmapOffset, MmapOffset(999, GemLayout.MmapOffsetWb)));

@@ -323,14 +323,16 @@ public sealed partial class I915Driver
 
     /// <summary>
     /// MMAP_OFFSET and MMAP_GTT (i915_gem_mmap_offset_ioctl, the same number; MMAP_GTT is the 16-byte prefix, so its
-    /// flags read as GTT): -EINVAL for extensions or an unknown type; -ENOENT; FIXED is -ENODEV for an object with
+    /// flags read as GTT): extensions (i915_user_extensions: -EFAULT unreadable, else -EINVAL); -EINVAL for an unknown type; -ENOENT; FIXED is -ENODEV for an object with
     /// struct pages (integrated). The offset is the object's for that type, the same on every call.
     /// </summary>
     private int GemMmapOffset(IoctlCall c)
     {
-        if (c.Arg.U64(GemLayout.MmapOffsetExtensions) != 0)
+        // i915_user_extensions with no table: an unreadable chain -EFAULT, any extension -EINVAL.
+        int ret = WalkExtensions(c.Caller, c.Arg.U64(GemLayout.MmapOffsetExtensions), static (_, _) => -Errno.EINVAL);
+        if (ret != 0)
         {
-            return -Errno.EINVAL;
+            return ret;
         }
 
         ulong type = c.Arg.U64(GemLayout.MmapOffsetFlags);
@@ -339,7 +341,7 @@ public sealed partial class I915Driver
             return -Errno.EINVAL;
         }
 
-        int ret = Device.LookupObject(c.Client, (int)c.Arg.U32(GemLayout.MmapOffsetHandle), out BufferObject? bo);
+        ret = Device.LookupObject(c.Client, (int)c.Arg.U32(GemLayout.MmapOffsetHandle), out BufferObject? bo);
         if (ret != 0)
         {
             return ret;
