@@ -307,9 +307,20 @@ static void *drm_mmap(void *addr, size_t length, int prot, int flags, int fd, of
 EXPORT int munmap(void *addr, size_t length)
 {
 	shim_resolve();
+	/* No mapping of the device yet: nothing to forget, and one made from now on cannot be at a range this call frees
+	 * before it returns. */
+	if (!__atomic_load_n(&s_mappings, __ATOMIC_ACQUIRE))
+		return real_munmap(addr, length);
+	/* The lock spans the unmap and the bookkeeping: once real_munmap frees the range, another thread's mmap of the
+	 * device may be given the same addresses, and its remember_mapping (which takes this lock) must come after this
+	 * call has dropped the old entries, or they would close the new mapping's token. */
+	pthread_mutex_lock(&s_mappings_lock);
 	int ret = real_munmap(addr, length);
+	int err = errno;
 	if (ret == 0)
-		unmap_range(addr, length);
+		unmap_range_locked(addr, length);
+	pthread_mutex_unlock(&s_mappings_lock);
+	errno = err;
 	return ret;
 }
 
@@ -342,10 +353,18 @@ EXPORT void *mremap(void *old, size_t old_size, size_t new_size, int flags, ...)
 		va_end(ap);
 	}
 	shim_resolve();
-	void *r = real_mremap(old, old_size, new_size, flags, want);
-	if (r == MAP_FAILED || !__atomic_load_n(&s_mappings, __ATOMIC_ACQUIRE))
-		return r;
+	if (!__atomic_load_n(&s_mappings, __ATOMIC_ACQUIRE))
+		return real_mremap(old, old_size, new_size, flags, want);
+	/* Under the lock for the reason munmap takes it: the old range, once freed, may be handed to another thread's
+	 * mmap of the device before the old entry is dropped. */
 	pthread_mutex_lock(&s_mappings_lock);
+	void *r = real_mremap(old, old_size, new_size, flags, want);
+	if (r == MAP_FAILED) {
+		int err = errno;
+		pthread_mutex_unlock(&s_mappings_lock);
+		errno = err;
+		return r;
+	}
 	int copy = -1;
 	for (struct shim_mapping *m = s_mappings; m; m = m->next) {
 		if ((char *)old >= m->base && (char *)old < m->base + m->length) {
