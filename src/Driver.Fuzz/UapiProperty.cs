@@ -107,9 +107,18 @@ public static class UapiProperty
             case UapiOpKind.Bind:
                 return dev.Bind(client, w.Handle(op.Client, op.Ref), out _, (uint)op.Arg);
             case UapiOpKind.Write:
-                return dev.Write(client, w.Handle(op.Client, op.Ref), op.Arg, Program(op.Arg2));
+                {
+                    // PWRITE waits for every GPU user of the object, and one may be queued behind a preemptible
+                    // spinner that never ends by itself: a signal (the token) interrupts it, -EINTR, as a user's
+                    // Ctrl-C would.
+                    using var signal = new CancellationTokenSource(TimeSpan.FromTicks(MaxWaitNs / 100));
+                    return dev.Write(client, w.Handle(op.Client, op.Ref), op.Arg, Program(op.Arg2), signal.Token);
+                }
             case UapiOpKind.Read:
-                return dev.Read(client, w.Handle(op.Client, op.Ref), op.Arg, new uint[(int)((ulong)op.Arg2 % 9)]);
+                {
+                    using var signal = new CancellationTokenSource(TimeSpan.FromTicks(MaxWaitNs / 100));
+                    return dev.Read(client, w.Handle(op.Client, op.Ref), op.Arg, new uint[(int)((ulong)op.Arg2 % 9)], signal.Token);
+                }
             case UapiOpKind.Execbuf:
                 {
                     DmaFence? inFence = (op.Arg2 & 1) != 0 ? w.Fence(op.Ref) : null;

@@ -292,7 +292,15 @@ public sealed partial class GpuDevice
     /// Writes dwords at a byte offset (PWRITE, i915_gem_pwrite_ioctl): nothing to write is 0 before the handle is
     /// looked up; -ENOENT for an unknown handle; -EINVAL when out of range, or (GpuSim only) not dword aligned.
     /// </summary>
-    public int Write(int clientId, int handle, long offset, ReadOnlySpan<uint> dwords)
+    public int Write(int clientId, int handle, long offset, ReadOnlySpan<uint> dwords) =>
+        Write(clientId, handle, offset, dwords, CancellationToken.None);
+
+    /// <summary>
+    /// <see cref="Write(int, int, long, ReadOnlySpan{uint})"/> whose wait for the GPU is interruptible: when
+    /// <paramref name="interrupt"/> fires (a signal to the calling task) the call returns -EINTR without writing, as
+    /// i915's interruptible i915_gem_object_wait does.
+    /// </summary>
+    public int Write(int clientId, int handle, long offset, ReadOnlySpan<uint> dwords, CancellationToken interrupt)
     {
         try
         {
@@ -314,7 +322,12 @@ public sealed partial class GpuDevice
                 // is waited out after the range check and before the copy, so an earlier batch's store cannot land
                 // on top of this write. In-process callers that must write while a batch runs (ending a spinner)
                 // use a CPU mapping, as IGT does.
-                bo.Resv.WaitTimeout(DmaResv.UsageRw(write: true), -1);
+                long waited = bo.Resv.WaitTimeout(DmaResv.UsageRw(write: true), -1, interrupt);
+                if (waited < 0)
+                {
+                    return (int)waited;
+                }
+
                 bo.WriteDwords(offset, dwords);
             }
             finally
@@ -338,7 +351,14 @@ public sealed partial class GpuDevice
     /// Reads dwords from a byte offset (PREAD, i915_gem_pread_ioctl): nothing to read is 0 before the handle is
     /// looked up; -ENOENT for an unknown handle; -EINVAL when out of range, or (GpuSim only) not dword aligned.
     /// </summary>
-    public int Read(int clientId, int handle, long offset, Span<uint> dwords)
+    public int Read(int clientId, int handle, long offset, Span<uint> dwords) =>
+        Read(clientId, handle, offset, dwords, CancellationToken.None);
+
+    /// <summary>
+    /// <see cref="Read(int, int, long, Span{uint})"/> whose wait for the last writer is interruptible: -EINTR when
+    /// <paramref name="interrupt"/> fires, nothing read.
+    /// </summary>
+    public int Read(int clientId, int handle, long offset, Span<uint> dwords, CancellationToken interrupt)
     {
         try
         {
@@ -358,7 +378,12 @@ public sealed partial class GpuDevice
 
                 // i915_gem_shmem_pread → i915_gem_object_prepare_read: the last writer only (no I915_WAIT_ALL), so
                 // the copy sees every store of an execbuf that wrote the object.
-                bo.Resv.WaitTimeout(DmaResv.UsageRw(write: false), -1);
+                long waited = bo.Resv.WaitTimeout(DmaResv.UsageRw(write: false), -1, interrupt);
+                if (waited < 0)
+                {
+                    return (int)waited;
+                }
+
                 for (int i = 0; i < dwords.Length; i++)
                 {
                     dwords[i] = bo.ReadDword(offset + i * 4L);

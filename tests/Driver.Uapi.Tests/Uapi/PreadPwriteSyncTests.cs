@@ -1,3 +1,4 @@
+using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Engines.Isa;
 using Driver.Testing.Devices;
@@ -56,6 +57,36 @@ public class PreadPwriteSyncTests
         Assert.True(writer.Wait(Bound.Long));
         Assert.Equal(0, err);
         Assert.Equal(2u, target[0]);
+    }
+
+    [Fact]
+    public void AnInterruptedPwriteOrPreadIsEintrAndCopiesNothing()
+    {
+        // i915_gem_object_wait is interruptible: a signal while PWRITE/PREAD waits for the GPU ends the ioctl with
+        // -EINTR (-ERESTARTSYS to the syscall layer) before any byte is copied.
+        using var t = TestDevice.Fast();
+        TestBuffer target = t.NewBuffer();
+        target[0] = 7;
+        var gate = new DmaFence();
+        DmaFence writer = ExecWriter(t, target, 9, gate);
+        using var signal = new CancellationTokenSource();
+        int writeErr = int.MinValue, readErr = int.MinValue;
+        uint[] read = [0xdead];
+
+        var pwrite = TestThread.Start("pwrite", () => writeErr = t.Dev.Write(t.Client, target.Handle, 0, [2u], signal.Token));
+        var pread = TestThread.Start("pread", () => readErr = t.Dev.Read(t.Client, target.Handle, 0, read, signal.Token));
+        Assert.False(pwrite.TryJoin(Bound.Short), $"pwrite returned {writeErr} before the batch writing the object ran");
+        signal.Cancel();
+        pwrite.Join();
+        pread.Join();
+
+        Assert.Equal(-Errno.EINTR, writeErr);
+        Assert.Equal(-Errno.EINTR, readErr);
+        Assert.Equal(0xdeadu, read[0]);
+        Assert.Equal(7u, target[0]);
+        gate.Signal();
+        Assert.True(writer.Wait(Bound.Long));
+        Assert.Equal(9u, target[0]);
     }
 
     private static DmaFence ExecWriter(TestDevice t, TestBuffer target, uint value, DmaFence gate)
