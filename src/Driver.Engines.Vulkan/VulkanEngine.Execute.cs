@@ -79,6 +79,15 @@ public sealed partial class VulkanEngine
             catch (VulkanDeviceLostException e)
             {
                 bool culprit = HandleDeviceLost(res, e);
+                if (_stopping || IsCancelled(_currentOrdinal))
+                {
+                    // Aborted by a wedge or the engine's stop, not by its own timeout: that the batch then did not stop
+                    // (or the device went) is no hang of this request's context — no guilt, no replay, as
+                    // __intel_gt_set_wedged ends requests with -EIO only.
+                    Finish(rq, VulkanRequestOutcome.Cancelled, -Errno.EIO, $"cancelled; device lost: {e.Message}", queued, submitted, program.Ops.Count, attempt);
+                    return;
+                }
+
                 if (culprit || attempt >= Options.MaxAttempts)
                 {
                     string why = $"device lost: {e.Message}";
@@ -202,7 +211,7 @@ public sealed partial class VulkanEngine
                 }
             case ArenaLayout.HaltAborted:
                 // Aborted because the engine stops or the GT wedged: cancelled, not a hang of this batch.
-                bool cancelled = _stopping || _cancelRequested;
+                bool cancelled = _stopping || IsCancelled(_currentOrdinal);
                 if (!cancelled)
                 {
                     Interlocked.Increment(ref _hangs);
