@@ -63,6 +63,7 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     private long _hangs;
     private long _deviceLosses;
     private long _replays;
+    private long _callbackFaults;
 
     /// <summary>Creates the engine and starts its thread. Resources are built on the device by that thread.</summary>
     public VulkanEngine(VulkanDevice device, Ggtt ggtt, string name, VulkanEngineOptions? options = null, ILogger? log = null)
@@ -96,6 +97,9 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
 
     /// <summary>Device losses this engine handled.</summary>
     public long DeviceLosses => Interlocked.Read(ref _deviceLosses);
+
+    /// <summary>Signals of this engine whose fence callbacks threw (a driver bug, logged; the engine went on).</summary>
+    public long CallbackFaults => Interlocked.Read(ref _callbackFaults);
 
     /// <summary>Innocent requests replayed after a device loss.</summary>
     public long Replays => Interlocked.Read(ref _replays);
@@ -299,7 +303,18 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
         Interlocked.Increment(ref _completed);
         if (signal)
         {
-            Engine.CompleteOnCpu(rq);
+            try
+            {
+                Engine.CompleteOnCpu(rq);
+            }
+            catch (Exception e)
+            {
+                // A fence callback threw (a driver bug; the signal happened and every other callback ran, see
+                // DmaFence.Signal): reported and counted as a simulated engine's breadcrumbs do, and the engine goes
+                // on — it must not take the engine thread, and every later request, down with it.
+                Interlocked.Increment(ref _callbackFaults);
+                _log.Error(e, "{Engine}: a fence callback of {Request} threw", Name, rq);
+            }
         }
     }
 

@@ -98,5 +98,6 @@ public class VulkanEngineThreadFailureTests(VulkanDeviceFixture fixture)
         Assert.False(rig.Rcs.IsStopped, "a throwing fence callback ended the engine thread");
         Assert.Equal(1, second.Status);
         Assert.Equal(5u, rig.Read(mem));
+        Assert.Equal(1, rig.Rcs.CallbackFaults);
     }
 }
