@@ -88,11 +88,24 @@ public sealed partial class VulkanEngine
                     return;
                 }
 
-                if (culprit || attempt >= Options.MaxAttempts)
+                if (culprit)
                 {
                     string why = $"device lost: {e.Message}";
                     MarkGuilty(rq, why);
                     Finish(rq, VulkanRequestOutcome.DeviceLost, -Errno.EIO, why, queued, submitted, program.Ops.Count, attempt);
+                    return;
+                }
+
+                if (attempt >= Options.MaxAttempts)
+                {
+                    // Out of replays, but still a victim: __i915_request_reset(rq, guilty = false) never blames it.
+                    if (submitted != 0 && !rq.Context.IsKernel)
+                    {
+                        rq.Context.MarkInnocent();
+                    }
+
+                    Finish(rq, VulkanRequestOutcome.DeviceLost, -Errno.EIO, $"device lost {attempt} times, innocent each time: {e.Message}",
+                        queued, submitted, program.Ops.Count, attempt);
                     return;
                 }
                 // An innocent victim: run it again from its start on the new device, as i915 replays an innocent
