@@ -14,7 +14,7 @@ namespace Driver.Engines.Vulkan;
 /// </summary>
 /// <remarks>
 /// What the command streamer would fault on (unknown opcode, bad length, unmapped fetch or operand) fails with EIO;
-/// valid ISA with no translation (anything but NOOP, ARB_CHECK, COND_BATCH_BUFFER_END and forward jumps inside a
+/// valid ISA with no translation (register and MI_MATH instructions, a predicated jump; anything but NOOP, ARB_CHECK, COND_BATCH_BUFFER_END and forward jumps inside a
 /// loop; a jump back to a non-instruction; a batch beyond the arena) fails with EINVAL.
 /// </remarks>
 internal static class BatchTranslator
@@ -96,6 +96,13 @@ internal static class BatchTranslator
                     }
                 case MiOpcode.BatchBufferStart:
                     {
+                        // Predication (gen8+ form, as the command streamer decodes it) needs MI_PREDICATE_RESULT_1, a
+                        // register: valid ISA with no translation, not a fault.
+                        if ((cmd & Mi.BatchPredicate) != 0 && (cmd & 0xff) == 1)
+                        {
+                            throw Inval(ip, "predicated BATCH_BUFFER_START has no Vulkan translation (registers are not modelled)");
+                        }
+
                         (_, uint target, _) = Operands(ggtt, ip, cmd);
 
                         if (target > ip)
@@ -118,6 +125,13 @@ internal static class BatchTranslator
                         ip += 8;
                         break;
                     }
+                case MiOpcode.LoadRegisterImm:
+                case MiOpcode.LoadRegisterReg:
+                case MiOpcode.LoadRegisterMem:
+                case MiOpcode.StoreRegisterMem:
+                case MiOpcode.Math:
+                    // Executed by the command streamer, so not a fault (a fault is a guilty hang): the backend's limit.
+                    throw Inval(ip, $"opcode 0x{Mi.Opcode(cmd):x} (register or MI_MATH instruction) has no Vulkan translation (registers are not modelled)");
                 default:
                     throw Fault(ip, $"unknown opcode 0x{Mi.Opcode(cmd):x}");
             }

@@ -79,11 +79,33 @@ public sealed partial class VulkanEngine
             catch (VulkanDeviceLostException e)
             {
                 bool culprit = HandleDeviceLost(res, e);
-                if (culprit || attempt >= Options.MaxAttempts)
+                if (_stopping || IsCancelled(_currentOrdinal))
+                {
+                    // Aborted by a wedge or the engine's stop, not by its own timeout: that the batch then did not stop
+                    // (or the device went) is no hang of this request's context — no guilt, no replay, as
+                    // __intel_gt_set_wedged ends requests with -EIO only.
+                    Finish(rq, VulkanRequestOutcome.Cancelled, -Errno.EIO, $"cancelled; device lost: {e.Message}", queued, submitted, program.Ops.Count, attempt);
+                    return;
+                }
+
+                if (culprit)
                 {
                     string why = $"device lost: {e.Message}";
                     MarkGuilty(rq, why);
                     Finish(rq, VulkanRequestOutcome.DeviceLost, -Errno.EIO, why, queued, submitted, program.Ops.Count, attempt);
+                    return;
+                }
+
+                if (attempt >= Options.MaxAttempts)
+                {
+                    // Out of replays, but still a victim: __i915_request_reset(rq, guilty = false) never blames it.
+                    if (submitted != 0 && !rq.Context.IsKernel)
+                    {
+                        rq.Context.MarkInnocent();
+                    }
+
+                    Finish(rq, VulkanRequestOutcome.DeviceLost, -Errno.EIO, $"device lost {attempt} times, innocent each time: {e.Message}",
+                        queued, submitted, program.Ops.Count, attempt);
                     return;
                 }
                 // An innocent victim: run it again from its start on the new device, as i915 replays an innocent
@@ -202,7 +224,7 @@ public sealed partial class VulkanEngine
                 }
             case ArenaLayout.HaltAborted:
                 // Aborted because the engine stops or the GT wedged: cancelled, not a hang of this batch.
-                bool cancelled = _stopping || _cancelRequested;
+                bool cancelled = _stopping || IsCancelled(_currentOrdinal);
                 if (!cancelled)
                 {
                     Interlocked.Increment(ref _hangs);

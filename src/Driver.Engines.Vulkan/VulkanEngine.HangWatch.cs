@@ -29,13 +29,13 @@ public sealed partial class VulkanEngine
             long now = Stopwatch.GetTimestamp();
             if (_abortedAt == 0)
             {
-                if (!engine._stopping && !engine._cancelRequested && now - _submitted <= Ticks(engine.Options.RequestTimeout))
+                if (!engine._stopping && !engine.IsCancelled(engine._currentOrdinal) && now - _submitted <= Ticks(engine.Options.RequestTimeout))
                 {
                     return false;
                 }
 
                 Reason = engine._stopping ? "engine stopped"
-                    : engine._cancelRequested ? "cancelled: the GT is wedged"
+                    : engine.IsCancelled(engine._currentOrdinal) ? "cancelled: the GT is wedged"
                     : $"timed out after {engine.Options.RequestTimeout.TotalMilliseconds:0} ms";
                 // End the batch: every kernel polls this word (the spinner's "host write to the flag").
                 arena.Write(ArenaLayout.CtlAbort, 1);

@@ -31,7 +31,8 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     private readonly VulkanDevice _device;
     private readonly Ggtt _ggtt;
     private readonly ILogger _log;
-    private readonly ConcurrentQueue<(Request Rq, long Queued)> _pending = new();
+    /// <summary>Requests handed over and not yet dequeued, each with its enqueue time and its submission ordinal (1, 2, ...).</summary>
+    private readonly ConcurrentQueue<(Request Rq, long Queued, long Ordinal)> _pending = new();
 
     /// <summary>Wakes the engine thread; set after every enqueue.</summary>
     private readonly ManualResetEventSlim _doorbell = new(false);
@@ -47,14 +48,22 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     private int _dead;
     private volatile bool _wedged;
 
-    /// <summary>Set by <see cref="ResetCancel"/>; the engine thread aborts its batch and cancels its queue, then clears it.</summary>
-    private volatile bool _cancelRequested;
+    /// <summary>
+    /// Raised by <see cref="ResetCancel"/> to the submission ordinal last handed over at its call: every request up to
+    /// it is cancelled (the running batch aborted, the queued ones ended as the engine thread reaches them), none after
+    /// it — an unwedge cancels too, then restores submission, and what is submitted next must run.
+    /// </summary>
+    private long _cancelUpTo;
+
+    /// <summary>Submission ordinal of the request the engine thread has in hand (engine thread only).</summary>
+    private long _currentOrdinal;
     private volatile bool _executing;
     private long _submitted;
     private long _completed;
     private long _hangs;
     private long _deviceLosses;
     private long _replays;
+    private long _callbackFaults;
 
     /// <summary>Creates the engine and starts its thread. Resources are built on the device by that thread.</summary>
     public VulkanEngine(VulkanDevice device, Ggtt ggtt, string name, VulkanEngineOptions? options = null, ILogger? log = null)
@@ -89,6 +98,9 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     /// <summary>Device losses this engine handled.</summary>
     public long DeviceLosses => Interlocked.Read(ref _deviceLosses);
 
+    /// <summary>Signals of this engine whose fence callbacks threw (a driver bug, logged; the engine went on).</summary>
+    public long CallbackFaults => Interlocked.Read(ref _callbackFaults);
+
     /// <summary>Innocent requests replayed after a device loss.</summary>
     public long Replays => Interlocked.Read(ref _replays);
 
@@ -120,8 +132,8 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     /// </summary>
     public void Submit(Request rq)
     {
-        Interlocked.Increment(ref _submitted);
-        _pending.Enqueue((rq, Stopwatch.GetTimestamp()));
+        long ordinal = Interlocked.Increment(ref _submitted);
+        _pending.Enqueue((rq, Stopwatch.GetTimestamp(), ordinal));
         _doorbell.Set();
         // The enqueue is a full barrier, and so is the exiting thread's write of _dead before its last drain: either
         // that drain sees our request, or we see _dead and drain ourselves. Each request is dequeued once.
@@ -134,9 +146,26 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     /// <inheritdoc/>
     public void ResetCancel()
     {
-        _cancelRequested = true;
+        // Only what was handed over before this call: the engine thread honours the cancel later, by which time an
+        // unwedge may have restored submission. A Submit racing with this read is cancelled or not, either is right
+        // (the wedge's nop handler keeps new work away; the unwedge's caller has idled the GT).
+        long upTo = Interlocked.Read(ref _submitted);
+        long seen = Interlocked.Read(ref _cancelUpTo);
+        while (seen < upTo)
+        {
+            long prev = Interlocked.CompareExchange(ref _cancelUpTo, upTo, seen);
+            if (prev == seen)
+            {
+                break;
+            }
+
+            seen = prev;
+        }
         _doorbell.Set();
     }
+
+    /// <summary>Whether the request with submission ordinal <paramref name="ordinal"/> was cancelled by a <see cref="ResetCancel"/>.</summary>
+    private bool IsCancelled(long ordinal) => ordinal <= Interlocked.Read(ref _cancelUpTo);
 
     /// <summary>
     /// Brings a wedged engine back when its device can be revived. True when usable: never once the engine thread has
@@ -184,15 +213,7 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
             finally { _ready.Set(); }
             while (!_stopping)
             {
-                if (_cancelRequested)
-                {
-                    // Cleared before draining: a Cancel() arriving meanwhile is honoured on the next pass.
-                    _cancelRequested = false;
-                    DrainCancelled("cancelled: the GT is wedged");
-                    continue;
-                }
-
-                if (!_pending.TryDequeue(out (Request Rq, long Queued) item))
+                if (!_pending.TryDequeue(out (Request Rq, long Queued, long Ordinal) item))
                 {
                     _doorbell.Reset();
                     // Re-check after the reset: a Submit that enqueued before it has also set the doorbell before
@@ -204,7 +225,14 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
 
                     continue;
                 }
+                if (IsCancelled(item.Ordinal))
+                {
+                    Finish(item.Rq, VulkanRequestOutcome.Cancelled, -Errno.EIO, "cancelled: the GT is wedged", item.Queued, 0, 0, 0);
+                    continue;
+                }
+
                 _executing = true;
+                _currentOrdinal = item.Ordinal;
                 current = item.Rq;
                 try { Execute(item.Rq, item.Queued); }
                 finally { _executing = false; }
@@ -242,7 +270,7 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
     /// <summary>Cancels every queued request with -EIO (engine stopped or wedged).</summary>
     private void DrainCancelled(string reason)
     {
-        while (_pending.TryDequeue(out (Request Rq, long Queued) item))
+        while (_pending.TryDequeue(out (Request Rq, long Queued, long Ordinal) item))
         {
             Finish(item.Rq, VulkanRequestOutcome.Cancelled, -Errno.EIO, reason, item.Queued, 0, 0, 0);
         }
@@ -275,7 +303,18 @@ public sealed partial class VulkanEngine : IEngineBackend, IDisposable
         Interlocked.Increment(ref _completed);
         if (signal)
         {
-            Engine.CompleteOnCpu(rq);
+            try
+            {
+                Engine.CompleteOnCpu(rq);
+            }
+            catch (Exception e)
+            {
+                // A fence callback threw (a driver bug; the signal happened and every other callback ran, see
+                // DmaFence.Signal): reported and counted as a simulated engine's breadcrumbs do, and the engine goes
+                // on — it must not take the engine thread, and every later request, down with it.
+                Interlocked.Increment(ref _callbackFaults);
+                _log.Error(e, "{Engine}: a fence callback of {Request} threw", Name, rq);
+            }
         }
     }
 

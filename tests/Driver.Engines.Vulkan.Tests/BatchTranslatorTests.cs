@@ -175,4 +175,30 @@ public class BatchTranslatorTests
 
         Assert.Contains("not an instruction this batch executed", Refused(() => BatchTranslator.Translate(_ggtt, mid)).Reason);
     }
+
+    /// <summary>
+    /// MI_LOAD_REGISTER_IMM/REG/MEM, MI_STORE_REGISTER_MEM, MI_MATH and a predicated gen8+ BATCH_BUFFER_START are
+    /// instructions the simulated command streamer executes (CommandStreamer.Run), not CS errors: a batch using them
+    /// is valid ISA the translator cannot express (-EINVAL, not the client's fault), never a CS fault (-EIO, which the
+    /// engine accounts as a guilty hang, as __i915_request_reset(rq, guilty) after a CS error interrupt does).
+    /// </summary>
+    [Fact]
+    public void InstructionsTheCommandStreamerExecutesButTheTranslatorLacksAreEinvalNotFaults()
+    {
+        uint mem = Map();
+        uint[][] batches =
+        [
+            [.. Mi.LoadRegisterImm((0x2600, 1)), Mi.BatchBufferEnd],
+            [.. Mi.LoadRegisterReg(0x2600, 0x2608), Mi.BatchBufferEnd],
+            [.. Mi.LoadRegisterMem64(0x2600, mem), Mi.BatchBufferEnd],
+            [.. Mi.StoreRegisterMem64(0x2600, mem), Mi.BatchBufferEnd],
+            [.. Mi.Math(0), Mi.BatchBufferEnd],
+            [.. Mi.BatchBufferStart64Predicated(mem), Mi.BatchBufferEnd],
+        ];
+        foreach (uint[] dwords in batches)
+        {
+            BatchTranslationException e = Refused(() => BatchTranslator.Translate(_ggtt, Map(dwords)));
+            Assert.True(e.Errno == Errno.EINVAL, $"0x{dwords[0]:x8}: -{Errno.Name(e.Errno)} ({e.Reason}), want -EINVAL: the command streamer runs it");
+        }
+    }
 }

@@ -62,6 +62,32 @@ public class VulkanDeviceLossTests(VulkanDeviceFixture fixture)
         Assert.Equal(1, rig.Client.DefaultContext.GuiltyCount);
     }
 
+    /// <summary>
+    /// An innocent victim that used up its replay attempts (MaxAttempts; 1 here so one loss caused by the other engine
+    /// is enough) fails, but it is still innocent: __i915_request_reset(rq, guilty = false) never marks a victim guilty
+    /// (mark_innocent, no ban score). Otherwise a client whose batches keep losing the device gets another client's
+    /// context guilty and banned.
+    /// </summary>
+    [VulkanFact]
+    public void AnInnocentOutOfReplayAttemptsFailsButIsNotGuilty()
+    {
+        VulkanDevice device = fixture.Device;
+        using var rig = new VulkanTestRig(device, new VulkanEngineOptions { MaxAttempts = 1 }, EngineId.Rcs0, EngineId.Bcs0);
+        var spinA = new SpinnerBatch(rig);
+        var spinB = new SpinnerBatch(rig);
+        Request a = rig.Submit(spinA.Address);
+        Request b = rig.Submit(spinB.Address, EngineId.Bcs0);
+        Poll.Until(() => spinA.IsStarted && spinB.IsStarted, "both spinners to start");
+        device.Faults.InjectDeviceLost();
+
+        Assert.True(a.Wait(Bound.Long));
+        Assert.True(b.Wait(Bound.Long));
+        Assert.Equal(-Errno.EIO, a.Status);
+        Assert.Equal(-Errno.EIO, b.Status);
+        Assert.True(a.Guilty ^ b.Guilty, $"exactly the engine that saw the loss first is guilty (rcs {a.Guilty}, bcs {b.Guilty})");
+        Assert.Equal(1, rig.Client.DefaultContext.GuiltyCount);
+    }
+
     [VulkanFact]
     public void FailedRecreationWedgesTheEngineUntilUnwedged()
     {

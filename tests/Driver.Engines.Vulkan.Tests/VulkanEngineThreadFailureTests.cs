@@ -66,4 +66,38 @@ public class VulkanEngineThreadFailureTests(VulkanDeviceFixture fixture)
         Assert.True(after.Wait(Bound.Long));
         Assert.Equal(-Errno.EIO, after.Status);
     }
+
+    private sealed class ThrowingCallback : Core.Fences.FenceCallback
+    {
+        public override void Invoke(Core.Fences.DmaFence fence) => throw new InvalidOperationException("callback bug");
+    }
+
+    /// <summary>
+    /// A fence callback that throws while the engine thread signals (a driver bug: a dma_fence_func_t cannot fail in
+    /// the kernel; DmaFence.Signal rethrows it to the signaller after every callback ran) must not kill the engine
+    /// thread, as it does not kill a simulated engine's (Driver.Engines.Tests' CallbackFaultTests): otherwise the
+    /// backend is wedged for good and every later request is -EIO.
+    /// </summary>
+    [VulkanFact]
+    public void ACallbackThatThrowsOnTheEngineThread_DoesNotStopTheEngine()
+    {
+        using var rig = new VulkanTestRig(fixture.Device);
+        Assert.True(rig.Rcs.WaitReady(Bound.Long));
+        (Core.Memory.BufferObject _, uint mem) = rig.Object();
+        // Held on a gate so the throwing callback is in place before the engine can signal the request.
+        var gate = new Core.Fences.DmaFence();
+        Request first = rig.Submit(rig.Batch(new BatchBuilder().End().ToArray()), Core.Hw.EngineId.Rcs0, null, gate);
+        Assert.True(first.AddCallback(new ThrowingCallback()));
+        Assert.True(gate.Signal());
+        Assert.True(first.Wait(Bound.Long));
+        Assert.Equal(1, first.Status);
+
+        Request second = rig.Submit(rig.Batch(new BatchBuilder().StoreDword(mem, 5).End().ToArray()));
+
+        Assert.True(second.Wait(Bound.Long));
+        Assert.False(rig.Rcs.IsStopped, "a throwing fence callback ended the engine thread");
+        Assert.Equal(1, second.Status);
+        Assert.Equal(5u, rig.Read(mem));
+        Assert.Equal(1, rig.Rcs.CallbackFaults);
+    }
 }
