@@ -115,7 +115,8 @@ public sealed partial class GpuDevice
     /// fence joins the reservation as KERNEL, which every later user awaits (implicit sync of any usage includes
     /// KERNEL). The copy runs once every fence the reservation held has signalled — whatever device they are from,
     /// whatever their outcome; nothing waits under the lock. Returns 0 and the KERNEL fence; -ENOENT unknown,
-    /// -EINVAL for an import (only the exporter moves its buffer), -EBUSY while the last move runs, -ENOMEM.
+    /// -EINVAL for an import (only the exporter moves its buffer) or a userptr object (its pages are the process's:
+    /// i915_gem_object_can_migrate refuses an object with no migrate op), -EBUSY while the last move runs, -ENOMEM.
     /// </summary>
     public int MoveBuffer(int clientId, int handle, out DmaFence? moveFence)
     {
@@ -123,7 +124,9 @@ public sealed partial class GpuDevice
         try
         {
             BufferObject bo = GetClient(clientId).GetObject(handle);
-            if (bo.IsImport)
+            // A userptr object's pages belong to the process, not to device memory: moving it would leave the
+            // process's writes behind and free its pages into the device allocator.
+            if (bo.IsImport || _userptrs.ContainsKey(bo))
             {
                 return -Errno.EINVAL;
             }
