@@ -28,7 +28,8 @@ public sealed partial class GpuDevice
     /// <summary>
     /// PRIME_HANDLE_TO_FD (drm_gem_prime_handle_to_fd): exports object <paramref name="handle"/> as a dma-buf sharing
     /// the object and its reservation. The same object always gives the same dma-buf (obj->dma_buf); an import gives
-    /// back the dma-buf it came from. -ENOENT for an unknown client or handle.
+    /// back the dma-buf it came from. -ENOENT for an unknown client or handle; -EINVAL for a userptr object
+    /// (i915_gem_userptr_dmabuf_export: its pages are the process's, replaced on an invalidation unseen by importers).
     /// </summary>
     public int PrimeHandleToFd(int clientId, int handle, out DmaBuf? buf)
     {
@@ -36,6 +37,11 @@ public sealed partial class GpuDevice
         try
         {
             BufferObject bo = GetClient(clientId).GetObject(handle);
+            if (_userptrs.ContainsKey(bo))
+            {
+                return -Errno.EINVAL;
+            }
+
             buf = _imports.TryGetValue(bo, out PrimeImport? import)
                 ? import.Attachment.Buf
                 : _exports.GetOrAdd(bo, static b => new DmaBuf(b));
