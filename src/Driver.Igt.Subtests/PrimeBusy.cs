@@ -51,6 +51,7 @@ public sealed class PrimeBusy : IIgtBinary
         GpuDevice im = t.OpenDevice();
         int imFd = t.OpenClient(im);
         t.AssertEq(im.PrimeFdToHandle(imFd, buf, out int import), 0);
+        buf!.Close(); // close(dmabuf): the import holds the buffer
         IgtGem.Offset(t, im, imFd, import);
         return (ex, exFd, handle, im, imFd, import);
     }

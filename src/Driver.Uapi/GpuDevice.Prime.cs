@@ -45,6 +45,8 @@ public sealed partial class GpuDevice
             buf = _imports.TryGetValue(bo, out PrimeImport? import)
                 ? import.Attachment.Buf
                 : _exports.GetOrAdd(bo, static b => new DmaBuf(b));
+            // The caller's file of the dma-buf (dma_buf_fd): the object outlives its handles until it is closed.
+            buf.Open();
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }

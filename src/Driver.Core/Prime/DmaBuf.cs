@@ -23,9 +23,13 @@ public sealed class DmaBuf
     // the lock; cleared by EndMove, under it too, once the copy is made.
     private PageList? _destination;
 
-    // The exporter's release of its object, deferred while importers are attached (DeferReleaseWhileAttached): run by
-    // the last Detach. Under the lock.
+    // The exporter's release of its object, deferred while importers are attached or files hold the buffer
+    // (DeferReleaseWhileAttached): run by the last Detach or Close. Under the lock.
     private Action? _releaseWhenDetached;
+
+    // Open files of the dma-buf (its fds, and in-process holders): each holds the exporter's object, as the reference
+    // drm_gem_prime_export takes is dropped only when the dma-buf's last file goes (drm_gem_dmabuf_release). Under the lock.
+    private int _files;
 
     /// <summary>Exports <paramref name="bo"/> (dma_buf_export).</summary>
     public DmaBuf(BufferObject bo)
@@ -84,7 +88,7 @@ public sealed class DmaBuf
         {
             attach.IsDetached = true;
             Volatile.Write(ref _attachments, _attachments.Where(a => a != attach).ToArray());
-            if (_attachments.Length == 0)
+            if (_attachments.Length == 0 && _files == 0)
             {
                 release = _releaseWhenDetached;
                 _releaseWhenDetached = null;
@@ -99,7 +103,50 @@ public sealed class DmaBuf
     }
 
     /// <summary>
-    /// The exporter releases its object (its last handle closed, its work done): while importers are attached, the
+    /// A new file of the dma-buf (dma_buf_fd, or an in-process holder of the export): until its
+    /// <see cref="Close"/>, the exporter's object is not freed, whatever its handles do.
+    /// </summary>
+    public void Open()
+    {
+        Resv.LockResv(null);
+        try
+        {
+            _files++;
+        }
+        finally
+        {
+            Resv.Unlock();
+        }
+    }
+
+    /// <summary>
+    /// A file of the dma-buf closes (its last fd copy, or an in-process holder lets go): the last file, with no
+    /// importer attached, runs an exporter release deferred by <see cref="DeferReleaseWhileAttached"/>.
+    /// </summary>
+    public void Close()
+    {
+        Action? release = null;
+        Resv.LockResv(null);
+        try
+        {
+            Debug.Assert(_files > 0, $"{this}: closed more often than opened");
+            _files--;
+            if (_files == 0 && _attachments.Length == 0)
+            {
+                release = _releaseWhenDetached;
+                _releaseWhenDetached = null;
+            }
+        }
+        finally
+        {
+            Resv.Unlock();
+        }
+
+        release?.Invoke();
+    }
+
+    /// <summary>
+    /// The exporter releases its object (its last handle closed, its work done): while importers are attached or files are open, the
     /// dma-buf still holds the object (the reference drm_gem_prime_export takes, dropped only by
     /// drm_gem_dmabuf_release), so <paramref name="release"/> (freeing the pages) is kept for the last
     /// <see cref="Detach"/>, and true returned; false when nothing is attached and the caller releases now. An
@@ -112,7 +159,7 @@ public sealed class DmaBuf
         Resv.LockResv(null);
         try
         {
-            if (_attachments.Length == 0)
+            if (_attachments.Length == 0 && _files == 0)
             {
                 return false;
             }

@@ -19,7 +19,16 @@ public sealed partial class I915Driver
         }
 
         int ret = Device.PrimeHandleToFd(c.Client, (int)c.Arg.U32(PrimeLayout.Handle), out DmaBuf? buf);
-        return ret != 0 ? ret : c.Caller.InstallDmaBuf(buf!, c.Argument + PrimeLayout.Fd);
+        if (ret != 0)
+        {
+            return ret;
+        }
+
+        // The installed descriptor opens a file of its own (closed at its last close); the hold PrimeHandleToFd took
+        // for this call goes once that is in place, or the install failed.
+        ret = c.Caller.InstallDmaBuf(buf!, c.Argument + PrimeLayout.Fd);
+        buf!.Close();
+        return ret;
     }
 
     /// <summary>

@@ -71,6 +71,8 @@ internal sealed unsafe class SyncFileTable(FdReleaseWatch watch)
         int readFd = NewPipe(end => new DmaBufFile(buf, end), out DmaBufFile? file);
         if (readFd >= 0)
         {
+            // The fd's file holds the exporter's object until its last copy closes (Release).
+            buf.Open();
             file!.End.WriteByte();
             Interlocked.Increment(ref _dmaBufs);
             Interlocked.Increment(ref _liveDmaBufs);
@@ -147,8 +149,9 @@ internal sealed unsafe class SyncFileTable(FdReleaseWatch watch)
                 f.Fence.RemoveCallback(f.Callback);
                 Interlocked.Decrement(ref _liveFences);
                 break;
-            case DmaBufFile:
+            case DmaBufFile d:
                 Interlocked.Decrement(ref _liveDmaBufs);
+                d.Buf.Close();
                 break;
         }
     }

@@ -159,6 +159,8 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
             Check(device.CreateBuffer(client, spec.Size, out int handle), $"create shared buffer {spec.Name}");
             Check(device.PrimeHandleToFd(client, handle, out DmaBuf? buf), $"export shared buffer {spec.Name}");
             Check(peer.PrimeFdToHandle(peerClient, buf, out int imported), $"import shared buffer {spec.Name} into the peer");
+            // The import holds the buffer now; the "fd" goes, as a process closes it once it has imported.
+            buf!.Close();
             buf!.Resv.Label = spec.Name;
             shared[spec.Name] = new SharedBuffer(spec.Name, client, handle, peerClient, imported, buf.Resv);
         }

@@ -45,6 +45,8 @@ public static class MixedResetRulesDemo
                 throw new InvalidOperationException("demo: could not share a buffer between the two devices");
             }
 
+            buf!.Close(); // the import holds the buffer from here
+
             // i915_gem_set_domain_ioctl on the import: the wait for the buffer's fences, under its dma_resv when the
             // importer keeps i915's rule.
             DemoThread.Run("set_domain", () =>

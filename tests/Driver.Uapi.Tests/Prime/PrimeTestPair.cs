@@ -22,6 +22,8 @@ internal sealed class PrimeTestPair : IDisposable
         Assert.Equal(0, exporter.Dev.PrimeHandleToFd(exporter.Client, Shared.Handle, out DmaBuf? buf));
         Buf = buf!;
         Assert.Equal(0, importer.Dev.PrimeFdToHandle(importer.Client, Buf, out int handle));
+        // The process closes its dma-buf fd once imported: from here the import alone holds the exporter's object.
+        Buf.Close();
         Assert.Equal(0, importer.Dev.Bind(importer.Client, handle, out _));
         Assert.Equal(0, importer.Dev.Map(importer.Client, handle, out BufferMapping? map));
         Imported = new TestBuffer(handle, map!.Object);
