@@ -39,7 +39,10 @@ public sealed partial class GpuDevice
                 return -Errno.EIO;
             }
 
-            contextId = client.CreateContext().Id;
+            GpuContext ctx = client.CreateContext();
+            // proto_context_create: persistent by default only while enable_hangcheck is on.
+            ctx.Persistent = EnableHangcheck;
+            contextId = ctx.Id;
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
@@ -157,8 +160,8 @@ public sealed partial class GpuDevice
 
     /// <summary>
     /// __context_set_persistence: asking for the state the context is in is 0 whatever else holds; persistent work
-    /// must be watched by hangcheck (-EINVAL without it); opting out needs a way to cancel the work, preempt-to-idle
-    /// and then an engine reset (-ENODEV without engine reset).
+    /// must be watched by hangcheck (-EINVAL without enable_hangcheck); opting out needs a way to cancel the work,
+    /// preempt-to-idle and then an engine reset (-ENODEV without engine reset, or with i915.reset below 2).
     /// </summary>
     private int SetPersistence(GpuContext ctx, bool on)
     {
@@ -167,12 +170,15 @@ public sealed partial class GpuDevice
             return 0;
         }
 
-        if (on && (Config.Reset.HeartbeatInterval <= TimeSpan.Zero || !EnableHangcheck))
+        // Only enable_hangcheck is asked: work a closed persistent context leaves on an engine without a heartbeat is
+        // cancelled at the close (CloseContext), as i915 does when it is next scheduled.
+        if (on && !EnableHangcheck)
         {
             return -Errno.EINVAL;
         }
 
-        if (!on && !Config.Reset.EngineResetEnabled)
+        // intel_has_reset_engine: the hardware's engine reset and i915.reset >= 2.
+        if (!on && !Reset.CanResetEngine)
         {
             return -Errno.ENODEV;
         }

@@ -59,16 +59,21 @@ public sealed partial class GpuDevice
             // Killed ones stay listed: their work is still in flight until the engines skip it.
             doomed = _orphans.Where(o => !o.IsBannedOn(engine) && PendingEngines(o).Contains(engine)).ToList();
         }
+        // Only the intel_context on this engine: __execlists_schedule_in marks a closed context exiting per engine, so
+        // its work on engines whose heartbeat still runs is left to finish.
         foreach (GpuContext ctx in doomed)
         {
-            Kill(ctx, "closed while its engine lost its heartbeat");
+            Kill(ctx, engine.Mask(), "closed while its engine lost its heartbeat");
         }
     }
 
     /// <summary>Bans a closed context and revokes it from the engines: its queued work is skipped, its running batch preempted or reset.</summary>
-    private void Kill(GpuContext ctx, string why)
+    private void Kill(GpuContext ctx, string why) => Kill(ctx, EngineIds.AllMask, why);
+
+    /// <summary>Bans a closed context on the engines of <paramref name="engineMask"/> and revokes it there.</summary>
+    private void Kill(GpuContext ctx, uint engineMask, string why)
     {
-        Reset.Bans.BanContext(ctx, why);
+        Reset.Bans.BanContext(ctx, engineMask, why);
         Heartbeat.Revoke(ctx);
     }
 }

@@ -70,6 +70,8 @@ public sealed partial class GpuDevice : IDisposable
     {
         int id = Gt.NextClientId();
         var client = new Client(id, name ?? $"client{id}", privileged, Gt.StatusPages);
+        // proto_context_create (the default context too): persistent by default only while enable_hangcheck is on.
+        client.DefaultContext.Persistent = EnableHangcheck;
         using (_clientsLock.Acquire())
         {
             _clients.Add(id, client);

@@ -141,7 +141,7 @@ public sealed partial class I915Driver
 
                 if (value != 0)
                 {
-                    return Device.EnableHangcheck && Device.Config.Reset.HeartbeatInterval > TimeSpan.Zero ? 0 : -Errno.EINVAL;
+                    return Device.EnableHangcheck ? 0 : -Errno.EINVAL;
                 }
 
                 return Device.Reset.CanResetEngine ? 0 : -Errno.ENODEV;

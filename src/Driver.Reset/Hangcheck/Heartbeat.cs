@@ -191,7 +191,9 @@ public sealed class Heartbeat : IDisposable
                 EngineBeat beat = _beats[(int)engine.Id];
                 try
                 {
-                    if (active.Context != ctx)
+                    // Only where the context is banned: a closed context killed on one engine (its heartbeat was
+                    // switched off) keeps its work on the others.
+                    if (active.Context != ctx || !ctx.IsBannedOn(engine.Id))
                     {
                         continue;
                     }

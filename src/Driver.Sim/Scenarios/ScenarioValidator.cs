@@ -220,11 +220,6 @@ public static class ScenarioValidator
                 {
                     Error($"{p}.persistent", "a non-persistent context needs engine reset (ENODEV)");
                 }
-
-                if (ctx.Persistent == true && _device.HeartbeatMs == 0)
-                {
-                    Error($"{p}.persistent", "a persistent context needs the heartbeat (EINVAL)");
-                }
             }
         }
 

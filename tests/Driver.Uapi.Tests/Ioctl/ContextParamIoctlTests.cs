@@ -102,9 +102,10 @@ public class ContextParamIoctlTests
     {
         // __context_set_persistence: "if (i915_gem_context_is_persistent(ctx) == state) return 0" comes before the
         // hangcheck (-EINVAL) check.
-        using var t = TestDevice.Fast(reset: r => r with { HeartbeatInterval = TimeSpan.Zero });
+        using var t = TestDevice.Fast();
         Assert.Equal(0, t.Dev.GetContextParam(t.Client, 0, ContextParam.Persistence, out long p));
         Assert.Equal(1, p);
+        t.Dev.EnableHangcheck = false;
         Assert.Equal(0, t.Dev.SetContextParam(t.Client, 0, ContextParam.Persistence, 1));
         Assert.Equal(0, t.Dev.SetContextParam(t.Client, 0, ContextParam.Persistence, 0));
         Assert.Equal(-Errno.EINVAL, t.Dev.SetContextParam(t.Client, 0, ContextParam.Persistence, 1));
@@ -118,6 +119,53 @@ public class ContextParamIoctlTests
         using var t = TestDevice.Fast(reset: r => r with { EngineResetEnabled = false });
         Assert.Equal(-Errno.ENODEV, t.Dev.SetContextParam(t.Client, 0, ContextParam.Persistence, 0));
         Assert.Equal(0, t.Dev.SetContextParam(t.Client, 0, ContextParam.Persistence, 1));
+    }
+
+    [Fact]
+    public void OptingOutOfPersistenceFollowsTheResetModuleParameter()
+    {
+        // __context_set_persistence: opting out needs intel_has_reset_engine, which is false while i915.reset < 2
+        // (engine reset available in the hardware but not allowed by the module parameter): -ENODEV.
+        using var t = TestDevice.Fast();
+        Assert.Equal(0, t.Dev.SetResetParam(1));
+        Assert.Equal(0, t.Dev.CreateContext(t.Client, out int ctx));
+        Assert.Equal(-Errno.ENODEV, t.Dev.SetContextParam(t.Client, ctx, ContextParam.Persistence, 0));
+        Assert.Equal(0, t.Dev.GetContextParam(t.Client, ctx, ContextParam.Persistence, out long p));
+        Assert.Equal(1, p);
+    }
+
+    [Fact]
+    public void PersistenceNeedsEnableHangcheckNotAConfiguredHeartbeat()
+    {
+        // __context_set_persistence: turning persistence on is refused (-EINVAL) only without enable_hangcheck; the
+        // heartbeat interval is not looked at (a closed persistent context on an engine without a heartbeat is
+        // cancelled when scheduled instead: __execlists_schedule_in).
+        using var t = TestDevice.Fast(reset: r => r with { HeartbeatInterval = TimeSpan.Zero });
+        Assert.True(t.Dev.EnableHangcheck);
+        Assert.Equal(0, t.Dev.CreateContext(t.Client, out int ctx));
+        Assert.Equal(0, t.Dev.SetContextParam(t.Client, ctx, ContextParam.Persistence, 0));
+        Assert.Equal(0, t.Dev.SetContextParam(t.Client, ctx, ContextParam.Persistence, 1));
+        Assert.Equal(0, t.Dev.GetContextParam(t.Client, ctx, ContextParam.Persistence, out long p));
+        Assert.Equal(1, p);
+    }
+
+    [Fact]
+    public void ContextCreatedWithoutHangcheckIsNotPersistent()
+    {
+        // proto_context_create: UCONTEXT_PERSISTENCE is set by default only "if (i915->params.enable_hangcheck)", so
+        // a context created with hangcheck off reads PERSISTENCE 0 and stays non-persistent (killed at close) even
+        // once hangcheck is back on.
+        using var t = TestDevice.Fast();
+        t.Dev.EnableHangcheck = false;
+        Assert.Equal(0, t.Dev.CreateContext(t.Client, out int ctx));
+        Assert.Equal(0, t.Dev.GetContextParam(t.Client, ctx, ContextParam.Persistence, out long p));
+        Assert.Equal(0, p);
+        Assert.Equal(0, t.Dev.OpenClient(out int later));
+        Assert.Equal(0, t.Dev.GetContextParam(later, 0, ContextParam.Persistence, out long p0));
+        Assert.Equal(0, p0);
+        t.Dev.EnableHangcheck = true;
+        Assert.Equal(0, t.Dev.GetContextParam(t.Client, ctx, ContextParam.Persistence, out p));
+        Assert.Equal(0, p);
     }
 
     [Theory]
