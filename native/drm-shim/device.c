@@ -24,7 +24,29 @@ static long finish(long status)
 	return status;
 }
 
-static void remember_mapping(char *base, size_t length, int token);
+static void remember_mapping(char *base, size_t length, int token, int private_at_fork);
+
+/* Whether the mapping holding at is private ('p' in /proc/self/maps): a userptr over private memory (the malloc heap,
+ * a MAP_PRIVATE buffer) must stay copy-on-write across fork, which the shared arena mapping put over it is not. */
+static int private_mapping_at(const char *at)
+{
+	FILE *maps = real_fopen("/proc/self/maps", "r");
+	char line[512];
+	int private_map = 0;
+	if (!maps)
+		return 0;
+	while (fgets(line, sizeof(line), maps)) {
+		unsigned long start, end;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) == 3 && (unsigned long)(uintptr_t)at >= start &&
+		    (unsigned long)(uintptr_t)at < end) {
+			private_map = perms[3] == 'p';
+			break;
+		}
+	}
+	fclose(maps);
+	return private_map;
+}
 
 /* A reply that shares user pages (GEM_USERPTR): the runs replace [at, +their length) of our address space, each
  * first filled with the bytes it replaces, so the process's pages are the object's from now on (a CPU store through
@@ -37,6 +59,7 @@ static long share_user_range(char *at, const struct shim_reply *reply, int token
 	size_t pos = 0;
 	if (arena < 0)
 		return -ENODEV;
+	int private_at_fork = private_mapping_at(at);
 	for (uint32_t i = 0; i < reply->nruns; i++) {
 		size_t len = reply->runs[i].length;
 		off_t off = (off_t)reply->runs[i].offset;
@@ -50,7 +73,7 @@ static long share_user_range(char *at, const struct shim_reply *reply, int token
 		pos += len;
 	}
 	if (token >= 0)
-		remember_mapping(at, pos, token);
+		remember_mapping(at, pos, token, private_at_fork);
 	return 0;
 }
 
@@ -150,6 +173,8 @@ struct shim_mapping {
 	char *base;
 	size_t length; /* page-rounded */
 	int token;
+	/* A userptr range over memory that was private: a fork child gets its own copy of it (pthread_atfork below). */
+	int private_at_fork;
 	struct shim_mapping *next;
 };
 static struct shim_mapping *s_mappings;
@@ -161,7 +186,7 @@ static size_t page_round(size_t n)
 	return (n + page - 1) & ~(page - 1);
 }
 
-static void add_mapping_locked(char *base, size_t length, int token)
+static void add_mapping_locked(char *base, size_t length, int token, int private_at_fork)
 {
 	struct shim_mapping *m = malloc(sizeof(*m));
 	if (!m)
@@ -169,15 +194,65 @@ static void add_mapping_locked(char *base, size_t length, int token)
 	m->base = base;
 	m->length = page_round(length);
 	m->token = token;
+	m->private_at_fork = private_at_fork;
 	m->next = s_mappings;
 	s_mappings = m;
 }
 
-static void remember_mapping(char *base, size_t length, int token)
+static void remember_mapping(char *base, size_t length, int token, int private_at_fork)
 {
 	pthread_mutex_lock(&s_mappings_lock);
-	add_mapping_locked(base, length, token);
+	add_mapping_locked(base, length, token, private_at_fork);
 	pthread_mutex_unlock(&s_mappings_lock);
+}
+
+/* fork: the mappings list is held across it (prepare), so the child finds it whole, and released on both sides. In the
+ * child, a userptr range that was private memory before the shim shared it becomes a private copy again: on i915 the
+ * object keeps the parent's pinned pages and fork gives the child copy-on-write ones, so neither side's later stores
+ * (a child's malloc writing its heap metadata into the page) reach the other. The child's copy of the range's token
+ * goes with it; the parent's keeps the object. */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&s_mappings_lock);
+}
+
+static void fork_parent(void)
+{
+	pthread_mutex_unlock(&s_mappings_lock);
+}
+
+static void fork_child(void)
+{
+	for (struct shim_mapping **p = &s_mappings; *p;) {
+		struct shim_mapping *m = *p;
+		if (!m->private_at_fork) {
+			p = &m->next;
+			continue;
+		}
+		size_t length = m->length;
+		char *copy = real_mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (copy == MAP_FAILED) {
+			p = &m->next; /* stays shared, as before this handler existed */
+			continue;
+		}
+		memcpy(copy, m->base, length);
+		if (real_mmap(m->base, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+		    MAP_FAILED) {
+			memcpy(m->base, copy, length);
+			*p = m->next;
+			close(m->token);
+			free(m);
+		} else {
+			p = &m->next;
+		}
+		real_munmap(copy, length);
+	}
+	pthread_mutex_unlock(&s_mappings_lock);
+}
+
+__attribute__((constructor)) static void register_fork_handlers(void)
+{
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 /* [addr, +length) no longer maps what it mapped (munmap, MAP_FIXED over it, mremap away): each mapping it covers
@@ -213,6 +288,7 @@ static void unmap_range_locked(char *addr, size_t length)
 			tail->base = end;
 			tail->length = (size_t)(mend - end);
 			tail->token = copy;
+			tail->private_at_fork = m->private_at_fork;
 			tail->next = m->next;
 			m->next = tail;
 			m->length = (size_t)(addr - m->base);
@@ -300,7 +376,7 @@ static void *drm_mmap(void *addr, size_t length, int prot, int flags, int fd, of
 	if (flags & MAP_FIXED)
 		unmap_range(base, length); /* what the reservation replaced */
 	if (token >= 0)
-		remember_mapping(base, length, token);
+		remember_mapping(base, length, token, 0);
 	return base;
 }
 
@@ -365,10 +441,11 @@ EXPORT void *mremap(void *old, size_t old_size, size_t new_size, int flags, ...)
 		errno = err;
 		return r;
 	}
-	int copy = -1;
+	int copy = -1, private_at_fork = 0;
 	for (struct shim_mapping *m = s_mappings; m; m = m->next) {
 		if ((char *)old >= m->base && (char *)old < m->base + m->length) {
 			copy = fcntl(m->token, F_DUPFD_CLOEXEC, 0);
+			private_at_fork = m->private_at_fork;
 			break;
 		}
 	}
@@ -377,7 +454,7 @@ EXPORT void *mremap(void *old, size_t old_size, size_t new_size, int flags, ...)
 		if (!(flags & MREMAP_DONTUNMAP))
 			unmap_range_locked(old, old_size);
 		if (copy >= 0)
-			add_mapping_locked(r, new_size, copy);
+			add_mapping_locked(r, new_size, copy, private_at_fork);
 	}
 	pthread_mutex_unlock(&s_mappings_lock);
 	return r;

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define CHECK(cond)                                                                                    \
@@ -195,11 +196,56 @@ static void scenario_swsync(void)
 	printf("ok swsync\n");
 }
 
+/* GEM_USERPTR over private memory (a posix_memalign block of the malloc heap, as gem_exec_capture@userptr makes it),
+ * then fork: the child's page must be its own copy-on-write one, as the kernel's fork gives it (i915 keeps the
+ * parent's pinned pages for the object), so the child's stores never reach the parent's memory; and a MAP_SHARED range
+ * stays shared, as fork shares it on i915 too. */
+static void scenario_userptrfork(void)
+{
+	int fd = open("/dev/dri/card0", O_RDWR);
+	CHECK(fd >= 0);
+	uint32_t *priv = NULL;
+	CHECK(posix_memalign((void **)&priv, PAGE, PAGE) == 0);
+	priv[0] = 0x11111111;
+	uint32_t *shared = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(shared != MAP_FAILED);
+	shared[0] = 0x22222222;
+	uint32_t hp = 0, hs = 0;
+	CHECK(userptr(fd, priv, PAGE, 0, &hp) == 0);
+	CHECK(userptr(fd, shared, PAGE, 0, &hs) == 0);
+	CHECK(priv[0] == 0x11111111 && shared[0] == 0x22222222);
+
+	pid_t child = fork();
+	CHECK(child >= 0);
+	if (child == 0) {
+		/* The child sees what the parent had, then writes both pages. */
+		int ok = priv[0] == 0x11111111 && shared[0] == 0x22222222;
+		priv[0] = 0xc41d0001;
+		shared[0] = 0xc41d0002;
+		_exit(ok ? 0 : 3);
+	}
+	int status = 0;
+	CHECK(waitpid(child, &status, 0) == child);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(priv[0] == 0x11111111);   /* private: the child's store stayed in the child */
+	CHECK(shared[0] == 0xc41d0002); /* shared: the child's store is seen */
+
+	struct gem_close c = { .handle = hp };
+	CHECK(ioctl(fd, IOCTL_GEM_CLOSE, &c) == 0);
+	c.handle = hs;
+	CHECK(ioctl(fd, IOCTL_GEM_CLOSE, &c) == 0);
+	CHECK(munmap(shared, PAGE) == 0);
+	close(fd);
+	printf("ok userptrfork\n");
+}
+
 int main(int argc, char **argv)
 {
 	CHECK(argc == 2);
 	if (!strcmp(argv[1], "userptr"))
 		scenario_userptr();
+	else if (!strcmp(argv[1], "userptrfork"))
+		scenario_userptrfork();
 	else if (!strcmp(argv[1], "swsync"))
 		scenario_swsync();
 	else

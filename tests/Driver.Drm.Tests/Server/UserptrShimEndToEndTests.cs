@@ -53,6 +53,15 @@ public sealed class UserptrShimEndToEndTests : IDisposable
             () => $"{_device.Dev.HeldObjects} held", Bound.Long);
     }
 
+    // fork after GEM_USERPTR: the kernel's fork gives the child copy-on-write pages of a private range (the object keeps
+    // the parent's pinned ones) and shares a MAP_SHARED one. The shim's shared arena mapping over a private heap page
+    // used to stay shared, so a child's malloc wrote into the parent's heap (gem_exec_capture@pi after @userptr).
+    [ShimFact]
+    public void A_fork_child_gets_its_own_copy_of_a_private_userptr_range()
+    {
+        Run("userptrfork");
+    }
+
     // sw_sync_ioctl_create_fence / sw_sync_ioctl_inc / sw_sync_debugfs_release through the shim: sync_file fds poll
     // ready as the timeline reaches them, -ENOTTY / -EFAULT, and the timeline's close signals the rest -ENOENT.
     [ShimFact]
