@@ -114,6 +114,30 @@ public abstract class Engine : IStoppable, IDisposable
     public abstract Request? Active { get; }
 
     /// <summary>
+    /// <see cref="Active"/> with a counted reference the caller puts, or null when idle. Loaded as an RCU reader of the
+    /// request slab loads it (i915_request_get_rcu, then the pointer re-checked as dma_fence_get_rcu_safe does): a
+    /// request that finished between the load and the reference may have been recycled as another request, so the
+    /// engine is asked again whether it still runs that object, and the reference pins that incarnation. For readers
+    /// outside the engine thread that act on what they find (error capture, the heartbeat's hang report and revoke).
+    /// </summary>
+    public Request? GetActiveReference()
+    {
+        Request? rq = Active;
+        if (rq is null || !rq.TryGet())
+        {
+            return null;
+        }
+
+        if (Active == rq)
+        {
+            return rq;
+        }
+
+        rq.Put();
+        return null;
+    }
+
+    /// <summary>
     /// How many times a request was made <see cref="Active"/> on this engine (a preempted one counts again when it
     /// resumes): with <see cref="Active"/>, tells a request still running since a moment from one that left and came
     /// back. 0 for an engine that does not count them.

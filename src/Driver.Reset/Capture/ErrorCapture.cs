@@ -82,7 +82,7 @@ public sealed class ErrorCapture
                 continue;
             }
 
-            Request? active = GetActive(engine);
+            Request? active = engine.GetActiveReference();
             try
             {
                 if (active is not null)
@@ -115,29 +115,6 @@ public sealed class ErrorCapture
             Simulated = simulated,
             ModuleParams = ModuleParams(),
         });
-    }
-
-    /// <summary>
-    /// The engine's active request with a counted reference the caller puts, or null when idle. The pointer is loaded
-    /// as an RCU reader of the request slab loads it (capture_engine: i915_request_get_rcu): the reference pins the
-    /// incarnation, and the engine is asked again whether it still runs that object, since a request that finished
-    /// meanwhile may have been freed and recycled as another context's request.
-    /// </summary>
-    private static Request? GetActive(Engine engine)
-    {
-        Request? rq = engine.Active;
-        if (rq is null || !rq.TryGet())
-        {
-            return null;
-        }
-
-        if (engine.Active == rq)
-        {
-            return rq;
-        }
-
-        rq.Put();
-        return null;
     }
 
     private EngineErrorState CaptureEngine(Engine engine, Request? active)

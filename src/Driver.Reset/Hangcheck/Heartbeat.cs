@@ -182,7 +182,7 @@ public sealed class Heartbeat : IDisposable
 
             foreach (Engine engine in _gt.Engines)
             {
-                Request? active = GetActive(engine);
+                Request? active = engine.GetActiveReference();
                 if (active is null)
                 {
                     continue;
@@ -392,7 +392,7 @@ public sealed class Heartbeat : IDisposable
     /// </summary>
     private void ReportHang(Engine engine, EngineBeat beat, string reason)
     {
-        Request? active = GetActive(engine);
+        Request? active = engine.GetActiveReference();
         if (active is null)
         {
             return;
@@ -414,30 +414,6 @@ public sealed class Heartbeat : IDisposable
         {
             active.Put();
         }
-    }
-
-    /// <summary>
-    /// The engine's active request with a counted reference the caller puts, or null when idle. Loaded as an RCU
-    /// reader of the request slab loads it (i915_request_get_rcu, then the pointer re-checked as dma_fence_get_rcu_safe
-    /// does): a request that finished between the load and the reference may have been recycled as another request,
-    /// whose generation a read after the load would already give; the engine is asked again whether it still runs the
-    /// object, and the reference pins that incarnation.
-    /// </summary>
-    private static Request? GetActive(Engine engine)
-    {
-        Request? rq = engine.Active;
-        if (rq is null || !rq.TryGet())
-        {
-            return null;
-        }
-
-        if (engine.Active == rq)
-        {
-            return rq;
-        }
-
-        rq.Put();
-        return null;
     }
 
     private static long ToTicks(TimeSpan t) => (long)(t.TotalSeconds * Stopwatch.Frequency);
