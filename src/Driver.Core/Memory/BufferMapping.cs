@@ -26,36 +26,11 @@ public sealed class BufferMapping(BufferObject bo)
     public int Read(long offset, out uint value)
     {
         value = 0;
-        if (!Object.IsValidDwordOffset(offset))
-        {
-            return -Errno.EINVAL;
-        }
-
-        if (Object.IsFreed)
-        {
-            return -Errno.EFAULT;
-        }
-
-        value = Object.ReadDword(offset);
-        return 0;
+        return Read(offset, new Span<uint>(ref value));
     }
 
     /// <summary>Writes the dword at byte <paramref name="offset"/>. Returns 0, -EINVAL or -EFAULT.</summary>
-    public int Write(long offset, uint value)
-    {
-        if (!Object.IsValidDwordOffset(offset))
-        {
-            return -Errno.EINVAL;
-        }
-
-        if (Object.IsFreed)
-        {
-            return -Errno.EFAULT;
-        }
-
-        Object.WriteDword(offset, value);
-        return 0;
-    }
+    public int Write(long offset, uint value) => Write(offset, new ReadOnlySpan<uint>(in value));
 
     /// <summary>
     /// Writes <paramref name="dwords"/> from byte <paramref name="offset"/> through the mapping: unlike PWRITE it does
