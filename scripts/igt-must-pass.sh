@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds IGT's five hang/reset tests (and gem_exec_capture) from the shared snapshot and runs issue 19's must-pass
-# subtests (and three of gem_exec_capture's), unmodified, under
+# subtests (and four of gem_exec_capture's), unmodified, under
 # the DRM shim with `gpusim igt-run` (after `dotnet build`). Usage: scripts/igt-must-pass.sh IGT_DIR OUT_DIR.
 # Prints each binary's time, the subtests not yet passing, and last one line "igt: ..." with the count. A subtest that
 # does not pass is run once more on its own before it counts. Exits 1 when the tests cannot be built, or when a
@@ -20,7 +20,7 @@ if [ -d "$igt_src" ] && [ -x "$igt_src/build.sh" ]; then
         [gem_ctx_persistence]="idempotent,file,process,hang,heartbeat-hang"
         # Not in issue 19's list: the outside check of EXEC_OBJECT_CAPTURE in the error state (check_error_state
         # parses the "--- user =" objects and compares them with what it wrote).
-        [gem_exec_capture]="capture,userptr,many-2M-zero"
+        [gem_exec_capture]="capture,userptr,many-2M-zero,pi"
     )
     # Listed by the issue, but failing on real i915 too, for a reason in IGT itself: the subtest passes here only if
     # it fails the way i915 does (its output has the signature), and counts as skipped with that reason.

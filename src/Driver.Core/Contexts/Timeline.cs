@@ -135,6 +135,13 @@ public sealed class Timeline
     /// <summary>Engine-owned: how many of this timeline's requests wait in its engine's queue.</summary>
     public int SchedQueued { get; set; }
 
+    /// <summary>
+    /// Engine-owned: the engine that keeps this timeline's requests on its hold list (execlists_hold: a request whose
+    /// error capture is still copying its objects, and everything of its timeline behind it), or null. The engine
+    /// compares it with itself, so another engine reading it racily sees only "not mine".
+    /// </summary>
+    public object? HeldBy { get; set; }
+
     /// <summary>GGTT address of the breadcrumb (for error states).</summary>
     public uint BreadcrumbAddress => _hwsp.GgttAddress;
 

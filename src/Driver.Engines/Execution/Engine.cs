@@ -398,6 +398,27 @@ public abstract class Engine : IStoppable, IDisposable
     /// <summary>engine->reset.finish: the engine resumes (with its rewound requests first).</summary>
     public virtual void ResetFinish() => Unpark();
 
+    /// <summary>
+    /// execlists_hold, on a prepared engine after its rewind: takes <paramref name="rq"/> (queued, not complete) and
+    /// every later request of its timeline off the engine's queue onto a hold list, where they neither run nor
+    /// signal, and keeps later submissions of that timeline there too, until <see cref="Unhold"/>. The rest of the
+    /// engine's work goes on meanwhile. The error capture holds a hung request this way while it copies the
+    /// request's objects (execlists_capture), so the copy may take its time without stalling the engine, and the
+    /// objects stay busy, hence bound, until it is done. False when the request cannot be held (already complete or
+    /// not queued here, or an engine without a hold list): the caller then captures at once. Everything on hold is
+    /// still cancelled by a wedge (<see cref="ResetCancel"/>): every fence signals, held or not.
+    /// </summary>
+    public virtual bool Hold(Request rq) => false;
+
+    /// <summary>
+    /// execlists_unhold, from any thread: the requests <see cref="Hold"/> took (and those of the timeline that arrived
+    /// since) go back to the engine's queue in their order, ahead of nothing newer of their timeline. A no-op when
+    /// they are no longer held (a wedge cancelled them).
+    /// </summary>
+    public virtual void Unhold(Request rq)
+    {
+    }
+
     // ---- completion from the CPU ---------------------------------------------------------------------------------
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Driver.Core.Contexts;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
@@ -48,6 +49,20 @@ public sealed class ExeclistsEngine : Engine
 
     /// <summary>Ready requests by priority; engine-owned.</summary>
     private readonly SchedQueue _sched = new();
+
+    /// <summary>
+    /// The hold list (sched_engine->hold): requests taken off the queue by <see cref="Hold"/>, and later submissions
+    /// of their timelines, in execution order; engine-owned, like <see cref="_sched"/>.
+    /// </summary>
+    private readonly List<Request> _onHold = new();
+
+    /// <summary>
+    /// Timelines <see cref="Unhold"/> released, from any thread; the engine thread requeues their held requests. The
+    /// timeline, not the request, is queued: the request may be cancelled and recycled before the engine looks, and
+    /// a timeline no longer held here is a no-op.
+    /// </summary>
+    private readonly ConcurrentQueue<Timeline> _unholds = new();
+    private long _holds;
     private readonly Breadcrumbs _breadcrumbs = new();
     private readonly CommandStreamer _cs;
     private readonly EngineOptions _options;
@@ -190,6 +205,9 @@ public sealed class ExeclistsEngine : Engine
 
     /// <summary>Batches taken off the engine at an arbitration point for another request (statistics, tests).</summary>
     public long Preemptions => Interlocked.Read(ref _preemptions);
+
+    /// <summary>Requests put on hold for their error capture so far (<see cref="Hold"/>; statistics, tests).</summary>
+    public long Holds => Interlocked.Read(ref _holds);
 
     /// <summary>
     /// Times a submitter (or a priority raise, a park, a ban) found the engine thread asleep and rang its doorbell: the
@@ -444,8 +462,9 @@ public sealed class ExeclistsEngine : Engine
                 continue;
             }
             // Back in execution order: each timeline's requests stay in seqno order, and everything rewound is
-            // ahead of submissions its engine had not yet seen (the port drained into this list too).
-            _sched.Add(rq);
+            // ahead of submissions its engine had not yet seen (the port drained into this list too). A timeline on
+            // hold keeps its newcomers on the hold list.
+            Admit(rq);
         }
         // Counted only now, with every one of them signalled: the engine never looks idle mid-rewind. The replayed ones
         // are counted when they execute again.
@@ -612,6 +631,15 @@ public sealed class ExeclistsEngine : Engine
     private void CancelHeld()
     {
         List<Request> held = TakeHeld();
+        // execlists_reset_cancel marks the held requests -EIO for their release; here they are cancelled with the
+        // rest at once, so that a wedge (the unload's included) leaves no fence waiting on a capture.
+        foreach (Request rq in _onHold)
+        {
+            rq.Timeline.HeldBy = null;
+            held.Add(rq);
+        }
+
+        _onHold.Clear();
         foreach (Request rq in held)
         {
             if (!rq.IsSignaled)
@@ -773,7 +801,12 @@ public sealed class ExeclistsEngine : Engine
     {
         while (_port.TryDequeue(out Request? rq))
         {
-            _sched.Add(rq);
+            Admit(rq);
+        }
+
+        while (_unholds.TryDequeue(out Timeline? tl))
+        {
+            ReleaseHold(tl);
         }
 
         while (_reschedule.TryDequeue(out Request? rq))
@@ -785,6 +818,90 @@ public sealed class ExeclistsEngine : Engine
         {
             DropBannedQueued();
         }
+    }
+
+    /// <summary>
+    /// Whether anything waits for the engine thread to take it in (<see cref="PullQueued"/>): a submission, a raised
+    /// priority, a released hold, a ban to apply.
+    /// </summary>
+    private bool HasQueued => !_port.IsEmpty || !_reschedule.IsEmpty || !_unholds.IsEmpty || Volatile.Read(ref _skipBanned) != 0;
+
+    /// <summary>
+    /// Takes a submitted or rewound request into the queue, or onto the hold list when its timeline is held there
+    /// (ancestor_on_hold: a request behind a held one of its timeline must not overtake it). Engine thread, or whoever
+    /// parked it.
+    /// </summary>
+    private void Admit(Request rq)
+    {
+        if (rq.Timeline.HeldBy == this)
+        {
+            _onHold.Add(rq);
+        }
+        else
+        {
+            _sched.Add(rq);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override bool Hold(Request rq)
+    {
+        AssertParked();
+        // A request that is not queued here (complete, signalled, or never on this engine) has nothing to hold; the
+        // rewind put an unfinished one back as the first of its timeline (the ones before it are complete).
+        if (rq.IsSignaled || rq.IsCompleted || rq.SchedList is null || rq.Timeline.SchedFirst != rq)
+        {
+            return false;
+        }
+
+        Timeline tl = rq.Timeline;
+        for (Request? r = rq; r is not null;)
+        {
+            Request? next = r.SchedTimelineNext;
+            _sched.Remove(r);
+            _onHold.Add(r);
+            r = next;
+        }
+
+        tl.HeldBy = this;
+        Interlocked.Increment(ref _holds);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public override void Unhold(Request rq)
+    {
+        _unholds.Enqueue(rq.Timeline);
+        Kick();
+    }
+
+    /// <summary>
+    /// execlists_unhold's requeue: the held requests of <paramref name="tl"/>, in their order, back into the queue;
+    /// nothing when a cancel has already taken them. Engine thread.
+    /// </summary>
+    private void ReleaseHold(Timeline tl)
+    {
+        if (tl.HeldBy != this)
+        {
+            return;
+        }
+
+        tl.HeldBy = null;
+        int kept = 0;
+        for (int i = 0; i < _onHold.Count; i++)
+        {
+            Request r = _onHold[i];
+            if (r.Timeline == tl)
+            {
+                _sched.Add(r);
+            }
+            else
+            {
+                _onHold[kept++] = r;
+            }
+        }
+
+        _onHold.RemoveRange(kept, _onHold.Count - kept);
     }
 
     /// <summary>
@@ -924,7 +1041,7 @@ public sealed class ExeclistsEngine : Engine
         Volatile.Write(ref _skipBanned, 0);
         while (_port.TryDequeue(out Request? queued))
         {
-            _sched.Add(queued);
+            Admit(queued);
         }
 
         _sched.RemoveWhere(_droppableBanned, _cancelBanned);
@@ -948,7 +1065,7 @@ public sealed class ExeclistsEngine : Engine
         // Full barrier: the _sleeping store must be visible before we look at the queue once more. The other side is
         // the barrier in Kick(), between a submitter's channel write and its read of _sleeping.
         Interlocked.MemoryBarrier();
-        if (!_port.IsEmpty || !_reschedule.IsEmpty || Volatile.Read(ref _skipBanned) != 0)
+        if (HasQueued)
         {
             Volatile.Write(ref _sleeping, 0);
             return;
@@ -977,7 +1094,7 @@ public sealed class ExeclistsEngine : Engine
         var spin = new SpinWait();
         while (true)
         {
-            if (!_port.IsEmpty || !_reschedule.IsEmpty || Volatile.Read(ref _skipBanned) != 0
+            if (HasQueued
                 || Volatile.Read(ref _parkRequests) != 0 || Volatile.Read(ref _cancelPending) != 0 || _stopping)
             {
                 return true;

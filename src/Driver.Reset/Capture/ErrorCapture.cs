@@ -66,15 +66,51 @@ public sealed class ErrorCapture
     /// <summary>Captures the engines in <paramref name="engineMask"/>; the store keeps it only if it holds none.</summary>
     public GpuErrorState Capture(uint engineMask, string reason)
     {
+        using PendingErrorState pending = Snapshot(engineMask, reason, deferUser: false);
+        return Publish(pending);
+    }
+
+    /// <summary>
+    /// execlists_capture's first half, while the hung engine is stopped: everything but the EXEC_OBJECT_CAPTURE
+    /// contents, which <see cref="Publish"/> copies later (execlists_capture_work), while the engine holds the request
+    /// (<see cref="Engine.Hold"/>): copying a gigabyte of objects must not keep the engine from its other work. A
+    /// request without such objects defers nothing (<see cref="PendingErrorState.DeferredRequest"/> is null).
+    /// </summary>
+    public PendingErrorState CaptureDeferred(uint engineMask, string reason) => Snapshot(engineMask, reason, deferUser: true);
+
+    /// <summary>
+    /// Copies the deferred objects of <paramref name="pending"/> (each only while its request is unsignalled: a wedge
+    /// that cancelled a held request ends the copy, and what is bound at the address may no longer be its object) and
+    /// stores the state (i915_error_state_store); returns it, kept or not. Once per pending state.
+    /// </summary>
+    public GpuErrorState Publish(PendingErrorState pending)
+    {
+        System.Diagnostics.Debug.Assert(!pending.Published, "an error state published twice");
+        pending.Published = true;
+        foreach ((int index, Request rq) in pending.Deferred)
+        {
+            pending.Engines[index] = pending.Engines[index] with { UserObjects = CaptureUser(rq) };
+        }
+
+        List<EngineErrorState> engines = pending.Engines;
+        return _store.Add(id => new GpuErrorState(id, pending.Time, pending.Reason, pending.EngineMask, pending.Guilty, engines)
+        {
+            Boottime = TimeSpan.FromMilliseconds(pending.Jiffies),
+            Uptime = Stopwatch.GetElapsedTime(_initTimestamp, pending.Timestamp),
+            CaptureJiffies = pending.Jiffies,
+            EpochJiffies = pending.Epoch,
+            ResetCount = _resetCount(),
+            Kernel = KernelLine,
+            Simulated = pending.Simulated,
+            ModuleParams = ModuleParams(),
+        });
+    }
+
+    private PendingErrorState Snapshot(uint engineMask, string reason, bool deferUser)
+    {
         long now = Stopwatch.GetTimestamp();
         long jiffies = Environment.TickCount64;
-        DateTime time = DateTime.UtcNow;
-        var engines = new List<EngineErrorState>();
-        string? guilty = null;
-        long epoch = jiffies;
-        // record_context: a NO_ERROR_CAPTURE context's request makes the whole dump "simulated", which
-        // i915_error_state_store logs but never keeps.
-        bool simulated = false;
+        var pending = new PendingErrorState(DateTime.UtcNow, now, jiffies, reason, engineMask);
         foreach (Engine engine in _gt.Engines)
         {
             if ((engineMask & engine.Id.Mask()) == 0)
@@ -87,37 +123,41 @@ public sealed class ErrorCapture
             {
                 if (active is not null)
                 {
-                    if (guilty is null && !active.Context.IsKernel)
+                    if (pending.Guilty is null && !active.Context.IsKernel)
                     {
-                        guilty = active.Context.ToString();
+                        pending.Guilty = active.Context.ToString();
                     }
 
-                    simulated |= (active.Flags & RequestFlags.NoCapture) != 0;
+                    // record_context: a NO_ERROR_CAPTURE context's request makes the whole dump "simulated", which
+                    // i915_error_state_store logs but never keeps.
+                    pending.Simulated |= (active.Flags & RequestFlags.NoCapture) != 0;
                     long ageMs = (long)Stopwatch.GetElapsedTime(active.CreatedTimestamp, now).TotalMilliseconds;
-                    epoch = Math.Min(epoch, jiffies - ageMs);
+                    pending.Epoch = Math.Min(pending.Epoch, jiffies - ageMs);
                 }
 
-                engines.Add(CaptureEngine(engine, active));
+                bool defer = deferUser && HasUserCapture(active);
+                pending.Engines.Add(CaptureEngine(engine, active, captureUser: !defer));
+                if (defer)
+                {
+                    // The reference goes with the pending state, which drops it once the objects are copied.
+                    pending.Deferred.Add((pending.Engines.Count - 1, active!));
+                    active = null;
+                }
             }
             finally
             {
                 active?.Put();
             }
         }
-        return _store.Add(id => new GpuErrorState(id, time, reason, engineMask, guilty, engines)
-        {
-            Boottime = TimeSpan.FromMilliseconds(jiffies),
-            Uptime = Stopwatch.GetElapsedTime(_initTimestamp, now),
-            CaptureJiffies = jiffies,
-            EpochJiffies = epoch,
-            ResetCount = _resetCount(),
-            Kernel = KernelLine,
-            Simulated = simulated,
-            ModuleParams = ModuleParams(),
-        });
+
+        return pending;
     }
 
-    private EngineErrorState CaptureEngine(Engine engine, Request? active)
+    /// <summary>Whether <paramref name="rq"/> has EXEC_OBJECT_CAPTURE objects the error state would copy.</summary>
+    private static bool HasUserCapture(Request? rq) =>
+        rq?.CaptureList is { Count: > 0 } && (rq.Flags & RequestFlags.NoCapture) == 0;
+
+    private EngineErrorState CaptureEngine(Engine engine, Request? active, bool captureUser)
     {
         uint head = engine.Head;
         EngineFault? fault = engine.LastFault is { } f && f.Request == active ? engine.LastFault : null;
@@ -157,7 +197,7 @@ public sealed class ErrorCapture
         return new EngineErrorState(engine.Name, head, active is null ? null : Describe(active),
             active?.BatchAddress ?? 0, dumpFrom, dwords, fault?.ToString(), [])
         {
-            UserObjects = CaptureUser(active),
+            UserObjects = captureUser ? CaptureUser(active) : [],
             Class = engine.Id.Class(),
             Start = start,
             Ctl = ctl,

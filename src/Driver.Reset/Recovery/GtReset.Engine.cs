@@ -1,5 +1,6 @@
 using Driver.Core.Hw;
 using Driver.Engines.Execution;
+using Driver.Reset.Capture;
 using Driver.Reset.Events;
 
 namespace Driver.Reset.Recovery;
@@ -19,7 +20,7 @@ public sealed partial class GtReset
     /// part whose engines share a reset domain (<see cref="ResetConfig.SharedResetDomain"/>), every sibling of that
     /// domain whose RESET_ENGINE bit it could take.
     /// </summary>
-    internal bool ResetEngine(Engine engine, string reason, out uint domainMask)
+    internal bool ResetEngine(Engine engine, string reason, out uint domainMask, PendingErrorState? capture = null)
     {
         // __intel_engine_reset_bh: GEM_BUG_ON(!test_bit(I915_RESET_ENGINE + engine->id, &gt->reset.flags)).
         System.Diagnostics.Debug.Assert(TestBit(ResetFlags.ResetEngine + (int)engine.Id),
@@ -46,7 +47,7 @@ public sealed partial class GtReset
         try
         {
             domainMask |= victims;
-            return ResetDomain(engine, victims, reason);
+            return ResetDomain(engine, victims, reason, capture);
         }
         finally
         {
@@ -100,7 +101,7 @@ public sealed partial class GtReset
     /// capture_error_state counts an engine reset of the victim's class. A victim with nothing running gets no
     /// notification, so it is stopped and resumed without a count, and nothing of it is judged.
     /// </remarks>
-    private bool ResetDomain(Engine engine, uint victims, string reason)
+    private bool ResetDomain(Engine engine, uint victims, string reason, PendingErrorState? capture)
     {
         List<Engine> engines = [engine, .. _gt.Engines.Where(e => (victims & e.Id.Mask()) != 0)];
         uint mask = engines.Aggregate(0u, (m, e) => m | e.Id.Mask());
@@ -149,6 +150,14 @@ public sealed partial class GtReset
             foreach (Engine e in engines)
             {
                 e.ResetRewind(stalled: true, this);
+            }
+
+            // execlists_capture's hold, while the engine is still stopped: the rewound (guilty, skipped) request and
+            // its timeline's later work wait off the engine until the capture has copied its objects.
+            if (capture?.DeferredRequest is { } held && engines.Find(e => e.Id == held.Engine) is { } holder
+                && holder.Hold(held))
+            {
+                capture.Holder = holder;
             }
         }
         finally

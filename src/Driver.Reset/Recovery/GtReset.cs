@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Driver.Core.Contexts;
 using Driver.Core.Hw;
 using Driver.Core.Locking;
+using Driver.Core.Requests;
 using Driver.Core.Sync;
 using Driver.Engines.Execution;
 using Driver.Engines.Gt;
@@ -248,8 +249,9 @@ public sealed partial class GtReset
         bool cookie = Lockdep.BeginSignalling();
         try
         {
-            // What is left (failed or skipped engines) is dropped: no intel_gt_handle_error on this path.
-            _ = HandleErrorEngines(engineMask, flags, reason);
+            // What is left (failed or skipped engines) is dropped: no intel_gt_handle_error on this path. This path
+            // captures as execlists_capture does: the objects later, with the hung request held.
+            _ = HandleErrorEngines(engineMask, flags, reason, deferCapture: true);
         }
         finally
         {
@@ -265,16 +267,115 @@ public sealed partial class GtReset
     /// </summary>
     public void FlushPreviousReset() => WaitForBitClear(ResetFlags.Backoff);
 
-    /// <summary>The error's log, event, capture and per-engine resets; returns the engines still to reset in full.</summary>
-    private uint HandleErrorEngines(uint engineMask, ErrorFlags flags, string reason)
+    /// <summary>
+    /// The error's log, event, capture and per-engine resets; returns the engines still to reset in full. With
+    /// <paramref name="deferCapture"/> (execlists_reset's path) a hung request's EXEC_OBJECT_CAPTURE objects are
+    /// copied after the reset, on a worker, while its engine holds it (<see cref="FinishCapture"/>); otherwise
+    /// (intel_gt_handle_error's i915_capture_error_state) everything is captured here, before any reset.
+    /// </summary>
+    private uint HandleErrorEngines(uint engineMask, ErrorFlags flags, string reason, bool deferCapture = false)
     {
         engineMask &= EngineIds.AllMask;
         EngineLog(engineMask).Warning("GPU HANG: {Reason}, engine mask 0x{Mask:x}", reason, engineMask);
         Events.Raise(GpuEventKind.Error, engineMask, reason);
+        PendingErrorState? pending = null;
         if ((flags & ErrorFlags.Capture) != 0 && Config.CaptureErrorState)
         {
-            _capture.Capture(engineMask, reason);
+            if (deferCapture)
+            {
+                pending = _capture.CaptureDeferred(engineMask, reason);
+            }
+            else
+            {
+                _capture.Capture(engineMask, reason);
+            }
         }
+
+        try
+        {
+            return ResetEngines(engineMask, reason, pending);
+        }
+        finally
+        {
+            if (pending is not null)
+            {
+                FinishCapture(pending);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The second half of a deferred capture: when the reset put the hung request on hold
+    /// (<see cref="PendingErrorState.Holder"/>), a worker copies its objects, stores the state and releases the hold
+    /// (execlists_capture_work on i915's unordered workqueue); otherwise (nothing deferred, the request finished, the
+    /// reset failed or was skipped) the state is completed here and now.
+    /// </summary>
+    private void FinishCapture(PendingErrorState pending)
+    {
+        if (pending.Holder is not { } holder)
+        {
+            try
+            {
+                _capture.Publish(pending);
+            }
+            finally
+            {
+                pending.Dispose();
+            }
+
+            return;
+        }
+
+        Interlocked.Increment(ref _capturesInFlight);
+        _log.ForContext("Engine", holder.Name).Information("{Engine} holds {Request} while its error capture copies its objects",
+            holder.Name, pending.DeferredRequest!.ToString());
+        ThreadPool.UnsafeQueueUserWorkItem(static w => w.Reset.CaptureWork(w.Pending, w.Holder),
+            new CaptureWorkItem(this, pending, holder), preferLocal: false);
+    }
+
+    private readonly record struct CaptureWorkItem(GtReset Reset, PendingErrorState Pending, Engine Holder);
+
+    /// <summary>execlists_capture_work: copy the objects (slow), publish the state, then return the request for signalling.</summary>
+    private void CaptureWork(PendingErrorState pending, Engine holder)
+    {
+        Request rq = pending.DeferredRequest!;
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            BeforeDeferredCapture?.Invoke(rq);
+            GpuErrorState state = _capture.Publish(pending);
+            _log.ForContext("Engine", holder.Name).Information(
+                "{Engine} releases {Request}: {Objects} objects captured in {Ms:F1} ms", holder.Name, rq.ToString(),
+                state.Engines.Sum(e => e.UserObjects.Count), Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        catch (Exception e)
+        {
+            // A failed capture loses the error state, never the request: it is released below all the same.
+            _log.Error(e, "error capture of {Request} failed", rq.ToString());
+        }
+        finally
+        {
+            // execlists_unhold while the pending state still holds its reference on the request.
+            holder.Unhold(rq);
+            pending.Dispose();
+            Interlocked.Decrement(ref _capturesInFlight);
+        }
+    }
+
+    private int _capturesInFlight;
+
+    /// <summary>Deferred captures still copying (their requests on hold); for tests and drop_caches-like waits.</summary>
+    public int CapturesInFlight => Volatile.Read(ref _capturesInFlight);
+
+    /// <summary>
+    /// Test hook: runs on the capture worker before it copies a held request's EXEC_OBJECT_CAPTURE objects, with that
+    /// request; a test blocks here to hold the capture open. Null in the driver.
+    /// </summary>
+    public Action<Request>? BeforeDeferredCapture { get; set; }
+
+    /// <summary>The per-engine resets of <see cref="HandleErrorEngines"/>; returns the engines still to reset in full.</summary>
+    private uint ResetEngines(uint engineMask, string reason, PendingErrorState? capture)
+    {
 
         // Engines whose reset failed: kept for the full reset, not retried here.
         uint escalate = 0;
@@ -300,7 +401,7 @@ public sealed partial class GtReset
                     // also in the mask needs no reset of its own. A failure escalates this engine alone, as i915's
                     // intel_gt_handle_error does: the full reset judges only the hung engines' requests guilty, so a
                     // sibling that merely shares the domain stays innocent there.
-                    if (ResetEngine(engine, reason, out uint domainMask))
+                    if (ResetEngine(engine, reason, out uint domainMask, capture))
                     {
                         engineMask &= ~domainMask;
                     }

@@ -90,6 +90,105 @@ public sealed class ExecObjectCaptureTests
         t.AssertWorks();
     }
 
+    /// <summary>
+    /// execlists_capture → execlists_hold → execlists_capture_work → execlists_unhold: the preempt timeout's engine
+    /// reset captures the registers at once but copies the marked objects later, on a worker, while the engine holds
+    /// the hung request (and its context's next request) off the engine and runs everyone else's work. The request
+    /// signals -EIO only after the error state, objects and all, is stored; IGT's gem_exec_capture@pi depends on it
+    /// (a nop on the same engine completes while a gigabyte is being captured).
+    /// </summary>
+    [Fact]
+    public void AHungRequestIsHeldWhileItsObjectsAreCapturedAndTheEngineRunsOtherWork()
+    {
+        using var t = TestDevice.Fast();
+        using var copying = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        t.Dev.Reset.BeforeDeferredCapture = _ =>
+        {
+            copying.Set();
+            release.Wait(Bound.Long);
+        };
+        TestBuffer marked = t.NewBuffer();
+        marked[3] = 0xfeed;
+        DmaFence hang = ExecHang(t, [marked.Handle], [marked.Handle]);
+        // The heartbeat's pulse cannot preempt the loop: its preempt timeout resets the engine (execlists_reset).
+        Assert.True(copying.Wait(Bound.Long), "the capture worker did not start copying the hung request's objects");
+
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        bool storedAtSignal = false;
+        Assert.True(hang.AddCallback(new ActionFenceCallback(_ =>
+        {
+            storedAtSignal = t.Dev.ReadErrorState() is not null;
+            order.Enqueue("hang");
+        })), "the hung request signalled while its capture was still copying");
+        DmaFence behind = ExecNop(t, context: 0);
+        Assert.True(behind.AddCallback(new ActionFenceCallback(_ => order.Enqueue("behind"))), "the hung context's next request overtook it");
+        DmaFence other = ExecNop(t, context: CreateContext(t.Dev, t.Client));
+
+        AssertStatus(1, other, "another context's request on the engine while the capture copies");
+        Assert.False(hang.IsSignaled, "the hung request signalled before its capture was done");
+        Assert.False(behind.IsSignaled, "a request behind the held one ran ahead of it");
+        Assert.Null(t.Dev.ReadErrorState());
+        Assert.Equal(1, ((Driver.Engines.Execution.ExeclistsEngine)t.Engine(Driver.Core.Hw.EngineId.Rcs0)).Holds);
+        Assert.Equal(1, t.Dev.Reset.CapturesInFlight);
+
+        release.Set();
+        AssertStatus(-Errno.EIO, hang, "the held request, after its capture");
+        AssertStatus(1, behind, "its context's next request");
+        Assert.True(storedAtSignal, "the hung request signalled before its error state was stored");
+        Assert.Equal(["hang", "behind"], order);
+        Poll.Until(() => t.Dev.Reset.CapturesInFlight == 0, "the capture worker to finish");
+        CapturedObject captured = Assert.Single(Assert.Single(t.Dev.ReadErrorState()!.Engines).UserObjects);
+        Assert.Equal(marked.Address, captured.Address);
+        Assert.Equal(0xfeedu, captured.Dwords[3]);
+        t.AssertWorks();
+    }
+
+    /// <summary>
+    /// A wedge while a capture holds its request (execlists_reset_cancel) cancels the held requests with the rest:
+    /// they signal -EIO at once, without waiting for the copy, and the copy, finding its request signalled, stops
+    /// reading objects that may be gone. Every fence signals, held or not.
+    /// </summary>
+    [Fact]
+    public void AWedgeCancelsTheRequestsHeldForACapture()
+    {
+        using var t = TestDevice.Fast();
+        using var copying = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        t.Dev.Reset.BeforeDeferredCapture = _ =>
+        {
+            copying.Set();
+            release.Wait(Bound.Long);
+        };
+        TestBuffer marked = t.NewBuffer();
+        DmaFence hang = ExecHang(t, [marked.Handle], [marked.Handle]);
+        Assert.True(copying.Wait(Bound.Long), "the capture worker did not start copying the hung request's objects");
+        DmaFence behind = ExecNop(t, context: 0);
+
+        t.Dev.Wedge("wedged while a capture holds a request");
+
+        AssertStatus(-Errno.EIO, hang, "the held request");
+        AssertStatus(-Errno.EIO, behind, "the request held behind it");
+        release.Set();
+        Poll.Until(() => t.Dev.Reset.CapturesInFlight == 0, "the capture worker to finish");
+        Assert.Empty(Assert.Single(t.Dev.ReadErrorState()!.Engines).UserObjects);
+    }
+
+    /// <summary>A batch that only ends, on <paramref name="context"/> of the test's client, on rcs0.</summary>
+    private static DmaFence ExecNop(TestDevice t, int context)
+    {
+        TestBuffer batch = t.NewBuffer();
+        batch.Write(new BatchBuilder().End());
+        Assert.Equal(0, t.Dev.Execbuf(new ExecbufArgs
+        {
+            Client = t.Client,
+            Context = context,
+            Engine = 0,
+            BatchHandle = batch.Handle,
+        }, out DmaFence? fence));
+        return fence!;
+    }
+
     /// <summary>A batch that jumps to itself (ended only by a reset) reading <paramref name="objects"/>.</summary>
     private static DmaFence ExecHang(TestDevice t, int[] objects, int[] capture)
     {
