@@ -168,6 +168,30 @@ public class SyncobjIoctlTests
     }
 
     [Fact]
+    public void AHandleArrayTooLargeForKmallocIsEnomemBeforeAnythingIsRead()
+    {
+        // drm_syncobj_array_find: kmalloc_array(count_handles, 4) fails past KMALLOC_MAX_SIZE (4 MiB: order 10 of
+        // 4 KiB pages) → -ENOMEM, before copy_from_user could say -EFAULT; drm_syncobj_timeline_wait_ioctl's points
+        // array likewise (kmalloc_array(count, 8)). Nothing is allocated for the user's count first.
+        using var h = DrmHarness.Fast();
+        uint s = h.CreateSyncobj(CreateSignaled);
+        foreach (uint count in new[] { (1u << 20) + 1, 0x7fffffffu, uint.MaxValue })
+        {
+            ArgBuffer a = DrmHarness.Arg(WaitSize);
+            a.SetU64(WaitHandles, FakeCaller.BadAddress);
+            a.SetU32(WaitCount, count);
+            Assert.Equal(-Errno.ENOMEM, h.Ioctl(Requests.SyncobjWait, a));
+        }
+
+        // At the limit the handles are read: this address is unreadable, -EFAULT.
+        ArgBuffer atLimit = DrmHarness.Arg(WaitSize);
+        atLimit.SetU64(WaitHandles, FakeCaller.BadAddress);
+        atLimit.SetU32(WaitCount, 1u << 20);
+        Assert.Equal(-Errno.EFAULT, h.Ioctl(Requests.SyncobjWait, atLimit));
+        Assert.Equal(0, h.SyncobjWait([s], 0, 0, out _));
+    }
+
+    [Fact]
     public void WaitOnNoHandlesIsAccepted()
     {
         // drm_syncobj_wait_ioctl / drm_syncobj_timeline_wait_ioctl: count_handles 0 returns 0 before any lookup (IGT

@@ -435,7 +435,7 @@ public sealed partial class I915Driver
     private static bool CanAllocateFences(int earlier, ulong more) => more <= (KmallocMaxSize / 32) - (ulong)earlier;
 
     /// <summary>KMALLOC_MAX_SIZE: 1 &lt;&lt; (MAX_PAGE_ORDER + PAGE_SHIFT).</summary>
-    private const ulong KmallocMaxSize = 1UL << 22;
+    internal const ulong KmallocMaxSize = 1UL << 22;
 
     /// <summary>
     /// add_timeline_fence_array, per entry: the handle (drm_syncobj_find: -ENOENT); the syncobj's fence taken whatever

@@ -314,16 +314,25 @@ public sealed partial class I915Driver
         return 0;
     }
 
-    /// <summary>The u64 points at <paramref name="points"/> (NULL: all 0), or -EFAULT.</summary>
+    /// <summary>
+    /// The u64 points at <paramref name="points"/> (NULL: all 0); -ENOMEM past kmalloc's largest allocation
+    /// (kmalloc_array(count, 8)), -EFAULT when unreadable.
+    /// </summary>
     private static int ReadPoints(IoctlCall c, ulong points, uint count, out ulong[] values)
     {
+        values = [];
+        if ((ulong)count * 8 > KmallocMaxSize)
+        {
+            return -Errno.ENOMEM;
+        }
+
         values = new ulong[count];
         if (points == 0)
         {
             return 0;
         }
 
-        if (count > int.MaxValue / 8 || ArgBuffer.ReadUser(c.Caller, points, (int)count * 8) is not { } bytes)
+        if (ArgBuffer.ReadUser(c.Caller, points, (int)count * 8) is not { } bytes)
         {
             return -Errno.EFAULT;
         }
@@ -371,14 +380,15 @@ public sealed partial class I915Driver
     }
 
     /// <summary>
-    /// drm_syncobj_array_find: the u32 handles at <paramref name="handles"/> (-EFAULT), each looked up (-ENOENT).
+    /// drm_syncobj_array_find: the u32 handles at <paramref name="handles"/> (-EFAULT), each looked up (-ENOENT); a
+    /// count whose array kmalloc cannot give (past KMALLOC_MAX_SIZE) is -ENOMEM before anything is read.
     /// </summary>
     private static int FindSyncobjArray(IoctlCall c, ulong handles, uint count, out DrmSyncobj[] syncobjs)
     {
         syncobjs = [];
-        if (count > int.MaxValue / 4)
+        if ((ulong)count * 4 > KmallocMaxSize)
         {
-            return -Errno.EFAULT;
+            return -Errno.ENOMEM;
         }
 
         var bytes = ArgBuffer.ReadUser(c.Caller, handles, (int)count * 4);
