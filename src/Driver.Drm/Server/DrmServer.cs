@@ -44,23 +44,46 @@ public sealed unsafe class DrmServer : IDisposable
         _log = _options.Log;
         _syncFiles = new SyncFileTable(_fdReleases);
         _syncobjFiles = new SyncobjFileTable(_fdReleases);
-        _directory = Directory.CreateTempSubdirectory("gpusim-drm-").FullName;
-        // A client that dropped root (IGT's igt_drop_root in a fork child) still reaches its device, as a device node
-        // open for it stays usable: the directory (0700 as created) is searchable and the socket writable by all.
-        if (!OperatingSystem.IsWindows())
+        _directory = _options.DirectoryRoot is { } under
+            ? Directory.CreateDirectory(Path.Combine(under, "gpusim-drm-" + Path.GetRandomFileName())).FullName
+            : Directory.CreateTempSubdirectory("gpusim-drm-").FullName;
+        try
         {
-            File.SetUnixFileMode(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
-                UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            // A client that dropped root (IGT's igt_drop_root in a fork child) still reaches its device, as a device
+            // node open for it stays usable: the directory (0700 as created) is searchable and the socket writable
+            // by all.
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite
+                    | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
+                    | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            }
+            string root = Path.Combine(_directory, "tree");
+            if (Encoding.UTF8.GetByteCount(root) >= ShimProtocol.PathMax)
+            {
+                throw new InvalidOperationException(
+                    $"temporary directory path too long for the shim: {root} (set TMPDIR, or DrmServerOptions.DirectoryRoot, to a shorter one)");
+            }
+            _tree = new VirtualTree(driver, root, line => _log.Information("kmsg: {Line}", line));
+            _uevents = new UeventMonitors(driver, CloseConnection);
+            SocketPath = _options.SocketPath ?? Path.Combine(_directory, "drm.sock");
+            _listenFd = Listen(SocketPath);
         }
-        string root = Path.Combine(_directory, "tree");
-        if (Encoding.UTF8.GetByteCount(root) >= ShimProtocol.PathMax)
+        catch
         {
-            throw new InvalidOperationException($"temporary directory path too long for the shim: {root}");
+            // A server that could not start leaves nothing behind: no directory, no uevent subscription.
+            _uevents?.Dispose();
+            try
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+
+            throw;
         }
-        _tree = new VirtualTree(driver, root, line => _log.Information("kmsg: {Line}", line));
-        _uevents = new UeventMonitors(driver, CloseConnection);
-        SocketPath = _options.SocketPath ?? Path.Combine(_directory, "drm.sock");
-        _listenFd = Listen(SocketPath);
+
         _acceptThread = new Thread(AcceptLoop) { IsBackground = true, Name = "drm-accept" };
         _acceptThread.Start();
     }

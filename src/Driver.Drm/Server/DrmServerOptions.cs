@@ -9,6 +9,13 @@ public sealed record DrmServerOptions
     public string? SocketPath { get; init; }
 
     /// <summary>
+    /// Where the server makes its own directory (the virtual debugfs/sysfs tree, the socket); null for the system's
+    /// temporary directory (TMPDIR). The shim's paths into the tree must stay under PATH_MAX, so a deep TMPDIR can
+    /// be sidestepped here.
+    /// </summary>
+    public string? DirectoryRoot { get; init; }
+
+    /// <summary>
     /// The shared memory arena's fd (a memfd that GEM memory lives in), sent to each client once so it can map GEM
     /// objects; -1 when the driver has none (a client's mmap of the device then fails with ENODEV).
     /// </summary>

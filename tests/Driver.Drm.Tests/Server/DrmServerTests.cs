@@ -37,6 +37,32 @@ public sealed class DrmServerTests : IDisposable
     }
 
     [Fact]
+    public void AServerThatCannotListenLeavesNoDirectoryBehind()
+    {
+        // Bad input at the door (a socket path where the user's own file is): a clear error, and nothing left over,
+        // neither the server's directory nor its tree.
+        string root = Directory.CreateTempSubdirectory("gpusim-test-").FullName;
+        try
+        {
+            string occupied = Path.Combine(root, "not-a-socket");
+            File.WriteAllText(occupied, "the user's file");
+            IOException e = Assert.Throws<IOException>(() => new DrmServer(_driver, new DrmServerOptions
+            {
+                ArenaFd = _driver.ArenaFd,
+                SocketPath = occupied,
+                DirectoryRoot = root,
+            }));
+            Assert.Contains("exists and is not a socket", e.Message, StringComparison.Ordinal);
+            Assert.Equal([occupied], Directory.GetFileSystemEntries(root));
+            Assert.Equal("the user's file", File.ReadAllText(occupied));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public void A_client_that_dropped_root_can_still_connect()
     {
