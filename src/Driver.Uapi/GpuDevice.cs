@@ -180,6 +180,11 @@ public sealed partial class GpuDevice : IDisposable
 
         Heartbeat.Dispose();
         Worker.Dispose();
+        if (!Reset.FlushCaptures(TimeSpan.FromSeconds(10)))
+        {
+            Reset.Log.Warning("device closed with an error capture still copying");
+        }
+
         DisposeVulkanEngines();
         Gt.Dispose();
     }

@@ -368,6 +368,13 @@ public sealed partial class GtReset
     public int CapturesInFlight => Volatile.Read(ref _capturesInFlight);
 
     /// <summary>
+    /// Waits (bounded) for the deferred captures still copying, as the driver's removal drains its unordered
+    /// workqueue: a copy reads GEM memory through the GGTT, which must outlive it. Called after the unload's wedge,
+    /// which has signalled every held request, so each copy stops at its next object. False on timeout.
+    /// </summary>
+    public bool FlushCaptures(TimeSpan timeout) => SpinWait.SpinUntil(() => CapturesInFlight == 0, timeout);
+
+    /// <summary>
     /// Test hook: runs on the capture worker before it copies a held request's EXEC_OBJECT_CAPTURE objects, with that
     /// request; a test blocks here to hold the capture open. Null in the driver.
     /// </summary>

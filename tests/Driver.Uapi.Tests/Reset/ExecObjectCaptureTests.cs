@@ -174,6 +174,40 @@ public sealed class ExecObjectCaptureTests
         Assert.Empty(Assert.Single(t.Dev.ReadErrorState()!.Engines).UserObjects);
     }
 
+    /// <summary>
+    /// Closing the device while a capture copies: the unload's wedge cancels the held request, and the device's
+    /// teardown waits for the copy (which reads GEM memory through the GGTT) before it frees that memory, as the
+    /// driver's removal drains its workqueues.
+    /// </summary>
+    [Fact]
+    public void ClosingTheDeviceWaitsForACaptureStillCopying()
+    {
+        var t = TestDevice.Fast();
+        using var copying = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        t.Dev.Reset.BeforeDeferredCapture = _ =>
+        {
+            copying.Set();
+            release.Wait(Bound.Long);
+        };
+        TestBuffer marked = t.NewBuffer();
+        DmaFence hang = ExecHang(t, [marked.Handle], [marked.Handle]);
+        Assert.True(copying.Wait(Bound.Long), "the capture worker did not start copying the hung request's objects");
+
+        using var closed = new ManualResetEventSlim();
+        var closing = new Thread(() =>
+        {
+            t.Dispose();
+            closed.Set();
+        });
+        closing.Start();
+        AssertStatus(-Errno.EIO, hang, "the held request, cancelled by the unload's wedge");
+        Assert.False(closed.Wait(TimeSpan.FromMilliseconds(200)), "the device was torn down under a capture still copying");
+        release.Set();
+        Assert.True(closed.Wait(Bound.Long), "the device did not close once the capture finished");
+        Assert.Equal(0, t.Dev.Reset.CapturesInFlight);
+    }
+
     /// <summary>A batch that only ends, on <paramref name="context"/> of the test's client, on rcs0.</summary>
     private static DmaFence ExecNop(TestDevice t, int context)
     {
