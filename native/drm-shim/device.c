@@ -469,11 +469,22 @@ static int vfile_of(int fd, char *vpath, size_t vlen)
 	return fd > 2 && shim_enabled() && shim_vfile_lookup(fd, vpath, vlen);
 }
 
+/* A DRM file has no write method (i915's and vgem's drm fops, sw_sync's debugfs fops): vfs_write and vfs_writev fail
+ * -EINVAL, as the file lacks FMODE_CAN_WRITE; pwrite reaches vfs_write too (drm_open keeps FMODE_PWRITE). Ours is a
+ * socket, whose write would send the bytes to the server as a request. */
+static int drm_fd_write(int fd)
+{
+	shim_resolve();
+	return shim_is_drm_fd(fd, NULL);
+}
+
 EXPORT ssize_t write(int fd, const void *buf, size_t count)
 {
 	char vpath[SHIM_PATH_MAX];
 	if (vfile_of(fd, vpath, sizeof(vpath)))
 		return finish(shim_vfile_write(vpath, buf, count));
+	if (drm_fd_write(fd))
+		return finish(-EINVAL);
 	return real_write(fd, buf, count);
 }
 
@@ -482,6 +493,8 @@ EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
 	char vpath[SHIM_PATH_MAX];
 	if (vfile_of(fd, vpath, sizeof(vpath)))
 		return finish(shim_vfile_write(vpath, buf, count));
+	if (drm_fd_write(fd))
+		return finish(-EINVAL);
 	return real_pwrite(fd, buf, count, offset);
 }
 
@@ -494,7 +507,7 @@ EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	char vpath[SHIM_PATH_MAX];
 	if (!vfile_of(fd, vpath, sizeof(vpath)))
-		return real_writev(fd, iov, iovcnt);
+		return drm_fd_write(fd) ? finish(-EINVAL) : real_writev(fd, iov, iovcnt);
 	size_t total = 0;
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;

@@ -18,6 +18,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <stddef.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -591,6 +594,23 @@ static int server_gone(void)
 	return 0;
 }
 
+/* A DRM file has no write method (i915's drm fops: read, poll, ioctl, mmap; no write): vfs_write fails -EINVAL
+ * (FMODE_CAN_WRITE unset); pwrite too (drm_open is not nonseekable_open, so FMODE_PWRITE holds and vfs_write runs), and
+ * writev (vfs_writev, the same check). Nothing reaches the driver and the file stays usable. */
+static int drm_write(void)
+{
+	int fd = open_card();
+	errno = 0;
+	CHECK(write(fd, "x", 1) == -1 && errno == EINVAL);
+	errno = 0;
+	CHECK(pwrite(fd, "x", 1, 0) == -1 && errno == EINVAL);
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	errno = 0;
+	CHECK(writev(fd, &iov, 1) == -1 && errno == EINVAL);
+	version(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -601,7 +621,7 @@ int main(int argc, char **argv)
 			  { "vwrites", vwrites }, { "intr", interrupted }, { "fenceclose", fence_closes },
 			  { "threadexit", thread_exit }, { "nested", nested },
 			  { "partialunmap", partial_unmap }, { "shutdown", shutdown_fd },
-			  { "servergone", server_gone } };
+			  { "servergone", server_gone }, { "drmwrite", drm_write } };
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		if (!strcmp(argv[1], scenarios[i].name)) {

@@ -157,6 +157,16 @@ public sealed class ShimEndToEndTests : IDisposable
     }
 
     [ShimFact]
+    public void Write_pwrite_and_writev_of_a_DRM_fd_fail_EINVAL()
+    {
+        // i915's file_operations have no write: vfs_write / vfs_writev fail -EINVAL (no FMODE_CAN_WRITE); pwrite goes
+        // the same way (drm_open leaves FMODE_PWRITE). Before, the bytes went to the server as a malformed request and
+        // write() returned 1.
+        Run("drmwrite");
+        Assert.Equal(1, _driver.Opens);
+    }
+
+    [ShimFact]
     public void Wire_structs_have_the_sizes_the_server_reads()
     {
         // native/drm-shim/shim.h and ShimProtocol describe one format: compile the C side's sizeof and compare.
