@@ -2,6 +2,7 @@
 #include "shim.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,14 @@ static int send_request(int fd, const struct shim_request *req)
 			return 0;
 		if (n < 0 && errno == EINTR)
 			continue; /* the server has not seen it: send again */
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* A DRM fd with O_NONBLOCK (its status flag, as the kernel's file has it) and the server's queue full:
+			 * the request still goes, as an ioctl does not fail for the file's O_NONBLOCK. */
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			if (poll(&p, 1, -1) < 0 && errno != EINTR)
+				return -errno;
+			continue;
+		}
 		return n < 0 ? -errno : -EIO;
 	}
 }
@@ -349,6 +358,16 @@ int shim_open_file(int minor, int flags)
 	}
 	for (uint32_t i = 0; i < reply.nfds; i++)
 		shim_set_arena_fd(fds[i]);
+	/* O_NONBLOCK is the file's status flag (F_GETFL shows it, F_SETFL changes it for every copy): drm_read of a
+	 * non-blocking file with no event fails -EAGAIN at once, which the socket's read does with nothing to receive
+	 * (the server sends nothing on it after the open's answer, as no vblank or flip event ever comes). Set after that
+	 * answer, which is read here. */
+	if ((flags & O_NONBLOCK) && fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK) < 0) {
+		int err = errno;
+		close(sock);
+		errno = err;
+		return -1;
+	}
 	/* A channel now, so that the server's pid is our ptracer before the first ioctl. */
 	uint64_t token;
 	channel(&token);

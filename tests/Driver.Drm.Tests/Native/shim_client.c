@@ -611,6 +611,51 @@ static int drm_write(void)
 	return 0;
 }
 
+/* Bounds a read that might block: a SIGALRM handler without SA_RESTART ends it with EINTR after ms. */
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static void arm_alarm(int ms)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
+	struct itimerval it = { .it_value = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 } };
+	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
+}
+
+static void disarm_alarm(void)
+{
+	struct itimerval it = { 0 };
+	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
+}
+
+/* drm_read: with no event queued, a non-blocking file fails -EAGAIN at once; a blocking one waits
+ * (wait_event_interruptible) until a signal ends it: -ERESTARTSYS, EINTR for a handler without SA_RESTART. The file's
+ * O_NONBLOCK is its status flag, as F_GETFL reports it, and its ioctls still work. */
+static int drm_read_nonblock(void)
+{
+	int fd = open("/dev/dri/card0", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	char buf[64];
+	arm_alarm(2000); /* the bound: an EINTR here is a read that blocked */
+	errno = 0;
+	ssize_t n = read(fd, buf, sizeof(buf));
+	disarm_alarm();
+	CHECK(n == -1 && errno == EAGAIN);
+	for (int i = 0; i < 64; i++)
+		version(fd); /* requests on a non-blocking file still wait for their answers */
+	int blocking = open_card();
+	arm_alarm(100);
+	errno = 0;
+	CHECK(read(blocking, buf, sizeof(buf)) == -1 && errno == EINTR);
+	disarm_alarm();
+	version(blocking);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -621,7 +666,7 @@ int main(int argc, char **argv)
 			  { "vwrites", vwrites }, { "intr", interrupted }, { "fenceclose", fence_closes },
 			  { "threadexit", thread_exit }, { "nested", nested },
 			  { "partialunmap", partial_unmap }, { "shutdown", shutdown_fd },
-			  { "servergone", server_gone }, { "drmwrite", drm_write } };
+			  { "servergone", server_gone }, { "drmwrite", drm_write }, { "drmreadnonblock", drm_read_nonblock } };
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		if (!strcmp(argv[1], scenarios[i].name)) {

@@ -167,6 +167,14 @@ public sealed class ShimEndToEndTests : IDisposable
     }
 
     [ShimFact]
+    public void Read_of_a_non_blocking_DRM_fd_with_no_event_fails_EAGAIN_and_a_blocking_one_waits()
+    {
+        // drm_read: an empty event list is -EAGAIN under O_NONBLOCK, else wait_event_interruptible (EINTR on a
+        // signal). The client bounds each read with SIGALRM.
+        Run("drmreadnonblock");
+    }
+
+    [ShimFact]
     public void Wire_structs_have_the_sizes_the_server_reads()
     {
         // native/drm-shim/shim.h and ShimProtocol describe one format: compile the C side's sizeof and compare.
