@@ -656,6 +656,45 @@ static int drm_read_nonblock(void)
 	return 0;
 }
 
+/* sync_file_fops has no read (release, poll, ioctl only): vfs_read fails -EINVAL (FMODE_CAN_READ unset), readv too,
+ * and poll() stays ready once the fence has signalled; nothing is consumed. */
+static int sync_file_read(void)
+{
+	int fd = open_card();
+	int fence = -1;
+	CHECK(ioctl(fd, FAKE_FENCE, &fence) == 0 && fence >= 0);
+	CHECK(ioctl(fd, FAKE_SIGNAL) == 0);
+	struct pollfd p = { .fd = fence, .events = POLLIN };
+	CHECK(poll(&p, 1, 10000) == 1 && (p.revents & POLLIN));
+	char c[8];
+	arm_alarm(2000);
+	errno = 0;
+	ssize_t n = read(fence, c, sizeof(c));
+	disarm_alarm();
+	CHECK(n == -1 && errno == EINVAL);
+	struct iovec iov = { .iov_base = c, .iov_len = sizeof(c) };
+	errno = 0;
+	CHECK(readv(fence, &iov, 1) == -1 && errno == EINVAL);
+	p.revents = 0;
+	CHECK(poll(&p, 1, 0) == 1 && (p.revents & POLLIN)); /* still signalled */
+	int status = -1;
+	CHECK(ioctl(fence, FAKE_SYNC_STATUS, &status) == 0 && status == 1);
+	/* An unsignalled one fails at once too, rather than waiting for the fence. */
+	int pending = -1;
+	CHECK(ioctl(fd, FAKE_FENCE, &pending) == 0 && pending >= 0);
+	arm_alarm(2000);
+	errno = 0;
+	n = read(pending, c, sizeof(c));
+	disarm_alarm();
+	CHECK(n == -1 && errno == EINVAL);
+	/* A pipe of the program's own still reads. */
+	int own[2];
+	CHECK(pipe(own) == 0);
+	CHECK(write(own[1], "y", 1) == 1);
+	CHECK(read(own[0], c, sizeof(c)) == 1 && c[0] == 'y');
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -666,7 +705,7 @@ int main(int argc, char **argv)
 			  { "vwrites", vwrites }, { "intr", interrupted }, { "fenceclose", fence_closes },
 			  { "threadexit", thread_exit }, { "nested", nested },
 			  { "partialunmap", partial_unmap }, { "shutdown", shutdown_fd },
-			  { "servergone", server_gone }, { "drmwrite", drm_write }, { "drmreadnonblock", drm_read_nonblock } };
+			  { "servergone", server_gone }, { "drmwrite", drm_write }, { "drmreadnonblock", drm_read_nonblock }, { "syncfileread", sync_file_read } };
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		if (!strcmp(argv[1], scenarios[i].name)) {

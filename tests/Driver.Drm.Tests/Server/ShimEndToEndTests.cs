@@ -175,13 +175,21 @@ public sealed class ShimEndToEndTests : IDisposable
     }
 
     [ShimFact]
+    public void Read_of_a_sync_file_fails_EINVAL_and_leaves_it_pollable()
+    {
+        // sync_file_fops has no read: vfs_read / vfs_readv fail -EINVAL; a read must not consume the pipe's
+        // "signalled" byte, which poll() reports.
+        Run("syncfileread");
+    }
+
+    [ShimFact]
     public void Wire_structs_have_the_sizes_the_server_reads()
     {
         // native/drm-shim/shim.h and ShimProtocol describe one format: compile the C side's sizeof and compare.
         string header = Path.Combine(RepoPaths.Root!, "native", "drm-shim", "shim.h");
         (int code, string output) = ShimClient.CompileAndRun(
-            $"#include \"{header}\"\nint main(void) {{ printf(\"%zu %zu %zu\", sizeof(struct shim_request), sizeof(struct shim_reply), sizeof(struct shim_run)); return 0; }}\n");
+            $"#include \"{header}\"\nint main(void) {{ printf(\"%zu %zu %zu %d\", sizeof(struct shim_request), sizeof(struct shim_reply), sizeof(struct shim_run), SHIM_FILE_PIPE_MODE); return 0; }}\n");
         Assert.True(code == 0, output);
-        Assert.Equal($"{Driver.Drm.Server.ShimProtocol.RequestSize} {Driver.Drm.Server.ShimProtocol.ReplySize} {Driver.Drm.Server.ShimProtocol.RunSize}", output.Trim());
+        Assert.Equal($"{Driver.Drm.Server.ShimProtocol.RequestSize} {Driver.Drm.Server.ShimProtocol.ReplySize} {Driver.Drm.Server.ShimProtocol.RunSize} {Driver.Drm.Server.ShimProtocol.FilePipeMode}", output.Trim());
     }
 }
