@@ -33,6 +33,42 @@ static __thread int t_calls;     /* shim_calls this thread is in: more than one 
 static pthread_key_t s_channel_key;
 static pthread_once_t s_channel_once = PTHREAD_ONCE_INIT;
 
+/* Every thread's channel in this process. fork copies the fd table but only the calling thread (copy_process), so
+ * a child would hold the other threads' channels, which nothing in it names, until it exits: fds leaked into it, and
+ * the server's end of each stays open (no EOF) as long as the child lives, past the owning thread's exit. The child
+ * handler closes them all; the child's first call opens its own. */
+static int *s_channels;
+static size_t s_nchannels, s_channels_cap;
+static pthread_mutex_t s_channels_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void channels_add(int fd)
+{
+	pthread_mutex_lock(&s_channels_lock);
+	if (s_nchannels == s_channels_cap) {
+		size_t cap = s_channels_cap ? 2 * s_channels_cap : 16;
+		int *grown = realloc(s_channels, cap * sizeof(*grown));
+		if (grown) {
+			s_channels = grown;
+			s_channels_cap = cap;
+		}
+	}
+	if (s_nchannels < s_channels_cap) /* else untracked: a child keeps this one, as before */
+		s_channels[s_nchannels++] = fd;
+	pthread_mutex_unlock(&s_channels_lock);
+}
+
+static void channels_remove(int fd)
+{
+	pthread_mutex_lock(&s_channels_lock);
+	for (size_t i = 0; i < s_nchannels; i++) {
+		if (s_channels[i] == fd) {
+			s_channels[i] = s_channels[--s_nchannels];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s_channels_lock);
+}
+
 /* Whether fd is still a channel to the server (the program may have closed it and reused the number). */
 static int is_channel(int fd)
 {
@@ -45,7 +81,35 @@ static int is_channel(int fd)
 		return 0;
 	size_t n = len - offsetof(struct sockaddr_un, sun_path);
 	return s_socket_path && strnlen(peer.sun_path, n) == strlen(s_socket_path) &&
-	       !memcmp(peer.sun_path, s_socket_path, strlen(s_socket_path));
+	       !memcmp(peer.sun_path, s_socket_path, strlen(s_socket_path)) && !shim_is_drm_fd(fd, NULL);
+}
+
+/* fork: the list is held across it so the child finds it whole. In the child (one thread, the forking one) every
+ * channel is its parent's: closed, and the forking thread's channel forgotten, so its next call connects afresh. */
+static void channels_fork_prepare(void)
+{
+	pthread_mutex_lock(&s_channels_lock);
+}
+
+static void channels_fork_parent(void)
+{
+	pthread_mutex_unlock(&s_channels_lock);
+}
+
+static void channels_fork_child(void)
+{
+	for (size_t i = 0; i < s_nchannels; i++) {
+		if (is_channel(s_channels[i]))
+			close(s_channels[i]);
+	}
+	s_nchannels = 0;
+	t_fd = -1;
+	pthread_mutex_unlock(&s_channels_lock);
+}
+
+__attribute__((constructor)) static void register_channel_fork_handlers(void)
+{
+	pthread_atfork(channels_fork_prepare, channels_fork_parent, channels_fork_child);
 }
 
 /* A thread's exit (pthread key destructor): its channel goes with it, as the thread holds nothing of the kernel's once
@@ -53,8 +117,11 @@ static int is_channel(int fd)
 static void channel_exit(void *unused)
 {
 	(void)unused;
-	if (t_fd >= 0 && is_channel(t_fd))
-		close(t_fd);
+	if (t_fd >= 0 && t_pid == getpid()) {
+		channels_remove(t_fd);
+		if (is_channel(t_fd))
+			close(t_fd);
+	}
 	t_fd = -1;
 }
 
@@ -228,8 +295,8 @@ static int channel(uint64_t *token)
 		*token = t_token;
 		return t_fd;
 	}
-	if (t_fd >= 0)
-		close(t_fd); /* the parent's thread's channel, inherited by fork: ours is our own */
+	if (t_fd >= 0 && is_channel(t_fd))
+		close(t_fd); /* the parent's thread's channel, inherited by a fork the handler did not see: ours is our own */
 	t_fd = -1;
 	if (!shim_enabled())
 		return -ENODEV;
@@ -252,6 +319,7 @@ static int channel(uint64_t *token)
 	t_fd = fd;
 	t_pid = pid;
 	t_token = reply.token;
+	channels_add(fd);
 	pthread_once(&s_channel_once, channel_key_create);
 	pthread_setspecific(s_channel_key, (void *)1); /* non-NULL: channel_exit runs at the thread's exit */
 	*token = t_token;
@@ -299,6 +367,7 @@ long shim_call(int fd, struct shim_request *req, struct shim_reply *reply, size_
 	if (nested) {
 		close(ch);
 	} else if (err && (fd < 0 || err != -EBADF)) {
+		channels_remove(ch);
 		close(ch); /* a broken channel: the next call connects afresh */
 		t_fd = -1;
 	}

@@ -695,6 +695,74 @@ static int sync_file_read(void)
 	return 0;
 }
 
+/* The server's reply channels in this process: sockets connected to the server's path that are not DRM files
+ * (those carry an abstract name of their own). */
+static int count_channels(void)
+{
+	const char *server = getenv("GPUSIM_DRM_SOCKET");
+	DIR *d = opendir("/proc/self/fd");
+	CHECK(d != NULL && server != NULL);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		int fd = atoi(e->d_name);
+		struct sockaddr_un peer, self;
+		socklen_t plen = sizeof(peer), slen = sizeof(self);
+		if (e->d_name[0] == '.' || fd == dirfd(d))
+			continue;
+		if (getpeername(fd, (struct sockaddr *)&peer, &plen) < 0 ||
+		    plen <= offsetof(struct sockaddr_un, sun_path) || strcmp(peer.sun_path, server))
+			continue;
+		if (getsockname(fd, (struct sockaddr *)&self, &slen) == 0 && slen > offsetof(struct sockaddr_un, sun_path))
+			continue; /* bound: a DRM file */
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static pthread_barrier_t s_fork_barrier;
+
+static void *version_and_wait(void *arg)
+{
+	version(*(int *)arg);
+	pthread_barrier_wait(&s_fork_barrier); /* this thread's channel is open */
+	pthread_barrier_wait(&s_fork_barrier); /* the child has looked */
+	return NULL;
+}
+
+/* fork copies only the calling thread (the kernel's copy_process for the caller's task): a child has no other thread,
+ * so it holds nothing of theirs. Their reply channels must not live on in it (a leak of fds that also keeps the
+ * server's end of each channel open while the child lives); its first ioctl opens a channel of its own. */
+static int fork_channels(void)
+{
+	int fd = open_card();
+	version(fd);
+	pthread_t t[3];
+	CHECK(pthread_barrier_init(&s_fork_barrier, NULL, 4) == 0);
+	for (int i = 0; i < 3; i++)
+		CHECK(pthread_create(&t[i], NULL, version_and_wait, &fd) == 0);
+	pthread_barrier_wait(&s_fork_barrier);
+	CHECK(count_channels() == 4);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		int inherited = count_channels();
+		if (inherited != 0)
+			printf("FAIL %d: the child holds %d reply channels of its parent's threads\n", __LINE__, inherited);
+		CHECK(inherited == 0);
+		version(fd);
+		CHECK(count_channels() == 1);
+		_exit(0);
+	}
+	int st;
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	pthread_barrier_wait(&s_fork_barrier);
+	for (int i = 0; i < 3; i++)
+		CHECK(pthread_join(t[i], NULL) == 0);
+	version(fd); /* the parent's own channel is untouched */
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -705,7 +773,7 @@ int main(int argc, char **argv)
 			  { "vwrites", vwrites }, { "intr", interrupted }, { "fenceclose", fence_closes },
 			  { "threadexit", thread_exit }, { "nested", nested },
 			  { "partialunmap", partial_unmap }, { "shutdown", shutdown_fd },
-			  { "servergone", server_gone }, { "drmwrite", drm_write }, { "drmreadnonblock", drm_read_nonblock }, { "syncfileread", sync_file_read } };
+			  { "servergone", server_gone }, { "drmwrite", drm_write }, { "drmreadnonblock", drm_read_nonblock }, { "syncfileread", sync_file_read }, { "forkchannels", fork_channels } };
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		if (!strcmp(argv[1], scenarios[i].name)) {

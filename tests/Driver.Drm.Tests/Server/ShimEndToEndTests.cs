@@ -183,6 +183,14 @@ public sealed class ShimEndToEndTests : IDisposable
     }
 
     [ShimFact]
+    public void A_fork_child_holds_no_reply_channel_of_its_parents_threads()
+    {
+        // copy_process copies the calling thread only: the child must not keep the other threads' channels (their
+        // server ends then see no EOF while it lives); it opens its own at its first ioctl.
+        Run("forkchannels");
+    }
+
+    [ShimFact]
     public void Wire_structs_have_the_sizes_the_server_reads()
     {
         // native/drm-shim/shim.h and ShimProtocol describe one format: compile the C side's sizeof and compare.
