@@ -763,6 +763,19 @@ static int fork_channels(void)
 	return 0;
 }
 
+/* A card open, then a render node open: each a file of its node (fstat's minor), both answering VERSION. */
+static int render_node(void)
+{
+	int card = open_card();
+	int render = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
+	CHECK(render >= 0);
+	struct stat st;
+	CHECK(fstat(render, &st) == 0 && S_ISCHR(st.st_mode) && minor(st.st_rdev) == 128);
+	version(render);
+	version(card);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -773,7 +786,9 @@ int main(int argc, char **argv)
 			  { "vwrites", vwrites }, { "intr", interrupted }, { "fenceclose", fence_closes },
 			  { "threadexit", thread_exit }, { "nested", nested },
 			  { "partialunmap", partial_unmap }, { "shutdown", shutdown_fd },
-			  { "servergone", server_gone }, { "drmwrite", drm_write }, { "drmreadnonblock", drm_read_nonblock }, { "syncfileread", sync_file_read }, { "forkchannels", fork_channels } };
+			  { "servergone", server_gone }, { "drmwrite", drm_write },
+			  { "drmreadnonblock", drm_read_nonblock }, { "syncfileread", sync_file_read },
+			  { "forkchannels", fork_channels }, { "render", render_node } };
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		if (!strcmp(argv[1], scenarios[i].name)) {

@@ -191,6 +191,15 @@ public sealed class ShimEndToEndTests : IDisposable
     }
 
     [ShimFact]
+    public void An_open_of_the_render_node_reaches_the_driver_with_its_minor()
+    {
+        // drm_open of renderD128 is a render client's (drm_is_render_client), which the driver needs to refuse
+        // master ioctls: the server passes the node's minor.
+        Run("render");
+        Assert.Equal([0, 128], _driver.OpenedMinors);
+    }
+
+    [ShimFact]
     public void Wire_structs_have_the_sizes_the_server_reads()
     {
         // native/drm-shim/shim.h and ShimProtocol describe one format: compile the C side's sizeof and compare.
