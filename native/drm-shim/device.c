@@ -460,6 +460,39 @@ EXPORT void *mremap(void *old, size_t old_size, size_t new_size, int flags, ...)
 	return r;
 }
 
+/* A sync_file, syncobj or dma-buf fd is a pipe of the server's, marked by its mode; the kernel's files have no read
+ * method (sync_file_fops, drm_syncobj_file_fops, dma_buf_fops), so vfs_read and vfs_readv fail -EINVAL. The pipe's
+ * read would take the byte that makes poll() report the fence signalled (or wait for it). pread of either is ESPIPE
+ * already (no FMODE_PREAD on an anon file; a pipe). */
+static int file_pipe(int fd)
+{
+	struct stat st;
+	shim_resolve();
+	return shim_enabled() && real_fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
+	       (st.st_mode & 07777) == SHIM_FILE_PIPE_MODE;
+}
+
+EXPORT ssize_t read(int fd, void *buf, size_t count)
+{
+	if (file_pipe(fd))
+		return finish(-EINVAL);
+	return real_read(fd, buf, count);
+}
+
+EXPORT ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
+{
+	if (count > buflen)
+		abort(); /* what glibc's check does: a buffer overflow */
+	return read(fd, buf, count);
+}
+
+EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	if (file_pipe(fd))
+		return finish(-EINVAL);
+	return real_readv(fd, iov, iovcnt);
+}
+
 /* A write to a driver file (i915_wedged, i915_gem_drop_caches, a param) is a synchronous server call: it may block
  * and its errno is the writer's. Every way of writing one goes there: write, pwrite (sysfs attributes ignore the
  * offset), writev (kernfs gathers the vector into one store) and FILE writes (shim_vfile_fdopen). */
@@ -469,11 +502,22 @@ static int vfile_of(int fd, char *vpath, size_t vlen)
 	return fd > 2 && shim_enabled() && shim_vfile_lookup(fd, vpath, vlen);
 }
 
+/* A DRM file has no write method (i915's and vgem's drm fops, sw_sync's debugfs fops): vfs_write and vfs_writev fail
+ * -EINVAL, as the file lacks FMODE_CAN_WRITE; pwrite reaches vfs_write too (drm_open keeps FMODE_PWRITE). Ours is a
+ * socket, whose write would send the bytes to the server as a request. */
+static int drm_fd_write(int fd)
+{
+	shim_resolve();
+	return shim_is_drm_fd(fd, NULL);
+}
+
 EXPORT ssize_t write(int fd, const void *buf, size_t count)
 {
 	char vpath[SHIM_PATH_MAX];
 	if (vfile_of(fd, vpath, sizeof(vpath)))
 		return finish(shim_vfile_write(vpath, buf, count));
+	if (drm_fd_write(fd))
+		return finish(-EINVAL);
 	return real_write(fd, buf, count);
 }
 
@@ -482,6 +526,8 @@ EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
 	char vpath[SHIM_PATH_MAX];
 	if (vfile_of(fd, vpath, sizeof(vpath)))
 		return finish(shim_vfile_write(vpath, buf, count));
+	if (drm_fd_write(fd))
+		return finish(-EINVAL);
 	return real_pwrite(fd, buf, count, offset);
 }
 
@@ -494,7 +540,7 @@ EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	char vpath[SHIM_PATH_MAX];
 	if (!vfile_of(fd, vpath, sizeof(vpath)))
-		return real_writev(fd, iov, iovcnt);
+		return drm_fd_write(fd) ? finish(-EINVAL) : real_writev(fd, iov, iovcnt);
 	size_t total = 0;
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;

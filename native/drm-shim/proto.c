@@ -2,6 +2,7 @@
 #include "shim.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,42 @@ static __thread int t_calls;     /* shim_calls this thread is in: more than one 
 static pthread_key_t s_channel_key;
 static pthread_once_t s_channel_once = PTHREAD_ONCE_INIT;
 
+/* Every thread's channel in this process. fork copies the fd table but only the calling thread (copy_process), so
+ * a child would hold the other threads' channels, which nothing in it names, until it exits: fds leaked into it, and
+ * the server's end of each stays open (no EOF) as long as the child lives, past the owning thread's exit. The child
+ * handler closes them all; the child's first call opens its own. */
+static int *s_channels;
+static size_t s_nchannels, s_channels_cap;
+static pthread_mutex_t s_channels_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void channels_add(int fd)
+{
+	pthread_mutex_lock(&s_channels_lock);
+	if (s_nchannels == s_channels_cap) {
+		size_t cap = s_channels_cap ? 2 * s_channels_cap : 16;
+		int *grown = realloc(s_channels, cap * sizeof(*grown));
+		if (grown) {
+			s_channels = grown;
+			s_channels_cap = cap;
+		}
+	}
+	if (s_nchannels < s_channels_cap) /* else untracked: a child keeps this one, as before */
+		s_channels[s_nchannels++] = fd;
+	pthread_mutex_unlock(&s_channels_lock);
+}
+
+static void channels_remove(int fd)
+{
+	pthread_mutex_lock(&s_channels_lock);
+	for (size_t i = 0; i < s_nchannels; i++) {
+		if (s_channels[i] == fd) {
+			s_channels[i] = s_channels[--s_nchannels];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s_channels_lock);
+}
+
 /* Whether fd is still a channel to the server (the program may have closed it and reused the number). */
 static int is_channel(int fd)
 {
@@ -44,7 +81,35 @@ static int is_channel(int fd)
 		return 0;
 	size_t n = len - offsetof(struct sockaddr_un, sun_path);
 	return s_socket_path && strnlen(peer.sun_path, n) == strlen(s_socket_path) &&
-	       !memcmp(peer.sun_path, s_socket_path, strlen(s_socket_path));
+	       !memcmp(peer.sun_path, s_socket_path, strlen(s_socket_path)) && !shim_is_drm_fd(fd, NULL);
+}
+
+/* fork: the list is held across it so the child finds it whole. In the child (one thread, the forking one) every
+ * channel is its parent's: closed, and the forking thread's channel forgotten, so its next call connects afresh. */
+static void channels_fork_prepare(void)
+{
+	pthread_mutex_lock(&s_channels_lock);
+}
+
+static void channels_fork_parent(void)
+{
+	pthread_mutex_unlock(&s_channels_lock);
+}
+
+static void channels_fork_child(void)
+{
+	for (size_t i = 0; i < s_nchannels; i++) {
+		if (is_channel(s_channels[i]))
+			close(s_channels[i]);
+	}
+	s_nchannels = 0;
+	t_fd = -1;
+	pthread_mutex_unlock(&s_channels_lock);
+}
+
+__attribute__((constructor)) static void register_channel_fork_handlers(void)
+{
+	pthread_atfork(channels_fork_prepare, channels_fork_parent, channels_fork_child);
 }
 
 /* A thread's exit (pthread key destructor): its channel goes with it, as the thread holds nothing of the kernel's once
@@ -52,8 +117,11 @@ static int is_channel(int fd)
 static void channel_exit(void *unused)
 {
 	(void)unused;
-	if (t_fd >= 0 && is_channel(t_fd))
-		close(t_fd);
+	if (t_fd >= 0 && t_pid == getpid()) {
+		channels_remove(t_fd);
+		if (is_channel(t_fd))
+			close(t_fd);
+	}
 	t_fd = -1;
 }
 
@@ -112,6 +180,14 @@ static int send_request(int fd, const struct shim_request *req)
 			return 0;
 		if (n < 0 && errno == EINTR)
 			continue; /* the server has not seen it: send again */
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* A DRM fd with O_NONBLOCK (its status flag, as the kernel's file has it) and the server's queue full:
+			 * the request still goes, as an ioctl does not fail for the file's O_NONBLOCK. */
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			if (poll(&p, 1, -1) < 0 && errno != EINTR)
+				return -errno;
+			continue;
+		}
 		return n < 0 ? -errno : -EIO;
 	}
 }
@@ -219,8 +295,8 @@ static int channel(uint64_t *token)
 		*token = t_token;
 		return t_fd;
 	}
-	if (t_fd >= 0)
-		close(t_fd); /* the parent's thread's channel, inherited by fork: ours is our own */
+	if (t_fd >= 0 && is_channel(t_fd))
+		close(t_fd); /* the parent's thread's channel, inherited by a fork the handler did not see: ours is our own */
 	t_fd = -1;
 	if (!shim_enabled())
 		return -ENODEV;
@@ -243,6 +319,7 @@ static int channel(uint64_t *token)
 	t_fd = fd;
 	t_pid = pid;
 	t_token = reply.token;
+	channels_add(fd);
 	pthread_once(&s_channel_once, channel_key_create);
 	pthread_setspecific(s_channel_key, (void *)1); /* non-NULL: channel_exit runs at the thread's exit */
 	*token = t_token;
@@ -290,6 +367,7 @@ long shim_call(int fd, struct shim_request *req, struct shim_reply *reply, size_
 	if (nested) {
 		close(ch);
 	} else if (err && (fd < 0 || err != -EBADF)) {
+		channels_remove(ch);
 		close(ch); /* a broken channel: the next call connects afresh */
 		t_fd = -1;
 	}
@@ -349,6 +427,16 @@ int shim_open_file(int minor, int flags)
 	}
 	for (uint32_t i = 0; i < reply.nfds; i++)
 		shim_set_arena_fd(fds[i]);
+	/* O_NONBLOCK is the file's status flag (F_GETFL shows it, F_SETFL changes it for every copy): drm_read of a
+	 * non-blocking file with no event fails -EAGAIN at once, which the socket's read does with nothing to receive
+	 * (the server sends nothing on it after the open's answer, as no vblank or flip event ever comes). Set after that
+	 * answer, which is read here. */
+	if ((flags & O_NONBLOCK) && fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK) < 0) {
+		int err = errno;
+		close(sock);
+		errno = err;
+		return -1;
+	}
 	/* A channel now, so that the server's pid is our ptracer before the first ioctl. */
 	uint64_t token;
 	channel(&token);

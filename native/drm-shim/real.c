@@ -13,6 +13,8 @@ ssize_t (*real_readlink)(const char *, char *, size_t);
 int (*real_ioctl)(int, unsigned long, ...);
 void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 int (*real_munmap)(void *, size_t);
+ssize_t (*real_read)(int, void *, size_t);
+ssize_t (*real_readv)(int, const struct iovec *, int);
 ssize_t (*real_write)(int, const void *, size_t);
 ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
 ssize_t (*real_writev)(int, const struct iovec *, int);
@@ -39,6 +41,8 @@ static void resolve_once(void)
 	RESOLVE(real_ioctl, "ioctl");
 	RESOLVE(real_mmap, "mmap");
 	RESOLVE(real_munmap, "munmap");
+	RESOLVE(real_read, "read");
+	RESOLVE(real_readv, "readv");
 	RESOLVE(real_write, "write");
 	RESOLVE(real_pwrite, "pwrite");
 	RESOLVE(real_writev, "writev");

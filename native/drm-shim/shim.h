@@ -27,6 +27,9 @@
  * timeline (a connection, as a DRM file is), its ioctls IOCTL requests. Far above DRM's minors. */
 #define SHIM_SW_SYNC_MINOR 0x5357
 #define SHIM_SW_SYNC_PATH "/sys/kernel/debug/sync/sw_sync"
+/* The mode of every pipe the server hands out as a file (sync_file, syncobj, dma-buf), where pipe(2) makes 0600
+ * (ShimProtocol.FilePipeMode): none of those files has a read method, so a read of one fails EINVAL. */
+#define SHIM_FILE_PIPE_MODE 0640
 
 /* Requests; the first message on a new connection says what the connection is (FILE or CHANNEL). */
 enum shim_op {
@@ -100,6 +103,8 @@ extern ssize_t (*real_readlink)(const char *, char *, size_t);
 extern int (*real_ioctl)(int, unsigned long, ...);
 extern void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 extern int (*real_munmap)(void *, size_t);
+extern ssize_t (*real_read)(int, void *, size_t);
+extern ssize_t (*real_readv)(int, const struct iovec *, int);
 extern ssize_t (*real_write)(int, const void *, size_t);
 extern ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
 extern ssize_t (*real_writev)(int, const struct iovec *, int);

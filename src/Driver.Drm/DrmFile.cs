@@ -15,6 +15,11 @@ public sealed class DrmFile(int clientId, int pid)
     /// <summary>The process that opened it.</summary>
     public int Pid { get; } = pid;
 
+    /// <summary>
+    /// An open of a render node (drm_is_render_client): only DRM_RENDER_ALLOW ioctls (drm_ioctl_permit), never master.
+    /// </summary>
+    public bool IsRender { get; init; }
+
     /// <summary>The file's syncobj handles (drm_file.syncobj_idr), dropped at release.</summary>
     public DrmSyncobjTable Syncobjs { get; } = new();
 

@@ -10,6 +10,12 @@ public interface IDrmDriver : IDisposable
     /// <summary>drm_open: a process opened the device node; returns the new file's state.</summary>
     DrmFile Open(int pid);
 
+    /// <summary>
+    /// drm_open of node <paramref name="minor"/> (0.. primary cardN, 128.. renderD): a driver that tells the two apart
+    /// (drm_is_render_client) overrides it; the others open every node alike.
+    /// </summary>
+    DrmFile Open(int pid, int minor) => Open(pid);
+
     /// <summary>drm_release: the last descriptor of <paramref name="file"/> closed (or its process died).</summary>
     void Release(DrmFile file);
 

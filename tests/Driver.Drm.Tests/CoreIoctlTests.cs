@@ -124,6 +124,31 @@ public class CoreIoctlTests
     }
 
     [Fact]
+    public void RenderNodeRefusesMasterIoctlsAndNeverBecomesMaster()
+    {
+        // drm_ioctl_permit: SET_MASTER and DROP_MASTER have no DRM_RENDER_ALLOW, so a render client gets -EACCES
+        // (render-allowed ioctls such as VERSION still work); drm_open_helper calls drm_master_open for a primary
+        // client only, so a render open never becomes master, and the next card open does.
+        const int RenderMinor = 128;
+        using var h = DrmHarness.Fast();
+        IDrmDriver driver = h.Driver; // drm_open of a node: the server calls it through the interface
+        DrmFile render = driver.Open(7, RenderMinor);
+        Assert.Equal(-Errno.EACCES, h.Ioctl(render, Requests.SetMaster, DrmHarness.Arg(0)));
+        Assert.Equal(-Errno.EACCES, h.Ioctl(render, Requests.DropMaster, DrmHarness.Arg(0)));
+        Assert.Equal(0, h.Ioctl(Requests.DropMaster, DrmHarness.Arg(0))); // the harness's card file was master
+        DrmFile second = driver.Open(8, RenderMinor); // no master now: a render open still does not become it
+        DrmFile card = driver.Open(9, 0);
+        DrmFile other = driver.Open(10, 0);
+        Assert.Equal(0, h.Ioctl(card, Requests.SetMaster, DrmHarness.Arg(0)));
+        Assert.Equal(-Errno.EBUSY, h.Ioctl(other, Requests.SetMaster, DrmHarness.Arg(0)));
+        Assert.Equal(-Errno.EACCES, h.Ioctl(second, Requests.SetMaster, DrmHarness.Arg(0)));
+        foreach (DrmFile f in new[] { render, second, card, other })
+        {
+            h.Driver.Release(f);
+        }
+    }
+
+    [Fact]
     public void GemCloseOfUnknownHandleIsEinval()
     {
         // drm_gem_close_ioctl -> drm_gem_handle_delete: -EINVAL for a handle that is not there (twice included).

@@ -40,15 +40,26 @@ public sealed partial class I915Driver : IDrmDriver
     /// <summary>The device's mmap offsets.</summary>
     public MmapOffsetTable MmapOffsets { get; } = new();
 
+    /// <summary>The first render node's minor (DRM_MINOR_RENDER's base); render minors run to 191.</summary>
+    public const int RenderMinorBase = 128;
+
     /// <inheritdoc/>
-    public DrmFile Open(int pid)
+    public DrmFile Open(int pid) => Open(pid, 0);
+
+    /// <inheritdoc/>
+    public DrmFile Open(int pid, int minor)
     {
         Device.OpenClient(out int clientId, Options.Privileged, $"pid{pid}");
-        var file = new DrmFile(clientId, pid) { State = new I915File(clientId) };
-        // drm_master_open: the first file opened on a device without a master becomes it.
-        lock (_masterLock)
+        bool render = minor is >= RenderMinorBase and < RenderMinorBase + 64;
+        var file = new DrmFile(clientId, pid) { State = new I915File(clientId), IsRender = render };
+        // drm_open_helper -> drm_master_open, for a primary client only: the first card file opened on a device without
+        // a master becomes it; a render node's never does.
+        if (!render)
         {
-            _master ??= file;
+            lock (_masterLock)
+            {
+                _master ??= file;
+            }
         }
 
         return file;
@@ -96,8 +107,11 @@ public sealed partial class I915Driver : IDrmDriver
             return -Errno.EINVAL;
         }
 
+        // drm_ioctl_kernel -> drm_ioctl_permit, after the argument was copied in: a render client may call only the
+        // DRM_RENDER_ALLOW ioctls (-EACCES otherwise).
         int ret = DrmIoctl.Call(request, argument, caller, entry.Dir, entry.Size,
-            arg => entry.Handler(new IoctlCall(file, state, arg, caller, request, argument)));
+            arg => file.IsRender && !entry.RenderAllow ? -Errno.EACCES
+                : entry.Handler(new IoctlCall(file, state, arg, caller, request, argument)));
         if (ret < 0)
         {
             _log.Debug("ioctl 0x{Cmd:x8} pid={Pid} ret={Ret}", request, caller.Pid, Errno.Name(ret));
@@ -121,10 +135,10 @@ public sealed partial class I915Driver : IDrmDriver
             [DrmIoctl.Version] = new(Rw, Layout.DrmCoreLayout.VersionSize, GetVersion),
             [DrmIoctl.GemClose] = new(W, Layout.DrmCoreLayout.GemCloseSize, GemClose),
             [DrmIoctl.GetCap] = new(Rw, Layout.DrmCoreLayout.GetCapSize, GetCap),
-            [DrmIoctl.SetMaster] = new(0, 0, SetMaster),
+            [DrmIoctl.SetMaster] = new(0, 0, SetMaster, RenderAllow: false),
             [DrmIoctl.PrimeHandleToFd] = new(Rw, Layout.PrimeLayout.Size, PrimeHandleToFd),
             [DrmIoctl.PrimeFdToHandle] = new(Rw, Layout.PrimeLayout.Size, PrimeFdToHandle),
-            [DrmIoctl.DropMaster] = new(0, 0, DropMaster),
+            [DrmIoctl.DropMaster] = new(0, 0, DropMaster, RenderAllow: false),
             [DrmIoctl.I915GetParam] = new(Rw, Layout.QueryLayout.GetParamSize, GetParam),
             [DrmIoctl.I915GemBusy] = new(Rw, Layout.GemLayout.BusySize, GemBusy),
             [DrmIoctl.I915GemThrottle] = new(0, 0, GemThrottle),

@@ -234,7 +234,7 @@ public sealed unsafe class DrmServer : IDisposable
         DrmFile file;
         try
         {
-            file = driver.Open(open.Pid);
+            file = driver.Open(open.Pid, minor);
         }
         catch (Exception e)
         {

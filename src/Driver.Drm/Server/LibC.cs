@@ -74,6 +74,9 @@ internal static unsafe partial class LibC
     public static partial int pipe2(int* fds, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
+    public static partial int fchmod(int fd, int mode);
+
+    [LibraryImport("libc", SetLastError = true)]
     public static partial int socketpair(int domain, int type, int protocol, int* fds);
 
     [LibraryImport("libc", SetLastError = true)]

@@ -34,6 +34,12 @@ internal static class ShimProtocol
     /// <summary>On a new connection: it is a udev monitor (UeventMonitors); numbered apart from the other ops.</summary>
     public const uint OpUeventMonitor = 16;
 
+    /// <summary>
+    /// The mode of every pipe the server hands out as a file (sync_file, syncobj, dma-buf): 0640, where pipe(2) makes
+    /// 0600. The shim's read() knows such a pipe by it and fails EINVAL, as none of those files has a read method.
+    /// </summary>
+    public const int FilePipeMode = 0x1A0;
+
     /// <summary>Parses a request, or null when it is malformed (wrong size or magic).</summary>
     public static ShimRequest? Parse(ReadOnlySpan<byte> m)
     {

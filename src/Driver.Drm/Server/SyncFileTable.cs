@@ -105,9 +105,10 @@ internal sealed unsafe class SyncFileTable(FdReleaseWatch watch)
     {
         entry = null;
         int* fds = stackalloc int[2];
-        if (LibC.pipe2(fds, LibC.OCloexec) < 0)
+        int piped = NewFilePipe(fds);
+        if (piped < 0)
         {
-            return -Marshal.GetLastPInvokeError();
+            return piped;
         }
         int readFd = fds[0], writeFd = fds[1];
         if (InodeOf($"/proc/self/fd/{readFd}") is not { } ino)
@@ -154,6 +155,28 @@ internal sealed unsafe class SyncFileTable(FdReleaseWatch watch)
                 d.Buf.Close();
                 break;
         }
+    }
+
+    /// <summary>
+    /// pipe2 for a file the server hands out (sync_file, dma-buf, syncobj), marked with
+    /// <see cref="ShimProtocol.FilePipeMode"/>: the kernel's files have no read method (sync_file_fops, dma_buf_fops,
+    /// drm_syncobj_file_fops), so the shim fails a read of such a pipe EINVAL instead of taking its byte, which poll()
+    /// reports. 0, or a negative errno with nothing left open.
+    /// </summary>
+    internal static int NewFilePipe(int* fds)
+    {
+        if (LibC.pipe2(fds, LibC.OCloexec) < 0)
+        {
+            return -Marshal.GetLastPInvokeError();
+        }
+        if (LibC.fchmod(fds[1], ShimProtocol.FilePipeMode) < 0)
+        {
+            int err = Marshal.GetLastPInvokeError();
+            LibC.close(fds[0]);
+            LibC.close(fds[1]);
+            return -err;
+        }
+        return 0;
     }
 
     /// <summary>"pipe:[1234]" → 1234 (the syncobj fds are pipes too: <see cref="SyncobjFileTable"/>).</summary>

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using Driver.Drm.Syncobj;
 
 namespace Driver.Drm.Server;
@@ -28,9 +27,10 @@ internal sealed unsafe class SyncobjFileTable(FdReleaseWatch watch)
     public int Create(DrmSyncobj syncobj)
     {
         int* fds = stackalloc int[2];
-        if (LibC.pipe2(fds, LibC.OCloexec) < 0)
+        int made = SyncFileTable.NewFilePipe(fds);
+        if (made < 0)
         {
-            return -Marshal.GetLastPInvokeError();
+            return made;
         }
         int readFd = fds[0];
         var end = new PipeWriteEnd(fds[1]);

@@ -18,6 +18,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <stddef.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -591,6 +594,188 @@ static int server_gone(void)
 	return 0;
 }
 
+/* A DRM file has no write method (i915's drm fops: read, poll, ioctl, mmap; no write): vfs_write fails -EINVAL
+ * (FMODE_CAN_WRITE unset); pwrite too (drm_open is not nonseekable_open, so FMODE_PWRITE holds and vfs_write runs), and
+ * writev (vfs_writev, the same check). Nothing reaches the driver and the file stays usable. */
+static int drm_write(void)
+{
+	int fd = open_card();
+	errno = 0;
+	CHECK(write(fd, "x", 1) == -1 && errno == EINVAL);
+	errno = 0;
+	CHECK(pwrite(fd, "x", 1, 0) == -1 && errno == EINVAL);
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	errno = 0;
+	CHECK(writev(fd, &iov, 1) == -1 && errno == EINVAL);
+	version(fd);
+	return 0;
+}
+
+/* Bounds a read that might block: a SIGALRM handler without SA_RESTART ends it with EINTR after ms. */
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static void arm_alarm(int ms)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
+	struct itimerval it = { .it_value = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 } };
+	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
+}
+
+static void disarm_alarm(void)
+{
+	struct itimerval it = { 0 };
+	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
+}
+
+/* drm_read: with no event queued, a non-blocking file fails -EAGAIN at once; a blocking one waits
+ * (wait_event_interruptible) until a signal ends it: -ERESTARTSYS, EINTR for a handler without SA_RESTART. The file's
+ * O_NONBLOCK is its status flag, as F_GETFL reports it, and its ioctls still work. */
+static int drm_read_nonblock(void)
+{
+	int fd = open("/dev/dri/card0", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	char buf[64];
+	arm_alarm(2000); /* the bound: an EINTR here is a read that blocked */
+	errno = 0;
+	ssize_t n = read(fd, buf, sizeof(buf));
+	disarm_alarm();
+	CHECK(n == -1 && errno == EAGAIN);
+	for (int i = 0; i < 64; i++)
+		version(fd); /* requests on a non-blocking file still wait for their answers */
+	int blocking = open_card();
+	arm_alarm(100);
+	errno = 0;
+	CHECK(read(blocking, buf, sizeof(buf)) == -1 && errno == EINTR);
+	disarm_alarm();
+	version(blocking);
+	return 0;
+}
+
+/* sync_file_fops has no read (release, poll, ioctl only): vfs_read fails -EINVAL (FMODE_CAN_READ unset), readv too,
+ * and poll() stays ready once the fence has signalled; nothing is consumed. */
+static int sync_file_read(void)
+{
+	int fd = open_card();
+	int fence = -1;
+	CHECK(ioctl(fd, FAKE_FENCE, &fence) == 0 && fence >= 0);
+	CHECK(ioctl(fd, FAKE_SIGNAL) == 0);
+	struct pollfd p = { .fd = fence, .events = POLLIN };
+	CHECK(poll(&p, 1, 10000) == 1 && (p.revents & POLLIN));
+	char c[8];
+	arm_alarm(2000);
+	errno = 0;
+	ssize_t n = read(fence, c, sizeof(c));
+	disarm_alarm();
+	CHECK(n == -1 && errno == EINVAL);
+	struct iovec iov = { .iov_base = c, .iov_len = sizeof(c) };
+	errno = 0;
+	CHECK(readv(fence, &iov, 1) == -1 && errno == EINVAL);
+	p.revents = 0;
+	CHECK(poll(&p, 1, 0) == 1 && (p.revents & POLLIN)); /* still signalled */
+	int status = -1;
+	CHECK(ioctl(fence, FAKE_SYNC_STATUS, &status) == 0 && status == 1);
+	/* An unsignalled one fails at once too, rather than waiting for the fence. */
+	int pending = -1;
+	CHECK(ioctl(fd, FAKE_FENCE, &pending) == 0 && pending >= 0);
+	arm_alarm(2000);
+	errno = 0;
+	n = read(pending, c, sizeof(c));
+	disarm_alarm();
+	CHECK(n == -1 && errno == EINVAL);
+	/* A pipe of the program's own still reads. */
+	int own[2];
+	CHECK(pipe(own) == 0);
+	CHECK(write(own[1], "y", 1) == 1);
+	CHECK(read(own[0], c, sizeof(c)) == 1 && c[0] == 'y');
+	return 0;
+}
+
+/* The server's reply channels in this process: sockets connected to the server's path that are not DRM files
+ * (those carry an abstract name of their own). */
+static int count_channels(void)
+{
+	const char *server = getenv("GPUSIM_DRM_SOCKET");
+	DIR *d = opendir("/proc/self/fd");
+	CHECK(d != NULL && server != NULL);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		int fd = atoi(e->d_name);
+		struct sockaddr_un peer, self;
+		socklen_t plen = sizeof(peer), slen = sizeof(self);
+		if (e->d_name[0] == '.' || fd == dirfd(d))
+			continue;
+		if (getpeername(fd, (struct sockaddr *)&peer, &plen) < 0 ||
+		    plen <= offsetof(struct sockaddr_un, sun_path) || strcmp(peer.sun_path, server))
+			continue;
+		if (getsockname(fd, (struct sockaddr *)&self, &slen) == 0 && slen > offsetof(struct sockaddr_un, sun_path))
+			continue; /* bound: a DRM file */
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static pthread_barrier_t s_fork_barrier;
+
+static void *version_and_wait(void *arg)
+{
+	version(*(int *)arg);
+	pthread_barrier_wait(&s_fork_barrier); /* this thread's channel is open */
+	pthread_barrier_wait(&s_fork_barrier); /* the child has looked */
+	return NULL;
+}
+
+/* fork copies only the calling thread (the kernel's copy_process for the caller's task): a child has no other thread,
+ * so it holds nothing of theirs. Their reply channels must not live on in it (a leak of fds that also keeps the
+ * server's end of each channel open while the child lives); its first ioctl opens a channel of its own. */
+static int fork_channels(void)
+{
+	int fd = open_card();
+	version(fd);
+	pthread_t t[3];
+	CHECK(pthread_barrier_init(&s_fork_barrier, NULL, 4) == 0);
+	for (int i = 0; i < 3; i++)
+		CHECK(pthread_create(&t[i], NULL, version_and_wait, &fd) == 0);
+	pthread_barrier_wait(&s_fork_barrier);
+	CHECK(count_channels() == 4);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		int inherited = count_channels();
+		if (inherited != 0)
+			printf("FAIL %d: the child holds %d reply channels of its parent's threads\n", __LINE__, inherited);
+		CHECK(inherited == 0);
+		version(fd);
+		CHECK(count_channels() == 1);
+		_exit(0);
+	}
+	int st;
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	pthread_barrier_wait(&s_fork_barrier);
+	for (int i = 0; i < 3; i++)
+		CHECK(pthread_join(t[i], NULL) == 0);
+	version(fd); /* the parent's own channel is untouched */
+	return 0;
+}
+
+/* A card open, then a render node open: each a file of its node (fstat's minor), both answering VERSION. */
+static int render_node(void)
+{
+	int card = open_card();
+	int render = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
+	CHECK(render >= 0);
+	struct stat st;
+	CHECK(fstat(render, &st) == 0 && S_ISCHR(st.st_mode) && minor(st.st_rdev) == 128);
+	version(render);
+	version(card);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -601,7 +786,9 @@ int main(int argc, char **argv)
 			  { "vwrites", vwrites }, { "intr", interrupted }, { "fenceclose", fence_closes },
 			  { "threadexit", thread_exit }, { "nested", nested },
 			  { "partialunmap", partial_unmap }, { "shutdown", shutdown_fd },
-			  { "servergone", server_gone } };
+			  { "servergone", server_gone }, { "drmwrite", drm_write },
+			  { "drmreadnonblock", drm_read_nonblock }, { "syncfileread", sync_file_read },
+			  { "forkchannels", fork_channels }, { "render", render_node } };
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		if (!strcmp(argv[1], scenarios[i].name)) {

@@ -79,13 +79,19 @@ internal sealed class FakeDrmDriver : IDrmDriver
     public IReadOnlyList<string> VirtualFiles { get; } =
         ["debugfs/name", "debugfs/i915_wedged", "debugfs/busy", "sysfs/engine/rcs0/name", "module/reset"];
 
-    /// <summary>The pid the last <see cref="Open"/> was given.</summary>
+    /// <summary>The pid the last <see cref="Open(int, int)"/> was given.</summary>
     public int LastOpenPid => Volatile.Read(ref _lastOpenPid);
 
     private int _lastOpenPid;
 
-    public DrmFile Open(int pid)
+    /// <summary>The minor of every open, in order (the server passes the node's minor to drm_open).</summary>
+    public ConcurrentQueue<int> OpenedMinors { get; } = new();
+
+    public DrmFile Open(int pid) => Open(pid, 0);
+
+    public DrmFile Open(int pid, int minor)
     {
+        OpenedMinors.Enqueue(minor);
         Volatile.Write(ref _lastOpenPid, pid);
         Interlocked.Increment(ref _opens);
         return new DrmFile(Interlocked.Increment(ref _nextClient), pid);

@@ -157,13 +157,56 @@ public sealed class ShimEndToEndTests : IDisposable
     }
 
     [ShimFact]
+    public void Write_pwrite_and_writev_of_a_DRM_fd_fail_EINVAL()
+    {
+        // i915's file_operations have no write: vfs_write / vfs_writev fail -EINVAL (no FMODE_CAN_WRITE); pwrite goes
+        // the same way (drm_open leaves FMODE_PWRITE). Before, the bytes went to the server as a malformed request and
+        // write() returned 1.
+        Run("drmwrite");
+        Assert.Equal(1, _driver.Opens);
+    }
+
+    [ShimFact]
+    public void Read_of_a_non_blocking_DRM_fd_with_no_event_fails_EAGAIN_and_a_blocking_one_waits()
+    {
+        // drm_read: an empty event list is -EAGAIN under O_NONBLOCK, else wait_event_interruptible (EINTR on a
+        // signal). The client bounds each read with SIGALRM.
+        Run("drmreadnonblock");
+    }
+
+    [ShimFact]
+    public void Read_of_a_sync_file_fails_EINVAL_and_leaves_it_pollable()
+    {
+        // sync_file_fops has no read: vfs_read / vfs_readv fail -EINVAL; a read must not consume the pipe's
+        // "signalled" byte, which poll() reports.
+        Run("syncfileread");
+    }
+
+    [ShimFact]
+    public void A_fork_child_holds_no_reply_channel_of_its_parents_threads()
+    {
+        // copy_process copies the calling thread only: the child must not keep the other threads' channels (their
+        // server ends then see no EOF while it lives); it opens its own at its first ioctl.
+        Run("forkchannels");
+    }
+
+    [ShimFact]
+    public void An_open_of_the_render_node_reaches_the_driver_with_its_minor()
+    {
+        // drm_open of renderD128 is a render client's (drm_is_render_client), which the driver needs to refuse
+        // master ioctls: the server passes the node's minor.
+        Run("render");
+        Assert.Equal([0, 128], _driver.OpenedMinors);
+    }
+
+    [ShimFact]
     public void Wire_structs_have_the_sizes_the_server_reads()
     {
         // native/drm-shim/shim.h and ShimProtocol describe one format: compile the C side's sizeof and compare.
         string header = Path.Combine(RepoPaths.Root!, "native", "drm-shim", "shim.h");
         (int code, string output) = ShimClient.CompileAndRun(
-            $"#include \"{header}\"\nint main(void) {{ printf(\"%zu %zu %zu\", sizeof(struct shim_request), sizeof(struct shim_reply), sizeof(struct shim_run)); return 0; }}\n");
+            $"#include \"{header}\"\nint main(void) {{ printf(\"%zu %zu %zu %d\", sizeof(struct shim_request), sizeof(struct shim_reply), sizeof(struct shim_run), SHIM_FILE_PIPE_MODE); return 0; }}\n");
         Assert.True(code == 0, output);
-        Assert.Equal($"{Driver.Drm.Server.ShimProtocol.RequestSize} {Driver.Drm.Server.ShimProtocol.ReplySize} {Driver.Drm.Server.ShimProtocol.RunSize}", output.Trim());
+        Assert.Equal($"{Driver.Drm.Server.ShimProtocol.RequestSize} {Driver.Drm.Server.ShimProtocol.ReplySize} {Driver.Drm.Server.ShimProtocol.RunSize} {Driver.Drm.Server.ShimProtocol.FilePipeMode}", output.Trim());
     }
 }

@@ -50,6 +50,28 @@ public sealed partial class SyncobjFileTableTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void Syncobj_and_sync_file_pipes_carry_the_mode_the_shim_refuses_reads_of()
+    {
+        // drm_syncobj_file_fops and sync_file_fops have no read: the shim knows the server's pipes by their mode
+        // (ShimProtocol.FilePipeMode, where pipe(2) makes 0600) and fails a read of one EINVAL.
+        using var watch = new FdReleaseWatch();
+        int syncobjFd = new SyncobjFileTable(watch).Create(new DrmSyncobj());
+        int fenceFd = new SyncFileTable(watch).Create(new Driver.Core.Fences.DmaFence());
+        try
+        {
+            Assert.True(syncobjFd >= 0 && fenceFd >= 0);
+            Assert.Equal((UnixFileMode)ShimProtocol.FilePipeMode, File.GetUnixFileMode($"/proc/self/fd/{syncobjFd}"));
+            Assert.Equal((UnixFileMode)ShimProtocol.FilePipeMode, File.GetUnixFileMode($"/proc/self/fd/{fenceFd}"));
+        }
+        finally
+        {
+            LibC.close(syncobjFd);
+            LibC.close(fenceFd);
+        }
+    }
+
+    [Fact]
     public void Caller_installs_syncobj_fds_with_the_reply()
     {
         // drm_syncobj_get_fd: the new fd travels with the reply; its number goes where the driver asked.
