@@ -22,7 +22,8 @@ public sealed partial class GpuDevice
     /// <summary>
     /// Writes an engine's heartbeat_interval_ms (sysfs engine/NAME/heartbeat_interval_ms). Zero turns its hang
     /// detection off: refused with -ENODEV when engine reset is not available (nothing could then remove a hog), and
-    /// the work closed persistent contexts left on the engine is cancelled, since nothing would ever stop it.
+    /// the work closed persistent contexts left on the engine is cancelled, since nothing would ever stop it. A
+    /// changed interval pulses the engine at BARRIER priority (intel_engine_set_heartbeat → __intel_engine_pulse).
     /// -EINVAL for a negative interval or an unknown engine.
     /// </summary>
     public int SetHeartbeatInterval(EngineId engine, TimeSpan interval)
@@ -37,7 +38,7 @@ public sealed partial class GpuDevice
             return -Errno.ENODEV;
         }
 
-        Heartbeat.SetInterval(engine, interval);
+        Heartbeat.SetHeartbeat(engine, interval);
         if (interval == TimeSpan.Zero)
         {
             KillOrphansOn(engine);

@@ -97,8 +97,30 @@ public sealed class Heartbeat : IDisposable
     }
     private int _hangcheckEnabled = 1;
 
-    /// <summary>Sets one engine's heartbeat interval (sysfs heartbeat_interval_ms); zero disables it.</summary>
+    /// <summary>
+    /// Sets one engine's heartbeat interval, as a selftest writes engine->props.heartbeat_interval_ms
+    /// (st_engine_heartbeat_disable): nothing else happens. Zero disables it. The sysfs write is
+    /// <see cref="SetHeartbeat"/>.
+    /// </summary>
     public void SetInterval(EngineId engine, TimeSpan interval) => Interlocked.Exchange(ref _intervalTicks[(int)engine], ToTicks(interval));
+
+    /// <summary>
+    /// intel_engine_set_heartbeat (sysfs heartbeat_interval_ms): sets the interval and, when it changed, "rechecks
+    /// current execution" with a pulse at BARRIER priority (__intel_engine_pulse): whatever runs there must yield to
+    /// it now, or the engine's preempt timer resets it, whatever the new interval (zero included). The pulse is sent
+    /// by the heartbeat thread within one of its ticks.
+    /// </summary>
+    public void SetHeartbeat(EngineId engine, TimeSpan interval)
+    {
+        long ticks = ToTicks(interval);
+        if (Interlocked.Exchange(ref _intervalTicks[(int)engine], ticks) != ticks)
+        {
+            _recheck.Enqueue(engine);
+        }
+    }
+
+    /// <summary>Engines whose interval a <see cref="SetHeartbeat"/> changed, for the heartbeat thread to pulse.</summary>
+    private readonly ConcurrentQueue<EngineId> _recheck = new();
 
     /// <summary>The engine's heartbeat interval.</summary>
     public TimeSpan GetInterval(EngineId engine) => TimeSpan.FromSeconds(Interlocked.Read(ref _intervalTicks[(int)engine]) / (double)Stopwatch.Frequency);
@@ -211,19 +233,43 @@ public sealed class Heartbeat : IDisposable
                     active.Put();
                 }
 
-                // __intel_engine_pulse: a pulse at BARRIER priority, the heartbeat's own if it has none (idle_pulse),
-                // and a full period before the heartbeat looks at it again.
-                Request pulse = _gt.CreateAndSubmit(_gt.KernelClient.DefaultContext, engine.Id, 0, RequestFlags.Pulse,
-                    priority: PulsePriority.Barrier);
-                Interlocked.Increment(ref _pulses);
-                if (beat.Systole is null || beat.Systole.IsSignaled)
-                {
-                    beat.Generation = engine.ResetGeneration;
-                    beat.Systole = pulse;
-                    beat.ProgressAtRaise = engine.SafePoints;
-                }
+                BarrierPulse(engine, beat, now);
+            }
+        }
+    }
 
-                beat.Emitted = now;
+    /// <summary>
+    /// __intel_engine_pulse: a pulse at BARRIER priority, the heartbeat's own if it has none and the engine has a
+    /// heartbeat (idle_pulse), and a full period before the heartbeat looks at it again. Heartbeat thread.
+    /// </summary>
+    private void BarrierPulse(Engine engine, EngineBeat beat, long now)
+    {
+        Request pulse = _gt.CreateAndSubmit(_gt.KernelClient.DefaultContext, engine.Id, 0, RequestFlags.Pulse,
+            priority: PulsePriority.Barrier);
+        Interlocked.Increment(ref _pulses);
+        if (Interlocked.Read(ref _intervalTicks[(int)engine.Id]) <= 0)
+        {
+            return;
+        }
+
+        if (beat.Systole is null || beat.Systole.IsSignaled)
+        {
+            beat.Generation = engine.ResetGeneration;
+            beat.Systole = pulse;
+            beat.ProgressAtRaise = engine.SafePoints;
+        }
+
+        beat.Emitted = now;
+    }
+
+    /// <summary>The pulses <see cref="SetHeartbeat"/> asked for; none on a wedged device (nothing runs to recheck).</summary>
+    private void ProcessRechecks(long now)
+    {
+        while (_recheck.TryDequeue(out EngineId id))
+        {
+            if (!_reset.IsWedged)
+            {
+                BarrierPulse(_gt[id], _beats[(int)id], now);
             }
         }
     }
@@ -236,6 +282,11 @@ public sealed class Heartbeat : IDisposable
             if (!_revokes.IsEmpty)
             {
                 ProcessRevokes(now);
+            }
+
+            if (!_recheck.IsEmpty)
+            {
+                ProcessRechecks(now);
             }
 
             foreach (Engine engine in _gt.Engines)

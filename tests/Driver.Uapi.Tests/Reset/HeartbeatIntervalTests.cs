@@ -1,3 +1,4 @@
+using Driver.Core.Errors;
 using Driver.Core.Hw;
 using Driver.Reset.Events;
 using Driver.Testing.Devices;
@@ -40,6 +41,36 @@ public sealed class HeartbeatIntervalTests
         clock.End();
         AssertStatus(1, hang.Fence, "spinner on the engine without heartbeat");
         AssertStatus(1, clock.Fence, "bcs0 spinner");
+    }
+
+    [Fact]
+    public void ChangingTheIntervalPulsesTheEngineAndANonPreemptibleHogIsReset()
+    {
+        // intel_engine_set_heartbeat: a changed interval "rechecks current execution" with __intel_engine_pulse, a
+        // kernel request at BARRIER priority. A hog that cannot yield to it meets the engine's preempt timer and is
+        // reset (execlists_reset), even though the new interval is far too long for the heartbeat to get there.
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
+        int c = OpenClient(dev);
+        Assert.Equal(0, dev.SetHeartbeatInterval(EngineId.Rcs0, TimeSpan.FromHours(1)));
+        using Spinner hog = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
+        long pulses = dev.Heartbeat.Pulses;
+
+        Assert.Equal(0, dev.SetHeartbeatInterval(EngineId.Rcs0, TimeSpan.FromHours(2)));
+
+        AssertStatus(-Errno.EIO, hog.Fence, "the hog running when the interval changed");
+        WaitRecoveryIdle(dev);
+        Assert.Equal(1, dev.Reset.EngineResetCount(EngineClass.Render));
+        Assert.Equal(0, dev.Reset.ResetCount);
+        Assert.True(dev.Heartbeat.Pulses > pulses, "no pulse was sent for the new interval");
+        Assert.Equal(TimeSpan.FromHours(2), dev.Heartbeat.GetInterval(EngineId.Rcs0));
+
+        // The same interval again changes nothing: no pulse (set_heartbeat only when delay differs).
+        Poll.Until(() => !dev.Gt[EngineId.Rcs0].IsBusy, "rcs0 to go idle");
+        long before = dev.Heartbeat.Pulses;
+        Assert.Equal(0, dev.SetHeartbeatInterval(EngineId.Rcs0, TimeSpan.FromHours(2)));
+        Poll.Until(HeartbeatSweptAfter(dev, TimeSpan.Zero), "the heartbeat to sweep");
+        Assert.Equal(before, dev.Heartbeat.Pulses);
     }
 
     [Fact]
