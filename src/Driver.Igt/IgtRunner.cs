@@ -73,7 +73,12 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
         {
             _output.Out($"Starting subtest: {st.Name}");
             (result, elapsed) = RunOnThread(ctx, st.Body);
-            result = Aggregate(result, ctx.DynamicRecords);
+            result = Aggregate(st, result, ctx.DynamicRecords);
+            if (result == IgtResult.Skip && st.WithDynamic && !ctx.DynamicRecords.Any(d => d.Result != IgtResult.Skip))
+            {
+                // igt_success's igt_skip on leaving a container that ran nothing.
+                _output.Out("No dynamic tests executed.");
+            }
             _output.Out($"Subtest {st.Name}: {Word(result)} ({Seconds(elapsed)}s)");
         }
         var children = ctx.DynamicRecords.ToList();
@@ -189,10 +194,14 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
         ctx.KernelLog.AddWarning($"WARNING: {report.Title}");
     }
 
-    /// <summary>A subtest with dynamic subtests fails if one failed, and is skipped when all of them were.</summary>
-    private static IgtResult Aggregate(IgtResult own, IReadOnlyList<IgtTestRecord> dynamic)
+    /// <summary>
+    /// The result of a container of dynamic subtests that ended without failing itself (igt_success): FAIL if one
+    /// of them failed, SKIP when none ran or every one was skipped (igt_skip does not count a skipped one as
+    /// executed), else SUCCESS.
+    /// </summary>
+    private static IgtResult Aggregate(IgtSubtest st, IgtResult own, IReadOnlyList<IgtTestRecord> dynamic)
     {
-        if (own != IgtResult.Success || dynamic.Count == 0)
+        if (own != IgtResult.Success || !st.WithDynamic)
         {
             return own;
         }

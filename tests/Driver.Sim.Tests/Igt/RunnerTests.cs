@@ -14,6 +14,9 @@ public sealed class RunnerTests
     private static IgtSubtest Sub(string binary, string name, Action<IgtContext> body, IgtExpectations expect = IgtExpectations.None) =>
         new(binary, name, body, expect);
 
+    /// <summary>A container of dynamic subtests (igt_subtest_with_dynamic).</summary>
+    private static IgtSubtest Container(string binary, string name, Action<IgtContext> body) => new(binary, name, body, WithDynamic: true);
+
     private static readonly IgtCatalog s_fakes = new(
     [
         Sub("fake_a", "pass", _ => { }),
@@ -141,13 +144,13 @@ public sealed class RunnerTests
     [Fact]
     public void DynamicSubtestsReportEachAndAggregate()
     {
-        IgtSubtest mixed = Sub("fake_c", "dyn", t =>
+        IgtSubtest mixed = Container("fake_c", "dyn", t =>
         {
             t.Dynamic("ok", _ => { });
             t.Dynamic("bad", d => d.Assert(false));
             t.Dynamic("skipped", d => d.Skip("not here"));
         });
-        IgtSubtest allSkipped = Sub("fake_c", "dyn-skip", t => t.Dynamic("only", d => d.Skip("nothing to do")));
+        IgtSubtest allSkipped = Container("fake_c", "dyn-skip", t => t.Dynamic("only", d => d.Skip("nothing to do")));
         (IgtRunResult? result, string? output, string? err) = RunAll(mixed, allSkipped);
         Assert.Contains("Starting dynamic subtest: ok\n", output);
         Assert.Matches(@"Dynamic subtest ok: SUCCESS \(\d+\.\d{3}s\)", output);
@@ -165,12 +168,48 @@ public sealed class RunnerTests
     [Fact]
     public void DynamicFilterRunsOnlyMatchingParts()
     {
-        IgtSubtest sub = Sub("fake_c", "dyn", t => { foreach (string? n in new[] { "rcs0", "bcs0", "vcs0" }) { t.Dynamic(n, _ => { }); } });
+        IgtSubtest sub = Container("fake_c", "dyn", t => { foreach (string? n in new[] { "rcs0", "bcs0", "vcs0" }) { t.Dynamic(n, _ => { }); } });
         var stdout = new StringWriter();
         IgtRunResult result = new IgtRunner(new IgtRunOptions { DynamicFilter = "?cs0" }, stdout, new StringWriter()).Run([sub]);
         Assert.Equal(["igt@fake_c@dyn@rcs0", "igt@fake_c@dyn@bcs0", "igt@fake_c@dyn@vcs0"], result.Records[0].Dynamic.Select(d => d.Name));
         IgtRunResult filtered = new IgtRunner(new IgtRunOptions { DynamicFilter = "b*" }, new StringWriter(), new StringWriter()).Run([sub]);
         Assert.Equal(["igt@fake_c@dyn@bcs0"], filtered.Records[0].Dynamic.Select(d => d.Name));
+    }
+
+    /// <summary>
+    /// igt_core's igt_success on leaving a container (igt_subtest_with_dynamic) that ran no dynamic subtest: igt_skip
+    /// "No dynamic tests executed.". A per-engine subtest whose --dynamic-subtest filter matches no engine tested
+    /// nothing, and must not report SUCCESS (exit 0).
+    /// </summary>
+    [Fact]
+    public void ContainerThatRanNoDynamicSubtestIsSkipped()
+    {
+        (int exit, string? output, string _) = Run(IgtSuite.Catalog,
+            new IgtCommandOptions { RunSubtest = "i915_hangman@engine-hang", DynamicSubtest = "no-such-engine" });
+        Assert.Matches(@"Subtest engine-hang: SKIP \(\d+\.\d{3}s\)", output);
+        Assert.Contains("No dynamic tests executed.", output);
+        Assert.Equal(IgtExitCode.Skip, exit);
+    }
+
+    /// <summary>
+    /// The container's rule on fakes: one whose engine loop found nothing is skipped, as is one whose every dynamic
+    /// subtest skipped (igt_skip does not count those as executed); one that ran a dynamic subtest passes; and a
+    /// plain subtest may not start dynamic subtests (internal_assert in __igt_run_dynamic_subtest).
+    /// </summary>
+    [Fact]
+    public void ContainerResultFollowsTheDynamicSubtestsThatRan()
+    {
+        (IgtRunResult result, string output, string _) = RunAll(
+            Container("fake_g", "found-nothing", _ => { }),
+            Container("fake_g", "ran-one", t => { t.Dynamic("a", _ => { }); t.Dynamic("b", d => d.Skip("no b")); }),
+            Sub("fake_g", "plain", t => t.Dynamic("a", _ => { })),
+            Sub("fake_g", "plain-pass", _ => { }));
+        Assert.Equal([IgtResult.Skip, IgtResult.Success, IgtResult.Crash, IgtResult.Success], result.Records.Select(r => r.Result));
+        Assert.Contains("No dynamic tests executed.", result.Records[0].Out);
+        Assert.DoesNotContain("No dynamic tests executed.", result.Records[1].Out);
+        Assert.Empty(result.Records[2].Dynamic);
+        Assert.Contains("igt_dynamic is allowed only inside igt_subtest_with_dynamic", result.Records[2].Err);
+        Assert.Matches(@"Subtest found-nothing: SKIP \(\d+\.\d{3}s\)", output);
     }
 
     [Fact]
@@ -283,7 +322,7 @@ public sealed class RunnerTests
         builder.Subtest("ok-name_1", _ => { });
         Assert.Throws<ArgumentException>(() => builder.Subtest("ok-name_1", _ => { }));
         Assert.Throws<ArgumentException>(() => new IgtBinaryBuilder("bad@binary"));
-        (IgtRunResult? result, string _, string _) = RunAll(Sub("fake_f", "bad-dynamic", t => t.Dynamic("no/slash", _ => { })));
+        (IgtRunResult? result, string _, string _) = RunAll(Container("fake_f", "bad-dynamic", t => t.Dynamic("no/slash", _ => { })));
         Assert.Equal(IgtResult.Crash, result.Records[0].Result);
     }
 
