@@ -91,6 +91,7 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
             Err = capture.Err.ToString(),
             Dmesg = ctx.KernelLog.Text + string.Concat(children.Select(c => c.Dmesg)),
             DmesgWarnings = ctx.KernelLog.Unexpected + children.Sum(c => c.DmesgWarnings),
+            DmesgWarningsText = ctx.KernelLog.UnexpectedText + string.Concat(children.Select(c => c.DmesgWarningsText)),
             Duration = elapsed,
             Dynamic = children,
         };
@@ -126,6 +127,7 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
             Err = capture.Err.ToString(),
             Dmesg = child.KernelLog.Text,
             DmesgWarnings = child.KernelLog.Unexpected,
+            DmesgWarningsText = child.KernelLog.UnexpectedText,
             Duration = elapsed,
         });
     }

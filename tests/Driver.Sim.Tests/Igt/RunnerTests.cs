@@ -234,6 +234,36 @@ public sealed class RunnerTests
         Assert.Equal(IgtExitCode.Failure, result.ExitCode);
     }
 
+    /// <summary>
+    /// resultgen's add_dmesg: a test whose dmesg holds warnings that count gets them in "dmesg-warnings" as well, and
+    /// override_result_single derives dmesg-warn / dmesg-fail from that field's presence; a test without such
+    /// warnings has no "dmesg-warnings" at all, whatever its dmesg holds.
+    /// </summary>
+    [Fact]
+    public void ResultsJsonCarriesTheWarningsThatCountInDmesgWarnings()
+    {
+        static void Hang(IgtContext t) => t.Device.ForceReset();
+        (IgtRunResult result, string _, string _) = RunAll(
+            Sub("fake_h", "unexpected", Hang),
+            Sub("fake_h", "expected", Hang, IgtExpectations.Hang),
+            Sub("fake_h", "fail-with-warning", t => { Hang(t); t.Assert(false); }),
+            Sub("fake_h", "quiet", _ => { }));
+        using var doc = JsonDocument.Parse(IgtResultsWriter.ToJson(result, "dmesg-warnings"));
+        JsonElement tests = doc.RootElement.GetProperty("tests");
+        foreach (string name in new[] { "igt@fake_h@unexpected", "igt@fake_h@fail-with-warning" })
+        {
+            JsonElement test = tests.GetProperty(name);
+            string warnings = test.GetProperty("dmesg-warnings").GetString()!;
+            Assert.Matches(@"^<4>\[ *\d+\.\d{6}\] GPU HANG: manual reset", warnings);
+            Assert.Contains(warnings, test.GetProperty("dmesg").GetString());
+        }
+        Assert.Equal("dmesg-warn", tests.GetProperty("igt@fake_h@unexpected").GetProperty("result").GetString());
+        Assert.Equal("dmesg-fail", tests.GetProperty("igt@fake_h@fail-with-warning").GetProperty("result").GetString());
+        Assert.Contains("GPU HANG: manual reset", tests.GetProperty("igt@fake_h@expected").GetProperty("dmesg").GetString());
+        Assert.False(tests.GetProperty("igt@fake_h@expected").TryGetProperty("dmesg-warnings", out _));
+        Assert.False(tests.GetProperty("igt@fake_h@quiet").TryGetProperty("dmesg-warnings", out _));
+    }
+
     [Fact]
     public void SubtestPastItsTimeoutIsAbandoned()
     {
