@@ -99,6 +99,13 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
 
     private void RunDynamic(IgtContext parent, string name, Action<IgtContext> body)
     {
+        if (_output.IsAbandoned())
+        {
+            // A killed test starts nothing more; running it would also retarget the lock-validator reports
+            // (_current) of the subtest running now.
+            return;
+        }
+
         var capture = new IgtCapture();
         var child = new IgtContext(parent.Session, parent.Subtest, parent, name);
         IgtResult result;
@@ -147,6 +154,7 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
             return outcome;
         }
 
+        _output.Abandon(thread);
         string seconds = options.PerTestTimeout.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture);
         _output.Err($"{ctx.Prefix} CRITICAL: Subtest {ctx.Subtest.Name} still running after {seconds}s: abandoned");
         DumpDebug(ctx);

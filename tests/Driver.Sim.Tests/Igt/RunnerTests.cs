@@ -278,6 +278,47 @@ public sealed class RunnerTests
         Assert.Contains("still running after", stderr.ToString());
     }
 
+    /// <summary>
+    /// igt_runner kills a test that ran past its timeout: nothing it does afterwards reaches the next test's output.
+    /// Here the abandoned body goes on running; when it later fails, its report ("Subtest stuck failed." and the
+    /// debug dump on stderr) must not land in the next subtest's err, which would turn that pass into "warn"; and a
+    /// dynamic subtest it starts afterwards does not run.
+    /// </summary>
+    [Fact]
+    public void AnAbandonedSubtestDoesNotWriteIntoTheNextSubtestsOutput()
+    {
+        using var release = new ManualResetEventSlim(false);
+        Thread? stuckThread = null;
+        bool stuckEnded = false;
+        bool dynamicRan = false;
+        IgtSubtest stuck = Container("fake_e", "stuck", t =>
+        {
+            Volatile.Write(ref stuckThread, Thread.CurrentThread);
+            release.Wait(TimeSpan.FromSeconds(30));
+            t.Info("stuck: still here after the timeout");
+            t.Dynamic("late", _ => Volatile.Write(ref dynamicRan, true));
+            t.Assert(false);
+        });
+        IgtSubtest next = Sub("fake_e", "next", _ =>
+        {
+            release.Set();
+            // The abandoned body has ended (reported its failure, or been kept quiet) before this subtest ends: the
+            // join is bounded below this subtest's own timeout.
+            stuckEnded = Volatile.Read(ref stuckThread)!.Join(TimeSpan.FromSeconds(1.5));
+        });
+        var stderr = new StringWriter();
+        IgtRunResult result = new IgtRunner(new IgtRunOptions { PerTestTimeout = TimeSpan.FromSeconds(2) }, new StringWriter(), stderr)
+            .Run([stuck, next]);
+        Assert.True(stuckEnded);
+        Assert.False(dynamicRan);
+        IgtTestRecord record = result.Records[1];
+        Assert.DoesNotContain("stuck", record.Out);
+        Assert.DoesNotContain("stuck", record.Err);
+        Assert.Equal("pass", record.RunnerResult);
+        Assert.Equal("timeout", result.Records[0].RunnerResult);
+        Assert.DoesNotContain("Subtest stuck failed.", stderr.ToString());
+    }
+
     [Fact]
     public void ResultsJsonHasIgtRunnerLayout()
     {
