@@ -58,6 +58,14 @@ public sealed class RunnerTests
     [InlineData("igt@fake_b@f*", new[] { "igt@fake_b@fail" })]
     [InlineData("fake_a@skip,fake_b@fail", new[] { "igt@fake_a@skip", "igt@fake_b@fail" })]
     [InlineData("fake_a@pas", new string[0])]
+    // uwildmat (lib/uwildmat, what igt_core matches --run-subtest and --dynamic-subtest with): '!' negates, the last
+    // matching pattern decides; [...] is a character class, [^...] its complement; '\' escapes.
+    [InlineData("*,!fake_a@*", new[] { "igt@fake_b@fail", "igt@fake_b@crash" })]
+    [InlineData("fake_a@pass*,!*too", new[] { "igt@fake_a@pass" })]
+    [InlineData("!fake_a@pass,fake_a@*", new[] { "igt@fake_a@pass", "igt@fake_a@pass-too", "igt@fake_a@skip" })]
+    [InlineData("fake_[ab]@[fs]*", new[] { "igt@fake_a@skip", "igt@fake_b@fail" })]
+    [InlineData("fake_[^a]@*", new[] { "igt@fake_b@fail", "igt@fake_b@crash" })]
+    [InlineData("fake_b@\\crash", new[] { "igt@fake_b@crash" })]
     public void RunSubtestGlobsMatchShortAndFullNames(string glob, string[] expected) =>
         Assert.Equal(expected, s_fakes.Match(glob).Select(s => s.FullName));
 
@@ -174,6 +182,10 @@ public sealed class RunnerTests
         Assert.Equal(["igt@fake_c@dyn@rcs0", "igt@fake_c@dyn@bcs0", "igt@fake_c@dyn@vcs0"], result.Records[0].Dynamic.Select(d => d.Name));
         IgtRunResult filtered = new IgtRunner(new IgtRunOptions { DynamicFilter = "b*" }, new StringWriter(), new StringWriter()).Run([sub]);
         Assert.Equal(["igt@fake_c@dyn@bcs0"], filtered.Records[0].Dynamic.Select(d => d.Name));
+        IgtRunResult negated = new IgtRunner(new IgtRunOptions { DynamicFilter = "*,!bcs0" }, new StringWriter(), new StringWriter()).Run([sub]);
+        Assert.Equal(["igt@fake_c@dyn@rcs0", "igt@fake_c@dyn@vcs0"], negated.Records[0].Dynamic.Select(d => d.Name));
+        IgtRunResult classed = new IgtRunner(new IgtRunOptions { DynamicFilter = "[rv]cs0" }, new StringWriter(), new StringWriter()).Run([sub]);
+        Assert.Equal(["igt@fake_c@dyn@rcs0", "igt@fake_c@dyn@vcs0"], classed.Records[0].Dynamic.Select(d => d.Name));
     }
 
     /// <summary>
