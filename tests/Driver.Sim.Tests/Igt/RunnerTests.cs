@@ -215,8 +215,13 @@ public sealed class RunnerTests
             Container("fake_g", "found-nothing", _ => { }),
             Container("fake_g", "ran-one", t => { t.Dynamic("a", _ => { }); t.Dynamic("b", d => d.Skip("no b")); }),
             Sub("fake_g", "plain", t => t.Dynamic("a", _ => { })),
-            Sub("fake_g", "plain-pass", _ => { }));
-        Assert.Equal([IgtResult.Skip, IgtResult.Success, IgtResult.Crash, IgtResult.Success], result.Records.Select(r => r.Result));
+            Sub("fake_g", "plain-pass", _ => { }),
+            Container("fake_g", "requirement", t => t.Require(1 + 1 == 3)));
+        Assert.Equal([IgtResult.Skip, IgtResult.Success, IgtResult.Crash, IgtResult.Success, IgtResult.Skip], result.Records.Select(r => r.Result));
+        // A container skipped by its own requirement reports that, not "No dynamic tests executed." (its body never
+        // reached igt_success).
+        Assert.DoesNotContain("No dynamic tests executed.", result.Records[4].Out);
+        Assert.Contains("Test requirement: 1 + 1 == 3", result.Records[4].Out);
         Assert.Contains("No dynamic tests executed.", result.Records[0].Out);
         Assert.DoesNotContain("No dynamic tests executed.", result.Records[1].Out);
         Assert.Empty(result.Records[2].Dynamic);
