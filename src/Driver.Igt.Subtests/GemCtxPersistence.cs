@@ -39,9 +39,9 @@ public sealed partial class GemCtxPersistence : IIgtBinary
                      ("mixed", TestNonpersistentMixed), ("hostile", TestNonpersistentHostile), ("hang", TestNonpersistentHang),
                  })
         {
-            b.Subtest($"engines-{name}", t => { foreach (EngineId e in EngineIds.All) { t.Dynamic(e.Name(), d => test(d, e)); } }, Expect);
+            b.SubtestWithDynamic($"engines-{name}", t => { foreach (EngineId e in EngineIds.All) { t.Dynamic(e.Name(), d => test(d, e)); } }, Expect);
         }
-        b.Subtest("saturated-hostile", t => { foreach (EngineId e in EngineIds.All) { t.Dynamic(e.Name(), d => TestSaturatedHostile(d, e)); } }, Expect,
+        b.SubtestWithDynamic("saturated-hostile", t => { foreach (EngineId e in EngineIds.All) { t.Dynamic(e.Name(), d => TestSaturatedHostile(d, e)); } }, Expect,
             "A hostile non-persistent context is removed without harming work on the other engines");
         b.Subtest("file", TestNonpersistentFile, Expect, "A non-persistent context is killed with its file");
         b.Subtest("hostile", TestNohangcheckHostile, Expect, "Even with hangcheck disabled, a closed context's hog is terminated", NoHangcheck);

@@ -25,15 +25,15 @@ public sealed class GemExecFence : IIgtBinary
     /// <inheritdoc/>
     public void Register(IgtBinaryBuilder b)
     {
-        b.Subtest("basic-busy", t => PerEngine(t, 0), IgtExpectations.None, "Basic check for explicit fence on each busy engine.");
-        b.Subtest("basic-wait", t => PerEngine(t, Wait), IgtExpectations.None, "Basic check for explicit fence with additional wait time on each busy engine.");
+        b.SubtestWithDynamic("basic-busy", t => PerEngine(t, 0), IgtExpectations.None, "Basic check for explicit fence on each busy engine.");
+        b.SubtestWithDynamic("basic-wait", t => PerEngine(t, Wait), IgtExpectations.None, "Basic check for explicit fence with additional wait time on each busy engine.");
         b.Subtest("basic-busy-all", t => TestFenceBusyAll(t, 0), IgtExpectations.None, "Basic check for composite fence on all busy engines.");
-        b.Subtest("busy-hang", t => PerEngine(t, Hang), IgtExpectations.Hang, "Check for explicit fence on each busy engine with a pending gpu hang.");
-        b.Subtest("wait-hang", t => PerEngine(t, Hang | Wait), IgtExpectations.Hang, "Check for explicit fence with additional wait time on each busy engine with a pending gpu hang.");
+        b.SubtestWithDynamic("busy-hang", t => PerEngine(t, Hang), IgtExpectations.Hang, "Check for explicit fence on each busy engine with a pending gpu hang.");
+        b.SubtestWithDynamic("wait-hang", t => PerEngine(t, Hang | Wait), IgtExpectations.Hang, "Check for explicit fence with additional wait time on each busy engine with a pending gpu hang.");
         b.Subtest("busy-hang-all", t => TestFenceBusyAll(t, Hang), IgtExpectations.Hang, "Check for composite fence on all busy engines with a pending gpu hang.");
         b.Subtest("wait-hang-all", t => TestFenceBusyAll(t, Hang | Wait), IgtExpectations.Hang, "Check for composite fence with additional wait on all busy engines and with a pending gpu hang.");
-        b.Subtest("await-hang", t => PerEngineAwait(t, Hang), IgtExpectations.Hang, "Check for explicit fence with async wait on each engine with a pending gpu hang.");
-        b.Subtest("basic-await", t => PerEngineAwait(t, 0), IgtExpectations.None, "Basic check for explicit fence with async wait on each engine.");
+        b.SubtestWithDynamic("await-hang", t => PerEngineAwait(t, Hang), IgtExpectations.Hang, "Check for explicit fence with async wait on each engine with a pending gpu hang.");
+        b.SubtestWithDynamic("basic-await", t => PerEngineAwait(t, 0), IgtExpectations.None, "Basic check for explicit fence with async wait on each engine.");
         b.Subtest("long-history", TestLongHistory, IgtExpectations.None, "Verifies accumulation of long history of fences.");
     }
 

@@ -27,10 +27,10 @@ public sealed class I915Hangman : IIgtBinary
     {
         b.Subtest("error-state-basic", ErrorStateBasic, Expect, "Basic error capture");
         b.Subtest("hangcheck-unterminated", HangcheckUnterminated, Expect, "Check that executing unintialised memory causes a hang");
-        b.Subtest("detector", t => PerEngine(t, TestHangDetector), Expect, "Check that hang detector works");
-        b.Subtest("engine-hang", t => PerEngine(t, e => TestEngineHang(e.T, e.Engine, invalidCs: false)), Expect, "Per engine hang recovery (spin, engine reset)");
-        b.Subtest("engine-error", t => PerEngine(t, e => TestEngineHang(e.T, e.Engine, invalidCs: true)), Expect, "Per engine hang recovery (invalid CS, engine reset)");
-        b.Subtest("error-state-capture", t => PerEngine(t, TestErrorStateCapture), Expect, "Per engine error capture (engine reset)");
+        b.SubtestWithDynamic("detector", t => PerEngine(t, TestHangDetector), Expect, "Check that hang detector works");
+        b.SubtestWithDynamic("engine-hang", t => PerEngine(t, e => TestEngineHang(e.T, e.Engine, invalidCs: false)), Expect, "Per engine hang recovery (spin, engine reset)");
+        b.SubtestWithDynamic("engine-error", t => PerEngine(t, e => TestEngineHang(e.T, e.Engine, invalidCs: true)), Expect, "Per engine hang recovery (invalid CS, engine reset)");
+        b.SubtestWithDynamic("error-state-capture", t => PerEngine(t, TestErrorStateCapture), Expect, "Per engine error capture (engine reset)");
     }
 
     private static void PerEngine(IgtContext t, Action<(IgtContext T, EngineId Engine)> test)

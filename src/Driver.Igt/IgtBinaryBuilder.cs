@@ -14,9 +14,19 @@ public sealed partial class IgtBinaryBuilder(string binary)
     /// <summary>The subtests registered so far.</summary>
     public IReadOnlyList<IgtSubtest> Subtests => _subtests;
 
-    /// <summary>Registers a subtest.</summary>
+    /// <summary>Registers a subtest (igt_subtest).</summary>
     public IgtBinaryBuilder Subtest(string name, Action<IgtContext> body, IgtExpectations expect = IgtExpectations.None,
-        string? description = null, Func<DeviceConfig>? config = null)
+        string? description = null, Func<DeviceConfig>? config = null) => Add(name, body, expect, description, config, withDynamic: false);
+
+    /// <summary>
+    /// Registers a container of dynamic subtests (igt_subtest_with_dynamic): its body starts them with
+    /// <see cref="IgtContext.Dynamic"/>, and it is skipped when none ran.
+    /// </summary>
+    public IgtBinaryBuilder SubtestWithDynamic(string name, Action<IgtContext> body, IgtExpectations expect = IgtExpectations.None,
+        string? description = null, Func<DeviceConfig>? config = null) => Add(name, body, expect, description, config, withDynamic: true);
+
+    private IgtBinaryBuilder Add(string name, Action<IgtContext> body, IgtExpectations expect, string? description,
+        Func<DeviceConfig>? config, bool withDynamic)
     {
         CheckName(name);
         if (_subtests.Any(s => s.Name == name))
@@ -24,7 +34,7 @@ public sealed partial class IgtBinaryBuilder(string binary)
             throw new ArgumentException($"{Binary}: subtest '{name}' registered twice", nameof(name));
         }
 
-        _subtests.Add(new IgtSubtest(Binary, name, body, expect, description, config));
+        _subtests.Add(new IgtSubtest(Binary, name, body, expect, description, config, withDynamic));
         return this;
     }
 

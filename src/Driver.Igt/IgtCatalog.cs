@@ -30,12 +30,12 @@ public sealed class IgtCatalog
     public IReadOnlyList<string> Binaries => Subtests.Select(s => s.Binary).Distinct().ToList();
 
     /// <summary>
-    /// The subtests matching <paramref name="globs"/> (comma-separated fnmatch globs over "binary@subtest" or
-    /// "igt@binary@subtest"); all of them for null.
+    /// The subtests matching <paramref name="globs"/> (a uwildmat expression, <see cref="IgtGlob"/>, over
+    /// "binary@subtest" or "igt@binary@subtest"); all of them for null.
     /// </summary>
     public IReadOnlyList<IgtSubtest> Match(string? globs) => globs is null
         ? Subtests
-        : Subtests.Where(s => IgtGlob.IsMatch(globs, s.ShortName) || IgtGlob.IsMatch(globs, s.FullName)).ToList();
+        : Subtests.Where(s => IgtGlob.IsMatch(globs, [s.ShortName, s.FullName])).ToList();
 
     /// <summary>The subtest with this full or short name, or null.</summary>
     public IgtSubtest? Find(string name) => Subtests.FirstOrDefault(s => s.FullName == name || s.ShortName == name);

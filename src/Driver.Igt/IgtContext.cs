@@ -87,14 +87,22 @@ public sealed partial class IgtContext : IDisposable
     }
 
     /// <summary>
-    /// Runs a dynamic subtest (igt_dynamic): <paramref name="body"/> gets a context of its own with fresh devices; a
-    /// failure or skip there is reported for it alone and the subtest goes on with the next.
+    /// Runs a dynamic subtest (igt_dynamic) of a container (<see cref="IgtSubtest.WithDynamic"/>): <paramref name="body"/>
+    /// gets a context of its own with fresh devices; a failure or skip there is reported for it alone and the subtest
+    /// goes on with the next.
     /// </summary>
     public void Dynamic(string name, Action<IgtContext> body)
     {
         if (DynamicName is not null)
         {
             throw new InvalidOperationException("dynamic subtests cannot be nested");
+        }
+
+        // igt_core's internal_assert in __igt_run_dynamic_subtest: only a container may hold dynamic subtests, so
+        // that one that ran none of them is known to have tested nothing (it is skipped, see IgtRunner.Aggregate).
+        if (!Subtest.WithDynamic)
+        {
+            throw new InvalidOperationException("igt_dynamic is allowed only inside igt_subtest_with_dynamic");
         }
 
         IgtBinaryBuilder.CheckName(name);

@@ -116,4 +116,19 @@ internal sealed class IgtKernelLog(IgtExpectations expect, long runStart, IgtDeb
             }
         }
     }
+
+    /// <summary>
+    /// The kept lines the subtest did not provoke on purpose, one a line (resultgen's "dmesg-warnings": the lines
+    /// at warning level or above that no ignore pattern matches); empty when there are none.
+    /// </summary>
+    public string UnexpectedText
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return string.Concat(_lines.Where(l => !l.Expected).Select(l => l + "\n"));
+            }
+        }
+    }
 }

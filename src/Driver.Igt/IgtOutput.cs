@@ -8,6 +8,29 @@ internal sealed class IgtOutput(TextWriter stdout, TextWriter stderr)
 {
     private readonly Lock _lock = new();
     private readonly List<IgtCapture> _captures = new();
+    // Thread objects, not managed thread ids: an id is reused once its thread ends, and must not silence the next one.
+    private readonly HashSet<Thread> _abandoned = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Silences the thread of a subtest abandoned after its timeout: igt_runner kills such a test, so nothing it
+    /// prints afterwards (its failure report, its debug dump) may reach the console or the next test's capture.
+    /// </summary>
+    public void Abandon(Thread thread)
+    {
+        lock (_lock)
+        {
+            _abandoned.Add(thread);
+        }
+    }
+
+    /// <summary>Whether the calling thread belongs to an abandoned subtest.</summary>
+    public bool IsAbandoned()
+    {
+        lock (_lock)
+        {
+            return _abandoned.Contains(Thread.CurrentThread);
+        }
+    }
 
     /// <summary>Writes a line to stdout.</summary>
     public void Out(string line)
@@ -15,6 +38,11 @@ internal sealed class IgtOutput(TextWriter stdout, TextWriter stderr)
         // Orders the console write with the captures: a line appears in the same order everywhere.
         lock (_lock)
         {
+            if (_abandoned.Contains(Thread.CurrentThread))
+            {
+                return;
+            }
+
             stdout.WriteLine(line);
             foreach (IgtCapture c in _captures)
             {
@@ -28,6 +56,11 @@ internal sealed class IgtOutput(TextWriter stdout, TextWriter stderr)
     {
         lock (_lock)
         {
+            if (_abandoned.Contains(Thread.CurrentThread))
+            {
+                return;
+            }
+
             stderr.WriteLine(line);
             foreach (IgtCapture c in _captures)
             {

@@ -5,7 +5,7 @@ namespace Driver.Igt;
 
 /// <summary>
 /// Writes a run as igt_runner's results.json (results_version 10): every test keyed igt@binary@subtest[@dynamic]
-/// with result, out, err, dmesg, igt-version and time; totals per binary plus "" and "root"; the run's name, uname,
+/// with result, out, err, dmesg (and dmesg-warnings when warnings counted), igt-version and time; totals per binary plus "" and "root"; the run's name, uname,
 /// time_elapsed and per-binary runtimes.
 /// </summary>
 public static class IgtResultsWriter
@@ -56,6 +56,12 @@ public static class IgtResultsWriter
             w.WriteString("out", r.Out);
             w.WriteString("err", r.Err);
             w.WriteString("dmesg", r.Dmesg);
+            if (r.DmesgWarnings > 0)
+            {
+                // resultgen's add_dmesg: present only when warnings counted; override_result_single turns a pass or
+                // warn into dmesg-warn and a fail into dmesg-fail by this field's presence.
+                w.WriteString("dmesg-warnings", r.DmesgWarningsText);
+            }
             w.WriteString("igt-version", r.IgtVersion);
             w.WriteString("result", r.RunnerResult);
             w.WritePropertyName("time");

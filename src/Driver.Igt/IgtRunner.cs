@@ -72,8 +72,13 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
         using (_output.Capture(capture))
         {
             _output.Out($"Starting subtest: {st.Name}");
-            (result, elapsed) = RunOnThread(ctx, st.Body);
-            result = Aggregate(result, ctx.DynamicRecords);
+            (IgtResult own, elapsed) = RunOnThread(ctx, st.Body);
+            result = Aggregate(st, own, ctx.DynamicRecords);
+            if (own == IgtResult.Success && result == IgtResult.Skip)
+            {
+                // igt_success's igt_skip on leaving a container that ran nothing.
+                _output.Out("No dynamic tests executed.");
+            }
             _output.Out($"Subtest {st.Name}: {Word(result)} ({Seconds(elapsed)}s)");
         }
         var children = ctx.DynamicRecords.ToList();
@@ -86,6 +91,7 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
             Err = capture.Err.ToString(),
             Dmesg = ctx.KernelLog.Text + string.Concat(children.Select(c => c.Dmesg)),
             DmesgWarnings = ctx.KernelLog.Unexpected + children.Sum(c => c.DmesgWarnings),
+            DmesgWarningsText = ctx.KernelLog.UnexpectedText + string.Concat(children.Select(c => c.DmesgWarningsText)),
             Duration = elapsed,
             Dynamic = children,
         };
@@ -93,6 +99,13 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
 
     private void RunDynamic(IgtContext parent, string name, Action<IgtContext> body)
     {
+        if (_output.IsAbandoned())
+        {
+            // A killed test starts nothing more; running it would also retarget the lock-validator reports
+            // (_current) of the subtest running now.
+            return;
+        }
+
         var capture = new IgtCapture();
         var child = new IgtContext(parent.Session, parent.Subtest, parent, name);
         IgtResult result;
@@ -121,6 +134,7 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
             Err = capture.Err.ToString(),
             Dmesg = child.KernelLog.Text,
             DmesgWarnings = child.KernelLog.Unexpected,
+            DmesgWarningsText = child.KernelLog.UnexpectedText,
             Duration = elapsed,
         });
     }
@@ -140,6 +154,7 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
             return outcome;
         }
 
+        _output.Abandon(thread);
         string seconds = options.PerTestTimeout.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture);
         _output.Err($"{ctx.Prefix} CRITICAL: Subtest {ctx.Subtest.Name} still running after {seconds}s: abandoned");
         DumpDebug(ctx);
@@ -189,10 +204,14 @@ public sealed partial class IgtRunner(IgtRunOptions options, TextWriter stdout, 
         ctx.KernelLog.AddWarning($"WARNING: {report.Title}");
     }
 
-    /// <summary>A subtest with dynamic subtests fails if one failed, and is skipped when all of them were.</summary>
-    private static IgtResult Aggregate(IgtResult own, IReadOnlyList<IgtTestRecord> dynamic)
+    /// <summary>
+    /// The result of a container of dynamic subtests that ended without failing itself (igt_success): FAIL if one
+    /// of them failed, SKIP when none ran or every one was skipped (igt_skip does not count a skipped one as
+    /// executed), else SUCCESS.
+    /// </summary>
+    private static IgtResult Aggregate(IgtSubtest st, IgtResult own, IReadOnlyList<IgtTestRecord> dynamic)
     {
-        if (own != IgtResult.Success || dynamic.Count == 0)
+        if (own != IgtResult.Success || !st.WithDynamic)
         {
             return own;
         }

@@ -12,8 +12,12 @@ namespace Driver.Igt;
 /// <param name="Expect">Warnings the subtest provokes on purpose.</param>
 /// <param name="Description">What it checks (igt_describe).</param>
 /// <param name="Config">Configuration of the devices it opens; null for <see cref="IgtContext.DefaultConfig"/>.</param>
+/// <param name="WithDynamic">
+/// A container of dynamic subtests (igt_subtest_with_dynamic): only such a subtest may start dynamic subtests, and
+/// it is skipped when none of them ran (igt_success: "No dynamic tests executed.").
+/// </param>
 public sealed record IgtSubtest(string Binary, string Name, Action<IgtContext> Body, IgtExpectations Expect = IgtExpectations.None,
-    string? Description = null, Func<DeviceConfig>? Config = null)
+    string? Description = null, Func<DeviceConfig>? Config = null, bool WithDynamic = false)
 {
     /// <summary>The runner's name: igt@binary@subtest.</summary>
     public string FullName => $"igt@{Binary}@{Name}";

@@ -24,6 +24,9 @@ public sealed class IgtTestRecord
     /// <summary>dmesg lines the test did not provoke on purpose.</summary>
     public int DmesgWarnings { get; init; }
 
+    /// <summary>Those lines themselves, as kept in <see cref="Dmesg"/> (results.json's "dmesg-warnings").</summary>
+    public string DmesgWarningsText { get; init; } = "";
+
     /// <summary>How long it ran.</summary>
     public TimeSpan Duration { get; init; }
 

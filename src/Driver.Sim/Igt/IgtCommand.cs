@@ -22,7 +22,7 @@ public static class IgtCommand
     public static Command Build()
     {
         var list = new Option<bool>("--list-subtests") { Description = "List the subtests (igt@binary@subtest) and exit" };
-        var run = new Option<string?>("--run-subtest") { Description = "Run only subtests matching these comma-separated globs over binary@subtest or igt@binary@subtest" };
+        var run = new Option<string?>("--run-subtest") { Description = "Run only subtests matching these comma-separated globs over binary@subtest or igt@binary@subtest (uwildmat: !glob excludes, the last match decides; [..] classes)" };
         var dynamic = new Option<string?>("--dynamic-subtest") { Description = "Run only dynamic subtests matching these globs" };
         var results = new Option<string?>("--results") { Description = "Write igt_runner's results.json into this directory (created when missing)", HelpName = "DIR" };
         var name = new Option<string?>("--name") { Description = "Name of the run in results.json" };
@@ -62,7 +62,7 @@ public static class IgtCommand
         IReadOnlyList<IgtSubtest> subtests = catalog.Match(options.RunSubtest);
         if (options.Describe is { } pattern)
         {
-            subtests = subtests.Where(s => IgtGlob.IsMatch(pattern, s.ShortName) || IgtGlob.IsMatch(pattern, s.Name)).ToList();
+            subtests = subtests.Where(s => IgtGlob.IsMatch(pattern, [s.ShortName, s.Name])).ToList();
         }
 
         if (subtests.Count == 0)

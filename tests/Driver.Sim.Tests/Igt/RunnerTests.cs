@@ -14,6 +14,9 @@ public sealed class RunnerTests
     private static IgtSubtest Sub(string binary, string name, Action<IgtContext> body, IgtExpectations expect = IgtExpectations.None) =>
         new(binary, name, body, expect);
 
+    /// <summary>A container of dynamic subtests (igt_subtest_with_dynamic).</summary>
+    private static IgtSubtest Container(string binary, string name, Action<IgtContext> body) => new(binary, name, body, WithDynamic: true);
+
     private static readonly IgtCatalog s_fakes = new(
     [
         Sub("fake_a", "pass", _ => { }),
@@ -55,6 +58,14 @@ public sealed class RunnerTests
     [InlineData("igt@fake_b@f*", new[] { "igt@fake_b@fail" })]
     [InlineData("fake_a@skip,fake_b@fail", new[] { "igt@fake_a@skip", "igt@fake_b@fail" })]
     [InlineData("fake_a@pas", new string[0])]
+    // uwildmat (lib/uwildmat, what igt_core matches --run-subtest and --dynamic-subtest with): '!' negates, the last
+    // matching pattern decides; [...] is a character class, [^...] its complement; '\' escapes.
+    [InlineData("*,!fake_a@*", new[] { "igt@fake_b@fail", "igt@fake_b@crash" })]
+    [InlineData("fake_a@pass*,!*too", new[] { "igt@fake_a@pass" })]
+    [InlineData("!fake_a@pass,fake_a@*", new[] { "igt@fake_a@pass", "igt@fake_a@pass-too", "igt@fake_a@skip" })]
+    [InlineData("fake_[ab]@[fs]*", new[] { "igt@fake_a@skip", "igt@fake_b@fail" })]
+    [InlineData("fake_[^a]@*", new[] { "igt@fake_b@fail", "igt@fake_b@crash" })]
+    [InlineData("fake_b@\\crash", new[] { "igt@fake_b@crash" })]
     public void RunSubtestGlobsMatchShortAndFullNames(string glob, string[] expected) =>
         Assert.Equal(expected, s_fakes.Match(glob).Select(s => s.FullName));
 
@@ -141,13 +152,13 @@ public sealed class RunnerTests
     [Fact]
     public void DynamicSubtestsReportEachAndAggregate()
     {
-        IgtSubtest mixed = Sub("fake_c", "dyn", t =>
+        IgtSubtest mixed = Container("fake_c", "dyn", t =>
         {
             t.Dynamic("ok", _ => { });
             t.Dynamic("bad", d => d.Assert(false));
             t.Dynamic("skipped", d => d.Skip("not here"));
         });
-        IgtSubtest allSkipped = Sub("fake_c", "dyn-skip", t => t.Dynamic("only", d => d.Skip("nothing to do")));
+        IgtSubtest allSkipped = Container("fake_c", "dyn-skip", t => t.Dynamic("only", d => d.Skip("nothing to do")));
         (IgtRunResult? result, string? output, string? err) = RunAll(mixed, allSkipped);
         Assert.Contains("Starting dynamic subtest: ok\n", output);
         Assert.Matches(@"Dynamic subtest ok: SUCCESS \(\d+\.\d{3}s\)", output);
@@ -165,12 +176,57 @@ public sealed class RunnerTests
     [Fact]
     public void DynamicFilterRunsOnlyMatchingParts()
     {
-        IgtSubtest sub = Sub("fake_c", "dyn", t => { foreach (string? n in new[] { "rcs0", "bcs0", "vcs0" }) { t.Dynamic(n, _ => { }); } });
+        IgtSubtest sub = Container("fake_c", "dyn", t => { foreach (string? n in new[] { "rcs0", "bcs0", "vcs0" }) { t.Dynamic(n, _ => { }); } });
         var stdout = new StringWriter();
         IgtRunResult result = new IgtRunner(new IgtRunOptions { DynamicFilter = "?cs0" }, stdout, new StringWriter()).Run([sub]);
         Assert.Equal(["igt@fake_c@dyn@rcs0", "igt@fake_c@dyn@bcs0", "igt@fake_c@dyn@vcs0"], result.Records[0].Dynamic.Select(d => d.Name));
         IgtRunResult filtered = new IgtRunner(new IgtRunOptions { DynamicFilter = "b*" }, new StringWriter(), new StringWriter()).Run([sub]);
         Assert.Equal(["igt@fake_c@dyn@bcs0"], filtered.Records[0].Dynamic.Select(d => d.Name));
+        IgtRunResult negated = new IgtRunner(new IgtRunOptions { DynamicFilter = "*,!bcs0" }, new StringWriter(), new StringWriter()).Run([sub]);
+        Assert.Equal(["igt@fake_c@dyn@rcs0", "igt@fake_c@dyn@vcs0"], negated.Records[0].Dynamic.Select(d => d.Name));
+        IgtRunResult classed = new IgtRunner(new IgtRunOptions { DynamicFilter = "[rv]cs0" }, new StringWriter(), new StringWriter()).Run([sub]);
+        Assert.Equal(["igt@fake_c@dyn@rcs0", "igt@fake_c@dyn@vcs0"], classed.Records[0].Dynamic.Select(d => d.Name));
+    }
+
+    /// <summary>
+    /// igt_core's igt_success on leaving a container (igt_subtest_with_dynamic) that ran no dynamic subtest: igt_skip
+    /// "No dynamic tests executed.". A per-engine subtest whose --dynamic-subtest filter matches no engine tested
+    /// nothing, and must not report SUCCESS (exit 0).
+    /// </summary>
+    [Fact]
+    public void ContainerThatRanNoDynamicSubtestIsSkipped()
+    {
+        (int exit, string? output, string _) = Run(IgtSuite.Catalog,
+            new IgtCommandOptions { RunSubtest = "i915_hangman@engine-hang", DynamicSubtest = "no-such-engine" });
+        Assert.Matches(@"Subtest engine-hang: SKIP \(\d+\.\d{3}s\)", output);
+        Assert.Contains("No dynamic tests executed.", output);
+        Assert.Equal(IgtExitCode.Skip, exit);
+    }
+
+    /// <summary>
+    /// The container's rule on fakes: one whose engine loop found nothing is skipped, as is one whose every dynamic
+    /// subtest skipped (igt_skip does not count those as executed); one that ran a dynamic subtest passes; and a
+    /// plain subtest may not start dynamic subtests (internal_assert in __igt_run_dynamic_subtest).
+    /// </summary>
+    [Fact]
+    public void ContainerResultFollowsTheDynamicSubtestsThatRan()
+    {
+        (IgtRunResult result, string output, string _) = RunAll(
+            Container("fake_g", "found-nothing", _ => { }),
+            Container("fake_g", "ran-one", t => { t.Dynamic("a", _ => { }); t.Dynamic("b", d => d.Skip("no b")); }),
+            Sub("fake_g", "plain", t => t.Dynamic("a", _ => { })),
+            Sub("fake_g", "plain-pass", _ => { }),
+            Container("fake_g", "requirement", t => t.Require(1 + 1 == 3)));
+        Assert.Equal([IgtResult.Skip, IgtResult.Success, IgtResult.Crash, IgtResult.Success, IgtResult.Skip], result.Records.Select(r => r.Result));
+        // A container skipped by its own requirement reports that, not "No dynamic tests executed." (its body never
+        // reached igt_success).
+        Assert.DoesNotContain("No dynamic tests executed.", result.Records[4].Out);
+        Assert.Contains("Test requirement: 1 + 1 == 3", result.Records[4].Out);
+        Assert.Contains("No dynamic tests executed.", result.Records[0].Out);
+        Assert.DoesNotContain("No dynamic tests executed.", result.Records[1].Out);
+        Assert.Empty(result.Records[2].Dynamic);
+        Assert.Contains("igt_dynamic is allowed only inside igt_subtest_with_dynamic", result.Records[2].Err);
+        Assert.Matches(@"Subtest found-nothing: SKIP \(\d+\.\d{3}s\)", output);
     }
 
     [Fact]
@@ -195,6 +251,36 @@ public sealed class RunnerTests
         Assert.Equal(IgtExitCode.Failure, result.ExitCode);
     }
 
+    /// <summary>
+    /// resultgen's add_dmesg: a test whose dmesg holds warnings that count gets them in "dmesg-warnings" as well, and
+    /// override_result_single derives dmesg-warn / dmesg-fail from that field's presence; a test without such
+    /// warnings has no "dmesg-warnings" at all, whatever its dmesg holds.
+    /// </summary>
+    [Fact]
+    public void ResultsJsonCarriesTheWarningsThatCountInDmesgWarnings()
+    {
+        static void Hang(IgtContext t) => t.Device.ForceReset();
+        (IgtRunResult result, string _, string _) = RunAll(
+            Sub("fake_h", "unexpected", Hang),
+            Sub("fake_h", "expected", Hang, IgtExpectations.Hang),
+            Sub("fake_h", "fail-with-warning", t => { Hang(t); t.Assert(false); }),
+            Sub("fake_h", "quiet", _ => { }));
+        using var doc = JsonDocument.Parse(IgtResultsWriter.ToJson(result, "dmesg-warnings"));
+        JsonElement tests = doc.RootElement.GetProperty("tests");
+        foreach (string name in new[] { "igt@fake_h@unexpected", "igt@fake_h@fail-with-warning" })
+        {
+            JsonElement test = tests.GetProperty(name);
+            string warnings = test.GetProperty("dmesg-warnings").GetString()!;
+            Assert.Matches(@"^<4>\[ *\d+\.\d{6}\] GPU HANG: manual reset", warnings);
+            Assert.Contains(warnings, test.GetProperty("dmesg").GetString());
+        }
+        Assert.Equal("dmesg-warn", tests.GetProperty("igt@fake_h@unexpected").GetProperty("result").GetString());
+        Assert.Equal("dmesg-fail", tests.GetProperty("igt@fake_h@fail-with-warning").GetProperty("result").GetString());
+        Assert.Contains("GPU HANG: manual reset", tests.GetProperty("igt@fake_h@expected").GetProperty("dmesg").GetString());
+        Assert.False(tests.GetProperty("igt@fake_h@expected").TryGetProperty("dmesg-warnings", out _));
+        Assert.False(tests.GetProperty("igt@fake_h@quiet").TryGetProperty("dmesg-warnings", out _));
+    }
+
     [Fact]
     public void SubtestPastItsTimeoutIsAbandoned()
     {
@@ -207,6 +293,47 @@ public sealed class RunnerTests
         Assert.Equal("timeout", result.Records[0].RunnerResult);
         Assert.Equal(IgtExitCode.Failure, result.ExitCode);
         Assert.Contains("still running after", stderr.ToString());
+    }
+
+    /// <summary>
+    /// igt_runner kills a test that ran past its timeout: nothing it does afterwards reaches the next test's output.
+    /// Here the abandoned body goes on running; when it later fails, its report ("Subtest stuck failed." and the
+    /// debug dump on stderr) must not land in the next subtest's err, which would turn that pass into "warn"; and a
+    /// dynamic subtest it starts afterwards does not run.
+    /// </summary>
+    [Fact]
+    public void AnAbandonedSubtestDoesNotWriteIntoTheNextSubtestsOutput()
+    {
+        using var release = new ManualResetEventSlim(false);
+        Thread? stuckThread = null;
+        bool stuckEnded = false;
+        bool dynamicRan = false;
+        IgtSubtest stuck = Container("fake_e", "stuck", t =>
+        {
+            Volatile.Write(ref stuckThread, Thread.CurrentThread);
+            release.Wait(TimeSpan.FromSeconds(30));
+            t.Info("stuck: still here after the timeout");
+            t.Dynamic("late", _ => Volatile.Write(ref dynamicRan, true));
+            t.Assert(false);
+        });
+        IgtSubtest next = Sub("fake_e", "next", _ =>
+        {
+            release.Set();
+            // The abandoned body has ended (reported its failure, or been kept quiet) before this subtest ends: the
+            // join is bounded below this subtest's own timeout.
+            stuckEnded = Volatile.Read(ref stuckThread)!.Join(TimeSpan.FromSeconds(1.5));
+        });
+        var stderr = new StringWriter();
+        IgtRunResult result = new IgtRunner(new IgtRunOptions { PerTestTimeout = TimeSpan.FromSeconds(2) }, new StringWriter(), stderr)
+            .Run([stuck, next]);
+        Assert.True(stuckEnded);
+        Assert.False(dynamicRan);
+        IgtTestRecord record = result.Records[1];
+        Assert.DoesNotContain("stuck", record.Out);
+        Assert.DoesNotContain("stuck", record.Err);
+        Assert.Equal("pass", record.RunnerResult);
+        Assert.Equal("timeout", result.Records[0].RunnerResult);
+        Assert.DoesNotContain("Subtest stuck failed.", stderr.ToString());
     }
 
     [Fact]
@@ -283,7 +410,7 @@ public sealed class RunnerTests
         builder.Subtest("ok-name_1", _ => { });
         Assert.Throws<ArgumentException>(() => builder.Subtest("ok-name_1", _ => { }));
         Assert.Throws<ArgumentException>(() => new IgtBinaryBuilder("bad@binary"));
-        (IgtRunResult? result, string _, string _) = RunAll(Sub("fake_f", "bad-dynamic", t => t.Dynamic("no/slash", _ => { })));
+        (IgtRunResult? result, string _, string _) = RunAll(Container("fake_f", "bad-dynamic", t => t.Dynamic("no/slash", _ => { })));
         Assert.Equal(IgtResult.Crash, result.Records[0].Result);
     }
 
