@@ -113,7 +113,9 @@ public sealed partial class I915Driver
         }
 
         I915ContextState ctxState = c.State.Context(ctxId);
-        ctxState.Finalized = true;
+        // The first lookup finalizes the proto-context, after any SETPARAM of it in progress: the engine map read
+        // next is the one that call set, and no later SETPARAM(ENGINES) succeeds.
+        ctxState.Finalize(ProtoContextLockContended);
         ret = SelectEngine(ctxState, flags, out EngineId engine);
         if (ret != 0)
         {
