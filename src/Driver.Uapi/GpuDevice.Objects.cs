@@ -290,7 +290,8 @@ public sealed partial class GpuDevice
 
     /// <summary>
     /// Writes dwords at a byte offset (PWRITE, i915_gem_pwrite_ioctl): nothing to write is 0 before the handle is
-    /// looked up; -ENOENT for an unknown handle; -EINVAL when out of range, or (GpuSim only) not dword aligned.
+    /// looked up; -ENOENT for an unknown handle; -EINVAL when out of range, or (GpuSim only) not dword aligned; -EINVAL
+    /// for a userptr object (i915_gem_userptr_pwrite).
     /// </summary>
     public int Write(int clientId, int handle, long offset, ReadOnlySpan<uint> dwords) =>
         Write(clientId, handle, offset, dwords, CancellationToken.None);
@@ -314,6 +315,13 @@ public sealed partial class GpuDevice
             try
             {
                 if (!bo.IsValidDwordOffset(offset) || offset + dwords.Length * 4L > bo.Size)
+                {
+                    return -Errno.EINVAL;
+                }
+
+                // i915_gem_userptr_pwrite, the object's op, after the range check and before any wait: "no longer
+                // allowed" (the same -EINVAL the ioctl gives, I915Driver.GemReadWrite).
+                if (_userptrs.ContainsKey(bo))
                 {
                     return -Errno.EINVAL;
                 }
@@ -349,7 +357,8 @@ public sealed partial class GpuDevice
 
     /// <summary>
     /// Reads dwords from a byte offset (PREAD, i915_gem_pread_ioctl): nothing to read is 0 before the handle is
-    /// looked up; -ENOENT for an unknown handle; -EINVAL when out of range, or (GpuSim only) not dword aligned.
+    /// looked up; -ENOENT for an unknown handle; -EINVAL when out of range, or (GpuSim only) not dword aligned; -EINVAL
+    /// for a userptr object (i915_gem_userptr_pread).
     /// </summary>
     public int Read(int clientId, int handle, long offset, Span<uint> dwords) =>
         Read(clientId, handle, offset, dwords, CancellationToken.None);
@@ -372,6 +381,12 @@ public sealed partial class GpuDevice
             try
             {
                 if (!bo.IsValidDwordOffset(offset) || offset + dwords.Length * 4L > bo.Size)
+                {
+                    return -Errno.EINVAL;
+                }
+
+                // i915_gem_userptr_pread: as for PWRITE above.
+                if (_userptrs.ContainsKey(bo))
                 {
                     return -Errno.EINVAL;
                 }

@@ -25,6 +25,9 @@ public sealed partial class GpuDevice
     private readonly ulong _moveContext = DmaFence.ContextAlloc();
     private int _moveSeqno;
 
+    /// <summary>Test hook: runs in PRIME_HANDLE_TO_FD between the handle's lookup and the dma-buf's open.</summary>
+    public Action<BufferObject>? PrimeExportAfterLookup { get; set; }
+
     /// <summary>
     /// PRIME_HANDLE_TO_FD (drm_gem_prime_handle_to_fd): exports object <paramref name="handle"/> as a dma-buf sharing
     /// the object and its reservation. The same object always gives the same dma-buf (obj->dma_buf); an import gives
@@ -36,18 +39,30 @@ public sealed partial class GpuDevice
         buf = null;
         try
         {
-            BufferObject bo = GetClient(clientId).GetObject(handle);
-            if (_userptrs.ContainsKey(bo))
+            // drm_gem_object_lookup's reference, taken under the handle table's lock: a GEM_CLOSE of the last handle
+            // from another thread before the dma-buf's file is open only drops the handle; the release it would run
+            // is left to the hold's drop below, which finds the file open and leaves the object to the dma-buf.
+            BufferObject bo = GetObjectHeld(GetClient(clientId), handle);
+            try
             {
-                return -Errno.EINVAL;
-            }
+                PrimeExportAfterLookup?.Invoke(bo);
+                if (_userptrs.ContainsKey(bo))
+                {
+                    return -Errno.EINVAL;
+                }
 
-            buf = _imports.TryGetValue(bo, out PrimeImport? import)
-                ? import.Attachment.Buf
-                : _exports.GetOrAdd(bo, static b => new DmaBuf(b));
-            // The caller's file of the dma-buf (dma_buf_fd): the object outlives its handles until it is closed.
-            buf.Open();
-            return 0;
+                DmaBuf exported = _imports.TryGetValue(bo, out PrimeImport? import)
+                    ? import.Attachment.Buf
+                    : _exports.GetOrAdd(bo, static b => new DmaBuf(b));
+                // The caller's file of the dma-buf (dma_buf_fd): the object outlives its handles until it is closed.
+                exported.Open();
+                buf = exported;
+                return 0;
+            }
+            finally
+            {
+                DropExecbufHold(bo);
+            }
         }
         catch (DriverException e) { return -e.Errno; }
     }

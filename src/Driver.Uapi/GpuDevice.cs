@@ -21,6 +21,13 @@ public sealed partial class GpuDevice : IDisposable
     /// <summary>Guards the client table (drm_device filelist); a leaf lock.</summary>
     private readonly DriverMutex _clientsLock = new("drm->filelist_mutex");
     private readonly Dictionary<int, Client> _clients = new();
+
+    /// <summary>
+    /// Clients whose close has begun and whose contexts are not all closed (and listed as orphans) yet: they have
+    /// left <see cref="_clients"/>, but their timelines must stay reachable by <see cref="AllTimelines"/> meanwhile.
+    /// Under <see cref="_clientsLock"/>.
+    /// </summary>
+    private readonly List<Client> _closingClients = new();
     private readonly ILogger _log;
     private int _disposed;
 
@@ -81,6 +88,9 @@ public sealed partial class GpuDevice : IDisposable
         return 0;
     }
 
+    /// <summary>Test hook: runs in CloseClient once the client has left the open files, before its contexts are closed.</summary>
+    public Action<int>? CloseClientAfterRemove { get; set; }
+
     /// <summary>
     /// Closes a client: its contexts are closed (non-persistent ones lose their work with -EIO, persistent work keeps
     /// running) and its objects released once idle. ENOENT for an unknown client.
@@ -94,12 +104,28 @@ public sealed partial class GpuDevice : IDisposable
             {
                 return -Errno.ENOENT;
             }
+
+            // In the same critical section as the removal: an unwedge or unload listing the timelines in flight
+            // (AllTimelines) finds this client's through the open files or through here until its contexts are
+            // closed and listed as orphans, as the kernel's stay on gt->timelines.active_list throughout.
+            _closingClients.Add(client);
         }
 
-        client.Close();
-        foreach (GpuContext ctx in client.Contexts)
+        try
         {
-            CloseContext(ctx);
+            CloseClientAfterRemove?.Invoke(clientId);
+            client.Close();
+            foreach (GpuContext ctx in client.Contexts)
+            {
+                CloseContext(ctx);
+            }
+        }
+        finally
+        {
+            using (_clientsLock.Acquire())
+            {
+                _closingClients.Remove(client);
+            }
         }
 
         CloseVgemFences(clientId);
@@ -126,6 +152,15 @@ public sealed partial class GpuDevice : IDisposable
         }
     }
 
+    /// <summary>A snapshot of <see cref="_closingClients"/>.</summary>
+    private Client[] ClosingClients()
+    {
+        using (_clientsLock.Acquire())
+        {
+            return [.. _closingClients];
+        }
+    }
+
     private Client GetClient(int clientId)
     {
         // drm_ioctl → drm_dev_is_unplugged: every ioctl of a device being torn down fails with -ENODEV (a file's
@@ -149,7 +184,7 @@ public sealed partial class GpuDevice : IDisposable
     /// </summary>
     private IEnumerable<Timeline> AllTimelines()
     {
-        foreach (GpuContext ctx in Clients.SelectMany(c => c.Contexts).Concat(Orphans()))
+        foreach (GpuContext ctx in Clients.Concat(ClosingClients()).SelectMany(c => c.Contexts).Concat(Orphans()))
         {
             foreach (Timeline tl in ctx.Timelines)
             {

@@ -2,6 +2,7 @@ using Driver.Core.Errors;
 using Driver.Core.Hw;
 using Driver.Drm.I915;
 using Driver.Drm.Tests.Support;
+using Driver.Engines.Isa;
 using static Driver.Drm.I915.Layout.ContextLayout;
 
 namespace Driver.Drm.Tests;
@@ -160,6 +161,60 @@ public class ContextIoctlTests
         Assert.Equal(-Errno.EINVAL, SetParam(h, ctx, ParamEngines, at, size));
         Assert.Equal(0, GetParam(h, 0, ParamEngines, out needed));
         Assert.Equal(0ul, needed);
+    }
+
+    [Fact]
+    public void ExecbufDuringSetparamEngines_EitherSeesTheMapOrMakesTheSetparamFail()
+    {
+        // i915_gem_context_setparam_ioctl runs set_proto_ctx_param (set_proto_ctx_engines, copying the map from the
+        // user) under file_priv->proto_context_lock, which i915_gem_context_lookup takes to finalize the proto-context
+        // (finalize_create_context_locked). An execbuf that looks the context up while the SETPARAM copies the map
+        // waits for it and runs on the map; it may not run with the legacy ring selection while the SETPARAM then
+        // succeeds on a context already in use (ctx_setparam would answer -EINVAL for ENGINES).
+        using var h = DrmHarness.WithoutHeartbeat();
+        uint ctx = h.CreateContext();
+        (ulong engines, uint size) = Engines(h, (2, 0)); // index 0: vcs0 (class video); the legacy ring 0 is rcs0
+        uint batch = h.Create();
+        h.Write(batch, 0, Mi.BatchBufferEnd, 0);
+        ulong exec = h.Caller.Put(ExecBuilder.Execbuf(h, 0, ctx, ExecBuilder.Object(batch)).Data);
+        EngineId? ran = null;
+        h.Dev.Gt.RequestCreated = rq =>
+        {
+            // The user's request only (no heartbeat pulse or other kernel request).
+            if (!rq.Context.IsKernel)
+            {
+                ran = rq.Engine;
+            }
+        };
+        int execRet = int.MinValue;
+        int contended = 0;
+        int done = 0;
+        h.Driver.ProtoContextLockContended = () => Interlocked.Exchange(ref contended, 1);
+        TestThread? other = null;
+        h.Caller.OnRead = at =>
+        {
+            if (at != engines + EnginesHeader)
+            {
+                return;
+            }
+
+            // set_proto_ctx_engines is copying the map: another thread's execbuf looks the context up now, and runs
+            // as far as it can (to its end, or to the wait for the proto-context lock).
+            h.Caller.OnRead = null;
+            other = TestThread.Start("execbuf", () =>
+            {
+                execRet = h.Driver.Ioctl(h.File, Requests.Execbuffer2, exec, h.Caller);
+                Volatile.Write(ref done, 1);
+            });
+            Poll.Until(() => Volatile.Read(ref done) != 0 || Volatile.Read(ref contended) != 0, "the execbuf to end or wait for the SETPARAM",
+                () => "neither", Bound.Long);
+        };
+
+        int setRet = SetParam(h, ctx, ParamEngines, engines, size);
+        other!.Join(Bound.Long);
+        Assert.Equal(0, execRet);
+        Assert.True(setRet == 0 && ran == EngineId.Vcs0,
+            $"SETPARAM(ENGINES) answered {setRet} while the execbuf it overlapped ran on {ran}: the map was set on a context already used without it");
     }
 
     [Fact]

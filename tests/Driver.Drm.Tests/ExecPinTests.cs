@@ -246,6 +246,36 @@ public class ExecPinTests
     }
 
     [Fact]
+    public void UserptrInvalidatedBeforeTheSubmitCheck_IsEagain_YetThePlacedOffsetsAreWrittenBack()
+    {
+        // i915_gem_execbuffer2_ioctl: "we try to write out the current object locations irrespective of any error":
+        // __EXEC_HAS_RELOC is cleared only when eb_relocate_parse fails, so an error after it (eb_submit's -EAGAIN
+        // from i915_gem_object_userptr_submit_done) still copies the new offsets back to the exec list.
+        using var h = DrmHarness.WithoutHeartbeat();
+        var mm = new CpuMm();
+        long addr = mm.Mmap(1);
+        Assert.Equal(0, h.Dev.Userptr(h.File.ClientId, mm, addr, Page, 0, out int userptr));
+        uint batch = h.Create();
+        h.Write(batch, 0, [.. Mi.StoreDword(TargetAddress, 7), Mi.BatchBufferEnd]);
+        ArgBuffer a = Execbuf(h, 0, 0, Object((uint)userptr, ObjPinned | ObjWrite, TargetAddress), Object(batch));
+        TestThread? migrate = null;
+        h.Dev.UserptrBeforeSubmitDone = obj =>
+        {
+            h.Dev.UserptrBeforeSubmitDone = null;
+            migrate = TestThread.Start("cpu-mm migrate", () => mm.Migrate(addr, Page));
+            Poll.Until(() => obj.Invalidations == 1, "the invalidate callback ran", () => $"{obj.Invalidations}", Bound.Long);
+        };
+
+        Assert.Equal(-Errno.EAGAIN, h.Ioctl(Requests.Execbuffer2, a));
+        migrate!.Join(Bound.Long);
+        // The batch was placed (presumed at 0, put elsewhere): its new offset is in the user's exec object.
+        uint placed = Bo(h, h.File, batch).GgttOffset;
+        Assert.NotEqual(0u, placed);
+        Assert.Equal((ulong)placed, h.Caller.U64(a.U64(BuffersPtr) + ObjectSize + ObjOffset));
+        Assert.Equal((ulong)TargetAddress, h.Caller.U64(a.U64(BuffersPtr) + ObjOffset));
+    }
+
+    [Fact]
     public void OutFenceWithoutRoomForADescriptor_IsEmfileWithNothingSubmitted()
     {
         // i915_gem_do_execbuffer: get_unused_fd_flags before anything is built; -EMFILE leaves the objects idle and

@@ -259,6 +259,34 @@ public class VgemIoctlTests
     }
 
     [Fact]
+    public void GemCloseOfTheLastHandleDuringPrimeExport_TheDmaBufStillHoldsTheObject()
+    {
+        // drm_gem_prime_handle_to_fd: drm_gem_object_lookup's reference keeps the object from the lookup to the
+        // export, so a GEM_CLOSE of its last handle meanwhile only drops the handle and the dma-buf gets a live object.
+        using var v = VgemHarness.Fast();
+        uint h = v.Create();
+        Assert.Equal(0, v.Vgem.LookupObject(v.File, (int)h, out BufferObject? bo));
+        bo!.WriteDwords(0, [0x5eed]);
+        int closes = 0;
+        v.Vgem.PrimeExportAfterLookup = () =>
+        {
+            v.Vgem.PrimeExportAfterLookup = null;
+            closes++;
+            ArgBuffer close = DrmHarness.Arg(DrmCoreLayout.GemCloseSize);
+            close.SetU32(DrmCoreLayout.GemCloseHandle, h);
+            Assert.Equal(0, v.Ioctl(Requests.GemClose, close));
+        };
+
+        (int ret, int fd) = v.Export(h);
+        Assert.Equal(0, ret);
+        Assert.Equal(1, closes);
+        Assert.False(bo.IsFreed, "the object was freed under the export: the dma-buf names freed pages");
+        Assert.Equal(1, v.Vgem.LiveObjects);
+        Assert.Same(bo, v.Caller.DmaBufOf(fd)!.Object);
+        Assert.Equal(0x5eedu, bo.ReadDword(0));
+    }
+
+    [Fact]
     public void PrimeExportChecksFlagsAndHandle_ReimportGivesTheSameHandle()
     {
         // drm_prime_handle_to_fd_ioctl: flags beyond DRM_CLOEXEC|DRM_RDWR are -EINVAL, an unknown handle -ENOENT; one

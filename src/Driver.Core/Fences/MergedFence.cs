@@ -2,12 +2,17 @@ namespace Driver.Core.Fences;
 
 /// <summary>
 /// All-of fence over several members, like <c>dma_fence_array</c> / sync_file merge: signals once every member has
-/// signalled. Its error follows set-error-once over the members' errors in the order they signal, so the first fatal
-/// error wins and a non-fatal one (<c>-EAGAIN</c>) only shows when no member failed fatally.
+/// signalled. Its error is the first error a member signalled with, whatever it is (dma_fence_array_set_pending_error:
+/// a cmpxchg from "no error yet"), a non-fatal <c>-EAGAIN</c> too: i915's fatal-error rule
+/// (<see cref="DmaFence.SetErrorOnce"/>) is the request's, not the array's.
 /// </summary>
 public sealed class MergedFence : DmaFence
 {
     private int _pending;
+
+    // The first member error, claimed by compare-exchange from 0 (the array's PENDING_ERROR): only its winner sets
+    // the fence's error, so a later member's error never replaces it.
+    private int _firstError;
 
     /// <summary>Creates a fence over <paramref name="members"/>; an empty list gives a signalled fence.</summary>
     public MergedFence(IReadOnlyList<DmaFence> members)
@@ -32,9 +37,9 @@ public sealed class MergedFence : DmaFence
     private void MemberSignalled(DmaFence member)
     {
         int error = member.Error;
-        if (error != 0)
+        if (error != 0 && Interlocked.CompareExchange(ref _firstError, error, 0) == 0)
         {
-            SetErrorOnce(error);
+            SetError(error);
         }
 
         Complete();

@@ -9,6 +9,12 @@ namespace Driver.Drm.I915;
 public sealed partial class I915Driver
 {
     /// <summary>
+    /// Test hook: runs when a context's first lookup (execbuf, GETPARAM, GET_RESET_STATS) finds a CONTEXT_SETPARAM of
+    /// the proto-context in progress and is about to wait for it. Null in production.
+    /// </summary>
+    internal Action? ProtoContextLockContended { get; set; }
+
+    /// <summary>
     /// CONTEXT_CREATE and CONTEXT_CREATE_EXT (i915_gem_context_create_ioctl; the plain create is the 8-byte prefix,
     /// so its pad reads as flags): -EINVAL for unknown flags, -EIO while wedged, -EIO for a banned client, then the
     /// extension chain (SETPARAM, checked as set_proto_ctx_param with ctx_id 0 else -EINVAL; others -EINVAL). The
@@ -265,12 +271,17 @@ public sealed partial class I915Driver
 
         I915ContextState state = c.State.Context(id);
         ulong param = c.Arg.U64(ParamParam);
-        if (!state.Finalized)
+        // Under the proto-context lock from the check to the end of set_proto_ctx_param, as the kernel holds
+        // proto_context_lock: a first lookup meanwhile (execbuf) waits, and then runs with what this call set.
+        lock (state.ProtoLock)
         {
-            // set_proto_ctx_param: checked as a proto-context (persistence without the same-state shortcut), then
-            // applied to the GpuDevice context, which exists from creation in GpuSim.
-            ret = CheckProtoParam(c, state, c.Arg);
-            return ret != 0 ? ret : ApplyDeviceParam(c.Client, id, c.Arg);
+            if (!state.Finalized)
+            {
+                // set_proto_ctx_param: checked as a proto-context (persistence without the same-state shortcut), then
+                // applied to the GpuDevice context, which exists from creation in GpuSim.
+                ret = CheckProtoParam(c, state, c.Arg);
+                return ret != 0 ? ret : ApplyDeviceParam(c.Client, id, c.Arg);
+            }
         }
 
         // ctx_setparam.
@@ -312,7 +323,7 @@ public sealed partial class I915Driver
         }
 
         I915ContextState state = c.State.Context(id);
-        state.Finalized = true;
+        state.Finalize(ProtoContextLockContended);
         ulong param = c.Arg.U64(ParamParam);
         if (param == ParamEngines)
         {
@@ -398,7 +409,7 @@ public sealed partial class I915Driver
             return ret;
         }
 
-        c.State.Context(id).Finalized = true;
+        c.State.Context(id).Finalize(ProtoContextLockContended);
         c.Arg.SetU32(8, Capable(c, Capabilities.SysAdmin) ? (uint)stats.ResetCount : 0);
         c.Arg.SetU32(12, (uint)stats.BatchActive);
         c.Arg.SetU32(16, (uint)stats.BatchPending);

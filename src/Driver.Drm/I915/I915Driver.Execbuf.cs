@@ -113,7 +113,9 @@ public sealed partial class I915Driver
         }
 
         I915ContextState ctxState = c.State.Context(ctxId);
-        ctxState.Finalized = true;
+        // The first lookup finalizes the proto-context, after any SETPARAM of it in progress: the engine map read
+        // next is the one that call set, and no later SETPARAM(ENGINES) succeeds.
+        ctxState.Finalize(ProtoContextLockContended);
         ret = SelectEngine(ctxState, flags, out EngineId engine);
         if (ret != 0)
         {
@@ -194,8 +196,8 @@ public sealed partial class I915Driver
     /// <summary>
     /// i915_gem_do_execbuffer from eb_reserve on: placement and relocation under the pins taken into
     /// <paramref name="pins"/>, the submission, then, whenever a request was submitted (even when execbuf fails
-    /// after it: a userptr invalidated meanwhile), eb_requests_add's bookkeeping and signal_fence_array; the
-    /// offsets and the out-fence only on success (the kernel drops the out-fence on error).
+    /// after it: a userptr invalidated meanwhile), eb_requests_add's bookkeeping, signal_fence_array and the offsets'
+    /// write-back; the out-fence only on success (the kernel drops the out-fence on error).
     /// </summary>
     private int PlaceAndSubmit(IoctlCall c, ArgBuffer a, ulong flags, int ctxId, I915ContextState ctxState,
         EngineId engine, IntelRing? ring, ExecObject[] objects, ExecObject batch, ulong start, DmaFence? inFence,
@@ -239,12 +241,15 @@ public sealed partial class I915Driver
 
         ring?.Add(outFence);
         SignalFenceArray(fences, outFence);
+        // i915_gem_execbuffer2_ioctl copies the new offsets back "irrespective of any error": only a failed
+        // eb_relocate_parse clears __EXEC_HAS_RELOC, so an execbuf that fails once its request is built (a userptr
+        // invalidated meanwhile: -EAGAIN) still tells the caller where its objects now are.
+        WriteBackOffsets(c, a.U64(BuffersPtr), objects);
         if (ret != 0)
         {
             return ret;
         }
 
-        WriteBackOffsets(c, a.U64(BuffersPtr), objects);
         // The fd is installed once the caller gets the reply; with the write-only EXECBUFFER2 nothing is copied back,
         // so no descriptor is made (i915 would make one the caller can never learn). Its room was reserved above;
         // a failure now (the server cannot make the pipe) is sync_file_create's -ENOMEM after the request was

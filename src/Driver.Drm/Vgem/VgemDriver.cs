@@ -64,6 +64,9 @@ public sealed class VgemDriver : IDrmDriver
     /// <summary>The device's mmap offsets.</summary>
     public MmapOffsetTable MmapOffsets { get; } = new();
 
+    /// <summary>Test hook: runs in PRIME_HANDLE_TO_FD between the handle's lookup and the export. Null in production.</summary>
+    internal Action? PrimeExportAfterLookup { get; set; }
+
     /// <summary>Objects whose pages are held now (allocated and not yet freed).</summary>
     public int LiveObjects { get; private set; }
 
@@ -380,15 +383,25 @@ public sealed class VgemDriver : IDrmDriver
             return -Errno.EINVAL;
         }
 
-        VgemObject? obj = Find(state, (int)arg.U32(PrimeLayout.Handle));
-        if (obj is null)
+        // drm_gem_object_lookup's reference, taken with the lookup under the object lock that GEM_CLOSE's unref takes:
+        // a close of the last handle before the export below drops the handle and leaves the object to this call.
+        VgemObject? obj;
+        lock (_objectsLock)
         {
-            return -Errno.ENOENT;
+            obj = Find(state, (int)arg.U32(PrimeLayout.Handle));
+            if (obj is null)
+            {
+                return -Errno.ENOENT;
+            }
+
+            obj.Lookups++;
         }
 
+        PrimeExportAfterLookup?.Invoke();
         DmaBuf buf;
         lock (_objectsLock)
         {
+            obj.Lookups--;
             // obj->dma_buf: one dma-buf per object, every export a new descriptor of it. An exported object lives as
             // long as the driver: the server drops its descriptors' entry at the last close, but the exporter is not
             // told, nor are importers' references counted (docs/drm-shim.md).
@@ -551,7 +564,7 @@ public sealed class VgemDriver : IDrmDriver
     /// </summary>
     private void FreeIfUnused(VgemObject obj)
     {
-        if (obj.Handles > 0 || obj.Export is not null || obj.Mappings > 0)
+        if (obj.Handles > 0 || obj.Export is not null || obj.Mappings > 0 || obj.Lookups > 0)
         {
             return;
         }

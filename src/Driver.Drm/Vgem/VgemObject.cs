@@ -16,6 +16,12 @@ internal sealed class VgemObject(BufferObject bo)
     /// <summary>Handles naming it, over every file.</summary>
     public int Handles { get; set; }
 
+    /// <summary>
+    /// Ioctls between their handle lookup and their end (drm_gem_object_lookup's reference): a GEM_CLOSE of the last
+    /// handle meanwhile does not free the object under them. Under the driver's object lock.
+    /// </summary>
+    public int Lookups { get; set; }
+
     /// <summary>Live mmaps of it, over every process (each held until its munmap or its last holder's exit).</summary>
     public int Mappings { get; set; }
 

@@ -3,7 +3,7 @@ using Driver.Core.Fences;
 
 namespace Driver.Core.Tests.Fences;
 
-/// <summary>All-of merge: signals after every member; error = first fatal member error, else a non-fatal one.</summary>
+/// <summary>All-of merge: signals after every member; error = the first member error, of any kind (dma_fence_array).</summary>
 public class MergedFenceTests
 {
     [Fact]
@@ -66,8 +66,12 @@ public class MergedFenceTests
         Assert.Equal(-Errno.EIO, m.Status);
     }
 
+    /// <summary>
+    /// dma_fence_array_set_pending_error: cmpxchg from PENDING_ERROR, so the first member error of any kind is the
+    /// array's, a non-fatal -EAGAIN too (i915's fatal-error rule is i915_request_set_error_once's, not the array's).
+    /// </summary>
     [Fact]
-    public void FatalErrorReplacesEarlierNonFatal()
+    public void FirstErrorWins_EvenANonFatalOne()
     {
         var a = new DmaFence();
         var b = new DmaFence();
@@ -77,7 +81,7 @@ public class MergedFenceTests
         Assert.False(m.IsSignaled);
         b.SetError(-Errno.EIO);
         b.Signal();
-        Assert.Equal(-Errno.EIO, m.Status);
+        Assert.Equal(-Errno.EAGAIN, m.Status);
     }
 
     [Fact]

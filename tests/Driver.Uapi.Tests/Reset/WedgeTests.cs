@@ -304,6 +304,37 @@ public sealed class WedgeTests
         AssertStatus(-Errno.EIO, held, "the closed client's request, released while wedged");
     }
 
+    [Fact]
+    public void AnUnwedgeDuringTheClientsClose_StillWaitsForItsRequestHeldOnAnInFence()
+    {
+        // The same rule while the file is being closed: the kernel's timelines stay on gt->timelines.active_list
+        // whatever the file does, so there is no moment at which __intel_gt_unset_wedged does not see them. GpuSim
+        // lists a timeline through its open client or, once closed, through the orphans: an unwedge between the
+        // client leaving the open files and its contexts being listed must still find the held request.
+        var gate = new DmaFence();
+        using var t = TestDevice.Fast(WedgeStrategy.Epoch);
+        GpuDevice dev = t.Dev;
+        (int c, DmaFence held) = SubmitHeldOnGate(dev, gate, persistent: true);
+        dev.Wedge();
+        Assert.False(held.IsSignaled);
+
+        bool usable = false;
+        TestThread? unwedge = null;
+        dev.CloseClientAfterRemove = _ =>
+        {
+            dev.CloseClientAfterRemove = null;
+            unwedge = TestThread.Start("unwedge", () => usable = dev.Unwedge());
+            Poll.Until(() => held.Waiters > 0 || !unwedge.Thread.IsAlive, "the unwedge waits on the held request or ends");
+        };
+        Assert.Equal(0, dev.CloseClient(c));
+        Assert.True(unwedge!.Thread.IsAlive, "the unwedge during the client's close did not wait for its pending request");
+
+        Assert.True(gate.Signal());
+        unwedge.Join();
+        Assert.True(usable);
+        AssertStatus(-Errno.EIO, held, "the closing client's request, released while wedged");
+    }
+
     /// <summary>
     /// Opens a client and submits a store on rcs0 held on <paramref name="gate"/>, from the default context or, when
     /// not <paramref name="persistent"/>, from a new non-persistent one (killed when its file closes).

@@ -2,6 +2,7 @@ using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Ggtt;
 using Driver.Core.Hw;
+using Driver.Core.Memory;
 using Driver.Core.Resv;
 using Driver.Core.Userptr;
 using Driver.Engines.Isa;
@@ -35,10 +36,37 @@ public class UserptrTests
         Assert.Equal(1, f.Status);
         Assert.True(mm.TryRead(addr, out uint v));
         Assert.Equal(0x1234u, v);
-        // And the GPU sees the CPU's data (one set of pages).
-        uint[] d = new uint[1];
-        Assert.Equal(0, t.Dev.Read(t.Client, handle, 4, d));
-        Assert.Equal(0xC0FFEEu, d[0]);
+        // And the object's pages are the CPU's (one set of pages): its data is there. Looked at directly, as PREAD of
+        // a userptr object is -EINVAL (PreadAndPwrite_OfAUserptrObject_AreEinval).
+        Assert.Equal(0, t.Dev.LookupObject(t.Client, handle, out BufferObject? bo));
+        Assert.Equal(0xC0FFEEu, bo!.ReadDword(4));
+    }
+
+    /// <summary>
+    /// i915_gem_userptr_pread / i915_gem_userptr_pwrite (the object's ops, which i915_gem_pread_ioctl and
+    /// i915_gem_pwrite_ioctl call after the range check and before any wait): "no longer allowed", -EINVAL. The
+    /// in-process door answers as the ioctl does (I915Driver.GemReadWrite); nothing is read or written.
+    /// </summary>
+    [Fact]
+    public void PreadAndPwrite_OfAUserptrObject_AreEinval()
+    {
+        using var t = TestDevice.WithoutHeartbeat();
+        var mm = new CpuMm();
+        long addr = mm.Mmap(1);
+        Assert.True(mm.TryWrite(addr, 0x1111));
+        Assert.Equal(0, t.Dev.Userptr(t.Client, mm, addr, Page, 0, out int handle));
+
+        uint[] d = [0xdead];
+        Assert.Equal(-Errno.EINVAL, t.Dev.Read(t.Client, handle, 0, d));
+        Assert.Equal(0xdeadu, d[0]);
+        Assert.Equal(-Errno.EINVAL, t.Dev.Write(t.Client, handle, 0, [0x2222u]));
+        Assert.True(mm.TryRead(addr, out uint v));
+        Assert.Equal(0x1111u, v);
+        // The kernel's order: nothing to copy is 0, then the lookup, then the range, then the object's op.
+        Assert.Equal(0, t.Dev.Read(t.Client, handle, 0, Span<uint>.Empty));
+        Assert.Equal(0, t.Dev.Write(t.Client, handle, 0, ReadOnlySpan<uint>.Empty));
+        Assert.Equal(-Errno.ENOENT, t.Dev.Read(t.Client, handle + 100, 0, d));
+        Assert.Equal(-Errno.EINVAL, t.Dev.Read(t.Client, handle, Page, d));
     }
 
     /// <summary>
