@@ -343,6 +343,29 @@ public class ExecbufTests
     }
 
     [Fact]
+    public void SoftpinAtAddressZeroWorksUnderFullPpgtt()
+    {
+        // Full ppGTT (HAS_ALIASING_PPGTT 2): the user's address space starts at 0, and eb_reserve_vma pins a
+        // softpinned object with PIN_OFFSET_FIXED | entry->offset, which i915_vma_insert accepts at 0 (only the
+        // GGTT keeps pages for itself). Both a written object and the batch itself may live at 0.
+        using var h = DrmHarness.Fast();
+        uint target = h.Create();
+        uint batch = BatchWithEnd(h, Mi.StoreDword(8, 0xdeadbeef));
+        ArgBuffer a = Execbuf(h, 0, 0, Object(target, ObjPinned | ObjWrite, 0), Object(batch));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, a));
+        Assert.Equal(0, h.Wait(target, Bound.LongNs));
+        Assert.Equal(new uint[] { 0, 0, 0xdeadbeef }, h.Read(target, 0, 3));
+        Assert.Equal(0UL, h.Caller.U64(a.U64(BuffersPtr) + ObjOffset));
+
+        // The batch at 0 (the target moved away once idle): the command streamer fetches from address 0.
+        uint second = BatchWithEnd(h, Mi.StoreDword(TargetAddress + 12, 0xc0ffee));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2,
+            Execbuf(h, 0, 0, Object(target, ObjPinned | ObjWrite, TargetAddress), Object(second, ObjPinned, 0))));
+        Assert.Equal(0, h.Wait(target, Bound.LongNs));
+        Assert.Equal(new uint[] { 0, 0, 0xdeadbeef, 0xc0ffee }, h.Read(target, 0, 4));
+    }
+
+    [Fact]
     public void SoftpinOverAnotherObjectEvictsItWhenIdle()
     {
         // i915_gem_evict_for_node: an idle object of a user in the way is unbound; one of the same execbuf -ENOSPC.

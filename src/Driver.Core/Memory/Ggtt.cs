@@ -8,9 +8,11 @@ namespace Driver.Core.Memory;
 
 /// <summary>
 /// The global GTT: a 32-bit GPU address space whose page table entries point at device-memory pages. Engines fetch
-/// batches and store dwords through it; an address with no PTE faults. The first page is never handed out, so a
-/// null address always faults. A PTE is the raw address of a page in a <see cref="PageArena"/>: one load and one
-/// dereference per access. On gen6+ the PTEs live in memory a GPU reset does not touch: a full reset leaves
+/// batches and store dwords through it; an address with no PTE faults. The driver's own placements never use the
+/// first page, so a null address faults unless a user asked for an object there: this one range stands in for each
+/// context's full ppGTT as well, where a softpin may take offset 0 (i915_vma_insert with PIN_OFFSET_FIXED checks only
+/// alignment and the range; the guard and scratch pages are the GGTT's own). A PTE is the raw address of a page in
+/// a <see cref="PageArena"/>: one load and one dereference per access. On gen6+ the PTEs live in memory a GPU reset does not touch: a full reset leaves
 /// them as they were (what it loses is engine state and the fence registers).
 /// </summary>
 public sealed unsafe class Ggtt
@@ -327,11 +329,6 @@ public sealed unsafe class Ggtt
             throw DriverException.Inval($"offset 0x{offset:x} is not page aligned");
         }
 
-        if (offset < DeviceMemory.PageSize)
-        {
-            throw DriverException.Inval("offset 0 (the guard page) cannot be bound");
-        }
-
         if (offset + size > Size)
         {
             throw DriverException.Inval($"range 0x{offset:x}+0x{size:x} exceeds the {Size}-byte GGTT");
@@ -350,6 +347,8 @@ public sealed unsafe class Ggtt
 
     private uint FindFree(long size, uint alignment)
     {
+        // Never page 0 for a placement the driver chooses: a jump or store to a null address keeps faulting, and a
+        // relocation's presumed offset 0 (userspace's "not known yet") never matches by accident.
         long candidate = Align(DeviceMemory.PageSize, alignment);
         foreach (GgttNode n in _nodes)
         {

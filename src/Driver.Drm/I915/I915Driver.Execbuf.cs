@@ -650,7 +650,8 @@ public sealed partial class I915Driver
         {
             BufferObject bo = o.Object!;
             ulong size = (ulong)bo.Size;
-            if (o.Offset < DeviceMemory.PageSize || o.Offset + size > (ulong)ggtt.Size
+            // Offset 0 included: under full ppGTT the user owns the whole range (i915_vma_insert, PIN_OFFSET_FIXED).
+            if (o.Offset + size > (ulong)ggtt.Size
                 || (o.Alignment != 0 && (o.Offset & (o.Alignment - 1)) != 0))
             {
                 return -Errno.EINVAL;
