@@ -1,6 +1,7 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
+using Driver.Core.Memory;
 using Driver.Core.Requests;
 using Driver.Drm.I915;
 using Driver.Drm.I915.Layout;
@@ -363,6 +364,47 @@ public class ExecbufTests
             Execbuf(h, 0, 0, Object(target, ObjPinned | ObjWrite, TargetAddress), Object(second, ObjPinned, 0))));
         Assert.Equal(0, h.Wait(target, Bound.LongNs));
         Assert.Equal(new uint[] { 0, 0, 0xdeadbeef, 0xc0ffee }, h.Read(target, 0, 4));
+    }
+
+    [Fact]
+    public void PadToSizeReservesTheAddressRangeBeyondTheObject()
+    {
+        // EXEC_OBJECT_PAD_TO_SIZE: eb_reserve_vma pins with entry->pad_to_size, i915_vma_insert makes the node at
+        // least that large, so another object softpinned inside the padding is -ENOSPC (IGT gem_softpin@full);
+        // eb_vma_misplaced rebinds a binding smaller than the pad asked now.
+        using var h = DrmHarness.Fast();
+        const ulong Pad = 4 * 4096;
+        uint padded = BatchWithEnd(h);
+        uint other = BatchWithEnd(h);
+        byte[] PaddedAt(ulong offset)
+        {
+            var o = new ArgBuffer(Object(padded, ObjPinned | ObjPadToSizeFlag, offset));
+            o.SetU64(ObjPadToSize, Pad);
+            return o.Data;
+        }
+
+        GgttNode BindingOf(uint handle)
+        {
+            Assert.Equal(0, h.Dev.LookupObject(h.File.ClientId, (int)handle, out BufferObject? bo));
+            return bo!.Binding!;
+        }
+
+        Assert.Equal(-Errno.ENOSPC, h.Ioctl(Requests.Execbuffer2,
+            Execbuf(h, 0, 0, PaddedAt(TargetAddress), Object(other, ObjPinned, TargetAddress + Pad - 4096))));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2,
+            Execbuf(h, 0, 0, PaddedAt(TargetAddress), Object(other, ObjPinned, TargetAddress + Pad))));
+        Assert.Equal((long)Pad, BindingOf(padded).Size);
+
+        // Bound without padding first, then asked for it where it already is: rebound with the padded size.
+        Assert.Equal(0, h.Wait(padded, Bound.LongNs));
+        uint plain = BatchWithEnd(h);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Object(plain, ObjPinned, 0x1800_0000))));
+        Assert.Equal(0, h.Wait(plain, Bound.LongNs));
+        var again = new ArgBuffer(Object(plain, ObjPinned | ObjPadToSizeFlag, 0x1800_0000));
+        again.SetU64(ObjPadToSize, Pad);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, again.Data)));
+        Assert.Equal(0x1800_0000u, BindingOf(plain).Offset);
+        Assert.Equal((long)Pad, BindingOf(plain).Size);
     }
 
     [Fact]

@@ -62,9 +62,12 @@ public sealed unsafe class Ggtt
     /// EINVAL / ENOSPC), otherwise at the lowest free range aligned to <paramref name="alignment"/>. Binding an already
     /// bound object returns its node (EINVAL if a different fixed offset is asked for). With <paramref name="pin"/>
     /// the node's pin count is taken in the same critical section (i915_vma_pin): no eviction can unbind it between
-    /// the insertion and the pin; the caller drops it with <see cref="Unpin"/>.
+    /// the insertion and the pin; the caller drops it with <see cref="Unpin"/>. A <paramref name="size"/> larger than
+    /// the object pads the node (EXEC_OBJECT_PAD_TO_SIZE: the range is reserved, the padding maps nothing); an
+    /// existing binding smaller than that is EINVAL (the caller unbinds a misplaced binding first).
     /// </summary>
-    public GgttNode Insert(BufferObject bo, uint? fixedOffset = null, uint alignment = DeviceMemory.PageSize, bool pin = false)
+    public GgttNode Insert(BufferObject bo, uint? fixedOffset = null, uint alignment = DeviceMemory.PageSize, bool pin = false,
+        long size = 0)
     {
         if (alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment < DeviceMemory.PageSize)
         {
@@ -80,6 +83,11 @@ public sealed unsafe class Ggtt
                     throw DriverException.Inval($"{bo} is already bound at 0x{existing.Offset:x}");
                 }
 
+                if (existing.Size < size)
+                {
+                    throw DriverException.Inval($"{bo} is bound with {existing.Size} bytes, not {size}");
+                }
+
                 if (pin)
                 {
                     Interlocked.Increment(ref existing.PinCount);
@@ -87,8 +95,9 @@ public sealed unsafe class Ggtt
 
                 return existing;
             }
-            uint offset = fixedOffset is { } fixedAt ? CheckFixed(fixedAt, bo.Size) : FindFree(bo.Size, alignment);
-            var node = new GgttNode(bo, offset, bo.Size);
+            long nodeSize = Math.Max(bo.Size, size);
+            uint offset = fixedOffset is { } fixedAt ? CheckFixed(fixedAt, nodeSize) : FindFree(nodeSize, alignment);
+            var node = new GgttNode(bo, offset, nodeSize);
             int index = _nodes.FindIndex(n => n.Offset > offset);
             _nodes.Insert(index < 0 ? _nodes.Count : index, node);
             WritePtes(node);

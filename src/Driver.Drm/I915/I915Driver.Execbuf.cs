@@ -623,6 +623,7 @@ public sealed partial class I915Driver
             objects[i] = new ExecObject(i, o.Handle, o.RelocationCount, o.RelocsPtr, o.Alignment, NonCanonical(o.Offset), o.Flags)
             {
                 Object = bo,
+                PadToSize = (o.Flags & ObjPadToSizeFlag) != 0 ? list.U64(at + ObjPadToSize) : 0,
             };
         }
 
@@ -649,9 +650,9 @@ public sealed partial class I915Driver
         foreach (ExecObject o in objects.Where(o => (o.Flags & ObjPinned) != 0))
         {
             BufferObject bo = o.Object!;
-            ulong size = (ulong)bo.Size;
+            ulong size = NodeSize(o);
             // Offset 0 included: under full ppGTT the user owns the whole range (i915_vma_insert, PIN_OFFSET_FIXED).
-            if (o.Offset + size > (ulong)ggtt.Size
+            if (size > (ulong)ggtt.Size || o.Offset + size > (ulong)ggtt.Size
                 || (o.Alignment != 0 && (o.Offset & (o.Alignment - 1)) != 0))
             {
                 return -Errno.EINVAL;
@@ -659,7 +660,7 @@ public sealed partial class I915Driver
 
             // i915_vma_unbind of a misplaced binding: refused (-EAGAIN, drmIoctl retries) while another execbuf
             // still holds it pinned.
-            if (bo.Binding is { } b && b.Offset != o.Offset)
+            if (bo.Binding is { } b && (b.Offset != o.Offset || (ulong)b.Size < size))
             {
                 if (!UnbindWhenIdle(ggtt, bo))
                 {
@@ -680,7 +681,7 @@ public sealed partial class I915Driver
             {
                 // Bound where asked now (or already): pinned in the same step, or -ENOSPC when another execbuf
                 // bound something in the range since the eviction; -EINVAL when it moved the object meanwhile.
-                pins.Add(ggtt.Insert(bo, (uint)o.Offset, pin: true));
+                pins.Add(ggtt.Insert(bo, (uint)o.Offset, pin: true, size: (long)size));
             }
             catch (DriverException e)
             {
@@ -693,8 +694,15 @@ public sealed partial class I915Driver
             try
             {
                 uint alignment = (uint)Math.Clamp(o.Alignment, DeviceMemory.PageSize, 1UL << 31);
-                // eb_vma_misplaced: bound off the asked alignment, it is unbound (once idle) and placed again.
-                if (o.Object!.Binding is { } b && (b.Offset & (alignment - 1)) != 0)
+                ulong size = NodeSize(o);
+                if (size > (ulong)ggtt.Size)
+                {
+                    return -Errno.ENOSPC;
+                }
+
+                // eb_vma_misplaced: bound off the asked alignment, or smaller than the pad asked now, it is unbound
+                // (once idle) and placed again.
+                if (o.Object!.Binding is { } b && ((b.Offset & (alignment - 1)) != 0 || (ulong)b.Size < size))
                 {
                     if (!UnbindWhenIdle(ggtt, o.Object))
                     {
@@ -702,7 +710,7 @@ public sealed partial class I915Driver
                     }
                 }
 
-                pins.Add(ggtt.Insert(o.Object, null, alignment, pin: true));
+                pins.Add(ggtt.Insert(o.Object, null, alignment, pin: true, size: (long)size));
             }
             catch (DriverException e)
             {
@@ -712,6 +720,12 @@ public sealed partial class I915Driver
 
         return 0;
     }
+
+    /// <summary>
+    /// The range an object's binding takes: the object, or pad_to_size when larger (i915_vma_insert:
+    /// size = max(size, vma->size); the padding maps nothing of the object).
+    /// </summary>
+    private static ulong NodeSize(ExecObject o) => Math.Max((ulong)o.Object!.Size, o.PadToSize);
 
     /// <summary>
     /// i915_gem_evict_for_node over [offset, +size): users' objects are unbound once idle; a pinned one (this
