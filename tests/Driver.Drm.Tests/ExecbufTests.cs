@@ -408,6 +408,33 @@ public class ExecbufTests
     }
 
     [Fact]
+    public void AnUnpinnedObjectGoesToItsPresumedOffsetWhenThatIsFree()
+    {
+        // eb_pin_vma: "Attempt to reuse the current location if available": an unbound object is first pinned at
+        // entry->offset (PIN_OFFSET_FIXED | PIN_NOEVICT), and only when that fails anywhere free; the offset stays
+        // as given (IGT gem_softpin@allocator-nopin). Something in the way is not evicted for it.
+        using var h = DrmHarness.Fast();
+        uint target = h.Create();
+        uint batch = BatchWithEnd(h);
+        ArgBuffer a = Execbuf(h, 0, 0, Object(target, 0, TargetAddress), Object(batch));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, a));
+        Assert.Equal(0, h.Dev.LookupObject(h.File.ClientId, (int)target, out BufferObject? bo));
+        Assert.Equal(TargetAddress, bo!.GgttOffset);
+        Assert.Equal((ulong)TargetAddress, h.Caller.U64(a.U64(BuffersPtr) + ObjOffset));
+
+        // The same address presumed for another object while the first is still there: placed elsewhere, the
+        // first left bound, the new offset written back.
+        Assert.Equal(0, h.Wait(target, Bound.LongNs));
+        uint second = h.Create();
+        ArgBuffer b = Execbuf(h, 0, 0, Object(second, 0, TargetAddress), Object(batch));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, b));
+        Assert.Equal(TargetAddress, bo.GgttOffset);
+        Assert.Equal(0, h.Dev.LookupObject(h.File.ClientId, (int)second, out BufferObject? secondBo));
+        Assert.NotEqual(TargetAddress, secondBo!.GgttOffset);
+        Assert.Equal((ulong)secondBo.GgttOffset, h.Caller.U64(b.U64(BuffersPtr) + ObjOffset));
+    }
+
+    [Fact]
     public void SoftpinOverAnotherObjectEvictsItWhenIdle()
     {
         // i915_gem_evict_for_node: an idle object of a user in the way is unbound; one of the same execbuf -ENOSPC.

@@ -710,6 +710,12 @@ public sealed partial class I915Driver
                     }
                 }
 
+                if (o.Object.Binding is null && TryPlaceAtPresumed(ggtt, o, alignment, size) is { } presumed)
+                {
+                    pins.Add(presumed);
+                    continue;
+                }
+
                 pins.Add(ggtt.Insert(o.Object, null, alignment, pin: true, size: (long)size));
             }
             catch (DriverException e)
@@ -719,6 +725,33 @@ public sealed partial class I915Driver
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// eb_pin_vma's "attempt to reuse the current location if available" for an unbound object: pinned at the offset
+    /// its entry gives (PIN_OFFSET_FIXED | PIN_NOEVICT: only where that range is free, in the address space and on the
+    /// asked alignment; nothing is evicted for it), else null and the caller picks any free range. Offset 0 counts as
+    /// no preference here (a deviation: i915 tries 0 as well, but this one shared range keeps page 0 for explicit
+    /// softpins, so a null address keeps faulting); a pad larger than the object is placed afresh, as i915 finds the
+    /// fixed pin misplaced (eb_vma_misplaced) and reserves it again.
+    /// </summary>
+    private static GgttNode? TryPlaceAtPresumed(Ggtt ggtt, ExecObject o, uint alignment, ulong size)
+    {
+        if (o.Offset == 0 || (o.Offset & (alignment - 1)) != 0 || size != (ulong)o.Object!.Size
+            || o.Offset + size > (ulong)ggtt.Size)
+        {
+            return null;
+        }
+
+        try
+        {
+            return ggtt.Insert(o.Object, (uint)o.Offset, pin: true);
+        }
+        catch (DriverException e) when (e.Errno is Errno.ENOSPC or Errno.EINVAL)
+        {
+            // In use (ENOSPC), or bound by another execbuf meanwhile (EINVAL): as i915, any free space instead.
+            return null;
+        }
     }
 
     /// <summary>
