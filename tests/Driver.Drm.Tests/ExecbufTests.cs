@@ -435,6 +435,33 @@ public class ExecbufTests
     }
 
     [Fact]
+    public void TheDriversStatusPagesLieOutsideTheUsersAddressSpace()
+    {
+        // Full ppGTT: the user's address space holds only the user's objects; the driver's own (the HWSP pages of
+        // intel_timeline) live in the GGTT. So every page of [0, GTT_SIZE) can be softpinned (IGT
+        // gem_softpin@safe-alignment pins at 0 and 0x1000), however many timelines the driver made, and GTT_SIZE
+        // (CONTEXT_GETPARAM) is where the range ends: the last page fits, the page past it is -EINVAL.
+        using var h = DrmHarness.Fast();
+        uint batch = BatchWithEnd(h);
+        for (int i = 0; i < 80; i++)
+        {
+            // A context's timeline takes its HWSP slot with its first request.
+            Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, h.CreateContext(), Object(batch))));
+        }
+
+        Assert.Equal(0, h.Wait(batch, Bound.LongNs));
+        Assert.True(h.Dev.Gt.StatusPages.Pages > 1);
+        Assert.Equal(0, ContextIoctlTests.GetParam(h, 0, ContextLayout.ParamGttSize, out ulong gttSize));
+        uint low = h.Create(64 * 4096);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Object(low, ObjPinned, 0), Object(batch))));
+        uint top = h.Create();
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2,
+            Execbuf(h, 0, 0, Object(top, ObjPinned, gttSize - 4096), Object(batch))));
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2,
+            Execbuf(h, 0, 0, Object(top, ObjPinned, gttSize), Object(batch))));
+    }
+
+    [Fact]
     public void SoftpinOverAnotherObjectEvictsItWhenIdle()
     {
         // i915_gem_evict_for_node: an idle object of a user in the way is unbound; one of the same execbuf -ENOSPC.

@@ -652,7 +652,7 @@ public sealed partial class I915Driver
             BufferObject bo = o.Object!;
             ulong size = NodeSize(o);
             // Offset 0 included: under full ppGTT the user owns the whole range (i915_vma_insert, PIN_OFFSET_FIXED).
-            if (size > (ulong)ggtt.Size || o.Offset + size > (ulong)ggtt.Size
+            if (size > (ulong)ggtt.UserSize || o.Offset + size > (ulong)ggtt.UserSize
                 || (o.Alignment != 0 && (o.Offset & (o.Alignment - 1)) != 0))
             {
                 return -Errno.EINVAL;
@@ -695,7 +695,7 @@ public sealed partial class I915Driver
             {
                 uint alignment = (uint)Math.Clamp(o.Alignment, DeviceMemory.PageSize, 1UL << 31);
                 ulong size = NodeSize(o);
-                if (size > (ulong)ggtt.Size)
+                if (size > (ulong)ggtt.UserSize)
                 {
                     return -Errno.ENOSPC;
                 }
@@ -738,7 +738,7 @@ public sealed partial class I915Driver
     private static GgttNode? TryPlaceAtPresumed(Ggtt ggtt, ExecObject o, uint alignment, ulong size)
     {
         if (o.Offset == 0 || (o.Offset & (alignment - 1)) != 0 || size != (ulong)o.Object!.Size
-            || o.Offset + size > (ulong)ggtt.Size)
+            || o.Offset + size > (ulong)ggtt.UserSize)
         {
             return null;
         }

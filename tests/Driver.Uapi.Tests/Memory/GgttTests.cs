@@ -92,6 +92,27 @@ public class GgttTests
         Assert.False(ggtt.TryRead(8, out _));
     }
 
+    [Fact]
+    public void KernelObjectsGoAboveTheUsersRangeWhileItHasRoom()
+    {
+        // The driver's objects live in the GGTT, never in a user's full ppGTT: above UserSize, users' below it.
+        var ggtt = new Ggtt(1 << 20, 2 * 4096);
+        Assert.Equal((1 << 20) + 2 * 4096, ggtt.Size);
+        Assert.Equal(1 << 20, ggtt.UserSize);
+        GgttNode[] kernel = [ggtt.Insert(new BufferObject(s_memory, 4096, BoFlags.Kernel)),
+            ggtt.Insert(new BufferObject(s_memory, 4096, BoFlags.Kernel))];
+        Assert.All(kernel, n => Assert.True(n.Offset >= ggtt.UserSize));
+        GgttNode user = ggtt.Insert(Bo(4096));
+        Assert.True(user.Offset >= 4096 && user.End <= ggtt.UserSize);
+        // Full, a third one goes among the users' objects rather than fail.
+        GgttNode third = ggtt.Insert(new BufferObject(s_memory, 4096, BoFlags.Kernel));
+        Assert.True(third.End <= ggtt.UserSize);
+        // And users' objects never spill into the driver's range.
+        var big = new Ggtt(8 * 4096, 4 * 4096);
+        big.Insert(Bo(7 * 4096));
+        Assert.Equal(Errno.ENOSPC, Assert.Throws<DriverException>(() => big.Insert(Bo(4096))).Errno);
+    }
+
     [Theory]
     [InlineData(0x40004u)]   // misaligned
     [InlineData(0x40800u)]   // misaligned
