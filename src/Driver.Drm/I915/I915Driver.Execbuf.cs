@@ -763,11 +763,13 @@ public sealed partial class I915Driver
     /// <summary>
     /// i915_gem_evict_for_node over [offset, +size): users' objects are unbound once idle; a pinned one (this
     /// execbuf's, or one that another execbuf in flight placed and has not yet submitted) and the driver's own are
-    /// -ENOSPC. The pin is checked again under the GGTT mutex at the unbind, after the wait.
+    /// -ENOSPC. The pin is checked again under the GGTT mutex at the unbind, after the wait. Every object that is not
+    /// the driver's is a user's, whether a handle still names it or its last one is being closed (i915 frees the vma
+    /// only with the object): deciding that by the handle tables left a closing object, between its handle's removal
+    /// and its release, in nobody's hands and so unevictable.
     /// </summary>
     private int EvictRange(Ggtt ggtt, uint offset, ulong size)
     {
-        HashSet<BufferObject>? owned = null;
         for (ulong at = offset; at < offset + size;)
         {
             if (ggtt.NodeAt((uint)at) is not { } node)
@@ -776,9 +778,8 @@ public sealed partial class I915Driver
                 continue;
             }
 
-            owned ??= Device.Clients.SelectMany(cl => cl.Objects).ToHashSet();
-            // A closed object not yet released (its work or a process's mapping still holds it) is a user's too.
-            if (node.IsPinned || (!owned.Contains(node.Object) && !Device.IsClosing(node.Object)))
+            // The driver's own objects are pinned for good in i915 (and lie above the users' range here anyway).
+            if (node.IsPinned || (node.Object.Flags & BoFlags.Kernel) != 0)
             {
                 return -Errno.ENOSPC;
             }
