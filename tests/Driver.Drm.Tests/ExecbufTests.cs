@@ -462,6 +462,42 @@ public class ExecbufTests
     }
 
     [Fact]
+    public void ABatchPreemptedAtAddressZeroResumesThereNotAtItsStart()
+    {
+        // A preempted context resumes from its saved RING_HEAD (the instruction it yielded at), whatever that address
+        // is: with softpin at 0, a second-level batch at 0 that yields at its first instruction (the semaphore-wait
+        // interrupt) must resume at 0, not re-run its first level from the start.
+        using var h = DrmHarness.WithoutHeartbeat();
+        uint data = h.Create();
+        uint atZero = BatchWithEnd(h, [.. Mi.SemaphoreWait(TargetAddress, CompareOp.Equal, 1), .. Mi.StoreDword(TargetAddress + 8, 0xd0e)]);
+        // First level: passes the gate (0 at the start), marks that it did, and jumps to 0.
+        uint first = h.Create();
+        h.Write(first, 0, [.. Mi.SemaphoreWait(TargetAddress + 4, CompareOp.Equal, 0), .. Mi.StoreDword(TargetAddress + 12, 1),
+            .. Mi.BatchBufferStart64(0)]);
+        ArgBuffer a = Execbuf(h, FenceOut, h.CreateContext(),
+            Object(data, ObjPinned | ObjWrite, TargetAddress), Object(atZero, ObjPinned, 0), Object(first));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
+        DmaFence spinning = h.Fence((int)(a.U64(Rsvd2) >> 32));
+        Assert.Equal(0, h.Dev.LookupObject(h.File.ClientId, (int)data, out BufferObject? bo));
+        Assert.True(Poll.TryUntil(() => bo!.ReadDword(12) == 1, Bound.Long), "the first level never ran");
+
+        // Closes the gate behind it, then makes it yield at 0 to another context's request.
+        h.CpuWrite(data, 4, 1);
+        uint nop = BatchWithEnd(h);
+        ArgBuffer other = Execbuf(h, FenceOut, h.CreateContext(), Object(nop));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, other));
+        Assert.True(h.Fence((int)(other.U64(Rsvd2) >> 32)).Wait(Bound.Long), "the other context never ran");
+
+        h.CpuWrite(data, 0, 1);
+        bool done = spinning.Wait(Bound.Long);
+        h.CpuWrite(data, 4, 0);
+        Assert.True(spinning.Wait(Bound.Long));
+        Assert.True(done, "resumed at the first level, which waits on the closed gate");
+        Assert.Equal(0, spinning.Error);
+        Assert.Equal(0xd0eu, bo!.ReadDword(8));
+    }
+
+    [Fact]
     public void SoftpinOverAnotherObjectEvictsItWhenIdle()
     {
         // i915_gem_evict_for_node: an idle object of a user in the way is unbound; one of the same execbuf -ENOSPC.
