@@ -86,11 +86,15 @@ public sealed partial class GpuDevice
                 return -Errno.EINVAL;
             }
 
+            CloseBeforeRelease?.Invoke(bo);
             ReleaseWhenUnheld(bo);
             return 0;
         }
         catch (DriverException e) { return -e.Errno; }
     }
+
+    /// <summary>Test hook: runs in <see cref="CloseBuffer"/> once the handle is gone, before the release starts.</summary>
+    internal Action<BufferObject>? CloseBeforeRelease { get; set; }
 
     /// <summary>
     /// An object's last handle is gone: released once no execbuf still holds it from its lookup
@@ -121,7 +125,6 @@ public sealed partial class GpuDevice
     /// <summary>Releases an object whose handle is gone: now if idle, else when its last fence signals.</summary>
     private void ReleaseWhenIdle(BufferObject bo)
     {
-        _closing.TryAdd(bo, 0);
         // Every fence counts here, BOOKKEEP included: the pages must outlive all work that may touch them.
         DmaFence? last = bo.Resv.GetSingleton(DmaResvUsage.Bookkeep);
         // AddCallback refuses a fence that has signalled, even one that signalled after a check made here: then
@@ -204,21 +207,6 @@ public sealed partial class GpuDevice
         }
     }
 
-    /// <summary>
-    /// User objects whose last handle is closed and whose release still waits: for their work to end (released from
-    /// a worker once the last fence signals), or for the last process mapping them to unmap (which the shim reports
-    /// asynchronously, when the mapping's token closes). Removed as they are released.
-    /// </summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<BufferObject, byte> _closing =
-        new(ReferenceEqualityComparer.Instance);
-
-    /// <summary>
-    /// Whether <paramref name="bo"/> is a user's object whose handles are all closed but which is not released yet
-    /// (<see cref="_closing"/>): still a user object, not the driver's own, so softpin may evict it from the range it
-    /// wants (i915_gem_evict_for_node unbinds any vma that is not pinned, waiting for it when busy).
-    /// </summary>
-    public bool IsClosing(BufferObject bo) => _closing.ContainsKey(bo);
-
     private void Release(BufferObject bo)
     {
         // A process still maps the object: it is released when the last mapping goes (DropPageHold).
@@ -248,8 +236,6 @@ public sealed partial class GpuDevice
         {
             bo.Free();
         }
-
-        _closing.TryRemove(bo, out _);
     }
 
     /// <summary>

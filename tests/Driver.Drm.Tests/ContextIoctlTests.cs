@@ -63,7 +63,7 @@ public class ContextIoctlTests
         return h.Ioctl(Requests.ContextSetParam, a);
     }
 
-    private static int GetParam(DrmHarness h, uint ctx, ulong param, out ulong value, uint size = 0, ulong pointer = 0)
+    internal static int GetParam(DrmHarness h, uint ctx, ulong param, out ulong value, uint size = 0, ulong pointer = 0)
     {
         ArgBuffer a = DrmHarness.Arg(ParamSize);
         a.SetU32(ParamCtx, ctx);
@@ -255,7 +255,7 @@ public class ContextIoctlTests
         // i915_gem_context_getparam_ioctl: GTT_SIZE is the address space, flags 0/1, priority as set.
         using var h = DrmHarness.Fast();
         Assert.Equal(0, GetParam(h, 0, ParamGttSize, out ulong v));
-        Assert.Equal((ulong)h.Dev.Gt.Ggtt.Size, v);
+        Assert.Equal((ulong)h.Dev.Gt.Ggtt.UserSize, v);
         Assert.Equal(0, SetParam(h, 0, ParamNoErrorCapture, 1));
         Assert.Equal(0, GetParam(h, 0, ParamNoErrorCapture, out v));
         Assert.Equal(1ul, v);

@@ -125,6 +125,38 @@ public class ExecPinTests
     }
 
     [Fact]
+    public void SoftpinOverAnObjectWhoseLastHandleIsBeingClosed_EvictsIt()
+    {
+        // i915_gem_evict_for_node unbinds any vma in the range that is not pinned; an object whose handle was just
+        // closed is still a user's object until it is freed (IGT gem_softpin@allocator-fork: a child softpins where
+        // another child's object was, while that one closes it). Only the driver's own objects and pinned ones are
+        // -ENOSPC.
+        using var h = DrmHarness.Fast();
+        DrmFile other = h.Driver.Open(7);
+        uint gate = h.Create();
+        uint batch = h.Create();
+        h.Write(batch, 0, [Mi.BatchBufferEnd]);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Object(gate, ObjPinned, TargetAddress), Object(batch))));
+        Assert.Equal(0, h.Wait(batch, Bound.LongNs));
+
+        uint theirs = CreateOn(h, other);
+        uint theirBatch = CreateOn(h, other);
+        Assert.Equal(0, h.Ioctl(other, Requests.GemPwrite, Pwrite(h, theirBatch, Mi.BatchBufferEnd)));
+        int during = int.MinValue;
+        h.Dev.CloseBeforeRelease = _ =>
+        {
+            h.Dev.CloseBeforeRelease = null;
+            during = h.Ioctl(other, Requests.Execbuffer2, Execbuf(h, 0, 0, Object(theirs, ObjPinned, TargetAddress), Object(theirBatch)));
+        };
+
+        ArgBuffer close = DrmHarness.Arg(DrmCoreLayout.GemCloseSize);
+        close.SetU32(0, gate);
+        Assert.Equal(0, h.Ioctl(Requests.GemClose, close));
+        Assert.Equal(0, during);
+        Assert.Equal(TargetAddress, Bo(h, other, theirs).GgttOffset);
+    }
+
+    [Fact]
     public void SoftpinEviction_WaitsForWorkSubmittedOnTheVictimWhileItWaited()
     {
         // __i915_vma_unbind: once the vma is found unpinned, i915_vma_sync waits (under vm->mutex, which every new

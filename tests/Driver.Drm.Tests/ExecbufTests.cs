@@ -1,6 +1,7 @@
 using Driver.Core.Errors;
 using Driver.Core.Fences;
 using Driver.Core.Hw;
+using Driver.Core.Memory;
 using Driver.Core.Requests;
 using Driver.Drm.I915;
 using Driver.Drm.I915.Layout;
@@ -340,6 +341,160 @@ public class ExecbufTests
             Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
             Assert.Equal(engine, Assert.IsType<Request>(h.Fence((int)(a.U64(Rsvd2) >> 32))).Engine);
         }
+    }
+
+    [Fact]
+    public void SoftpinAtAddressZeroWorksUnderFullPpgtt()
+    {
+        // Full ppGTT (HAS_ALIASING_PPGTT 2): the user's address space starts at 0, and eb_reserve_vma pins a
+        // softpinned object with PIN_OFFSET_FIXED | entry->offset, which i915_vma_insert accepts at 0 (only the
+        // GGTT keeps pages for itself). Both a written object and the batch itself may live at 0.
+        using var h = DrmHarness.Fast();
+        uint target = h.Create();
+        uint batch = BatchWithEnd(h, Mi.StoreDword(8, 0xdeadbeef));
+        ArgBuffer a = Execbuf(h, 0, 0, Object(target, ObjPinned | ObjWrite, 0), Object(batch));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, a));
+        Assert.Equal(0, h.Wait(target, Bound.LongNs));
+        Assert.Equal(new uint[] { 0, 0, 0xdeadbeef }, h.Read(target, 0, 3));
+        Assert.Equal(0UL, h.Caller.U64(a.U64(BuffersPtr) + ObjOffset));
+
+        // The batch at 0 (the target moved away once idle): the command streamer fetches from address 0.
+        uint second = BatchWithEnd(h, Mi.StoreDword(TargetAddress + 12, 0xc0ffee));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2,
+            Execbuf(h, 0, 0, Object(target, ObjPinned | ObjWrite, TargetAddress), Object(second, ObjPinned, 0))));
+        Assert.Equal(0, h.Wait(target, Bound.LongNs));
+        Assert.Equal(new uint[] { 0, 0, 0xdeadbeef, 0xc0ffee }, h.Read(target, 0, 4));
+    }
+
+    [Fact]
+    public void PadToSizeReservesTheAddressRangeBeyondTheObject()
+    {
+        // EXEC_OBJECT_PAD_TO_SIZE: eb_reserve_vma pins with entry->pad_to_size, i915_vma_insert makes the node at
+        // least that large, so another object softpinned inside the padding is -ENOSPC (IGT gem_softpin@full);
+        // eb_vma_misplaced rebinds a binding smaller than the pad asked now.
+        using var h = DrmHarness.Fast();
+        const ulong Pad = 4 * 4096;
+        uint padded = BatchWithEnd(h);
+        uint other = BatchWithEnd(h);
+        byte[] PaddedAt(ulong offset)
+        {
+            var o = new ArgBuffer(Object(padded, ObjPinned | ObjPadToSizeFlag, offset));
+            o.SetU64(ObjPadToSize, Pad);
+            return o.Data;
+        }
+
+        GgttNode BindingOf(uint handle)
+        {
+            Assert.Equal(0, h.Dev.LookupObject(h.File.ClientId, (int)handle, out BufferObject? bo));
+            return bo!.Binding!;
+        }
+
+        Assert.Equal(-Errno.ENOSPC, h.Ioctl(Requests.Execbuffer2,
+            Execbuf(h, 0, 0, PaddedAt(TargetAddress), Object(other, ObjPinned, TargetAddress + Pad - 4096))));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2,
+            Execbuf(h, 0, 0, PaddedAt(TargetAddress), Object(other, ObjPinned, TargetAddress + Pad))));
+        Assert.Equal((long)Pad, BindingOf(padded).Size);
+
+        // Bound without padding first, then asked for it where it already is: rebound with the padded size.
+        Assert.Equal(0, h.Wait(padded, Bound.LongNs));
+        uint plain = BatchWithEnd(h);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Object(plain, ObjPinned, 0x1800_0000))));
+        Assert.Equal(0, h.Wait(plain, Bound.LongNs));
+        var again = new ArgBuffer(Object(plain, ObjPinned | ObjPadToSizeFlag, 0x1800_0000));
+        again.SetU64(ObjPadToSize, Pad);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, again.Data)));
+        Assert.Equal(0x1800_0000u, BindingOf(plain).Offset);
+        Assert.Equal((long)Pad, BindingOf(plain).Size);
+    }
+
+    [Fact]
+    public void AnUnpinnedObjectGoesToItsPresumedOffsetWhenThatIsFree()
+    {
+        // eb_pin_vma: "Attempt to reuse the current location if available": an unbound object is first pinned at
+        // entry->offset (PIN_OFFSET_FIXED | PIN_NOEVICT), and only when that fails anywhere free; the offset stays
+        // as given (IGT gem_softpin@allocator-nopin). Something in the way is not evicted for it.
+        using var h = DrmHarness.Fast();
+        uint target = h.Create();
+        uint batch = BatchWithEnd(h);
+        ArgBuffer a = Execbuf(h, 0, 0, Object(target, 0, TargetAddress), Object(batch));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, a));
+        Assert.Equal(0, h.Dev.LookupObject(h.File.ClientId, (int)target, out BufferObject? bo));
+        Assert.Equal(TargetAddress, bo!.GgttOffset);
+        Assert.Equal((ulong)TargetAddress, h.Caller.U64(a.U64(BuffersPtr) + ObjOffset));
+
+        // The same address presumed for another object while the first is still there: placed elsewhere, the
+        // first left bound, the new offset written back.
+        Assert.Equal(0, h.Wait(target, Bound.LongNs));
+        uint second = h.Create();
+        ArgBuffer b = Execbuf(h, 0, 0, Object(second, 0, TargetAddress), Object(batch));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, b));
+        Assert.Equal(TargetAddress, bo.GgttOffset);
+        Assert.Equal(0, h.Dev.LookupObject(h.File.ClientId, (int)second, out BufferObject? secondBo));
+        Assert.NotEqual(TargetAddress, secondBo!.GgttOffset);
+        Assert.Equal((ulong)secondBo.GgttOffset, h.Caller.U64(b.U64(BuffersPtr) + ObjOffset));
+    }
+
+    [Fact]
+    public void TheDriversStatusPagesLieOutsideTheUsersAddressSpace()
+    {
+        // Full ppGTT: the user's address space holds only the user's objects; the driver's own (the HWSP pages of
+        // intel_timeline) live in the GGTT. So every page of [0, GTT_SIZE) can be softpinned (IGT
+        // gem_softpin@safe-alignment pins at 0 and 0x1000), however many timelines the driver made, and GTT_SIZE
+        // (CONTEXT_GETPARAM) is where the range ends: the last page fits, the page past it is -EINVAL.
+        using var h = DrmHarness.Fast();
+        uint batch = BatchWithEnd(h);
+        for (int i = 0; i < 80; i++)
+        {
+            // A context's timeline takes its HWSP slot with its first request.
+            Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, h.CreateContext(), Object(batch))));
+        }
+
+        Assert.Equal(0, h.Wait(batch, Bound.LongNs));
+        Assert.True(h.Dev.Gt.StatusPages.Pages > 1);
+        Assert.Equal(0, ContextIoctlTests.GetParam(h, 0, ContextLayout.ParamGttSize, out ulong gttSize));
+        uint low = h.Create(64 * 4096);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Object(low, ObjPinned, 0), Object(batch))));
+        uint top = h.Create();
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2,
+            Execbuf(h, 0, 0, Object(top, ObjPinned, gttSize - 4096), Object(batch))));
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2,
+            Execbuf(h, 0, 0, Object(top, ObjPinned, gttSize), Object(batch))));
+    }
+
+    [Fact]
+    public void ABatchPreemptedAtAddressZeroResumesThereNotAtItsStart()
+    {
+        // A preempted context resumes from its saved RING_HEAD (the instruction it yielded at), whatever that address
+        // is: with softpin at 0, a second-level batch at 0 that yields at its first instruction (the semaphore-wait
+        // interrupt) must resume at 0, not re-run its first level from the start.
+        using var h = DrmHarness.WithoutHeartbeat();
+        uint data = h.Create();
+        uint atZero = BatchWithEnd(h, [.. Mi.SemaphoreWait(TargetAddress, CompareOp.Equal, 1), .. Mi.StoreDword(TargetAddress + 8, 0xd0e)]);
+        // First level: passes the gate (0 at the start), marks that it did, and jumps to 0.
+        uint first = h.Create();
+        h.Write(first, 0, [.. Mi.SemaphoreWait(TargetAddress + 4, CompareOp.Equal, 0), .. Mi.StoreDword(TargetAddress + 12, 1),
+            .. Mi.BatchBufferStart64(0)]);
+        ArgBuffer a = Execbuf(h, FenceOut, h.CreateContext(),
+            Object(data, ObjPinned | ObjWrite, TargetAddress), Object(atZero, ObjPinned, 0), Object(first));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, a));
+        DmaFence spinning = h.Fence((int)(a.U64(Rsvd2) >> 32));
+        Assert.Equal(0, h.Dev.LookupObject(h.File.ClientId, (int)data, out BufferObject? bo));
+        Assert.True(Poll.TryUntil(() => bo!.ReadDword(12) == 1, Bound.Long), "the first level never ran");
+
+        // Closes the gate behind it, then makes it yield at 0 to another context's request.
+        h.CpuWrite(data, 4, 1);
+        uint nop = BatchWithEnd(h);
+        ArgBuffer other = Execbuf(h, FenceOut, h.CreateContext(), Object(nop));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2Wr, other));
+        Assert.True(h.Fence((int)(other.U64(Rsvd2) >> 32)).Wait(Bound.Long), "the other context never ran");
+
+        h.CpuWrite(data, 0, 1);
+        bool done = spinning.Wait(Bound.Long);
+        h.CpuWrite(data, 4, 0);
+        Assert.True(spinning.Wait(Bound.Long));
+        Assert.True(done, "resumed at the first level, which waits on the closed gate");
+        Assert.Equal(0, spinning.Error);
+        Assert.Equal(0xd0eu, bo!.ReadDword(8));
     }
 
     [Fact]

@@ -327,7 +327,7 @@ public class GemIoctlTests
         Assert.Equal(0, h.Ioctl(Requests.GemThrottle, DrmHarness.Arg(0)));
         ArgBuffer ap = DrmHarness.Arg(GemLayout.ApertureSize);
         Assert.Equal(0, h.Ioctl(Requests.GemGetAperture, ap));
-        Assert.Equal((ulong)h.Dev.Gt.Ggtt.Size, ap.U64(0));
+        Assert.Equal((ulong)h.Dev.Gt.Ggtt.UserSize, ap.U64(0));
         uint bo = h.Create();
         ArgBuffer m = DrmHarness.Arg(GemLayout.MadviseSize);
         m.SetU32(0, bo);

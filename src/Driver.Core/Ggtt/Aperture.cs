@@ -101,9 +101,9 @@ public sealed unsafe class Aperture
     private nint Translate(GgttNode node, uint address)
     {
         uint inNode = address - node.Offset;
-        if (inNode < (ulong)node.Size)
+        if (inNode < (ulong)node.Object.Size)
         {
-            // The object's current pages; the list is immutable and the node keeps the object alive.
+            // The object's current pages (not the node's padding past them: EXEC_OBJECT_PAD_TO_SIZE); the list is immutable and the node keeps the object alive.
             PageList pages = node.Object.Pages;
             nint page = (nint)pages.PageAddress((int)(inNode >> 12));
             GC.KeepAlive(pages);

@@ -8,10 +8,14 @@ namespace Driver.Core.Memory;
 
 /// <summary>
 /// The global GTT: a 32-bit GPU address space whose page table entries point at device-memory pages. Engines fetch
-/// batches and store dwords through it; an address with no PTE faults. The first page is never handed out, so a
-/// null address always faults. A PTE is the raw address of a page in a <see cref="PageArena"/>: one load and one
-/// dereference per access. On gen6+ the PTEs live in memory a GPU reset does not touch: a full reset leaves
-/// them as they were (what it loses is engine state and the fence registers).
+/// batches and store dwords through it; an address with no PTE faults. The driver's own placements never use the
+/// first page, so a null address faults unless a user asked for an object there: this one range stands in for each
+/// context's full ppGTT as well, where a softpin may take offset 0 (i915_vma_insert with PIN_OFFSET_FIXED checks only
+/// alignment and the range; the guard and scratch pages are the GGTT's own). The driver's own objects get a range
+/// above the users' (<see cref="UserSize"/>), as they would be in the GGTT and not in a ppGTT. A PTE is the raw
+/// address of a page in a <see cref="PageArena"/>: one load and one dereference per access. On gen6+ the PTEs live
+/// in memory a GPU reset does not touch: a full reset leaves them as they were (what it loses is engine state and
+/// the fence registers).
 /// </summary>
 public sealed unsafe class Ggtt
 {
@@ -37,20 +41,37 @@ public sealed unsafe class Ggtt
     /// <summary>Serialises bind/unbind/restore (the kernel's vm->mutex). Never taken by engines.</summary>
     private readonly DriverMutex _mutex = new("ggtt->vm.mutex");
 
-    /// <summary>Creates an address space of <paramref name="sizeBytes"/> (page multiple, at most 4 GiB).</summary>
-    public Ggtt(long sizeBytes)
+    /// <summary>
+    /// Creates an address space whose users see <paramref name="sizeBytes"/> (page multiple, at most 4 GiB), with
+    /// <paramref name="kernelBytes"/> above it for the driver's own objects (taken from the top of the users' range
+    /// where the two would pass 4 GiB).
+    /// </summary>
+    public Ggtt(long sizeBytes, long kernelBytes = 0)
     {
         if (sizeBytes < 2 * DeviceMemory.PageSize || sizeBytes > 1L << 32 || sizeBytes % DeviceMemory.PageSize != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(sizeBytes), "GGTT size is a page multiple between 8 KiB and 4 GiB");
         }
 
-        Size = sizeBytes;
-        _ptes = new nint[sizeBytes >> PageShift];
+        if (kernelBytes < 0 || kernelBytes % DeviceMemory.PageSize != 0 || kernelBytes > sizeBytes / 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(kernelBytes), "the kernel's range is a page multiple of at most half the GGTT");
+        }
+
+        Size = Math.Min(sizeBytes + kernelBytes, 1L << 32);
+        UserSize = Size - kernelBytes;
+        _ptes = new nint[Size >> PageShift];
     }
 
-    /// <summary>Size of the address space in bytes.</summary>
+    /// <summary>Size of the address space in bytes, the driver's range included.</summary>
     public long Size { get; }
+
+    /// <summary>
+    /// Where the users' range [0, UserSize) ends: what CONTEXT_GETPARAM GTT_SIZE reports and execbuf places and
+    /// softpins within. The driver's own objects (<see cref="BoFlags.Kernel"/>) go above it, as i915's live in the
+    /// GGTT and never in a context's full ppGTT, so a softpin never finds one in its way.
+    /// </summary>
+    public long UserSize { get; }
 
     /// <summary>Number of bound nodes.</summary>
     public int NodeCount { get { using (_mutex.Acquire()) { return _nodes.Count; } } }
@@ -60,9 +81,12 @@ public sealed unsafe class Ggtt
     /// EINVAL / ENOSPC), otherwise at the lowest free range aligned to <paramref name="alignment"/>. Binding an already
     /// bound object returns its node (EINVAL if a different fixed offset is asked for). With <paramref name="pin"/>
     /// the node's pin count is taken in the same critical section (i915_vma_pin): no eviction can unbind it between
-    /// the insertion and the pin; the caller drops it with <see cref="Unpin"/>.
+    /// the insertion and the pin; the caller drops it with <see cref="Unpin"/>. A <paramref name="size"/> larger than
+    /// the object pads the node (EXEC_OBJECT_PAD_TO_SIZE: the range is reserved, the padding maps nothing); an
+    /// existing binding smaller than that is EINVAL (the caller unbinds a misplaced binding first).
     /// </summary>
-    public GgttNode Insert(BufferObject bo, uint? fixedOffset = null, uint alignment = DeviceMemory.PageSize, bool pin = false)
+    public GgttNode Insert(BufferObject bo, uint? fixedOffset = null, uint alignment = DeviceMemory.PageSize, bool pin = false,
+        long size = 0)
     {
         if (alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment < DeviceMemory.PageSize)
         {
@@ -78,6 +102,11 @@ public sealed unsafe class Ggtt
                     throw DriverException.Inval($"{bo} is already bound at 0x{existing.Offset:x}");
                 }
 
+                if (existing.Size < size)
+                {
+                    throw DriverException.Inval($"{bo} is bound with {existing.Size} bytes, not {size}");
+                }
+
                 if (pin)
                 {
                     Interlocked.Increment(ref existing.PinCount);
@@ -85,8 +114,9 @@ public sealed unsafe class Ggtt
 
                 return existing;
             }
-            uint offset = fixedOffset is { } fixedAt ? CheckFixed(fixedAt, bo.Size) : FindFree(bo.Size, alignment);
-            var node = new GgttNode(bo, offset, bo.Size);
+            long nodeSize = Math.Max(bo.Size, size);
+            uint offset = fixedOffset is { } fixedAt ? CheckFixed(fixedAt, nodeSize) : FindFree(bo, nodeSize, alignment);
+            var node = new GgttNode(bo, offset, nodeSize);
             int index = _nodes.FindIndex(n => n.Offset > offset);
             _nodes.Insert(index < 0 ? _nodes.Count : index, node);
             WritePtes(node);
@@ -327,11 +357,6 @@ public sealed unsafe class Ggtt
             throw DriverException.Inval($"offset 0x{offset:x} is not page aligned");
         }
 
-        if (offset < DeviceMemory.PageSize)
-        {
-            throw DriverException.Inval("offset 0 (the guard page) cannot be bound");
-        }
-
         if (offset + size > Size)
         {
             throw DriverException.Inval($"range 0x{offset:x}+0x{size:x} exceeds the {Size}-byte GGTT");
@@ -348,11 +373,31 @@ public sealed unsafe class Ggtt
         return offset;
     }
 
-    private uint FindFree(long size, uint alignment)
+    private uint FindFree(BufferObject bo, long size, uint alignment)
     {
-        long candidate = Align(DeviceMemory.PageSize, alignment);
+        // The driver's own objects above the users' range while it has room, else among the users' objects.
+        if ((bo.Flags & BoFlags.Kernel) != 0 && FindFree(UserSize, Size, size, alignment) is { } kernel)
+        {
+            return kernel;
+        }
+
+        // Never page 0 for a placement the driver chooses: a jump or store to a null address keeps faulting, and a
+        // relocation's presumed offset 0 (userspace's "not known yet") never matches by accident.
+        return FindFree(DeviceMemory.PageSize, UserSize, size, alignment)
+            ?? throw new DriverException(Errno.ENOSPC, $"no room for {size} bytes in the GGTT");
+    }
+
+    /// <summary>The lowest free range of <paramref name="size"/> bytes in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    private uint? FindFree(long from, long to, long size, uint alignment)
+    {
+        long candidate = Align(from, alignment);
         foreach (GgttNode n in _nodes)
         {
+            if (n.End <= candidate)
+            {
+                continue;
+            }
+
             if (candidate + size <= n.Offset)
             {
                 break;
@@ -360,12 +405,8 @@ public sealed unsafe class Ggtt
 
             candidate = Math.Max(candidate, Align(n.End, alignment));
         }
-        if (candidate + size > Size)
-        {
-            throw new DriverException(Errno.ENOSPC, $"no room for {size} bytes in the GGTT");
-        }
 
-        return (uint)candidate;
+        return candidate + size <= to ? (uint)candidate : null;
     }
 
     private static long Align(long value, uint alignment) => (value + alignment - 1) & ~((long)alignment - 1);

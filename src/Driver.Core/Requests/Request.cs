@@ -165,6 +165,7 @@ public sealed class Request : DmaFence
         Started = false;
         Skip = false;
         ResumeAddress = 0;
+        HasResumeAddress = false;
         Guilty = false;
         SemaphoreYieldMark = 0;
         Replays = 0;
@@ -472,10 +473,16 @@ public sealed class Request : DmaFence
     public bool Skip { get; set; }
 
     /// <summary>
-    /// Where to resume the batch after a preemption (engine-owned; the context image's RING_HEAD); 0 = from
-    /// <see cref="BatchAddress"/>.
+    /// Where to resume the batch after a preemption (engine-owned; the context image's RING_HEAD), valid while
+    /// <see cref="HasResumeAddress"/>; otherwise the batch runs from <see cref="BatchAddress"/>.
     /// </summary>
     public uint ResumeAddress { get; set; }
+
+    /// <summary>
+    /// Whether <see cref="ResumeAddress"/> holds a resume point (engine-owned). A flag of its own, not address 0:
+    /// a batch softpinned at GPU address 0 may be preempted there.
+    /// </summary>
+    public bool HasResumeAddress { get; set; }
 
     /// <summary>
     /// Engine-owned: the engine's count of passed semaphores when this batch last gave its timeslice away at an

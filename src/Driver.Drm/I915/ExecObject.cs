@@ -17,6 +17,8 @@ public sealed class ExecObject(int index, uint handle, uint relocationCount, ulo
     public ulong Alignment { get; } = alignment;
     /// <summary>exec_object2.offset as given (the presumed or, with EXEC_OBJECT_PINNED, the wanted address), non-canonical.</summary>
     public ulong Offset { get; } = offset;
+    /// <summary>exec_object2.pad_to_size with EXEC_OBJECT_PAD_TO_SIZE, else 0 (eb_validate_vma clears it).</summary>
+    public ulong PadToSize { get; init; }
     /// <summary>exec_object2.flags; a relocation with a write domain adds EXEC_OBJECT_WRITE.</summary>
     public ulong Flags { get; set; } = flags;
     /// <summary>The object.</summary>

@@ -333,7 +333,7 @@ public sealed partial class I915Driver
         long value;
         if (param == ParamGttSize)
         {
-            value = Device.Gt.Ggtt.Size;
+            value = Device.Gt.Ggtt.UserSize;
         }
         else if (param == ParamNoErrorCapture)
         {

@@ -628,6 +628,7 @@ public sealed partial class I915Driver
             objects[i] = new ExecObject(i, o.Handle, o.RelocationCount, o.RelocsPtr, o.Alignment, NonCanonical(o.Offset), o.Flags)
             {
                 Object = bo,
+                PadToSize = (o.Flags & ObjPadToSizeFlag) != 0 ? list.U64(at + ObjPadToSize) : 0,
             };
         }
 
@@ -654,8 +655,9 @@ public sealed partial class I915Driver
         foreach (ExecObject o in objects.Where(o => (o.Flags & ObjPinned) != 0))
         {
             BufferObject bo = o.Object!;
-            ulong size = (ulong)bo.Size;
-            if (o.Offset < DeviceMemory.PageSize || o.Offset + size > (ulong)ggtt.Size
+            ulong size = NodeSize(o);
+            // Offset 0 included: under full ppGTT the user owns the whole range (i915_vma_insert, PIN_OFFSET_FIXED).
+            if (size > (ulong)ggtt.UserSize || o.Offset + size > (ulong)ggtt.UserSize
                 || (o.Alignment != 0 && (o.Offset & (o.Alignment - 1)) != 0))
             {
                 return -Errno.EINVAL;
@@ -663,7 +665,7 @@ public sealed partial class I915Driver
 
             // i915_vma_unbind of a misplaced binding: refused (-EAGAIN, drmIoctl retries) while another execbuf
             // still holds it pinned.
-            if (bo.Binding is { } b && b.Offset != o.Offset)
+            if (bo.Binding is { } b && (b.Offset != o.Offset || (ulong)b.Size < size))
             {
                 if (!UnbindWhenIdle(ggtt, bo))
                 {
@@ -684,7 +686,7 @@ public sealed partial class I915Driver
             {
                 // Bound where asked now (or already): pinned in the same step, or -ENOSPC when another execbuf
                 // bound something in the range since the eviction; -EINVAL when it moved the object meanwhile.
-                pins.Add(ggtt.Insert(bo, (uint)o.Offset, pin: true));
+                pins.Add(ggtt.Insert(bo, (uint)o.Offset, pin: true, size: (long)size));
             }
             catch (DriverException e)
             {
@@ -697,8 +699,15 @@ public sealed partial class I915Driver
             try
             {
                 uint alignment = (uint)Math.Clamp(o.Alignment, DeviceMemory.PageSize, 1UL << 31);
-                // eb_vma_misplaced: bound off the asked alignment, it is unbound (once idle) and placed again.
-                if (o.Object!.Binding is { } b && (b.Offset & (alignment - 1)) != 0)
+                ulong size = NodeSize(o);
+                if (size > (ulong)ggtt.UserSize)
+                {
+                    return -Errno.ENOSPC;
+                }
+
+                // eb_vma_misplaced: bound off the asked alignment, or smaller than the pad asked now, it is unbound
+                // (once idle) and placed again.
+                if (o.Object!.Binding is { } b && ((b.Offset & (alignment - 1)) != 0 || (ulong)b.Size < size))
                 {
                     if (!UnbindWhenIdle(ggtt, o.Object))
                     {
@@ -706,7 +715,13 @@ public sealed partial class I915Driver
                     }
                 }
 
-                pins.Add(ggtt.Insert(o.Object, null, alignment, pin: true));
+                if (o.Object.Binding is null && TryPlaceAtPresumed(ggtt, o, alignment, size) is { } presumed)
+                {
+                    pins.Add(presumed);
+                    continue;
+                }
+
+                pins.Add(ggtt.Insert(o.Object, null, alignment, pin: true, size: (long)size));
             }
             catch (DriverException e)
             {
@@ -718,13 +733,48 @@ public sealed partial class I915Driver
     }
 
     /// <summary>
+    /// eb_pin_vma's "attempt to reuse the current location if available" for an unbound object: pinned at the offset
+    /// its entry gives (PIN_OFFSET_FIXED | PIN_NOEVICT: only where that range is free, in the address space and on the
+    /// asked alignment; nothing is evicted for it), else null and the caller picks any free range. Offset 0 counts as
+    /// no preference here (a deviation: i915 tries 0 as well, but this one shared range keeps page 0 for explicit
+    /// softpins, so a null address keeps faulting); a pad larger than the object is placed afresh, as i915 finds the
+    /// fixed pin misplaced (eb_vma_misplaced) and reserves it again.
+    /// </summary>
+    private static GgttNode? TryPlaceAtPresumed(Ggtt ggtt, ExecObject o, uint alignment, ulong size)
+    {
+        if (o.Offset == 0 || (o.Offset & (alignment - 1)) != 0 || size != (ulong)o.Object!.Size
+            || o.Offset + size > (ulong)ggtt.UserSize)
+        {
+            return null;
+        }
+
+        try
+        {
+            return ggtt.Insert(o.Object, (uint)o.Offset, pin: true);
+        }
+        catch (DriverException e) when (e.Errno is Errno.ENOSPC or Errno.EINVAL)
+        {
+            // In use (ENOSPC), or bound by another execbuf meanwhile (EINVAL): as i915, any free space instead.
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The range an object's binding takes: the object, or pad_to_size when larger (i915_vma_insert:
+    /// size = max(size, vma->size); the padding maps nothing of the object).
+    /// </summary>
+    private static ulong NodeSize(ExecObject o) => Math.Max((ulong)o.Object!.Size, o.PadToSize);
+
+    /// <summary>
     /// i915_gem_evict_for_node over [offset, +size): users' objects are unbound once idle; a pinned one (this
     /// execbuf's, or one that another execbuf in flight placed and has not yet submitted) and the driver's own are
-    /// -ENOSPC. The pin is checked again under the GGTT mutex at the unbind, after the wait.
+    /// -ENOSPC. The pin is checked again under the GGTT mutex at the unbind, after the wait. Every object that is not
+    /// the driver's is a user's, whether a handle still names it or its last one is being closed (i915 frees the vma
+    /// only with the object): deciding that by the handle tables left a closing object, between its handle's removal
+    /// and its release, in nobody's hands and so unevictable.
     /// </summary>
     private int EvictRange(Ggtt ggtt, uint offset, ulong size)
     {
-        HashSet<BufferObject>? owned = null;
         for (ulong at = offset; at < offset + size;)
         {
             if (ggtt.NodeAt((uint)at) is not { } node)
@@ -733,9 +783,8 @@ public sealed partial class I915Driver
                 continue;
             }
 
-            owned ??= Device.Clients.SelectMany(cl => cl.Objects).ToHashSet();
-            // A closed object not yet released (its work or a process's mapping still holds it) is a user's too.
-            if (node.IsPinned || (!owned.Contains(node.Object) && !Device.IsClosing(node.Object)))
+            // The driver's own objects are pinned for good in i915 (and lie above the users' range here anyway).
+            if (node.IsPinned || (node.Object.Flags & BoFlags.Kernel) != 0)
             {
                 return -Errno.ENOSPC;
             }

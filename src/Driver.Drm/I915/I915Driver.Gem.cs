@@ -313,11 +313,11 @@ public sealed partial class I915Driver
         return ret;
     }
 
-    /// <summary>GET_APERTURE (i915_gem_get_aperture_ioctl): the GGTT's size; GpuSim pins nothing for itself.</summary>
+    /// <summary>GET_APERTURE (i915_gem_get_aperture_ioctl): the users' range of the GGTT (GTT_SIZE); GpuSim pins nothing for itself.</summary>
     private int GemGetAperture(IoctlCall c)
     {
-        c.Arg.SetU64(0, (ulong)Device.Gt.Ggtt.Size);
-        c.Arg.SetU64(8, (ulong)Device.Gt.Ggtt.Size);
+        c.Arg.SetU64(0, (ulong)Device.Gt.Ggtt.UserSize);
+        c.Arg.SetU64(8, (ulong)Device.Gt.Ggtt.UserSize);
         return 0;
     }
 

@@ -45,10 +45,11 @@ public sealed partial class CommandStreamer
     /// <summary>Runs <paramref name="rq"/>'s batch from its resume point until it ends, faults or is aborted by a reset.</summary>
     public ExecStatus Run(Request rq)
     {
-        uint ip = rq.ResumeAddress != 0 ? rq.ResumeAddress : rq.BatchAddress;
+        uint ip = rq.HasResumeAddress ? rq.ResumeAddress : rq.BatchAddress;
         // A batch preempted inside an MI_WORK resumes at that instruction with what was left of it.
         uint resumeWorkNs = rq.ResumeWorkNs;
         rq.ResumeAddress = 0;
+        rq.HasResumeAddress = false;
         rq.ResumeWorkNs = 0;
         int sinceSafePoint = 0;
         long spins = 0;
@@ -406,6 +407,7 @@ public sealed partial class CommandStreamer
     private static ExecStatus Preempted(Request rq, uint resumeAt, uint workNsLeft)
     {
         rq.ResumeAddress = resumeAt;
+        rq.HasResumeAddress = true;
         rq.ResumeWorkNs = workNsLeft;
         return ExecStatus.Preempted;
     }

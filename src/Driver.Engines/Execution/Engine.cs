@@ -366,6 +366,7 @@ public abstract class Engine : IStoppable, IDisposable
             // reset_active: the active context is rewound to the start of its request. A batch preempted earlier and
             // waiting in the queue keeps its place: its context image was saved, the reset never touched it.
             rq.ResumeAddress = 0;
+            rq.HasResumeAddress = false;
             rq.ResumeWorkNs = 0;
         }
 

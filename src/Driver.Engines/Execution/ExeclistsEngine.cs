@@ -690,7 +690,7 @@ public sealed class ExeclistsEngine : Engine
                 rq.Started = true;
                 rq.StartedTimestamp = now;
             }
-            else if (rq.Replays > 0 && rq.ResumeAddress == 0)
+            else if (rq.Replays > 0 && !rq.HasResumeAddress)
             {
                 rq.ReplayStartedTimestamp = now;
             }

@@ -27,7 +27,9 @@ public sealed class IntelGt : IDisposable
     {
         Config = config ?? new GtConfig();
         Memory = new DeviceMemory(Config.MemoryBytes);
-        Ggtt = new Ggtt(Config.GgttBytes);
+        // The HWSP pages get a range of their own above the users' (2 MiB: 32768 timelines' slots, an eighth of a
+        // small test GGTT), so the users' full-ppGTT range holds no object of the driver's.
+        Ggtt = new Ggtt(Config.GgttBytes, Math.Min(2L << 20, Config.GgttBytes / 8 / DeviceMemory.PageSize * DeviceMemory.PageSize));
         StatusPages = new StatusPageAllocator(Memory, Ggtt);
         // stop_machine() takes cpu_hotplug_lock for read, always: a stop-machine wedge inside the reset (under
         // gt->reset.mutex, in the fence-signalling section) beside the stop-machine mmap policy is the 2018 splat,

@@ -73,10 +73,49 @@ public class GgttTests
         Assert.Null(ggtt.NodeAt(0x42000));
     }
 
+    [Fact]
+    public void FixedOffsetZeroIsBoundWhileAutomaticPlacementsStillSkipIt()
+    {
+        // Full ppGTT: a softpin may take offset 0 (i915_vma_insert with PIN_OFFSET_FIXED); the driver's own choice
+        // still leaves page 0 unbound, so a null address faults unless a user placed something there.
+        var ggtt = new Ggtt(1 << 20);
+        GgttNode auto = ggtt.Insert(Bo(4096));
+        Assert.True(auto.Offset >= 4096);
+        Assert.False(ggtt.TryRead(0, out _));
+        BufferObject bo = Bo(4096);
+        GgttNode n = ggtt.Insert(bo, 0u);
+        Assert.Equal(0u, n.Offset);
+        Assert.Equal(n, ggtt.NodeAt(0));
+        Assert.True(ggtt.TryWrite(8, 0x1234));
+        Assert.Equal(0x1234u, bo.ReadDword(8));
+        ggtt.Remove(bo);
+        Assert.False(ggtt.TryRead(8, out _));
+    }
+
+    [Fact]
+    public void KernelObjectsGoAboveTheUsersRangeWhileItHasRoom()
+    {
+        // The driver's objects live in the GGTT, never in a user's full ppGTT: above UserSize, users' below it.
+        var ggtt = new Ggtt(1 << 20, 2 * 4096);
+        Assert.Equal((1 << 20) + 2 * 4096, ggtt.Size);
+        Assert.Equal(1 << 20, ggtt.UserSize);
+        GgttNode[] kernel = [ggtt.Insert(new BufferObject(s_memory, 4096, BoFlags.Kernel)),
+            ggtt.Insert(new BufferObject(s_memory, 4096, BoFlags.Kernel))];
+        Assert.All(kernel, n => Assert.True(n.Offset >= ggtt.UserSize));
+        GgttNode user = ggtt.Insert(Bo(4096));
+        Assert.True(user.Offset >= 4096 && user.End <= ggtt.UserSize);
+        // Full, a third one goes among the users' objects rather than fail.
+        GgttNode third = ggtt.Insert(new BufferObject(s_memory, 4096, BoFlags.Kernel));
+        Assert.True(third.End <= ggtt.UserSize);
+        // And users' objects never spill into the driver's range.
+        var big = new Ggtt(8 * 4096, 4 * 4096);
+        big.Insert(Bo(7 * 4096));
+        Assert.Equal(Errno.ENOSPC, Assert.Throws<DriverException>(() => big.Insert(Bo(4096))).Errno);
+    }
+
     [Theory]
     [InlineData(0x40004u)]   // misaligned
     [InlineData(0x40800u)]   // misaligned
-    [InlineData(0u)]         // the guard page (only through the GGTT API: the uAPI reads 0 as "any")
     [InlineData(0xFF000u)]   // the object runs past the end
     [InlineData(0x100000u)]  // starts at the end
     [InlineData(0xFFFFF000u)] // far beyond
