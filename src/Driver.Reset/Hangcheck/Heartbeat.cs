@@ -107,20 +107,26 @@ public sealed class Heartbeat : IDisposable
     /// <summary>
     /// intel_engine_set_heartbeat (sysfs heartbeat_interval_ms): sets the interval and, when it changed, "rechecks
     /// current execution" with a pulse at BARRIER priority (__intel_engine_pulse): whatever runs there must yield to
-    /// it now, or the engine's preempt timer resets it, whatever the new interval (zero included). The pulse is sent
-    /// by the heartbeat thread within one of its ticks.
+    /// it now, or the engine's preempt timer resets it, whatever the new interval (zero included). The pulse is
+    /// submitted here, before the write returns, as the kernel's is: work the writer submits next comes after it
+    /// (sent a tick later instead, it met IGT's hog submitted right after gem_engine_properties_configure, and reset
+    /// it within one preempt timeout). The heartbeat thread, which owns its bookkeeping, then adopts it as its pulse
+    /// if it has none (idle_pulse).
     /// </summary>
     public void SetHeartbeat(EngineId engine, TimeSpan interval)
     {
         long ticks = ToTicks(interval);
-        if (Interlocked.Exchange(ref _intervalTicks[(int)engine], ticks) != ticks)
+        if (Interlocked.Exchange(ref _intervalTicks[(int)engine], ticks) != ticks && !_reset.IsWedged)
         {
-            _recheck.Enqueue(engine);
+            Request pulse = _gt.CreateAndSubmit(_gt.KernelClient.DefaultContext, engine, 0, RequestFlags.Pulse,
+                priority: PulsePriority.Barrier);
+            Interlocked.Increment(ref _pulses);
+            _recheck.Enqueue((engine, pulse, Stopwatch.GetTimestamp()));
         }
     }
 
-    /// <summary>Engines whose interval a <see cref="SetHeartbeat"/> changed, for the heartbeat thread to pulse.</summary>
-    private readonly ConcurrentQueue<EngineId> _recheck = new();
+    /// <summary>Pulses <see cref="SetHeartbeat"/> sent, for the heartbeat thread to adopt.</summary>
+    private readonly ConcurrentQueue<(EngineId Engine, Request Pulse, long Sent)> _recheck = new();
 
     /// <summary>The engine's heartbeat interval.</summary>
     public TimeSpan GetInterval(EngineId engine) => TimeSpan.FromSeconds(Interlocked.Read(ref _intervalTicks[(int)engine]) / (double)Stopwatch.Frequency);
@@ -247,6 +253,15 @@ public sealed class Heartbeat : IDisposable
         Request pulse = _gt.CreateAndSubmit(_gt.KernelClient.DefaultContext, engine.Id, 0, RequestFlags.Pulse,
             priority: PulsePriority.Barrier);
         Interlocked.Increment(ref _pulses);
+        AdoptPulse(engine, beat, pulse, now);
+    }
+
+    /// <summary>
+    /// idle_pulse's bookkeeping: a BARRIER pulse becomes the heartbeat's own when the engine has a heartbeat and the
+    /// heartbeat has no pulse pending, with a full period before it is looked at again. Heartbeat thread.
+    /// </summary>
+    private void AdoptPulse(Engine engine, EngineBeat beat, Request pulse, long sent)
+    {
         if (Interlocked.Read(ref _intervalTicks[(int)engine.Id]) <= 0)
         {
             return;
@@ -259,17 +274,17 @@ public sealed class Heartbeat : IDisposable
             beat.ProgressAtRaise = engine.SafePoints;
         }
 
-        beat.Emitted = now;
+        beat.Emitted = sent;
     }
 
-    /// <summary>The pulses <see cref="SetHeartbeat"/> asked for; none on a wedged device (nothing runs to recheck).</summary>
-    private void ProcessRechecks(long now)
+    /// <summary>Adopts the pulses <see cref="SetHeartbeat"/> sent.</summary>
+    private void ProcessRechecks()
     {
-        while (_recheck.TryDequeue(out EngineId id))
+        while (_recheck.TryDequeue(out (EngineId Engine, Request Pulse, long Sent) r))
         {
-            if (!_reset.IsWedged)
+            if (!r.Pulse.IsSignaled)
             {
-                BarrierPulse(_gt[id], _beats[(int)id], now);
+                AdoptPulse(_gt[r.Engine], _beats[(int)r.Engine], r.Pulse, r.Sent);
             }
         }
     }
@@ -286,7 +301,7 @@ public sealed class Heartbeat : IDisposable
 
             if (!_recheck.IsEmpty)
             {
-                ProcessRechecks(now);
+                ProcessRechecks();
             }
 
             foreach (Engine engine in _gt.Engines)

@@ -74,6 +74,31 @@ public sealed class HeartbeatIntervalTests
     }
 
     [Fact]
+    public void TheIntervalWritesPulseIsSubmittedBeforeTheWriteReturns()
+    {
+        // intel_engine_set_heartbeat sends its pulse inside the sysfs write: a hog the writer starts next queues
+        // behind it, so the pulse ran on the idle engine and nothing is left to preempt the hog. IGT's
+        // gem_engine_properties_configure is followed at once by the hang it configures for (gem_exec_capture@pi:
+        // a pulse sent a heartbeat tick later found the hog running and reset it within one preempt timeout).
+        using var t = TestDevice.Fast();
+        GpuDevice dev = t.Dev;
+        int c = OpenClient(dev);
+        long pulses = dev.Heartbeat.Pulses;
+
+        Assert.Equal(0, dev.SetHeartbeatInterval(EngineId.Rcs0, TimeSpan.FromHours(1)));
+        Assert.Equal(pulses + 1, dev.Heartbeat.Pulses);
+        using Spinner hog = StartSpinner(dev, c, new SpinnerOptions { Engine = EngineId.Rcs0, NoPreemption = true });
+        // Twenty preempt timeouts (10 ms on this device) of heartbeat sweeps: a pulse behind the hog would have reset it.
+        Poll.Until(HeartbeatSweptAfter(dev, TimeSpan.FromMilliseconds(200)), "the heartbeat to sweep past twenty preempt timeouts");
+        WaitRecoveryIdle(dev);
+
+        Assert.False(hog.Fence.IsSignaled, $"the hog started after the write was reset: {hog.Fence}");
+        Assert.Equal(0, dev.Reset.TotalEngineResets);
+        hog.End();
+        AssertStatus(1, hog.Fence, "the hog");
+    }
+
+    [Fact]
     public void EnableHangcheckOffStopsTheHeartbeatFromDeclaringAHang()
     {
         // heartbeat(): "if (!engine->i915->params.enable_hangcheck || !next_heartbeat(engine))" drops the systole and
