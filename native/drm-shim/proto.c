@@ -392,6 +392,11 @@ int shim_open_file(int minor, int flags)
 		errno = ENOENT;
 		return -1;
 	}
+	/* drm_open_helper refuses exclusive opens of a DRM node: -EBUSY, before any file exists. */
+	if (flags & O_EXCL) {
+		errno = EBUSY;
+		return -1;
+	}
 	int sock = socket(AF_UNIX, SOCK_SEQPACKET | ((flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0), 0);
 	if (sock < 0)
 		return -1;

@@ -764,6 +764,16 @@ static int fork_channels(void)
 }
 
 /* A card open, then a render node open: each a file of its node (fstat's minor), both answering VERSION. */
+/* drm_open_helper: O_EXCL is -EBUSY and opens no file; a plain open afterwards works. */
+static int exclusive_open(void)
+{
+	errno = 0;
+	CHECK(open("/dev/dri/card0", O_RDWR | O_EXCL) == -1 && errno == EBUSY);
+	int fd = open_card();
+	version(fd);
+	return 0;
+}
+
 static int render_node(void)
 {
 	int card = open_card();
@@ -788,7 +798,8 @@ int main(int argc, char **argv)
 			  { "partialunmap", partial_unmap }, { "shutdown", shutdown_fd },
 			  { "servergone", server_gone }, { "drmwrite", drm_write },
 			  { "drmreadnonblock", drm_read_nonblock }, { "syncfileread", sync_file_read },
-			  { "forkchannels", fork_channels }, { "render", render_node } };
+			  { "forkchannels", fork_channels }, { "render", render_node },
+			  { "excl", exclusive_open } };
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc > 1 && i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		if (!strcmp(argv[1], scenarios[i].name)) {

@@ -191,6 +191,14 @@ public sealed class ShimEndToEndTests : IDisposable
     }
 
     [ShimFact]
+    public void An_exclusive_open_of_a_DRM_node_fails_EBUSY_and_opens_no_file()
+    {
+        // drm_open_helper: "no exclusive opens", -EBUSY before drm_file_alloc; the plain open after it is the one file.
+        Run("excl");
+        Assert.Equal(1, _driver.Opens);
+    }
+
+    [ShimFact]
     public void An_open_of_the_render_node_reaches_the_driver_with_its_minor()
     {
         // drm_open of renderD128 is a render client's (drm_is_render_client), which the driver needs to refuse
