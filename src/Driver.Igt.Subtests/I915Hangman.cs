@@ -204,17 +204,17 @@ public sealed class I915Hangman : IIgtBinary
         for (int i = 0; i + 1 < lines.Length && !found; i++)
         {
             int dashes = lines[i].IndexOf(" --- batch = ", StringComparison.Ordinal);
-            if (dashes < 0 || !lines[i].AsSpan(0, dashes).SequenceEqual(ringName))
+            if (dashes < 0)
             {
                 continue;
             }
 
+            // The first batch object in the file is the one checked, as IGT's loop does: it must be the hung
+            // engine's, at the offset the batch was placed (a dump of another engine, or of another object, fails).
+            t.Assert(lines[i].AsSpan(0, dashes).Contains(ringName, StringComparison.Ordinal));
             string[] words = lines[i][(dashes + " --- batch = ".Length)..].Split(' ');
             ulong offset = (Convert.ToUInt64(words[0], 16) << 32) | Convert.ToUInt32(words[1], 16);
-            if (offset != expectedOffset)
-            {
-                continue;
-            }
+            t.AssertEq((long)offset, expectedOffset);
 
             uint[] dumped = ErrorObjectCodec.Decode(lines[i + 1]);
             t.AssertEq(dumped.Length, batch.Length);
