@@ -175,6 +175,60 @@ public sealed class ExecObjectCaptureTests
     }
 
     /// <summary>
+    /// execlists_unhold releases the request it is given, and only while that request is on hold
+    /// (__execlists_unhold: i915_request_on_hold(rq)): a capture whose request a wedge already cancelled releases
+    /// nothing when it finishes, even if the same context hung again after an unwedge and a second capture now holds
+    /// its new request. That request signals only after its own capture is stored.
+    /// </summary>
+    [Fact]
+    public void AFinishedCaptureWhoseRequestAWedgeCancelledDoesNotReleaseALaterHoldOfTheSameContext()
+    {
+        using var t = TestDevice.Fast();
+        using var firstCopying = new ManualResetEventSlim();
+        using var releaseFirst = new ManualResetEventSlim();
+        using var secondCopying = new ManualResetEventSlim();
+        using var releaseSecond = new ManualResetEventSlim();
+        int captures = 0;
+        t.Dev.Reset.BeforeDeferredCapture = _ =>
+        {
+            if (Interlocked.Increment(ref captures) == 1)
+            {
+                firstCopying.Set();
+                releaseFirst.Wait(Bound.Long);
+            }
+            else
+            {
+                secondCopying.Set();
+                releaseSecond.Wait(Bound.Long);
+            }
+        };
+        TestBuffer marked = t.NewBuffer();
+        DmaFence first = ExecHang(t, [marked.Handle], [marked.Handle]);
+        Assert.True(firstCopying.Wait(Bound.Long), "the first capture did not start copying");
+        t.Dev.Wedge("wedged while a capture holds a request");
+        AssertStatus(-Errno.EIO, first, "the first held request, cancelled by the wedge");
+        Assert.True(t.Dev.Unwedge(), "unwedge");
+
+        // The same context (timeline) hangs again: a second capture holds its new request.
+        DmaFence second = ExecHang(t, [marked.Handle], [marked.Handle]);
+        Assert.True(secondCopying.Wait(Bound.Long), "the second capture did not start copying");
+        // The first capture finishes now: its release must not reach the second one's hold.
+        releaseFirst.Set();
+        Poll.Until(() => t.Dev.Reset.CapturesInFlight == 1, "the first capture to finish");
+        int other = CreateContext(t.Dev, t.Client);
+        // Submitted after the first capture's release was queued to the engine: the engine has taken that release in
+        // before it runs these, and a wrongly released request would be queued ahead of the second nop.
+        AssertStatus(1, ExecNop(t, other), "another context's request");
+        AssertStatus(1, ExecNop(t, other), "another context's second request");
+        Assert.False(second.IsSignaled, "the second held request was released by the first capture's unhold, before its own capture was stored");
+
+        releaseSecond.Set();
+        AssertStatus(-Errno.EIO, second, "the second held request, after its capture");
+        Poll.Until(() => t.Dev.Reset.CapturesInFlight == 0, "the second capture to finish");
+        t.AssertWorks();
+    }
+
+    /// <summary>
     /// Closing the device while a capture copies: the unload's wedge cancels the held request, and the device's
     /// teardown waits for the copy (which reads GEM memory through the GGTT) before it frees that memory, as the
     /// driver's removal drains its workqueues.
