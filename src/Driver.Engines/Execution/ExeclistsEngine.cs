@@ -991,7 +991,9 @@ public sealed class ExeclistsEngine : Engine
     private void PreemptTimer()
     {
         Request active = _active!;
-        if (_sched.Count == 0 && _port.IsEmpty && _reschedule.IsEmpty)
+        // A request a capture released from hold counts as much as a new submission (execlists_unhold kicks the
+        // submission tasklet): a batch that never reaches an arbitration point would otherwise keep it waiting.
+        if (_sched.Count == 0 && _port.IsEmpty && _reschedule.IsEmpty && _unholds.IsEmpty)
         {
             if (_preemptTarget is not null)
             {
@@ -1202,7 +1204,7 @@ public sealed class ExeclistsEngine : Engine
         // Full barrier: pairs with Kick(), so a submission, a raised priority or a park requested after this is not
         // slept through: the batch looks at them at its next safe point.
         Interlocked.MemoryBarrier();
-        if (stalled || (_port.IsEmpty && _reschedule.IsEmpty))
+        if (stalled || (_port.IsEmpty && _reschedule.IsEmpty && _unholds.IsEmpty))
         {
             SleepParked(timeout);
         }

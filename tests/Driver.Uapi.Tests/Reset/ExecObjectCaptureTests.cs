@@ -229,6 +229,39 @@ public sealed class ExecObjectCaptureTests
     }
 
     /// <summary>
+    /// A request the capture releases (execlists_unhold: requeued, and the submission tasklet kicked when it outranks
+    /// the queue) competes for the engine at once: ahead of a lower-priority batch that will not yield, it meets that
+    /// batch with the preempt timer, which resets it. Without a heartbeat pulse to carry it in, the release must not
+    /// wait until the running batch ends.
+    /// </summary>
+    [Fact]
+    public void ARequestReleasedFromHoldPreemptsALowerPriorityHogThroughThePreemptTimer()
+    {
+        using var t = TestDevice.Fast();
+        using var copying = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        t.Dev.Reset.BeforeDeferredCapture = _ =>
+        {
+            copying.Set();
+            release.Wait(Bound.Long);
+        };
+        TestBuffer marked = t.NewBuffer();
+        DmaFence hang = ExecHang(t, [marked.Handle], [marked.Handle]);
+        Assert.True(copying.Wait(Bound.Long), "the capture worker did not start copying the hung request's objects");
+        // From here no pulse reaches rcs0: only the released request can want the hog off the engine.
+        t.Dev.Heartbeat.SetInterval(Driver.Core.Hw.EngineId.Rcs0, TimeSpan.Zero);
+        int low = CreateContext(t.Dev, t.Client);
+        Assert.Equal(0, t.Dev.SetContextParam(t.Client, low, ContextParam.Priority, -10));
+        using Spinner hog = StartSpinner(t.Dev, t.Client, new SpinnerOptions { Context = low, NoPreemption = true });
+        DmaFence behind = ExecNop(t, context: 0);
+
+        release.Set();
+        AssertStatus(-Errno.EIO, hang, "the held request, after its capture");
+        AssertStatus(1, behind, "the released request of priority 0, over a priority -10 hog that does not yield");
+        AssertStatus(-Errno.EIO, hog.Fence, "the hog, reset by the preempt timer");
+    }
+
+    /// <summary>
     /// Closing the device while a capture copies: the unload's wedge cancels the held request, and the device's
     /// teardown waits for the copy (which reads GEM memory through the GGTT) before it frees that memory, as the
     /// driver's removal drains its workqueues.
