@@ -414,7 +414,8 @@ public abstract class Engine : IStoppable, IDisposable
     /// <summary>
     /// execlists_unhold, from any thread: the requests <see cref="Hold"/> took (and those of the timeline that arrived
     /// since) go back to the engine's queue in their order, ahead of nothing newer of their timeline. A no-op when
-    /// they are no longer held (a wedge cancelled them).
+    /// <paramref name="rq"/> itself is no longer on hold (a wedge cancelled it), whatever holds its timeline now
+    /// (__execlists_unhold: i915_request_on_hold). The caller keeps its reference on the request until this returns.
     /// </summary>
     public virtual void Unhold(Request rq)
     {

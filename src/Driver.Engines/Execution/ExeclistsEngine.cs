@@ -57,11 +57,13 @@ public sealed class ExeclistsEngine : Engine
     private readonly List<Request> _onHold = new();
 
     /// <summary>
-    /// Timelines <see cref="Unhold"/> released, from any thread; the engine thread requeues their held requests. The
-    /// timeline, not the request, is queued: the request may be cancelled and recycled before the engine looks, and
-    /// a timeline no longer held here is a no-op.
+    /// Requests <see cref="Unhold"/> released, from any thread, each with a reference of its own (so it cannot be
+    /// recycled into a new life before the engine looks); the engine thread requeues the held requests of its
+    /// timeline only while that very request is still on hold here (__execlists_unhold: i915_request_on_hold). A
+    /// timeline alone would not do: a wedge cancels the held request, and after an unwedge the same timeline may be
+    /// held again by another capture, which a stale release must not end.
     /// </summary>
-    private readonly ConcurrentQueue<Timeline> _unholds = new();
+    private readonly ConcurrentQueue<Request> _unholds = new();
     private long _holds;
     private readonly Breadcrumbs _breadcrumbs = new();
     private readonly CommandStreamer _cs;
@@ -607,6 +609,12 @@ public sealed class ExeclistsEngine : Engine
                 CancelHeldOnThread();
             }
 
+            // Releases that came too late to matter still drop the references they carry.
+            while (_unholds.TryDequeue(out Request? late))
+            {
+                late.Put();
+            }
+
             using (_park.Acquire()) { _parked = true; _park.PulseAll(); }
             _wakeGroup.Sleeps();
             Lockdep.Default.ThreadExit();
@@ -804,9 +812,10 @@ public sealed class ExeclistsEngine : Engine
             Admit(rq);
         }
 
-        while (_unholds.TryDequeue(out Timeline? tl))
+        while (_unholds.TryDequeue(out Request? held))
         {
-            ReleaseHold(tl);
+            ReleaseHold(held);
+            held.Put();
         }
 
         while (_reschedule.TryDequeue(out Request? rq))
@@ -871,17 +880,20 @@ public sealed class ExeclistsEngine : Engine
     /// <inheritdoc/>
     public override void Unhold(Request rq)
     {
-        _unholds.Enqueue(rq.Timeline);
+        // Dropped by the engine thread once it has looked (PullQueued).
+        _unholds.Enqueue(rq.Get());
         Kick();
     }
 
     /// <summary>
-    /// execlists_unhold's requeue: the held requests of <paramref name="tl"/>, in their order, back into the queue;
-    /// nothing when a cancel has already taken them. Engine thread.
+    /// execlists_unhold's requeue: when <paramref name="rq"/> is on hold here, the held requests of its timeline, in
+    /// their order, back into the queue; nothing when a cancel has already taken it (and whatever holds its timeline
+    /// now belongs to another capture). Engine thread.
     /// </summary>
-    private void ReleaseHold(Timeline tl)
+    private void ReleaseHold(Request rq)
     {
-        if (tl.HeldBy != this)
+        Timeline tl = rq.Timeline;
+        if (tl.HeldBy != this || !_onHold.Contains(rq))
         {
             return;
         }
@@ -979,7 +991,9 @@ public sealed class ExeclistsEngine : Engine
     private void PreemptTimer()
     {
         Request active = _active!;
-        if (_sched.Count == 0 && _port.IsEmpty && _reschedule.IsEmpty)
+        // A request a capture released from hold counts as much as a new submission (execlists_unhold kicks the
+        // submission tasklet): a batch that never reaches an arbitration point would otherwise keep it waiting.
+        if (_sched.Count == 0 && _port.IsEmpty && _reschedule.IsEmpty && _unholds.IsEmpty)
         {
             if (_preemptTarget is not null)
             {
@@ -1190,7 +1204,7 @@ public sealed class ExeclistsEngine : Engine
         // Full barrier: pairs with Kick(), so a submission, a raised priority or a park requested after this is not
         // slept through: the batch looks at them at its next safe point.
         Interlocked.MemoryBarrier();
-        if (stalled || (_port.IsEmpty && _reschedule.IsEmpty))
+        if (stalled || (_port.IsEmpty && _reschedule.IsEmpty && _unholds.IsEmpty))
         {
             SleepParked(timeout);
         }

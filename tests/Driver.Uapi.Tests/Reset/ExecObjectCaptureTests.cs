@@ -175,6 +175,93 @@ public sealed class ExecObjectCaptureTests
     }
 
     /// <summary>
+    /// execlists_unhold releases the request it is given, and only while that request is on hold
+    /// (__execlists_unhold: i915_request_on_hold(rq)): a capture whose request a wedge already cancelled releases
+    /// nothing when it finishes, even if the same context hung again after an unwedge and a second capture now holds
+    /// its new request. That request signals only after its own capture is stored.
+    /// </summary>
+    [Fact]
+    public void AFinishedCaptureWhoseRequestAWedgeCancelledDoesNotReleaseALaterHoldOfTheSameContext()
+    {
+        using var t = TestDevice.Fast();
+        using var firstCopying = new ManualResetEventSlim();
+        using var releaseFirst = new ManualResetEventSlim();
+        using var secondCopying = new ManualResetEventSlim();
+        using var releaseSecond = new ManualResetEventSlim();
+        int captures = 0;
+        t.Dev.Reset.BeforeDeferredCapture = _ =>
+        {
+            if (Interlocked.Increment(ref captures) == 1)
+            {
+                firstCopying.Set();
+                releaseFirst.Wait(Bound.Long);
+            }
+            else
+            {
+                secondCopying.Set();
+                releaseSecond.Wait(Bound.Long);
+            }
+        };
+        TestBuffer marked = t.NewBuffer();
+        DmaFence first = ExecHang(t, [marked.Handle], [marked.Handle]);
+        Assert.True(firstCopying.Wait(Bound.Long), "the first capture did not start copying");
+        t.Dev.Wedge("wedged while a capture holds a request");
+        AssertStatus(-Errno.EIO, first, "the first held request, cancelled by the wedge");
+        Assert.True(t.Dev.Unwedge(), "unwedge");
+
+        // The same context (timeline) hangs again: a second capture holds its new request.
+        DmaFence second = ExecHang(t, [marked.Handle], [marked.Handle]);
+        Assert.True(secondCopying.Wait(Bound.Long), "the second capture did not start copying");
+        // The first capture finishes now: its release must not reach the second one's hold.
+        releaseFirst.Set();
+        Poll.Until(() => t.Dev.Reset.CapturesInFlight == 1, "the first capture to finish");
+        int other = CreateContext(t.Dev, t.Client);
+        // Submitted after the first capture's release was queued to the engine: the engine has taken that release in
+        // before it runs these, and a wrongly released request would be queued ahead of the second nop.
+        AssertStatus(1, ExecNop(t, other), "another context's request");
+        AssertStatus(1, ExecNop(t, other), "another context's second request");
+        Assert.False(second.IsSignaled, "the second held request was released by the first capture's unhold, before its own capture was stored");
+
+        releaseSecond.Set();
+        AssertStatus(-Errno.EIO, second, "the second held request, after its capture");
+        Poll.Until(() => t.Dev.Reset.CapturesInFlight == 0, "the second capture to finish");
+        t.AssertWorks();
+    }
+
+    /// <summary>
+    /// A request the capture releases (execlists_unhold: requeued, and the submission tasklet kicked when it outranks
+    /// the queue) competes for the engine at once: ahead of a lower-priority batch that will not yield, it meets that
+    /// batch with the preempt timer, which resets it. Without a heartbeat pulse to carry it in, the release must not
+    /// wait until the running batch ends.
+    /// </summary>
+    [Fact]
+    public void ARequestReleasedFromHoldPreemptsALowerPriorityHogThroughThePreemptTimer()
+    {
+        using var t = TestDevice.Fast();
+        using var copying = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        t.Dev.Reset.BeforeDeferredCapture = _ =>
+        {
+            copying.Set();
+            release.Wait(Bound.Long);
+        };
+        TestBuffer marked = t.NewBuffer();
+        DmaFence hang = ExecHang(t, [marked.Handle], [marked.Handle]);
+        Assert.True(copying.Wait(Bound.Long), "the capture worker did not start copying the hung request's objects");
+        // From here no pulse reaches rcs0: only the released request can want the hog off the engine.
+        t.Dev.Heartbeat.SetInterval(Driver.Core.Hw.EngineId.Rcs0, TimeSpan.Zero);
+        int low = CreateContext(t.Dev, t.Client);
+        Assert.Equal(0, t.Dev.SetContextParam(t.Client, low, ContextParam.Priority, -10));
+        using Spinner hog = StartSpinner(t.Dev, t.Client, new SpinnerOptions { Context = low, NoPreemption = true });
+        DmaFence behind = ExecNop(t, context: 0);
+
+        release.Set();
+        AssertStatus(-Errno.EIO, hang, "the held request, after its capture");
+        AssertStatus(1, behind, "the released request of priority 0, over a priority -10 hog that does not yield");
+        AssertStatus(-Errno.EIO, hog.Fence, "the hog, reset by the preempt timer");
+    }
+
+    /// <summary>
     /// Closing the device while a capture copies: the unload's wedge cancels the held request, and the device's
     /// teardown waits for the copy (which reads GEM memory through the GGTT) before it frees that memory, as the
     /// driver's removal drains its workqueues.
