@@ -74,6 +74,22 @@ internal static class BatchTranslator
                         }
 
                         insns.Add(new Insn(InsnKind.Store, ip, address, value));
+                        if (form.Qword)
+                        {
+                            // Store Qword: the dword after the data goes to the next address, as a second store.
+                            if (!ggtt.TryRead(ip + (uint)(form.DataAt + 1) * 4, out uint high))
+                            {
+                                throw Fault(ip, "instruction operands unmapped");
+                            }
+
+                            if (!ggtt.TryRead(address + 4, out _))
+                            {
+                                throw Fault(ip, $"store to unmapped 0x{address + 4:x8}");
+                            }
+
+                            insns.Add(new Insn(InsnKind.Store, ip, address + 4, high));
+                        }
+
                         ip += form.Dwords * 4;
                         break;
                     }

@@ -37,6 +37,18 @@ public class BatchTranslatorTests
         Assert.False(p.NeedsPump);
     }
 
+    /// <summary>MI_STORE_DWORD_IMM with Store Qword (bit 21, length 3; IGT's gem_softpin): two stores, low dword first.</summary>
+    [Fact]
+    public void AStoreQwordIsTwoStores()
+    {
+        uint mem = Map();
+        uint batch = Map(new BatchBuilder().Emit(Mi.Header(MiOpcode.StoreDwordImm, Mi.StoreQword | 3), mem + 8, 0, 0x11, 0x22).End().ToArray());
+        VulkanProgram p = BatchTranslator.Translate(_ggtt, batch);
+        Assert.Equal((VulkanOpKind.Store, 0, 2), (p.Ops.Single().Kind, p.Ops.Single().First, p.Ops.Single().Count));
+        Assert.Equal(new VulkanStore(p.SlotFor(mem + 8), mem + 8, 0x11), p.Stores[0]);
+        Assert.Equal(new VulkanStore(p.SlotFor(mem + 12), mem + 12, 0x22), p.Stores[1]);
+    }
+
     /// <summary>
     /// IGT's gen12 igt_spin (4-dword store, COND_BB_END GT against BATCH_BUFFER_END, 3-dword BB_START): a store, then a
     /// loop whose exit conditions are the negated compare (the instruction's compare says continue) and its head.

@@ -26,8 +26,8 @@ public sealed partial class I915Driver
     /// fence arrays (add_fence_array: -EFAULT, -EINVAL, -ENOENT), the in-fence (-EINVAL), the out-fence fd's
     /// reservation (-EMFILE), the context (-ENOENT), the engine (-EINVAL), wedged (-EIO), each object (-ENOENT,
     /// eb_validate_vma's -EINVAL, a handle twice -EINVAL), the batch (self-modifying or out of bounds: -EINVAL), a
-    /// banned context (-EIO), placement (softpin: -EINVAL outside the address space, -ENOSPC over a pinned
-    /// neighbour, this execbuf's or one another execbuf holds), relocations (-ENOENT, -EINVAL, -EFAULT), then the
+    /// banned context (-EIO), placement (softpin: -EINVAL outside the address space, -ENOSPC over this
+    /// execbuf's own object, -EAGAIN over one another execbuf holds until it submits), relocations (-ENOENT, -EINVAL, -EFAULT), then the
     /// submission through GpuDevice.Execbuf, the objects pinned from placement until then
     /// (<see cref="PlaceAndSubmit"/>); the out-fence fd goes to the upper half of rsvd2, the new offsets to the exec
     /// list.
@@ -644,8 +644,11 @@ public sealed partial class I915Driver
     /// <summary>
     /// eb_reserve: softpinned objects first, at their offset (-EINVAL outside the address space or off their
     /// alignment); an object bound elsewhere is unbound once idle (i915_vma_unbind waits), and so is another client's
-    /// idle object in the way (i915_gem_evict_for_node); a pinned one in the way (this execbuf's, or one another
-    /// execbuf placed and has not submitted yet), or the driver's own, is -ENOSPC. Then the rest wherever they are
+    /// idle object in the way (i915_gem_evict_for_node); this execbuf's own object in the way, or the driver's, is
+    /// -ENOSPC; one another execbuf placed and has not submitted yet is -EAGAIN, for drmIoctl to retry once it has
+    /// (i915's eb_reserve waits for it: its last pass locks the busy object i915_gem_evict_vm reports, held by the
+    /// other execbuf's ww context until it is done, and retries; a -ENOSPC here failed IGT gem_softpin@evict-single-
+    /// offset, whose children sharing one file softpin their batches at one offset). Then the rest wherever they are
     /// or fit. Each object is pinned as it is placed, its node added to <paramref name="pins"/> for the caller to
     /// unpin; an object pinned by another execbuf cannot be moved (-EAGAIN).
     /// </summary>
@@ -675,7 +678,7 @@ public sealed partial class I915Driver
 
             if (bo.Binding is null)
             {
-                int ret = EvictRange(ggtt, (uint)o.Offset, size);
+                int ret = EvictRange(ggtt, (uint)o.Offset, size, pins);
                 if (ret != 0)
                 {
                     return ret;
@@ -684,13 +687,19 @@ public sealed partial class I915Driver
 
             try
             {
-                // Bound where asked now (or already): pinned in the same step, or -ENOSPC when another execbuf
-                // bound something in the range since the eviction; -EINVAL when it moved the object meanwhile.
+                // Bound where asked now (or already): pinned in the same step, or -ENOSPC when something is in the
+                // range (another execbuf bound it since the eviction: -EAGAIN, as above); -EINVAL when another
+                // execbuf moved the object meanwhile.
                 pins.Add(ggtt.Insert(bo, (uint)o.Offset, pin: true, size: (long)size));
             }
             catch (DriverException e)
             {
-                return e.Errno == Errno.EINVAL ? -Errno.EAGAIN : -e.Errno;
+                return e.Errno switch
+                {
+                    Errno.EINVAL => -Errno.EAGAIN,
+                    Errno.ENOSPC => HeldRangeErrno(ggtt, (uint)o.Offset, size, pins),
+                    _ => -e.Errno,
+                };
             }
         }
 
@@ -766,14 +775,15 @@ public sealed partial class I915Driver
     private static ulong NodeSize(ExecObject o) => Math.Max((ulong)o.Object!.Size, o.PadToSize);
 
     /// <summary>
-    /// i915_gem_evict_for_node over [offset, +size): users' objects are unbound once idle; a pinned one (this
-    /// execbuf's, or one that another execbuf in flight placed and has not yet submitted) and the driver's own are
-    /// -ENOSPC. The pin is checked again under the GGTT mutex at the unbind, after the wait. Every object that is not
+    /// i915_gem_evict_for_node over [offset, +size): users' objects are unbound once idle; this execbuf's own
+    /// (<paramref name="pins"/>) and the driver's are -ENOSPC; one that another execbuf in flight placed and has not
+    /// yet submitted is -EAGAIN (see <see cref="HeldRangeErrno"/>). The pin is checked again under the GGTT mutex at
+    /// the unbind, after the wait. Every object that is not
     /// the driver's is a user's, whether a handle still names it or its last one is being closed (i915 frees the vma
     /// only with the object): deciding that by the handle tables left a closing object, between its handle's removal
     /// and its release, in nobody's hands and so unevictable.
     /// </summary>
-    private int EvictRange(Ggtt ggtt, uint offset, ulong size)
+    private int EvictRange(Ggtt ggtt, uint offset, ulong size, List<GgttNode> pins)
     {
         for (ulong at = offset; at < offset + size;)
         {
@@ -784,12 +794,40 @@ public sealed partial class I915Driver
             }
 
             // The driver's own objects are pinned for good in i915 (and lie above the users' range here anyway).
-            if (node.IsPinned || (node.Object.Flags & BoFlags.Kernel) != 0)
+            if ((node.Object.Flags & BoFlags.Kernel) != 0 || pins.Contains(node))
             {
                 return -Errno.ENOSPC;
             }
 
-            if (!UnbindWhenIdle(ggtt, node.Object))
+            // Pinned by another execbuf (only execbufs pin users' objects), now or once idle: free when it submits.
+            if (node.IsPinned || !UnbindWhenIdle(ggtt, node.Object))
+            {
+                return HeldRangeErrno(ggtt, offset, size, pins);
+            }
+
+            at = (ulong)node.End;
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Why [offset, +size) cannot be had: -ENOSPC when this execbuf's own object (<paramref name="pins"/>) or the
+    /// driver's is in it, which no wait frees (i915_gem_evict_for_node over the execbuf's own vma); otherwise
+    /// another execbuf holds it only until it submits, and i915's eb_reserve would wait for that (its last pass,
+    /// i915_gem_evict_vm's busy_bo, locks the object and retries): -EAGAIN, which drmIoctl retries.
+    /// </summary>
+    private static int HeldRangeErrno(Ggtt ggtt, uint offset, ulong size, List<GgttNode> pins)
+    {
+        for (ulong at = offset; at < offset + size;)
+        {
+            if (ggtt.NodeAt((uint)at) is not { } node)
+            {
+                at += DeviceMemory.PageSize;
+                continue;
+            }
+
+            if ((node.Object.Flags & BoFlags.Kernel) != 0 || pins.Contains(node))
             {
                 return -Errno.ENOSPC;
             }
@@ -797,7 +835,7 @@ public sealed partial class I915Driver
             at = (ulong)node.End;
         }
 
-        return 0;
+        return -Errno.EAGAIN;
     }
 
     /// <summary>

@@ -115,7 +115,14 @@ public sealed partial class CommandStreamer
                             return status;
                         }
 
-                        if (!_ggtt.TryWrite(address, value))
+                        // A qword's high dword is read before either store, so an unmapped operand stores nothing.
+                        uint high = 0;
+                        if (form.Qword && !_ggtt.TryRead(ip + (uint)(form.DataAt + 1) * 4, out high))
+                        {
+                            return Fault(FaultKind.PageFault, rq, ip, cmd, "instruction operands unmapped");
+                        }
+
+                        if (!_ggtt.TryWrite(address, value) || (form.Qword && !_ggtt.TryWrite(address + 4, high)))
                         {
                             return Fault(FaultKind.PageFault, rq, ip, cmd, $"store to unmapped 0x{address:x8}");
                         }

@@ -22,6 +22,9 @@ public static class Mi
     /// <summary>MI_CONDITIONAL_BATCH_BUFFER_END's compare bit (21): compare memory with the data dword.</summary>
     public const uint DoCompare = 1u << 21;
 
+    /// <summary>MI_STORE_DWORD_IMM's "Store Qword" (bit 21, gen8+, with length 3): two data dwords, low one first.</summary>
+    public const uint StoreQword = 1u << 21;
+
     /// <summary>MI_SEMAPHORE_WAIT's poll bit (15): re-read the address until the compare holds.</summary>
     public const uint SemaphorePoll = 1u << 15;
 

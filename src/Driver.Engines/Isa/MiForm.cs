@@ -16,6 +16,12 @@ public readonly record struct MiForm(uint Dwords, int AddressAt, bool Wide, int 
     private const uint FlagBits = 0x007FFF00;
     private const uint CompareOpBits = 0x7u << 12;
 
+    /// <summary>
+    /// Whether a store writes a qword: the data dword at <see cref="DataAt"/> to the address and the one after it to
+    /// the address + 4 (MI_STORE_DWORD_IMM's Store Qword).
+    /// </summary>
+    public bool Qword { get; init; }
+
     /// <summary>Whether the header decoded to a valid form.</summary>
     public bool IsValid => Error is null;
 
@@ -35,7 +41,9 @@ public readonly record struct MiForm(uint Dwords, int AddressAt, bool Wide, int 
                     1 when flags == 0 => new MiForm(3, 1, false, 2, null),
                     // gen8+ (MI_STORE_DWORD_IMM_GEN4 as IGT emits it on gen12): bit 22 selects the GGTT, one space here.
                     2 when (flags & ~Mi.UseGgtt) == 0 => new MiForm(4, 1, true, 3, null),
-                    _ => Invalid("STORE_DWORD_IMM: length must be 1 (GpuSim) or 2 (gen8+, 64-bit address), no stray bits"),
+                    // gen8+ "Store Qword" (bit 21) with length 3: two data dwords (IGT's gem_softpin stores offsets so).
+                    3 when (flags & ~(Mi.UseGgtt | Mi.StoreQword)) == 0 && (flags & Mi.StoreQword) != 0 => new MiForm(5, 1, true, 3, null) { Qword = true },
+                    _ => Invalid("STORE_DWORD_IMM: length must be 1 (GpuSim), 2 (gen8+, 64-bit address) or 3 with the qword bit (gen8+), no stray bits"),
                 };
 
             case MiOpcode.SemaphoreWait:

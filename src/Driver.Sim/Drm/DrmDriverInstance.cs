@@ -1,4 +1,5 @@
 using Driver.Drm;
+using Driver.Uapi;
 
 namespace Driver.Sim.Drm;
 
@@ -6,7 +7,7 @@ namespace Driver.Sim.Drm;
 /// A driver for the shim's server, the arena fd its clients map (-1 for none), the device it owns, and further
 /// drivers by node minor (vgem as card1 beside i915).
 /// </summary>
-internal sealed class DrmDriverInstance(IDrmDriver driver, int arenaFd, IDisposable? device,
+internal sealed class DrmDriverInstance(IDrmDriver driver, int arenaFd, GpuDevice? device,
     IReadOnlyDictionary<int, IDrmDriver>? minorDrivers = null) : IDisposable
 {
     /// <summary>The driver.</summary>
@@ -14,6 +15,9 @@ internal sealed class DrmDriverInstance(IDrmDriver driver, int arenaFd, IDisposa
 
     /// <summary>The shared memory arena's fd, or -1.</summary>
     public int ArenaFd { get; } = arenaFd;
+
+    /// <summary>The simulated device behind the driver (owned: closed with this); null for a driver without one.</summary>
+    public GpuDevice? Device { get; } = device;
 
     /// <summary>Further drivers by the minor of their node (the server's <c>MinorDrivers</c>).</summary>
     public IReadOnlyDictionary<int, IDrmDriver> MinorDrivers { get; } = minorDrivers ?? new Dictionary<int, IDrmDriver>();
@@ -26,6 +30,6 @@ internal sealed class DrmDriverInstance(IDrmDriver driver, int arenaFd, IDisposa
             other.Dispose();
         }
         Driver.Dispose();
-        device?.Dispose();
+        Device?.Dispose();
     }
 }

@@ -28,6 +28,7 @@ public static class IgtRunCommand
         var name = new Option<string?>("--name") { Description = "Name of the run in results.json" };
         var driver = new Option<string>("--driver") { Description = $"The device behind the shim: {string.Join(", ", DrmDrivers.Names)} (default {DrmDrivers.Default})", DefaultValueFactory = _ => DrmDrivers.Default };
         var serverLog = new Option<string?>("--server-log") { Description = "Log every DRM file, ioctl and virtual-file write the server handles into FILE", HelpName = "FILE" };
+        Option<int?> memory = DrmDrivers.MemoryOption();
         Option<int?> timeout = NumberOptions.Int("--timeout", 0, Igt.IgtCommand.MaxPerTestTimeoutSeconds,
             "Stop the binary after this many seconds (default 900; 0 for no limit)", "S");
         var cmd = new Command("igt-run", "Run an unmodified IGT binary against a simulated i915 through the DRM shim (LD_PRELOAD)")
@@ -35,7 +36,7 @@ public static class IgtRunCommand
             TreatUnmatchedTokensAsErrors = false,
         };
         cmd.Arguments.Add(binary);
-        foreach (Option o in new Option[] { results, name, driver, serverLog, timeout })
+        foreach (Option o in new Option[] { results, name, driver, memory, serverLog, timeout })
         {
             cmd.Options.Add(o);
         }
@@ -46,6 +47,7 @@ public static class IgtRunCommand
             ResultsDirectory = pr.GetValue(results),
             Name = pr.GetValue(name),
             Driver = pr.GetValue(driver) ?? DrmDrivers.Default,
+            MemoryMb = pr.GetValue(memory) ?? DrmDrivers.DefaultMemoryMb,
             ServerLog = pr.GetValue(serverLog),
             Timeout = pr.GetValue(timeout) is int s and > 0 ? TimeSpan.FromSeconds(s) : pr.GetValue(timeout) == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(900),
         }, pr.InvocationConfiguration.Output, pr.InvocationConfiguration.Error));
@@ -70,7 +72,7 @@ public static class IgtRunCommand
             return ExitCodes.Usage;
         }
         using Logger log = LogSetup.Create(stderr, new LogOptions { File = settings.ServerLog, ConsoleLevel = Serilog.Events.LogEventLevel.Error });
-        using DrmDriverInstance? driver = DrmDrivers.Create(settings.Driver, log, out string? error);
+        using DrmDriverInstance? driver = DrmDrivers.Create(settings.Driver, settings.MemoryMb, log, out string? error);
         if (driver is null)
         {
             return CliMessages.Usage(stderr, "igt-run", error!);

@@ -18,6 +18,9 @@ public sealed record IgtRunSettings
     /// <summary>The <c>--driver</c>.</summary>
     public string Driver { get; init; } = DrmDrivers.Default;
 
+    /// <summary>The device's memory in MiB (<c>--memory-mb</c>).</summary>
+    public int MemoryMb { get; init; } = DrmDrivers.DefaultMemoryMb;
+
     /// <summary>The server's log file; null for none.</summary>
     public string? ServerLog { get; init; }
 

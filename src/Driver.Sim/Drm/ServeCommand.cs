@@ -17,18 +17,19 @@ public static class ServeCommand
     {
         var socket = new Option<string?>("--socket") { Description = "The socket's path (default: one in a new temporary directory)", HelpName = "PATH" };
         var driver = new Option<string>("--driver") { Description = $"The device: {string.Join(", ", DrmDrivers.Names)} (default {DrmDrivers.Default})", DefaultValueFactory = _ => DrmDrivers.Default };
+        Option<int?> memory = DrmDrivers.MemoryOption();
         var log = new Option<string?>("--log") { Description = "Log every DRM file, ioctl and virtual-file write into FILE", HelpName = "FILE" };
         var cmd = new Command("serve", "Serve a simulated i915 on a unix socket for programs run under the DRM shim (LD_PRELOAD)");
-        foreach (Option o in new Option[] { socket, driver, log })
+        foreach (Option o in new Option[] { socket, driver, memory, log })
         {
             cmd.Options.Add(o);
         }
-        cmd.SetAction(pr => Run(pr.GetValue(socket), pr.GetValue(driver) ?? DrmDrivers.Default, pr.GetValue(log), pr.InvocationConfiguration.Output, pr.InvocationConfiguration.Error, Interrupt.Current.Token));
+        cmd.SetAction(pr => Run(pr.GetValue(socket), pr.GetValue(driver) ?? DrmDrivers.Default, pr.GetValue(memory) ?? DrmDrivers.DefaultMemoryMb, pr.GetValue(log), pr.InvocationConfiguration.Output, pr.InvocationConfiguration.Error, Interrupt.Current.Token));
         return cmd;
     }
 
     /// <summary>Serves until <paramref name="stop"/> is cancelled; returns the exit code.</summary>
-    public static int Run(string? socketPath, string driverName, string? logFile, TextWriter stdout, TextWriter stderr, CancellationToken stop)
+    public static int Run(string? socketPath, string driverName, int memoryMb, string? logFile, TextWriter stdout, TextWriter stderr, CancellationToken stop)
     {
         if (!File.Exists(ShimLauncher.ShimPath))
         {
@@ -44,7 +45,7 @@ public static class ServeCommand
             return ExitCodes.Usage;
         }
         using Logger log = LogSetup.Create(stderr, new LogOptions { File = logFile, ConsoleLevel = Serilog.Events.LogEventLevel.Error });
-        using DrmDriverInstance? driver = DrmDrivers.Create(driverName, log, out string? error);
+        using DrmDriverInstance? driver = DrmDrivers.Create(driverName, memoryMb, log, out string? error);
         if (driver is null)
         {
             return CliMessages.Usage(stderr, "serve", error!);

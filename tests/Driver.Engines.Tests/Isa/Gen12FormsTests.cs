@@ -39,6 +39,41 @@ public sealed class Gen12FormsTests
         Assert.Equal([0x11u, 0x22u, 0x33u], new[] { target[0], target[1], target[2] });
     }
 
+    /// <summary>
+    /// MI_STORE_DWORD_IMM with "Store Qword" (bit 21) and length 3 stores two dwords, the low one at the address (gen8+
+    /// PRM; IGT's gem_softpin submit() emits 0x10200003 to write a 64-bit offset), with or without the GGTT bit.
+    /// </summary>
+    [Fact]
+    public void StoreQwordStoresBothDwords()
+    {
+        using var h = new GtHarness();
+        TestBuffer target = h.NewBuffer();
+        Request rq = h.Submit(new BatchBuilder()
+            .Emit(Mi.Header(MiOpcode.StoreDwordImm, Mi.StoreQword | 3), target.At(0), 0, 0x1111, 0x2222)
+            .Emit(Mi.Header(MiOpcode.StoreDwordImm, Mi.UseGgtt | Mi.StoreQword | 3), target.At(2), 0, 0x3333, 0x4444)
+            .StoreDword(target.At(4), 0x55) // the next instruction is found after the 5 dwords
+            .End());
+        Assert.True(rq.Wait(Bound.Long));
+        Assert.Equal(1, rq.Status);
+        Assert.Equal([0x1111u, 0x2222u, 0x3333u, 0x4444u, 0x55u], new[] { target[0], target[1], target[2], target[3], target[4] });
+        Assert.Equal(0x1020_0003u, Mi.Header(MiOpcode.StoreDwordImm, Mi.StoreQword | 3));
+    }
+
+    /// <summary>The qword bit belongs to the 5-dword form only: with length 2 it is a stray bit, an invalid instruction.</summary>
+    [Fact]
+    public void StoreQwordWithTheDwordLengthIsInvalid()
+    {
+        using var h = new GtHarness();
+        TestBuffer target = h.NewBuffer();
+        Request rq = h.Submit(new BatchBuilder()
+            .Emit(Mi.Header(MiOpcode.StoreDwordImm, Mi.StoreQword | 2), target.At(0), 0, 0x1111)
+            .End(), EngineId.Vcs0);
+        Assert.True(rq.Wait(Bound.Long));
+        Assert.Equal(-Errno.EIO, rq.Status);
+        Assert.Equal(FaultKind.InvalidInstruction, h.Gt[EngineId.Vcs0].LastFault!.Kind);
+        Assert.Equal(0u, target[0]);
+    }
+
     /// <summary>GpuSim's GGTT is 4 GiB: an address with a non-zero upper dword maps nothing, so it faults.</summary>
     [Theory]
     [InlineData("store")]

@@ -21,7 +21,7 @@ public sealed class ServeCommandTests : IDisposable
         var stdout = new StringWriter();
         var stderr = new StringWriter();
 
-        int code = ServeCommand.Run(notes, "probe", null, stdout, stderr, new CancellationToken(canceled: true));
+        int code = ServeCommand.Run(notes, "probe", DrmDrivers.DefaultMemoryMb, null, stdout, stderr, new CancellationToken(canceled: true));
 
         Assert.True(File.Exists(notes), "serve --socket deleted the regular file it named");
         Assert.Equal("precious", File.ReadAllText(notes));
