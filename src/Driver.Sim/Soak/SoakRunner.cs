@@ -219,6 +219,16 @@ public sealed class SoakRunner(SoakOptions options)
             throw new AggregateException("soak threads failed", failures);
         }
 
+        // A soak that checked no store put the invariant to no test: every round refused (a device stuck wedged, a
+        // ban on everything) or failed is a finding, not a pass. Only a soak stopped early (Ctrl-C, exit 130 anyway)
+        // may have got no round through.
+        if (audit.StoresVerified == 0 && !cancel.IsCancellationRequested)
+        {
+            string refused = audit.Rejected.Count == 0 ? "none" : string.Join(", ", audit.Rejected.Select(kv => $"{kv.Key} {kv.Value}"));
+            audit.Violation($"the soak verified no store in {seconds:0.##} s ({audit.Batches} batches submitted, execbufs refused: {refused}): " +
+                "nothing was put to the test (too short a soak, or every round refused or failed)");
+        }
+
         return Result(device, audit, injector, mmapUser, submitters.Length, seconds, drainSeconds, lockdepReports(), heapStart, heapEnd, stateAtDeadlock,
             cancel.IsCancellationRequested);
     }
