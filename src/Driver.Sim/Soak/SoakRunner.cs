@@ -174,9 +174,12 @@ public sealed class SoakRunner(SoakOptions options)
         // Drain: end what still spins, bring the device back, wait for everything with one bound, check it all.
         options.Progress?.SetLabel("drain");
         injector.EndSpinners();
-        if (device.IsWedged)
+        // Nothing hangs any more: intel_gt_unset_wedged must bring the device back (IGT's gem_eio requires it after
+        // every wedge). A device that stays wedged is recovery broken, whatever the fences say.
+        if (device.IsWedged && !device.Unwedge())
         {
-            device.Unwedge();
+            audit.Violation("the device is still wedged after the drain: the unwedge (intel_gt_unset_wedged) failed with nothing " +
+                "left hanging, recovery left it unusable");
         }
 
         var drain = Stopwatch.StartNew();

@@ -139,6 +139,36 @@ public sealed class SoakRunnerTests
     }
 
     [Fact]
+    public void ASoakThatEndsWithTheDeviceStillWedgedFails()
+    {
+        // After its drain the soak unwedges the device (intel_gt_unset_wedged, as IGT's gem_eio does after every
+        // wedge): recovery that cannot bring the device back (here every full reset fails from the second round on)
+        // leaves it unusable, and the run must not end "invariant: held", exit 0, with WEDGED at the end.
+        int rounds = 0;
+        var options = new SoakOptions
+        {
+            Duration = TimeSpan.FromSeconds(1.5),
+            DrainTimeout = TimeSpan.FromSeconds(5),
+            Seed = 9,
+            Threads = 1,
+            BeforeRound = (device, _) =>
+            {
+                if (Interlocked.Increment(ref rounds) == 2)
+                {
+                    device.Reset.Faults.FailFullResets(int.MaxValue);
+                    device.Wedge("test: recovery that never brings the device back");
+                }
+            },
+        };
+
+        SoakResult result = new SoakRunner(options).Run();
+
+        Assert.True(result.WedgedAtEnd);
+        Assert.False(result.Passed, $"the soak passed with the device wedged at the end: {string.Join("; ", result.ViolationSamples)}");
+        Assert.Contains(result.ViolationSamples, s => s.Contains("still wedged after the drain", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void TheWatchdogFiresOnlyWhenWorkIsOutstandingAndNothingMovesForItsBound()
     {
         long progress = 0, outstanding = 0;
