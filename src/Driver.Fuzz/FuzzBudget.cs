@@ -30,6 +30,13 @@ public sealed record FuzzBudget
     /// <summary>Seconds CsCheck may spend looking for a smaller failing case once one failed.</summary>
     public int ShrinkSeconds { get; init; } = 10;
 
+    /// <summary>
+    /// Bound on one case (and on the shrinking's budget beyond <see cref="ShrinkSeconds"/>): a case still running then
+    /// is a hang, in the driver or the property, and fails the run with its seed. Every wait of a case is bounded far
+    /// below it (a uAPI case: its threads, the fence drain and the device-works check, 10 s each).
+    /// </summary>
+    public TimeSpan CaseBound { get; init; } = TimeSpan.FromSeconds(120);
+
     /// <summary>A CsCheck seed to run alone (a replay), or null to explore.</summary>
     public string? Replay { get; init; }
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Text.RegularExpressions;
 using CsCheck;
 
@@ -8,7 +10,9 @@ namespace Driver.Fuzz;
 /// Runs one fuzz property with CsCheck: case i of a run is generated from the CsCheck seed built from (i,
 /// <see cref="FuzzBudget.Seed"/>), so a run is repeatable from its seed; the first failing case is then shrunk by
 /// CsCheck (sampling on from that seed for smaller failing cases) and reported with the CsCheck seed that replays
-/// the smallest one alone (<see cref="FuzzBudget.Replay"/>).
+/// the smallest one alone (<see cref="FuzzBudget.Replay"/>). Each case runs on a thread of its own, bounded by
+/// <see cref="FuzzBudget.CaseBound"/>: a case that does not finish (a deadlock in the driver) fails the run with its
+/// seed instead of hanging it; its thread is left behind (a background thread, blocked where the hang is).
 /// </summary>
 public static partial class FuzzRunner
 {
@@ -19,7 +23,7 @@ public static partial class FuzzRunner
         var clock = Stopwatch.StartNew();
         if (budget.Replay is { } replay)
         {
-            string? failure = Sample(gen, property, print, replay, iter: 1, seconds: -1);
+            string? failure = Sample(gen, property, print, replay, iter: 1, seconds: -1, budget.CaseBound, out _);
             return Report(target, budget, 1, clock, failure, failure is null ? null : replay);
         }
 
@@ -28,14 +32,22 @@ public static partial class FuzzRunner
         {
             string seed = CaseSeed(budget.Seed, cases);
             cases++;
-            string? failure = Sample(gen, property, print, seed, iter: 1, seconds: -1);
+            string? failure = Sample(gen, property, print, seed, iter: 1, seconds: -1, budget.CaseBound, out bool hung);
             if (failure is null)
             {
                 continue;
             }
-            // Shrink: CsCheck starts from the failing seed and keeps sampling for smaller failing cases.
-            string? shrunk = Sample(gen, property, print, seed, iter: int.MaxValue, seconds: budget.ShrinkSeconds);
-            string final = shrunk ?? failure;
+
+            if (hung)
+            {
+                // Not shrunk: every smaller case tried could hang as well, each leaving a thread behind.
+                return Report(target, budget, cases, clock, failure, seed);
+            }
+            // Shrink: CsCheck starts from the failing seed and keeps sampling for smaller failing cases. A hang while
+            // shrinking keeps the case found first (the shrinker's current seed is not known from outside).
+            string? shrunk = Sample(gen, property, print, seed, iter: int.MaxValue, seconds: budget.ShrinkSeconds,
+                budget.CaseBound + TimeSpan.FromSeconds(budget.ShrinkSeconds), out bool shrinkHung);
+            string final = shrinkHung ? failure : shrunk ?? failure;
             return Report(target, budget, cases, clock, final, SeedOf(final) ?? seed);
         }
 
@@ -45,7 +57,55 @@ public static partial class FuzzRunner
     /// <summary>The CsCheck seed of case <paramref name="index"/> of the run seeded <paramref name="seed"/>.</summary>
     public static string CaseSeed(int seed, int index) => new PCG((uint)index, (uint)seed).ToString();
 
-    private static string? Sample<T>(Gen<T> gen, Action<T> property, Func<T, string> print, string seed, long iter, int seconds)
+    /// <summary>
+    /// <see cref="SampleHere"/> on a thread of its own, joined within <paramref name="bound"/>; a sample still running
+    /// then is reported as a hang (<paramref name="hung"/>) with the case its seed generates. An exception other than
+    /// a failed property (a bug of the runner or of CsCheck) is rethrown here, on the caller's thread.
+    /// </summary>
+    private static string? Sample<T>(Gen<T> gen, Action<T> property, Func<T, string> print, string seed, long iter, int seconds,
+        TimeSpan bound, out bool hung)
+    {
+        string? failure = null;
+        ExceptionDispatchInfo? crash = null;
+        var worker = new Thread(() =>
+        {
+            try
+            {
+                failure = SampleHere(gen, property, print, seed, iter, seconds);
+            }
+            catch (Exception e)
+            {
+                crash = ExceptionDispatchInfo.Capture(e);
+            }
+        })
+        { Name = "fuzz-case", IsBackground = true };
+        worker.Start();
+        // Join's happens-before publishes failure and crash.
+        hung = !worker.Join(bound);
+        if (!hung)
+        {
+            crash?.Throw();
+            return failure;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"the case did not finish within {bound.TotalSeconds:0.#} s: a hang (in the driver or the property), its thread left blocked; seed \"{seed}\"{Environment.NewLine}{Printed(gen, print, seed)}");
+    }
+
+    /// <summary>The case <paramref name="seed"/> generates, printed (what CsCheck would have printed on a failure).</summary>
+    private static string Printed<T>(Gen<T> gen, Func<T, string> print, string seed)
+    {
+        try
+        {
+            return print(gen.Generate(PCG.Parse(seed), null, out _));
+        }
+        catch (Exception e)
+        {
+            return $"(the case could not be printed: {e.GetType().Name}: {e.Message})";
+        }
+    }
+
+    private static string? SampleHere<T>(Gen<T> gen, Action<T> property, Func<T, string> print, string seed, long iter, int seconds)
     {
         try
         {

@@ -160,9 +160,9 @@ public static class UapiProperty
                 // Never the default context: CONTEXT_DESTROY of id 0 is refused, which is checked too.
                 return dev.DestroyContext(client, w.Context(op.Client, op.Ref));
             case UapiOpKind.SetParam:
-                return dev.SetContextParam(client, w.Context(op.Client, op.Ref), (ContextParam)op.Engine, op.Arg);
+                return dev.SetContextParam(client, w.Context(op.Client, op.Ref), ParamOf(op), op.Arg);
             case UapiOpKind.GetParam:
-                return dev.GetContextParam(client, w.Context(op.Client, op.Ref), (ContextParam)op.Engine, out _);
+                return dev.GetContextParam(client, w.Context(op.Client, op.Ref), ParamOf(op), out _);
             case UapiOpKind.ResetStats:
                 return dev.GetResetStats(client, w.Context(op.Client, op.Ref), out _, (uint)(op.Arg & 3), (uint)(op.Arg2 & 1));
             case UapiOpKind.Spinner:
@@ -202,6 +202,22 @@ public static class UapiProperty
                 throw new ArgumentOutOfRangeException(nameof(op));
         }
     }
+
+    /// <summary>
+    /// The context parameter a SETPARAM / GETPARAM call names: the op's engine number picks one the driver has (0-4,
+    /// most calls: the ban flag, priority, recoverable, persistence, or parameter 0, which i915 has not), or, for the
+    /// rare out-of-range numbers, that number itself (unknown or unmodelled parameters: -EINVAL). Cast as is, the
+    /// engine numbers 0-4 named no parameter the driver has, and CONTEXT_SETPARAM reached only its -EINVAL default.
+    /// </summary>
+    public static ContextParam ParamOf(UapiOp op) => op.Engine switch
+    {
+        0 => ContextParam.Bannable,
+        1 => ContextParam.Priority,
+        2 => ContextParam.Recoverable,
+        3 => ContextParam.Persistence,
+        4 => 0,
+        _ => (ContextParam)op.Engine,
+    };
 
     /// <summary>What a PWRITE writes: an end, NOOPs running off the object, a fault, or a store to an unmapped page.</summary>
     private static uint[] Program(long choice) => ((ulong)choice % 5) switch

@@ -31,6 +31,42 @@ public class FuzzRunnerTests
     }
 
     [Fact]
+    public void ACaseThatHangsFailsTheRunWithItsSeedInsteadOfHangingIt()
+    {
+        // A driver deadlock inside an ioctl blocks the property's thread: the run must end by itself, failed, with the
+        // seed of the case that hung (not run until an outer timeout kills it with no seed to replay).
+        using var release = new ManualResetEventSlim();
+        Gen<int> gen = Gen.Int[0, 1000];
+        int calls = 0;
+        int hungOn = -1;
+        void Property(int x)
+        {
+            if (Interlocked.Increment(ref calls) == 2)
+            {
+                hungOn = x;
+                release.Wait(TimeSpan.FromSeconds(60));
+            }
+        }
+
+        FuzzReport? report = null;
+        var run = new Thread(() => report = FuzzRunner.Run("self", gen, Property, x => x.ToString(),
+            new FuzzBudget { Seed = 5, MaxCases = 10, CaseBound = TimeSpan.FromSeconds(1) }))
+        { IsBackground = true };
+        run.Start();
+        bool ended = run.Join(TimeSpan.FromSeconds(20));
+        release.Set();
+
+        Assert.True(ended, "the fuzz run did not end within 20 s of a case that hung (case bound 1 s)");
+        Assert.NotNull(report);
+        Assert.False(report.Passed);
+        Assert.Equal(2, report.Cases);
+        Assert.Equal(FuzzRunner.CaseSeed(5, 1), report.FailingSeed);
+        Assert.Contains("did not finish within 1 s", report.Failure);
+        // The case itself is printed, as CsCheck prints a failing one.
+        Assert.EndsWith(Environment.NewLine + hungOn, report.Failure);
+    }
+
+    [Fact]
     public void TheSameSeedGivesTheSameCases()
     {
         Gen<int> gen = Gen.Int[0, int.MaxValue];

@@ -1,3 +1,5 @@
+using CsCheck;
+using Driver.Uapi;
 using Xunit.Abstractions;
 
 namespace Driver.Fuzz.Tests;
@@ -12,6 +14,35 @@ namespace Driver.Fuzz.Tests;
 [Collection(FuzzCollection.Name)]
 public sealed class UapiFuzzTests(ITestOutputHelper output)
 {
+    [Fact]
+    public void ContextParamCallsReachEveryParameterTheDriverHasAndAnInvalidOne()
+    {
+        // i915_gem_context_setparam_ioctl / ctx_setparam: each parameter has its own path (the ban flag, the priority
+        // a request takes when built, the recoverable flag, persistence deciding what closing the context kills).
+        // A CONTEXT_SETPARAM fuzzer that names only unknown parameters tests the -EINVAL switch default and none of
+        // them racing execbufs, resets and closes.
+        UapiOp[] ops = UapiGenerators.Op.Array[4000].Generate(new PCG(1, 1), null, out _);
+        var named = new Dictionary<UapiOpKind, HashSet<ContextParam>>
+        {
+            [UapiOpKind.SetParam] = [],
+            [UapiOpKind.GetParam] = [],
+        };
+        foreach (UapiOp op in ops.Where(o => named.ContainsKey(o.Kind)))
+        {
+            named[op.Kind].Add(UapiProperty.ParamOf(op));
+        }
+
+        foreach ((UapiOpKind kind, HashSet<ContextParam> seen) in named)
+        {
+            foreach (ContextParam param in Enum.GetValues<ContextParam>())
+            {
+                Assert.True(seen.Contains(param), $"{kind} never names {param} in 4000 generated calls (named: {string.Join(", ", seen)})");
+            }
+
+            Assert.Contains(seen, p => !Enum.IsDefined(p));
+        }
+    }
+
     [Fact]
     public void RandomConcurrentUapiCallsKeepEveryFenceHonestAndTheDeviceWorking()
     {

@@ -103,19 +103,36 @@ public static class GlitchCommand
         {
             OutputFile.WriteAllText(jsonPath, result.ToJson() + Environment.NewLine, output);
         }
+        if (Failure(result, policy) is { } failure)
+        {
+            CliMessages.Error(error, $"FAIL: {failure}");
+            return ExitCodes.Failed;
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Why a run under <paramref name="policy"/> failed, or null when it passed.</summary>
+    public static string? Failure(GlitchResult result, MmapResetPolicy policy)
+    {
         if (result.FailedAccesses > 0)
         {
-            CliMessages.Error(error, $"FAIL: {result.FailedAccesses} accesses failed");
-            return ExitCodes.Failed;
+            return $"{result.FailedAccesses} accesses failed";
         }
         // A policy answers for the full reset's window only: wedging and unwedging reset the hardware without revoke
         // or restore in i915 too, so glitches there are the model working, not the policy failing.
         if (policy != MmapResetPolicy.Glitch && result.ByPath.FullReset > 0)
         {
-            CliMessages.Error(error, $"FAIL: policy {policy.ToName()} let accesses through the full reset's glitch window");
-            return ExitCodes.Failed;
+            return $"policy {policy.ToName()} let accesses through the full reset's glitch window";
         }
-        return ExitCodes.Ok;
+        // The user's own check, as gem_mmap_gtt@hang's: a read-back that is not the pattern written. Without wedges
+        // only a full reset can have caused it, which the policy answers for, whether or not the driver counted a
+        // misrouted access (a protection that misroutes silently would pass on the counters alone).
+        if (policy != MmapResetPolicy.Glitch && result.Wedges == 0 && result.Mismatches > 0)
+        {
+            return $"policy {policy.ToName()}: {result.Mismatches} read-backs differed from the pattern written, with no wedge to explain them";
+        }
+
+        return null;
     }
 
     private static int Usage(TextWriter error, string message) => CliMessages.Usage(error, "glitch", message);

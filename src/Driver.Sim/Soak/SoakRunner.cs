@@ -174,9 +174,12 @@ public sealed class SoakRunner(SoakOptions options)
         // Drain: end what still spins, bring the device back, wait for everything with one bound, check it all.
         options.Progress?.SetLabel("drain");
         injector.EndSpinners();
-        if (device.IsWedged)
+        // Nothing hangs any more: intel_gt_unset_wedged must bring the device back (IGT's gem_eio requires it after
+        // every wedge). A device that stays wedged is recovery broken, whatever the fences say.
+        if (device.IsWedged && !device.Unwedge())
         {
-            device.Unwedge();
+            audit.Violation("the device is still wedged after the drain: the unwedge (intel_gt_unset_wedged) failed with nothing " +
+                "left hanging, recovery left it unusable");
         }
 
         var drain = Stopwatch.StartNew();
@@ -217,6 +220,16 @@ public sealed class SoakRunner(SoakOptions options)
         if (failures.Length > 0)
         {
             throw new AggregateException("soak threads failed", failures);
+        }
+
+        // A soak that checked no store put the invariant to no test: every round refused (a device stuck wedged, a
+        // ban on everything) or failed is a finding, not a pass. Only a soak stopped early (Ctrl-C, exit 130 anyway)
+        // may have got no round through.
+        if (audit.StoresVerified == 0 && !cancel.IsCancellationRequested)
+        {
+            string refused = audit.Rejected.Count == 0 ? "none" : string.Join(", ", audit.Rejected.Select(kv => $"{kv.Key} {kv.Value}"));
+            audit.Violation($"the soak verified no store in {seconds:0.##} s ({audit.Batches} batches submitted, execbufs refused: {refused}): " +
+                "nothing was put to the test (too short a soak, or every round refused or failed)");
         }
 
         return Result(device, audit, injector, mmapUser, submitters.Length, seconds, drainSeconds, lockdepReports(), heapStart, heapEnd, stateAtDeadlock,

@@ -1,3 +1,4 @@
+using Driver.Core.Memory;
 using Driver.Sim.Fuzz;
 using Driver.Sim.Tests.Scenarios;
 using Driver.Fuzz;
@@ -24,6 +25,40 @@ public sealed class ScenarioFuzzTests(ITestOutputHelper output)
             c => $"{c}{Environment.NewLine}{property.Text(c)}", budget);
         output.WriteLine(report.Summary);
         Assert.True(report.Passed, $"{report.Summary}{Environment.NewLine}{report.Failure}");
+    }
+
+    [Fact]
+    public void AFuzzedRunWhoseStoresDidNotLandFailsTheCase()
+    {
+        // A fuzzed valid scenario's run checks the driver's invariant as gpusim run does: an ok batch whose stores are
+        // not in memory, or a dword that no batch targets written, is a finding whatever the mutation did to the
+        // scenario's expectations. Here the run's target object is overwritten before the checks, as a driver that
+        // lost or misplaced stores would leave it.
+        string dir = Path.Combine(Path.GetTempPath(), $"gpusim-scenario-fuzz-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "tiny.json"), DefaultScenarioTests.TinyScenario);
+            var property = new ScenarioProperty(ScenarioCorpus.FromDirectory(dir))
+            {
+                BeforeVerify = dev =>
+                {
+                    BufferObject target = dev.Clients.Single(c => c.Name == "a").Objects.MinBy(o => o.Id)!;
+                    for (int d = 0; d < 1024; d++)
+                    {
+                        target.WriteDword(d * 4, 0xBAD0BAD0);
+                    }
+                },
+            };
+
+            FuzzViolationException e = Assert.Throws<FuzzViolationException>(() => property.Run(new ScenarioCase(0, [])));
+
+            Assert.Contains("mismatched", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

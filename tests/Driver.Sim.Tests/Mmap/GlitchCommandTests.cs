@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Driver.Reset.Mmap;
 using Driver.Sim.Glitch;
 
 namespace Driver.Sim.Tests.Mmap;
@@ -62,6 +63,27 @@ public class GlitchCommandTests
     /// wedge's window may glitch (how many depends on scheduling; HardwareResetModelTests forces one), are charged to
     /// the wedge or unwedge, and do not count as the policy failing.
     /// </summary>
+    [Theory]
+    [InlineData(MmapResetPolicy.Revoke)]
+    [InlineData(MmapResetPolicy.StopMachine)]
+    public void ReadBackDamageUnderAProtectingPolicyWithoutWedgesFailsTheRunWhateverTheGlitchCounters(MmapResetPolicy policy)
+    {
+        // gem_mmap_gtt@hang's verdict is the user's read-back (a value that is not the pattern written), not the
+        // driver's own count of misrouted accesses: a protecting policy whose protection misroutes an access without
+        // counting it (here: 12 read-backs wrong, no glitch counted) must still fail the run. Without wedges no window
+        // but the full reset's can explain the damage (with wedges, theirs may: i915 revokes nothing there).
+        var damaged = new GlitchResult(policy.ToName(), Resets: 10, Accesses: 100_000, GlitchedReads: 0, MisplacedWrites: 0,
+            new GlitchPaths(0, 0, 0), Wedges: 0, MaxStallUs: 10, AccessesPerSecond: 1e6, Mismatches: 12, FailedAccesses: 0);
+
+        string? failure = GlitchCommand.Failure(damaged, policy);
+
+        Assert.NotNull(failure);
+        Assert.Contains("12 read-backs", failure);
+        Assert.Null(GlitchCommand.Failure(damaged, MmapResetPolicy.Glitch));
+        Assert.Null(GlitchCommand.Failure(damaged with { Wedges = 1 }, policy));
+        Assert.Null(GlitchCommand.Failure(damaged with { Mismatches = 0 }, policy));
+    }
+
     [Fact]
     public void WedgeWindowsGlitchUnderRevokeAndAreReportedByPath()
     {

@@ -108,6 +108,67 @@ public sealed class SoakRunnerTests
     }
 
     [Fact]
+    public void ASoakThatVerifiedNoStoreFailsInsteadOfPassingVacuously()
+    {
+        // A device that never comes back from a wedge (every full reset, the unwedge's included, fails): every
+        // CONTEXT_CREATE and execbuf is refused with -EIO, which the audit accepts as "wedged", so not a single batch
+        // runs. A soak that checked nothing must not report the invariant as held (a probe that found nothing to test
+        // is a failure, as i915's selftests treat a live test that submitted no request).
+        int wedged = 0;
+        var options = new SoakOptions
+        {
+            Duration = TimeSpan.FromSeconds(1),
+            DrainTimeout = TimeSpan.FromSeconds(5),
+            Seed = 7,
+            Threads = 1,
+            BeforeRound = (device, _) =>
+            {
+                if (Interlocked.Exchange(ref wedged, 1) == 0)
+                {
+                    device.Reset.Faults.FailFullResets(int.MaxValue);
+                    device.Wedge("test: a device that never comes back");
+                }
+            },
+        };
+
+        SoakResult result = new SoakRunner(options).Run();
+
+        Assert.Equal(0, result.StoresVerified);
+        Assert.False(result.Passed, $"a soak that verified {result.StoresVerified} stores of {result.Batches} batches passed");
+        Assert.Contains(result.ViolationSamples, s => s.Contains("verified no store", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ASoakThatEndsWithTheDeviceStillWedgedFails()
+    {
+        // After its drain the soak unwedges the device (intel_gt_unset_wedged, as IGT's gem_eio does after every
+        // wedge): recovery that cannot bring the device back (here every full reset fails from the second round on)
+        // leaves it unusable, and the run must not end "invariant: held", exit 0, with WEDGED at the end.
+        int rounds = 0;
+        var options = new SoakOptions
+        {
+            Duration = TimeSpan.FromSeconds(1.5),
+            DrainTimeout = TimeSpan.FromSeconds(5),
+            Seed = 9,
+            Threads = 1,
+            BeforeRound = (device, _) =>
+            {
+                if (Interlocked.Increment(ref rounds) == 2)
+                {
+                    device.Reset.Faults.FailFullResets(int.MaxValue);
+                    device.Wedge("test: recovery that never brings the device back");
+                }
+            },
+        };
+
+        SoakResult result = new SoakRunner(options).Run();
+
+        Assert.True(result.WedgedAtEnd);
+        Assert.False(result.Passed, $"the soak passed with the device wedged at the end: {string.Join("; ", result.ViolationSamples)}");
+        Assert.Contains(result.ViolationSamples, s => s.Contains("still wedged after the drain", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void TheWatchdogFiresOnlyWhenWorkIsOutstandingAndNothingMovesForItsBound()
     {
         long progress = 0, outstanding = 0;
