@@ -284,6 +284,14 @@ public sealed partial class GtReset
             if (deferCapture)
             {
                 pending = _capture.CaptureDeferred(engineMask, reason);
+                if (pending.DeferredRequest is null)
+                {
+                    // Nothing to copy later: stored now, before the reset lets the hung request signal, so a waiter
+                    // woken by its -EIO finds the state (published after the reset instead, a waiter raced it:
+                    // i915_hangman@error-state-capture read "No error state collected").
+                    FinishCapture(pending);
+                    pending = null;
+                }
             }
             else
             {

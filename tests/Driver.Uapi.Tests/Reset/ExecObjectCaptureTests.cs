@@ -145,6 +145,48 @@ public sealed class ExecObjectCaptureTests
     }
 
     /// <summary>
+    /// A request with nothing to copy later (no EXEC_OBJECT_CAPTURE objects) is not held: its whole state is stored
+    /// before the reset lets it signal, so a waiter woken by its -EIO finds it (IGT's i915_hangman reads the error
+    /// file as soon as its hang fence signals).
+    /// </summary>
+    [Fact]
+    public void WithoutObjectsTheStateIsStoredBeforeTheHungRequestSignals()
+    {
+        // A fresh device each round: the client's hangs would otherwise ban it (client_mark_guilty).
+        for (int round = 0; round < 5; round++)
+        {
+            using var t = TestDevice.Fast();
+            TestBuffer plain = t.NewBuffer();
+            DmaFence hang = ExecHang(t, [plain.Handle], []);
+            // The reset path is held, once the engine has been reset and resumed, until the hung request has
+            // signalled: whatever the reset still does after that point comes too late for a waiter.
+            using IDisposable sub = t.Dev.Reset.Events.Subscribe(ev =>
+            {
+                if (ev.Kind == Driver.Reset.Events.GpuEventKind.EngineReset)
+                {
+                    hang.Wait(Bound.Long);
+                }
+            });
+            bool storedAtSignal = false;
+            var seen = new ManualResetEventSlim();
+            if (!hang.AddCallback(new ActionFenceCallback(_ =>
+            {
+                storedAtSignal = t.Dev.ReadErrorState() is not null;
+                seen.Set();
+            })))
+            {
+                storedAtSignal = t.Dev.ReadErrorState() is not null;
+                seen.Set();
+            }
+
+            AssertStatus(-Errno.EIO, hang, "the hanging batch");
+            Assert.True(seen.Wait(Bound.Long));
+            Assert.True(storedAtSignal, $"round {round}: the hung request signalled before its error state was stored");
+            Assert.Equal(0, ((Driver.Engines.Execution.ExeclistsEngine)t.Engine(Driver.Core.Hw.EngineId.Rcs0)).Holds);
+        }
+    }
+
+    /// <summary>
     /// A wedge while a capture holds its request (execlists_reset_cancel) cancels the held requests with the rest:
     /// they signal -EIO at once, without waiting for the copy, and the copy, finding its request signalled, stops
     /// reading objects that may be gone. Every fence signals, held or not.
