@@ -164,7 +164,9 @@ public sealed class ExecObjectCaptureTests
             {
                 if (ev.Kind == Driver.Reset.Events.GpuEventKind.EngineReset)
                 {
-                    hang.Wait(Bound.Long);
+                    // Polled, not DmaFence.Wait: the hook runs inside the reset's fence-signalling section, where a
+                    // fence wait is the lock validator's recursive dma_fence_map report.
+                    SpinWait.SpinUntil(() => hang.IsSignaled, Bound.Long);
                 }
             });
             bool storedAtSignal = false;
