@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds IGT's five hang/reset tests (and gem_exec_capture) from the shared snapshot and runs issue 19's must-pass
-# subtests (and four of gem_exec_capture's), unmodified, under
+# Builds IGT's five hang/reset tests (and gem_exec_capture, gem_softpin) from the shared snapshot and runs issue 19's
+# must-pass subtests (and four of gem_exec_capture's, five of gem_softpin's), unmodified, under
 # the DRM shim with `gpusim igt-run` (after `dotnet build`). Usage: scripts/igt-must-pass.sh IGT_DIR OUT_DIR.
 # Prints each binary's time, the subtests not yet passing, and last one line "igt: ..." with the count. A subtest that
 # does not pass is run once more on its own before it counts. Exits 1 when the tests cannot be built, or when a
@@ -21,6 +21,9 @@ if [ -d "$igt_src" ] && [ -x "$igt_src/build.sh" ]; then
         # Not in issue 19's list: the outside check of EXEC_OBJECT_CAPTURE in the error state (check_error_state
         # parses the "--- user =" objects and compares them with what it wrote).
         [gem_exec_capture]="capture,userptr,many-2M-zero,pi"
+        # Not in issue 19's list either: the outside check of softpin (address 0, padding, presumed offsets, eviction
+        # of objects being closed).
+        [gem_softpin]="zero,full,safe-alignment,allocator-nopin,allocator-fork"
     )
     # Listed by the issue, but failing on real i915 too, for a reason in IGT itself: the subtest passes here only if
     # it fails the way i915 does (its output has the signature), and counts as skipped with that reason.
@@ -35,7 +38,7 @@ if [ -d "$igt_src" ] && [ -x "$igt_src/build.sh" ]; then
         igt_failed=1
     else
         igt_pass=0 igt_skip=0 igt_xfail=0 igt_retried=0 igt_total=0 not_passing=()
-        for bin in gem_exec_fence gem_eio i915_hangman gem_reset_stats gem_ctx_persistence gem_exec_capture; do
+        for bin in gem_exec_fence gem_eio i915_hangman gem_reset_stats gem_ctx_persistence gem_exec_capture gem_softpin; do
             binary=$(find "$igt_out/build-root" -type f -perm -u+x -name "$bin" -path "*tests*" | head -n 1)
             IFS=, read -r -a subs <<<"${must_pass[$bin]}"
             igt_total=$((igt_total + ${#subs[@]}))
