@@ -408,6 +408,28 @@ public class ExecbufTests
     }
 
     [Fact]
+    public void ASoftpinLargerThanTheAddressSpaceIsEnospcAndOneOverrunningItsEndEinval()
+    {
+        // i915_vma_insert: "If binding the object/GGTT view requires more space than the entire aperture has, reject
+        // it early": size (max(pad_to_size, object)) > end is -ENOSPC, before PIN_OFFSET_FIXED's alignment and
+        // range_overflows checks (-EINVAL); eb_reserve keeps the -ENOSPC through its passes.
+        using var h = DrmHarness.Fast();
+        ulong total = (ulong)h.Dev.Gt.Ggtt.UserSize;
+        uint batch = BatchWithEnd(h);
+        byte[] Padded(ulong offset, ulong pad)
+        {
+            var o = new ArgBuffer(Object(batch, ObjPinned | ObjPadToSizeFlag, offset));
+            o.SetU64(ObjPadToSize, pad);
+            return o.Data;
+        }
+
+        Assert.Equal(-Errno.ENOSPC, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Padded(0, total + 4096))));
+        Assert.Equal(-Errno.ENOSPC, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Padded(4096, total + 4096))));
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Padded(4096, total))));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Padded(0, total))));
+    }
+
+    [Fact]
     public void AnUnpinnedObjectGoesToItsPresumedOffsetWhenThatIsFree()
     {
         // eb_pin_vma: "Attempt to reuse the current location if available": an unbound object is first pinned at

@@ -26,7 +26,7 @@ public sealed partial class I915Driver
     /// fence arrays (add_fence_array: -EFAULT, -EINVAL, -ENOENT), the in-fence (-EINVAL), the out-fence fd's
     /// reservation (-EMFILE), the context (-ENOENT), the engine (-EINVAL), wedged (-EIO), each object (-ENOENT,
     /// eb_validate_vma's -EINVAL, a handle twice -EINVAL), the batch (self-modifying or out of bounds: -EINVAL), a
-    /// banned context (-EIO), placement (softpin: -EINVAL outside the address space, -ENOSPC over this
+    /// banned context (-EIO), placement (softpin: -ENOSPC larger than the address space, -EINVAL outside it, -ENOSPC over this
     /// execbuf's own object, -EAGAIN over one another execbuf holds until it submits), relocations (-ENOENT, -EINVAL, -EFAULT), then the
     /// submission through GpuDevice.Execbuf, the objects pinned from placement until then
     /// (<see cref="PlaceAndSubmit"/>); the out-fence fd goes to the upper half of rsvd2, the new offsets to the exec
@@ -659,9 +659,15 @@ public sealed partial class I915Driver
         {
             BufferObject bo = o.Object!;
             ulong size = NodeSize(o);
+            // i915_vma_insert: a node larger than the whole address space is -ENOSPC ("reject it early before
+            // evicting everything"), checked before PIN_OFFSET_FIXED's alignment and range (-EINVAL).
+            if (size > (ulong)ggtt.UserSize)
+            {
+                return -Errno.ENOSPC;
+            }
+
             // Offset 0 included: under full ppGTT the user owns the whole range (i915_vma_insert, PIN_OFFSET_FIXED).
-            if (size > (ulong)ggtt.UserSize || o.Offset + size > (ulong)ggtt.UserSize
-                || (o.Alignment != 0 && (o.Offset & (o.Alignment - 1)) != 0))
+            if (o.Offset + size > (ulong)ggtt.UserSize || (o.Alignment != 0 && (o.Offset & (o.Alignment - 1)) != 0))
             {
                 return -Errno.EINVAL;
             }
