@@ -408,6 +408,55 @@ public class ExecbufTests
     }
 
     [Fact]
+    public void ASoftpinLargerThanTheAddressSpaceIsEnospcAndOneOverrunningItsEndEinval()
+    {
+        // i915_vma_insert: "If binding the object/GGTT view requires more space than the entire aperture has, reject
+        // it early": size (max(pad_to_size, object)) > end is -ENOSPC, before PIN_OFFSET_FIXED's alignment and
+        // range_overflows checks (-EINVAL); eb_reserve keeps the -ENOSPC through its passes.
+        using var h = DrmHarness.Fast();
+        ulong total = (ulong)h.Dev.Gt.Ggtt.UserSize;
+        uint batch = BatchWithEnd(h);
+        byte[] Padded(ulong offset, ulong pad)
+        {
+            var o = new ArgBuffer(Object(batch, ObjPinned | ObjPadToSizeFlag, offset));
+            o.SetU64(ObjPadToSize, pad);
+            return o.Data;
+        }
+
+        Assert.Equal(-Errno.ENOSPC, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Padded(0, total + 4096))));
+        Assert.Equal(-Errno.ENOSPC, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Padded(4096, total + 4096))));
+        Assert.Equal(-Errno.EINVAL, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Padded(4096, total))));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Padded(0, total))));
+    }
+
+    [Fact]
+    public void AnUnpinnedObjectThatFindsNoHoleEvictsIdleObjectsInsteadOfEnospc()
+    {
+        // i915_gem_gtt_insert: no free hole without PIN_NOEVICT is i915_gem_evict_something (then eb_reserve's
+        // later passes, i915_gem_evict_vm): idle unpinned bindings make room, so an execbuf whose objects fit the
+        // address space is not -ENOSPC because earlier, idle objects fill it. Objects this execbuf holds are not
+        // evicted for it: two that cannot fit together are -ENOSPC.
+        using var h = DrmHarness.Fast();
+        ulong half = (ulong)h.Dev.Gt.Ggtt.UserSize / 2 + 4096;
+        byte[] Padded(uint handle)
+        {
+            var o = new ArgBuffer(Object(handle, ObjPadToSizeFlag));
+            o.SetU64(ObjPadToSize, half);
+            return o.Data;
+        }
+
+        uint first = BatchWithEnd(h);
+        uint second = BatchWithEnd(h);
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Padded(first))));
+        Assert.Equal(0, h.Wait(first, Bound.LongNs));
+        Assert.Equal(0, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Padded(second))));
+        Assert.Equal(0, h.Wait(second, Bound.LongNs));
+        Assert.Equal(0, h.Dev.LookupObject(h.File.ClientId, (int)first, out BufferObject? firstBo));
+        Assert.Null(firstBo!.Binding);
+        Assert.Equal(-Errno.ENOSPC, h.Ioctl(Requests.Execbuffer2, Execbuf(h, 0, 0, Padded(first), Padded(second))));
+    }
+
+    [Fact]
     public void AnUnpinnedObjectGoesToItsPresumedOffsetWhenThatIsFree()
     {
         // eb_pin_vma: "Attempt to reuse the current location if available": an unbound object is first pinned at

@@ -350,6 +350,49 @@ public sealed unsafe class Ggtt
         }
     }
 
+    /// <summary>
+    /// i915_gem_evict_something's scan, over the users' range (never page 0, as the driver's own placements): the lowest
+    /// range of <paramref name="size"/> bytes on <paramref name="alignment"/> whose every bound node
+    /// <paramref name="evictable"/> accepts, or null when there is none. The predicate runs under the GGTT mutex
+    /// (ordered against Insert's pins) and takes no lock of its own; the caller evicts the range afterwards, and the
+    /// unbind checks pins and idleness again under the mutex.
+    /// </summary>
+    public uint? FindEvictableRange(long size, uint alignment, Func<GgttNode, bool> evictable)
+    {
+        ArgumentNullException.ThrowIfNull(evictable);
+        using (_mutex.Acquire())
+        {
+            long candidate = Align(DeviceMemory.PageSize, alignment);
+            while (candidate + size <= UserSize)
+            {
+                GgttNode? blocker = null;
+                foreach (GgttNode n in _nodes)
+                {
+                    if (n.Offset >= candidate + size)
+                    {
+                        break;
+                    }
+
+                    if (n.End > candidate && !evictable(n))
+                    {
+                        blocker = n;
+                        break;
+                    }
+                }
+
+                if (blocker is null)
+                {
+                    return (uint)candidate;
+                }
+
+                // Nodes do not overlap and are sorted: nothing before the blocker's end can hold the range.
+                candidate = Align(blocker.End, alignment);
+            }
+
+            return null;
+        }
+    }
+
     private uint CheckFixed(uint offset, long size)
     {
         if ((offset & (DeviceMemory.PageSize - 1)) != 0)

@@ -26,7 +26,7 @@ public sealed partial class I915Driver
     /// fence arrays (add_fence_array: -EFAULT, -EINVAL, -ENOENT), the in-fence (-EINVAL), the out-fence fd's
     /// reservation (-EMFILE), the context (-ENOENT), the engine (-EINVAL), wedged (-EIO), each object (-ENOENT,
     /// eb_validate_vma's -EINVAL, a handle twice -EINVAL), the batch (self-modifying or out of bounds: -EINVAL), a
-    /// banned context (-EIO), placement (softpin: -EINVAL outside the address space, -ENOSPC over this
+    /// banned context (-EIO), placement (softpin: -ENOSPC larger than the address space, -EINVAL outside it, -ENOSPC over this
     /// execbuf's own object, -EAGAIN over one another execbuf holds until it submits), relocations (-ENOENT, -EINVAL, -EFAULT), then the
     /// submission through GpuDevice.Execbuf, the objects pinned from placement until then
     /// (<see cref="PlaceAndSubmit"/>); the out-fence fd goes to the upper half of rsvd2, the new offsets to the exec
@@ -659,9 +659,15 @@ public sealed partial class I915Driver
         {
             BufferObject bo = o.Object!;
             ulong size = NodeSize(o);
+            // i915_vma_insert: a node larger than the whole address space is -ENOSPC ("reject it early before
+            // evicting everything"), checked before PIN_OFFSET_FIXED's alignment and range (-EINVAL).
+            if (size > (ulong)ggtt.UserSize)
+            {
+                return -Errno.ENOSPC;
+            }
+
             // Offset 0 included: under full ppGTT the user owns the whole range (i915_vma_insert, PIN_OFFSET_FIXED).
-            if (size > (ulong)ggtt.UserSize || o.Offset + size > (ulong)ggtt.UserSize
-                || (o.Alignment != 0 && (o.Offset & (o.Alignment - 1)) != 0))
+            if (o.Offset + size > (ulong)ggtt.UserSize || (o.Alignment != 0 && (o.Offset & (o.Alignment - 1)) != 0))
             {
                 return -Errno.EINVAL;
             }
@@ -730,7 +736,20 @@ public sealed partial class I915Driver
                     continue;
                 }
 
-                pins.Add(ggtt.Insert(o.Object, null, alignment, pin: true, size: (long)size));
+                try
+                {
+                    pins.Add(ggtt.Insert(o.Object, null, alignment, pin: true, size: (long)size));
+                }
+                catch (DriverException e) when (e.Errno == Errno.ENOSPC && o.Object.Binding is null)
+                {
+                    // No free hole: i915_gem_gtt_insert evicts (i915_gem_evict_something, then eb_reserve's
+                    // i915_gem_evict_vm passes) rather than fail.
+                    int ret = EvictSomething(ggtt, o.Object, size, alignment, pins);
+                    if (ret != 0)
+                    {
+                        return ret;
+                    }
+                }
             }
             catch (DriverException e)
             {
@@ -739,6 +758,45 @@ public sealed partial class I915Driver
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// i915_gem_gtt_insert with no free hole for an unbound, not softpinned object: i915_gem_evict_something makes
+    /// one of users' bindings that are neither pinned (this execbuf's own, or another's until it submits) nor the
+    /// driver's, idle ones first (eb_reserve's PIN_NONBLOCK pass), busy ones only when no idle range will do (the
+    /// unbind waits for them, as __i915_vma_unbind's i915_vma_sync); the object is then pinned there. No range but
+    /// over another execbuf's pins is -EAGAIN (eb_reserve's last pass waits for that execbuf: drmIoctl retries);
+    /// none at all -ENOSPC. Every eviction goes through <see cref="EvictRange"/>, which never unbinds a pinned or
+    /// busy binding, so no request loses an object it still uses.
+    /// </summary>
+    private int EvictSomething(Ggtt ggtt, BufferObject bo, ulong size, uint alignment, List<GgttNode> pins)
+    {
+        bool Evictable(GgttNode n) => (n.Object.Flags & BoFlags.Kernel) == 0 && !n.IsPinned && !pins.Contains(n);
+        uint? hole = ggtt.FindEvictableRange((long)size, alignment, n => Evictable(n) && n.Object.Resv.TestSignaled(DmaResvUsage.Bookkeep))
+            ?? ggtt.FindEvictableRange((long)size, alignment, Evictable);
+        if (hole is not { } offset)
+        {
+            return ggtt.FindEvictableRange((long)size, alignment,
+                n => (n.Object.Flags & BoFlags.Kernel) == 0 && !pins.Contains(n)) is null ? -Errno.ENOSPC : -Errno.EAGAIN;
+        }
+
+        int ret = EvictRange(ggtt, offset, size, pins);
+        if (ret != 0)
+        {
+            return ret;
+        }
+
+        try
+        {
+            pins.Add(ggtt.Insert(bo, offset, pin: true, size: (long)size));
+            return 0;
+        }
+        catch (DriverException e)
+        {
+            // Another execbuf took the range, or bound the object, since the eviction: it is done with them once it
+            // submits, so drmIoctl's retry finds them idle.
+            return e.Errno == Errno.ENOSPC ? HeldRangeErrno(ggtt, offset, size, pins) : -Errno.EAGAIN;
+        }
     }
 
     /// <summary>
