@@ -5,7 +5,7 @@ namespace Driver.Fuzz;
 /// <summary>
 /// How long and how hard one fuzz property runs: the seed that makes its case sequence repeatable, a time bound and
 /// a case bound (whichever comes first), the time given to shrinking a failure, and optionally one CsCheck seed to
-/// replay alone. The test suite's small budget can be raised with environment variables (<see cref="FromEnvironment"/>).
+/// replay alone. The test suite's small budget can be raised with environment variables (<see cref="FromEnvironment(double, int)"/>).
 /// </summary>
 public sealed record FuzzBudget
 {
@@ -45,23 +45,38 @@ public sealed record FuzzBudget
     /// <see cref="SecondsVariable"/> asks for longer (then time alone bounds it); the seed from
     /// <see cref="SeedVariable"/> or a fresh one; a replay from <see cref="ReplayVariable"/>.
     /// </summary>
-    public static FuzzBudget FromEnvironment(double seconds, int maxCases)
+    public static FuzzBudget FromEnvironment(double seconds, int maxCases) => FromEnvironment(seconds, maxCases, Environment.GetEnvironmentVariable);
+
+    /// <summary>
+    /// <see cref="FromEnvironment(double, int)"/> with the variables read through <paramref name="variable"/> (tests).
+    /// </summary>
+    internal static FuzzBudget FromEnvironment(double seconds, int maxCases, Func<string, string?> variable)
     {
         FuzzBudget budget = new()
         {
-            Seed = Environment.GetEnvironmentVariable(SeedVariable) is { Length: > 0 } s
-                ? int.Parse(s, CultureInfo.InvariantCulture)
-                : Random.Shared.Next(1, int.MaxValue),
+            Seed = variable(SeedVariable) is { Length: > 0 } s ? ParseSeed(s) : Random.Shared.Next(1, int.MaxValue),
             Duration = TimeSpan.FromSeconds(seconds),
             MaxCases = maxCases,
             ShrinkSeconds = 5,
-            Replay = Environment.GetEnvironmentVariable(ReplayVariable) is { Length: > 0 } r ? r : null,
+            Replay = variable(ReplayVariable) is { Length: > 0 } r ? r : null,
         };
-        if (Environment.GetEnvironmentVariable(SecondsVariable) is { Length: > 0 } text)
+        if (variable(SecondsVariable) is { Length: > 0 } text)
         {
-            budget = budget with { Duration = TimeSpan.FromSeconds(double.Parse(text, CultureInfo.InvariantCulture)), MaxCases = int.MaxValue, ShrinkSeconds = 20 };
+            budget = budget with { Duration = TimeSpan.FromSeconds(ParseSeconds(text)), MaxCases = int.MaxValue, ShrinkSeconds = 20 };
         }
 
         return budget;
     }
+
+    // A typo in a variable must say which variable and what is wrong with it, not end the run in a FormatException.
+    private static int ParseSeed(string text) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed)
+            ? seed
+            : throw new ArgumentException($"{SeedVariable}='{text}' is not a seed: it must be an integer from {int.MinValue} to {int.MaxValue}");
+
+    private static double ParseSeconds(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && double.IsFinite(seconds) && seconds > 0
+            && seconds <= TimeSpan.MaxValue.TotalSeconds
+            ? seconds
+            : throw new ArgumentException($"{SecondsVariable}='{text}' is not a duration: it must be a number of seconds greater than 0");
 }

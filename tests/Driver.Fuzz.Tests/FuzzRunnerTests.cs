@@ -79,4 +79,32 @@ public class FuzzRunnerTests
         Assert.Equal(20, first.Count);
         Assert.Equal(first, second);
     }
+
+    [Theory]
+    [InlineData(FuzzBudget.SeedVariable, "12x")]
+    [InlineData(FuzzBudget.SeedVariable, "99999999999")]
+    [InlineData(FuzzBudget.SecondsVariable, "ten")]
+    [InlineData(FuzzBudget.SecondsVariable, "-1")]
+    public void AMalformedBudgetVariableGivesAClearMessageNotAFormatException(string name, string value)
+    {
+        // Bad input gets a clear message naming what was wrong, never a bare parse exception's stack trace.
+        string? Lookup(string v) => v == name ? value : null;
+
+        ArgumentException e = Assert.Throws<ArgumentException>(() => FuzzBudget.FromEnvironment(5, 60, Lookup));
+
+        Assert.Contains(name, e.Message);
+        Assert.Contains($"'{value}'", e.Message);
+    }
+
+    [Fact]
+    public void WellFormedBudgetVariablesAreUsed()
+    {
+        string? Lookup(string v) => v switch { FuzzBudget.SeedVariable => "42", FuzzBudget.SecondsVariable => "2.5", _ => null };
+
+        var budget = FuzzBudget.FromEnvironment(5, 60, Lookup);
+
+        Assert.Equal(42, budget.Seed);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), budget.Duration);
+        Assert.Equal(int.MaxValue, budget.MaxCases);
+    }
 }
