@@ -11,7 +11,7 @@ namespace Driver.Sim.Fuzz;
 /// The scenario fuzzer's property: a mutated shipped scenario fed to <see cref="ScenarioLoader.Parse"/> either loads
 /// or fails with a <see cref="ScenarioException"/> whose message is a clear one (no stack trace, no .NET type names),
 /// never another exception; a valid one that is cheap enough (<see cref="Runnable"/>) is run with a short drain and
-/// may fail only the ways <c>gpusim run</c> reports as a finding (InvalidOperationException, AggregateException) and
+/// may fail only the way <c>gpusim run</c> reports as a finding about the scenario (<see cref="ScenarioRunException"/>) and
 /// must finish within <see cref="RunBound"/>, with every ok or -EAGAIN batch's stores landed and none stray.
 /// </summary>
 public sealed class ScenarioProperty(ScenarioCorpus corpus)
@@ -97,8 +97,10 @@ public sealed class ScenarioProperty(ScenarioCorpus corpus)
         {
             throw new FuzzViolationException([$"the run of the valid scenario did not finish within {RunBound.TotalSeconds:0} s"]);
         }
-        // What gpusim run reports as "the run could not be completed" (exit 1) is a finding about the scenario, fine here.
-        if (thrown is not null and not InvalidOperationException and not AggregateException)
+        // What gpusim run reports as "the run could not be completed" (exit 1: the driver refused a step's setup,
+        // ScenarioRunException, alone or gathered from a phase's threads) is a finding about the scenario, fine here.
+        // Any other exception, an InvalidOperationException included, is the driver's or the runner's bug.
+        if (thrown is not null && !ScenarioRefused(thrown))
         {
             throw new FuzzViolationException([$"the run threw {thrown.GetType().Name}: {thrown.Message}{Environment.NewLine}{thrown.StackTrace}"]);
         }
@@ -111,6 +113,11 @@ public sealed class ScenarioProperty(ScenarioCorpus corpus)
                 $"({string.Join("; ", checks.Samples.Take(3))})"]);
         }
     }
+
+    /// <summary>Whether <paramref name="e"/> is only the scenario layer's own refusal(s) (<see cref="ScenarioRunException"/>).</summary>
+    private static bool ScenarioRefused(Exception e) =>
+        e is ScenarioRunException
+        || e is AggregateException a && a.Flatten().InnerExceptions is { Count: > 0 } inner && inner.All(x => x is ScenarioRunException);
 
     /// <summary>Why a scenario error's message is not one for a user, or null when it is.</summary>
     public static string? Unclear(string message) =>

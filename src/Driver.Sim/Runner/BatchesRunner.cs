@@ -300,7 +300,7 @@ internal sealed class BatchesRunner : IStepRunner
     {
         if (err != 0)
         {
-            throw new InvalidOperationException($"{Tracker.Name}: could not {what}: {Errno.Name(err)}");
+            throw new ScenarioRunException($"{Tracker.Name}: could not {what}: {Errno.Name(err)}");
         }
     }
 }

@@ -273,7 +273,7 @@ public sealed class ScenarioRunner(Scenario scenario, RunOptions? options = null
     {
         if (err != 0)
         {
-            throw new InvalidOperationException($"could not {what}: {Errno.Name(err)}");
+            throw new ScenarioRunException($"could not {what}: {Errno.Name(err)}");
         }
     }
 

@@ -62,6 +62,32 @@ public sealed class ScenarioFuzzTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AnInvalidOperationExceptionThatIsNotTheScenarioLayersOwnFailsTheCase()
+    {
+        // Only the scenario layer's own "could not X: errno" failures (what gpusim run reports as the scenario's finding)
+        // are accepted from a fuzzed run; an InvalidOperationException from anywhere else (a collection modified under
+        // an enumeration in the driver, a broken invariant) is a driver bug the property must report.
+        string dir = Path.Combine(Path.GetTempPath(), $"gpusim-scenario-fuzz-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "tiny.json"), DefaultScenarioTests.TinyScenario);
+            var property = new ScenarioProperty(ScenarioCorpus.FromDirectory(dir))
+            {
+                BeforeVerify = _ => throw new InvalidOperationException("Collection was modified; enumeration operation may not execute."),
+            };
+
+            FuzzViolationException e = Assert.Throws<FuzzViolationException>(() => property.Run(new ScenarioCase(0, [])));
+
+            Assert.Contains("Collection was modified", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void TheCorpusIsTheShippedScenariosWithoutTheSchema()
     {
         var corpus = ScenarioCorpus.FromDirectory(ScenarioFiles.Directory);
