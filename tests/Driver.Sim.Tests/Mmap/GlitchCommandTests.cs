@@ -84,6 +84,24 @@ public class GlitchCommandTests
         Assert.Null(GlitchCommand.Failure(damaged with { Mismatches = 0 }, policy));
     }
 
+    [Theory]
+    [InlineData(MmapResetPolicy.Revoke, 0, 10)]
+    [InlineData(MmapResetPolicy.StopMachine, 0, 10)]
+    [InlineData(MmapResetPolicy.Glitch, 0, 10)]
+    [InlineData(MmapResetPolicy.Revoke, 100_000, 0)]
+    public void ARunThatMeasuredNothingFailsInsteadOfPassing(MmapResetPolicy policy, long accesses, int resets)
+    {
+        // gem_mmap_gtt@hang checks the user's accesses across resets: a run with no access, or no reset
+        // (intel_gt_reset), under it checked nothing, and "no glitch, no mismatch" from it is not a pass.
+        var empty = new GlitchResult(policy.ToName(), Resets: resets, Accesses: accesses, GlitchedReads: 0, MisplacedWrites: 0,
+            new GlitchPaths(0, 0, 0), Wedges: 0, MaxStallUs: 0, AccessesPerSecond: 0, Mismatches: 0, FailedAccesses: 0);
+
+        string? failure = GlitchCommand.Failure(empty, policy);
+
+        Assert.NotNull(failure);
+        Assert.Contains("measured nothing", failure);
+    }
+
     [Fact]
     public void WedgeWindowsGlitchUnderRevokeAndAreReportedByPath()
     {
