@@ -39,4 +39,13 @@ public sealed record GlitchOptions
 
     /// <summary>Size of each object in bytes: a whole number of X tile rows (stride 2048) and Y tile rows (stride 512).</summary>
     public int ObjectBytes { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// How long the runner waits for the user threads to stop once told to (each stops after its current mapping's
+    /// pass, a few ms): a thread still running then is stuck in an access, and the run fails instead of hanging.
+    /// </summary>
+    public TimeSpan JoinBound { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Tests only: called by user thread <c>t</c> before each pass over its mappings (a stuck access's stand-in).</summary>
+    internal Action<int>? BeforePass { get; init; }
 }

@@ -52,7 +52,8 @@ public static class GlitchRunner
         {
             GttMapping[] own = new[] { MapNew(dev, client, TilingMode.X, XStride, options.ObjectBytes), MapNew(dev, client, TilingMode.Y, YStride, options.ObjectBytes) };
             mappings.AddRange(own);
-            workers[t] = new GlitchWorker(own, () => Volatile.Read(ref stop) != 0);
+            int index = t;
+            workers[t] = new GlitchWorker(own, () => Volatile.Read(ref stop) != 0, options.BeforePass is { } hook ? () => hook(index) : null);
         }
 
         Thread[] threads = workers.Select((w, i) => new Thread(w.Run) { IsBackground = true, Name = $"glitch-user{i}" }).ToArray();
@@ -103,9 +104,16 @@ public static class GlitchRunner
         finally
         {
             Volatile.Write(ref stop, 1);
+            // One deadline for all: each user stops after its current mapping's pass; one still running past the
+            // bound is stuck in an access, and waiting longer would hang the run instead of failing it.
+            long deadline = Stopwatch.GetTimestamp() + (long)(options.JoinBound.TotalSeconds * Stopwatch.Frequency);
             foreach (Thread? th in threads)
             {
-                th.Join();
+                var left = TimeSpan.FromSeconds(Math.Max(0, deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
+                if (!th.Join(left))
+                {
+                    throw new TimeoutException($"glitch: mmap user thread {th.Name} did not stop within {options.JoinBound.TotalSeconds:0.#} s of being told to (stuck in a GTT mmap access)");
+                }
             }
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;

@@ -13,11 +13,13 @@ internal sealed class GlitchWorker
 
     private readonly GttMapping[] _mappings;
     private readonly Func<bool> _stopRequested;
+    private readonly Action? _beforePass;
 
-    public GlitchWorker(GttMapping[] mappings, Func<bool> stopRequested)
+    public GlitchWorker(GttMapping[] mappings, Func<bool> stopRequested, Action? beforePass = null)
     {
         _mappings = mappings;
         _stopRequested = stopRequested;
+        _beforePass = beforePass;
     }
 
     /// <summary>Accesses completed so far, readable while the thread runs (the runner's progress gate).</summary>
@@ -44,6 +46,7 @@ internal sealed class GlitchWorker
         // users made no access measures nothing.
         for (int pass = 0; pass == 0 || !_stopRequested(); pass++)
         {
+            _beforePass?.Invoke();
             uint pattern = s_patterns[pass % s_patterns.Length];
             foreach (GttMapping m in _mappings)
             {

@@ -206,6 +206,50 @@ public class MmapResetTests
         Assert.Equal(0, dev.Mmaps.Revocations);
     }
 
+    [Fact]
+    public void AUserThreadThatDoesNotStopFailsTheGlitchRunWithinItsBoundInsteadOfHangingIt()
+    {
+        // gem_mmap_gtt@hang's children are waited for with a bound; here user thread 0 is held in its first pass (an
+        // access stuck in the driver's stand-in) well past the runner's join bound: the run must end by itself, failed.
+        using var release = new ManualResetEventSlim();
+        int passes = 0;
+        Exception? thrown = null;
+        var run = new Thread(() =>
+        {
+            try
+            {
+                GlitchRunner.Run(new GlitchOptions
+                {
+                    Policy = MmapResetPolicy.Revoke,
+                    Threads = 1,
+                    Duration = TimeSpan.FromMilliseconds(50),
+                    MaxResets = 1,
+                    ObjectBytes = 16384,
+                    JoinBound = TimeSpan.FromSeconds(1),
+                    BeforePass = _ =>
+                    {
+                        if (Interlocked.Increment(ref passes) == 1)
+                        {
+                            release.Wait(TimeSpan.FromSeconds(30));
+                        }
+                    },
+                });
+            }
+            catch (Exception e)
+            {
+                thrown = e;
+            }
+        })
+        { IsBackground = true };
+        run.Start();
+        bool ended = run.Join(TimeSpan.FromSeconds(15));
+        release.Set();
+
+        Assert.True(ended, "the glitch run did not end within 15 s of a user thread that would not stop (join bound 1 s)");
+        TimeoutException e = Assert.IsType<TimeoutException>(thrown);
+        Assert.Contains("did not stop", e.Message);
+    }
+
     [Theory]
     [InlineData(MmapResetPolicy.Revoke)]
     [InlineData(MmapResetPolicy.StopMachine)]
