@@ -32,6 +32,7 @@ internal static class WedgeLatency
         var stallP99 = new Dictionary<WedgeStrategy, List<double>> { [WedgeStrategy.Epoch] = new(), [WedgeStrategy.StopMachine] = new() };
         var heldMax = new Dictionary<WedgeStrategy, List<double>> { [WedgeStrategy.Epoch] = new(), [WedgeStrategy.StopMachine] = new() };
         var heldP99 = new Dictionary<WedgeStrategy, List<double>> { [WedgeStrategy.Epoch] = new(), [WedgeStrategy.StopMachine] = new() };
+        var unmeasured = new Dictionary<WedgeStrategy, int> { [WedgeStrategy.Epoch] = 0, [WedgeStrategy.StopMachine] = 0 };
         int reps = Math.Max(3, s.Repetitions / 2);
         // One untimed round per strategy: the first wedge of a process pays for JIT compilation.
         foreach (WedgeStrategy strategy in wedge.Keys)
@@ -46,10 +47,19 @@ internal static class WedgeLatency
                 WedgeSample m = MeasureWedge(strategy, s.WedgeQueued);
                 wedge[strategy].Add(m.WedgeMs);
                 swap[strategy].Add(m.SwapUs);
-                stallMax[strategy].Add(m.StallMaxUs);
-                stallP99[strategy].Add(m.StallP99Us);
-                heldMax[strategy].Add(m.HeldMaxUs);
-                heldP99[strategy].Add(m.HeldP99Us);
+                // A run where no submit call overlapped the wedge measured no stall or hold: counted, not a 0 µs sample.
+                if (double.IsNaN(m.HeldMaxUs) || double.IsNaN(m.StallMaxUs))
+                {
+                    unmeasured[strategy]++;
+                }
+                else
+                {
+                    stallMax[strategy].Add(m.StallMaxUs);
+                    stallP99[strategy].Add(m.StallP99Us);
+                    heldMax[strategy].Add(m.HeldMaxUs);
+                    heldP99[strategy].Add(m.HeldP99Us);
+                }
+
                 rate[strategy].Add(SubmitRate(strategy, s.ThroughputRequests / 4));
             }
         }
@@ -67,35 +77,12 @@ internal static class WedgeLatency
             Met = epoch.Median <= stopMachine.Median,
             Note = "5 engines x (spinner + 1000 queued), 4 threads submitting during the wedge",
         };
-        var epochHeld = Summary.Of(heldMax[WedgeStrategy.Epoch]);
-        var stopHeld = Summary.Of(heldMax[WedgeStrategy.StopMachine]);
-        yield return new BenchFigure
-        {
-            Id = "wedge-held-max",
-            Title = "wedge: longest a submit call was held, less run-queue delay (epoch)",
-            Unit = "µs",
-            Value = epochHeld,
-            ComparisonTitle = "stop-machine",
-            Comparison = stopHeld,
-            Target = "epoch <= stop-machine / 10 (issue 17.4)",
-            Met = epochHeld.Median * 10 <= stopHeld.Median,
-            Note = s_runDelayNote,
-        };
-        var epochHeldP99 = Summary.Of(heldP99[WedgeStrategy.Epoch]);
-        var stopHeldP99 = Summary.Of(heldP99[WedgeStrategy.StopMachine]);
-        yield return new BenchFigure
-        {
-            Id = "wedge-held-p99",
-            Title = "wedge: p99 a submit call was held, less run-queue delay (epoch)",
-            Unit = "µs",
-            Value = epochHeldP99,
-            ComparisonTitle = "stop-machine",
-            Comparison = stopHeldP99,
-            Target = "epoch <= stop-machine / 10 (issue 17.4)",
-            Met = epochHeldP99.Median * 10 <= stopHeldP99.Median,
-        };
-        var epochStall = Summary.Of(stallMax[WedgeStrategy.Epoch]);
-        var stopStall = Summary.Of(stallMax[WedgeStrategy.StopMachine]);
+        yield return HeldFigure("wedge-held-max", "wedge: longest a submit call was held, less run-queue delay (epoch)",
+            heldMax, unmeasured, reps, s_runDelayNote);
+        yield return HeldFigure("wedge-held-p99", "wedge: p99 a submit call was held, less run-queue delay (epoch)",
+            heldP99, unmeasured, reps, "");
+        Summary epochStall = Measured(stallMax[WedgeStrategy.Epoch]);
+        Summary stopStall = Measured(stallMax[WedgeStrategy.StopMachine]);
         yield return new BenchFigure
         {
             Id = "wedge-stall-max",
@@ -107,8 +94,8 @@ internal static class WedgeLatency
             Target = "reported (the run-queue delay included)",
             Note = "longest gap between two completed submit calls of one thread, over gaps overlapping SetWedged → return",
         };
-        var epochP99 = Summary.Of(stallP99[WedgeStrategy.Epoch]);
-        var stopP99 = Summary.Of(stallP99[WedgeStrategy.StopMachine]);
+        Summary epochP99 = Measured(stallP99[WedgeStrategy.Epoch]);
+        Summary stopP99 = Measured(stallP99[WedgeStrategy.StopMachine]);
         yield return new BenchFigure
         {
             Id = "wedge-stall-p99",
@@ -141,6 +128,35 @@ internal static class WedgeLatency
             Target = "reported",
         };
     }
+
+    /// <summary>
+    /// A held figure, epoch against stop-machine, target epoch &lt;= stop-machine / 10: met only when every run of both
+    /// strategies measured a call overlapping the wedge. A run that measured none makes the figure not met and says so
+    /// (0 µs against 0 µs would otherwise meet the target with nothing measured).
+    /// </summary>
+    internal static BenchFigure HeldFigure(string id, string title, Dictionary<WedgeStrategy, List<double>> samples,
+        Dictionary<WedgeStrategy, int> unmeasured, int runs, string note)
+    {
+        Summary epoch = Measured(samples[WedgeStrategy.Epoch]);
+        Summary stopMachine = Measured(samples[WedgeStrategy.StopMachine]);
+        int missing = unmeasured[WedgeStrategy.Epoch] + unmeasured[WedgeStrategy.StopMachine];
+        return new BenchFigure
+        {
+            Id = id,
+            Title = title,
+            Unit = "µs",
+            Value = epoch,
+            ComparisonTitle = "stop-machine",
+            Comparison = stopMachine,
+            Target = "epoch <= stop-machine / 10 (issue 17.4)",
+            Met = missing == 0 && epoch.Median * 10 <= stopMachine.Median,
+            Note = missing == 0 ? note
+                : $"measured nothing in {unmeasured[WedgeStrategy.Epoch]} of {runs} epoch and {unmeasured[WedgeStrategy.StopMachine]} of {runs} stop-machine runs (no submit call overlapped the wedge): not met. {note}".TrimEnd(),
+        };
+    }
+
+    /// <summary>The summary of the runs that measured something; runs 0 (and zeros) when none did.</summary>
+    private static Summary Measured(List<double> samples) => samples.Count > 0 ? Summary.Of(samples) : new Summary(0, 0, 0, 0);
 
     private static readonly string s_runDelayNote = RunDelayReadable()
         ? "each submit call (+ stop_machine's safe point) overlapping SetWedged, less the thread's run-queue delay during it (/proc/thread-self/schedstat): the time the strategy held it, not the host's scheduler"
@@ -222,7 +238,14 @@ internal static class WedgeLatency
             th.Start();
         }
 
-        started.Wait(TimeSpan.FromSeconds(5));
+        // The wedge must land while the four submitters are in their loops: one not started by then would make the
+        // stall and hold figures measure fewer threads than they say (or none).
+        if (!started.Wait(TimeSpan.FromSeconds(5)))
+        {
+            Volatile.Write(ref stop, 1);
+            throw new TimeoutException($"wedge bench: {started.CurrentCount} of 4 submitter threads did not start within 5 s");
+        }
+
         Thread.Sleep(2);
 
         long wedgeStart = Stopwatch.GetTimestamp();
@@ -266,7 +289,7 @@ internal static class WedgeLatency
     /// Gaps between consecutive completed submit calls of each thread that overlap [<paramref name="from"/>,
     /// <paramref name="to"/>]: the time the thread made no progress (its pacing of a few µs included). Max and p99, µs.
     /// </summary>
-    private static (double MaxUs, double P99Us) Stalls(long[][] done, int[] count, long from, long to)
+    internal static (double MaxUs, double P99Us) Stalls(long[][] done, int[] count, long from, long to)
     {
         var gaps = new List<double>();
         for (int t = 0; t < done.Length; t++)
@@ -282,9 +305,10 @@ internal static class WedgeLatency
             }
         }
 
+        // No gap overlapped the wedge: nothing was measured, which is not a 0 µs stall (NaN, never a figure's sample).
         if (gaps.Count == 0)
         {
-            return (0, 0);
+            return (double.NaN, double.NaN);
         }
 
         gaps.Sort();
@@ -296,7 +320,7 @@ internal static class WedgeLatency
     /// at the gate) that overlaps [<paramref name="from"/>, <paramref name="to"/>], less the run-queue delay the thread
     /// had meanwhile: the time the strategy kept the thread from its own work. Max and p99 over all four threads, µs.
     /// </summary>
-    private static (double MaxUs, double P99Us) Held(long[][] begun, long[][] done, double[][] heldUs, int[] count, long from, long to)
+    internal static (double MaxUs, double P99Us) Held(long[][] begun, long[][] done, double[][] heldUs, int[] count, long from, long to)
     {
         var held = new List<double>();
         for (int t = 0; t < done.Length; t++)
@@ -310,9 +334,10 @@ internal static class WedgeLatency
             }
         }
 
+        // No call overlapped the wedge: nothing was measured, which is not a 0 µs hold (NaN, never a figure's sample).
         if (held.Count == 0)
         {
-            return (0, 0);
+            return (double.NaN, double.NaN);
         }
 
         held.Sort();
