@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Driver.Core.Errors;
 using Driver.Core.Fences;
+using Driver.Core.Requests;
 
 namespace Driver.Fuzz;
 
@@ -13,12 +14,18 @@ namespace Driver.Fuzz;
 public sealed class FenceLedger
 {
     private readonly ConcurrentQueue<FenceWatch> _watches = new();
+    // The run this ledger's case belongs to (captured on the case's thread): accepted and executed batches count there.
+    private readonly FuzzReach? _reach = FuzzReach.Current;
 
     /// <summary>Fences watched.</summary>
     public int Count => _watches.Count;
 
     /// <summary>Starts watching <paramref name="fence"/>; <paramref name="what"/> names it in messages.</summary>
-    public void Watch(DmaFence fence, string what) => _watches.Enqueue(new FenceWatch(fence, what));
+    public void Watch(DmaFence fence, string what)
+    {
+        _reach?.CountAccepted();
+        _watches.Enqueue(new FenceWatch(fence, what));
+    }
 
     /// <summary>Whether every fence watched so far has signalled.</summary>
     public bool AllSignalled => _watches.All(w => w.Fence.IsSignaled);
@@ -52,6 +59,12 @@ public sealed class FenceLedger
             {
                 problems.Add($"{w.What}: fence never signalled within {bound.TotalSeconds:0.#} s ({f})");
                 continue;
+            }
+
+            // Executed: an engine began the batch (a request refused or cancelled before it ran has no start stamp).
+            if (f is Request { StartedTimestamp: not 0 })
+            {
+                _reach?.CountExecuted();
             }
             // Callbacks run just after the signal, on the signalling thread: give them a moment.
             var spin = new SpinWait();

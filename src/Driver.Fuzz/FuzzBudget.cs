@@ -37,6 +37,12 @@ public sealed record FuzzBudget
     /// </summary>
     public TimeSpan CaseBound { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// Whether an exploration that no execbuf was accepted in, or no batch executed in, fails (see
+    /// <see cref="FuzzReach"/>): set for the properties that exist to drive batches through the driver.
+    /// </summary>
+    public bool RequireExecution { get; init; }
+
     /// <summary>A CsCheck seed to run alone (a replay), or null to explore.</summary>
     public string? Replay { get; init; }
 

@@ -17,6 +17,12 @@ public sealed record FuzzReport
     /// <summary>Seconds spent, shrinking included.</summary>
     public required double Seconds { get; init; }
 
+    /// <summary>Execbufs the driver accepted over the exploration (<see cref="FuzzReach"/>).</summary>
+    public long Accepted { get; init; }
+
+    /// <summary>Accepted batches an engine began executing over the exploration.</summary>
+    public long Executed { get; init; }
+
     /// <summary>The failure (problems, minimal case), or null when every case held.</summary>
     public string? Failure { get; init; }
 
@@ -28,5 +34,5 @@ public sealed record FuzzReport
 
     /// <summary>One line for the console.</summary>
     public string Summary => string.Create(CultureInfo.InvariantCulture,
-        $"{Target}: {Cases} cases in {Seconds:0.0} s, seed {Seed}: {(Passed ? "ok" : $"FAILED (replay the minimal case with CsCheck seed {FailingSeed})")}");
+        $"{Target}: {Cases} cases in {Seconds:0.0} s, {Accepted} execbufs accepted, {Executed} batches executed, seed {Seed}: {(Passed ? "ok" : $"FAILED (replay the minimal case with CsCheck seed {FailingSeed})")}");
 }

@@ -20,11 +20,29 @@ public static partial class FuzzRunner
     public static FuzzReport Run<T>(string target, Gen<T> gen, Action<T> property, Func<T, string> print, FuzzBudget budget,
         CancellationToken stop = default)
     {
+        // The run's reach, seen by its cases' threads (they start below, inheriting the execution context); the
+        // caller's own is put back after (a synchronous method's AsyncLocal change would outlive it).
+        FuzzReach? outer = FuzzReach.Current;
+        var reach = new FuzzReach();
+        FuzzReach.Current = reach;
+        try
+        {
+            return Explore(target, gen, property, print, budget, reach, stop);
+        }
+        finally
+        {
+            FuzzReach.Current = outer;
+        }
+    }
+
+    private static FuzzReport Explore<T>(string target, Gen<T> gen, Action<T> property, Func<T, string> print, FuzzBudget budget,
+        FuzzReach reach, CancellationToken stop)
+    {
         var clock = Stopwatch.StartNew();
         if (budget.Replay is { } replay)
         {
             string? failure = Sample(gen, property, print, replay, iter: 1, seconds: -1, budget.CaseBound, out _);
-            return Report(target, budget, 1, clock, failure, failure is null ? null : replay);
+            return Report(target, budget, 1, clock, failure, failure is null ? null : replay, reach);
         }
 
         int cases = 0;
@@ -41,17 +59,25 @@ public static partial class FuzzRunner
             if (hung)
             {
                 // Not shrunk: every smaller case tried could hang as well, each leaving a thread behind.
-                return Report(target, budget, cases, clock, failure, seed);
+                return Report(target, budget, cases, clock, failure, seed, reach);
             }
             // Shrink: CsCheck starts from the failing seed and keeps sampling for smaller failing cases. A hang while
             // shrinking keeps the case found first (the shrinker's current seed is not known from outside).
             string? shrunk = Sample(gen, property, print, seed, iter: int.MaxValue, seconds: budget.ShrinkSeconds,
                 budget.CaseBound + TimeSpan.FromSeconds(budget.ShrinkSeconds), out bool shrinkHung);
             string final = shrinkHung ? failure : shrunk ?? failure;
-            return Report(target, budget, cases, clock, final, SeedOf(final) ?? seed);
+            return Report(target, budget, cases, clock, final, SeedOf(final) ?? seed, reach);
         }
 
-        return Report(target, budget, cases, clock, null, null);
+        // Every case held; but a property that exists to drive batches through the driver and never got one accepted
+        // and executed tested only the uAPI's refusals: a vacuous pass, reported as a failure (with no case to replay).
+        if (budget.RequireExecution && (reach.Accepted == 0 || reach.Executed == 0))
+        {
+            return Report(target, budget, cases, clock, string.Create(CultureInfo.InvariantCulture,
+                $"the exploration tested nothing it is for: {cases} cases accepted no execbuf or executed no batch ({reach.Accepted} accepted, {reach.Executed} executed)"), null, reach);
+        }
+
+        return Report(target, budget, cases, clock, null, null, reach);
     }
 
     /// <summary>The CsCheck seed of case <paramref name="index"/> of the run seeded <paramref name="seed"/>.</summary>
@@ -121,8 +147,10 @@ public static partial class FuzzRunner
 
     private static string? SeedOf(string message) => SeedPattern().Match(message) is { Success: true } m ? m.Groups[1].Value : null;
 
-    private static FuzzReport Report(string target, FuzzBudget budget, int cases, Stopwatch clock, string? failure, string? seed) => new()
+    private static FuzzReport Report(string target, FuzzBudget budget, int cases, Stopwatch clock, string? failure, string? seed, FuzzReach reach) => new()
     {
+        Accepted = reach.Accepted,
+        Executed = reach.Executed,
         Target = target,
         Seed = budget.Seed,
         Cases = cases,

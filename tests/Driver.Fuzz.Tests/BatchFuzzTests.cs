@@ -15,7 +15,7 @@ public sealed class BatchFuzzTests(ITestOutputHelper output)
     [Fact]
     public void RandomAndMalformedBatchesKeepEveryFenceHonestAndTheDeviceWorking()
     {
-        var budget = FuzzBudget.FromEnvironment(seconds: 8, maxCases: 60);
+        FuzzBudget budget = FuzzBudget.FromEnvironment(seconds: 8, maxCases: 60) with { RequireExecution = true };
         output.WriteLine($"batches: seed {budget.Seed} (set {FuzzBudget.SeedVariable} to repeat)");
         FuzzReport report = FuzzRunner.Run("batches", BatchGenerators.Case, BatchProperty.Run, c => c.ToString(), budget);
         output.WriteLine(report.Summary);

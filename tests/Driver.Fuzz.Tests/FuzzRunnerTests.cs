@@ -107,4 +107,41 @@ public class FuzzRunnerTests
         Assert.Equal(TimeSpan.FromSeconds(2.5), budget.Duration);
         Assert.Equal(int.MaxValue, budget.MaxCases);
     }
+
+    [Fact]
+    public void AnExplorationThatExecutedNoBatchFailsWhenExecutionIsRequired()
+    {
+        // A fuzzer that exists to drive batches through execbuf (i915_gem_do_execbuffer) and whose cases were all refused
+        // at the door tested nothing of what it is for: it must fail, not pass vacuously.
+        static void Refused(int x)
+        {
+        }
+
+        FuzzReport report = FuzzRunner.Run("self", Gen.Int[0, 10], Refused, x => x.ToString(),
+            new FuzzBudget { Seed = 7, MaxCases = 5, RequireExecution = true });
+
+        Assert.False(report.Passed);
+        Assert.Contains("accepted no execbuf", report.Failure);
+        Assert.Equal(0, report.Accepted);
+    }
+
+    [Fact]
+    public void AcceptedAndExecutedBatchesAreCountedPerRun()
+    {
+        static void Reaches(int x)
+        {
+            FuzzReach.Current!.CountAccepted();
+            // From another thread of the case, as a uAPI case's clients are.
+            var t = new Thread(() => FuzzReach.Current!.CountExecuted());
+            t.Start();
+            Assert.True(t.Join(TimeSpan.FromSeconds(10)));
+        }
+
+        FuzzReport report = FuzzRunner.Run("self", Gen.Int[0, 10], Reaches, x => x.ToString(),
+            new FuzzBudget { Seed = 7, MaxCases = 5, RequireExecution = true });
+
+        Assert.True(report.Passed, report.Failure);
+        Assert.Equal(5, report.Accepted);
+        Assert.Equal(5, report.Executed);
+    }
 }

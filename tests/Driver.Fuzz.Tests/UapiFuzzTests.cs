@@ -46,7 +46,7 @@ public sealed class UapiFuzzTests(ITestOutputHelper output)
     [Fact]
     public void RandomConcurrentUapiCallsKeepEveryFenceHonestAndTheDeviceWorking()
     {
-        var budget = FuzzBudget.FromEnvironment(seconds: 10, maxCases: 60);
+        FuzzBudget budget = FuzzBudget.FromEnvironment(seconds: 10, maxCases: 60) with { RequireExecution = true };
         output.WriteLine($"uapi: seed {budget.Seed} (set {FuzzBudget.SeedVariable} to repeat)");
         FuzzReport report = FuzzRunner.Run("uapi", UapiGenerators.Case, UapiProperty.Run, c => c.ToString(), budget);
         output.WriteLine(report.Summary);
