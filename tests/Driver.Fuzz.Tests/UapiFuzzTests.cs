@@ -1,4 +1,6 @@
 using CsCheck;
+using Driver.Core.Fences;
+using Driver.Core.Requests;
 using Driver.Uapi;
 using Xunit.Abstractions;
 
@@ -41,6 +43,25 @@ public sealed class UapiFuzzTests(ITestOutputHelper output)
 
             Assert.Contains(seen, p => !Enum.IsDefined(p));
         }
+    }
+
+    [Fact]
+    public void AClientsFirstGeneratedExecbufFindsAnObjectAndRuns()
+    {
+        // i915_gem_do_execbuffer looks the batch handle up first (eb_lookup_vmas: -ENOENT for one never created). The
+        // fuzz world gives each client an object up front, as a real client has its batch: otherwise most generated
+        // execbufs were refused ENOENT (131 of 237 measured, 8 accepted in 60 cases) and few batches ever ran.
+        using var dev = new GpuDevice(BatchProperty.Config);
+        var world = new UapiWorld(dev, UapiGenerators.ClientSlots);
+        int client = world.Client(0);
+
+        int rc = dev.Execbuf(new ExecbufArgs { Client = client, Context = world.Context(0, 0), Engine = 0, BatchHandle = world.Handle(0, 0) }, out DmaFence? fence);
+
+        Assert.Equal(0, rc);
+        Assert.True(fence!.Wait(TimeSpan.FromSeconds(10)), "the batch's fence did not signal within 10 s");
+        // Executed: the engine began it (the zeroed object runs off its end and ends in an error, which is the
+        // fuzzer's business; reaching the engine is what this checks).
+        Assert.NotEqual(0, Assert.IsType<Request>(fence).StartedTimestamp);
     }
 
     [Fact]
