@@ -30,4 +30,11 @@ public sealed class FuzzReach
 
     /// <summary>One batch executed.</summary>
     public void CountExecuted() => Interlocked.Increment(ref _executed);
+
+    /// <summary>A whole run's counts at once (a scenario run reports its own).</summary>
+    public void Count(long accepted, long executed)
+    {
+        Interlocked.Add(ref _accepted, accepted);
+        Interlocked.Add(ref _executed, executed);
+    }
 }

@@ -78,15 +78,15 @@ public static class FuzzCommand
         var reports = new List<FuzzReport>();
         foreach (string t in targets)
         {
-            // The batch and uAPI fuzzers exist to drive batches through execbuf: an exploration that got none accepted
-            // and executed fails (a replay runs one case, which may be a refusal on purpose).
+            // Every target exists to drive batches through execbuf: an exploration that got none accepted and
+            // executed fails (a replay runs one case, which may be a refusal on purpose).
             var budget = new FuzzBudget
             {
                 Seed = seed,
                 Duration = TimeSpan.FromSeconds(seconds / targets.Length),
                 Replay = replay,
                 ShrinkSeconds = 20,
-                RequireExecution = t != "scenarios",
+                RequireExecution = true,
             };
             FuzzReport r = RunTarget(t, budget, scenarioDir);
             reports.Add(r);

@@ -104,6 +104,14 @@ public sealed class ScenarioProperty(ScenarioCorpus corpus)
         {
             throw new FuzzViolationException([$"the run threw {thrown.GetType().Name}: {thrown.Message}{Environment.NewLine}{thrown.StackTrace}"]);
         }
+        // What the run reached: the execbufs it got accepted, and those whose batch completed without error (a
+        // conservative count of executed ones), so that a run of mutated scenarios that never gets a batch through
+        // fails with FuzzBudget.RequireExecution instead of passing vacuously.
+        if (result is { Fences: { } fences })
+        {
+            FuzzReach.Current?.Count(fences.Submitted, fences.Ok);
+        }
+
         // The run's own store checks are the driver's invariant, not the scenario's: whatever a mutation did to the
         // expectations, an ok or -EAGAIN batch's stores must be in memory and no dword no batch targets written
         // (what makes gpusim run fail). Unsignaled fences are left to the scenario: the drain is cut to DrainMs.

@@ -18,7 +18,7 @@ public sealed class ScenarioFuzzTests(ITestOutputHelper output)
     [Fact]
     public void MutatedScenariosGiveAClearErrorOrRunToTheEnd()
     {
-        var budget = FuzzBudget.FromEnvironment(seconds: 8, maxCases: 300);
+        FuzzBudget budget = FuzzBudget.FromEnvironment(seconds: 8, maxCases: 300) with { RequireExecution = true };
         output.WriteLine($"scenarios: seed {budget.Seed} (set {FuzzBudget.SeedVariable} to repeat)");
         var property = new ScenarioProperty(ScenarioCorpus.FromDirectory(ScenarioFiles.Directory));
         FuzzReport report = FuzzRunner.Run("scenarios", ScenarioGenerators.Case(property.Corpus.Files.Count), property.Run,
@@ -80,6 +80,31 @@ public sealed class ScenarioFuzzTests(ITestOutputHelper output)
             FuzzViolationException e = Assert.Throws<FuzzViolationException>(() => property.Run(new ScenarioCase(0, [])));
 
             Assert.Contains("Collection was modified", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AFuzzedRunCountsTheExecbufsItGotAcceptedAndTheBatchesThatRan()
+    {
+        // The scenario fuzzer's reach: a valid scenario's run submits through execbuf (i915_gem_do_execbuffer) and its
+        // batches complete; the run counts them, so an exploration that never got a batch through fails instead of
+        // passing vacuously (FuzzBudget.RequireExecution).
+        string dir = Path.Combine(Path.GetTempPath(), $"gpusim-scenario-fuzz-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "tiny.json"), DefaultScenarioTests.TinyScenario);
+            var property = new ScenarioProperty(ScenarioCorpus.FromDirectory(dir));
+
+            FuzzReport report = FuzzRunner.Run("scenarios", CsCheck.Gen.Const(new ScenarioCase(0, [])), property.Run, c => c.ToString(),
+                new FuzzBudget { Seed = 1, MaxCases = 1, RequireExecution = true });
+
+            Assert.True(report.Passed, report.Failure);
+            Assert.True(report.Accepted > 0 && report.Executed > 0, report.Summary);
         }
         finally
         {
