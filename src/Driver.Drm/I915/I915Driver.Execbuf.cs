@@ -843,16 +843,10 @@ public sealed partial class I915Driver
     /// </summary>
     private int EvictRange(Ggtt ggtt, uint offset, ulong size, List<GgttNode> pins)
     {
-        for (ulong at = offset; at < offset + size;)
+        foreach (GgttNode node in NodesIn(ggtt, offset, size))
         {
-            if (ggtt.NodeAt((uint)at) is not { } node)
-            {
-                at += DeviceMemory.PageSize;
-                continue;
-            }
-
             // The driver's own objects are pinned for good in i915 (and lie above the users' range here anyway).
-            if ((node.Object.Flags & BoFlags.Kernel) != 0 || pins.Contains(node))
+            if (IsUnevictable(node, pins))
             {
                 return -Errno.ENOSPC;
             }
@@ -862,20 +856,16 @@ public sealed partial class I915Driver
             {
                 return HeldRangeErrno(ggtt, offset, size, pins);
             }
-
-            at = (ulong)node.End;
         }
 
         return 0;
     }
 
     /// <summary>
-    /// Why [offset, +size) cannot be had: -ENOSPC when this execbuf's own object (<paramref name="pins"/>) or the
-    /// driver's is in it, which no wait frees (i915_gem_evict_for_node over the execbuf's own vma); otherwise
-    /// another execbuf holds it only until it submits, and i915's eb_reserve would wait for that (its last pass,
-    /// i915_gem_evict_vm's busy_bo, locks the object and retries): -EAGAIN, which drmIoctl retries.
+    /// The bindings in [<paramref name="offset"/>, +<paramref name="size"/>), in address order; the walk goes on from
+    /// the end of each one, so a caller may unbind the one it was given.
     /// </summary>
-    private static int HeldRangeErrno(Ggtt ggtt, uint offset, ulong size, List<GgttNode> pins)
+    private static IEnumerable<GgttNode> NodesIn(Ggtt ggtt, uint offset, ulong size)
     {
         for (ulong at = offset; at < offset + size;)
         {
@@ -885,16 +875,23 @@ public sealed partial class I915Driver
                 continue;
             }
 
-            if ((node.Object.Flags & BoFlags.Kernel) != 0 || pins.Contains(node))
-            {
-                return -Errno.ENOSPC;
-            }
-
+            yield return node;
             at = (ulong)node.End;
         }
-
-        return -Errno.EAGAIN;
     }
+
+    /// <summary>What no wait frees: the driver's own object, or one of this execbuf's (<paramref name="pins"/>).</summary>
+    private static bool IsUnevictable(GgttNode node, List<GgttNode> pins) =>
+        (node.Object.Flags & BoFlags.Kernel) != 0 || pins.Contains(node);
+
+    /// <summary>
+    /// Why [offset, +size) cannot be had: -ENOSPC when this execbuf's own object (<paramref name="pins"/>) or the
+    /// driver's is in it, which no wait frees (i915_gem_evict_for_node over the execbuf's own vma); otherwise
+    /// another execbuf holds it only until it submits, and i915's eb_reserve would wait for that (its last pass,
+    /// i915_gem_evict_vm's busy_bo, locks the object and retries): -EAGAIN, which drmIoctl retries.
+    /// </summary>
+    private static int HeldRangeErrno(Ggtt ggtt, uint offset, ulong size, List<GgttNode> pins) =>
+        NodesIn(ggtt, offset, size).Any(n => IsUnevictable(n, pins)) ? -Errno.ENOSPC : -Errno.EAGAIN;
 
     /// <summary>
     /// i915_vma_unbind: waits for <paramref name="bo"/> to be idle, then unbinds it unless pinned (false). A request

@@ -101,13 +101,8 @@ public sealed class ExecObjectCaptureTests
     public void AHungRequestIsHeldWhileItsObjectsAreCapturedAndTheEngineRunsOtherWork()
     {
         using var t = TestDevice.Fast();
-        using var copying = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        t.Dev.Reset.BeforeDeferredCapture = _ =>
-        {
-            copying.Set();
-            release.Wait(Bound.Long);
-        };
+        using var gate = new CaptureGate(t.Dev);
+        ManualResetEventSlim copying = gate.Copying, release = gate.Release;
         TestBuffer marked = t.NewBuffer();
         marked[3] = 0xfeed;
         DmaFence hang = ExecHang(t, [marked.Handle], [marked.Handle]);
@@ -197,13 +192,8 @@ public sealed class ExecObjectCaptureTests
     public void AWedgeCancelsTheRequestsHeldForACapture()
     {
         using var t = TestDevice.Fast();
-        using var copying = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        t.Dev.Reset.BeforeDeferredCapture = _ =>
-        {
-            copying.Set();
-            release.Wait(Bound.Long);
-        };
+        using var gate = new CaptureGate(t.Dev);
+        ManualResetEventSlim copying = gate.Copying, release = gate.Release;
         TestBuffer marked = t.NewBuffer();
         DmaFence hang = ExecHang(t, [marked.Handle], [marked.Handle]);
         Assert.True(copying.Wait(Bound.Long), "the capture worker did not start copying the hung request's objects");
@@ -282,13 +272,8 @@ public sealed class ExecObjectCaptureTests
     public void ARequestReleasedFromHoldPreemptsALowerPriorityHogThroughThePreemptTimer()
     {
         using var t = TestDevice.Fast();
-        using var copying = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        t.Dev.Reset.BeforeDeferredCapture = _ =>
-        {
-            copying.Set();
-            release.Wait(Bound.Long);
-        };
+        using var gate = new CaptureGate(t.Dev);
+        ManualResetEventSlim copying = gate.Copying, release = gate.Release;
         TestBuffer marked = t.NewBuffer();
         DmaFence hang = ExecHang(t, [marked.Handle], [marked.Handle]);
         Assert.True(copying.Wait(Bound.Long), "the capture worker did not start copying the hung request's objects");
@@ -314,13 +299,8 @@ public sealed class ExecObjectCaptureTests
     public void ClosingTheDeviceWaitsForACaptureStillCopying()
     {
         var t = TestDevice.Fast();
-        using var copying = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        t.Dev.Reset.BeforeDeferredCapture = _ =>
-        {
-            copying.Set();
-            release.Wait(Bound.Long);
-        };
+        using var gate = new CaptureGate(t.Dev);
+        ManualResetEventSlim copying = gate.Copying, release = gate.Release;
         TestBuffer marked = t.NewBuffer();
         DmaFence hang = ExecHang(t, [marked.Handle], [marked.Handle]);
         Assert.True(copying.Wait(Bound.Long), "the capture worker did not start copying the hung request's objects");
