@@ -118,10 +118,7 @@ public sealed class Heartbeat : IDisposable
         long ticks = ToTicks(interval);
         if (Interlocked.Exchange(ref _intervalTicks[(int)engine], ticks) != ticks && !_reset.IsWedged)
         {
-            Request pulse = _gt.CreateAndSubmit(_gt.KernelClient.DefaultContext, engine, 0, RequestFlags.Pulse,
-                priority: PulsePriority.Barrier);
-            Interlocked.Increment(ref _pulses);
-            _recheck.Enqueue((engine, pulse, Stopwatch.GetTimestamp()));
+            _recheck.Enqueue((engine, SubmitBarrierPulse(engine), Stopwatch.GetTimestamp()));
         }
     }
 
@@ -248,12 +245,16 @@ public sealed class Heartbeat : IDisposable
     /// __intel_engine_pulse: a pulse at BARRIER priority, the heartbeat's own if it has none and the engine has a
     /// heartbeat (idle_pulse), and a full period before the heartbeat looks at it again. Heartbeat thread.
     /// </summary>
-    private void BarrierPulse(Engine engine, EngineBeat beat, long now)
+    private void BarrierPulse(Engine engine, EngineBeat beat, long now) =>
+        AdoptPulse(engine, beat, SubmitBarrierPulse(engine.Id), now);
+
+    /// <summary>A kernel pulse at BARRIER priority on <paramref name="engine"/>, counted; any thread.</summary>
+    private Request SubmitBarrierPulse(EngineId engine)
     {
-        Request pulse = _gt.CreateAndSubmit(_gt.KernelClient.DefaultContext, engine.Id, 0, RequestFlags.Pulse,
+        Request pulse = _gt.CreateAndSubmit(_gt.KernelClient.DefaultContext, engine, 0, RequestFlags.Pulse,
             priority: PulsePriority.Barrier);
         Interlocked.Increment(ref _pulses);
-        AdoptPulse(engine, beat, pulse, now);
+        return pulse;
     }
 
     /// <summary>
